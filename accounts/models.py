@@ -1,0 +1,341 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        email = self.normalize_email(email).lower()
+        user = self.model(email=email, **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in with an e-mail address."""
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", _("English")
+        KOREAN = "ko", _("Korean")
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    language = models.CharField(
+        _("language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Seoul")
+    is_staff = models.BooleanField(
+        _("staff status"),
+        default=False,
+        help_text=_("Can log in to the back office (programme admins and secretariat staff)."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    email_verified_at = models.DateTimeField(_("e-mail verified at"), null=True, blank=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                models.functions.Lower("email"), name="accounts_user_email_ci_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+    def get_full_name(self):
+        return self.name
+
+    def get_short_name(self):
+        return self.name.split(" ")[0] if self.name else self.email
+
+    @property
+    def email_domain(self) -> str:
+        return self.email.rsplit("@", 1)[-1].lower()
+
+
+class Organization(models.Model):
+    """A body that applies, reviews, runs a track or carries out a project."""
+
+    class Kind(models.TextChoices):
+        NATIONAL_GOVERNMENT = "national_government", _("Foreign national government")
+        REGIONAL_GOVERNMENT = "regional_government", _("Foreign regional government")
+        CITY_GOVERNMENT = "city_government", _("Foreign city government")
+        INTERNATIONAL_ORGANISATION = "international_organisation", _("International organisation")
+        KOREAN_COMPANY = "korean_company", _("Korean company")
+        KOREAN_AGENCY = "korean_agency", _("Korean public agency")
+        PUBLIC_INSTITUTION = "public_institution", _("Overseas public institution")
+        UNIVERSITY = "university", _("University")
+        OTHER = "other", _("Other")
+
+    FOREIGN_PUBLIC_KINDS = (
+        Kind.NATIONAL_GOVERNMENT,
+        Kind.REGIONAL_GOVERNMENT,
+        Kind.CITY_GOVERNMENT,
+        Kind.INTERNATIONAL_ORGANISATION,
+    )
+    OVERSEAS_PUBLIC_PARTNER_KINDS = (
+        Kind.NATIONAL_GOVERNMENT,
+        Kind.REGIONAL_GOVERNMENT,
+        Kind.CITY_GOVERNMENT,
+        Kind.PUBLIC_INSTITUTION,
+        Kind.UNIVERSITY,
+    )
+
+    name = models.CharField(_("name"), max_length=255)
+    name_ko = models.CharField(_("name in Korean"), max_length=255, blank=True)
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    # ISO 3166-1 alpha-2; a plain code because accounts sits below projects (no FK upwards).
+    country_code = models.CharField(_("country (ISO 3166 code)"), max_length=2, blank=True)
+    email_domain = models.CharField(
+        _("e-mail domain"),
+        max_length=255,
+        blank=True,
+        help_text=_("Used to detect likely conflicts of interest, e.g. molit.go.kr."),
+    )
+    website = models.URLField(_("website"), blank=True)
+    address = models.TextField(_("address"), blank=True)
+    business_registration_number = models.CharField(
+        _("business registration number"), max_length=40, blank=True
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        related_name="organizations",
+        verbose_name=_("members"),
+    )
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["kind"]), models.Index(fields=["country_code"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "country_code"], name="accounts_organization_unique_name_country"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_foreign_public(self) -> bool:
+        return self.kind in self.FOREIGN_PUBLIC_KINDS
+
+    @property
+    def is_korean_company(self) -> bool:
+        return self.kind == self.Kind.KOREAN_COMPANY
+
+
+class Membership(models.Model):
+    """A user's membership of an organisation."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        MEMBER = "member", _("Member")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="accounts_membership_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.organization}"
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class OrganizationInvitation(models.Model):
+    """An invitation to join an organisation; only the invitee's acceptance attaches them."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail address"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("organisation invitation")
+        verbose_name_plural = _("organisation invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="accounts_invitation_expires_after_created",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.organization}"
+
+
+class ReviewerProfile(models.Model):
+    """What the portal knows of an external expert, used for matching and conflict detection."""
+
+    class Expertise(models.TextChoices):
+        URBAN_PLANNING = "urban_planning", _("Urban planning")
+        TRANSPORT = "transport", _("Transport and mobility")
+        ENERGY = "energy", _("Energy")
+        WATER = "water", _("Water and environment")
+        ICT = "ict", _("ICT and data platforms")
+        SAFETY = "safety", _("Safety and disaster management")
+        FINANCE = "finance", _("Project finance")
+        GOVERNANCE = "governance", _("Governance and policy")
+        CONSTRUCTION = "construction", _("Construction and real estate")
+        INTERNATIONAL = "international_development", _("International development")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_profile"
+    )
+    affiliation = models.CharField(_("affiliation"), max_length=255, blank=True)
+    employer = models.CharField(_("employer"), max_length=255, blank=True)
+    country_code = models.CharField(_("country (ISO 3166 code)"), max_length=2, blank=True)
+    expertise = models.JSONField(_("expertise areas"), default=list, blank=True)
+    recent_companies = models.TextField(
+        _("companies worked for in the last 3 years"),
+        blank=True,
+        help_text=_("One per line."),
+    )
+    biography = models.TextField(_("short biography"), blank=True)
+
+    class Meta:
+        verbose_name = _("reviewer profile")
+        verbose_name_plural = _("reviewer profiles")
+
+    def __str__(self):
+        return str(self.user)
+
+    @property
+    def recent_company_names(self) -> list[str]:
+        return [line.strip() for line in self.recent_companies.splitlines() if line.strip()]
+
+
+class AuditEvent(models.Model):
+    """An append-only record of a state change: who, when, what was before and after.
+
+    Written by services in the same transaction as the change; nobody edits or deletes it.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    subject = GenericForeignKey("content_type", "object_id")
+    action = models.CharField(_("action"), max_length=64)
+    old_value = models.CharField(_("old value"), max_length=64, blank=True)
+    new_value = models.CharField(_("new value"), max_length=64, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
+
+    def __str__(self):
+        return f"{self.action}: {self.old_value} → {self.new_value}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+
+class ApiToken(models.Model):
+    """A personal API token; only its hash is stored, the key is shown once at creation."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True, editable=False)
+    key_hash = models.CharField(max_length=128, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,51 @@
+"""Object rules about people and organisations, named as questions."""
+
+import rules
+
+from . import roles
+
+
+@rules.predicate
+def is_programme_admin(user) -> bool:
+    return roles.has_role(user, roles.PROGRAMME_ADMIN)
+
+
+@rules.predicate
+def is_secretariat_staff(user) -> bool:
+    return roles.has_role(user, roles.SECRETARIAT_STAFF)
+
+
+@rules.predicate
+def is_reviewer(user) -> bool:
+    return roles.has_role(user, roles.REVIEWER)
+
+
+@rules.predicate
+def is_applicant(user) -> bool:
+    return roles.has_role(user, roles.APPLICANT)
+
+
+@rules.predicate
+def is_contractor(user) -> bool:
+    return roles.has_role(user, roles.CONTRACTOR)
+
+
+@rules.predicate
+def is_organization_member(user, organization) -> bool:
+    if organization is None or not user.is_authenticated:
+        return False
+    return organization.memberships.filter(user=user).exists()
+
+
+@rules.predicate
+def is_organization_owner(user, organization) -> bool:
+    if organization is None or not user.is_authenticated:
+        return False
+    return organization.memberships.filter(user=user, role="owner").exists()
+
+
+is_portal_staff = is_programme_admin | is_secretariat_staff
+
+rules.add_perm("accounts.view_staff_area", is_portal_staff)
+rules.add_perm("accounts.view_organization", is_organization_member | is_portal_staff)
+rules.add_perm("accounts.manage_organization", is_organization_owner | is_programme_admin)

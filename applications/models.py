@@ -1,0 +1,303 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+from projects.models import Call, City, Country, Track
+
+
+class Application(models.Model):
+    """A proposal to one track of one call, from one organisation, for one site."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        CLARIFICATION = "clarification", _("Clarification requested")
+        ELIGIBLE = "eligible", _("Eligible")
+        INELIGIBLE = "ineligible", _("Ineligible")
+        UNDER_REVIEW = "under_review", _("Under review")
+        REVIEWED = "reviewed", _("Reviewed")
+        SELECTED = "selected", _("Selected")
+        RESERVE = "reserve", _("Reserve list")
+        REJECTED = "rejected", _("Not selected")
+        AWARDED = "awarded", _("Awarded")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Deliverable(models.TextChoices):
+        MASTER_PLAN = "master_plan", _("Smart city master plan")
+        BASIC_PLAN = "basic_plan", _("Basic plan")
+        FEASIBILITY_STUDY = "feasibility_study", _("Feasibility study")
+        SOLUTION_PLAN = "solution_plan", _("Smart solution plan")
+        DEMONSTRATION = "demonstration", _("Demonstration of a Korean solution")
+        OTHER = "other", _("Other")
+
+    # Statuses in which the proposal counts as made (for the one-per-city rule and statistics).
+    SUBMITTED_STATUSES = (
+        Status.SUBMITTED,
+        Status.CLARIFICATION,
+        Status.ELIGIBLE,
+        Status.INELIGIBLE,
+        Status.UNDER_REVIEW,
+        Status.REVIEWED,
+        Status.SELECTED,
+        Status.RESERVE,
+        Status.REJECTED,
+        Status.AWARDED,
+    )
+    DECIDED_STATUSES = (Status.SELECTED, Status.RESERVE, Status.REJECTED, Status.AWARDED)
+
+    reference = models.CharField(_("reference"), max_length=32, unique=True, null=True, blank=True)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications")
+    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="applications")
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("applicant organisation"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+
+    # Applicant and contact
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
+    contact_position = models.CharField(_("position"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact telephone"), max_length=50, blank=True)
+
+    # Site
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="applications", null=True, blank=True
+    )
+    city = models.ForeignKey(
+        City, on_delete=models.PROTECT, related_name="applications", null=True, blank=True
+    )
+    site_area_km2 = models.DecimalField(
+        _("site area (km²)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    site_population = models.PositiveBigIntegerField(_("population"), null=True, blank=True)
+    site_description = models.TextField(_("site description"), blank=True)
+
+    # Project
+    title = models.CharField(_("project title"), max_length=255, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    objectives = models.TextField(_("objectives"), blank=True)
+    outputs = models.TextField(_("expected outputs"), blank=True)
+    requested_deliverable = models.CharField(
+        _("requested deliverable"), max_length=32, choices=Deliverable.choices, blank=True
+    )
+
+    # Readiness
+    existing_plans = models.TextField(_("existing plans"), blank=True)
+    land_status = models.TextField(_("land availability"), blank=True)
+    budget_lines = models.TextField(_("local budget lines"), blank=True)
+    prior_consultation = models.BooleanField(
+        _("prior consultation with the Korean side"), default=False
+    )
+    prior_consultation_details = models.TextField(_("prior consultation details"), blank=True)
+
+    # Budget
+    budget_requested = models.PositiveBigIntegerField(
+        _("requested amount (KRW)"), null=True, blank=True
+    )
+    co_financing = models.PositiveBigIntegerField(_("co-financing (KRW)"), default=0)
+    co_financing_description = models.TextField(_("co-financing sources"), blank=True)
+    country_priority_rank = models.PositiveSmallIntegerField(
+        _("country priority rank"),
+        null=True,
+        blank=True,
+        help_text=_("Where a country sends several proposals: 1 is its first priority."),
+    )
+
+    # Lifecycle facts
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    status_reason = models.TextField(
+        _("reason of the last status change"),
+        blank=True,
+        help_text=_("Shown to the applicant, e.g. why the application is ineligible."),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["track", "status"]),
+            models.Index(fields=["call", "status"]),
+            models.Index(fields=["organization", "status"]),
+        ]
+        constraints = [
+            # One proposal per applicant per city in one call, once it has been submitted.
+            models.UniqueConstraint(
+                fields=["call", "organization", "city"],
+                condition=~Q(status__in=["draft", "withdrawn"]),
+                name="applications_one_per_org_city_call",
+            ),
+            models.CheckConstraint(
+                condition=Q(country_priority_rank__isnull=True) | Q(country_priority_rank__gte=1),
+                name="applications_priority_rank_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(site_area_km2__isnull=True) | Q(site_area_km2__gt=0),
+                name="applications_site_area_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(submitted_at__isnull=False) | Q(status="withdrawn"),
+                name="applications_submitted_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference or self.title or f"Draft #{self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("applications:detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_demonstration(self) -> bool:
+        return self.track.kind == Track.Kind.DEMONSTRATION
+
+
+class ConsortiumMember(models.Model):
+    """A member of a demonstration-track consortium."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Korean lead company")
+        MEMBER = "member", _("Member")
+        OVERSEAS_PUBLIC_PARTNER = "overseas_public_partner", _("Overseas public partner")
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="consortium_members"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(_("organisation name"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=40, choices=Organization.Kind.choices)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    country_code = models.CharField(_("country (ISO 3166 code)"), max_length=2, blank=True)
+    email_domain = models.CharField(_("e-mail domain"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("consortium member")
+        verbose_name_plural = _("consortium members")
+        ordering = ["application", "role", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(role="lead"),
+                name="applications_one_lead_per_consortium",
+            ),
+            models.UniqueConstraint(
+                fields=["application", "name"], name="applications_consortium_member_unique_name"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_role_display()})"
+
+
+def document_upload_to(instance, filename):
+    # Generated name: the user's file name never reaches the file system.
+    return f"applications/{instance.application_id}/{uuid.uuid4().hex}"
+
+
+class Document(models.Model):
+    """A file attached to an application, stored privately and served by a checking view."""
+
+    class Kind(models.TextChoices):
+        LETTER_OF_INTENT = "letter_of_intent", _("Letter of intent")
+        CONCEPT_PAPER = "concept_paper", _("Project concept paper")
+        SITE_MAP = "site_map", _("Site map")
+        CONSORTIUM_AGREEMENT = "consortium_agreement", _("Consortium agreement")
+        COMPANY_PROFILE = "company_profile", _("Company profile")
+        BUDGET_SHEET = "budget_sheet", _("Budget sheet")
+        OTHER = "other", _("Other")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to=document_upload_to)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["application", "kind", "uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "kind"],
+                condition=~Q(kind="other"),
+                name="applications_one_document_per_kind",
+            ),
+            models.CheckConstraint(condition=Q(size__gt=0), name="applications_document_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.original_name}"
+
+
+class ClarificationRequest(models.Model):
+    """Staff ask the applicant to change named sections; the application reopens for those only."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ANSWERED = "answered", _("Answered")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="clarification_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    message = models.TextField(_("what needs clarifying"))
+    sections = models.JSONField(_("sections opened for changes"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    response = models.TextField(_("applicant's response"), blank=True)
+    previous_status = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    due_at = models.DateTimeField(_("answer due by"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("clarification request")
+        verbose_name_plural = _("clarification requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(status="open"),
+                name="applications_one_open_clarification",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.application}: {self.get_status_display()}"

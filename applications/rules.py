@@ -1,0 +1,59 @@
+import rules
+
+from accounts.rules import is_programme_admin
+from projects.selectors import is_staff_of_track
+
+from . import selectors
+from .models import Application
+
+
+@rules.predicate
+def is_application_owner(user, application) -> bool:
+    return application is not None and selectors.is_owner(user, application)
+
+
+@rules.predicate
+def is_application_track_staff(user, application) -> bool:
+    return (
+        application is not None
+        and application.status != Application.Status.DRAFT
+        and is_staff_of_track(user, application.track)
+    )
+
+
+@rules.predicate
+def is_assigned_reviewer(user, application) -> bool:
+    if application is None or not user.is_authenticated:
+        return False
+    return selectors._reviewable_application_ids(user).filter(application=application).exists()
+
+
+@rules.predicate
+def application_is_editable(user, application) -> bool:
+    return application is not None and application.status in (
+        Application.Status.DRAFT,
+        Application.Status.CLARIFICATION,
+    )
+
+
+@rules.predicate
+def application_is_withdrawable(user, application) -> bool:
+    from .services import APPLICATION_TRANSITIONS
+
+    return application is not None and Application.Status.WITHDRAWN in APPLICATION_TRANSITIONS.get(
+        application.status, set()
+    )
+
+
+can_view_application = (
+    is_application_owner | is_application_track_staff | is_assigned_reviewer | is_programme_admin
+)
+
+rules.add_perm("applications.view_application", can_view_application)
+rules.add_perm("applications.change_application", is_application_owner & application_is_editable)
+rules.add_perm("applications.submit_application", is_application_owner & application_is_editable)
+rules.add_perm(
+    "applications.withdraw_application", is_application_owner & application_is_withdrawable
+)
+rules.add_perm("applications.screen_application", is_application_track_staff)
+rules.add_perm("applications.view_audit", is_application_track_staff | is_programme_admin)

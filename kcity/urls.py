@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from . import views
+
+admin.site.site_header = "K-City Network Portal — back office"
+admin.site.site_title = "K-City Network"
+admin.site.index_title = "Programme administration"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("calls/", include("projects.urls")),
+    path("applications/", include("applications.urls")),
+    path("reviews/", include("reviews.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("staff/", include("kcity.staff_urls")),
+    path("api/", include("kcity.api.urls")),
+]

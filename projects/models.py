@@ -1,0 +1,439 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+
+
+class BilingualNameMixin:
+    """``display_name`` picks the Korean name when the active language is Korean."""
+
+    @property
+    def display_name(self) -> str:
+        if (get_language() or "en").startswith("ko") and getattr(self, "name_ko", ""):
+            return self.name_ko
+        return self.name
+
+
+class Country(BilingualNameMixin, models.Model):
+    """A country by its ISO 3166-1 code."""
+
+    class Region(models.TextChoices):
+        EAST_ASIA = "east_asia", _("East Asia")
+        SOUTHEAST_ASIA = "southeast_asia", _("Southeast Asia")
+        SOUTH_ASIA = "south_asia", _("South Asia")
+        CENTRAL_ASIA = "central_asia", _("Central Asia")
+        MIDDLE_EAST = "middle_east", _("Middle East")
+        EUROPE = "europe", _("Europe")
+        AFRICA = "africa", _("Africa")
+        LATIN_AMERICA = "latin_america", _("Latin America and the Caribbean")
+        NORTH_AMERICA = "north_america", _("North America")
+        OCEANIA = "oceania", _("Oceania")
+
+    code = models.CharField(_("ISO 3166-1 alpha-2"), max_length=2, unique=True)
+    iso3 = models.CharField(_("ISO 3166-1 alpha-3"), max_length=3, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    name_ko = models.CharField(_("name in Korean"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=32, choices=Region.choices)
+
+    class Meta:
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[A-Z]{2}$"), name="projects_country_code_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(iso3__regex=r"^[A-Z]{3}$"), name="projects_country_iso3_format"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class City(BilingualNameMixin, models.Model):
+    """A city, region or site where a project takes place."""
+
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="cities")
+    name = models.CharField(_("name"), max_length=120)
+    name_ko = models.CharField(_("name in Korean"), max_length=120, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True)
+    population = models.PositiveBigIntegerField(_("population"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+        ordering = ["country__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "name"], name="projects_city_unique_name"),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="projects_city_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="projects_city_longitude_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}, {self.country.name}"
+
+
+class Call(BilingualNameMixin, models.Model):
+    """A round of applications: the yearly international call, a rolling intake, or the
+    selection of the Korean company that carries out one funded planning project."""
+
+    class Kind(models.TextChoices):
+        ANNUAL = "annual", _("Annual international call")
+        ROLLING = "rolling", _("Rolling intake")
+        CONTRACTOR_SELECTION = "contractor_selection", _("Contractor selection")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published (upcoming)")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        IN_REVIEW = "in_review", _("In review")
+        DECIDED = "decided", _("Decided")
+        ARCHIVED = "archived", _("Archived")
+
+    year = models.PositiveSmallIntegerField(_("programme year"))
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices, default=Kind.ANNUAL)
+    name = models.CharField(_("title"), max_length=200)
+    name_ko = models.CharField(_("title in Korean"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_ko = models.TextField(_("description in Korean"), blank=True)
+    eligibility = models.TextField(_("eligibility"), blank=True)
+    eligibility_ko = models.TextField(_("eligibility in Korean"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    decisions_released_at = models.DateTimeField(_("decisions released at"), null=True, blank=True)
+    # Set for a contractor selection: the funded project whose contractor is being chosen.
+    project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contractor_calls",
+        verbose_name=_("project (contractor selection)"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["-year", "opens_at"]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["year"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")), name="projects_call_closes_after_opens"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=2020, year__lte=2100), name="projects_call_year_range"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="contractor_selection") | Q(project__isnull=False),
+                name="projects_call_contractor_selection_has_project",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("projects:call_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_accepting_applications(self) -> bool:
+        """Open by status and by the clock; the server's time decides."""
+        now = timezone.now()
+        return self.status == self.Status.OPEN and self.opens_at <= now < self.closes_at
+
+
+class Track(BilingualNameMixin, models.Model):
+    """One track of a call, run by one secretariat, with its own budget and criteria."""
+
+    class Kind(models.TextChoices):
+        PLANNING = "planning", _("Smart City Planning")
+        SOLUTION_PLANNING = "solution_planning", _("Smart Solution Planning")
+        DEMONSTRATION = "demonstration", _("Smart Solution Overseas Demonstration")
+        CONTRACTOR_SELECTION = "contractor_selection", _("Contractor selection")
+
+    class Aggregate(models.TextChoices):
+        TRIMMED_MEAN = "trimmed_mean", _("Mean without the highest and lowest total")
+        MEAN = "mean", _("Mean")
+        MEDIAN = "median", _("Median")
+        NORMALISED = "normalised", _("Normalised (50 + 10·z)")
+
+    class ApplicantKind(models.TextChoices):
+        FOREIGN_PUBLIC = "foreign_public", _("Foreign governments and international organisations")
+        KOREAN_CONSORTIUM = (
+            "korean_consortium",
+            _("Korean companies in a consortium with an overseas public partner"),
+        )
+        KOREAN_COMPANY = "korean_company", _("Korean companies")
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="tracks")
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    code = models.CharField(
+        _("code"), max_length=10, help_text=_("Short code used in references, e.g. PL or DM.")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    name_ko = models.CharField(_("name in Korean"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_ko = models.TextField(_("description in Korean"), blank=True)
+    secretariat = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="secretariat_tracks",
+        verbose_name=_("secretariat"),
+        limit_choices_to={"kind": Organization.Kind.KOREAN_AGENCY},
+    )
+    applicant_kind = models.CharField(
+        _("who may apply"), max_length=32, choices=ApplicantKind.choices
+    )
+    budget_floor = models.PositiveBigIntegerField(_("per-project budget floor (KRW)"))
+    budget_ceiling = models.PositiveBigIntegerField(_("per-project budget ceiling (KRW)"))
+    total_budget = models.PositiveBigIntegerField(_("total budget (KRW)"))
+    target_awards = models.PositiveSmallIntegerField(_("target number of awards"), default=1)
+    required_documents = models.JSONField(
+        _("required documents"),
+        default=list,
+        blank=True,
+        help_text=_("Document kinds every application must carry before it can be submitted."),
+    )
+    min_reviewers = models.PositiveSmallIntegerField(
+        _("minimum reviewers per application"), default=5
+    )
+    max_reviewer_load = models.PositiveSmallIntegerField(
+        _("maximum applications per reviewer"), default=12
+    )
+    review_deadline = models.DateTimeField(_("review deadline"), null=True, blank=True)
+    min_justification_length = models.PositiveSmallIntegerField(
+        _("minimum justification length (characters)"), default=30
+    )
+    overall_threshold = models.DecimalField(
+        _("overall threshold (points)"), max_digits=6, decimal_places=2, default=70
+    )
+    spread_threshold = models.DecimalField(
+        _("spread flag threshold (points)"), max_digits=6, decimal_places=2, default=20
+    )
+    official_aggregate = models.CharField(
+        _("official aggregate"),
+        max_length=20,
+        choices=Aggregate.choices,
+        default=Aggregate.TRIMMED_MEAN,
+    )
+    price_weight = models.DecimalField(
+        _("price weight (contractor selection, 0–1)"),
+        max_digits=4,
+        decimal_places=2,
+        default=0,
+    )
+    criteria_locked_at = models.DateTimeField(_("criteria locked at"), null=True, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("track")
+        verbose_name_plural = _("tracks")
+        ordering = ["call", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "code"], name="projects_track_unique_code"),
+            models.CheckConstraint(
+                condition=Q(budget_floor__lte=F("budget_ceiling")),
+                name="projects_track_floor_le_ceiling",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_ceiling__lte=F("total_budget")),
+                name="projects_track_ceiling_le_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_reviewers__gte=1), name="projects_track_min_reviewers_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(overall_threshold__gte=0, overall_threshold__lte=100),
+                name="projects_track_overall_threshold_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(price_weight__gte=0, price_weight__lte=1),
+                name="projects_track_price_weight_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.call.name} — {self.name}"
+
+    @property
+    def criteria_locked(self) -> bool:
+        return self.criteria_locked_at is not None
+
+
+class Project(BilingualNameMixin, models.Model):
+    """A funded cooperation project, from the portal or from the years before it."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Source(models.TextChoices):
+        HISTORICAL = "historical", _("Historical (before the portal)")
+        PORTAL = "portal", _("Awarded through the portal")
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("title"), max_length=255)
+    name_ko = models.CharField(_("title in Korean"), max_length=255, blank=True)
+    year = models.PositiveSmallIntegerField(_("selection year"))
+    track_kind = models.CharField(_("track"), max_length=32, choices=Track.Kind.choices)
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="projects")
+    city = models.ForeignKey(
+        City, on_delete=models.PROTECT, related_name="projects", null=True, blank=True
+    )
+    budget_krw = models.PositiveBigIntegerField(_("budget (KRW)"), null=True, blank=True)
+    partner = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="partner_projects",
+        verbose_name=_("partner (beneficiary)"),
+    )
+    contractor = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contracted_projects",
+        verbose_name=_("Korean contractor"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.PORTAL
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("funded project")
+        verbose_name_plural = _("funded projects")
+        ordering = ["-year", "code"]
+        indexes = [models.Index(fields=["year"]), models.Index(fields=["status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | Q(starts_on__isnull=True)
+                | Q(ends_on__gte=F("starts_on")),
+                name="projects_project_ends_after_starts",
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=2020, year__lte=2100), name="projects_project_year_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("projects:project_detail", kwargs={"code": self.code})
+
+
+def deliverable_upload_to(instance, filename):
+    return f"deliverables/{instance.project_id}/{uuid.uuid4().hex}"
+
+
+class Deliverable(models.Model):
+    """A report or training that a funded project owes, uploaded by its contractor."""
+
+    class Kind(models.TextChoices):
+        INCEPTION = "inception_report", _("Inception report")
+        INTERIM = "interim_report", _("Interim report")
+        FINAL = "final_report", _("Final report")
+        TRAINING = "training", _("Invitational training")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUBMITTED = "submitted", _("Submitted")
+        ACCEPTED = "accepted", _("Accepted")
+        RETURNED = "returned", _("Returned for changes")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="deliverables")
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=255, blank=True)
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    file = models.FileField(_("file"), upload_to=deliverable_upload_to, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    feedback = models.TextField(_("feedback"), blank=True)
+
+    class Meta:
+        verbose_name = _("deliverable")
+        verbose_name_plural = _("deliverables")
+        ordering = ["project", "due_on"]
+        indexes = [models.Index(fields=["status", "due_on"])]
+
+    def __str__(self):
+        return f"{self.project.code}: {self.get_kind_display()}"
+
+
+class Event(BilingualNameMixin, models.Model):
+    """A workshop, road show or conference run by the programme."""
+
+    class Kind(models.TextChoices):
+        WORKSHOP = "workshop", _("Workshop")
+        ROAD_SHOW = "road_show", _("Road show")
+        CONFERENCE = "conference", _("Conference")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("title"), max_length=255)
+    name_ko = models.CharField(_("title in Korean"), max_length=255, blank=True)
+    partners = models.CharField(
+        _("partners"), max_length=255, blank=True, help_text=_("e.g. World Bank, IDB")
+    )
+    city = models.ForeignKey(City, on_delete=models.PROTECT, null=True, blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="projects_event_ends_after_starts"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,27 @@
+import rules
+
+from accounts.rules import is_programme_admin
+
+from . import selectors
+
+
+@rules.predicate
+def is_track_staff(user, track) -> bool:
+    return selectors.is_staff_of_track(user, track)
+
+
+@rules.predicate
+def call_is_open(user, call) -> bool:
+    return call is not None and call.is_accepting_applications
+
+
+@rules.predicate
+def is_call_staff(user, call) -> bool:
+    if call is None:
+        return False
+    return any(selectors.is_staff_of_track(user, track) for track in call.tracks.all())
+
+
+rules.add_perm("projects.manage_track", is_track_staff)
+rules.add_perm("projects.manage_call", is_programme_admin | is_call_staff)
+rules.add_perm("projects.configure_call", is_programme_admin)

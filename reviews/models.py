@@ -1,0 +1,556 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from applications.models import Application
+from projects.models import Project, Track
+
+
+class Criterion(models.Model):
+    """One scoring criterion of a track; the track's criteria add up to 100 points."""
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="criteria")
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=200)
+    name_ko = models.CharField(_("name in Korean"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_ko = models.TextField(_("description in Korean"), blank=True)
+    max_points = models.DecimalField(_("maximum points"), max_digits=5, decimal_places=1)
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=1)
+    threshold = models.DecimalField(
+        _("threshold (points)"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    tiebreak_priority = models.PositiveSmallIntegerField(
+        _("tie-break priority"),
+        null=True,
+        blank=True,
+        help_text=_("1 breaks ties first, 2 next; empty means not used for ties."),
+    )
+
+    class Meta:
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        ordering = ["track", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["track", "code"], name="reviews_criterion_unique_code"),
+            models.UniqueConstraint(
+                fields=["track", "tiebreak_priority"],
+                condition=Q(tiebreak_priority__isnull=False),
+                name="reviews_criterion_unique_tiebreak",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_points__gt=0, max_points__lte=100),
+                name="reviews_criterion_max_points_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gt=0), name="reviews_criterion_weight_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(threshold__isnull=True)
+                | Q(threshold__gte=0, threshold__lte=F("max_points")),
+                name="reviews_criterion_threshold_within_max",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.display_name} ({self.max_points})"
+
+    @property
+    def display_name(self) -> str:
+        if (get_language() or "en").startswith("ko") and self.name_ko:
+            return self.name_ko
+        return self.name
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CommitteeMember(models.Model):
+    """A reviewer who sits on a track's review committee."""
+
+    class Role(models.TextChoices):
+        CHAIR = "chair", _("Chair")
+        MEMBER = "member", _("Member")
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="committee")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="committee_seats"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("committee member")
+        verbose_name_plural = _("committee members")
+        constraints = [
+            models.UniqueConstraint(fields=["track", "reviewer"], name="reviews_committee_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.reviewer} — {self.track}"
+
+
+class ReviewerInvitation(models.Model):
+    """An e-mailed invitation to join a track's committee."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        REVOKED = "revoked", _("Revoked")
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="reviewer_invitations")
+    email = models.EmailField(_("e-mail address"))
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reviewer invitation")
+        verbose_name_plural = _("reviewer invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["track", "email"],
+                condition=Q(status="pending"),
+                name="reviews_one_pending_invitation",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.track}"
+
+
+class InterestDeclaration(models.Model):
+    """A reviewer's annual declaration of interests; it expires and must be renewed."""
+
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interest_declarations"
+    )
+    interests = models.TextField(
+        _("declared interests"),
+        blank=True,
+        help_text=_("Positions, shareholdings, consultancies and clients that could matter."),
+    )
+    signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("declaration of interests")
+        verbose_name_plural = _("declarations of interests")
+        ordering = ["-signed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("signed_at")),
+                name="reviews_declaration_expires_after_signed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reviewer} ({self.signed_at:%Y-%m-%d})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.expires_at > timezone.now()
+
+
+class ConflictDeclaration(models.Model):
+    """Whether a reviewer has a conflict with one application: declared by them or detected."""
+
+    class Kind(models.TextChoices):
+        NONE = "none", _("No conflict")
+        INVOLVED = "involved", _("Involved in the proposal")
+        EMPLOYER_OR_CLIENT = (
+            "employer_or_client",
+            _("Employer or client of the applicant or a consortium member"),
+        )
+        LIKELY_BIDDER = "likely_bidder", _("Likely bidder for the resulting contract")
+        PERSONAL = "personal", _("Family or personal tie")
+        OTHER = "other", _("Other")
+        SAME_ORGANISATION = "same_organisation", _("Same organisation as the applicant (detected)")
+        SAME_EMAIL_DOMAIN = "same_email_domain", _("Same e-mail domain as the applicant (detected)")
+        RECENT_COMPANY = "recent_company", _("A company of the last 3 years (detected)")
+
+    class Source(models.TextChoices):
+        DECLARED = "declared", _("Declared by the reviewer")
+        DETECTED = "detected", _("Detected by the portal")
+        STAFF = "staff", _("Recorded by staff")
+
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conflict_declarations"
+    )
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="conflict_declarations"
+    )
+    has_conflict = models.BooleanField(_("has a conflict"))
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    details = models.TextField(_("details"), blank=True)
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.DECLARED
+    )
+    declared_at = models.DateTimeField(_("declared at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("conflict-of-interest declaration")
+        verbose_name_plural = _("conflict-of-interest declarations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reviewer", "application"], name="reviews_one_conflict_declaration"
+            ),
+            models.CheckConstraint(
+                condition=Q(has_conflict=False, kind="none")
+                | (Q(has_conflict=True) & ~Q(kind="none")),
+                name="reviews_conflict_kind_matches_flag",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reviewer} / {self.application}: {self.get_kind_display()}"
+
+
+class Assignment(models.Model):
+    """One reviewer asked to review one application, with the review they write."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        CONFLICT = "conflict", _("Conflict of interest")
+        IN_PROGRESS = "in_progress", _("In progress")
+        SUBMITTED = "submitted", _("Submitted")
+
+    class DeclineReason(models.TextChoices):
+        CONFLICT = "conflict", _("Conflict of interest")
+        EXPERTISE = "expertise", _("Not my expertise")
+        TIME = "time", _("No time")
+
+    class Recommendation(models.TextChoices):
+        FUND = "fund", _("Fund")
+        FUND_WITH_CHANGES = "fund_with_changes", _("Fund with changes")
+        RESERVE = "reserve", _("Reserve")
+        REJECT = "reject", _("Do not fund")
+
+    class Confidence(models.IntegerChoices):
+        LOW = 1, _("Low")
+        MEDIUM = 2, _("Medium")
+        HIGH = 3, _("High")
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="assignments"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.INVITED
+    )
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
+    decline_reason = models.CharField(
+        _("reason for declining"), max_length=20, choices=DeclineReason.choices, blank=True
+    )
+    decline_note = models.TextField(_("note"), blank=True)
+    recommendation = models.CharField(
+        _("recommendation"), max_length=20, choices=Recommendation.choices, blank=True
+    )
+    confidence = models.PositiveSmallIntegerField(
+        _("confidence"), choices=Confidence.choices, null=True, blank=True
+    )
+    overall_comment = models.TextField(_("overall comment"), blank=True)
+    total = models.DecimalField(
+        _("total score"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["application", "reviewer"]
+        indexes = [
+            models.Index(fields=["reviewer", "status"]),
+            models.Index(fields=["application", "status"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "reviewer"], name="reviews_one_assignment_per_pair"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="submitted")
+                | Q(submitted_at__isnull=False, total__isnull=False),
+                name="reviews_submitted_assignment_has_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(total__isnull=True) | Q(total__gte=0, total__lte=100),
+                name="reviews_assignment_total_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.application} ← {self.reviewer}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.due_at is not None
+            and self.status
+            not in (self.Status.SUBMITTED, self.Status.DECLINED, self.Status.CONFLICT)
+            and self.due_at < timezone.now()
+        )
+
+
+class Score(models.Model):
+    """A reviewer's points on one criterion, with the written justification."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="scores")
+    points = models.DecimalField(_("points"), max_digits=5, decimal_places=1)
+    # Copied from the criterion when saved, so the database itself keeps points within range.
+    max_points = models.DecimalField(max_digits=5, decimal_places=1, editable=False)
+    justification = models.TextField(_("justification"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "criterion"], name="reviews_one_score_per_criterion"
+            ),
+            models.CheckConstraint(
+                condition=Q(points__gte=0) & Q(points__lte=F("max_points")),
+                name="reviews_score_within_max",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.criterion.code}: {self.points}"
+
+    def save(self, *args, **kwargs):
+        if self.criterion_id and self.max_points is None:
+            self.max_points = self.criterion.max_points
+        super().save(*args, **kwargs)
+
+
+class Job(models.Model):
+    """A long-running job (automatic assignment, aggregation) whose progress a page can poll."""
+
+    class Kind(models.TextChoices):
+        ASSIGN = "assign", _("Automatic assignment")
+        AGGREGATE = "aggregate", _("Score aggregation")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.TextField(_("message"), blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done__lte=F("total")), name="reviews_job_done_le_total"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.track} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        return int(self.done * 100 / self.total) if self.total else 0
+
+
+class ApplicationResult(models.Model):
+    """The aggregates of one application's submitted reviews, kept side by side."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="result")
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="results")
+    reviewer_count = models.PositiveSmallIntegerField(default=0)
+    mean = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    trimmed_mean = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    median = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    normalised = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    spread = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    std_dev = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    criterion_means = models.JSONField(default=dict, blank=True)
+    flags = models.JSONField(default=list, blank=True)
+    official_score = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    tiebreak = models.JSONField(default=dict, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("aggregated result")
+        verbose_name_plural = _("aggregated results")
+        ordering = ["track", "rank"]
+        indexes = [models.Index(fields=["track", "rank"])]
+
+    def __str__(self):
+        return f"{self.application}: {self.official_score}"
+
+
+class ReviewerTrackStat(models.Model):
+    """How one reviewer scored across a track, to spot lenient or strict reviewers."""
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="reviewer_stats")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    review_count = models.PositiveIntegerField(default=0)
+    mean_total = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    std_total = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    mean_offset = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        help_text=_("Mean of (own total − panel mean) over the reviewer's applications."),
+    )
+    flagged = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("reviewer statistics")
+        verbose_name_plural = _("reviewer statistics")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["track", "reviewer"], name="reviews_one_stat_per_reviewer"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reviewer} — {self.track}"
+
+
+class Decision(models.Model):
+    """The funding decision on one application: proposed, changed with reasons, confirmed, released."""
+
+    class Outcome(models.TextChoices):
+        SELECTED = "selected", _("Selected")
+        RESERVE = "reserve", _("Reserve list")
+        REJECTED = "rejected", _("Not selected")
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="decision"
+    )
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="decisions")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    proposed_outcome = models.CharField(
+        _("outcome proposed by the portal"), max_length=20, choices=Outcome.choices, blank=True
+    )
+    amount = models.PositiveBigIntegerField(_("amount (KRW)"), null=True, blank=True)
+    reserve_rank = models.PositiveSmallIntegerField(_("reserve rank"), null=True, blank=True)
+    reason = models.TextField(_("reason for changing the proposal"), blank=True)
+    committee_summary = models.TextField(_("summary of the committee's comments"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["track", "outcome", "reserve_rank"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(outcome="selected") | Q(amount__gt=0),
+                name="reviews_selected_decision_has_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(released_at__isnull=True) | Q(confirmed_at__isnull=False),
+                name="reviews_decision_released_after_confirmed",
+            ),
+            models.UniqueConstraint(
+                fields=["track", "reserve_rank"],
+                condition=Q(reserve_rank__isnull=False),
+                name="reviews_unique_reserve_rank",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.application}: {self.get_outcome_display()}"
+
+
+class Award(models.Model):
+    """Funding awarded to a selected application; it creates the funded Project."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        APPROVED = "approved", _("Approved")
+        CONTRACTED = "contracted", _("Contracted")
+        IN_PROGRESS = "in_progress", _("In progress")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="award")
+    project = models.OneToOneField(
+        Project, on_delete=models.PROTECT, null=True, blank=True, related_name="award"
+    )
+    amount = models.PositiveBigIntegerField(_("amount (KRW)"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED
+    )
+    cancelled_reason = models.TextField(_("reason for cancelling"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("funding award")
+        verbose_name_plural = _("funding awards")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="reviews_award_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.application}: KRW {self.amount:,}"

@@ -1,0 +1,53 @@
+// Small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  // Show each <time data-local> also in the visitor's own time zone.
+  function showLocalTimes(root) {
+    var formatter;
+    try {
+      formatter = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+        dateStyle: "medium", timeStyle: "short", timeZoneName: "short"
+      });
+    } catch (e) { return; }
+    root.querySelectorAll("time[data-local]").forEach(function (el) {
+      if (el.dataset.localDone) { return; }
+      var when = new Date(el.getAttribute("datetime"));
+      if (isNaN(when)) { return; }
+      var span = document.createElement("span");
+      span.className = "local-time";
+      span.textContent = " (" + (el.dataset.localLabel || "") + formatter.format(when) + ")";
+      el.after(span);
+      el.dataset.localDone = "1";
+    });
+    // Remember the visitor's zone so the server can render it for anonymous visitors too.
+    try {
+      var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      if (tz) { document.cookie = "kcity_tz=" + encodeURIComponent(tz) + ";path=/;SameSite=Lax"; }
+    } catch (e) { /* no zone support */ }
+  }
+
+  // Buttons with data-confirm ask before submitting their form.
+  function bindConfirms(root) {
+    root.querySelectorAll("[data-confirm]").forEach(function (el) {
+      if (el.dataset.confirmBound) { return; }
+      el.dataset.confirmBound = "1";
+      el.addEventListener("click", function (event) {
+        if (!window.confirm(el.dataset.confirm)) { event.preventDefault(); }
+      });
+    });
+  }
+
+  // Elements with data-autosubmit submit their form when changed (filters, selects).
+  function bindAutosubmit(root) {
+    root.querySelectorAll("[data-autosubmit]").forEach(function (el) {
+      if (el.dataset.autosubmitBound) { return; }
+      el.dataset.autosubmitBound = "1";
+      el.addEventListener("change", function () { if (el.form) { el.form.requestSubmit(); } });
+    });
+  }
+
+  function enhance(root) { showLocalTimes(root); bindConfirms(root); bindAutosubmit(root); }
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { enhance(event.target); });
+})();

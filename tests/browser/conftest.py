@@ -1,0 +1,55 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium against the live test server.
+
+The browser is launched by its path (Playwright's own download cannot work offline). Without a
+``chromium`` on the PATH these tests fail loudly rather than skip: CI installs it.
+"""
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.fail("Debian's chromium is not installed: `apt-get install chromium`.")
+    # Playwright's sync API runs an event loop; Django must allow ORM calls from this thread.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", timezone_id="Europe/Berlin"
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def run_axe(page) -> list[dict]:
+    """Run axe-core (served by the portal itself) on the page; return serious/critical violations."""
+    from django.conf import settings
+
+    axe_js = (settings.BASE_DIR / "static" / "vendor" / "axe.min.js").read_text()
+    page.add_script_tag(content=axe_js)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]

@@ -1,0 +1,124 @@
+"""Fixtures shared by the whole suite: users for every role on a small two-track call."""
+
+import pytest
+from django.test import Client
+
+from accounts import roles
+from tests.factories import (
+    ApplicationFactory,
+    CallFactory,
+    OrganizationFactory,
+    TrackFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "private"
+
+
+@pytest.fixture
+def role_groups(db):
+    roles.ensure_role_groups()
+
+
+@pytest.fixture
+def kind(db):
+    return OrganizationFactory(
+        name="KIND", kind="korean_agency", country_code="KR", email_domain="kind.or.kr"
+    )
+
+
+@pytest.fixture
+def kaia(db):
+    return OrganizationFactory(
+        name="KAIA", kind="korean_agency", country_code="KR", email_domain="kaia.re.kr"
+    )
+
+
+@pytest.fixture
+def open_call(db):
+    return CallFactory(status="open")
+
+
+@pytest.fixture
+def planning_track(open_call, kind):
+    return TrackFactory(
+        call=open_call,
+        secretariat=kind,
+        kind="planning",
+        code="PL",
+        applicant_kind="foreign_public",
+    )
+
+
+@pytest.fixture
+def demonstration_track(open_call, kaia):
+    return TrackFactory(
+        call=open_call,
+        secretariat=kaia,
+        kind="demonstration",
+        code="DM",
+        applicant_kind="korean_consortium",
+        budget_floor=400_000_000,
+        budget_ceiling=400_000_000,
+    )
+
+
+@pytest.fixture
+def programme_admin(role_groups):
+    return UserFactory(email="admin@molit.go.kr", roles=[roles.PROGRAMME_ADMIN], is_staff=True)
+
+
+@pytest.fixture
+def kind_staff(role_groups, kind):
+    return UserFactory(
+        email="staff@kind.or.kr",
+        roles=[roles.SECRETARIAT_STAFF],
+        is_staff=True,
+        organizations=[kind],
+    )
+
+
+@pytest.fixture
+def kaia_staff(role_groups, kaia):
+    return UserFactory(
+        email="staff@kaia.re.kr",
+        roles=[roles.SECRETARIAT_STAFF],
+        is_staff=True,
+        organizations=[kaia],
+    )
+
+
+@pytest.fixture
+def reviewer(role_groups):
+    return UserFactory(email="expert@university.ac.kr", roles=[roles.REVIEWER])
+
+
+@pytest.fixture
+def applicant(role_groups):
+    org = OrganizationFactory(
+        name="Klang Municipal Council", kind="city_government", country_code="MY"
+    )
+    return UserFactory(email="officer@klang.gov.my", roles=[roles.APPLICANT], organizations=[org])
+
+
+@pytest.fixture
+def other_applicant(role_groups):
+    org = OrganizationFactory(
+        name="Khulna City Corporation", kind="city_government", country_code="BD"
+    )
+    return UserFactory(email="officer@khulna.gov.bd", roles=[roles.APPLICANT], organizations=[org])
+
+
+@pytest.fixture
+def application(applicant, planning_track):
+    return ApplicationFactory(
+        track=planning_track, organization=applicant.organizations.first(), created_by=applicant
+    )
+
+
+def login(client: Client, user) -> Client:
+    client.force_login(user)
+    return client
