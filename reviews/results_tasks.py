@@ -1,0 +1,1 @@
+"""Celery tasks for aggregation, selection and awards."""
