@@ -131,6 +131,14 @@ class Call(BilingualNameMixin, models.Model):
         related_name="contractor_calls",
         verbose_name=_("project (contractor selection)"),
     )
+    # Intake figures of the years before the portal (2020, 2021), as the programme reported
+    # them. Statistics use them only for a call that holds no portal applications.
+    reported_applications = models.PositiveIntegerField(
+        _("applications reported (before the portal)"), null=True, blank=True
+    )
+    reported_applicant_countries = models.PositiveSmallIntegerField(
+        _("applicant countries reported (before the portal)"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
