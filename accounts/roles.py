@@ -21,12 +21,64 @@ ROLES = {
 }
 
 
-def ensure_role_groups() -> None:
-    """Create the role groups if they are missing. Idempotent; writes nothing else."""
-    from django.contrib.auth.models import Group
+# Django model permissions behind the back office (the admin). Programme admins hold every
+# permission of the portal's apps; secretariat staff view and change the track-scoped models
+# (the admin narrows the rows to their own tracks) and look up the shared reference data.
+PORTAL_APPS = ("accounts", "projects", "applications", "reviews", "notifications")
+SECRETARIAT_MODEL_PERMISSIONS = {
+    "projects": {
+        "country": ("view",),
+        "city": ("view",),
+        "call": ("view",),
+        "track": ("view", "change"),
+        "project": ("view", "change"),
+        "deliverable": ("view", "change"),
+        "event": ("view",),
+    },
+    "accounts": {"organization": ("view",)},
+    "applications": {
+        "application": ("view", "change"),
+        "consortiummember": ("view",),
+        "document": ("view",),
+        "clarificationrequest": ("view", "change"),
+    },
+    "reviews": {
+        "criterion": ("view", "change"),
+        "committeemember": ("view", "change"),
+        "reviewerinvitation": ("view", "change"),
+        "conflictdeclaration": ("view",),
+        "assignment": ("view", "change"),
+        "score": ("view",),
+        "job": ("view",),
+        "applicationresult": ("view",),
+        "reviewertrackstat": ("view",),
+        "decision": ("view", "change"),
+        "award": ("view", "change"),
+    },
+}
 
-    for name in ROLES:
-        Group.objects.get_or_create(name=name)
+
+def ensure_role_groups() -> None:
+    """Create the role groups and give the staff roles their back-office model permissions.
+
+    Idempotent: only adds what is missing; never removes a permission granted by hand.
+    """
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    groups = {name: Group.objects.get_or_create(name=name)[0] for name in ROLES}
+    groups[PROGRAMME_ADMIN].permissions.add(
+        *Permission.objects.filter(content_type__app_label__in=PORTAL_APPS)
+    )
+    wanted = Q(pk__in=[])
+    for app_label, models in SECRETARIAT_MODEL_PERMISSIONS.items():
+        for model, actions in models.items():
+            wanted |= Q(
+                content_type__app_label=app_label,
+                content_type__model=model,
+                codename__in=[f"{action}_{model}" for action in actions],
+            )
+    groups[SECRETARIAT_STAFF].permissions.add(*Permission.objects.filter(wanted))
 
 
 def user_roles(user) -> frozenset[str]:
