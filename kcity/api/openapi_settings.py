@@ -1,0 +1,30 @@
+"""Names of the choice sets in the OpenAPI description (read by SPECTACULAR_SETTINGS).
+
+Several models have a field called ``kind`` or ``status`` with different choices; naming each set
+once keeps the generated components stable and ``spectacular --fail-on-warn`` clean.
+Plain strings only: this module is imported by the settings.
+"""
+
+ENUM_NAME_OVERRIDES = {
+    "CallKindEnum": "projects.models.Call.Kind",
+    "CallStatusEnum": "projects.models.Call.Status",
+    "TrackKindEnum": "projects.models.Track.Kind",
+    "ApplicantKindEnum": "projects.models.Track.ApplicantKind",
+    "ProjectStatusEnum": "projects.models.Project.Status",
+    "ProjectSourceEnum": "projects.models.Project.Source",
+    "CountryRegionEnum": "projects.models.Country.Region",
+    "OrganizationKindEnum": "accounts.models.Organization.Kind",
+    "ApplicationStatusEnum": "applications.models.Application.Status",
+    "RequestedDeliverableEnum": "applications.models.Application.Deliverable",
+    "DocumentKindEnum": "applications.models.Document.Kind",
+    "ConsortiumRoleEnum": "applications.models.ConsortiumMember.Role",
+    "ClarificationStatusEnum": "applications.models.ClarificationRequest.Status",
+    "AssignmentStatusEnum": "reviews.models.Assignment.Status",
+    "DeclineReasonEnum": "reviews.models.Assignment.DeclineReason",
+    "RecommendationEnum": "reviews.models.Assignment.Recommendation",
+    "ConfidenceEnum": "reviews.models.Assignment.Confidence",
+    "ConflictKindEnum": "reviews.models.ConflictDeclaration.Kind",
+    "ConflictSourceEnum": "reviews.models.ConflictDeclaration.Source",
+    "DecisionOutcomeEnum": "reviews.models.Decision.Outcome",
+    "AwardStatusEnum": "reviews.models.Award.Status",
+}

@@ -1,0 +1,120 @@
+"""OpenAPI helpers: the common error component and the error responses every operation can give.
+
+Every operation documents 400, 401, 403, 404 and 429 in the one shape that
+``kcity.api.exceptions.api_exception_handler`` produces, so a client (and schemathesis) can rely
+on the description for failures as well as for successes.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from rest_framework import serializers
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API."""
+
+    detail = serializers.CharField(help_text=_("A human-readable summary of the error."))
+    code = serializers.CharField(
+        help_text=_("A stable machine-readable code, e.g. invalid, not_found, permission_denied.")
+    )
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=_("Field errors: field name → messages. Empty when no field is at fault."),
+    )
+
+    class Meta:
+        ref_name = "Error"
+
+
+def _example(name, summary, detail, code, errors=None):
+    return OpenApiExample(
+        name,
+        summary=summary,
+        value={"detail": detail, "code": code, "errors": errors or {}},
+        response_only=True,
+    )
+
+
+ERROR_RESPONSES = {
+    "400": OpenApiResponse(
+        ErrorSerializer,
+        description=_("Bad input: field errors, an invalid filter, or a business rule refused it."),
+        examples=[
+            _example(
+                "ValidationError",
+                "A field is missing",
+                "Invalid input.",
+                "invalid",
+                {"title": ["This field is required."]},
+            ),
+            _example(
+                "DomainError",
+                "A business rule refused the change",
+                "An application cannot go from “Draft” to “Eligible”.",
+                "illegal_transition",
+            ),
+        ],
+    ),
+    "401": OpenApiResponse(
+        ErrorSerializer,
+        description=_("The token is missing, invalid or revoked."),
+        examples=[
+            _example(
+                "InvalidToken",
+                "A revoked token",
+                "Invalid or revoked token.",
+                "authentication_failed",
+            )
+        ],
+    ),
+    "403": OpenApiResponse(
+        ErrorSerializer,
+        description=_("Not logged in, or the permission rules refuse this action."),
+        examples=[
+            _example(
+                "PermissionDenied",
+                "Not allowed",
+                "You do not have permission to perform this action.",
+                "permission_denied",
+            )
+        ],
+    ),
+    "404": OpenApiResponse(
+        ErrorSerializer,
+        description=_(
+            "Not found, or not visible to you: the API never reveals that another "
+            "organisation's object exists."
+        ),
+        examples=[
+            _example(
+                "NotFound", "Not found", "No Application matches the given query.", "not_found"
+            )
+        ],
+    ),
+    "429": OpenApiResponse(
+        ErrorSerializer,
+        description=_("Too many requests; retry after the number of seconds in Retry-After."),
+        examples=[
+            _example(
+                "Throttled",
+                "Rate limit",
+                "Request was throttled. Expected available in 30 seconds.",
+                "throttled",
+            )
+        ],
+    ),
+}
+
+
+class PortalAutoSchema(AutoSchema):
+    """drf-spectacular's schema with the common error responses added to every operation."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code, response in ERROR_RESPONSES.items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(response, code, direction=direction)
+        return responses

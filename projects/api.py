@@ -1,0 +1,302 @@
+"""Public, read-only API of the programme: countries, cities, calls, tracks and funded projects.
+
+Rows come from the same selectors as the public pages (``public_calls``), so a draft call or a
+contractor selection that is not open never appears here either.
+"""
+
+import django_filters
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import serializers
+
+from kcity.api.viewsets import PublicReadOnlyViewSet
+
+from . import selectors
+from .models import Call, City, Country, Project, Track
+
+# --- Serializers --------------------------------------------------------------------------
+
+
+class CountrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Country
+        fields = ["id", "code", "iso3", "name", "name_ko", "region"]
+
+
+class CitySerializer(serializers.ModelSerializer):
+    country = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text=_("ISO 3166-1 alpha-2 code of the country.")
+    )
+
+    class Meta:
+        model = City
+        fields = ["id", "name", "name_ko", "country", "latitude", "longitude", "population"]
+
+
+class TrackSerializer(serializers.ModelSerializer):
+    call = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, help_text=_("Slug of the call.")
+    )
+    secretariat = serializers.CharField(
+        source="secretariat.name", read_only=True, help_text=_("KIND or KAIA.")
+    )
+
+    class Meta:
+        model = Track
+        fields = [
+            "id",
+            "call",
+            "kind",
+            "code",
+            "name",
+            "name_ko",
+            "description",
+            "description_ko",
+            "secretariat",
+            "applicant_kind",
+            "budget_floor",
+            "budget_ceiling",
+            "total_budget",
+            "target_awards",
+            "required_documents",
+            "review_deadline",
+            "overall_threshold",
+        ]
+
+
+class CallTrackSerializer(TrackSerializer):
+    class Meta(TrackSerializer.Meta):
+        fields = [f for f in TrackSerializer.Meta.fields if f != "call"]
+
+
+class CallSerializer(serializers.ModelSerializer):
+    tracks = CallTrackSerializer(many=True, read_only=True)
+    is_accepting_applications = serializers.BooleanField(
+        read_only=True,
+        help_text=_("Open by status and by the server's clock at the time of the request."),
+    )
+
+    class Meta:
+        model = Call
+        fields = [
+            "id",
+            "slug",
+            "year",
+            "kind",
+            "name",
+            "name_ko",
+            "description",
+            "description_ko",
+            "eligibility",
+            "eligibility_ko",
+            "status",
+            "opens_at",
+            "closes_at",
+            "is_accepting_applications",
+            "tracks",
+        ]
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    country = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text=_("ISO 3166-1 alpha-2 code of the country.")
+    )
+    city = CitySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "code",
+            "name",
+            "name_ko",
+            "year",
+            "track_kind",
+            "country",
+            "city",
+            "budget_krw",
+            "status",
+            "source",
+            "summary",
+            "starts_on",
+            "ends_on",
+        ]
+
+
+# --- Filters --------------------------------------------------------------------------------
+
+
+class CountryFilter(django_filters.FilterSet):
+    code = django_filters.CharFilter(lookup_expr="iexact", help_text=_("ISO 3166-1 alpha-2."))
+
+    class Meta:
+        model = Country
+        fields = ["region", "code"]
+
+
+class CityFilter(django_filters.FilterSet):
+    country = django_filters.CharFilter(
+        field_name="country__code", lookup_expr="iexact", help_text=_("ISO 3166-1 alpha-2.")
+    )
+    name = django_filters.CharFilter(lookup_expr="icontains", help_text=_("Part of the name."))
+
+    class Meta:
+        model = City
+        fields = ["country", "name"]
+
+
+class CallFilter(django_filters.FilterSet):
+    class Meta:
+        model = Call
+        fields = ["year", "status", "kind"]
+
+
+class TrackFilter(django_filters.FilterSet):
+    call = django_filters.CharFilter(field_name="call__slug", help_text=_("Slug of the call."))
+    year = django_filters.NumberFilter(field_name="call__year", help_text=_("Programme year."))
+
+    class Meta:
+        model = Track
+        fields = ["call", "year", "kind", "applicant_kind"]
+
+
+class ProjectFilter(django_filters.FilterSet):
+    country = django_filters.CharFilter(
+        field_name="country__code", lookup_expr="iexact", help_text=_("ISO 3166-1 alpha-2.")
+    )
+    city = django_filters.NumberFilter(field_name="city_id", help_text=_("City id."))
+    year_from = django_filters.NumberFilter(field_name="year", lookup_expr="gte")
+    year_to = django_filters.NumberFilter(field_name="year", lookup_expr="lte")
+
+    class Meta:
+        model = Project
+        fields = [
+            "year",
+            "year_from",
+            "year_to",
+            "country",
+            "city",
+            "track_kind",
+            "status",
+            "source",
+        ]
+
+
+# --- Viewsets -------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List countries"), tags=["programme"]),
+    retrieve=extend_schema(summary=_("Get a country"), tags=["programme"]),
+)
+class CountryViewSet(PublicReadOnlyViewSet):
+    """Countries by ISO 3166 code, with English and Korean names."""
+
+    queryset = Country.objects.all()
+    serializer_class = CountrySerializer
+    filterset_class = CountryFilter
+    ordering_fields = ["name", "code", "region"]
+    ordering = ["name", "pk"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List cities and sites"), tags=["programme"]),
+    retrieve=extend_schema(summary=_("Get a city"), tags=["programme"]),
+)
+class CityViewSet(PublicReadOnlyViewSet):
+    """Cities, regions and sites of applications and projects."""
+
+    queryset = City.objects.select_related("country")
+    serializer_class = CitySerializer
+    filterset_class = CityFilter
+    ordering_fields = ["name", "country__name", "population"]
+    ordering = ["country__name", "name", "pk"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("List calls"),
+        description=_("Published calls with their tracks; drafts are never listed."),
+        tags=["programme"],
+        examples=[
+            OpenApiExample(
+                "Call",
+                response_only=True,
+                value={
+                    "id": 3,
+                    "slug": "k-city-network-2022",
+                    "year": 2022,
+                    "kind": "annual",
+                    "name": "K-City Network 2022 Global Cooperation Programme",
+                    "name_ko": "",
+                    "description": "",
+                    "description_ko": "",
+                    "eligibility": "",
+                    "eligibility_ko": "",
+                    "status": "decided",
+                    "opens_at": "2022-03-01T00:00:00Z",
+                    "closes_at": "2022-04-30T14:59:59Z",
+                    "is_accepting_applications": False,
+                    "tracks": [],
+                },
+            )
+        ],
+    ),
+    retrieve=extend_schema(summary=_("Get a call by its slug"), tags=["programme"]),
+)
+class CallViewSet(PublicReadOnlyViewSet):
+    """Calls for proposals, each with its tracks (budgets, applicant kind, documents)."""
+
+    serializer_class = CallSerializer
+    filterset_class = CallFilter
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    ordering_fields = ["year", "opens_at", "closes_at"]
+    ordering = ["-year", "-opens_at", "pk"]
+
+    def get_queryset(self):
+        return selectors.public_calls().prefetch_related(
+            Prefetch("tracks", queryset=Track.objects.select_related("secretariat"))
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List tracks of published calls"), tags=["programme"]),
+    retrieve=extend_schema(summary=_("Get a track"), tags=["programme"]),
+)
+class TrackViewSet(PublicReadOnlyViewSet):
+    """Tracks of published calls: planning, solution planning, demonstration."""
+
+    serializer_class = TrackSerializer
+    filterset_class = TrackFilter
+    ordering_fields = ["order", "code"]
+    ordering = ["call__year", "order", "pk"]
+
+    def get_queryset(self):
+        return Track.objects.filter(call__in=selectors.public_calls().values("pk")).select_related(
+            "call", "secretariat"
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("List funded projects"),
+        description=_(
+            "The open-data portfolio: every funded project, including those selected before "
+            "the portal, by year, country and city."
+        ),
+        tags=["open data"],
+    ),
+    retrieve=extend_schema(summary=_("Get a funded project by its code"), tags=["open data"]),
+)
+class ProjectViewSet(PublicReadOnlyViewSet):
+    """Funded cooperation projects (the portfolio)."""
+
+    queryset = Project.objects.select_related("country", "city__country")
+    serializer_class = ProjectSerializer
+    filterset_class = ProjectFilter
+    lookup_field = "code"
+    lookup_value_regex = "[^/]+"
+    ordering_fields = ["year", "code", "budget_krw", "country__name"]
+    ordering = ["-year", "code", "pk"]
