@@ -13,3 +13,11 @@ urlpatterns += [
     path("signup/", placeholder, name="signup"),
     path("profile/", placeholder, name="profile"),
 ]
+
+# Personal API tokens (owned by the API work: accounts/token_views.py).
+from . import token_views  # noqa: E402
+
+urlpatterns += [
+    path("tokens/", token_views.token_list, name="tokens"),
+    path("tokens/<uuid:public_id>/revoke/", token_views.token_revoke, name="token_revoke"),
+]
