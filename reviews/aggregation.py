@@ -1,0 +1,571 @@
+"""Score aggregation for one track: pure computation, then one service that writes the rows.
+
+The computation (``compute_track``) takes plain rows — reviewers' totals per application and
+criterion means computed by the database — and returns plain results, so it can be tested
+against hand-computed values without a database. ``aggregate_track`` fetches those rows with
+a few streaming queries (no query per application), computes, and upserts ``ApplicationResult``
+and ``ReviewerTrackStat`` rows in batches. See ``docs/scoring.md`` for every rule.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import Avg
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import record_audit_event
+from applications.models import Application
+from projects.models import Track
+
+from .models import ApplicationResult, Assignment, Criterion, Job, ReviewerTrackStat, Score
+
+logger = logging.getLogger(__name__)
+
+TWO_PLACES = Decimal("0.01")
+BATCH_SIZE = 2000
+
+# Flag codes stored in ApplicationResult.flags (criterion flags carry the criterion code).
+FLAG_SPREAD = "spread"
+FLAG_TOO_FEW_REVIEWERS = "too_few_reviewers"
+FLAG_TRIMMED_NEEDS_THREE = "trimmed_needs_three"
+FLAG_OFFICIAL_FALLBACK = "official_fallback_to_mean"
+FLAG_BELOW_OVERALL = "below_overall_threshold"
+FLAG_BELOW_CRITERION = "below_criterion_threshold"  # stored as "below_criterion_threshold:<code>"
+FLAG_OUTLIER_REVIEWER = "outlier_reviewer"
+
+# Applications in these statuses take part in the ranking even before any review is in.
+REVIEW_STATUSES = (
+    Application.Status.UNDER_REVIEW,
+    Application.Status.REVIEWED,
+    *Application.DECIDED_STATUSES,
+)
+EXCLUDED_STATUSES = (
+    Application.Status.DRAFT,
+    Application.Status.WITHDRAWN,
+    Application.Status.INELIGIBLE,
+)
+
+
+def q2(value: Decimal | None) -> Decimal | None:
+    """Quantise to two places, half up (the rounding the committee's sheets use)."""
+    if value is None:
+        return None
+    return Decimal(value).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def mean(values: list[Decimal]) -> Decimal | None:
+    return sum(values, Decimal(0)) / len(values) if values else None
+
+
+def trimmed_mean(values: list[Decimal]) -> Decimal | None:
+    """Drop the single highest and the single lowest total and average the rest (n ≥ 3)."""
+    if len(values) < 3:
+        return None
+    return (sum(values, Decimal(0)) - max(values) - min(values)) / (len(values) - 2)
+
+
+def median(values: list[Decimal]) -> Decimal | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def population_std(values: list[Decimal]) -> Decimal | None:
+    """Population standard deviation (divide by n): the panel is the whole population."""
+    if not values:
+        return None
+    m = mean(values)
+    return (sum(((v - m) ** 2 for v in values), Decimal(0)) / len(values)).sqrt()
+
+
+@dataclass
+class ReviewRow:
+    application_id: int
+    reviewer_id: int
+    total: Decimal
+
+
+@dataclass
+class CriterionInfo:
+    id: int
+    code: str
+    threshold: Decimal | None
+    tiebreak_priority: int | None
+
+
+@dataclass
+class TrackSettings:
+    official_aggregate: str = Track.Aggregate.TRIMMED_MEAN
+    min_reviewers: int = 5
+    spread_threshold: Decimal = Decimal(20)
+    overall_threshold: Decimal = Decimal(70)
+    # A reviewer whose mean offset from the panel exceeds this (absolute) is flagged.
+    reviewer_offset_threshold: Decimal = Decimal(10)
+
+
+@dataclass
+class ResultRow:
+    application_id: int
+    reviewer_count: int = 0
+    mean: Decimal | None = None
+    trimmed_mean: Decimal | None = None
+    median: Decimal | None = None
+    normalised: Decimal | None = None
+    spread: Decimal | None = None
+    std_dev: Decimal | None = None
+    criterion_means: dict[str, str] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+    official_score: Decimal | None = None
+    rank: int | None = None
+    tiebreak: dict = field(default_factory=dict)
+
+
+@dataclass
+class ReviewerStatRow:
+    reviewer_id: int
+    review_count: int
+    mean_total: Decimal | None
+    std_total: Decimal | None
+    mean_offset: Decimal | None
+    flagged: bool
+
+
+def reviewer_offset_threshold(spread_threshold: Decimal) -> Decimal:
+    """Half the track's spread threshold: 10 points on 100 with the default of 20."""
+    return Decimal(spread_threshold) / 2
+
+
+def compute_track(
+    *,
+    reviews: Iterable[ReviewRow],
+    application_ids: Iterable[int],
+    criterion_means: dict[int, dict[int, Decimal]],
+    criteria: list[CriterionInfo],
+    submitted_at: dict[int, datetime.datetime | None],
+    settings: TrackSettings,
+) -> tuple[list[ResultRow], list[ReviewerStatRow]]:
+    """Every aggregate, flag and rank of one track, from plain rows. Pure: no database.
+
+    ``criterion_means`` maps application id → criterion id → mean points (computed by the
+    database). Ranks follow the official score, ties broken by the criteria in
+    ``tiebreak_priority`` order, then earlier submission, then the lower application id.
+    """
+    by_application: dict[int, list[ReviewRow]] = defaultdict(list)
+    by_reviewer: dict[int, list[Decimal]] = defaultdict(list)
+    for row in reviews:
+        total = Decimal(row.total)
+        by_application[row.application_id].append(
+            ReviewRow(row.application_id, row.reviewer_id, total)
+        )
+        by_reviewer[row.reviewer_id].append(total)
+
+    # Each reviewer's own mean and spread, for the 50 + 10·z normalisation.
+    reviewer_mean: dict[int, Decimal] = {}
+    reviewer_std: dict[int, Decimal] = {}
+    for reviewer_id, totals in by_reviewer.items():
+        reviewer_mean[reviewer_id] = mean(totals)
+        reviewer_std[reviewer_id] = population_std(totals)
+
+    def z_score(reviewer_id: int, total: Decimal) -> Decimal:
+        std = reviewer_std[reviewer_id]
+        if len(by_reviewer[reviewer_id]) < 2 or not std:
+            return Decimal(0)
+        return (total - reviewer_mean[reviewer_id]) / std
+
+    codes = {c.id: c.code for c in criteria}
+    ids = sorted(set(application_ids) | set(by_application))
+    results: dict[int, ResultRow] = {}
+    panel_mean: dict[int, Decimal] = {}
+    for application_id in ids:
+        rows = by_application.get(application_id, [])
+        totals = [r.total for r in rows]
+        result = ResultRow(application_id=application_id, reviewer_count=len(totals))
+        if totals:
+            raw_mean = mean(totals)
+            panel_mean[application_id] = raw_mean
+            result.mean = q2(raw_mean)
+            result.trimmed_mean = q2(trimmed_mean(totals))
+            result.median = q2(median(totals))
+            result.normalised = q2(mean([50 + 10 * z_score(r.reviewer_id, r.total) for r in rows]))
+            result.spread = q2(max(totals) - min(totals))
+            result.std_dev = q2(population_std(totals))
+        means = criterion_means.get(application_id, {})
+        result.criterion_means = {
+            codes[cid]: str(q2(value)) for cid, value in sorted(means.items()) if cid in codes
+        }
+        official = {
+            Track.Aggregate.MEAN: result.mean,
+            Track.Aggregate.TRIMMED_MEAN: result.trimmed_mean,
+            Track.Aggregate.MEDIAN: result.median,
+            Track.Aggregate.NORMALISED: result.normalised,
+        }[settings.official_aggregate]
+        flags = []
+        if result.reviewer_count < settings.min_reviewers:
+            flags.append(FLAG_TOO_FEW_REVIEWERS)
+        if totals and len(totals) < 3:
+            flags.append(FLAG_TRIMMED_NEEDS_THREE)
+        if (
+            official is None
+            and settings.official_aggregate == Track.Aggregate.TRIMMED_MEAN
+            and result.mean is not None
+        ):
+            # Fewer than three totals: the drop-highest-and-lowest rule cannot apply.
+            official = result.mean
+            flags.append(FLAG_OFFICIAL_FALLBACK)
+        result.official_score = official
+        if result.spread is not None and result.spread > settings.spread_threshold:
+            flags.append(FLAG_SPREAD)
+        if official is not None and official < settings.overall_threshold:
+            flags.append(FLAG_BELOW_OVERALL)
+        for criterion in criteria:
+            value = means.get(criterion.id)
+            if (
+                criterion.threshold is not None
+                and value is not None
+                and q2(value) < criterion.threshold
+            ):
+                flags.append(f"{FLAG_BELOW_CRITERION}:{criterion.code}")
+        result.flags = flags
+        results[application_id] = result
+
+    # Lenient or strict reviewers: mean of (own total − panel mean) over their applications.
+    offsets_by_reviewer: dict[int, list[Decimal]] = defaultdict(list)
+    for application_id, rows in by_application.items():
+        for r in rows:
+            offsets_by_reviewer[r.reviewer_id].append(r.total - panel_mean[application_id])
+    stats = []
+    flagged_reviewers = set()
+    for reviewer_id, totals in sorted(by_reviewer.items()):
+        offsets = offsets_by_reviewer[reviewer_id]
+        offset = q2(mean(offsets))
+        flagged = offset is not None and abs(offset) > settings.reviewer_offset_threshold
+        if flagged:
+            flagged_reviewers.add(reviewer_id)
+        stats.append(
+            ReviewerStatRow(
+                reviewer_id=reviewer_id,
+                review_count=len(totals),
+                mean_total=q2(reviewer_mean[reviewer_id]),
+                std_total=q2(reviewer_std[reviewer_id]),
+                mean_offset=offset,
+                flagged=flagged,
+            )
+        )
+    for application_id, rows in by_application.items():
+        if any(r.reviewer_id in flagged_reviewers for r in rows):
+            results[application_id].flags.append(FLAG_OUTLIER_REVIEWER)
+
+    rank_results(list(results.values()), criteria=criteria, submitted_at=submitted_at)
+    return [results[i] for i in ids], stats
+
+
+def rank_results(
+    results: list[ResultRow],
+    *,
+    criteria: list[CriterionInfo],
+    submitted_at: dict[int, datetime.datetime | None],
+) -> None:
+    """Set ``rank`` and ``tiebreak`` on every result with an official score (in place).
+
+    Order: official score (high first); on a tie, the criterion means in tie-break priority
+    order (high first), then earlier submission, then the lower application id (a last,
+    arbitrary but stable resort). ``tiebreak`` records the step that placed an application
+    relative to the one it is tied with.
+    """
+    chain = sorted(
+        (c for c in criteria if c.tiebreak_priority is not None),
+        key=lambda c: c.tiebreak_priority,
+    )
+    far_future = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+
+    def key(result: ResultRow) -> tuple:
+        crit = tuple(-Decimal(result.criterion_means.get(c.code, "-1")) for c in chain)
+        return (
+            -result.official_score,
+            *crit,
+            submitted_at.get(result.application_id) or far_future,
+            result.application_id,
+        )
+
+    ranked = sorted((r for r in results if r.official_score is not None), key=key)
+    unranked = [r for r in results if r.official_score is None]
+    for r in unranked:
+        r.rank, r.tiebreak = None, {}
+    keys = [key(r) for r in ranked]
+    steps = [f"criterion:{c.code}" for c in chain] + ["submitted_at", "application_id"]
+
+    def deciding_step(a: tuple, b: tuple) -> str:
+        for index, step in enumerate(steps, start=1):
+            if a[index] != b[index]:
+                return step
+        return steps[-1]
+
+    for position, result in enumerate(ranked):
+        result.rank = position + 1
+        result.tiebreak = {}
+        tied_above = position > 0 and keys[position - 1][0] == keys[position][0]
+        tied_below = position + 1 < len(ranked) and keys[position + 1][0] == keys[position][0]
+        if tied_above:
+            result.tiebreak = {
+                "tied_with": ranked[position - 1].application_id,
+                "position": "below",
+                "rule": deciding_step(keys[position - 1], keys[position]),
+            }
+        elif tied_below:
+            result.tiebreak = {
+                "tied_with": ranked[position + 1].application_id,
+                "position": "above",
+                "rule": deciding_step(keys[position], keys[position + 1]),
+            }
+
+
+# --- The service -----------------------------------------------------------------------------
+
+
+def _track_settings(track: Track) -> TrackSettings:
+    return TrackSettings(
+        official_aggregate=track.official_aggregate,
+        min_reviewers=track.min_reviewers,
+        spread_threshold=Decimal(track.spread_threshold),
+        overall_threshold=Decimal(track.overall_threshold),
+        reviewer_offset_threshold=reviewer_offset_threshold(track.spread_threshold),
+    )
+
+
+def aggregate_track(
+    *, track: Track, actor=None, progress: Callable[[int, int], None] | None = None
+) -> dict:
+    """Compute and store every application's aggregates and rank, and every reviewer's
+    statistics, for one track. Idempotent: running it again on the same reviews writes the
+    same values (rows are upserted, stale rows removed).
+
+    Reads only submitted assignments. Writes ``ApplicationResult`` and ``ReviewerTrackStat``
+    rows and one audit row on the track. Does not change any status, decision or award.
+    ``progress(done, total)`` is called after each written batch.
+    """
+    criteria = [
+        CriterionInfo(c.id, c.code, c.threshold, c.tiebreak_priority)
+        for c in Criterion.objects.filter(track=track).order_by("order", "id")
+    ]
+    submitted = Assignment.objects.filter(
+        application__track=track, status=Assignment.Status.SUBMITTED
+    ).exclude(application__status__in=EXCLUDED_STATUSES)
+    reviews = [
+        ReviewRow(a, r, t)
+        for a, r, t in submitted.values_list("application_id", "reviewer_id", "total").iterator(
+            chunk_size=5000
+        )
+    ]
+    applications = dict(
+        Application.objects.filter(track=track)
+        .exclude(status__in=EXCLUDED_STATUSES)
+        .filter(status__in=REVIEW_STATUSES)
+        .values_list("id", "submitted_at")
+        .iterator(chunk_size=5000)
+    )
+    reviewed_ids = {r.application_id for r in reviews}
+    missing = reviewed_ids - applications.keys()
+    if missing:
+        applications.update(
+            Application.objects.filter(id__in=missing).values_list("id", "submitted_at")
+        )
+    criterion_means: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    rows = (
+        Score.objects.filter(assignment__in=submitted)
+        .values_list("assignment__application_id", "criterion_id")
+        .annotate(avg=Avg("points"))
+        .order_by()
+    )
+    for application_id, criterion_id, avg in rows.iterator(chunk_size=5000):
+        criterion_means[application_id][criterion_id] = Decimal(avg)
+
+    results, stats = compute_track(
+        reviews=reviews,
+        application_ids=applications.keys(),
+        criterion_means=criterion_means,
+        criteria=criteria,
+        submitted_at=applications,
+        settings=_track_settings(track),
+    )
+    now = timezone.now()
+    fields = [
+        "track",
+        "reviewer_count",
+        "mean",
+        "trimmed_mean",
+        "median",
+        "normalised",
+        "spread",
+        "std_dev",
+        "criterion_means",
+        "flags",
+        "official_score",
+        "rank",
+        "tiebreak",
+        "computed_at",
+    ]
+    total = len(results)
+    # Each batch commits on its own so a polling page sees the job's progress; a failure
+    # half-way leaves a mix that the next (idempotent) run repairs, and the job says so.
+    if progress:
+        progress(0, total)
+    stale = (
+        set(ApplicationResult.objects.filter(track=track).values_list("application_id", flat=True))
+        - applications.keys()
+    )
+    if stale:
+        ApplicationResult.objects.filter(track=track, application_id__in=stale).delete()
+    for start in range(0, total, BATCH_SIZE):
+        batch = [
+            ApplicationResult(
+                application_id=r.application_id,
+                track=track,
+                reviewer_count=r.reviewer_count,
+                mean=r.mean,
+                trimmed_mean=r.trimmed_mean,
+                median=r.median,
+                normalised=r.normalised,
+                spread=r.spread,
+                std_dev=r.std_dev,
+                criterion_means=r.criterion_means,
+                flags=r.flags,
+                official_score=r.official_score,
+                rank=r.rank,
+                tiebreak=r.tiebreak,
+                computed_at=now,
+            )
+            for r in results[start : start + BATCH_SIZE]
+        ]
+        ApplicationResult.objects.bulk_create(
+            batch,
+            update_conflicts=True,
+            unique_fields=["application"],
+            update_fields=fields,
+        )
+        if progress:
+            progress(min(start + BATCH_SIZE, total), total)
+    with transaction.atomic():
+        ReviewerTrackStat.objects.filter(track=track).exclude(
+            reviewer_id__in=[s.reviewer_id for s in stats]
+        ).delete()
+        ReviewerTrackStat.objects.bulk_create(
+            [
+                ReviewerTrackStat(
+                    track=track,
+                    reviewer_id=s.reviewer_id,
+                    review_count=s.review_count,
+                    mean_total=s.mean_total,
+                    std_total=s.std_total,
+                    mean_offset=s.mean_offset,
+                    flagged=s.flagged,
+                )
+                for s in stats
+            ],
+            batch_size=BATCH_SIZE,
+            update_conflicts=True,
+            unique_fields=["track", "reviewer"],
+            update_fields=["review_count", "mean_total", "std_total", "mean_offset", "flagged"],
+        )
+        summary = {
+            "applications": total,
+            "ranked": sum(1 for r in results if r.rank is not None),
+            "reviews": len(reviews),
+            "flagged_reviewers": sum(1 for s in stats if s.flagged),
+        }
+        record_audit_event(subject=track, action="aggregate", actor=actor, detail=summary)
+    return summary
+
+
+# --- The job around it -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_aggregation(*, track: Track, actor) -> Job:
+    """Create an aggregation ``Job`` for the track and queue the Celery task after commit.
+
+    A job already waiting or running for the track is returned instead of starting a second.
+    Does not compute anything itself.
+    """
+    from .results_tasks import task_aggregate_scores
+
+    running = (
+        Job.objects.select_for_update()
+        .filter(
+            track=track,
+            kind=Job.Kind.AGGREGATE,
+            status__in=[Job.Status.PENDING, Job.Status.RUNNING],
+        )
+        .first()
+    )
+    if running is not None:
+        return running
+    job = Job.objects.create(track=track, kind=Job.Kind.AGGREGATE, created_by=actor)
+    record_audit_event(subject=job, action="created", actor=actor, new_value=job.status)
+    transaction.on_commit(lambda: task_aggregate_scores.delay(track_id=track.pk, job_id=job.pk))
+    return job
+
+
+def run_aggregation_job(*, job: Job) -> Job:
+    """Run one aggregation job: mark it running, aggregate with progress, mark it finished or
+    failed with a message staff can read. Re-running a finished job does nothing."""
+    job = Job.objects.select_related("track", "created_by").get(pk=job.pk)
+    if job.status == Job.Status.SUCCEEDED:
+        return job
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING, started_at=timezone.now(), message="", done=0, total=0
+    )
+
+    def progress(done: int, total: int) -> None:
+        Job.objects.filter(pk=job.pk).update(done=done, total=total)
+
+    try:
+        summary = aggregate_track(track=job.track, actor=job.created_by, progress=progress)
+    except Exception as exc:
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.FAILED,
+            finished_at=timezone.now(),
+            message=str(
+                _("The aggregation failed: %(error)s. Nothing was released; run it again.")
+                % {"error": f"{type(exc).__name__}: {exc}"}
+            )[:2000],
+        )
+        # Logged, not re-raised: a retry would fail the same way; staff read the message.
+        logger.exception("Aggregation job %s failed", job.pk)
+        job.refresh_from_db()
+        return job
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.SUCCEEDED, finished_at=timezone.now(), result=summary
+    )
+    job.refresh_from_db()
+    return job
+
+
+def on_review_submitted(*args, assignment=None, **kwargs) -> None:
+    """Hook for ``reviews.services.REVIEW_SUBMITTED_HOOKS``: when a review is (re)submitted in a
+    track that has already been aggregated, queue a fresh aggregation so the board never shows
+    stale figures. Tracks never aggregated are left alone (staff start the first run)."""
+    if assignment is None and args:
+        assignment = args[0]
+    if assignment is None:
+        return
+    track_id = (
+        Application.objects.filter(pk=assignment.application_id)
+        .values_list("track_id", flat=True)
+        .first()
+    )
+    if track_id is None or not ApplicationResult.objects.filter(track_id=track_id).exists():
+        return
+    track = Track.objects.get(pk=track_id)
+    start_aggregation(track=track, actor=kwargs.get("actor"))

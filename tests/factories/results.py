@@ -1,0 +1,67 @@
+"""Helpers for results tests: submitted reviews with scores, straight into the data model."""
+
+from decimal import Decimal
+
+from django.utils import timezone
+
+from applications.models import Application
+from reviews.models import Assignment, Criterion, Score
+
+from .accounts import UserFactory
+from .applications import SubmittedApplicationFactory
+from .reviews import CriterionFactory
+
+
+def make_criteria(track, *specs) -> list[Criterion]:
+    """``specs``: (code, max_points, threshold, tiebreak_priority) tuples."""
+    return [
+        CriterionFactory(
+            track=track,
+            code=code,
+            name=code.replace("_", " ").title(),
+            max_points=max_points,
+            threshold=threshold,
+            tiebreak_priority=priority,
+            order=index,
+        )
+        for index, (code, max_points, threshold, priority) in enumerate(specs)
+    ]
+
+
+def reviewed_application(track, **kwargs) -> Application:
+    kwargs.setdefault("status", Application.Status.UNDER_REVIEW)
+    return SubmittedApplicationFactory(track=track, **kwargs)
+
+
+def submit_review(application, reviewer, points: dict, *, comment: str = "") -> Assignment:
+    """A submitted assignment whose total is the sum of ``points`` (criterion → points)."""
+    if reviewer is None:
+        reviewer = UserFactory()
+    total = sum((Decimal(str(p)) for p in points.values()), Decimal(0))
+    assignment = Assignment.objects.create(
+        application=application,
+        reviewer=reviewer,
+        status=Assignment.Status.SUBMITTED,
+        total=total,
+        submitted_at=timezone.now(),
+        overall_comment=comment or "A feasible plan with a committed city.",
+        recommendation=Assignment.Recommendation.FUND,
+    )
+    for criterion, value in points.items():
+        Score.objects.create(
+            assignment=assignment,
+            criterion=criterion,
+            points=Decimal(str(value)),
+            max_points=criterion.max_points,
+            justification="The site is ready and the city has budget lines for it.",
+        )
+    return assignment
+
+
+def review_totals(application, criterion, totals, reviewers=None) -> list[Assignment]:
+    """One single-criterion review per total (the criterion must allow 100 points)."""
+    reviewers = reviewers or [UserFactory() for _ in totals]
+    return [
+        submit_review(application, reviewer, {criterion: total})
+        for reviewer, total in zip(reviewers, totals, strict=True)
+    ]

@@ -1,0 +1,250 @@
+"""Aggregates, flags and ranks against hand-computed values (see docs/scoring.md)."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from reviews.aggregation import (
+    CriterionInfo,
+    ReviewRow,
+    TrackSettings,
+    aggregate_track,
+    compute_track,
+    median,
+    population_std,
+    trimmed_mean,
+)
+from reviews.models import ApplicationResult, ReviewerTrackStat
+from tests.factories import UserFactory
+from tests.factories.results import (
+    make_criteria,
+    review_totals,
+    reviewed_application,
+    submit_review,
+)
+
+D = Decimal
+T0 = datetime.datetime(2022, 4, 1, tzinfo=datetime.UTC)
+
+
+def compute(reviews, *, criteria=(), criterion_means=None, submitted_at=None, **settings):
+    apps = {r[0] for r in reviews}
+    return compute_track(
+        reviews=[ReviewRow(a, r, D(str(t))) for a, r, t in reviews],
+        application_ids=apps,
+        criterion_means=criterion_means or {},
+        criteria=list(criteria),
+        submitted_at=submitted_at or dict.fromkeys(apps, T0),
+        settings=TrackSettings(**{"min_reviewers": 3, **settings}),
+    )
+
+
+def by_app(results):
+    return {r.application_id: r for r in results}
+
+
+def test_trimmed_mean_drops_one_highest_and_one_lowest():
+    assert trimmed_mean([D(80), D(70), D(90), D(60), D(75)]) == D(75)
+    # Duplicated extremes: only one of each is dropped.
+    assert trimmed_mean([D(90), D(90), D(60), D(60)]) == D(75)
+
+
+def test_trimmed_mean_needs_three_totals():
+    assert trimmed_mean([D(80), D(70)]) is None
+
+
+def test_median_of_even_count_is_mean_of_middle_pair():
+    assert median([D(60), D(90), D(70), D(80)]) == D(75)
+
+
+def test_population_std_divides_by_n():
+    assert population_std([D(80), D(70), D(90), D(60), D(75)]) == D(10)
+
+
+def test_compute_five_reviewers_all_aggregates():
+    results, _ = compute(
+        [(1, r, t) for r, t in zip(range(1, 6), [80, 70, 90, 60, 75], strict=True)]
+    )
+    r = results[0]
+    assert (r.mean, r.trimmed_mean, r.median, r.spread, r.std_dev) == (
+        D("75.00"),
+        D("75.00"),
+        D("75.00"),
+        D("30.00"),
+        D("10.00"),
+    )
+    assert r.official_score == D("75.00")
+    assert "spread" in r.flags  # 30 > 20
+
+
+def test_compute_exactly_three_reviewers_rounds_half_up():
+    results, _ = compute([(1, 1, 70), (1, 2, 80), (1, 3, 85)])
+    r = results[0]
+    assert r.mean == D("78.33")
+    assert r.trimmed_mean == D("80.00")
+    assert r.median == D("80.00")
+    assert r.spread == D("15.00")
+    assert r.std_dev == D("6.24")
+    assert r.flags == []
+
+
+def test_compute_identical_totals_zero_spread():
+    results, _ = compute([(1, 1, 72), (1, 2, 72), (1, 3, 72)])
+    r = results[0]
+    assert (r.spread, r.std_dev, r.trimmed_mean) == (D("0.00"), D("0.00"), D("72.00"))
+    assert "spread" not in r.flags
+
+
+def test_compute_two_reviewers_flags_and_falls_back_to_mean():
+    results, _ = compute([(1, 1, 80), (1, 2, 71)])
+    r = results[0]
+    assert r.trimmed_mean is None
+    assert r.official_score == D("75.50")
+    assert set(r.flags) == {"too_few_reviewers", "trimmed_needs_three", "official_fallback_to_mean"}
+
+
+def test_compute_official_follows_track_setting():
+    results, _ = compute([(1, 1, 60), (1, 2, 70), (1, 3, 95)], official_aggregate="median")
+    assert results[0].official_score == D("70.00")
+
+
+def test_compute_normalised_per_reviewer_z_and_single_review_is_fifty():
+    # R1: 80, 60 (mean 70, std 10) → z +1, −1; R2: 90, 70 → +1, −1; R3 reviews only A → 50.
+    results, stats = compute([(1, 1, 80), (2, 1, 60), (1, 2, 90), (2, 2, 70), (1, 3, 50)])
+    got = by_app(results)
+    assert got[1].normalised == D("56.67")  # (60 + 60 + 50) / 3
+    assert got[2].normalised == D("40.00")
+    offsets = {s.reviewer_id: (s.mean_offset, s.flagged) for s in stats}
+    # Panel means: A 73.33…, B 65. R3: 50 − 73.33 = −23.33; R2: (16.67 + 5) / 2 = 10.83.
+    assert offsets[3] == (D("-23.33"), True)
+    assert offsets[2] == (D("10.83"), True)
+    assert offsets[1] == (D("0.83"), False)
+    assert "outlier_reviewer" in got[1].flags
+
+
+def test_compute_reviewer_with_zero_std_gets_fifty():
+    results, _ = compute([(1, 1, 80), (2, 1, 80)])
+    assert {r.normalised for r in results} == {D("50.00")}
+
+
+def test_compute_threshold_flags():
+    crit = [CriterionInfo(10, "feasibility", D("12"), 1), CriterionInfo(11, "site", None, None)]
+    results, _ = compute(
+        [(1, 1, 60), (1, 2, 65), (1, 3, 70)],
+        criteria=crit,
+        criterion_means={1: {10: D("11.995"), 11: D("20")}},
+    )
+    r = results[0]
+    assert r.criterion_means == {"feasibility": "12.00", "site": "20.00"}
+    # 11.995 rounds half up to 12.00, which is not below 12.
+    assert "below_criterion_threshold:feasibility" not in r.flags
+    assert "below_overall_threshold" in r.flags  # 65 < 70
+
+    results, _ = compute(
+        [(1, 1, 80), (1, 2, 85), (1, 3, 90)],
+        criteria=crit,
+        criterion_means={1: {10: D("11.99")}},
+    )
+    assert results[0].flags == ["below_criterion_threshold:feasibility"]
+
+
+def test_rank_ties_broken_by_criterion_priority_then_submission():
+    crit = [
+        CriterionInfo(10, "feasibility", None, 2),
+        CriterionInfo(11, "site", None, 1),
+    ]
+    reviews = []
+    for app in (1, 2, 3, 4):
+        reviews += [(app, 1, 80), (app, 2, 80), (app, 3, 80)]
+    reviews += [(5, 1, 90), (5, 2, 90), (5, 3, 90)]
+    results, _ = compute(
+        reviews,
+        criteria=crit,
+        criterion_means={
+            1: {10: D(40), 11: D(40)},
+            2: {10: D(45), 11: D(35)},
+            3: {10: D(30), 11: D(40)},
+            4: {10: D(30), 11: D(40)},
+            5: {10: D(45), 11: D(45)},
+        },
+        submitted_at={1: T0, 2: T0, 3: T0 + datetime.timedelta(hours=1), 4: T0, 5: T0},
+    )
+    got = by_app(results)
+    assert [got[a].rank for a in (5, 1, 4, 3, 2)] == [1, 2, 3, 4, 5]
+    assert got[5].tiebreak == {}
+    # 1 and 4 and 3 tie on site (priority 1); feasibility (priority 2) puts 1 above 4.
+    assert got[1].tiebreak == {"tied_with": 4, "position": "above", "rule": "criterion:feasibility"}
+    assert got[4].tiebreak == {"tied_with": 1, "position": "below", "rule": "criterion:feasibility"}
+    # 4 and 3 are equal on every criterion: the earlier submission wins.
+    assert got[3].tiebreak == {"tied_with": 4, "position": "below", "rule": "submitted_at"}
+    # 2 is lowest on the first-priority criterion.
+    assert got[2].tiebreak == {"tied_with": 3, "position": "below", "rule": "criterion:site"}
+
+
+# --- the service against the database ----------------------------------------------------
+
+
+@pytest.fixture
+def scored_track(planning_track):
+    planning_track.min_reviewers = 3
+    planning_track.save()
+    (total,) = make_criteria(planning_track, ("overall", 100, None, 1))
+    reviewers = [UserFactory() for _ in range(5)]
+    a = reviewed_application(planning_track)
+    b = reviewed_application(planning_track)
+    c = reviewed_application(planning_track)
+    review_totals(a, total, [80, 70, 90, 60, 75], reviewers)
+    review_totals(b, total, [70, 80, 85], reviewers[:3])
+    review_totals(c, total, [72, 72, 72], reviewers[2:])
+    return planning_track, (a, b, c)
+
+
+def test_aggregate_track_writes_results_and_ranks(scored_track):
+    track, (a, b, c) = scored_track
+    summary = aggregate_track(track=track, actor=None)
+    assert summary["applications"] == 3
+    rows = {r.application_id: r for r in ApplicationResult.objects.filter(track=track)}
+    assert rows[b.pk].official_score == D("80.00") and rows[b.pk].rank == 1
+    assert rows[a.pk].official_score == D("75.00") and rows[a.pk].rank == 2
+    assert rows[c.pk].official_score == D("72.00") and rows[c.pk].rank == 3
+    assert rows[a.pk].criterion_means == {"overall": "75.00"}
+    assert ReviewerTrackStat.objects.filter(track=track).count() == 5
+
+
+def test_aggregate_track_rerun_gives_identical_rows(scored_track):
+    track, _ = scored_track
+    fields = [
+        "application_id",
+        "reviewer_count",
+        "mean",
+        "trimmed_mean",
+        "median",
+        "normalised",
+        "spread",
+        "std_dev",
+        "criterion_means",
+        "flags",
+        "official_score",
+        "rank",
+        "tiebreak",
+    ]
+    aggregate_track(track=track, actor=None)
+    first = list(ApplicationResult.objects.order_by("application_id").values("id", *fields))
+    stats = list(ReviewerTrackStat.objects.order_by("reviewer_id").values())
+    aggregate_track(track=track, actor=None)
+    assert list(ApplicationResult.objects.order_by("application_id").values("id", *fields)) == first
+    assert list(ReviewerTrackStat.objects.order_by("reviewer_id").values()) == stats
+
+
+def test_aggregate_track_ignores_unsubmitted_and_other_tracks(scored_track, demonstration_track):
+    track, (a, _, _) = scored_track
+    (crit,) = make_criteria(demonstration_track, ("overall", 100, None, None))
+    other = reviewed_application(demonstration_track)
+    review_totals(other, crit, [10, 10, 10])
+    assignment = submit_review(a, UserFactory(), {track.criteria.get(): 5})
+    assignment.status = "in_progress"
+    assignment.save()
+    aggregate_track(track=track, actor=None)
+    assert ApplicationResult.objects.get(application=a).reviewer_count == 5
+    assert not ApplicationResult.objects.filter(application=other).exists()
