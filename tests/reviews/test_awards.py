@@ -1,0 +1,122 @@
+"""Awards: amount range, the funded project, lifecycle, cancel → reserve offer, award letter."""
+
+from decimal import Decimal
+
+import pytest
+
+from applications.models import Application
+from kcity.domain import DomainError
+from notifications.models import Message
+from projects.models import Project
+from reviews.awards import advance_award, award_funding, award_letter_pdf, cancel_award
+from reviews.models import ApplicationResult, Award, Decision
+from reviews.selection import confirm_decisions, propose_funding_line, release_decisions
+from tests.factories.results import reviewed_application
+
+M = 1_000_000
+
+
+@pytest.fixture
+def released(planning_track, applicant, kind_staff, programme_admin):
+    """Track with budget for two: ranks 1–2 selected, ranks 3–4 on the reserve list."""
+    planning_track.total_budget = 800 * M
+    planning_track.save()
+    org = applicant.organizations.first()
+    apps = []
+    for rank, score in enumerate(["90.00", "85.00", "80.00", "75.00"], start=1):
+        app = reviewed_application(planning_track, budget_requested=400 * M, organization=org)
+        ApplicationResult.objects.create(
+            application=app, track=planning_track, official_score=Decimal(score), rank=rank
+        )
+        apps.append(app)
+    propose_funding_line(track=planning_track, actor=kind_staff)
+    confirm_decisions(track=planning_track, actor=programme_admin)
+    release_decisions(track=planning_track, actor=programme_admin)
+    return planning_track, apps
+
+
+def test_award_funding_creates_project_and_awards(released, kind_staff):
+    track, apps = released
+    award = award_funding(application=apps[0], amount=450 * M, actor=kind_staff)
+    assert award.status == "proposed" and award.amount == 450 * M
+    project = award.project
+    assert project.source == Project.Source.PORTAL
+    assert (project.budget_krw, project.country_id, project.city_id) == (
+        450 * M,
+        apps[0].country_id,
+        apps[0].city_id,
+    )
+    assert project.track_kind == "planning" and project.year == track.call.year
+    apps[0].refresh_from_db()
+    assert apps[0].status == Application.Status.AWARDED
+
+
+@pytest.mark.parametrize("amount", [299_999_999, 500_000_001, 0, "4e8", "abc", None])
+def test_award_amount_outside_range_refused(released, kind_staff, amount):
+    _, apps = released
+    with pytest.raises(DomainError) as exc:
+        award_funding(application=apps[0], amount=amount, actor=kind_staff)
+    assert exc.value.field == "amount"
+    assert not Award.objects.exists() and not Project.objects.exists()
+
+
+def test_award_accepts_string_with_separators(released, kind_staff):
+    _, apps = released
+    award = award_funding(application=apps[1], amount="300,000,000", actor=kind_staff)
+    assert award.amount == 300 * M
+
+
+def test_award_refused_for_reserve_application(released, kind_staff):
+    _, apps = released
+    with pytest.raises(DomainError, match="selected"):
+        award_funding(application=apps[2], amount=400 * M, actor=kind_staff)
+
+
+def test_award_refused_for_other_secretariat(released, kaia_staff):
+    _, apps = released
+    with pytest.raises(DomainError):
+        award_funding(application=apps[0], amount=400 * M, actor=kaia_staff)
+    assert not Award.objects.exists()
+
+
+def test_award_lifecycle_to_completed(released, kind_staff):
+    _, apps = released
+    award = award_funding(application=apps[0], amount=400 * M, actor=kind_staff)
+    for to in ("approved", "contracted", "in_progress", "completed"):
+        award = advance_award(award=award, to=to, actor=kind_staff)
+    award.project.refresh_from_db()
+    assert award.status == "completed" and award.project.status == "completed"
+
+
+def test_cancelled_award_promotes_first_reserve(released, kind_staff):
+    track, apps = released
+    award = award_funding(application=apps[0], amount=400 * M, actor=kind_staff)
+    Message.objects.all().delete()
+    award, promoted = cancel_award(award=award, reason="City withdrew", actor=kind_staff)
+    assert award.status == "cancelled" and award.cancelled_reason == "City withdrew"
+    award.project.refresh_from_db()
+    assert award.project.status == "cancelled"
+    assert promoted.application_id == apps[2].pk
+    promoted.refresh_from_db()
+    assert (promoted.outcome, promoted.amount, promoted.reserve_rank) == ("selected", 400 * M, None)
+    apps[2].refresh_from_db()
+    assert apps[2].status == "selected"
+    assert Decision.objects.get(application=apps[3]).reserve_rank == 2
+    assert Message.objects.filter(template="results/reserve_offer").count() == 2
+
+
+def test_cancel_award_needs_reason(released, kind_staff):
+    _, apps = released
+    award = award_funding(application=apps[0], amount=400 * M, actor=kind_staff)
+    with pytest.raises(DomainError):
+        cancel_award(award=award, reason="", actor=kind_staff)
+    assert Decision.objects.get(application=apps[2]).outcome == "reserve"
+
+
+@pytest.mark.parametrize("language,text", [("en", "Award of funding"), ("ko", None)])
+def test_award_letter_pdf_renders(released, kind_staff, language, text):
+    _, apps = released
+    award = award_funding(application=apps[0], amount=400 * M, actor=kind_staff)
+    pdf = award_letter_pdf(award=award, language=language)
+    assert pdf.startswith(b"%PDF")
+    assert len(pdf) > 1000
