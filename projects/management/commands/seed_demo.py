@@ -1,0 +1,741 @@
+"""Load the demo data: the real K-City Network programme, 2020–2022, and an open 2026 call.
+
+Idempotent: every row is found by its natural key first, and the 2022 review pipeline runs only
+for an application that does not exist yet, so a second run changes nothing. Status changes go
+through the transition services (with their audit rows); notifications are not sent.
+
+Demo passwords are generated on the first run and kept in ``var/demo-credentials.txt``
+(git-ignored), which ``scripts/run_demo.py`` prints; this command prints no secret.
+"""
+
+import datetime
+import secrets
+import statistics
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts import roles
+from accounts.models import Membership, Organization, ReviewerProfile, User
+from applications.models import Application, ConsortiumMember
+from applications.services import transition_application
+from projects import demo_data as data
+from projects.models import Call, City, Country, Event, Project, Track
+from projects.services import transition_call
+from reviews.models import (
+    ApplicationResult,
+    Assignment,
+    CommitteeMember,
+    ConflictDeclaration,
+    Criterion,
+    Decision,
+    Score,
+)
+from reviews.services import transition_assignment, transition_award
+
+SEOUL = ZoneInfo("Asia/Seoul")
+AS = Application.Status
+
+
+def seoul(*parts) -> datetime.datetime:
+    """An aware datetime from Asia/Seoul wall-clock parts (stored as UTC by Django)."""
+    return datetime.datetime(*parts, tzinfo=SEOUL)
+
+
+def default_credentials_path() -> Path:
+    return Path(settings.BASE_DIR) / "var" / "demo-credentials.txt"
+
+
+class Command(BaseCommand):
+    help = "Load the K-City Network demo data (idempotent). Prints no password."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--credentials-file",
+            type=Path,
+            default=None,
+            help="Where demo passwords are kept (default: var/demo-credentials.txt).",
+        )
+
+    def handle(self, *args, credentials_file=None, **options):
+        seeder = DemoSeeder(credentials_file or default_credentials_path())
+        with transaction.atomic():
+            seeder.run()
+        seeder.write_credentials()
+        counts = {
+            "calls": Call.objects.count(),
+            "applications": Application.objects.count(),
+            "projects": Project.objects.count(),
+            "users": User.objects.count(),
+        }
+        self.stdout.write(
+            f"Demo data ready: {counts['calls']} calls, {counts['applications']} applications, "
+            f"{counts['projects']} funded projects, {counts['users']} users. "
+            f"Demo logins: {seeder.credentials_path}"
+        )
+
+
+class DemoSeeder:
+    """Creates what is missing and leaves what exists alone."""
+
+    def __init__(self, credentials_path: Path):
+        self.credentials_path = Path(credentials_path)
+        self.passwords = self._read_credentials()
+        self.logins: list[tuple[str, str, str]] = []
+        self.countries: dict[str, Country] = {}
+        self.cities: dict[tuple[str, str], City] = {}
+
+    # --- credentials ----------------------------------------------------------------------
+
+    def _read_credentials(self) -> dict[str, str]:
+        passwords = {}
+        if self.credentials_path.exists():
+            for line in self.credentials_path.read_text().splitlines():
+                parts = line.split(maxsplit=2)
+                if len(parts) >= 2 and "@" in parts[0]:
+                    passwords[parts[0]] = parts[1]
+        return passwords
+
+    def write_credentials(self) -> None:
+        self.credentials_path.parent.mkdir(parents=True, exist_ok=True)
+        lines = [f"{email:<44} {password:<18} {label}" for email, password, label in self.logins]
+        self.credentials_path.write_text("\n".join(lines) + "\n")
+        self.credentials_path.chmod(0o600)
+
+    # --- people and organisations ---------------------------------------------------------
+
+    def organization(self, name: str, kind: str, country_code: str, **extra) -> Organization:
+        org, _ = Organization.objects.get_or_create(
+            name=name, country_code=country_code, defaults={"kind": kind, **extra}
+        )
+        return org
+
+    def user(
+        self,
+        email: str,
+        name: str,
+        *,
+        role_names=(),
+        organizations=(),
+        is_staff: bool = False,
+        login_label: str | None = None,
+    ) -> User:
+        """Get or create a user; demo logins get a stable random password, others none."""
+        user, created = User.objects.get_or_create(
+            email=email, defaults={"name": name, "is_staff": is_staff}
+        )
+        if login_label is not None:
+            password = self.passwords.get(email) or secrets.token_urlsafe(12)
+            if created or not user.check_password(password):
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            self.logins.append((email, password, login_label))
+        elif created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        for role in role_names:
+            user.groups.add(Group.objects.get(name=role))
+        for index, org in enumerate(organizations):
+            Membership.objects.get_or_create(
+                user=user,
+                organization=org,
+                defaults={"role": Membership.Role.OWNER if index == 0 else Membership.Role.MEMBER},
+            )
+        return user
+
+    # --- the run ----------------------------------------------------------------------------
+
+    def run(self) -> None:
+        roles.ensure_role_groups()
+        self.seed_places()
+        self.seed_people()
+        self.seed_historical()
+        self.seed_2022()
+        self.seed_events()
+        self.seed_2026()
+
+    def seed_places(self) -> None:
+        for code, iso3, name, name_ko, region in data.COUNTRIES:
+            self.countries[code], _ = Country.objects.update_or_create(
+                code=code,
+                defaults={"iso3": iso3, "name": name, "name_ko": name_ko, "region": region},
+            )
+        for code, name, name_ko, lat, lon in data.CITIES:
+            self.cities[(code, name)], _ = City.objects.update_or_create(
+                country=self.countries[code],
+                name=name,
+                defaults={"name_ko": name_ko, "latitude": Decimal(lat), "longitude": Decimal(lon)},
+            )
+
+    def seed_people(self) -> None:
+        self.secretariats = {
+            name: self.organization(
+                name, Organization.Kind.KOREAN_AGENCY, "KR", name_ko=name_ko, email_domain=domain
+            )
+            for name, name_ko, domain in data.SECRETARIATS
+        }
+        molit = self.organization(
+            "Ministry of Land, Infrastructure and Transport",
+            Organization.Kind.KOREAN_AGENCY,
+            "KR",
+            name_ko="국토교통부",
+            email_domain="molit.go.kr",
+        )
+        self.admin = self.user(
+            "admin@molit.kcity.example",
+            "Han Seung-woo (MOLIT)",
+            role_names=[roles.PROGRAMME_ADMIN],
+            organizations=[molit],
+            is_staff=True,
+            login_label="Programme admin (MOLIT): all tracks, admin and staff screens",
+        )
+        self.kind_staff = self.user(
+            "staff@kind.kcity.example",
+            "Oh Yu-jin (KIND)",
+            role_names=[roles.SECRETARIAT_STAFF],
+            organizations=[self.secretariats["KIND"]],
+            is_staff=True,
+            login_label="Secretariat staff, KIND: Smart City Planning track",
+        )
+        self.kaia_staff = self.user(
+            "staff@kaia.kcity.example",
+            "Shin Dong-hyun (KAIA)",
+            role_names=[roles.SECRETARIAT_STAFF],
+            organizations=[self.secretariats["KAIA"]],
+            is_staff=True,
+            login_label="Secretariat staff, KAIA: Overseas Demonstration track",
+        )
+        self.reviewers = []
+        for index, (email, name, affiliation, expertise) in enumerate(data.REVIEWERS):
+            reviewer = self.user(
+                email,
+                name,
+                role_names=[roles.REVIEWER],
+                login_label="Reviewer (external expert)" if index < 3 else None,
+            )
+            ReviewerProfile.objects.update_or_create(
+                user=reviewer,
+                defaults={
+                    "affiliation": affiliation,
+                    "employer": affiliation,
+                    "country_code": "KR",
+                    "expertise": expertise,
+                },
+            )
+            self.reviewers.append(reviewer)
+
+    def seed_historical(self) -> None:
+        for year, slug, name, reported, reported_countries in data.HISTORICAL_CALLS:
+            # A record of a round run before the portal: created archived, with its reported
+            # intake (statistics use it because the call holds no portal applications).
+            Call.objects.get_or_create(
+                slug=slug,
+                defaults={
+                    "year": year,
+                    "name": name,
+                    "status": Call.Status.ARCHIVED,
+                    "opens_at": seoul(year, 3, 2, 10),
+                    "closes_at": seoul(year, 5, 3, 18),
+                    "reported_applications": reported,
+                    "reported_applicant_countries": reported_countries,
+                    "description": "Run before the portal; the intake figures are as reported.",
+                },
+            )
+        for year, code, kind, country, city, title, budget in data.HISTORICAL_PROJECTS:
+            Project.objects.get_or_create(
+                code=code,
+                defaults={
+                    "name": title,
+                    "year": year,
+                    "track_kind": kind,
+                    "country": self.countries[country],
+                    "city": self.cities[(country, city)],
+                    "budget_krw": budget,
+                    "source": Project.Source.HISTORICAL,
+                    "status": Project.Status.COMPLETED,
+                    "starts_on": datetime.date(year, 8, 1),
+                    "ends_on": datetime.date(year + 1, 6, 30),
+                },
+            )
+
+    # --- calls and tracks --------------------------------------------------------------------
+
+    def call_with_tracks(self, spec: dict, *, year: int, opens_at, closes_at, path: list[str]):
+        """Get or create a call and its PL/DM tracks and criteria; a new call is moved along
+        ``path`` through ``transition_call`` so its history is in the audit trail."""
+        call, created = Call.objects.get_or_create(
+            slug=spec["slug"],
+            defaults={
+                "year": year,
+                "name": spec["name"],
+                "name_ko": spec["name_ko"],
+                "opens_at": opens_at,
+                "closes_at": closes_at,
+                "decisions_released_at": spec.get("decisions_released_at"),
+                "description": (
+                    "The yearly international call of the K-City Network: smart-city planning "
+                    "for foreign governments and overseas demonstration of Korean solutions."
+                ),
+            },
+        )
+        tracks = {}
+        for code, track_spec in data.TRACKS_2022.items():
+            secretariat = self.secretariats[track_spec["secretariat"]]
+            fields = {k: v for k, v in track_spec.items() if k != "secretariat"}
+            tracks[code], _ = Track.objects.get_or_create(
+                call=call, code=code, defaults={**fields, "secretariat": secretariat}
+            )
+            for order, (ccode, name, name_ko, max_points, tiebreak) in enumerate(
+                data.CRITERIA[track_spec["kind"]], start=1
+            ):
+                Criterion.objects.get_or_create(
+                    track=tracks[code],
+                    code=ccode,
+                    defaults={
+                        "name": name,
+                        "name_ko": name_ko,
+                        "max_points": max_points,
+                        "order": order,
+                        "tiebreak_priority": tiebreak,
+                    },
+                )
+        if created:
+            for status in path:
+                transition_call(call=call, to=status, actor=self.admin, reason="demo data")
+        return call, tracks
+
+    def seed_2022(self) -> None:
+        spec = {
+            **data.CALL_2022,
+            "decisions_released_at": seoul(*data.CALL_2022["decisions_released_at"]),
+        }
+        S = Call.Status
+        call, tracks = self.call_with_tracks(
+            spec,
+            year=2022,
+            opens_at=seoul(*data.CALL_2022["opens_at"]),
+            closes_at=seoul(*data.CALL_2022["closes_at"]),
+            path=[S.PUBLISHED, S.OPEN, S.CLOSED, S.IN_REVIEW, S.DECIDED],
+        )
+        for code, members in data.COMMITTEES.items():
+            for position, index in enumerate(members):
+                CommitteeMember.objects.get_or_create(
+                    track=tracks[code],
+                    reviewer=self.reviewers[index],
+                    defaults={
+                        "role": CommitteeMember.Role.CHAIR
+                        if position == 0
+                        else CommitteeMember.Role.MEMBER,
+                        "joined_at": seoul(2022, 4, 20, 10),
+                    },
+                )
+        contractor_org = self.organization(
+            data.PLANNING_CONTRACTORS["Klang"], Organization.Kind.KOREAN_COMPANY, "KR"
+        )
+        self.contractor = self.user(
+            "pm@hanul-planning.kcity.example",
+            "Jang Hye-rin (Hanul Urban Planning)",
+            role_names=[roles.CONTRACTOR],
+            organizations=[contractor_org],
+            login_label="Contractor: Klang smart city plan (2022)",
+        )
+        position = {"PL": 0, "DM": 0}
+        reserve_rank = {"PL": 0, "DM": 0}
+        project_number = {"PL": 0, "DM": 0}
+        for row in data.APPLICATIONS_2022:
+            code, outcome = row[0], row[7]
+            position[code] += 1
+            if outcome == "reserve":
+                reserve_rank[code] += 1
+            if outcome == "selected":
+                project_number[code] += 1
+            self.seed_2022_application(
+                call,
+                tracks[code],
+                row,
+                index=position[code],
+                reserve_rank=reserve_rank[code] if outcome == "reserve" else None,
+                project_number=project_number[code],
+            )
+
+    def seed_2022_application(
+        self, call, track, row, *, index: int, reserve_rank, project_number: int
+    ) -> None:
+        code, country_code, city_name, org_name, org_kind, requested, target, outcome = row
+        country = self.countries[country_code]
+        city = self.cities[(country_code, city_name)]
+        org_country = "KR" if org_kind == Organization.Kind.KOREAN_COMPANY else country_code
+        org = self.organization(org_name, org_kind, org_country)
+        contact = self.user(
+            f"contact.{slugify(org_name)[:40]}@applicants.kcity.example",
+            f"Project contact, {org_name}",
+            role_names=[roles.APPLICANT],
+            organizations=[org],
+        )
+        if Application.objects.filter(call=call, organization=org, city=city).exists():
+            return  # already seeded, with its whole review history
+        is_demo = track.kind == Track.Kind.DEMONSTRATION
+        application = Application.objects.create(
+            call=call,
+            track=track,
+            organization=org,
+            created_by=contact,
+            country=country,
+            city=city,
+            title=(
+                f"Smart solution demonstration in {city_name}"
+                if is_demo
+                else f"Smart city master plan for {city_name}"
+            ),
+            summary=(
+                f"A {'demonstration of a Korean smart solution' if is_demo else 'smart-city plan'}"
+                f" for {city_name}, {country.name}, prepared with the local government."
+            ),
+            objectives="Better urban services, lower emissions, and an investable project pipeline.",
+            requested_deliverable=(
+                Application.Deliverable.DEMONSTRATION
+                if is_demo
+                else Application.Deliverable.MASTER_PLAN
+            ),
+            budget_requested=requested,
+            contact_name=contact.name,
+            contact_email=contact.email,
+            prior_consultation=not is_demo,
+            country_priority_rank=1,
+            created_at=seoul(2022, 3, 10, 9) + datetime.timedelta(days=index),
+        )
+        if is_demo:
+            self.seed_consortium(application, org, city_name, country_code)
+        self.run_pipeline(
+            application,
+            track,
+            index=index,
+            target=target,
+            outcome=outcome,
+            reserve_rank=reserve_rank,
+            project_number=project_number,
+        )
+
+    def seed_consortium(self, application, lead, city_name: str, country_code: str) -> None:
+        partner_name, partner_kind = data.DEMONSTRATION_PARTNERS[city_name]
+        partner = self.organization(partner_name, partner_kind, country_code)
+        ConsortiumMember.objects.get_or_create(
+            application=application,
+            name=lead.name,
+            defaults={
+                "organization": lead,
+                "kind": lead.kind,
+                "role": ConsortiumMember.Role.LEAD,
+                "country_code": "KR",
+            },
+        )
+        ConsortiumMember.objects.get_or_create(
+            application=application,
+            name=partner.name,
+            defaults={
+                "organization": partner,
+                "kind": partner.kind,
+                "role": ConsortiumMember.Role.OVERSEAS_PUBLIC_PARTNER,
+                "country_code": country_code,
+            },
+        )
+
+    def run_pipeline(
+        self, application, track, *, index, target, outcome, reserve_rank, project_number
+    ) -> None:
+        """Submit, screen, review, decide and (if selected) award one 2022 application."""
+        staff = self.kind_staff if track.code == "PL" else self.kaia_staff
+        owner = application.created_by
+        seed = {"source": "seed_demo"}
+        application = transition_application(
+            application=application,
+            to=AS.SUBMITTED,
+            actor=owner,
+            notify=False,
+            detail=seed,
+            now=seoul(2022, 4, 4, 9) + datetime.timedelta(days=index),
+        )
+        for status, when in (
+            (AS.ELIGIBLE, seoul(2022, 5, 9, 14)),
+            (AS.UNDER_REVIEW, seoul(2022, 5, 16, 10)),
+        ):
+            application = transition_application(
+                application=application, to=status, actor=staff, notify=False, detail=seed, now=when
+            )
+        totals = self.seed_reviews(application, track, index=index, target=target)
+        application = transition_application(
+            application=application,
+            to=AS.REVIEWED,
+            actor=staff,
+            notify=False,
+            detail=seed,
+            now=seoul(2022, 6, 10, 17),
+        )
+        self.seed_result(application, track, totals)
+        decided_at = seoul(2022, 6, 24, 15)
+        Decision.objects.create(
+            application=application,
+            track=track,
+            outcome=outcome,
+            proposed_outcome=outcome,
+            amount=application.budget_requested if outcome == "selected" else None,
+            reserve_rank=reserve_rank,
+            committee_summary=(
+                "Strong feasibility and a well-prepared site."
+                if target >= 70
+                else "Below the 70-point threshold: feasibility and site preparation need work."
+            ),
+            decided_by=self.admin,
+            confirmed_by=self.admin,
+            confirmed_at=decided_at,
+            released_at=seoul(2022, 6, 30, 10),
+            created_at=decided_at,
+        )
+        application = transition_application(
+            application=application,
+            to=outcome,
+            actor=self.admin,
+            notify=False,
+            detail=seed,
+            now=decided_at,
+        )
+        if outcome == "selected":
+            self.seed_award(application, track, project_number=project_number)
+
+    def seed_reviews(self, application, track, *, index: int, target: int) -> list[Decimal]:
+        criteria = list(track.criteria.order_by("order"))
+        members = [self.reviewers[i] for i in data.COMMITTEES[track.code]]
+        totals = []
+        for position, reviewer in enumerate(members):
+            offset = data.REVIEWER_OFFSETS[(position + index) % len(data.REVIEWER_OFFSETS)]
+            total = Decimal(target + offset)
+            assignment = Assignment.objects.create(
+                application=application,
+                reviewer=reviewer,
+                assigned_by=self.kind_staff if track.code == "PL" else self.kaia_staff,
+                assigned_at=seoul(2022, 5, 16, 11),
+                due_at=seoul(2022, 6, 3, 18),
+            )
+            ConflictDeclaration.objects.create(
+                reviewer=reviewer,
+                application=application,
+                has_conflict=False,
+                kind=ConflictDeclaration.Kind.NONE,
+                declared_at=seoul(2022, 5, 17, 9),
+            )
+            assignment = transition_assignment(
+                assignment=assignment, to=Assignment.Status.ACCEPTED, actor=reviewer
+            )
+            assignment = transition_assignment(
+                assignment=assignment, to=Assignment.Status.IN_PROGRESS, actor=reviewer
+            )
+            for criterion, points in zip(criteria, split_total(total, criteria), strict=True):
+                Score.objects.create(
+                    assignment=assignment,
+                    criterion=criterion,
+                    points=points,
+                    justification=(
+                        f"{criterion.name}: {points} of {criterion.max_points} points. "
+                        f"{_quality(points / criterion.max_points)} for {application.city.name}."
+                    ),
+                )
+            Assignment.objects.filter(pk=assignment.pk).update(
+                total=total,
+                recommendation=_recommendation(total),
+                confidence=Assignment.Confidence.HIGH
+                if position % 2
+                else Assignment.Confidence.MEDIUM,
+                overall_comment=f"Total {total} points. {_quality(total / 100)} overall.",
+            )
+            transition_assignment(
+                assignment=assignment, to=Assignment.Status.SUBMITTED, actor=reviewer
+            )
+            # The review was written in 2022, not on the day the demo was loaded.
+            Assignment.objects.filter(pk=assignment.pk).update(
+                submitted_at=seoul(2022, 5, 27, 10) + datetime.timedelta(hours=position)
+            )
+            totals.append(total)
+        return totals
+
+    def seed_result(self, application, track, totals: list[Decimal]) -> None:
+        ordered = sorted(totals)
+        trimmed = sum(ordered[1:-1]) / (len(ordered) - 2)
+        two = Decimal("0.01")
+        ApplicationResult.objects.update_or_create(
+            application=application,
+            defaults={
+                "track": track,
+                "reviewer_count": len(totals),
+                "mean": (sum(totals) / len(totals)).quantize(two),
+                "trimmed_mean": trimmed.quantize(two),
+                "median": Decimal(statistics.median(totals)).quantize(two),
+                "spread": ordered[-1] - ordered[0],
+                "std_dev": Decimal(statistics.pstdev(totals)).quantize(two),
+                "official_score": trimmed.quantize(two),
+                "computed_at": seoul(2022, 6, 10, 17),
+            },
+        )
+        # Ranks within the track by the official score (higher first).
+        for rank, result in enumerate(
+            ApplicationResult.objects.filter(track=track).order_by("-official_score", "pk"),
+            start=1,
+        ):
+            if result.rank != rank:
+                ApplicationResult.objects.filter(pk=result.pk).update(rank=rank)
+
+    def seed_award(self, application, track, *, project_number: int) -> None:
+        from reviews.models import Award
+
+        city_name = application.city.name
+        if track.kind == Track.Kind.DEMONSTRATION:
+            partner_name = data.DEMONSTRATION_PARTNERS[city_name][0]
+            partner = Organization.objects.get(name=partner_name)
+            contractor = application.organization
+        else:
+            partner = application.organization
+            contractor = self.organization(
+                data.PLANNING_CONTRACTORS[city_name], Organization.Kind.KOREAN_COMPANY, "KR"
+            )
+        project = Project.objects.create(
+            code=f"2022-{track.code}-{project_number:02d}",
+            name=application.title,
+            year=2022,
+            track_kind=track.kind,
+            country=application.country,
+            city=application.city,
+            budget_krw=application.budget_requested,
+            partner=partner,
+            contractor=contractor,
+            source=Project.Source.PORTAL,
+            summary=application.summary,
+            starts_on=datetime.date(2022, 8, 1),
+            ends_on=datetime.date(2023, 6, 30),
+        )
+        award = Award.objects.create(
+            application=application,
+            project=project,
+            amount=application.budget_requested,
+            created_by=self.admin,
+            created_at=seoul(2022, 6, 30, 10),
+        )
+        path = [Award.Status.APPROVED, Award.Status.CONTRACTED]
+        if track.kind == Track.Kind.DEMONSTRATION:
+            path.append(Award.Status.IN_PROGRESS)
+        for status in path:
+            award = transition_award(award=award, to=status, actor=self.admin)
+        transition_application(
+            application=application,
+            to=AS.AWARDED,
+            actor=self.admin,
+            notify=False,
+            detail={"source": "seed_demo", "project": project.code},
+            now=seoul(2022, 7, 29, 10),
+        )
+
+    def seed_events(self) -> None:
+        for kind, name, partners, city, starts, ends in data.EVENTS:
+            Event.objects.get_or_create(
+                name=name,
+                defaults={
+                    "kind": kind,
+                    "partners": partners,
+                    "city": self.cities[city] if city else None,
+                    "starts_on": datetime.date(*starts),
+                    "ends_on": datetime.date(*ends),
+                },
+            )
+
+    def seed_2026(self) -> None:
+        """An open call, so the applicant journey can be tried, with two demo applicants."""
+        now = timezone.now().astimezone(SEOUL).replace(minute=0, second=0, microsecond=0)
+        S = Call.Status
+        call, tracks = self.call_with_tracks(
+            data.CALL_2026,
+            year=2026,
+            opens_at=now - datetime.timedelta(days=14),
+            closes_at=now + datetime.timedelta(days=60),
+            path=[S.PUBLISHED, S.OPEN],
+        )
+        city_org = self.organization(
+            "Iloilo City Government", Organization.Kind.CITY_GOVERNMENT, "PH"
+        )
+        city_officer = self.user(
+            "officer@iloilo.kcity.example",
+            "Maria Santos (Iloilo City)",
+            role_names=[roles.APPLICANT],
+            organizations=[city_org],
+            login_label="Applicant, city official: a draft in the open 2026 call",
+        )
+        Application.objects.get_or_create(
+            call=call,
+            organization=city_org,
+            created_by=city_officer,
+            defaults={
+                "track": tracks["PL"],
+                "country": self.countries["PH"],
+                "city": self.cities[("PH", "Iloilo")],
+                "title": "Iloilo smart river-city master plan",
+                "summary": "A smart-city master plan for the Iloilo River corridor.",
+                "requested_deliverable": Application.Deliverable.MASTER_PLAN,
+                "budget_requested": 400_000_000,
+                "contact_name": city_officer.name,
+                "contact_email": city_officer.email,
+            },
+        )
+        company = self.organization(
+            "Mirae Smart City Co., Ltd.", Organization.Kind.KOREAN_COMPANY, "KR"
+        )
+        self.user(
+            "manager@mirae-smartcity.kcity.example",
+            "Lim Jae-hyun (Mirae Smart City)",
+            role_names=[roles.APPLICANT],
+            organizations=[company],
+            login_label="Applicant, Korean company: demonstration track",
+        )
+
+
+def split_total(total: Decimal, criteria) -> list[Decimal]:
+    """Share a reviewer's total over the criteria in proportion to their maxima (half points),
+    so the criterion scores add up exactly to ``total`` and each stays within its maximum."""
+    half = Decimal("0.5")
+    points = [
+        (c.max_points * total / 100 / half).quantize(Decimal(1), rounding=ROUND_HALF_UP) * half
+        for c in criteria
+    ]
+    diff = total - sum(points)
+    step = half if diff > 0 else -half
+    i = 0
+    while diff != 0:
+        candidate = points[i % len(points)] + step
+        if 0 <= candidate <= criteria[i % len(points)].max_points:
+            points[i % len(points)] = candidate
+            diff -= step
+        i += 1
+    return points
+
+
+def _quality(ratio) -> str:
+    if ratio >= Decimal("0.8"):
+        return "Excellent and well evidenced"
+    if ratio >= Decimal("0.7"):
+        return "Good, with minor gaps"
+    if ratio >= Decimal("0.6"):
+        return "Adequate but thinly evidenced"
+    return "Weak and insufficiently prepared"
+
+
+def _recommendation(total: Decimal) -> str:
+    if total >= 80:
+        return Assignment.Recommendation.FUND
+    if total >= 70:
+        return Assignment.Recommendation.FUND_WITH_CHANGES
+    if total >= 65:
+        return Assignment.Recommendation.RESERVE
+    return Assignment.Recommendation.REJECT
