@@ -5,7 +5,6 @@ contractor selection that is not open never appears here either.
 """
 
 import django_filters
-from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers
@@ -256,9 +255,7 @@ class CallViewSet(PublicReadOnlyViewSet):
     ordering = ["-year", "-opens_at", "pk"]
 
     def get_queryset(self):
-        return selectors.public_calls().prefetch_related(
-            Prefetch("tracks", queryset=Track.objects.select_related("secretariat"))
-        )
+        return selectors.public_calls().prefetch_related("tracks__secretariat")
 
 
 @extend_schema_view(

@@ -1,14 +1,23 @@
 """Base classes for the API's viewsets: one place for filters, ordering, schema and permissions."""
 
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import permissions, viewsets
+from rest_framework import authentication, permissions, viewsets
+
+from accounts.api_auth import ApiTokenAuthentication
 
 from .filters import StableOrderingFilter
 from .permissions import RulesPermission
 from .schema import PortalAutoSchema
 
 
+# Token first: a failed or missing login then answers 401 with ``WWW-Authenticate: Token``
+# (session first would turn it into a 403). Without an Authorization header the browser's
+# session is used, with its CSRF check on writes.
+AUTHENTICATION_CLASSES = [ApiTokenAuthentication, authentication.SessionAuthentication]
+
+
 class PortalViewSetMixin:
+    authentication_classes = AUTHENTICATION_CLASSES
     filter_backends = [DjangoFilterBackend, StableOrderingFilter]
     schema = PortalAutoSchema()
 

@@ -1,0 +1,114 @@
+"""API for the logged-in user: who am I, and my personal API tokens."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, serializers, status
+from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from kcity.api.schema import PortalAutoSchema
+from kcity.api.viewsets import AUTHENTICATION_CLASSES, PortalGenericViewSet
+
+from . import roles
+from .models import ApiToken, Organization, User
+from .token_services import api_tokens_for_user, create_api_token, revoke_api_token
+
+
+class OrganizationSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "name_ko", "kind", "country_code"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    roles = serializers.SerializerMethodField(help_text=_("Role names the user holds."))
+    organizations = OrganizationSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "language", "time_zone", "roles", "organizations"]
+
+    def get_roles(self, user) -> list[str]:
+        return sorted(roles.user_roles(user))
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at", "is_active"]
+        read_only_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+
+
+class NewApiTokenSerializer(ApiTokenSerializer):
+    key = serializers.SerializerMethodField(
+        help_text=_("The token key. Shown in this response only; store it now.")
+    )
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "key"]
+
+    def get_key(self, token) -> str:
+        return self.context["key"]
+
+
+class MeView(GenericAPIView):
+    """The logged-in user, their roles and organisations."""
+
+    authentication_classes = AUTHENTICATION_CLASSES
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = MeSerializer
+    schema = PortalAutoSchema()
+
+    @extend_schema(summary=_("Who am I"), tags=["account"])
+    def get(self, request):
+        user = User.objects.prefetch_related("organizations").get(pk=request.user.pk)
+        return Response(self.get_serializer(user).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List my API tokens"), tags=["account"]),
+    create=extend_schema(
+        summary=_("Create an API token"),
+        description=_(
+            "Returns the key once. Send it as `Authorization: Token <key>`; it carries exactly "
+            "the permissions of the user who created it."
+        ),
+        tags=["account"],
+        responses={201: NewApiTokenSerializer},
+        examples=[
+            OpenApiExample("Create", request_only=True, value={"name": "Open-data dashboard"}),
+        ],
+    ),
+    revoke=extend_schema(
+        summary=_("Revoke one of my API tokens"), tags=["account"], request=None
+    ),
+)
+class ApiTokenViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, PortalGenericViewSet):
+    """The user's own tokens; another user's token is never found (404)."""
+
+    queryset = ApiToken.objects.none()  # the model, for the schema; rows: get_queryset
+    serializer_class = ApiTokenSerializer
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at", "pk"]
+    object_permission_required = {"revoke": None}
+
+    def get_queryset(self):
+        return api_tokens_for_user(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token, key = create_api_token(user=request.user, name=serializer.validated_data["name"])
+        data = NewApiTokenSerializer(token, context={"key": key}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, id=None):
+        token = revoke_api_token(token=self.get_object(), actor=request.user)
+        return Response(ApiTokenSerializer(token).data)

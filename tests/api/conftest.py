@@ -1,0 +1,29 @@
+"""Fixtures for the API tests: a DRF client logged in by token, and the helpers to use it."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.token_services import create_api_token
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+def client_for(user) -> APIClient:
+    """An API client that authenticates with a fresh personal token of ``user``."""
+    client = APIClient()
+    if user is not None:
+        _token, key = create_api_token(user=user, name="tests")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def results(response) -> list:
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+def ids(response) -> set:
+    return {row["id"] for row in results(response)}
