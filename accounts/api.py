@@ -83,9 +83,7 @@ class MeView(GenericAPIView):
             OpenApiExample("Create", request_only=True, value={"name": "Open-data dashboard"}),
         ],
     ),
-    revoke=extend_schema(
-        summary=_("Revoke one of my API tokens"), tags=["account"], request=None
-    ),
+    revoke=extend_schema(summary=_("Revoke one of my API tokens"), tags=["account"], request=None),
 )
 class ApiTokenViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, PortalGenericViewSet):
     """The user's own tokens; another user's token is never found (404)."""

@@ -9,7 +9,6 @@ from .filters import StableOrderingFilter
 from .permissions import RulesPermission
 from .schema import PortalAutoSchema
 
-
 # Token first: a failed or missing login then answers 401 with ``WWW-Authenticate: Token``
 # (session first would turn it into a 403). Without an Authorization header the browser's
 # session is used, with its CSRF check on writes.

@@ -36,9 +36,7 @@ def test_call_detail_draft_is_not_found(api_client):
 
 
 def test_call_detail_nests_tracks(api_client, planning_track, demonstration_track):
-    response = api_client.get(
-        reverse("api:call-detail", kwargs={"slug": planning_track.call.slug})
-    )
+    response = api_client.get(reverse("api:call-detail", kwargs={"slug": planning_track.call.slug}))
     assert response.status_code == 200
     body = response.json()
     assert [t["code"] for t in body["tracks"]] == ["PL", "DM"]
@@ -90,9 +88,7 @@ def test_track_list_only_public_calls(api_client, planning_track):
     assert hidden.pk not in ids(response)
 
 
-def test_track_list_filters_by_call_slug_and_kind(
-    api_client, planning_track, demonstration_track
-):
+def test_track_list_filters_by_call_slug_and_kind(api_client, planning_track, demonstration_track):
     TrackFactory(call=CallFactory(status="open"), kind="planning")
     response = api_client.get(
         reverse("api:track-list"), {"call": planning_track.call.slug, "kind": "demonstration"}
