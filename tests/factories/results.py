@@ -65,3 +65,30 @@ def review_totals(application, criterion, totals, reviewers=None) -> list[Assign
         submit_review(application, reviewer, {criterion: total})
         for reviewer, total in zip(reviewers, totals, strict=True)
     ]
+
+
+def ensure_email_templates(settings, tmp_path, names) -> None:
+    """Stand-ins for e-mail templates another area has not committed yet (only when missing),
+    so results tests do not depend on the order in which the areas land."""
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+
+    missing = []
+    for name in names:
+        try:
+            get_template(f"emails/{name}.txt")
+        except TemplateDoesNotExist:
+            missing.append(name)
+    if not missing:
+        return
+    root = tmp_path / "stand-in-templates"
+    for name in missing:
+        folder = root / "emails" / name.rsplit("/", 1)[0]
+        folder.mkdir(parents=True, exist_ok=True)
+        (root / "emails" / f"{name}.subject.txt").write_text("{{ reference }} {{ outcome }}")
+        (root / "emails" / f"{name}.txt").write_text(
+            "{{ title }} {{ outcome }} {{ committee_summary }}"
+        )
+    templates = [dict(t) for t in settings.TEMPLATES]
+    templates[0]["DIRS"] = [*templates[0]["DIRS"], root]
+    settings.TEMPLATES = templates

@@ -11,9 +11,16 @@ from projects.models import Project
 from reviews.awards import advance_award, award_funding, award_letter_pdf, cancel_award
 from reviews.models import ApplicationResult, Award, Decision
 from reviews.selection import confirm_decisions, propose_funding_line, release_decisions
-from tests.factories.results import reviewed_application
+from tests.factories.results import ensure_email_templates, reviewed_application
 
 M = 1_000_000
+
+
+@pytest.fixture(autouse=True)
+def _email_templates(settings, tmp_path):
+    ensure_email_templates(
+        settings, tmp_path, ["applications/decision", "applications/status_changed"]
+    )
 
 
 @pytest.fixture

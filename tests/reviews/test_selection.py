@@ -16,9 +16,16 @@ from reviews.selection import (
     propose_funding_line,
     release_decisions,
 )
-from tests.factories.results import reviewed_application
+from tests.factories.results import ensure_email_templates, reviewed_application
 
 M = 1_000_000
+
+
+@pytest.fixture(autouse=True)
+def _email_templates(settings, tmp_path):
+    ensure_email_templates(
+        settings, tmp_path, ["applications/decision", "applications/status_changed"]
+    )
 
 
 def test_plan_exact_fit_skip_and_reserve():
