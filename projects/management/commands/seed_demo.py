@@ -10,7 +10,6 @@ Demo passwords are generated on the first run and kept in ``var/demo-credentials
 
 import datetime
 import secrets
-import statistics
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,10 +26,10 @@ from accounts.models import Membership, Organization, ReviewerProfile, User
 from applications.models import Application, ConsortiumMember
 from applications.services import transition_application
 from projects import demo_data as data
-from projects.models import Call, City, Country, Event, Project, Track
+from projects.models import Call, City, Country, Deliverable, Event, Project, Track
 from projects.services import transition_call
+from reviews.aggregation import aggregate_track
 from reviews.models import (
-    ApplicationResult,
     Assignment,
     CommitteeMember,
     ConflictDeclaration,
@@ -349,6 +348,7 @@ class DemoSeeder:
         position = {"PL": 0, "DM": 0}
         reserve_rank = {"PL": 0, "DM": 0}
         project_number = {"PL": 0, "DM": 0}
+        reviewed = {"PL": [], "DM": []}
         for row in data.APPLICATIONS_2022:
             code, outcome = row[0], row[7]
             position[code] += 1
@@ -356,18 +356,52 @@ class DemoSeeder:
                 reserve_rank[code] += 1
             if outcome == "selected":
                 project_number[code] += 1
-            self.seed_2022_application(
-                call,
-                tracks[code],
-                row,
-                index=position[code],
-                reserve_rank=reserve_rank[code] if outcome == "reserve" else None,
-                project_number=project_number[code],
+            application = self.seed_2022_application(call, tracks[code], row, index=position[code])
+            if application is not None:
+                reviewed[code].append(
+                    (
+                        application,
+                        row,
+                        reserve_rank[code] if outcome == "reserve" else None,
+                        project_number[code],
+                    )
+                )
+        for code, pending in reviewed.items():
+            if not pending:
+                continue
+            staff = self.kind_staff if code == "PL" else self.kaia_staff
+            # The portal's own aggregation (trimmed mean, ranks, flags), as staff would run it.
+            aggregate_track(track=tracks[code], actor=staff)
+            for application, row, reserve, number in pending:
+                self.decide(
+                    application,
+                    tracks[code],
+                    target=row[6],
+                    outcome=row[7],
+                    reserve_rank=reserve,
+                    project_number=number,
+                )
+
+        Track.objects.filter(call=call, criteria_locked_at__isnull=True).update(
+            criteria_locked_at=seoul(2022, 5, 16, 10)
+        )
+        Track.objects.filter(call=call, review_deadline__isnull=True).update(
+            review_deadline=seoul(2022, 6, 3, 18)
+        )
+        # Something for the demo contractor to hand in.
+        klang = Project.objects.filter(year=2022, city=self.cities[("MY", "Klang")]).first()
+        if klang is not None:
+            Deliverable.objects.get_or_create(
+                project=klang,
+                kind=Deliverable.Kind.FINAL,
+                defaults={
+                    "title": "Final report: Klang smart city master plan",
+                    "due_on": timezone.localdate() + datetime.timedelta(days=60),
+                },
             )
 
-    def seed_2022_application(
-        self, call, track, row, *, index: int, reserve_rank, project_number: int
-    ) -> None:
+    def seed_2022_application(self, call, track, row, *, index: int):
+        """Create one 2022 application and take it through review; None if it exists."""
         code, country_code, city_name, org_name, org_kind, requested, target, outcome = row
         country = self.countries[country_code]
         city = self.cities[(country_code, city_name)]
@@ -380,7 +414,7 @@ class DemoSeeder:
             organizations=[org],
         )
         if Application.objects.filter(call=call, organization=org, city=city).exists():
-            return  # already seeded, with its whole review history
+            return None  # already seeded, with its whole history
         is_demo = track.kind == Track.Kind.DEMONSTRATION
         application = Application.objects.create(
             call=call,
@@ -413,15 +447,7 @@ class DemoSeeder:
         )
         if is_demo:
             self.seed_consortium(application, org, city_name, country_code)
-        self.run_pipeline(
-            application,
-            track,
-            index=index,
-            target=target,
-            outcome=outcome,
-            reserve_rank=reserve_rank,
-            project_number=project_number,
-        )
+        return self.review(application, track, index=index, target=target)
 
     def seed_consortium(self, application, lead, city_name: str, country_code: str) -> None:
         partner_name, partner_kind = data.DEMONSTRATION_PARTNERS[city_name]
@@ -447,10 +473,8 @@ class DemoSeeder:
             },
         )
 
-    def run_pipeline(
-        self, application, track, *, index, target, outcome, reserve_rank, project_number
-    ) -> None:
-        """Submit, screen, review, decide and (if selected) award one 2022 application."""
+    def review(self, application, track, *, index: int, target: int):
+        """Submit, screen and review one 2022 application (five submitted reviews)."""
         staff = self.kind_staff if track.code == "PL" else self.kaia_staff
         owner = application.created_by
         seed = {"source": "seed_demo"}
@@ -469,7 +493,7 @@ class DemoSeeder:
             application = transition_application(
                 application=application, to=status, actor=staff, notify=False, detail=seed, now=when
             )
-        totals = self.seed_reviews(application, track, index=index, target=target)
+        self.seed_reviews(application, track, index=index, target=target)
         application = transition_application(
             application=application,
             to=AS.REVIEWED,
@@ -478,7 +502,10 @@ class DemoSeeder:
             detail=seed,
             now=seoul(2022, 6, 10, 17),
         )
-        self.seed_result(application, track, totals)
+        return application
+
+    def decide(self, application, track, *, target, outcome, reserve_rank, project_number):
+        """Record the released decision, move the application, and award it if selected."""
         decided_at = seoul(2022, 6, 24, 15)
         Decision.objects.create(
             application=application,
@@ -503,16 +530,15 @@ class DemoSeeder:
             to=outcome,
             actor=self.admin,
             notify=False,
-            detail=seed,
+            detail={"source": "seed_demo"},
             now=decided_at,
         )
         if outcome == "selected":
             self.seed_award(application, track, project_number=project_number)
 
-    def seed_reviews(self, application, track, *, index: int, target: int) -> list[Decimal]:
+    def seed_reviews(self, application, track, *, index: int, target: int) -> None:
         criteria = list(track.criteria.order_by("order"))
         members = [self.reviewers[i] for i in data.COMMITTEES[track.code]]
-        totals = []
         for position, reviewer in enumerate(members):
             offset = data.REVIEWER_OFFSETS[(position + index) % len(data.REVIEWER_OFFSETS)]
             total = Decimal(target + offset)
@@ -561,34 +587,6 @@ class DemoSeeder:
             Assignment.objects.filter(pk=assignment.pk).update(
                 submitted_at=seoul(2022, 5, 27, 10) + datetime.timedelta(hours=position)
             )
-            totals.append(total)
-        return totals
-
-    def seed_result(self, application, track, totals: list[Decimal]) -> None:
-        ordered = sorted(totals)
-        trimmed = sum(ordered[1:-1]) / (len(ordered) - 2)
-        two = Decimal("0.01")
-        ApplicationResult.objects.update_or_create(
-            application=application,
-            defaults={
-                "track": track,
-                "reviewer_count": len(totals),
-                "mean": (sum(totals) / len(totals)).quantize(two),
-                "trimmed_mean": trimmed.quantize(two),
-                "median": Decimal(statistics.median(totals)).quantize(two),
-                "spread": ordered[-1] - ordered[0],
-                "std_dev": Decimal(statistics.pstdev(totals)).quantize(two),
-                "official_score": trimmed.quantize(two),
-                "computed_at": seoul(2022, 6, 10, 17),
-            },
-        )
-        # Ranks within the track by the official score (higher first).
-        for rank, result in enumerate(
-            ApplicationResult.objects.filter(track=track).order_by("-official_score", "pk"),
-            start=1,
-        ):
-            if result.rank != rank:
-                ApplicationResult.objects.filter(pk=result.pk).update(rank=rank)
 
     def seed_award(self, application, track, *, project_number: int) -> None:
         from reviews.models import Award
