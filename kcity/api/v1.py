@@ -12,6 +12,7 @@ router.register("cities", projects_api.CityViewSet, basename="city")
 router.register("calls", projects_api.CallViewSet, basename="call")
 router.register("tracks", projects_api.TrackViewSet, basename="track")
 router.register("projects", projects_api.ProjectViewSet, basename="project")
+router.register("statistics", projects_api.ProgrammeStatsViewSet, basename="statistics")
 router.register("tokens", accounts_api.ApiTokenViewSet, basename="token")
 
 app_name = "api"

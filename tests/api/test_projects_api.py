@@ -193,3 +193,49 @@ def test_public_endpoints_refuse_writes(api_client, open_call):
     response = api_client.post(reverse("api:call-list"), {"name": "x"}, format="json")
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
+
+
+def test_statistics_list_counts_from_the_database(api_client):
+    kg = CountryFactory(code="KG", iso3="KGZ", name="Kyrgyzstan", region="central_asia")
+    ProjectFactory(year=2020)
+    ProjectFactory(year=2022)
+    ProjectFactory(year=2022, country=kg)
+    response = api_client.get(reverse("api:statistics-list"))
+    assert response.status_code == 200
+    rows = {row["year"]: row for row in response.json()}
+    assert sorted(rows) == [2020, 2022]
+    assert rows[2022]["selected"] == 2
+    assert rows[2022]["selected_countries"] == 2
+    assert rows[2022]["cumulative_projects"] == 3
+    assert rows[2022]["cumulative_countries"] == 2
+    assert rows[2020]["cumulative_projects"] == 1
+
+
+def test_statistics_one_year_counts_submitted_applications_only(api_client, planning_track):
+    from tests.factories import ApplicationFactory, SubmittedApplicationFactory
+
+    SubmittedApplicationFactory.create_batch(2, track=planning_track)
+    ApplicationFactory(track=planning_track)  # a draft is not an application yet
+    year = planning_track.call.year
+    response = api_client.get(reverse("api:statistics-detail", kwargs={"year": year}))
+    assert response.status_code == 200
+    assert response.json()["applications"] == 2
+    assert response.json()["applicant_countries"] == 1
+
+
+def test_statistics_unknown_year_is_404(api_client):
+    response = api_client.get(reverse("api:statistics-detail", kwargs={"year": 1999}))
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_statistics_query_count_does_not_grow_with_projects(
+    api_client, django_assert_max_num_queries
+):
+    ProjectFactory(year=2022)
+    with django_assert_max_num_queries(12) as one:
+        api_client.get(reverse("api:statistics-list"))
+    ProjectFactory.create_batch(9, year=2022)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = api_client.get(reverse("api:statistics-list"))
+    assert response.json()[0]["selected"] == 10
