@@ -1,0 +1,74 @@
+"""The outbox in the back office: programme admins read messages and can retry a delivery."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts import roles
+
+from . import services
+from .models import Message
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "channel",
+        "template",
+        "recipient",
+        "to_email",
+        "status",
+        "attempts",
+        "sent_at",
+    ]
+    list_filter = ["channel", "status", "template", "language"]
+    search_fields = ["to_email", "recipient__email", "subject", "template"]
+    list_select_related = ["recipient"]
+    readonly_fields = [
+        "recipient",
+        "to_email",
+        "channel",
+        "template",
+        "context",
+        "language",
+        "subject",
+        "body",
+        "link",
+        "status",
+        "attempts",
+        "last_error",
+        "dedupe_key",
+        "created_at",
+        "sent_at",
+        "read_at",
+    ]
+    actions = ["retry_delivery"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_retry_permission(self, request):
+        return roles.has_role(request.user, roles.PROGRAMME_ADMIN) and self.has_view_permission(
+            request
+        )
+
+    @admin.action(description=_("Queue the e-mail delivery again"), permissions=["retry"])
+    def retry_delivery(self, request, queryset):
+        ids = list(
+            queryset.filter(
+                channel=Message.Channel.EMAIL,
+                status__in=[Message.Status.PENDING, Message.Status.FAILED],
+            ).values_list("pk", flat=True)
+        )
+        # Delivery stays with the Celery task (idempotent: a sent message is not sent twice).
+        services._queue_delivery(ids)
+        self.message_user(
+            request,
+            ngettext("%(count)d message queued.", "%(count)d messages queued.", len(ids))
+            % {"count": len(ids)},
+            level=messages.SUCCESS,
+        )
