@@ -1,8 +1,9 @@
 from django.urls import path
 
-from kcity.placeholders import placeholder
+from . import staff_views
 
 app_name = "staff_projects"
 urlpatterns = [
-    path("", placeholder, name="index"),
+    path("", staff_views.index, name="index"),
+    path("statistics/", staff_views.statistics, name="statistics"),
 ]
