@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import staff_views
 
 app_name = "staff_applications"
-urlpatterns: list = []
+urlpatterns = [
+    path("tracks/<int:track_id>/screening/", staff_views.screening, name="screening"),
+    path("<int:pk>/screen/", staff_views.screen, name="screen"),
+]

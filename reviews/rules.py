@@ -19,6 +19,55 @@ def assignment_is_open(user, assignment) -> bool:
     return assignment is not None and assignment.status in ("accepted", "in_progress")
 
 
+@rules.predicate
+def assignment_awaits_declaration(user, assignment) -> bool:
+    return assignment is not None and assignment.status in ("invited", "accepted")
+
+
+@rules.predicate
+def assignment_is_submitted(user, assignment) -> bool:
+    return assignment is not None and assignment.status == "submitted"
+
+
+@rules.predicate
+def has_declared_no_conflict(user, assignment) -> bool:
+    """The reviewer declared no conflict on this application, and nothing since says otherwise
+    (a conflict, a decline, or a detected conflict hides the application for good)."""
+    if assignment is None or assignment.status in ("declined", "conflict"):
+        return False
+    from .models import ConflictDeclaration
+
+    declarations = {
+        d.has_conflict
+        for d in ConflictDeclaration.objects.filter(
+            reviewer_id=user.pk, application_id=assignment.application_id
+        )
+    }
+    return declarations == {False}
+
+
+@rules.predicate
+def has_current_interest_declaration(user) -> bool:
+    from .services import current_interest_declaration
+
+    return user.is_authenticated and current_interest_declaration(user) is not None
+
+
+@rules.predicate
+def is_track_staff(user, track) -> bool:
+    return track is not None and is_staff_of_track(user, track)
+
+
+# Reviewer side.
 rules.add_perm("reviews.view_assignment", is_assignment_reviewer | is_assignment_track_staff)
-rules.add_perm("reviews.score_assignment", is_assignment_reviewer & assignment_is_open)
+rules.add_perm("reviews.declare_conflict", is_assignment_reviewer & assignment_awaits_declaration)
+rules.add_perm(
+    "reviews.read_assigned_application", is_assignment_reviewer & has_declared_no_conflict
+)
+rules.add_perm(
+    "reviews.score_assignment",
+    is_assignment_reviewer & has_declared_no_conflict & assignment_is_open,
+)
+# Staff side: every review screen of a track asks this one permission.
+rules.add_perm("reviews.manage_track_reviews", is_track_staff)
 rules.add_perm("reviews.reopen_assignment", is_assignment_track_staff | is_programme_admin)

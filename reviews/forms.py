@@ -1,0 +1,263 @@
+"""Forms of the review work: interfaces only; the services hold the rules."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import ReviewerProfile
+
+from .models import Assignment, ConflictDeclaration, Criterion
+from .services import validate_points
+
+DECLARABLE_KINDS = [
+    (k.value, k.label)
+    for k in ConflictDeclaration.Kind
+    if k
+    not in (
+        ConflictDeclaration.Kind.NONE,
+        ConflictDeclaration.Kind.SAME_ORGANISATION,
+        ConflictDeclaration.Kind.SAME_EMAIL_DOMAIN,
+        ConflictDeclaration.Kind.RECENT_COMPANY,
+    )
+]
+
+
+class CriterionForm(forms.ModelForm):
+    class Meta:
+        model = Criterion
+        fields = [
+            "code",
+            "name",
+            "name_ko",
+            "description",
+            "description_ko",
+            "max_points",
+            "weight",
+            "threshold",
+            "tiebreak_priority",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "description_ko": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class InviteReviewerForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+
+
+class ReviewerProfileForm(forms.ModelForm):
+    expertise = forms.MultipleChoiceField(
+        label=_("Expertise areas"),
+        choices=ReviewerProfile.Expertise.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=True,
+    )
+
+    class Meta:
+        model = ReviewerProfile
+        fields = ["affiliation", "employer", "country_code", "expertise", "recent_companies"]
+        widgets = {"recent_companies": forms.Textarea(attrs={"rows": 4})}
+
+
+class InterestDeclarationForm(forms.Form):
+    interests = forms.CharField(
+        label=_("Declared interests"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        help_text=_(
+            "Positions, shareholdings, consultancies and clients that could matter. "
+            "Write “none” if you have nothing to declare."
+        ),
+    )
+    confirm = forms.BooleanField(
+        label=_(
+            "I confirm this declaration is complete and I will declare any conflict with an "
+            "application before reading it."
+        ),
+        required=True,
+    )
+
+
+class ConflictDeclarationForm(forms.Form):
+    has_conflict = forms.TypedChoiceField(
+        label=_("Do you have a conflict of interest with this application?"),
+        choices=[
+            ("no", _("No, I have no conflict of interest")),
+            ("yes", _("Yes, I have a conflict of interest")),
+        ],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of conflict"),
+        choices=[("", "—"), *DECLARABLE_KINDS],
+        required=False,
+    )
+    details = forms.CharField(
+        label=_("Details (optional)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("has_conflict") and not data.get("kind"):
+            self.add_error("kind", _("Choose the kind of conflict."))
+        return data
+
+
+class DeclineForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=Assignment.DeclineReason.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for reopening"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ScoreForm(forms.Form):
+    """One field pair per criterion (points, justification) plus the overall judgement.
+
+    ``submitting`` decides how strict it is: a draft may leave anything empty, a submission
+    needs every criterion, justifications of the track's minimum length, a recommendation and
+    a confidence. Errors sit next to their field; the values typed stay in the form.
+    """
+
+    recommendation = forms.ChoiceField(
+        label=_("Overall recommendation"),
+        choices=[("", "—"), *Assignment.Recommendation.choices],
+        required=False,
+    )
+    confidence = forms.TypedChoiceField(
+        label=_("Your confidence in this review"),
+        choices=[("", "—"), *Assignment.Confidence.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    overall_comment = forms.CharField(
+        label=_("Overall comment (optional)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+
+    def __init__(self, *args, criteria, min_length: int, submitting: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        self.min_length = min_length
+        self.submitting = submitting
+        fields = {}
+        for criterion in self.criteria:
+            fields[f"points_{criterion.pk}"] = forms.CharField(
+                label=_("Points for “%(name)s” (0–%(max)s)")
+                % {"name": criterion.display_name, "max": criterion.max_points.normalize()},
+                required=False,
+                widget=forms.NumberInput(
+                    attrs={
+                        "min": "0",
+                        "max": str(criterion.max_points),
+                        "step": "0.5",
+                        "inputmode": "decimal",
+                    }
+                ),
+            )
+            fields[f"justification_{criterion.pk}"] = forms.CharField(
+                label=_("Justification for “%(name)s”") % {"name": criterion.display_name},
+                help_text=_("At least %(min)s characters.") % {"min": min_length},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+        # Criteria first, in their order; the overall judgement after them.
+        self.fields = {**fields, **self.fields}
+
+    def criterion_rows(self):
+        return [(c, self[f"points_{c.pk}"], self[f"justification_{c.pk}"]) for c in self.criteria]
+
+    def clean(self):
+        data = super().clean()
+        for criterion in self.criteria:
+            key = f"points_{criterion.pk}"
+            raw = (data.get(key) or "").strip().replace(",", ".")
+            if raw == "":
+                data[key] = None
+                if self.submitting:
+                    self.add_error(key, _("Score this criterion."))
+            else:
+                try:
+                    points = Decimal(raw)
+                    if not points.is_finite():
+                        raise InvalidOperation
+                except InvalidOperation:
+                    self.add_error(key, _("Enter a number, for example 7 or 7.5."))
+                    continue
+                error = validate_points(points, criterion)
+                if error:
+                    self.add_error(key, error)
+                else:
+                    data[key] = points
+            text_key = f"justification_{criterion.pk}"
+            text = (data.get(text_key) or "").strip()
+            if self.submitting and len(text) < self.min_length:
+                self.add_error(
+                    text_key,
+                    _("Write at least %(min)s characters (now %(len)s).")
+                    % {"min": self.min_length, "len": len(text)},
+                )
+        if self.submitting:
+            if not data.get("recommendation"):
+                self.add_error("recommendation", _("Choose a recommendation."))
+            if not data.get("confidence"):
+                self.add_error("confidence", _("Choose your confidence."))
+        return data
+
+    def scores(self) -> dict[int, tuple]:
+        return {
+            c.pk: (
+                self.cleaned_data.get(f"points_{c.pk}"),
+                self.cleaned_data.get(f"justification_{c.pk}", ""),
+            )
+            for c in self.criteria
+        }
+
+    @classmethod
+    def initial_for(cls, assignment: Assignment) -> dict:
+        initial = {
+            "recommendation": assignment.recommendation,
+            "confidence": assignment.confidence,
+            "overall_comment": assignment.overall_comment,
+        }
+        for score in assignment.scores.all():
+            if score.points is not None:
+                initial[f"points_{score.criterion_id}"] = score.points.normalize()
+            initial[f"justification_{score.criterion_id}"] = score.justification
+        return initial
+
+
+class ManualAssignForm(forms.Form):
+    applications = forms.ModelMultipleChoiceField(
+        label=_("Applications"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+    reviewers = forms.ModelMultipleChoiceField(
+        label=_("Reviewers"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, applications, reviewers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["applications"].queryset = applications
+        self.fields["reviewers"].queryset = reviewers
+        self.fields["applications"].label_from_instance = lambda a: (
+            f"{a.reference or a.pk} — {a.title}"
+        )
+        self.fields["reviewers"].label_from_instance = lambda u: u.name or u.email
+
+
+class ReminderForm(forms.Form):
+    assignment = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    all_overdue = forms.BooleanField(required=False, widget=forms.HiddenInput)

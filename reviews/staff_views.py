@@ -1,0 +1,410 @@
+"""Staff screens of the review work under /staff/reviews/: criteria, committee, assignment,
+the automatic-assignment job, the review board, reminders and reopening. Every view asks the
+one permission ``reviews.manage_track_reviews`` on the track (403 for another track's staff)."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.rules import is_portal_staff
+from kcity.domain import DomainError
+from projects.models import Track
+
+from . import selectors, services
+from .forms import CriterionForm, InviteReviewerForm, ManualAssignForm, ReopenForm
+from .models import Assignment, CommitteeMember, Criterion, Job, ReviewerInvitation
+
+
+def _track(request, track_id: int) -> Track:
+    track = get_object_or_404(Track.objects.select_related("call", "secretariat"), pk=track_id)
+    if not request.user.has_perm("reviews.manage_track_reviews", track):
+        raise PermissionDenied
+    return track
+
+
+def _staff_only(request):
+    if not is_portal_staff(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def index(request):
+    _staff_only(request)
+    return render(
+        request, "reviews/staff/index.html", {"tracks": selectors.tracks_for_staff(request.user)}
+    )
+
+
+@login_required
+def track_overview(request, track_id: int):
+    track = _track(request, track_id)
+    criteria = list(selectors.criteria_for_track(track))
+    return render(
+        request,
+        "reviews/staff/track.html",
+        {
+            "track": track,
+            "criteria": criteria,
+            "criteria_total": sum((c.max_points for c in criteria), 0),
+            "locked": services.criteria_are_locked(track),
+            "eligible_count": track.applications.filter(status="eligible").count(),
+            "committee_count": track.committee.count(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def start_review(request, track_id: int):
+    track = _track(request, track_id)
+    try:
+        moved = services.start_review(track=track, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Review started: criteria locked, %(count)s application(s) now under review.")
+            % {"count": moved},
+        )
+    return redirect("staff_reviews:track", track_id=track.pk)
+
+
+# Criteria ----------------------------------------------------------------------------------
+
+
+@login_required
+def criteria(request, track_id: int):
+    track = _track(request, track_id)
+    locked = services.criteria_are_locked(track)
+    form = CriterionForm(request.POST or None, instance=Criterion(track=track))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.save_criterion(criterion=form.save(commit=False), actor=request.user)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("Criterion added."))
+                return redirect("staff_reviews:criteria", track_id=track.pk)
+        status = 400
+    items = list(selectors.criteria_for_track(track))
+    return render(
+        request,
+        "reviews/staff/criteria.html",
+        {
+            "track": track,
+            "criteria": items,
+            "total": sum((c.max_points for c in items), 0),
+            "locked": locked,
+            "form": form,
+        },
+        status=status,
+    )
+
+
+def _criterion(request, pk: int) -> Criterion:
+    criterion = get_object_or_404(Criterion.objects.select_related("track__call"), pk=pk)
+    if not request.user.has_perm("reviews.manage_track_reviews", criterion.track):
+        raise PermissionDenied
+    return criterion
+
+
+@login_required
+def criterion_edit(request, pk: int):
+    criterion = _criterion(request, pk)
+    form = CriterionForm(request.POST or None, instance=criterion)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.save_criterion(criterion=form.save(commit=False), actor=request.user)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Criterion saved."))
+                return redirect("staff_reviews:criteria", track_id=criterion.track_id)
+        status = 400
+    return render(
+        request,
+        "reviews/staff/criterion_form.html",
+        {
+            "track": criterion.track,
+            "criterion": criterion,
+            "form": form,
+            "locked": services.criteria_are_locked(criterion.track),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def criterion_delete(request, pk: int):
+    criterion = _criterion(request, pk)
+    try:
+        services.delete_criterion(criterion=criterion, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Criterion deleted."))
+    return redirect("staff_reviews:criteria", track_id=criterion.track_id)
+
+
+@login_required
+@require_POST
+def criterion_move(request, pk: int):
+    criterion = _criterion(request, pk)
+    try:
+        services.move_criterion(
+            criterion=criterion, up=request.POST.get("direction") == "up", actor=request.user
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("staff_reviews:criteria", track_id=criterion.track_id)
+
+
+# Committee ---------------------------------------------------------------------------------
+
+
+@login_required
+def committee(request, track_id: int):
+    track = _track(request, track_id)
+    form = InviteReviewerForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.invite_reviewer(
+                    track=track,
+                    email=form.cleaned_data["email"],
+                    name=form.cleaned_data["name"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+                )
+                return redirect("staff_reviews:committee", track_id=track.pk)
+        status = 400
+    return render(
+        request,
+        "reviews/staff/committee.html",
+        {
+            "track": track,
+            "members": selectors.committee_for_track(track),
+            "invitations": track.reviewer_invitations.filter(
+                status=ReviewerInvitation.Status.PENDING
+            ),
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, pk: int):
+    invitation = get_object_or_404(ReviewerInvitation, pk=pk)
+    _track(request, invitation.track_id)
+    try:
+        services.revoke_invitation(invitation=invitation, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("staff_reviews:committee", track_id=invitation.track_id)
+
+
+@login_required
+@require_POST
+def member_remove(request, pk: int):
+    member = get_object_or_404(CommitteeMember, pk=pk)
+    _track(request, member.track_id)
+    try:
+        services.remove_committee_member(member=member, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Reviewer removed from the committee."))
+    return redirect("staff_reviews:committee", track_id=member.track_id)
+
+
+# Assignment --------------------------------------------------------------------------------
+
+
+def _assign_form(track, data=None):
+    user_model = get_user_model()
+    return ManualAssignForm(
+        data,
+        applications=selectors.assignable_applications(track),
+        reviewers=user_model.objects.filter(committee_seats__track=track).order_by("name"),
+    )
+
+
+@login_required
+def assignments(request, track_id: int):
+    track = _track(request, track_id)
+    form = _assign_form(track, request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            created, refused = services.assign_reviewers_bulk(
+                applications=form.cleaned_data["applications"],
+                reviewers=form.cleaned_data["reviewers"],
+                actor=request.user,
+            )
+            if created:
+                messages.success(
+                    request, _("%(count)s assignment(s) made.") % {"count": len(created)}
+                )
+            for line in refused:
+                messages.warning(request, line)
+            return redirect("staff_reviews:assignments", track_id=track.pk)
+        status = 400
+    return render(
+        request,
+        "reviews/staff/assignments.html",
+        {
+            "track": track,
+            "form": form,
+            "applications": selectors.assignable_applications(track),
+            "job": selectors.latest_assignment_job(track),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def assign_automatically(request, track_id: int):
+    track = _track(request, track_id)
+    job = services.create_assignment_job(track=track, actor=request.user)
+    return redirect("staff_reviews:job", pk=job.pk)
+
+
+@login_required
+def job_status(request, pk: int):
+    """The job's progress; htmx polls the partial every second until it finishes."""
+    job = get_object_or_404(Job.objects.select_related("track"), pk=pk)
+    _track(request, job.track_id)
+    template = "reviews/staff/partials/_job.html" if request.htmx else "reviews/staff/job.html"
+    return render(request, template, {"job": job, "track": job.track})
+
+
+def _staff_assignment(request, pk: int) -> Assignment:
+    assignment = get_object_or_404(
+        Assignment.objects.select_related("application__track", "reviewer"), pk=pk
+    )
+    if not request.user.has_perm("reviews.manage_track_reviews", assignment.application.track):
+        raise PermissionDenied
+    return assignment
+
+
+@login_required
+@require_POST
+def assignment_remove(request, pk: int):
+    assignment = _staff_assignment(request, pk)
+    track_id = assignment.application.track_id
+    try:
+        services.remove_assignment(
+            assignment=assignment, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Assignment removed."))
+    return redirect("staff_reviews:board", track_id=track_id)
+
+
+@login_required
+def assignment_reopen(request, pk: int):
+    assignment = _staff_assignment(request, pk)
+    if not request.user.has_perm("reviews.reopen_assignment", assignment):
+        raise PermissionDenied
+    form = ReopenForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.reopen_review(
+                    assignment=assignment, reason=form.cleaned_data["reason"], actor=request.user
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("The review is reopened; the reviewer is told."))
+                return redirect("staff_reviews:board", track_id=assignment.application.track_id)
+        status = 400
+    return render(
+        request,
+        "reviews/staff/reopen.html",
+        {"assignment": assignment, "track": assignment.application.track, "form": form},
+        status=status,
+    )
+
+
+# Board and reminders -----------------------------------------------------------------------
+
+
+@login_required
+def board(request, track_id: int):
+    track = _track(request, track_id)
+    state = request.GET.get("state", "")
+    if state not in selectors.BOARD_STATES:
+        state = ""
+    try:
+        reviewer_id = int(request.GET.get("reviewer") or 0) or None
+    except ValueError:
+        reviewer_id = None
+    data = selectors.review_board(track, state=state, reviewer_id=reviewer_id)
+    return render(
+        request,
+        "reviews/staff/board.html",
+        {
+            "track": track,
+            "board": data,
+            "state": state,
+            "reviewer_id": reviewer_id,
+            "states": selectors.BOARD_STATES,
+            "all_reviewers": [m.reviewer for m in selectors.committee_for_track(track)],
+        },
+    )
+
+
+@login_required
+@require_POST
+def remind(request, track_id: int):
+    """Remind one reviewer of one review, or every reviewer with an overdue review."""
+    track = _track(request, track_id)
+    sent = 0
+    if request.POST.get("assignment"):
+        assignment = _staff_assignment(request, int(request.POST["assignment"]))
+        if assignment.application.track_id != track.pk:
+            raise PermissionDenied
+        try:
+            sent += services.send_review_reminder(assignment=assignment, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("staff_reviews:board", track_id=track.pk)
+    else:
+        board_data = selectors.review_board(track, state="overdue")
+        with transaction.atomic():
+            for row in board_data.rows:
+                for cell in row.cells:
+                    if cell.state == "overdue":
+                        sent += services.send_review_reminder(
+                            assignment=cell.assignment, actor=request.user
+                        )
+    if sent:
+        messages.success(request, _("%(count)s reminder(s) sent.") % {"count": sent})
+    else:
+        messages.info(request, _("No reminder sent: each reviewer was already reminded today."))
+    return redirect("staff_reviews:board", track_id=track.pk)

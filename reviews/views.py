@@ -1,0 +1,378 @@
+"""The reviewer's pages: workspace, conflict declaration, read-only application, scoring form,
+documents, profile, declaration of interests and committee invitations. Thin: each view checks
+one permission, calls one service, and turns a domain error into a form error."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import ReviewerProfile
+from applications.models import Document
+from kcity.domain import DomainError
+
+from . import selectors, services
+from .forms import (
+    ConflictDeclarationForm,
+    DeclineForm,
+    InterestDeclarationForm,
+    ReviewerProfileForm,
+    ScoreForm,
+)
+from .models import Assignment, ReviewerInvitation
+
+
+def _own_assignment(request, pk: int) -> Assignment:
+    """The reviewer's own visible assignment, or 404: nobody learns that others exist."""
+    assignment = (
+        selectors.assignments_for_reviewer(request.user)
+        .select_related("application__organization")
+        .filter(pk=pk)
+        .first()
+    )
+    if assignment is None or not request.user.has_perm("reviews.view_assignment", assignment):
+        raise Http404
+    return assignment
+
+
+def _needs_declaration(request):
+    """Send a reviewer without a current declaration of interests to renew it first."""
+    if services.current_interest_declaration(request.user) is None:
+        messages.warning(
+            request,
+            _("Sign your annual declaration of interests before opening applications."),
+        )
+        return redirect(f"{reverse('reviews:declaration')}?next={request.get_full_path()}")
+    return None
+
+
+@login_required
+def workspace(request):
+    assignments = list(selectors.assignments_for_reviewer(request.user))
+    for assignment in assignments:
+        assignment.due = services.effective_due(assignment)
+    return render(
+        request,
+        "reviews/workspace.html",
+        {
+            "assignments": assignments,
+            "declaration": services.current_interest_declaration(request.user),
+            "profile": ReviewerProfile.objects.filter(user=request.user).first(),
+        },
+    )
+
+
+@login_required
+def assignment_detail(request, pk: int):
+    """Before the content: who applied (to judge a conflict), then declare or decline."""
+    assignment = _own_assignment(request, pk)
+    if redirect_response := _needs_declaration(request):
+        return redirect_response
+    declared = request.user.has_perm("reviews.read_assigned_application", assignment)
+    return render(
+        request,
+        "reviews/assignment_detail.html",
+        {
+            "assignment": assignment,
+            "application": assignment.application,
+            "consortium": assignment.application.consortium_members.all(),
+            "declared": declared,
+            "conflict_form": ConflictDeclarationForm(),
+            "decline_form": DeclineForm(),
+            "due": services.effective_due(assignment),
+        },
+    )
+
+
+@login_required
+@require_POST
+def declare(request, pk: int):
+    assignment = _own_assignment(request, pk)
+    if redirect_response := _needs_declaration(request):
+        return redirect_response
+    if not request.user.has_perm("reviews.declare_conflict", assignment):
+        raise PermissionDenied
+    form = ConflictDeclarationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.declare_conflict(
+                assignment=assignment,
+                has_conflict=form.cleaned_data["has_conflict"],
+                kind=form.cleaned_data.get("kind") or "",
+                details=form.cleaned_data.get("details") or "",
+                actor=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            if form.cleaned_data["has_conflict"]:
+                messages.success(
+                    request,
+                    _("Your conflict is recorded. The application is no longer shown to you."),
+                )
+                return redirect("reviews:workspace")
+            messages.success(request, _("Thank you. You can now read and score the application."))
+            return redirect("reviews:application", pk=assignment.pk)
+    return render(
+        request,
+        "reviews/assignment_detail.html",
+        {
+            "assignment": assignment,
+            "application": assignment.application,
+            "consortium": assignment.application.consortium_members.all(),
+            "declared": False,
+            "conflict_form": form,
+            "decline_form": DeclineForm(),
+            "due": services.effective_due(assignment),
+        },
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def decline(request, pk: int):
+    assignment = _own_assignment(request, pk)
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            services.decline_assignment(
+                assignment=assignment,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("reviews:assignment", pk=assignment.pk)
+        messages.success(request, _("You declined this review. The secretariat has been told."))
+        return redirect("reviews:workspace")
+    return render(
+        request,
+        "reviews/assignment_detail.html",
+        {
+            "assignment": assignment,
+            "application": assignment.application,
+            "consortium": assignment.application.consortium_members.all(),
+            "declared": request.user.has_perm("reviews.read_assigned_application", assignment),
+            "conflict_form": ConflictDeclarationForm(),
+            "decline_form": form,
+            "due": services.effective_due(assignment),
+        },
+        status=400,
+    )
+
+
+def _readable_assignment(request, pk: int) -> Assignment:
+    assignment = _own_assignment(request, pk)
+    if not request.user.has_perm("reviews.read_assigned_application", assignment):
+        raise PermissionDenied(_("Declare whether you have a conflict of interest first."))
+    return assignment
+
+
+@login_required
+def application_view(request, pk: int):
+    """The application, read-only, with its documents; only after the conflict declaration."""
+    assignment = _own_assignment(request, pk)
+    if redirect_response := _needs_declaration(request):
+        return redirect_response
+    if not request.user.has_perm("reviews.read_assigned_application", assignment):
+        return redirect("reviews:assignment", pk=assignment.pk)
+    application = assignment.application
+    return render(
+        request,
+        "reviews/application_view.html",
+        {
+            "assignment": assignment,
+            "application": application,
+            "documents": application.documents.all(),
+            "consortium": application.consortium_members.all(),
+            "due": services.effective_due(assignment),
+        },
+    )
+
+
+@login_required
+def document_download(request, pk: int, document: str):
+    """One document of an assigned application, after the declaration; 404 for anyone else."""
+    assignment = _own_assignment(request, pk)
+    if services.current_interest_declaration(request.user) is None:
+        raise Http404
+    if not request.user.has_perm("reviews.read_assigned_application", assignment):
+        raise Http404
+    doc = get_object_or_404(Document, public_id=document, application=assignment.application)
+    if not request.user.has_perm("applications.view_application", assignment.application):
+        raise Http404
+    return FileResponse(
+        doc.file.open("rb"),
+        as_attachment=True,
+        filename=doc.original_name,
+        content_type=doc.content_type or "application/octet-stream",
+    )
+
+
+@login_required
+def score(request, pk: int):
+    """The scoring form: save a draft or submit; a submitted review is shown read-only."""
+    assignment = _own_assignment(request, pk)
+    if redirect_response := _needs_declaration(request):
+        return redirect_response
+    if not request.user.has_perm("reviews.read_assigned_application", assignment):
+        return redirect("reviews:assignment", pk=assignment.pk)
+    track = assignment.application.track
+    criteria = list(selectors.criteria_for_track(track))
+    locked = assignment.status == Assignment.Status.SUBMITTED
+    status = 200
+    if request.method == "POST":
+        submitting = "submit" in request.POST
+        form = ScoreForm(
+            request.POST,
+            criteria=criteria,
+            min_length=track.min_justification_length,
+            submitting=submitting,
+        )
+        if locked:
+            form.is_valid()
+            form.add_error(
+                None,
+                _("This review was submitted and is locked. Ask the secretariat to reopen it."),
+            )
+            status = 409
+        elif form.is_valid():
+            service = services.submit_review if submitting else services.save_review_draft
+            try:
+                service(
+                    assignment=assignment,
+                    scores=form.scores(),
+                    recommendation=form.cleaned_data.get("recommendation") or "",
+                    confidence=form.cleaned_data.get("confidence"),
+                    overall_comment=form.cleaned_data.get("overall_comment") or "",
+                    actor=request.user,
+                )
+            except services.ReviewInvalid as exc:
+                for field, message in exc.errors.items():
+                    form.add_error(field if field in form.fields else None, message)
+                status = 400
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = 400
+            else:
+                if submitting:
+                    messages.success(request, _("Your review is submitted. Thank you."))
+                    return redirect("reviews:workspace")
+                messages.success(request, _("Draft saved."))
+                return redirect("reviews:score", pk=assignment.pk)
+        else:
+            status = 400
+    else:
+        form = ScoreForm(
+            initial=ScoreForm.initial_for(assignment),
+            criteria=criteria,
+            min_length=track.min_justification_length,
+        )
+    return render(
+        request,
+        "reviews/score.html",
+        {
+            "assignment": assignment,
+            "application": assignment.application,
+            "form": form,
+            "locked": locked,
+            "due": services.effective_due(assignment),
+        },
+        status=status,
+    )
+
+
+@login_required
+def profile(request):
+    """The reviewer's own profile: expertise, affiliation, companies of the last 3 years."""
+    instance = ReviewerProfile.objects.filter(user=request.user).first() or ReviewerProfile(
+        user=request.user
+    )
+    form = ReviewerProfileForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_reviewer_profile(profile=form.save(commit=False), actor=request.user)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Your reviewer profile is saved."))
+            return redirect("reviews:workspace")
+    return render(
+        request,
+        "reviews/profile.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def declaration(request):
+    """Sign the annual declaration of interests (valid one year)."""
+    form = InterestDeclarationForm(request.POST or None)
+    current = services.current_interest_declaration(request.user)
+    if request.method == "POST" and form.is_valid():
+        services.sign_interest_declaration(
+            reviewer=request.user, interests=form.cleaned_data["interests"], actor=request.user
+        )
+        messages.success(request, _("Your declaration of interests is signed for one year."))
+        next_url = request.GET.get("next", "")
+        if next_url.startswith("/") and not next_url.startswith("//"):
+            return redirect(next_url)
+        return redirect("reviews:workspace")
+    return render(
+        request,
+        "reviews/declaration.html",
+        {"form": form, "current": current},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def invitation(request, token: str):
+    """A committee invitation: shown to anyone with the link, answered only by its addressee."""
+    invitation = get_object_or_404(
+        ReviewerInvitation.objects.select_related("track__call"), token=token
+    )
+    if not request.user.is_authenticated:
+        messages.info(
+            request,
+            _(
+                "Log in with %(email)s to answer this invitation. If you have no account yet, "
+                "register with that address first."
+            )
+            % {"email": invitation.email},
+        )
+        return redirect_to_login(request.get_full_path())
+    error = None
+    if request.method == "POST":
+        try:
+            services.respond_to_invitation(
+                invitation=invitation, accept="accept" in request.POST, actor=request.user
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            if "accept" in request.POST:
+                messages.success(
+                    request,
+                    _("Welcome to the committee. Please complete your reviewer profile."),
+                )
+                return redirect("reviews:profile")
+            messages.info(request, _("You declined the invitation."))
+            return redirect("home")
+    return render(
+        request,
+        "reviews/invitation.html",
+        {
+            "invitation": invitation,
+            "error": error,
+            "wrong_account": request.user.email.lower() != invitation.email.lower(),
+        },
+        status=400 if error else 200,
+    )
