@@ -248,3 +248,77 @@ def test_aggregate_track_ignores_unsubmitted_and_other_tracks(scored_track, demo
     aggregate_track(track=track, actor=None)
     assert ApplicationResult.objects.get(application=a).reviewer_count == 5
     assert not ApplicationResult.objects.filter(application=other).exists()
+
+
+# --- the job and the resubmission hook ---------------------------------------------------
+
+
+def test_task_aggregate_scores_rerun_gives_identical_results(scored_track):
+    from reviews.models import Job
+    from reviews.results_tasks import task_aggregate_scores
+
+    track, _ = scored_track
+    first = task_aggregate_scores(track_id=track.pk)
+    rows = list(
+        ApplicationResult.objects.order_by("application_id").values_list(
+            "application_id", "official_score", "normalised", "rank", "flags", "tiebreak"
+        )
+    )
+    job = Job.objects.create(track=track, kind=Job.Kind.AGGREGATE)
+    second = task_aggregate_scores(track_id=track.pk, job_id=job.pk)
+    assert (
+        first
+        == second
+        == {
+            "applications": 3,
+            "ranked": 3,
+            "reviews": 11,
+            "flagged_reviewers": second["flagged_reviewers"],
+        }
+    )
+    assert rows == list(
+        ApplicationResult.objects.order_by("application_id").values_list(
+            "application_id", "official_score", "normalised", "rank", "flags", "tiebreak"
+        )
+    )
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total) == ("succeeded", 3, 3)
+    # A finished job is not run again.
+    finished_at = job.finished_at
+    task_aggregate_scores(track_id=track.pk, job_id=job.pk)
+    job.refresh_from_db()
+    assert job.finished_at == finished_at
+
+
+def test_resubmitted_review_reaggregates_track(scored_track, django_capture_on_commit_callbacks):
+    from reviews.aggregation import on_review_submitted
+    from reviews.models import Job
+    from reviews.services import REVIEW_SUBMITTED_HOOKS
+
+    assert on_review_submitted in REVIEW_SUBMITTED_HOOKS
+    track, (a, b, c) = scored_track
+    aggregate_track(track=track, actor=None)
+    assert ApplicationResult.objects.get(application=c).official_score == D("72.00")
+    # A reopened review of c comes back with 90 instead of 72.
+    assignment = c.assignments.order_by("id").first()
+    assignment.total = D(90)
+    assignment.save()
+    assignment.scores.update(points=D(90))
+    with django_capture_on_commit_callbacks(execute=True):
+        for hook in REVIEW_SUBMITTED_HOOKS:
+            hook(assignment)
+    assert Job.objects.get(track=track).status == "succeeded"
+    assert ApplicationResult.objects.get(application=c).official_score == D("72.00")  # trimmed
+    assert ApplicationResult.objects.get(application=c).mean == D("78.00")
+
+
+def test_review_submitted_in_unaggregated_track_starts_nothing(
+    scored_track, django_capture_on_commit_callbacks
+):
+    from reviews.aggregation import on_review_submitted
+    from reviews.models import Job
+
+    track, (a, _, _) = scored_track
+    with django_capture_on_commit_callbacks(execute=True):
+        on_review_submitted(a.assignments.first())
+    assert not Job.objects.exists()

@@ -1,0 +1,362 @@
+"""Staff screens for results: aggregation job, ranking board, selection, awards, exports.
+
+Thin views: every read goes through ``results_selectors`` (which applies track visibility and
+answers 404 for another secretariat's track), every write through one service.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import roles
+from kcity.domain import DomainError
+
+from . import results_selectors as sel
+from .aggregation import start_aggregation
+from .awards import advance_award, award_funding, award_letter_pdf
+from .exports import EXPORTS, export_track
+from .models import Award, Decision, Job
+from .selection import change_decision, confirm_decisions, propose_funding_line, release_decisions
+
+PAGE_SIZE = 50
+FLAG_CHOICES = [
+    ("", gettext_lazy("Any")),
+    ("spread", gettext_lazy("Spread above the threshold")),
+    ("too_few_reviewers", gettext_lazy("Fewer reviewers than the minimum")),
+    ("below_overall_threshold", gettext_lazy("Below the overall threshold")),
+    ("below_criterion_threshold", gettext_lazy("A criterion below its threshold")),
+    ("outlier_reviewer", gettext_lazy("A lenient or strict reviewer")),
+]
+FLAG_LABELS = dict(FLAG_CHOICES)
+FLAG_LABELS.update(
+    {
+        "trimmed_needs_three": gettext_lazy("Fewer than 3 totals: no trimmed mean"),
+        "official_fallback_to_mean": gettext_lazy("Official score falls back to the mean"),
+    }
+)
+
+
+def flag_label(flag: str) -> str:
+    code, _sep, criterion = flag.partition(":")
+    label = str(FLAG_LABELS.get(code, code))
+    return f"{label}: {criterion}" if criterion else label
+
+
+def tiebreak_label(tiebreak: dict) -> str:
+    rule = (tiebreak or {}).get("rule", "")
+    if not rule:
+        return ""
+    if rule.startswith("criterion:"):
+        return _("Tie broken on the criterion “%(code)s”") % {"code": rule.split(":", 1)[1]}
+    if rule == "submitted_at":
+        return _("Tie broken by earlier submission")
+    return _("Tie broken by application number")
+
+
+class BoardFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+    flag = forms.ChoiceField(label=gettext_lazy("Flag"), choices=FLAG_CHOICES, required=False)
+    sort = forms.ChoiceField(
+        label=gettext_lazy("Sort by"),
+        required=False,
+        choices=[
+            ("rank", gettext_lazy("Rank")),
+            ("mean", gettext_lazy("Mean")),
+            ("trimmed_mean", gettext_lazy("Trimmed mean")),
+            ("median", gettext_lazy("Median")),
+            ("normalised", gettext_lazy("Normalised")),
+            ("spread", gettext_lazy("Spread")),
+            ("reviewers", gettext_lazy("Fewest reviewers")),
+            ("country", gettext_lazy("Country")),
+        ],
+    )
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=Decision.Outcome.choices)
+    amount = forms.IntegerField(label=gettext_lazy("Amount (KRW)"), required=False, min_value=0)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for the change"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+    committee_summary = forms.CharField(
+        label=gettext_lazy("Summary of the committee's comments (sent to the applicant)"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        max_length=5000,
+    )
+
+
+class AwardForm(forms.Form):
+    amount = forms.IntegerField(label=gettext_lazy("Amount (KRW)"), min_value=0)
+
+
+def _apply_domain_error(form, exc: DomainError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, str(exc))
+
+
+@login_required
+@require_GET
+def index(request):
+    tracks = list(sel.results_tracks_for_user(request.user))
+    if not tracks:
+        return render(request, "reviews/results/no_access.html", status=403)
+    return render(request, "reviews/results/index.html", {"tracks": tracks})
+
+
+@login_required
+@require_GET
+def board(request, track_id: int):
+    track = sel.results_track_for_user(request.user, track_id)
+    form = BoardFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    ranking = sel.ranking_for_track(
+        track,
+        sort=filters.get("sort") or "rank",
+        flag=filters.get("flag") or "",
+        q=filters.get("q") or "",
+    )
+    page = Paginator(ranking, PAGE_SIZE).get_page(request.GET.get("page"))
+    results = list(page.object_list)
+    reviews = sel.reviews_for_results([r.application_id for r in results])
+    stats = list(sel.reviewer_stats_for_track(track))
+    flagged_reviewers = {s.reviewer_id for s in stats if s.flagged}
+    criteria = sel.criteria_for_track(track)
+    reveal = request.GET.get("reveal") == "1"
+    rows = []
+    for r in results:
+        rows.append(
+            {
+                "result": r,
+                "application": r.application,
+                "criteria": [(c, r.criterion_means.get(c.code, "")) for c in criteria],
+                "flags": [flag_label(f) for f in r.flags],
+                "tiebreak": tiebreak_label(r.tiebreak),
+                "reviews": reviews.get(r.application_id, []),
+            }
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    reveal_query = query.copy()
+    reveal_query["reveal"] = "0" if reveal else "1"
+    return render(
+        request,
+        "reviews/results/board.html",
+        {
+            "track": track,
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "criteria": criteria,
+            "stats": stats,
+            "flagged_reviewers": flagged_reviewers,
+            "reveal": reveal,
+            "query": query.urlencode(),
+            "reveal_query": reveal_query.urlencode(),
+            "job": sel.latest_job(track),
+            "exports": EXPORTS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def run_aggregation(request, track_id: int):
+    track = sel.results_track_for_user(request.user, track_id)
+    job = start_aggregation(track=track, actor=request.user)
+    if request.headers.get("HX-Request"):
+        return render(request, "reviews/results/_job.html", {"track": track, "job": job})
+    messages.success(request, _("The aggregation has started."))
+    return redirect("staff_reviews:results:board", track_id=track.pk)
+
+
+@login_required
+@require_GET
+def job_status(request, track_id: int, job_id: int):
+    track = sel.results_track_for_user(request.user, track_id)
+    job = get_object_or_404(Job, pk=job_id, track=track, kind=Job.Kind.AGGREGATE)
+    return render(request, "reviews/results/_job.html", {"track": track, "job": job})
+
+
+@login_required
+def selection(request, track_id: int):
+    track = sel.results_track_for_user(request.user, track_id)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "propose":
+                propose_funding_line(track=track, actor=request.user)
+                messages.success(request, _("The funding line has been proposed."))
+            elif action == "confirm":
+                count = confirm_decisions(track=track, actor=request.user)
+                messages.success(request, _("%(count)s decisions confirmed.") % {"count": count})
+            elif action == "release_track":
+                count = release_decisions(track=track, actor=request.user)
+                messages.success(request, _("%(count)s decisions released.") % {"count": count})
+            elif action == "release_call":
+                count = release_decisions(call=track.call, actor=request.user)
+                messages.success(request, _("%(count)s decisions released.") % {"count": count})
+            else:
+                messages.error(request, _("Unknown action."))
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        return redirect("staff_reviews:results:selection", track_id=track.pk)
+    decisions = list(sel.decisions_for_track(track))
+    selected = [d for d in decisions if d.outcome == Decision.Outcome.SELECTED]
+    return render(
+        request,
+        "reviews/results/selection.html",
+        {
+            "track": track,
+            "decisions": decisions,
+            "selected_total": sum(d.amount or 0 for d in selected),
+            "selected_count": len(selected),
+            "remaining": track.total_budget - sum(d.amount or 0 for d in selected),
+            "all_confirmed": bool(decisions) and all(d.confirmed_at for d in decisions),
+            "any_released": any(d.released_at for d in decisions),
+            "is_admin": roles.has_role(request.user, roles.PROGRAMME_ADMIN),
+        },
+    )
+
+
+@login_required
+def decision_change(request, track_id: int, pk: int):
+    track = sel.results_track_for_user(request.user, track_id)
+    decision = get_object_or_404(sel.decisions_for_track(track), pk=pk)
+    if request.method == "POST":
+        form = DecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                change_decision(
+                    decision=decision,
+                    outcome=form.cleaned_data["outcome"],
+                    amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    committee_summary=form.cleaned_data["committee_summary"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                _apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("The decision has been changed."))
+                return redirect("staff_reviews:results:selection", track_id=track.pk)
+        status = 400
+    else:
+        form = DecisionForm(
+            initial={
+                "outcome": decision.outcome,
+                "amount": decision.amount,
+                "committee_summary": decision.committee_summary,
+            }
+        )
+        status = 200
+    return render(
+        request,
+        "reviews/results/decision_form.html",
+        {"track": track, "decision": decision, "form": form},
+        status=status,
+    )
+
+
+@login_required
+def awards(request, track_id: int):
+    track = sel.results_track_for_user(request.user, track_id)
+    form = AwardForm()
+    if request.method == "POST":
+        decision = get_object_or_404(
+            sel.decisions_for_track(track), pk=request.POST.get("decision")
+        )
+        form = AwardForm(request.POST)
+        if form.is_valid():
+            try:
+                award_funding(
+                    application=decision.application,
+                    amount=form.cleaned_data["amount"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                _apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("The award has been created."))
+                return redirect("staff_reviews:results:awards", track_id=track.pk)
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    awarded = list(sel.awards_for_track(track))
+    awarded_ids = {a.application_id for a in awarded}
+    to_award = [
+        d
+        for d in sel.decisions_for_track(track).filter(
+            outcome=Decision.Outcome.SELECTED, released_at__isnull=False
+        )
+        if d.application_id not in awarded_ids
+    ]
+    return render(
+        request,
+        "reviews/results/awards.html",
+        {
+            "track": track,
+            "awards": awarded,
+            "to_award": to_award,
+            "form": form,
+            "next_status": {
+                Award.Status.PROPOSED: Award.Status.APPROVED,
+                Award.Status.APPROVED: Award.Status.CONTRACTED,
+                Award.Status.CONTRACTED: Award.Status.IN_PROGRESS,
+                Award.Status.IN_PROGRESS: Award.Status.COMPLETED,
+            },
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def award_advance(request, track_id: int, pk: int):
+    track = sel.results_track_for_user(request.user, track_id)
+    award = get_object_or_404(sel.awards_for_track(track), pk=pk)
+    try:
+        advance_award(
+            award=award,
+            to=request.POST.get("to", ""),
+            reason=request.POST.get("reason", ""),
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The award has been updated."))
+    return redirect("staff_reviews:results:awards", track_id=track.pk)
+
+
+@login_required
+@require_GET
+def award_letter(request, track_id: int, pk: int):
+    track = sel.results_track_for_user(request.user, track_id)
+    award = get_object_or_404(sel.awards_for_track(track), pk=pk)
+    language = "ko" if request.GET.get("lang") == "ko" else "en"
+    pdf = award_letter_pdf(award=award, language=language)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"award-letter-{award.application.reference or award.pk}-{language}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_GET
+def export(request, track_id: int, kind: str, fmt: str):
+    track = sel.results_track_for_user(request.user, track_id)
+    if kind not in EXPORTS or fmt not in ("csv", "xlsx"):
+        return HttpResponse(status=404)
+    content, content_type, name = export_track(user=request.user, track=track, kind=kind, fmt=fmt)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

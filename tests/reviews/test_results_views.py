@@ -1,0 +1,366 @@
+"""Results pages and exports: permissions (allowed and denied with data that could leak),
+query counts over 1 and many rows, forms with bad input, the aggregation job view."""
+
+import csv
+import io
+import zipfile
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from reviews.aggregation import aggregate_track
+from reviews.models import Decision, Job
+from reviews.selection import confirm_decisions, propose_funding_line, release_decisions
+from tests.factories import UserFactory
+from tests.factories.results import (
+    ensure_email_templates,
+    make_criteria,
+    reviewed_application,
+)
+
+M = 1_000_000
+
+
+@pytest.fixture(autouse=True)
+def _email_templates(settings, tmp_path):
+    ensure_email_templates(
+        settings, tmp_path, ["applications/decision", "applications/status_changed"]
+    )
+
+
+def build_track(track, n, *, reviewers=3, title="Leaky secret plan"):
+    track.min_reviewers = 3
+    track.save()
+    criteria = make_criteria(track, ("feasibility", 60, None, 1), ("site", 40, None, None))
+    panel = [UserFactory(name=f"Expert {i}") for i in range(reviewers)]
+    apps = []
+    for i in range(n):
+        app = reviewed_application(track, title=f"{title} {i}", budget_requested=400 * M)
+        from tests.factories.results import submit_review
+
+        for j, reviewer in enumerate(panel):
+            submit_review(app, reviewer, {criteria[0]: 40 + (i + j) % 20, criteria[1]: 30 + j})
+        apps.append(app)
+    aggregate_track(track=track, actor=None)
+    return apps
+
+
+def board_url(track):
+    return reverse("staff_reviews:results:board", args=[track.pk])
+
+
+PAGES = [
+    ("board", lambda t: reverse("staff_reviews:results:board", args=[t.pk])),
+    ("selection", lambda t: reverse("staff_reviews:results:selection", args=[t.pk])),
+    ("awards", lambda t: reverse("staff_reviews:results:awards", args=[t.pk])),
+    (
+        "rankings.csv",
+        lambda t: reverse("staff_reviews:results:export", args=[t.pk, "rankings", "csv"]),
+    ),
+    (
+        "rankings.xlsx",
+        lambda t: reverse("staff_reviews:results:export", args=[t.pk, "rankings", "xlsx"]),
+    ),
+    (
+        "applications.csv",
+        lambda t: reverse("staff_reviews:results:export", args=[t.pk, "applications", "csv"]),
+    ),
+    (
+        "applications.xlsx",
+        lambda t: reverse("staff_reviews:results:export", args=[t.pk, "applications", "xlsx"]),
+    ),
+    ("awards.csv", lambda t: reverse("staff_reviews:results:export", args=[t.pk, "awards", "csv"])),
+    (
+        "awards.xlsx",
+        lambda t: reverse("staff_reviews:results:export", args=[t.pk, "awards", "xlsx"]),
+    ),
+]
+
+
+@pytest.mark.parametrize("name,url", PAGES, ids=[p[0] for p in PAGES])
+def test_results_pages_allowed_for_track_staff_and_admin(
+    client, planning_track, kind_staff, programme_admin, name, url
+):
+    build_track(planning_track, 2)
+    for user in (kind_staff, programme_admin):
+        client.force_login(user)
+        response = client.get(url(planning_track))
+        assert response.status_code == 200, (name, user)
+
+
+@pytest.mark.parametrize("name,url", PAGES, ids=[p[0] for p in PAGES])
+def test_results_pages_denied_to_other_track_applicant_reviewer(
+    client, planning_track, kaia_staff, applicant, reviewer, name, url
+):
+    build_track(planning_track, 2)
+    for user in (kaia_staff, applicant, reviewer):
+        client.force_login(user)
+        response = client.get(url(planning_track))
+        assert response.status_code == 404, (name, user)
+        assert b"Leaky secret plan" not in response.content
+
+
+def test_results_pages_anonymous_redirected_to_login(client, planning_track):
+    response = client.get(board_url(planning_track))
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_results_index_lists_only_own_tracks(
+    client, planning_track, demonstration_track, kaia_staff
+):
+    client.force_login(kaia_staff)
+    page = client.get(reverse("staff_reviews:results:index")).content.decode()
+    assert reverse("staff_reviews:results:board", args=[demonstration_track.pk]) in page
+    assert reverse("staff_reviews:results:board", args=[planning_track.pk]) not in page
+
+
+def test_results_index_forbidden_for_applicant(client, applicant):
+    client.force_login(applicant)
+    assert client.get(reverse("staff_reviews:results:index")).status_code == 403
+
+
+def test_board_shows_aggregates_tiebreak_and_hides_names(client, planning_track, kind_staff):
+    apps = build_track(planning_track, 3)
+    client.force_login(kind_staff)
+    page = client.get(board_url(planning_track)).content.decode()
+    assert apps[0].title in page
+    assert "Reviewer A" in page and "Reviewer C" in page
+    assert "Expert 0" not in page
+    revealed = client.get(board_url(planning_track) + "?reveal=1").content.decode()
+    assert "Expert 0" in revealed
+
+
+def test_board_filter_by_flag(client, planning_track, kind_staff):
+    apps = build_track(planning_track, 2)
+    client.force_login(kind_staff)
+    page = client.get(board_url(planning_track) + "?flag=below_overall_threshold").content.decode()
+    # Totals are 70–109 capped… every application here is above 70 except none: check both ways.
+    results = {a.pk: a.result for a in apps}
+    for app in apps:
+        below = "below_overall_threshold" in results[app.pk].flags
+        assert (app.title in page) == below
+
+
+def test_board_bad_filter_input_ignored(client, planning_track, kind_staff):
+    build_track(planning_track, 1)
+    client.force_login(kind_staff)
+    response = client.get(board_url(planning_track) + "?sort=drop_table&flag=nope")
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def _board_queries(client, track):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(board_url(track))
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_board_query_count_independent_of_rows(
+    client, planning_track, demonstration_track, kind_staff, kaia_staff
+):
+    build_track(planning_track, 1)
+    build_track(demonstration_track, 12, reviewers=5)
+    client.force_login(kind_staff)
+    one = _board_queries(client, planning_track)
+    client.force_login(kaia_staff)
+    many = _board_queries(client, demonstration_track)
+    assert one == many
+    assert many <= 20
+
+
+def test_selection_query_count_independent_of_rows(
+    client, planning_track, demonstration_track, kind_staff, kaia_staff
+):
+    build_track(planning_track, 1)
+    build_track(demonstration_track, 8)
+    propose_funding_line(track=planning_track, actor=kind_staff)
+    propose_funding_line(track=demonstration_track, actor=kaia_staff)
+    url = lambda t: reverse("staff_reviews:results:selection", args=[t.pk])  # noqa: E731
+    client.force_login(kind_staff)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url(planning_track))
+    client.force_login(kaia_staff)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url(demonstration_track))
+    assert len(one.captured_queries) == len(many.captured_queries)
+
+
+def test_run_aggregation_creates_job_and_runs(
+    client, planning_track, kind_staff, django_capture_on_commit_callbacks
+):
+    build_track(planning_track, 2)
+    client.force_login(kind_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("staff_reviews:results:aggregate", args=[planning_track.pk]))
+    assert response.status_code == 302
+    job = Job.objects.get(track=planning_track, kind="aggregate")
+    assert job.status == "succeeded" and (job.done, job.total) == (2, 2)
+    status = client.get(reverse("staff_reviews:results:job", args=[planning_track.pk, job.pk]))
+    assert "2 applications, 2 ranked" in status.content.decode()
+    assert "hx-trigger" not in status.content.decode()
+
+
+def test_run_aggregation_htmx_returns_polling_partial(
+    client, planning_track, kind_staff, django_capture_on_commit_callbacks
+):
+    build_track(planning_track, 1)
+    client.force_login(kind_staff)
+    with (
+        mock.patch("reviews.results_tasks.task_aggregate_scores.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(
+            reverse("staff_reviews:results:aggregate", args=[planning_track.pk]),
+            HTTP_HX_REQUEST="true",
+        )
+    job = Job.objects.get(track=planning_track)
+    assert job.status == "pending"
+    assert 'hx-trigger="every 1s"' in response.content.decode()
+    delay.assert_called_once_with(track_id=planning_track.pk, job_id=job.pk)
+
+
+def test_aggregation_job_failure_shows_message(
+    client, planning_track, kind_staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    build_track(planning_track, 1)
+
+    def boom(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("reviews.aggregation.aggregate_track", boom)
+    client.force_login(kind_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("staff_reviews:results:aggregate", args=[planning_track.pk]))
+    job = Job.objects.get(track=planning_track)
+    assert job.status == "failed" and "database went away" in job.message
+    page = client.get(board_url(planning_track)).content.decode()
+    assert "database went away" in page
+
+
+def test_run_aggregation_denied_to_other_track(client, planning_track, kaia_staff):
+    client.force_login(kaia_staff)
+    response = client.post(reverse("staff_reviews:results:aggregate", args=[planning_track.pk]))
+    assert response.status_code == 404
+    assert not Job.objects.exists()
+
+
+def test_decision_form_bad_input_keeps_values(client, planning_track, kind_staff):
+    build_track(planning_track, 2)
+    propose_funding_line(track=planning_track, actor=kind_staff)
+    decision = Decision.objects.filter(track=planning_track).first()
+    client.force_login(kind_staff)
+    url = reverse("staff_reviews:results:decision", args=[planning_track.pk, decision.pk])
+    response = client.post(url, {"outcome": "selected", "amount": "900000000", "reason": "Bigger"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "must be between" in page and "Bigger" in page
+    response = client.post(url, {"outcome": "rejected", "amount": "", "reason": ""})
+    assert response.status_code == 400 and "This field is required" in response.content.decode()
+    decision.refresh_from_db()
+    assert decision.reason == ""
+
+
+def test_decision_form_saves_change(client, planning_track, kind_staff):
+    build_track(planning_track, 2)
+    propose_funding_line(track=planning_track, actor=kind_staff)
+    decision = Decision.objects.filter(track=planning_track, outcome="selected").first()
+    client.force_login(kind_staff)
+    url = reverse("staff_reviews:results:decision", args=[planning_track.pk, decision.pk])
+    response = client.post(url, {"outcome": "reserve", "reason": "Land not secured"})
+    assert response.status_code == 302
+    decision.refresh_from_db()
+    assert decision.outcome == "reserve" and decision.reason == "Land not secured"
+
+
+def test_selection_confirm_by_staff_refused_admin_allowed(
+    client, planning_track, kind_staff, programme_admin
+):
+    build_track(planning_track, 2)
+    propose_funding_line(track=planning_track, actor=kind_staff)
+    url = reverse("staff_reviews:results:selection", args=[planning_track.pk])
+    client.force_login(kind_staff)
+    client.post(url, {"action": "confirm"})
+    assert not Decision.objects.filter(confirmed_at__isnull=False).exists()
+    client.force_login(programme_admin)
+    client.post(url, {"action": "confirm"})
+    assert not Decision.objects.filter(confirmed_at__isnull=True).exists()
+
+
+def test_award_form_out_of_range_refused(client, planning_track, kind_staff, programme_admin):
+    build_track(planning_track, 2)
+    propose_funding_line(track=planning_track, actor=kind_staff)
+    confirm_decisions(track=planning_track, actor=programme_admin)
+    release_decisions(track=planning_track, actor=programme_admin)
+    decision = Decision.objects.filter(track=planning_track, outcome="selected").first()
+    client.force_login(kind_staff)
+    url = reverse("staff_reviews:results:awards", args=[planning_track.pk])
+    response = client.post(url, {"decision": decision.pk, "amount": "600000000"})
+    assert response.status_code == 400
+    assert "must be between" in response.content.decode()
+    response = client.post(url, {"decision": decision.pk, "amount": "450000000"})
+    assert response.status_code == 302
+    letter = reverse(
+        "staff_reviews:results:award_letter",
+        args=[planning_track.pk, decision.application.award.pk],
+    )
+    pdf = client.get(letter + "?lang=ko")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    client.force_login(programme_admin)
+    assert client.get(letter).status_code == 200
+
+
+def test_award_letter_denied_to_other_track(
+    client, planning_track, kind_staff, programme_admin, kaia_staff, applicant
+):
+    build_track(planning_track, 1)
+    propose_funding_line(track=planning_track, actor=kind_staff)
+    confirm_decisions(track=planning_track, actor=programme_admin)
+    release_decisions(track=planning_track, actor=programme_admin)
+    from reviews.awards import award_funding
+
+    app = Decision.objects.get(track=planning_track).application
+    award = award_funding(application=app, amount=400 * M, actor=kind_staff)
+    url = reverse("staff_reviews:results:award_letter", args=[planning_track.pk, award.pk])
+    for user in (kaia_staff, applicant):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+
+
+def test_export_csv_rankings_content(client, planning_track, kind_staff):
+    apps = build_track(planning_track, 2)
+    client.force_login(kind_staff)
+    response = client.get(
+        reverse("staff_reviews:results:export", args=[planning_track.pk, "rankings", "csv"])
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Rank", "Reference", "Title"]
+    assert {r[1] for r in rows[1:]} == {a.reference for a in apps}
+    assert "feasibility" in rows[0]
+
+
+def test_export_xlsx_is_a_workbook(client, planning_track, kind_staff):
+    apps = build_track(planning_track, 2)
+    client.force_login(kind_staff)
+    response = client.get(
+        reverse("staff_reviews:results:export", args=[planning_track.pk, "applications", "xlsx"])
+    )
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert apps[0].reference in sheet and "[Content_Types].xml" in archive.namelist()
+
+
+def test_export_unknown_kind_404(client, planning_track, kind_staff):
+    client.force_login(kind_staff)
+    url = reverse("staff_reviews:results:export", args=[planning_track.pk, "reviewers", "csv"])
+    assert client.get(url).status_code == 404
+
+
+def test_export_csv_neutralises_formulas(planning_track):
+    from reviews.exports import to_csv
+
+    content = to_csv(["a"], [["=HYPERLINK(1)"]]).decode("utf-8-sig")
+    assert "'=HYPERLINK" in content
