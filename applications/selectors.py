@@ -55,3 +55,219 @@ def _reviewable_application_ids(user):
 
 def is_owner(user, application: Application) -> bool:
     return user.is_authenticated and application.organization.memberships.filter(user=user).exists()
+
+
+# --- The applicant side ------------------------------------------------------------------
+
+from dataclasses import dataclass  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+
+from accounts.audit import audit_events_for  # noqa: E402
+from projects.models import Track  # noqa: E402
+
+from .models import ClarificationRequest, Document  # noqa: E402
+
+S = Application.Status
+
+# The form's sections in order: (key, label). Which apply depends on the track.
+SECTIONS = (
+    ("applicant", _("Applicant and contact")),
+    ("site", _("Site")),
+    ("project", _("Project")),
+    ("readiness", _("Readiness")),
+    ("budget", _("Budget")),
+    ("priority", _("Country priority")),
+    ("consortium", _("Consortium")),
+    ("documents", _("Documents")),
+)
+SECTION_LABELS = dict(SECTIONS)
+
+# Statuses an applicant never sees until the decision is released: "under review" instead.
+UNRELEASED_STATUSES = (S.REVIEWED, S.SELECTED, S.RESERVE, S.REJECTED, S.AWARDED)
+
+
+def sections_for_track(track: Track) -> list[tuple[str, str]]:
+    """The sections that apply to a track: priority for planning, consortium for demonstration."""
+    keys = []
+    for key, label in SECTIONS:
+        if key == "priority" and track.kind != Track.Kind.PLANNING:
+            continue
+        if key == "consortium" and track.kind != Track.Kind.DEMONSTRATION:
+            continue
+        keys.append((key, label))
+    return keys
+
+
+def applications_for_applicant(user) -> QuerySet[Application]:
+    """The applications of the user's organisations, for the applicant dashboard."""
+    if not user.is_authenticated:
+        return Application.objects.none()
+    return (
+        Application.objects.filter(organization__memberships__user=user)
+        .select_related("call", "track", "organization", "country", "city", "decision")
+        .distinct()
+        .order_by("-created_at")
+    )
+
+
+def decision_is_released(application: Application) -> bool:
+    """Whether the applicant may know the outcome: the decision or the call's release passed."""
+    now = timezone.now()
+    released = application.call.decisions_released_at
+    if released is not None and released <= now:
+        return True
+    try:
+        decision = application.decision
+    except Application.decision.RelatedObjectDoesNotExist:
+        return False
+    return decision.released_at is not None and decision.released_at <= now
+
+
+def applicant_visible_status(application: Application) -> str:
+    """The status an applicant may see: decisions show as "under review" until released."""
+    if application.status in UNRELEASED_STATUSES and not decision_is_released(application):
+        return S.UNDER_REVIEW
+    return application.status
+
+
+def applicant_visible_status_label(application: Application) -> str:
+    return str(S(applicant_visible_status(application)).label)
+
+
+def open_clarification(application: Application) -> ClarificationRequest | None:
+    return application.clarification_requests.filter(
+        status=ClarificationRequest.Status.OPEN
+    ).first()
+
+
+def editable_sections(application: Application) -> set[str]:
+    """Sections the applicant may change now: all while a draft, the named ones in clarification."""
+    applicable = {key for key, _label in sections_for_track(application.track)}
+    if application.status == S.DRAFT:
+        return applicable
+    if application.status == S.CLARIFICATION:
+        request = open_clarification(application)
+        return applicable & set(request.sections if request else [])
+    return set()
+
+
+@dataclass(frozen=True)
+class Problem:
+    section: str
+    message: str
+    anchor: str = ""
+
+    @property
+    def section_label(self) -> str:
+        return str(SECTION_LABELS.get(self.section, self.section))
+
+
+def submission_problems(application: Application) -> list[Problem]:
+    """Everything that stops the application from being submitted, each tied to its section."""
+    track = application.track
+    problems: list[Problem] = []
+    keys = {key for key, _label in sections_for_track(track)}
+
+    def need(section, field, message):
+        if not getattr(application, field):
+            problems.append(Problem(section, message, f"id_{field}"))
+
+    need("applicant", "contact_name", _("Give a contact person."))
+    need("applicant", "contact_email", _("Give the contact person's e-mail address."))
+    need("site", "country", _("Choose the country of the site."))
+    need("site", "city", _("Choose or name the city of the site."))
+    need("project", "title", _("Give the project a title."))
+    need("project", "summary", _("Write a summary of the project."))
+    need("project", "objectives", _("Describe the project's objectives."))
+    need("project", "requested_deliverable", _("Choose the requested deliverable."))
+    if application.budget_requested is None:
+        problems.append(
+            Problem("budget", _("Give the requested amount in KRW."), "id_budget_requested")
+        )
+    elif not track.budget_floor <= application.budget_requested <= track.budget_ceiling:
+        from notifications.templatetags.portal_format import krw
+
+        problems.append(
+            Problem(
+                "budget",
+                _("The requested amount must be between %(floor)s and %(ceiling)s.")
+                % {"floor": krw(track.budget_floor), "ceiling": krw(track.budget_ceiling)},
+                "id_budget_requested",
+            )
+        )
+    if "consortium" in keys:
+        roles = [m.role for m in application.consortium_members.all()]
+        if "lead" not in roles:
+            problems.append(Problem("consortium", _("Name the Korean lead company.")))
+        if "overseas_public_partner" not in roles:
+            problems.append(
+                Problem(
+                    "consortium",
+                    _(
+                        "Add the overseas public partner (government, public institution or "
+                        "university); it is mandatory."
+                    ),
+                )
+            )
+    present = {d.kind for d in application.documents.all()}
+    kinds = dict(Document.Kind.choices)
+    for kind in track.required_documents:
+        if kind not in present:
+            problems.append(
+                Problem(
+                    "documents",
+                    _("Upload the required document: %(kind)s.") % {"kind": kinds.get(kind, kind)},
+                )
+            )
+    if application.city_id and application.status == S.DRAFT:
+        duplicate = (
+            Application.objects.filter(
+                call=application.call,
+                organization=application.organization,
+                city=application.city,
+                status__in=Application.SUBMITTED_STATUSES,
+            )
+            .exclude(pk=application.pk)
+            .exists()
+        )
+        if duplicate:
+            problems.append(
+                Problem(
+                    "site",
+                    _(
+                        "Your organisation has already submitted a proposal for this city in this "
+                        "call; only one proposal per city is allowed."
+                    ),
+                    "id_city",
+                )
+            )
+    return problems
+
+
+def applicant_timeline(application: Application) -> list[dict]:
+    """Status changes the applicant may see: when, which status, and the reason given to them.
+
+    Never the actor (no reviewer or staff names) and never unreleased decisions.
+    """
+    released = decision_is_released(application)
+    items = []
+    for event in audit_events_for(application).filter(action="status"):
+        status = event.new_value
+        if status in UNRELEASED_STATUSES and not released:
+            if items and items[-1]["status"] == S.UNDER_REVIEW:
+                continue
+            status = S.UNDER_REVIEW
+        reason = ""
+        if status in (S.INELIGIBLE, S.WITHDRAWN, S.CLARIFICATION):
+            reason = (event.detail or {}).get("reason", "")
+        items.append(
+            {
+                "at": event.created_at,
+                "status": status,
+                "label": S(status).label if status in S.values else status,
+                "reason": reason,
+            }
+        )
+    return items

@@ -132,3 +132,456 @@ def transition_application(
     if notify and to in STATUS_MESSAGES:
         notify_applicants(application=application, template=STATUS_MESSAGES[to])
     return application
+
+
+# --- The applicant's writes: drafts, documents, submission, withdrawal, clarifications -------
+
+from django.db import IntegrityError  # noqa: E402
+
+from accounts.models import Organization  # noqa: E402
+from projects.models import City, Country, Track  # noqa: E402
+from projects.selectors import is_staff_of_track  # noqa: E402
+
+from . import selectors  # noqa: E402
+from .documents import validate_upload  # noqa: E402
+from .models import ClarificationRequest, ConsortiumMember, Document  # noqa: E402
+
+# The fields each section writes; a section's form never writes anything else.
+SECTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "applicant": ("contact_name", "contact_position", "contact_email", "contact_phone"),
+    "site": ("country", "city", "site_area_km2", "site_population", "site_description"),
+    "project": ("title", "summary", "objectives", "outputs", "requested_deliverable"),
+    "readiness": (
+        "existing_plans",
+        "land_status",
+        "budget_lines",
+        "prior_consultation",
+        "prior_consultation_details",
+    ),
+    "budget": ("budget_requested", "co_financing", "co_financing_description"),
+    "priority": ("country_priority_rank",),
+}
+
+# Which organisation kinds may apply to a track, by the track's applicant kind.
+ELIGIBLE_KINDS = {
+    Track.ApplicantKind.FOREIGN_PUBLIC: tuple(Organization.FOREIGN_PUBLIC_KINDS),
+    Track.ApplicantKind.KOREAN_CONSORTIUM: (Organization.Kind.KOREAN_COMPANY,),
+    Track.ApplicantKind.KOREAN_COMPANY: (Organization.Kind.KOREAN_COMPANY,),
+}
+
+
+def _validate(obj) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(" ".join(messages), code="invalid", field=field) from exc
+
+
+def _require_member(application: Application, actor) -> None:
+    if not selectors.is_owner(actor, application):
+        raise DomainError(
+            _("Only members of the applicant organisation can do this."), code="forbidden"
+        )
+
+
+def _require_section_editable(application: Application, section: str, actor) -> None:
+    _require_member(application, actor)
+    if section not in selectors.editable_sections(application):
+        if application.status == S.CLARIFICATION:
+            raise DomainError(
+                _("Only the sections named in the clarification request can be changed."),
+                code="not_editable",
+            )
+        raise DomainError(
+            _("This application has been submitted and can no longer be changed."),
+            code="not_editable",
+        )
+
+
+def organization_may_apply(organization: Organization, track: Track) -> bool:
+    return organization.kind in ELIGIBLE_KINDS.get(track.applicant_kind, ())
+
+
+@transaction.atomic
+def start_application(*, track: Track, organization: Organization, actor) -> Application:
+    """Open a draft application of ``organization`` to ``track`` while the call accepts them.
+
+    Refuses an unverified e-mail address, a non-member, an organisation of the wrong kind for
+    the track, and a call that is not open. Writes the draft and an audit row; sends nothing.
+    """
+    if actor.email_verified_at is None:
+        raise DomainError(
+            _("Please verify your e-mail address before starting an application."),
+            code="unverified",
+        )
+    if not organization.memberships.filter(user=actor).exists():
+        raise DomainError(_("You are not a member of this organisation."), code="forbidden")
+    if not organization_may_apply(organization, track):
+        raise DomainError(
+            _("%(kind)s organisations cannot apply to this track. It is open to: %(who)s.")
+            % {"kind": organization.get_kind_display(), "who": track.get_applicant_kind_display()},
+            code="ineligible",
+        )
+    if not track.call.is_accepting_applications:
+        raise DomainError(_("This call is not accepting applications."), code="closed")
+    country = Country.objects.filter(code=organization.country_code).first()
+    application = Application(
+        call=track.call,
+        track=track,
+        organization=organization,
+        created_by=actor,
+        contact_name=actor.name,
+        contact_email=actor.email,
+        country=country if track.kind != Track.Kind.DEMONSTRATION else None,
+        requested_deliverable=(
+            Application.Deliverable.DEMONSTRATION if track.kind == Track.Kind.DEMONSTRATION else ""
+        ),
+    )
+    _validate(application)
+    application.save()
+    if track.kind == Track.Kind.DEMONSTRATION and organization.is_korean_company:
+        ConsortiumMember.objects.create(
+            application=application,
+            organization=organization,
+            name=organization.name,
+            kind=organization.kind,
+            role=ConsortiumMember.Role.LEAD,
+            country_code=organization.country_code,
+            email_domain=organization.email_domain,
+        )
+    record_audit_event(subject=application, action="created", actor=actor)
+    return application
+
+
+@transaction.atomic
+def save_application_section(
+    *, application: Application, section: str, data: dict, actor, new_city_name: str = ""
+) -> Application:
+    """Write one section's fields of a draft (or of a section reopened for clarification).
+
+    ``data`` holds the section's cleaned values; with ``new_city_name`` a city of that name is
+    found or created in the chosen country. Budget range and documents are checked at submission
+    so that a draft can always be saved. Audited only during a clarification.
+    """
+    application = (
+        Application.objects.select_for_update()
+        .select_related("track", "call")
+        .get(pk=application.pk)
+    )
+    _require_section_editable(application, section, actor)
+    allowed = SECTION_FIELDS.get(section)
+    if allowed is None:
+        raise DomainError(_("Unknown section."), code="invalid")
+    for field in allowed:
+        if field in data:
+            setattr(application, field, data[field])
+    if section == "site" and new_city_name.strip():
+        if application.country is None:
+            raise DomainError(_("Choose the country first."), field="country")
+        name = " ".join(new_city_name.split())
+        city = City.objects.filter(country=application.country, name__iexact=name).first()
+        if city is None:
+            city = City(country=application.country, name=name)
+            _validate(city)
+            city.save()
+        application.city = city
+    if (
+        section == "site"
+        and application.city
+        and application.city.country_id != application.country_id
+    ):
+        raise DomainError(_("The city is not in the chosen country."), field="city")
+    _validate(application)
+    application.save()
+    if application.status == S.CLARIFICATION:
+        record_audit_event(
+            subject=application,
+            action="clarification_edit",
+            actor=actor,
+            detail={"section": section},
+        )
+    return application
+
+
+@transaction.atomic
+def add_consortium_member(*, application: Application, actor, **fields) -> ConsortiumMember:
+    """Add a member to a demonstration consortium (one lead; the overseas partner is mandatory)."""
+    _require_section_editable(application, "consortium", actor)
+    member = ConsortiumMember(application=application, **fields)
+    member.country_code = (member.country_code or "").upper()
+    if member.role == ConsortiumMember.Role.LEAD:
+        if application.consortium_members.filter(role=ConsortiumMember.Role.LEAD).exists():
+            raise DomainError(_("The consortium already has a lead company."), field="role")
+        if member.kind != Organization.Kind.KOREAN_COMPANY:
+            raise DomainError(_("The lead must be a Korean company."), field="kind")
+    if (
+        member.role == ConsortiumMember.Role.OVERSEAS_PUBLIC_PARTNER
+        and member.kind not in Organization.OVERSEAS_PUBLIC_PARTNER_KINDS
+    ):
+        raise DomainError(
+            _(
+                "The overseas public partner must be a government, public institution or university."
+            ),
+            field="kind",
+        )
+    if application.consortium_members.filter(name__iexact=member.name).exists():
+        raise DomainError(_("This organisation is already in the consortium."), field="name")
+    _validate(member)
+    member.save()
+    return member
+
+
+@transaction.atomic
+def remove_consortium_member(*, member: ConsortiumMember, actor) -> None:
+    _require_section_editable(member.application, "consortium", actor)
+    member.delete()
+
+
+@transaction.atomic
+def upload_document(*, application: Application, kind: str, uploaded_file, actor) -> Document:
+    """Store an uploaded file under a generated name, replacing the same kind (except "other").
+
+    The content is checked (type by its bytes, size limit) before anything is stored; the old
+    file of a replaced document is deleted after commit.
+    """
+    _require_section_editable(application, "documents", actor)
+    if kind not in Document.Kind.values:
+        raise DomainError(_("Choose what kind of document this is."), field="kind")
+    file_kind = validate_upload(uploaded_file)
+    old_files = []
+    if kind != Document.Kind.OTHER:
+        for old in application.documents.filter(kind=kind):
+            old_files.append(old.file.name)
+            old.delete()
+    document = Document(
+        application=application,
+        kind=kind,
+        original_name=(uploaded_file.name or "file")[-255:],
+        content_type=file_kind.content_type,
+        size=uploaded_file.size,
+        uploaded_by=actor,
+    )
+    document.file.save("upload", uploaded_file, save=False)
+    try:
+        _validate(document)
+    except DomainError:
+        document.file.delete(save=False)
+        raise
+    document.save()
+    if old_files:
+        storage = document.file.storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in old_files])
+    return document
+
+
+@transaction.atomic
+def remove_document(*, document: Document, actor) -> None:
+    """Remove a document from an editable application; the file is deleted after commit."""
+    _require_section_editable(document.application, "documents", actor)
+    name, storage = document.file.name, document.file.storage
+    document.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+class AlreadySubmitted(DomainError):
+    """Submitting an application that is already submitted: a harmless repeat, not an error."""
+
+
+@transaction.atomic
+def submit_application(*, application: Application, actor) -> Application:
+    """Submit a draft: checks the deadline (server clock), completeness and one-per-city.
+
+    Locks the row so that a double click submits once: a second call finds the status changed
+    and raises ``AlreadySubmitted``. Transition, audit and confirmation are done by
+    ``transition_application``.
+    """
+    locked = (
+        Application.objects.select_for_update()
+        .select_related("call", "track", "organization")
+        .get(pk=application.pk)
+    )
+    _require_member(locked, actor)
+    if locked.status != S.DRAFT:
+        if locked.status in Application.SUBMITTED_STATUSES:
+            raise AlreadySubmitted(
+                _("This application was already submitted (reference %(ref)s).")
+                % {"ref": locked.reference or "—"},
+                code="already_submitted",
+            )
+        raise DomainError(_("Only a draft can be submitted."), code="not_draft")
+    if not locked.call.is_accepting_applications:
+        raise DomainError(
+            _("The call closed on %(date)s (Korea time); applications can no longer be submitted.")
+            % {
+                "date": timezone.localtime(locked.call.closes_at, _seoul()).strftime(
+                    "%Y-%m-%d %H:%M"
+                )
+            },
+            code="deadline",
+        )
+    problems = selectors.submission_problems(locked)
+    if problems:
+        raise DomainError(
+            " ".join(str(p.message) for p in problems), code="incomplete", field=problems[0].section
+        )
+    try:
+        with transaction.atomic():
+            return transition_application(application=locked, to=S.SUBMITTED, actor=actor)
+    except IntegrityError as exc:  # the partial unique constraint: a concurrent twin
+        raise DomainError(
+            _("Your organisation has already submitted a proposal for this city in this call."),
+            code="duplicate_city",
+        ) from exc
+
+
+def _seoul():
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo("Asia/Seoul")
+
+
+@transaction.atomic
+def withdraw_application(*, application: Application, actor, reason: str) -> Application:
+    """Withdraw an application before a decision, with the applicant's reason (required)."""
+    _require_member(application, actor)
+    if not reason.strip():
+        raise DomainError(_("Please give a reason for withdrawing."), field="reason")
+    if S.WITHDRAWN not in APPLICATION_TRANSITIONS.get(application.status, set()):
+        raise DomainError(
+            _("This application can no longer be withdrawn."), code="not_withdrawable"
+        )
+    ClarificationRequest.objects.filter(
+        application=application, status=ClarificationRequest.Status.OPEN
+    ).update(status=ClarificationRequest.Status.CANCELLED)
+    return transition_application(
+        application=application, to=S.WITHDRAWN, actor=actor, reason=reason.strip()
+    )
+
+
+@transaction.atomic
+def request_clarification(
+    *, application: Application, actor, message: str, sections: list[str], due_at=None
+) -> ClarificationRequest:
+    """Staff of the track return a submitted application for changes to the named sections.
+
+    Opens a clarification request, moves the application to ``clarification`` and notifies the
+    applicant with the message. Only those sections become editable.
+    """
+    if not is_staff_of_track(actor, application.track):
+        raise DomainError(
+            _("Only staff of this track can ask for clarification."), code="forbidden"
+        )
+    valid = {key for key, _label in selectors.sections_for_track(application.track)}
+    sections = [s for s in sections if s in valid]
+    if not sections:
+        raise DomainError(_("Name at least one section to reopen."), field="sections")
+    if not message.strip():
+        raise DomainError(_("Say what needs clarifying."), field="message")
+    previous = application.status
+    if S.CLARIFICATION not in APPLICATION_TRANSITIONS.get(previous, set()):
+        raise DomainError(
+            _("Clarification cannot be requested in this status."), code="illegal_transition"
+        )
+    request = ClarificationRequest(
+        application=application,
+        requested_by=actor,
+        message=message.strip(),
+        sections=sections,
+        previous_status=previous,
+        due_at=due_at,
+    )
+    _validate(request)
+    request.save()
+    application = transition_application(
+        application=application,
+        to=S.CLARIFICATION,
+        actor=actor,
+        detail={"sections": sections, "clarification": request.pk},
+        notify=False,
+    )
+    notify_applicants(
+        application=application,
+        template=STATUS_MESSAGES[S.CLARIFICATION],
+        extra={
+            "message": request.message,
+            "sections": [str(selectors.SECTION_LABELS[s]) for s in sections],
+        },
+    )
+    return request
+
+
+@transaction.atomic
+def answer_clarification(*, application: Application, actor, response: str) -> Application:
+    """The applicant answers the open request; the application returns to ``submitted``."""
+    _require_member(application, actor)
+    request = (
+        ClarificationRequest.objects.select_for_update()
+        .filter(application=application, status=ClarificationRequest.Status.OPEN)
+        .first()
+    )
+    if request is None or application.status != S.CLARIFICATION:
+        raise DomainError(_("There is no open clarification request."), code="no_request")
+    if not response.strip():
+        raise DomainError(_("Write your answer to the request."), field="response")
+    problems = [p for p in selectors.submission_problems(application) if p.section != "site"]
+    if problems:
+        raise DomainError(
+            " ".join(str(p.message) for p in problems), code="incomplete", field="response"
+        )
+    request.status = ClarificationRequest.Status.ANSWERED
+    request.response = response.strip()
+    request.answered_at = timezone.now()
+    request.answered_by = actor
+    request.save(update_fields=["status", "response", "answered_at", "answered_by"])
+    return transition_application(
+        application=application,
+        to=S.SUBMITTED,
+        actor=actor,
+        detail={"clarification": request.pk, "answered": True},
+    )
+
+
+def remind_draft_applicants(*, now=None) -> int:
+    """Queue reminders to members of organisations with unsubmitted drafts in calls that close
+    within 7 days (once) and within 1 day (once); returns how many messages were written.
+
+    Each reminder has a dedupe key per application, member and stage, so running the job more
+    often than daily sends nothing twice.
+    """
+    from accounts.models import Membership
+
+    now = now or timezone.now()
+    stages = ((1, "1d"), (7, "7d"))
+    written = 0
+    drafts = Application.objects.filter(
+        status=S.DRAFT,
+        call__status="open",
+        call__closes_at__gt=now,
+        call__closes_at__lte=now + timezone.timedelta(days=7),
+    ).select_related("call", "track")
+    for application in drafts:
+        left = application.call.closes_at - now
+        days, stage = next((d, s) for d, s in stages if left <= timezone.timedelta(days=d))
+        members = Membership.objects.filter(
+            organization_id=application.organization_id
+        ).select_related("user")
+        with transaction.atomic():
+            for membership in members:
+                written += len(
+                    queue_message(
+                        recipient=membership.user,
+                        template="applications/draft_reminder",
+                        context={
+                            "title": application.title,
+                            "call": application.call.name,
+                            "days": days,
+                            "closes_at": timezone.localtime(
+                                application.call.closes_at, _seoul()
+                            ).strftime("%Y-%m-%d %H:%M"),
+                        },
+                        link=application.get_absolute_url(),
+                        dedupe_key=f"draft-reminder:{application.pk}:{membership.user_id}:{stage}",
+                    )
+                )
+    return written

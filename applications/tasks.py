@@ -1,1 +1,14 @@
 """Celery tasks of the applications app."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="applications.remind_draft_applicants", soft_time_limit=300, time_limit=360)
+def task_remind_draft_applicants() -> int:
+    """Daily: remind applicants of unsubmitted drafts 7 days and 1 day before a call closes.
+
+    Idempotent: every reminder carries a dedupe key, so a re-run sends nothing twice.
+    """
+    return services.remind_draft_applicants()

@@ -1,8 +1,10 @@
 from django.urls import path
 
-from kcity.placeholders import placeholder
+from . import views
 
 app_name = "notifications"
 urlpatterns = [
-    path("", placeholder, name="list"),
+    path("", views.notice_list, name="list"),
+    path("<int:pk>/read/", views.notice_read, name="read"),
+    path("read-all/", views.notice_read_all, name="read_all"),
 ]

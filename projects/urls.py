@@ -1,11 +1,11 @@
 from django.urls import path
 
-from kcity.placeholders import placeholder
+from . import views
 
 app_name = "projects"
 urlpatterns = [
-    path("", placeholder, name="call_list"),
-    path("portfolio/", placeholder, name="portfolio"),
-    path("portfolio/<str:code>/", placeholder, name="project_detail"),
-    path("<slug:slug>/", placeholder, name="call_detail"),
+    path("", views.call_list, name="call_list"),
+    path("portfolio/", views.portfolio, name="portfolio"),
+    path("portfolio/<str:code>/", views.project_detail, name="project_detail"),
+    path("<slug:slug>/", views.call_detail, name="call_detail"),
 ]

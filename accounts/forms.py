@@ -1,0 +1,134 @@
+"""Forms of the account pages: interfaces only, writes go through accounts.services."""
+
+import zoneinfo
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from .models import Organization, User
+
+
+def time_zone_choices():
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Log in with an e-mail address."""
+
+    username = forms.EmailField(
+        label=_("E-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    error_messages = {
+        "invalid_login": _("The e-mail address or password is not correct."),
+        "inactive": _("This account is inactive."),
+    }
+
+
+class SignupForm(forms.Form):
+    name = forms.CharField(label=_("Full name"), max_length=200)
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        help_text=_("We send a link to this address to verify it."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters; not only numbers; not a common password."),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=User.Language.choices)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=time_zone_choices, initial="Asia/Seoul"
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _("An account with this e-mail address already exists."), code="exists"
+            )
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords do not match."))
+        if p1:
+            try:
+                password_validation.validate_password(
+                    p1, User(email=cleaned.get("email", ""), name=cleaned.get("name", ""))
+                )
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(label=_("Full name"), max_length=200)
+    language = forms.ChoiceField(label=_("Language"), choices=User.Language.choices)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+
+
+country_code_validator = RegexValidator(
+    r"^[A-Za-z]{2}$", _("Enter the two-letter ISO 3166 country code, e.g. MY or KR.")
+)
+
+
+class OrganizationForm(forms.ModelForm):
+    country_code = forms.CharField(
+        label=_("Country (ISO code)"),
+        max_length=2,
+        validators=[country_code_validator],
+        help_text=_("The two-letter ISO 3166 code, e.g. MY for Malaysia, KR for Korea."),
+    )
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Organization
+        fields = [
+            "name",
+            "name_ko",
+            "kind",
+            "country_code",
+            "email_domain",
+            "website",
+            "address",
+            "business_registration_number",
+        ]
+        help_texts = {
+            "email_domain": _(
+                "The domain of your colleagues' e-mail addresses, e.g. klang.gov.my."
+            ),
+            "business_registration_number": _("Korean companies only."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Applicants create their own body; Korean agencies are set up by the programme.
+        self.fields["kind"].choices = [
+            choice
+            for choice in self.fields["kind"].choices
+            if choice[0] != Organization.Kind.KOREAN_AGENCY
+        ]
+
+    def clean_country_code(self):
+        return self.cleaned_data["country_code"].upper()
+
+    def validate_unique(self):
+        # The service checks uniqueness with a friendlier message.
+        pass
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Colleague's e-mail address"))

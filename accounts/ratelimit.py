@@ -1,0 +1,77 @@
+"""Cache-based rate limits for log-in and password reset, per IP address and per account.
+
+A rate is written like ``10/10m`` (ten attempts per ten minutes), ``5/h`` or ``100/d``. Counters
+live in the default cache in fixed windows; a limited attempt is refused before any password is
+checked, so a guesser learns nothing from a limited request.
+"""
+
+import hashlib
+import math
+import re
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class Rate:
+    limit: int
+    window: int  # seconds
+
+
+def parse_rate(rate: str) -> Rate:
+    """``"10/10m"`` → Rate(10, 600). Raises ValueError on a malformed rate."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*", rate or "")
+    if not match:
+        raise ValueError(f"Malformed rate {rate!r}; use e.g. 10/10m or 5/h.")
+    count, multiplier, unit = match.groups()
+    return Rate(limit=int(count), window=int(multiplier or 1) * _UNITS[unit])
+
+
+def _key(scope: str, ident: str, rate: Rate) -> tuple[str, int]:
+    window_start = int(time.time()) // rate.window * rate.window
+    digest = hashlib.sha256(ident.lower().encode()).hexdigest()[:32]
+    return f"kcity:rl:{scope}:{digest}:{window_start}", window_start
+
+
+def is_limited(scope: str, idents: list[str], rate_text: str) -> int:
+    """Seconds to wait if any of ``idents`` has used up ``rate`` in this window, else 0."""
+    rate = parse_rate(rate_text)
+    wait = 0
+    for ident in filter(None, idents):
+        key, start = _key(scope, ident, rate)
+        if (cache.get(key) or 0) >= rate.limit:
+            wait = max(wait, start + rate.window - int(time.time()))
+    return max(wait, 0) if wait else 0
+
+
+def hit(scope: str, idents: list[str], rate_text: str) -> None:
+    """Count one attempt for each of ``idents``."""
+    rate = parse_rate(rate_text)
+    for ident in filter(None, idents):
+        key, _start = _key(scope, ident, rate)
+        if cache.add(key, 1, timeout=rate.window + 1):
+            continue
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=rate.window + 1)
+
+
+def reset(scope: str, idents: list[str], rate_text: str) -> None:
+    """Forget the attempts of ``idents`` (after a successful log-in)."""
+    rate = parse_rate(rate_text)
+    for ident in filter(None, idents):
+        cache.delete(_key(scope, ident, rate)[0])
+
+
+def client_ip(request) -> str:
+    """The client's address as the web server saw it (the proxy sets REMOTE_ADDR)."""
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def minutes(seconds: int) -> int:
+    return max(1, math.ceil(seconds / 60))

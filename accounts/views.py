@@ -1,0 +1,285 @@
+"""Account pages: sign-up, verification, log-in with rate limits, password, profile, organisation."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.forms.utils import ErrorDict
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+from kcity.domain import DomainError
+
+from . import ratelimit, selectors, services
+from .forms import (
+    EmailAuthenticationForm,
+    InvitationForm,
+    OrganizationForm,
+    ProfileForm,
+    SignupForm,
+)
+from .models import OrganizationInvitation
+
+
+def _form_error(form, exc: DomainError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+def signup(request):
+    """Register an applicant account; a verification e-mail is sent."""
+    if request.user.is_authenticated:
+        return redirect("applications:dashboard")
+    form = SignupForm(
+        request.POST or None,
+        initial={"language": (request.LANGUAGE_CODE or "en")[:2]},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.register_user(
+                email=data["email"],
+                name=data["name"],
+                password=data["password1"],
+                language=data["language"],
+                time_zone=data["time_zone"],
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _("Welcome! We have sent a verification link to %(email)s.")
+                % {"email": user.email},
+            )
+            return redirect("accounts:profile")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def verify_email(request, token):
+    """Follow the signed link from the verification e-mail."""
+    try:
+        user = services.verify_email(token=token)
+    except DomainError as exc:
+        return render(request, "accounts/verify_failed.html", {"error": exc.message}, status=400)
+    messages.success(
+        request, _("Your e-mail address %(email)s is verified.") % {"email": user.email}
+    )
+    if request.user.is_authenticated:
+        return redirect("accounts:profile")
+    return redirect("accounts:login")
+
+
+@login_required
+@require_POST
+def resend_verification(request):
+    if request.user.email_verified_at is None:
+        wait = ratelimit.is_limited("verify", [str(request.user.pk)], settings.KCITY_RESET_RATE)
+        if wait:
+            messages.error(request, _limited_message(wait))
+        else:
+            ratelimit.hit("verify", [str(request.user.pk)], settings.KCITY_RESET_RATE)
+            services.send_verification_email(user=request.user)
+            messages.success(request, _("We have sent a new verification link."))
+    return redirect("accounts:profile")
+
+
+def _limited_message(wait: int) -> str:
+    return _("Too many attempts. Please wait %(minutes)s minutes and try again.") % {
+        "minutes": ratelimit.minutes(wait)
+    }
+
+
+class RateLimitedLoginView(auth_views.LoginView):
+    """Log-in by e-mail; failed attempts are limited per IP address and per account."""
+
+    template_name = "accounts/login.html"
+    authentication_form = EmailAuthenticationForm
+    scope = "login"
+
+    def _idents(self, request):
+        email = (request.POST.get("username") or "").strip().lower()
+        return ["ip:" + ratelimit.client_ip(request), "acct:" + email if email else ""]
+
+    def post(self, request, *args, **kwargs):
+        idents = self._idents(request)
+        wait = ratelimit.is_limited(self.scope, idents, settings.KCITY_LOGIN_RATE)
+        if wait:
+            # Refused before any password is checked; what was typed is kept.
+            form = self.authentication_form(request, data=request.POST)
+            form.cleaned_data = {}
+            form._errors = ErrorDict({NON_FIELD_ERRORS: form.error_class([_limited_message(wait)])})
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            ratelimit.reset(self.scope, idents[1:], settings.KCITY_LOGIN_RATE)
+        else:
+            ratelimit.hit(self.scope, idents, settings.KCITY_LOGIN_RATE)
+        return response
+
+
+class RateLimitedPasswordResetView(auth_views.PasswordResetView):
+    """Ask for a password-reset link; limited per IP address and per e-mail address."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "emails/accounts/password_reset.txt"
+    subject_template_name = "emails/accounts/password_reset.subject.txt"
+
+    def post(self, request, *args, **kwargs):
+        email = (request.POST.get("email") or "").strip().lower()
+        idents = ["ip:" + ratelimit.client_ip(request), "acct:" + email if email else ""]
+        wait = ratelimit.is_limited("reset", idents, settings.KCITY_RESET_RATE)
+        if wait:
+            form = self.get_form_class()(request.POST)
+            form.is_valid()
+            form.add_error(None, _limited_message(wait))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        ratelimit.hit("reset", idents, settings.KCITY_RESET_RATE)
+        return super().post(request, *args, **kwargs)
+
+
+@login_required
+def profile(request):
+    """The user's own details, organisation and open invitations."""
+    user = request.user
+    form = ProfileForm(
+        request.POST or None,
+        initial={"name": user.name, "language": user.language, "time_zone": user.time_zone},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_profile(user=user, actor=user, **form.cleaned_data)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Your profile has been saved."))
+            response = redirect("accounts:profile")
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language)
+            return response
+    context = {
+        "form": form,
+        "organizations": selectors.organizations_for_user(user),
+        "invitations": selectors.open_invitations_for_user(user),
+    }
+    return render(request, "accounts/profile.html", context)
+
+
+@login_required
+def organization_create(request):
+    """Create the organisation the user applies for; they become its owner."""
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            organization = services.create_organization(actor=request.user, **fields)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("%(name)s has been created.") % {"name": organization.name})
+            return redirect("accounts:organization", pk=organization.pk)
+    return render(request, "accounts/organization_form.html", {"form": form})
+
+
+@login_required
+def organization_detail(request, pk):
+    """An organisation's members and invitations; the owner invites colleagues here."""
+    organization = get_object_or_404(selectors.organizations_for_user(request.user), pk=pk)
+    can_manage = request.user.has_perm("accounts.manage_organization", organization)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                invitation = services.invite_member(
+                    organization=organization, email=form.cleaned_data["email"], actor=request.user
+                )
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("An invitation has been sent to %(email)s.") % {"email": invitation.email},
+                )
+                return redirect("accounts:organization", pk=organization.pk)
+    context = {
+        "organization": organization,
+        "memberships": organization.memberships.select_related("user").order_by("created_at"),
+        "invitations": selectors.open_invitations_for_organization(organization)
+        if can_manage
+        else [],
+        "can_manage": can_manage,
+        "form": form,
+    }
+    return render(request, "accounts/organization_detail.html", context)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, pk):
+    invitation = get_object_or_404(
+        OrganizationInvitation.objects.filter(
+            organization__in=selectors.organizations_for_user(request.user)
+        ),
+        pk=pk,
+    )
+    try:
+        services.revoke_invitation(invitation=invitation, actor=request.user)
+    except DomainError as exc:
+        raise PermissionDenied(exc.message) from exc
+    messages.success(request, _("The invitation has been revoked."))
+    return redirect("accounts:organization", pk=invitation.organization_id)
+
+
+@login_required
+def accept_invitation(request, token):
+    """Show the invitation to the logged-in invitee and let them accept it."""
+    invitation = (
+        OrganizationInvitation.objects.select_related("organization").filter(token=token).first()
+    )
+    error = None
+    if request.method == "POST":
+        try:
+            membership = services.accept_invitation(token=token, actor=request.user)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(
+                request,
+                _("You are now a member of %(name)s.") % {"name": membership.organization.name},
+            )
+            return redirect("accounts:organization", pk=membership.organization_id)
+    # Only the addressee sees whom the invitation is from; others learn nothing about it.
+    addressed = invitation is not None and invitation.email.lower() == request.user.email.lower()
+    if invitation is None or not addressed:
+        error = error or _(
+            "This invitation is not valid for your account. Log in with the address it was sent to."
+        )
+    return render(
+        request,
+        "accounts/accept_invitation.html",
+        {"invitation": invitation if addressed else None, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@require_POST
+def set_language(request):
+    """The language switcher: Django's set_language, also saved to the user's profile."""
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated:
+        services.set_user_language(user=request.user, language=language)
+    response = django_set_language(request)
+    next_url = request.POST.get("next", "")
+    if isinstance(response, HttpResponseRedirect) and not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        response["Location"] = "/"
+    return response

@@ -1,0 +1,132 @@
+"""Upload checks for application documents: the content decides the type, not the name.
+
+Allowed: PDF, DOCX, XLSX, PNG and JPEG, up to ``settings.MAX_UPLOAD_SIZE`` bytes. The file's
+first bytes are read (and, for DOCX/XLSX, the ZIP's table of contents), and the name's extension
+must agree with what the content is: a PNG named ``.pdf`` or a renamed executable is refused.
+"""
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+from kcity.domain import DomainError
+
+
+@dataclass(frozen=True)
+class FileKind:
+    code: str
+    label: str
+    content_type: str
+    extensions: tuple[str, ...]
+
+
+PDF = FileKind("pdf", "PDF", "application/pdf", (".pdf",))
+DOCX = FileKind(
+    "docx",
+    "Word (DOCX)",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    (".docx",),
+)
+XLSX = FileKind(
+    "xlsx",
+    "Excel (XLSX)",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    (".xlsx",),
+)
+PNG = FileKind("png", "PNG", "image/png", (".png",))
+JPEG = FileKind("jpeg", "JPEG", "image/jpeg", (".jpg", ".jpeg"))
+ALLOWED = (PDF, DOCX, XLSX, PNG, JPEG)
+ACCEPT_ATTRIBUTE = ",".join(ext for kind in ALLOWED for ext in kind.extensions)
+
+
+def allowed_types_label() -> str:
+    return ", ".join(kind.label for kind in ALLOWED)
+
+
+def max_upload_size() -> int:
+    return settings.MAX_UPLOAD_SIZE
+
+
+def _sniff(head: bytes, uploaded) -> FileKind | None:
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"PK\x03\x04"):
+        uploaded.seek(0)
+        try:
+            with zipfile.ZipFile(uploaded) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return None
+        if "[Content_Types].xml" in names and "word/document.xml" in names:
+            return DOCX
+        if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+            return XLSX
+    return None
+
+
+def describe_content(head: bytes) -> str:
+    """A short, human name for what a refused file really is (for the error message)."""
+    if head.startswith(b"MZ"):
+        return _("a Windows program")
+    if head.startswith(b"\x7fELF"):
+        return _("a program")
+    if head.startswith(b"PK\x03\x04"):
+        return _("a ZIP archive")
+    if head.startswith(b"\x89PNG"):
+        return _("a PNG image")
+    if head.startswith(b"\xff\xd8\xff"):
+        return _("a JPEG image")
+    if head.startswith(b"%PDF-"):
+        return _("a PDF document")
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return _("a GIF image")
+    return _("of an unknown type")
+
+
+def validate_upload(uploaded) -> FileKind:
+    """Check one uploaded file; return its kind or raise DomainError(field="file") saying why."""
+    size = uploaded.size or 0
+    if size == 0:
+        raise DomainError(_("The file is empty."), code="empty", field="file")
+    if size > max_upload_size():
+        raise DomainError(
+            _("The file is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(max_upload_size())},
+            code="too_large",
+            field="file",
+        )
+    uploaded.seek(0)
+    head = uploaded.read(16)
+    kind = _sniff(head, uploaded)
+    uploaded.seek(0)
+    name = uploaded.name or ""
+    extension = PurePath(name).suffix.lower()
+    if kind is None:
+        raise DomainError(
+            _(
+                "“%(name)s” is %(what)s, not an allowed file. Upload a PDF, DOCX, XLSX, PNG "
+                "or JPEG file."
+            )
+            % {"name": name, "what": describe_content(head)},
+            code="type",
+            field="file",
+        )
+    if extension not in kind.extensions:
+        raise DomainError(
+            _(
+                "“%(name)s” is really a %(real)s file, but its name ends in “%(ext)s”. "
+                "Upload the original file with its correct name."
+            )
+            % {"name": name, "real": kind.label, "ext": extension or "—"},
+            code="mismatch",
+            field="file",
+        )
+    return kind

@@ -1,0 +1,405 @@
+"""The applicant's pages: dashboard, the sectioned form, documents, review and submission,
+status and timeline, withdrawal, clarification answers, file downloads and the PDF summary.
+
+Views are interfaces only: they find the application through the visibility selectors (so
+another organisation's application is a 404 with nothing in the body), validate a form, call
+one service and render or redirect.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import applicant_organization_for_user
+from kcity.domain import DomainError
+from projects.models import Track
+from projects.selectors import public_calls
+
+from . import documents as document_rules
+from . import selectors, services
+from .forms import (
+    SECTION_FORMS,
+    ClarificationAnswerForm,
+    ConsortiumMemberForm,
+    DocumentUploadForm,
+    WithdrawForm,
+)
+from .models import Application, ConsortiumMember, Document
+from .pdf import render_application_summary
+
+
+def _form_error(form, exc: DomainError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def _own_application(request, pk) -> Application:
+    """The application if the user's organisation owns it; 404 otherwise (nothing leaks)."""
+    return get_object_or_404(
+        selectors.applications_for_applicant(request.user).prefetch_related(
+            "documents", "consortium_members"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+def dashboard(request):
+    """The organisation's applications and the tracks open for a new one."""
+    organization = applicant_organization_for_user(request.user)
+    applications = list(selectors.applications_for_applicant(request.user))
+    for application in applications:
+        application.visible_status = selectors.applicant_visible_status(application)
+    open_tracks = []
+    for call in public_calls():
+        if call.is_accepting_applications:
+            for track in call.tracks.all():
+                track.eligible = organization is not None and services.organization_may_apply(
+                    organization, track
+                )
+                open_tracks.append(track)
+    context = {
+        "organization": organization,
+        "applications": applications,
+        "open_tracks": open_tracks,
+        "status_labels": dict(Application.Status.choices),
+    }
+    return render(request, "applications/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def start(request, track_pk):
+    track = get_object_or_404(Track.objects.select_related("call"), pk=track_pk)
+    organization = applicant_organization_for_user(request.user)
+    if organization is None:
+        messages.warning(request, _("Create your organisation first; it is the applicant."))
+        return redirect("accounts:organization_create")
+    try:
+        application = services.start_application(
+            track=track, organization=organization, actor=request.user
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        if exc.code == "unverified":
+            return redirect("accounts:profile")
+        return redirect("applications:dashboard")
+    messages.success(
+        request, _("Your draft is saved. Fill in the sections in any order; each saves on its own.")
+    )
+    return redirect("applications:section", pk=application.pk, section="applicant")
+
+
+def _steps(application: Application, current: str, problems=None):
+    problem_sections = {p.section for p in (problems or [])}
+    editable = selectors.editable_sections(application)
+    return [
+        {
+            "key": key,
+            "label": label,
+            "current": key == current,
+            "problem": key in problem_sections,
+            "editable": key in editable,
+        }
+        for key, label in selectors.sections_for_track(application.track)
+    ]
+
+
+def _next_section(application: Application, section: str) -> str | None:
+    keys = [key for key, _label in selectors.sections_for_track(application.track)]
+    index = keys.index(section)
+    return keys[index + 1] if index + 1 < len(keys) else None
+
+
+@login_required
+def detail(request, pk):
+    """Status, timeline, what was submitted, documents, clarification and actions."""
+    application = _own_application(request, pk)
+    clarification = selectors.open_clarification(application)
+    context = {
+        "application": application,
+        "visible_status": selectors.applicant_visible_status(application),
+        "visible_status_label": selectors.applicant_visible_status_label(application),
+        "timeline": selectors.applicant_timeline(application),
+        "steps": _steps(application, ""),
+        "clarification": clarification,
+        "answer_form": ClarificationAnswerForm() if clarification else None,
+        "can_edit": bool(selectors.editable_sections(application)),
+        "can_withdraw": request.user.has_perm("applications.withdraw_application", application),
+        "problems": selectors.submission_problems(application) if application.is_draft else [],
+        "sections": selectors.sections_for_track(application.track),
+    }
+    return render(request, "applications/detail.html", context)
+
+
+@login_required
+def section(request, pk, section):
+    """One section of the form: shows it, saves it (a draft saves from the first field)."""
+    application = _own_application(request, pk)
+    keys = dict(selectors.sections_for_track(application.track))
+    if section not in keys:
+        raise Http404
+    if section == "documents":
+        return documents_section(request, application)
+    if section == "consortium":
+        return consortium_section(request, application)
+    editable = section in selectors.editable_sections(application)
+    form_class = SECTION_FORMS[section]
+    form = form_class(request.POST or None, instance=application, track=application.track)
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        if form.is_valid():
+            data = {name: form.cleaned_data.get(name) for name in form.Meta.fields}
+            try:
+                services.save_application_section(
+                    application=application,
+                    section=section,
+                    data=data,
+                    actor=request.user,
+                    new_city_name=form.cleaned_data.get("new_city_name", ""),
+                )
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                following = _next_section(application, section)
+                if "continue" in request.POST and following:
+                    return redirect("applications:section", pk=application.pk, section=following)
+                return redirect("applications:section", pk=application.pk, section=section)
+    if not editable:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(
+        request,
+        "applications/section.html",
+        {
+            "application": application,
+            "section": section,
+            "section_label": keys[section],
+            "form": form,
+            "editable": editable,
+            "steps": _steps(application, section),
+        },
+    )
+
+
+def consortium_section(request, application):
+    editable = "consortium" in selectors.editable_sections(application)
+    form = ConsortiumMemberForm(request.POST or None)
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.add_consortium_member(
+                    application=application, actor=request.user, **form.cleaned_data
+                )
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, _("The member has been added."))
+                return redirect("applications:section", pk=application.pk, section="consortium")
+    return render(
+        request,
+        "applications/consortium.html",
+        {
+            "application": application,
+            "section": "consortium",
+            "section_label": selectors.SECTION_LABELS["consortium"],
+            "members": application.consortium_members.all(),
+            "form": form,
+            "editable": editable,
+            "steps": _steps(application, "consortium"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def consortium_remove(request, pk, member_pk):
+    application = _own_application(request, pk)
+    member = get_object_or_404(ConsortiumMember, pk=member_pk, application=application)
+    try:
+        services.remove_consortium_member(member=member, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The member has been removed."))
+    return redirect("applications:section", pk=application.pk, section="consortium")
+
+
+def documents_section(request, application):
+    editable = "documents" in selectors.editable_sections(application)
+    form = DocumentUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                document = services.upload_document(
+                    application=application,
+                    kind=form.cleaned_data["kind"],
+                    uploaded_file=form.cleaned_data["file"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("“%(name)s” has been uploaded as %(kind)s.")
+                    % {"name": document.original_name, "kind": document.get_kind_display()},
+                )
+                return redirect("applications:section", pk=application.pk, section="documents")
+    present = {d.kind: d for d in application.documents.all() if d.kind != Document.Kind.OTHER}
+    kinds = dict(Document.Kind.choices)
+    required = [
+        {"kind": kind, "label": kinds.get(kind, kind), "document": present.get(kind)}
+        for kind in application.track.required_documents
+    ]
+    others = [
+        d for d in application.documents.all() if d.kind not in application.track.required_documents
+    ]
+    return render(
+        request,
+        "applications/documents.html",
+        {
+            "application": application,
+            "section": "documents",
+            "section_label": selectors.SECTION_LABELS["documents"],
+            "required": required,
+            "others": others,
+            "form": form,
+            "editable": editable,
+            "allowed_types": document_rules.allowed_types_label(),
+            "max_size": document_rules.max_upload_size(),
+            "steps": _steps(application, "documents"),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def document_remove(request, pk, document_pk):
+    application = _own_application(request, pk)
+    document = get_object_or_404(Document, pk=document_pk, application=application)
+    try:
+        services.remove_document(document=document, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The document has been removed."))
+    return redirect("applications:section", pk=application.pk, section="documents")
+
+
+@login_required
+def document_download(request, public_id):
+    """Serve a document as an attachment to whoever may see its application; 404 to others."""
+    document = get_object_or_404(
+        Document.objects.select_related("application__track", "application__organization"),
+        public_id=public_id,
+    )
+    if not request.user.has_perm("applications.view_application", document.application):
+        raise Http404
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def review(request, pk):
+    """Everything missing or invalid, each linked to its section; submit from here."""
+    application = _own_application(request, pk)
+    problems = selectors.submission_problems(application) if application.is_draft else []
+    return render(
+        request,
+        "applications/review.html",
+        {
+            "application": application,
+            "problems": problems,
+            "deadline_passed": not application.call.is_accepting_applications,
+            "steps": _steps(application, "", problems),
+            "section_labels": selectors.SECTION_LABELS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def submit(request, pk):
+    application = _own_application(request, pk)
+    try:
+        application = services.submit_application(application=application, actor=request.user)
+    except services.AlreadySubmitted as exc:
+        messages.info(request, exc.message)
+        return redirect("applications:detail", pk=application.pk)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("applications:review", pk=application.pk)
+    messages.success(
+        request,
+        _("Your application has been submitted. Reference: %(ref)s. A confirmation has been sent.")
+        % {"ref": application.reference},
+    )
+    return redirect("applications:detail", pk=application.pk)
+
+
+@login_required
+def withdraw(request, pk):
+    application = _own_application(request, pk)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.withdraw_application(
+                application=application, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("The application has been withdrawn."))
+            return redirect("applications:detail", pk=application.pk)
+    return render(request, "applications/withdraw.html", {"application": application, "form": form})
+
+
+@login_required
+@require_POST
+def answer_clarification(request, pk):
+    application = _own_application(request, pk)
+    form = ClarificationAnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.answer_clarification(
+                application=application, actor=request.user, response=form.cleaned_data["response"]
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(
+                request, _("Your answer has been sent; the application is submitted again.")
+            )
+            return redirect("applications:detail", pk=application.pk)
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("applications:detail", pk=application.pk)
+
+
+@login_required
+def summary_pdf(request, pk):
+    """A printable summary in the user's language (applicant-safe information only)."""
+    application = _own_application(request, pk)
+    pdf = render_application_summary(application, language=get_language() or "en")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = application.reference or f"draft-{application.pk}"
+    response["Content-Disposition"] = f'attachment; filename="application-{name}.pdf"'
+    return response

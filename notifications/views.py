@@ -1,0 +1,45 @@
+"""The user's in-app notices."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .selectors import notices_for_user
+from .services import mark_message_read
+
+
+@login_required
+def notice_list(request):
+    """The user's notices, newest first, 30 a page; unread ones stand out."""
+    page = Paginator(notices_for_user(request.user), 30).get_page(request.GET.get("page"))
+    unread = notices_for_user(request.user, unread_only=True).count()
+    return render(request, "notifications/list.html", {"page": page, "unread": unread})
+
+
+@login_required
+@require_POST
+def notice_read(request, pk):
+    """Mark one notice read, then follow its link if it has one (404 for others' notices)."""
+    message = get_object_or_404(notices_for_user(request.user), pk=pk)
+    mark_message_read(message=message, actor=request.user)
+    if (
+        request.POST.get("open")
+        and message.link
+        and url_has_allowed_host_and_scheme(message.link, allowed_hosts={request.get_host()})
+    ):
+        return redirect(message.link)
+    return redirect("notifications:list")
+
+
+@login_required
+@require_POST
+def notice_read_all(request):
+    count = notices_for_user(request.user, unread_only=True).update(read_at=timezone.now())
+    if count:
+        messages.success(request, _("All notices are marked as read."))
+    return redirect("notifications:list")

@@ -1,0 +1,85 @@
+"""Public pages: the calls with their tracks, and the portfolio of funded projects."""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from applications.models import Document
+
+from .models import Call, Project, Track
+from .selectors import public_calls
+
+PUBLIC_STATUS_LABELS = {
+    "upcoming": _("Upcoming"),
+    "open": _("Open"),
+    "closed": _("Closed"),
+}
+
+
+def public_call_status(call: Call, now=None) -> str:
+    """upcoming, open or closed, as a visitor should read it; the server clock decides."""
+    now = now or timezone.now()
+    if call.status == Call.Status.PUBLISHED or (
+        call.status == Call.Status.OPEN and now < call.opens_at
+    ):
+        return "upcoming"
+    if call.is_accepting_applications:
+        return "open"
+    return "closed"
+
+
+def _tracks_prefetch():
+    from reviews.models import Criterion
+
+    return Prefetch(
+        "tracks",
+        queryset=Track.objects.order_by("order", "id").prefetch_related(
+            Prefetch("criteria", queryset=Criterion.objects.order_by("order", "id"))
+        ),
+    )
+
+
+def _decorate(call: Call, now) -> Call:
+    call.public_status = public_call_status(call, now)
+    call.public_status_label = PUBLIC_STATUS_LABELS[call.public_status]
+    kinds = dict(Document.Kind.choices)
+    for track in call.tracks.all():
+        track.required_document_labels = [kinds.get(k, k) for k in track.required_documents]
+        track.total_points = sum(c.max_points for c in track.criteria.all())
+    return call
+
+
+def call_list(request):
+    """Every published call with its tracks: status, dates, budgets, eligibility, criteria."""
+    now = timezone.now()
+    calls = [_decorate(call, now) for call in public_calls().prefetch_related(_tracks_prefetch())]
+    return render(request, "projects/public/call_list.html", {"calls": calls})
+
+
+def call_detail(request, slug):
+    """One call: its tracks in full, and the way to apply while it is open."""
+    call = get_object_or_404(public_calls().prefetch_related(_tracks_prefetch()), slug=slug)
+    _decorate(call, timezone.now())
+    return render(request, "projects/public/call_detail.html", {"call": call})
+
+
+def portfolio(request):
+    """The funded projects, newest first."""
+    projects = Project.objects.select_related("country", "city").order_by("-year", "code")
+    year = request.GET.get("year", "")
+    if year.isdigit():
+        projects = projects.filter(year=int(year))
+    years = Project.objects.order_by("-year").values_list("year", flat=True).distinct()
+    return render(
+        request,
+        "projects/public/portfolio.html",
+        {"projects": projects, "years": list(years), "year": year},
+    )
+
+
+def project_detail(request, code):
+    project = get_object_or_404(
+        Project.objects.select_related("country", "city", "partner", "contractor"), code=code
+    )
+    return render(request, "projects/public/project_detail.html", {"project": project})
