@@ -6,7 +6,7 @@ from . import selectors
 from .models import Application
 
 
-def render_application_summary(application: Application, *, language: str) -> bytes:
+def render_application_summary(application: Application, *, language: str, **options) -> bytes:
     """The applicant-safe summary: what was submitted, status as the applicant sees it.
 
     Never reviewer names or scores; the status is ``applicant_visible_status``.
@@ -22,4 +22,4 @@ def render_application_summary(application: Application, *, language: str) -> by
             "documents": list(application.documents.all()),
             "timeline": selectors.applicant_timeline(application),
         }
-    return render_pdf("applications/pdf/summary.html", context, language=language)
+    return render_pdf("applications/pdf/summary.html", context, language=language, **options)

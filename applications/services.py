@@ -283,7 +283,14 @@ def save_application_section(
         city = City.objects.filter(country=application.country, name__iexact=name).first()
         if city is None:
             city = City(country=application.country, name=name)
-            _validate(city)
+            # Coordinates are filled in later by staff; they are not the applicant's to give.
+            try:
+                city.full_clean(exclude=["latitude", "longitude"])
+            except ValidationError as exc:
+                raise DomainError(
+                    " ".join(m for ms in exc.message_dict.values() for m in ms),
+                    field="new_city_name",
+                ) from exc
             city.save()
         application.city = city
     if (
@@ -444,6 +451,11 @@ def _seoul():
 @transaction.atomic
 def withdraw_application(*, application: Application, actor, reason: str) -> Application:
     """Withdraw an application before a decision, with the applicant's reason (required)."""
+    application = (
+        Application.objects.select_for_update()
+        .select_related("call", "track", "organization")
+        .get(pk=application.pk)
+    )
     _require_member(application, actor)
     if not reason.strip():
         raise DomainError(_("Please give a reason for withdrawing."), field="reason")
@@ -468,6 +480,11 @@ def request_clarification(
     Opens a clarification request, moves the application to ``clarification`` and notifies the
     applicant with the message. Only those sections become editable.
     """
+    application = (
+        Application.objects.select_for_update()
+        .select_related("call", "track", "organization")
+        .get(pk=application.pk)
+    )
     if not is_staff_of_track(actor, application.track):
         raise DomainError(
             _("Only staff of this track can ask for clarification."), code="forbidden"
@@ -514,6 +531,11 @@ def request_clarification(
 @transaction.atomic
 def answer_clarification(*, application: Application, actor, response: str) -> Application:
     """The applicant answers the open request; the application returns to ``submitted``."""
+    application = (
+        Application.objects.select_for_update()
+        .select_related("call", "track", "organization")
+        .get(pk=application.pk)
+    )
     _require_member(application, actor)
     request = (
         ClarificationRequest.objects.select_for_update()

@@ -103,11 +103,12 @@ def _local_fetcher():
     return LocalFileFetcher(allowed_protocols={"file", "data"})
 
 
-def render_pdf(template_name: str, context: dict, *, language: str) -> bytes:
+def render_pdf(template_name: str, context: dict, *, language: str, **options) -> bytes:
     """Render ``template_name`` with ``context`` in ``language`` and return the PDF bytes.
 
     The template is ordinary HTML (extend ``pdf/base.html`` for the letterhead); the Korean
-    font and ``static/css/pdf.css`` apply to every page. Writes nothing, sends nothing.
+    font and ``static/css/pdf.css`` apply to every page. ``options`` go to WeasyPrint's
+    ``write_pdf`` (e.g. ``uncompressed_pdf=True`` to inspect the output). Writes nothing.
     """
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -121,4 +122,4 @@ def render_pdf(template_name: str, context: dict, *, language: str) -> bytes:
         CSS(filename=str(PDF_STYLESHEET), font_config=font_config, url_fetcher=fetcher),
     ]
     document = HTML(string=html, base_url=str(BASE_DIR), url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=stylesheets, font_config=font_config)
+    return document.write_pdf(stylesheets=stylesheets, font_config=font_config, **options)

@@ -1,0 +1,337 @@
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from applications.models import Application, Document
+from tests.conftest import login
+from tests.factories import (
+    ApplicationFactory,
+    OrganizationFactory,
+    SubmittedApplicationFactory,
+    UserFactory,
+)
+
+from .conftest import PDF, PNG, docx_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def section_url(application, section):
+    return reverse("applications:section", kwargs={"pk": application.pk, "section": section})
+
+
+def test_dashboard_query_count_does_not_grow_with_rows(
+    client, verified_applicant, planning_track, django_assert_max_num_queries
+):
+    login(client, verified_applicant)
+    org = verified_applicant.organizations.first()
+    ApplicationFactory(track=planning_track, organization=org, created_by=verified_applicant)
+    with django_assert_max_num_queries(20) as one:
+        assert client.get(reverse("applications:dashboard")).status_code == 200
+    for _ in range(6):
+        ApplicationFactory(track=planning_track, organization=org, created_by=verified_applicant)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get(reverse("applications:dashboard"))
+    assert response.content.decode().count("Smart city master plan") == 7
+
+
+def test_dashboard_shows_under_review_for_unreleased_decision(
+    client, verified_applicant, planning_track
+):
+    SubmittedApplicationFactory(
+        track=planning_track,
+        organization=verified_applicant.organizations.first(),
+        status=Application.Status.SELECTED,
+        title="Klang smart plan",
+    )
+    login(client, verified_applicant)
+    body = client.get(reverse("applications:dashboard")).content.decode()
+    assert "Under review" in body
+    assert "Selected" not in body
+
+
+def test_start_view_creates_draft_and_opens_first_section(
+    client, verified_applicant, planning_track
+):
+    login(client, verified_applicant)
+    response = client.post(reverse("applications:start", kwargs={"track_pk": planning_track.pk}))
+    application = Application.objects.get()
+    assert response.url == section_url(application, "applicant")
+
+
+def test_start_view_unverified_user_sent_to_profile(client, applicant, planning_track):
+    login(client, applicant)
+    response = client.post(
+        reverse("applications:start", kwargs={"track_pk": planning_track.pk}), follow=True
+    )
+    assert "verify your e-mail address" in response.content.decode()
+    assert Application.objects.count() == 0
+
+
+def test_section_budget_out_of_range_error_next_to_field_values_kept(client, complete_draft):
+    login(client, complete_draft.created_by)
+    response = client.post(
+        section_url(complete_draft, "budget"),
+        {
+            "budget_requested": "900000000",
+            "co_financing": "5000",
+            "co_financing_description": "City funds",
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_budget_requested-error"' in body
+    assert "The amount must be between KRW 300,000,000 and KRW 500,000,000." in body
+    assert 'value="900000000"' in body and "City funds" in body
+    assert 'aria-invalid="true"' in body and 'href="#id_budget_requested"' in body
+    complete_draft.refresh_from_db()
+    assert complete_draft.budget_requested == 400_000_000
+
+
+def test_section_bad_input_error_in_korean(client, complete_draft):
+    user = complete_draft.created_by
+    user.language = "ko"
+    user.save()
+    login(client, user)
+    response = client.post(
+        section_url(complete_draft, "applicant"),
+        {"contact_name": "Aminah", "contact_email": "not-an-address"},
+    )
+    body = response.content.decode()
+    with translation.override("ko"):
+        expected = str(translation.gettext("Enter a valid email address."))
+    assert expected in body and expected != "Enter a valid email address."
+    assert 'value="not-an-address"' in body
+
+
+def test_section_save_persists_and_continues(client, complete_draft):
+    login(client, complete_draft.created_by)
+    response = client.post(
+        section_url(complete_draft, "project"),
+        {
+            "title": "Klang Smart Port City",
+            "summary": "S",
+            "objectives": "O",
+            "outputs": "",
+            "requested_deliverable": "feasibility_study",
+            "continue": "1",
+        },
+    )
+    assert response.url == section_url(complete_draft, "readiness")
+    complete_draft.refresh_from_db()
+    assert complete_draft.title == "Klang Smart Port City"
+
+
+def test_section_priority_not_shown_for_demonstration(client, role_groups, demonstration_track):
+    company = OrganizationFactory(name="Seoul Smart Co", kind="korean_company", country_code="KR")
+    user = UserFactory(organizations=[company], email_verified_at=timezone.now())
+    application = ApplicationFactory(
+        track=demonstration_track, organization=company, created_by=user
+    )
+    login(client, user)
+    assert client.get(section_url(application, "priority")).status_code == 404
+    assert client.get(section_url(application, "consortium")).status_code == 200
+
+
+def test_upload_valid_pdf_stored_under_generated_name(client, complete_draft):
+    login(client, complete_draft.created_by)
+    complete_draft.documents.all().delete()
+    response = client.post(
+        section_url(complete_draft, "documents"),
+        {"kind": "letter_of_intent", "file": upload("Letter of intent.pdf", PDF)},
+    )
+    assert response.status_code == 302
+    document = Document.objects.get(application=complete_draft)
+    assert document.original_name == "Letter of intent.pdf"
+    assert "Letter" not in document.file.name and document.file.name.startswith("applications/")
+    assert document.content_type == "application/pdf"
+
+
+def test_upload_docx_by_content_accepted(client, complete_draft):
+    login(client, complete_draft.created_by)
+    response = client.post(
+        section_url(complete_draft, "documents"),
+        {"kind": "other", "file": upload("plan.docx", docx_bytes())},
+    )
+    assert response.status_code == 302
+    assert (
+        complete_draft.documents.filter(kind="other")
+        .get()
+        .content_type.endswith("wordprocessingml.document")
+    )
+
+
+def test_upload_png_named_pdf_refused_kind_kept(client, complete_draft):
+    login(client, complete_draft.created_by)
+    response = client.post(
+        section_url(complete_draft, "documents"),
+        {"kind": "site_map", "file": upload("map.pdf", PNG, "application/pdf")},
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "is really a PNG file, but its name ends in “.pdf”" in body
+    assert '<option value="site_map" selected>' in body
+    assert not complete_draft.documents.filter(kind="site_map").exists()
+
+
+def test_upload_renamed_executable_refused(client, complete_draft):
+    login(client, complete_draft.created_by)
+    response = client.post(
+        section_url(complete_draft, "documents"),
+        {"kind": "other", "file": upload("report.pdf", b"MZ\x90\x00" + b"\x00" * 100)},
+    )
+    assert response.status_code == 400
+    assert "a Windows program" in response.content.decode()
+    assert not complete_draft.documents.filter(kind="other").exists()
+
+
+def test_upload_oversized_refused_with_limit(client, complete_draft, settings):
+    settings.MAX_UPLOAD_SIZE = 1024
+    login(client, complete_draft.created_by)
+    response = client.post(
+        section_url(complete_draft, "documents"),
+        {"kind": "other", "file": upload("big.pdf", PDF + b"0" * 2048)},
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "the limit is 1.0\xa0KB" in body
+    assert "at most 1.0\xa0KB" in body  # the limit is stated on the page
+
+
+def test_upload_replaces_same_kind(client, complete_draft):
+    login(client, complete_draft.created_by)
+    client.post(
+        section_url(complete_draft, "documents"),
+        {"kind": "letter_of_intent", "file": upload("new-letter.pdf", PDF)},
+    )
+    names = list(
+        complete_draft.documents.filter(kind="letter_of_intent").values_list(
+            "original_name", flat=True
+        )
+    )
+    assert names == ["new-letter.pdf"]
+
+
+def test_document_download_owner_gets_attachment(client, complete_draft):
+    document = complete_draft.documents.first()
+    login(client, complete_draft.created_by)
+    response = client.get(
+        reverse("applications:document_download", kwargs={"public_id": document.public_id})
+    )
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert b"".join(response.streaming_content) == PDF
+
+
+def test_document_download_other_organisation_denied_without_leak(
+    client, complete_draft, other_applicant
+):
+    document = complete_draft.documents.first()
+    login(client, other_applicant)
+    response = client.get(
+        reverse("applications:document_download", kwargs={"public_id": document.public_id})
+    )
+    assert response.status_code == 404
+    assert (
+        b"PDF" not in response.content and document.original_name.encode() not in response.content
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "applications:detail",
+        "applications:review",
+        "applications:withdraw",
+        "applications:summary_pdf",
+    ],
+)
+def test_other_organisation_application_pages_denied_without_leak(
+    client, complete_draft, other_applicant, name
+):
+    login(client, other_applicant)
+    response = client.get(reverse(name, kwargs={"pk": complete_draft.pk}))
+    assert response.status_code == 404
+    assert complete_draft.title.encode() not in response.content
+
+
+def test_other_organisation_cannot_edit_section(client, complete_draft, other_applicant):
+    login(client, other_applicant)
+    response = client.post(section_url(complete_draft, "project"), {"title": "Hijacked"})
+    assert response.status_code == 404
+    complete_draft.refresh_from_db()
+    assert complete_draft.title != "Hijacked"
+
+
+def test_review_page_lists_each_problem_with_link(client, verified_applicant, planning_track):
+    application = ApplicationFactory(
+        track=planning_track,
+        organization=verified_applicant.organizations.first(),
+        created_by=verified_applicant,
+        budget_requested=None,
+    )
+    login(client, verified_applicant)
+    body = client.get(
+        reverse("applications:review", kwargs={"pk": application.pk})
+    ).content.decode()
+    assert "Give the requested amount in KRW." in body
+    assert section_url(application, "budget") + "#id_budget_requested" in body
+    assert "Upload the required document: Letter of intent." in body
+    assert "Submit the application" not in body
+
+
+def test_submit_view_double_submit_friendly_message(client, complete_draft):
+    login(client, complete_draft.created_by)
+    url = reverse("applications:submit", kwargs={"pk": complete_draft.pk})
+    first = client.post(url, follow=True)
+    assert "Your application has been submitted" in first.content.decode()
+    second = client.post(url, follow=True)
+    assert "already submitted" in second.content.decode()
+    assert Application.objects.filter(status="submitted").count() == 1
+
+
+def test_submitted_application_read_only(client, complete_draft):
+    login(client, complete_draft.created_by)
+    client.post(reverse("applications:submit", kwargs={"pk": complete_draft.pk}))
+    page = client.get(section_url(complete_draft, "project")).content.decode()
+    assert "This section cannot be changed now." in page and "disabled" in page
+    response = client.post(section_url(complete_draft, "project"), {"title": "Late change"})
+    assert response.status_code == 403
+
+
+def test_withdraw_view_without_reason_shows_error(client, complete_draft):
+    login(client, complete_draft.created_by)
+    response = client.post(
+        reverse("applications:withdraw", kwargs={"pk": complete_draft.pk}), {"reason": ""}
+    )
+    assert response.status_code == 200
+    assert 'id="id_reason-error"' in response.content.decode()
+    complete_draft.refresh_from_db()
+    assert complete_draft.status == "draft"
+
+
+def test_detail_shows_timeline_without_staff_names(client, complete_draft, programme_admin):
+    from applications import services
+
+    services.submit_application(application=complete_draft, actor=complete_draft.created_by)
+    services.transition_application(
+        application=complete_draft,
+        to="ineligible",
+        actor=programme_admin,
+        reason="Not a public body",
+    )
+    login(client, complete_draft.created_by)
+    body = client.get(
+        reverse("applications:detail", kwargs={"pk": complete_draft.pk})
+    ).content.decode()
+    assert "Ineligible" in body and "Not a public body" in body
+    assert programme_admin.email not in body and programme_admin.name not in body
+
+
+def test_summary_pdf_download_owner_gets_pdf(client, complete_draft):
+    login(client, complete_draft.created_by)
+    response = client.get(reverse("applications:summary_pdf", kwargs={"pk": complete_draft.pk}))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response.content.startswith(b"%PDF")
