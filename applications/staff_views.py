@@ -77,7 +77,7 @@ def screening(request, track_id: int):
     if status_filter not in dict(Application.Status.choices) and status_filter != "all":
         status_filter = "submitted"
     pending = review_selectors.screening_list(track, status=Application.Status.SUBMITTED)
-    form = BulkScreeningForm(request.POST or None, queryset=pending)
+    form = BulkScreeningForm(request.POST if request.method == "POST" else None, queryset=pending)
     code = 200
     if request.method == "POST":
         if form.is_valid():
@@ -123,7 +123,7 @@ def screen(request, pk: int):
         "reviews.manage_track_reviews", application.track
     ):
         raise PermissionDenied
-    form = ScreeningForm(request.POST or None)
+    form = ScreeningForm(request.POST if request.method == "POST" else None)
     code = 200
     if request.method == "POST":
         if form.is_valid():

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import ReviewerProfile
 
 from .models import Assignment, ConflictDeclaration, Criterion
-from .services import validate_points
+from .services import format_points, validate_points
 
 DECLARABLE_KINDS = [
     (k.value, k.label)
@@ -41,6 +41,27 @@ class CriterionForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "description_ko": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def clean_max_points(self):
+        value = self.cleaned_data["max_points"]
+        if value is not None and not (0 < value <= 100):
+            raise forms.ValidationError(_("Give between 0.5 and 100 points."))
+        return value
+
+    def clean_weight(self):
+        value = self.cleaned_data["weight"]
+        if value is not None and value <= 0:
+            raise forms.ValidationError(_("The weight must be above 0."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        threshold, max_points = data.get("threshold"), data.get("max_points")
+        if threshold is not None and max_points is not None and not (0 <= threshold <= max_points):
+            self.add_error(
+                "threshold", _("The threshold must be between 0 and the maximum points.")
+            )
+        return data
 
 
 class InviteReviewerForm(forms.Form):
@@ -157,7 +178,7 @@ class ScoreForm(forms.Form):
         for criterion in self.criteria:
             fields[f"points_{criterion.pk}"] = forms.CharField(
                 label=_("Points for “%(name)s” (0–%(max)s)")
-                % {"name": criterion.display_name, "max": criterion.max_points.normalize()},
+                % {"name": criterion.display_name, "max": format_points(criterion.max_points)},
                 required=False,
                 widget=forms.NumberInput(
                     attrs={
@@ -235,7 +256,7 @@ class ScoreForm(forms.Form):
         }
         for score in assignment.scores.all():
             if score.points is not None:
-                initial[f"points_{score.criterion_id}"] = score.points.normalize()
+                initial[f"points_{score.criterion_id}"] = format_points(score.points)
             initial[f"justification_{score.criterion_id}"] = score.justification
         return initial
 

@@ -907,13 +907,18 @@ def compute_total(scores: Iterable[tuple[Decimal, Criterion]]) -> Decimal:
     return (numerator * 100 / denominator).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def format_points(value: Decimal) -> str:
+    """20 rather than 20.0 or 2E+1; 7.5 stays 7.5."""
+    return str(value.quantize(Decimal(1))) if value == value.to_integral() else str(value)
+
+
 def validate_points(points: Decimal | None, criterion: Criterion) -> str | None:
     """A user-facing error for points outside 0..max or not on a half point, else None."""
     if points is None:
         return None
     if points < 0 or points > criterion.max_points:
         return str(
-            _("Give between 0 and %(max)s points.") % {"max": criterion.max_points.normalize()}
+            _("Give between 0 and %(max)s points.") % {"max": format_points(criterion.max_points)}
         )
     if (points / HALF) % 1 != 0:
         return str(_("Use whole or half points (for example 7 or 7.5)."))

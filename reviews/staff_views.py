@@ -82,7 +82,9 @@ def start_review(request, track_id: int):
 def criteria(request, track_id: int):
     track = _track(request, track_id)
     locked = services.criteria_are_locked(track)
-    form = CriterionForm(request.POST or None, instance=Criterion(track=track))
+    form = CriterionForm(
+        request.POST if request.method == "POST" else None, instance=Criterion(track=track)
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -119,7 +121,7 @@ def _criterion(request, pk: int) -> Criterion:
 @login_required
 def criterion_edit(request, pk: int):
     criterion = _criterion(request, pk)
-    form = CriterionForm(request.POST or None, instance=criterion)
+    form = CriterionForm(request.POST if request.method == "POST" else None, instance=criterion)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -176,7 +178,7 @@ def criterion_move(request, pk: int):
 @login_required
 def committee(request, track_id: int):
     track = _track(request, track_id)
-    form = InviteReviewerForm(request.POST or None)
+    form = InviteReviewerForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -252,7 +254,7 @@ def _assign_form(track, data=None):
 @login_required
 def assignments(request, track_id: int):
     track = _track(request, track_id)
-    form = _assign_form(track, request.POST or None)
+    form = _assign_form(track, request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -329,7 +331,7 @@ def assignment_reopen(request, pk: int):
     assignment = _staff_assignment(request, pk)
     if not request.user.has_perm("reviews.reopen_assignment", assignment):
         raise PermissionDenied
-    form = ReopenForm(request.POST or None)
+    form = ReopenForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():

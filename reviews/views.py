@@ -295,7 +295,9 @@ def profile(request):
     instance = ReviewerProfile.objects.filter(user=request.user).first() or ReviewerProfile(
         user=request.user
     )
-    form = ReviewerProfileForm(request.POST or None, instance=instance)
+    form = ReviewerProfileForm(
+        request.POST if request.method == "POST" else None, instance=instance
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.save_reviewer_profile(profile=form.save(commit=False), actor=request.user)
@@ -315,7 +317,7 @@ def profile(request):
 @login_required
 def declaration(request):
     """Sign the annual declaration of interests (valid one year)."""
-    form = InterestDeclarationForm(request.POST or None)
+    form = InterestDeclarationForm(request.POST if request.method == "POST" else None)
     current = services.current_interest_declaration(request.user)
     if request.method == "POST" and form.is_valid():
         services.sign_interest_declaration(

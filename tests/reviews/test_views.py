@@ -1,0 +1,549 @@
+"""The role matrix of every review page, file and action, with data that could leak."""
+
+import pytest
+from django.urls import reverse
+
+from reviews.models import Assignment, Criterion, ReviewerInvitation
+from tests.factories import DocumentFactory
+from tests.reviews.review_fixtures import *  # noqa: F403
+from tests.reviews.review_fixtures import SECRET_TITLE, score_data
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "applicant",
+    "assigned_reviewer",
+    "unassigned_reviewer",
+    "conflicted_reviewer",
+    "kind_staff",
+    "kaia_staff",
+    "programme_admin",
+]
+
+
+@pytest.fixture
+def world(request, assignment, unassigned_reviewer, conflicted_reviewer, criteria):
+    """Every role present at once, so a page cannot pass by there being nothing to show."""
+    return {name: request.getfixturevalue(name) for name in ROLES}
+
+
+def _get(client, user, url):
+    client.force_login(user)
+    return client.get(url)
+
+
+# Reviewer pages: only the assigned reviewer; everyone else gets 404 with nothing leaked. --------
+
+REVIEWER_PAGES = ["reviews:assignment", "reviews:application", "reviews:score"]
+
+
+@pytest.mark.parametrize("page", REVIEWER_PAGES)
+@pytest.mark.parametrize("role", ROLES)
+def test_reviewer_pages_role_matrix(client, world, assignment, role, page):
+    response = _get(client, world[role], reverse(page, kwargs={"pk": assignment.pk}))
+    if role == "assigned_reviewer":
+        assert response.status_code == 200
+        assert SECRET_TITLE in response.content.decode() or page == "reviews:assignment"
+    else:
+        assert response.status_code == 404
+        assert SECRET_TITLE not in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_workspace_lists_only_own_visible_assignments(client, world, role):
+    response = _get(client, world[role], reverse("reviews:workspace"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    if role == "assigned_reviewer":
+        assert SECRET_TITLE in body
+        assert "2026-PL-001" in body
+    else:
+        assert SECRET_TITLE not in body
+        assert "2026-PL-001" not in body
+
+
+def test_workspace_never_names_other_reviewers_or_their_scores(client, world, assignment):
+    other = Assignment.objects.get(reviewer=world["conflicted_reviewer"])
+    other.total = 61
+    other.save()
+    body = _get(client, world["assigned_reviewer"], reverse("reviews:workspace")).content.decode()
+    for page in REVIEWER_PAGES:
+        body += _get(
+            client, world["assigned_reviewer"], reverse(page, kwargs={"pk": assignment.pk})
+        ).content.decode()
+    assert "Dr Conflict" not in body and "conflicted@expert" not in body
+    assert "61" not in body.replace("2026", "")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_document_download_role_matrix(client, world, assignment, role):
+    document = DocumentFactory(application=assignment.application)
+    url = reverse(
+        "reviews:document_download", kwargs={"pk": assignment.pk, "document": document.public_id}
+    )
+    response = _get(client, world[role], url)
+    if role == "assigned_reviewer":
+        assert response.status_code == 200
+        assert response["Content-Disposition"].startswith("attachment")
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
+    else:
+        assert response.status_code == 404
+
+
+def test_reviewer_sees_no_content_before_declaring(
+    client, role_groups, planning_track, under_review
+):
+    from tests.reviews.review_fixtures import committee_reviewer, sign_declaration
+
+    reviewer = committee_reviewer(planning_track, "fresh@expert.example.net")
+    sign_declaration(reviewer)
+    pending = Assignment.objects.create(application=under_review, reviewer=reviewer)
+    client.force_login(reviewer)
+    response = client.get(reverse("reviews:application", kwargs={"pk": pending.pk}))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("reviews:assignment", kwargs={"pk": pending.pk})
+    page = client.get(reverse("reviews:assignment", kwargs={"pk": pending.pk})).content.decode()
+    assert under_review.summary not in page
+    document = DocumentFactory(application=under_review)
+    url = reverse(
+        "reviews:document_download", kwargs={"pk": pending.pk, "document": document.public_id}
+    )
+    assert client.get(url).status_code == 404
+
+
+def test_declaring_no_conflict_opens_the_application(
+    client, role_groups, planning_track, under_review
+):
+    from tests.reviews.review_fixtures import committee_reviewer, sign_declaration
+
+    reviewer = committee_reviewer(planning_track, "fresh2@expert.example.net")
+    sign_declaration(reviewer)
+    pending = Assignment.objects.create(application=under_review, reviewer=reviewer)
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("reviews:declare", kwargs={"pk": pending.pk}), {"has_conflict": "no"}
+    )
+    assert response.status_code == 302
+    assert SECRET_TITLE in client.get(response["Location"]).content.decode()
+
+
+def test_conflict_declaration_without_kind_is_refused_next_to_the_field(
+    client, role_groups, planning_track, under_review
+):
+    from tests.reviews.review_fixtures import committee_reviewer, sign_declaration
+
+    reviewer = committee_reviewer(planning_track, "fresh3@expert.example.net")
+    sign_declaration(reviewer)
+    pending = Assignment.objects.create(application=under_review, reviewer=reviewer)
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("reviews:declare", kwargs={"pk": pending.pk}),
+        {"has_conflict": "yes", "details": "My cousin works there"},
+    )
+    assert response.status_code == 400
+    assert response.context["conflict_form"].errors["kind"] == ["Choose the kind of conflict."]
+    assert "My cousin works there" in response.content.decode()
+    pending.refresh_from_db()
+    assert pending.status == "invited"
+
+
+def test_reviewer_without_current_declaration_is_sent_to_renew_it(client, assignment):
+    assignment.reviewer.interest_declarations.all().delete()
+    client.force_login(assignment.reviewer)
+    response = client.get(reverse("reviews:application", kwargs={"pk": assignment.pk}))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("reviews:declaration"))
+    response = client.post(
+        response["Location"], {"interests": "Board member of X", "confirm": "on"}
+    )
+    assert response["Location"] == reverse("reviews:application", kwargs={"pk": assignment.pk})
+
+
+def test_declaration_form_requires_confirmation(client, assignment):
+    client.force_login(assignment.reviewer)
+    response = client.post(reverse("reviews:declaration"), {"interests": "Shares in Y"})
+    assert response.status_code == 400
+    assert "confirm" in response.context["form"].errors
+    assert "Shares in Y" in response.content.decode()
+
+
+# Scoring form: bad input, nothing lost; submit locks. -------------------------------------------
+
+
+def _score_url(assignment):
+    return reverse("reviews:score", kwargs={"pk": assignment.pk})
+
+
+@pytest.mark.parametrize(
+    ("points", "message"),
+    [
+        ("21", "Give between 0 and 20 points."),
+        ("-1", "Give between 0 and 20 points."),
+        ("7.3", "Use whole or half points (for example 7 or 7.5)."),
+        ("seven", "Enter a number, for example 7 or 7.5."),
+    ],
+)
+def test_score_form_bad_points_error_next_to_field_and_nothing_lost(
+    client, assignment, criteria, points, message
+):
+    data = score_data(criteria)
+    data[f"points_{criteria[0].pk}"] = points
+    data[f"justification_{criteria[0].pk}"] = "Typed justification that must survive the error"
+    data["draft"] = "1"
+    client.force_login(assignment.reviewer)
+    response = client.post(_score_url(assignment), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors[f"points_{criteria[0].pk}"] == [message]
+    body = response.content.decode()
+    assert f'id="id_points_{criteria[0].pk}-error"' in body
+    assert "Typed justification that must survive the error" in body
+    assert f'value="{points}"' in body
+    assert not assignment.scores.exists()
+
+
+def test_score_form_submit_requires_justification_of_minimum_length(client, assignment, criteria):
+    data = score_data(criteria)
+    data[f"justification_{criteria[1].pk}"] = "Too short"
+    data[f"justification_{criteria[2].pk}"] = ""
+    data["submit"] = "1"
+    client.force_login(assignment.reviewer)
+    response = client.post(_score_url(assignment), data)
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert errors[f"justification_{criteria[1].pk}"] == ["Write at least 30 characters (now 9)."]
+    assert errors[f"justification_{criteria[2].pk}"] == ["Write at least 30 characters (now 0)."]
+    assignment.refresh_from_db()
+    assert assignment.status == "accepted"
+
+
+def test_score_form_draft_then_submit_then_locked(client, assignment, criteria):
+    client.force_login(assignment.reviewer)
+    draft = {
+        f"points_{criteria[0].pk}": "12.5",
+        f"justification_{criteria[0].pk}": "Partial",
+        "draft": "1",
+    }
+    response = client.post(_score_url(assignment), draft)
+    assert response.status_code == 302
+    assignment.refresh_from_db()
+    assert assignment.status == "in_progress"
+    page = client.get(_score_url(assignment)).content.decode()
+    assert 'value="12.5"' in page and "Partial" in page
+
+    response = client.post(_score_url(assignment), {**score_data(criteria), "submit": "1"})
+    assert response.status_code == 302
+    assignment.refresh_from_db()
+    assert (assignment.status, str(assignment.total)) == ("submitted", "75.00")
+
+    response = client.post(
+        _score_url(assignment), {**score_data(criteria, points="20"), "submit": "1"}
+    )
+    assert response.status_code == 409
+    assert "submitted and is locked" in response.content.decode()
+    assignment.refresh_from_db()
+    assert str(assignment.total) == "75.00"
+
+
+def test_score_form_post_by_other_reviewer_is_404_and_changes_nothing(
+    client, world, assignment, criteria
+):
+    client.force_login(world["unassigned_reviewer"])
+    response = client.post(_score_url(assignment), {**score_data(criteria), "submit": "1"})
+    assert response.status_code == 404
+    assignment.refresh_from_db()
+    assert assignment.status == "accepted"
+
+
+# Staff pages: staff of the track and programme admins; 403 for everyone else. -------------------
+
+
+def _staff_urls(track, assignment):
+    criterion = track.criteria.first()
+    return [
+        reverse("staff_reviews:track", kwargs={"track_id": track.pk}),
+        reverse("staff_reviews:criteria", kwargs={"track_id": track.pk}),
+        reverse("staff_reviews:criterion_edit", kwargs={"pk": criterion.pk}),
+        reverse("staff_reviews:committee", kwargs={"track_id": track.pk}),
+        reverse("staff_reviews:assignments", kwargs={"track_id": track.pk}),
+        reverse("staff_reviews:board", kwargs={"track_id": track.pk}),
+        reverse("staff_reviews:reopen", kwargs={"pk": assignment.pk}),
+        reverse("staff_applications:screening", kwargs={"track_id": track.pk}),
+        reverse("staff_applications:screen", kwargs={"pk": assignment.application.pk}),
+    ]
+
+
+@pytest.mark.parametrize("index", range(9))
+@pytest.mark.parametrize("role", ROLES)
+def test_staff_pages_role_matrix(client, world, assignment, planning_track, role, index):
+    url = _staff_urls(planning_track, assignment)[index]
+    response = _get(client, world[role], url)
+    body = response.content.decode()
+    if role in ("kind_staff", "programme_admin"):
+        assert response.status_code == 200, url
+    else:
+        assert response.status_code == 403, url
+        assert SECRET_TITLE not in body
+        assert "Dr Assigned" not in body
+
+
+def test_board_shows_staff_reviewer_names_and_states(client, world, planning_track):
+    body = _get(
+        client,
+        world["kind_staff"],
+        reverse("staff_reviews:board", kwargs={"track_id": planning_track.pk}),
+    ).content.decode()
+    assert "Dr Assigned" in body and "Dr Conflict" in body and "conflicted" in body
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_staff_index_lists_only_own_tracks(client, world, planning_track, role):
+    response = _get(client, world[role], reverse("staff_reviews:index"))
+    if role in ("kind_staff", "kaia_staff", "programme_admin"):
+        assert response.status_code == 200
+        linked = reverse("staff_reviews:track", kwargs={"track_id": planning_track.pk})
+        assert (linked in response.content.decode()) == (role != "kaia_staff")
+    else:
+        assert response.status_code == 403
+
+
+# Staff actions: allowed for track staff, refused (and without effect) for the other track. ------
+
+
+@pytest.mark.parametrize(
+    "role", ["kind_staff", "programme_admin", "kaia_staff", "assigned_reviewer"]
+)
+def test_add_criterion_action(client, world, planning_track, role):
+    client.force_login(world[role])
+    response = client.post(
+        reverse("staff_reviews:criteria", kwargs={"track_id": planning_track.pk}),
+        {"code": "extra", "name": "Extra", "max_points": "5", "weight": "1"},
+    )
+    created = Criterion.objects.filter(track=planning_track, code="extra").exists()
+    if role in ("kind_staff", "programme_admin"):
+        assert response.status_code == 302 and created
+    else:
+        assert response.status_code == 403 and not created
+
+
+def test_add_criterion_bad_input_keeps_values(client, world, planning_track):
+    client.force_login(world["kind_staff"])
+    response = client.post(
+        reverse("staff_reviews:criteria", kwargs={"track_id": planning_track.pk}),
+        {"code": "extra", "name": "Export potential", "max_points": "150", "weight": "1"},
+    )
+    assert response.status_code == 400
+    assert "max_points" in response.context["form"].errors
+    assert 'value="Export potential"' in response.content.decode()
+
+
+def test_locked_criteria_refuse_edits_with_a_clear_message(client, world, planning_track, criteria):
+    from django.utils import timezone
+
+    planning_track.criteria_locked_at = timezone.now()
+    planning_track.save()
+    client.force_login(world["kind_staff"])
+    response = client.post(
+        reverse("staff_reviews:criterion_edit", kwargs={"pk": criteria[0].pk}),
+        {"code": "c1", "name": "Changed", "max_points": "20", "weight": "1"},
+    )
+    assert response.status_code == 400
+    assert "locked because scoring has started" in response.content.decode()
+    criteria[0].refresh_from_db()
+    assert criteria[0].name == "Feasibility"
+
+
+@pytest.mark.parametrize("role", ["kind_staff", "programme_admin", "kaia_staff", "applicant"])
+def test_reopen_action(client, world, assignment, criteria, role):
+    from reviews import services
+
+    services.submit_review(
+        assignment=assignment,
+        scores={c.pk: (15, "x" * 40) for c in criteria},
+        recommendation="fund",
+        confidence=2,
+        actor=assignment.reviewer,
+    )
+    client.force_login(world[role])
+    response = client.post(
+        reverse("staff_reviews:reopen", kwargs={"pk": assignment.pk}), {"reason": "Recheck"}
+    )
+    assignment.refresh_from_db()
+    if role in ("kind_staff", "programme_admin"):
+        assert response.status_code == 302 and assignment.status == "in_progress"
+    else:
+        assert response.status_code == 403 and assignment.status == "submitted"
+
+
+def test_reopen_without_reason_is_refused_next_to_the_field(client, world, assignment):
+    client.force_login(world["kind_staff"])
+    response = client.post(
+        reverse("staff_reviews:reopen", kwargs={"pk": assignment.pk}), {"reason": ""}
+    )
+    assert response.status_code == 400
+    assert "reason" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("role", ["kind_staff", "kaia_staff"])
+def test_manual_assignment_action(client, world, under_review, planning_track, role):
+    reviewer = world["unassigned_reviewer"]
+    client.force_login(world[role])
+    response = client.post(
+        reverse("staff_reviews:assignments", kwargs={"track_id": planning_track.pk}),
+        {"applications": [under_review.pk], "reviewers": [reviewer.pk]},
+    )
+    exists = Assignment.objects.filter(application=under_review, reviewer=reviewer).exists()
+    if role == "kind_staff":
+        assert response.status_code == 302 and exists
+    else:
+        assert response.status_code == 403 and not exists
+
+
+def test_manual_assignment_of_conflicted_reviewer_is_refused_with_message(
+    client, world, under_review, planning_track
+):
+    client.force_login(world["kind_staff"])
+    response = client.post(
+        reverse("staff_reviews:assignments", kwargs={"track_id": planning_track.pk}),
+        {"applications": [under_review.pk], "reviewers": [world["conflicted_reviewer"].pk]},
+        follow=True,
+    )
+    assert "conflict of interest" in response.content.decode()
+
+
+def test_manual_assignment_without_choice_is_refused(client, world, planning_track):
+    client.force_login(world["kind_staff"])
+    response = client.post(
+        reverse("staff_reviews:assignments", kwargs={"track_id": planning_track.pk}), {}
+    )
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"applications", "reviewers"}
+
+
+@pytest.mark.parametrize("role", ["kind_staff", "kaia_staff"])
+def test_automatic_assignment_and_job_page(
+    client, world, planning_track, role, django_capture_on_commit_callbacks
+):
+    client.force_login(world[role])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("staff_reviews:auto", kwargs={"track_id": planning_track.pk})
+        )
+    if role == "kaia_staff":
+        assert response.status_code == 403
+        return
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "<progress" in body
+    # Three committee members, a minimum of five: the page says why the minimum is not met.
+    assert "2026-PL-001 lacks" in body
+    partial = client.get(response["Location"], headers={"HX-Request": "true"})
+    assert partial.content.decode().lstrip().startswith('<div id="job-status"')
+
+
+def test_running_job_partial_polls_every_second(client, world, planning_track):
+    from reviews.models import Job
+
+    job = Job.objects.create(
+        track=planning_track, kind="assign", status="running", total=10, done=4
+    )
+    client.force_login(world["kind_staff"])
+    body = client.get(
+        reverse("staff_reviews:job", kwargs={"pk": job.pk}), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert 'hx-trigger="every 1s"' in body and 'value="4"' in body
+    client.force_login(world["kaia_staff"])
+    assert client.get(reverse("staff_reviews:job", kwargs={"pk": job.pk})).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["kind_staff", "kaia_staff"])
+def test_remind_one_reviewer_action(client, world, assignment, planning_track, role):
+    from notifications.models import Message
+
+    client.force_login(world[role])
+    response = client.post(
+        reverse("staff_reviews:remind", kwargs={"track_id": planning_track.pk}),
+        {"assignment": assignment.pk},
+    )
+    sent = Message.objects.filter(
+        template="reviews/reminder", recipient=assignment.reviewer
+    ).exists()
+    if role == "kind_staff":
+        assert response.status_code == 302 and sent
+    else:
+        assert response.status_code == 403 and not sent
+
+
+def test_remind_all_overdue(client, world, assignment, planning_track):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notifications.models import Message
+
+    assignment.due_at = timezone.now() - timedelta(days=1)
+    assignment.save()
+    client.force_login(world["kind_staff"])
+    client.post(reverse("staff_reviews:remind", kwargs={"track_id": planning_track.pk}))
+    assert (
+        Message.objects.filter(
+            template="reviews/reminder", recipient=assignment.reviewer, channel="email"
+        ).count()
+        == 1
+    )
+
+
+@pytest.mark.parametrize("role", ["kind_staff", "kaia_staff"])
+def test_invite_reviewer_action(client, world, planning_track, role):
+    client.force_login(world[role])
+    response = client.post(
+        reverse("staff_reviews:committee", kwargs={"track_id": planning_track.pk}),
+        {"email": "invitee@example.net", "name": "Invitee"},
+    )
+    exists = ReviewerInvitation.objects.filter(email="invitee@example.net").exists()
+    if role == "kind_staff":
+        assert response.status_code == 302 and exists
+    else:
+        assert response.status_code == 403 and not exists
+
+
+def test_invite_reviewer_bad_email_keeps_values(client, world, planning_track):
+    client.force_login(world["kind_staff"])
+    response = client.post(
+        reverse("staff_reviews:committee", kwargs={"track_id": planning_track.pk}),
+        {"email": "not-an-email", "name": "Dr Kept"},
+    )
+    assert response.status_code == 400
+    assert "email" in response.context["form"].errors
+    assert 'value="Dr Kept"' in response.content.decode()
+
+
+def test_invitation_page_refuses_another_account(client, world, planning_track, kind_staff):
+    from reviews import services
+
+    invitation = services.invite_reviewer(
+        track=planning_track, email="x@example.net", actor=kind_staff
+    )
+    url = reverse("reviews:invitation", kwargs={"token": invitation.token})
+    assert client.get(url).status_code == 302  # anonymous: log in first
+    client.force_login(world["unassigned_reviewer"])
+    response = client.post(url, {"accept": "1"})
+    assert response.status_code == 400
+    invitation.refresh_from_db()
+    assert invitation.status == "pending"
+
+
+def test_reviewer_profile_form(client, world):
+    reviewer = world["unassigned_reviewer"]
+    client.force_login(reviewer)
+    response = client.post(reverse("reviews:profile"), {"affiliation": "KAIST", "expertise": []})
+    assert response.status_code == 400
+    assert "expertise" in response.context["form"].errors
+    assert 'value="KAIST"' in response.content.decode()
+    response = client.post(
+        reverse("reviews:profile"),
+        {"affiliation": "KAIST", "expertise": ["transport", "ict"], "recent_companies": "Hanbit"},
+    )
+    assert response.status_code == 302
+    assert reviewer.reviewer_profile.expertise == ["transport", "ict"]
