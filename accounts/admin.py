@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import roles
@@ -80,6 +81,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_select_related = True
     inlines = [MembershipInline]
     readonly_fields = ["created_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Membership)

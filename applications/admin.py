@@ -33,7 +33,11 @@ class AuditEventInline(GenericTabularInline):
         return super().get_queryset(request).select_related("actor")
 
     def has_view_permission(self, request, obj=None):
-        return obj is not None and request.user.has_perm(self.view_rule, obj)
+        # Without an object Django asks whether to show the inline at all (staff only); with
+        # the parent object, the rule decides for that object.
+        if obj is None:
+            return request.user.has_perm("accounts.view_staff_area")
+        return request.user.has_perm(self.view_rule, obj)
 
     def has_add_permission(self, request, obj=None):
         return False
