@@ -53,13 +53,18 @@ def _decorate(call: Call, now) -> Call:
 def call_list(request):
     """Every published call with its tracks: status, dates, budgets, eligibility, criteria."""
     now = timezone.now()
-    calls = [_decorate(call, now) for call in public_calls().prefetch_related(_tracks_prefetch())]
+    calls = [
+        _decorate(call, now)
+        for call in public_calls().prefetch_related(None).prefetch_related(_tracks_prefetch())
+    ]
     return render(request, "projects/public/call_list.html", {"calls": calls})
 
 
 def call_detail(request, slug):
     """One call: its tracks in full, and the way to apply while it is open."""
-    call = get_object_or_404(public_calls().prefetch_related(_tracks_prefetch()), slug=slug)
+    call = get_object_or_404(
+        public_calls().prefetch_related(None).prefetch_related(_tracks_prefetch()), slug=slug
+    )
     _decorate(call, timezone.now())
     return render(request, "projects/public/call_detail.html", {"call": call})
 

@@ -1,0 +1,275 @@
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import roles
+from accounts.models import Membership, Organization, OrganizationInvitation, User
+from notifications.models import Message
+from tests.conftest import login
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SIGNUP = {
+    "name": "Aminah Rahman",
+    "email": "Aminah@Klang.gov.my",
+    "password1": "smart-city-2026!",
+    "password2": "smart-city-2026!",
+    "language": "en",
+    "time_zone": "Asia/Kuala_Lumpur",
+}
+
+
+def verification_path() -> str:
+    message = Message.objects.get(template="accounts/verify_email", channel="email")
+    return message.context["verify_path"]
+
+
+def test_signup_creates_unverified_applicant_and_queues_verification(client, role_groups):
+    response = client.post(reverse("accounts:signup"), SIGNUP)
+    assert response.status_code == 302
+    user = User.objects.get(email="aminah@klang.gov.my")
+    assert user.email_verified_at is None
+    assert roles.has_role(user, roles.APPLICANT)
+    assert user.time_zone == "Asia/Kuala_Lumpur"
+    assert verification_path().startswith("/accounts/verify/")
+
+
+def test_signup_bad_input_errors_next_to_fields_values_kept(client, role_groups):
+    response = client.post(
+        reverse("accounts:signup"),
+        {**SIGNUP, "email": "not-an-address", "password2": "different-password"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_email-error"' in body and 'id="id_password2-error"' in body
+    assert "The two passwords do not match." in body
+    assert 'value="Aminah Rahman"' in body and 'value="not-an-address"' in body
+    assert '<option value="Asia/Kuala_Lumpur" selected>' in body
+    assert User.objects.count() == 0
+
+
+def test_signup_bad_input_error_in_korean(client, role_groups):
+    client.cookies["django_language"] = "ko"
+    response = client.post(reverse("accounts:signup"), {**SIGNUP, "password2": "x"})
+    body = response.content.decode()
+    assert "The two passwords do not match." not in body
+    assert 'id="id_password2-error"' in body
+    assert 'lang="ko"' in body
+
+
+def test_signup_existing_email_refused(client, applicant):
+    response = client.post(reverse("accounts:signup"), {**SIGNUP, "email": applicant.email.upper()})
+    assert "An account with this e-mail address already exists." in response.content.decode()
+
+
+def test_verify_email_valid_link_marks_verified(client, role_groups):
+    client.post(reverse("accounts:signup"), SIGNUP)
+    response = client.get(verification_path())
+    assert response.status_code == 302
+    assert User.objects.get().email_verified_at is not None
+
+
+def test_verify_email_forged_link_refused(client, role_groups):
+    client.post(reverse("accounts:signup"), SIGNUP)
+    forged = verification_path()[:-3] + "abc/"
+    response = client.get(forged)
+    assert response.status_code == 400
+    assert User.objects.get().email_verified_at is None
+
+
+def test_login_with_email_case_insensitive(client, applicant):
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": applicant.email.upper(), "password": "correct-horse-battery"},
+    )
+    assert response.status_code == 302
+
+
+def test_login_rate_limited_per_account_with_clear_message(client, applicant, settings):
+    settings.KCITY_LOGIN_RATE = "3/10m"
+    for _ in range(3):
+        client.post(reverse("accounts:login"), {"username": applicant.email, "password": "wrong"})
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": applicant.email, "password": "correct-horse-battery"},
+    )
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert re.search(r"Too many attempts\. Please wait \d+ minutes and try again\.", body)
+    assert f'value="{applicant.email}"' in body
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_rate_limited_per_ip_across_accounts(client, applicant, other_applicant, settings):
+    settings.KCITY_LOGIN_RATE = "2/h"
+    client.post(reverse("accounts:login"), {"username": "a@example.org", "password": "x"})
+    client.post(reverse("accounts:login"), {"username": "b@example.org", "password": "x"})
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": other_applicant.email, "password": "correct-horse-battery"},
+    )
+    assert response.status_code == 429
+
+
+def test_login_bad_password_clear_error(client, applicant):
+    response = client.post(
+        reverse("accounts:login"), {"username": applicant.email, "password": "wrong"}
+    )
+    assert "The e-mail address or password is not correct." in response.content.decode()
+
+
+def test_password_reset_sends_link_and_is_rate_limited(client, applicant, settings):
+    settings.KCITY_RESET_RATE = "2/h"
+    for _ in range(2):
+        response = client.post(reverse("accounts:password_reset"), {"email": applicant.email})
+        assert response.status_code == 302
+    assert len(mail.outbox) == 2
+    assert re.search(r"/accounts/password-reset/[^/]+/[^/]+/", mail.outbox[0].body)
+    response = client.post(reverse("accounts:password_reset"), {"email": applicant.email})
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    assert len(mail.outbox) == 2
+
+
+def test_password_reset_bad_email_error(client, role_groups):
+    response = client.post(reverse("accounts:password_reset"), {"email": "nope"})
+    assert 'id="id_email-error"' in response.content.decode()
+
+
+def test_password_change_wrong_old_password_error(client, applicant):
+    login(client, applicant)
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": "wrong",
+            "new_password1": "a-new-pass-99",
+            "new_password2": "a-new-pass-99",
+        },
+    )
+    assert response.status_code == 200
+    assert 'id="id_old_password-error"' in response.content.decode()
+
+
+def test_profile_update_saves_language_and_zone(client, applicant):
+    login(client, applicant)
+    response = client.post(
+        reverse("accounts:profile"),
+        {"name": "New Name", "language": "ko", "time_zone": "Asia/Dhaka"},
+    )
+    assert response.status_code == 302
+    applicant.refresh_from_db()
+    assert (applicant.name, applicant.language, applicant.time_zone) == (
+        "New Name",
+        "ko",
+        "Asia/Dhaka",
+    )
+
+
+def test_profile_bad_time_zone_error(client, applicant):
+    login(client, applicant)
+    response = client.post(
+        reverse("accounts:profile"), {"name": "X", "language": "en", "time_zone": "Mars/Base"}
+    )
+    assert 'id="id_time_zone-error"' in response.content.decode()
+
+
+def test_language_switcher_saves_choice_to_profile(client, applicant):
+    login(client, applicant)
+    response = client.post(reverse("accounts:set_language"), {"language": "ko", "next": "/calls/"})
+    assert response.status_code == 302 and response.url == "/calls/"
+    applicant.refresh_from_db()
+    assert applicant.language == "ko"
+
+
+def test_organization_create_makes_owner(client, role_groups):
+    user = UserFactory(email="lead@zuunmod.gov.mn")
+    login(client, user)
+    response = client.post(
+        reverse("accounts:organization_create"),
+        {
+            "name": "Zuunmod City",
+            "kind": "city_government",
+            "country_code": "mn",
+            "email_domain": "@Zuunmod.gov.mn",
+        },
+    )
+    organization = Organization.objects.get(name="Zuunmod City")
+    assert response.url == reverse("accounts:organization", kwargs={"pk": organization.pk})
+    assert organization.country_code == "MN"
+    assert organization.email_domain == "zuunmod.gov.mn"
+    assert Membership.objects.get(organization=organization).role == "owner"
+
+
+def test_organization_create_bad_input_errors_values_kept(client, role_groups):
+    login(client, UserFactory())
+    response = client.post(
+        reverse("accounts:organization_create"),
+        {"name": "Zuunmod City", "kind": "", "country_code": "Mongolia"},
+    )
+    body = response.content.decode()
+    assert 'id="id_kind-error"' in body and 'id="id_country_code-error"' in body
+    assert 'value="Zuunmod City"' in body
+    assert not Organization.objects.filter(name="Zuunmod City").exists()
+
+
+def test_organization_create_korean_agency_not_offered(client, role_groups):
+    login(client, UserFactory())
+    body = client.get(reverse("accounts:organization_create")).content.decode()
+    assert 'value="korean_agency"' not in body
+
+
+def test_invitation_accepted_by_invitee_only(client, applicant, role_groups):
+    organization = applicant.organizations.first()
+    login(client, applicant)
+    client.post(
+        reverse("accounts:organization", kwargs={"pk": organization.pk}),
+        {"email": "Colleague@klang.gov.my"},
+    )
+    invitation = OrganizationInvitation.objects.get()
+    assert invitation.email == "colleague@klang.gov.my"
+    # Someone else, logged in, cannot use the link and learns nothing of the organisation.
+    intruder = UserFactory(email="intruder@example.org", email_verified_at=timezone.now())
+    login(client, intruder)
+    url = reverse("accounts:accept_invitation", kwargs={"token": invitation.token})
+    page = client.get(url)
+    assert page.status_code == 400 and organization.name not in page.content.decode()
+    client.post(url)
+    assert not Membership.objects.filter(user=intruder).exists()
+    # The invitee joins only by accepting.
+    invitee = UserFactory(email="colleague@klang.gov.my", email_verified_at=timezone.now())
+    assert not Membership.objects.filter(user=invitee).exists()
+    login(client, invitee)
+    response = client.post(url)
+    assert response.status_code == 302
+    assert Membership.objects.get(user=invitee).organization == organization
+    assert invitee.groups.filter(name=roles.APPLICANT).exists()
+
+
+def test_invitation_by_non_owner_forbidden(client, applicant, role_groups):
+    organization = applicant.organizations.first()
+    member = UserFactory()
+    Membership.objects.create(user=member, organization=organization, role="member")
+    login(client, member)
+    response = client.post(
+        reverse("accounts:organization", kwargs={"pk": organization.pk}), {"email": "x@y.org"}
+    )
+    assert response.status_code == 403
+    assert OrganizationInvitation.objects.count() == 0
+
+
+def test_organization_page_of_other_organisation_not_found(client, applicant, other_applicant):
+    login(client, other_applicant)
+    organization = applicant.organizations.first()
+    response = client.get(reverse("accounts:organization", kwargs={"pk": organization.pk}))
+    assert response.status_code == 404
+    assert applicant.email not in response.content.decode()
+
+
+def test_signup_gives_applicant_group(client, role_groups):
+    client.post(reverse("accounts:signup"), SIGNUP)
+    assert Group.objects.get(name=roles.APPLICANT).user_set.count() == 1

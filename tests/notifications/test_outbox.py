@@ -1,0 +1,67 @@
+import pytest
+from django.core import mail
+
+from applications import services
+from notifications import tasks
+from notifications.models import Message
+from notifications.services import resend_pending_messages
+
+pytestmark = pytest.mark.django_db
+
+
+def test_outbox_delivers_after_simulated_broker_outage(
+    complete_draft, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broker_down(**kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(tasks.task_deliver_message, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_application(application=complete_draft, actor=complete_draft.created_by)
+    message = Message.objects.get(template="applications/submitted", channel="email")
+    assert message.status == Message.Status.PENDING
+    assert mail.outbox == []
+
+    monkeypatch.undo()  # the broker is back
+    assert resend_pending_messages(older_than_seconds=0) == 1
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT
+    assert len(mail.outbox) == 1
+    assert complete_draft.organization.memberships.first().user.email in mail.outbox[0].to
+
+
+def test_every_application_template_renders_in_both_languages(complete_draft):
+    from django.utils import translation
+
+    from notifications.services import render_message
+
+    for template in (
+        "applications/submitted",
+        "applications/clarification_requested",
+        "applications/status_changed",
+        "applications/ineligible",
+        "applications/decision",
+        "applications/withdrawn",
+        "applications/draft_reminder",
+    ):
+        for language in ("en", "ko"):
+            message = Message(
+                template=template,
+                language=language,
+                context={
+                    "reference": "2026-PL-001",
+                    "title": "A & B",
+                    "call": "Call",
+                    "status": "eligible",
+                    "reason": "R",
+                    "days": 7,
+                    "closes_at": "x",
+                    "message": "M",
+                    "sections": ["Site"],
+                },
+                link="/applications/1/",
+            )
+            with translation.override("en"):
+                render_message(message)
+            assert message.subject.strip()
+            assert "A & B" in message.body and "&amp;" not in message.body
