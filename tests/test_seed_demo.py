@@ -1,0 +1,176 @@
+"""seed_demo loads the real programme, idempotently, with exactly the ten real sites funded."""
+
+import os
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import transaction
+
+from accounts import roles
+from accounts.models import User
+from applications.models import Application
+from projects.models import Call, Project
+from reviews.aggregation import trimmed_mean
+from reviews.models import ApplicationResult, Assignment, Award, Decision
+
+REAL_SITES = {
+    "PL": {
+        "Issyk-Kul",
+        "Zuunmod",
+        "Klang",
+        "Khulna",
+        "Zangilan",
+        "Jakarta",
+        "Warnes",
+        "Ho Chi Minh City",
+    },
+    "DM": {"Mukdahan", "Madiun"},
+}
+
+
+def _row_counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+@pytest.fixture(scope="module")
+def _seeded_module(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Seed once for the module inside a transaction that is rolled back at the end (the way
+    ``TestCase.setUpTestData`` works); each test runs in a savepoint inside it."""
+    credentials = tmp_path_factory.mktemp("seed") / "demo-credentials.txt"
+    with django_db_blocker.unblock(), transaction.atomic():
+        with open(os.devnull, "w") as quiet:
+            call_command("seed_demo", credentials_file=credentials, stdout=quiet)
+        yield credentials
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def seeded(_seeded_module, db):
+    return _seeded_module
+
+
+@pytest.mark.django_db
+def test_seed_demo_second_run_changes_no_row_count(tmp_path):
+    credentials = tmp_path / "demo-credentials.txt"
+    with open(os.devnull, "w") as quiet:
+        call_command("seed_demo", credentials_file=credentials, stdout=quiet)
+        first = _row_counts()
+        passwords = credentials.read_text()
+        call_command("seed_demo", credentials_file=credentials, stdout=quiet)
+    assert _row_counts() == first
+    assert credentials.read_text() == passwords
+
+
+def test_seed_demo_prints_no_password(db, tmp_path, capsys):
+    credentials = tmp_path / "demo-credentials.txt"
+    call_command("seed_demo", credentials_file=credentials)
+    output = capsys.readouterr().out
+    passwords = [line.split()[1] for line in credentials.read_text().splitlines()]
+    assert len(passwords) >= 8
+    assert not any(password in output for password in passwords)
+
+
+def test_seed_demo_logins_work_and_cover_every_role(seeded):
+    lines = [line.split(maxsplit=2) for line in seeded.read_text().splitlines()]
+    held = set()
+    for email, password, _label in lines:
+        user = User.objects.get(email=email)
+        assert user.check_password(password)
+        held |= roles.user_roles(user)
+    assert held == set(roles.ROLES)
+
+
+def test_seed_demo_2022_call_has_33_applications_from_17_countries(seeded):
+    call = Call.objects.get(slug="k-city-network-2022")
+    applications = Application.objects.filter(call=call)
+    assert call.status == Call.Status.DECIDED
+    assert applications.count() == 33
+    assert applications.values("country").distinct().count() == 17
+    assert (
+        applications.filter(assignments__status=Assignment.Status.SUBMITTED).distinct().count()
+        == 33
+    )
+    assert {a.assignments.count() for a in applications} == {5}
+
+
+def test_seed_demo_awards_exactly_the_ten_real_sites(seeded):
+    awarded = Application.objects.filter(call__year=2022, status=Application.Status.AWARDED)
+    by_track = {code: set() for code in REAL_SITES}
+    for application in awarded.select_related("track", "city"):
+        by_track[application.track.code].add(application.city.name)
+    assert by_track == REAL_SITES
+    awards = Award.objects.filter(application__in=awarded).select_related("project", "application")
+    assert awards.count() == 10
+    for award in awards:
+        track = award.application.track
+        assert track.budget_floor <= award.amount <= track.budget_ceiling
+        assert award.status in (Award.Status.CONTRACTED, Award.Status.IN_PROGRESS)
+        assert award.project.source == Project.Source.PORTAL
+        assert award.project.city == award.application.city
+    pl_total = sum(a.amount for a in awards if a.application.track.code == "PL")
+    assert pl_total <= awards.first().application.call.tracks.get(code="PL").total_budget
+
+
+def test_seed_demo_official_rule_ranks_the_real_sites_first(seeded):
+    """Recompute the official aggregate from the scores: the ten real sites are on top of their
+    track with at least 70 points, the reserve list is above 70 too, everyone else below."""
+    for code, sites in REAL_SITES.items():
+        ranking = []
+        for application in Application.objects.filter(call__year=2022, track__code=code):
+            totals = [
+                sum((s.points for s in a.scores.all()), Decimal(0))
+                for a in application.assignments.prefetch_related("scores")
+            ]
+            assert len(totals) == 5
+            ranking.append((trimmed_mean(totals), application))
+        ranking.sort(key=lambda pair: pair[0], reverse=True)
+        top = ranking[: len(sites)]
+        assert {a.city.name for _, a in top} == sites
+        assert min(score for score, _ in top) >= 70
+        rest = ranking[len(sites) :]
+        above = [a for score, a in rest if score >= 70]
+        assert all(a.status == Application.Status.RESERVE for a in above)
+        assert len(above) == (2 if code == "PL" else 0)
+        assert all(a.status == Application.Status.REJECTED for score, a in rest if score < 70)
+
+
+def test_seed_demo_results_match_the_decisions(seeded):
+    results = ApplicationResult.objects.filter(track__call__year=2022).select_related(
+        "application__decision"
+    )
+    assert results.count() == 33
+    for result in results:
+        decision = result.application.decision
+        if result.rank is not None and decision.outcome == Decision.Outcome.SELECTED:
+            assert result.official_score >= 70
+
+
+def test_seed_demo_scores_stay_within_criterion_maximum(seeded):
+    from django.db.models import F
+
+    from reviews.models import Score
+
+    assert (
+        Score.objects.filter(assignment__application__call__year=2022).count()
+        == 25 * 5 * 5 + 8 * 5 * 3
+    )
+    assert not Score.objects.filter(points__gt=F("max_points")).exists()
+    for assignment in Assignment.objects.filter(status=Assignment.Status.SUBMITTED)[:40]:
+        assert sum(s.points for s in assignment.scores.all()) == assignment.total
+        assert all(len(s.justification) >= 30 for s in assignment.scores.all())
+
+
+def test_seed_demo_portfolio_and_demo_journeys(seeded):
+    assert Project.objects.filter(source=Project.Source.HISTORICAL, year=2020).count() == 12
+    assert Project.objects.filter(source=Project.Source.HISTORICAL, year=2021).count() == 11
+    open_call = Call.objects.get(slug="k-city-network-2026")
+    assert open_call.is_accepting_applications
+    officer = User.objects.get(email="officer@iloilo.kcity.example")
+    draft = Application.objects.get(call=open_call, created_by=officer)
+    assert draft.status == Application.Status.DRAFT
+    contractor = User.objects.get(email="pm@hanul-planning.kcity.example")
+    klang = Project.objects.get(year=2022, city__name="Klang")
+    assert klang.contractor.memberships.filter(user=contractor).exists()
+    assert klang.deliverables.filter(status="pending").exists()
