@@ -1,0 +1,90 @@
+"""Track staff in a real browser: screening, start of review, automatic assignment with the
+htmx progress panel, and the review board; axe on each staff page."""
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+
+from accounts import roles
+from applications.models import Application
+from reviews.models import Assignment, CommitteeMember
+from tests.browser.conftest import run_axe
+from tests.factories import CriterionFactory, SubmittedApplicationFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def page(browser, live_server):
+    # bypass_csp only lets the test inject axe-core; the portal's pages are unchanged.
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", timezone_id="Europe/Berlin", bypass_csp=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def _log_in(page, live_server, user):
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+def test_staff_screen_start_assign_and_monitor(page, live_server, kind_staff, planning_track):
+    planning_track.min_reviewers = 2
+    planning_track.save()
+    for i in range(5):
+        CriterionFactory(track=planning_track, code=f"c{i}", max_points=20, order=i)
+    apps = [
+        SubmittedApplicationFactory(track=planning_track, reference=f"2026-PL-00{i}")
+        for i in range(1, 4)
+    ]
+    for i in range(3):
+        reviewer = UserFactory(
+            email=f"panel{i}@expert.example.net", name=f"Panel {i}", roles=[roles.REVIEWER]
+        )
+        CommitteeMember.objects.create(track=planning_track, reviewer=reviewer)
+    _log_in(page, live_server, kind_staff)
+
+    page.goto(f"/staff/applications/tracks/{planning_track.pk}/screening/")
+    assert run_axe(page) == []
+    page.get_by_label(f"{apps[0].reference}").check()
+    page.get_by_label(f"{apps[1].reference}").check()
+    page.get_by_label("Eligible", exact=True).check()
+    page.get_by_role("button", name="Record the decision").click()
+    page.wait_for_selector("text=2 application(s) screened.")
+
+    page.get_by_role("link", name=apps[2].reference).click()
+    page.get_by_label("Ineligible", exact=True).check()
+    page.get_by_role("button", name="Record the decision").click()
+    assert "Give the reason the application is ineligible" in page.content()
+    page.get_by_label("Reason (shown to the applicant)").fill("Outside the eligible countries")
+    page.get_by_role("button", name="Record the decision").click()
+    page.wait_for_selector("text=Screening decision recorded.")
+    apps[2].refresh_from_db()
+    assert (apps[2].status, apps[2].status_reason) == (
+        "ineligible",
+        "Outside the eligible countries",
+    )
+
+    page.goto(f"/staff/reviews/tracks/{planning_track.pk}/")
+    page.get_by_role("button", name="Start review").click()
+    page.wait_for_selector("text=2 application(s) now under review")
+    assert Application.objects.filter(status="under_review").count() == 2
+
+    page.get_by_role("navigation", name="Track review steps").get_by_role(
+        "link", name="Assignments"
+    ).click()
+    page.get_by_role("button", name="Assign automatically").click()
+    page.wait_for_selector("progress")
+    page.wait_for_selector("text=every application has at least 2 reviewers")
+    assert run_axe(page) == []
+    assert Assignment.objects.count() == 4
+
+    page.goto(f"/staff/reviews/tracks/{planning_track.pk}/board/")
+    assert run_axe(page) == []
+    assert page.locator("table.board tbody tr").count() == 2
+    assert page.locator("table.board .badge-invited").count() == 4
