@@ -1,0 +1,298 @@
+"""Every database constraint of the portal's models rejects bad data at the database.
+
+Each case writes the bad row directly (``create`` or ``update``, no ``full_clean``), so it is
+the database, not Django's validation, that refuses it.
+"""
+
+import datetime
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Membership, Organization, OrganizationInvitation, User
+from applications.models import Application, ClarificationRequest
+from notifications.models import Message
+from projects.models import Call, City, Country, Event, Track
+from reviews.models import (
+    Award,
+    CommitteeMember,
+    ConflictDeclaration,
+    Decision,
+    InterestDeclaration,
+    Job,
+    ReviewerInvitation,
+    ReviewerTrackStat,
+    Score,
+)
+from tests.factories import (
+    AssignmentFactory,
+    CallFactory,
+    CityFactory,
+    ConsortiumMemberFactory,
+    CriterionFactory,
+    DocumentFactory,
+    OrganizationFactory,
+    ProjectFactory,
+    ScoreFactory,
+    SubmittedApplicationFactory,
+    TrackFactory,
+    UserFactory,
+)
+
+NOW = timezone.now()
+LATER = NOW + datetime.timedelta(days=7)
+EARLIER = NOW - datetime.timedelta(days=7)
+
+
+@pytest.fixture
+def w(db):
+    """A small world of valid rows to break."""
+    org = OrganizationFactory(name="Klang Royal City Council", country_code="MY")
+    user = UserFactory(email="officer@klang.gov.my", organizations=[org])
+    other = UserFactory(email="expert@example.org")
+    call = CallFactory()
+    track = TrackFactory(call=call)
+    application = SubmittedApplicationFactory(track=track, organization=org, created_by=user)
+    criterion = CriterionFactory(track=track, code="feasibility", max_points=30)
+    assignment = AssignmentFactory(application=application, reviewer=other)
+    return SimpleNamespace(
+        org=org,
+        user=user,
+        other=other,
+        call=call,
+        track=track,
+        application=application,
+        criterion=criterion,
+        assignment=assignment,
+        project=ProjectFactory(),
+    )
+
+
+def _set(obj, **values):
+    type(obj).objects.filter(pk=obj.pk).update(**values)
+
+
+# name of the constraint → a function writing a row that breaks it
+CASES = {
+    # accounts
+    "accounts_user_email_ci_unique": lambda w: User.objects.create(
+        email="OFFICER@klang.gov.my", name="Twin"
+    ),
+    "accounts_organization_unique_name_country": lambda w: Organization.objects.create(
+        name=w.org.name, country_code="MY", kind="city_government"
+    ),
+    "accounts_membership_unique": lambda w: Membership.objects.create(
+        user=w.user, organization=w.org
+    ),
+    "accounts_invitation_expires_after_created": lambda w: OrganizationInvitation.objects.create(
+        organization=w.org, email="a@b.org", invited_by=w.user, created_at=NOW, expires_at=EARLIER
+    ),
+    # notifications
+    "notifications_email_has_address": lambda w: Message.objects.create(
+        recipient=w.user, to_email="", channel="email", template="t"
+    ),
+    "notifications_in_app_has_recipient": lambda w: Message.objects.create(
+        recipient=None, channel="in_app", template="t"
+    ),
+    # projects
+    "projects_country_code_format": lambda w: Country.objects.create(
+        code="my", iso3="XYZ", name="Lower", region="east_asia"
+    ),
+    "projects_country_iso3_format": lambda w: Country.objects.create(
+        code="XY", iso3="x1z", name="Bad iso3", region="east_asia"
+    ),
+    "projects_city_unique_name": lambda w: City.objects.create(
+        country=w.application.city.country, name=w.application.city.name
+    ),
+    "projects_city_latitude_range": lambda w: CityFactory(latitude=91),
+    "projects_city_longitude_range": lambda w: CityFactory(longitude=-181),
+    "projects_call_closes_after_opens": lambda w: CallFactory(opens_at=NOW, closes_at=EARLIER),
+    "projects_call_year_range": lambda w: CallFactory(year=2019),
+    "projects_call_contractor_selection_has_project": lambda w: CallFactory(
+        kind="contractor_selection", project=None
+    ),
+    "projects_track_unique_code": lambda w: TrackFactory(call=w.call, code=w.track.code),
+    "projects_track_floor_le_ceiling": lambda w: _set(
+        w.track, budget_floor=w.track.budget_ceiling + 1
+    ),
+    "projects_track_ceiling_le_total": lambda w: _set(
+        w.track, budget_ceiling=w.track.total_budget + 1
+    ),
+    "projects_track_min_reviewers_positive": lambda w: _set(w.track, min_reviewers=0),
+    "projects_track_overall_threshold_range": lambda w: _set(w.track, overall_threshold=101),
+    "projects_track_price_weight_range": lambda w: _set(w.track, price_weight=2),
+    "projects_project_ends_after_starts": lambda w: ProjectFactory(
+        starts_on=datetime.date(2022, 8, 1), ends_on=datetime.date(2022, 7, 1)
+    ),
+    "projects_project_year_range": lambda w: ProjectFactory(year=2019),
+    "projects_event_ends_after_starts": lambda w: Event.objects.create(
+        kind="workshop",
+        name="Backwards",
+        starts_on=datetime.date(2022, 7, 2),
+        ends_on=datetime.date(2022, 7, 1),
+    ),
+    # applications
+    "applications_one_per_org_city_call": lambda w: SubmittedApplicationFactory(
+        track=w.track, organization=w.org, city=w.application.city, country=w.application.country
+    ),
+    "applications_priority_rank_positive": lambda w: _set(w.application, country_priority_rank=0),
+    "applications_site_area_positive": lambda w: _set(w.application, site_area_km2=0),
+    "applications_submitted_has_time": lambda w: _set(w.application, submitted_at=None),
+    "applications_one_lead_per_consortium": lambda w: [
+        ConsortiumMemberFactory(application=w.application, name=f"Lead {n}", role="lead")
+        for n in range(2)
+    ],
+    "applications_consortium_member_unique_name": lambda w: [
+        ConsortiumMemberFactory(application=w.application, name="Same Co.") for _ in range(2)
+    ],
+    "applications_one_document_per_kind": lambda w: [
+        DocumentFactory(application=w.application, kind="site_map") for _ in range(2)
+    ],
+    "applications_document_not_empty": lambda w: DocumentFactory(application=w.application, size=0),
+    "applications_one_open_clarification": lambda w: [
+        ClarificationRequest.objects.create(
+            application=w.application, requested_by=w.other, message="Why?"
+        )
+        for _ in range(2)
+    ],
+    # reviews
+    "reviews_criterion_unique_code": lambda w: CriterionFactory(track=w.track, code="feasibility"),
+    "reviews_criterion_unique_tiebreak": lambda w: [
+        CriterionFactory(track=w.track, code=f"c{n}", tiebreak_priority=1) for n in range(2)
+    ],
+    "reviews_criterion_max_points_range": lambda w: CriterionFactory(
+        track=w.track, code="too-big", max_points=101
+    ),
+    "reviews_criterion_weight_positive": lambda w: CriterionFactory(
+        track=w.track, code="weightless", weight=0
+    ),
+    "reviews_criterion_threshold_within_max": lambda w: CriterionFactory(
+        track=w.track, code="unreachable", max_points=10, threshold=11
+    ),
+    "reviews_committee_unique": lambda w: [
+        CommitteeMember.objects.create(track=w.track, reviewer=w.other) for _ in range(2)
+    ],
+    "reviews_one_pending_invitation": lambda w: [
+        ReviewerInvitation.objects.create(
+            track=w.track, email="x@y.org", invited_by=w.user, expires_at=LATER
+        )
+        for _ in range(2)
+    ],
+    "reviews_declaration_expires_after_signed": lambda w: InterestDeclaration.objects.create(
+        reviewer=w.other, signed_at=NOW, expires_at=EARLIER
+    ),
+    "reviews_one_conflict_declaration": lambda w: [
+        ConflictDeclaration.objects.create(
+            reviewer=w.other, application=w.application, has_conflict=False, kind="none"
+        )
+        for _ in range(2)
+    ],
+    "reviews_conflict_kind_matches_flag": lambda w: ConflictDeclaration.objects.create(
+        reviewer=w.other, application=w.application, has_conflict=True, kind="none"
+    ),
+    "reviews_one_assignment_per_pair": lambda w: AssignmentFactory(
+        application=w.application, reviewer=w.other
+    ),
+    "reviews_submitted_assignment_has_total": lambda w: _set(
+        w.assignment, status="submitted", submitted_at=NOW, total=None
+    ),
+    "reviews_assignment_total_range": lambda w: _set(w.assignment, total=100.5),
+    "reviews_one_score_per_criterion": lambda w: [
+        ScoreFactory(assignment=w.assignment, criterion=w.criterion) for _ in range(2)
+    ],
+    "reviews_score_within_max": lambda w: Score.objects.create(
+        assignment=w.assignment, criterion=w.criterion, points=31
+    ),
+    "reviews_job_done_le_total": lambda w: Job.objects.create(
+        track=w.track, kind="aggregate", done=3, total=2
+    ),
+    "reviews_one_stat_per_reviewer": lambda w: [
+        ReviewerTrackStat.objects.create(track=w.track, reviewer=w.other) for _ in range(2)
+    ],
+    "reviews_selected_decision_has_amount": lambda w: Decision.objects.create(
+        application=w.application, track=w.track, outcome="selected", amount=0
+    ),
+    "reviews_decision_released_after_confirmed": lambda w: Decision.objects.create(
+        application=w.application, track=w.track, outcome="rejected", released_at=NOW
+    ),
+    "reviews_unique_reserve_rank": lambda w: [
+        Decision.objects.create(
+            application=SubmittedApplicationFactory(track=w.track),
+            track=w.track,
+            outcome="reserve",
+            reserve_rank=1,
+        )
+        for _ in range(2)
+    ],
+    "reviews_award_amount_positive": lambda w: Award.objects.create(
+        application=w.application, amount=0
+    ),
+}
+
+# Field-level uniqueness the database holds too (unique=True / OneToOne).
+UNIQUE_FIELD_CASES = {
+    "country code": lambda w: [
+        Country.objects.create(code="ZZ", iso3=iso3, name=iso3, region="africa")
+        for iso3 in ("ZZA", "ZZB")
+    ],
+    "call slug": lambda w: CallFactory(slug=w.call.slug),
+    "project code": lambda w: ProjectFactory(code=w.project.code),
+    "application reference": lambda w: SubmittedApplicationFactory(
+        track=w.track, reference=w.application.reference
+    ),
+    "one award per application": lambda w: [
+        Award.objects.create(application=w.application, amount=1) for _ in range(2)
+    ],
+    "one project per award": lambda w: [
+        Award.objects.create(
+            application=SubmittedApplicationFactory(track=w.track), project=w.project, amount=1
+        )
+        for _ in range(2)
+    ],
+    "message dedupe key": lambda w: [
+        Message.objects.create(
+            recipient=w.user, to_email="a@b.org", channel="email", template="t", dedupe_key="k"
+        )
+        for _ in range(2)
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_constraint_rejects_bad_data_at_the_database(w, name):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CASES[name](w)
+
+
+@pytest.mark.parametrize("name", sorted(UNIQUE_FIELD_CASES))
+def test_unique_field_rejects_duplicate_at_the_database(w, name):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UNIQUE_FIELD_CASES[name](w)
+
+
+def test_constraint_cases_cover_every_declared_constraint():
+    portal = {"accounts", "projects", "applications", "reviews", "notifications"}
+    declared = {
+        constraint.name
+        for model in apps.get_models()
+        if model._meta.app_label in portal
+        for constraint in model._meta.constraints
+    }
+    assert declared == set(CASES)
+
+
+def test_constraint_valid_rows_are_accepted(w):
+    """The world itself is valid: the failures above come from the broken value alone."""
+    with transaction.atomic():
+        _set(w.track, budget_floor=w.track.budget_ceiling)
+        Score.objects.create(assignment=w.assignment, criterion=w.criterion, points=30)
+        Decision.objects.create(
+            application=w.application, track=w.track, outcome="selected", amount=1
+        )
+        Track.objects.get(pk=w.track.pk)
+    assert Score.objects.filter(points=30).count() == 1
+    assert Application.objects.filter(pk=w.application.pk).exists()
+    assert Call.objects.filter(pk=w.call.pk).exists()
