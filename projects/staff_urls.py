@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import staff_views
 
@@ -6,4 +6,5 @@ app_name = "staff_projects"
 urlpatterns = [
     path("", staff_views.index, name="index"),
     path("statistics/", staff_views.statistics, name="statistics"),
+    path("dashboards/", include("projects.dashboard_urls")),
 ]

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import dashboard_views, views
 
 app_name = "projects"
 urlpatterns = [
     path("", views.call_list, name="call_list"),
     path("portfolio/", views.portfolio, name="portfolio"),
+    path("programme/", dashboard_views.programme_public, name="programme_dashboard"),
     path("portfolio/<str:code>/", views.project_detail, name="project_detail"),
     path("<slug:slug>/", views.call_detail, name="call_detail"),
 ]

@@ -1,0 +1,145 @@
+"""Dashboards: permissions, query counts, the SVG map and charts, figures from the data."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from projects import dashboards
+from tests.factories import CityFactory, CountryFactory, ProjectFactory, SubmittedApplicationFactory
+
+
+def call_url(call):
+    return reverse("staff_projects:dashboards:call", args=[call.slug])
+
+
+def test_decode_arcs_undoes_delta_and_quantisation():
+    topology = {
+        "transform": {"scale": [0.5, 0.25], "translate": [-180, -90]},
+        "arcs": [[[0, 0], [2, 4], [2, -4]]],
+    }
+    assert dashboards.decode_arcs(topology) == [[(-180, -90), (-179, -89), (-178, -90)]]
+
+
+def test_project_equirectangular_corners():
+    assert dashboards.project(-180, dashboards.MAP_NORTH) == (0, 0)
+    assert dashboards.project(180, dashboards.MAP_SOUTH) == (
+        dashboards.MAP_WIDTH,
+        dashboards.MAP_HEIGHT,
+    )
+
+
+def test_land_path_draws_every_country():
+    path = dashboards.land_path()
+    countries = json.loads(dashboards.MAP_FILE.read_text())["objects"]["countries"]["geometries"]
+    assert path.count("M") >= len(countries) - 5  # a few geometries are null at 110m
+    assert "http" not in path
+
+
+def test_world_map_svg_places_cities_and_escapes_names():
+    svg = dashboards.world_map_svg(
+        applicants=[("<b>Klang</b>", 3.04, 101.45)], funded=[("Madiun", -7.63, 111.52)]
+    )
+    assert svg.count("<circle") == 2
+    assert "&lt;b&gt;Klang" in svg and "<b>" not in svg
+    x, y = dashboards.project(101.45, 3.04)
+    assert f'cx="{x}" cy="{y}"' in svg
+
+
+def test_bar_chart_svg_has_text_alternative():
+    svg = dashboards.bar_chart_svg([("2020", 12), ("2021", 11)], second=[12, 23], legend=("a", "b"))
+    assert 'role="img"' in svg and "2020: 12 / 12; 2021: 11 / 23" in svg
+    assert dashboards.bar_chart_svg([]) == ""
+
+
+@pytest.fixture
+def call_with_data(planning_track, demonstration_track):
+    my = CountryFactory()
+    bd = CountryFactory(code="BD", iso3="BGD", name="Bangladesh", region="south_asia")
+    for country in (my, my, bd):
+        SubmittedApplicationFactory(track=planning_track, country=country, title="Leaky PL plan")
+    SubmittedApplicationFactory(track=demonstration_track, country=bd, title="Leaky DM plan")
+    return planning_track.call
+
+
+def test_call_dashboard_counts_for_admin(call_with_data, programme_admin):
+    data = dashboards.call_dashboard(call_with_data, programme_admin)
+    assert data["total"] == 4 and data["countries"] == 2
+    assert [t["applications"] for t in data["tracks"]] == [3, 1]
+    assert "Malaysia: 2" in data["country_chart"] and "Bangladesh: 2" in data["country_chart"]
+
+
+def test_call_dashboard_secretariat_sees_own_track_only(call_with_data, kaia_staff, client):
+    data = dashboards.call_dashboard(call_with_data, kaia_staff)
+    assert data["total"] == 1 and [t["track"].code for t in data["tracks"]] == ["DM"]
+    client.force_login(kaia_staff)
+    page = client.get(call_url(call_with_data)).content.decode()
+    assert "Smart City Planning (PL)" not in page
+
+
+def test_call_dashboard_page_allowed_for_staff(call_with_data, kind_staff, programme_admin, client):
+    for user in (kind_staff, programme_admin):
+        client.force_login(user)
+        assert client.get(call_url(call_with_data)).status_code == 200
+
+
+def test_call_dashboard_denied_to_applicant_and_reviewer(
+    call_with_data, applicant, reviewer, client
+):
+    for user in (applicant, reviewer):
+        client.force_login(user)
+        response = client.get(call_url(call_with_data))
+        assert response.status_code == 404
+        assert b"Leaky" not in response.content
+        assert client.get(reverse("staff_projects:dashboards:index")).status_code == 404
+
+
+def test_call_dashboard_query_count_independent_of_rows(planning_track, programme_admin, client):
+    SubmittedApplicationFactory(track=planning_track)
+    client.force_login(programme_admin)
+    with CaptureQueriesContext(connection) as one:
+        client.get(call_url(planning_track.call))
+    for i in range(6):
+        letter = "ABCDEF"[i]
+        country = CountryFactory(
+            code=f"Q{letter}", iso3=f"QQ{letter}", name=f"Country {i}", region="europe"
+        )
+        SubmittedApplicationFactory(track=planning_track, country=country)
+    with CaptureQueriesContext(connection) as many:
+        client.get(call_url(planning_track.call))
+    assert len(one.captured_queries) == len(many.captured_queries)
+
+
+def test_programme_dashboard_public_shows_funded_not_applicant_cities(db, client, planning_track):
+    funded_city = CityFactory(name="Madiun", latitude=-7.63, longitude=111.52)
+    ProjectFactory(year=2022, city=funded_city, country=funded_city.country)
+    SubmittedApplicationFactory(
+        track=planning_track,
+        city=CityFactory(name="Secret Applicant Town", latitude=10, longitude=10),
+    )
+    page = client.get(reverse("projects:programme_dashboard")).content.decode()
+    assert "Madiun" in page and "Secret Applicant Town" not in page
+    assert "<script" not in page.split("</head>")[1]
+
+
+def test_programme_dashboard_staff_shows_applicant_cities(client, planning_track, kind_staff):
+    SubmittedApplicationFactory(
+        track=planning_track, city=CityFactory(name="Applicant Town", latitude=10, longitude=10)
+    )
+    client.force_login(kind_staff)
+    page = client.get(reverse("staff_projects:dashboards:index")).content.decode()
+    assert "Applicant Town" in page
+
+
+def test_programme_dashboard_query_count_independent_of_rows(db, client):
+    ProjectFactory(year=2021)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("projects:programme_dashboard"))
+    for i in range(5):
+        city = CityFactory(name=f"Town {i}", latitude=i, longitude=i)
+        ProjectFactory(year=2021, city=city, country=city.country)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("projects:programme_dashboard"))
+    assert len(one.captured_queries) == len(many.captured_queries)
