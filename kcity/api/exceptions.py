@@ -7,13 +7,24 @@ from rest_framework.views import exception_handler
 
 from kcity.domain import DomainError
 
+# Domain error codes that mean "you may not do this" rather than "this input is wrong".
+FORBIDDEN_CODES = frozenset({"forbidden", "permission_denied"})
+
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        errors = {exc.field: [str(exc.message)]} if exc.field else {}
+        errors = getattr(exc, "errors", None)
+        if isinstance(errors, dict):
+            errors = {field: [str(message)] for field, message in errors.items()}
+        else:
+            errors = {exc.field: [str(exc.message)]} if exc.field else {}
+        code = (
+            status.HTTP_403_FORBIDDEN
+            if exc.code in FORBIDDEN_CODES
+            else status.HTTP_400_BAD_REQUEST
+        )
         return Response(
-            {"detail": str(exc.message), "code": exc.code, "errors": errors},
-            status=status.HTTP_400_BAD_REQUEST,
+            {"detail": str(exc.message), "code": exc.code, "errors": errors}, status=code
         )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(

@@ -5,14 +5,29 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from projects import api as projects_api
+from reviews import api as reviews_api
 
 router = DefaultRouter()
+# Programme and open data (public).
 router.register("countries", projects_api.CountryViewSet, basename="country")
 router.register("cities", projects_api.CityViewSet, basename="city")
 router.register("calls", projects_api.CallViewSet, basename="call")
 router.register("tracks", projects_api.TrackViewSet, basename="track")
+router.register("criteria", reviews_api.CriterionViewSet, basename="criterion")
 router.register("projects", projects_api.ProjectViewSet, basename="project")
 router.register("statistics", projects_api.ProgrammeStatsViewSet, basename="statistics")
+# Applications (applicants and staff; screening comes from the review app).
+router.register("applications", reviews_api.ReviewApplicationViewSet, basename="application")
+# Review (the reviewer's own work).
+router.register("assignments", reviews_api.AssignmentViewSet, basename="assignment")
+router.register(
+    "conflict-declarations", reviews_api.ConflictDeclarationViewSet, basename="conflict-declaration"
+)
+# Results (staff).
+router.register("results", reviews_api.ResultViewSet, basename="result")
+router.register("decisions", reviews_api.DecisionViewSet, basename="decision")
+router.register("awards", reviews_api.AwardViewSet, basename="award")
+# The user's own account.
 router.register("tokens", accounts_api.ApiTokenViewSet, basename="token")
 
 app_name = "api"

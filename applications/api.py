@@ -1,0 +1,532 @@
+"""API for applications: the applicant's drafts, documents, submission and withdrawal; the
+staff's view of their tracks and the clarification request.
+
+Rows come from ``applications.selectors.applications_for_user`` and every write calls the same
+service as the HTML pages (``applications.services``). Applicants see ``applicant_visible_status``:
+a decision shows as "under review" until it is released. Staff actions that need the review app
+(eligibility screening) are added in ``reviews/api.py``, which may import this module (the apps
+depend in one direction: applications → reviews).
+"""
+
+import django_filters
+from django.db import transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from accounts.models import Organization
+from kcity.api.viewsets import PortalGenericViewSet
+from projects.models import City, Country, Track
+from projects.selectors import staff_tracks
+
+from . import selectors, services
+from .models import Application, ClarificationRequest, Document
+
+S = Application.Status
+
+# --- Serializers --------------------------------------------------------------------------
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
+    class Meta:
+        model = Document
+        fields = ["id", "kind", "original_name", "content_type", "size", "uploaded_at"]
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Document.Kind.choices)
+    file = serializers.FileField(
+        help_text=_("PDF, DOCX, XLSX, PNG or JPEG; the content decides the type, not the name.")
+    )
+
+
+class OrganizationRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "kind", "country_code"]
+
+
+class CityRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = City
+        fields = ["id", "name", "name_ko"]
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    """An application as its reader may see it; never reviewers, scores or unreleased outcomes."""
+
+    call = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    track_code = serializers.CharField(source="track.code", read_only=True)
+    organization = OrganizationRefSerializer(read_only=True)
+    country = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    city = CityRefSerializer(read_only=True, allow_null=True)
+    status = serializers.SerializerMethodField(
+        help_text=_(
+            "For the applicant: a decision shows as under_review until it is released. "
+            "Staff of the track see the real status."
+        )
+    )
+    decided_at = serializers.SerializerMethodField()
+    documents = DocumentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "reference",
+            "call",
+            "track",
+            "track_code",
+            "organization",
+            "status",
+            "status_reason",
+            "contact_name",
+            "contact_position",
+            "contact_email",
+            "contact_phone",
+            "country",
+            "city",
+            "site_area_km2",
+            "site_population",
+            "site_description",
+            "title",
+            "summary",
+            "objectives",
+            "outputs",
+            "requested_deliverable",
+            "existing_plans",
+            "land_status",
+            "budget_lines",
+            "prior_consultation",
+            "prior_consultation_details",
+            "budget_requested",
+            "co_financing",
+            "co_financing_description",
+            "country_priority_rank",
+            "submitted_at",
+            "decided_at",
+            "created_at",
+            "updated_at",
+            "documents",
+        ]
+        read_only_fields = fields
+
+    def _sees_real_status(self, application) -> bool:
+        return application.track_id in self.context.get("staff_track_ids", ())
+
+    @extend_schema_field(serializers.ChoiceField(choices=S.choices))
+    def get_status(self, application) -> str:
+        if self._sees_real_status(application):
+            return application.status
+        return selectors.applicant_visible_status(application)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_decided_at(self, application) -> str | None:
+        if application.decided_at is None:
+            return None
+        if not self._sees_real_status(application) and not selectors.decision_is_released(
+            application
+        ):
+            return None
+        return serializers.DateTimeField().to_representation(application.decided_at)
+
+
+class ApplicationCreateSerializer(serializers.Serializer):
+    track = serializers.PrimaryKeyRelatedField(
+        queryset=Track.objects.all(), help_text=_("Id of the track applied to.")
+    )
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(),
+        help_text=_("Id of the applicant organisation; you must be a member."),
+    )
+
+
+class ApplicationUpdateSerializer(serializers.ModelSerializer):
+    """The applicant's fields; each is written through its form section's service."""
+
+    country = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Country.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("ISO 3166-1 alpha-2 code of the site's country."),
+    )
+    city = serializers.PrimaryKeyRelatedField(
+        queryset=City.objects.all(), required=False, allow_null=True
+    )
+    new_city_name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=120,
+        help_text=_("Name a city that is not listed yet; it is created in the chosen country."),
+    )
+
+    class Meta:
+        model = Application
+        fields = [field for fields in services.SECTION_FIELDS.values() for field in fields] + [
+            "new_city_name"
+        ]
+        extra_kwargs = {field: {"required": False} for field in fields}
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text=_("Shown to the applicant."))
+
+
+class ClarificationAnswerSerializer(serializers.Serializer):
+    response = serializers.CharField(max_length=10000)
+
+
+class ClarificationRequestSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ClarificationRequest
+        fields = ["id", "message", "sections", "status", "created_at", "due_at"]
+
+
+class ClarificationCreateSerializer(serializers.Serializer):
+    message = serializers.CharField(max_length=10000)
+    sections = serializers.ListField(
+        child=serializers.ChoiceField(choices=[key for key, _label in selectors.SECTIONS]),
+        min_length=1,
+        help_text=_("Sections of the form reopened for changes."),
+    )
+    due_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+# --- Filters ------------------------------------------------------------------------------
+
+
+class ApplicationFilter(django_filters.FilterSet):
+    call = django_filters.CharFilter(field_name="call__slug", help_text=_("Slug of the call."))
+    year = django_filters.NumberFilter(field_name="call__year", help_text=_("Programme year."))
+    track = django_filters.NumberFilter(field_name="track_id", help_text=_("Id of the track."))
+    country = django_filters.CharFilter(
+        field_name="country__code", lookup_expr="iexact", help_text=_("ISO 3166-1 alpha-2.")
+    )
+    status = django_filters.ChoiceFilter(
+        field_name="visible_status",
+        choices=S.choices,
+        help_text=_("The status as you see it (see the status field)."),
+    )
+
+    class Meta:
+        model = Application
+        fields = ["call", "year", "track", "country", "status"]
+
+
+def visible_status_expression(staff_track_ids):
+    """The SQL twin of ``selectors.applicant_visible_status`` (tests hold them equal), so that a
+    status filter never reveals an unreleased decision; staff of the track get the real one."""
+    now = timezone.now()
+    released = Q(call__decisions_released_at__lte=now) | Q(decision__released_at__lte=now)
+    return Case(
+        When(track_id__in=list(staff_track_ids), then=F("status")),
+        When(
+            Q(status__in=selectors.UNRELEASED_STATUSES) & ~released,
+            then=Value(S.UNDER_REVIEW),
+        ),
+        default=F("status"),
+    )
+
+
+def undeclared_reviewer_applications(user):
+    """Applications the user is assigned to review but has not yet declared no conflict on:
+    a reviewer reads an application only after that (``reviews.read_assigned_application``)."""
+    from django.apps import apps
+
+    assignment = apps.get_model("reviews", "Assignment")
+    declaration = apps.get_model("reviews", "ConflictDeclaration")
+    declared = declaration.objects.filter(
+        reviewer=user, application=OuterRef("application"), has_conflict=False
+    )
+    return (
+        assignment.objects.filter(reviewer=user)
+        .annotate(declared=Exists(declared))
+        .filter(declared=False)
+        .values("application")
+    )
+
+
+# --- Viewset ------------------------------------------------------------------------------
+
+APPLICATION_EXAMPLE = OpenApiExample(
+    "Draft",
+    request_only=True,
+    value={"track": 1, "organization": 7},
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("List the applications you may see"),
+        description=_(
+            "Applicants: their organisations' applications. Secretariat staff: submitted "
+            "applications of their tracks. Programme admins: all submitted applications. "
+            "Reviewers read assigned applications through /assignments/."
+        ),
+        tags=["applications"],
+    ),
+    retrieve=extend_schema(summary=_("Get an application"), tags=["applications"]),
+    create=extend_schema(
+        summary=_("Start a draft application"),
+        description=_(
+            "Opens a draft for your organisation while the call accepts applications. Your "
+            "e-mail address must be verified and the organisation of a kind the track accepts."
+        ),
+        tags=["applications"],
+        request=ApplicationCreateSerializer,
+        responses={201: ApplicationSerializer},
+        examples=[APPLICATION_EXAMPLE],
+    ),
+    partial_update=extend_schema(
+        summary=_("Edit a draft (or the sections reopened for clarification)"),
+        tags=["applications"],
+        request=ApplicationUpdateSerializer,
+        responses={200: ApplicationSerializer},
+        examples=[
+            OpenApiExample(
+                "Project section",
+                request_only=True,
+                value={
+                    "title": "Klang smart city master plan",
+                    "summary": "A master plan for the royal town of Klang.",
+                    "budget_requested": 450000000,
+                },
+            )
+        ],
+    ),
+)
+class ApplicationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    PortalGenericViewSet,
+):
+    """Applications with the applicant's and the staff's actions."""
+
+    queryset = Application.objects.none()  # the model, for the schema; rows: get_queryset
+    serializer_class = ApplicationSerializer
+    filterset_class = ApplicationFilter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    ordering_fields = ["created_at", "submitted_at", "reference", "title"]
+    ordering = ["-created_at", "pk"]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    object_permission_required = {
+        "retrieve": "applications.view_application",
+        "partial_update": "applications.change_application",
+        "documents": "applications.view_application",
+        "upload_document": "applications.change_application",
+        "remove_document": "applications.change_application",
+        "submit": "applications.submit_application",
+        "withdraw": "applications.withdraw_application",
+        "answer_clarification": "applications.view_application",
+        "request_clarification": "applications.screen_application",
+    }
+
+    def staff_track_ids(self) -> set[int]:
+        if not hasattr(self, "_staff_track_ids"):
+            self._staff_track_ids = set(
+                staff_tracks(self.request.user).values_list("pk", flat=True)
+            )
+        return self._staff_track_ids
+
+    def get_queryset(self):
+        user = self.request.user
+        return (
+            selectors.applications_for_user(user)
+            .exclude(pk__in=undeclared_reviewer_applications(user))
+            .select_related("decision")
+            .prefetch_related("documents")
+            .annotate(visible_status=visible_status_expression(self.staff_track_ids()))
+        )
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if getattr(self, "swagger_fake_view", False) or not self.request.user.is_authenticated:
+            return context
+        context["staff_track_ids"] = self.staff_track_ids()
+        return context
+
+    def _reply(self, application, code=status.HTTP_200_OK):
+        application = self.get_queryset().get(pk=application.pk)
+        return Response(self.get_serializer(application).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = ApplicationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        application = services.start_application(
+            track=serializer.validated_data["track"],
+            organization=serializer.validated_data["organization"],
+            actor=request.user,
+        )
+        return self._reply(application, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        # Only PATCH reaches here (PUT is not offered): each field goes to its section's service.
+        application = self.get_object()
+        serializer = ApplicationUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        new_city_name = data.pop("new_city_name", "")
+        with transaction.atomic():
+            for section, fields in services.SECTION_FIELDS.items():
+                section_data = {f: data[f] for f in fields if f in data}
+                if section_data or (section == "site" and new_city_name):
+                    application = services.save_application_section(
+                        application=application,
+                        section=section,
+                        data=section_data,
+                        actor=request.user,
+                        new_city_name=new_city_name if section == "site" else "",
+                    )
+        return self._reply(application)
+
+    @extend_schema(
+        summary=_("List the application's documents"),
+        tags=["applications"],
+        responses={200: DocumentSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def documents(self, request, pk=None):
+        application = self.get_object()
+        return Response(DocumentSerializer(application.documents.all(), many=True).data)
+
+    @extend_schema(
+        summary=_("Upload a document"),
+        description=_(
+            "multipart/form-data with kind and file. A document of the same kind is replaced "
+            "(except kind other)."
+        ),
+        tags=["applications"],
+        request={"multipart/form-data": DocumentUploadSerializer},
+        responses={201: DocumentSerializer},
+    )
+    @documents.mapping.post
+    def upload_document(self, request, pk=None):
+        application = self.get_object()
+        serializer = DocumentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        document = services.upload_document(
+            application=application,
+            kind=serializer.validated_data["kind"],
+            uploaded_file=serializer.validated_data["file"],
+            actor=request.user,
+        )
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=_("Remove a document"),
+        tags=["applications"],
+        request=None,
+        responses={204: None},
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"documents/(?P<document_id>[0-9a-f-]{36})",
+        url_name="document",
+    )
+    def remove_document(self, request, pk=None, document_id=None):
+        application = self.get_object()
+        document = application.documents.filter(public_id=document_id).first()
+        if document is None:
+            raise NotFound(_("No such document on this application."))
+        services.remove_document(document=document, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary=_("Submit the application"),
+        description=_(
+            "Checks the deadline (server clock), completeness and one proposal per city. "
+            "A submitted application is no longer editable, so a repeat answers 403."
+        ),
+        tags=["applications"],
+        request=None,
+        responses={200: ApplicationSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        application = self.get_object()
+        try:
+            application = services.submit_application(application=application, actor=request.user)
+        except services.AlreadySubmitted:
+            # Two concurrent submits both passed the rule; the second is harmless: 200, unchanged.
+            application = self.get_object()
+        return self._reply(application)
+
+    @extend_schema(
+        summary=_("Withdraw the application"),
+        tags=["applications"],
+        request=ReasonSerializer,
+        responses={200: ApplicationSerializer},
+        examples=[
+            OpenApiExample("Withdraw", request_only=True, value={"reason": "The site changed."})
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        application = self.get_object()
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        application = services.withdraw_application(
+            application=application, actor=request.user, reason=serializer.validated_data["reason"]
+        )
+        return self._reply(application)
+
+    @extend_schema(
+        summary=_("Answer the open clarification request"),
+        tags=["applications"],
+        request=ClarificationAnswerSerializer,
+        responses={200: ApplicationSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="answer-clarification")
+    def answer_clarification(self, request, pk=None):
+        application = self.get_object()
+        serializer = ClarificationAnswerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        application = services.answer_clarification(
+            application=application,
+            actor=request.user,
+            response=serializer.validated_data["response"],
+        )
+        return self._reply(application)
+
+    @extend_schema(
+        summary=_("Ask the applicant for clarification (staff of the track)"),
+        description=_("Returns the application to the applicant with the named sections reopened."),
+        tags=["applications: staff"],
+        request=ClarificationCreateSerializer,
+        responses={201: ClarificationRequestSerializer},
+        examples=[
+            OpenApiExample(
+                "Clarification",
+                request_only=True,
+                value={"message": "Please attach the site map.", "sections": ["documents"]},
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"], url_path="request-clarification")
+    def request_clarification(self, request, pk=None):
+        application = self.get_object()
+        serializer = ClarificationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        clarification = services.request_clarification(
+            application=application, actor=request.user, **serializer.validated_data
+        )
+        return Response(
+            ClarificationRequestSerializer(clarification).data, status=status.HTTP_201_CREATED
+        )

@@ -1,0 +1,484 @@
+"""Review and results through the API: criteria, the reviewer's own work, staff screening,
+rankings, decisions and awards."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from applications.models import Application
+from reviews.models import ApplicationResult, Assignment, Award, ConflictDeclaration, Decision
+from tests.factories import (
+    AssignmentFactory,
+    AwardFactory,
+    CallFactory,
+    ConflictDeclarationFactory,
+    CriterionFactory,
+    ScoreFactory,
+    SubmittedApplicationFactory,
+    TrackFactory,
+    UserFactory,
+)
+
+from .conftest import client_for, ids, results
+
+pytestmark = pytest.mark.django_db
+
+
+def url(basename, obj=None, action=None):
+    if obj is None:
+        return reverse(f"api:{basename}-list")
+    return reverse(f"api:{basename}-{action or 'detail'}", kwargs={"pk": obj.pk})
+
+
+# --- Criteria (public) ----------------------------------------------------------------------
+
+
+def test_criterion_list_public_for_published_calls_only(api_client, planning_track):
+    shown = CriterionFactory(track=planning_track, code="feasibility", max_points=30)
+    hidden = CriterionFactory(track=TrackFactory(call=CallFactory(status="draft")))
+    response = api_client.get(url("criterion"), {"track": planning_track.pk})
+    assert ids(response) == {shown.pk}
+    assert hidden.pk not in ids(api_client.get(url("criterion")))
+    assert api_client.get(url("criterion", hidden)).status_code == 404
+
+
+def test_criterion_list_query_count_does_not_grow(
+    api_client, planning_track, django_assert_max_num_queries
+):
+    CriterionFactory(track=planning_track)
+    with django_assert_max_num_queries(2) as one:
+        assert len(results(api_client.get(url("criterion")))) == 1
+    CriterionFactory.create_batch(5, track=planning_track)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(results(api_client.get(url("criterion")))) == 6
+
+
+# --- Assignments ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def criterion(planning_track):
+    return CriterionFactory(track=planning_track, code="feasibility", max_points=100)
+
+
+@pytest.fixture
+def assignment(reviewer, planning_track, criterion):
+    return AssignmentFactory(
+        application=SubmittedApplicationFactory(track=planning_track, status="under_review"),
+        reviewer=reviewer,
+        status=Assignment.Status.INVITED,
+    )
+
+
+@pytest.fixture
+def declared(assignment):
+    ConflictDeclarationFactory(reviewer=assignment.reviewer, application=assignment.application)
+    assignment.status = Assignment.Status.ACCEPTED
+    assignment.save()
+    return assignment
+
+
+def test_assignment_list_reviewer_sees_only_own(reviewer, assignment, criterion):
+    other = AssignmentFactory(
+        application=assignment.application,
+        reviewer=UserFactory(),
+        status="submitted",
+        total=80,
+        submitted_at=timezone.now(),
+    )
+    ScoreFactory(assignment=other, criterion=criterion, points=80)
+    client = client_for(reviewer)
+    response = client.get(url("assignment"))
+    assert ids(response) == {assignment.pk}
+    assert "80" not in str(results(response)[0]["scores"])
+    assert client.get(url("assignment", other)).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["applicant", "kind_staff", "programme_admin"])
+def test_assignment_list_other_roles_see_nothing(request, who, declared):
+    user = request.getfixturevalue(who)
+    client = client_for(user)
+    assert ids(client.get(url("assignment"))) == set()
+    assert client.get(url("assignment", declared)).status_code == 404
+
+
+def test_assignment_declare_no_conflict_accepts(reviewer, assignment):
+    response = client_for(reviewer).post(
+        url("assignment", assignment, "declare-conflict"), {"has_conflict": False}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "accepted"
+
+
+def test_assignment_declare_conflict_needs_kind(reviewer, assignment):
+    response = client_for(reviewer).post(
+        url("assignment", assignment, "declare-conflict"), {"has_conflict": True}, format="json"
+    )
+    assert response.status_code == 400
+    assert "kind" in response.json()["errors"]
+    assert not ConflictDeclaration.objects.exists()
+
+
+def test_assignment_declare_conflict_hides_the_application(reviewer, assignment):
+    client = client_for(reviewer)
+    response = client.post(
+        url("assignment", assignment, "declare-conflict"),
+        {"has_conflict": True, "kind": "personal", "details": "My cousin leads it."},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "conflict"
+    assert ids(client.get(url("assignment"))) == set()
+
+
+def test_assignment_declare_bad_input_is_400(reviewer, assignment):
+    response = client_for(reviewer).post(
+        url("assignment", assignment, "declare-conflict"), {"kind": "bogus"}, format="json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"has_conflict", "kind"}
+
+
+def test_assignment_declare_by_another_reviewer_is_404(assignment):
+    stranger = UserFactory(roles=["reviewer"])
+    response = client_for(stranger).post(
+        url("assignment", assignment, "declare-conflict"), {"has_conflict": False}, format="json"
+    )
+    assert response.status_code == 404
+
+
+def test_assignment_decline(reviewer, assignment):
+    client = client_for(reviewer)
+    bad = client.post(url("assignment", assignment, "decline"), {"reason": "x"}, format="json")
+    assert bad.status_code == 400
+    response = client.post(
+        url("assignment", assignment, "decline"), {"reason": "time"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "declined"
+
+
+def test_assignment_save_scores_before_declaring_is_403(reviewer, assignment, criterion):
+    response = client_for(reviewer).post(
+        url("assignment", assignment, "save-scores"),
+        {"scores": [{"criterion": criterion.pk, "points": "50"}]},
+        format="json",
+    )
+    assert response.status_code == 403
+
+
+def test_assignment_save_scores_draft(reviewer, declared, criterion):
+    response = client_for(reviewer).post(
+        url("assignment", declared, "save-scores"),
+        {"scores": [{"criterion": criterion.pk, "points": "50.5", "justification": "Good."}]},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "in_progress"
+    assert body["scores"] == [
+        {
+            "criterion": criterion.pk,
+            "points": "50.5",
+            "max_points": "100.0",
+            "justification": "Good.",
+        }
+    ]
+
+
+def test_assignment_save_scores_out_of_range_is_400(reviewer, declared, criterion):
+    response = client_for(reviewer).post(
+        url("assignment", declared, "save-scores"),
+        {"scores": [{"criterion": criterion.pk, "points": "150"}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert f"points_{criterion.pk}" in response.json()["errors"]
+    assert not declared.scores.exists()
+
+
+def test_assignment_save_scores_malformed_is_400(reviewer, declared):
+    response = client_for(reviewer).post(
+        url("assignment", declared, "save-scores"), {"scores": "many"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "scores" in response.json()["errors"]
+
+
+def test_assignment_submit_incomplete_is_400(reviewer, declared, criterion):
+    response = client_for(reviewer).post(
+        url("assignment", declared, "submit"),
+        {"scores": [{"criterion": criterion.pk, "points": "70", "justification": "short"}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert {f"justification_{criterion.pk}", "recommendation", "confidence"} <= set(errors)
+    declared.refresh_from_db()
+    assert declared.status == Assignment.Status.ACCEPTED
+
+
+def test_assignment_submit_locks_with_total(reviewer, declared, criterion):
+    client = client_for(reviewer)
+    body = {
+        "scores": [
+            {
+                "criterion": criterion.pk,
+                "points": "72.5",
+                "justification": "Feasible; land is available and the city is committed.",
+            }
+        ],
+        "recommendation": "fund",
+        "confidence": 3,
+    }
+    response = client.post(url("assignment", declared, "submit"), body, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "submitted"
+    assert Decimal(response.json()["total"]) == Decimal("72.5")
+    again = client.post(url("assignment", declared, "save-scores"), body, format="json")
+    assert again.status_code == 403
+
+
+def test_assignment_list_query_count_does_not_grow(
+    reviewer, planning_track, criterion, django_assert_max_num_queries
+):
+    def make():
+        a = AssignmentFactory(
+            application=SubmittedApplicationFactory(track=planning_track), reviewer=reviewer
+        )
+        ScoreFactory(assignment=a, criterion=criterion)
+
+    make()
+    client = client_for(reviewer)
+    with django_assert_max_num_queries(10) as one:
+        assert len(results(client.get(url("assignment")))) == 1
+    for _ in range(5):
+        make()
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(results(client.get(url("assignment")))) == 6
+
+
+def test_conflict_declarations_only_own(reviewer, assignment):
+    mine = ConflictDeclarationFactory(reviewer=reviewer, application=assignment.application)
+    theirs = ConflictDeclarationFactory(application=assignment.application)
+    client = client_for(reviewer)
+    assert ids(client.get(url("conflict-declaration"))) == {mine.pk}
+    assert client.get(url("conflict-declaration", theirs)).status_code == 404
+
+
+def test_conflict_declarations_query_count_does_not_grow(reviewer, django_assert_max_num_queries):
+    client = client_for(reviewer)
+    ConflictDeclarationFactory(reviewer=reviewer)
+    with django_assert_max_num_queries(6) as one:
+        assert len(results(client.get(url("conflict-declaration")))) == 1
+    ConflictDeclarationFactory.create_batch(4, reviewer=reviewer)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(results(client.get(url("conflict-declaration")))) == 5
+
+
+# --- Screening ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def submitted(planning_track):
+    return SubmittedApplicationFactory(track=planning_track)
+
+
+def test_screen_eligible_by_track_staff(kind_staff, submitted):
+    response = client_for(kind_staff).post(
+        url("application", submitted, "screen"), {"eligible": True}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "eligible"
+
+
+def test_screen_ineligible_needs_reason(kind_staff, submitted):
+    client = client_for(kind_staff)
+    response = client.post(
+        url("application", submitted, "screen"), {"eligible": False}, format="json"
+    )
+    assert response.status_code == 400
+    assert "reason" in response.json()["errors"]
+    response = client.post(
+        url("application", submitted, "screen"),
+        {"eligible": False, "reason": "Not a public body."},
+        format="json",
+    )
+    assert response.json()["status"] == "ineligible"
+    assert response.json()["status_reason"] == "Not a public body."
+
+
+def test_screen_bad_input_is_400(kind_staff, submitted):
+    response = client_for(kind_staff).post(
+        url("application", submitted, "screen"), {"eligible": "perhaps"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "eligible" in response.json()["errors"]
+
+
+def test_screen_by_other_track_staff_is_404(kaia_staff, submitted):
+    response = client_for(kaia_staff).post(
+        url("application", submitted, "screen"), {"eligible": True}, format="json"
+    )
+    assert response.status_code == 404
+    submitted.refresh_from_db()
+    assert submitted.status == Application.Status.SUBMITTED
+
+
+def test_screen_by_the_applicant_is_403(applicant, planning_track):
+    own = SubmittedApplicationFactory(
+        track=planning_track, organization=applicant.organizations.first()
+    )
+    response = client_for(applicant).post(
+        url("application", own, "screen"), {"eligible": True}, format="json"
+    )
+    assert response.status_code == 403
+    own.refresh_from_db()
+    assert own.status == Application.Status.SUBMITTED
+
+
+# --- Results, decisions, awards -------------------------------------------------------------
+
+
+@pytest.fixture
+def ranked(applicant, planning_track, demonstration_track):
+    """A ranked, selected (unreleased) planning application of the applicant and a DM one."""
+    own = SubmittedApplicationFactory(
+        track=planning_track,
+        organization=applicant.organizations.first(),
+        status="selected",
+    )
+    dm = SubmittedApplicationFactory(track=demonstration_track, status="reviewed")
+    rows = {
+        "pl": ApplicationResult.objects.create(
+            application=own, track=planning_track, rank=1, official_score=Decimal("88.20")
+        ),
+        "dm": ApplicationResult.objects.create(
+            application=dm, track=demonstration_track, rank=1, official_score=Decimal("75")
+        ),
+    }
+    rows["decision"] = Decision.objects.create(
+        application=own, track=planning_track, outcome="selected", amount=400_000_000
+    )
+    return rows
+
+
+def test_results_track_staff_sees_own_track_only(kind_staff, ranked):
+    response = client_for(kind_staff).get(url("result"))
+    assert ids(response) == {ranked["pl"].pk}
+    assert results(response)[0]["official_score"] == "88.20"
+    assert client_for(kind_staff).get(url("result", ranked["dm"])).status_code == 404
+
+
+def test_results_programme_admin_sees_all(programme_admin, ranked):
+    assert ids(client_for(programme_admin).get(url("result"))) == {
+        ranked["pl"].pk,
+        ranked["dm"].pk,
+    }
+
+
+@pytest.mark.parametrize("who", ["applicant", "reviewer"])
+def test_results_and_decisions_hidden_from_applicant_and_reviewer(request, who, ranked):
+    client = client_for(request.getfixturevalue(who))
+    for basename in ("result", "decision"):
+        response = client.get(url(basename))
+        assert ids(response) == set()
+        assert "88.20" not in response.content.decode()
+    assert client.get(url("decision", ranked["decision"])).status_code == 404
+
+
+def test_results_filter_by_track(programme_admin, ranked, demonstration_track):
+    response = client_for(programme_admin).get(url("result"), {"track": demonstration_track.pk})
+    assert ids(response) == {ranked["dm"].pk}
+
+
+def test_results_query_count_does_not_grow(
+    programme_admin, planning_track, django_assert_max_num_queries
+):
+    def make(rank):
+        app = SubmittedApplicationFactory(track=planning_track, status="reviewed")
+        ApplicationResult.objects.create(application=app, track=planning_track, rank=rank)
+
+    make(1)
+    client = client_for(programme_admin)
+    with django_assert_max_num_queries(10) as one:
+        assert len(results(client.get(url("result")))) == 1
+    for rank in range(2, 7):
+        make(rank)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(results(client.get(url("result")))) == 6
+
+
+def test_decisions_track_staff(kind_staff, kaia_staff, ranked):
+    assert ids(client_for(kind_staff).get(url("decision"))) == {ranked["decision"].pk}
+    assert ids(client_for(kaia_staff).get(url("decision"))) == set()
+
+
+@pytest.fixture
+def award(planning_track):
+    return AwardFactory(
+        application=SubmittedApplicationFactory(track=planning_track, status="awarded"),
+        amount=400_000_000,
+    )
+
+
+def test_awards_list_track_staff_only(kind_staff, kaia_staff, applicant, award):
+    assert ids(client_for(kind_staff).get(url("award"))) == {award.pk}
+    assert ids(client_for(kaia_staff).get(url("award"))) == set()
+    assert ids(client_for(applicant).get(url("award"))) == set()
+
+
+def test_award_move_approve(kind_staff, award):
+    response = client_for(kind_staff).post(
+        url("award", award, "move"), {"to": "approved"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "approved"
+
+
+def test_award_move_illegal_is_400(kind_staff, award):
+    response = client_for(kind_staff).post(
+        url("award", award, "move"), {"to": "completed"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "illegal_transition"
+
+
+def test_award_cancel_needs_reason(kind_staff, award):
+    response = client_for(kind_staff).post(
+        url("award", award, "move"), {"to": "cancelled"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "reason" in response.json()["errors"]
+    award.refresh_from_db()
+    assert award.status == Award.Status.PROPOSED
+
+
+def test_award_move_bad_input_is_400(kind_staff, award):
+    response = client_for(kind_staff).post(
+        url("award", award, "move"), {"to": "paid"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "to" in response.json()["errors"]
+
+
+def test_award_move_by_other_track_staff_is_404(kaia_staff, award):
+    response = client_for(kaia_staff).post(
+        url("award", award, "move"), {"to": "approved"}, format="json"
+    )
+    assert response.status_code == 404
+
+
+def test_awards_query_count_does_not_grow(
+    kind_staff, planning_track, django_assert_max_num_queries
+):
+    AwardFactory(application=SubmittedApplicationFactory(track=planning_track))
+    client = client_for(kind_staff)
+    with django_assert_max_num_queries(10) as one:
+        assert len(results(client.get(url("award")))) == 1
+    for _ in range(4):
+        AwardFactory(application=SubmittedApplicationFactory(track=planning_track))
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(results(client.get(url("award")))) == 5
