@@ -1,0 +1,54 @@
+"""Fill locale/ko/LC_MESSAGES/django.po from locale/ko_translations.json (msgid → Korean).
+
+Run after ``makemessages -l ko``; prints the msgids that still need a translation. The
+translations themselves are written by hand in the JSON file; this only copies them over.
+Needs ``polib`` (a maintenance tool, not a runtime dependency).
+"""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import polib
+
+HERE = Path(__file__).resolve().parent
+PO = HERE / "ko" / "LC_MESSAGES" / "django.po"
+TRANSLATIONS = HERE / "ko_translations.json"
+
+
+def placeholders(text: str) -> set[str]:
+    return set(re.findall(r"%\(\w+\)[sd]|\{\w+\}", text))
+
+
+def main() -> int:
+    translations = json.loads(TRANSLATIONS.read_text(encoding="utf-8"))
+    po = polib.pofile(str(PO))
+    po.metadata["Language"] = "ko"
+    po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
+    po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
+    missing, bad = [], []
+    for entry in po:
+        korean = translations.get(entry.msgid)
+        if korean is None:
+            missing.append(entry.msgid)
+            continue
+        wanted = placeholders(entry.msgid) | placeholders(entry.msgid_plural or "")
+        if placeholders(korean) - wanted or (wanted - placeholders(korean)) - {"%(counter)s"}:
+            bad.append((entry.msgid, korean))
+        if entry.msgid_plural:
+            entry.msgstr_plural = {0: korean}
+        else:
+            entry.msgstr = korean
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
+    po.save()
+    for msgid in missing:
+        print("MISSING:", repr(msgid))
+    for msgid, korean in bad:
+        print("PLACEHOLDERS DIFFER:", repr(msgid), "→", repr(korean))
+    return 1 if missing or bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
