@@ -8,6 +8,11 @@ app_name = "results"
 urlpatterns = [
     path("", views.index, name="index"),
     path("<int:track_id>/", views.board, name="board"),
+    path(
+        "<int:track_id>/applications/<int:application_id>/reviews/",
+        views.justifications,
+        name="justifications",
+    ),
     path("<int:track_id>/aggregate/", views.run_aggregation, name="aggregate"),
     path("<int:track_id>/jobs/<int:job_id>/", views.job_status, name="job"),
     path("<int:track_id>/selection/", views.selection, name="selection"),

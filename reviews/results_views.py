@@ -128,7 +128,6 @@ def board(request, track_id: int):
     )
     page = Paginator(ranking, PAGE_SIZE).get_page(request.GET.get("page"))
     results = list(page.object_list)
-    reviews = sel.reviews_for_results([r.application_id for r in results])
     stats = list(sel.reviewer_stats_for_track(track))
     flagged_reviewers = {s.reviewer_id for s in stats if s.flagged}
     criteria = sel.criteria_for_track(track)
@@ -142,7 +141,6 @@ def board(request, track_id: int):
                 "criteria": [(c, r.criterion_means.get(c.code, "")) for c in criteria],
                 "flags": [flag_label(f) for f in r.flags],
                 "tiebreak": tiebreak_label(r.tiebreak),
-                "reviews": reviews.get(r.application_id, []),
             }
         )
     query = request.GET.copy()
@@ -165,6 +163,27 @@ def board(request, track_id: int):
             "reveal_query": reveal_query.urlencode(),
             "job": sel.latest_job(track),
             "exports": EXPORTS,
+        },
+    )
+
+
+@login_required
+@require_GET
+def justifications(request, track_id: int, application_id: int):
+    """One application's submitted reviews on the board, loaded when staff open them (so the
+    board's first page stays fast): labelled Reviewer A, B, …; names only with ?reveal=1."""
+    track = sel.results_track_for_user(request.user, track_id)
+    result = get_object_or_404(sel.ranking_for_track(track), application_id=application_id)
+    stats = sel.reviewer_stats_for_track(track).filter(flagged=True)
+    return render(
+        request,
+        "reviews/results/_justifications.html",
+        {
+            "track": track,
+            "result": result,
+            "reviews": sel.reviews_for_results([application_id]).get(application_id, []),
+            "flagged_reviewers": {s.reviewer_id for s in stats},
+            "reveal": request.GET.get("reveal") == "1",
         },
     )
 

@@ -122,15 +122,58 @@ def test_results_index_forbidden_for_applicant(client, applicant):
     assert client.get(reverse("staff_reviews:results:index")).status_code == 403
 
 
-def test_board_shows_aggregates_tiebreak_and_hides_names(client, planning_track, kind_staff):
+def test_board_shows_aggregates_and_links_justifications(client, planning_track, kind_staff):
     apps = build_track(planning_track, 3)
     client.force_login(kind_staff)
     page = client.get(board_url(planning_track)).content.decode()
     assert apps[0].title in page
-    assert "Reviewer A" in page and "Reviewer C" in page
+    assert str(apps[0].result.official_score) in page
     assert "Expert 0" not in page
-    revealed = client.get(board_url(planning_track) + "?reveal=1").content.decode()
-    assert "Expert 0" in revealed
+    assert (
+        reverse("staff_reviews:results:justifications", args=[planning_track.pk, apps[0].pk])
+        in page
+    )
+
+
+def test_justifications_hide_names_unless_revealed(client, planning_track, kind_staff):
+    apps = build_track(planning_track, 1)
+    client.force_login(kind_staff)
+    url = reverse("staff_reviews:results:justifications", args=[planning_track.pk, apps[0].pk])
+    page = client.get(url).content.decode()
+    assert "Reviewer A" in page and "Reviewer C" in page
+    assert "The site is ready" in page
+    assert "Expert" not in page
+    assert "Expert 0" in client.get(url + "?reveal=1").content.decode()
+
+
+def test_justifications_denied_to_other_track_and_reviewer(
+    client, planning_track, kaia_staff, reviewer, applicant
+):
+    apps = build_track(planning_track, 1)
+    url = reverse("staff_reviews:results:justifications", args=[planning_track.pk, apps[0].pk])
+    for user in (kaia_staff, reviewer, applicant):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 404
+        assert b"The site is ready" not in response.content
+
+
+def test_justifications_query_count_independent_of_reviews(
+    client, planning_track, demonstration_track, kind_staff, kaia_staff
+):
+    one = build_track(planning_track, 1, reviewers=3)
+    many = build_track(demonstration_track, 1, reviewers=7)
+    counts = []
+    for user, track, app in (
+        (kind_staff, planning_track, one[0]),
+        (kaia_staff, demonstration_track, many[0]),
+    ):
+        client.force_login(user)
+        url = reverse("staff_reviews:results:justifications", args=[track.pk, app.pk])
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
 
 
 def test_board_filter_by_flag(client, planning_track, kind_staff):
