@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import dashboard_views, views
 
@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.call_list, name="call_list"),
     path("portfolio/", views.portfolio, name="portfolio"),
     path("programme/", dashboard_views.programme_public, name="programme_dashboard"),
+    path("deliverables/", include("projects.deliverable_urls")),
     path("portfolio/<str:code>/", views.project_detail, name="project_detail"),
     path("<slug:slug>/", views.call_detail, name="call_detail"),
 ]
