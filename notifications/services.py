@@ -97,7 +97,7 @@ def deliver_message(*, message_id: int) -> Message | None:
     """
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update()
+            Message.objects.select_for_update(of=("self",))
             .select_related("recipient")
             .filter(pk=message_id)
             .first()
