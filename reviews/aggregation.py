@@ -15,6 +15,7 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
@@ -153,7 +154,7 @@ def compute_track(
     *,
     reviews: Iterable[ReviewRow | tuple],
     application_ids: Iterable[int],
-    criterion_means: dict[int, dict[int, Decimal]],
+    criterion_means: dict[int, dict[int, Decimal]] | Callable[[], dict[int, dict[int, Decimal]]],
     criteria: list[CriterionInfo],
     submitted_at: dict[int, datetime.datetime | None],
     settings: TrackSettings,
@@ -218,12 +219,6 @@ def compute_track(
             result.normalised = q2(50 + 10 * z_sum / n)
             result.spread = q2(high - low)
             result.std_dev = q2((sum(((t - raw_mean) ** 2 for t in totals), zero) / n).sqrt())
-        means = criterion_means.get(application_id, {})
-        result.criterion_means = {
-            codes[cid]: str(value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP))
-            for cid, value in sorted(means.items())
-            if cid in codes
-        }
         if official_key == Track.Aggregate.TRIMMED_MEAN:
             official = result.trimmed_mean
         elif official_key == Track.Aggregate.MEAN:
@@ -245,12 +240,24 @@ def compute_track(
             flags.append(FLAG_SPREAD)
         if official is not None and official < overall_threshold:
             flags.append(FLAG_BELOW_OVERALL)
+        result.flags = flags
+        results[application_id] = result
+
+    # Criterion means last: on PostgreSQL the database may still be computing them while the
+    # loop above runs (``criterion_means`` is then a callable that waits for them).
+    if callable(criterion_means):
+        criterion_means = criterion_means()
+    for application_id, result in results.items():
+        means = criterion_means.get(application_id, {})
+        result.criterion_means = {
+            codes[cid]: str(value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP))
+            for cid, value in sorted(means.items())
+            if cid in codes
+        }
         for criterion_id, code, threshold in thresholds:
             value = means.get(criterion_id)
             if value is not None and q2(value) < threshold:
-                flags.append(f"{FLAG_BELOW_CRITERION}:{code}")
-        result.flags = flags
-        results[application_id] = result
+                result.flags.append(f"{FLAG_BELOW_CRITERION}:{code}")
 
     # Lenient or strict reviewers: mean of (own total − panel mean) over their applications.
     stats = []
@@ -455,6 +462,36 @@ def _upsert_results_orm(track: Track, batch: list[ResultRow], now, fields: list[
     )
 
 
+def _means_from_rows(rows) -> dict[int, dict[int, Decimal]]:
+    means: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for application_id, criterion_id, avg in rows:
+        means[application_id][criterion_id] = avg if isinstance(avg, Decimal) else Decimal(str(avg))
+    return means
+
+
+def _criterion_means_source(queryset):
+    """The per-criterion means (one GROUP BY in the database), as a callable.
+
+    On PostgreSQL outside a transaction (the Celery job) the query runs at once on a second
+    connection in a worker thread, so the database groups 400,000 scores while Python works
+    through the reviewers' totals; inside a transaction (a caller's atomic block, tests) the
+    second connection could not see uncommitted rows, so it runs in line when called.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return lambda: _means_from_rows(_fetch(queryset))
+
+    def run():
+        try:
+            return _means_from_rows(_fetch(queryset))
+        finally:
+            connection.close()  # the worker thread's own connection
+
+    executor = ThreadPoolExecutor(max_workers=1)
+    future = executor.submit(run)
+    executor.shutdown(wait=False)
+    return future.result
+
+
 def aggregate_track(
     *, track: Track, actor=None, progress: Callable[[int, int], None] | None = None
 ) -> dict:
@@ -473,6 +510,14 @@ def aggregate_track(
     submitted = Assignment.objects.filter(
         application__track=track, status=Assignment.Status.SUBMITTED
     ).exclude(application__status__in=EXCLUDED_STATUSES)
+    # Started first: on PostgreSQL this GROUP BY runs while the rest is fetched and computed.
+    rows = (
+        Score.objects.filter(assignment__in=submitted)
+        .values_list("assignment__application_id", "criterion_id")
+        .annotate(avg=Avg("points"))
+        .order_by()
+    )
+    means_source = _criterion_means_source(rows)
     reviews = _fetch(submitted.values_list("application_id", "reviewer_id", "total").order_by())
     applications = dict(
         Application.objects.filter(track=track)
@@ -487,22 +532,10 @@ def aggregate_track(
         applications.update(
             Application.objects.filter(id__in=missing).values_list("id", "submitted_at")
         )
-    criterion_means: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    rows = (
-        Score.objects.filter(assignment__in=submitted)
-        .values_list("assignment__application_id", "criterion_id")
-        .annotate(avg=Avg("points"))
-        .order_by()
-    )
-    for application_id, criterion_id, avg in _fetch(rows):
-        criterion_means[application_id][criterion_id] = (
-            avg if isinstance(avg, Decimal) else Decimal(str(avg))
-        )
-
     results, stats = compute_track(
         reviews=reviews,
         application_ids=applications.keys(),
-        criterion_means=criterion_means,
+        criterion_means=means_source,
         criteria=criteria,
         submitted_at=applications,
         settings=_track_settings(track),
