@@ -260,7 +260,7 @@ def submit_deliverable(*, deliverable: Deliverable, uploaded, actor) -> Delivera
     from applications.documents import validate_upload
 
     deliverable = (
-        Deliverable.objects.select_for_update()
+        Deliverable.objects.select_for_update(of=("self",))
         .select_related("project__contractor")
         .get(pk=deliverable.pk)
     )
