@@ -6,6 +6,7 @@ has to be installed or running. Prints the URL and the demo logins written by se
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,6 +14,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+
+
+def _wait_for_web(*, timeout: float) -> bool:
+    """Wait until the web server accepts connections on 127.0.0.1:8000."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", 8000), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.5)
+    return False
 
 
 def main() -> int:
@@ -33,9 +46,14 @@ def main() -> int:
         ],
         "beat": [str(VENV_BIN / "celery"), "-A", "kcity", "beat", "--loglevel=INFO"],
     }
-    processes = {name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items()}
+    # Own sessions: Ctrl-C reaches only this script, which then stops the three in order
+    # (SIGTERM), instead of every process getting the terminal's SIGINT at once.
+    processes = {
+        name: subprocess.Popen(cmd, env=env, start_new_session=True)
+        for name, cmd in commands.items()
+    }
     credentials = ROOT / "var" / "demo-credentials.txt"
-    time.sleep(2)
+    _wait_for_web(timeout=30)
     print("\n" + "=" * 72)
     print("K-City Network Portal is running at http://127.0.0.1:8000/")
     print("Back office: http://127.0.0.1:8000/admin/   Staff screens: http://127.0.0.1:8000/staff/")
