@@ -257,3 +257,23 @@ def test_decision_invisible_to_applicant_until_released(
     release_decisions(track=track, actor=programme_admin)
     after = client.get(url).content.decode()
     assert "Selected" in after
+
+
+def test_decision_invisible_to_applicant_api_until_released(
+    ranked_track, kind_staff, programme_admin, applicant, client
+):
+    track, a = ranked_track
+    propose_funding_line(track=track, actor=kind_staff)
+    confirm_decisions(track=track, actor=programme_admin)
+    client.force_login(applicant)
+    decisions = client.get("/api/v1/decisions/")
+    assert decisions.status_code in (200, 403)
+    if decisions.status_code == 200:
+        assert decisions.json()["results"] == []
+    listing = client.get("/api/v1/applications/")
+    assert listing.status_code == 200
+    body = listing.content.decode()
+    assert a[0].reference in body
+    assert '"selected"' not in body and '"reserve"' not in body and '"rejected"' not in body
+    release_decisions(track=track, actor=programme_admin)
+    assert '"selected"' in client.get("/api/v1/applications/").content.decode()
