@@ -88,3 +88,33 @@ def test_staff_screen_start_assign_and_monitor(page, live_server, kind_staff, pl
     assert run_axe(page) == []
     assert page.locator("table.board tbody tr").count() == 2
     assert page.locator("table.board .badge-invited").count() == 4
+
+
+def test_job_panel_polls_until_the_job_finishes_under_csp(
+    browser, live_server, kind_staff, planning_track
+):
+    """With the portal's CSP enforced (no bypass), htmx polls every second and the panel shows
+    the final message once the job row changes."""
+    from reviews.models import Job
+
+    job = Job.objects.create(
+        track=planning_track, kind="assign", status="running", total=10, done=3
+    )
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        _log_in(page, live_server, kind_staff)
+        page.goto(f"/staff/reviews/jobs/{job.pk}/")
+        assert page.locator("progress").get_attribute("value") == "3"
+        Job.objects.filter(pk=job.pk).update(
+            status="failed", done=7, message="2026-PL-009 lacks 2 reviewer(s): no time."
+        )
+        page.wait_for_selector("text=2026-PL-009 lacks 2 reviewer(s)")
+        assert page.locator("progress").get_attribute("value") == "7"
+        assert page.get_by_role("alert").count() == 1
+        assert not [e for e in errors if "Content Security Policy" in e]
+    finally:
+        context.close()

@@ -398,3 +398,60 @@ def test_remove_assignment_refused_once_submitted(assignment, criteria, kind_sta
     )
     with pytest.raises(DomainError):
         services.remove_assignment(assignment=assignment, actor=kind_staff)
+
+
+def test_assignment_job_failure_is_reported_on_the_job(
+    role_groups, planning_track, kind_staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    def explode(**kwargs):
+        raise RuntimeError("solver exploded")
+
+    monkeypatch.setattr(services.planner, "plan_assignments", explode)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.create_assignment_job(track=planning_track, actor=kind_staff)
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert job.message == "The assignment failed: solver exploded"
+    assert job.finished_at is not None
+
+
+def test_assignment_job_that_cannot_be_queued_says_so(
+    role_groups, planning_track, kind_staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    from reviews import tasks
+
+    def broker_down(**kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.task_assign_reviewers, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.create_assignment_job(track=planning_track, actor=kind_staff)
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert "broker unreachable" in job.message
+
+
+def test_finished_assignment_job_is_not_run_twice(role_groups, planning_track, kind_staff):
+    job = Job.objects.create(
+        track=planning_track, kind="assign", status="succeeded", message="done"
+    )
+    assert services.run_assignment_job(job_id=job.pk).message == "done"
+
+
+def test_review_tasks_are_registered_and_scheduled(settings):
+    from kcity.celery import app
+    from reviews import tasks  # noqa: F401
+
+    assert "reviews.assign_reviewers" in app.tasks
+    assert "reviews.remind_reviewers" in app.tasks
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "reviews.remind_reviewers" in scheduled
+
+
+def test_remind_reviewers_task_runs_the_service(assignment):
+    from reviews.tasks import task_remind_reviewers
+
+    track = assignment.application.track
+    track.review_deadline = timezone.now() - datetime.timedelta(hours=1)
+    track.save()
+    assert task_remind_reviewers.delay().get() == 1
