@@ -62,6 +62,12 @@ class SiteSectionForm(SectionForm):
         model = Application
         fields = ["country", "city", "site_area_km2", "site_population", "site_description"]
 
+    def clean_site_area_km2(self):
+        value = self.cleaned_data.get("site_area_km2")
+        if value is not None and value <= 0:
+            raise forms.ValidationError(_("The area must be greater than 0."), code="min")
+        return value
+
     def clean(self):
         cleaned = super().clean()
         country, city = cleaned.get("country"), cleaned.get("city")

@@ -273,3 +273,14 @@ def test_organization_page_of_other_organisation_not_found(client, applicant, ot
 def test_signup_gives_applicant_group(client, role_groups):
     client.post(reverse("accounts:signup"), SIGNUP)
     assert Group.objects.get(name=roles.APPLICANT).user_set.count() == 1
+
+
+def test_invitation_bad_email_error_kept(client, applicant):
+    organization = applicant.organizations.first()
+    login(client, applicant)
+    response = client.post(
+        reverse("accounts:organization", kwargs={"pk": organization.pk}), {"email": "colleague@"}
+    )
+    body = response.content.decode()
+    assert 'id="id_email-error"' in body and 'value="colleague@"' in body
+    assert OrganizationInvitation.objects.count() == 0
