@@ -81,3 +81,21 @@ def test_staff_page_query_count_does_not_grow_with_rows(
     with django_assert_max_num_queries(len(one.captured_queries)):
         response = client.get(reverse(name))
     assert response.context["stats"][0]["cumulative_projects"] == 7
+
+
+@pytest.mark.django_db
+def test_staff_index_track_links_open_the_filtered_admin_list(
+    client, kind_staff, planning_track, demonstration_track
+):
+    mine = SubmittedApplicationFactory(track=planning_track)
+    SubmittedApplicationFactory(track=demonstration_track)
+    client.force_login(kind_staff)
+    index = client.get(reverse("staff_projects:index"))
+    link = (
+        reverse("admin:applications_application_changelist")
+        + f"?call__id__exact={planning_track.call_id}&track__kind__exact={planning_track.kind}"
+    )
+    assert link.replace("&", "&amp;") in index.content.decode()
+    response = client.get(link)
+    assert response.status_code == 200
+    assert [a.pk for a in response.context["cl"].result_list] == [mine.pk]
