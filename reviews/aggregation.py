@@ -34,7 +34,7 @@ from .models import ApplicationResult, Assignment, Criterion, Job, ReviewerTrack
 logger = logging.getLogger(__name__)
 
 TWO_PLACES = Decimal("0.01")
-BATCH_SIZE = 2000
+BATCH_SIZE = 2500
 
 # Flag codes stored in ApplicationResult.flags (criterion flags carry the criterion code).
 FLAG_SPREAD = "spread"
@@ -417,6 +417,13 @@ def _upsert_results_copy(track: Track, batch: list[ResultRow], now) -> None:
     table = ApplicationResult._meta.db_table
     columns = ", ".join(RESULT_COLUMNS)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in RESULT_COLUMNS[1:])
+    # A re-run that changes nothing writes nothing (no new row versions, no index churn);
+    # ``computed_at`` then keeps the time the figures were last computed differently.
+    compared = [c for c in RESULT_COLUMNS[1:] if c != "computed_at"]
+    changed = (
+        f"({', '.join(f'{table}.{c}' for c in compared)}) IS DISTINCT FROM "
+        f"({', '.join(f'EXCLUDED.{c}' for c in compared)})"
+    )
     with connection.cursor() as cursor:
         # Inside an outer transaction (tests, a caller's atomic block) ON COMMIT has not fired.
         cursor.execute("DROP TABLE IF EXISTS kcity_results_batch")
@@ -430,7 +437,7 @@ def _upsert_results_copy(track: Track, batch: list[ResultRow], now) -> None:
         cursor.cursor.copy_expert(f"COPY kcity_results_batch ({columns}) FROM STDIN", buffer)
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM kcity_results_batch "
-            f"ON CONFLICT (application_id) DO UPDATE SET {updates}"
+            f"ON CONFLICT (application_id) DO UPDATE SET {updates} WHERE {changed}"
         )
 
 
