@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application
 from applications.selectors import applications_for_user
@@ -84,6 +85,14 @@ def criteria_for_track(track: Track) -> QuerySet[Criterion]:
     return track.criteria.order_by("order", "id")
 
 
+def expertise_labels(profile) -> list[str]:
+    """The translated names of a reviewer profile's expertise areas."""
+    from accounts.models import ReviewerProfile
+
+    labels = dict(ReviewerProfile.Expertise.choices)
+    return [str(labels.get(code, code)) for code in (profile.expertise if profile else [])]
+
+
 def committee_for_track(track: Track) -> QuerySet[CommitteeMember]:
     """Committee members with their profile and active load in the track."""
     return (
@@ -110,6 +119,10 @@ class BoardCell:
     assignment: Assignment | None
     state: str  # invited, accepted, declined, conflicted, in_progress, submitted, overdue, ""
 
+    @property
+    def label(self) -> str:
+        return str(BOARD_STATE_LABELS.get(self.state, ""))
+
 
 @dataclass
 class BoardRow:
@@ -128,21 +141,28 @@ class Board:
 
     @property
     def columns(self) -> list[tuple]:
-        """(reviewer, their non-zero counts per state) in column order, for the table foot."""
+        """(reviewer, [(state label, count)] without zeros) in column order, for the table foot."""
         return [
-            (r, {k: v for k, v in self.reviewer_counts[r.pk].items() if v}) for r in self.reviewers
+            (r, [(BOARD_STATE_LABELS[k], v) for k, v in self.reviewer_counts[r.pk].items() if v])
+            for r in self.reviewers
         ]
 
+    @property
+    def total_items(self) -> list[tuple]:
+        """(state, label, count) for every state, for the summary at the top."""
+        return [(k, BOARD_STATE_LABELS[k], v) for k, v in self.totals.items()]
 
-BOARD_STATES = (
-    "invited",
-    "accepted",
-    "declined",
-    "conflicted",
-    "in_progress",
-    "submitted",
-    "overdue",
-)
+
+BOARD_STATE_LABELS = {
+    "invited": _("Invited"),
+    "accepted": _("Accepted"),
+    "declined": _("Declined"),
+    "conflicted": _("Conflicted"),
+    "in_progress": _("In progress"),
+    "submitted": _("Submitted"),
+    "overdue": _("Overdue"),
+}
+BOARD_STATES = tuple(BOARD_STATE_LABELS)
 
 
 def _state(assignment: Assignment, now) -> str:

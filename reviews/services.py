@@ -1112,7 +1112,11 @@ def send_review_reminder(*, assignment: Assignment, actor=None, now=None) -> boo
         template="reviews/reminder",
         context={
             "reference": assignment.application.reference or "",
-            "due_at": due.isoformat() if due else "",
+            "due_at": (
+                due.astimezone(ZoneInfo(settings.PROGRAMME_TIME_ZONE)).strftime("%Y-%m-%d %H:%M")
+                if due
+                else ""
+            ),
             "overdue": bool(due and due < now),
         },
         link=reverse("reviews:workspace"),

@@ -198,12 +198,17 @@ def committee(request, track_id: int):
                 )
                 return redirect("staff_reviews:committee", track_id=track.pk)
         status = 400
+    members = list(selectors.committee_for_track(track))
+    for member in members:
+        member.expertise_labels = selectors.expertise_labels(
+            getattr(member.reviewer, "reviewer_profile", None)
+        )
     return render(
         request,
         "reviews/staff/committee.html",
         {
             "track": track,
-            "members": selectors.committee_for_track(track),
+            "members": members,
             "invitations": track.reviewer_invitations.filter(
                 status=ReviewerInvitation.Status.PENDING
             ),
@@ -375,7 +380,7 @@ def board(request, track_id: int):
             "board": data,
             "state": state,
             "reviewer_id": reviewer_id,
-            "states": selectors.BOARD_STATES,
+            "state_choices": list(selectors.BOARD_STATE_LABELS.items()),
             "all_reviewers": [m.reviewer for m in selectors.committee_for_track(track)],
         },
     )
