@@ -7,7 +7,9 @@
     var formatter;
     try {
       formatter = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
-        dateStyle: "medium", timeStyle: "short", timeZoneName: "short"
+        // dateStyle/timeStyle cannot be combined with timeZoneName: spell the parts out.
+        year: "numeric", month: "short", day: "numeric",
+        hour: "2-digit", minute: "2-digit", timeZoneName: "short"
       });
     } catch (e) { return; }
     root.querySelectorAll("time[data-local]").forEach(function (el) {

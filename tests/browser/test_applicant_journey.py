@@ -67,6 +67,9 @@ def test_applicant_journey_from_registration_to_submitted_in_korean(
     assert_accessible(page)
     page.get_by_role("link", name="See the calls").click()
     assert page.get_by_text("Preparation of the site (60)").is_visible()
+    # Closing time in Asia/Seoul, and in the visitor's own zone (Europe/Berlin here).
+    local = page.locator(".local-time").first.inner_text()
+    assert "your time:" in local and re.search(r"GMT\+1|CET", local), local
     assert_accessible(page)
 
     # Register.
