@@ -721,3 +721,18 @@ EVENTS = [
         (2022, 11, 16),
     ),
 ]
+
+CALL_ELIGIBILITY = (
+    "Smart City Planning: foreign national, regional or city governments, or international "
+    "organisations working with them after prior consultation. A country may send several "
+    "proposals but ranks them by priority; one proposal per applicant per city.\n"
+    "Smart Solution Overseas Demonstration: Korean companies in a consortium that includes an "
+    "overseas public partner (government, public institution or university)."
+)
+
+# Documents an application to the open 2026 call must carry before it can be submitted (the
+# 2022 applications predate the portal's document rules and carry none).
+REQUIRED_DOCUMENTS_2026 = {
+    "PL": ["letter_of_intent", "concept_paper", "site_map"],
+    "DM": ["letter_of_intent", "concept_paper", "consortium_agreement"],
+}

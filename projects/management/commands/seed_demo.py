@@ -266,9 +266,19 @@ class DemoSeeder:
 
     # --- calls and tracks --------------------------------------------------------------------
 
-    def call_with_tracks(self, spec: dict, *, year: int, opens_at, closes_at, path: list[str]):
+    def call_with_tracks(
+        self,
+        spec: dict,
+        *,
+        year: int,
+        opens_at,
+        closes_at,
+        path: list[str],
+        required_documents: dict | None = None,
+    ):
         """Get or create a call and its PL/DM tracks and criteria; a new call is moved along
         ``path`` through ``transition_call`` so its history is in the audit trail."""
+        required_documents = required_documents or {}
         call, created = Call.objects.get_or_create(
             slug=spec["slug"],
             defaults={
@@ -282,6 +292,7 @@ class DemoSeeder:
                     "The yearly international call of the K-City Network: smart-city planning "
                     "for foreign governments and overseas demonstration of Korean solutions."
                 ),
+                "eligibility": data.CALL_ELIGIBILITY,
             },
         )
         tracks = {}
@@ -289,7 +300,13 @@ class DemoSeeder:
             secretariat = self.secretariats[track_spec["secretariat"]]
             fields = {k: v for k, v in track_spec.items() if k != "secretariat"}
             tracks[code], _ = Track.objects.get_or_create(
-                call=call, code=code, defaults={**fields, "secretariat": secretariat}
+                call=call,
+                code=code,
+                defaults={
+                    **fields,
+                    "secretariat": secretariat,
+                    "required_documents": required_documents.get(code, []),
+                },
             )
             for order, (ccode, name, name_ko, max_points, tiebreak) in enumerate(
                 data.CRITERIA[track_spec["kind"]], start=1
@@ -660,6 +677,7 @@ class DemoSeeder:
             opens_at=now - datetime.timedelta(days=14),
             closes_at=now + datetime.timedelta(days=60),
             path=[S.PUBLISHED, S.OPEN],
+            required_documents=data.REQUIRED_DOCUMENTS_2026,
         )
         city_org = self.organization(
             "Iloilo City Government", Organization.Kind.CITY_GOVERNMENT, "PH"
