@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ReviewerProfile
+from projects.models import Track
 
 from .models import Assignment, ConflictDeclaration, Criterion
 from .services import format_points, validate_points
@@ -62,6 +63,46 @@ class CriterionForm(forms.ModelForm):
                 "threshold", _("The threshold must be between 0 and the maximum points.")
             )
         return data
+
+
+class ReviewSettingsForm(forms.ModelForm):
+    review_deadline = forms.DateTimeField(
+        label=_("Review deadline (Korea Standard Time)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+    class Meta:
+        model = Track
+        fields = [
+            "review_deadline",
+            "min_reviewers",
+            "max_reviewer_load",
+            "min_justification_length",
+            "overall_threshold",
+            "spread_threshold",
+        ]
+
+    def clean_min_reviewers(self):
+        value = self.cleaned_data["min_reviewers"]
+        if value is not None and value < 1:
+            raise forms.ValidationError(_("At least one reviewer per application."))
+        return value
+
+    def clean_max_reviewer_load(self):
+        value = self.cleaned_data["max_reviewer_load"]
+        if value is not None and value < 1:
+            raise forms.ValidationError(
+                _("A reviewer must be able to take at least one application.")
+            )
+        return value
+
+    def clean_overall_threshold(self):
+        value = self.cleaned_data["overall_threshold"]
+        if value is not None and not (0 <= value <= 100):
+            raise forms.ValidationError(_("Give a threshold between 0 and 100 points."))
+        return value
 
 
 class InviteReviewerForm(forms.Form):

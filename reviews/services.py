@@ -226,6 +226,46 @@ def start_review(*, track: Track, actor) -> int:
     return moved
 
 
+REVIEW_SETTINGS_FIELDS = (
+    "review_deadline",
+    "min_reviewers",
+    "max_reviewer_load",
+    "min_justification_length",
+    "overall_threshold",
+    "spread_threshold",
+)
+
+
+@transaction.atomic
+def update_review_settings(*, track: Track, actor, **values) -> Track:
+    """Change a track's review settings (deadline, minimum reviewers, maximum load, minimum
+    justification length, overall and spread thresholds); audited with old and new values.
+
+    Only the fields in ``REVIEW_SETTINGS_FIELDS`` may change here; budgets and the call are
+    configured elsewhere.
+    """
+    unknown = set(values) - set(REVIEW_SETTINGS_FIELDS)
+    if unknown:
+        raise DomainError(
+            _("These settings cannot be changed here: %s") % ", ".join(sorted(unknown))
+        )
+    track = Track.objects.select_for_update().get(pk=track.pk)
+    old = {name: str(getattr(track, name)) for name in values}
+    for name, value in values.items():
+        setattr(track, name, value)
+    if track.max_reviewer_load < 1:
+        raise DomainError(_("A reviewer must be able to take at least one application."))
+    _clean(track)
+    track.save(update_fields=list(values))
+    record_audit_event(
+        subject=track,
+        action="review_settings",
+        actor=actor,
+        detail={"old": old, "new": {name: str(getattr(track, name)) for name in values}},
+    )
+    return track
+
+
 # Criteria ----------------------------------------------------------------------------------
 
 

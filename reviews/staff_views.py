@@ -2,12 +2,16 @@
 the automatic-assignment job, the review board, reminders and reopening. Every view asks the
 one permission ``reviews.manage_track_reviews`` on the track (403 for another track's staff)."""
 
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,7 +20,13 @@ from kcity.domain import DomainError
 from projects.models import Track
 
 from . import selectors, services
-from .forms import CriterionForm, InviteReviewerForm, ManualAssignForm, ReopenForm
+from .forms import (
+    CriterionForm,
+    InviteReviewerForm,
+    ManualAssignForm,
+    ReopenForm,
+    ReviewSettingsForm,
+)
 from .models import Assignment, CommitteeMember, Criterion, Job, ReviewerInvitation
 
 
@@ -42,19 +52,49 @@ def index(request):
 
 @login_required
 def track_overview(request, track_id: int):
+    """The track's review settings (editable) and the button that starts the review.
+
+    The deadline is typed and shown in Korea Standard Time, whatever the staff member's zone.
+    """
     track = _track(request, track_id)
+    with timezone.override(ZoneInfo(settings.PROGRAMME_TIME_ZONE)):
+        return _track_overview(request, track)
+
+
+def _track_overview(request, track):
+    form = ReviewSettingsForm(
+        request.POST if request.method == "POST" else None,
+        instance=Track.objects.get(pk=track.pk),
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.update_review_settings(
+                    track=track,
+                    actor=request.user,
+                    **{name: form.cleaned_data[name] for name in form.changed_data},
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Review settings saved."))
+                return redirect("staff_reviews:track", track_id=track.pk)
+        status = 400
     criteria = list(selectors.criteria_for_track(track))
     return render(
         request,
         "reviews/staff/track.html",
         {
             "track": track,
+            "form": form,
             "criteria": criteria,
             "criteria_total": sum((c.max_points for c in criteria), 0),
             "locked": services.criteria_are_locked(track),
             "eligible_count": track.applications.filter(status="eligible").count(),
             "committee_count": track.committee.count(),
         },
+        status=status,
     )
 
 

@@ -547,3 +547,92 @@ def test_reviewer_profile_form(client, world):
     )
     assert response.status_code == 302
     assert reviewer.reviewer_profile.expertise == ["transport", "ict"]
+
+
+def test_review_settings_saved_in_korea_time_and_audited(client, world, planning_track):
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    from accounts.models import AuditEvent
+
+    staff = world["kind_staff"]
+    staff.time_zone = "Europe/Berlin"
+    staff.save()
+    client.force_login(staff)
+    url = reverse("staff_reviews:track", kwargs={"track_id": planning_track.pk})
+    response = client.post(
+        url,
+        {
+            "review_deadline": "2026-06-30T18:00",
+            "min_reviewers": "3",
+            "max_reviewer_load": "10",
+            "min_justification_length": "50",
+            "overall_threshold": "70",
+            "spread_threshold": "20",
+        },
+    )
+    assert response.status_code == 302
+    planning_track.refresh_from_db()
+    assert planning_track.review_deadline == datetime.datetime(
+        2026, 6, 30, 18, 0, tzinfo=ZoneInfo("Asia/Seoul")
+    )
+    assert (planning_track.min_reviewers, planning_track.min_justification_length) == (3, 50)
+    event = AuditEvent.objects.get(action="review_settings")
+    assert event.detail["new"]["min_reviewers"] == "3"
+
+
+def test_review_settings_bad_input_keeps_values(client, world, planning_track):
+    client.force_login(world["kind_staff"])
+    response = client.post(
+        reverse("staff_reviews:track", kwargs={"track_id": planning_track.pk}),
+        {
+            "review_deadline": "2026-06-30T18:00",
+            "min_reviewers": "0",
+            "max_reviewer_load": "10",
+            "min_justification_length": "45",
+            "overall_threshold": "170",
+            "spread_threshold": "20",
+        },
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) == {"min_reviewers", "overall_threshold"}
+    assert 'value="45"' in response.content.decode()
+    planning_track.refresh_from_db()
+    assert planning_track.min_reviewers == 5
+
+
+def test_review_settings_refused_for_other_track_staff(client, world, planning_track):
+    client.force_login(world["kaia_staff"])
+    response = client.post(
+        reverse("staff_reviews:track", kwargs={"track_id": planning_track.pk}),
+        {
+            "min_reviewers": "1",
+            "max_reviewer_load": "1",
+            "min_justification_length": "1",
+            "overall_threshold": "1",
+            "spread_threshold": "1",
+        },
+    )
+    assert response.status_code == 403
+    planning_track.refresh_from_db()
+    assert planning_track.min_reviewers == 5
+
+
+def test_invitation_accepted_through_the_page(client, role_groups, planning_track, kind_staff):
+    from reviews import services
+    from reviews.models import CommitteeMember
+    from tests.factories import UserFactory
+
+    invitation = services.invite_reviewer(
+        track=planning_track, email="welcome@expert.example.net", actor=kind_staff
+    )
+    url = reverse("reviews:invitation", kwargs={"token": invitation.token})
+    response = client.get(url)
+    assert response.status_code == 302 and "next=" in response["Location"]
+    expert = UserFactory(email="welcome@expert.example.net")
+    client.force_login(expert)
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"accept": "1"})
+    assert response["Location"] == reverse("reviews:profile")
+    assert CommitteeMember.objects.filter(track=planning_track, reviewer=expert).exists()
