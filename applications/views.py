@@ -166,11 +166,16 @@ def section(request, pk, section):
             except DomainError as exc:
                 _form_error(form, exc)
             else:
+                if request.htmx:
+                    return render(request, "applications/partials/_autosave.html", {"saved": True})
                 messages.success(request, _("Saved."))
                 following = _next_section(application, section)
                 if "continue" in request.POST and following:
                     return redirect("applications:section", pk=application.pk, section=following)
                 return redirect("applications:section", pk=application.pk, section=section)
+    if request.htmx and form.is_bound:
+        # Autosave of a half-typed form: say it was not saved; the full submit shows the errors.
+        return render(request, "applications/partials/_autosave.html", {"saved": False})
     if not editable:
         for field in form.fields.values():
             field.disabled = True

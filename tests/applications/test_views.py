@@ -335,3 +335,27 @@ def test_summary_pdf_download_owner_gets_pdf(client, complete_draft):
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
     assert response.content.startswith(b"%PDF")
+
+
+def test_section_autosave_with_htmx_saves_and_answers_fragment(client, complete_draft):
+    login(client, complete_draft.created_by)
+    response = client.post(
+        section_url(complete_draft, "readiness"),
+        {"existing_plans": "Klang 2030 structure plan"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert "Saved automatically at" in response.content.decode()
+    assert "<html" not in response.content.decode()
+    complete_draft.refresh_from_db()
+    assert complete_draft.existing_plans == "Klang 2030 structure plan"
+
+
+def test_section_autosave_invalid_input_not_saved(client, complete_draft):
+    login(client, complete_draft.created_by)
+    response = client.post(
+        section_url(complete_draft, "budget"), {"budget_requested": "12"}, HTTP_HX_REQUEST="true"
+    )
+    assert "Not saved yet" in response.content.decode()
+    complete_draft.refresh_from_db()
+    assert complete_draft.budget_requested == 400_000_000
