@@ -218,3 +218,27 @@ class ClarificationAnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Explain what you changed. The application then returns to the secretariat."),
     )
+
+
+class ClarificationRequestForm(forms.Form):
+    """Staff ask the applicant to change named sections."""
+
+    message = forms.CharField(
+        label=_("What needs clarifying"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("The applicant sees this message as written."),
+    )
+    sections = forms.MultipleChoiceField(
+        label=_("Sections to reopen"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only these sections become editable for the applicant."),
+    )
+    due_at = forms.DateTimeField(
+        label=_("Answer due by (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    def __init__(self, *args, sections, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sections"].choices = [(key, label) for key, label in sections]

@@ -22,6 +22,11 @@ urlpatterns = [
     path("<int:pk>/submit/", views.submit, name="submit"),
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:pk>/clarification/", views.answer_clarification, name="answer_clarification"),
+    path(
+        "<int:pk>/request-clarification/",
+        views.request_clarification,
+        name="request_clarification",
+    ),
     path("<int:pk>/summary.pdf", views.summary_pdf, name="summary_pdf"),
     path("files/<uuid:public_id>/", views.document_download, name="document_download"),
 ]

@@ -25,6 +25,7 @@ from . import selectors, services
 from .forms import (
     SECTION_FORMS,
     ClarificationAnswerForm,
+    ClarificationRequestForm,
     ConsortiumMemberForm,
     DocumentUploadForm,
     WithdrawForm,
@@ -408,3 +409,35 @@ def summary_pdf(request, pk):
     name = application.reference or f"draft-{application.pk}"
     response["Content-Disposition"] = f'attachment; filename="application-{name}.pdf"'
     return response
+
+
+@login_required
+def request_clarification(request, pk):
+    """Staff of the track return a submitted application to the applicant for named changes."""
+    application = get_object_or_404(selectors.applications_for_user(request.user), pk=pk)
+    if not request.user.has_perm("applications.screen_application", application):
+        raise Http404
+    form = ClarificationRequestForm(
+        request.POST or None, sections=selectors.sections_for_track(application.track)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_clarification(
+                application=application,
+                actor=request.user,
+                message=form.cleaned_data["message"],
+                sections=form.cleaned_data["sections"],
+                due_at=form.cleaned_data["due_at"],
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(
+                request, _("The clarification request has been sent to the applicant.")
+            )
+            return redirect("staff_applications:screen", pk=application.pk)
+    return render(
+        request,
+        "applications/clarification_request.html",
+        {"application": application, "form": form},
+    )

@@ -359,3 +359,45 @@ def test_section_autosave_invalid_input_not_saved(client, complete_draft):
     assert "Not saved yet" in response.content.decode()
     complete_draft.refresh_from_db()
     assert complete_draft.budget_requested == 400_000_000
+
+
+def test_request_clarification_page_by_track_staff(client, complete_draft, kind_staff):
+    from applications import services
+
+    services.submit_application(application=complete_draft, actor=complete_draft.created_by)
+    login(client, kind_staff)
+    url = reverse("applications:request_clarification", kwargs={"pk": complete_draft.pk})
+    response = client.post(url, {"message": "Give the site area.", "sections": ["site"]})
+    assert response.status_code == 302
+    complete_draft.refresh_from_db()
+    assert complete_draft.status == "clarification"
+    assert complete_draft.clarification_requests.get().sections == ["site"]
+
+
+def test_request_clarification_page_without_sections_error(client, complete_draft, kind_staff):
+    from applications import services
+
+    services.submit_application(application=complete_draft, actor=complete_draft.created_by)
+    login(client, kind_staff)
+    url = reverse("applications:request_clarification", kwargs={"pk": complete_draft.pk})
+    response = client.post(url, {"message": "Give the site area."})
+    body = response.content.decode()
+    assert 'id="sections-error"' in body and "Give the site area." in body
+    complete_draft.refresh_from_db()
+    assert complete_draft.status == "submitted"
+
+
+def test_request_clarification_page_denied_to_other_track_staff_and_applicant(
+    client, complete_draft, kaia_staff
+):
+    from applications import services
+
+    services.submit_application(application=complete_draft, actor=complete_draft.created_by)
+    url = reverse("applications:request_clarification", kwargs={"pk": complete_draft.pk})
+    for user in (kaia_staff, complete_draft.created_by):
+        login(client, user)
+        response = client.post(url, {"message": "x", "sections": ["site"]})
+        assert response.status_code == 404
+        assert complete_draft.title not in response.content.decode()
+    complete_draft.refresh_from_db()
+    assert complete_draft.status == "submitted"
