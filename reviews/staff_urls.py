@@ -16,6 +16,9 @@ urlpatterns = [
     path("committee/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("tracks/<int:track_id>/assignments/", views.assignments, name="assignments"),
     path("tracks/<int:track_id>/assignments/auto/", views.assign_automatically, name="auto"),
+    path(
+        "tracks/<int:track_id>/conflicts/detect/", views.detect_conflicts, name="detect_conflicts"
+    ),
     path("jobs/<int:pk>/", views.job_status, name="job"),
     path("assignments/<int:pk>/remove/", views.assignment_remove, name="assignment_remove"),
     path("assignments/<int:pk>/reopen/", views.assignment_reopen, name="reopen"),

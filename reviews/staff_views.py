@@ -331,6 +331,20 @@ def assignments(request, track_id: int):
 
 @login_required
 @require_POST
+def detect_conflicts(request, track_id: int):
+    """Record the likely conflicts the portal detects between the committee and the track."""
+    track = _track(request, track_id)
+    created = services.record_detected_conflicts(track=track, actor=request.user)
+    messages.info(
+        request,
+        _("%(count)s new likely conflict(s) recorded; they will never be assigned.")
+        % {"count": created},
+    )
+    return redirect("staff_reviews:assignments", track_id=track.pk)
+
+
+@login_required
+@require_POST
 def assign_automatically(request, track_id: int):
     track = _track(request, track_id)
     job = services.create_assignment_job(track=track, actor=request.user)

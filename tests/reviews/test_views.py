@@ -636,3 +636,48 @@ def test_invitation_accepted_through_the_page(client, role_groups, planning_trac
     response = client.post(url, {"accept": "1"})
     assert response["Location"] == reverse("reviews:profile")
     assert CommitteeMember.objects.filter(track=planning_track, reviewer=expert).exists()
+
+
+@pytest.mark.parametrize("role", ["kind_staff", "kaia_staff"])
+def test_detect_conflicts_action(client, world, planning_track, under_review, role):
+    from reviews.models import ConflictDeclaration
+
+    reviewer = world["unassigned_reviewer"]
+    reviewer.email = "expert@klang.gov.my"  # the applicant organisation's domain
+    reviewer.save()
+    client.force_login(world[role])
+    response = client.post(
+        reverse("staff_reviews:detect_conflicts", kwargs={"track_id": planning_track.pk})
+    )
+    recorded = ConflictDeclaration.objects.filter(
+        reviewer=reviewer, application=under_review, source="detected"
+    ).exists()
+    if role == "kind_staff":
+        assert response.status_code == 302 and recorded
+    else:
+        assert response.status_code == 403 and not recorded
+
+
+def test_applicant_never_learns_who_reviewed(client, world, assignment, criteria):
+    from reviews import services
+
+    services.submit_review(
+        assignment=assignment,
+        scores={c.pk: (15, "x" * 40) for c in criteria},
+        recommendation="fund",
+        confidence=2,
+        actor=assignment.reviewer,
+    )
+    client.force_login(world["applicant"])
+    body = ""
+    for url in (
+        reverse("applications:dashboard"),
+        reverse("applications:detail", kwargs={"pk": assignment.application.pk}),
+        reverse("notifications:list"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        body += response.content.decode()
+    assert SECRET_TITLE in body  # the applicant does see their own application
+    for leak in ("Dr Assigned", "assigned@expert", "Dr Conflict", "75.00"):
+        assert leak not in body
