@@ -369,3 +369,27 @@ def test_ensure_role_groups_is_idempotent(role_groups):
     before = {g.name: g.permissions.count() for g in Group.objects.all()}
     roles.ensure_role_groups()
     assert {g.name: g.permissions.count() for g in Group.objects.all()} == before
+
+
+@pytest.mark.django_db
+def test_admin_message_retry_queues_failed_email_again(client, programme_admin, mailoutbox):
+    message = Message.objects.create(
+        recipient=programme_admin,
+        to_email=programme_admin.email,
+        channel="email",
+        template="applications/submitted",
+        status=Message.Status.FAILED,
+        context={"reference": "2026-PL-001", "title": "Plan", "call": "2026"},
+    )
+    client.force_login(programme_admin)
+    _post_action(client, Message, "retry_delivery", [message])
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT  # eager in tests: the task ran on queueing
+    assert [m.to for m in mailoutbox] == [[programme_admin.email]]
+
+
+@pytest.mark.django_db
+def test_admin_message_retry_not_offered_to_secretariat(client, kind_staff):
+    client.force_login(kind_staff)
+    response = client.get(reverse("admin:notifications_message_changelist"))
+    assert response.status_code == 403
