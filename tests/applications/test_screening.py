@@ -150,3 +150,14 @@ def test_screening_list_query_count_does_not_grow(
         SubmittedApplicationFactory(track=planning_track)
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get(url)
+
+
+def test_screen_page_links_documents_for_track_staff(client, kind_staff, submitted):
+    from tests.factories import DocumentFactory
+
+    document = DocumentFactory(application=submitted)
+    client.force_login(kind_staff)
+    body = client.get(reverse("staff_applications:screen", kwargs={"pk": submitted.pk})).content
+    url = reverse("applications:document_download", kwargs={"public_id": document.public_id})
+    assert url.encode() in body
+    assert client.get(url).status_code == 200
