@@ -1,5 +1,7 @@
 """Fill locale/ko/LC_MESSAGES/django.po from locale/ko_translations.json (msgid → Korean).
 
+Entries with a context are keyed ``"<context>\u0004<msgid>"``, as gettext does.
+
 Run after ``makemessages -l ko``; prints the msgids that still need a translation. The
 translations themselves are written by hand in the JSON file; this only copies them over.
 Needs ``polib`` (a maintenance tool, not a runtime dependency).
@@ -29,9 +31,10 @@ def main() -> int:
     po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
     missing, bad = [], []
     for entry in po:
-        korean = translations.get(entry.msgid)
+        key = f"{entry.msgctxt}\u0004{entry.msgid}" if entry.msgctxt else entry.msgid
+        korean = translations.get(key)
         if korean is None:
-            missing.append(entry.msgid)
+            missing.append(key)
             continue
         wanted = placeholders(entry.msgid) | placeholders(entry.msgid_plural or "")
         if placeholders(korean) - wanted or (wanted - placeholders(korean)) - {"%(counter)s"}:

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from applications.models import Document
 
@@ -11,9 +11,9 @@ from .models import Call, Project, Track
 from .selectors import public_calls
 
 PUBLIC_STATUS_LABELS = {
-    "upcoming": _("Upcoming"),
-    "open": _("Open"),
-    "closed": _("Closed"),
+    "upcoming": pgettext_lazy("call status", "Upcoming"),
+    "open": pgettext_lazy("call status", "Open"),
+    "closed": pgettext_lazy("call status", "Closed"),
 }
 
 
