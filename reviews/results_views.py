@@ -292,9 +292,10 @@ def awards(request, track_id: int):
     track = sel.results_track_for_user(request.user, track_id)
     form = AwardForm()
     if request.method == "POST":
-        decision = get_object_or_404(
-            sel.decisions_for_track(track), pk=request.POST.get("decision")
-        )
+        decision_id = request.POST.get("decision", "")
+        if not decision_id.isdigit():
+            return HttpResponse(status=400)
+        decision = get_object_or_404(sel.decisions_for_track(track), pk=int(decision_id))
         form = AwardForm(request.POST)
         if form.is_valid():
             try:

@@ -407,3 +407,10 @@ def test_export_csv_neutralises_formulas(planning_track):
 
     content = to_csv(["a"], [["=HYPERLINK(1)"]]).decode("utf-8-sig")
     assert "'=HYPERLINK" in content
+
+
+def test_award_form_bad_decision_id_is_400(client, planning_track, kind_staff):
+    client.force_login(kind_staff)
+    url = reverse("staff_reviews:results:awards", args=[planning_track.pk])
+    assert client.post(url, {"decision": "x; drop", "amount": "1"}).status_code == 400
+    assert client.post(url, {"decision": "999999", "amount": "1"}).status_code == 404
