@@ -122,7 +122,9 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "updated_at",
             "documents",
         ]
-        read_only_fields = fields
+        # Output only (writes have their own serializers). Not marked read-only on purpose:
+        # DRF then drops allow_blank/allow_null, and the schema would forbid the "" and null
+        # that blank choice fields really return.
 
     def _sees_real_status(self, application) -> bool:
         return application.track_id in self.context.get("staff_track_ids", ())

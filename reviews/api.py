@@ -158,7 +158,9 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "submitted_at",
             "scores",
         ]
-        read_only_fields = fields
+        # Output only (writes have their own serializers). Not marked read-only on purpose:
+        # DRF then drops allow_blank/allow_null, and the schema would forbid the "" and null
+        # that blank choice fields really return.
 
 
 class AssignmentFilter(django_filters.FilterSet):
