@@ -479,3 +479,27 @@ def test_application_list_query_count_does_not_grow_for_staff(
     SubmittedApplicationFactory.create_batch(5, track=planning_track)
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert len(results(client.get(reverse("api:application-list")))) == 6
+
+
+def test_application_upload_document_by_track_staff_is_403(kind_staff, others):
+    upload = SimpleUploadedFile("letter.pdf", PDF_BYTES, content_type="application/pdf")
+    response = client_for(kind_staff).post(
+        detail(others["submitted"], "documents"),
+        {"kind": "site_map", "file": upload},
+        format="multipart",
+    )
+    assert response.status_code == 403
+    assert not others["submitted"].documents.exists()
+
+
+def test_application_documents_query_count_does_not_grow(
+    applicant, application, django_assert_max_num_queries
+):
+    client = client_for(applicant)
+    DocumentFactory(application=application, kind="other")
+    with django_assert_max_num_queries(12) as one:
+        assert len(client.get(detail(application, "documents")).json()) == 1
+    for _ in range(4):
+        DocumentFactory(application=application, kind="other")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(client.get(detail(application, "documents")).json()) == 5

@@ -482,3 +482,20 @@ def test_awards_query_count_does_not_grow(
         AwardFactory(application=SubmittedApplicationFactory(track=planning_track))
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert len(results(client.get(url("award")))) == 5
+
+
+def test_decisions_query_count_does_not_grow(
+    programme_admin, planning_track, django_assert_max_num_queries
+):
+    def make():
+        app = SubmittedApplicationFactory(track=planning_track, status="rejected")
+        Decision.objects.create(application=app, track=planning_track, outcome="rejected")
+
+    make()
+    client = client_for(programme_admin)
+    with django_assert_max_num_queries(10) as one:
+        assert len(results(client.get(url("decision")))) == 1
+    for _ in range(5):
+        make()
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(results(client.get(url("decision")))) == 6
