@@ -34,7 +34,7 @@ from .models import ApplicationResult, Assignment, Criterion, Job, ReviewerTrack
 logger = logging.getLogger(__name__)
 
 TWO_PLACES = Decimal("0.01")
-BATCH_SIZE = 2500
+BATCH_SIZE = 5000
 
 # Flag codes stored in ApplicationResult.flags (criterion flags carry the criterion code).
 FLAG_SPREAD = "spread"
@@ -168,12 +168,15 @@ def compute_track(
     to group, one per reviewer, one per application.
     """
     zero = Decimal(0)
+    quantize = Decimal.quantize
     by_application: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
     by_reviewer: dict[int, list[Decimal]] = defaultdict(list)
+    totals_of: dict[int, list[Decimal]] = defaultdict(list)
     for row in reviews:
         application_id, reviewer_id, total = row
         total = total if isinstance(total, Decimal) else Decimal(str(total))
         by_application[application_id].append((reviewer_id, total))
+        totals_of[application_id].append(total)
         by_reviewer[reviewer_id].append(total)
 
     # Each reviewer's own mean and (population) standard deviation, for 50 + 10·z.
@@ -199,16 +202,20 @@ def compute_track(
         result = ResultRow(application_id=application_id, reviewer_count=n)
         flags = []
         if n:
-            totals = sorted(t for _r, t in rows)
+            totals = sorted(totals_of[application_id])
             low, high = totals[0], totals[-1]
             total_sum = sum(totals, zero)
             raw_mean = total_sum / n
-            result.mean = q2(raw_mean)
+            result.mean = quantize(raw_mean, TWO_PLACES, ROUND_HALF_UP)
             if n >= 3:
-                result.trimmed_mean = q2((total_sum - low - high) / (n - 2))
+                result.trimmed_mean = quantize(
+                    (total_sum - low - high) / (n - 2), TWO_PLACES, ROUND_HALF_UP
+                )
             middle = n // 2
-            result.median = q2(
-                totals[middle] if n % 2 else (totals[middle - 1] + totals[middle]) / 2
+            result.median = quantize(
+                totals[middle] if n % 2 else (totals[middle - 1] + totals[middle]) / 2,
+                TWO_PLACES,
+                ROUND_HALF_UP,
             )
             z_sum = zero
             for reviewer_id, total in rows:
@@ -216,9 +223,12 @@ def compute_track(
                 if std:
                     z_sum += (total - reviewer_mean[reviewer_id]) / std
                 offsets[reviewer_id].append(total - raw_mean)
-            result.normalised = q2(50 + 10 * z_sum / n)
-            result.spread = q2(high - low)
-            result.std_dev = q2((sum(((t - raw_mean) ** 2 for t in totals), zero) / n).sqrt())
+            result.normalised = quantize(50 + 10 * z_sum / n, TWO_PLACES, ROUND_HALF_UP)
+            result.spread = quantize(high - low, TWO_PLACES, ROUND_HALF_UP)
+            squares = zero
+            for t in totals:
+                squares += (t - raw_mean) * (t - raw_mean)
+            result.std_dev = quantize((squares / n).sqrt(), TWO_PLACES, ROUND_HALF_UP)
         if official_key == Track.Aggregate.TRIMMED_MEAN:
             official = result.trimmed_mean
         elif official_key == Track.Aggregate.MEAN:
@@ -314,9 +324,29 @@ def rank_results(
             result.application_id,
         )
 
-    keyed = sorted((key(r), r) for r in results if r.official_score is not None)
-    ranked = [r for _k, r in keyed]
-    keys = [k for k, _r in keyed]
+    # Sort on the official score alone (fast), then order each run of equal scores by the
+    # full tie-break key: only tied applications pay for the chain.
+    by_score = sorted(
+        (r for r in results if r.official_score is not None),
+        key=lambda r: r.official_score,
+        reverse=True,
+    )
+    ranked, keys = [], []
+    start = 0
+    while start < len(by_score):
+        end = start + 1
+        score = by_score[start].official_score
+        while end < len(by_score) and by_score[end].official_score == score:
+            end += 1
+        group = by_score[start:end]
+        if len(group) > 1:
+            keyed = sorted((key(r), r) for r in group)
+            ranked.extend(r for _k, r in keyed)
+            keys.extend(k for k, _r in keyed)
+        else:
+            ranked.append(group[0])
+            keys.append(None)
+        start = end
     for r in results:
         if r.official_score is None:
             r.rank, r.tiebreak = None, {}
@@ -331,8 +361,18 @@ def rank_results(
     for position, result in enumerate(ranked):
         result.rank = position + 1
         result.tiebreak = {}
-        tied_above = position > 0 and keys[position - 1][0] == keys[position][0]
-        tied_below = position + 1 < len(ranked) and keys[position + 1][0] == keys[position][0]
+        if keys[position] is None:
+            continue
+        tied_above = (
+            position > 0
+            and keys[position - 1] is not None
+            and keys[position - 1][0] == keys[position][0]
+        )
+        tied_below = (
+            position + 1 < len(ranked)
+            and keys[position + 1] is not None
+            and keys[position + 1][0] == keys[position][0]
+        )
         if tied_above:
             result.tiebreak = {
                 "tied_with": ranked[position - 1].application_id,
@@ -396,6 +436,8 @@ def _n(value) -> str:
 def _json(value) -> str:
     """JSON in COPY text format: json.dumps escapes control characters, so only backslashes
     need doubling."""
+    if not value:
+        return "[]" if isinstance(value, list) else "{}"
     text = json.dumps(value, separators=(",", ":"))
     return text.replace("\\", "\\\\") if "\\" in text else text
 
