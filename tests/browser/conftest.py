@@ -55,7 +55,19 @@ def run_axe(page) -> list[dict]:
 
     if not (settings.BASE_DIR / "static" / "vendor" / "axe.min.js").exists():
         pytest.fail("static/vendor/axe.min.js is missing: run scripts/collect_assets.py.")
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(url="/static/vendor/axe.min.js")
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    from playwright.sync_api import Error as PlaywrightError
+
+    # A click may still be loading the next page: wait, and retry once the document is there.
+    for attempt in range(3):
+        page.wait_for_load_state("load")
+        try:
+            if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+                page.add_script_tag(url="/static/vendor/axe.min.js")
+            result = page.evaluate(
+                "async () => await axe.run(document, {resultTypes: ['violations']})"
+            )
+            break
+        except PlaywrightError:
+            if attempt == 2:
+                raise
     return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]

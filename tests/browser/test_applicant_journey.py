@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from accounts import roles
 from applications.models import Application
@@ -66,7 +67,8 @@ def test_applicant_journey_from_registration_to_submitted_in_korean(
     page.goto("/")
     assert_accessible(page)
     page.get_by_role("link", name="See the calls").click()
-    assert page.get_by_text("Preparation of the site (60)").is_visible()
+    expect(page.get_by_role("heading", name="Calls for proposals")).to_be_visible()
+    expect(page.get_by_text("Preparation of the site (60)")).to_be_visible()
     # Closing time in Asia/Seoul, and in the visitor's own zone (Europe/Berlin here).
     local = page.locator(".local-time").first.inner_text()
     assert "your time:" in local and re.search(r"GMT\+1|CET", local), local
@@ -74,6 +76,7 @@ def test_applicant_journey_from_registration_to_submitted_in_korean(
 
     # Register.
     page.get_by_role("link", name="Register", exact=True).first.click()
+    expect(page.get_by_role("heading", name="Register")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Full name").fill("Aminah Rahman")
     page.get_by_label("E-mail address").fill(EMAIL)
@@ -81,29 +84,32 @@ def test_applicant_journey_from_registration_to_submitted_in_korean(
     page.get_by_label("Password again").fill(PASSWORD)
     page.get_by_label("Time zone").select_option("Asia/Kuala_Lumpur")
     page.get_by_role("button", name="Register").click()
-    assert page.get_by_text("Your e-mail address is not verified yet.").is_visible()
+    expect(page.get_by_text("Your e-mail address is not verified yet.")).to_be_visible()
 
     # Verify the address with the link from the e-mail.
     verification = next(m for m in mail.outbox if EMAIL in m.to)
     path = re.search(r"/accounts/verify/[^\s]+/", verification.body).group(0)
     page.goto(path)
-    assert page.get_by_text("is verified").is_visible()
+    expect(page.get_by_text("is verified")).to_be_visible()
     assert_accessible(page)
 
     # Create the organisation.
     page.get_by_role("link", name="Create your organisation").click()
+    expect(page.get_by_role("heading", name="Create your organisation")).to_be_visible()
     page.locator("#id_name").fill("Klang Municipal Council")
     page.get_by_label("Kind").select_option("city_government")
     page.get_by_label("Country (ISO code)").fill("MY")
     page.get_by_label("E-mail domain").fill("klang.gov.my")
     assert_accessible(page)
     page.get_by_role("button", name="Create the organisation").click()
-    assert page.get_by_role("heading", name="Klang Municipal Council").is_visible()
+    expect(page.get_by_role("heading", name="Klang Municipal Council")).to_be_visible()
 
     # Start a draft and fill the first sections.
     page.get_by_role("link", name="Go to your applications").click()
+    expect(page.get_by_role("heading", name="My applications")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Apply to Smart City Planning").click()
+    expect(page.get_by_role("heading", name="Applicant and contact")).to_be_visible()
     page.get_by_label("Contact telephone").fill("+60 3 1234 5678")
     assert_accessible(page)
     page.get_by_role("button", name="Save and continue").click()
@@ -116,7 +122,7 @@ def test_applicant_journey_from_registration_to_submitted_in_korean(
     page.get_by_label("Objectives").fill("Less congestion; digital services.")
     page.get_by_label("Requested deliverable").select_option("master_plan")
     page.get_by_role("button", name="Save", exact=True).click()
-    assert page.get_by_text("Saved.").is_visible()
+    expect(page.get_by_text("Saved.")).to_be_visible()
 
     # A second browser session: log out, log in again elsewhere; the draft is still there.
     page.get_by_role("button", name="Log out").click()
@@ -126,13 +132,13 @@ def test_applicant_journey_from_registration_to_submitted_in_korean(
     log_in(page)
     page.goto("/applications/")
     page.get_by_role("link", name="Klang Smart Port City master plan").click()
-    assert page.get_by_text("Klang, Malaysia").is_visible()
+    expect(page.get_by_text("Klang, Malaysia")).to_be_visible()
     page.get_by_role("link", name="Continue the draft").click()
     page.get_by_role("link", name="Budget").click()
     page.get_by_label("Requested amount (KRW)").fill("900000000")
     page.get_by_role("button", name="Save", exact=True).click()
-    assert page.locator("#id_budget_requested-error").is_visible()
-    assert page.get_by_label("Requested amount (KRW)").input_value() == "900000000"
+    expect(page.locator("#id_budget_requested-error")).to_be_visible()
+    expect(page.get_by_label("Requested amount (KRW)")).to_have_value("900000000")
     assert_accessible(page)
     page.get_by_label("Requested amount (KRW)").fill("450000000")
     page.get_by_role("button", name="Save and continue").click()
@@ -141,7 +147,7 @@ def test_applicant_journey_from_registration_to_submitted_in_korean(
 
     # Upload the required documents; a forged one is refused with a reason.
     page.get_by_role("link", name="Documents").click()
-    assert page.get_by_text("Maximum size per file").is_visible()
+    expect(page.get_by_text("Maximum size per file")).to_be_visible()
     page.get_by_label("Document").select_option("letter_of_intent")
     page.get_by_label("File").set_input_files(
         {
@@ -151,7 +157,7 @@ def test_applicant_journey_from_registration_to_submitted_in_korean(
         }
     )
     page.get_by_role("button", name="Upload").click()
-    assert page.get_by_text("is really a PNG file").first.is_visible()
+    expect(page.get_by_text("is really a PNG file").first).to_be_visible()
     assert_accessible(page)
     for kind, name in (("letter_of_intent", "letter.pdf"), ("concept_paper", "concept.pdf")):
         page.get_by_label("Document").select_option(kind)
@@ -159,15 +165,15 @@ def test_applicant_journey_from_registration_to_submitted_in_korean(
             {"name": name, "mimeType": "application/pdf", "buffer": PDF}
         )
         page.get_by_role("button", name="Upload").click()
-        assert page.get_by_role("link", name=name).is_visible()
+        expect(page.get_by_role("link", name=name)).to_be_visible()
 
     # Review and submit.
     page.get_by_role("link", name="Review and submit").first.click()
-    assert page.get_by_text("Everything required is there").is_visible()
+    expect(page.get_by_text("Everything required is there")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Submit the application").click()
-    assert page.get_by_text("Your application has been submitted").is_visible()
-    assert page.locator("#application-status").inner_text() == "Submitted"
+    expect(page.get_by_text("Your application has been submitted")).to_be_visible()
+    expect(page.locator("#application-status")).to_have_text("Submitted")
     application = Application.objects.get()
     assert application.status == "submitted" and application.reference == "2026-PL-001"
     assert_accessible(page)
@@ -175,7 +181,7 @@ def test_applicant_journey_from_registration_to_submitted_in_korean(
     # Switch to Korean; the choice is kept on the profile.
     page.get_by_label("Language").select_option("ko")
     page.get_by_role("button", name="Change").click()
-    assert page.locator("html").get_attribute("lang") == "ko"
-    assert page.locator("#application-status").inner_text() == "제출됨"
+    expect(page.locator("html")).to_have_attribute("lang", "ko")
+    expect(page.locator("#application-status")).to_have_text("제출됨")
     assert_accessible(page)
     second.close()
