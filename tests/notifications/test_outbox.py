@@ -65,3 +65,42 @@ def test_every_application_template_renders_in_both_languages(complete_draft):
                 render_message(message)
             assert message.subject.strip()
             assert "A & B" in message.body and "&amp;" not in message.body
+
+
+def test_decision_email_states_released_outcome_in_recipient_language():
+    from notifications.services import render_message
+
+    message = Message(
+        template="applications/decision",
+        language="en",
+        context={
+            "reference": "2026-PL-001",
+            "title": "Klang plan",
+            "call": "Call 2026",
+            "outcome": "selected",
+            "amount": 400_000_000,
+            "committee_summary": "Strong site.",
+        },
+        link="/applications/1/",
+    )
+    render_message(message)
+    assert "has been released: Selected." in message.body
+    assert "KRW 400,000,000" in message.body and "Strong site." in message.body
+
+
+def test_decision_email_without_outcome_reveals_nothing():
+    from notifications.services import render_message
+
+    message = Message(
+        template="applications/decision",
+        language="en",
+        context={
+            "reference": "2026-PL-001",
+            "title": "Klang plan",
+            "call": "Call 2026",
+            "status": "rejected",
+        },
+        link="/applications/1/",
+    )
+    render_message(message)
+    assert "Not selected" not in message.body and "rejected" not in message.body
