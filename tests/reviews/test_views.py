@@ -681,3 +681,23 @@ def test_applicant_never_learns_who_reviewed(client, world, assignment, criteria
     assert SECRET_TITLE in body  # the applicant does see their own application
     for leak in ("Dr Assigned", "assigned@expert", "Dr Conflict", "75.00"):
         assert leak not in body
+
+
+def test_review_pages_render_in_korean(client, world, assignment, planning_track, criteria):
+    criteria[0].name_ko = "타당성"
+    criteria[0].save()
+    client.cookies["django_language"] = "ko"
+    client.force_login(world["assigned_reviewer"])
+    score_page = client.get(reverse("reviews:score", kwargs={"pk": assignment.pk}))
+    assert score_page.status_code == 200
+    assert "타당성" in score_page.content.decode()
+    assert 'lang="ko"' in score_page.content.decode()
+    for url in (
+        reverse("reviews:workspace"),
+        reverse("reviews:assignment", kwargs={"pk": assignment.pk}),
+        reverse("reviews:application", kwargs={"pk": assignment.pk}),
+    ):
+        assert client.get(url).status_code == 200
+    client.force_login(world["kind_staff"])
+    for url in _staff_urls(planning_track, assignment):
+        assert client.get(url).status_code == 200, url
