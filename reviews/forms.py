@@ -169,6 +169,13 @@ class ConflictDeclarationForm(forms.Form):
         return data
 
 
+class LateConflictForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of conflict"), choices=[("", "—"), *DECLARABLE_KINDS])
+    details = forms.CharField(
+        label=_("Details (optional)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
 class DeclineForm(forms.Form):
     reason = forms.ChoiceField(
         label=_("Reason"), choices=Assignment.DeclineReason.choices, widget=forms.RadioSelect

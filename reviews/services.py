@@ -577,6 +577,38 @@ def declare_conflict(
 
 
 @transaction.atomic
+def report_conflict_later(
+    *, assignment: Assignment, kind: str, details: str = "", actor
+) -> Assignment:
+    """The reviewer discovers a conflict after declaring none (before submitting).
+
+    The declaration becomes a conflict (audited with the change), the assignment moves to
+    ``conflict``, and the application disappears from the reviewer's pages. Draft scores stay
+    stored but never count: only submitted reviews are aggregated.
+    """
+    if assignment.reviewer_id != actor.pk:
+        raise DomainError(_("Only the assigned reviewer can report a conflict."))
+    if kind not in ConflictDeclaration.Kind.values or kind == ConflictDeclaration.Kind.NONE:
+        raise DomainError(_("Choose the kind of conflict."), field="kind")
+    declaration = ConflictDeclaration.objects.select_for_update().get(
+        reviewer=actor, application=assignment.application
+    )
+    old = declaration.kind
+    declaration.has_conflict = True
+    declaration.kind = kind
+    declaration.details = details.strip()
+    declaration.declared_at = timezone.now()
+    _clean(declaration)
+    declaration.save()
+    record_audit_event(
+        subject=declaration, action="conflict_reported", actor=actor, old_value=old, new_value=kind
+    )
+    return transition_assignment(
+        assignment=assignment, to=A.CONFLICT, actor=actor, detail={"kind": kind, "late": True}
+    )
+
+
+@transaction.atomic
 def decline_assignment(*, assignment: Assignment, reason: str, note: str = "", actor) -> Assignment:
     """The reviewer declines (conflict, not my expertise, no time); audited, staff can see it.
 

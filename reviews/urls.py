@@ -11,6 +11,7 @@ urlpatterns = [
     path("assignments/<int:pk>/", views.assignment_detail, name="assignment"),
     path("assignments/<int:pk>/declare/", views.declare, name="declare"),
     path("assignments/<int:pk>/decline/", views.decline, name="decline"),
+    path("assignments/<int:pk>/report-conflict/", views.report_conflict, name="report_conflict"),
     path("assignments/<int:pk>/application/", views.application_view, name="application"),
     path("assignments/<int:pk>/score/", views.score, name="score"),
     path(

@@ -21,6 +21,7 @@ from .forms import (
     ConflictDeclarationForm,
     DeclineForm,
     InterestDeclarationForm,
+    LateConflictForm,
     ReviewerProfileForm,
     ScoreForm,
 )
@@ -85,8 +86,53 @@ def assignment_detail(request, pk: int):
             "can_declare": request.user.has_perm("reviews.declare_conflict", assignment),
             "conflict_form": ConflictDeclarationForm(),
             "decline_form": DeclineForm(),
+            "late_form": LateConflictForm(),
             "due": services.effective_due(assignment),
         },
+    )
+
+
+@login_required
+@require_POST
+def report_conflict(request, pk: int):
+    """A conflict discovered after declaring none: the application is hidden from then on."""
+    assignment = _own_assignment(request, pk)
+    if not request.user.has_perm("reviews.read_assigned_application", assignment) or (
+        assignment.status == Assignment.Status.SUBMITTED
+    ):
+        raise PermissionDenied
+    form = LateConflictForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_conflict_later(
+                assignment=assignment,
+                kind=form.cleaned_data["kind"],
+                details=form.cleaned_data["details"],
+                actor=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Your conflict is recorded. The application is no longer shown to you."),
+            )
+            return redirect("reviews:workspace")
+    return render(
+        request,
+        "reviews/assignment_detail.html",
+        {
+            "assignment": assignment,
+            "application": assignment.application,
+            "consortium": assignment.application.consortium_members.all(),
+            "declared": True,
+            "can_declare": False,
+            "conflict_form": ConflictDeclarationForm(),
+            "decline_form": DeclineForm(),
+            "late_form": form,
+            "due": services.effective_due(assignment),
+        },
+        status=400,
     )
 
 

@@ -701,3 +701,33 @@ def test_review_pages_render_in_korean(client, world, assignment, planning_track
     client.force_login(world["kind_staff"])
     for url in _staff_urls(planning_track, assignment):
         assert client.get(url).status_code == 200, url
+
+
+def test_conflict_reported_later_hides_the_application(client, world, assignment, criteria):
+    client.force_login(world["assigned_reviewer"])
+    client.post(
+        _score_url(assignment),
+        {f"points_{criteria[0].pk}": "10", f"justification_{criteria[0].pk}": "x", "draft": "1"},
+    )
+    url = reverse("reviews:report_conflict", kwargs={"pk": assignment.pk})
+    response = client.post(url, {"kind": "", "details": "Former client"})
+    assert response.status_code == 400
+    assert "kind" in response.context["late_form"].errors
+    assert "Former client" in response.content.decode()
+    response = client.post(url, {"kind": "employer_or_client", "details": "Former client"})
+    assert response.status_code == 302
+    assignment.refresh_from_db()
+    assert assignment.status == "conflict"
+    assert client.get(_score_url(assignment)).status_code == 404
+    assert SECRET_TITLE not in client.get(reverse("reviews:workspace")).content.decode()
+
+
+@pytest.mark.parametrize("role", ["unassigned_reviewer", "kind_staff", "applicant"])
+def test_report_conflict_by_others_is_404(client, world, assignment, role):
+    client.force_login(world[role])
+    response = client.post(
+        reverse("reviews:report_conflict", kwargs={"pk": assignment.pk}), {"kind": "other"}
+    )
+    assert response.status_code == 404
+    assignment.refresh_from_db()
+    assert assignment.status == "accepted"
