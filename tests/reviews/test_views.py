@@ -731,3 +731,90 @@ def test_report_conflict_by_others_is_404(client, world, assignment, role):
     assert response.status_code == 404
     assignment.refresh_from_db()
     assert assignment.status == "accepted"
+
+
+@pytest.mark.parametrize("role", ["kind_staff", "kaia_staff", "assigned_reviewer"])
+def test_criterion_delete_and_move_actions(client, world, criteria, role):
+    client.force_login(world[role])
+    moved = client.post(
+        reverse("staff_reviews:criterion_move", kwargs={"pk": criteria[1].pk}), {"direction": "up"}
+    )
+    deleted = client.post(reverse("staff_reviews:criterion_delete", kwargs={"pk": criteria[4].pk}))
+    codes = list(criteria[0].track.criteria.order_by("order").values_list("code", flat=True))
+    if role == "kind_staff":
+        assert (moved.status_code, deleted.status_code) == (302, 302)
+        assert codes == ["c2", "c1", "c3", "c4"]
+    else:
+        assert (moved.status_code, deleted.status_code) == (403, 403)
+        assert codes == ["c1", "c2", "c3", "c4", "c5"]
+
+
+@pytest.mark.parametrize("role", ["kind_staff", "kaia_staff"])
+def test_revoke_invitation_and_remove_member_actions(client, world, planning_track, role):
+    from reviews import services
+    from reviews.models import CommitteeMember
+
+    invitation = services.invite_reviewer(
+        track=planning_track, email="gone@example.net", actor=world["kind_staff"]
+    )
+    member = CommitteeMember.objects.get(reviewer=world["unassigned_reviewer"])
+    client.force_login(world[role])
+    revoke = client.post(reverse("staff_reviews:invitation_revoke", kwargs={"pk": invitation.pk}))
+    remove = client.post(reverse("staff_reviews:member_remove", kwargs={"pk": member.pk}))
+    invitation.refresh_from_db()
+    still_member = CommitteeMember.objects.filter(pk=member.pk).exists()
+    if role == "kind_staff":
+        assert (revoke.status_code, remove.status_code) == (302, 302)
+        assert invitation.status == "revoked" and not still_member
+    else:
+        assert (revoke.status_code, remove.status_code) == (403, 403)
+        assert invitation.status == "pending" and still_member
+
+
+def test_member_with_assignments_cannot_be_removed(client, world, assignment):
+    from reviews.models import CommitteeMember
+
+    member = CommitteeMember.objects.get(reviewer=assignment.reviewer)
+    client.force_login(world["kind_staff"])
+    response = client.post(
+        reverse("staff_reviews:member_remove", kwargs={"pk": member.pk}), follow=True
+    )
+    assert (
+        "Remove this reviewer&#x27;s assignments in the track first." in response.content.decode()
+    )
+    assert CommitteeMember.objects.filter(pk=member.pk).exists()
+
+
+@pytest.mark.parametrize("role", ["kind_staff", "kaia_staff"])
+def test_remove_assignment_action(client, world, assignment, role):
+    client.force_login(world[role])
+    response = client.post(reverse("staff_reviews:assignment_remove", kwargs={"pk": assignment.pk}))
+    exists = Assignment.objects.filter(pk=assignment.pk).exists()
+    if role == "kind_staff":
+        assert response.status_code == 302 and not exists
+    else:
+        assert response.status_code == 403 and exists
+
+
+@pytest.mark.parametrize("role", ["kind_staff", "kaia_staff"])
+def test_start_review_action(client, world, planning_track, role):
+    client.force_login(world[role])
+    response = client.post(
+        reverse("staff_reviews:start_review", kwargs={"track_id": planning_track.pk})
+    )
+    planning_track.refresh_from_db()
+    if role == "kind_staff":
+        assert response.status_code == 302 and planning_track.criteria_locked_at is not None
+    else:
+        assert response.status_code == 403 and planning_track.criteria_locked_at is None
+
+
+def test_start_review_with_criteria_not_100_says_why(client, world, planning_track, criteria):
+    criteria[0].delete()
+    client.force_login(world["kind_staff"])
+    response = client.post(
+        reverse("staff_reviews:start_review", kwargs={"track_id": planning_track.pk}), follow=True
+    )
+    assert "The criteria add up to 80" in response.content.decode()
+    planning_track.refresh_from_db()
+    assert planning_track.criteria_locked_at is None
