@@ -330,9 +330,7 @@ class Score(models.Model):
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="scores")
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="scores")
     # Empty only in a saved draft; a submitted review has points on every criterion.
-    points = models.DecimalField(
-        _("points"), max_digits=5, decimal_places=1, null=True, blank=True
-    )
+    points = models.DecimalField(_("points"), max_digits=5, decimal_places=1, null=True, blank=True)
     # Copied from the criterion when saved, so the database itself keeps points within range.
     max_points = models.DecimalField(max_digits=5, decimal_places=1, editable=False)
     justification = models.TextField(_("justification"), blank=True)
