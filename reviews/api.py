@@ -16,9 +16,10 @@ from rest_framework.response import Response
 
 from applications.api import ApplicationSerializer, ApplicationViewSet
 from kcity.api.viewsets import PortalGenericViewSet, PortalReadOnlyViewSet, PublicReadOnlyViewSet
+from projects.models import Track
 from projects.selectors import public_calls
 
-from . import awards, results_selectors, selectors, services
+from . import aggregation, awards, results_selectors, selection, selectors, services
 from .models import (
     ApplicationResult,
     Assignment,
@@ -26,6 +27,7 @@ from .models import (
     ConflictDeclaration,
     Criterion,
     Decision,
+    Job,
     Score,
 )
 
@@ -491,11 +493,13 @@ class DecisionViewSet(PortalReadOnlyViewSet):
     ordering = ["track", "outcome", "pk"]
     object_permission_required = {"retrieve": None}
 
+    @staticmethod
+    def base_queryset():
+        return Decision.objects.select_related("application__country", "application__organization")
+
     def get_queryset(self):
         tracks = results_selectors.results_tracks_for_user(self.request.user)
-        return Decision.objects.filter(track__in=tracks.values("pk")).select_related(
-            "application__country", "application__organization"
-        )
+        return self.base_queryset().filter(track__in=tracks.values("pk"))
 
 
 class AwardSerializer(serializers.ModelSerializer):
@@ -577,3 +581,144 @@ class AwardViewSet(PortalReadOnlyViewSet):
             award = awards.advance_award(award=award, to=to, actor=request.user, reason=reason)
         award = self.get_queryset().get(pk=award.pk)
         return Response(self.get_serializer(award).data, status=status.HTTP_200_OK)
+
+
+# --- Track-level results work (staff) -------------------------------------------------------
+
+
+class StaffTrackSerializer(serializers.ModelSerializer):
+    call = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Track
+        fields = ["id", "call", "kind", "code", "name", "total_budget", "official_aggregate"]
+
+
+class JobSerializer(serializers.ModelSerializer):
+    percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "track",
+            "kind",
+            "status",
+            "done",
+            "total",
+            "percent",
+            "message",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+class CountSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text=_("How many decisions were changed."))
+
+
+class StaffTrackFilterSet(django_filters.FilterSet):
+    call = django_filters.CharFilter(field_name="call__slug", help_text=_("Call slug."))
+    year = django_filters.NumberFilter(field_name="call__year")
+
+    class Meta:
+        model = Track
+        fields = ["call", "year", "kind"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Tracks whose results you run"), tags=["results: staff"]),
+    retrieve=extend_schema(summary=_("Get one of your tracks"), tags=["results: staff"]),
+    aggregate=extend_schema(
+        summary=_("Aggregate the track's scores (a background job)"),
+        description=_("Answers 202 with the job; poll /api/v1/jobs/{id}/ for its progress."),
+        tags=["results: staff"],
+        request=None,
+        responses={202: JobSerializer},
+    ),
+    propose_funding_line=extend_schema(
+        summary=_("Propose the funding line down the ranking"),
+        description=_("Within the track budget and per-project ceiling; tells nobody."),
+        tags=["results: staff"],
+        request=None,
+        responses={200: DecisionSerializer(many=True)},
+    ),
+    confirm_decisions=extend_schema(
+        summary=_("Confirm the track's decisions (programme admins)"),
+        tags=["results: staff"],
+        request=None,
+        responses={200: CountSerializer},
+    ),
+    release_decisions=extend_schema(
+        summary=_("Release the track's decisions to the applicants (programme admins)"),
+        tags=["results: staff"],
+        request=None,
+        responses={200: CountSerializer},
+    ),
+)
+class StaffTrackViewSet(PortalReadOnlyViewSet):
+    """The staff's track-level results work, through the aggregation and selection services."""
+
+    queryset = Track.objects.none()
+    serializer_class = StaffTrackSerializer
+    filterset_class = StaffTrackFilterSet
+    ordering_fields = ["order"]
+    ordering = ["-call__year", "order", "pk"]
+    object_permission_required = {
+        "retrieve": None,
+        "aggregate": "reviews.manage_track_reviews",
+        "propose_funding_line": "reviews.manage_track_reviews",
+        # The services refuse anyone but a programme admin (403).
+        "confirm_decisions": "reviews.manage_track_reviews",
+        "release_decisions": "reviews.manage_track_reviews",
+    }
+
+    def get_queryset(self):
+        return results_selectors.results_tracks_for_user(self.request.user)
+
+    @action(detail=True, methods=["post"])
+    def aggregate(self, request, pk=None):
+        job = aggregation.start_aggregation(track=self.get_object(), actor=request.user)
+        job.refresh_from_db()
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @action(detail=True, methods=["post"], url_path="propose-funding-line")
+    def propose_funding_line(self, request, pk=None):
+        track = self.get_object()
+        selection.propose_funding_line(track=track, actor=request.user)
+        decisions = DecisionViewSet.base_queryset().filter(track=track).order_by("pk")
+        return Response(DecisionSerializer(decisions, many=True).data)
+
+    @action(detail=True, methods=["post"], url_path="confirm-decisions")
+    def confirm_decisions(self, request, pk=None):
+        count = selection.confirm_decisions(track=self.get_object(), actor=request.user)
+        return Response({"count": count})
+
+    @action(detail=True, methods=["post"], url_path="release-decisions")
+    def release_decisions(self, request, pk=None):
+        count = selection.release_decisions(track=self.get_object(), actor=request.user)
+        return Response({"count": count})
+
+
+class JobFilter(django_filters.FilterSet):
+    class Meta:
+        model = Job
+        fields = ["track", "kind", "status"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Background jobs of your tracks"), tags=["results: staff"]),
+    retrieve=extend_schema(summary=_("A job's progress"), tags=["results: staff"]),
+)
+class JobViewSet(PortalReadOnlyViewSet):
+    queryset = Job.objects.none()
+    serializer_class = JobSerializer
+    filterset_class = JobFilter
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at", "pk"]
+    object_permission_required = {"retrieve": None}
+
+    def get_queryset(self):
+        tracks = results_selectors.results_tracks_for_user(self.request.user)
+        return Job.objects.filter(track__in=tracks.values("pk"))

@@ -27,6 +27,8 @@ router.register(
 router.register("results", reviews_api.ResultViewSet, basename="result")
 router.register("decisions", reviews_api.DecisionViewSet, basename="decision")
 router.register("awards", reviews_api.AwardViewSet, basename="award")
+router.register("staff-tracks", reviews_api.StaffTrackViewSet, basename="staff-track")
+router.register("jobs", reviews_api.JobViewSet, basename="job")
 # The user's own account.
 router.register("tokens", accounts_api.ApiTokenViewSet, basename="token")
 

@@ -499,3 +499,104 @@ def test_decisions_query_count_does_not_grow(
         make()
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert len(results(client.get(url("decision")))) == 6
+
+
+# --- Track-level results work ---------------------------------------------------------------
+
+
+@pytest.fixture
+def scored_track(planning_track):
+    """Two applications under review on the planning track, each with one submitted review."""
+    from tests.factories.results import make_criteria, reviewed_application, submit_review
+
+    (criterion,) = make_criteria(planning_track, ("feasibility", 100, None, 1))
+    planning_track.min_reviewers = 1
+    planning_track.save()
+    for total in (90, 60):
+        submit_review(reviewed_application(planning_track), None, {criterion: total})
+    return planning_track
+
+
+def test_staff_tracks_list_own_only(kind_staff, kaia_staff, planning_track, demonstration_track):
+    assert ids(client_for(kind_staff).get(url("staff-track"))) == {planning_track.pk}
+    assert ids(client_for(kaia_staff).get(url("staff-track"))) == {demonstration_track.pk}
+
+
+@pytest.mark.parametrize("who", ["applicant", "reviewer"])
+def test_staff_tracks_hidden_from_others(request, who, planning_track):
+    client = client_for(request.getfixturevalue(who))
+    assert ids(client.get(url("staff-track"))) == set()
+    response = client.post(url("staff-track", planning_track, "aggregate"))
+    assert response.status_code == 404
+
+
+def test_staff_track_aggregate_runs_the_job(
+    kind_staff, scored_track, django_capture_on_commit_callbacks
+):
+    # The job is queued on commit (Celery runs eagerly in the tests).
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(kind_staff).post(url("staff-track", scored_track, "aggregate"))
+    assert response.status_code == 202, response.content
+    job = response.json()
+    assert job["kind"] == "aggregate"
+    progress = client_for(kind_staff).get(reverse("api:job-detail", kwargs={"pk": job["id"]}))
+    assert progress.json()["status"] == "succeeded"
+    ranking = results(client_for(kind_staff).get(url("result"), {"track": scored_track.pk}))
+    assert [row["rank"] for row in ranking] == [1, 2]
+    assert [row["official_score"] for row in ranking] == ["90.00", "60.00"]
+
+
+def test_staff_track_aggregate_by_other_track_staff_is_404(kaia_staff, scored_track):
+    response = client_for(kaia_staff).post(url("staff-track", scored_track, "aggregate"))
+    assert response.status_code == 404
+    assert not ApplicationResult.objects.exists()
+
+
+def test_staff_track_funding_line_confirm_release(
+    kind_staff, programme_admin, scored_track, django_capture_on_commit_callbacks
+):
+    staff = client_for(kind_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(url("staff-track", scored_track, "aggregate"))
+    response = staff.post(url("staff-track", scored_track, "propose-funding-line"))
+    assert response.status_code == 200, response.content
+    outcomes = {row["application"]["id"]: row["outcome"] for row in response.json()}
+    assert sorted(outcomes.values()) == ["rejected", "selected"]
+    # Confirming and releasing are a programme admin's.
+    refused = staff.post(url("staff-track", scored_track, "confirm-decisions"))
+    assert refused.status_code == 403
+    admin = client_for(programme_admin)
+    assert admin.post(url("staff-track", scored_track, "confirm-decisions")).json() == {"count": 2}
+    assert admin.post(url("staff-track", scored_track, "release-decisions")).json() == {"count": 2}
+    assert set(Application.objects.filter(track=scored_track).values_list("status", flat=True)) == {
+        "selected",
+        "rejected",
+    }
+
+
+def test_staff_track_release_without_decisions_is_400(programme_admin, planning_track):
+    response = client_for(programme_admin).post(
+        url("staff-track", planning_track, "release-decisions")
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "none"
+
+
+def test_staff_tracks_and_jobs_query_count_does_not_grow(
+    programme_admin, django_assert_max_num_queries
+):
+    from reviews.models import Job
+
+    client = client_for(programme_admin)
+    TrackFactory(call=CallFactory())
+    Job.objects.create(track=TrackFactory(call=CallFactory()), kind="aggregate")
+    with django_assert_max_num_queries(10) as tracks_one:
+        client.get(url("staff-track"))
+    with django_assert_max_num_queries(10) as jobs_one:
+        client.get(reverse("api:job-list"))
+    for _ in range(4):
+        Job.objects.create(track=TrackFactory(call=CallFactory()), kind="aggregate")
+    with django_assert_max_num_queries(len(tracks_one.captured_queries)):
+        assert len(results(client.get(url("staff-track")))) == 6
+    with django_assert_max_num_queries(len(jobs_one.captured_queries)):
+        assert len(results(client.get(reverse("api:job-list")))) == 5
