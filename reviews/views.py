@@ -198,7 +198,9 @@ def decline(request, pk: int):
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("reviews:assignment", pk=assignment.pk)
-        messages.success(request, _("You declined this review. The secretariat has been told."))
+        messages.success(
+            request, _("You declined this review; the secretariat sees it on the review board.")
+        )
         return redirect("reviews:workspace")
     return render(
         request,

@@ -818,3 +818,57 @@ def test_start_review_with_criteria_not_100_says_why(client, world, planning_tra
     assert "The criteria add up to 80" in response.content.decode()
     planning_track.refresh_from_db()
     assert planning_track.criteria_locked_at is None
+
+
+def _invited(planning_track, under_review, email):
+    from tests.reviews.review_fixtures import committee_reviewer, sign_declaration
+
+    reviewer = committee_reviewer(planning_track, email)
+    sign_declaration(reviewer)
+    return Assignment.objects.create(application=under_review, reviewer=reviewer)
+
+
+def test_decline_through_the_page_with_a_reason(client, role_groups, planning_track, under_review):
+    pending = _invited(planning_track, under_review, "declines@expert.example.net")
+    client.force_login(pending.reviewer)
+    url = reverse("reviews:decline", kwargs={"pk": pending.pk})
+    response = client.post(url, {"note": "Sorry"})
+    assert response.status_code == 400
+    assert "reason" in response.context["decline_form"].errors
+    assert "Sorry" in response.content.decode()
+    response = client.post(url, {"reason": "expertise", "note": "Not my field"})
+    assert response["Location"] == reverse("reviews:workspace")
+    pending.refresh_from_db()
+    assert (pending.status, pending.decline_reason, pending.decline_note) == (
+        "declined",
+        "expertise",
+        "Not my field",
+    )
+    assert client.get(reverse("reviews:assignment", kwargs={"pk": pending.pk})).status_code == 404
+
+
+def test_decline_for_conflict_records_the_conflict(
+    client, role_groups, planning_track, under_review
+):
+    from reviews.models import ConflictDeclaration
+
+    pending = _invited(planning_track, under_review, "declines2@expert.example.net")
+    client.force_login(pending.reviewer)
+    client.post(reverse("reviews:decline", kwargs={"pk": pending.pk}), {"reason": "conflict"})
+    declaration = ConflictDeclaration.objects.get(reviewer=pending.reviewer)
+    assert declaration.has_conflict is True
+
+
+def test_declaring_a_typed_conflict_through_the_page(
+    client, role_groups, planning_track, under_review
+):
+    pending = _invited(planning_track, under_review, "conflict3@expert.example.net")
+    client.force_login(pending.reviewer)
+    response = client.post(
+        reverse("reviews:declare", kwargs={"pk": pending.pk}),
+        {"has_conflict": "yes", "kind": "likely_bidder"},
+    )
+    assert response["Location"] == reverse("reviews:workspace")
+    pending.refresh_from_db()
+    assert pending.status == "conflict"
+    assert client.get(reverse("reviews:assignment", kwargs={"pk": pending.pk})).status_code == 404
