@@ -15,6 +15,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from applications.api import ApplicationSerializer, ApplicationViewSet
+from applications.models import Application
+from applications.selectors import applications_for_user
 from kcity.api.viewsets import PortalGenericViewSet, PortalReadOnlyViewSet, PublicReadOnlyViewSet
 from projects.models import Track
 from projects.selectors import public_calls
@@ -475,6 +477,17 @@ class DecisionSerializer(serializers.ModelSerializer):
         ]
 
 
+class DecisionChangeSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
+    reason = serializers.CharField(max_length=5000, help_text=_("Why the proposal changes."))
+    amount = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text=_("KRW, for a selection.")
+    )
+    committee_summary = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=20000
+    )
+
+
 class DecisionFilter(StaffTrackFilter):
     class Meta:
         model = Decision
@@ -484,6 +497,23 @@ class DecisionFilter(StaffTrackFilter):
 @extend_schema_view(
     list=extend_schema(summary=_("Funding decisions of your tracks"), tags=["results: staff"]),
     retrieve=extend_schema(summary=_("Get one decision"), tags=["results: staff"]),
+    change=extend_schema(
+        summary=_("Change a decision, with a reason"),
+        description=_(
+            "Before release. A change after confirmation withdraws the confirmation; a "
+            "selection must fit the per-project range and the track budget."
+        ),
+        tags=["results: staff"],
+        request=DecisionChangeSerializer,
+        responses={200: DecisionSerializer},
+        examples=[
+            OpenApiExample(
+                "Reserve",
+                request_only=True,
+                value={"outcome": "reserve", "reason": "The site is not ready yet."},
+            )
+        ],
+    ),
 )
 class DecisionViewSet(PortalReadOnlyViewSet):
     queryset = Decision.objects.none()
@@ -491,7 +521,18 @@ class DecisionViewSet(PortalReadOnlyViewSet):
     filterset_class = DecisionFilter
     ordering_fields = ["reserve_rank", "amount"]
     ordering = ["track", "outcome", "pk"]
-    object_permission_required = {"retrieve": None}
+    # The rows are the user's tracks already; the selection service refuses anyone else (403).
+    object_permission_required = {"retrieve": None, "change": None}
+
+    @action(detail=True, methods=["post"])
+    def change(self, request, pk=None):
+        decision = self.get_object()
+        serializer = DecisionChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        decision = selection.change_decision(
+            decision=decision, actor=request.user, **serializer.validated_data
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=decision.pk)).data)
 
     @staticmethod
     def base_queryset():
@@ -532,6 +573,14 @@ class AwardFilter(django_filters.FilterSet):
         fields = ["track", "call", "year", "status"]
 
 
+class AwardCreateSerializer(serializers.Serializer):
+    application = serializers.PrimaryKeyRelatedField(
+        queryset=Application.objects.none(),
+        help_text=_("A selected application of your track whose decision is released."),
+    )
+    amount = serializers.IntegerField(min_value=1, help_text=_("KRW, within the track's range."))
+
+
 class AwardMoveSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=Award.Status.choices)
     reason = serializers.CharField(
@@ -545,6 +594,18 @@ class AwardMoveSerializer(serializers.Serializer):
 @extend_schema_view(
     list=extend_schema(summary=_("Funding awards of your tracks"), tags=["results: staff"]),
     retrieve=extend_schema(summary=_("Get one award"), tags=["results: staff"]),
+    create=extend_schema(
+        summary=_("Award funding to a selected application"),
+        description=_("Creates the award (proposed) and the funded project."),
+        tags=["results: staff"],
+        request=AwardCreateSerializer,
+        responses={201: AwardSerializer},
+        examples=[
+            OpenApiExample(
+                "Award", request_only=True, value={"application": 41, "amount": 450000000}
+            )
+        ],
+    ),
     move=extend_schema(
         summary=_("Move an award along its lifecycle"),
         description=_(
@@ -557,7 +618,7 @@ class AwardMoveSerializer(serializers.Serializer):
         examples=[OpenApiExample("Approve", request_only=True, value={"to": "approved"})],
     ),
 )
-class AwardViewSet(PortalReadOnlyViewSet):
+class AwardViewSet(mixins.CreateModelMixin, PortalReadOnlyViewSet):
     queryset = Award.objects.none()
     serializer_class = AwardSerializer
     filterset_class = AwardFilter
@@ -568,6 +629,15 @@ class AwardViewSet(PortalReadOnlyViewSet):
 
     def get_queryset(self):
         return results_selectors.awards_for_user(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        serializer = AwardCreateSerializer(data=request.data)
+        # Only applications the user may see: another track's id is "does not exist" (400).
+        serializer.fields["application"].queryset = applications_for_user(request.user)
+        serializer.is_valid(raise_exception=True)
+        award = awards.award_funding(actor=request.user, **serializer.validated_data)
+        award = self.get_queryset().get(pk=award.pk)
+        return Response(self.get_serializer(award).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):

@@ -600,3 +600,92 @@ def test_staff_tracks_and_jobs_query_count_does_not_grow(
         assert len(results(client.get(url("staff-track")))) == 6
     with django_assert_max_num_queries(len(jobs_one.captured_queries)):
         assert len(results(client.get(reverse("api:job-list")))) == 5
+
+
+# --- Changing a decision, awarding funding --------------------------------------------------
+
+
+def test_decision_change_with_reason(kind_staff, ranked):
+    client = client_for(kind_staff)
+    bad = client.post(
+        url("decision", ranked["decision"], "change"), {"outcome": "reserve"}, format="json"
+    )
+    assert bad.status_code == 400
+    assert "reason" in bad.json()["errors"]
+    response = client.post(
+        url("decision", ranked["decision"], "change"),
+        {"outcome": "reserve", "reason": "The site is not ready yet."},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["outcome"] == "reserve"
+
+
+def test_decision_change_by_other_track_staff_is_404(kaia_staff, ranked):
+    response = client_for(kaia_staff).post(
+        url("decision", ranked["decision"], "change"),
+        {"outcome": "rejected", "reason": "x"},
+        format="json",
+    )
+    assert response.status_code == 404
+    ranked["decision"].refresh_from_db()
+    assert ranked["decision"].outcome == "selected"
+
+
+@pytest.fixture
+def released(planning_track):
+    app = SubmittedApplicationFactory(track=planning_track, status="selected")
+    now = timezone.now()
+    Decision.objects.create(
+        application=app,
+        track=planning_track,
+        outcome="selected",
+        amount=400_000_000,
+        confirmed_at=now,
+        released_at=now,
+    )
+    return app
+
+
+def test_award_create_for_released_selection(kind_staff, released):
+    response = client_for(kind_staff).post(
+        url("award"), {"application": released.pk, "amount": 450_000_000}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "proposed"
+    assert body["project"]
+    released.refresh_from_db()
+    assert released.status == "awarded"
+
+
+def test_award_create_amount_out_of_range_is_400(kind_staff, released):
+    response = client_for(kind_staff).post(
+        url("award"), {"application": released.pk, "amount": 900_000_000}, format="json"
+    )
+    assert response.status_code == 400
+    assert "amount" in response.json()["errors"]
+    assert not Award.objects.exists()
+
+
+def test_award_create_other_track_is_400_without_leak(kaia_staff, released):
+    response = client_for(kaia_staff).post(
+        url("award"), {"application": released.pk, "amount": 400_000_000}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["application"] == [
+        f'Invalid pk "{released.pk}" - object does not exist.'
+    ]
+    assert not Award.objects.exists()
+
+
+def test_award_create_by_applicant_is_403(applicant, planning_track):
+    own = SubmittedApplicationFactory(
+        track=planning_track, organization=applicant.organizations.first(), status="selected"
+    )
+    response = client_for(applicant).post(
+        url("award"), {"application": own.pk, "amount": 400_000_000}, format="json"
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+    assert not Award.objects.exists()
