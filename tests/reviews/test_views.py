@@ -872,3 +872,31 @@ def test_declaring_a_typed_conflict_through_the_page(
     pending.refresh_from_db()
     assert pending.status == "conflict"
     assert client.get(reverse("reviews:assignment", kwargs={"pk": pending.pk})).status_code == 404
+
+
+def test_board_filters_by_state_and_reviewer(client, world, planning_track, assignment):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import SubmittedApplicationFactory
+
+    late = SubmittedApplicationFactory(
+        track=planning_track, status="under_review", reference="2026-PL-099"
+    )
+    Assignment.objects.create(
+        application=late,
+        reviewer=world["unassigned_reviewer"],
+        status="accepted",
+        due_at=timezone.now() - timedelta(days=2),
+    )
+    url = reverse("staff_reviews:board", kwargs={"track_id": planning_track.pk})
+    client.force_login(world["kind_staff"])
+    overdue = client.get(url, {"state": "overdue"}).context["board"]
+    assert [row.application.reference for row in overdue.rows] == ["2026-PL-099"]
+    assert overdue.totals["overdue"] == 1
+    one = client.get(url, {"reviewer": world["assigned_reviewer"].pk}).context["board"]
+    assert [r.pk for r in one.reviewers] == [world["assigned_reviewer"].pk]
+    ignored = client.get(url, {"state": "nonsense", "reviewer": "x"})
+    assert ignored.status_code == 200
+    assert len(ignored.context["board"].rows) == 2
