@@ -6,6 +6,7 @@ from applications.models import Application, Document
 from tests.conftest import login
 from tests.factories import (
     ApplicationFactory,
+    DocumentFactory,
     OrganizationFactory,
     SubmittedApplicationFactory,
     UserFactory,
@@ -401,3 +402,31 @@ def test_request_clarification_page_denied_to_other_track_staff_and_applicant(
         assert complete_draft.title not in response.content.decode()
     complete_draft.refresh_from_db()
     assert complete_draft.status == "submitted"
+
+
+@pytest.mark.parametrize("name", ["applications:detail", "applications:review"])
+def test_application_page_query_count_does_not_grow_with_documents(
+    client, complete_draft, django_assert_max_num_queries, name
+):
+    login(client, complete_draft.created_by)
+    url = reverse(name, kwargs={"pk": complete_draft.pk})
+    with django_assert_max_num_queries(40) as one:
+        assert client.get(url).status_code == 200
+    for _ in range(5):
+        DocumentFactory(application=complete_draft, kind="other")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert client.get(url).status_code == 200
+
+
+def test_documents_section_query_count_does_not_grow(
+    client, complete_draft, django_assert_max_num_queries
+):
+    login(client, complete_draft.created_by)
+    url = section_url(complete_draft, "documents")
+    with django_assert_max_num_queries(40) as one:
+        client.get(url)
+    for _ in range(5):
+        DocumentFactory(application=complete_draft, kind="other")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        body = client.get(url).content.decode()
+    assert body.count("letter.pdf") >= 6

@@ -90,3 +90,26 @@ def test_project_detail_page(client):
     project = ProjectFactory(name="Klang smart city plan", budget_krw=400_000_000)
     body = client.get(project.get_absolute_url()).content.decode()
     assert "Klang smart city plan" in body and "KRW 400,000,000" in body
+
+
+def test_portfolio_query_count_does_not_grow_with_rows(client, django_assert_max_num_queries):
+    ProjectFactory()
+    with django_assert_max_num_queries(10) as one:
+        client.get(reverse("projects:portfolio"))
+    for _ in range(6):
+        ProjectFactory()
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get(reverse("projects:portfolio"))
+    assert response.content.decode().count("Smart city plan") == 7
+
+
+def test_call_detail_query_count_does_not_grow_with_criteria(client, django_assert_max_num_queries):
+    call = _call_with_track()
+    url = reverse("projects:call_detail", kwargs={"slug": call.slug})
+    with django_assert_max_num_queries(10) as one:
+        client.get(url)
+    track = call.tracks.get()
+    for n in range(5):
+        CriterionFactory(track=track, code=f"extra-{n}", max_points=1)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        client.get(url)
