@@ -10,7 +10,7 @@ from accounts import roles
 from accounts.models import Membership, Organization, OrganizationInvitation, User
 from notifications.models import Message
 from tests.conftest import login
-from tests.factories import UserFactory
+from tests.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -284,3 +284,43 @@ def test_invitation_bad_email_error_kept(client, applicant):
     body = response.content.decode()
     assert 'id="id_email-error"' in body and 'value="colleague@"' in body
     assert OrganizationInvitation.objects.count() == 0
+
+
+def test_organization_page_query_count_does_not_grow_with_members(
+    client, applicant, django_assert_max_num_queries
+):
+    organization = applicant.organizations.first()
+    login(client, applicant)
+    url = reverse("accounts:organization", kwargs={"pk": organization.pk})
+    with django_assert_max_num_queries(20) as one:
+        client.get(url)
+    for n in range(5):
+        Membership.objects.create(user=UserFactory(), organization=organization)
+        OrganizationInvitation.objects.create(
+            organization=organization,
+            email=f"invitee{n}@klang.gov.my",
+            invited_by=applicant,
+            expires_at=timezone.now() + timezone.timedelta(days=3),
+        )
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        body = client.get(url).content.decode()
+    assert body.count("invitee") == 5
+
+
+def test_profile_query_count_does_not_grow_with_invitations(
+    client, applicant, other_applicant, django_assert_max_num_queries
+):
+    login(client, applicant)
+    with django_assert_max_num_queries(20) as one:
+        client.get(reverse("accounts:profile"))
+    for _ in range(4):
+        org = OrganizationFactory()
+        OrganizationInvitation.objects.create(
+            organization=org,
+            email=applicant.email,
+            invited_by=other_applicant,
+            expires_at=timezone.now() + timezone.timedelta(days=3),
+        )
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        body = client.get(reverse("accounts:profile")).content.decode()
+    assert body.count("View and accept") == 4

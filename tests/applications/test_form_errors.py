@@ -133,3 +133,24 @@ def test_other_application_factory_does_not_leak_into_dashboard(
     login(client, complete_draft.created_by)
     body = client.get(reverse("applications:dashboard")).content.decode()
     assert "Khulna secret plan" not in body and complete_draft.title in body
+
+
+def test_consortium_page_query_count_does_not_grow_with_members(
+    client, role_groups, demonstration_track, django_assert_max_num_queries
+):
+    from tests.factories import ConsortiumMemberFactory
+
+    company = OrganizationFactory(name="Seoul Smart Co", kind="korean_company", country_code="KR")
+    user = UserFactory(organizations=[company], email_verified_at=timezone.now())
+    application = services.start_application(
+        track=demonstration_track, organization=company, actor=user
+    )
+    login(client, user)
+    url = section_url(application, "consortium")
+    with django_assert_max_num_queries(30) as one:
+        client.get(url)
+    for _ in range(5):
+        ConsortiumMemberFactory(application=application)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        body = client.get(url).content.decode()
+    assert body.count("Remove Member") == 5
