@@ -316,6 +316,12 @@ class ManualAssignForm(forms.Form):
     reviewers = forms.ModelMultipleChoiceField(
         label=_("Reviewers"), queryset=None, widget=forms.CheckboxSelectMultiple
     )
+    due_at = forms.DateTimeField(
+        label=_("Due (optional; Korea Standard Time, otherwise the track's review deadline)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
 
     def __init__(self, *args, applications, reviewers, **kwargs):
         super().__init__(*args, **kwargs)

@@ -568,12 +568,37 @@ def declare_conflict(
     _clean(declaration)
     declaration.save()
     if has_conflict:
-        return transition_assignment(
+        assignment = transition_assignment(
             assignment=assignment, to=A.CONFLICT, actor=actor, detail={"kind": kind}
         )
+        _tell_track_staff(assignment, why="conflict")
+        return assignment
     if assignment.status == A.INVITED:
         return transition_assignment(assignment=assignment, to=A.ACCEPTED, actor=actor)
     return assignment
+
+
+def _tell_track_staff(assignment: Assignment, *, why: str) -> None:
+    """An in-app notice to the secretariat staff of the track that a reviewer dropped out, so
+    they can assign someone else. Programme admins see it on the board."""
+    from accounts.models import User
+
+    track = assignment.application.track
+    staff = User.objects.filter(
+        memberships__organization=track.secretariat_id, groups__name=roles.SECRETARIAT_STAFF
+    ).distinct()
+    for member in staff:
+        queue_message(
+            recipient=member,
+            template="reviews/reviewer_dropped",
+            context={
+                "reference": assignment.application.reference or "",
+                "reviewer": assignment.reviewer.name or assignment.reviewer.email,
+                "why": why,
+            },
+            link=reverse("staff_reviews:board", kwargs={"track_id": track.pk}),
+            channels=("in_app",),
+        )
 
 
 @transaction.atomic
@@ -603,9 +628,11 @@ def report_conflict_later(
     record_audit_event(
         subject=declaration, action="conflict_reported", actor=actor, old_value=old, new_value=kind
     )
-    return transition_assignment(
+    assignment = transition_assignment(
         assignment=assignment, to=A.CONFLICT, actor=actor, detail={"kind": kind, "late": True}
     )
+    _tell_track_staff(assignment, why="conflict")
+    return assignment
 
 
 @transaction.atomic
@@ -625,6 +652,7 @@ def decline_assignment(*, assignment: Assignment, reason: str, note: str = "", a
     assignment.decline_reason = reason
     assignment.decline_note = note.strip()
     assignment.save(update_fields=["decline_reason", "decline_note"])
+    _tell_track_staff(assignment, why=reason)
     if reason == Assignment.DeclineReason.CONFLICT:
         ConflictDeclaration.objects.update_or_create(
             reviewer=actor,
@@ -707,7 +735,7 @@ def assign_reviewer(
 
 
 def assign_reviewers_bulk(
-    *, applications: Iterable[Application], reviewers: Iterable, actor
+    *, applications: Iterable[Application], reviewers: Iterable, actor, due_at=None
 ) -> tuple[list[Assignment], list[str]]:
     """Assign every chosen reviewer to every chosen application; each pair on its own.
 
@@ -721,7 +749,11 @@ def assign_reviewers_bulk(
             try:
                 created.append(
                     assign_reviewer(
-                        application=application, reviewer=reviewer, actor=actor, notify=False
+                        application=application,
+                        reviewer=reviewer,
+                        actor=actor,
+                        due_at=due_at,
+                        notify=False,
                     )
                 )
             except DomainError as exc:

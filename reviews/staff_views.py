@@ -299,6 +299,11 @@ def _assign_form(track, data=None):
 @login_required
 def assignments(request, track_id: int):
     track = _track(request, track_id)
+    with timezone.override(ZoneInfo(settings.PROGRAMME_TIME_ZONE)):
+        return _assignments(request, track)
+
+
+def _assignments(request, track):
     form = _assign_form(track, request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -307,6 +312,7 @@ def assignments(request, track_id: int):
                 applications=form.cleaned_data["applications"],
                 reviewers=form.cleaned_data["reviewers"],
                 actor=request.user,
+                due_at=form.cleaned_data["due_at"],
             )
             if created:
                 messages.success(

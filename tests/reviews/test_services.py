@@ -455,3 +455,28 @@ def test_remind_reviewers_task_runs_the_service(assignment):
     track.review_deadline = timezone.now() - datetime.timedelta(hours=1)
     track.save()
     assert task_remind_reviewers.delay().get() == 1
+
+
+def test_track_staff_are_told_when_a_reviewer_drops_out(
+    role_groups, planning_track, under_review, kind_staff, kaia_staff
+):
+    reviewer = committee_reviewer(planning_track, "drop@expert.example.net")
+    reviewer.name = "Dr Drop"
+    reviewer.save()
+    assignment = AssignmentFactory(application=under_review, reviewer=reviewer, status="invited")
+    services.decline_assignment(assignment=assignment, reason="expertise", actor=reviewer)
+    notice = Message.objects.get(template="reviews/reviewer_dropped", recipient=kind_staff)
+    assert notice.channel == "in_app"
+    assert "Dr Drop declined 2026-PL-001: not their expertise." in notice.body
+    assert not Message.objects.filter(template="reviews/reviewer_dropped", recipient=kaia_staff)
+
+
+def test_bulk_assignment_sets_the_due_date(role_groups, planning_track, under_review, kind_staff):
+    due = timezone.now() + datetime.timedelta(days=10)
+    reviewer = committee_reviewer(planning_track, "due@expert.example.net")
+    [created], refused = services.assign_reviewers_bulk(
+        applications=[under_review], reviewers=[reviewer], actor=kind_staff, due_at=due
+    )
+    assert refused == []
+    assert created.due_at == due
+    assert services.effective_due(created) == due
