@@ -62,6 +62,16 @@ class SiteSectionForm(SectionForm):
         model = Application
         fields = ["country", "city", "site_area_km2", "site_population", "site_description"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offer the cities of the chosen (or saved) country; before a country is known, all.
+        country_id = self.data.get(self.add_prefix("country")) if self.is_bound else None
+        country_id = country_id or self.instance.country_id
+        if country_id and str(country_id).isdigit():
+            self.fields["city"].queryset = self.fields["city"].queryset.filter(
+                country_id=int(country_id)
+            )
+
     def clean_site_area_km2(self):
         value = self.cleaned_data.get("site_area_km2")
         if value is not None and value <= 0:

@@ -35,10 +35,18 @@ def test_site_city_of_other_country_error_values_kept(client, complete_draft):
         },
     )
     body = response.content.decode()
-    assert 'id="id_city-error"' in body and "Khulna is not in Malaysia." in body
+    assert 'id="id_city-error"' in body
     assert 'value="123456"' in body and "Port district" in body
     complete_draft.refresh_from_db()
     assert complete_draft.city.name == "Klang"
+
+
+def test_site_city_choices_limited_to_saved_country(client, complete_draft):
+    other = CountryFactory(code="BD", iso3="BGD", name="Bangladesh")
+    CityFactory(country=other, name="Khulna")
+    login(client, complete_draft.created_by)
+    body = client.get(section_url(complete_draft, "site")).content.decode()
+    assert "Klang (Malaysia)" in body and "Khulna" not in body
 
 
 def test_site_negative_area_error(client, complete_draft):
