@@ -30,7 +30,7 @@ from .forms import (
     DocumentUploadForm,
     WithdrawForm,
 )
-from .models import Application, ConsortiumMember, Document
+from .models import Application, ClarificationRequest, ConsortiumMember, Document
 from .pdf import render_application_summary
 
 
@@ -128,6 +128,9 @@ def detail(request, pk):
         "timeline": selectors.applicant_timeline(application),
         "steps": _steps(application, ""),
         "clarification": clarification,
+        "past_clarifications": application.clarification_requests.exclude(
+            status=ClarificationRequest.Status.OPEN
+        ).order_by("created_at"),
         "answer_form": ClarificationAnswerForm() if clarification else None,
         "can_edit": bool(selectors.editable_sections(application)),
         "can_withdraw": request.user.has_perm("applications.withdraw_application", application),

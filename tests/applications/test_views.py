@@ -430,3 +430,21 @@ def test_documents_section_query_count_does_not_grow(
     with django_assert_max_num_queries(len(one.captured_queries)):
         body = client.get(url).content.decode()
     assert body.count("letter.pdf") >= 6
+
+
+def test_detail_shows_answered_clarification_without_staff_name(client, complete_draft, kind_staff):
+    from applications import services
+
+    services.submit_application(application=complete_draft, actor=complete_draft.created_by)
+    services.request_clarification(
+        application=complete_draft, actor=kind_staff, message="Give the area.", sections=["site"]
+    )
+    services.answer_clarification(
+        application=complete_draft, actor=complete_draft.created_by, response="Area is 12 km²."
+    )
+    login(client, complete_draft.created_by)
+    body = client.get(
+        reverse("applications:detail", kwargs={"pk": complete_draft.pk})
+    ).content.decode()
+    assert "Give the area." in body and "Area is 12 km²." in body
+    assert kind_staff.email not in body and kind_staff.name not in body
