@@ -324,3 +324,26 @@ def test_profile_query_count_does_not_grow_with_invitations(
     with django_assert_max_num_queries(len(one.captured_queries)):
         body = client.get(reverse("accounts:profile")).content.decode()
     assert body.count("View and accept") == 4
+
+
+def test_language_switcher_anonymous_refuses_foreign_redirect(client, role_groups):
+    response = client.post(
+        reverse("accounts:set_language"), {"language": "ko", "next": "https://evil.example/"}
+    )
+    assert response.status_code == 302 and response.url == "/"
+    assert client.cookies["django_language"].value == "ko"
+
+
+def test_login_success_clears_account_failures(client, applicant, settings):
+    settings.KCITY_LOGIN_RATE = "3/h"
+    url = reverse("accounts:login")
+    wrong = {"username": applicant.email, "password": "wrong"}
+    right = {"username": applicant.email, "password": "correct-horse-battery"}
+    client.post(url, wrong, REMOTE_ADDR="10.0.0.1")
+    client.post(url, wrong, REMOTE_ADDR="10.0.0.1")
+    assert client.post(url, right, REMOTE_ADDR="10.0.0.1").status_code == 302
+    client.logout()
+    # Without the reset the account would now be at 4 failures and refused.
+    client.post(url, wrong, REMOTE_ADDR="10.0.0.2")
+    client.post(url, wrong, REMOTE_ADDR="10.0.0.2")
+    assert client.post(url, right, REMOTE_ADDR="10.0.0.3").status_code == 302
