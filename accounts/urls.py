@@ -56,6 +56,7 @@ urlpatterns = [
     ),
     path("organisations/new/", views.organization_create, name="organization_create"),
     path("organisations/<int:pk>/", views.organization_detail, name="organization"),
+    path("organisations/<int:pk>/edit/", views.organization_edit, name="organization_edit"),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
 ]

@@ -188,6 +188,27 @@ def organization_create(request):
 
 
 @login_required
+def organization_edit(request, pk):
+    """The owner changes the organisation's details."""
+    organization = get_object_or_404(selectors.organizations_for_user(request.user), pk=pk)
+    if not request.user.has_perm("accounts.manage_organization", organization):
+        raise PermissionDenied
+    form = OrganizationForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            services.update_organization(organization=organization, actor=request.user, **fields)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("The organisation has been saved."))
+            return redirect("accounts:organization", pk=organization.pk)
+    return render(
+        request, "accounts/organization_form.html", {"form": form, "organization": organization}
+    )
+
+
+@login_required
 def organization_detail(request, pk):
     """An organisation's members and invitations; the owner invites colleagues here."""
     organization = get_object_or_404(selectors.organizations_for_user(request.user), pk=pk)

@@ -347,3 +347,47 @@ def test_login_success_clears_account_failures(client, applicant, settings):
     client.post(url, wrong, REMOTE_ADDR="10.0.0.2")
     client.post(url, wrong, REMOTE_ADDR="10.0.0.2")
     assert client.post(url, right, REMOTE_ADDR="10.0.0.3").status_code == 302
+
+
+def test_organization_edit_by_owner_saves(client, applicant):
+    organization = applicant.organizations.first()
+    login(client, applicant)
+    response = client.post(
+        reverse("accounts:organization_edit", kwargs={"pk": organization.pk}),
+        {
+            "name": organization.name,
+            "kind": "city_government",
+            "country_code": "MY",
+            "email_domain": "mbdk.gov.my",
+            "website": "mbdk.gov.my",
+        },
+    )
+    assert response.status_code == 302
+    organization.refresh_from_db()
+    assert organization.email_domain == "mbdk.gov.my"
+    assert organization.website == "https://mbdk.gov.my"
+
+
+def test_organization_edit_by_member_forbidden(client, applicant):
+    organization = applicant.organizations.first()
+    member = UserFactory()
+    Membership.objects.create(user=member, organization=organization, role="member")
+    login(client, member)
+    response = client.post(
+        reverse("accounts:organization_edit", kwargs={"pk": organization.pk}),
+        {"name": "Hijacked", "kind": "city_government", "country_code": "MY"},
+    )
+    assert response.status_code == 403
+    organization.refresh_from_db()
+    assert organization.name != "Hijacked"
+
+
+def test_organization_edit_bad_input_error(client, applicant):
+    organization = applicant.organizations.first()
+    login(client, applicant)
+    response = client.post(
+        reverse("accounts:organization_edit", kwargs={"pk": organization.pk}),
+        {"name": "", "kind": "city_government", "country_code": "MYS"},
+    )
+    body = response.content.decode()
+    assert 'id="id_name-error"' in body and 'value="MYS"' in body
