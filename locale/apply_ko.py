@@ -29,6 +29,10 @@ def main() -> int:
     po.metadata["Language"] = "ko"
     po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
     po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
+    po.metadata["Project-Id-Version"] = "K-City Network Portal"
+    po.metadata["Language-Team"] = "Korean"
+    po.metadata["Last-Translator"] = "K-City Network Portal team"
+    po.metadata_is_fuzzy = False  # a fuzzy header would make msgfmt ignore Plural-Forms
     missing, bad = [], []
     for entry in po:
         key = f"{entry.msgctxt}\u0004{entry.msgid}" if entry.msgctxt else entry.msgid
