@@ -376,3 +376,27 @@ def remind_deliverables(*, today: datetime.date | None = None) -> int:
                     )
                 )
     return queued
+
+
+@transaction.atomic
+def record_contractor(*, track: Track, actor) -> Project:
+    """Staff record the winner of a contractor selection from the result page: refuses when the
+    project already has its contractor, then ``select_contractor`` (winner, deliverables,
+    audit row) and tells the winning company's members (in-app and e-mail, in their
+    language). The other companies hear through the normal release of decisions."""
+    from notifications.services import queue_message
+
+    project = track.call.project
+    if project is not None and project.contractor_id:
+        raise DomainError(_("This project already has its contractor."))
+    project = select_contractor(track=track, actor=actor)
+    company = project.contractor
+    for membership in company.memberships.select_related("user"):
+        queue_message(
+            recipient=membership.user,
+            template="results/contractor_selected",
+            context={"project": project.name, "code": project.code, "company": company.name},
+            link=reverse("projects:deliverables:list"),
+            dedupe_key=f"contractor-selected:{project.pk}:{membership.user_id}",
+        )
+    return project

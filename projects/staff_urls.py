@@ -7,4 +7,5 @@ urlpatterns = [
     path("", staff_views.index, name="index"),
     path("statistics/", staff_views.statistics, name="statistics"),
     path("dashboards/", include("projects.dashboard_urls")),
+    path("projects/", include("projects.contractor_urls")),
 ]
