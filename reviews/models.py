@@ -501,7 +501,7 @@ class Decision(models.Model):
         ordering = ["track", "outcome", "reserve_rank"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(outcome="selected") | Q(amount__gt=0),
+                condition=~Q(outcome="selected") | Q(amount__isnull=False, amount__gt=0),
                 name="reviews_selected_decision_has_amount",
             ),
             models.CheckConstraint(

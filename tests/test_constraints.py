@@ -296,3 +296,11 @@ def test_constraint_valid_rows_are_accepted(w):
     assert Score.objects.filter(points=30).count() == 1
     assert Application.objects.filter(pk=w.application.pk).exists()
     assert Call.objects.filter(pk=w.call.pk).exists()
+
+
+def test_selected_decision_without_amount_rejected_at_the_database(w):
+    # SQL treats NULL > 0 as unknown, which a CHECK lets through; the constraint says NOT NULL.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Decision.objects.create(
+            application=w.application, track=w.track, outcome="selected", amount=None
+        )
