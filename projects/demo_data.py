@@ -736,3 +736,28 @@ REQUIRED_DOCUMENTS_2026 = {
     "PL": ["letter_of_intent", "concept_paper", "site_map"],
     "DM": ["letter_of_intent", "concept_paper", "consortium_agreement"],
 }
+
+# The walkthrough of the open 2026 call: applications already submitted by other demo
+# organisations (not the demo applicant's), so staff can screen them, start the review, run the
+# automatic assignment, and the demo reviewers can score them.
+# track, country, city, applicant organisation, kind, requested KRW.
+WALKTHROUGH_2026 = [
+    ("PL", "PH", "Davao", "Davao City Government", "city_government", 450_000_000),
+    (
+        "PL",
+        "UZ",
+        "Samarkand",
+        "Samarkand Regional Khokimiyat",
+        "regional_government",
+        400_000_000,
+    ),
+    ("PL", "KE", "Kisumu", "County Government of Kisumu", "regional_government", 400_000_000),
+    ("PL", "PE", "Arequipa", "Provincial Municipality of Arequipa", "city_government", 350_000_000),
+    ("PL", "KH", "Phnom Penh", "Phnom Penh Capital Administration", "city_government", 500_000_000),
+    ("DM", "TH", "Chiang Mai", "Arirang Water Tech Co., Ltd.", "korean_company", 400_000_000),
+    ("DM", "ID", "Surabaya", "Daehan Smart Safety Co., Ltd.", "korean_company", 400_000_000),
+]
+# Small enough for the demo committees of five.
+WALKTHROUGH_MIN_REVIEWERS = 3
+# Committees of the 2026 tracks: reviewer indexes (the first is the chair).
+COMMITTEES_2026 = {"PL": (0, 1, 2, 3, 4), "DM": (2, 3, 4, 5, 6)}

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -24,7 +25,8 @@ from django.utils.text import slugify
 from accounts import roles
 from accounts.models import Membership, Organization, ReviewerProfile, User
 from applications.models import Application, ConsortiumMember
-from applications.services import transition_application
+from applications.selectors import submission_problems
+from applications.services import transition_application, upload_document
 from projects import demo_data as data
 from projects.models import Call, City, Country, Deliverable, Event, Project, Track
 from projects.services import transition_call
@@ -35,9 +37,14 @@ from reviews.models import (
     ConflictDeclaration,
     Criterion,
     Decision,
+    InterestDeclaration,
     Score,
 )
-from reviews.services import transition_assignment, transition_award
+from reviews.services import (
+    current_interest_declaration,
+    transition_assignment,
+    transition_award,
+)
 
 SEOUL = ZoneInfo("Asia/Seoul")
 AS = Application.Status
@@ -229,6 +236,17 @@ class DemoSeeder:
                 },
             )
             self.reviewers.append(reviewer)
+            if current_interest_declaration(reviewer) is None:
+                # Signed on loading, valid a year, so a demo reviewer can open applications
+                # at once; a later run keeps it while it is current.
+                signed_at = timezone.now()
+                InterestDeclaration.objects.create(
+                    reviewer=reviewer,
+                    interests=f"Research and advisory work at {affiliation}; no stake in any "
+                    "applicant or consortium member.",
+                    signed_at=signed_at,
+                    expires_at=signed_at + datetime.timedelta(days=365),
+                )
 
     def seed_historical(self) -> None:
         for year, slug, name, reported, reported_countries in data.HISTORICAL_CALLS:
@@ -715,6 +733,121 @@ class DemoSeeder:
             organizations=[company],
             login_label="Applicant, Korean company: demonstration track",
         )
+        self.seed_walkthrough(call, tracks, review_deadline=now + datetime.timedelta(days=90))
+
+    def seed_walkthrough(self, call, tracks, *, review_deadline) -> None:
+        """Applications submitted to the open call by other demo organisations, a committee of
+        the demo reviewers and review settings the demo committee can meet, so staff can take
+        the track from screening to a complete set of reviews in the browser."""
+        Track.objects.filter(call=call, review_deadline__isnull=True).update(
+            review_deadline=review_deadline, min_reviewers=data.WALKTHROUGH_MIN_REVIEWERS
+        )
+        for code, members in data.COMMITTEES_2026.items():
+            for position, index in enumerate(members):
+                CommitteeMember.objects.get_or_create(
+                    track=tracks[code],
+                    reviewer=self.reviewers[index],
+                    defaults={
+                        "role": CommitteeMember.Role.CHAIR
+                        if position == 0
+                        else CommitteeMember.Role.MEMBER,
+                    },
+                )
+        for row in data.WALKTHROUGH_2026:
+            self.seed_walkthrough_application(call, tracks[row[0]], row)
+
+    def seed_walkthrough_application(self, call, track, row) -> None:
+        code, country_code, city_name, org_name, org_kind, requested = row
+        country = self.countries[country_code]
+        city = self.cities[(country_code, city_name)]
+        org_country = "KR" if org_kind == Organization.Kind.KOREAN_COMPANY else country_code
+        org = self.organization(org_name, org_kind, org_country)
+        contact = self.user(
+            f"contact.{slugify(org_name)[:40]}@applicants.kcity.example",
+            f"Project contact, {org_name}",
+            role_names=[roles.APPLICANT],
+            organizations=[org],
+        )
+        if Application.objects.filter(call=call, organization=org, city=city).exists():
+            return
+        is_demo = track.kind == Track.Kind.DEMONSTRATION
+        application = Application.objects.create(
+            call=call,
+            track=track,
+            organization=org,
+            created_by=contact,
+            country=country,
+            city=city,
+            title=(
+                f"Smart solution demonstration in {city_name}"
+                if is_demo
+                else f"Smart city master plan for {city_name}"
+            ),
+            summary=(
+                f"A {'demonstration of a Korean smart solution' if is_demo else 'smart-city plan'}"
+                f" for {city_name}, {country.name}, prepared with the local government."
+            ),
+            objectives="Better urban services, lower emissions, and an investable project pipeline.",
+            requested_deliverable=(
+                Application.Deliverable.DEMONSTRATION
+                if is_demo
+                else Application.Deliverable.MASTER_PLAN
+            ),
+            budget_requested=requested,
+            contact_name=contact.name,
+            contact_email=contact.email,
+            prior_consultation=not is_demo,
+            country_priority_rank=1,
+        )
+        if is_demo:
+            self.seed_consortium(application, org, city_name, country_code)
+        for kind in track.required_documents:
+            upload_document(
+                application=application,
+                kind=kind,
+                uploaded_file=SimpleUploadedFile(
+                    f"{kind}-{slugify(city_name)}.pdf",
+                    demo_pdf(f"{kind.replace('_', ' ').capitalize()}: {city_name}"),
+                    content_type="application/pdf",
+                ),
+                actor=contact,
+            )
+        problems = submission_problems(application)
+        if problems:  # the demo data itself is wrong: fail loudly rather than seed a half call
+            raise RuntimeError("; ".join(str(p.message) for p in problems))
+        transition_application(
+            application=application,
+            to=AS.SUBMITTED,
+            actor=contact,
+            notify=False,
+            detail={"source": "seed_demo"},
+        )
+
+
+def demo_pdf(title: str) -> bytes:
+    """A small, valid one-page PDF showing ``title`` (ASCII), for the demo documents."""
+    text = title.encode("ascii", "replace").replace(b"(", b"[").replace(b")", b"]")
+    stream = b"BT /F1 14 Tf 72 720 Td (" + text + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    ).encode()
+    return out
 
 
 def split_total(total: Decimal, criteria) -> list[Decimal]:
