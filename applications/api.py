@@ -330,7 +330,7 @@ class ApplicationViewSet(
     object_permission_required = {
         "retrieve": "applications.view_application",
         "partial_update": "applications.change_application",
-        "documents": "applications.view_application",
+        "documents": "applications.view_application_content",
         "upload_document": "applications.change_application",
         "remove_document": "applications.change_application",
         "submit": "applications.submit_application",

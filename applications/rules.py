@@ -29,6 +29,14 @@ def is_assigned_reviewer(user, application) -> bool:
 
 
 @rules.predicate
+def has_declared_no_conflict(user, application) -> bool:
+    """The reviewer has declared no conflict with this application (needed before its content)."""
+    if application is None or not user.is_authenticated:
+        return False
+    return application.conflict_declarations.filter(reviewer=user, has_conflict=False).exists()
+
+
+@rules.predicate
 def application_is_editable(user, application) -> bool:
     return application is not None and application.status in (
         Application.Status.DRAFT,
@@ -50,6 +58,14 @@ can_view_application = (
 )
 
 rules.add_perm("applications.view_application", can_view_application)
+# The content and files: a reviewer sees only the title until they have declared no conflict.
+can_view_application_content = (
+    is_application_owner
+    | is_application_track_staff
+    | is_programme_admin
+    | (is_assigned_reviewer & has_declared_no_conflict)
+)
+rules.add_perm("applications.view_application_content", can_view_application_content)
 rules.add_perm("applications.change_application", is_application_owner & application_is_editable)
 rules.add_perm("applications.submit_application", is_application_owner & application_is_editable)
 rules.add_perm(

@@ -314,7 +314,7 @@ def document_download(request, public_id):
         Document.objects.select_related("application__track", "application__organization"),
         public_id=public_id,
     )
-    if not request.user.has_perm("applications.view_application", document.application):
+    if not request.user.has_perm("applications.view_application_content", document.application):
         raise Http404
     response = FileResponse(
         document.file.open("rb"),
