@@ -1,19 +1,44 @@
 """seed_demo loads the real programme, idempotently, with exactly the ten real sites funded."""
 
+import datetime
 import os
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings
+from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
+from django.test import override_settings
+from django.urls import reverse
 
 from accounts import roles
 from accounts.models import User
 from applications.models import Application
+from applications.selectors import submission_problems
+from notifications.models import Message
 from projects.models import Call, Project
 from reviews.aggregation import trimmed_mean
-from reviews.models import ApplicationResult, Assignment, Award, Decision
+from reviews.models import (
+    ApplicationResult,
+    Assignment,
+    Award,
+    CommitteeMember,
+    ConflictDeclaration,
+    Decision,
+    InterestDeclaration,
+    Job,
+)
+from reviews.services import (
+    create_assignment_job,
+    criteria_total,
+    current_interest_declaration,
+    run_assignment_job,
+    screen_application,
+    start_review,
+)
 
 REAL_SITES = {
     "PL": {
@@ -34,21 +59,35 @@ def _row_counts() -> dict[str, int]:
     return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
 
 
+def _outbox() -> list[tuple]:
+    return list(Message.objects.order_by("pk").values_list("pk", "to_email", "template", "status"))
+
+
+def _stored_files() -> set[str]:
+    root = Path(settings.MEDIA_ROOT)
+    return {str(p) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
 @pytest.fixture(scope="module")
 def _seeded_module(django_db_setup, django_db_blocker, tmp_path_factory):
     """Seed once for the module inside a transaction that is rolled back at the end (the way
-    ``TestCase.setUpTestData`` works); each test runs in a savepoint inside it."""
-    credentials = tmp_path_factory.mktemp("seed") / "demo-credentials.txt"
-    with django_db_blocker.unblock(), transaction.atomic():
+    ``TestCase.setUpTestData`` works); each test runs in a savepoint inside it. The demo
+    documents go to a media root of the module's own."""
+    directory = tmp_path_factory.mktemp("seed")
+    credentials = directory / "demo-credentials.txt"
+    media = directory / "private"
+    with override_settings(MEDIA_ROOT=media), django_db_blocker.unblock(), transaction.atomic():
         with open(os.devnull, "w") as quiet:
             call_command("seed_demo", credentials_file=credentials, stdout=quiet)
-        yield credentials
+        yield credentials, media
         transaction.set_rollback(True)
 
 
 @pytest.fixture
-def seeded(_seeded_module, db):
-    return _seeded_module
+def seeded(_seeded_module, db, settings):
+    credentials, media = _seeded_module
+    settings.MEDIA_ROOT = media  # where the module's seed stored the demo documents
+    return credentials
 
 
 @pytest.mark.django_db
@@ -57,9 +96,15 @@ def test_seed_demo_second_run_changes_no_row_count(tmp_path):
     with open(os.devnull, "w") as quiet:
         call_command("seed_demo", credentials_file=credentials, stdout=quiet)
         first = _row_counts()
+        outbox = _outbox()
+        files = _stored_files()
+        declarations = list(InterestDeclaration.objects.values_list("pk", "signed_at"))
         passwords = credentials.read_text()
         call_command("seed_demo", credentials_file=credentials, stdout=quiet)
     assert _row_counts() == first
+    assert _outbox() == outbox
+    assert _stored_files() == files
+    assert list(InterestDeclaration.objects.values_list("pk", "signed_at")) == declarations
     assert credentials.read_text() == passwords
 
 
@@ -174,3 +219,111 @@ def test_seed_demo_portfolio_and_demo_journeys(seeded):
     klang = Project.objects.get(year=2022, city__name="Klang")
     assert klang.contractor.memberships.filter(user=contractor).exists()
     assert klang.deliverables.filter(status="pending").exists()
+
+
+DEMO_REVIEWER = "kim.jiwon@review.kcity.example"
+DEMO_ORGANISATIONS = ("Iloilo City Government", "Mirae Smart City Co., Ltd.")
+
+
+def test_seed_demo_reviewers_have_current_interest_declarations(seeded):
+    reviewers = User.objects.filter(groups__name=roles.REVIEWER)
+    assert reviewers.count() == 7
+    for reviewer in reviewers:
+        declaration = current_interest_declaration(reviewer)
+        assert declaration is not None, reviewer.email
+        assert declaration.expires_at - declaration.signed_at == datetime.timedelta(days=365)
+
+
+def test_seed_demo_every_2022_assignment_has_a_no_conflict_declaration_before_review(seeded):
+    assignments = Assignment.objects.filter(application__call__year=2022)
+    assert assignments.count() == 33 * 5
+    declarations = {
+        (d.reviewer_id, d.application_id): d
+        for d in ConflictDeclaration.objects.filter(application__call__year=2022)
+    }
+    assert len(declarations) == 33 * 5
+    for assignment in assignments:
+        declaration = declarations[(assignment.reviewer_id, assignment.application_id)]
+        assert declaration.has_conflict is False
+        assert declaration.kind == ConflictDeclaration.Kind.NONE
+        assert declaration.source == ConflictDeclaration.Source.DECLARED
+        assert declaration.declared_at < assignment.submitted_at
+
+
+def test_seed_demo_reviewer_opens_workspace_and_submitted_2022_review(seeded, client):
+    reviewer = User.objects.get(email=DEMO_REVIEWER)
+    assignment = Assignment.objects.filter(
+        reviewer=reviewer,
+        application__call__year=2022,
+        status=Assignment.Status.SUBMITTED,
+    ).first()
+    client.force_login(reviewer)
+    workspace = client.get(reverse("reviews:workspace"))
+    assert workspace.status_code == 200
+    detail = client.get(reverse("reviews:assignment", args=[assignment.pk]))
+    assert detail.status_code == 200
+    assert detail.context["declared"] is True
+    assert "You declared no conflict of interest" in detail.content.decode()
+    assert assignment.application.reference in detail.content.decode()
+    application = client.get(reverse("reviews:application", args=[assignment.pk]))
+    assert application.status_code == 200
+    assert assignment.application.title in application.content.decode()
+
+
+def test_seed_demo_reviewer_without_declaration_is_sent_to_sign_it(seeded, client):
+    """The contrast case: without the seeded declaration the same page redirects."""
+    reviewer = User.objects.get(email=DEMO_REVIEWER)
+    assignment = Assignment.objects.filter(reviewer=reviewer, application__call__year=2022).first()
+    InterestDeclaration.objects.filter(reviewer=reviewer).delete()
+    client.force_login(reviewer)
+    response = client.get(reverse("reviews:assignment", args=[assignment.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("reviews:declaration"))
+
+
+def test_seed_demo_2026_walkthrough_tracks_are_ready_for_review(seeded):
+    call = Call.objects.get(slug="k-city-network-2026")
+    expected = {"PL": 5, "DM": 2}
+    for track in call.tracks.all():
+        submitted = track.applications.filter(status=Application.Status.SUBMITTED)
+        assert submitted.count() == expected[track.code]
+        assert criteria_total(track) == 100
+        assert track.criteria_locked_at is None
+        assert track.review_deadline is not None and track.review_deadline > call.closes_at
+        assert track.min_reviewers == 3
+        members = CommitteeMember.objects.filter(track=track)
+        assert members.count() == 5
+        assert all(current_interest_declaration(m.reviewer) for m in members)
+        for application in submitted:
+            assert application.organization.name not in DEMO_ORGANISATIONS
+            assert submission_problems(application) == []
+            kinds = {d.kind for d in application.documents.all()}
+            assert kinds == set(track.required_documents)
+            for document in application.documents.all():
+                with document.file.open("rb") as handle:
+                    assert handle.read(5) == b"%PDF-"
+    draft = Application.objects.get(call=call, organization__name="Iloilo City Government")
+    assert draft.status == Application.Status.DRAFT
+
+
+def test_seed_demo_2026_walkthrough_screen_start_and_assign(seeded):
+    """What staff do in the browser, through the same services: every submitted planning
+    application ends with the track's minimum of three reviewers."""
+    call = Call.objects.get(slug="k-city-network-2026")
+    track = call.tracks.get(code="PL")
+    staff = User.objects.get(email="staff@kind.kcity.example")
+    for application in track.applications.filter(status=Application.Status.SUBMITTED):
+        screen_application(application=application, eligible=True, actor=staff)
+    assert start_review(track=track, actor=staff) == 5
+    job = run_assignment_job(job_id=create_assignment_job(track=track, actor=staff).pk)
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.message
+    under_review = track.applications.filter(status=Application.Status.UNDER_REVIEW)
+    assert under_review.count() == 5
+    for application in under_review:
+        assert application.assignments.count() == 3
+
+
+def test_seed_demo_sends_no_mail_and_queues_only_demo_addresses(seeded):
+    assert mail.outbox == []
+    assert all(to.endswith(".example") for to in Message.objects.values_list("to_email", flat=True))
