@@ -327,3 +327,59 @@ def test_seed_demo_2026_walkthrough_screen_start_and_assign(seeded):
 def test_seed_demo_sends_no_mail_and_queues_only_demo_addresses(seeded):
     assert mail.outbox == []
     assert all(to.endswith(".example") for to in Message.objects.values_list("to_email", flat=True))
+
+
+def _walkthrough_urls() -> list[tuple[str, str]]:
+    """(login, URL) for every step of the README's demo walkthrough."""
+    call_2022 = Call.objects.get(slug="k-city-network-2022")
+    call_2026 = Call.objects.get(slug="k-city-network-2026")
+    pl_2022, pl_2026 = call_2022.tracks.get(code="PL"), call_2026.tracks.get(code="PL")
+    officer = "officer@iloilo.kcity.example"
+    draft = Application.objects.get(call=call_2026, created_by__email=officer)
+    kind = "staff@kind.kcity.example"
+    klang = Project.objects.get(year=2022, city__name="Klang")
+    return [
+        (officer, "/calls/"),
+        (officer, f"/calls/{call_2026.slug}/"),
+        (officer, "/applications/"),
+        (officer, f"/applications/{draft.pk}/"),
+        ("manager@mirae-smartcity.kcity.example", f"/calls/{call_2026.slug}/"),
+        (kind, "/staff/"),
+        (kind, f"/staff/applications/tracks/{pl_2026.pk}/screening/"),
+        (kind, "/staff/reviews/"),
+        (kind, f"/staff/reviews/tracks/{pl_2026.pk}/"),
+        (kind, f"/staff/reviews/tracks/{pl_2026.pk}/criteria/"),
+        (kind, f"/staff/reviews/tracks/{pl_2026.pk}/committee/"),
+        (kind, f"/staff/reviews/tracks/{pl_2026.pk}/assignments/"),
+        (kind, f"/staff/reviews/tracks/{pl_2026.pk}/board/"),
+        (DEMO_REVIEWER, "/reviews/"),
+        (DEMO_REVIEWER, "/reviews/declaration/"),
+        (kind, "/staff/reviews/results/"),
+        (kind, f"/staff/reviews/results/{pl_2022.pk}/"),
+        (kind, f"/staff/reviews/results/{pl_2022.pk}/selection/"),
+        (kind, f"/staff/reviews/results/{pl_2022.pk}/awards/"),
+        (kind, f"/staff/projects/{klang.code}/"),
+        ("admin@molit.kcity.example", "/staff/dashboards/"),
+        ("admin@molit.kcity.example", "/staff/statistics/"),
+        ("admin@molit.kcity.example", "/admin/"),
+        ("staff@kaia.kcity.example", "/staff/reviews/"),
+        ("pm@hanul-planning.kcity.example", "/calls/deliverables/"),
+        (officer, "/api/docs/"),
+    ]
+
+
+def test_seed_demo_readme_walkthrough_pages_open_for_their_login(seeded, client):
+    failures = []
+    for email, url in _walkthrough_urls():
+        client.force_login(User.objects.get(email=email))
+        response = client.get(url)
+        if response.status_code != 200:
+            failures.append((email, url, response.status_code))
+    assert failures == []
+
+
+def test_seed_demo_walkthrough_staff_page_denied_to_other_secretariat(seeded, client):
+    track = Call.objects.get(slug="k-city-network-2026").tracks.get(code="PL")
+    client.force_login(User.objects.get(email="staff@kaia.kcity.example"))
+    response = client.get(f"/staff/applications/tracks/{track.pk}/screening/")
+    assert response.status_code in (403, 404)
