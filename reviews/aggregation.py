@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import NamedTuple
 
 from django.db import connection, transaction
@@ -588,13 +589,35 @@ def _upsert_results_orm(track: Track, batch: list[ResultRow], now, fields: list[
 
 def _means_from_rows(rows) -> dict[int, dict[int, Decimal | str]]:
     """application → criterion → mean. PostgreSQL sends the mean already rounded, as text
-    (kept as ``str``); SQLite sends a float (made a ``Decimal`` through its repr, then rounded
-    in ``compute_track``)."""
+    (kept as ``str``); any other number becomes a ``Decimal`` through its repr."""
     means: dict[int, dict[int, Decimal | str]] = defaultdict(dict)
     for application_id, criterion_id, avg in rows:
         if avg.__class__ is not str and avg.__class__ is not Decimal:
             avg = Decimal(str(avg))
         means[application_id][criterion_id] = avg
+    return means
+
+
+def _exact_means(scores) -> dict[int, dict[int, Decimal]]:
+    """application → criterion → mean points, in ``Decimal`` (databases other than PostgreSQL).
+
+    SQLite's AVG works in binary floating point: 7.1, 7.1, 7.1 and 7.2 average to
+    7.12499… there, which rounds to 7.12, where PostgreSQL's exact numeric gives 7.125 → 7.13.
+    Summing the stored points as ``Decimal`` gives PostgreSQL's figure on every database.
+    """
+    sums: dict[tuple[int, int], list] = {}
+    for application_id, criterion_id, points in scores.filter(points__isnull=False).values_list(
+        "assignment__application_id", "criterion_id", "points"
+    ):
+        entry = sums.get((application_id, criterion_id))
+        if entry is None:
+            sums[application_id, criterion_id] = [points, 1]
+        else:
+            entry[0] += points
+            entry[1] += 1
+    means: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for (application_id, criterion_id), (total, count) in sums.items():
+        means[application_id][criterion_id] = total / count
     return means
 
 
@@ -639,20 +662,20 @@ def aggregate_track(
     submitted = Assignment.objects.filter(
         application__track=track, status=Assignment.Status.SUBMITTED
     ).exclude(application__status__in=EXCLUDED_STATUSES)
-    # Started first: on PostgreSQL this GROUP BY runs while the rest is fetched and computed.
-    average = Avg("points")
+    scores = Score.objects.filter(assignment__in=submitted)
     if connection.vendor == "postgresql":
+        # Started first: this GROUP BY runs while the rest is fetched and computed.
         # ROUND(numeric, 2) is exact and rounds half away from zero, as ROUND_HALF_UP does;
         # as text the 80,000 means arrive without a Decimal conversion each (the same text
         # ``str(Decimal.quantize(…))`` gives).
-        average = Cast(Round(average, 2), output_field=TextField())
-    rows = (
-        Score.objects.filter(assignment__in=submitted)
-        .values_list("assignment__application_id", "criterion_id")
-        .annotate(avg=average)
-        .order_by()
-    )
-    means_source = _criterion_means_source(rows)
+        rows = (
+            scores.values_list("assignment__application_id", "criterion_id")
+            .annotate(avg=Cast(Round(Avg("points"), 2), output_field=TextField()))
+            .order_by()
+        )
+        means_source = _criterion_means_source(rows)
+    else:
+        means_source = partial(_exact_means, scores)
     reviews = _fetch(submitted.values_list("application_id", "reviewer_id", "total").order_by())
     applications = dict(
         Application.objects.filter(track=track)

@@ -4,6 +4,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reviews.aggregation import (
     CriterionInfo,
@@ -11,8 +13,10 @@ from reviews.aggregation import (
     TrackSettings,
     aggregate_track,
     compute_track,
+    mean,
     median,
     population_std,
+    q2,
     trimmed_mean,
 )
 from reviews.models import ApplicationResult, ReviewerTrackStat
@@ -322,3 +326,75 @@ def test_review_submitted_in_unaggregated_track_starts_nothing(
     with django_capture_on_commit_callbacks(execute=True):
         on_review_submitted(a.assignments.first())
     assert not Job.objects.exists()
+
+
+# --- the fast paths agree with the plain rules ---------------------------------------------
+
+points_st = st.decimals(min_value=0, max_value=100, places=1, allow_nan=False)
+reviews_st = st.lists(
+    st.tuples(st.integers(1, 8), st.integers(1, 6), points_st),
+    min_size=1,
+    max_size=40,
+    unique_by=lambda r: (r[0], r[1]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(reviews=reviews_st)
+def test_compute_inlined_aggregates_equal_the_helpers(reviews):
+    results, stats = compute(reviews, spread_threshold=D(20))
+    for result in results:
+        totals = [t for a, _r, t in reviews if a == result.application_id]
+        assert result.reviewer_count == len(totals)
+        assert result.mean == q2(mean(totals))
+        assert result.trimmed_mean == q2(trimmed_mean(totals))
+        assert result.median == q2(median(totals))
+        assert result.spread == q2(max(totals) - min(totals))
+        assert result.std_dev == q2(population_std(totals))
+    for stat in stats:
+        totals = [t for _a, r, t in reviews if r == stat.reviewer_id]
+        assert stat.review_count == len(totals)
+        assert stat.mean_total == q2(mean(totals))
+        assert stat.std_total == q2(population_std(totals))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    reviews=reviews_st,
+    means=st.lists(st.decimals(min_value=0, max_value=20, places=4), min_size=16, max_size=16),
+)
+def test_compute_database_rounded_means_give_identical_results(reviews, means):
+    # PostgreSQL sends criterion means already rounded as text; SQLite sends numbers that
+    # compute_track rounds itself. Both must give the same results, flags and ranks.
+    crit = [CriterionInfo(10, "site", D("10"), 1), CriterionInfo(11, "feasibility", D("9"), 2)]
+    apps = sorted({a for a, _r, _t in reviews})
+    as_numbers = {
+        a: {10: means[2 * i % 16], 11: means[(2 * i + 1) % 16]} for i, a in enumerate(apps)
+    }
+    as_text = {
+        a: {cid: str(q2(value)) for cid, value in by_crit.items()}
+        for a, by_crit in as_numbers.items()
+    }
+    numbers = compute(reviews, criteria=crit, criterion_means=as_numbers, spread_threshold=D(20))
+    text = compute(reviews, criteria=crit, criterion_means=lambda: as_text, spread_threshold=D(20))
+    assert numbers == text
+
+
+def test_aggregate_track_criterion_means_round_half_up_in_database(planning_track):
+    planning_track.min_reviewers = 3
+    planning_track.save()
+    site, feasibility = make_criteria(
+        planning_track, ("site", 50, D("7.2"), 1), ("feasibility", 50, None, None)
+    )
+    app = reviewed_application(planning_track)
+    # site: 28.5 / 4 = 7.125 → 7.13 half up (7.12 half even), still below 7.2;
+    # feasibility: 30.1 / 4 = 7.525 → 7.53.
+    for s, f in (("7.1", "7.6"), ("7.1", "7.5"), ("7.1", "7.5"), ("7.2", "7.5")):
+        submit_review(app, None, {site: D(s), feasibility: D(f)})
+    aggregate_track(track=planning_track, actor=None)
+    result = ApplicationResult.objects.get(application=app)
+    assert result.criterion_means == {"site": "7.13", "feasibility": "7.53"}
+    assert result.flags == [
+        "below_overall_threshold",
+        "below_criterion_threshold:site",
+    ]
