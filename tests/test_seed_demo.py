@@ -15,6 +15,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from accounts import roles
+from accounts.audit import audit_events_for
 from accounts.models import User
 from applications.models import Application
 from applications.selectors import submission_problems
@@ -232,6 +233,7 @@ def test_seed_demo_reviewers_have_current_interest_declarations(seeded):
         declaration = current_interest_declaration(reviewer)
         assert declaration is not None, reviewer.email
         assert declaration.expires_at - declaration.signed_at == datetime.timedelta(days=365)
+        assert audit_events_for(declaration).filter(action="signed", actor=reviewer).exists()
 
 
 def test_seed_demo_every_2022_assignment_has_a_no_conflict_declaration_before_review(seeded):

@@ -37,11 +37,11 @@ from reviews.models import (
     ConflictDeclaration,
     Criterion,
     Decision,
-    InterestDeclaration,
     Score,
 )
 from reviews.services import (
     current_interest_declaration,
+    sign_interest_declaration,
     transition_assignment,
     transition_award,
 )
@@ -237,15 +237,13 @@ class DemoSeeder:
             )
             self.reviewers.append(reviewer)
             if current_interest_declaration(reviewer) is None:
-                # Signed on loading, valid a year, so a demo reviewer can open applications
-                # at once; a later run keeps it while it is current.
-                signed_at = timezone.now()
-                InterestDeclaration.objects.create(
+                # Signed on loading (valid a year), so a demo reviewer can open applications at
+                # once; a later run keeps it while it is current and renews it once expired.
+                sign_interest_declaration(
                     reviewer=reviewer,
                     interests=f"Research and advisory work at {affiliation}; no stake in any "
                     "applicant or consortium member.",
-                    signed_at=signed_at,
-                    expires_at=signed_at + datetime.timedelta(days=365),
+                    actor=reviewer,
                 )
 
     def seed_historical(self) -> None:
