@@ -457,3 +457,12 @@ def test_staff_index_links_to_results_dashboards_projects_and_deliverables(clien
         "projects:deliverables:list",
     ):
         assert f'href="{reverse(name)}"' in body
+
+
+@pytest.mark.django_db
+def test_project_page_in_korean_names_the_criteria_in_korean(client, project, kind_staff):
+    kind_staff.language = "ko"
+    kind_staff.save()
+    client.force_login(kind_staff)
+    body = client.get(project_url(project), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "기술 역량" in body and "Technical quality" not in body
