@@ -328,7 +328,12 @@ def test_seed_demo_2026_walkthrough_screen_start_and_assign(seeded):
 
 def test_seed_demo_sends_no_mail_and_queues_only_demo_addresses(seeded):
     assert mail.outbox == []
-    assert all(to.endswith(".example") for to in Message.objects.values_list("to_email", flat=True))
+    addresses = set(Message.objects.values_list("to_email", flat=True)) | set(
+        Message.objects.values_list("recipient__email", flat=True)
+    )
+    addresses.discard("")  # in-app rows carry no address of their own
+    assert Message.objects.filter(template="applications/decision").count() > 0
+    assert all(address.endswith(".kcity.example") for address in addresses)
 
 
 def _walkthrough_urls() -> list[tuple[str | None, str]]:
@@ -388,3 +393,28 @@ def test_seed_demo_walkthrough_staff_page_denied_to_other_secretariat(seeded, cl
     client.force_login(User.objects.get(email="staff@kaia.kcity.example"))
     response = client.get(f"/staff/applications/tracks/{track.pk}/screening/")
     assert response.status_code in (403, 404)
+
+
+def test_seed_demo_2022_results_went_through_the_results_services(seeded):
+    call = Call.objects.get(slug="k-city-network-2022")
+    for track in call.tracks.all():
+        actions = set(audit_events_for(track).values_list("action", flat=True))
+        assert {"propose_funding_line", "confirm_decisions"} <= actions
+    assert audit_events_for(call).filter(action="release_decisions").count() == 1
+    decisions = Decision.objects.filter(track__call=call)
+    assert decisions.count() == 33
+    released = datetime.datetime(2022, 6, 30, 1, 0, tzinfo=datetime.UTC)  # 10:00 in Seoul
+    assert set(decisions.values_list("released_at", flat=True)) == {released}
+    assert call.decisions_released_at == released
+    reserve = decisions.filter(outcome=Decision.Outcome.RESERVE).order_by("reserve_rank")
+    assert [(d.application.city.name, d.reserve_rank) for d in reserve] == [
+        ("Davao", 1),
+        ("Samarkand", 2),
+    ]
+    for award in Award.objects.filter(application__call=call).select_related(
+        "project__partner", "project__contractor", "application__organization"
+    ):
+        assert audit_events_for(award).filter(action="created").exists()
+        assert award.project.contractor.kind == "korean_company"
+        assert award.project.partner.kind != "korean_company"
+        assert award.project.starts_on == datetime.date(2022, 8, 1)

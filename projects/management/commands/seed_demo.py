@@ -2,7 +2,10 @@
 
 Idempotent: every row is found by its natural key first, and the 2022 review pipeline runs only
 for an application that does not exist yet, so a second run changes nothing. Status changes go
-through the transition services (with their audit rows); notifications are not sent.
+through the transition services (with their audit rows); the 2022 results go through the
+results services (aggregation, funding line, confirmation, release, awards), whose messages to
+the demo applicants (all at ``*.kcity.example``) stay in the outbox like any other; everything
+else is seeded without notifications.
 
 Demo passwords are generated on the first run and kept in ``var/demo-credentials.txt``
 (git-ignored), which ``scripts/run_demo.py`` prints; this command prints no secret.
@@ -31,14 +34,17 @@ from projects import demo_data as data
 from projects.models import Call, City, Country, Deliverable, Event, Project, Track
 from projects.services import transition_call
 from reviews.aggregation import aggregate_track
+from reviews.awards import award_funding
 from reviews.models import (
     Assignment,
+    Award,
     CommitteeMember,
     ConflictDeclaration,
     Criterion,
     Decision,
     Score,
 )
+from reviews.selection import confirm_decisions, propose_funding_line, release_decisions
 from reviews.services import (
     current_interest_declaration,
     sign_interest_declaration,
@@ -380,15 +386,12 @@ class DemoSeeder:
         )
         position = {"PL": 0, "DM": 0}
         reserve_rank = {"PL": 0, "DM": 0}
-        project_number = {"PL": 0, "DM": 0}
         reviewed = {"PL": [], "DM": []}
         for row in data.APPLICATIONS_2022:
             code, outcome = row[0], row[7]
             position[code] += 1
             if outcome == "reserve":
                 reserve_rank[code] += 1
-            if outcome == "selected":
-                project_number[code] += 1
             application = self.seed_2022_application(call, tracks[code], row, index=position[code])
             if application is not None:
                 reviewed[code].append(
@@ -396,7 +399,6 @@ class DemoSeeder:
                         application,
                         row,
                         reserve_rank[code] if outcome == "reserve" else None,
-                        project_number[code],
                     )
                 )
         for code, pending in reviewed.items():
@@ -405,15 +407,9 @@ class DemoSeeder:
             staff = self.kind_staff if code == "PL" else self.kaia_staff
             # The portal's own aggregation (trimmed mean, ranks, flags), as staff would run it.
             aggregate_track(track=tracks[code], actor=staff)
-            for application, row, reserve, number in pending:
-                self.decide(
-                    application,
-                    tracks[code],
-                    target=row[6],
-                    outcome=row[7],
-                    reserve_rank=reserve,
-                    project_number=number,
-                )
+            self.propose_and_confirm(tracks[code], pending, staff=staff)
+        if any(reviewed.values()):
+            self.release_and_award(call, tracks, reviewed)
 
         Track.objects.filter(call=call, criteria_locked_at__isnull=True).update(
             criteria_locked_at=seoul(2022, 5, 16, 10)
@@ -537,37 +533,36 @@ class DemoSeeder:
         )
         return application
 
-    def decide(self, application, track, *, target, outcome, reserve_rank, project_number):
-        """Record the released decision, move the application, and award it if selected."""
+    def propose_and_confirm(self, track, pending, *, staff) -> None:
+        """The portal's funding line, proposed by the track's staff and confirmed by the
+        programme admin; refuses to go on if it is not the programme's real outcome."""
+        propose_funding_line(track=track, actor=staff)
+        decisions = {d.application_id: d for d in Decision.objects.filter(track=track)}
+        for application, row, reserve in pending:
+            decision = decisions[application.pk]
+            if (decision.outcome, decision.reserve_rank) != (row[7], reserve):
+                raise RuntimeError(
+                    f"The funding line no longer gives {application.city.name} the outcome of "
+                    f"the demo data ({decision.outcome}, not {row[7]})."
+                )
+        confirm_decisions(track=track, actor=self.admin)
+
+    def release_and_award(self, call, tracks, reviewed) -> None:
+        """Release the call's decisions, then award the selected applications through the
+        results services. Dates are put back to 2022 afterwards (the services stamp the day
+        the demo is loaded); their audit rows keep the loading day."""
         decided_at = seoul(2022, 6, 24, 15)
-        Decision.objects.create(
-            application=application,
-            track=track,
-            outcome=outcome,
-            proposed_outcome=outcome,
-            amount=application.budget_requested if outcome == "selected" else None,
-            reserve_rank=reserve_rank,
-            committee_summary=(
-                "Strong feasibility and a well-prepared site."
-                if target >= 70
-                else "Below the 70-point threshold: feasibility and site preparation need work."
-            ),
-            decided_by=self.admin,
-            confirmed_by=self.admin,
-            confirmed_at=decided_at,
-            released_at=seoul(2022, 6, 30, 10),
-            created_at=decided_at,
+        released_at = seoul(*data.CALL_2022["decisions_released_at"])
+        release_decisions(call=call, actor=self.admin)
+        Decision.objects.filter(track__call=call).update(
+            created_at=decided_at, confirmed_at=decided_at, released_at=released_at
         )
-        application = transition_application(
-            application=application,
-            to=outcome,
-            actor=self.admin,
-            notify=False,
-            detail={"source": "seed_demo"},
-            now=decided_at,
-        )
-        if outcome == "selected":
-            self.seed_award(application, track, project_number=project_number)
+        Call.objects.filter(pk=call.pk).update(decisions_released_at=released_at)
+        for code, pending in reviewed.items():
+            staff = self.kind_staff if code == "PL" else self.kaia_staff
+            for application, row, _reserve in pending:
+                if row[7] == "selected":
+                    self.seed_award(application, tracks[code], staff=staff)
 
     def seed_reviews(self, application, track, *, index: int, target: int) -> None:
         criteria = list(track.criteria.order_by("order"))
@@ -621,9 +616,10 @@ class DemoSeeder:
                 submitted_at=seoul(2022, 5, 27, 10) + datetime.timedelta(hours=position)
             )
 
-    def seed_award(self, application, track, *, project_number: int) -> None:
-        from reviews.models import Award
-
+    def seed_award(self, application, track, *, staff) -> None:
+        """Award through ``award_funding`` (which creates the project), name the project's
+        partner and contractor, and move the award to contracted (in progress for a
+        demonstration) through ``transition_award``."""
         city_name = application.city.name
         if track.kind == Track.Kind.DEMONSTRATION:
             partner_name = data.DEMONSTRATION_PARTNERS[city_name][0]
@@ -634,41 +630,20 @@ class DemoSeeder:
             contractor = self.organization(
                 data.PLANNING_CONTRACTORS[city_name], Organization.Kind.KOREAN_COMPANY, "KR"
             )
-        project = Project.objects.create(
-            code=f"2022-{track.code}-{project_number:02d}",
-            name=application.title,
-            year=2022,
-            track_kind=track.kind,
-            country=application.country,
-            city=application.city,
-            budget_krw=application.budget_requested,
+        decision = Decision.objects.get(application=application)
+        award = award_funding(application=application, amount=decision.amount, actor=staff)
+        Project.objects.filter(pk=award.project_id).update(
             partner=partner,
             contractor=contractor,
-            source=Project.Source.PORTAL,
-            summary=application.summary,
             starts_on=datetime.date(2022, 8, 1),
             ends_on=datetime.date(2023, 6, 30),
         )
-        award = Award.objects.create(
-            application=application,
-            project=project,
-            amount=application.budget_requested,
-            created_by=self.admin,
-            created_at=seoul(2022, 6, 30, 10),
-        )
+        Award.objects.filter(pk=award.pk).update(created_at=seoul(2022, 6, 30, 10))
         path = [Award.Status.APPROVED, Award.Status.CONTRACTED]
         if track.kind == Track.Kind.DEMONSTRATION:
             path.append(Award.Status.IN_PROGRESS)
         for status in path:
             award = transition_award(award=award, to=status, actor=self.admin)
-        transition_application(
-            application=application,
-            to=AS.AWARDED,
-            actor=self.admin,
-            notify=False,
-            detail={"source": "seed_demo", "project": project.code},
-            now=seoul(2022, 7, 29, 10),
-        )
 
     def seed_events(self) -> None:
         for kind, name, partners, city, starts, ends in data.EVENTS:
