@@ -15,7 +15,11 @@ from tests.factories import (
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
+    from django.core.cache import cache
+
     settings.MEDIA_ROOT = tmp_path / "private"
+    # Rate-limit counters live in the cache; no test may inherit another's failed log-ins.
+    cache.clear()
 
 
 @pytest.fixture
