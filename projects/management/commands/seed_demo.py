@@ -432,6 +432,36 @@ class DemoSeeder:
     def seed_2022_application(self, call, track, row, *, index: int):
         """Create one 2022 application and take it through review; None if it exists."""
         code, country_code, city_name, org_name, org_kind, requested, target, outcome = row
+        application = self.new_application(
+            call,
+            track,
+            country_code=country_code,
+            city_name=city_name,
+            org_name=org_name,
+            org_kind=org_kind,
+            requested=requested,
+            created_at=seoul(2022, 3, 10, 9) + datetime.timedelta(days=index),
+        )
+        if application is None:
+            return None  # already seeded, with its whole history
+        return self.review(application, track, index=index, target=target)
+
+    def new_application(
+        self,
+        call,
+        track,
+        *,
+        country_code: str,
+        city_name: str,
+        org_name: str,
+        org_kind: str,
+        requested: int,
+        created_at: datetime.datetime | None = None,
+    ) -> Application | None:
+        """The applicant organisation and its contact (found or created), then a new draft
+        application of that organisation for the city, with its consortium on the
+        demonstration track. None when the organisation already applied for the city: the
+        seeder never touches an application twice."""
         country = self.countries[country_code]
         city = self.cities[(country_code, city_name)]
         org_country = "KR" if org_kind == Organization.Kind.KOREAN_COMPANY else country_code
@@ -443,7 +473,7 @@ class DemoSeeder:
             organizations=[org],
         )
         if Application.objects.filter(call=call, organization=org, city=city).exists():
-            return None  # already seeded, with its whole history
+            return None
         is_demo = track.kind == Track.Kind.DEMONSTRATION
         application = Application.objects.create(
             call=call,
@@ -472,11 +502,11 @@ class DemoSeeder:
             contact_email=contact.email,
             prior_consultation=not is_demo,
             country_priority_rank=1,
-            created_at=seoul(2022, 3, 10, 9) + datetime.timedelta(days=index),
+            **({"created_at": created_at} if created_at is not None else {}),
         )
         if is_demo:
             self.seed_consortium(application, org, city_name, country_code)
-        return self.review(application, track, index=index, target=target)
+        return application
 
     def seed_consortium(self, application, lead, city_name: str, country_code: str) -> None:
         partner_name, partner_kind = data.DEMONSTRATION_PARTNERS[city_name]
@@ -731,49 +761,18 @@ class DemoSeeder:
 
     def seed_walkthrough_application(self, call, track, row) -> None:
         code, country_code, city_name, org_name, org_kind, requested = row
-        country = self.countries[country_code]
-        city = self.cities[(country_code, city_name)]
-        org_country = "KR" if org_kind == Organization.Kind.KOREAN_COMPANY else country_code
-        org = self.organization(org_name, org_kind, org_country)
-        contact = self.user(
-            f"contact.{slugify(org_name)[:40]}@applicants.kcity.example",
-            f"Project contact, {org_name}",
-            role_names=[roles.APPLICANT],
-            organizations=[org],
+        application = self.new_application(
+            call,
+            track,
+            country_code=country_code,
+            city_name=city_name,
+            org_name=org_name,
+            org_kind=org_kind,
+            requested=requested,
         )
-        if Application.objects.filter(call=call, organization=org, city=city).exists():
+        if application is None:
             return
-        is_demo = track.kind == Track.Kind.DEMONSTRATION
-        application = Application.objects.create(
-            call=call,
-            track=track,
-            organization=org,
-            created_by=contact,
-            country=country,
-            city=city,
-            title=(
-                f"Smart solution demonstration in {city_name}"
-                if is_demo
-                else f"Smart city master plan for {city_name}"
-            ),
-            summary=(
-                f"A {'demonstration of a Korean smart solution' if is_demo else 'smart-city plan'}"
-                f" for {city_name}, {country.name}, prepared with the local government."
-            ),
-            objectives="Better urban services, lower emissions, and an investable project pipeline.",
-            requested_deliverable=(
-                Application.Deliverable.DEMONSTRATION
-                if is_demo
-                else Application.Deliverable.MASTER_PLAN
-            ),
-            budget_requested=requested,
-            contact_name=contact.name,
-            contact_email=contact.email,
-            prior_consultation=not is_demo,
-            country_priority_rank=1,
-        )
-        if is_demo:
-            self.seed_consortium(application, org, city_name, country_code)
+        contact = application.created_by
         for kind in track.required_documents:
             upload_document(
                 application=application,
