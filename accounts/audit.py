@@ -1,9 +1,18 @@
 """Writing and reading the append-only audit trail."""
 
+import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 
 from .models import AuditEvent
+
+# The time given by ``recorded_at`` to the audit rows written inside its block (None: now).
+_recorded_at: ContextVar[datetime.datetime | None] = ContextVar("audit_recorded_at", default=None)
 
 
 def record_audit_event(
@@ -14,8 +23,21 @@ def record_audit_event(
     old_value: str = "",
     new_value: str = "",
     detail: dict | None = None,
+    at: datetime.datetime | None = None,
 ) -> AuditEvent:
-    """Append one audit row for ``subject``. Call inside the service's transaction."""
+    """Append one audit row for ``subject``. Call inside the service's transaction.
+
+    ``at`` is when the event happened: by default now (or the time of an enclosing
+    ``recorded_at`` block). Only the loading of events that took place before the portal
+    (the demo seed's 2020–2022 history) passes a past time; a future time is refused, so a
+    row can be dated back to a real past event but never ahead of its writing.
+    """
+    now = timezone.now()
+    at = at or _recorded_at.get() or now
+    if timezone.is_naive(at):
+        raise ValueError("An audit time must be timezone-aware.")
+    if at > now:
+        raise ValueError("An audit event cannot be dated in the future.")
     return AuditEvent.objects.create(
         content_type=ContentType.objects.get_for_model(subject, for_concrete_model=True),
         object_id=str(subject.pk),
@@ -24,7 +46,24 @@ def record_audit_event(
         new_value=str(new_value or ""),
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         detail=detail or {},
+        created_at=at,
     )
+
+
+@contextmanager
+def recorded_at(at: datetime.datetime | None) -> Iterator[None]:
+    """Date the audit rows written inside the block (by any service) ``at`` instead of now.
+
+    For loading history through the ordinary services, whose audit rows would otherwise carry
+    the loading day: the demo seed wraps each 2022 step in the time it really happened. Live
+    requests, tasks and commands never use it. ``None`` leaves the rows dated now. The rows
+    stay append-only: this sets their time when they are written, it never changes one.
+    """
+    token = _recorded_at.set(at)
+    try:
+        yield
+    finally:
+        _recorded_at.reset(token)
 
 
 def audit_events_for(subject: models.Model):

@@ -4,6 +4,7 @@ import datetime
 import os
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
@@ -13,10 +14,11 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import roles
 from accounts.audit import audit_events_for
-from accounts.models import User
+from accounts.models import AuditEvent, User
 from applications.models import Application
 from applications.selectors import submission_problems
 from notifications.models import Message
@@ -418,3 +420,78 @@ def test_seed_demo_2022_results_went_through_the_results_services(seeded):
         assert award.project.contractor.kind == "korean_company"
         assert award.project.partner.kind != "korean_company"
         assert award.project.starts_on == datetime.date(2022, 8, 1)
+
+
+def _seoul(*parts) -> datetime.datetime:
+    return datetime.datetime(*parts, tzinfo=ZoneInfo("Asia/Seoul"))
+
+
+def _audit_rows_of(subjects) -> list[AuditEvent]:
+    rows = []
+    for subject in subjects:
+        rows += list(audit_events_for(subject))
+    return rows
+
+
+def test_seed_demo_2022_call_audit_trail_carries_the_2022_dates(seeded):
+    call = Call.objects.get(slug="k-city-network-2022")
+    trail = [(e.old_value, e.new_value, e.created_at) for e in audit_events_for(call)]
+    assert trail == [
+        ("draft", "published", _seoul(2022, 2, 23, 10)),
+        ("published", "open", _seoul(2022, 3, 2, 10)),
+        ("open", "closed", _seoul(2022, 5, 2, 18)),
+        ("closed", "in_review", _seoul(2022, 5, 16, 10)),
+        ("in_review", "decided", _seoul(2022, 6, 24, 15)),
+        ("", "", _seoul(2022, 6, 30, 10)),  # release_decisions
+    ]
+
+
+def test_seed_demo_every_2022_audit_row_is_dated_in_2022(seeded):
+    applications = list(Application.objects.filter(call__year=2022))
+    subjects = [
+        *Call.objects.filter(year=2022),
+        *Call.objects.get(slug="k-city-network-2022").tracks.all(),
+        *applications,
+        *Assignment.objects.filter(application__call__year=2022),
+        *Award.objects.filter(application__call__year=2022),
+        *Project.objects.filter(award__application__call__year=2022),
+    ]
+    rows = _audit_rows_of(subjects)
+    assert len(rows) == 724
+    assert {row.created_at.astimezone(ZoneInfo("Asia/Seoul")).year for row in rows} == {2022}
+
+
+def test_seed_demo_2022_application_audit_rows_follow_its_lifecycle_in_time(seeded):
+    klang = Application.objects.get(call__year=2022, city__name="Klang")
+    trail = [(e.new_value, e.created_at) for e in audit_events_for(klang)]
+    assert [status for status, _at in trail] == [
+        "submitted",
+        "eligible",
+        "under_review",
+        "reviewed",
+        "selected",
+        "awarded",
+    ]
+    assert trail[0][1] == klang.submitted_at
+    assert [at for _status, at in trail[1:]] == [
+        _seoul(2022, 5, 9, 14),
+        _seoul(2022, 5, 16, 10),
+        _seoul(2022, 6, 10, 17),
+        _seoul(2022, 6, 30, 10),
+        _seoul(2022, 6, 30, 10),
+    ]
+
+
+def test_seed_demo_2022_review_audit_row_is_dated_when_the_review_was_submitted(seeded):
+    for assignment in Assignment.objects.filter(application__call__year=2022)[:10]:
+        submitted = audit_events_for(assignment).get(new_value=Assignment.Status.SUBMITTED)
+        assert submitted.created_at == assignment.submitted_at
+
+
+def test_seed_demo_2026_call_audit_rows_are_dated_when_loaded(seeded):
+    call = Call.objects.get(slug="k-city-network-2026")
+    subjects = [call, *Application.objects.filter(call=call)]
+    rows = _audit_rows_of(subjects)
+    day_ago = timezone.now() - datetime.timedelta(days=1)
+    assert len(rows) == 2 + Application.objects.filter(call=call, status="submitted").count()
+    assert all(row.created_at > day_ago for row in rows)

@@ -5,7 +5,9 @@ for an application that does not exist yet, so a second run changes nothing. Sta
 through the transition services (with their audit rows); the 2022 results go through the
 results services (aggregation, funding line, confirmation, release, awards), whose messages to
 the demo applicants (all at ``*.kcity.example``) stay in the outbox like any other; everything
-else is seeded without notifications.
+else is seeded without notifications. Each step of the 2022 round runs inside
+``accounts.audit.recorded_at`` with the time it happened, so its audit rows carry 2022 dates,
+not the day the demo is loaded.
 
 Demo passwords are generated on the first run and kept in ``var/demo-credentials.txt``
 (git-ignored), which ``scripts/run_demo.py`` prints; this command prints no secret.
@@ -26,6 +28,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts import roles
+from accounts.audit import recorded_at
 from accounts.models import Membership, Organization, ReviewerProfile, User
 from applications.models import Application, ConsortiumMember
 from applications.selectors import submission_problems
@@ -59,6 +62,10 @@ AS = Application.Status
 def seoul(*parts) -> datetime.datetime:
     """An aware datetime from Asia/Seoul wall-clock parts (stored as UTC by Django)."""
     return datetime.datetime(*parts, tzinfo=SEOUL)
+
+
+# The committee's funding line confirmed: the 2022 call decided.
+DECIDED_2022 = seoul(2022, 6, 24, 15)
 
 
 def default_credentials_path() -> Path:
@@ -295,11 +302,12 @@ class DemoSeeder:
         year: int,
         opens_at,
         closes_at,
-        path: list[str],
+        path: list[tuple[str, datetime.datetime | None]],
         required_documents: dict | None = None,
     ):
         """Get or create a call and its PL/DM tracks and criteria; a new call is moved along
-        ``path`` through ``transition_call`` so its history is in the audit trail."""
+        ``path`` (status, when it happened or None for now) through ``transition_call`` so its
+        history is in the audit trail."""
         required_documents = required_documents or {}
         call, created = Call.objects.get_or_create(
             slug=spec["slug"],
@@ -345,8 +353,9 @@ class DemoSeeder:
                     },
                 )
         if created:
-            for status in path:
-                transition_call(call=call, to=status, actor=self.admin, reason="demo data")
+            for status, when in path:
+                with recorded_at(when):
+                    transition_call(call=call, to=status, actor=self.admin, reason="demo data")
         return call, tracks
 
     def seed_2022(self) -> None:
@@ -355,12 +364,20 @@ class DemoSeeder:
             "decisions_released_at": seoul(*data.CALL_2022["decisions_released_at"]),
         }
         S = Call.Status
+        opens_at = seoul(*data.CALL_2022["opens_at"])
+        closes_at = seoul(*data.CALL_2022["closes_at"])
         call, tracks = self.call_with_tracks(
             spec,
             year=2022,
-            opens_at=seoul(*data.CALL_2022["opens_at"]),
-            closes_at=seoul(*data.CALL_2022["closes_at"]),
-            path=[S.PUBLISHED, S.OPEN, S.CLOSED, S.IN_REVIEW, S.DECIDED],
+            opens_at=opens_at,
+            closes_at=closes_at,
+            path=[
+                (S.PUBLISHED, seoul(2022, 2, 23, 10)),
+                (S.OPEN, opens_at),
+                (S.CLOSED, closes_at),
+                (S.IN_REVIEW, seoul(2022, 5, 16, 10)),
+                (S.DECIDED, DECIDED_2022),
+            ],
         )
         for code, members in data.COMMITTEES.items():
             for position, index in enumerate(members):
@@ -406,8 +423,10 @@ class DemoSeeder:
                 continue
             staff = self.kind_staff if code == "PL" else self.kaia_staff
             # The portal's own aggregation (trimmed mean, ranks, flags), as staff would run it.
-            aggregate_track(track=tracks[code], actor=staff)
-            self.propose_and_confirm(tracks[code], pending, staff=staff)
+            with recorded_at(seoul(2022, 6, 13, 10)):
+                aggregate_track(track=tracks[code], actor=staff)
+            with recorded_at(DECIDED_2022):
+                self.propose_and_confirm(tracks[code], pending, staff=staff)
         if any(reviewed.values()):
             self.release_and_award(call, tracks, reviewed)
 
@@ -537,30 +556,31 @@ class DemoSeeder:
         staff = self.kind_staff if track.code == "PL" else self.kaia_staff
         owner = application.created_by
         seed = {"source": "seed_demo"}
-        application = transition_application(
-            application=application,
-            to=AS.SUBMITTED,
-            actor=owner,
-            notify=False,
-            detail=seed,
-            now=seoul(2022, 4, 4, 9) + datetime.timedelta(days=index),
-        )
-        for status, when in (
-            (AS.ELIGIBLE, seoul(2022, 5, 9, 14)),
-            (AS.UNDER_REVIEW, seoul(2022, 5, 16, 10)),
+        for status, actor, when in (
+            (AS.SUBMITTED, owner, seoul(2022, 4, 4, 9) + datetime.timedelta(days=index)),
+            (AS.ELIGIBLE, staff, seoul(2022, 5, 9, 14)),
+            (AS.UNDER_REVIEW, staff, seoul(2022, 5, 16, 10)),
         ):
-            application = transition_application(
-                application=application, to=status, actor=staff, notify=False, detail=seed, now=when
-            )
+            with recorded_at(when):
+                application = transition_application(
+                    application=application,
+                    to=status,
+                    actor=actor,
+                    notify=False,
+                    detail=seed,
+                    now=when,
+                )
         self.seed_reviews(application, track, index=index, target=target)
-        application = transition_application(
-            application=application,
-            to=AS.REVIEWED,
-            actor=staff,
-            notify=False,
-            detail=seed,
-            now=seoul(2022, 6, 10, 17),
-        )
+        reviewed_at = seoul(2022, 6, 10, 17)
+        with recorded_at(reviewed_at):
+            application = transition_application(
+                application=application,
+                to=AS.REVIEWED,
+                actor=staff,
+                notify=False,
+                detail=seed,
+                now=reviewed_at,
+            )
         return application
 
     def propose_and_confirm(self, track, pending, *, staff) -> None:
@@ -579,13 +599,13 @@ class DemoSeeder:
 
     def release_and_award(self, call, tracks, reviewed) -> None:
         """Release the call's decisions, then award the selected applications through the
-        results services. Dates are put back to 2022 afterwards (the services stamp the day
-        the demo is loaded); their audit rows keep the loading day."""
-        decided_at = seoul(2022, 6, 24, 15)
+        results services. Their audit rows are written with the 2022 dates; the dates the
+        services stamp on the records themselves are put back to 2022 afterwards."""
         released_at = seoul(*data.CALL_2022["decisions_released_at"])
-        release_decisions(call=call, actor=self.admin)
+        with recorded_at(released_at):
+            release_decisions(call=call, actor=self.admin)
         Decision.objects.filter(track__call=call).update(
-            created_at=decided_at, confirmed_at=decided_at, released_at=released_at
+            created_at=DECIDED_2022, confirmed_at=DECIDED_2022, released_at=released_at
         )
         Call.objects.filter(pk=call.pk).update(decisions_released_at=released_at)
         for code, pending in reviewed.items():
@@ -607,19 +627,21 @@ class DemoSeeder:
                 assigned_at=seoul(2022, 5, 16, 11),
                 due_at=seoul(2022, 6, 3, 18),
             )
+            declared_at = seoul(2022, 5, 17, 9)
             ConflictDeclaration.objects.create(
                 reviewer=reviewer,
                 application=application,
                 has_conflict=False,
                 kind=ConflictDeclaration.Kind.NONE,
-                declared_at=seoul(2022, 5, 17, 9),
+                declared_at=declared_at,
             )
-            assignment = transition_assignment(
-                assignment=assignment, to=Assignment.Status.ACCEPTED, actor=reviewer
-            )
-            assignment = transition_assignment(
-                assignment=assignment, to=Assignment.Status.IN_PROGRESS, actor=reviewer
-            )
+            with recorded_at(declared_at):
+                assignment = transition_assignment(
+                    assignment=assignment, to=Assignment.Status.ACCEPTED, actor=reviewer
+                )
+                assignment = transition_assignment(
+                    assignment=assignment, to=Assignment.Status.IN_PROGRESS, actor=reviewer
+                )
             for criterion, points in zip(criteria, split_total(total, criteria), strict=True):
                 Score.objects.create(
                     assignment=assignment,
@@ -638,13 +660,13 @@ class DemoSeeder:
                 else Assignment.Confidence.MEDIUM,
                 overall_comment=f"Total {total} points. {_quality(total / 100)} overall.",
             )
-            transition_assignment(
-                assignment=assignment, to=Assignment.Status.SUBMITTED, actor=reviewer
-            )
+            submitted_at = seoul(2022, 5, 27, 10) + datetime.timedelta(hours=position)
+            with recorded_at(submitted_at):
+                transition_assignment(
+                    assignment=assignment, to=Assignment.Status.SUBMITTED, actor=reviewer
+                )
             # The review was written in 2022, not on the day the demo was loaded.
-            Assignment.objects.filter(pk=assignment.pk).update(
-                submitted_at=seoul(2022, 5, 27, 10) + datetime.timedelta(hours=position)
-            )
+            Assignment.objects.filter(pk=assignment.pk).update(submitted_at=submitted_at)
 
     def seed_award(self, application, track, *, staff) -> None:
         """Award through ``award_funding`` (which creates the project), name the project's
@@ -661,19 +683,25 @@ class DemoSeeder:
                 data.PLANNING_CONTRACTORS[city_name], Organization.Kind.KOREAN_COMPANY, "KR"
             )
         decision = Decision.objects.get(application=application)
-        award = award_funding(application=application, amount=decision.amount, actor=staff)
+        awarded_at = seoul(2022, 6, 30, 10)
+        with recorded_at(awarded_at):
+            award = award_funding(application=application, amount=decision.amount, actor=staff)
         Project.objects.filter(pk=award.project_id).update(
             partner=partner,
             contractor=contractor,
             starts_on=datetime.date(2022, 8, 1),
             ends_on=datetime.date(2023, 6, 30),
         )
-        Award.objects.filter(pk=award.pk).update(created_at=seoul(2022, 6, 30, 10))
-        path = [Award.Status.APPROVED, Award.Status.CONTRACTED]
+        Award.objects.filter(pk=award.pk).update(created_at=awarded_at)
+        path = [
+            (Award.Status.APPROVED, seoul(2022, 7, 8, 10)),
+            (Award.Status.CONTRACTED, seoul(2022, 7, 22, 10)),
+        ]
         if track.kind == Track.Kind.DEMONSTRATION:
-            path.append(Award.Status.IN_PROGRESS)
-        for status in path:
-            award = transition_award(award=award, to=status, actor=self.admin)
+            path.append((Award.Status.IN_PROGRESS, seoul(2022, 8, 1, 9)))
+        for status, when in path:
+            with recorded_at(when):
+                award = transition_award(award=award, to=status, actor=self.admin)
 
     def seed_events(self) -> None:
         for kind, name, partners, city, starts, ends in data.EVENTS:
@@ -697,7 +725,7 @@ class DemoSeeder:
             year=2026,
             opens_at=now - datetime.timedelta(days=14),
             closes_at=now + datetime.timedelta(days=60),
-            path=[S.PUBLISHED, S.OPEN],
+            path=[(S.PUBLISHED, None), (S.OPEN, None)],
             required_documents=data.REQUIRED_DOCUMENTS_2026,
         )
         city_org = self.organization(
