@@ -495,3 +495,8 @@ def test_seed_demo_2026_call_audit_rows_are_dated_when_loaded(seeded):
     day_ago = timezone.now() - datetime.timedelta(days=1)
     assert len(rows) == 2 + Application.objects.filter(call=call, status="submitted").count()
     assert all(row.created_at > day_ago for row in rows)
+
+
+def test_seed_demo_2022_applications_decided_on_the_release_day(seeded):
+    decided = Application.objects.filter(call__year=2022).values_list("decided_at", flat=True)
+    assert set(decided) == {_seoul(2022, 6, 30, 10)}

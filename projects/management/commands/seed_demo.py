@@ -613,6 +613,10 @@ class DemoSeeder:
             for application, row, _reserve in pending:
                 if row[7] == "selected":
                     self.seed_award(application, tracks[code], staff=staff)
+        # Released, and the selected awarded, on the morning of 30 June 2022.
+        Application.objects.filter(call=call, decided_at__isnull=False).update(
+            decided_at=released_at
+        )
 
     def seed_reviews(self, application, track, *, index: int, target: int) -> None:
         criteria = list(track.criteria.order_by("order"))
