@@ -11,7 +11,8 @@ score, and ``select_contractor`` weighs price in:
     price score = 100 · lowest price / own price
     combined    = (1 − w) · technical score + w · price score      (w = Track.price_weight)
 
-The winner is recorded as ``Project.contractor``. See docs/scoring.md.
+The winner is recorded as ``Project.contractor``, and the selection's call moves to decided
+through ``transition_call``. See docs/scoring.md.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from kcity.domain import DomainError
 
 from .models import Call, Deliverable, Project, Track
 from .selectors import is_staff_of_track
-from .services import transition_deliverable
+from .services import transition_call, transition_deliverable
 
 TWO = Decimal("0.01")
 PLANNING_KINDS = (Track.Kind.PLANNING, Track.Kind.SOLUTION_PLANNING)
@@ -41,6 +42,8 @@ CONTRACTOR_CRITERIA = (
     ("local_understanding", "Understanding of the local context", "현지 이해도", Decimal(30), 2),
     ("local_network", "Network in the country", "현지 네트워크", Decimal(20), None),
 )
+# Calls whose winner may be recorded: proposals can no longer come in, and it is not archived.
+WINNER_CALL_STATUSES = (Call.Status.CLOSED, Call.Status.IN_REVIEW, Call.Status.DECIDED)
 # Deliverables every planning project owes, with their due dates in days after the start.
 STANDARD_DELIVERABLES = (
     (Deliverable.Kind.INCEPTION, 60),
@@ -189,16 +192,43 @@ def contractor_ranking(track: Track) -> list[ContractorScore]:
     return combine_scores(rows, price_weight=track.price_weight)
 
 
+def call_takes_a_winner(call: Call) -> bool:
+    """Whether the winner of this contractor selection may be recorded (its call has closed and
+    is not archived)."""
+    return call.status in WINNER_CALL_STATUSES
+
+
+def _decide_call(call: Call, *, actor) -> Call:
+    """Move the selection's call to decided through ``transition_call`` (one audit row per
+    move): a closed call goes through in review first, its proposals having been reviewed;
+    a call already decided stays as it is."""
+    reason = "contractor recorded"
+    if call.status == Call.Status.CLOSED:
+        call = transition_call(call=call, to=Call.Status.IN_REVIEW, actor=actor, reason=reason)
+    if call.status == Call.Status.IN_REVIEW:
+        call = transition_call(call=call, to=Call.Status.DECIDED, actor=actor, reason=reason)
+    return call
+
+
 @transaction.atomic
 def select_contractor(*, track: Track, actor) -> Project:
     """Record the best combined score's company as the project's contractor, create the
-    project's standard deliverables if it has none, and audit the ranking. Needs the track's
-    aggregation first. Does not notify the companies (their decisions go through the normal
-    release of decisions)."""
+    project's standard deliverables if it has none, audit the ranking, and move the call to
+    decided (``_decide_call``). Needs the track's aggregation first and a call that has
+    closed. Does not notify the companies (their decisions go through the normal release of
+    decisions)."""
     if track.kind != Track.Kind.CONTRACTOR_SELECTION or track.call.project_id is None:
         raise DomainError(_("This is not a contractor-selection track."))
     if not is_staff_of_track(actor, track):
         raise DomainError(_("You do not work on this track."), code="forbidden")
+    call = Call.objects.select_for_update().get(pk=track.call_id)
+    if call.status == Call.Status.ARCHIVED:
+        raise DomainError(_("This call is archived."), code="call_archived")
+    if not call_takes_a_winner(call):
+        raise DomainError(
+            _("Proposals may still come in: record the winner once the call has closed."),
+            code="call_not_closed",
+        )
     ranking = contractor_ranking(track)
     if not ranking:
         raise DomainError(_("There are no scored proposals: run the aggregation first."))
@@ -238,6 +268,7 @@ def select_contractor(*, track: Track, actor) -> Project:
             "price_weight": str(track.price_weight),
         },
     )
+    _decide_call(call, actor=actor)
     return project
 
 
@@ -382,7 +413,7 @@ def remind_deliverables(*, today: datetime.date | None = None) -> int:
 def record_contractor(*, track: Track, actor) -> Project:
     """Staff record the winner of a contractor selection from the result page: refuses when the
     project already has its contractor, then ``select_contractor`` (winner, deliverables,
-    audit row) and tells the winning company's members (in-app and e-mail, in their
+    audit row, call decided) and tells the winning company's members (in-app and e-mail, in their
     language). The other companies hear through the normal release of decisions."""
     from notifications.services import queue_message
 

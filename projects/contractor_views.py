@@ -32,6 +32,7 @@ from kcity.domain import DomainError
 from .contractor_selection import (
     CONTRACTOR_CRITERIA,
     PLANNING_KINDS,
+    call_takes_a_winner,
     contractor_ranking,
     open_contractor_selection,
     record_contractor,
@@ -43,6 +44,8 @@ from .services import transition_call
 STAFF_AREA = "accounts.view_staff_area"
 SEOUL = ZoneInfo("Asia/Seoul")
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+# A call that may still receive proposals: its winner cannot be recorded yet.
+BEFORE_CLOSING = (Call.Status.DRAFT, Call.Status.PUBLISHED, Call.Status.OPEN)
 # Applications that never reach the committee.
 NOT_IN_SELECTION = (
     Application.Status.DRAFT,
@@ -264,7 +267,8 @@ def selection_result(request, code: str, call_id: int):
             "unscored": unscored,
             "price_weight_percent": track.price_weight * 100,
             "technical_weight_percent": (1 - track.price_weight) * 100,
-            "can_record": bool(rows) and not project.contractor_id,
+            "can_record": bool(rows) and not project.contractor_id and call_takes_a_winner(call),
+            "awaits_closing": not project.contractor_id and call.status in BEFORE_CLOSING,
         },
     )
 
@@ -272,7 +276,8 @@ def selection_result(request, code: str, call_id: int):
 @login_required
 @require_POST
 def record_winner(request, code: str, call_id: int):
-    """Record the best combined score's company as the project's contractor."""
+    """Record the best combined score's company as the project's contractor; the call moves
+    to decided."""
     project, call, track = _selection_call_for(request, code, call_id)
     try:
         project = record_contractor(track=track, actor=request.user)

@@ -7,12 +7,15 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts.audit import audit_events_for
 from kcity.domain import DomainError
 from projects.contractor_selection import (
     combine_scores,
     open_contractor_selection,
     select_contractor,
 )
+from projects.models import Call
+from projects.services import transition_call
 from reviews.aggregation import aggregate_track
 from reviews.models import Award, Criterion
 from tests.factories import OrganizationFactory, ProjectFactory, UserFactory
@@ -114,14 +117,32 @@ def test_open_contractor_selection_other_secretariat_refused(funded_project, kai
         )
 
 
-def test_select_contractor_on_review_machinery(funded_project, kind_staff):
+def _closed_selection(project, actor) -> Call:
+    """A contractor selection whose proposal period is over: draft, published, open, closed."""
     now = timezone.now()
     call = open_contractor_selection(
-        project=funded_project,
-        actor=kind_staff,
-        opens_at=now,
-        closes_at=now + datetime.timedelta(days=20),
+        project=project,
+        actor=actor,
+        opens_at=now - datetime.timedelta(days=20),
+        closes_at=now - datetime.timedelta(hours=1),
     )
+    for status in (Call.Status.PUBLISHED, Call.Status.OPEN, Call.Status.CLOSED):
+        call = transition_call(call=call, to=status, actor=actor)
+    return call
+
+
+def _score_one_company(track, actor):
+    tech, local, network = Criterion.objects.filter(track=track).order_by("order")
+    company = OrganizationFactory(kind="korean_company", country_code="KR")
+    proposal = reviewed_application(track, organization=company, budget_requested=400_000_000)
+    for reviewer in [UserFactory() for _ in range(3)]:
+        submit_review(proposal, reviewer, {tech: 45, local: 27, network: 18})
+    aggregate_track(track=track, actor=actor)
+    return company
+
+
+def test_select_contractor_on_review_machinery(funded_project, kind_staff):
+    call = _closed_selection(funded_project, kind_staff)
     track = call.tracks.get()
     tech, local, network = Criterion.objects.filter(track=track).order_by("order")
     reviewers = [UserFactory() for _ in range(3)]
@@ -139,3 +160,55 @@ def test_select_contractor_on_review_machinery(funded_project, kind_staff):
     # a: 0.8·90 + 0.2·75 = 87; b: 0.8·70 + 0.2·100 = 76.
     assert project.contractor == strong
     assert project.deliverables.count() == 4
+
+
+def test_select_contractor_moves_the_call_to_decided_with_audit_rows(funded_project, kind_staff):
+    call = _closed_selection(funded_project, kind_staff)
+    _score_one_company(call.tracks.get(), kind_staff)
+    select_contractor(track=call.tracks.get(), actor=kind_staff)
+    call.refresh_from_db()
+    assert call.status == Call.Status.DECIDED
+    assert [
+        (e.old_value, e.new_value, e.actor) for e in audit_events_for(call).filter(action="status")
+    ] == [
+        ("draft", "published", kind_staff),
+        ("published", "open", kind_staff),
+        ("open", "closed", kind_staff),
+        ("closed", "in_review", kind_staff),
+        ("in_review", "decided", kind_staff),
+    ]
+
+
+def test_select_contractor_leaves_a_decided_call_decided(funded_project, kind_staff):
+    call = _closed_selection(funded_project, kind_staff)
+    for status in (Call.Status.IN_REVIEW, Call.Status.DECIDED):
+        call = transition_call(call=call, to=status, actor=kind_staff)
+    company = _score_one_company(call.tracks.get(), kind_staff)
+    project = select_contractor(track=call.tracks.get(), actor=kind_staff)
+    call.refresh_from_db()
+    assert (project.contractor, call.status) == (company, Call.Status.DECIDED)
+    assert audit_events_for(call).filter(new_value="decided").count() == 1
+
+
+def test_select_contractor_refused_while_the_call_is_open(funded_project, kind_staff):
+    call = _closed_selection(funded_project, kind_staff)
+    call = transition_call(call=call, to=Call.Status.OPEN, actor=kind_staff)  # reopened
+    _score_one_company(call.tracks.get(), kind_staff)
+    with pytest.raises(DomainError, match="once the call has closed") as refused:
+        select_contractor(track=call.tracks.get(), actor=kind_staff)
+    assert refused.value.code == "call_not_closed"
+    funded_project.refresh_from_db()
+    call.refresh_from_db()
+    assert (funded_project.contractor_id, call.status) == (None, Call.Status.OPEN)
+    assert not funded_project.deliverables.exists()
+
+
+def test_select_contractor_refused_for_an_archived_call(funded_project, kind_staff):
+    call = _closed_selection(funded_project, kind_staff)
+    for status in (Call.Status.IN_REVIEW, Call.Status.DECIDED, Call.Status.ARCHIVED):
+        call = transition_call(call=call, to=status, actor=kind_staff)
+    _score_one_company(call.tracks.get(), kind_staff)
+    with pytest.raises(DomainError, match="archived"):
+        select_contractor(track=call.tracks.get(), actor=kind_staff)
+    funded_project.refresh_from_db()
+    assert funded_project.contractor_id is None

@@ -17,6 +17,7 @@ from accounts.models import AuditEvent
 from notifications.models import Message
 from projects.contractor_selection import open_contractor_selection
 from projects.models import Call
+from projects.services import transition_call
 from reviews.aggregation import aggregate_track
 from reviews.models import Award, Criterion
 from tests.factories import OrganizationFactory, ProjectFactory, UserFactory
@@ -40,7 +41,7 @@ def project(planning_track):
 
 
 @pytest.fixture
-def selection(project, kind_staff):
+def draft_selection(project, kind_staff):
     now = timezone.now()
     return open_contractor_selection(
         project=project,
@@ -48,6 +49,15 @@ def selection(project, kind_staff):
         opens_at=now - datetime.timedelta(days=30),
         closes_at=now - datetime.timedelta(days=1),
     )
+
+
+@pytest.fixture
+def selection(draft_selection, kind_staff):
+    """The selection after its dates: published, opened and closed through the lifecycle."""
+    for status in (Call.Status.PUBLISHED, Call.Status.OPEN, Call.Status.CLOSED):
+        transition_call(call=draft_selection, to=status, actor=kind_staff)
+    draft_selection.refresh_from_db()
+    return draft_selection
 
 
 def company(name):
@@ -298,12 +308,14 @@ def test_open_selection_not_offered_for_demonstration_project(
 
 
 @pytest.mark.django_db
-def test_publish_selection_publishes_the_draft_call(client, selection, kind_staff):
+def test_publish_selection_publishes_the_draft_call(client, draft_selection, kind_staff):
     client.force_login(kind_staff)
-    url = reverse("staff_projects:contractor:publish", args=[selection.project.code, selection.pk])
+    url = reverse(
+        "staff_projects:contractor:publish", args=[draft_selection.project.code, draft_selection.pk]
+    )
     assert client.post(url).status_code == 302
-    selection.refresh_from_db()
-    assert selection.status == "published"
+    draft_selection.refresh_from_db()
+    assert draft_selection.status == "published"
 
 
 # --- Result page and winner -------------------------------------------------------------------
@@ -425,6 +437,69 @@ def test_record_winner_sets_contractor_audits_and_notifies(client, selection, ki
     client.post(winner_url(selection))
     assert AuditEvent.objects.filter(action="contractor_selected").count() == 1
     assert client.get(result_url(selection)).context["can_record"] is False
+
+
+@pytest.mark.django_db
+def test_record_winner_moves_the_closed_call_to_decided_through_its_lifecycle(
+    client, selection, kind_staff
+):
+    score_companies(
+        selection.tracks.get(), kind_staff, [("Hanul Urban", 400_000_000, (45, 27, 18))]
+    )
+    client.force_login(kind_staff)
+    response = client.post(winner_url(selection), follow=True)
+    selection.refresh_from_db()
+    assert selection.status == Call.Status.DECIDED
+    moves = [
+        (e.old_value, e.new_value, e.actor, e.detail)
+        for e in audit_events_for(selection).filter(action="status")
+    ][-2:]
+    assert moves == [
+        ("closed", "in_review", kind_staff, {"reason": "contractor recorded"}),
+        ("in_review", "decided", kind_staff, {"reason": "contractor recorded"}),
+    ]
+    body = response.content.decode()
+    assert '<span class="badge badge-decided">Decided</span>' in body
+    project_page = client.get(project_url(selection.project)).content.decode()
+    assert '<span class="badge badge-decided">Decided</span>' in project_page
+
+
+@pytest.mark.django_db
+def test_record_winner_of_a_call_in_review_moves_it_to_decided(client, selection, kind_staff):
+    transition_call(call=selection, to=Call.Status.IN_REVIEW, actor=kind_staff)
+    score_companies(
+        selection.tracks.get(), kind_staff, [("Hanul Urban", 400_000_000, (45, 27, 18))]
+    )
+    client.force_login(kind_staff)
+    client.post(winner_url(selection))
+    selection.refresh_from_db()
+    assert selection.status == Call.Status.DECIDED
+    assert audit_events_for(selection).filter(new_value="decided").count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", ["draft", "published", "open"])
+def test_record_winner_refused_while_proposals_may_still_come_in(
+    client, draft_selection, kind_staff, status
+):
+    path = {"draft": [], "published": ["published"], "open": ["published", "open"]}[status]
+    for to in path:
+        transition_call(call=draft_selection, to=to, actor=kind_staff)
+    score_companies(
+        draft_selection.tracks.get(), kind_staff, [("Hanul Urban", 400_000_000, (45, 27, 18))]
+    )
+    client.force_login(kind_staff)
+    page = client.get(result_url(draft_selection))
+    assert page.context["can_record"] is False
+    assert "record the winner once the call has closed" in page.content.decode()
+    assert "Record the winner" not in page.content.decode()
+    response = client.post(winner_url(draft_selection), follow=True)
+    assert "record the winner once the call has closed" in response.content.decode()
+    draft_selection.refresh_from_db()
+    assert draft_selection.status == status
+    assert draft_selection.project.contractor_id is None
+    assert not AuditEvent.objects.filter(action="contractor_selected").exists()
+    assert not draft_selection.project.deliverables.exists()
 
 
 @pytest.mark.django_db
