@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from .forms import (
     ScoreForm,
 )
 from .models import Assignment, ReviewerInvitation
+from .view_helpers import run_service_on_form
 
 
 def _own_assignment(request, pk: int) -> Assignment:
@@ -52,6 +53,61 @@ def _needs_declaration(request):
     return None
 
 
+def _assignment_to_open(
+    request, pk: int, *, to_read: bool = False
+) -> tuple[Assignment, HttpResponse | None]:
+    """The reviewer's own assignment and, when they may not open this page yet, where to send
+    them instead: to renew the declaration of interests, and with ``to_read`` back to the
+    conflict declaration until it clears them to read the application."""
+    assignment = _own_assignment(request, pk)
+    detour = _needs_declaration(request)
+    if (
+        detour is None
+        and to_read
+        and not request.user.has_perm("reviews.read_assigned_application", assignment)
+    ):
+        detour = redirect("reviews:assignment", pk=assignment.pk)
+    return assignment, detour
+
+
+def _assignment_page(
+    request,
+    assignment: Assignment,
+    *,
+    declared: bool | None = None,
+    can_declare: bool | None = None,
+    conflict_form: ConflictDeclarationForm | None = None,
+    decline_form: DeclineForm | None = None,
+    late_form: LateConflictForm | None = None,
+    status: int = 200,
+):
+    """The conflict-declaration page, with the forms given (blank ones otherwise).
+
+    ``declared`` and ``can_declare`` are asked of the rules unless the view already knows
+    them. Without ``late_form`` the page offers no late conflict report.
+    """
+    if declared is None:
+        declared = request.user.has_perm("reviews.read_assigned_application", assignment)
+    if can_declare is None:
+        can_declare = request.user.has_perm("reviews.declare_conflict", assignment)
+    return render(
+        request,
+        "reviews/assignment_detail.html",
+        {
+            "assignment": assignment,
+            "application": assignment.application,
+            "consortium": assignment.application.consortium_members.all(),
+            "declared": declared,
+            "can_declare": can_declare,
+            "conflict_form": conflict_form or ConflictDeclarationForm(),
+            "decline_form": decline_form or DeclineForm(),
+            "late_form": late_form,
+            "due": services.effective_due(assignment),
+        },
+        status=status,
+    )
+
+
 @login_required
 def workspace(request):
     assignments = list(selectors.assignments_for_reviewer(request.user))
@@ -71,25 +127,10 @@ def workspace(request):
 @login_required
 def assignment_detail(request, pk: int):
     """Before the content: who applied (to judge a conflict), then declare or decline."""
-    assignment = _own_assignment(request, pk)
-    if redirect_response := _needs_declaration(request):
-        return redirect_response
-    declared = request.user.has_perm("reviews.read_assigned_application", assignment)
-    return render(
-        request,
-        "reviews/assignment_detail.html",
-        {
-            "assignment": assignment,
-            "application": assignment.application,
-            "consortium": assignment.application.consortium_members.all(),
-            "declared": declared,
-            "can_declare": request.user.has_perm("reviews.declare_conflict", assignment),
-            "conflict_form": ConflictDeclarationForm(),
-            "decline_form": DeclineForm(),
-            "late_form": LateConflictForm(),
-            "due": services.effective_due(assignment),
-        },
-    )
+    assignment, detour = _assignment_to_open(request, pk)
+    if detour:
+        return detour
+    return _assignment_page(request, assignment, late_form=LateConflictForm())
 
 
 @login_required
@@ -102,83 +143,51 @@ def report_conflict(request, pk: int):
     ):
         raise PermissionDenied
     form = LateConflictForm(request.POST)
-    if form.is_valid():
-        try:
-            services.report_conflict_later(
-                assignment=assignment,
-                kind=form.cleaned_data["kind"],
-                details=form.cleaned_data["details"],
-                actor=request.user,
-            )
-        except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(
-                request,
-                _("Your conflict is recorded. The application is no longer shown to you."),
-            )
-            return redirect("reviews:workspace")
-    return render(
-        request,
-        "reviews/assignment_detail.html",
-        {
-            "assignment": assignment,
-            "application": assignment.application,
-            "consortium": assignment.application.consortium_members.all(),
-            "declared": True,
-            "can_declare": False,
-            "conflict_form": ConflictDeclarationForm(),
-            "decline_form": DeclineForm(),
-            "late_form": form,
-            "due": services.effective_due(assignment),
-        },
-        status=400,
+    if run_service_on_form(
+        form,
+        lambda data: services.report_conflict_later(
+            assignment=assignment, kind=data["kind"], details=data["details"], actor=request.user
+        ),
+    ):
+        messages.success(
+            request,
+            _("Your conflict is recorded. The application is no longer shown to you."),
+        )
+        return redirect("reviews:workspace")
+    return _assignment_page(
+        request, assignment, declared=True, can_declare=False, late_form=form, status=400
     )
 
 
 @login_required
 @require_POST
 def declare(request, pk: int):
-    assignment = _own_assignment(request, pk)
-    if redirect_response := _needs_declaration(request):
-        return redirect_response
+    assignment, detour = _assignment_to_open(request, pk)
+    if detour:
+        return detour
     if not request.user.has_perm("reviews.declare_conflict", assignment):
         raise PermissionDenied
     form = ConflictDeclarationForm(request.POST)
-    if form.is_valid():
-        try:
-            services.declare_conflict(
-                assignment=assignment,
-                has_conflict=form.cleaned_data["has_conflict"],
-                kind=form.cleaned_data.get("kind") or "",
-                details=form.cleaned_data.get("details") or "",
-                actor=request.user,
+    if run_service_on_form(
+        form,
+        lambda data: services.declare_conflict(
+            assignment=assignment,
+            has_conflict=data["has_conflict"],
+            kind=data.get("kind") or "",
+            details=data.get("details") or "",
+            actor=request.user,
+        ),
+    ):
+        if form.cleaned_data["has_conflict"]:
+            messages.success(
+                request,
+                _("Your conflict is recorded. The application is no longer shown to you."),
             )
-        except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            if form.cleaned_data["has_conflict"]:
-                messages.success(
-                    request,
-                    _("Your conflict is recorded. The application is no longer shown to you."),
-                )
-                return redirect("reviews:workspace")
-            messages.success(request, _("Thank you. You can now read and score the application."))
-            return redirect("reviews:application", pk=assignment.pk)
-    return render(
-        request,
-        "reviews/assignment_detail.html",
-        {
-            "assignment": assignment,
-            "application": assignment.application,
-            "consortium": assignment.application.consortium_members.all(),
-            "declared": False,
-            "can_declare": True,
-            "conflict_form": form,
-            "decline_form": DeclineForm(),
-            "due": services.effective_due(assignment),
-        },
-        status=400,
+            return redirect("reviews:workspace")
+        messages.success(request, _("Thank you. You can now read and score the application."))
+        return redirect("reviews:application", pk=assignment.pk)
+    return _assignment_page(
+        request, assignment, declared=False, can_declare=True, conflict_form=form, status=400
     )
 
 
@@ -202,38 +211,15 @@ def decline(request, pk: int):
             request, _("You declined this review; the secretariat sees it on the review board.")
         )
         return redirect("reviews:workspace")
-    return render(
-        request,
-        "reviews/assignment_detail.html",
-        {
-            "assignment": assignment,
-            "application": assignment.application,
-            "consortium": assignment.application.consortium_members.all(),
-            "declared": request.user.has_perm("reviews.read_assigned_application", assignment),
-            "can_declare": request.user.has_perm("reviews.declare_conflict", assignment),
-            "conflict_form": ConflictDeclarationForm(),
-            "decline_form": form,
-            "due": services.effective_due(assignment),
-        },
-        status=400,
-    )
-
-
-def _readable_assignment(request, pk: int) -> Assignment:
-    assignment = _own_assignment(request, pk)
-    if not request.user.has_perm("reviews.read_assigned_application", assignment):
-        raise PermissionDenied(_("Declare whether you have a conflict of interest first."))
-    return assignment
+    return _assignment_page(request, assignment, decline_form=form, status=400)
 
 
 @login_required
 def application_view(request, pk: int):
     """The application, read-only, with its documents; only after the conflict declaration."""
-    assignment = _own_assignment(request, pk)
-    if redirect_response := _needs_declaration(request):
-        return redirect_response
-    if not request.user.has_perm("reviews.read_assigned_application", assignment):
-        return redirect("reviews:assignment", pk=assignment.pk)
+    assignment, detour = _assignment_to_open(request, pk, to_read=True)
+    if detour:
+        return detour
     application = assignment.application
     return render(
         request,
@@ -270,11 +256,9 @@ def document_download(request, pk: int, document: str):
 @login_required
 def score(request, pk: int):
     """The scoring form: save a draft or submit; a submitted review is shown read-only."""
-    assignment = _own_assignment(request, pk)
-    if redirect_response := _needs_declaration(request):
-        return redirect_response
-    if not request.user.has_perm("reviews.read_assigned_application", assignment):
-        return redirect("reviews:assignment", pk=assignment.pk)
+    assignment, detour = _assignment_to_open(request, pk, to_read=True)
+    if detour:
+        return detour
     track = assignment.application.track
     criteria = list(selectors.criteria_for_track(track))
     locked = assignment.status == Assignment.Status.SUBMITTED
@@ -349,14 +333,14 @@ def profile(request):
     form = ReviewerProfileForm(
         request.POST if request.method == "POST" else None, instance=instance
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_reviewer_profile(profile=form.save(commit=False), actor=request.user)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Your reviewer profile is saved."))
-            return redirect("reviews:workspace")
+    if request.method == "POST" and run_service_on_form(
+        form,
+        lambda _data: services.save_reviewer_profile(
+            profile=form.save(commit=False), actor=request.user
+        ),
+    ):
+        messages.success(request, _("Your reviewer profile is saved."))
+        return redirect("reviews:workspace")
     return render(
         request,
         "reviews/profile.html",
