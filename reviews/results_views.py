@@ -25,6 +25,7 @@ from .awards import advance_award, award_funding, award_letter_pdf
 from .exports import EXPORTS, export_track
 from .models import Award, Decision, Job
 from .selection import change_decision, confirm_decisions, propose_funding_line, release_decisions
+from .view_helpers import run_service_on_form
 
 PAGE_SIZE = 50
 FLAG_CHOICES = [
@@ -98,11 +99,6 @@ class DecisionForm(forms.Form):
 
 class AwardForm(forms.Form):
     amount = forms.IntegerField(label=gettext_lazy("Amount (KRW)"), min_value=0)
-
-
-def _apply_domain_error(form, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, str(exc))
 
 
 @login_required
@@ -254,21 +250,19 @@ def decision_change(request, track_id: int, pk: int):
     decision = get_object_or_404(sel.decisions_for_track(track), pk=pk)
     if request.method == "POST":
         form = DecisionForm(request.POST)
-        if form.is_valid():
-            try:
-                change_decision(
-                    decision=decision,
-                    outcome=form.cleaned_data["outcome"],
-                    amount=form.cleaned_data["amount"],
-                    reason=form.cleaned_data["reason"],
-                    committee_summary=form.cleaned_data["committee_summary"],
-                    actor=request.user,
-                )
-            except DomainError as exc:
-                _apply_domain_error(form, exc)
-            else:
-                messages.success(request, _("The decision has been changed."))
-                return redirect("staff_reviews:results:selection", track_id=track.pk)
+        if run_service_on_form(
+            form,
+            lambda data: change_decision(
+                decision=decision,
+                outcome=data["outcome"],
+                amount=data["amount"],
+                reason=data["reason"],
+                committee_summary=data["committee_summary"],
+                actor=request.user,
+            ),
+        ):
+            messages.success(request, _("The decision has been changed."))
+            return redirect("staff_reviews:results:selection", track_id=track.pk)
         status = 400
     else:
         form = DecisionForm(
@@ -297,18 +291,14 @@ def awards(request, track_id: int):
             return HttpResponse(status=400)
         decision = get_object_or_404(sel.decisions_for_track(track), pk=int(decision_id))
         form = AwardForm(request.POST)
-        if form.is_valid():
-            try:
-                award_funding(
-                    application=decision.application,
-                    amount=form.cleaned_data["amount"],
-                    actor=request.user,
-                )
-            except DomainError as exc:
-                _apply_domain_error(form, exc)
-            else:
-                messages.success(request, _("The award has been created."))
-                return redirect("staff_reviews:results:awards", track_id=track.pk)
+        if run_service_on_form(
+            form,
+            lambda data: award_funding(
+                application=decision.application, amount=data["amount"], actor=request.user
+            ),
+        ):
+            messages.success(request, _("The award has been created."))
+            return redirect("staff_reviews:results:awards", track_id=track.pk)
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     awarded = list(sel.awards_for_track(track))
     awarded_ids = {a.application_id for a in awarded}

@@ -28,12 +28,18 @@ from .forms import (
     ReviewSettingsForm,
 )
 from .models import Assignment, CommitteeMember, Criterion, Job, ReviewerInvitation
+from .view_helpers import run_service_on_form
+
+
+def _require_track_staff(request, track: Track) -> None:
+    """The one permission every screen here asks, whatever object it reached the track by."""
+    if not request.user.has_perm("reviews.manage_track_reviews", track):
+        raise PermissionDenied
 
 
 def _track(request, track_id: int) -> Track:
     track = get_object_or_404(Track.objects.select_related("call", "secretariat"), pk=track_id)
-    if not request.user.has_perm("reviews.manage_track_reviews", track):
-        raise PermissionDenied
+    _require_track_staff(request, track)
     return track
 
 
@@ -68,18 +74,14 @@ def _track_overview(request, track):
     )
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.update_review_settings(
-                    track=track,
-                    actor=request.user,
-                    **{name: form.cleaned_data[name] for name in form.changed_data},
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("Review settings saved."))
-                return redirect("staff_reviews:track", track_id=track.pk)
+        if run_service_on_form(
+            form,
+            lambda data: services.update_review_settings(
+                track=track, actor=request.user, **{name: data[name] for name in form.changed_data}
+            ),
+        ):
+            messages.success(request, _("Review settings saved."))
+            return redirect("staff_reviews:track", track_id=track.pk)
         status = 400
     criteria = list(selectors.criteria_for_track(track))
     return render(
@@ -127,14 +129,14 @@ def criteria(request, track_id: int):
     )
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.save_criterion(criterion=form.save(commit=False), actor=request.user)
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                messages.success(request, _("Criterion added."))
-                return redirect("staff_reviews:criteria", track_id=track.pk)
+        if run_service_on_form(
+            form,
+            lambda _data: services.save_criterion(
+                criterion=form.save(commit=False), actor=request.user
+            ),
+        ):
+            messages.success(request, _("Criterion added."))
+            return redirect("staff_reviews:criteria", track_id=track.pk)
         status = 400
     items = list(selectors.criteria_for_track(track))
     return render(
@@ -153,8 +155,7 @@ def criteria(request, track_id: int):
 
 def _criterion(request, pk: int) -> Criterion:
     criterion = get_object_or_404(Criterion.objects.select_related("track__call"), pk=pk)
-    if not request.user.has_perm("reviews.manage_track_reviews", criterion.track):
-        raise PermissionDenied
+    _require_track_staff(request, criterion.track)
     return criterion
 
 
@@ -164,14 +165,14 @@ def criterion_edit(request, pk: int):
     form = CriterionForm(request.POST if request.method == "POST" else None, instance=criterion)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.save_criterion(criterion=form.save(commit=False), actor=request.user)
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("Criterion saved."))
-                return redirect("staff_reviews:criteria", track_id=criterion.track_id)
+        if run_service_on_form(
+            form,
+            lambda _data: services.save_criterion(
+                criterion=form.save(commit=False), actor=request.user
+            ),
+        ):
+            messages.success(request, _("Criterion saved."))
+            return redirect("staff_reviews:criteria", track_id=criterion.track_id)
         status = 400
     return render(
         request,
@@ -221,22 +222,17 @@ def committee(request, track_id: int):
     form = InviteReviewerForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.invite_reviewer(
-                    track=track,
-                    email=form.cleaned_data["email"],
-                    name=form.cleaned_data["name"],
-                    actor=request.user,
-                )
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                messages.success(
-                    request,
-                    _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
-                )
-                return redirect("staff_reviews:committee", track_id=track.pk)
+        if run_service_on_form(
+            form,
+            lambda data: services.invite_reviewer(
+                track=track, email=data["email"], name=data["name"], actor=request.user
+            ),
+        ):
+            messages.success(
+                request,
+                _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("staff_reviews:committee", track_id=track.pk)
         status = 400
     members = list(selectors.committee_for_track(track))
     for member in members:
@@ -261,8 +257,8 @@ def committee(request, track_id: int):
 @login_required
 @require_POST
 def invitation_revoke(request, pk: int):
-    invitation = get_object_or_404(ReviewerInvitation, pk=pk)
-    _track(request, invitation.track_id)
+    invitation = get_object_or_404(ReviewerInvitation.objects.select_related("track"), pk=pk)
+    _require_track_staff(request, invitation.track)
     try:
         services.revoke_invitation(invitation=invitation, actor=request.user)
     except DomainError as exc:
@@ -273,8 +269,8 @@ def invitation_revoke(request, pk: int):
 @login_required
 @require_POST
 def member_remove(request, pk: int):
-    member = get_object_or_404(CommitteeMember, pk=pk)
-    _track(request, member.track_id)
+    member = get_object_or_404(CommitteeMember.objects.select_related("track"), pk=pk)
+    _require_track_staff(request, member.track)
     try:
         services.remove_committee_member(member=member, actor=request.user)
     except DomainError as exc:
@@ -361,7 +357,7 @@ def assign_automatically(request, track_id: int):
 def job_status(request, pk: int):
     """The job's progress; htmx polls the partial every second until it finishes."""
     job = get_object_or_404(Job.objects.select_related("track"), pk=pk)
-    _track(request, job.track_id)
+    _require_track_staff(request, job.track)
     template = "reviews/staff/partials/_job.html" if request.htmx else "reviews/staff/job.html"
     return render(request, template, {"job": job, "track": job.track})
 
@@ -370,8 +366,7 @@ def _staff_assignment(request, pk: int) -> Assignment:
     assignment = get_object_or_404(
         Assignment.objects.select_related("application__track", "reviewer"), pk=pk
     )
-    if not request.user.has_perm("reviews.manage_track_reviews", assignment.application.track):
-        raise PermissionDenied
+    _require_track_staff(request, assignment.application.track)
     return assignment
 
 
@@ -399,16 +394,14 @@ def assignment_reopen(request, pk: int):
     form = ReopenForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.reopen_review(
-                    assignment=assignment, reason=form.cleaned_data["reason"], actor=request.user
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("The review is reopened; the reviewer is told."))
-                return redirect("staff_reviews:board", track_id=assignment.application.track_id)
+        if run_service_on_form(
+            form,
+            lambda data: services.reopen_review(
+                assignment=assignment, reason=data["reason"], actor=request.user
+            ),
+        ):
+            messages.success(request, _("The review is reopened; the reviewer is told."))
+            return redirect("staff_reviews:board", track_id=assignment.application.track_id)
         status = 400
     return render(
         request,

@@ -90,15 +90,19 @@ def test_document_download_role_matrix(client, world, assignment, role):
         assert response.status_code == 404
 
 
+def _invited(planning_track, under_review, email):
+    from tests.reviews.review_fixtures import committee_reviewer, sign_declaration
+
+    reviewer = committee_reviewer(planning_track, email)
+    sign_declaration(reviewer)
+    return Assignment.objects.create(application=under_review, reviewer=reviewer)
+
+
 def test_reviewer_sees_no_content_before_declaring(
     client, role_groups, planning_track, under_review
 ):
-    from tests.reviews.review_fixtures import committee_reviewer, sign_declaration
-
-    reviewer = committee_reviewer(planning_track, "fresh@expert.example.net")
-    sign_declaration(reviewer)
-    pending = Assignment.objects.create(application=under_review, reviewer=reviewer)
-    client.force_login(reviewer)
+    pending = _invited(planning_track, under_review, "fresh@expert.example.net")
+    client.force_login(pending.reviewer)
     response = client.get(reverse("reviews:application", kwargs={"pk": pending.pk}))
     assert response.status_code == 302
     assert response["Location"] == reverse("reviews:assignment", kwargs={"pk": pending.pk})
@@ -114,12 +118,8 @@ def test_reviewer_sees_no_content_before_declaring(
 def test_declaring_no_conflict_opens_the_application(
     client, role_groups, planning_track, under_review
 ):
-    from tests.reviews.review_fixtures import committee_reviewer, sign_declaration
-
-    reviewer = committee_reviewer(planning_track, "fresh2@expert.example.net")
-    sign_declaration(reviewer)
-    pending = Assignment.objects.create(application=under_review, reviewer=reviewer)
-    client.force_login(reviewer)
+    pending = _invited(planning_track, under_review, "fresh2@expert.example.net")
+    client.force_login(pending.reviewer)
     response = client.post(
         reverse("reviews:declare", kwargs={"pk": pending.pk}), {"has_conflict": "no"}
     )
@@ -130,12 +130,8 @@ def test_declaring_no_conflict_opens_the_application(
 def test_conflict_declaration_without_kind_is_refused_next_to_the_field(
     client, role_groups, planning_track, under_review
 ):
-    from tests.reviews.review_fixtures import committee_reviewer, sign_declaration
-
-    reviewer = committee_reviewer(planning_track, "fresh3@expert.example.net")
-    sign_declaration(reviewer)
-    pending = Assignment.objects.create(application=under_review, reviewer=reviewer)
-    client.force_login(reviewer)
+    pending = _invited(planning_track, under_review, "fresh3@expert.example.net")
+    client.force_login(pending.reviewer)
     response = client.post(
         reverse("reviews:declare", kwargs={"pk": pending.pk}),
         {"has_conflict": "yes", "details": "My cousin works there"},
@@ -818,14 +814,6 @@ def test_start_review_with_criteria_not_100_says_why(client, world, planning_tra
     assert "The criteria add up to 80" in response.content.decode()
     planning_track.refresh_from_db()
     assert planning_track.criteria_locked_at is None
-
-
-def _invited(planning_track, under_review, email):
-    from tests.reviews.review_fixtures import committee_reviewer, sign_declaration
-
-    reviewer = committee_reviewer(planning_track, email)
-    sign_declaration(reviewer)
-    return Assignment.objects.create(application=under_review, reviewer=reviewer)
 
 
 def test_decline_through_the_page_with_a_reason(client, role_groups, planning_track, under_review):
