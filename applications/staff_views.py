@@ -49,8 +49,16 @@ class ScreeningForm(forms.Form):
         return data
 
 
+class ApplicationChoiceField(forms.ModelMultipleChoiceField):
+    """Each checkbox names the application by reference and title, not the reference alone,
+    so staff need not look the title up in the table above."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.reference} — {obj.title}" if obj.title else str(obj)
+
+
 class BulkScreeningForm(ScreeningForm):
-    applications = forms.ModelMultipleChoiceField(
+    applications = ApplicationChoiceField(
         label=gettext_lazy("Applications"),
         queryset=Application.objects.none(),
         widget=forms.CheckboxSelectMultiple,

@@ -119,8 +119,14 @@ def _next_section(application: Application, section: str) -> str | None:
 @login_required
 def detail(request, pk):
     """Status, timeline, what was submitted, documents, clarification and actions."""
-    application = _own_application(request, pk)
+    return _render_detail(request, _own_application(request, pk))
+
+
+def _render_detail(request, application: Application, *, answer_form=None, status=200):
+    """The status page; ``answer_form`` is a bound clarification answer that was refused."""
     clarification = selectors.open_clarification(application)
+    if clarification and answer_form is None:
+        answer_form = ClarificationAnswerForm()
     context = {
         "application": application,
         "visible_status": selectors.applicant_visible_status(application),
@@ -131,13 +137,13 @@ def detail(request, pk):
         "past_clarifications": application.clarification_requests.exclude(
             status=ClarificationRequest.Status.OPEN
         ).order_by("created_at"),
-        "answer_form": ClarificationAnswerForm() if clarification else None,
+        "answer_form": answer_form if clarification else None,
         "can_edit": bool(selectors.editable_sections(application)),
         "can_withdraw": request.user.has_perm("applications.withdraw_application", application),
         "problems": selectors.submission_problems(application) if application.is_draft else [],
         "sections": selectors.sections_for_track(application.track),
     }
-    return render(request, "applications/detail.html", context)
+    return render(request, "applications/detail.html", context, status=status)
 
 
 @login_required
@@ -228,18 +234,32 @@ def consortium_section(request, application):
     )
 
 
-@login_required
-@require_POST
-def consortium_remove(request, pk, member_pk):
+def _remove_part(request, pk, *, model, part_pk, remove, done: str, section: str):
+    """Remove a consortium member or a document of the user's own application (404 for
+    another's), say what happened, and go back to the section."""
     application = _own_application(request, pk)
-    member = get_object_or_404(ConsortiumMember, pk=member_pk, application=application)
+    part = get_object_or_404(model, pk=part_pk, application=application)
     try:
-        services.remove_consortium_member(member=member, actor=request.user)
+        remove(part, actor=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("The member has been removed."))
-    return redirect("applications:section", pk=application.pk, section="consortium")
+        messages.success(request, done)
+    return redirect("applications:section", pk=application.pk, section=section)
+
+
+@login_required
+@require_POST
+def consortium_remove(request, pk, member_pk):
+    return _remove_part(
+        request,
+        pk,
+        model=ConsortiumMember,
+        part_pk=member_pk,
+        remove=lambda member, actor: services.remove_consortium_member(member=member, actor=actor),
+        done=_("The member has been removed."),
+        section="consortium",
+    )
 
 
 def documents_section(request, application):
@@ -296,15 +316,15 @@ def documents_section(request, application):
 @login_required
 @require_POST
 def document_remove(request, pk, document_pk):
-    application = _own_application(request, pk)
-    document = get_object_or_404(Document, pk=document_pk, application=application)
-    try:
-        services.remove_document(document=document, actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The document has been removed."))
-    return redirect("applications:section", pk=application.pk, section="documents")
+    return _remove_part(
+        request,
+        pk,
+        model=Document,
+        part_pk=document_pk,
+        remove=lambda document, actor: services.remove_document(document=document, actor=actor),
+        done=_("The document has been removed."),
+        section="documents",
+    )
 
 
 @login_required
@@ -399,8 +419,8 @@ def answer_clarification(request, pk):
                 request, _("Your answer has been sent; the application is submitted again.")
             )
             return redirect("applications:detail", pk=application.pk)
-    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-    return redirect("applications:detail", pk=application.pk)
+    # The page again with the error next to the answer, which keeps what was typed.
+    return _render_detail(request, application, answer_form=form, status=400)
 
 
 @login_required

@@ -6,6 +6,8 @@ from applications.models import Application, Document
 from tests.conftest import login
 from tests.factories import (
     ApplicationFactory,
+    ConsortiumMemberFactory,
+    CountryFactory,
     DocumentFactory,
     OrganizationFactory,
     SubmittedApplicationFactory,
@@ -448,3 +450,148 @@ def test_detail_shows_answered_clarification_without_staff_name(client, complete
     ).content.decode()
     assert "Give the area." in body and "Area is 12 km²." in body
     assert kind_staff.email not in body and kind_staff.name not in body
+
+
+def _demonstration_draft(demonstration_track):
+    company = OrganizationFactory(name="Seoul Smart Co", kind="korean_company", country_code="KR")
+    user = UserFactory(organizations=[company], email_verified_at=timezone.now())
+    return ApplicationFactory(track=demonstration_track, organization=company, created_by=user)
+
+
+def test_consortium_remove_owner_removes_member_and_is_told(
+    client, role_groups, demonstration_track
+):
+    application = _demonstration_draft(demonstration_track)
+    member = ConsortiumMemberFactory(application=application, name="Busan Port Authority")
+    login(client, application.created_by)
+    url = reverse(
+        "applications:consortium_remove", kwargs={"pk": application.pk, "member_pk": member.pk}
+    )
+    response = client.post(url, follow=True)
+    assert response.redirect_chain == [(section_url(application, "consortium"), 302)]
+    assert "The member has been removed." in response.content.decode()
+    assert not application.consortium_members.filter(pk=member.pk).exists()
+
+
+def test_consortium_remove_other_organisation_denied_member_kept(
+    client, role_groups, demonstration_track, other_applicant
+):
+    application = _demonstration_draft(demonstration_track)
+    member = ConsortiumMemberFactory(application=application, name="Busan Port Authority")
+    login(client, other_applicant)
+    url = reverse(
+        "applications:consortium_remove", kwargs={"pk": application.pk, "member_pk": member.pk}
+    )
+    response = client.post(url)
+    assert response.status_code == 404
+    assert "Busan Port Authority" not in response.content.decode()
+    assert application.consortium_members.filter(pk=member.pk).exists()
+
+
+def test_document_remove_owner_removes_document_and_is_told(client, complete_draft):
+    document = complete_draft.documents.first()
+    login(client, complete_draft.created_by)
+    url = reverse(
+        "applications:document_remove",
+        kwargs={"pk": complete_draft.pk, "document_pk": document.pk},
+    )
+    response = client.post(url, follow=True)
+    assert response.redirect_chain == [(section_url(complete_draft, "documents"), 302)]
+    assert "The document has been removed." in response.content.decode()
+    assert not Document.objects.filter(pk=document.pk).exists()
+
+
+def test_document_remove_of_submitted_application_refused_with_message(client, complete_draft):
+    from applications import services
+
+    services.submit_application(application=complete_draft, actor=complete_draft.created_by)
+    document = complete_draft.documents.first()
+    login(client, complete_draft.created_by)
+    url = reverse(
+        "applications:document_remove",
+        kwargs={"pk": complete_draft.pk, "document_pk": document.pk},
+    )
+    response = client.post(url, follow=True)
+    assert response.redirect_chain == [(section_url(complete_draft, "documents"), 302)]
+    assert "The document has been removed." not in response.content.decode()
+    assert 'class="message message-error"' in response.content.decode()
+    assert Document.objects.filter(pk=document.pk).exists()
+
+
+def test_document_remove_other_organisation_denied_document_kept(
+    client, complete_draft, other_applicant
+):
+    document = complete_draft.documents.first()
+    login(client, other_applicant)
+    url = reverse(
+        "applications:document_remove",
+        kwargs={"pk": complete_draft.pk, "document_pk": document.pk},
+    )
+    assert client.post(url).status_code == 404
+    assert Document.objects.filter(pk=document.pk).exists()
+
+
+def test_answer_clarification_refused_keeps_answer_next_to_field(
+    client, complete_draft, kind_staff
+):
+    from applications import services
+
+    services.submit_application(application=complete_draft, actor=complete_draft.created_by)
+    services.request_clarification(
+        application=complete_draft,
+        actor=kind_staff,
+        message="Name the contact person.",
+        sections=["applicant"],
+    )
+    # The applicant emptied a required field while answering: the service refuses.
+    Application.objects.filter(pk=complete_draft.pk).update(contact_name="")
+    login(client, complete_draft.created_by)
+    url = reverse("applications:answer_clarification", kwargs={"pk": complete_draft.pk})
+    answer = "We appointed a new project director; details follow in the applicant section."
+    response = client.post(url, {"response": answer})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert answer in body
+    assert 'id="id_response-error"' in body and "Give a contact person." in body
+    assert 'class="error-summary"' in body
+    complete_draft.refresh_from_db()
+    assert complete_draft.status == "clarification"
+
+
+def test_answer_clarification_empty_answer_error_next_to_field(client, complete_draft, kind_staff):
+    from applications import services
+
+    services.submit_application(application=complete_draft, actor=complete_draft.created_by)
+    services.request_clarification(
+        application=complete_draft, actor=kind_staff, message="Give the area.", sections=["site"]
+    )
+    login(client, complete_draft.created_by)
+    url = reverse("applications:answer_clarification", kwargs={"pk": complete_draft.pk})
+    response = client.post(url, {"response": "   "})
+    assert response.status_code == 400
+    assert 'id="id_response-error"' in response.content.decode()
+    complete_draft.refresh_from_db()
+    assert complete_draft.status == "clarification"
+
+
+def test_screening_page_names_track_country_and_checkbox_titles_in_korean(
+    client, kind_staff, planning_track
+):
+    country = CountryFactory(code="PH", iso3="PHL", name="Philippines", name_ko="필리핀")
+    planning_track.name_ko = "스마트시티 계획 수립"
+    planning_track.save(update_fields=["name_ko"])
+    SubmittedApplicationFactory(
+        track=planning_track,
+        country=country,
+        title="Davao smart city plan",
+        reference="2026-PL-001",
+    )
+    kind_staff.language = "ko"
+    kind_staff.save(update_fields=["language"])
+    login(client, kind_staff)
+    url = reverse("staff_applications:screening", kwargs={"track_id": planning_track.pk})
+    with translation.override("ko"):
+        body = client.get(url, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "스마트시티 계획 수립</h1>" in body
+    assert "<td>필리핀</td>" in body and "<td>Philippines</td>" not in body
+    assert "2026-PL-001 — Davao smart city plan</label>" in body
