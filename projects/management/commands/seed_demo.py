@@ -450,37 +450,23 @@ class DemoSeeder:
 
     def seed_2022_application(self, call, track, row, *, index: int):
         """Create one 2022 application and take it through review; None if it exists."""
-        code, country_code, city_name, org_name, org_kind, requested, target, outcome = row
         application = self.new_application(
-            call,
-            track,
-            country_code=country_code,
-            city_name=city_name,
-            org_name=org_name,
-            org_kind=org_kind,
-            requested=requested,
-            created_at=seoul(2022, 3, 10, 9) + datetime.timedelta(days=index),
+            call, track, row, created_at=seoul(2022, 3, 10, 9) + datetime.timedelta(days=index)
         )
         if application is None:
             return None  # already seeded, with its whole history
-        return self.review(application, track, index=index, target=target)
+        return self.review(application, track, index=index, target=row[6])
 
     def new_application(
-        self,
-        call,
-        track,
-        *,
-        country_code: str,
-        city_name: str,
-        org_name: str,
-        org_kind: str,
-        requested: int,
-        created_at: datetime.datetime | None = None,
+        self, call, track, row: tuple, *, created_at: datetime.datetime | None = None
     ) -> Application | None:
         """The applicant organisation and its contact (found or created), then a new draft
         application of that organisation for the city, with its consortium on the
-        demonstration track. None when the organisation already applied for the city: the
-        seeder never touches an application twice."""
+        demonstration track. ``row`` starts as the rows of ``APPLICATIONS_2022`` and
+        ``WALKTHROUGH_2026`` do: track code, country code, city, organisation, its kind, amount
+        requested. None when the organisation already applied for the city: the seeder never
+        touches an application twice."""
+        _code, country_code, city_name, org_name, org_kind, requested = row[:6]
         country = self.countries[country_code]
         city = self.cities[(country_code, city_name)]
         org_country = "KR" if org_kind == Organization.Kind.KOREAN_COMPANY else country_code
@@ -792,19 +778,11 @@ class DemoSeeder:
             self.seed_walkthrough_application(call, tracks[row[0]], row)
 
     def seed_walkthrough_application(self, call, track, row) -> None:
-        code, country_code, city_name, org_name, org_kind, requested = row
-        application = self.new_application(
-            call,
-            track,
-            country_code=country_code,
-            city_name=city_name,
-            org_name=org_name,
-            org_kind=org_kind,
-            requested=requested,
-        )
+        application = self.new_application(call, track, row)
         if application is None:
             return
         contact = application.created_by
+        city_name = application.city.name
         for kind in track.required_documents:
             upload_document(
                 application=application,
