@@ -36,6 +36,8 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
+    """A fresh browser context on the live server, the portal's Content-Security-Policy in
+    force (axe-core is loaded from the portal's own static files, which it allows)."""
     context = browser.new_context(
         base_url=live_server.url, locale="en-GB", timezone_id="Europe/Berlin"
     )
@@ -43,6 +45,31 @@ def page(browser, live_server):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def accept_confirmations(page) -> None:
+    """Answer "OK" to every confirmation dialog of the page (the ``data-confirm`` buttons)."""
+    page.on("dialog", lambda dialog: dialog.accept())
+
+
+def log_in(page, live_server, user) -> None:
+    """Log ``user`` in by handing the browser a session cookie (the log-in form has its own
+    tests); any earlier session in the context is dropped first."""
+    from django.conf import settings
+    from django.test import Client
+
+    page.context.clear_cookies()
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+def assert_accessible(page) -> None:
+    """No serious or critical axe-core violation on the page; the failure names each rule and
+    the elements it found."""
+    violations = run_axe(page)
+    assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
 
 
 def run_axe(page) -> list[dict]:

@@ -3,40 +3,17 @@ and a row's justifications, propose the funding line; a programme admin confirms
 axe on each results page."""
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 
 from applications.models import Application
 from notifications.models import Message
 from reviews.models import Decision
-from tests.browser.conftest import run_axe
+from tests.browser.conftest import accept_confirmations, assert_accessible, log_in
 from tests.factories import UserFactory
 from tests.factories.results import make_criteria, review_totals, reviewed_application
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 M = 1_000_000
-
-
-@pytest.fixture
-def page(browser, live_server):
-    # bypass_csp only lets the test inject axe-core; the portal's pages are unchanged.
-    context = browser.new_context(
-        base_url=live_server.url, locale="en-GB", timezone_id="Europe/Berlin", bypass_csp=True
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.on("dialog", lambda dialog: dialog.accept())
-    yield page
-    context.close()
-
-
-def _log_in(page, live_server, user):
-    page.context.clear_cookies()
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
 def test_staff_aggregate_read_board_select_and_release(
@@ -61,7 +38,8 @@ def test_staff_aggregate_read_board_select_and_release(
         review_totals(app, criterion, totals, panel)
         apps.append(app)
 
-    _log_in(page, live_server, kind_staff)
+    accept_confirmations(page)
+    log_in(page, live_server, kind_staff)
     page.goto(f"/staff/reviews/results/{planning_track.pk}/")
     page.get_by_role("button", name="Run the aggregation").click()
     page.wait_for_selector("#aggregation-job >> text=Finished")
@@ -73,7 +51,7 @@ def test_staff_aggregate_read_board_select_and_release(
     assert "Klang smart mobility" in rows.nth(0).inner_text()
     assert "90.00" in rows.nth(0).inner_text()
     assert "Below the overall threshold" in rows.nth(3).inner_text()
-    assert run_axe(page) == []
+    assert_accessible(page)
 
     page.locator(f"#result-{apps[0].pk} + tr summary").click()
     page.wait_for_selector(f"#reviews-{apps[0].pk}")
@@ -83,14 +61,14 @@ def test_staff_aggregate_read_board_select_and_release(
     page.get_by_role("link", name="Selection").first.click()
     page.get_by_role("button", name="Propose the funding line").click()
     page.wait_for_selector("text=The funding line has been proposed.")
-    assert run_axe(page) == []
+    assert_accessible(page)
     assert list(
         Decision.objects.order_by("application__result__rank").values_list("outcome", flat=True)
     ) == ["selected", "selected", "reserve", "rejected"]
     # Staff cannot confirm: the button is not offered.
     assert page.get_by_role("button", name="Confirm the decisions").count() == 0
 
-    _log_in(page, live_server, programme_admin)
+    log_in(page, live_server, programme_admin)
     page.goto(f"/staff/reviews/results/{planning_track.pk}/selection/")
     page.get_by_role("button", name="Confirm the decisions").click()
     page.wait_for_selector("text=4 decisions confirmed.")
@@ -100,4 +78,4 @@ def test_staff_aggregate_read_board_select_and_release(
     statuses = [Application.objects.get(pk=a.pk).status for a in apps]
     assert statuses == ["selected", "selected", "reserve", "rejected"]
     assert Message.objects.filter(template="applications/decision", channel="email").count() == 4
-    assert run_axe(page) == []
+    assert_accessible(page)

@@ -4,38 +4,16 @@ Plus axe-core on the declaration and scoring pages (no serious or critical viola
 """
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 
 from accounts import roles
 from reviews.models import Assignment, CommitteeMember
-from tests.browser.conftest import run_axe
+from tests.browser.conftest import assert_accessible, log_in
 from tests.factories import CriterionFactory, SubmittedApplicationFactory, UserFactory
 from tests.reviews.review_fixtures import sign_declaration
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 JUSTIFICATION = "The site is ready: land is available and the city has a budget line for it."
-
-
-@pytest.fixture
-def page(browser, live_server):
-    # axe-core is injected as an inline script; the portal's own CSP would block it, so this
-    # context bypasses CSP for the test's injected script only (the pages still send the header).
-    context = browser.new_context(
-        base_url=live_server.url, locale="en-GB", timezone_id="Europe/Berlin", bypass_csp=True
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
-def _log_in(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
 @pytest.fixture
@@ -65,11 +43,11 @@ def reviewer_assignment(role_groups, planning_track, applicant):
 
 def test_reviewer_declares_scores_saves_draft_and_submits(page, live_server, reviewer_assignment):
     assignment, criteria = reviewer_assignment
-    _log_in(page, live_server, assignment.reviewer)
+    log_in(page, live_server, assignment.reviewer)
 
     page.goto("/reviews/")
     page.get_by_role("link", name="Declare conflicts").click()
-    assert run_axe(page) == []
+    assert_accessible(page)
     page.get_by_label("No, I have no conflict of interest").check()
     page.get_by_role("button", name="Record my declaration").click()
 
@@ -93,7 +71,7 @@ def test_reviewer_declares_scores_saves_draft_and_submits(page, live_server, rev
     assignment.refresh_from_db()
     assert assignment.status == "in_progress"
     assert page.input_value(f"#id_points_{first.pk}") == "33.5"
-    assert run_axe(page) == []
+    assert_accessible(page)
 
     for criterion, points in zip(criteria[1:], ["25", "20.5"], strict=True):
         page.fill(f"#id_points_{criterion.pk}", points)

@@ -2,35 +2,14 @@
 htmx progress panel, and the review board; axe on each staff page."""
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 
 from accounts import roles
 from applications.models import Application
 from reviews.models import Assignment, CommitteeMember
-from tests.browser.conftest import run_axe
+from tests.browser.conftest import assert_accessible, log_in
 from tests.factories import CriterionFactory, SubmittedApplicationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def page(browser, live_server):
-    # bypass_csp only lets the test inject axe-core; the portal's pages are unchanged.
-    context = browser.new_context(
-        base_url=live_server.url, locale="en-GB", timezone_id="Europe/Berlin", bypass_csp=True
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
-def _log_in(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
 def test_staff_screen_start_assign_and_monitor(page, live_server, kind_staff, planning_track):
@@ -47,10 +26,10 @@ def test_staff_screen_start_assign_and_monitor(page, live_server, kind_staff, pl
             email=f"panel{i}@expert.example.net", name=f"Panel {i}", roles=[roles.REVIEWER]
         )
         CommitteeMember.objects.create(track=planning_track, reviewer=reviewer)
-    _log_in(page, live_server, kind_staff)
+    log_in(page, live_server, kind_staff)
 
     page.goto(f"/staff/applications/tracks/{planning_track.pk}/screening/")
-    assert run_axe(page) == []
+    assert_accessible(page)
     page.get_by_label(f"{apps[0].reference}").check()
     page.get_by_label(f"{apps[1].reference}").check()
     page.get_by_label("Eligible", exact=True).check()
@@ -81,11 +60,11 @@ def test_staff_screen_start_assign_and_monitor(page, live_server, kind_staff, pl
     page.get_by_role("button", name="Assign automatically").click()
     page.wait_for_selector("progress")
     page.wait_for_selector("text=every application has at least 2 reviewers")
-    assert run_axe(page) == []
+    assert_accessible(page)
     assert Assignment.objects.count() == 4
 
     page.goto(f"/staff/reviews/tracks/{planning_track.pk}/board/")
-    assert run_axe(page) == []
+    assert_accessible(page)
     assert page.locator("table.board tbody tr").count() == 2
     assert page.locator("table.board .badge-invited").count() == 4
 
@@ -106,7 +85,7 @@ def test_job_panel_polls_until_the_job_finishes_under_csp(
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     try:
-        _log_in(page, live_server, kind_staff)
+        log_in(page, live_server, kind_staff)
         page.goto(f"/staff/reviews/jobs/{job.pk}/")
         assert page.locator("progress").get_attribute("value") == "3"
         Job.objects.filter(pk=job.pk).update(
