@@ -62,47 +62,47 @@ class MeView(GenericAPIView):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = MeSerializer
     schema = PortalAutoSchema()
+    schema_tags = ["account"]
 
-    @extend_schema(summary=_("Who am I"), tags=["account"])
+    @extend_schema(summary=_("Who am I"))
     def get(self, request):
         user = User.objects.prefetch_related("organizations").get(pk=request.user.pk)
         return Response(self.get_serializer(user).data)
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("List my API tokens"), tags=["account"]),
+    list=extend_schema(summary=_("List my API tokens")),
     create=extend_schema(
         summary=_("Create an API token"),
         description=_(
             "Returns the key once. Send it as `Authorization: Token <key>`; it carries exactly "
             "the permissions of the user who created it."
         ),
-        tags=["account"],
         responses={201: NewApiTokenSerializer},
         examples=[
             OpenApiExample("Create", request_only=True, value={"name": "Open-data dashboard"}),
         ],
     ),
-    revoke=extend_schema(summary=_("Revoke one of my API tokens"), tags=["account"], request=None),
+    revoke=extend_schema(summary=_("Revoke one of my API tokens")),
 )
 class ApiTokenViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, PortalGenericViewSet):
     """The user's own tokens; another user's token is never found (404)."""
 
     queryset = ApiToken.objects.none()  # the model, for the schema; rows: get_queryset
     serializer_class = ApiTokenSerializer
+    schema_tags = ["account"]
     lookup_field = "public_id"
     lookup_url_kwarg = "id"
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "pk"]
     object_permission_required = {"revoke": None}
+    input_serializers = {"create": ApiTokenSerializer}
 
     def get_queryset(self):
         return api_tokens_for_user(self.request.user)
 
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        token, key = create_api_token(user=request.user, name=serializer.validated_data["name"])
+        token, key = create_api_token(user=request.user, name=self.validated_input()["name"])
         data = NewApiTokenSerializer(token, context={"key": key}).data
         return Response(data, status=status.HTTP_201_CREATED)
 

@@ -10,8 +10,6 @@ depend in one direction: applications → reviews).
 
 import django_filters
 from django.db import transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -229,39 +227,6 @@ class ApplicationFilter(django_filters.FilterSet):
         fields = ["call", "year", "track", "country", "status"]
 
 
-def visible_status_expression(staff_track_ids):
-    """The SQL twin of ``selectors.applicant_visible_status`` (tests hold them equal), so that a
-    status filter never reveals an unreleased decision; staff of the track get the real one."""
-    now = timezone.now()
-    released = Q(call__decisions_released_at__lte=now) | Q(decision__released_at__lte=now)
-    return Case(
-        When(track_id__in=list(staff_track_ids), then=F("status")),
-        When(
-            Q(status__in=selectors.UNRELEASED_STATUSES) & ~released,
-            then=Value(S.UNDER_REVIEW),
-        ),
-        default=F("status"),
-    )
-
-
-def undeclared_reviewer_applications(user):
-    """Applications the user is assigned to review but has not yet declared no conflict on:
-    a reviewer reads an application only after that (``reviews.read_assigned_application``)."""
-    from django.apps import apps
-
-    assignment = apps.get_model("reviews", "Assignment")
-    declaration = apps.get_model("reviews", "ConflictDeclaration")
-    declared = declaration.objects.filter(
-        reviewer=user, application=OuterRef("application"), has_conflict=False
-    )
-    return (
-        assignment.objects.filter(reviewer=user)
-        .annotate(declared=Exists(declared))
-        .filter(declared=False)
-        .values("application")
-    )
-
-
 # --- Viewset ------------------------------------------------------------------------------
 
 APPLICATION_EXAMPLE = OpenApiExample(
@@ -279,25 +244,18 @@ APPLICATION_EXAMPLE = OpenApiExample(
             "applications of their tracks. Programme admins: all submitted applications. "
             "Reviewers read assigned applications through /assignments/."
         ),
-        tags=["applications"],
     ),
-    retrieve=extend_schema(summary=_("Get an application"), tags=["applications"]),
+    retrieve=extend_schema(summary=_("Get an application")),
     create=extend_schema(
         summary=_("Start a draft application"),
         description=_(
             "Opens a draft for your organisation while the call accepts applications. Your "
             "e-mail address must be verified and the organisation of a kind the track accepts."
         ),
-        tags=["applications"],
-        request=ApplicationCreateSerializer,
-        responses={201: ApplicationSerializer},
         examples=[APPLICATION_EXAMPLE],
     ),
     partial_update=extend_schema(
         summary=_("Edit a draft (or the sections reopened for clarification)"),
-        tags=["applications"],
-        request=ApplicationUpdateSerializer,
-        responses={200: ApplicationSerializer},
         examples=[
             OpenApiExample(
                 "Project section",
@@ -307,6 +265,38 @@ APPLICATION_EXAMPLE = OpenApiExample(
                     "summary": "A master plan for the royal town of Klang.",
                     "budget_requested": 450000000,
                 },
+            )
+        ],
+    ),
+    documents=extend_schema(
+        summary=_("List the application's documents"),
+        responses={200: DocumentSerializer(many=True)},
+    ),
+    remove_document=extend_schema(summary=_("Remove a document"), responses={204: None}),
+    submit=extend_schema(
+        summary=_("Submit the application"),
+        description=_(
+            "Checks the deadline (server clock), completeness and one proposal per city. "
+            "A submitted application is no longer editable, so a repeat answers 403."
+        ),
+    ),
+    withdraw=extend_schema(
+        summary=_("Withdraw the application"),
+        examples=[
+            OpenApiExample("Withdraw", request_only=True, value={"reason": "The site changed."})
+        ],
+    ),
+    answer_clarification=extend_schema(summary=_("Answer the open clarification request")),
+    request_clarification=extend_schema(
+        summary=_("Ask the applicant for clarification (staff of the track)"),
+        description=_("Returns the application to the applicant with the named sections reopened."),
+        tags=["applications: staff"],
+        responses={201: ClarificationRequestSerializer},
+        examples=[
+            OpenApiExample(
+                "Clarification",
+                request_only=True,
+                value={"message": "Please attach the site map.", "sections": ["documents"]},
             )
         ],
     ),
@@ -323,6 +313,7 @@ class ApplicationViewSet(
     queryset = Application.objects.none()  # the model, for the schema; rows: get_queryset
     serializer_class = ApplicationSerializer
     filterset_class = ApplicationFilter
+    schema_tags = ["applications"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     ordering_fields = ["created_at", "submitted_at", "reference", "title"]
     ordering = ["-created_at", "pk"]
@@ -338,8 +329,17 @@ class ApplicationViewSet(
         "answer_clarification": "applications.view_application",
         "request_clarification": "applications.screen_application",
     }
+    input_serializers = {
+        "create": ApplicationCreateSerializer,
+        "partial_update": ApplicationUpdateSerializer,
+        "upload_document": DocumentUploadSerializer,
+        "withdraw": ReasonSerializer,
+        "answer_clarification": ClarificationAnswerSerializer,
+        "request_clarification": ClarificationCreateSerializer,
+    }
 
     def staff_track_ids(self) -> set[int]:
+        """The user's staff tracks, whose applications show their real status."""
         if not hasattr(self, "_staff_track_ids"):
             self._staff_track_ids = set(
                 staff_tracks(self.request.user).values_list("pk", flat=True)
@@ -347,13 +347,15 @@ class ApplicationViewSet(
         return self._staff_track_ids
 
     def get_queryset(self):
-        user = self.request.user
         return (
-            selectors.applications_for_user(user)
-            .exclude(pk__in=undeclared_reviewer_applications(user))
+            selectors.readable_applications_for_user(self.request.user)
             .select_related("decision")
             .prefetch_related("documents")
-            .annotate(visible_status=visible_status_expression(self.staff_track_ids()))
+            .annotate(
+                visible_status=selectors.applicant_visible_status_expression(
+                    real_status_track_ids=self.staff_track_ids()
+                )
+            )
         )
 
     def get_serializer_context(self):
@@ -363,26 +365,14 @@ class ApplicationViewSet(
         context["staff_track_ids"] = self.staff_track_ids()
         return context
 
-    def _reply(self, application, code=status.HTTP_200_OK):
-        application = self.get_queryset().get(pk=application.pk)
-        return Response(self.get_serializer(application).data, status=code)
-
     def create(self, request, *args, **kwargs):
-        serializer = ApplicationCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        application = services.start_application(
-            track=serializer.validated_data["track"],
-            organization=serializer.validated_data["organization"],
-            actor=request.user,
-        )
-        return self._reply(application, status.HTTP_201_CREATED)
+        application = services.start_application(actor=request.user, **self.validated_input())
+        return self.reply(application, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         # Only PATCH reaches here (PUT is not offered): each field goes to its section's service.
         application = self.get_object()
-        serializer = ApplicationUpdateSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(self.validated_input())
         new_city_name = data.pop("new_city_name", "")
         with transaction.atomic():
             for section, fields in services.SECTION_FIELDS.items():
@@ -395,47 +385,36 @@ class ApplicationViewSet(
                         actor=request.user,
                         new_city_name=new_city_name if section == "site" else "",
                     )
-        return self._reply(application)
+        return self.reply(application)
 
-    @extend_schema(
-        summary=_("List the application's documents"),
-        tags=["applications"],
-        responses={200: DocumentSerializer(many=True)},
-    )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def documents(self, request, pk=None):
         application = self.get_object()
         return Response(DocumentSerializer(application.documents.all(), many=True).data)
 
+    # On the method itself: extend_schema_view does not reach a method mapped onto an action.
     @extend_schema(
         summary=_("Upload a document"),
         description=_(
             "multipart/form-data with kind and file. A document of the same kind is replaced "
             "(except kind other)."
         ),
-        tags=["applications"],
+        # Multipart only: a JSON body cannot carry the file.
         request={"multipart/form-data": DocumentUploadSerializer},
         responses={201: DocumentSerializer},
     )
     @documents.mapping.post
     def upload_document(self, request, pk=None):
         application = self.get_object()
-        serializer = DocumentUploadSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated_input()
         document = services.upload_document(
             application=application,
-            kind=serializer.validated_data["kind"],
-            uploaded_file=serializer.validated_data["file"],
+            kind=data["kind"],
+            uploaded_file=data["file"],
             actor=request.user,
         )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        summary=_("Remove a document"),
-        tags=["applications"],
-        request=None,
-        responses={204: None},
-    )
     @action(
         detail=True,
         methods=["delete"],
@@ -450,16 +429,6 @@ class ApplicationViewSet(
         services.remove_document(document=document, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(
-        summary=_("Submit the application"),
-        description=_(
-            "Checks the deadline (server clock), completeness and one proposal per city. "
-            "A submitted application is no longer editable, so a repeat answers 403."
-        ),
-        tags=["applications"],
-        request=None,
-        responses={200: ApplicationSerializer},
-    )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         application = self.get_object()
@@ -468,66 +437,26 @@ class ApplicationViewSet(
         except services.AlreadySubmitted:
             # Two concurrent submits both passed the rule; the second is harmless: 200, unchanged.
             application = self.get_object()
-        return self._reply(application)
+        return self.reply(application)
 
-    @extend_schema(
-        summary=_("Withdraw the application"),
-        tags=["applications"],
-        request=ReasonSerializer,
-        responses={200: ApplicationSerializer},
-        examples=[
-            OpenApiExample("Withdraw", request_only=True, value={"reason": "The site changed."})
-        ],
-    )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        application = self.get_object()
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         application = services.withdraw_application(
-            application=application, actor=request.user, reason=serializer.validated_data["reason"]
+            application=self.get_object(), actor=request.user, **self.validated_input()
         )
-        return self._reply(application)
+        return self.reply(application)
 
-    @extend_schema(
-        summary=_("Answer the open clarification request"),
-        tags=["applications"],
-        request=ClarificationAnswerSerializer,
-        responses={200: ApplicationSerializer},
-    )
     @action(detail=True, methods=["post"], url_path="answer-clarification")
     def answer_clarification(self, request, pk=None):
-        application = self.get_object()
-        serializer = ClarificationAnswerSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         application = services.answer_clarification(
-            application=application,
-            actor=request.user,
-            response=serializer.validated_data["response"],
+            application=self.get_object(), actor=request.user, **self.validated_input()
         )
-        return self._reply(application)
+        return self.reply(application)
 
-    @extend_schema(
-        summary=_("Ask the applicant for clarification (staff of the track)"),
-        description=_("Returns the application to the applicant with the named sections reopened."),
-        tags=["applications: staff"],
-        request=ClarificationCreateSerializer,
-        responses={201: ClarificationRequestSerializer},
-        examples=[
-            OpenApiExample(
-                "Clarification",
-                request_only=True,
-                value={"message": "Please attach the site map.", "sections": ["documents"]},
-            )
-        ],
-    )
     @action(detail=True, methods=["post"], url_path="request-clarification")
     def request_clarification(self, request, pk=None):
-        application = self.get_object()
-        serializer = ClarificationCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         clarification = services.request_clarification(
-            application=application, actor=request.user, **serializer.validated_data
+            application=self.get_object(), actor=request.user, **self.validated_input()
         )
         return Response(
             ClarificationRequestSerializer(clarification).data, status=status.HTTP_201_CREATED

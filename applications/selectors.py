@@ -1,6 +1,7 @@
 """Reads of applications with visibility applied once, for pages, the API and exports."""
 
-from django.db.models import Q, QuerySet
+from django.apps import apps
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 
 from accounts import roles
 from projects.selectors import staff_tracks
@@ -37,8 +38,6 @@ def applications_for_user(user, *, call=None, track=None) -> QuerySet[Applicatio
 
 
 def _reviewable_application_ids(user):
-    from django.apps import apps
-
     assignment = apps.get_model("reviews", "Assignment")
     conflict = apps.get_model("reviews", "ConflictDeclaration")
     return (
@@ -51,6 +50,40 @@ def _reviewable_application_ids(user):
         )
         .values("application")
     )
+
+
+def declared_no_conflict(user) -> Exists:
+    """SQL: ``user`` has declared no conflict on the outer row's ``application``. The one
+    definition of "declared" that the reviewer's assignments and the readable applications use
+    (the object rule is ``reviews.rules.has_declared_no_conflict``)."""
+    declaration = apps.get_model("reviews", "ConflictDeclaration")
+    return Exists(
+        declaration.objects.filter(
+            reviewer=user, application=OuterRef("application"), has_conflict=False
+        )
+    )
+
+
+def undeclared_application_ids(user) -> QuerySet:
+    """Ids (a ``values("application")`` subquery) of applications the user is assigned to
+    review but has not yet declared no conflict on: the rule ``reviews.read_assigned_application``
+    lets a reviewer read an application only after that."""
+    assignment = apps.get_model("reviews", "Assignment")
+    return (
+        assignment.objects.filter(reviewer=user)
+        .annotate(declared=declared_no_conflict(user))
+        .filter(declared=False)
+        .values("application")
+    )
+
+
+def readable_applications_for_user(user) -> QuerySet[Application]:
+    """``applications_for_user`` without the applications whose content the user may not read
+    yet (assigned for review, no declaration). For lists that show the whole application
+    (the API); the title-only reviewer pages use ``applications_for_user``."""
+    if not user.is_authenticated:
+        return Application.objects.none()
+    return applications_for_user(user).exclude(pk__in=undeclared_application_ids(user))
 
 
 def is_owner(user, application: Application) -> bool:
@@ -130,6 +163,20 @@ def applicant_visible_status(application: Application) -> str:
     if application.status in UNRELEASED_STATUSES and not decision_is_released(application):
         return S.UNDER_REVIEW
     return application.status
+
+
+def applicant_visible_status_expression(*, real_status_track_ids=()) -> Case:
+    """SQL twin of ``applicant_visible_status`` (a test holds them equal), for filtering and
+    ordering by the status a reader may see, so that a filter never reveals an unreleased
+    decision. Applications of ``real_status_track_ids`` (the reader's staff tracks) keep their
+    real status."""
+    now = timezone.now()
+    released = Q(call__decisions_released_at__lte=now) | Q(decision__released_at__lte=now)
+    return Case(
+        When(track_id__in=list(real_status_track_ids), then=F("status")),
+        When(Q(status__in=UNRELEASED_STATUSES) & ~released, then=Value(S.UNDER_REVIEW)),
+        default=F("status"),
+    )
 
 
 def applicant_visible_status_label(application: Application) -> str:

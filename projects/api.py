@@ -193,8 +193,8 @@ class ProjectFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("List countries"), tags=["programme"]),
-    retrieve=extend_schema(summary=_("Get a country"), tags=["programme"]),
+    list=extend_schema(summary=_("List countries")),
+    retrieve=extend_schema(summary=_("Get a country")),
 )
 class CountryViewSet(PublicReadOnlyViewSet):
     """Countries by ISO 3166 code, with English and Korean names."""
@@ -202,13 +202,14 @@ class CountryViewSet(PublicReadOnlyViewSet):
     queryset = Country.objects.all()
     serializer_class = CountrySerializer
     filterset_class = CountryFilter
+    schema_tags = ["programme"]
     ordering_fields = ["name", "code", "region"]
     ordering = ["name", "pk"]
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("List cities and sites"), tags=["programme"]),
-    retrieve=extend_schema(summary=_("Get a city"), tags=["programme"]),
+    list=extend_schema(summary=_("List cities and sites")),
+    retrieve=extend_schema(summary=_("Get a city")),
 )
 class CityViewSet(PublicReadOnlyViewSet):
     """Cities, regions and sites of applications and projects."""
@@ -216,6 +217,7 @@ class CityViewSet(PublicReadOnlyViewSet):
     queryset = City.objects.select_related("country")
     serializer_class = CitySerializer
     filterset_class = CityFilter
+    schema_tags = ["programme"]
     ordering_fields = ["name", "country__name", "population"]
     ordering = ["country__name", "name", "pk"]
 
@@ -224,7 +226,6 @@ class CityViewSet(PublicReadOnlyViewSet):
     list=extend_schema(
         summary=_("List calls"),
         description=_("Published calls with their tracks; drafts are never listed."),
-        tags=["programme"],
         examples=[
             OpenApiExample(
                 "Call",
@@ -249,13 +250,14 @@ class CityViewSet(PublicReadOnlyViewSet):
             )
         ],
     ),
-    retrieve=extend_schema(summary=_("Get a call by its slug"), tags=["programme"]),
+    retrieve=extend_schema(summary=_("Get a call by its slug")),
 )
 class CallViewSet(PublicReadOnlyViewSet):
     """Calls for proposals, each with its tracks (budgets, applicant kind, documents)."""
 
     serializer_class = CallSerializer
     filterset_class = CallFilter
+    schema_tags = ["programme"]
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     ordering_fields = ["year", "opens_at", "closes_at"]
@@ -266,14 +268,15 @@ class CallViewSet(PublicReadOnlyViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("List tracks of published calls"), tags=["programme"]),
-    retrieve=extend_schema(summary=_("Get a track"), tags=["programme"]),
+    list=extend_schema(summary=_("List tracks of published calls")),
+    retrieve=extend_schema(summary=_("Get a track")),
 )
 class TrackViewSet(PublicReadOnlyViewSet):
     """Tracks of published calls: planning, solution planning, demonstration."""
 
     serializer_class = TrackSerializer
     filterset_class = TrackFilter
+    schema_tags = ["programme"]
     ordering_fields = ["order", "code"]
     ordering = ["call__year", "order", "pk"]
 
@@ -290,9 +293,8 @@ class TrackViewSet(PublicReadOnlyViewSet):
             "The open-data portfolio: every funded project, including those selected before "
             "the portal, by year, country and city."
         ),
-        tags=["open data"],
     ),
-    retrieve=extend_schema(summary=_("Get a funded project by its code"), tags=["open data"]),
+    retrieve=extend_schema(summary=_("Get a funded project by its code")),
 )
 class ProjectViewSet(PublicReadOnlyViewSet):
     """Funded cooperation projects (the portfolio)."""
@@ -300,6 +302,7 @@ class ProjectViewSet(PublicReadOnlyViewSet):
     queryset = Project.objects.select_related("country", "city__country")
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilter
+    schema_tags = ["open data"]
     lookup_field = "code"
     lookup_value_regex = "[^/]+"
     ordering_fields = ["year", "code", "budget_krw", "country__name"]
@@ -346,12 +349,10 @@ STATS_EXAMPLE = OpenApiExample(
             "first. Counted from the database; years before the portal use the intake figures "
             "reported for them."
         ),
-        tags=["open data"],
         examples=[STATS_EXAMPLE],
     ),
     retrieve=extend_schema(
         summary=_("Programme statistics for one year"),
-        tags=["open data"],
         parameters=[
             OpenApiParameter(
                 "year", int, OpenApiParameter.PATH, description=_("Programme year, e.g. 2022.")
@@ -367,6 +368,7 @@ class ProgrammeStatsViewSet(PortalViewSetMixin, viewsets.GenericViewSet):
     queryset = Project.objects.none()
     permission_classes = [permissions.AllowAny]
     serializer_class = ProgrammeStatsSerializer
+    schema_tags = ["open data"]
     pagination_class = None
     filter_backends = []
     lookup_field = "year"

@@ -1,23 +1,35 @@
 """API for review and results: public criteria; the reviewer's own assignments with conflict
 declarations and scores; staff screening, rankings, decisions and awards.
 
-Rows come from ``reviews.selectors`` / ``reviews.results_selectors`` and writes call the review,
-selection and award services, as the pages do. Reviewers see only their own work; applicants
-never reach these endpoints' data (no reviewer identity, no raw score, no unreleased decision).
+Rows come from ``reviews.selectors`` / ``reviews.results_selectors`` (or the user's staff tracks,
+``kcity.api.viewsets.StaffTrackRowsMixin``) and writes call the review, selection and award
+services, as the pages do. Reviewers see only their own work; applicants never reach these
+endpoints' data (no reviewer identity, no raw score, no unreleased decision).
 """
 
 import django_filters
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from applications.api import ApplicationSerializer, ApplicationViewSet
-from applications.models import Application
+from applications.api import ApplicationViewSet
 from applications.selectors import applications_for_user
-from kcity.api.viewsets import PortalGenericViewSet, PortalReadOnlyViewSet, PublicReadOnlyViewSet
+from kcity.api.filters import track_filters
+from kcity.api.viewsets import (
+    PortalGenericViewSet,
+    PortalReadOnlyViewSet,
+    PublicReadOnlyViewSet,
+    StaffTrackRowsMixin,
+)
 from projects.models import Track
 from projects.selectors import public_calls
 
@@ -32,6 +44,19 @@ from .models import (
     Job,
     Score,
 )
+
+# The permission every staff page of a track's review work asks about the track.
+MANAGE_TRACK = "reviews.manage_track_reviews"
+
+
+@extend_schema_field(OpenApiTypes.INT)  # an id; the rows depend on the user
+class VisibleApplicationField(serializers.PrimaryKeyRelatedField):
+    """An application id among those the user may see (``applications_for_user``); any other is
+    "does not exist" (400), so another track's application does not leak."""
+
+    def get_queryset(self):
+        return applications_for_user(self.context["request"].user)
+
 
 # --- Staff screening on the application resource --------------------------------------------
 
@@ -50,8 +75,6 @@ class ScreenSerializer(serializers.Serializer):
     screen=extend_schema(
         summary=_("Screen eligibility (staff of the track)"),
         tags=["applications: staff"],
-        request=ScreenSerializer,
-        responses={200: ApplicationSerializer},
         examples=[
             OpenApiExample(
                 "Ineligible",
@@ -68,16 +91,14 @@ class ReviewApplicationViewSet(ApplicationViewSet):
         **ApplicationViewSet.object_permission_required,
         "screen": "applications.screen_application",
     }
+    input_serializers = {**ApplicationViewSet.input_serializers, "screen": ScreenSerializer}
 
     @action(detail=True, methods=["post"])
     def screen(self, request, pk=None):
-        application = self.get_object()
-        serializer = ScreenSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         application = services.screen_application(
-            application=application, actor=request.user, **serializer.validated_data
+            application=self.get_object(), actor=request.user, **self.validated_input()
         )
-        return self._reply(application)
+        return self.reply(application)
 
 
 # --- Criteria (public) ----------------------------------------------------------------------
@@ -110,14 +131,15 @@ class CriterionFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("List scoring criteria of published calls"), tags=["programme"]),
-    retrieve=extend_schema(summary=_("Get a criterion"), tags=["programme"]),
+    list=extend_schema(summary=_("List scoring criteria of published calls")),
+    retrieve=extend_schema(summary=_("Get a criterion")),
 )
 class CriterionViewSet(PublicReadOnlyViewSet):
     """The criteria and points each track is scored on (public, as on the call page)."""
 
     serializer_class = CriterionSerializer
     filterset_class = CriterionFilter
+    schema_tags = ["programme"]
     ordering_fields = ["order"]
     ordering = ["track", "order", "pk"]
 
@@ -167,13 +189,10 @@ class AssignmentSerializer(serializers.ModelSerializer):
         # that blank choice fields really return.
 
 
-class AssignmentFilter(django_filters.FilterSet):
-    track = django_filters.NumberFilter(field_name="application__track_id")
-    call = django_filters.CharFilter(field_name="application__call__slug")
-
+class AssignmentFilter(track_filters("application__track")):
     class Meta:
         model = Assignment
-        fields = ["status", "track", "call"]
+        fields = ["status", "track", "call", "year"]
 
 
 class DeclarationSerializer(serializers.Serializer):
@@ -208,16 +227,16 @@ class ReviewInputSerializer(serializers.Serializer):
     )
     overall_comment = serializers.CharField(required=False, allow_blank=True, max_length=20000)
 
-    def service_kwargs(self) -> dict:
-        data = self.validated_data
+    def validate(self, attrs) -> dict:
+        """The arguments of ``save_review_draft`` / ``submit_review``."""
         return {
             "scores": {
                 row["criterion"]: (row["points"], row.get("justification", ""))
-                for row in data["scores"]
+                for row in attrs["scores"]
             },
-            "recommendation": data.get("recommendation", ""),
-            "confidence": data.get("confidence"),
-            "overall_comment": data.get("overall_comment", ""),
+            "recommendation": attrs.get("recommendation", ""),
+            "confidence": attrs.get("confidence"),
+            "overall_comment": attrs.get("overall_comment", ""),
         }
 
 
@@ -240,31 +259,20 @@ REVIEW_EXAMPLE = OpenApiExample(
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("List my review assignments"), tags=["review"]),
-    retrieve=extend_schema(summary=_("Get one of my assignments"), tags=["review"]),
+    list=extend_schema(summary=_("List my review assignments")),
+    retrieve=extend_schema(summary=_("Get one of my assignments")),
     declare_conflict=extend_schema(
         summary=_("Declare whether I have a conflict of interest"),
         description=_(
             "Before reading the application. A conflict moves the assignment to conflict and "
             "hides the application for good; a declaration cannot be changed."
         ),
-        tags=["review"],
-        request=DeclarationSerializer,
-        responses={200: AssignmentSerializer},
         examples=[OpenApiExample("No conflict", request_only=True, value={"has_conflict": False})],
     ),
-    decline=extend_schema(
-        summary=_("Decline the assignment"),
-        tags=["review"],
-        request=DeclineSerializer,
-        responses={200: AssignmentSerializer},
-    ),
+    decline=extend_schema(summary=_("Decline the assignment")),
     save_scores=extend_schema(
         summary=_("Save a draft of my scores"),
         description=_("Points may still be empty; nothing is visible to anyone else."),
-        tags=["review"],
-        request=ReviewInputSerializer,
-        responses={200: AssignmentSerializer},
         examples=[REVIEW_EXAMPLE],
     ),
     submit=extend_schema(
@@ -274,9 +282,6 @@ REVIEW_EXAMPLE = OpenApiExample(
             "The review is then locked; field errors name points_<criterion id> and "
             "justification_<criterion id>."
         ),
-        tags=["review"],
-        request=ReviewInputSerializer,
-        responses={200: AssignmentSerializer},
         examples=[REVIEW_EXAMPLE],
     ),
 )
@@ -286,6 +291,7 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Portal
     queryset = Assignment.objects.none()  # the model, for the schema; rows: get_queryset
     serializer_class = AssignmentSerializer
     filterset_class = AssignmentFilter
+    schema_tags = ["review"]
     ordering_fields = ["due_at", "assigned_at"]
     ordering = ["due_at", "pk"]
     object_permission_required = {
@@ -295,57 +301,49 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Portal
         "save_scores": "reviews.score_assignment",
         "submit": "reviews.score_assignment",
     }
+    input_serializers = {
+        "declare_conflict": DeclarationSerializer,
+        "decline": DeclineSerializer,
+        "save_scores": ReviewInputSerializer,
+        "submit": ReviewInputSerializer,
+    }
 
     def get_queryset(self):
         return selectors.assignments_for_reviewer(self.request.user).prefetch_related(
             Prefetch("scores", queryset=Score.objects.order_by("criterion__order", "criterion_id"))
         )
 
-    def _reply(self, assignment):
-        return Response(self.get_serializer(self.get_queryset().get(pk=assignment.pk)).data)
-
     @action(detail=True, methods=["post"], url_path="declare-conflict")
     def declare_conflict(self, request, pk=None):
-        assignment = self.get_object()
-        serializer = DeclarationSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         assignment = services.declare_conflict(
-            assignment=assignment, actor=request.user, **serializer.validated_data
+            assignment=self.get_object(), actor=request.user, **self.validated_input()
         )
         if assignment.status == Assignment.Status.CONFLICT:
             # The reviewer no longer sees the application; answer with what they declared.
             return Response(self.get_serializer(assignment).data)
-        return self._reply(assignment)
+        return self.reply(assignment)
 
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        assignment = self.get_object()
-        serializer = DeclineSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         assignment = services.decline_assignment(
-            assignment=assignment, actor=request.user, **serializer.validated_data
+            assignment=self.get_object(), actor=request.user, **self.validated_input()
         )
+        # A declined assignment leaves the reviewer's rows: answer with the object itself.
         return Response(self.get_serializer(assignment).data)
 
     @action(detail=True, methods=["post"], url_path="save-scores")
     def save_scores(self, request, pk=None):
-        assignment = self.get_object()
-        serializer = ReviewInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         assignment = services.save_review_draft(
-            assignment=assignment, actor=request.user, **serializer.service_kwargs()
+            assignment=self.get_object(), actor=request.user, **self.validated_input()
         )
-        return self._reply(assignment)
+        return self.reply(assignment)
 
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        assignment = self.get_object()
-        serializer = ReviewInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         assignment = services.submit_review(
-            assignment=assignment, actor=request.user, **serializer.service_kwargs()
+            assignment=self.get_object(), actor=request.user, **self.validated_input()
         )
-        return self._reply(assignment)
+        return self.reply(assignment)
 
 
 class ConflictDeclarationSerializer(serializers.ModelSerializer):
@@ -361,18 +359,18 @@ class ConflictDeclarationFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("List my conflict-of-interest declarations"), tags=["review"]),
-    retrieve=extend_schema(summary=_("Get one of my declarations"), tags=["review"]),
+    list=extend_schema(summary=_("List my conflict-of-interest declarations")),
+    retrieve=extend_schema(summary=_("Get one of my declarations")),
 )
 class ConflictDeclarationViewSet(PortalReadOnlyViewSet):
     """The logged-in reviewer's own declarations (declared, detected or recorded by staff)."""
 
-    queryset = ConflictDeclaration.objects.none()
+    queryset = ConflictDeclaration.objects.none()  # the model, for the schema
     serializer_class = ConflictDeclarationSerializer
     filterset_class = ConflictDeclarationFilter
+    schema_tags = ["review"]
     ordering_fields = ["declared_at"]
     ordering = ["-declared_at", "pk"]
-    object_permission_required = {"retrieve": None}
 
     def get_queryset(self):
         return ConflictDeclaration.objects.filter(reviewer=self.request.user)
@@ -413,15 +411,7 @@ class ResultSerializer(serializers.ModelSerializer):
         ]
 
 
-class StaffTrackFilter(django_filters.FilterSet):
-    """Filters shared by the staff lists of one track's results, decisions and awards."""
-
-    track = django_filters.NumberFilter(field_name="track_id", help_text=_("Id of the track."))
-    call = django_filters.CharFilter(field_name="track__call__slug", help_text=_("Call slug."))
-    year = django_filters.NumberFilter(field_name="track__call__year")
-
-
-class ResultFilter(StaffTrackFilter):
+class ResultFilter(track_filters()):
     country = django_filters.CharFilter(
         field_name="application__country__code", lookup_expr="iexact"
     )
@@ -439,23 +429,20 @@ class ResultFilter(StaffTrackFilter):
             "Filter by track for one track's ranking (ordered by rank, unranked last). "
             "Programme admins see every track, secretariat staff their own; others see nothing."
         ),
-        tags=["results: staff"],
     ),
-    retrieve=extend_schema(summary=_("Get one aggregated result"), tags=["results: staff"]),
+    retrieve=extend_schema(summary=_("Get one aggregated result")),
 )
-class ResultViewSet(PortalReadOnlyViewSet):
-    queryset = ApplicationResult.objects.none()
+class ResultViewSet(StaffTrackRowsMixin, PortalReadOnlyViewSet):
+    """Aggregated results (rankings) of the user's tracks."""
+
+    queryset = ApplicationResult.objects.select_related(
+        "application__country", "application__organization"
+    )
     serializer_class = ResultSerializer
     filterset_class = ResultFilter
+    schema_tags = ["results: staff"]
     ordering_fields = ["rank", "official_score", "spread"]
     ordering = ["track", "rank", "pk"]
-    object_permission_required = {"retrieve": None}
-
-    def get_queryset(self):
-        tracks = results_selectors.results_tracks_for_user(self.request.user)
-        return ApplicationResult.objects.filter(track__in=tracks.values("pk")).select_related(
-            "application__country", "application__organization"
-        )
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -488,24 +475,21 @@ class DecisionChangeSerializer(serializers.Serializer):
     )
 
 
-class DecisionFilter(StaffTrackFilter):
+class DecisionFilter(track_filters()):
     class Meta:
         model = Decision
         fields = ["track", "call", "year", "outcome"]
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Funding decisions of your tracks"), tags=["results: staff"]),
-    retrieve=extend_schema(summary=_("Get one decision"), tags=["results: staff"]),
+    list=extend_schema(summary=_("Funding decisions of your tracks")),
+    retrieve=extend_schema(summary=_("Get one decision")),
     change=extend_schema(
         summary=_("Change a decision, with a reason"),
         description=_(
             "Before release. A change after confirmation withdraws the confirmation; a "
             "selection must fit the per-project range and the track budget."
         ),
-        tags=["results: staff"],
-        request=DecisionChangeSerializer,
-        responses={200: DecisionSerializer},
         examples=[
             OpenApiExample(
                 "Reserve",
@@ -515,32 +499,25 @@ class DecisionFilter(StaffTrackFilter):
         ],
     ),
 )
-class DecisionViewSet(PortalReadOnlyViewSet):
-    queryset = Decision.objects.none()
+class DecisionViewSet(StaffTrackRowsMixin, PortalReadOnlyViewSet):
+    """Funding decisions of the user's tracks; changes go through the selection service."""
+
+    queryset = Decision.objects.select_related("application__country", "application__organization")
     serializer_class = DecisionSerializer
     filterset_class = DecisionFilter
+    schema_tags = ["results: staff"]
     ordering_fields = ["reserve_rank", "amount"]
     ordering = ["track", "outcome", "pk"]
     # The rows are the user's tracks already; the selection service refuses anyone else (403).
     object_permission_required = {"retrieve": None, "change": None}
+    input_serializers = {"change": DecisionChangeSerializer}
 
     @action(detail=True, methods=["post"])
     def change(self, request, pk=None):
-        decision = self.get_object()
-        serializer = DecisionChangeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         decision = selection.change_decision(
-            decision=decision, actor=request.user, **serializer.validated_data
+            decision=self.get_object(), actor=request.user, **self.validated_input()
         )
-        return Response(self.get_serializer(self.get_queryset().get(pk=decision.pk)).data)
-
-    @staticmethod
-    def base_queryset():
-        return Decision.objects.select_related("application__country", "application__organization")
-
-    def get_queryset(self):
-        tracks = results_selectors.results_tracks_for_user(self.request.user)
-        return self.base_queryset().filter(track__in=tracks.values("pk"))
+        return self.reply(decision)
 
 
 class AwardSerializer(serializers.ModelSerializer):
@@ -563,19 +540,15 @@ class AwardSerializer(serializers.ModelSerializer):
         ]
 
 
-class AwardFilter(django_filters.FilterSet):
-    track = django_filters.NumberFilter(field_name="application__track_id")
-    call = django_filters.CharFilter(field_name="application__call__slug")
-    year = django_filters.NumberFilter(field_name="application__call__year")
-
+class AwardFilter(track_filters("application__track")):
     class Meta:
         model = Award
         fields = ["track", "call", "year", "status"]
 
 
 class AwardCreateSerializer(serializers.Serializer):
-    application = serializers.PrimaryKeyRelatedField(
-        queryset=Application.objects.none(),
+    # Only applications the user may see: another track's id is "does not exist" (400).
+    application = VisibleApplicationField(
         help_text=_("A selected application of your track whose decision is released."),
     )
     amount = serializers.IntegerField(min_value=1, help_text=_("KRW, within the track's range."))
@@ -592,14 +565,11 @@ class AwardMoveSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Funding awards of your tracks"), tags=["results: staff"]),
-    retrieve=extend_schema(summary=_("Get one award"), tags=["results: staff"]),
+    list=extend_schema(summary=_("Funding awards of your tracks")),
+    retrieve=extend_schema(summary=_("Get one award")),
     create=extend_schema(
         summary=_("Award funding to a selected application"),
         description=_("Creates the award (proposed) and the funded project."),
-        tags=["results: staff"],
-        request=AwardCreateSerializer,
-        responses={201: AwardSerializer},
         examples=[
             OpenApiExample(
                 "Award", request_only=True, value={"application": 41, "amount": 450000000}
@@ -612,45 +582,39 @@ class AwardMoveSerializer(serializers.Serializer):
             "proposed → approved → contracted → in_progress → completed, or cancelled with a "
             "reason (the reserve list is then offered the funding)."
         ),
-        tags=["results: staff"],
-        request=AwardMoveSerializer,
-        responses={200: AwardSerializer},
         examples=[OpenApiExample("Approve", request_only=True, value={"to": "approved"})],
     ),
 )
 class AwardViewSet(mixins.CreateModelMixin, PortalReadOnlyViewSet):
-    queryset = Award.objects.none()
+    """Funding awards of the user's tracks, through the award services."""
+
+    queryset = Award.objects.none()  # the model, for the schema; rows: get_queryset
     serializer_class = AwardSerializer
     filterset_class = AwardFilter
+    schema_tags = ["results: staff"]
     ordering_fields = ["amount", "created_at"]
     ordering = ["-created_at", "pk"]
     # The rows are the user's tracks already; the award services refuse anyone else (403).
     object_permission_required = {"retrieve": None, "move": None}
+    input_serializers = {"create": AwardCreateSerializer, "move": AwardMoveSerializer}
 
     def get_queryset(self):
         return results_selectors.awards_for_user(self.request.user)
 
     def create(self, request, *args, **kwargs):
-        serializer = AwardCreateSerializer(data=request.data)
-        # Only applications the user may see: another track's id is "does not exist" (400).
-        serializer.fields["application"].queryset = applications_for_user(request.user)
-        serializer.is_valid(raise_exception=True)
-        award = awards.award_funding(actor=request.user, **serializer.validated_data)
-        award = self.get_queryset().get(pk=award.pk)
-        return Response(self.get_serializer(award).data, status=status.HTTP_201_CREATED)
+        award = awards.award_funding(actor=request.user, **self.validated_input())
+        return self.reply(award, status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
         award = self.get_object()
-        serializer = AwardMoveSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        to, reason = serializer.validated_data["to"], serializer.validated_data.get("reason", "")
+        data = self.validated_input()
+        to, reason = data["to"], data.get("reason", "")
         if to == Award.Status.CANCELLED:
             award, _promoted = awards.cancel_award(award=award, reason=reason, actor=request.user)
         else:
             award = awards.advance_award(award=award, to=to, actor=request.user, reason=reason)
-        award = self.get_queryset().get(pk=award.pk)
-        return Response(self.get_serializer(award).data, status=status.HTTP_200_OK)
+        return self.reply(award)
 
 
 # --- Track-level results work (staff) -------------------------------------------------------
@@ -698,50 +662,43 @@ class StaffTrackFilterSet(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Tracks whose results you run"), tags=["results: staff"]),
-    retrieve=extend_schema(summary=_("Get one of your tracks"), tags=["results: staff"]),
+    list=extend_schema(summary=_("Tracks whose results you run")),
+    retrieve=extend_schema(summary=_("Get one of your tracks")),
     aggregate=extend_schema(
         summary=_("Aggregate the track's scores (a background job)"),
         description=_("Answers 202 with the job; poll /api/v1/jobs/{id}/ for its progress."),
-        tags=["results: staff"],
-        request=None,
         responses={202: JobSerializer},
     ),
     propose_funding_line=extend_schema(
         summary=_("Propose the funding line down the ranking"),
         description=_("Within the track budget and per-project ceiling; tells nobody."),
-        tags=["results: staff"],
-        request=None,
         responses={200: DecisionSerializer(many=True)},
     ),
     confirm_decisions=extend_schema(
         summary=_("Confirm the track's decisions (programme admins)"),
-        tags=["results: staff"],
-        request=None,
         responses={200: CountSerializer},
     ),
     release_decisions=extend_schema(
         summary=_("Release the track's decisions to the applicants (programme admins)"),
-        tags=["results: staff"],
-        request=None,
         responses={200: CountSerializer},
     ),
 )
 class StaffTrackViewSet(PortalReadOnlyViewSet):
     """The staff's track-level results work, through the aggregation and selection services."""
 
-    queryset = Track.objects.none()
+    queryset = Track.objects.none()  # the model, for the schema; rows: get_queryset
     serializer_class = StaffTrackSerializer
     filterset_class = StaffTrackFilterSet
+    schema_tags = ["results: staff"]
     ordering_fields = ["order"]
     ordering = ["-call__year", "order", "pk"]
     object_permission_required = {
         "retrieve": None,
-        "aggregate": "reviews.manage_track_reviews",
-        "propose_funding_line": "reviews.manage_track_reviews",
+        "aggregate": MANAGE_TRACK,
+        "propose_funding_line": MANAGE_TRACK,
         # The services refuse anyone but a programme admin (403).
-        "confirm_decisions": "reviews.manage_track_reviews",
-        "release_decisions": "reviews.manage_track_reviews",
+        "confirm_decisions": MANAGE_TRACK,
+        "release_decisions": MANAGE_TRACK,
     }
 
     def get_queryset(self):
@@ -757,7 +714,7 @@ class StaffTrackViewSet(PortalReadOnlyViewSet):
     def propose_funding_line(self, request, pk=None):
         track = self.get_object()
         selection.propose_funding_line(track=track, actor=request.user)
-        decisions = DecisionViewSet.base_queryset().filter(track=track).order_by("pk")
+        decisions = DecisionViewSet.queryset.filter(track=track).order_by("pk")
         return Response(DecisionSerializer(decisions, many=True).data)
 
     @action(detail=True, methods=["post"], url_path="confirm-decisions")
@@ -778,17 +735,15 @@ class JobFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Background jobs of your tracks"), tags=["results: staff"]),
-    retrieve=extend_schema(summary=_("A job's progress"), tags=["results: staff"]),
+    list=extend_schema(summary=_("Background jobs of your tracks")),
+    retrieve=extend_schema(summary=_("A job's progress")),
 )
-class JobViewSet(PortalReadOnlyViewSet):
-    queryset = Job.objects.none()
+class JobViewSet(StaffTrackRowsMixin, PortalReadOnlyViewSet):
+    """Background jobs (aggregation, assignment) of the user's tracks, with progress."""
+
+    queryset = Job.objects.all()
     serializer_class = JobSerializer
     filterset_class = JobFilter
+    schema_tags = ["results: staff"]
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "pk"]
-    object_permission_required = {"retrieve": None}
-
-    def get_queryset(self):
-        tracks = results_selectors.results_tracks_for_user(self.request.user)
-        return Job.objects.filter(track__in=tracks.values("pk"))

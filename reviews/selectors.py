@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application
-from applications.selectors import applications_for_user
+from applications.selectors import applications_for_user, declared_no_conflict
 from projects.models import Track
 from projects.selectors import staff_tracks
 
@@ -44,13 +44,7 @@ def assignments_for_reviewer(user) -> QuerySet[Assignment]:
         Assignment.objects.filter(reviewer=user, application__in=visible)
         .exclude(status__in=[A.DECLINED, A.CONFLICT])
         .select_related("application__track__call", "application__country", "application__city")
-        .annotate(
-            declared=Exists(
-                ConflictDeclaration.objects.filter(
-                    reviewer=user, application=OuterRef("application"), has_conflict=False
-                )
-            )
-        )
+        .annotate(declared=declared_no_conflict(user))
         .order_by("application__track__review_deadline", "due_at", "application__reference")
     )
 

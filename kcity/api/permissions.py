@@ -9,6 +9,9 @@ A viewset names the permission of each action in two maps:
 
 Objects outside the selector's queryset are never reached: ``get_object`` answers 404 for them,
 so existence does not leak. A visible object whose rule refuses the action answers 403.
+
+The rule is asked about ``view.rule_subject(obj)``: the object itself, or what the rule is about
+(staff work on a criterion asks ``reviews.manage_track_reviews`` about its track).
 """
 
 from rest_framework import permissions
@@ -22,8 +25,14 @@ class RulesPermission(permissions.BasePermission):
         return perm is None or request.user.has_perm(perm)
 
     def has_object_permission(self, request, view, obj):
+        rule_subject = getattr(view, "rule_subject", None)
+        return self.allows(request, view, rule_subject(obj) if rule_subject else obj)
+
+    @staticmethod
+    def allows(request, view, subject) -> bool:
+        """Whether the action's object rule lets the user act on ``subject``."""
         perms = getattr(view, "object_permission_required", {})
         if view.action not in perms:
             return False
         perm = perms[view.action]
-        return perm is None or request.user.has_perm(perm, obj)
+        return perm is None or request.user.has_perm(perm, subject)

@@ -107,8 +107,28 @@ ERROR_RESPONSES = {
 }
 
 
+# The actions a router maps to list and detail URLs; any other is an ``@action``.
+STANDARD_ACTIONS = frozenset(
+    {"list", "retrieve", "create", "update", "partial_update", "destroy", "metadata"}
+)
+
+
 class PortalAutoSchema(AutoSchema):
-    """drf-spectacular's schema with the common error responses added to every operation."""
+    """drf-spectacular's schema with the common error responses added to every operation,
+    the viewset's ``schema_tags``, and request bodies read from its ``input_serializers``
+    (an ``@action`` without one takes no body)."""
+
+    def get_tags(self):
+        return list(getattr(self.view, "schema_tags", None) or super().get_tags())
+
+    def get_request_serializer(self):
+        action = getattr(self.view, "action", None)
+        serializer = getattr(self.view, "input_serializers", {}).get(action)
+        if serializer is not None:
+            return serializer
+        if action is not None and action not in STANDARD_ACTIONS:
+            return None
+        return super().get_request_serializer()
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

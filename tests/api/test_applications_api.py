@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications import selectors
-from applications.api import visible_status_expression
 from applications.models import Application, ClarificationRequest, Document
+from reviews.models import Decision
 from tests.factories import (
     ApplicationFactory,
     AssignmentFactory,
@@ -161,23 +161,39 @@ def test_application_released_decision_shows_to_applicant(applicant, selected):
     assert body["decided_at"] is not None
 
 
-@pytest.mark.parametrize("released", [False, True])
+@pytest.mark.parametrize("released", ["not", "by_call", "by_decision"])
 def test_visible_status_expression_matches_the_selector(applicant, planning_track, released):
     org = applicant.organizations.first()
+    past = timezone.now() - datetime.timedelta(hours=1)
     for status in S.values:
         if status == S.DRAFT:
             ApplicationFactory(track=planning_track, organization=org)
         else:
-            SubmittedApplicationFactory(track=planning_track, organization=org, status=status)
-    if released:
-        planning_track.call.decisions_released_at = timezone.now() - datetime.timedelta(hours=1)
+            app = SubmittedApplicationFactory(track=planning_track, organization=org, status=status)
+            if released == "by_decision":
+                Decision.objects.create(
+                    application=app,
+                    track=planning_track,
+                    outcome="rejected",
+                    confirmed_at=past,
+                    released_at=past,
+                )
+    if released == "by_call":
+        planning_track.call.decisions_released_at = past
         planning_track.call.save()
-    rows = Application.objects.select_related("call").annotate(
-        visible=visible_status_expression(set())
+    rows = Application.objects.select_related("call", "decision").annotate(
+        visible=selectors.applicant_visible_status_expression(),
+        staff_sees=selectors.applicant_visible_status_expression(
+            real_status_track_ids={planning_track.pk}
+        ),
     )
     assert rows.count() == len(S.values)
+    hidden = 0
     for row in rows:
         assert row.visible == selectors.applicant_visible_status(row), row.status
+        assert row.staff_sees == row.status
+        hidden += row.visible != row.status
+    assert hidden == (len(selectors.UNRELEASED_STATUSES) if released == "not" else 0)
 
 
 # --- Drafts ---------------------------------------------------------------------------------
