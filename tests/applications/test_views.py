@@ -595,3 +595,18 @@ def test_screening_page_names_track_country_and_checkbox_titles_in_korean(
     assert "스마트시티 계획 수립</h1>" in body
     assert "<td>필리핀</td>" in body and "<td>Philippines</td>" not in body
     assert "2026-PL-001 — Davao smart city plan</label>" in body
+
+
+def test_section_page_htmx_indicator_styles_come_from_the_stylesheet(client, complete_draft):
+    """htmx's own inline indicator styles are off (the CSP forbids inline styles), so the
+    stylesheet must carry them or loading indicators never show or never hide."""
+    from django.contrib.staticfiles import finders
+
+    login(client, complete_draft.created_by)
+    body = client.get(section_url(complete_draft, "applicant")).content.decode()
+    assert body.count('name="htmx-config"') == 1
+    assert '"includeIndicatorStyles": false' in body
+    with open(finders.find("css/portal.css"), encoding="utf-8") as stylesheet:
+        css = stylesheet.read()
+    assert ".htmx-indicator { opacity: 0; }" in css
+    assert ".htmx-request .htmx-indicator" in css
