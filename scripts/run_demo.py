@@ -31,7 +31,7 @@ def _wait_for_web(*, timeout: float) -> bool:
 def main() -> int:
     os.chdir(ROOT)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kcity.settings.local", "PYTHONUNBUFFERED": "1"}
-    for folder in ("var/broker/out", "var/broker/processed"):
+    for folder in ("var/broker/out", "var/broker/processed", "var/broker/control"):
         (ROOT / folder).mkdir(parents=True, exist_ok=True)
     commands = {
         "web": [sys.executable, "manage.py", "runserver", "127.0.0.1:8000", "--noreload"],
