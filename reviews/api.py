@@ -1,5 +1,6 @@
 """API for review and results: public criteria; the reviewer's own assignments with conflict
-declarations and scores; staff screening, rankings, decisions and awards.
+declarations and scores; staff screening, criteria, committee invitations, manual assignment,
+rankings, decisions and awards.
 
 Rows come from ``reviews.selectors`` / ``reviews.results_selectors`` (or the user's staff tracks,
 ``kcity.api.viewsets.StaffTrackRowsMixin``) and writes call the review, selection and award
@@ -21,6 +22,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.models import User
 from applications.api import ApplicationViewSet
 from applications.selectors import applications_for_user
 from kcity.api.filters import track_filters
@@ -31,17 +33,19 @@ from kcity.api.viewsets import (
     StaffTrackRowsMixin,
 )
 from projects.models import Track
-from projects.selectors import public_calls
+from projects.selectors import public_calls, staff_tracks
 
 from . import aggregation, awards, results_selectors, selection, selectors, services
 from .models import (
     ApplicationResult,
     Assignment,
     Award,
+    CommitteeMember,
     ConflictDeclaration,
     Criterion,
     Decision,
     Job,
+    ReviewerInvitation,
     Score,
 )
 
@@ -56,6 +60,14 @@ class VisibleApplicationField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return applications_for_user(self.context["request"].user)
+
+
+@extend_schema_field(OpenApiTypes.INT)  # an id; the rows depend on the user
+class StaffTrackField(serializers.PrimaryKeyRelatedField):
+    """A track id among the user's staff tracks; another secretariat's is "does not exist"."""
+
+    def get_queryset(self):
+        return staff_tracks(self.context["request"].user)
 
 
 # --- Staff screening on the application resource --------------------------------------------
@@ -374,6 +386,389 @@ class ConflictDeclarationViewSet(PortalReadOnlyViewSet):
 
     def get_queryset(self):
         return ConflictDeclaration.objects.filter(reviewer=self.request.user)
+
+
+# --- Committee and assignment work (staff of the track) -------------------------------------
+#
+# The staff pages under /staff/reviews/ ask ``reviews.manage_track_reviews`` about the track;
+# so do these endpoints, about the track of each row (or of the body's track or application
+# for a new row). Another secretariat's rows are not found (404); a new row naming another
+# secretariat's track or application is "does not exist" (400); a user who is not staff may not
+# create anything (403).
+
+STAFF_AREA = "accounts.view_staff_area"
+
+
+class StaffCriterionSerializer(CriterionSerializer):
+    class Meta(CriterionSerializer.Meta):
+        fields = [*CriterionSerializer.Meta.fields, "tiebreak_priority"]
+
+
+class CriterionInputSerializer(serializers.ModelSerializer):
+    """A criterion's editable fields, checked as the staff page's form checks them, with the
+    track's uniqueness rules as field errors (the database would only refuse)."""
+
+    class Meta:
+        model = Criterion
+        fields = [
+            "code",
+            "name",
+            "name_ko",
+            "description",
+            "description_ko",
+            "max_points",
+            "weight",
+            "threshold",
+            "tiebreak_priority",
+        ]
+        validators = []  # the uniqueness rules are field errors, below
+
+    def validate_max_points(self, value):
+        if not (0 < value <= 100):
+            raise serializers.ValidationError(_("Give between 0.5 and 100 points."))
+        return value
+
+    def validate_weight(self, value):
+        if value <= 0:
+            raise serializers.ValidationError(_("The weight must be above 0."))
+        return value
+
+    def validate(self, attrs):
+        criterion = self.instance
+        track = attrs.get("track") or criterion.track
+
+        def value(name):
+            return attrs[name] if name in attrs else getattr(criterion, name, None)
+
+        threshold, max_points = value("threshold"), value("max_points")
+        if threshold is not None and max_points is not None and not 0 <= threshold <= max_points:
+            raise serializers.ValidationError(
+                {"threshold": _("The threshold must be between 0 and the maximum points.")}
+            )
+        others = Criterion.objects.filter(track=track).exclude(pk=getattr(criterion, "pk", None))
+        if "code" in attrs and others.filter(code=attrs["code"]).exists():
+            raise serializers.ValidationError(
+                {"code": _("Another criterion of this track has this code.")}
+            )
+        priority = attrs.get("tiebreak_priority")
+        if priority is not None and others.filter(tiebreak_priority=priority).exists():
+            raise serializers.ValidationError(
+                {"tiebreak_priority": _("Another criterion of this track has this priority.")}
+            )
+        return attrs
+
+
+class CriterionCreateSerializer(CriterionInputSerializer):
+    track = StaffTrackField(help_text=_("Id of one of your tracks."))
+
+    class Meta(CriterionInputSerializer.Meta):
+        fields = ["track", *CriterionInputSerializer.Meta.fields]
+
+
+class StaffCriterionFilter(track_filters()):
+    class Meta:
+        model = Criterion
+        fields = ["track", "call", "year"]
+
+
+CRITERIA_LOCKED = _(
+    "Only while the track's criteria are not locked (review started or a score given): "
+    "otherwise 400 with code criteria_locked."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Criteria of your tracks, editable until review starts")),
+    retrieve=extend_schema(summary=_("Get one criterion of your tracks")),
+    create=extend_schema(
+        summary=_("Add a criterion to one of your tracks"),
+        description=CRITERIA_LOCKED,
+        examples=[
+            OpenApiExample(
+                "Feasibility",
+                request_only=True,
+                value={"track": 12, "code": "feasibility", "name": "Feasibility", "max_points": 30},
+            )
+        ],
+    ),
+    partial_update=extend_schema(summary=_("Change a criterion"), description=CRITERIA_LOCKED),
+    destroy=extend_schema(summary=_("Delete a criterion"), description=CRITERIA_LOCKED),
+)
+class StaffCriterionViewSet(
+    StaffTrackRowsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    PortalGenericViewSet,
+):
+    """Scoring criteria of the user's tracks, through the criteria services (audited)."""
+
+    queryset = Criterion.objects.all()
+    serializer_class = StaffCriterionSerializer
+    filterset_class = StaffCriterionFilter
+    schema_tags = ["review: staff"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    ordering_fields = ["order"]
+    ordering = ["track", "order", "pk"]
+    permission_required = {"create": STAFF_AREA}
+    object_permission_required = {
+        "retrieve": MANAGE_TRACK,
+        "create": MANAGE_TRACK,
+        "partial_update": MANAGE_TRACK,
+        "destroy": MANAGE_TRACK,
+    }
+    input_serializers = {
+        "create": CriterionCreateSerializer,
+        "partial_update": CriterionInputSerializer,
+    }
+
+    def create(self, request, *args, **kwargs):
+        data = dict(self.validated_input())
+        track = data.pop("track")
+        self.check_rule(track)
+        criterion = services.save_criterion(
+            criterion=Criterion(track=track, **data), actor=request.user
+        )
+        return self.reply(criterion, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        # Only PATCH reaches here (PUT is not offered).
+        criterion = self.get_object()
+        for name, value in self.validated_input(instance=criterion).items():
+            setattr(criterion, name, value)
+        return self.reply(services.save_criterion(criterion=criterion, actor=request.user))
+
+    def destroy(self, request, *args, **kwargs):
+        services.delete_criterion(criterion=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReviewerInvitationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReviewerInvitation
+        # Never the token: the accept link is the invited expert's alone.
+        fields = ["id", "track", "email", "name", "status", "created_at", "expires_at"]
+
+
+class InvitationCreateSerializer(serializers.Serializer):
+    track = StaffTrackField(help_text=_("Id of one of your tracks."))
+    email = serializers.EmailField(help_text=_("The expert logs in with this address to accept."))
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class ReviewerInvitationFilter(track_filters()):
+    class Meta:
+        model = ReviewerInvitation
+        fields = ["track", "call", "year", "status"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Committee invitations of your tracks")),
+    retrieve=extend_schema(summary=_("Get one committee invitation")),
+    create=extend_schema(
+        summary=_("Invite an expert to a track's committee"),
+        description=_(
+            "E-mails the expert a link to accept (valid 30 days). Refused for someone already "
+            "on the committee or with an invitation waiting (400, errors.email)."
+        ),
+        examples=[
+            OpenApiExample(
+                "Invite",
+                request_only=True,
+                value={"track": 12, "email": "expert@university.ac.kr", "name": "Dr. Kim"},
+            )
+        ],
+    ),
+    revoke=extend_schema(summary=_("Revoke a pending invitation; its link stops working")),
+)
+class ReviewerInvitationViewSet(
+    StaffTrackRowsMixin, mixins.CreateModelMixin, PortalReadOnlyViewSet
+):
+    """Invitations to the review committees of the user's tracks, through the committee
+    services (audited; the expert is e-mailed)."""
+
+    queryset = ReviewerInvitation.objects.all()
+    serializer_class = ReviewerInvitationSerializer
+    filterset_class = ReviewerInvitationFilter
+    schema_tags = ["review: staff"]
+    ordering_fields = ["created_at", "expires_at"]
+    ordering = ["-created_at", "pk"]
+    permission_required = {"create": STAFF_AREA}
+    object_permission_required = {
+        "retrieve": MANAGE_TRACK,
+        "create": MANAGE_TRACK,
+        "revoke": MANAGE_TRACK,
+    }
+    input_serializers = {"create": InvitationCreateSerializer}
+
+    def create(self, request, *args, **kwargs):
+        data = dict(self.validated_input())
+        self.check_rule(data["track"])
+        invitation = services.invite_reviewer(actor=request.user, **data)
+        return self.reply(invitation, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        invitation = services.revoke_invitation(invitation=self.get_object(), actor=request.user)
+        return self.reply(invitation)
+
+
+class ReviewerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "name", "email"]
+
+
+class CommitteeMemberSerializer(serializers.ModelSerializer):
+    reviewer = ReviewerSerializer(read_only=True)
+
+    class Meta:
+        model = CommitteeMember
+        fields = ["id", "track", "reviewer", "role", "joined_at"]
+
+
+class CommitteeMemberFilter(track_filters()):
+    class Meta:
+        model = CommitteeMember
+        fields = ["track", "call", "year", "role"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Committee members of your tracks"),
+        description=_("The reviewer ids to assign with /staff-assignments/."),
+    ),
+    retrieve=extend_schema(summary=_("Get one committee member")),
+    destroy=extend_schema(
+        summary=_("Take a reviewer off a committee"),
+        description=_("Refused (400) while they hold open or submitted reviews in the track."),
+    ),
+)
+class CommitteeMemberViewSet(
+    StaffTrackRowsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    PortalGenericViewSet,
+):
+    """The review committees of the user's tracks."""
+
+    queryset = CommitteeMember.objects.select_related("reviewer")
+    serializer_class = CommitteeMemberSerializer
+    filterset_class = CommitteeMemberFilter
+    schema_tags = ["review: staff"]
+    ordering_fields = ["joined_at"]
+    ordering = ["track", "reviewer__name", "pk"]
+    object_permission_required = {"retrieve": MANAGE_TRACK, "destroy": MANAGE_TRACK}
+
+    def destroy(self, request, *args, **kwargs):
+        services.remove_committee_member(member=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StaffAssignmentSerializer(serializers.ModelSerializer):
+    """An assignment as the track's staff see it on the review board (no scores)."""
+
+    application = AssignmentApplicationSerializer(read_only=True)
+    reviewer = ReviewerSerializer(read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "application",
+            "reviewer",
+            "status",
+            "due_at",
+            "assigned_at",
+            "submitted_at",
+        ]
+
+
+@extend_schema_field(OpenApiTypes.INT)  # an id; the rows depend on the user
+class CommitteeReviewerField(serializers.PrimaryKeyRelatedField):
+    """A reviewer on the committee of one of the user's tracks."""
+
+    def get_queryset(self):
+        tracks = staff_tracks(self.context["request"].user).values("pk")
+        return User.objects.filter(committee_seats__track__in=tracks).distinct()
+
+
+class AssignmentCreateSerializer(serializers.Serializer):
+    application = VisibleApplicationField(
+        help_text=_("An eligible application (or one under review) of your track.")
+    )
+    reviewer = CommitteeReviewerField(help_text=_("A member of the track's committee."))
+    due_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text=_("Empty: the track's review deadline."),
+    )
+
+
+class RemovalSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class StaffAssignmentFilter(track_filters("application__track")):
+    class Meta:
+        model = Assignment
+        fields = ["track", "call", "year", "status", "application", "reviewer"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Review assignments of your tracks")),
+    retrieve=extend_schema(summary=_("Get one review assignment of your tracks")),
+    create=extend_schema(
+        summary=_("Assign a committee member to an application"),
+        description=_(
+            "The reviewer is e-mailed. Refused (400) for an application not eligible or under "
+            "review, a reviewer not on the committee, a conflict of interest (declared or "
+            "detected; code conflict), a pair already assigned (code duplicate) and a reviewer "
+            "at the track's maximum load (code max_load)."
+        ),
+        examples=[
+            OpenApiExample("Assign", request_only=True, value={"application": 41, "reviewer": 9})
+        ],
+    ),
+    remove=extend_schema(
+        summary=_("Take a reviewer off an application"),
+        description=_("Refused (400) for a submitted review or a declared conflict."),
+        responses={204: None},
+    ),
+)
+class StaffAssignmentViewSet(StaffTrackRowsMixin, mixins.CreateModelMixin, PortalReadOnlyViewSet):
+    """Manual assignment of the user's tracks, through the assignment services (audited)."""
+
+    queryset = Assignment.objects.select_related("application__track__call", "reviewer")
+    serializer_class = StaffAssignmentSerializer
+    filterset_class = StaffAssignmentFilter
+    schema_tags = ["review: staff"]
+    track_field = "application__track"
+    ordering_fields = ["assigned_at", "due_at"]
+    ordering = ["-assigned_at", "pk"]
+    permission_required = {"create": STAFF_AREA}
+    object_permission_required = {
+        "retrieve": MANAGE_TRACK,
+        "create": MANAGE_TRACK,
+        "remove": MANAGE_TRACK,
+    }
+    input_serializers = {"create": AssignmentCreateSerializer, "remove": RemovalSerializer}
+
+    def create(self, request, *args, **kwargs):
+        data = self.validated_input()
+        self.check_rule(data["application"].track)
+        assignment = services.assign_reviewer(actor=request.user, **data)
+        return self.reply(assignment, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def remove(self, request, pk=None):
+        services.remove_assignment(
+            assignment=self.get_object(), actor=request.user, **self.validated_input()
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Results, decisions and awards (staff) --------------------------------------------------

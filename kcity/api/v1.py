@@ -23,6 +23,17 @@ router.register("assignments", reviews_api.AssignmentViewSet, basename="assignme
 router.register(
     "conflict-declarations", reviews_api.ConflictDeclarationViewSet, basename="conflict-declaration"
 )
+# Committee and assignment work (staff of the track).
+router.register("staff-criteria", reviews_api.StaffCriterionViewSet, basename="staff-criterion")
+router.register(
+    "reviewer-invitations", reviews_api.ReviewerInvitationViewSet, basename="reviewer-invitation"
+)
+router.register(
+    "committee-members", reviews_api.CommitteeMemberViewSet, basename="committee-member"
+)
+router.register(
+    "staff-assignments", reviews_api.StaffAssignmentViewSet, basename="staff-assignment"
+)
 # Results (staff).
 router.register("results", reviews_api.ResultViewSet, basename="result")
 router.register("decisions", reviews_api.DecisionViewSet, basename="decision")
