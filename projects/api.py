@@ -1,7 +1,10 @@
-"""Public, read-only API of the programme: countries, cities, calls, tracks and funded projects.
+"""API of the programme: public, read-only countries, cities, calls, tracks, funded projects and
+statistics; and the deliverables of funded projects (their contractor uploads, staff accept or
+return).
 
-Rows come from the same selectors as the public pages (``public_calls``), so a draft call or a
-contractor selection that is not open never appears here either.
+Rows come from the same selectors as the pages (``public_calls``, ``deliverables_for_user``), so
+a draft call or a contractor selection that is not open never appears here either; deliverable
+writes call the services of the deliverable page.
 """
 
 import django_filters
@@ -13,13 +16,15 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import permissions, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from kcity.api.viewsets import PortalViewSetMixin, PublicReadOnlyViewSet
+from kcity.api.viewsets import PortalReadOnlyViewSet, PortalViewSetMixin, PublicReadOnlyViewSet
 
-from . import selectors, statistics
-from .models import Call, City, Country, Project, Track
+from . import contractor_selection, selectors, statistics
+from .models import Call, City, Country, Deliverable, Project, Track
 
 # --- Serializers --------------------------------------------------------------------------
 
@@ -384,3 +389,137 @@ class ProgrammeStatsViewSet(PortalViewSetMixin, viewsets.GenericViewSet):
             raise NotFound(_("The programme has no call or project in that year."))
         row = {"year": year, **statistics.programme_stats(year)}
         return Response(ProgrammeStatsSerializer(row).data)
+
+
+# --- Deliverables of funded projects ---------------------------------------------------------
+
+
+class DeliverableSerializer(serializers.ModelSerializer):
+    project = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text=_("Code of the funded project.")
+    )
+
+    class Meta:
+        model = Deliverable
+        fields = [
+            "id",
+            "project",
+            "kind",
+            "title",
+            "due_on",
+            "status",
+            "original_name",
+            "content_type",
+            "size",
+            "submitted_at",
+            "reviewed_at",
+            "feedback",
+        ]
+
+
+class DeliverableUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text=_("PDF, DOCX, XLSX, PNG or JPEG; the content decides the type, not the name.")
+    )
+
+
+class DeliverableAcceptSerializer(serializers.Serializer):
+    feedback = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=5000,
+        help_text=_("Feedback to the contractor."),
+    )
+
+
+class DeliverableReturnSerializer(serializers.Serializer):
+    feedback = serializers.CharField(
+        max_length=5000, help_text=_("What must change; the contractor is told.")
+    )
+
+
+class DeliverableFilter(django_filters.FilterSet):
+    project = django_filters.CharFilter(
+        field_name="project__code", help_text=_("Code of the funded project.")
+    )
+    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
+
+    class Meta:
+        model = Deliverable
+        fields = ["project", "kind", "status", "due_before"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Deliverables you follow or owe"),
+        description=_(
+            "Contractors: their projects' deliverables. Secretariat staff: those of projects "
+            "funded on their tracks. Programme admins: all."
+        ),
+    ),
+    retrieve=extend_schema(summary=_("Get a deliverable")),
+    upload=extend_schema(
+        summary=_("Upload and submit a deliverable (the project's contractor)"),
+        description=_(
+            "multipart/form-data with file, while the deliverable is pending or returned; "
+            "it is then submitted for acceptance."
+        ),
+        # Multipart only: a JSON body cannot carry the file.
+        request={"multipart/form-data": DeliverableUploadSerializer},
+    ),
+    accept=extend_schema(summary=_("Accept a submitted deliverable (staff of the track)")),
+    return_for_changes=extend_schema(
+        summary=_("Return a submitted deliverable for changes (staff of the track)"),
+        description=_("The contractor's members are told, with the feedback."),
+    ),
+)
+class DeliverableViewSet(PortalReadOnlyViewSet):
+    """Deliverables of funded projects, through the services of the deliverable page."""
+
+    queryset = Deliverable.objects.none()  # the model, for the schema; rows: get_queryset
+    serializer_class = DeliverableSerializer
+    filterset_class = DeliverableFilter
+    schema_tags = ["projects"]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    ordering_fields = ["due_on"]
+    ordering = ["due_on", "project__code", "pk"]
+    object_permission_required = {
+        "retrieve": None,
+        "upload": "projects.submit_deliverable",
+        "accept": "projects.review_deliverable",
+        "return_for_changes": "projects.review_deliverable",
+    }
+    input_serializers = {
+        "upload": DeliverableUploadSerializer,
+        "accept": DeliverableAcceptSerializer,
+        "return_for_changes": DeliverableReturnSerializer,
+    }
+
+    def get_queryset(self):
+        return selectors.deliverables_for_user(self.request.user)
+
+    @action(detail=True, methods=["post"])
+    def upload(self, request, pk=None):
+        deliverable = contractor_selection.submit_deliverable(
+            deliverable=self.get_object(),
+            uploaded=self.validated_input()["file"],
+            actor=request.user,
+        )
+        return self.reply(deliverable)
+
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._review(accept=True)
+
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_for_changes(self, request, pk=None):
+        return self._review(accept=False)
+
+    def _review(self, *, accept: bool):
+        deliverable = contractor_selection.review_deliverable(
+            deliverable=self.get_object(),
+            accept=accept,
+            feedback=self.validated_input().get("feedback", ""),
+            actor=self.request.user,
+        )
+        return self.reply(deliverable)

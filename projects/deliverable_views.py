@@ -1,15 +1,14 @@
 """Deliverables: the contractor's members upload, staff of the funding track accept or
-return. Reads are scoped here once (``deliverables_for_user``); writes are services."""
+return. Reads are scoped once (``selectors.deliverables_for_user``, shared with the API);
+writes are services."""
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from accounts import roles
 from kcity.domain import DomainError
 
 from .contractor_selection import (
@@ -19,21 +18,7 @@ from .contractor_selection import (
     submit_deliverable,
 )
 from .models import Deliverable
-from .selectors import staff_tracks
-
-
-def deliverables_for_user(user):
-    """Deliverables the user may see: programme admins all; secretariat staff those of
-    projects awarded on their tracks; contractors those of their organisations' projects."""
-    qs = Deliverable.objects.select_related(
-        "project__country", "project__city", "project__contractor"
-    )
-    if roles.has_role(user, roles.PROGRAMME_ADMIN):
-        return qs
-    condition = Q(project__contractor__memberships__user=user)
-    if roles.has_role(user, roles.SECRETARIAT_STAFF):
-        condition |= Q(project__award__application__track__in=staff_tracks(user))
-    return qs.filter(condition).distinct()
+from .selectors import deliverables_for_user
 
 
 class UploadForm(forms.Form):

@@ -40,6 +40,8 @@ router.register("decisions", reviews_api.DecisionViewSet, basename="decision")
 router.register("awards", reviews_api.AwardViewSet, basename="award")
 router.register("staff-tracks", reviews_api.StaffTrackViewSet, basename="staff-track")
 router.register("jobs", reviews_api.JobViewSet, basename="job")
+# Deliverables of funded projects (contractors and staff).
+router.register("deliverables", projects_api.DeliverableViewSet, basename="deliverable")
 # The user's own account.
 router.register("tokens", accounts_api.ApiTokenViewSet, basename="token")
 
