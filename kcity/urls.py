@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
 from . import views
 
-admin.site.site_header = "K-City Network Portal — back office"
-admin.site.site_title = "K-City Network"
-admin.site.index_title = "Programme administration"
+admin.site.site_header = _("K-City Network Portal — back office")
+admin.site.site_title = _("K-City Network")
+admin.site.index_title = _("Programme administration")
 
 urlpatterns = [
     path("", views.home, name="home"),
