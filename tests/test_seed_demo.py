@@ -22,6 +22,7 @@ from accounts.models import AuditEvent, User
 from applications.models import Application
 from applications.selectors import submission_problems
 from notifications.models import Message
+from notifications.services import resend_pending_messages
 from projects.models import Call, Project
 from reviews.aggregation import trimmed_mean
 from reviews.models import (
@@ -224,6 +225,55 @@ def test_seed_demo_portfolio_and_demo_journeys(seeded):
     assert klang.deliverables.filter(status="pending").exists()
 
 
+def _demo_logins(credentials: Path) -> list[tuple[str, str]]:
+    return [tuple(line.split(maxsplit=2)[:2]) for line in credentials.read_text().splitlines()]
+
+
+def test_seed_demo_every_login_has_a_verified_email(seeded):
+    emails = [email for email, _password in _demo_logins(seeded)]
+    unverified = User.objects.filter(email__in=emails, email_verified_at__isnull=True)
+    assert list(unverified.values_list("email", flat=True)) == []
+    for user in User.objects.filter(email__in=emails):
+        assert audit_events_for(user).filter(action="email_verified", actor=user).count() == 1
+
+
+def test_seed_demo_applicants_log_in_and_start_an_application(seeded, client):
+    """README step 1 through the pages: each demo applicant logs in with the seeded password
+    and presses "Apply" on the open 2026 track their organisation may apply to."""
+    call = Call.objects.get(slug="k-city-network-2026")
+    applicants = [
+        (email, password)
+        for email, password in _demo_logins(seeded)
+        if roles.APPLICANT in roles.user_roles(User.objects.get(email=email))
+    ]
+    assert {email for email, _ in applicants} == {
+        "officer@iloilo.kcity.example",
+        "manager@mirae-smartcity.kcity.example",
+    }
+    for email, password in applicants:
+        client.logout()
+        login = client.post(reverse("accounts:login"), {"username": email, "password": password})
+        assert login.status_code == 302, email
+        dashboard = client.get(reverse("applications:dashboard"))
+        assert "Verify your e-mail address" not in dashboard.content.decode()
+        eligible = [t for t in dashboard.context["open_tracks"] if t.eligible]
+        assert [t.call for t in eligible] == [call], email
+        track = eligible[0]
+        start = reverse("applications:start", args=[track.pk])
+        assert f'action="{start}"' in dashboard.content.decode()
+        before = set(
+            Application.objects.filter(created_by__email=email).values_list("pk", flat=True)
+        )
+        response = client.post(start)
+        started = Application.objects.filter(created_by__email=email).exclude(pk__in=before)
+        application = started.get()
+        assert (application.track, application.status) == (track, Application.Status.DRAFT)
+        assert response.status_code == 302
+        assert response["Location"] == reverse(
+            "applications:section", kwargs={"pk": application.pk, "section": "applicant"}
+        )
+
+
 DEMO_REVIEWER = "kim.jiwon@review.kcity.example"
 DEMO_ORGANISATIONS = ("Iloilo City Government", "Mirae Smart City Co., Ltd.")
 
@@ -328,7 +378,7 @@ def test_seed_demo_2026_walkthrough_screen_start_and_assign(seeded):
         assert application.assignments.count() == 3
 
 
-def test_seed_demo_sends_no_mail_and_queues_only_demo_addresses(seeded):
+def test_seed_demo_sends_no_mail_and_writes_only_demo_addresses(seeded):
     assert mail.outbox == []
     addresses = set(Message.objects.values_list("to_email", flat=True)) | set(
         Message.objects.values_list("recipient__email", flat=True)
@@ -336,6 +386,33 @@ def test_seed_demo_sends_no_mail_and_queues_only_demo_addresses(seeded):
     addresses.discard("")  # in-app rows carry no address of their own
     assert Message.objects.filter(template="applications/decision").count() > 0
     assert all(address.endswith(".kcity.example") for address in addresses)
+
+
+def test_seed_demo_2022_messages_are_recorded_as_sent_in_2022(seeded):
+    """The 2022 decision and award notices went out on the release day: recorded as sent then
+    (e-mails with the subject and body they were sent with), so the worker sends none again."""
+    released = _seoul(2022, 6, 30, 10)
+    messages = Message.objects.filter(context__call=Call.objects.get(year=2022).name)
+    assert set(messages.values_list("template", "channel")) == {
+        ("applications/decision", "email"),
+        ("applications/decision", "in_app"),
+        ("applications/status_changed", "email"),
+        ("applications/status_changed", "in_app"),
+    }
+    assert messages.count() == 2 * (33 + 10)
+    assert set(messages.values_list("status", "created_at", "sent_at")) == {
+        (Message.Status.SENT, released, released)
+    }
+    klang = Application.objects.get(call__year=2022, city__name="Klang")
+    decision = messages.get(
+        template="applications/decision", channel="email", context__reference=klang.reference
+    )
+    assert decision.subject == f"Decision on your application {klang.reference}"
+    assert klang.title in decision.body
+    # Only the open 2026 call's messages (none are seeded today) may wait for the worker.
+    waiting = Message.objects.filter(status__in=[Message.Status.PENDING, Message.Status.FAILED])
+    assert not waiting.exclude(context__call=Call.objects.get(year=2026).name).exists()
+    assert resend_pending_messages(older_than_seconds=0) == waiting.filter(channel="email").count()
 
 
 def _walkthrough_urls() -> list[tuple[str | None, str]]:

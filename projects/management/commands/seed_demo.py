@@ -4,10 +4,12 @@ Idempotent: every row is found by its natural key first, and the 2022 review pip
 for an application that does not exist yet, so a second run changes nothing. Status changes go
 through the transition services (with their audit rows); the 2022 results go through the
 results services (aggregation, funding line, confirmation, release, awards), whose messages to
-the demo applicants (all at ``*.kcity.example``) stay in the outbox like any other; everything
-else is seeded without notifications. Each step of the 2022 round runs inside
+the demo applicants (all at ``*.kcity.example``) are written to the outbox like any other and
+then recorded as delivered on the 2022 day they went out, so the worker does not send them
+again; everything else is seeded without notifications. Each step of the 2022 round runs inside
 ``accounts.audit.recorded_at`` with the time it happened, so its audit rows carry 2022 dates,
-not the day the demo is loaded.
+not the day the demo is loaded. Every demo login has a verified e-mail address, so it can be
+used at once (an applicant cannot start an application without one).
 
 Demo passwords are generated on the first run and kept in ``var/demo-credentials.txt``
 (git-ignored), which ``scripts/run_demo.py`` prints; this command prints no secret.
@@ -15,6 +17,8 @@ Demo passwords are generated on the first run and kept in ``var/demo-credentials
 
 import datetime
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,15 +28,20 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts import roles
 from accounts.audit import recorded_at
 from accounts.models import Membership, Organization, ReviewerProfile, User
+from accounts.services import verify_email
+from accounts.tokens import make_email_verification_token
 from applications.models import Application, ConsortiumMember
 from applications.selectors import submission_problems
 from applications.services import transition_application, upload_document
+from notifications.models import Message
+from notifications.services import render_message
 from projects import demo_data as data
 from projects.models import Call, City, Country, Deliverable, Event, Project, Track
 from projects.services import transition_call
@@ -62,6 +71,26 @@ AS = Application.Status
 def seoul(*parts) -> datetime.datetime:
     """An aware datetime from Asia/Seoul wall-clock parts (stored as UTC by Django)."""
     return datetime.datetime(*parts, tzinfo=SEOUL)
+
+
+@contextmanager
+def delivered_at(when: datetime.datetime) -> Iterator[None]:
+    """Record the messages the services queue inside the block as delivered at ``when``.
+
+    The 2022 notices (decisions, awards) went out in 2022: left pending, the worker's resend
+    job would send them all again on the demo's first start. Each e-mail is rendered as it
+    would have been sent (subject and body), then marked sent; nothing is sent now. Only rows
+    written inside the block change, so a later live message is never touched.
+    """
+    last = Message.objects.aggregate(last=Max("pk"))["last"] or 0
+    yield
+    messages = list(Message.objects.filter(pk__gt=last))
+    for message in messages:
+        if message.channel == Message.Channel.EMAIL:
+            render_message(message)
+        message.status = Message.Status.SENT
+        message.created_at = message.sent_at = when
+    Message.objects.bulk_update(messages, ["subject", "body", "status", "created_at", "sent_at"])
 
 
 # The committee's funding line confirmed: the 2022 call decided.
@@ -155,6 +184,11 @@ class DemoSeeder:
             if created or not user.check_password(password):
                 user.set_password(password)
                 user.save(update_fields=["password"])
+            if user.email_verified_at is None:
+                # Verified through the service the e-mailed link calls (with its audit row):
+                # the README's walkthrough starts an application at once.
+                verified = verify_email(token=make_email_verification_token(user))
+                user.email_verified_at = verified.email_verified_at
             self.logins.append((email, password, login_label))
         elif created:
             user.set_unusable_password()
@@ -588,7 +622,7 @@ class DemoSeeder:
         results services. Their audit rows are written with the 2022 dates; the dates the
         services stamp on the records themselves are put back to 2022 afterwards."""
         released_at = seoul(*data.CALL_2022["decisions_released_at"])
-        with recorded_at(released_at):
+        with recorded_at(released_at), delivered_at(released_at):
             release_decisions(call=call, actor=self.admin)
         Decision.objects.filter(track__call=call).update(
             created_at=DECIDED_2022, confirmed_at=DECIDED_2022, released_at=released_at
@@ -674,7 +708,7 @@ class DemoSeeder:
             )
         decision = Decision.objects.get(application=application)
         awarded_at = seoul(2022, 6, 30, 10)
-        with recorded_at(awarded_at):
+        with recorded_at(awarded_at), delivered_at(awarded_at):
             award = award_funding(application=application, amount=decision.amount, actor=staff)
         Project.objects.filter(pk=award.project_id).update(
             partner=partner,
