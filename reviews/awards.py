@@ -3,11 +3,15 @@ along its lifecycle, cancel it and offer the next on the reserve list, print the
 
 from __future__ import annotations
 
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import record_audit_event
+from accounts.audit import audit_events_for, record_audit_event
 from applications.models import Application
 from applications.services import notify_applicants, transition_application
 from kcity.domain import DomainError
@@ -198,10 +202,25 @@ def promote_reserve(*, track, actor, amount: int | None = None) -> Decision | No
     return decision
 
 
-def award_letter_pdf(*, award: Award, language: str) -> bytes:
-    """The award letter as PDF in ``language`` (en or ko). Writes nothing."""
-    from kcity.pdf import render_pdf
+def award_letter_date(award: Award) -> datetime.date:
+    """The day an award letter is dated: the day the award was approved (its first move to
+    approved in the audit trail), in the programme's time zone. An award not approved yet has
+    no such day, so its letter (a draft) carries today's date. Writes nothing."""
+    zone = ZoneInfo(settings.PROGRAMME_TIME_ZONE)
+    approved_at = (
+        audit_events_for(award)
+        .filter(action="status", new_value=Award.Status.APPROVED)
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if approved_at is None:
+        return timezone.localdate(timezone=zone)
+    return timezone.localtime(approved_at, zone).date()
 
+
+def award_letter_context(*, award: Award) -> dict:
+    """What the award letter shows: the award, its application (organisation, contact, site)
+    and the letter's date (``award_letter_date``). Writes nothing."""
     award = Award.objects.select_related(
         "application__track__call",
         "application__organization",
@@ -209,8 +228,15 @@ def award_letter_pdf(*, award: Award, language: str) -> bytes:
         "application__city",
         "project",
     ).get(pk=award.pk)
-    return render_pdf(
-        "pdf/award_letter.html",
-        {"award": award, "application": award.application, "today": timezone.localdate()},
-        language=language,
-    )
+    return {
+        "award": award,
+        "application": award.application,
+        "letter_date": award_letter_date(award),
+    }
+
+
+def award_letter_pdf(*, award: Award, language: str) -> bytes:
+    """The award letter as PDF in ``language`` (en or ko). Writes nothing."""
+    from kcity.pdf import render_pdf
+
+    return render_pdf("pdf/award_letter.html", award_letter_context(award=award), language=language)

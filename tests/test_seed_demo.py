@@ -25,6 +25,7 @@ from notifications.models import Message
 from notifications.services import resend_pending_messages
 from projects.models import Call, Project
 from reviews.aggregation import trimmed_mean
+from reviews.awards import award_letter_date
 from reviews.models import (
     ApplicationResult,
     Assignment,
@@ -571,6 +572,12 @@ def test_seed_demo_2026_call_audit_rows_are_dated_when_loaded(seeded):
     day_ago = timezone.now() - datetime.timedelta(days=1)
     assert len(rows) == 2 + Application.objects.filter(call=call, status="submitted").count()
     assert all(row.created_at > day_ago for row in rows)
+
+
+def test_seed_demo_2022_award_letters_are_dated_when_the_awards_were_approved(seeded):
+    awards = Award.objects.filter(application__call__year=2022)
+    assert awards.count() == 10
+    assert {award_letter_date(award) for award in awards} == {datetime.date(2022, 7, 8)}
 
 
 def test_seed_demo_2022_applications_decided_on_the_release_day(seeded):
