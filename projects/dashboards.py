@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from applications.models import Application
 
@@ -147,13 +149,13 @@ def programme_dashboard(*, include_applicants: bool) -> dict:
         "selected_chart": bar_chart_svg(
             [(str(y["year"]), y["selected"]) for y in years],
             second=[y["cumulative_projects"] for y in years],
-            legend=("selected that year", "cumulative"),
+            legend=(_("selected that year"), _("cumulative")),
         ),
         "applications_chart": bar_chart_svg([(str(y["year"]), y["applications"]) for y in years]),
         "countries_chart": bar_chart_svg(
             [(str(y["year"]), y["cumulative_countries"]) for y in years],
             second=[y["cumulative_cities"] for y in years],
-            legend=("countries (cumulative)", "cities (cumulative)"),
+            legend=(_("countries (cumulative)"), _("cities (cumulative)")),
         ),
         "map": world_map_svg(applicants=applicants, funded=funded),
         "funded_cities": len(funded),
@@ -310,10 +312,20 @@ def world_map_svg(
         dots.append(
             f'<circle class="map-funded" cx="{x}" cy="{y}" r="4.5"><title>{escape(name)}</title></circle>'
         )
-    label = escape(
-        f"World map: {len(funded)} funded cities"
-        + (f", {len(applicants)} applicant cities" if applicants else "")
-    )
+    funded_cities = ngettext("%(count)d funded city", "%(count)d funded cities", len(funded)) % {
+        "count": len(funded)
+    }
+    if applicants:
+        applicant_cities = ngettext(
+            "%(count)d applicant city", "%(count)d applicant cities", len(applicants)
+        ) % {"count": len(applicants)}
+        label = _("World map: %(funded)s, %(applicants)s") % {
+            "funded": funded_cities,
+            "applicants": applicant_cities,
+        }
+    else:
+        label = _("World map: %(funded)s") % {"funded": funded_cities}
+    label = escape(label)
     return mark_safe(
         f'<svg class="chart world-map" viewBox="0 0 {MAP_WIDTH} {MAP_HEIGHT}" role="img" '
         f'aria-label="{label}" xmlns="http://www.w3.org/2000/svg"><title>{label}</title>'

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from projects import dashboards
 from tests.factories import CityFactory, CountryFactory, ProjectFactory, SubmittedApplicationFactory
@@ -143,3 +144,50 @@ def test_programme_dashboard_query_count_independent_of_rows(db, client):
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("projects:programme_dashboard"))
     assert len(one.captured_queries) == len(many.captured_queries)
+
+
+def _pseudo_korean(monkeypatch):
+    """Stand-in catalogue: marks every string the dashboards translate while Korean is active,
+    so a test sees which texts reach the reader through gettext (and in whose language)."""
+
+    def gettext(message):
+        return f"[ko]{message}" if translation.get_language() == "ko" else message
+
+    def ngettext(singular, plural, number):
+        return gettext(singular if number == 1 else plural)
+
+    monkeypatch.setattr(dashboards, "_", gettext)
+    monkeypatch.setattr(dashboards, "ngettext", ngettext)
+
+
+def test_programme_dashboard_legends_and_map_label_are_translated(db, client, monkeypatch):
+    _pseudo_korean(monkeypatch)
+    for i in range(2):
+        city = CityFactory(name=f"Town {i}", latitude=i, longitude=i)
+        ProjectFactory(year=2021, city=city, country=city.country)
+    url = reverse("projects:programme_dashboard")
+    korean = client.get(url, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    for legend in (
+        "selected that year",
+        "cumulative",
+        "countries (cumulative)",
+        "cities (cumulative)",
+    ):
+        assert f">[ko]{legend}</text>" in korean
+        assert f">{legend}</text>" not in korean
+    assert 'aria-label="[ko]World map: [ko]2 funded cities"' in korean
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ">selected that year</text>" in english and "[ko]" not in english
+    assert 'aria-label="World map: 2 funded cities"' in english
+
+
+def test_world_map_label_counts_singular_and_plural(monkeypatch):
+    svg = dashboards.world_map_svg(
+        applicants=[("Klang", 3.04, 101.45), ("Khulna", 22.8, 89.55)],
+        funded=[("Madiun", -7.63, 111.52)],
+    )
+    assert 'aria-label="World map: 1 funded city, 2 applicant cities"' in svg
+    _pseudo_korean(monkeypatch)
+    with translation.override("ko"):
+        svg = dashboards.world_map_svg(applicants=[], funded=[("Madiun", -7.63, 111.52)])
+    assert 'aria-label="[ko]World map: [ko]1 funded city"' in svg
