@@ -1,7 +1,10 @@
 """Forms of the applicant's pages, one per section; writes go through applications.services."""
 
 from django import forms
+from django.db.models import Value
+from django.db.models.functions import Coalesce, NullIf
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
@@ -36,13 +39,27 @@ class ApplicantSectionForm(SectionForm):
         fields = ["contact_name", "contact_position", "contact_email", "contact_phone"]
 
 
+def reading_order(path: str = "") -> list:
+    """Order by the names the reader sees (``display_name``): while Korean is active, the
+    Korean name where there is one (the English one otherwise), else the English name.
+    ``path`` leads to the named model (``"country__"``)."""
+    if (get_language() or "en").startswith("ko"):
+        return [Coalesce(NullIf(f"{path}name_ko", Value("")), f"{path}name"), f"{path}name"]
+    return [f"{path}name"]
+
+
+class CountryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.display_name
+
+
 class CityChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.display_name} ({obj.country.display_name})"
 
 
 class SiteSectionForm(SectionForm):
-    country = forms.ModelChoiceField(
+    country = CountryChoiceField(
         label=_("Country"), queryset=Country.objects.order_by("name"), required=False
     )
     city = CityChoiceField(
@@ -64,6 +81,12 @@ class SiteSectionForm(SectionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Ordered when the form is built, in the language of the request that shows it.
+        country_field, city_field = self.fields["country"], self.fields["city"]
+        country_field.queryset = country_field.queryset.order_by(*reading_order())
+        city_field.queryset = city_field.queryset.order_by(
+            *reading_order("country__"), *reading_order()
+        )
         # Offer the cities of the chosen (or saved) country; before a country is known, all.
         country_id = self.data.get(self.add_prefix("country")) if self.is_bound else None
         country_id = country_id or self.instance.country_id
@@ -131,27 +154,32 @@ class BudgetSectionForm(SectionForm):
         super().__init__(*args, **kwargs)
         from notifications.templatetags.portal_format import krw
 
-        self.fields["budget_requested"].help_text = _(
-            "In Korean won, between %(floor)s and %(ceiling)s for this track."
-        ) % {"floor": krw(self.track.budget_floor), "ceiling": krw(self.track.budget_ceiling)}
+        floor, ceiling = self.track.budget_floor, self.track.budget_ceiling
+        if floor == ceiling:  # a fixed amount (the demonstration track): no range to state
+            help_text = _("In Korean won: %(amount)s for this track.") % {"amount": krw(floor)}
+        else:
+            help_text = _("In Korean won, between %(floor)s and %(ceiling)s for this track.") % {
+                "floor": krw(floor),
+                "ceiling": krw(ceiling),
+            }
+        self.fields["budget_requested"].help_text = help_text
         self.fields["co_financing"].required = False
 
     def clean_budget_requested(self):
         from notifications.templatetags.portal_format import krw
 
         value = self.cleaned_data.get("budget_requested")
-        if value is not None and not (
-            self.track.budget_floor <= value <= self.track.budget_ceiling
-        ):
-            raise forms.ValidationError(
-                _("The amount must be between %(floor)s and %(ceiling)s.")
-                % {
-                    "floor": krw(self.track.budget_floor),
-                    "ceiling": krw(self.track.budget_ceiling),
-                },
-                code="range",
-            )
-        return value
+        floor, ceiling = self.track.budget_floor, self.track.budget_ceiling
+        if value is None or floor <= value <= ceiling:
+            return value
+        if floor == ceiling:
+            message = _("The amount for this track is %(amount)s.") % {"amount": krw(floor)}
+        else:
+            message = _("The amount must be between %(floor)s and %(ceiling)s.") % {
+                "floor": krw(floor),
+                "ceiling": krw(ceiling),
+            }
+        raise forms.ValidationError(message, code="range")
 
     def clean_co_financing(self):
         return self.cleaned_data.get("co_financing") or 0

@@ -1,5 +1,7 @@
 """Bad input on every applicant form: a clear error next to the field, nothing typed lost."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -162,3 +164,52 @@ def test_consortium_page_query_count_does_not_grow_with_members(
     with django_assert_max_num_queries(len(one.captured_queries)):
         body = client.get(url).content.decode()
     assert body.count("Remove Member") == 5
+
+
+def _options(body: str, select_id: str) -> list[str]:
+    select = body.split(f'id="{select_id}"', 1)[1].split("</select>", 1)[0]
+    return [label.strip() for label in re.findall(r"<option[^>]*>([^<]*)</option>", select)][1:]
+
+
+def test_site_country_choices_in_the_readers_language_and_order(client, complete_draft):
+    CountryFactory(code="BD", iso3="BGD", name="Bangladesh", name_ko="방글라데시")
+    CountryFactory(code="PH", iso3="PHL", name="Philippines", name_ko="필리핀")
+    CountryFactory(code="XX", iso3="XXX", name="Atlantis", name_ko="")
+    login(client, complete_draft.created_by)
+    url = section_url(complete_draft, "site")
+    client.cookies["django_language"] = "en"
+    english = client.get(url).content.decode()
+    assert _options(english, "id_country") == ["Atlantis", "Bangladesh", "Malaysia", "Philippines"]
+    client.cookies["django_language"] = "ko"
+    korean = client.get(url).content.decode()
+    # Korean names in 가나다 order; a country without one keeps its English name.
+    assert _options(korean, "id_country") == ["Atlantis", "말레이시아", "방글라데시", "필리핀"]
+    assert "Klang (말레이시아)" in _options(korean, "id_city")
+
+
+def test_budget_outside_the_range_error_names_floor_and_ceiling(client, complete_draft):
+    login(client, complete_draft.created_by)
+    response = client.post(section_url(complete_draft, "budget"), {"budget_requested": "900000000"})
+    body = response.content.decode()
+    assert 'id="id_budget_requested-error"' in body and 'value="900000000"' in body
+    assert "The amount must be between KRW 300,000,000 and KRW 500,000,000." in body
+    assert "In Korean won, between KRW 300,000,000 and KRW 500,000,000 for this track." in body
+
+
+def test_budget_of_a_fixed_amount_track_error_names_the_amount(
+    client, role_groups, demonstration_track
+):
+    company = OrganizationFactory(name="Seoul Smart Co", kind="korean_company", country_code="KR")
+    user = UserFactory(organizations=[company], email_verified_at=timezone.now())
+    application = services.start_application(
+        track=demonstration_track, organization=company, actor=user
+    )
+    login(client, user)
+    response = client.post(section_url(application, "budget"), {"budget_requested": "300000000"})
+    body = response.content.decode()
+    assert 'id="id_budget_requested-error"' in body and 'value="300000000"' in body
+    assert "The amount for this track is KRW 400,000,000." in body
+    assert "In Korean won: KRW 400,000,000 for this track." in body
+    assert "between" not in body
+    application.refresh_from_db()
+    assert application.budget_requested is None
