@@ -14,6 +14,7 @@ from accounts import roles
 from kcity.domain import DomainError
 
 from . import services
+from .contractor_selection import review_deliverable
 from .models import Call, City, Country, Deliverable, Event, Project, Track
 from .selectors import staff_tracks
 
@@ -230,6 +231,16 @@ class ProjectAdmin(PortalModelAdmin):
     ]
 
 
+def _review_deliverable(*, deliverable: Deliverable, to: str, actor, feedback: str = ""):
+    """The admin's accept / return: the staff screen's service, so the contractor is told."""
+    return review_deliverable(
+        deliverable=deliverable,
+        accept=to == Deliverable.Status.ACCEPTED,
+        feedback=feedback,
+        actor=actor,
+    )
+
+
 @admin.register(Deliverable)
 class DeliverableAdmin(PortalModelAdmin):
     track_scope = "project__award__application__track"
@@ -253,17 +264,18 @@ class DeliverableAdmin(PortalModelAdmin):
         transition_action(
             name="accept_deliverables",
             description=_("Accept"),
-            service=services.transition_deliverable,
+            service=_review_deliverable,
             subject="deliverable",
             to=Deliverable.Status.ACCEPTED,
         ),
         transition_action(
             name="return_deliverables",
             description=_("Return for changes"),
-            service=services.transition_deliverable,
+            service=_review_deliverable,
             subject="deliverable",
             to=Deliverable.Status.RETURNED,
-            feedback="Returned from the back office; see the staff screen for details.",
+            # Sent to the contractor as the feedback; an admin action cannot ask for one.
+            feedback="The secretariat will contact you about what to change.",
         ),
     ]
 
