@@ -71,29 +71,54 @@ def mean(values: list[Decimal]) -> Decimal | None:
     return sum(values, Decimal(0)) / len(values) if values else None
 
 
+class Summary(NamedTuple):
+    """The statistics of a list of totals, unrounded."""
+
+    mean: Decimal
+    trimmed_mean: Decimal | None
+    median: Decimal
+    std: Decimal
+
+
+def summarise(ordered: list[Decimal]) -> Summary:
+    """Mean, trimmed mean, median and population standard deviation of totals sorted in
+    ascending order (at least one). The one implementation of these rules: the aggregation
+    calls it once per application and per reviewer, the helpers below for a single figure.
+
+    The trimmed mean drops the single highest and the single lowest total and averages the
+    rest (``None`` under three totals); the median of an even count is the mean of the middle
+    pair; the standard deviation divides by n (the panel is the whole population). Every
+    figure in ``Decimal``, summed in ascending order so that the same totals always give the
+    same digits, whatever order the database returned them in.
+    """
+    n = len(ordered)
+    total = sum(ordered, Decimal(0))
+    average = total / n
+    middle = n // 2
+    squares = Decimal(0)
+    for value in ordered:
+        deviation = value - average
+        squares += deviation * deviation
+    return Summary(
+        average,
+        (total - ordered[0] - ordered[-1]) / (n - 2) if n >= 3 else None,
+        ordered[middle] if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2,
+        (squares / n).sqrt(),
+    )
+
+
 def trimmed_mean(values: list[Decimal]) -> Decimal | None:
     """Drop the single highest and the single lowest total and average the rest (n ≥ 3)."""
-    if len(values) < 3:
-        return None
-    return (sum(values, Decimal(0)) - max(values) - min(values)) / (len(values) - 2)
+    return summarise(sorted(values)).trimmed_mean if values else None
 
 
 def median(values: list[Decimal]) -> Decimal | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
+    return summarise(sorted(values)).median if values else None
 
 
 def population_std(values: list[Decimal]) -> Decimal | None:
     """Population standard deviation (divide by n): the panel is the whole population."""
-    if not values:
-        return None
-    m = mean(values)
-    return (sum(((v - m) ** 2 for v in values), Decimal(0)) / len(values)).sqrt()
+    return summarise(sorted(values)).std if values else None
 
 
 class ReviewRow(NamedTuple):
@@ -182,14 +207,10 @@ def compute_track(
         by_reviewer[reviewer_id].append(total)
 
     # Each reviewer's own mean and (population) standard deviation, for 50 + 10·z.
-    reviewer_mean: dict[int, Decimal] = {}
-    reviewer_std: dict[int, Decimal] = {}
-    for reviewer_id, totals in by_reviewer.items():
-        reviewer_mean[reviewer_id] = mean(totals)
-        # One review or identical totals: no spread to normalise by, so z = 0 (score 50).
-        reviewer_std[reviewer_id] = population_std(totals) if len(totals) > 1 else zero
-    # (mean, std) per reviewer with a spread; the others contribute z = 0.
-    z_params = {r: (reviewer_mean[r], std) for r, std in reviewer_std.items() if std}
+    reviewer_summary = {r: summarise(sorted(totals)) for r, totals in by_reviewer.items()}
+    # (mean, std) per reviewer with a spread; the others (one review, or identical totals:
+    # no spread to normalise by) contribute z = 0, a score of 50.
+    z_params = {r: (s.mean, s.std) for r, s in reviewer_summary.items() if s.std}
 
     codes = {c.id: c.code for c in criteria}
     thresholds = [(c.id, c.code, c.threshold) for c in criteria if c.threshold is not None]
@@ -201,8 +222,6 @@ def compute_track(
     results: dict[int, ResultRow] = {}
     offsets: dict[int, list[Decimal]] = defaultdict(list)
     no_rows = ()
-    # The same Decimal operations in the same order as the helpers above (mean, trimmed_mean,
-    # median, population_std), inlined: this loop runs once per application.
     for application_id in ids:
         rows = by_application.get(application_id, no_rows)
         n = len(rows)
@@ -210,20 +229,11 @@ def compute_track(
         flags = []
         if n:
             totals = sorted([t for _r, t in rows])
-            low, high = totals[0], totals[-1]
-            total_sum = sum(totals, zero)
-            raw_mean = total_sum / n
+            raw_mean, raw_trimmed, raw_median, raw_std = summarise(totals)
             result.mean = quantize(raw_mean, TWO_PLACES, ROUND_HALF_UP)
-            if n >= 3:
-                result.trimmed_mean = quantize(
-                    (total_sum - low - high) / (n - 2), TWO_PLACES, ROUND_HALF_UP
-                )
-            middle = n // 2
-            result.median = quantize(
-                totals[middle] if n % 2 else (totals[middle - 1] + totals[middle]) / 2,
-                TWO_PLACES,
-                ROUND_HALF_UP,
-            )
+            if raw_trimmed is not None:
+                result.trimmed_mean = quantize(raw_trimmed, TWO_PLACES, ROUND_HALF_UP)
+            result.median = quantize(raw_median, TWO_PLACES, ROUND_HALF_UP)
             z_sum = zero
             for reviewer_id, total in rows:
                 params = z_params.get(reviewer_id)
@@ -231,12 +241,8 @@ def compute_track(
                     z_sum += (total - params[0]) / params[1]
                 offsets[reviewer_id].append(total - raw_mean)
             result.normalised = quantize(50 + 10 * z_sum / n, TWO_PLACES, ROUND_HALF_UP)
-            result.spread = quantize(high - low, TWO_PLACES, ROUND_HALF_UP)
-            squares = zero
-            for t in totals:
-                deviation = t - raw_mean
-                squares += deviation * deviation
-            result.std_dev = quantize((squares / n).sqrt(), TWO_PLACES, ROUND_HALF_UP)
+            result.spread = quantize(totals[-1] - totals[0], TWO_PLACES, ROUND_HALF_UP)
+            result.std_dev = quantize(raw_std, TWO_PLACES, ROUND_HALF_UP)
         if official_key == Track.Aggregate.TRIMMED_MEAN:
             official = result.trimmed_mean
         elif official_key == Track.Aggregate.MEAN:
@@ -269,13 +275,13 @@ def compute_track(
         flagged = offset is not None and abs(offset) > settings.reviewer_offset_threshold
         if flagged:
             flagged_reviewers.add(reviewer_id)
+        summary = reviewer_summary[reviewer_id]
         stats.append(
             ReviewerStatRow(
                 reviewer_id=reviewer_id,
                 review_count=len(totals),
-                mean_total=q2(reviewer_mean[reviewer_id]),
-                # reviewer_std is population_std(totals); 0 for one review, as it gives.
-                std_total=q2(reviewer_std[reviewer_id]),
+                mean_total=q2(summary.mean),
+                std_total=q2(summary.std),
                 mean_offset=offset,
                 flagged=flagged,
             )
@@ -429,9 +435,8 @@ def _fetch(queryset) -> list[tuple]:
         return cursor.fetchall()
 
 
-RESULT_COLUMNS = (
-    "application_id",
-    "track_id",
+# What a ``ResultRow`` carries into ``ApplicationResult``: the same names on both.
+COMPUTED_FIELDS = (
     "reviewer_count",
     "mean",
     "trimmed_mean",
@@ -444,8 +449,10 @@ RESULT_COLUMNS = (
     "official_score",
     "rank",
     "tiebreak",
-    "computed_at",
 )
+# Every field the aggregation writes, in the order of the columns of the COPY lines below.
+RESULT_FIELDS = ("application", "track", *COMPUTED_FIELDS, "computed_at")
+RESULT_COLUMNS = tuple(ApplicationResult._meta.get_field(name).column for name in RESULT_FIELDS)
 
 
 def _n(value) -> str:
@@ -559,31 +566,21 @@ def _upsert_results_copy(
         )
 
 
-def _upsert_results_orm(track: Track, batch: list[ResultRow], now, fields: list[str]) -> None:
+def _upsert_results_orm(track: Track, batch: list[ResultRow], now) -> None:
+    """Other databases: one ``bulk_create`` that updates the rows already there."""
     ApplicationResult.objects.bulk_create(
         [
             ApplicationResult(
                 application_id=r.application_id,
                 track=track,
-                reviewer_count=r.reviewer_count,
-                mean=r.mean,
-                trimmed_mean=r.trimmed_mean,
-                median=r.median,
-                normalised=r.normalised,
-                spread=r.spread,
-                std_dev=r.std_dev,
-                criterion_means=r.criterion_means,
-                flags=r.flags,
-                official_score=r.official_score,
-                rank=r.rank,
-                tiebreak=r.tiebreak,
                 computed_at=now,
+                **{name: getattr(r, name) for name in COMPUTED_FIELDS},
             )
             for r in batch
         ],
         update_conflicts=True,
         unique_fields=["application"],
-        update_fields=fields,
+        update_fields=RESULT_FIELDS[1:],
     )
 
 
@@ -699,22 +696,6 @@ def aggregate_track(
         settings=_track_settings(track),
     )
     now = timezone.now()
-    fields = [
-        "track",
-        "reviewer_count",
-        "mean",
-        "trimmed_mean",
-        "median",
-        "normalised",
-        "spread",
-        "std_dev",
-        "criterion_means",
-        "flags",
-        "official_score",
-        "rank",
-        "tiebreak",
-        "computed_at",
-    ]
     total = len(results)
     # Each batch commits on its own so a polling page sees the job's progress; a failure
     # half-way leaves a mix that the next (idempotent) run repairs, and the job says so.
@@ -732,7 +713,7 @@ def aggregate_track(
         if connection.vendor == "postgresql":
             _upsert_results_copy(track, batch, now, encoder)
         else:
-            _upsert_results_orm(track, batch, now, fields)
+            _upsert_results_orm(track, batch, now)
         if progress:
             progress(min(start + BATCH_SIZE, total), total)
     with transaction.atomic():
