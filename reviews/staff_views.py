@@ -120,6 +120,19 @@ def start_review(request, track_id: int):
 # Criteria ----------------------------------------------------------------------------------
 
 
+def _save_criterion(request, form: CriterionForm, success: str) -> bool:
+    """Add or change the form's criterion through the service; say ``success`` if it is saved."""
+    saved = run_service_on_form(
+        form,
+        lambda _data: services.save_criterion(
+            criterion=form.save(commit=False), actor=request.user
+        ),
+    )
+    if saved:
+        messages.success(request, success)
+    return saved
+
+
 @login_required
 def criteria(request, track_id: int):
     track = _track(request, track_id)
@@ -129,13 +142,7 @@ def criteria(request, track_id: int):
     )
     status = 200
     if request.method == "POST":
-        if run_service_on_form(
-            form,
-            lambda _data: services.save_criterion(
-                criterion=form.save(commit=False), actor=request.user
-            ),
-        ):
-            messages.success(request, _("Criterion added."))
+        if _save_criterion(request, form, _("Criterion added.")):
             return redirect("staff_reviews:criteria", track_id=track.pk)
         status = 400
     items = list(selectors.criteria_for_track(track))
@@ -165,13 +172,7 @@ def criterion_edit(request, pk: int):
     form = CriterionForm(request.POST if request.method == "POST" else None, instance=criterion)
     status = 200
     if request.method == "POST":
-        if run_service_on_form(
-            form,
-            lambda _data: services.save_criterion(
-                criterion=form.save(commit=False), actor=request.user
-            ),
-        ):
-            messages.success(request, _("Criterion saved."))
+        if _save_criterion(request, form, _("Criterion saved.")):
             return redirect("staff_reviews:criteria", track_id=criterion.track_id)
         status = 400
     return render(

@@ -348,6 +348,21 @@ def test_locked_criteria_refuse_edits_with_a_clear_message(client, world, planni
     assert criteria[0].name == "Feasibility"
 
 
+def test_edit_criterion_saves_and_says_so(client, world, planning_track, criteria):
+    client.force_login(world["kind_staff"])
+    response = client.post(
+        reverse("staff_reviews:criterion_edit", kwargs={"pk": criteria[0].pk}),
+        {"code": "c1", "name": "Changed", "max_points": "20", "weight": "1"},
+        follow=True,
+    )
+    assert response.redirect_chain == [
+        (reverse("staff_reviews:criteria", kwargs={"track_id": planning_track.pk}), 302)
+    ]
+    assert [str(m) for m in response.context["messages"]] == ["Criterion saved."]
+    criteria[0].refresh_from_db()
+    assert criteria[0].name == "Changed"
+
+
 @pytest.mark.parametrize("role", ["kind_staff", "programme_admin", "kaia_staff", "applicant"])
 def test_reopen_action(client, world, assignment, criteria, role):
     from reviews import services
