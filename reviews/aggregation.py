@@ -523,9 +523,18 @@ class _JsonEncoder:
 
 @transaction.atomic
 def _upsert_results_copy(
-    track: Track, batch: list[ResultRow], now, encoder: _JsonEncoder | None = None
+    track: Track,
+    batch: list[ResultRow],
+    now,
+    encoder: _JsonEncoder | None = None,
+    *,
+    fresh: bool = False,
 ) -> None:
-    """PostgreSQL: COPY the batch into a temporary table, then one INSERT … ON CONFLICT."""
+    """PostgreSQL: COPY the batch into a temporary table, then one INSERT … ON CONFLICT.
+
+    ``fresh``: none of the batch's applications has a result row yet (the first run of a
+    track), so the rows are copied straight into the table with no upsert step.
+    """
     buffer = io.StringIO()
     stamp = now.isoformat()
     write = buffer.write
@@ -550,6 +559,9 @@ def _upsert_results_copy(
         f"({', '.join(f'EXCLUDED.{c}' for c in compared)})"
     )
     with connection.cursor() as cursor:
+        if fresh:
+            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+            return
         # Inside an outer transaction (tests, a caller's atomic block) ON COMMIT has not fired.
         cursor.execute("DROP TABLE IF EXISTS kcity_results_batch")
         cursor.execute(
@@ -701,17 +713,23 @@ def aggregate_track(
     # half-way leaves a mix that the next (idempotent) run repairs, and the job says so.
     if progress:
         progress(0, total)
-    stale = (
-        set(ApplicationResult.objects.filter(track=track).values_list("application_id", flat=True))
-        - applications.keys()
+    existing = set(
+        ApplicationResult.objects.filter(track=track).values_list("application_id", flat=True)
     )
+    stale = existing - applications.keys()
     if stale:
         ApplicationResult.objects.filter(track=track, application_id__in=stale).delete()
     encoder = _JsonEncoder()
     for start in range(0, total, BATCH_SIZE):
         batch = results[start : start + BATCH_SIZE]
         if connection.vendor == "postgresql":
-            _upsert_results_copy(track, batch, now, encoder)
+            ids = [r.application_id for r in batch]
+            # Plain COPY when no row of the batch exists yet, in this track or (an application
+            # moved between tracks) any other; concurrent runs are excluded by start_aggregation.
+            fresh = existing.isdisjoint(ids) and not (
+                ApplicationResult.objects.filter(application_id__in=ids).exists()
+            )
+            _upsert_results_copy(track, batch, now, encoder, fresh=fresh)
         else:
             _upsert_results_orm(track, batch, now)
         if progress:

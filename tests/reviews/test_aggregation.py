@@ -250,6 +250,22 @@ def test_aggregate_track_rerun_gives_identical_rows(scored_track):
     assert list(ReviewerTrackStat.objects.order_by("reviewer_id").values()) == stats
 
 
+def test_aggregate_track_takes_over_a_row_left_under_another_track(
+    scored_track, demonstration_track
+):
+    # An application moved between tracks keeps its old result row until the next run: the
+    # run must update that row (the first-run fast path may not insert a duplicate).
+    track, (a, b, c) = scored_track
+    aggregate_track(track=track, actor=None)
+    ApplicationResult.objects.filter(application=a).update(track=demonstration_track, rank=99)
+    ApplicationResult.objects.filter(application__in=[b, c]).delete()
+    aggregate_track(track=track, actor=None)
+    rows = {r.application_id: r for r in ApplicationResult.objects.filter(track=track)}
+    assert set(rows) == {a.pk, b.pk, c.pk}
+    assert rows[a.pk].rank == 2 and rows[b.pk].rank == 1
+    assert ApplicationResult.objects.filter(application=a).count() == 1
+
+
 def test_aggregate_track_ignores_unsubmitted_and_other_tracks(scored_track, demonstration_track):
     track, (a, _, _) = scored_track
     (crit,) = make_criteria(demonstration_track, ("overall", 100, None, None))
