@@ -24,6 +24,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.models import Organization
+from kcity.api.filters import IdFilter
 from kcity.api.viewsets import PortalGenericViewSet
 from projects.models import City, Country, Track
 from projects.selectors import staff_tracks
@@ -212,7 +213,7 @@ class ClarificationCreateSerializer(serializers.Serializer):
 class ApplicationFilter(django_filters.FilterSet):
     call = django_filters.CharFilter(field_name="call__slug", help_text=_("Slug of the call."))
     year = django_filters.NumberFilter(field_name="call__year", help_text=_("Programme year."))
-    track = django_filters.NumberFilter(field_name="track_id", help_text=_("Id of the track."))
+    track = IdFilter(field_name="track_id", help_text=_("Id of the track."))
     country = django_filters.CharFilter(
         field_name="country__code", lookup_expr="iexact", help_text=_("ISO 3166-1 alpha-2.")
     )

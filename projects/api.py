@@ -21,6 +21,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from kcity.api.filters import IdFilter
 from kcity.api.viewsets import PortalReadOnlyViewSet, PortalViewSetMixin, PublicReadOnlyViewSet
 
 from . import contractor_selection, selectors, statistics
@@ -176,7 +177,7 @@ class ProjectFilter(django_filters.FilterSet):
     country = django_filters.CharFilter(
         field_name="country__code", lookup_expr="iexact", help_text=_("ISO 3166-1 alpha-2.")
     )
-    city = django_filters.NumberFilter(field_name="city_id", help_text=_("City id."))
+    city = IdFilter(field_name="city_id", help_text=_("City id."))
     year_from = django_filters.NumberFilter(field_name="year", lookup_expr="gte")
     year_to = django_filters.NumberFilter(field_name="year", lookup_expr="lte")
 

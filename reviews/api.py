@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from applications.api import ApplicationViewSet
 from applications.selectors import applications_for_user
-from kcity.api.filters import track_filters
+from kcity.api.filters import IdFilter, track_filters
 from kcity.api.viewsets import (
     PortalGenericViewSet,
     PortalReadOnlyViewSet,
@@ -713,6 +713,9 @@ class RemovalSerializer(serializers.Serializer):
 
 
 class StaffAssignmentFilter(track_filters("application__track")):
+    application = IdFilter(help_text=_("Id of the application."))
+    reviewer = IdFilter(help_text=_("Id of the reviewer."))
+
     class Meta:
         model = Assignment
         fields = ["track", "call", "year", "status", "application", "reviewer"]
@@ -1105,7 +1108,14 @@ class StaffTrackViewSet(PortalReadOnlyViewSet):
         job.refresh_from_db()
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
-    @action(detail=True, methods=["post"], url_path="propose-funding-line")
+    # The whole line at once: not a page (nor filtered), whatever the viewset's lists do.
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="propose-funding-line",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def propose_funding_line(self, request, pk=None):
         track = self.get_object()
         selection.propose_funding_line(track=track, actor=request.user)

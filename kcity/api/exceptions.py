@@ -1,12 +1,15 @@
-"""One error shape for the whole API: ``{"detail": ..., "code": ..., "errors": {field: [...]}}``."""
+"""One error shape for the whole API: ``{"detail": ..., "code": ..., "errors": {field: [...]}}``,
+nested field errors included (``flat_errors``)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 from kcity.domain import DomainError
 
+NON_FIELD_ERRORS = api_settings.NON_FIELD_ERRORS_KEY
 # Domain error codes that mean "you may not do this" rather than "this input is wrong".
 FORBIDDEN_CODES = frozenset({"forbidden", "permission_denied"})
 
@@ -35,10 +38,32 @@ def api_exception_handler(exc, context):
         return None
     data = response.data
     if isinstance(exc, exceptions.ValidationError):
-        errors = data if isinstance(data, dict) else {"non_field_errors": data}
+        errors = flat_errors(data if isinstance(data, dict) else {NON_FIELD_ERRORS: data})
         response.data = {"detail": "Invalid input.", "code": "invalid", "errors": errors}
     else:
         detail = data.get("detail", "") if isinstance(data, dict) else data
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         response.data = {"detail": str(detail), "code": code, "errors": {}}
     return response
+
+
+def flat_errors(errors, prefix: str = "") -> dict[str, list[str]]:
+    """Field errors as ``{field: [messages]}`` at every depth: an error inside a list or a nested
+    object is named by its path (``scores.0.points``, ``sections.1``), as the schema promises; a
+    nested object's own errors are its field's (``scores``, not ``scores.non_field_errors``)."""
+    if isinstance(errors, dict):
+        items = errors.items()
+    elif isinstance(errors, list) and any(isinstance(item, dict | list) for item in errors):
+        items = enumerate(errors)
+    else:
+        messages = errors if isinstance(errors, list) else [errors]
+        return {prefix or NON_FIELD_ERRORS: [str(message) for message in messages]}
+    flat: dict[str, list[str]] = {}
+    for key, value in items:
+        if key == NON_FIELD_ERRORS and prefix:
+            path = prefix
+        else:
+            path = f"{prefix}.{key}" if prefix else str(key)
+        for name, messages in flat_errors(value, path).items():
+            flat.setdefault(name, []).extend(messages)
+    return flat

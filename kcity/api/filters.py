@@ -1,6 +1,7 @@
 """Filter backends shared by every list of the API."""
 
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 from rest_framework.filters import OrderingFilter
 
@@ -18,13 +19,26 @@ class StableOrderingFilter(OrderingFilter):
         return ordering
 
 
+class IdFilter(django_filters.NumberFilter):
+    """An id: a whole number within the database's 64-bit range. Django keeps an out-of-range
+    number away from an integer column, but not from a foreign key, which SQLite cannot even
+    bind: a larger id answers 400 here instead of 500."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -(2**63))
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 def track_filters(path: str = "track") -> type[django_filters.FilterSet]:
     """A FilterSet base with ``?track=`` (id), ``?call=`` (slug) and ``?year=`` for rows that
     belong to a track through ``path`` (e.g. ``application__track``). Name the three in the
     subclass's ``Meta.fields``."""
 
     class TrackFilters(django_filters.FilterSet):
-        track = django_filters.NumberFilter(field_name=path, help_text=_("Id of the track."))
+        track = IdFilter(field_name=path, help_text=_("Id of the track."))
         call = django_filters.CharFilter(
             field_name=f"{path}__call__slug", help_text=_("Call slug.")
         )

@@ -519,3 +519,22 @@ def test_application_documents_query_count_does_not_grow(
         DocumentFactory(application=application, kind="other")
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert len(client.get(detail(application, "documents")).json()) == 5
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "-7.69e+243", "1.5"])
+def test_application_track_filter_out_of_range_is_400(applicant, value):
+    response = client_for(applicant).get(reverse("api:application-list"), {"track": value})
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"track"}
+
+
+def test_application_request_clarification_unknown_section_is_named_by_index(kind_staff, others):
+    response = client_for(kind_staff).post(
+        detail(others["submitted"], "request-clarification"),
+        {"message": "Please attach the site map.", "sections": ["documents", "garden"]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"sections.1": ['"garden" is not a valid choice.']}
+    others["submitted"].refresh_from_db()
+    assert others["submitted"].status == S.SUBMITTED

@@ -239,3 +239,9 @@ def test_statistics_query_count_does_not_grow_with_projects(
     with django_assert_max_num_queries(len(one.captured_queries)):
         response = api_client.get(reverse("api:statistics-list"))
     assert response.json()[0]["selected"] == 10
+
+
+def test_project_city_filter_out_of_range_is_400(api_client):
+    response = api_client.get(reverse("api:project-list"), {"city": "99999999999999999999"})
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"city"}

@@ -689,3 +689,31 @@ def test_award_create_by_applicant_is_403(applicant, planning_track):
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
     assert not Award.objects.exists()
+
+
+def test_assignment_save_scores_nested_errors_are_named_by_path(reviewer, declared, criterion):
+    response = client_for(reviewer).post(
+        url("assignment", declared, "save-scores"),
+        {"scores": [{"criterion": criterion.pk, "points": "50"}, {"criterion": "x"}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "scores.1.criterion": ["A valid integer is required."],
+        "scores.1.points": ["This field is required."],
+    }
+    assert not declared.scores.exists()
+
+
+def test_staff_track_propose_funding_line_is_a_plain_list(
+    kind_staff, scored_track, django_capture_on_commit_callbacks
+):
+    client = client_for(kind_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url("staff-track", scored_track, "aggregate"))
+    # The whole line, never a page of it (the schema said "paginated" before).
+    response = client.post(
+        url("staff-track", scored_track, "propose-funding-line") + "?page_size=1"
+    )
+    assert response.status_code == 200, response.content
+    assert len(response.json()) == 2
