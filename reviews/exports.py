@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from projects.models import Track
 
@@ -216,6 +217,12 @@ def to_xlsx(header: Sequence, rows: Iterable[Sequence], *, sheet: str = "Sheet1"
 
 
 EXPORTS = ("rankings", "applications", "awards")
+# What the board's download buttons call each export (the kind itself stays in URLs and names).
+EXPORT_LABELS = {
+    "rankings": gettext_lazy("Rankings"),
+    "applications": gettext_lazy("Applications"),
+    "awards": gettext_lazy("Awards"),
+}
 
 
 def export_track(*, user, track: Track, kind: str, fmt: str) -> tuple[bytes, str, str]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import string
 from collections import defaultdict
+from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 
 from applications.models import Application
@@ -141,6 +142,15 @@ def latest_job(track: Track) -> Job | None:
         .order_by("-created_at", "-id")
         .first()
     )
+
+
+def results_computed_at(track: Track) -> datetime | None:
+    """When the track's figures were last computed: the newest ``ApplicationResult.computed_at``,
+    or None when the track has no results. Counts results written with or without a ``Job``
+    (the demo seed aggregates through the service directly). One query."""
+    return ApplicationResult.objects.filter(track=track).aggregate(latest=Max("computed_at"))[
+        "latest"
+    ]
 
 
 def decisions_for_track(track: Track) -> QuerySet[Decision]:

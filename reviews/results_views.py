@@ -22,7 +22,7 @@ from kcity.domain import DomainError
 from . import results_selectors as sel
 from .aggregation import start_aggregation
 from .awards import advance_award, award_funding, award_letter_pdf
-from .exports import EXPORTS, export_track
+from .exports import EXPORT_LABELS, EXPORTS, export_track
 from .models import Award, Decision, Job
 from .selection import change_decision, confirm_decisions, propose_funding_line, release_decisions
 from .view_helpers import run_service_on_form
@@ -45,18 +45,32 @@ FLAG_LABELS.update(
 )
 
 
-def flag_label(flag: str) -> str:
+# The award's next step on the awards page; completed and cancelled awards have none.
+NEXT_AWARD_STATUS = {
+    Award.Status.PROPOSED: Award.Status.APPROVED,
+    Award.Status.APPROVED: Award.Status.CONTRACTED,
+    Award.Status.CONTRACTED: Award.Status.IN_PROGRESS,
+    Award.Status.IN_PROGRESS: Award.Status.COMPLETED,
+}
+
+
+def flag_label(flag: str, names: dict[str, str] | None = None) -> str:
+    """A stored flag (``code`` or ``code:criterion``) as the reader's words; ``names`` maps a
+    criterion code to its display name (the code itself when the criterion is gone)."""
     code, _sep, criterion = flag.partition(":")
     label = str(FLAG_LABELS.get(code, code))
-    return f"{label}: {criterion}" if criterion else label
+    if not criterion:
+        return label
+    return f"{label}: {(names or {}).get(criterion, criterion)}"
 
 
-def tiebreak_label(tiebreak: dict) -> str:
+def tiebreak_label(tiebreak: dict, names: dict[str, str] | None = None) -> str:
     rule = (tiebreak or {}).get("rule", "")
     if not rule:
         return ""
     if rule.startswith("criterion:"):
-        return _("Tie broken on the criterion “%(code)s”") % {"code": rule.split(":", 1)[1]}
+        code = rule.split(":", 1)[1]
+        return _("Tie broken on the criterion “%(code)s”") % {"code": (names or {}).get(code, code)}
     if rule == "submitted_at":
         return _("Tie broken by earlier submission")
     return _("Tie broken by application number")
@@ -127,6 +141,7 @@ def board(request, track_id: int):
     stats = list(sel.reviewer_stats_for_track(track))
     flagged_reviewers = {s.reviewer_id for s in stats if s.flagged}
     criteria = sel.criteria_for_track(track)
+    names = {c.code: c.display_name for c in criteria}
     reveal = request.GET.get("reveal") == "1"
     rows = []
     for r in results:
@@ -135,8 +150,8 @@ def board(request, track_id: int):
                 "result": r,
                 "application": r.application,
                 "criteria": [(c, r.criterion_means.get(c.code, "")) for c in criteria],
-                "flags": [flag_label(f) for f in r.flags],
-                "tiebreak": tiebreak_label(r.tiebreak),
+                "flags": [flag_label(f, names) for f in r.flags],
+                "tiebreak": tiebreak_label(r.tiebreak, names),
             }
         )
     query = request.GET.copy()
@@ -157,10 +172,16 @@ def board(request, track_id: int):
             "reveal": reveal,
             "query": query.urlencode(),
             "reveal_query": reveal_query.urlencode(),
-            "job": sel.latest_job(track),
-            "exports": EXPORTS,
+            "exports": [(kind, EXPORT_LABELS[kind]) for kind in EXPORTS],
+            **_job_panel(track, sel.latest_job(track)),
         },
     )
+
+
+def _job_panel(track, job: Job | None) -> dict:
+    """What ``results/_job.html`` shows: the latest aggregation job (if any) and when the
+    track's figures were last computed (results can exist without a job)."""
+    return {"track": track, "job": job, "computed_at": sel.results_computed_at(track)}
 
 
 @login_required
@@ -190,7 +211,7 @@ def run_aggregation(request, track_id: int):
     track = sel.results_track_for_user(request.user, track_id)
     job = start_aggregation(track=track, actor=request.user)
     if request.headers.get("HX-Request"):
-        return render(request, "reviews/results/_job.html", {"track": track, "job": job})
+        return render(request, "reviews/results/_job.html", _job_panel(track, job))
     messages.success(request, _("The aggregation has started."))
     return redirect("staff_reviews:results:board", track_id=track.pk)
 
@@ -200,7 +221,7 @@ def run_aggregation(request, track_id: int):
 def job_status(request, track_id: int, job_id: int):
     track = sel.results_track_for_user(request.user, track_id)
     job = get_object_or_404(Job, pk=job_id, track=track, kind=Job.Kind.AGGREGATE)
-    return render(request, "reviews/results/_job.html", {"track": track, "job": job})
+    return render(request, "reviews/results/_job.html", _job_panel(track, job))
 
 
 @login_required
@@ -301,6 +322,8 @@ def awards(request, track_id: int):
             return redirect("staff_reviews:results:awards", track_id=track.pk)
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     awarded = list(sel.awards_for_track(track))
+    for award in awarded:
+        award.next_status = NEXT_AWARD_STATUS.get(award.status)
     awarded_ids = {a.application_id for a in awarded}
     to_award = [
         d
@@ -317,12 +340,6 @@ def awards(request, track_id: int):
             "awards": awarded,
             "to_award": to_award,
             "form": form,
-            "next_status": {
-                Award.Status.PROPOSED: Award.Status.APPROVED,
-                Award.Status.APPROVED: Award.Status.CONTRACTED,
-                Award.Status.CONTRACTED: Award.Status.IN_PROGRESS,
-                Award.Status.IN_PROGRESS: Award.Status.COMPLETED,
-            },
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -2,17 +2,22 @@
 query counts over 1 and many rows, forms with bad input, the aggregation job view."""
 
 import csv
+import datetime
 import io
 import zipfile
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from reviews.aggregation import aggregate_track
-from reviews.models import Decision, Job
+from reviews.exports import EXPORT_LABELS, EXPORTS
+from reviews.models import ApplicationResult, Award, Criterion, Decision, Job
+from reviews.results_views import flag_label, tiebreak_label
 from reviews.selection import confirm_decisions, propose_funding_line, release_decisions
 from tests.factories import UserFactory
 from tests.factories.results import (
@@ -22,6 +27,15 @@ from tests.factories.results import (
 )
 
 M = 1_000_000
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after():
+    """A page rendered in Korean leaves Korean active in the test thread (LocaleMiddleware
+    never deactivates it); later tests that read messages without a request expect English."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
@@ -414,3 +428,104 @@ def test_award_form_bad_decision_id_is_400(client, planning_track, kind_staff):
     url = reverse("staff_reviews:results:awards", args=[planning_track.pk])
     assert client.post(url, {"decision": "x; drop", "amount": "1"}).status_code == 400
     assert client.post(url, {"decision": "999999", "amount": "1"}).status_code == 404
+
+
+# QA findings on the results pages: what the board says about its figures, and no raw codes.
+
+
+def _aggregation_panel(page: str) -> str:
+    start = page.index('<div id="aggregation-job"')
+    return page[start : page.index("</div>", start)]
+
+
+def test_board_without_job_says_when_results_were_computed(client, planning_track, kind_staff):
+    build_track(planning_track, 2)  # aggregated through the service, as the demo seed does
+    computed_at = datetime.datetime(2022, 6, 20, 5, 30, tzinfo=datetime.UTC)
+    ApplicationResult.objects.filter(track=planning_track).update(computed_at=computed_at)
+    client.force_login(kind_staff)
+    panel = _aggregation_panel(client.get(board_url(planning_track)).content.decode())
+    assert "not been aggregated yet" not in panel
+    assert "Results last computed:" in panel
+    assert f'datetime="{computed_at.astimezone(SEOUL).isoformat()}"' in panel
+    assert "KST</time>" in panel
+    assert "Aggregation" not in panel  # no job: no job status
+
+
+def test_board_of_track_never_aggregated_says_so(client, planning_track, kind_staff):
+    client.force_login(kind_staff)
+    panel = _aggregation_panel(client.get(board_url(planning_track)).content.decode())
+    assert "The scores of this track have not been aggregated yet." in panel
+    assert "Results last computed" not in panel
+
+
+def test_finished_job_time_has_zone_label(client, planning_track, kind_staff):
+    build_track(planning_track, 1)
+    finished = datetime.datetime(2022, 6, 20, 6, 0, tzinfo=datetime.UTC)
+    job = Job.objects.create(
+        track=planning_track,
+        kind=Job.Kind.AGGREGATE,
+        status=Job.Status.SUCCEEDED,
+        total=1,
+        done=1,
+        finished_at=finished,
+        result={"applications": 1, "ranked": 1, "reviews": 3},
+    )
+    client.force_login(kind_staff)
+    partial = client.get(
+        reverse("staff_reviews:results:job", args=[planning_track.pk, job.pk])
+    ).content.decode()
+    assert f'datetime="{finished.astimezone(SEOUL).isoformat()}"' in partial
+    assert partial.count("KST</time>") == 2  # the job's finish and the results' computation
+    assert "Results last computed:" in partial
+
+
+def test_board_names_criteria_and_exports_in_reader_language(client, planning_track, kind_staff):
+    build_track(planning_track, 2)
+    Criterion.objects.filter(track=planning_track, code="feasibility").update(name_ko="실현 가능성")
+    client.force_login(kind_staff)
+    client.cookies["django_language"] = "ko"
+    page = client.get(board_url(planning_track)).content.decode()
+    assert '<th scope="col">실현 가능성</th>' in page
+    assert "feasibility" not in page  # the code shows nowhere, flags and tie-breaks included
+    with translation.override("ko"):
+        applications = str(EXPORT_LABELS["applications"])
+    assert f">{applications} (CSV)</a>" in page and f">{applications} (Excel)</a>" in page
+    for kind in EXPORTS:
+        assert f"{kind} CSV" not in page and f"{kind} XLSX" not in page
+
+
+def test_board_flags_and_tiebreak_name_the_criterion():
+    names = {"feasibility": "Feasibility"}
+    with translation.override("en"):  # a page rendered earlier in the thread may leave Korean
+        flag = flag_label("below_criterion_threshold:feasibility", names)
+        tiebreak = tiebreak_label({"rule": "criterion:feasibility"}, names)
+        gone = flag_label("below_criterion_threshold:gone", names)
+    assert flag == "A criterion below its threshold: Feasibility"
+    assert tiebreak == "Tie broken on the criterion “Feasibility”"
+    # A criterion deleted since the aggregation keeps its code rather than vanishing.
+    assert gone.endswith(": gone")
+
+
+def test_award_next_step_button_shows_status_label(
+    client, planning_track, kind_staff, programme_admin
+):
+    from reviews.awards import advance_award, award_funding
+
+    build_track(planning_track, 1)
+    propose_funding_line(track=planning_track, actor=kind_staff)
+    confirm_decisions(track=planning_track, actor=programme_admin)
+    release_decisions(track=planning_track, actor=programme_admin)
+    app = Decision.objects.get(track=planning_track).application
+    award = award_funding(application=app, amount=400 * M, actor=kind_staff)
+    for status in (Award.Status.APPROVED, Award.Status.CONTRACTED):
+        advance_award(award=award, to=status, reason="", actor=programme_admin)
+    client.force_login(kind_staff)
+    client.cookies["django_language"] = "ko"
+    page = client.get(reverse("staff_reviews:results:awards", args=[planning_track.pk]))
+    body = page.content.decode()
+    with translation.override("ko"):
+        label = str(Award.Status.IN_PROGRESS.label)
+    assert label != "in_progress"
+    assert f"“{label}”</button>" in body
+    assert 'name="to" value="in_progress"' in body  # the posted value is unchanged
+    assert "in_progress</button>" not in body
