@@ -357,7 +357,7 @@ def assign_automatically(request, track_id: int):
 @login_required
 def job_status(request, pk: int):
     """The job's progress; htmx polls the partial every second until it finishes."""
-    job = get_object_or_404(Job.objects.select_related("track"), pk=pk)
+    job = get_object_or_404(Job.objects.select_related("track__call"), pk=pk)
     _require_track_staff(request, job.track)
     template = "reviews/staff/partials/_job.html" if request.htmx else "reviews/staff/job.html"
     return render(request, template, {"job": job, "track": job.track})
@@ -426,12 +426,20 @@ def board(request, track_id: int):
     except ValueError:
         reviewer_id = None
     data = selectors.review_board(track, state=state, reviewer_id=reviewer_id)
+    # The reminder button reminds the whole track, so it needs the whole track's overdue count
+    # (the totals above are one reviewer's when the board is filtered on a reviewer).
+    overdue = (
+        selectors.review_board(track, state="overdue").totals["overdue"]
+        if reviewer_id
+        else data.totals["overdue"]
+    )
     return render(
         request,
         "reviews/staff/board.html",
         {
             "track": track,
             "board": data,
+            "overdue": overdue,
             "state": state,
             "reviewer_id": reviewer_id,
             "state_choices": list(selectors.BOARD_STATE_LABELS.items()),

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from reviews.models import Assignment, Criterion, ReviewerInvitation
 from tests.factories import DocumentFactory
@@ -9,6 +10,15 @@ from tests.reviews.review_fixtures import *  # noqa: F403
 from tests.reviews.review_fixtures import SECRET_TITLE, score_data
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after():
+    """A page rendered in Korean leaves Korean active in the test thread (LocaleMiddleware
+    never deactivates it); later tests that read messages without a request expect English."""
+    yield
+    translation.deactivate()
+
 
 ROLES = [
     "applicant",
@@ -903,3 +913,125 @@ def test_board_filters_by_state_and_reviewer(client, world, planning_track, assi
     ignored = client.get(url, {"state": "nonsense", "reviewer": "x"})
     assert ignored.status_code == 200
     assert len(ignored.context["board"].rows) == 2
+
+
+# QA findings on the review pages: names in the reader's language, the board, htmx config. ------
+
+TRACK_EN, TRACK_KO = "Smart City Planning", "스마트시티 계획 수립"
+CALL_EN, CALL_KO = "K-City Network 2026 annual call", "2026 K-City 네트워크 정기 공모"
+
+
+def _name_in_korean(track):
+    track.name, track.name_ko = TRACK_EN, TRACK_KO
+    track.save()
+    track.call.name, track.call.name_ko = CALL_EN, CALL_KO
+    track.call.save()
+
+
+def _korean_page(client, user, url) -> str:
+    client.cookies["django_language"] = "ko"
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def test_staff_review_pages_name_track_and_call_in_korean(
+    client, world, assignment, planning_track
+):
+    from reviews.models import Job
+
+    _name_in_korean(planning_track)
+    job = Job.objects.create(track=planning_track, kind="assign", status="succeeded")
+    urls = [
+        reverse("staff_reviews:index"),
+        *[
+            reverse(f"staff_reviews:{name}", kwargs={"track_id": planning_track.pk})
+            for name in ("track", "criteria", "committee", "assignments", "board")
+        ],
+        reverse("staff_reviews:job", kwargs={"pk": job.pk}),
+    ]
+    for url in urls:
+        body = _korean_page(client, world["kind_staff"], url)
+        assert TRACK_KO in body and CALL_KO in body, url
+        assert TRACK_EN not in body and CALL_EN not in body, url
+
+
+def test_reviewer_pages_name_track_and_site_in_korean(client, world, assignment, planning_track):
+    _name_in_korean(planning_track)
+    city = assignment.application.city
+    city.name_ko = "클랑"
+    city.save()
+    country = assignment.application.country
+    reviewer = world["assigned_reviewer"]
+    workspace = _korean_page(client, reviewer, reverse("reviews:workspace"))
+    detail = _korean_page(client, reviewer, reverse("reviews:assignment", args=[assignment.pk]))
+    read = _korean_page(client, reviewer, reverse("reviews:application", args=[assignment.pk]))
+    assert TRACK_KO in workspace and TRACK_KO in detail
+    assert f"클랑, {country.name_ko}" in detail and f"클랑, {country.name_ko}" in read
+    for body in (workspace, detail, read):
+        assert TRACK_EN not in body and city.name not in body and country.name not in body
+
+
+def test_invitation_names_track_and_call_in_korean(client, role_groups, planning_track, kind_staff):
+    from reviews import services
+    from tests.factories import UserFactory
+
+    _name_in_korean(planning_track)
+    invitation = services.invite_reviewer(
+        track=planning_track, email="welcome@expert.example.net", actor=kind_staff
+    )
+    expert = UserFactory(email="welcome@expert.example.net")
+    url = reverse("reviews:invitation", kwargs={"token": invitation.token})
+    body = _korean_page(client, expert, url)
+    assert TRACK_KO in body and CALL_KO in body
+    assert TRACK_EN not in body and CALL_EN not in body
+
+
+def test_board_empty_row_spans_every_column(client, world, planning_track):
+    # Three committee members, nobody assigned, no application under review.
+    url = reverse("staff_reviews:board", kwargs={"track_id": planning_track.pk})
+    client.force_login(world["kind_staff"])
+    response = client.get(url, {"state": "submitted"})
+    reviewers = len(response.context["board"].reviewers)
+    assert reviewers == 3 and not response.context["board"].rows
+    body = response.content.decode()
+    assert f'<td colspan="{reviewers + 2}">No application matches.</td>' in body
+    assert '<td colspan="2">No application matches.' not in body
+    assert "<td></td>" not in body.split("<tfoot>")[1]  # no blank cells in the foot
+
+
+def test_board_offers_overdue_reminder_only_when_something_is_overdue(
+    client, world, assignment, planning_track
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    url = reverse("staff_reviews:board", kwargs={"track_id": planning_track.pk})
+    remind_all = "Remind every reviewer with an overdue review"
+    client.force_login(world["kind_staff"])
+    response = client.get(url)
+    assert response.context["board"].totals["overdue"] == 0
+    assert remind_all not in response.content.decode()
+    assignment.due_at = timezone.now() - timedelta(days=1)
+    assignment.save()
+    assert remind_all in client.get(url).content.decode()
+    # Filtered on a reviewer with nothing overdue, the track-wide button is still offered.
+    other = client.get(url, {"reviewer": world["unassigned_reviewer"].pk})
+    assert other.context["board"].totals["overdue"] == 0
+    assert remind_all in other.content.decode()
+
+
+def test_assignment_pages_rely_on_the_site_wide_htmx_config(client, world, planning_track):
+    from reviews.models import Job
+
+    job = Job.objects.create(track=planning_track, kind="assign", status="running", total=2)
+    client.force_login(world["kind_staff"])
+    for url in (
+        reverse("staff_reviews:assignments", kwargs={"track_id": planning_track.pk}),
+        reverse("staff_reviews:job", kwargs={"pk": job.pk}),
+    ):
+        body = client.get(url).content.decode()
+        assert body.count('name="htmx-config"') == 1, url
+        assert '"allowEval": false' in body, url  # the one left is base.html's
