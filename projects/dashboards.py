@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 
 from applications.models import Application
 
-from .models import Call, City, Project, Track
+from .models import Call, City, Country, Project, Track
 from .selectors import staff_tracks
 from .statistics import programme_stats_by_year
 
@@ -56,8 +56,19 @@ def call_dashboard(call: Call, user) -> dict:
     apps = Application.objects.filter(
         call=call, track__in=tracks, status__in=Application.SUBMITTED_STATUSES
     )
-    by_country = list(
-        apps.values("country__name").annotate(n=Count("id")).order_by("-n", "country__name")
+    # Grouped by country id, then named in the reader's language (display_name), most
+    # applications first and ties in that language's alphabetical order.
+    country_counts = {
+        row["country"]: row["n"]
+        for row in apps.values("country").annotate(n=Count("id")).order_by()
+    }
+    countries = Country.objects.in_bulk([pk for pk in country_counts if pk is not None])
+    by_country = sorted(
+        (
+            (str(countries[pk].display_name) if pk in countries else "—", n)
+            for pk, n in country_counts.items()
+        ),
+        key=lambda item: (-item[1], item[0]),
     )
     by_track = {
         row["track"]: row["n"] for row in apps.values("track").annotate(n=Count("id")).order_by()
@@ -108,10 +119,8 @@ def call_dashboard(call: Call, user) -> dict:
             for t in tracks
         ],
         "total": sum(by_track.values()),
-        "countries": len([r for r in by_country if r["country__name"]]),
-        "country_chart": bar_chart_svg(
-            [(r["country__name"] or "—", r["n"]) for r in by_country], horizontal=True
-        ),
+        "countries": len(countries),
+        "country_chart": bar_chart_svg(by_country, horizontal=True),
         "status_chart": bar_chart_svg(
             [(str(statuses.get(s, s)), n) for s, n in sorted(by_status.items())], horizontal=True
         ),
@@ -123,21 +132,15 @@ def programme_dashboard(*, include_applicants: bool) -> dict:
     """The programme by year and cumulatively (``programme_stats_by_year``), with charts and
     the map of funded cities (and, for staff, cities that applied)."""
     years = programme_stats_by_year()
-    funded = list(
-        City.objects.filter(projects__isnull=False, latitude__isnull=False)
-        .distinct()
-        .values_list("name", "latitude", "longitude")
-    )
+    funded = _map_points(City.objects.filter(projects__isnull=False, latitude__isnull=False))
     applicants = []
     if include_applicants:
-        applicants = list(
+        applicants = _map_points(
             City.objects.filter(
                 applications__status__in=Application.SUBMITTED_STATUSES,
                 applications__call__kind__in=[Call.Kind.ANNUAL, Call.Kind.ROLLING],
                 latitude__isnull=False,
             )
-            .distinct()
-            .values_list("name", "latitude", "longitude")
         )
     latest = years[-1] if years else {}
     return {
@@ -161,6 +164,14 @@ def programme_dashboard(*, include_applicants: bool) -> dict:
         "funded_cities": len(funded),
         "applicant_cities": len(applicants),
     }
+
+
+def _map_points(cities) -> list[tuple[str, Decimal, Decimal]]:
+    """(name in the reader's language, latitude, longitude) of each city, for the map."""
+    return [
+        (str(city.display_name), city.latitude, city.longitude)
+        for city in cities.distinct().only("name", "name_ko", "latitude", "longitude")
+    ]
 
 
 def track_kind_label(kind: str) -> str:

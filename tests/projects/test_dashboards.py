@@ -12,6 +12,14 @@ from projects import dashboards
 from tests.factories import CityFactory, CountryFactory, ProjectFactory, SubmittedApplicationFactory
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after():
+    """A page rendered in Korean leaves Korean active in the test thread (LocaleMiddleware
+    never deactivates it); later tests that read messages without a request expect English."""
+    yield
+    translation.deactivate()
+
+
 def call_url(call):
     return reverse("staff_projects:dashboards:call", args=[call.slug])
 
@@ -58,7 +66,9 @@ def test_bar_chart_svg_has_text_alternative():
 @pytest.fixture
 def call_with_data(planning_track, demonstration_track):
     my = CountryFactory()
-    bd = CountryFactory(code="BD", iso3="BGD", name="Bangladesh", region="south_asia")
+    bd = CountryFactory(
+        code="BD", iso3="BGD", name="Bangladesh", name_ko="방글라데시", region="south_asia"
+    )
     for country in (my, my, bd):
         SubmittedApplicationFactory(track=planning_track, country=country, title="Leaky PL plan")
     SubmittedApplicationFactory(track=demonstration_track, country=bd, title="Leaky DM plan")
@@ -191,3 +201,43 @@ def test_world_map_label_counts_singular_and_plural(monkeypatch):
     with translation.override("ko"):
         svg = dashboards.world_map_svg(applicants=[], funded=[("Madiun", -7.63, 111.52)])
     assert 'aria-label="[ko]World map: [ko]1 funded city"' in svg
+
+
+def test_call_dashboard_names_countries_in_reader_language(call_with_data, programme_admin):
+    with translation.override("ko"):
+        data = dashboards.call_dashboard(call_with_data, programme_admin)
+    chart = data["country_chart"]
+    assert "말레이시아: 2" in chart and ">말레이시아</text>" in chart
+    # Tied counts in the reader's alphabetical order.
+    assert 'aria-label="말레이시아: 2; 방글라데시: 2"' in chart
+    assert "Malaysia" not in chart and "Bangladesh" not in chart and data["countries"] == 2
+    with translation.override("en"):
+        english = dashboards.call_dashboard(call_with_data, programme_admin)["country_chart"]
+    assert "Bangladesh: 2; Malaysia: 2" in english and "말레이시아" not in english
+
+
+def test_call_dashboard_page_in_korean_names_countries_in_korean(
+    call_with_data, programme_admin, client
+):
+    client.force_login(programme_admin)
+    client.cookies["django_language"] = "ko"  # a logged-in user's own language otherwise wins
+    page = client.get(call_url(call_with_data)).content.decode()
+    assert ">말레이시아</text>" in page and ">Malaysia</text>" not in page
+
+
+def test_programme_map_names_cities_in_reader_language(db, client, planning_track, kind_staff):
+    funded = CityFactory(name="Madiun", name_ko="마디운", latitude=-7.63, longitude=111.52)
+    ProjectFactory(year=2022, city=funded, country=funded.country)
+    SubmittedApplicationFactory(
+        track=planning_track,
+        city=CityFactory(name="Applicant Town", name_ko="신청 도시", latitude=10, longitude=10),
+    )
+    url = reverse("projects:programme_dashboard")
+    korean = client.get(url, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "<title>마디운</title>" in korean and "Madiun" not in korean
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<title>Madiun</title>" in english and "마디운" not in english
+    client.force_login(kind_staff)
+    client.cookies["django_language"] = "ko"
+    staff = client.get(reverse("staff_projects:dashboards:index")).content.decode()
+    assert "<title>신청 도시</title>" in staff and "Applicant Town" not in staff
