@@ -22,6 +22,17 @@ def _media_root(settings, tmp_path):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A page rendered in Korean leaves Korean active in the test thread (LocaleMiddleware
+    never deactivates it); the next test starts in the default language whatever the last
+    one rendered."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def role_groups(db):
     roles.ensure_role_groups()

@@ -12,14 +12,6 @@ from projects import dashboards
 from tests.factories import CityFactory, CountryFactory, ProjectFactory, SubmittedApplicationFactory
 
 
-@pytest.fixture(autouse=True)
-def _default_language_after():
-    """A page rendered in Korean leaves Korean active in the test thread (LocaleMiddleware
-    never deactivates it); later tests that read messages without a request expect English."""
-    yield
-    translation.deactivate()
-
-
 def call_url(call):
     return reverse("staff_projects:dashboards:call", args=[call.slug])
 

@@ -31,14 +31,6 @@ SEOUL = ZoneInfo("Asia/Seoul")
 
 
 @pytest.fixture(autouse=True)
-def _default_language_after():
-    """A page rendered in Korean leaves Korean active in the test thread (LocaleMiddleware
-    never deactivates it); later tests that read messages without a request expect English."""
-    yield
-    translation.deactivate()
-
-
-@pytest.fixture(autouse=True)
 def _email_templates(settings, tmp_path):
     ensure_email_templates(
         settings, tmp_path, ["applications/decision", "applications/status_changed"]

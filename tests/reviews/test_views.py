@@ -2,7 +2,6 @@
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from reviews.models import Assignment, Criterion, ReviewerInvitation
 from tests.factories import DocumentFactory
@@ -10,14 +9,6 @@ from tests.reviews.review_fixtures import *  # noqa: F403
 from tests.reviews.review_fixtures import SECRET_TITLE, score_data
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _default_language_after():
-    """A page rendered in Korean leaves Korean active in the test thread (LocaleMiddleware
-    never deactivates it); later tests that read messages without a request expect English."""
-    yield
-    translation.deactivate()
 
 
 ROLES = [
