@@ -541,3 +541,16 @@ def test_project_page_in_korean_names_the_criteria_in_korean(client, project, ki
     client.force_login(kind_staff)
     body = client.get(project_url(project), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     assert "기술 역량" in body and "Technical quality" not in body
+
+
+@pytest.mark.django_db
+def test_project_pages_in_korean_name_the_site_in_korean(client, project, kind_staff):
+    project.city.name_ko = "클랑"
+    project.city.save()
+    kind_staff.language = "ko"
+    kind_staff.save()
+    client.force_login(kind_staff)
+    for url in (project_url(project), reverse("staff_projects:contractor:projects")):
+        body = client.get(url, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+        assert "클랑, 말레이시아" in body
+        assert "Malaysia" not in body
