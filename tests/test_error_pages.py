@@ -1,0 +1,58 @@
+"""The error pages: site header, a way on, and the reader's language — never a bare status."""
+
+from django.test import Client, RequestFactory
+from django.urls import reverse
+from django.utils import translation
+from django.views.defaults import server_error
+
+
+def test_403_keeps_the_site_and_names_the_account(client, applicant):
+    client.force_login(applicant)
+    response = client.get("/staff/")
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "Access denied" in body
+    assert applicant.email in body
+    assert 'class="site-header"' in body
+    assert reverse("applications:dashboard") in body
+
+
+def test_403_in_korean(client, applicant):
+    client.force_login(applicant)
+    client.cookies["django_language"] = "ko"
+    response = client.get("/staff/", HTTP_ACCEPT_LANGUAGE="ko")
+    assert response.status_code == 403
+    body = response.content.decode()
+    with translation.override("ko"):
+        assert translation.gettext("Access denied") != "Access denied"
+        assert translation.gettext("Access denied") in body
+    assert "Access denied" not in body
+
+
+def test_404_offers_the_way_on(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "Page not found" in body
+    assert reverse("projects:call_list") in body
+    assert 'class="site-header"' in body
+
+
+def test_csrf_failure_explains_and_keeps_the_site(db):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("accounts:login"), {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "The form has expired" in body
+    assert 'class="site-header"' in body
+
+
+def test_500_page_stands_alone_in_both_languages(db):
+    request = RequestFactory().get("/")
+    response = server_error(request)
+    assert response.status_code == 500
+    body = response.content.decode()
+    assert "Server error" in body
+    assert "서버 오류" in body
+    # No database or session needed: the page must render when those are what failed.
+    assert "csrfmiddlewaretoken" not in body
