@@ -1,11 +1,26 @@
 """A property-based run of the whole OpenAPI description against the app (schemathesis).
 
-Every operation gets generated requests (valid and not) as an applicant and as a programme admin
-who also reviews, both with data to see: no response may be a server error or differ from what
-the schema describes. Bounded (10 examples per operation, derandomized) to stay in CI's budget.
+No response may be a server error or differ from what the schema describes. Every operation runs
+as an applicant and as a programme admin who also reviews, both with data to see (``api_data``),
+derandomized; each operation belongs to one of them (``APPLICANT_OPERATIONS``: the role that may
+act on its data):
+
+* ``test_api_conforms_to_its_schema``, as the owner: the schema's examples, fuzzed requests
+  (valid and not; 10 per write, 5 per read, which only filters and pages what a selector
+  returns) and schemathesis's coverage phase (each parameter and body field missing, of the
+  wrong type, at its limits; unexpected methods);
+* ``test_api_conforms_for_the_other_role``, as the other role: the examples and 3 fuzzed
+  requests. The rules refuse its writes before the body is read and its lists show it other
+  rows (or none), so more cases would only repeat the same 403, 404 or short list.
+
+A generated integer id in a path is aimed at the object of ``api_data`` that the operation is
+about (``targets``), so bodies reach the serializers and services of real rows and refusals are
+about data that exists; malformed ids still go out as generated.
 """
 
+from collections import defaultdict
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 import schemathesis
@@ -15,23 +30,45 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from accounts import roles
 from accounts.token_services import create_api_token
-from reviews.models import ApplicationResult, Decision
+from reviews.models import ApplicationResult, CommitteeMember, Decision, Job
+from reviews.services import invite_reviewer
 from tests.factories import (
     AssignmentFactory,
     AwardFactory,
     ConflictDeclarationFactory,
     CriterionFactory,
+    DeliverableFactory,
     DocumentFactory,
+    MembershipFactory,
+    OrganizationFactory,
     ProjectFactory,
     ScoreFactory,
     SubmittedApplicationFactory,
 )
 
 CHECKS = [not_a_server_error, response_schema_conformance]
+
+# Operations on the applicant's data (their draft, their organisation's submitted application,
+# the deliverable of the company they also work for); the programme admin, who sees every track
+# and also reviews, owns every other operation. By "METHOD path".
+APPLICANT_OPERATIONS = frozenset(
+    {
+        "POST /api/v1/applications/",
+        "PATCH /api/v1/applications/{id}/",
+        "GET /api/v1/applications/{id}/documents/",
+        "POST /api/v1/applications/{id}/documents/",
+        "DELETE /api/v1/applications/{id}/documents/{document_id}/",
+        "POST /api/v1/applications/{id}/submit/",
+        "POST /api/v1/applications/{id}/withdraw/",
+        "POST /api/v1/applications/{id}/answer-clarification/",
+        "POST /api/v1/deliverables/{id}/upload/",
+    }
+)
 
 
 @pytest.fixture
@@ -40,7 +77,8 @@ def api_data(
 ):
     """Something in every endpoint: both tracks with criteria, a draft and a submitted
     application with a document, a review in progress (the admin also reviews, so the
-    reviewer's endpoints have data), a ranked and decided application with an award, a project.
+    reviewer's endpoints have data), a ranked and decided application with an award, a project
+    with deliverables, a committee, an invitation and a job. Returns the objects by name.
     """
     criterion = CriterionFactory(track=planning_track, code="feasibility", max_points=30)
     CriterionFactory(track=demonstration_track, code="export", max_points=35)
@@ -51,16 +89,90 @@ def api_data(
     programme_admin.groups.add(Group.objects.get(name=roles.REVIEWER))
     reviewed = SubmittedApplicationFactory(track=planning_track, status="under_review")
     assignment = AssignmentFactory(application=reviewed, reviewer=programme_admin)
-    ConflictDeclarationFactory(reviewer=programme_admin, application=reviewed)
+    declaration = ConflictDeclarationFactory(reviewer=programme_admin, application=reviewed)
     ScoreFactory(assignment=assignment, criterion=criterion, points=20)
     decided = SubmittedApplicationFactory(track=planning_track, status="awarded")
-    ApplicationResult.objects.create(
+    result = ApplicationResult.objects.create(
         application=decided, track=planning_track, rank=1, official_score=Decimal("88.5")
     )
-    Decision.objects.create(
+    decision = Decision.objects.create(
         application=decided, track=planning_track, outcome="selected", amount=400_000_000
     )
-    AwardFactory(application=decided, project=ProjectFactory())
+    # Staff work: a committee (the admin reviews) and an invitation to it. Deliverables: the
+    # applicant also works for the contractor, so uploads have a deliverable to reach.
+    member = CommitteeMember.objects.create(track=planning_track, reviewer=programme_admin)
+    invitation = invite_reviewer(
+        track=planning_track, email="expert@university.ac.kr", actor=kind_staff
+    )
+    contractor = OrganizationFactory(name="Hanul", kind="korean_company", country_code="KR")
+    MembershipFactory(user=applicant, organization=contractor)
+    project = ProjectFactory(contractor=contractor)
+    award = AwardFactory(application=decided, project=project)
+    pending = DeliverableFactory(project=project)
+    awaiting_review = DeliverableFactory(project=project, kind="interim_report", status="submitted")
+    job = Job.objects.create(track=planning_track, kind="aggregate")
+    return {
+        "draft": application,
+        "submitted": submitted,
+        "criterion": criterion,
+        "assignment": assignment,
+        "declaration": declaration,
+        "result": result,
+        "decision": decision,
+        "award": award,
+        "member": member,
+        "invitation": invitation,
+        "deliverable": pending,
+        "awaiting_review": awaiting_review,
+        "job": job,
+        "track": planning_track,
+        "city": application.city,
+        "country": application.country,
+    }
+
+
+def targets(data) -> dict[str, int]:
+    """Path (an object's path, or one of its actions') → the id that generated ids aim at.
+    Every path with an ``{id}`` needs its object here (``test_every_id_path_has_a_target``)."""
+    objects = {
+        "/api/v1/applications/{id}/": data["draft"],
+        "/api/v1/applications/{id}/screen/": data["submitted"],
+        "/api/v1/applications/{id}/request-clarification/": data["submitted"],
+        "/api/v1/assignments/{id}/": data["assignment"],
+        "/api/v1/awards/{id}/": data["award"],
+        "/api/v1/cities/{id}/": data["city"],
+        "/api/v1/committee-members/{id}/": data["member"],
+        "/api/v1/conflict-declarations/{id}/": data["declaration"],
+        "/api/v1/countries/{id}/": data["country"],
+        "/api/v1/criteria/{id}/": data["criterion"],
+        "/api/v1/decisions/{id}/": data["decision"],
+        "/api/v1/deliverables/{id}/": data["deliverable"],
+        "/api/v1/deliverables/{id}/accept/": data["awaiting_review"],
+        "/api/v1/deliverables/{id}/return/": data["awaiting_review"],
+        "/api/v1/jobs/{id}/": data["job"],
+        "/api/v1/results/{id}/": data["result"],
+        "/api/v1/reviewer-invitations/{id}/": data["invitation"],
+        "/api/v1/staff-assignments/{id}/": data["assignment"],
+        "/api/v1/staff-criteria/{id}/": data["criterion"],
+        "/api/v1/staff-tracks/{id}/": data["track"],
+        "/api/v1/tracks/{id}/": data["track"],
+    }
+    return {path: obj.pk for path, obj in objects.items()}
+
+
+def target_for(path: str, aims: dict[str, int]) -> int | None:
+    """The id for ``path``: the one named for it, else for its object's path (an action's
+    ``…/{id}/``)."""
+    object_path = path[: path.index("{id}") + len("{id}/")]
+    return aims.get(path, aims.get(object_path))
+
+
+def aim(case, aims: dict[str, int]) -> None:
+    """Point a well-formed generated integer ``id`` at the operation's object; a malformed id
+    (and a UUID or slug key) goes out as generated."""
+    value = (case.path_parameters or {}).get("id")
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        case.path_parameters["id"] = target_for(case.operation.path, aims)
 
 
 @pytest.fixture
@@ -74,24 +186,91 @@ def keep_test_connection():
     request_finished.connect(close_old_connections)
 
 
-@pytest.fixture(params=[roles.APPLICANT, roles.PROGRAMME_ADMIN])
-def auth_headers(request, keep_test_connection, api_data, applicant, programme_admin):
-    """A token of an applicant or of a programme admin, both with data to see."""
-    user = applicant if request.param == roles.APPLICANT else programme_admin
-    _token, key = create_api_token(user=user, name="schemathesis")
-    return {"Authorization": f"Token {key}"}
+def role_of(case, who: str) -> str:
+    """The role that owns the case's operation (``who="owner"``), or the other one."""
+    owner = (
+        roles.APPLICANT if case.operation.label in APPLICANT_OPERATIONS else roles.PROGRAMME_ADMIN
+    )
+    if who == "owner":
+        return owner
+    return roles.PROGRAMME_ADMIN if owner == roles.APPLICANT else roles.APPLICANT
+
+
+@pytest.fixture
+def tokens(keep_test_connection, api_data, applicant, programme_admin):
+    """Authorization headers by role, both users with data to see."""
+    headers = {}
+    for role, user in ((roles.APPLICANT, applicant), (roles.PROGRAMME_ADMIN, programme_admin)):
+        _token, key = create_api_token(user=user, name="schemathesis")
+        headers[role] = {"Authorization": f"Token {key}"}
+    return headers
 
 
 # Loaded when the module is collected: generating the description needs no database.
-schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+APP = get_wsgi_application()
 
 
-@schema.parametrize()
-@settings(
-    max_examples=10,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
+def load(config: str):
+    return schemathesis.openapi.from_wsgi(
+        "/api/schema/", APP, config=SchemathesisConfig.from_str(config)
+    )
+
+
+schema = load(
+    """
+[generation]
+max-examples = 10
+
+[[operations]]
+include-method = "GET"
+generation.max-examples = 5
+"""
 )
-def test_api_conforms_to_its_schema(case, auth_headers):
-    case.call_and_validate(headers=auth_headers, checks=CHECKS)
+other_role = load(
+    """
+[phases.coverage]
+enabled = false
+
+[generation]
+max-examples = 3
+"""
+)
+HYPOTHESIS = settings(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+
+
+# ``who`` also names each item after its operation and role: ``…[GET /api/v1/calls/][owner]``.
+@schema.parametrize()
+@pytest.mark.parametrize("who", ["owner"])
+@HYPOTHESIS
+def test_api_conforms_to_its_schema(case, who, tokens, api_data):
+    aim(case, targets(api_data))
+    case.call_and_validate(headers=tokens[role_of(case, who)], checks=CHECKS)
+
+
+@other_role.parametrize()
+@pytest.mark.parametrize("who", ["other"])
+@HYPOTHESIS
+def test_api_conforms_for_the_other_role(case, who, tokens, api_data):
+    aim(case, targets(api_data))
+    case.call_and_validate(headers=tokens[role_of(case, who)], checks=CHECKS)
+
+
+def test_every_id_path_has_a_target():
+    """A new endpoint with an integer ``{id}`` must name its object in ``targets``, or its bodies
+    would only ever meet "not found"."""
+    stand_in = defaultdict(lambda: SimpleNamespace(pk=1))
+    aims = targets(stand_in)
+    paths = schema.raw_schema["paths"]
+    integer_id_paths = [
+        path
+        for path, operations in paths.items()
+        if "{id}" in path
+        and any(
+            parameter["name"] == "id" and parameter["schema"].get("type") == "integer"
+            for operation in operations.values()
+            for parameter in operation.get("parameters", [])
+            if parameter.get("in") == "path"
+        )
+    ]
+    assert len(integer_id_paths) > 30
+    assert [path for path in integer_id_paths if target_for(path, aims) is None] == []
