@@ -1,13 +1,13 @@
 """API for the logged-in user: who am I, and my personal API tokens."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from kcity.api.schema import PortalAutoSchema
+from kcity.api.schema import PortalAutoSchema, api_docs
 from kcity.api.viewsets import AUTHENTICATION_CLASSES, PortalGenericViewSet
 
 from . import roles
@@ -70,8 +70,8 @@ class MeView(GenericAPIView):
         return Response(self.get_serializer(user).data)
 
 
-@extend_schema_view(
-    list=extend_schema(summary=_("List my API tokens")),
+@api_docs(
+    list=_("List my API tokens"),
     create=extend_schema(
         summary=_("Create an API token"),
         description=_(
@@ -83,7 +83,7 @@ class MeView(GenericAPIView):
             OpenApiExample("Create", request_only=True, value={"name": "Open-data dashboard"}),
         ],
     ),
-    revoke=extend_schema(summary=_("Revoke one of my API tokens")),
+    revoke=_("Revoke one of my API tokens"),
 )
 class ApiTokenViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, PortalGenericViewSet):
     """The user's own tokens; another user's token is never found (404)."""

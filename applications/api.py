@@ -15,7 +15,6 @@ from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
     extend_schema_field,
-    extend_schema_view,
 )
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -25,6 +24,7 @@ from rest_framework.response import Response
 
 from accounts.models import Organization
 from kcity.api.filters import IdFilter
+from kcity.api.schema import api_docs
 from kcity.api.viewsets import PortalGenericViewSet
 from projects.models import City, Country, Track
 from projects.selectors import staff_tracks
@@ -237,7 +237,7 @@ APPLICATION_EXAMPLE = OpenApiExample(
 )
 
 
-@extend_schema_view(
+@api_docs(
     list=extend_schema(
         summary=_("List the applications you may see"),
         description=_(
@@ -246,7 +246,7 @@ APPLICATION_EXAMPLE = OpenApiExample(
             "Reviewers read assigned applications through /assignments/."
         ),
     ),
-    retrieve=extend_schema(summary=_("Get an application")),
+    retrieve=_("Get an application"),
     create=extend_schema(
         summary=_("Start a draft application"),
         description=_(
@@ -287,7 +287,7 @@ APPLICATION_EXAMPLE = OpenApiExample(
             OpenApiExample("Withdraw", request_only=True, value={"reason": "The site changed."})
         ],
     ),
-    answer_clarification=extend_schema(summary=_("Answer the open clarification request")),
+    answer_clarification=_("Answer the open clarification request"),
     request_clarification=extend_schema(
         summary=_("Ask the applicant for clarification (staff of the track)"),
         description=_("Returns the application to the applicant with the named sections reopened."),

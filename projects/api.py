@@ -13,7 +13,6 @@ from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
     extend_schema,
-    extend_schema_view,
 )
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -22,6 +21,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from kcity.api.filters import IdFilter
+from kcity.api.schema import api_docs
 from kcity.api.viewsets import PortalReadOnlyViewSet, PortalViewSetMixin, PublicReadOnlyViewSet
 
 from . import contractor_selection, selectors, statistics
@@ -198,9 +198,9 @@ class ProjectFilter(django_filters.FilterSet):
 # --- Viewsets -------------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(summary=_("List countries")),
-    retrieve=extend_schema(summary=_("Get a country")),
+@api_docs(
+    list=_("List countries"),
+    retrieve=_("Get a country"),
 )
 class CountryViewSet(PublicReadOnlyViewSet):
     """Countries by ISO 3166 code, with English and Korean names."""
@@ -213,9 +213,9 @@ class CountryViewSet(PublicReadOnlyViewSet):
     ordering = ["name", "pk"]
 
 
-@extend_schema_view(
-    list=extend_schema(summary=_("List cities and sites")),
-    retrieve=extend_schema(summary=_("Get a city")),
+@api_docs(
+    list=_("List cities and sites"),
+    retrieve=_("Get a city"),
 )
 class CityViewSet(PublicReadOnlyViewSet):
     """Cities, regions and sites of applications and projects."""
@@ -228,7 +228,7 @@ class CityViewSet(PublicReadOnlyViewSet):
     ordering = ["country__name", "name", "pk"]
 
 
-@extend_schema_view(
+@api_docs(
     list=extend_schema(
         summary=_("List calls"),
         description=_("Published calls with their tracks; drafts are never listed."),
@@ -256,7 +256,7 @@ class CityViewSet(PublicReadOnlyViewSet):
             )
         ],
     ),
-    retrieve=extend_schema(summary=_("Get a call by its slug")),
+    retrieve=_("Get a call by its slug"),
 )
 class CallViewSet(PublicReadOnlyViewSet):
     """Calls for proposals, each with its tracks (budgets, applicant kind, documents)."""
@@ -273,9 +273,9 @@ class CallViewSet(PublicReadOnlyViewSet):
         return selectors.public_calls().prefetch_related("tracks__secretariat")
 
 
-@extend_schema_view(
-    list=extend_schema(summary=_("List tracks of published calls")),
-    retrieve=extend_schema(summary=_("Get a track")),
+@api_docs(
+    list=_("List tracks of published calls"),
+    retrieve=_("Get a track"),
 )
 class TrackViewSet(PublicReadOnlyViewSet):
     """Tracks of published calls: planning, solution planning, demonstration."""
@@ -292,7 +292,7 @@ class TrackViewSet(PublicReadOnlyViewSet):
         )
 
 
-@extend_schema_view(
+@api_docs(
     list=extend_schema(
         summary=_("List funded projects"),
         description=_(
@@ -300,7 +300,7 @@ class TrackViewSet(PublicReadOnlyViewSet):
             "the portal, by year, country and city."
         ),
     ),
-    retrieve=extend_schema(summary=_("Get a funded project by its code")),
+    retrieve=_("Get a funded project by its code"),
 )
 class ProjectViewSet(PublicReadOnlyViewSet):
     """Funded cooperation projects (the portfolio)."""
@@ -347,7 +347,7 @@ STATS_EXAMPLE = OpenApiExample(
 )
 
 
-@extend_schema_view(
+@api_docs(
     list=extend_schema(
         summary=_("Programme statistics for every year"),
         description=_(
@@ -450,7 +450,7 @@ class DeliverableFilter(django_filters.FilterSet):
         fields = ["project", "kind", "status", "due_before"]
 
 
-@extend_schema_view(
+@api_docs(
     list=extend_schema(
         summary=_("Deliverables you follow or owe"),
         description=_(
@@ -458,7 +458,7 @@ class DeliverableFilter(django_filters.FilterSet):
             "funded on their tracks. Programme admins: all."
         ),
     ),
-    retrieve=extend_schema(summary=_("Get a deliverable")),
+    retrieve=_("Get a deliverable"),
     upload=extend_schema(
         summary=_("Upload and submit a deliverable (the project's contractor)"),
         description=_(
@@ -468,7 +468,7 @@ class DeliverableFilter(django_filters.FilterSet):
         # Multipart only: a JSON body cannot carry the file.
         request={"multipart/form-data": DeliverableUploadSerializer},
     ),
-    accept=extend_schema(summary=_("Accept a submitted deliverable (staff of the track)")),
+    accept=_("Accept a submitted deliverable (staff of the track)"),
     return_for_changes=extend_schema(
         summary=_("Return a submitted deliverable for changes (staff of the track)"),
         description=_("The contractor's members are told, with the feedback."),

@@ -16,7 +16,6 @@ from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
     extend_schema_field,
-    extend_schema_view,
 )
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -25,7 +24,8 @@ from rest_framework.response import Response
 from accounts.models import User
 from applications.api import ApplicationViewSet
 from applications.selectors import applications_for_user
-from kcity.api.filters import IdFilter, track_filters
+from kcity.api.filters import IdFilter, track_filterset
+from kcity.api.schema import api_docs
 from kcity.api.viewsets import (
     PortalGenericViewSet,
     PortalReadOnlyViewSet,
@@ -83,7 +83,7 @@ class ScreenSerializer(serializers.Serializer):
     )
 
 
-@extend_schema_view(
+@api_docs(
     screen=extend_schema(
         summary=_("Screen eligibility (staff of the track)"),
         tags=["applications: staff"],
@@ -142,9 +142,9 @@ class CriterionFilter(django_filters.FilterSet):
         fields = ["track", "call"]
 
 
-@extend_schema_view(
-    list=extend_schema(summary=_("List scoring criteria of published calls")),
-    retrieve=extend_schema(summary=_("Get a criterion")),
+@api_docs(
+    list=_("List scoring criteria of published calls"),
+    retrieve=_("Get a criterion"),
 )
 class CriterionViewSet(PublicReadOnlyViewSet):
     """The criteria and points each track is scored on (public, as on the call page)."""
@@ -201,10 +201,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         # that blank choice fields really return.
 
 
-class AssignmentFilter(track_filters("application__track")):
-    class Meta:
-        model = Assignment
-        fields = ["status", "track", "call", "year"]
+AssignmentFilter = track_filterset(Assignment, path="application__track", fields=["status"])
 
 
 class DeclarationSerializer(serializers.Serializer):
@@ -270,9 +267,9 @@ REVIEW_EXAMPLE = OpenApiExample(
 )
 
 
-@extend_schema_view(
-    list=extend_schema(summary=_("List my review assignments")),
-    retrieve=extend_schema(summary=_("Get one of my assignments")),
+@api_docs(
+    list=_("List my review assignments"),
+    retrieve=_("Get one of my assignments"),
     declare_conflict=extend_schema(
         summary=_("Declare whether I have a conflict of interest"),
         description=_(
@@ -281,7 +278,7 @@ REVIEW_EXAMPLE = OpenApiExample(
         ),
         examples=[OpenApiExample("No conflict", request_only=True, value={"has_conflict": False})],
     ),
-    decline=extend_schema(summary=_("Decline the assignment")),
+    decline=_("Decline the assignment"),
     save_scores=extend_schema(
         summary=_("Save a draft of my scores"),
         description=_("Points may still be empty; nothing is visible to anyone else."),
@@ -370,9 +367,9 @@ class ConflictDeclarationFilter(django_filters.FilterSet):
         fields = ["application", "has_conflict"]
 
 
-@extend_schema_view(
-    list=extend_schema(summary=_("List my conflict-of-interest declarations")),
-    retrieve=extend_schema(summary=_("Get one of my declarations")),
+@api_docs(
+    list=_("List my conflict-of-interest declarations"),
+    retrieve=_("Get one of my declarations"),
 )
 class ConflictDeclarationViewSet(PortalReadOnlyViewSet):
     """The logged-in reviewer's own declarations (declared, detected or recorded by staff)."""
@@ -465,10 +462,7 @@ class CriterionCreateSerializer(CriterionInputSerializer):
         fields = ["track", *CriterionInputSerializer.Meta.fields]
 
 
-class StaffCriterionFilter(track_filters()):
-    class Meta:
-        model = Criterion
-        fields = ["track", "call", "year"]
+StaffCriterionFilter = track_filterset(Criterion)
 
 
 CRITERIA_LOCKED = _(
@@ -477,9 +471,9 @@ CRITERIA_LOCKED = _(
 )
 
 
-@extend_schema_view(
-    list=extend_schema(summary=_("Criteria of your tracks, editable until review starts")),
-    retrieve=extend_schema(summary=_("Get one criterion of your tracks")),
+@api_docs(
+    list=_("Criteria of your tracks, editable until review starts"),
+    retrieve=_("Get one criterion of your tracks"),
     create=extend_schema(
         summary=_("Add a criterion to one of your tracks"),
         description=CRITERIA_LOCKED,
@@ -558,15 +552,12 @@ class InvitationCreateSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class ReviewerInvitationFilter(track_filters()):
-    class Meta:
-        model = ReviewerInvitation
-        fields = ["track", "call", "year", "status"]
+ReviewerInvitationFilter = track_filterset(ReviewerInvitation, fields=["status"])
 
 
-@extend_schema_view(
-    list=extend_schema(summary=_("Committee invitations of your tracks")),
-    retrieve=extend_schema(summary=_("Get one committee invitation")),
+@api_docs(
+    list=_("Committee invitations of your tracks"),
+    retrieve=_("Get one committee invitation"),
     create=extend_schema(
         summary=_("Invite an expert to a track's committee"),
         description=_(
@@ -581,7 +572,7 @@ class ReviewerInvitationFilter(track_filters()):
             )
         ],
     ),
-    revoke=extend_schema(summary=_("Revoke a pending invitation; its link stops working")),
+    revoke=_("Revoke a pending invitation; its link stops working"),
 )
 class ReviewerInvitationViewSet(
     StaffTrackRowsMixin, mixins.CreateModelMixin, PortalReadOnlyViewSet
@@ -629,18 +620,15 @@ class CommitteeMemberSerializer(serializers.ModelSerializer):
         fields = ["id", "track", "reviewer", "role", "joined_at"]
 
 
-class CommitteeMemberFilter(track_filters()):
-    class Meta:
-        model = CommitteeMember
-        fields = ["track", "call", "year", "role"]
+CommitteeMemberFilter = track_filterset(CommitteeMember, fields=["role"])
 
 
-@extend_schema_view(
+@api_docs(
     list=extend_schema(
         summary=_("Committee members of your tracks"),
         description=_("The reviewer ids to assign with /staff-assignments/."),
     ),
-    retrieve=extend_schema(summary=_("Get one committee member")),
+    retrieve=_("Get one committee member"),
     destroy=extend_schema(
         summary=_("Take a reviewer off a committee"),
         description=_("Refused (400) while they hold open or submitted reviews in the track."),
@@ -712,18 +700,18 @@ class RemovalSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class StaffAssignmentFilter(track_filters("application__track")):
-    application = IdFilter(help_text=_("Id of the application."))
-    reviewer = IdFilter(help_text=_("Id of the reviewer."))
+StaffAssignmentFilter = track_filterset(
+    Assignment,
+    path="application__track",
+    fields=["status"],
+    application=IdFilter(help_text=_("Id of the application.")),
+    reviewer=IdFilter(help_text=_("Id of the reviewer.")),
+)
 
-    class Meta:
-        model = Assignment
-        fields = ["track", "call", "year", "status", "application", "reviewer"]
 
-
-@extend_schema_view(
-    list=extend_schema(summary=_("Review assignments of your tracks")),
-    retrieve=extend_schema(summary=_("Get one review assignment of your tracks")),
+@api_docs(
+    list=_("Review assignments of your tracks"),
+    retrieve=_("Get one review assignment of your tracks"),
     create=extend_schema(
         summary=_("Assign a committee member to an application"),
         description=_(
@@ -809,18 +797,16 @@ class ResultSerializer(serializers.ModelSerializer):
         ]
 
 
-class ResultFilter(track_filters()):
-    country = django_filters.CharFilter(
+ResultFilter = track_filterset(
+    ApplicationResult,
+    country=django_filters.CharFilter(
         field_name="application__country__code", lookup_expr="iexact"
-    )
-    flag = django_filters.CharFilter(field_name="flags", lookup_expr="icontains")
-
-    class Meta:
-        model = ApplicationResult
-        fields = ["track", "call", "year", "country", "flag"]
+    ),
+    flag=django_filters.CharFilter(field_name="flags", lookup_expr="icontains"),
+)
 
 
-@extend_schema_view(
+@api_docs(
     list=extend_schema(
         summary=_("Rankings: aggregated results of your tracks"),
         description=_(
@@ -828,7 +814,7 @@ class ResultFilter(track_filters()):
             "Programme admins see every track, secretariat staff their own; others see nothing."
         ),
     ),
-    retrieve=extend_schema(summary=_("Get one aggregated result")),
+    retrieve=_("Get one aggregated result"),
 )
 class ResultViewSet(StaffTrackRowsMixin, PortalReadOnlyViewSet):
     """Aggregated results (rankings) of the user's tracks."""
@@ -873,15 +859,12 @@ class DecisionChangeSerializer(serializers.Serializer):
     )
 
 
-class DecisionFilter(track_filters()):
-    class Meta:
-        model = Decision
-        fields = ["track", "call", "year", "outcome"]
+DecisionFilter = track_filterset(Decision, fields=["outcome"])
 
 
-@extend_schema_view(
-    list=extend_schema(summary=_("Funding decisions of your tracks")),
-    retrieve=extend_schema(summary=_("Get one decision")),
+@api_docs(
+    list=_("Funding decisions of your tracks"),
+    retrieve=_("Get one decision"),
     change=extend_schema(
         summary=_("Change a decision, with a reason"),
         description=_(
@@ -938,10 +921,7 @@ class AwardSerializer(serializers.ModelSerializer):
         ]
 
 
-class AwardFilter(track_filters("application__track")):
-    class Meta:
-        model = Award
-        fields = ["track", "call", "year", "status"]
+AwardFilter = track_filterset(Award, path="application__track", fields=["status"])
 
 
 class AwardCreateSerializer(serializers.Serializer):
@@ -962,9 +942,9 @@ class AwardMoveSerializer(serializers.Serializer):
     )
 
 
-@extend_schema_view(
-    list=extend_schema(summary=_("Funding awards of your tracks")),
-    retrieve=extend_schema(summary=_("Get one award")),
+@api_docs(
+    list=_("Funding awards of your tracks"),
+    retrieve=_("Get one award"),
     create=extend_schema(
         summary=_("Award funding to a selected application"),
         description=_("Creates the award (proposed) and the funded project."),
@@ -1059,9 +1039,9 @@ class StaffTrackFilterSet(django_filters.FilterSet):
         fields = ["call", "year", "kind"]
 
 
-@extend_schema_view(
-    list=extend_schema(summary=_("Tracks whose results you run")),
-    retrieve=extend_schema(summary=_("Get one of your tracks")),
+@api_docs(
+    list=_("Tracks whose results you run"),
+    retrieve=_("Get one of your tracks"),
     aggregate=extend_schema(
         summary=_("Aggregate the track's scores (a background job)"),
         description=_("Answers 202 with the job; poll /api/v1/jobs/{id}/ for its progress."),
@@ -1139,9 +1119,9 @@ class JobFilter(django_filters.FilterSet):
         fields = ["track", "kind", "status"]
 
 
-@extend_schema_view(
-    list=extend_schema(summary=_("Background jobs of your tracks")),
-    retrieve=extend_schema(summary=_("A job's progress")),
+@api_docs(
+    list=_("Background jobs of your tracks"),
+    retrieve=_("A job's progress"),
 )
 class JobViewSet(StaffTrackRowsMixin, PortalReadOnlyViewSet):
     """Background jobs (aggregation, assignment) of the user's tracks, with progress."""

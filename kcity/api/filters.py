@@ -32,18 +32,23 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-def track_filters(path: str = "track") -> type[django_filters.FilterSet]:
-    """A FilterSet base with ``?track=`` (id), ``?call=`` (slug) and ``?year=`` for rows that
-    belong to a track through ``path`` (e.g. ``application__track``). Name the three in the
-    subclass's ``Meta.fields``."""
-
-    class TrackFilters(django_filters.FilterSet):
-        track = IdFilter(field_name=path, help_text=_("Id of the track."))
-        call = django_filters.CharFilter(
+def track_filterset(
+    model, *, path: str = "track", fields=(), **filters
+) -> type[django_filters.FilterSet]:
+    """A FilterSet for rows of ``model`` that belong to a track through ``path`` (e.g.
+    ``application__track``): ``?track=`` (id), ``?call=`` (slug) and ``?year=``, the model's
+    ``fields`` (django-filter's own filters) and any other ``filters`` declared here."""
+    declared = {
+        "track": IdFilter(field_name=path, help_text=_("Id of the track.")),
+        "call": django_filters.CharFilter(
             field_name=f"{path}__call__slug", help_text=_("Call slug.")
-        )
-        year = django_filters.NumberFilter(
+        ),
+        "year": django_filters.NumberFilter(
             field_name=f"{path}__call__year", help_text=_("Programme year.")
-        )
-
-    return TrackFilters
+        ),
+        **filters,
+    }
+    meta = type("Meta", (), {"model": model, "fields": ["track", "call", "year", *fields]})
+    return type(
+        f"{model.__name__}TrackFilterSet", (django_filters.FilterSet,), {**declared, "Meta": meta}
+    )

@@ -5,9 +5,10 @@ Every operation documents 400, 401, 403, 404 and 429 in the one shape that
 on the description for failures as well as for successes.
 """
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 
 
@@ -138,3 +139,15 @@ class PortalAutoSchema(AutoSchema):
             if code not in responses:
                 responses[code] = self._get_response_for_code(response, code, direction=direction)
         return responses
+
+
+def api_docs(**operations):
+    """``extend_schema_view`` in short: an operation given as a (translated) string is only its
+    summary; give ``extend_schema(...)`` where it also needs a description, examples or a
+    response other than the viewset's serializer."""
+    return extend_schema_view(
+        **{
+            name: extend_schema(summary=spec) if isinstance(spec, str | Promise) else spec
+            for name, spec in operations.items()
+        }
+    )

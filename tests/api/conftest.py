@@ -1,6 +1,7 @@
 """Fixtures for the API tests: a DRF client logged in by token, and the helpers to use it."""
 
 import pytest
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.token_services import create_api_token
@@ -27,3 +28,10 @@ def results(response) -> list:
 
 def ids(response) -> set:
     return {row["id"] for row in results(response)}
+
+
+def url(basename, obj=None, action=None) -> str:
+    """``api:<basename>-list``, or the object's ``-detail`` (or ``-<action>``) URL."""
+    if obj is None:
+        return reverse(f"api:{basename}-list")
+    return reverse(f"api:{basename}-{action or 'detail'}", kwargs={"pk": obj.pk})

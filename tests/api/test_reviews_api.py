@@ -21,15 +21,9 @@ from tests.factories import (
     UserFactory,
 )
 
-from .conftest import client_for, ids, results
+from .conftest import client_for, ids, results, url
 
 pytestmark = pytest.mark.django_db
-
-
-def url(basename, obj=None, action=None):
-    if obj is None:
-        return reverse(f"api:{basename}-list")
-    return reverse(f"api:{basename}-{action or 'detail'}", kwargs={"pk": obj.pk})
 
 
 # --- Criteria (public) ----------------------------------------------------------------------
