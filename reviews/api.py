@@ -407,27 +407,21 @@ class CriterionInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Criterion
-        fields = [
-            "code",
-            "name",
-            "name_ko",
-            "description",
-            "description_ko",
-            "max_points",
-            "weight",
-            "threshold",
-            "tiebreak_priority",
-        ]
+        fields = list(Criterion.EDITABLE_FIELDS)
         validators = []  # the uniqueness rules are field errors, below
 
+    # Field by field, so they come back together with the other fields' errors.
     def validate_max_points(self, value):
-        if not (0 < value <= 100):
-            raise serializers.ValidationError(_("Give between 0.5 and 100 points."))
-        return value
+        return self._checked("max_points", value)
 
     def validate_weight(self, value):
-        if value <= 0:
-            raise serializers.ValidationError(_("The weight must be above 0."))
+        return self._checked("weight", value)
+
+    @staticmethod
+    def _checked(field, value):
+        message = Criterion.value_errors(**{field: value}).get(field)
+        if message:
+            raise serializers.ValidationError(message)
         return value
 
     def validate(self, attrs):
@@ -437,11 +431,11 @@ class CriterionInputSerializer(serializers.ModelSerializer):
         def value(name):
             return attrs[name] if name in attrs else getattr(criterion, name, None)
 
-        threshold, max_points = value("threshold"), value("max_points")
-        if threshold is not None and max_points is not None and not 0 <= threshold <= max_points:
-            raise serializers.ValidationError(
-                {"threshold": _("The threshold must be between 0 and the maximum points.")}
-            )
+        errors = Criterion.value_errors(
+            max_points=value("max_points"), threshold=value("threshold")
+        )
+        if errors:
+            raise serializers.ValidationError({f: [m] for f, m in errors.items()})
         others = Criterion.objects.filter(track=track).exclude(pk=getattr(criterion, "pk", None))
         if "code" in attrs and others.filter(code=attrs["code"]).exists():
             raise serializers.ValidationError(

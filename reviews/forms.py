@@ -27,41 +27,21 @@ DECLARABLE_KINDS = [
 class CriterionForm(forms.ModelForm):
     class Meta:
         model = Criterion
-        fields = [
-            "code",
-            "name",
-            "name_ko",
-            "description",
-            "description_ko",
-            "max_points",
-            "weight",
-            "threshold",
-            "tiebreak_priority",
-        ]
+        fields = Criterion.EDITABLE_FIELDS
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "description_ko": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def clean_max_points(self):
-        value = self.cleaned_data["max_points"]
-        if value is not None and not (0 < value <= 100):
-            raise forms.ValidationError(_("Give between 0.5 and 100 points."))
-        return value
-
-    def clean_weight(self):
-        value = self.cleaned_data["weight"]
-        if value is not None and value <= 0:
-            raise forms.ValidationError(_("The weight must be above 0."))
-        return value
-
     def clean(self):
         data = super().clean()
-        threshold, max_points = data.get("threshold"), data.get("max_points")
-        if threshold is not None and max_points is not None and not (0 <= threshold <= max_points):
-            self.add_error(
-                "threshold", _("The threshold must be between 0 and the maximum points.")
-            )
+        errors = Criterion.value_errors(
+            max_points=data.get("max_points"),
+            weight=data.get("weight"),
+            threshold=data.get("threshold"),
+        )
+        for field, message in errors.items():
+            self.add_error(field, message)
         return data
 
 

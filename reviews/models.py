@@ -67,6 +67,37 @@ class Criterion(models.Model):
             return self.name_ko
         return self.name
 
+    #: The fields staff edit, on the page and through the API.
+    EDITABLE_FIELDS = (
+        "code",
+        "name",
+        "name_ko",
+        "description",
+        "description_ko",
+        "max_points",
+        "weight",
+        "threshold",
+        "tiebreak_priority",
+    )
+
+    @staticmethod
+    def value_errors(*, max_points=None, weight=None, threshold=None) -> dict[str, str]:
+        """The check constraints on points, weight and threshold as messages by field, so the
+        page and the API refuse bad values next to the field instead of at the database."""
+        errors = {}
+        if max_points is not None and not (0 < max_points <= 100):
+            errors["max_points"] = _("Give between 0.5 and 100 points.")
+        if weight is not None and weight <= 0:
+            errors["weight"] = _("The weight must be above 0.")
+        if (
+            threshold is not None
+            and max_points is not None
+            and "max_points" not in errors
+            and not (0 <= threshold <= max_points)
+        ):
+            errors["threshold"] = _("The threshold must be between 0 and the maximum points.")
+        return errors
+
 
 def _token() -> str:
     return secrets.token_urlsafe(32)
