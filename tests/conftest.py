@@ -137,3 +137,23 @@ def application(applicant, planning_track):
 def login(client: Client, user) -> Client:
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def contractor(role_groups):
+    """A member of the Korean company that carries out ``contracted_project``."""
+    org = OrganizationFactory(name="Hanul Urban Planning", kind="korean_company", country_code="KR")
+    return UserFactory(email="pm@hanul.example", roles=[roles.CONTRACTOR], organizations=[org])
+
+
+@pytest.fixture
+def contracted_project(planning_track, contractor):
+    """A project funded on the KIND planning track, carried out by ``contractor``."""
+    from reviews.models import Award
+    from tests.factories import ProjectFactory
+    from tests.factories.results import reviewed_application
+
+    application = reviewed_application(planning_track, status="awarded")
+    project = ProjectFactory(contractor=contractor.organizations.first(), name="Leaky Klang plan")
+    Award.objects.create(application=application, project=project, amount=400_000_000)
+    return project

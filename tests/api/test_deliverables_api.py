@@ -9,10 +9,8 @@ from accounts import roles
 from accounts.audit import audit_events_for
 from notifications.models import Message
 from projects.models import Deliverable
-from reviews.models import Award
 from tests.factories import DeliverableFactory, OrganizationFactory, ProjectFactory, UserFactory
-from tests.factories.applications import PDF_BYTES
-from tests.factories.results import reviewed_application
+from tests.factories.applications import PDF_BYTES, pdf_upload
 
 from .conftest import client_for, ids, results
 
@@ -25,27 +23,12 @@ def url(deliverable=None, action=None):
     return reverse(f"api:deliverable-{action or 'detail'}", kwargs={"pk": deliverable.pk})
 
 
-def pdf(name="report.pdf"):
-    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+pdf = pdf_upload
 
 
 @pytest.fixture
-def contractor(role_groups):
-    org = OrganizationFactory(name="Hanul Urban Planning", kind="korean_company", country_code="KR")
-    return UserFactory(email="pm@hanul.example", roles=[roles.CONTRACTOR], organizations=[org])
-
-
-@pytest.fixture
-def project(planning_track, contractor):
-    application = reviewed_application(planning_track, status="awarded")
-    project = ProjectFactory(contractor=contractor.organizations.first(), name="Leaky Klang plan")
-    Award.objects.create(application=application, project=project, amount=400_000_000)
-    return project
-
-
-@pytest.fixture
-def deliverable(project):
-    return DeliverableFactory(project=project, title="Inception report")
+def deliverable(contracted_project):
+    return DeliverableFactory(project=contracted_project, title="Inception report")
 
 
 @pytest.fixture
@@ -195,13 +178,15 @@ def test_deliverable_accept_by_other_track_staff_is_404(submitted, kaia_staff):
 
 
 def test_deliverable_list_query_count_does_not_grow(
-    project, contractor, django_assert_max_num_queries
+    contracted_project, contractor, django_assert_max_num_queries
 ):
     client = client_for(contractor)
-    DeliverableFactory(project=project)
+    DeliverableFactory(project=contracted_project)
     with django_assert_max_num_queries(10) as one:
         assert len(results(client.get(url()))) == 1
     for kind in ("interim_report", "final_report", "training", "other"):
-        DeliverableFactory(project=ProjectFactory(contractor=project.contractor), kind=kind)
+        DeliverableFactory(
+            project=ProjectFactory(contractor=contracted_project.contractor), kind=kind
+        )
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert len(results(client.get(url()))) == 5

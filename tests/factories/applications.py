@@ -57,3 +57,10 @@ class DocumentFactory(factory.django.DjangoModelFactory):
     content_type = "application/pdf"
     size = len(PDF_BYTES)
     uploaded_by = factory.SelfAttribute("application.created_by")
+
+
+def pdf_upload(name: str = "report.pdf"):
+    """A small valid PDF as an uploaded file, for forms, services and the API."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")

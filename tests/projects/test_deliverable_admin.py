@@ -2,18 +2,14 @@
 audited and the contractor is told, exactly as when staff review on the staff screen."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounts import roles
 from accounts.audit import audit_events_for
 from notifications.models import Message
 from projects.contractor_selection import submit_deliverable
 from projects.models import Deliverable
-from reviews.models import Award
-from tests.factories import DeliverableFactory, OrganizationFactory, ProjectFactory, UserFactory
-from tests.factories.applications import PDF_BYTES
-from tests.factories.results import reviewed_application
+from tests.factories import DeliverableFactory
+from tests.factories.applications import pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -21,20 +17,12 @@ TOLD = "results/deliverable_reviewed"
 
 
 @pytest.fixture
-def contractor(role_groups):
-    org = OrganizationFactory(name="Hanul Urban Planning", kind="korean_company", country_code="KR")
-    return UserFactory(email="pm@hanul.example", roles=[roles.CONTRACTOR], organizations=[org])
-
-
-@pytest.fixture
-def deliverable(planning_track, contractor):
+def deliverable(contracted_project, contractor):
     """A deliverable the contractor has handed in, on a project of the KIND planning track."""
-    project = ProjectFactory(contractor=contractor.organizations.first(), name="Klang plan")
-    application = reviewed_application(planning_track, status="awarded")
-    Award.objects.create(application=application, project=project, amount=400_000_000)
-    upload = SimpleUploadedFile("report.pdf", PDF_BYTES, content_type="application/pdf")
     return submit_deliverable(
-        deliverable=DeliverableFactory(project=project), uploaded=upload, actor=contractor
+        deliverable=DeliverableFactory(project=contracted_project),
+        uploaded=pdf_upload(),
+        actor=contractor,
     )
 
 

@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import roles
 from kcity.domain import DomainError
 from notifications.models import Message
 from projects.contractor_selection import (
@@ -19,38 +18,20 @@ from projects.contractor_selection import (
     submit_deliverable,
 )
 from projects.tasks import task_remind_deliverables
-from reviews.models import Award
 from tests.factories import (
     DeliverableFactory,
     OrganizationFactory,
     ProjectFactory,
     UserFactory,
 )
-from tests.factories.applications import PDF_BYTES
-from tests.factories.results import reviewed_application
+from tests.factories.applications import PDF_BYTES, pdf_upload
 
-
-def pdf(name="report.pdf"):
-    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+pdf = pdf_upload
 
 
 @pytest.fixture
-def contractor(role_groups):
-    org = OrganizationFactory(name="Hanul Urban Planning", kind="korean_company", country_code="KR")
-    return UserFactory(email="pm@hanul.example", roles=[roles.CONTRACTOR], organizations=[org])
-
-
-@pytest.fixture
-def project(planning_track, contractor):
-    app = reviewed_application(planning_track, status="awarded")
-    project = ProjectFactory(contractor=contractor.organizations.first(), name="Leaky Klang plan")
-    Award.objects.create(application=app, project=project, amount=400_000_000)
-    return project
-
-
-@pytest.fixture
-def deliverable(project):
-    return DeliverableFactory(project=project)
+def deliverable(contracted_project):
+    return DeliverableFactory(project=contracted_project)
 
 
 def detail(d):
@@ -105,29 +86,29 @@ def test_review_by_other_secretariat_refused(deliverable, contractor, kaia_staff
         review_deliverable(deliverable=deliverable, accept=True, feedback="", actor=kaia_staff)
 
 
-def test_remind_deliverables_due_soon_and_overdue_once(project, contractor):
+def test_remind_deliverables_due_soon_and_overdue_once(contracted_project, contractor):
     today = timezone.localdate()
-    soon = DeliverableFactory(project=project, due_on=today + datetime.timedelta(days=5))
+    soon = DeliverableFactory(project=contracted_project, due_on=today + datetime.timedelta(days=5))
     late = DeliverableFactory(
-        project=project, kind="interim_report", due_on=today - datetime.timedelta(days=3)
+        project=contracted_project, kind="interim_report", due_on=today - datetime.timedelta(days=3)
     )
     DeliverableFactory(
-        project=project, kind="final_report", due_on=today + datetime.timedelta(days=90)
+        project=contracted_project, kind="final_report", due_on=today + datetime.timedelta(days=90)
     )
     assert remind_deliverables(today=today) == 4  # two deliverables × e-mail and in-app
     assert remind_deliverables(today=today) == 0  # idempotent the same day
     templates = set(Message.objects.values_list("template", "context__code"))
     assert templates == {
-        ("results/deliverable_due", project.code),
-        ("results/deliverable_overdue", project.code),
+        ("results/deliverable_due", contracted_project.code),
+        ("results/deliverable_overdue", contracted_project.code),
     }
     assert soon.pk != late.pk
     # A week later the overdue one is reminded again, the due one is now overdue too.
     assert remind_deliverables(today=today + datetime.timedelta(days=7)) == 4
 
 
-def test_task_remind_deliverables_runs(project, contractor):
-    DeliverableFactory(project=project, due_on=timezone.localdate())
+def test_task_remind_deliverables_runs(contracted_project, contractor):
+    DeliverableFactory(project=contracted_project, due_on=timezone.localdate())
     assert task_remind_deliverables() == 2
 
 
@@ -181,13 +162,15 @@ def test_deliverable_upload_and_review_through_pages(client, deliverable, contra
     assert file.status_code == 200 and b"".join(file.streaming_content) == PDF_BYTES
 
 
-def test_deliverable_list_query_count_independent_of_rows(client, project, contractor):
-    DeliverableFactory(project=project)
+def test_deliverable_list_query_count_independent_of_rows(client, contracted_project, contractor):
+    DeliverableFactory(project=contracted_project)
     client.force_login(contractor)
     with CaptureQueriesContext(connection) as one:
         client.get(reverse("projects:deliverables:list"))
     for kind in ("interim_report", "final_report", "training", "other"):
-        DeliverableFactory(project=ProjectFactory(contractor=project.contractor), kind=kind)
+        DeliverableFactory(
+            project=ProjectFactory(contractor=contracted_project.contractor), kind=kind
+        )
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("projects:deliverables:list"))
     assert len(one.captured_queries) == len(many.captured_queries)
