@@ -1,5 +1,5 @@
-"""API of the programme: public, read-only countries, cities, calls, tracks, funded projects and
-statistics; and the deliverables of funded projects (their contractor uploads, staff accept or
+"""API of the programme: public, read-only countries, cities, calls, tracks, funded projects,
+events and statistics; and the deliverables of funded projects (their contractor uploads, staff accept or
 return).
 
 Rows come from the same selectors as the pages (``public_calls``, ``deliverables_for_user``), so
@@ -25,7 +25,7 @@ from kcity.api.schema import api_docs
 from kcity.api.viewsets import PortalReadOnlyViewSet, PortalViewSetMixin, PublicReadOnlyViewSet
 
 from . import contractor_selection, selectors, statistics
-from .models import Call, City, Country, Deliverable, Project, Track
+from .models import Call, City, Country, Deliverable, Event, Project, Track
 
 # --- Serializers --------------------------------------------------------------------------
 
@@ -136,6 +136,24 @@ class ProjectSerializer(serializers.ModelSerializer):
         ]
 
 
+class EventSerializer(serializers.ModelSerializer):
+    city = CitySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "name_ko",
+            "partners",
+            "city",
+            "starts_on",
+            "ends_on",
+            "description",
+        ]
+
+
 # --- Filters --------------------------------------------------------------------------------
 
 
@@ -193,6 +211,26 @@ class ProjectFilter(django_filters.FilterSet):
             "status",
             "source",
         ]
+
+
+class EventFilter(django_filters.FilterSet):
+    year = django_filters.NumberFilter(
+        field_name="starts_on__year",
+        min_value=1,
+        max_value=9999,
+        help_text=_("Year it starts."),
+    )
+    upcoming = django_filters.BooleanFilter(
+        method="filter_upcoming",
+        help_text=_("true: not yet over (Korea Standard Time); false: already over."),
+    )
+
+    class Meta:
+        model = Event
+        fields = ["kind", "year", "upcoming"]
+
+    def filter_upcoming(self, queryset, name, value):
+        return selectors.events(upcoming=value, queryset=queryset)
 
 
 # --- Viewsets -------------------------------------------------------------------------------
@@ -313,6 +351,24 @@ class ProjectViewSet(PublicReadOnlyViewSet):
     lookup_value_regex = "[^/]+"
     ordering_fields = ["year", "code", "budget_krw", "country__name"]
     ordering = ["-year", "code", "pk"]
+
+
+@api_docs(
+    list=extend_schema(
+        summary=_("List programme events"),
+        description=_("Workshops, road shows and conferences, newest first."),
+    ),
+    retrieve=_("Get an event"),
+)
+class EventViewSet(PublicReadOnlyViewSet):
+    """Workshops, road shows and conferences of the programme."""
+
+    queryset = Event.objects.select_related("city__country")
+    serializer_class = EventSerializer
+    filterset_class = EventFilter
+    schema_tags = ["programme"]
+    ordering_fields = ["starts_on", "name"]
+    ordering = ["-starts_on", "pk"]
 
 
 # --- Programme statistics -----------------------------------------------------------------

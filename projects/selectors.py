@@ -4,7 +4,7 @@ from django.db.models import Q, QuerySet
 
 from accounts import roles
 
-from .models import Call, Deliverable, Track
+from .models import Call, Deliverable, Event, Track
 
 
 def staff_tracks(user) -> QuerySet[Track]:
@@ -47,3 +47,18 @@ def deliverables_for_user(user) -> QuerySet[Deliverable]:
     if roles.has_role(user, roles.SECRETARIAT_STAFF):
         condition |= Q(project__award__application__track__in=staff_tracks(user))
     return qs.filter(condition).distinct()
+
+
+def events(*, upcoming: bool | None = None, queryset: QuerySet[Event] | None = None):
+    """The programme's events; ``upcoming`` True keeps those not over yet on today's date in
+    Korea (the programme's clock, not the visitor's), False those already over."""
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    queryset = Event.objects.select_related("city__country") if queryset is None else queryset
+    if upcoming is None:
+        return queryset
+    today = timezone.now().astimezone(ZoneInfo(settings.PROGRAMME_TIME_ZONE)).date()
+    return queryset.filter(ends_on__gte=today) if upcoming else queryset.filter(ends_on__lt=today)

@@ -6,6 +6,7 @@ app_name = "projects"
 urlpatterns = [
     path("", views.call_list, name="call_list"),
     path("portfolio/", views.portfolio, name="portfolio"),
+    path("events/", views.events, name="events"),
     path("programme/", dashboard_views.programme_public, name="programme_dashboard"),
     path("deliverables/", include("projects.deliverable_urls")),
     path("portfolio/<str:code>/", views.project_detail, name="project_detail"),

@@ -1,4 +1,5 @@
-"""Public pages: the calls with their tracks, and the portfolio of funded projects."""
+"""Public pages: the calls with their tracks, the portfolio of funded projects, and the
+programme's events."""
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
@@ -7,7 +8,8 @@ from django.utils.translation import pgettext_lazy
 
 from applications.models import Document
 
-from .models import Call, Project, Track
+from . import selectors
+from .models import Call, Event, Project, Track
 from .selectors import public_calls
 
 PUBLIC_STATUS_LABELS = {
@@ -88,3 +90,28 @@ def project_detail(request, code):
         Project.objects.select_related("country", "city", "partner", "contractor"), code=code
     )
     return render(request, "projects/public/project_detail.html", {"project": project})
+
+
+def events(request):
+    """Workshops, road shows and conferences: those still to come first, then the past ones,
+    optionally of one kind."""
+    kind = request.GET.get("kind", "")
+    queryset = selectors.events()
+    if kind in Event.Kind.values:
+        queryset = queryset.filter(kind=kind)
+    else:
+        kind = ""
+    return render(
+        request,
+        "projects/public/events.html",
+        {
+            "upcoming": selectors.events(upcoming=True, queryset=queryset).order_by(
+                "starts_on", "pk"
+            ),
+            "past": selectors.events(upcoming=False, queryset=queryset).order_by(
+                "-starts_on", "pk"
+            ),
+            "kinds": Event.Kind.choices,
+            "kind": kind,
+        },
+    )

@@ -15,6 +15,7 @@ router.register("calls", projects_api.CallViewSet, basename="call")
 router.register("tracks", projects_api.TrackViewSet, basename="track")
 router.register("criteria", reviews_api.CriterionViewSet, basename="criterion")
 router.register("projects", projects_api.ProjectViewSet, basename="project")
+router.register("events", projects_api.EventViewSet, basename="event")
 router.register("statistics", projects_api.ProgrammeStatsViewSet, basename="statistics")
 # Applications (applicants and staff; screening comes from the review app).
 router.register("applications", reviews_api.ReviewApplicationViewSet, basename="application")

@@ -18,6 +18,7 @@ about (``targets``), so bodies reach the serializers and services of real rows a
 about data that exists; malformed ids still go out as generated.
 """
 
+import datetime
 from collections import defaultdict
 from decimal import Decimal
 from types import SimpleNamespace
@@ -35,6 +36,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from accounts import roles
 from accounts.token_services import create_api_token
+from projects.models import Event
 from reviews.models import ApplicationResult, CommitteeMember, Decision, Job
 from reviews.services import invite_reviewer
 from tests.factories import (
@@ -78,7 +80,7 @@ def api_data(
     """Something in every endpoint: both tracks with criteria, a draft and a submitted
     application with a document, a review in progress (the admin also reviews, so the
     reviewer's endpoints have data), a ranked and decided application with an award, a project
-    with deliverables, a committee, an invitation and a job. Returns the objects by name.
+    with deliverables, a committee, an invitation, a job and an event. Returns the objects by name.
     """
     criterion = CriterionFactory(track=planning_track, code="feasibility", max_points=30)
     CriterionFactory(track=demonstration_track, code="export", max_points=35)
@@ -111,6 +113,13 @@ def api_data(
     pending = DeliverableFactory(project=project)
     awaiting_review = DeliverableFactory(project=project, kind="interim_report", status="submitted")
     job = Job.objects.create(track=planning_track, kind="aggregate")
+    event = Event.objects.create(
+        kind="workshop",
+        name="Kick-off workshop",
+        city=application.city,
+        starts_on=datetime.date(2026, 7, 20),
+        ends_on=datetime.date(2026, 7, 21),
+    )
     return {
         "draft": application,
         "submitted": submitted,
@@ -125,6 +134,7 @@ def api_data(
         "deliverable": pending,
         "awaiting_review": awaiting_review,
         "job": job,
+        "event": event,
         "track": planning_track,
         "city": application.city,
         "country": application.country,
@@ -146,6 +156,7 @@ def targets(data) -> dict[str, int]:
         "/api/v1/countries/{id}/": data["country"],
         "/api/v1/criteria/{id}/": data["criterion"],
         "/api/v1/decisions/{id}/": data["decision"],
+        "/api/v1/events/{id}/": data["event"],
         "/api/v1/deliverables/{id}/": data["deliverable"],
         "/api/v1/deliverables/{id}/accept/": data["awaiting_review"],
         "/api/v1/deliverables/{id}/return/": data["awaiting_review"],
