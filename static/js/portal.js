@@ -16,6 +16,9 @@
       if (el.dataset.localDone) { return; }
       var when = new Date(el.getAttribute("datetime"));
       if (isNaN(when)) { return; }
+      // Korea has no daylight saving time: a visitor whose clock is at UTC+9 at that moment
+      // would see the same time twice.
+      if (when.getTimezoneOffset() === -540) { el.dataset.localDone = "1"; return; }
       var span = document.createElement("span");
       span.className = "local-time";
       span.textContent = " (" + (el.dataset.localLabel || "") + formatter.format(when) + ")";
@@ -49,7 +52,14 @@
     });
   }
 
+  // A form sent back with errors: move the focus to its error summary, so keyboard and screen
+  // reader users start from the list of what to correct (each entry links to its field).
+  function focusErrorSummary(root) {
+    var summary = root.querySelector(".error-summary[tabindex]");
+    if (summary) { summary.focus(); }
+  }
+
   function enhance(root) { showLocalTimes(root); bindConfirms(root); bindAutosubmit(root); }
-  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); focusErrorSummary(document); });
   document.addEventListener("htmx:afterSwap", function (event) { enhance(event.target); });
 })();
