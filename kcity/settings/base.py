@@ -105,6 +105,7 @@ USE_TZ = True
 # Stored in UTC; shown in the programme's time zone (Asia/Seoul) unless the user chose another.
 TIME_ZONE = "Asia/Seoul"
 PROGRAMME_TIME_ZONE = "Asia/Seoul"
+FORMAT_MODULE_PATH = ["kcity.formats"]
 USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "/static/"
@@ -224,7 +225,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per choice set (several models have a "kind" or "status"); owned by the API.
     "ENUM_NAME_OVERRIDES": API_ENUM_NAME_OVERRIDES,

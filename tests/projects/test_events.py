@@ -95,3 +95,9 @@ def test_events_api_refuses_a_year_out_of_range(client):
     response = client.get(reverse("api:event-list"), {"year": 0})
     assert response.status_code == 400
     assert "year" in response.json()["errors"]
+
+
+def test_every_page_header_links_to_the_events(client):
+    body = client.get(reverse("projects:call_list")).content.decode()
+    header = body.split('class="site-header"')[1].split("</header>")[0]
+    assert f'href="{reverse("projects:events")}"' in header
