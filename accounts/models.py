@@ -172,10 +172,16 @@ class Membership(models.Model):
         MEMBER = "member", _("Member")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
     )
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="memberships"
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("organisation"),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -201,13 +207,25 @@ class OrganizationInvitation(models.Model):
     """An invitation to join an organisation; only the invitee's acceptance attaches them."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="invitations"
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("organisation"),
     )
     email = models.EmailField(_("e-mail address"))
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("invited by"),
     )
-    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    token = models.CharField(
+        max_length=64,
+        unique=True,
+        default=_invitation_token,
+        editable=False,
+        verbose_name=_("token"),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"))
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
@@ -217,6 +235,7 @@ class OrganizationInvitation(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("accepted by"),
     )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
@@ -251,7 +270,10 @@ class ReviewerProfile(models.Model):
         INTERNATIONAL = "international_development", _("International development")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reviewer_profile",
+        verbose_name=_("user"),
     )
     affiliation = models.CharField(_("affiliation"), max_length=255, blank=True)
     employer = models.CharField(_("employer"), max_length=255, blank=True)
@@ -282,8 +304,10 @@ class AuditEvent(models.Model):
     Written by services in the same transaction as the change; nobody edits or deletes it.
     """
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    object_id = models.CharField(max_length=64)
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("content type")
+    )
+    object_id = models.CharField(max_length=64, verbose_name=_("object ID"))
     subject = GenericForeignKey("content_type", "object_id")
     action = models.CharField(_("action"), max_length=64)
     old_value = models.CharField(_("old value"), max_length=64, blank=True)
@@ -318,15 +342,24 @@ class ApiToken(models.Model):
     """A personal API token; only its hash is stored, the key is shown once at creation."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
     )
     name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(max_length=12, db_index=True, editable=False)
-    key_hash = models.CharField(max_length=128, unique=True, editable=False)
+    prefix = models.CharField(
+        max_length=12, db_index=True, editable=False, verbose_name=_("prefix")
+    )
+    key_hash = models.CharField(
+        max_length=128, unique=True, editable=False, verbose_name=_("key hash")
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public ID")
+    )
 
     class Meta:
         verbose_name = _("API token")

@@ -52,9 +52,15 @@ class Application(models.Model):
     DECIDED_STATUSES = (Status.SELECTED, Status.RESERVE, Status.REJECTED, Status.AWARDED)
 
     reference = models.CharField(_("reference"), max_length=32, unique=True, null=True, blank=True)
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications")
-    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="applications")
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public ID")
+    )
+    call = models.ForeignKey(
+        Call, on_delete=models.PROTECT, related_name="applications", verbose_name=_("call")
+    )
+    track = models.ForeignKey(
+        Track, on_delete=models.PROTECT, related_name="applications", verbose_name=_("track")
+    )
     organization = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,
@@ -62,7 +68,10 @@ class Application(models.Model):
         verbose_name=_("applicant organisation"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
@@ -76,10 +85,20 @@ class Application(models.Model):
 
     # Site
     country = models.ForeignKey(
-        Country, on_delete=models.PROTECT, related_name="applications", null=True, blank=True
+        Country,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        null=True,
+        blank=True,
+        verbose_name=_("country"),
     )
     city = models.ForeignKey(
-        City, on_delete=models.PROTECT, related_name="applications", null=True, blank=True
+        City,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        null=True,
+        blank=True,
+        verbose_name=_("city"),
     )
     site_area_km2 = models.DecimalField(
         _("site area (km²)"), max_digits=12, decimal_places=2, null=True, blank=True
@@ -183,10 +202,18 @@ class ConsortiumMember(models.Model):
         OVERSEAS_PUBLIC_PARTNER = "overseas_public_partner", _("Overseas public partner")
 
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="consortium_members"
+        Application,
+        on_delete=models.CASCADE,
+        related_name="consortium_members",
+        verbose_name=_("application"),
     )
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
     )
     name = models.CharField(_("organisation name"), max_length=255)
     kind = models.CharField(_("kind"), max_length=40, choices=Organization.Kind.choices)
@@ -230,15 +257,25 @@ class Document(models.Model):
         BUDGET_SHEET = "budget_sheet", _("Budget sheet")
         OTHER = "other", _("Other")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public ID")
+    )
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.CASCADE,
+        related_name="documents",
+        verbose_name=_("application"),
+    )
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     file = models.FileField(_("file"), upload_to=document_upload_to)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
@@ -268,10 +305,16 @@ class ClarificationRequest(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="clarification_requests"
+        Application,
+        on_delete=models.CASCADE,
+        related_name="clarification_requests",
+        verbose_name=_("application"),
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     message = models.TextField(_("what needs clarifying"))
     sections = models.JSONField(_("sections opened for changes"), default=list, blank=True)
@@ -279,12 +322,17 @@ class ClarificationRequest(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
     )
     response = models.TextField(_("applicant's response"), blank=True)
-    previous_status = models.CharField(max_length=20, blank=True)
+    previous_status = models.CharField(max_length=20, blank=True, verbose_name=_("previous status"))
     created_at = models.DateTimeField(_("requested at"), default=timezone.now)
     due_at = models.DateTimeField(_("answer due by"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
     )
 
     class Meta:

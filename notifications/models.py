@@ -28,6 +28,7 @@ class Message(models.Model):
         null=True,
         blank=True,
         related_name="messages",
+        verbose_name=_("recipient"),
     )
     to_email = models.EmailField(_("to"), blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
@@ -44,7 +45,9 @@ class Message(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
-    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    dedupe_key = models.CharField(
+        max_length=200, null=True, blank=True, unique=True, verbose_name=_("de-duplication key")
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)

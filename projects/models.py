@@ -62,7 +62,9 @@ class Country(BilingualNameMixin, models.Model):
 class City(BilingualNameMixin, models.Model):
     """A city, region or site where a project takes place."""
 
-    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="cities")
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="cities", verbose_name=_("country")
+    )
     name = models.CharField(_("name"), max_length=120)
     name_ko = models.CharField(_("name in Korean"), max_length=120, blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True)
@@ -195,7 +197,9 @@ class Track(BilingualNameMixin, models.Model):
         )
         KOREAN_COMPANY = "korean_company", _("Korean companies")
 
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="tracks")
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="tracks", verbose_name=_("call")
+    )
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     code = models.CharField(
         _("code"), max_length=10, help_text=_("Short code used in references, e.g. PL or DM.")
@@ -307,9 +311,16 @@ class Project(BilingualNameMixin, models.Model):
     name_ko = models.CharField(_("title in Korean"), max_length=255, blank=True)
     year = models.PositiveSmallIntegerField(_("selection year"))
     track_kind = models.CharField(_("track"), max_length=32, choices=Track.Kind.choices)
-    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="projects")
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="projects", verbose_name=_("country")
+    )
     city = models.ForeignKey(
-        City, on_delete=models.PROTECT, related_name="projects", null=True, blank=True
+        City,
+        on_delete=models.PROTECT,
+        related_name="projects",
+        null=True,
+        blank=True,
+        verbose_name=_("city"),
     )
     budget_krw = models.PositiveBigIntegerField(_("budget (KRW)"), null=True, blank=True)
     partner = models.ForeignKey(
@@ -383,7 +394,9 @@ class Deliverable(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         RETURNED = "returned", _("Returned for changes")
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="deliverables")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="deliverables", verbose_name=_("project")
+    )
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=255, blank=True)
     due_on = models.DateField(_("due on"))
@@ -391,16 +404,26 @@ class Deliverable(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )
     file = models.FileField(_("file"), upload_to=deliverable_upload_to, blank=True)
-    original_name = models.CharField(max_length=255, blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    size = models.PositiveBigIntegerField(default=0)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    original_name = models.CharField(max_length=255, blank=True, verbose_name=_("file name"))
+    content_type = models.CharField(max_length=100, blank=True, verbose_name=_("content type"))
+    size = models.PositiveBigIntegerField(default=0, verbose_name=_("size (bytes)"))
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reviewed at"))
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
     )
     feedback = models.TextField(_("feedback"), blank=True)
 
@@ -428,7 +451,9 @@ class Event(BilingualNameMixin, models.Model):
     partners = models.CharField(
         _("partners"), max_length=255, blank=True, help_text=_("e.g. World Bank, IDB")
     )
-    city = models.ForeignKey(City, on_delete=models.PROTECT, null=True, blank=True)
+    city = models.ForeignKey(
+        City, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("city")
+    )
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     description = models.TextField(_("description"), blank=True)

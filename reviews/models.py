@@ -14,7 +14,9 @@ from projects.models import Project, Track
 class Criterion(models.Model):
     """One scoring criterion of a track; the track's criteria add up to 100 points."""
 
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="criteria")
+    track = models.ForeignKey(
+        Track, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("track")
+    )
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
     name_ko = models.CharField(_("name in Korean"), max_length=200, blank=True)
@@ -110,9 +112,14 @@ class CommitteeMember(models.Model):
         CHAIR = "chair", _("Chair")
         MEMBER = "member", _("Member")
 
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="committee")
+    track = models.ForeignKey(
+        Track, on_delete=models.CASCADE, related_name="committee", verbose_name=_("track")
+    )
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="committee_seats"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="committee_seats",
+        verbose_name=_("reviewer"),
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
@@ -137,18 +144,33 @@ class ReviewerInvitation(models.Model):
         DECLINED = "declined", _("Declined")
         REVOKED = "revoked", _("Revoked")
 
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="reviewer_invitations")
+    track = models.ForeignKey(
+        Track,
+        on_delete=models.CASCADE,
+        related_name="reviewer_invitations",
+        verbose_name=_("track"),
+    )
     email = models.EmailField(_("e-mail address"))
     name = models.CharField(_("name"), max_length=200, blank=True)
-    token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
+    token = models.CharField(
+        max_length=64, unique=True, default=_token, editable=False, verbose_name=_("token")
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("invited by"),
     )
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"))
@@ -174,7 +196,10 @@ class InterestDeclaration(models.Model):
     """A reviewer's annual declaration of interests; it expires and must be renewed."""
 
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interest_declarations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="interest_declarations",
+        verbose_name=_("reviewer"),
     )
     interests = models.TextField(
         _("declared interests"),
@@ -226,10 +251,16 @@ class ConflictDeclaration(models.Model):
         STAFF = "staff", _("Recorded by staff")
 
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conflict_declarations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="conflict_declarations",
+        verbose_name=_("reviewer"),
     )
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="conflict_declarations"
+        Application,
+        on_delete=models.CASCADE,
+        related_name="conflict_declarations",
+        verbose_name=_("application"),
     )
     has_conflict = models.BooleanField(_("has a conflict"))
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
@@ -285,17 +316,28 @@ class Assignment(models.Model):
         HIGH = 3, _("High")
 
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="assignments"
+        Application,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        verbose_name=_("application"),
     )
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        verbose_name=_("reviewer"),
     )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.INVITED
     )
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned by"),
     )
     assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
     decline_reason = models.CharField(
@@ -313,7 +355,9 @@ class Assignment(models.Model):
         _("total score"), max_digits=6, decimal_places=2, null=True, blank=True
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    last_reminded_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("last reminded at")
+    )
 
     class Meta:
         verbose_name = _("assignment")
@@ -358,12 +402,18 @@ class Assignment(models.Model):
 class Score(models.Model):
     """A reviewer's points on one criterion, with the written justification."""
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="scores")
-    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="scores")
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="scores", verbose_name=_("assignment")
+    )
+    criterion = models.ForeignKey(
+        Criterion, on_delete=models.PROTECT, related_name="scores", verbose_name=_("criterion")
+    )
     # Empty only in a saved draft; a submitted review has points on every criterion.
     points = models.DecimalField(_("points"), max_digits=5, decimal_places=1, null=True, blank=True)
     # Copied from the criterion when saved, so the database itself keeps points within range.
-    max_points = models.DecimalField(max_digits=5, decimal_places=1, editable=False)
+    max_points = models.DecimalField(
+        max_digits=5, decimal_places=1, editable=False, verbose_name=_("maximum points")
+    )
     justification = models.TextField(_("justification"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -402,21 +452,28 @@ class Job(models.Model):
         SUCCEEDED = "succeeded", _("Finished")
         FAILED = "failed", _("Failed")
 
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="jobs")
+    track = models.ForeignKey(
+        Track, on_delete=models.CASCADE, related_name="jobs", verbose_name=_("track")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )
-    done = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0, verbose_name=_("items done"))
+    total = models.PositiveIntegerField(default=0, verbose_name=_("items in total"))
     message = models.TextField(_("message"), blank=True)
-    result = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True, verbose_name=_("result"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
         verbose_name = _("background job")
@@ -439,21 +496,37 @@ class Job(models.Model):
 class ApplicationResult(models.Model):
     """The aggregates of one application's submitted reviews, kept side by side."""
 
-    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="result")
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="results")
-    reviewer_count = models.PositiveSmallIntegerField(default=0)
-    mean = models.DecimalField(max_digits=6, decimal_places=2, null=True)
-    trimmed_mean = models.DecimalField(max_digits=6, decimal_places=2, null=True)
-    median = models.DecimalField(max_digits=6, decimal_places=2, null=True)
-    normalised = models.DecimalField(max_digits=6, decimal_places=2, null=True)
-    spread = models.DecimalField(max_digits=6, decimal_places=2, null=True)
-    std_dev = models.DecimalField(max_digits=6, decimal_places=2, null=True)
-    criterion_means = models.JSONField(default=dict, blank=True)
-    flags = models.JSONField(default=list, blank=True)
-    official_score = models.DecimalField(max_digits=6, decimal_places=2, null=True)
-    rank = models.PositiveIntegerField(null=True, blank=True)
-    tiebreak = models.JSONField(default=dict, blank=True)
-    computed_at = models.DateTimeField(default=timezone.now)
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="result", verbose_name=_("application")
+    )
+    track = models.ForeignKey(
+        Track, on_delete=models.CASCADE, related_name="results", verbose_name=_("track")
+    )
+    reviewer_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("reviewer count"))
+    mean = models.DecimalField(max_digits=6, decimal_places=2, null=True, verbose_name=_("mean"))
+    trimmed_mean = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, verbose_name=_("trimmed mean")
+    )
+    median = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, verbose_name=_("median")
+    )
+    normalised = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, verbose_name=_("normalised")
+    )
+    spread = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, verbose_name=_("spread")
+    )
+    std_dev = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, verbose_name=_("standard deviation")
+    )
+    criterion_means = models.JSONField(default=dict, blank=True, verbose_name=_("criterion means"))
+    flags = models.JSONField(default=list, blank=True, verbose_name=_("flags"))
+    official_score = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, verbose_name=_("official score")
+    )
+    rank = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("rank"))
+    tiebreak = models.JSONField(default=dict, blank=True, verbose_name=_("tie-break"))
+    computed_at = models.DateTimeField(default=timezone.now, verbose_name=_("computed at"))
 
     class Meta:
         verbose_name = _("aggregated result")
@@ -468,20 +541,30 @@ class ApplicationResult(models.Model):
 class ReviewerTrackStat(models.Model):
     """How one reviewer scored across a track, to spot lenient or strict reviewers."""
 
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="reviewer_stats")
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    track = models.ForeignKey(
+        Track, on_delete=models.CASCADE, related_name="reviewer_stats", verbose_name=_("track")
     )
-    review_count = models.PositiveIntegerField(default=0)
-    mean_total = models.DecimalField(max_digits=6, decimal_places=2, null=True)
-    std_total = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("reviewer"),
+    )
+    review_count = models.PositiveIntegerField(default=0, verbose_name=_("review count"))
+    mean_total = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, verbose_name=_("mean total")
+    )
+    std_total = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, verbose_name=_("standard deviation of totals")
+    )
     mean_offset = models.DecimalField(
         max_digits=6,
         decimal_places=2,
         null=True,
         help_text=_("Mean of (own total − panel mean) over the reviewer's applications."),
+        verbose_name=_("mean offset"),
     )
-    flagged = models.BooleanField(default=False)
+    flagged = models.BooleanField(default=False, verbose_name=_("flagged"))
 
     class Meta:
         verbose_name = _("reviewer statistics")
@@ -505,9 +588,14 @@ class Decision(models.Model):
         REJECTED = "rejected", _("Not selected")
 
     application = models.OneToOneField(
-        Application, on_delete=models.CASCADE, related_name="decision"
+        Application,
+        on_delete=models.CASCADE,
+        related_name="decision",
+        verbose_name=_("application"),
     )
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="decisions")
+    track = models.ForeignKey(
+        Track, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("track")
+    )
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     proposed_outcome = models.CharField(
         _("outcome proposed by the portal"), max_length=20, choices=Outcome.choices, blank=True
@@ -517,14 +605,24 @@ class Decision(models.Model):
     reason = models.TextField(_("reason for changing the proposal"), blank=True)
     committee_summary = models.TextField(_("summary of the committee's comments"), blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
     )
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    released_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed at"))
+    released_at = models.DateTimeField(null=True, blank=True, verbose_name=_("released at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("decision")
@@ -561,9 +659,16 @@ class Award(models.Model):
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="award")
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="award", verbose_name=_("application")
+    )
     project = models.OneToOneField(
-        Project, on_delete=models.PROTECT, null=True, blank=True, related_name="award"
+        Project,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="award",
+        verbose_name=_("project"),
     )
     amount = models.PositiveBigIntegerField(_("amount (KRW)"))
     status = models.CharField(
@@ -571,10 +676,15 @@ class Award(models.Model):
     )
     cancelled_reason = models.TextField(_("reason for cancelling"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("funding award")
