@@ -214,6 +214,11 @@ def change_decision(
         decision.reserve_rank = top + 1
     elif outcome != Outcome.RESERVE:
         decision.reserve_rank = None
+    if outcome == Outcome.RESERVE and amount is None:
+        # A reserve carries the amount it would be funded with if promoted.
+        amount = decision.amount or proposed_amount(
+            track=track, requested=decision.application.budget_requested
+        )
     decision.outcome = outcome
     decision.amount = amount if outcome != Outcome.REJECTED else None
     decision.reason = reason

@@ -323,6 +323,10 @@ def test_decision_form_saves_change(client, planning_track, kind_staff):
     assert response.status_code == 302
     decision.refresh_from_db()
     assert decision.outcome == "reserve" and decision.reason == "Land not secured"
+    # A reserve keeps the amount it would be funded with, and the page says so.
+    page = client.get(reverse("staff_reviews:results:selection", args=[planning_track.pk]))
+    row = page.content.decode().split(f'id="decision-{decision.pk}"')[1].split("</tr>")[0]
+    assert "if promoted" in row
 
 
 def test_selection_confirm_by_staff_refused_admin_allowed(

@@ -154,6 +154,23 @@ def test_change_decision_requires_reason_and_audits(ranked_track, kind_staff):
     assert (event.old_value, event.new_value) == ("selected", "rejected")
 
 
+def test_change_decision_to_reserve_keeps_the_amount_it_would_be_funded_with(
+    ranked_track, kind_staff
+):
+    track, a = ranked_track
+    propose_funding_line(track=track, actor=kind_staff)
+    selected = Decision.objects.get(application=a[1])  # 400 M selected
+    change_decision(decision=selected, outcome="reserve", reason="Land", actor=kind_staff)
+    selected.refresh_from_db()
+    assert (selected.outcome, selected.amount) == ("reserve", 400 * M)
+    rejected = Decision.objects.get(application=a[4])  # below threshold: rejected, no amount
+    assert rejected.amount is None
+    change_decision(decision=rejected, outcome="reserve", reason="Appeal", actor=kind_staff)
+    rejected.refresh_from_db()
+    # The request (300 M) within the track's floor and ceiling.
+    assert (rejected.outcome, rejected.amount) == ("reserve", 300 * M)
+
+
 def test_change_decision_over_budget_refused(ranked_track, kind_staff):
     track, a = ranked_track
     propose_funding_line(track=track, actor=kind_staff)
