@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
 from kcity.domain import DomainError
@@ -30,12 +31,19 @@ def _clean(obj) -> None:
 
 @transaction.atomic
 def register_user(
-    *, email: str, name: str, password: str, language: str = "en", time_zone: str = "Asia/Seoul"
+    *,
+    email: str,
+    name: str,
+    password: str,
+    language: str = "en",
+    time_zone: str = "Asia/Seoul",
+    next_path: str = "",
 ) -> User:
     """Create an applicant account (unverified) and queue the verification e-mail.
 
     The user gets the ``applicant`` role; they cannot start an application until the e-mail
-    address is verified. Does not log the user in.
+    address is verified. Does not log the user in. ``next_path`` (a page of this site, such as
+    a committee invitation) is where the verification link leads back to.
     """
     email = User.objects.normalize_email(email).strip().lower()
     if User.objects.filter(email__iexact=email).exists():
@@ -46,13 +54,33 @@ def register_user(
     user.save()
     user.groups.add(Group.objects.get_or_create(name=roles.APPLICANT)[0])
     record_audit_event(subject=user, action="registered", actor=user)
-    send_verification_email(user=user)
+    send_verification_email(user=user, next_path=next_path)
     return user
 
 
-def send_verification_email(*, user: User) -> None:
-    """Queue (through the outbox) an e-mail with a signed link that verifies the address."""
+# A longer "next" is not a page of ours worth keeping (and the notice link has 500 characters).
+MAX_NEXT_PATH = 300
+
+
+def is_local_path(path: str) -> bool:
+    """Whether ``path`` is a path on this site (no scheme, no host): never an open redirect."""
+    return (
+        bool(path)
+        and len(path) <= MAX_NEXT_PATH
+        and path.startswith("/")
+        and url_has_allowed_host_and_scheme(path, allowed_hosts=None)
+    )
+
+
+def send_verification_email(*, user: User, next_path: str = "") -> None:
+    """Queue (through the outbox) an e-mail with a signed link that verifies the address.
+
+    A local ``next_path`` rides along as ``?next=`` so the link leads back to that page; any
+    other value is dropped.
+    """
     path = reverse("accounts:verify_email", kwargs={"token": make_email_verification_token(user)})
+    if is_local_path(next_path):
+        path += "?" + urlencode({"next": next_path})
     queue_message(
         recipient=user,
         template="accounts/verify_email",

@@ -5,10 +5,12 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.forms.utils import ErrorDict
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -32,10 +34,25 @@ def _form_error(form, exc: DomainError) -> None:
     form.add_error(field, exc.message)
 
 
+def _next_path(request, value) -> str:
+    """``value`` if it is a page of this site, else "" (never an open redirect)."""
+    value = value or ""
+    if services.is_local_path(value) and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return ""
+
+
 def signup(request):
-    """Register an applicant account; a verification e-mail is sent."""
+    """Register an applicant account; a verification e-mail is sent.
+
+    A local ``next`` (the page that sent the visitor to log in, such as a committee invitation)
+    is kept through the form and the verification link, and is where the new user lands.
+    """
+    next_path = _next_path(request, request.POST.get("next") or request.GET.get("next"))
     if request.user.is_authenticated:
-        return redirect("applications:dashboard")
+        return redirect(next_path or "applications:dashboard")
     form = SignupForm(
         request.POST or None,
         initial={"language": (request.LANGUAGE_CODE or "en")[:2]},
@@ -49,6 +66,7 @@ def signup(request):
                 password=data["password1"],
                 language=data["language"],
                 time_zone=data["time_zone"],
+                next_path=next_path,
             )
         except DomainError as exc:
             _form_error(form, exc)
@@ -59,12 +77,12 @@ def signup(request):
                 _("Welcome! We have sent a verification link to %(email)s.")
                 % {"email": user.email},
             )
-            return redirect("accounts:profile")
-    return render(request, "accounts/signup.html", {"form": form})
+            return redirect(next_path or "accounts:profile")
+    return render(request, "accounts/signup.html", {"form": form, "next": next_path})
 
 
 def verify_email(request, token):
-    """Follow the signed link from the verification e-mail."""
+    """Follow the signed link from the verification e-mail (back to its local ``next``)."""
     try:
         user = services.verify_email(token=token)
     except DomainError as exc:
@@ -72,8 +90,11 @@ def verify_email(request, token):
     messages.success(
         request, _("Your e-mail address %(email)s is verified.") % {"email": user.email}
     )
+    next_path = _next_path(request, request.GET.get("next"))
     if request.user.is_authenticated:
-        return redirect("accounts:profile")
+        return redirect(next_path or "accounts:profile")
+    if next_path:
+        return redirect_to_login(next_path, reverse("accounts:login"))
     return redirect("accounts:login")
 
 
