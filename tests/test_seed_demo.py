@@ -453,6 +453,9 @@ def _walkthrough_urls() -> list[tuple[str | None, str]]:
         ("staff@kaia.kcity.example", "/staff/reviews/"),
         ("pm@hanul-planning.kcity.example", "/calls/deliverables/"),
         (officer, "/api/docs/"),
+        (None, "/calls/portfolio/"),
+        (None, "/calls/programme/"),
+        (None, "/calls/events/"),
     ]
 
 
