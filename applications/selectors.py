@@ -158,6 +158,22 @@ def decision_is_released(application: Application) -> bool:
     return decision.released_at is not None and decision.released_at <= now
 
 
+def released_decision(application: Application):
+    """The application's funding decision once it is released to the applicant, else None.
+
+    Read through the reverse relation (applications does not import reviews). The decision
+    itself must be released: a decision row that is still a proposal, or one confirmed but
+    not yet released, is never shown, even after the call's release date.
+    """
+    try:
+        decision = application.decision
+    except Application.decision.RelatedObjectDoesNotExist:
+        return None
+    if decision.released_at is None or decision.released_at > timezone.now():
+        return None
+    return decision
+
+
 def applicant_visible_status(application: Application) -> str:
     """The status an applicant may see: decisions show as "under review" until released."""
     if application.status in UNRELEASED_STATUSES and not decision_is_released(application):

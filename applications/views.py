@@ -132,6 +132,7 @@ def _render_detail(request, application: Application, *, answer_form=None, statu
         "visible_status": selectors.applicant_visible_status(application),
         "visible_status_label": selectors.applicant_visible_status_label(application),
         "timeline": selectors.applicant_timeline(application),
+        "decision": selectors.released_decision(application),
         "steps": _steps(application, ""),
         "clarification": clarification,
         "past_clarifications": application.clarification_requests.exclude(
