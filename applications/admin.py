@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.models import AuditEvent
-from projects.admin import PortalModelAdmin, transition_action
+from projects.admin import PortalModelAdmin, krw_column, transition_action
 
 from .models import Application, ClarificationRequest, ConsortiumMember, Document
 from .services import transition_application
@@ -98,7 +98,7 @@ class ApplicationAdmin(PortalModelAdmin):
         "country",
         "city",
         "status",
-        "budget_requested",
+        krw_column(Application, "budget_requested"),
         "submitted_at",
     ]
     list_filter = ["status", "call__year", "track__kind", "call", "country"]

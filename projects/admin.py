@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from accounts import roles
 from kcity.domain import DomainError
+from notifications.templatetags.portal_format import krw
 
 from . import services
 from .contractor_selection import review_deliverable
@@ -118,6 +119,21 @@ def transition_action(
     return action
 
 
+def krw_column(model, field_name: str):
+    """A changelist column showing a KRW field as the portal's pages do (``500,000,000`` read as
+    ``5억 원`` in Korean), labelled and sorted like the field itself."""
+    field = model._meta.get_field(field_name)
+
+    @admin.display(description=field.verbose_name, ordering=field_name)
+    def column(obj):
+        value = getattr(obj, field_name)
+        # None stays None so the admin shows its usual empty-value dash.
+        return None if value is None else krw(value)
+
+    column.__name__ = f"{field_name}_krw"
+    return column
+
+
 @admin.register(Country)
 class CountryAdmin(PortalModelAdmin):
     list_display = ["name", "name_ko", "code", "iso3", "region"]
@@ -179,9 +195,9 @@ class TrackAdmin(PortalModelAdmin):
         "call",
         "kind",
         "secretariat",
-        "budget_floor",
-        "budget_ceiling",
-        "total_budget",
+        krw_column(Track, "budget_floor"),
+        krw_column(Track, "budget_ceiling"),
+        krw_column(Track, "total_budget"),
         "target_awards",
         "min_reviewers",
     ]
@@ -202,7 +218,7 @@ class ProjectAdmin(PortalModelAdmin):
         "track_kind",
         "country",
         "city",
-        "budget_krw",
+        krw_column(Project, "budget_krw"),
         "contractor",
         "source",
         "status",

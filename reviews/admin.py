@@ -8,7 +8,7 @@ staff screens. Assignment and award statuses change only through admin actions.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from projects.admin import PortalModelAdmin, ReadOnlyPortalAdmin, transition_action
+from projects.admin import PortalModelAdmin, ReadOnlyPortalAdmin, krw_column, transition_action
 
 from .models import (
     ApplicationResult,
@@ -214,7 +214,7 @@ class DecisionAdmin(ReadOnlyPortalAdmin):
         "track",
         "outcome",
         "proposed_outcome",
-        "amount",
+        krw_column(Decision, "amount"),
         "reserve_rank",
         "confirmed_at",
         "released_at",
@@ -240,7 +240,13 @@ def _award_action(name, description, to):
 @admin.register(Award)
 class AwardAdmin(PortalModelAdmin):
     track_scope = "application__track"
-    list_display = ["application", "project", "amount", "status", "created_at"]
+    list_display = [
+        "application",
+        "project",
+        krw_column(Award, "amount"),
+        "status",
+        "created_at",
+    ]
     list_filter = ["status", "application__track__kind", "application__call__year"]
     search_fields = ["application__reference", "application__title", "project__code"]
     list_select_related = ["application", "project"]
