@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import record_audit_event
 from kcity.domain import DomainError, IllegalTransition
-from notifications.services import queue_message
+from notifications.services import in_each_language, queue_message
 
 from .models import Application
 
@@ -43,6 +43,11 @@ STATUS_MESSAGES = {
 }
 
 
+def _call_names(call) -> dict[str, str]:
+    """The call's name in each language, for message contexts (the reader's one is shown)."""
+    return in_each_language("call", lambda: call.display_name)
+
+
 def notify_applicants(
     *, application: Application, template: str, extra: dict | None = None
 ) -> None:
@@ -52,7 +57,7 @@ def notify_applicants(
         "title": application.title,
         "status": application.status,
         "reason": application.status_reason,
-        "call": application.call.name,
+        **_call_names(application.call),
         **(extra or {}),
     }
     for membership in application.organization.memberships.select_related("user"):
@@ -596,7 +601,7 @@ def remind_draft_applicants(*, now=None) -> int:
                         template="applications/draft_reminder",
                         context={
                             "title": application.title,
-                            "call": application.call.name,
+                            **_call_names(application.call),
                             "days": days,
                             "closes_at": timezone.localtime(
                                 application.call.closes_at, _seoul()

@@ -1,7 +1,7 @@
 """The outbox: messages are rows written with the change that causes them, delivered by Celery."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -79,10 +79,47 @@ def queue_message(
     return created
 
 
+def in_each_language(key: str, value: Callable[[], str]) -> dict[str, str]:
+    """Context entries for a name the reader should see in their own language.
+
+    ``value`` is called once per site language inside ``translation.override`` (so
+    ``display_name`` and choice labels follow it): ``key`` holds the English text and
+    ``<key>_<code>`` the text in each other language, e.g. ``track`` and ``track_ko``.
+    ``render_message`` picks the reader's one. Reads nothing from the database itself.
+    """
+    default = settings.LANGUAGE_CODE
+    entries = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            entries[key if code == default else f"{key}_{code}"] = str(value())
+    return entries
+
+
+def _context_in_language(context: dict, language: str) -> dict:
+    """The stored context with each ``<key>_<language>`` entry (if not blank) read as ``key``.
+
+    Contexts stored before a key had its translated twin keep their single value.
+    """
+    suffix = f"_{language}"
+    picked = dict(context)
+    for key, value in context.items():
+        if key.endswith(suffix) and value:
+            picked[key.removesuffix(suffix)] = value
+    return picked
+
+
 def render_message(message: Message) -> None:
-    """Fill subject and body from the template in the recipient's language (no save)."""
-    context = {**message.context, "site_url": settings.SITE_URL, "link": message.link}
-    with translation.override(message.language or "en"):
+    """Fill subject and body from the template in the recipient's language (no save).
+
+    Names stored in each language (see ``in_each_language``) are read in that language.
+    """
+    language = message.language or "en"
+    context = {
+        **_context_in_language(message.context, language),
+        "site_url": settings.SITE_URL,
+        "link": message.link,
+    }
+    with translation.override(language):
         subject = render_to_string(f"emails/{message.template}.subject.txt", context)
         body = render_to_string(f"emails/{message.template}.txt", context)
     message.subject = " ".join(subject.split())[:255]

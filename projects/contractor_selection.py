@@ -322,6 +322,21 @@ def can_review_deliverable(user, deliverable: Deliverable) -> bool:
     return track is not None and is_staff_of_track(user, track)
 
 
+def _project_names(project: Project) -> dict[str, str]:
+    """The project's title in each language, for message contexts (the reader's one is shown)."""
+    from notifications.services import in_each_language
+
+    return in_each_language("project", lambda: project.display_name)
+
+
+def _kind_names(deliverable: Deliverable) -> dict[str, str]:
+    """The deliverable's kind in each language: a label frozen in the language of the staff
+    member who caused the message would reach a reader of the other language."""
+    from notifications.services import in_each_language
+
+    return in_each_language("kind", deliverable.get_kind_display)
+
+
 @transaction.atomic
 def review_deliverable(
     *, deliverable: Deliverable, accept: bool, feedback: str, actor
@@ -348,9 +363,9 @@ def review_deliverable(
                 recipient=membership.user,
                 template="results/deliverable_reviewed",
                 context={
-                    "project": project.name,
+                    **_project_names(project),
                     "code": project.code,
-                    "kind": str(deliverable.get_kind_display()),
+                    **_kind_names(deliverable),
                     "status": deliverable.status,
                     "feedback": feedback,
                 },
@@ -397,9 +412,9 @@ def remind_deliverables(*, today: datetime.date | None = None) -> int:
                         if overdue
                         else "results/deliverable_due",
                         context={
-                            "project": deliverable.project.name,
+                            **_project_names(deliverable.project),
                             "code": deliverable.project.code,
-                            "kind": str(deliverable.get_kind_display()),
+                            **_kind_names(deliverable),
                             "due_on": deliverable.due_on.isoformat(),
                         },
                         link=reverse("projects:deliverables:list"),
@@ -426,7 +441,7 @@ def record_contractor(*, track: Track, actor) -> Project:
         queue_message(
             recipient=membership.user,
             template="results/contractor_selected",
-            context={"project": project.name, "code": project.code, "company": company.name},
+            context={**_project_names(project), "code": project.code, "company": company.name},
             link=reverse("projects:deliverables:list"),
             dedupe_key=f"contractor-selected:{project.pk}:{membership.user_id}",
         )

@@ -21,7 +21,7 @@ from accounts.models import ReviewerProfile
 from applications.models import Application
 from applications.services import transition_application
 from kcity.domain import DomainError, IllegalTransition
-from notifications.services import queue_message
+from notifications.services import in_each_language, queue_message
 from projects.models import Track
 
 from . import assignment as planner
@@ -335,6 +335,11 @@ def move_criterion(*, criterion: Criterion, up: bool, actor) -> None:
 # Committee ---------------------------------------------------------------------------------
 
 
+def _track_names(track: Track) -> dict[str, str]:
+    """The call and track as a reader names them, in each language (for message contexts)."""
+    return in_each_language("track", lambda: f"{track.call.display_name} — {track.display_name}")
+
+
 @transaction.atomic
 def invite_reviewer(*, track: Track, email: str, name: str = "", actor) -> ReviewerInvitation:
     """Invite an expert by e-mail to the track's committee; e-mails the accept link.
@@ -370,7 +375,7 @@ def invite_reviewer(*, track: Track, email: str, name: str = "", actor) -> Revie
         template="reviews/invitation",
         context={
             "name": name,
-            "track": str(track),
+            **_track_names(track),
             "expires_at": invitation.expires_at.isoformat(),
         },
         link=reverse("reviews:invitation", kwargs={"token": invitation.token}),
@@ -728,7 +733,7 @@ def assign_reviewer(
         queue_message(
             recipient=reviewer,
             template="reviews/assigned",
-            context={"track": str(track), "count": 1},
+            context={**_track_names(track), "count": 1},
             link=reverse("reviews:workspace"),
         )
     return assignment
@@ -771,7 +776,7 @@ def _notify_new_assignments(created: list[Assignment]) -> None:
             queue_message(
                 recipient=items[0].reviewer,
                 template="reviews/assigned",
-                context={"track": str(items[0].application.track), "count": len(items)},
+                context={**_track_names(items[0].application.track), "count": len(items)},
                 link=reverse("reviews:workspace"),
             )
 
