@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
@@ -836,6 +836,41 @@ SHORTFALL_REASONS = {
 }
 
 
+def _assignment_outcome(
+    *, plan: planner.AssignmentPlan, refs: dict[int, str], created: int, track: Track
+) -> tuple[str, str]:
+    """The summary sentence of an assignment run and the job status it ends in."""
+    lines = [
+        str(
+            _("%(ref)s lacks %(missing)s reviewer(s): %(why)s.")
+            % {
+                "ref": refs[s.application_id],
+                "missing": s.missing,
+                "why": SHORTFALL_REASONS[s.reason]
+                % {"available": s.available, "max": track.max_reviewer_load},
+            }
+        )
+        for s in plan.shortfalls
+    ]
+    if plan.shortfalls:
+        message = str(
+            _(
+                "%(count)s assignments made, but %(short)s application(s) could not reach "
+                "the minimum of %(min)s reviewers:"
+            )
+            % {"count": created, "short": len(lines), "min": track.min_reviewers}
+        )
+        message = "\n".join([message, *lines])
+        status = Job.Status.FAILED
+    else:
+        message = str(
+            _("%(count)s assignments made; every application has at least %(min)s reviewers.")
+            % {"count": created, "min": track.min_reviewers}
+        )
+        status = Job.Status.SUCCEEDED
+    return message, status
+
+
 def run_assignment_job(*, job_id: int) -> Job:
     """Run one automatic assignment: plan with ``assignment.plan_assignments``, then create the
     assignments one by one, updating the job's progress. Idempotent: a job that finished is
@@ -916,40 +951,20 @@ def run_assignment_job(*, job_id: int) -> Job:
             Job.objects.filter(pk=job.pk).update(done=done)
         _notify_new_assignments(created)
         refs = {a.pk: a.reference or f"#{a.pk}" for a in applications}
-        lines = [
-            str(
-                _("%(ref)s lacks %(missing)s reviewer(s): %(why)s.")
-                % {
-                    "ref": refs[s.application_id],
-                    "missing": s.missing,
-                    "why": SHORTFALL_REASONS[s.reason]
-                    % {"available": s.available, "max": track.max_reviewer_load},
-                }
+        # The stored message is for the API, the admin and logs, so it is always English; the
+        # staff pages write the sentence from ``result`` in the reader's language.
+        with translation.override("en"):
+            message, status = _assignment_outcome(
+                plan=plan, refs=refs, created=len(created), track=track
             )
-            for s in plan.shortfalls
-        ]
-        if plan.shortfalls:
-            message = str(
-                _(
-                    "%(count)s assignments made, but %(short)s application(s) could not reach "
-                    "the minimum of %(min)s reviewers:"
-                )
-                % {"count": len(created), "short": len(lines), "min": track.min_reviewers}
-            )
-            message = "\n".join([message, *lines])
-            status = Job.Status.FAILED
-        else:
-            message = str(
-                _("%(count)s assignments made; every application has at least %(min)s reviewers.")
-                % {"count": len(created), "min": track.min_reviewers}
-            )
-            status = Job.Status.SUCCEEDED
         Job.objects.filter(pk=job.pk).update(
             status=status,
             message=message,
             finished_at=timezone.now(),
             result={
                 "created": len(created),
+                "minimum": track.min_reviewers,
+                "max_load": track.max_reviewer_load,
                 "shortfalls": [
                     {
                         "application": s.application_id,
