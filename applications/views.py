@@ -127,12 +127,14 @@ def _render_detail(request, application: Application, *, answer_form=None, statu
     clarification = selectors.open_clarification(application)
     if clarification and answer_form is None:
         answer_form = ClarificationAnswerForm()
+    decision = selectors.released_decision(application)
     context = {
         "application": application,
         "visible_status": selectors.applicant_visible_status(application),
         "visible_status_label": selectors.applicant_visible_status_label(application),
         "timeline": selectors.applicant_timeline(application),
-        "decision": selectors.released_decision(application),
+        "decision": decision,
+        "award_letter": _award_with_letter(request, application) if decision else None,
         "steps": _steps(application, ""),
         "clarification": clarification,
         "past_clarifications": application.clarification_requests.exclude(
@@ -145,6 +147,17 @@ def _render_detail(request, application: Application, *, answer_form=None, statu
         "sections": selectors.sections_for_track(application.track),
     }
     return render(request, "applications/detail.html", context, status=status)
+
+
+def _award_with_letter(request, application: Application):
+    """The application's award when the reader may download its letter, else None.
+
+    Reached through the reverse relation and asked of the rule by its name, so applications
+    still does not import reviews."""
+    award = getattr(application, "award", None)
+    if award is None or not request.user.has_perm("reviews.download_award_letter", award):
+        return None
+    return award
 
 
 @login_required

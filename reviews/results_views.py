@@ -21,7 +21,8 @@ from kcity.domain import DomainError
 
 from . import results_selectors as sel
 from .aggregation import start_aggregation
-from .awards import advance_award, award_funding, award_letter_pdf
+from .award_views import award_letter_response
+from .awards import advance_award, award_funding
 from .exports import EXPORT_LABELS, EXPORTS, export_track
 from .models import Award, Decision, Job
 from .selection import change_decision, confirm_decisions, propose_funding_line, release_decisions
@@ -370,11 +371,7 @@ def award_letter(request, track_id: int, pk: int):
     track = sel.results_track_for_user(request.user, track_id)
     award = get_object_or_404(sel.awards_for_track(track), pk=pk)
     language = "ko" if request.GET.get("lang") == "ko" else "en"
-    pdf = award_letter_pdf(award=award, language=language)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    name = f"award-letter-{award.application.reference or award.pk}-{language}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return award_letter_response(award, language=language)
 
 
 @login_required

@@ -1,7 +1,13 @@
 import rules
 
 from accounts.rules import is_programme_admin
+from applications.rules import is_application_owner
+from applications.selectors import released_decision
 from projects.selectors import is_staff_of_track
+
+# An award's letter is the applicant's once the award is approved; a proposed award may still
+# change and a cancelled one binds nobody, so neither letter reaches the applicant.
+AWARD_LETTER_STATUSES = ("approved", "contracted", "in_progress", "completed")
 
 
 @rules.predicate
@@ -58,6 +64,27 @@ def is_track_staff(user, track) -> bool:
     return track is not None and is_staff_of_track(user, track)
 
 
+@rules.predicate
+def is_award_applicant(user, award) -> bool:
+    """A member of the organisation whose application the award funds."""
+    return award is not None and is_application_owner.test(user, award.application)
+
+
+@rules.predicate
+def award_letter_is_issued(user, award) -> bool:
+    """The award is approved or further along and its decision is released to the applicant."""
+    return (
+        award is not None
+        and award.status in AWARD_LETTER_STATUSES
+        and released_decision(award.application) is not None
+    )
+
+
+@rules.predicate
+def is_award_track_staff(user, award) -> bool:
+    return award is not None and is_staff_of_track(user, award.application.track)
+
+
 # Reviewer side.
 rules.add_perm("reviews.view_assignment", is_assignment_reviewer | is_assignment_track_staff)
 rules.add_perm("reviews.declare_conflict", is_assignment_reviewer & assignment_awaits_declaration)
@@ -71,3 +98,9 @@ rules.add_perm(
 # Staff side: every review screen of a track asks this one permission.
 rules.add_perm("reviews.manage_track_reviews", is_track_staff)
 rules.add_perm("reviews.reopen_assignment", is_assignment_track_staff | is_programme_admin)
+# The award letter: the applicant's own once issued; staff of the track (programme admins
+# included) at any stage, as the draft they check before approving.
+rules.add_perm(
+    "reviews.download_award_letter",
+    (is_award_applicant & award_letter_is_issued) | is_award_track_staff | is_programme_admin,
+)
