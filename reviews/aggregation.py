@@ -719,16 +719,20 @@ def aggregate_track(
     stale = existing - applications.keys()
     if stale:
         ApplicationResult.objects.filter(track=track, application_id__in=stale).delete()
+    # Rows of this track's applications still filed under another track (moved applications).
+    elsewhere = set(
+        ApplicationResult.objects.filter(application__track=track)
+        .exclude(track=track)
+        .values_list("application_id", flat=True)
+    )
     encoder = _JsonEncoder()
     for start in range(0, total, BATCH_SIZE):
         batch = results[start : start + BATCH_SIZE]
         if connection.vendor == "postgresql":
-            ids = [r.application_id for r in batch]
             # Plain COPY when no row of the batch exists yet, in this track or (an application
             # moved between tracks) any other; concurrent runs are excluded by start_aggregation.
-            fresh = existing.isdisjoint(ids) and not (
-                ApplicationResult.objects.filter(application_id__in=ids).exists()
-            )
+            ids = [r.application_id for r in batch]
+            fresh = existing.isdisjoint(ids) and elsewhere.isdisjoint(ids)
             _upsert_results_copy(track, batch, now, encoder, fresh=fresh)
         else:
             _upsert_results_orm(track, batch, now)
