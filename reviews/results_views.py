@@ -193,9 +193,11 @@ def justifications(request, track_id: int, application_id: int):
     track = sel.results_track_for_user(request.user, track_id)
     result = get_object_or_404(sel.ranking_for_track(track), application_id=application_id)
     stats = sel.reviewer_stats_for_track(track).filter(flagged=True)
+    # htmx fills the board's row; the no-script link opens the same list as a whole page.
+    template = "_justifications.html" if request.htmx else "justifications.html"
     return render(
         request,
-        "reviews/results/_justifications.html",
+        f"reviews/results/{template}",
         {
             "track": track,
             "result": result,
@@ -222,7 +224,9 @@ def run_aggregation(request, track_id: int):
 def job_status(request, track_id: int, job_id: int):
     track = sel.results_track_for_user(request.user, track_id)
     job = get_object_or_404(Job, pk=job_id, track=track, kind=Job.Kind.AGGREGATE)
-    return render(request, "reviews/results/_job.html", _job_panel(track, job))
+    # htmx polls the panel; opened on its own, the panel sits in a whole page.
+    template = "reviews/results/_job.html" if request.htmx else "reviews/results/job.html"
+    return render(request, template, _job_panel(track, job))
 
 
 @login_required
