@@ -15,6 +15,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.services import invite_member
+from applications.services import request_clarification
+from projects.contractor_selection import open_contractor_selection
 from projects.models import Event
 from reviews.aggregation import aggregate_track
 from reviews.awards import advance_award, award_funding
@@ -77,6 +80,14 @@ def build_portal(
     award = award_funding(application=awarded, amount=400 * M, actor=kind_staff)
     award = advance_award(award=award, to=Award.Status.APPROVED, actor=kind_staff)
     project = award.project
+    # The contractor selection opened before its winner, the contractor, was recorded.
+    now = timezone.now()
+    selection = open_contractor_selection(
+        project=project,
+        actor=kind_staff,
+        opens_at=now + datetime.timedelta(days=1),
+        closes_at=now + datetime.timedelta(days=15),
+    )
     project.contractor = contractor.organizations.first()
     project.save()
     deliverable = DeliverableFactory(project=project)
@@ -102,6 +113,18 @@ def build_portal(
     invitation = invite_reviewer(
         track=planning_track, email=reviewer.email, name=reviewer.name, actor=kind_staff
     )
+    # A second submitted application returned for clarification, a colleague invited to the
+    # applicant's organisation.
+    returned = SubmittedApplicationFactory(
+        track=planning_track, organization=org, created_by=applicant, title="Klang bus lanes"
+    )
+    request_clarification(
+        application=returned,
+        actor=kind_staff,
+        message="Please give the site's land status.",
+        sections=["site"],
+    )
+    colleague = invite_member(organization=org, email="colleague@klang.gov.my", actor=applicant)
     today = timezone.localdate()
     Event.objects.create(
         kind=Event.Kind.WORKSHOP,
@@ -124,6 +147,9 @@ def build_portal(
         "draft": draft,
         "submitted": submitted,
         "consortium_draft": consortium_draft,
+        "returned": returned,
+        "colleague": colleague,
+        "selection": selection,
         "submitted_review": awarded.assignments.first(),
         "invited": invited,
         "accepted": accepted,
@@ -166,6 +192,7 @@ def staff_pages(d) -> list[str]:
         f"/staff/dashboards/calls/{d['call'].slug}/",
         "/staff/projects/",
         f"/staff/projects/{code}/",
+        f"/staff/projects/{code}/contractor/{d['selection'].pk}/",
         f"/staff/applications/tracks/{pl}/screening/",
         f"/staff/applications/{d['submitted'].pk}/screen/",
         f"/applications/{d['submitted'].pk}/request-clarification/",
@@ -205,8 +232,11 @@ def pages_for(role: str, d) -> list[str]:
         ]
     if role == "applicant":
         draft, awarded = d["draft"].pk, d["awarded"].pk
+        # The public pages as a member sees them (the rest differ only by the header).
         return [
-            *public_pages(d),
+            "/",
+            f"/calls/{d['call'].slug}/",
+            "/this-page-does-not-exist/",
             "/applications/",
             f"/applications/{draft}/",
             *(f"/applications/{draft}/edit/{section}/" for section in PLANNING_SECTIONS),
@@ -215,6 +245,9 @@ def pages_for(role: str, d) -> list[str]:
             f"/applications/{d['submitted'].pk}/",
             f"/applications/{d['submitted'].pk}/withdraw/",
             f"/applications/{awarded}/",
+            f"/applications/{d['returned'].pk}/",
+            f"/applications/{d['returned'].pk}/edit/site/",
+            f"/accounts/invitations/{d['colleague'].token}/",
             f"/accounts/organisations/{d['org'].pk}/",
             f"/accounts/organisations/{d['org'].pk}/edit/",
             "/accounts/organisations/new/",
@@ -273,6 +306,21 @@ def submit_empty_form(page) -> None:
     page.wait_for_selector(".error-summary")
 
 
+def submit_without_csrf_cookie(page) -> None:
+    """A form posted after its CSRF cookie has gone: the "form has expired" page."""
+    page.context.clear_cookies(name=settings.CSRF_COOKIE_NAME)
+    page.locator("main form[method='post'] button[type='submit']").first.click()
+    page.wait_for_load_state("load")
+
+
+def show_server_error_page(page) -> None:
+    """The 500 page, rendered without a request as Django does, shown at the portal's address
+    so its style sheet loads."""
+    from django.template.loader import render_to_string
+
+    page.set_content(render_to_string("500.html"))
+
+
 def open_justifications(page) -> None:
     """Open a row's justifications on the ranking board (loaded by htmx into the row)."""
     page.locator("table.ranking tr.justifications summary").first.click()
@@ -282,7 +330,12 @@ def open_justifications(page) -> None:
 def states_for(role: str, d) -> list[tuple[str, object]]:
     """Pages in a state reached by an action: (URL, what to do once it has loaded)."""
     if role == "anonymous":
-        return [("/accounts/login/", submit_empty_form), ("/accounts/signup/", submit_empty_form)]
+        return [
+            ("/accounts/login/", submit_empty_form),
+            ("/accounts/signup/", submit_empty_form),
+            ("/accounts/login/", submit_without_csrf_cookie),
+            ("/", show_server_error_page),
+        ]
     if role == "applicant":
         return [("/accounts/organisations/new/", submit_empty_form)]
     if role == "reviewer":
@@ -361,7 +414,8 @@ def test_every_page_of_the_role_has_no_serious_axe_violation(
                     problems.append((language, url, f"HTTP {status}"))
                     continue
                 html_lang = page.locator("html").get_attribute("lang")
-                if html_lang != language:
+                # The 500 page is written in English with its Korean paragraphs marked ko.
+                if html_lang != ("en" if action is show_server_error_page else language):
                     problems.append((language, url, f"<html lang={html_lang!r}>"))
                 duplicates = page.evaluate(DUPLICATE_IDS)
                 if duplicates:
@@ -423,6 +477,8 @@ def test_sweep_opens_each_page_with_its_expected_status(
         ("anonymous", "/accounts/verify/not-a-token/"): 400,
         ("applicant", "/this-page-does-not-exist/"): 404,
         ("applicant", "/staff/"): 403,
+        # The owner opening the invitation meant for a colleague: refused, on a page.
+        ("applicant", f"/accounts/invitations/{d['colleague'].token}/"): 400,
         ("applicant", f"/applications/{d['other'].pk}/"): 404,
         ("reviewer", f"/staff/reviews/tracks/{d['planning'].pk}/"): 403,
         ("contractor", "/staff/"): 403,
