@@ -483,3 +483,38 @@ def test_sweep_opens_each_page_with_its_expected_status(
         ("reviewer", f"/staff/reviews/tracks/{d['planning'].pk}/"): 403,
         ("contractor", "/staff/"): 403,
     }
+
+
+def test_results_fragments_opened_without_htmx_are_whole_pages(
+    client,
+    planning_track,
+    demonstration_track,
+    applicant,
+    reviewer,
+    contractor,
+    kind_staff,
+    kaia_staff,
+    programme_admin,
+):
+    """The board's no-script link to a row's justifications, and the aggregation job's URL,
+    give a page with its language, title and heading; htmx still gets the bare fragment."""
+    d = build_portal(
+        planning_track=planning_track,
+        demonstration_track=demonstration_track,
+        applicant=applicant,
+        reviewer=reviewer,
+        contractor=contractor,
+        kind_staff=kind_staff,
+        kaia_staff=kaia_staff,
+        programme_admin=programme_admin,
+    )
+    client.force_login(kind_staff)
+    base = f"/staff/reviews/results/{planning_track.pk}"
+    for url, fragment_id in (
+        (f"{base}/applications/{d['awarded'].pk}/reviews/", f'id="reviews-{d["awarded"].pk}"'),
+        (f"{base}/jobs/{d['job'].pk}/", 'id="aggregation-job"'),
+    ):
+        page = client.get(url).content.decode()
+        assert '<html lang="en"' in page and "<h1>" in page and fragment_id in page, url
+        fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
+        assert "<html" not in fragment and fragment_id in fragment, url
