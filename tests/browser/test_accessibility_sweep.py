@@ -321,6 +321,12 @@ def show_server_error_page(page) -> None:
     page.set_content(render_to_string("500.html"))
 
 
+def save_section(page) -> None:
+    """Save a section of the draft: the page comes back with its success message."""
+    page.locator("main form button[name='save']").click()
+    page.wait_for_selector(".message")
+
+
 def open_justifications(page) -> None:
     """Open a row's justifications on the ranking board (loaded by htmx into the row)."""
     page.locator("table.ranking tr.justifications summary").first.click()
@@ -337,7 +343,10 @@ def states_for(role: str, d) -> list[tuple[str, object]]:
             ("/", show_server_error_page),
         ]
     if role == "applicant":
-        return [("/accounts/organisations/new/", submit_empty_form)]
+        return [
+            ("/accounts/organisations/new/", submit_empty_form),
+            (f"/applications/{d['draft'].pk}/edit/project/", save_section),
+        ]
     if role == "reviewer":
         return [("/reviews/profile/", submit_empty_form)]
     if role in ("kind_staff", "programme_admin"):
