@@ -365,14 +365,8 @@ def states_for(role: str, d) -> list[tuple[str, object]]:
     return []
 
 
-ROLES = ("anonymous", "applicant", "reviewer", "contractor", "kind_staff", "programme_admin")
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_every_page_of_the_role_has_no_serious_axe_violation(
-    role,
-    browser,
-    live_server,
+@pytest.fixture
+def portal(
     planning_track,
     demonstration_track,
     applicant,
@@ -382,6 +376,7 @@ def test_every_page_of_the_role_has_no_serious_axe_violation(
     kaia_staff,
     programme_admin,
 ):
+    """The sweep's data (``build_portal``) and the user of each logged-in role."""
     d = build_portal(
         planning_track=planning_track,
         demonstration_track=demonstration_track,
@@ -392,14 +387,23 @@ def test_every_page_of_the_role_has_no_serious_axe_violation(
         kaia_staff=kaia_staff,
         programme_admin=programme_admin,
     )
-    user = {
-        "anonymous": None,
+    users = {
         "applicant": applicant,
         "reviewer": reviewer,
         "contractor": contractor,
         "kind_staff": kind_staff,
         "programme_admin": programme_admin,
-    }[role]
+    }
+    return d, users
+
+
+ROLES = ("anonymous", "applicant", "reviewer", "contractor", "kind_staff", "programme_admin")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_of_the_role_has_no_serious_axe_violation(role, browser, live_server, portal):
+    d, users = portal
+    user = users.get(role)
     problems = []
     for language in LANGUAGES:
         context = browser.new_context(
@@ -454,36 +458,10 @@ def test_every_page_of_the_role_has_no_serious_axe_violation(
     assert problems == [], "\n".join(map(repr, problems))
 
 
-def test_sweep_opens_each_page_with_its_expected_status(
-    client,
-    planning_track,
-    demonstration_track,
-    applicant,
-    reviewer,
-    contractor,
-    kind_staff,
-    kaia_staff,
-    programme_admin,
-):
+def test_sweep_opens_each_page_with_its_expected_status(client, portal):
     """The sweep is only worth something if the pages it visits are the real pages, not login
     redirects or errors: each role gets 200 on its pages, and the error pages it means to see."""
-    d = build_portal(
-        planning_track=planning_track,
-        demonstration_track=demonstration_track,
-        applicant=applicant,
-        reviewer=reviewer,
-        contractor=contractor,
-        kind_staff=kind_staff,
-        kaia_staff=kaia_staff,
-        programme_admin=programme_admin,
-    )
-    users = {
-        "applicant": applicant,
-        "reviewer": reviewer,
-        "contractor": contractor,
-        "kind_staff": kind_staff,
-        "programme_admin": programme_admin,
-    }
+    d, users = portal
     statuses = {}
     for role in ROLES:
         client.logout()
@@ -505,31 +483,12 @@ def test_sweep_opens_each_page_with_its_expected_status(
     }
 
 
-def test_results_fragments_opened_without_htmx_are_whole_pages(
-    client,
-    planning_track,
-    demonstration_track,
-    applicant,
-    reviewer,
-    contractor,
-    kind_staff,
-    kaia_staff,
-    programme_admin,
-):
+def test_results_fragments_opened_without_htmx_are_whole_pages(client, portal):
     """The board's no-script link to a row's justifications, and the aggregation job's URL,
     give a page with its language, title and heading; htmx still gets the bare fragment."""
-    d = build_portal(
-        planning_track=planning_track,
-        demonstration_track=demonstration_track,
-        applicant=applicant,
-        reviewer=reviewer,
-        contractor=contractor,
-        kind_staff=kind_staff,
-        kaia_staff=kaia_staff,
-        programme_admin=programme_admin,
-    )
-    client.force_login(kind_staff)
-    base = f"/staff/reviews/results/{planning_track.pk}"
+    d, users = portal
+    client.force_login(users["kind_staff"])
+    base = f"/staff/reviews/results/{d['planning'].pk}"
     for url, fragment_id in (
         (f"{base}/applications/{d['awarded'].pk}/reviews/", f'id="reviews-{d["awarded"].pk}"'),
         (f"{base}/jobs/{d['job'].pk}/", 'id="aggregation-job"'),
