@@ -15,6 +15,12 @@ from .models import Award
 LETTER_LANGUAGES = ("en", "ko")
 
 
+def letter_language(request) -> str:
+    """``?lang=en|ko``, else the reader's language; anything else is English."""
+    language = request.GET.get("lang") or (get_language() or "en")[:2]
+    return language if language in LETTER_LANGUAGES else "en"
+
+
 def award_letter_response(award: Award, *, language: str) -> HttpResponse:
     """The award letter in ``language`` as a PDF attachment named after the application.
 
@@ -44,7 +50,4 @@ def award_letter(request, award_pk: int):
     )
     if award is None or not request.user.has_perm("reviews.download_award_letter", award):
         raise Http404
-    language = request.GET.get("lang") or (get_language() or "en")[:2]
-    if language not in LETTER_LANGUAGES:
-        language = "en"
-    return award_letter_response(award, language=language)
+    return award_letter_response(award, language=letter_language(request))

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,11 +21,12 @@ from kcity.domain import DomainError
 
 from . import results_selectors as sel
 from .aggregation import start_aggregation
-from .award_views import award_letter_response
+from .award_views import award_letter_response, letter_language
 from .awards import advance_award, award_funding
 from .exports import EXPORT_LABELS, EXPORTS, export_track
 from .models import Award, Decision, Job
 from .selection import change_decision, confirm_decisions, propose_funding_line, release_decisions
+from .services import AWARD_TRANSITIONS
 from .view_helpers import run_service_on_form
 
 PAGE_SIZE = 50
@@ -46,12 +47,13 @@ FLAG_LABELS.update(
 )
 
 
-# The award's next step on the awards page; completed and cancelled awards have none.
+# The award's next step on the awards page: the one move of the lifecycle table that is not a
+# cancellation (cancelling has its own form); completed and cancelled awards have none.
 NEXT_AWARD_STATUS = {
-    Award.Status.PROPOSED: Award.Status.APPROVED,
-    Award.Status.APPROVED: Award.Status.CONTRACTED,
-    Award.Status.CONTRACTED: Award.Status.IN_PROGRESS,
-    Award.Status.IN_PROGRESS: Award.Status.COMPLETED,
+    Award.Status(status): Award.Status(target)
+    for status, targets in AWARD_TRANSITIONS.items()
+    for target in targets
+    if target != Award.Status.CANCELLED
 }
 
 
@@ -265,6 +267,8 @@ def selection(request, track_id: int):
             "remaining": track.total_budget - sum(d.amount or 0 for d in selected),
             "all_confirmed": bool(decisions) and all(d.confirmed_at for d in decisions),
             "any_released": any(d.released_at for d in decisions),
+            # propose_funding_line refuses once any decision is confirmed.
+            "any_confirmed": any(d.confirmed_at for d in decisions),
             "is_admin": roles.has_role(request.user, roles.PROGRAMME_ADMIN),
         },
     )
@@ -374,8 +378,9 @@ def award_advance(request, track_id: int, pk: int):
 def award_letter(request, track_id: int, pk: int):
     track = sel.results_track_for_user(request.user, track_id)
     award = get_object_or_404(sel.awards_for_track(track), pk=pk)
-    language = "ko" if request.GET.get("lang") == "ko" else "en"
-    return award_letter_response(award, language=language)
+    if not request.user.has_perm("reviews.download_award_letter", award):
+        raise Http404
+    return award_letter_response(award, language=letter_language(request))
 
 
 @login_required

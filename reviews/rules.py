@@ -5,10 +5,6 @@ from applications.rules import is_application_owner
 from applications.selectors import released_decision
 from projects.selectors import is_staff_of_track
 
-# An award's letter is the applicant's once the award is approved; a proposed award may still
-# change and a cancelled one binds nobody, so neither letter reaches the applicant.
-AWARD_LETTER_STATUSES = ("approved", "contracted", "in_progress", "completed")
-
 
 @rules.predicate
 def is_assignment_reviewer(user, assignment) -> bool:
@@ -72,10 +68,13 @@ def is_award_applicant(user, award) -> bool:
 
 @rules.predicate
 def award_letter_is_issued(user, award) -> bool:
-    """The award is approved or further along and its decision is released to the applicant."""
+    """The award is approved or further along and its decision is released to the applicant: a
+    proposed award may still change and a cancelled one binds nobody."""
+    from .models import Award
+
     return (
         award is not None
-        and award.status in AWARD_LETTER_STATUSES
+        and award.status not in (Award.Status.PROPOSED, Award.Status.CANCELLED)
         and released_decision(award.application) is not None
     )
 
@@ -99,8 +98,8 @@ rules.add_perm(
 rules.add_perm("reviews.manage_track_reviews", is_track_staff)
 rules.add_perm("reviews.reopen_assignment", is_assignment_track_staff | is_programme_admin)
 # The award letter: the applicant's own once issued; staff of the track (programme admins
-# included) at any stage, as the draft they check before approving.
+# included, as is_staff_of_track says) at any stage, as the draft they check before approving.
 rules.add_perm(
     "reviews.download_award_letter",
-    (is_award_applicant & award_letter_is_issued) | is_award_track_staff | is_programme_admin,
+    (is_award_applicant & award_letter_is_issued) | is_award_track_staff,
 )

@@ -526,3 +526,21 @@ def test_award_next_step_button_shows_status_label(
     assert f"{text}</button>" in body
     assert 'name="to" value="in_progress"' in body  # the posted value is unchanged
     assert "in_progress</button>" not in body
+
+
+def test_propose_offered_only_while_no_decision_is_confirmed(
+    client, planning_track, kind_staff, programme_admin
+):
+    from reviews.selection import change_decision
+
+    build_track(planning_track, 2)
+    propose_funding_line(track=planning_track, actor=kind_staff)
+    client.force_login(kind_staff)
+    url = reverse("staff_reviews:results:selection", args=[planning_track.pk])
+    assert 'value="propose"' in client.get(url).content.decode()
+    confirm_decisions(track=planning_track, actor=programme_admin)
+    # One change withdraws that decision's confirmation; the others stay confirmed, and the
+    # service refuses a new proposal, so the page must not offer one.
+    decision = Decision.objects.filter(track=planning_track).first()
+    change_decision(decision=decision, outcome="rejected", reason="Site lost", actor=kind_staff)
+    assert 'value="propose"' not in client.get(url).content.decode()
