@@ -58,6 +58,24 @@ def _planning_track_of(project: Project) -> Track | None:
     return award.application.track if award is not None else None
 
 
+def contractor_selection_refusal(project: Project, *, secretariat=None) -> str | None:
+    """Why a contractor selection cannot be opened for ``project`` now, or None if it can:
+    the one list of conditions the service enforces and the project page asks before
+    offering the form."""
+    if project.track_kind not in PLANNING_KINDS:
+        return _("Only planning projects select a Korean contractor.")
+    if project.contractor_id:
+        return _("This project already has its contractor.")
+    if Call.objects.filter(project=project, kind=Call.Kind.CONTRACTOR_SELECTION).exists():
+        return _("A contractor selection already exists for this project.")
+    parent = _planning_track_of(project)
+    if (secretariat or (parent.secretariat if parent else None)) is None:
+        return _("Choose the secretariat that runs the selection.")
+    if (project.budget_krw or 0) <= 0:
+        return _("The project has no budget to contract.")
+    return None
+
+
 @transaction.atomic
 def open_contractor_selection(
     *,
@@ -71,21 +89,14 @@ def open_contractor_selection(
     """Create the contractor-selection call of a funded planning project: one call, one track
     for Korean companies with the three standard criteria, the project's budget as the
     ceiling. The call starts as a draft (published with ``transition_call``). Audited."""
-    if project.track_kind not in PLANNING_KINDS:
-        raise DomainError(_("Only planning projects select a Korean contractor."))
-    if project.contractor_id:
-        raise DomainError(_("This project already has its contractor."))
-    if Call.objects.filter(project=project, kind=Call.Kind.CONTRACTOR_SELECTION).exists():
-        raise DomainError(_("A contractor selection already exists for this project."))
+    refusal = contractor_selection_refusal(project, secretariat=secretariat)
+    if refusal:
+        raise DomainError(refusal)
     parent = _planning_track_of(project)
-    secretariat = secretariat or (parent.secretariat if parent else None)
-    if secretariat is None:
-        raise DomainError(_("Choose the secretariat that runs the selection."))
+    secretariat = secretariat or parent.secretariat
     if parent is not None and not is_staff_of_track(actor, parent):
         raise DomainError(_("You do not work on this project's track."), code="forbidden")
-    budget = project.budget_krw or 0
-    if budget <= 0:
-        raise DomainError(_("The project has no budget to contract."))
+    budget = project.budget_krw
     call = Call(
         year=project.year,
         slug=f"contractor-{project.code.lower()}"[:80],
@@ -212,7 +223,8 @@ def _decide_call(call: Call, *, actor) -> Call:
 
 @transaction.atomic
 def select_contractor(*, track: Track, actor) -> Project:
-    """Record the best combined score's company as the project's contractor, create the
+    """Record the best combined score's company as the project's contractor (refused when it
+    has one already, checked under the project's lock), create the
     project's standard deliverables if it has none, audit the ranking, and move the call to
     decided (``_decide_call``). Needs the track's aggregation first and a call that has
     closed. Does not notify the companies (their decisions go through the normal release of
@@ -222,6 +234,10 @@ def select_contractor(*, track: Track, actor) -> Project:
     if not is_staff_of_track(actor, track):
         raise DomainError(_("You do not work on this track."), code="forbidden")
     call = Call.objects.select_for_update().get(pk=track.call_id)
+    # Checked under the lock, so a second click waits for the first and is then refused.
+    project = Project.objects.select_for_update().get(pk=track.call.project_id)
+    if project.contractor_id:
+        raise DomainError(_("This project already has its contractor."))
     if call.status == Call.Status.ARCHIVED:
         raise DomainError(_("This call is archived."), code="call_archived")
     if not call_takes_a_winner(call):
@@ -233,7 +249,6 @@ def select_contractor(*, track: Track, actor) -> Project:
     if not ranking:
         raise DomainError(_("There are no scored proposals: run the aggregation first."))
     winner = ranking[0]
-    project = Project.objects.select_for_update().get(pk=track.call.project_id)
     old = project.contractor_id
     project.contractor_id = winner.organization_id
     project.full_clean()
@@ -426,15 +441,12 @@ def remind_deliverables(*, today: datetime.date | None = None) -> int:
 
 @transaction.atomic
 def record_contractor(*, track: Track, actor) -> Project:
-    """Staff record the winner of a contractor selection from the result page: refuses when the
-    project already has its contractor, then ``select_contractor`` (winner, deliverables,
+    """Staff record the winner of a contractor selection from the result page:
+    ``select_contractor`` (refused when the project already has its contractor) (winner, deliverables,
     audit row, call decided) and tells the winning company's members (in-app and e-mail, in their
     language). The other companies hear through the normal release of decisions."""
     from notifications.services import queue_message
 
-    project = track.call.project
-    if project is not None and project.contractor_id:
-        raise DomainError(_("This project already has its contractor."))
     project = select_contractor(track=track, actor=actor)
     company = project.contractor
     for membership in company.memberships.select_related("user"):

@@ -31,9 +31,9 @@ from kcity.domain import DomainError
 
 from .contractor_selection import (
     CONTRACTOR_CRITERIA,
-    PLANNING_KINDS,
     call_takes_a_winner,
     contractor_ranking,
+    contractor_selection_refusal,
     open_contractor_selection,
     record_contractor,
 )
@@ -153,12 +153,7 @@ def _default_dates() -> dict:
 
 
 def _can_open(project: Project, calls: list[Call]) -> bool:
-    return (
-        project.track_kind in PLANNING_KINDS
-        and not project.contractor_id
-        and not calls
-        and bool(project.budget_krw)
-    )
+    return not calls and contractor_selection_refusal(project) is None
 
 
 # --- Views -----------------------------------------------------------------------------------
@@ -226,6 +221,8 @@ def project_detail(request, code: str):
 def publish_selection(request, code: str, call_id: int):
     """Publish a draft contractor-selection call; it opens and closes on its dates."""
     project, call, _track = _selection_call_for(request, code, call_id)
+    if not request.user.has_perm("projects.manage_call", call):
+        raise PermissionDenied
     try:
         transition_call(call=call, to=Call.Status.PUBLISHED, actor=request.user)
     except DomainError as exc:

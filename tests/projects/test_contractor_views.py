@@ -14,8 +14,13 @@ from django.utils import timezone, translation
 from accounts import roles
 from accounts.audit import audit_events_for
 from accounts.models import AuditEvent
+from kcity.domain import DomainError
 from notifications.models import Message
-from projects.contractor_selection import open_contractor_selection
+from projects.contractor_selection import (
+    contractor_selection_refusal,
+    open_contractor_selection,
+    record_contractor,
+)
 from projects.models import Call
 from projects.services import transition_call
 from reviews.aggregation import aggregate_track
@@ -554,3 +559,45 @@ def test_project_pages_in_korean_name_the_site_in_korean(client, project, kind_s
         body = client.get(url, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
         assert "클랑, 말레이시아" in body
         assert "Malaysia" not in body
+
+
+@pytest.mark.django_db
+def test_publish_selection_refused_to_staff_who_do_not_run_the_call(
+    client, draft_selection, kind_staff, kaia
+):
+    # The project is KIND's, but this selection is run by another secretariat: following the
+    # project is not enough to publish the call (projects.manage_call).
+    track = draft_selection.tracks.get()
+    track.secretariat = kaia
+    track.save()
+    client.force_login(kind_staff)
+    url = reverse(
+        "staff_projects:contractor:publish", args=[draft_selection.project.code, draft_selection.pk]
+    )
+    assert client.post(url).status_code == 403
+    draft_selection.refresh_from_db()
+    assert draft_selection.status == "draft"
+
+
+@pytest.mark.django_db
+def test_project_funded_before_the_portal_is_not_offered_a_selection_it_cannot_open(
+    client, programme_admin, project
+):
+    # No award, so no secretariat track to run it: the form would only ever fail.
+    historical = ProjectFactory(code="2020-PL-OLD", track_kind="planning", budget_krw=300_000_000)
+    assert contractor_selection_refusal(historical) is not None
+    client.force_login(programme_admin)
+    body = client.get(project_url(historical)).content.decode()
+    assert 'name="opens_at"' not in body
+    # The marker is the form's: a funded project with an award is offered it.
+    assert 'name="opens_at"' in client.get(project_url(project)).content.decode()
+
+
+@pytest.mark.django_db
+def test_second_record_of_the_winner_is_refused(selection, kind_staff):
+    track = selection.tracks.get()
+    score_companies(track, kind_staff, [("Hanul Urban", 400_000_000, (45, 27, 18))])
+    record_contractor(track=track, actor=kind_staff)
+    with pytest.raises(DomainError, match="already has its contractor"):
+        record_contractor(track=track, actor=kind_staff)
+    assert AuditEvent.objects.filter(action="contractor_selected").count() == 1
