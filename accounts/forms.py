@@ -116,6 +116,8 @@ class OrganizationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Applicants create their own body; Korean agencies are set up by the programme.
+        if "kind" not in self.fields:
+            return
         self.fields["kind"].choices = [
             choice
             for choice in self.fields["kind"].choices
@@ -128,6 +130,16 @@ class OrganizationForm(forms.ModelForm):
     def validate_unique(self):
         # The service checks uniqueness with a friendlier message.
         pass
+
+
+class OrganizationEditForm(OrganizationForm):
+    """The details an owner may change: not the kind or the country, which decide where the
+    organisation may apply (and which a Korean agency's form could not even show)."""
+
+    country_code = None  # declared on the parent form
+
+    class Meta(OrganizationForm.Meta):
+        fields = [f for f in OrganizationForm.Meta.fields if f not in ("kind", "country_code")]
 
 
 class InvitationForm(forms.Form):

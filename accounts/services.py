@@ -127,15 +127,18 @@ def set_user_language(*, user: User, language: str) -> None:
         user.save(update_fields=["language"])
 
 
-@transaction.atomic
-def create_organization(*, actor: User, **fields) -> Organization:
-    """Create an organisation with ``actor`` as its owner (its first member)."""
-    organization = Organization(**fields)
+def _normalise_and_check(organization: Organization) -> None:
+    """Country code upper case, e-mail domain lower case without "@", a name not taken by
+    another organisation of the country (case-insensitive), then the model's own checks."""
     organization.country_code = (organization.country_code or "").upper()
     organization.email_domain = (organization.email_domain or "").lower().lstrip("@")
-    if Organization.objects.filter(
-        name__iexact=organization.name, country_code=organization.country_code
-    ).exists():
+    if (
+        Organization.objects.filter(
+            name__iexact=organization.name, country_code=organization.country_code
+        )
+        .exclude(pk=organization.pk)
+        .exists()
+    ):
         raise DomainError(
             _(
                 "An organisation with this name already exists in this country. "
@@ -144,6 +147,13 @@ def create_organization(*, actor: User, **fields) -> Organization:
             field="name",
         )
     _clean(organization)
+
+
+@transaction.atomic
+def create_organization(*, actor: User, **fields) -> Organization:
+    """Create an organisation with ``actor`` as its owner (its first member)."""
+    organization = Organization(**fields)
+    _normalise_and_check(organization)
     organization.save()
     Membership.objects.create(user=actor, organization=organization, role=Membership.Role.OWNER)
     record_audit_event(subject=organization, action="created", actor=actor)
@@ -152,13 +162,20 @@ def create_organization(*, actor: User, **fields) -> Organization:
 
 @transaction.atomic
 def update_organization(*, organization: Organization, actor: User, **fields) -> Organization:
-    """Change an organisation's details (its owner or a programme admin)."""
+    """Change an organisation's details (its owner or a programme admin). Its kind and
+    country are not among them: they decide which tracks it may apply to, so they change only
+    in the back office."""
     if not actor.has_perm("accounts.manage_organization", organization):
         raise DomainError(_("Only the organisation's owner can change it."), code="forbidden")
+    fixed = {"kind", "country_code"} & fields.keys()
+    if fixed:
+        raise DomainError(
+            _("The kind and country of an organisation are changed by the programme."),
+            code="fixed_field",
+        )
     for name, value in fields.items():
         setattr(organization, name, value)
-    organization.country_code = (organization.country_code or "").upper()
-    _clean(organization)
+    _normalise_and_check(organization)
     organization.save()
     record_audit_event(subject=organization, action="updated", actor=actor)
     return organization

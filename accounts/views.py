@@ -22,6 +22,7 @@ from . import ratelimit, selectors, services
 from .forms import (
     EmailAuthenticationForm,
     InvitationForm,
+    OrganizationEditForm,
     OrganizationForm,
     ProfileForm,
     SignupForm,
@@ -214,7 +215,7 @@ def organization_edit(request, pk):
     organization = get_object_or_404(selectors.organizations_for_user(request.user), pk=pk)
     if not request.user.has_perm("accounts.manage_organization", organization):
         raise PermissionDenied
-    form = OrganizationForm(request.POST or None, instance=organization)
+    form = OrganizationEditForm(request.POST or None, instance=organization)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:

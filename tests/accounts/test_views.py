@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import Membership, Organization, OrganizationInvitation, User
+from kcity.domain import DomainError
 from notifications.models import Message
 from tests.conftest import login
 from tests.factories import OrganizationFactory, UserFactory
@@ -356,16 +357,54 @@ def test_organization_edit_by_owner_saves(client, applicant):
         reverse("accounts:organization_edit", kwargs={"pk": organization.pk}),
         {
             "name": organization.name,
-            "kind": "city_government",
-            "country_code": "MY",
-            "email_domain": "mbdk.gov.my",
+            # Kind and country are not the owner's to change: sent anyway, they are ignored.
+            "kind": "international_organization",
+            "country_code": "KR",
+            "email_domain": "@MBDK.gov.my",
             "website": "mbdk.gov.my",
         },
     )
     assert response.status_code == 302
+    kind, country = organization.kind, organization.country_code
     organization.refresh_from_db()
-    assert organization.email_domain == "mbdk.gov.my"
+    assert organization.email_domain == "mbdk.gov.my"  # normalised as on creation
     assert organization.website == "https://mbdk.gov.my"
+    assert (organization.kind, organization.country_code) == (kind, country)
+
+
+def test_organization_edit_refuses_a_name_taken_in_the_country(client, applicant):
+    organization = applicant.organizations.first()
+    OrganizationFactory(name="Iloilo City Hall", country_code=organization.country_code)
+    login(client, applicant)
+    response = client.post(
+        reverse("accounts:organization_edit", kwargs={"pk": organization.pk}),
+        {"name": "ILOILO city hall", "email_domain": "", "website": ""},
+    )
+    assert response.status_code == 200
+    assert 'id="id_name-error"' in response.content.decode()
+    organization.refresh_from_db()
+    assert organization.name != "ILOILO city hall"
+
+
+def test_korean_agency_edited_by_programme_admin_keeps_its_kind(client, programme_admin, kind):
+    Membership.objects.create(user=programme_admin, organization=kind, role="owner")
+    login(client, programme_admin)
+    response = client.post(
+        reverse("accounts:organization_edit", kwargs={"pk": kind.pk}),
+        {"name": kind.name, "email_domain": kind.email_domain, "website": "kind.or.kr"},
+    )
+    assert response.status_code == 302
+    kind.refresh_from_db()
+    assert kind.kind == "korean_agency" and kind.website == "https://kind.or.kr"
+
+
+def test_update_organization_service_refuses_kind_or_country(applicant):
+    from accounts.services import update_organization
+
+    organization = applicant.organizations.first()
+    with pytest.raises(DomainError) as exc:
+        update_organization(organization=organization, actor=applicant, kind="korean_company")
+    assert exc.value.code == "fixed_field"
 
 
 def test_organization_edit_by_member_forbidden(client, applicant):
@@ -387,7 +426,7 @@ def test_organization_edit_bad_input_error(client, applicant):
     login(client, applicant)
     response = client.post(
         reverse("accounts:organization_edit", kwargs={"pk": organization.pk}),
-        {"name": "", "kind": "city_government", "country_code": "MYS"},
+        {"name": "", "email_domain": "mbdk.gov.my", "website": "not a web address"},
     )
     body = response.content.decode()
-    assert 'id="id_name-error"' in body and 'value="MYS"' in body
+    assert 'id="id_name-error"' in body and 'value="mbdk.gov.my"' in body
