@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import timezone, translation
 
 from .models import Message
@@ -108,6 +109,13 @@ def _context_in_language(context: dict, language: str) -> dict:
     return picked
 
 
+def _render_text(name: str, context: dict) -> str:
+    """A plain-text template rendered without HTML escaping: e-mails and in-app notices are
+    text (the notices page escapes them when it shows them), so "Kim & Lee's" stays as typed
+    instead of arriving as "Kim &amp; Lee&#x27;s"."""
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
 def render_message(message: Message) -> None:
     """Fill subject and body from the template in the recipient's language (no save).
 
@@ -120,8 +128,8 @@ def render_message(message: Message) -> None:
         "link": message.link,
     }
     with translation.override(language):
-        subject = render_to_string(f"emails/{message.template}.subject.txt", context)
-        body = render_to_string(f"emails/{message.template}.txt", context)
+        subject = _render_text(f"emails/{message.template}.subject.txt", context)
+        body = _render_text(f"emails/{message.template}.txt", context)
     message.subject = " ".join(subject.split())[:255]
     message.body = body.strip() + "\n"
 

@@ -104,3 +104,35 @@ def test_decision_email_without_outcome_reveals_nothing():
     )
     render_message(message)
     assert "Not selected" not in message.body and "rejected" not in message.body
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_text_messages_are_not_html_escaped(language):
+    """E-mails and notices are plain text: names with & and ' arrive as typed, in every
+    template (the mechanism, not each template's own autoescape tag)."""
+    from notifications.services import render_message
+
+    for template, context in (
+        (
+            "reviews/reviewer_dropped",
+            {"why": "conflict", "reviewer": "Sean O'Brien", "reference": "2026-PL-001"},
+        ),
+        (
+            "results/contractor_selected",
+            {"project": "Kim & Lee's plan", "code": "2022-PL-X", "company": "Kim & Lee"},
+        ),
+        (
+            "applications/decision",
+            {
+                "reference": "2026-PL-001",
+                "title": 'Roads & "Rails"',
+                "call": "Call",
+                "outcome": "rejected",
+            },
+        ),
+    ):
+        message = Message(template=template, language=language, context=context, link="/x/")
+        render_message(message)
+        text = message.subject + message.body
+        assert "&amp;" not in text and "&#x27;" not in text and "&quot;" not in text, template
+        assert any(v in text for v in context.values() if any(c in v for c in "&'\"")), template
