@@ -23,3 +23,5 @@ urlpatterns = [
     path("staff/", include("kcity.staff_urls")),
     path("api/", include("kcity.api.urls")),
 ]
+
+handler400 = "kcity.views.bad_request"

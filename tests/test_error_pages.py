@@ -56,3 +56,28 @@ def test_500_page_stands_alone_in_both_languages(db):
     assert "서버 오류" in body
     # No database or session needed: the page must render when those are what failed.
     assert "csrfmiddlewaretoken" not in body
+
+
+def test_csrf_failure_page_knows_the_visitor_and_its_forms_carry_a_token(db, applicant):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(applicant)
+    response = client.post(reverse("accounts:profile"), {"name": "x"})
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "The form has expired" in body
+    # The logged-in menu, and the language switch can be used from this very page.
+    assert "Log out" in body
+    assert 'name="csrfmiddlewaretoken"' in body
+
+
+def test_400_page_is_rendered_with_the_request(rf, applicant):
+    from django.core.exceptions import SuspiciousOperation
+
+    from kcity.views import bad_request
+
+    request = rf.get("/")
+    request.user = applicant
+    response = bad_request(request, SuspiciousOperation("bad"))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Bad request" in body and "Log out" in body
