@@ -23,5 +23,3 @@ urlpatterns = [
     path("staff/", include("kcity.staff_urls")),
     path("api/", include("kcity.api.urls")),
 ]
-
-handler400 = "kcity.views.bad_request"

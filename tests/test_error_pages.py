@@ -72,8 +72,7 @@ def test_csrf_failure_page_knows_the_visitor_and_its_forms_carry_a_token(db, app
 
 def test_400_page_is_rendered_with_the_request(rf, applicant):
     from django.core.exceptions import SuspiciousOperation
-
-    from kcity.views import bad_request
+    from django.views.defaults import bad_request
 
     request = rf.get("/")
     request.user = applicant

@@ -106,7 +106,6 @@ USE_TZ = True
 TIME_ZONE = "Asia/Seoul"
 PROGRAMME_TIME_ZONE = "Asia/Seoul"
 FORMAT_MODULE_PATH = ["kcity.formats"]
-CSRF_FAILURE_VIEW = "kcity.views.csrf_failure"
 USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "/static/"
