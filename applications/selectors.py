@@ -147,15 +147,10 @@ def applications_for_applicant(user) -> QuerySet[Application]:
 
 def decision_is_released(application: Application) -> bool:
     """Whether the applicant may know the outcome: the decision or the call's release passed."""
-    now = timezone.now()
     released = application.call.decisions_released_at
-    if released is not None and released <= now:
+    if released is not None and released <= timezone.now():
         return True
-    try:
-        decision = application.decision
-    except Application.decision.RelatedObjectDoesNotExist:
-        return False
-    return decision.released_at is not None and decision.released_at <= now
+    return released_decision(application) is not None
 
 
 def released_decision(application: Application):
