@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kcity.domain import DomainError
+from kcity.forms import apply_domain_error
 
 from .models import ApiToken
 from .token_services import api_tokens_for_user, create_api_token, revoke_api_token
@@ -36,7 +37,7 @@ def token_list(request):
                     user=request.user, name=form.cleaned_data["name"]
                 )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+                apply_domain_error(form, exc)
             else:
                 form = ApiTokenForm()
     else:

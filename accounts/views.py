@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from kcity.domain import DomainError
+from kcity.forms import apply_domain_error
 
 from . import ratelimit, selectors, services
 from .forms import (
@@ -28,11 +29,6 @@ from .forms import (
     SignupForm,
 )
 from .models import OrganizationInvitation
-
-
-def _form_error(form, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
 
 
 def _next_path(request, value) -> str:
@@ -70,7 +66,7 @@ def signup(request):
                 next_path=next_path,
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            apply_domain_error(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
@@ -179,7 +175,7 @@ def profile(request):
         try:
             services.update_profile(user=user, actor=user, **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, _("Your profile has been saved."))
             response = redirect("accounts:profile")
@@ -202,7 +198,7 @@ def organization_create(request):
         try:
             organization = services.create_organization(actor=request.user, **fields)
         except DomainError as exc:
-            _form_error(form, exc)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, _("%(name)s has been created.") % {"name": organization.name})
             return redirect("accounts:organization", pk=organization.pk)
@@ -221,7 +217,7 @@ def organization_edit(request, pk):
         try:
             services.update_organization(organization=organization, actor=request.user, **fields)
         except DomainError as exc:
-            _form_error(form, exc)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, _("The organisation has been saved."))
             return redirect("accounts:organization", pk=organization.pk)
@@ -245,7 +241,7 @@ def organization_detail(request, pk):
                     organization=organization, email=form.cleaned_data["email"], actor=request.user
                 )
             except DomainError as exc:
-                _form_error(form, exc)
+                apply_domain_error(form, exc)
             else:
                 messages.success(
                     request,

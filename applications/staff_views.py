@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kcity.domain import DomainError
+from kcity.forms import apply_domain_error
 from projects.models import Track
 from reviews import selectors as review_selectors
 from reviews import services as review_services
@@ -143,7 +144,7 @@ def screen(request, pk: int):
                     actor=request.user,
                 )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                apply_domain_error(form, exc)
             else:
                 messages.success(request, _("Screening decision recorded."))
                 return redirect("staff_applications:screening", track_id=application.track_id)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.selectors import applicant_organization_for_user
 from kcity.domain import DomainError
+from kcity.forms import apply_domain_error
 from projects.models import Track
 from projects.selectors import public_calls
 
@@ -32,10 +33,6 @@ from .forms import (
 )
 from .models import Application, ClarificationRequest, ConsortiumMember, Document
 from .pdf import render_application_summary
-
-
-def _form_error(form, exc: DomainError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _own_application(request, pk) -> Application:
@@ -188,7 +185,7 @@ def section(request, pk, section):
                     new_city_name=form.cleaned_data.get("new_city_name", ""),
                 )
             except DomainError as exc:
-                _form_error(form, exc)
+                apply_domain_error(form, exc)
             else:
                 if request.htmx:
                     return render(request, "applications/partials/_autosave.html", {"saved": True})
@@ -229,7 +226,7 @@ def consortium_section(request, application):
                     application=application, actor=request.user, **form.cleaned_data
                 )
             except DomainError as exc:
-                _form_error(form, exc)
+                apply_domain_error(form, exc)
             else:
                 messages.success(request, _("The member has been added."))
                 return redirect("applications:section", pk=application.pk, section="consortium")
@@ -291,7 +288,7 @@ def documents_section(request, application):
                     actor=request.user,
                 )
             except DomainError as exc:
-                _form_error(form, exc)
+                apply_domain_error(form, exc)
             else:
                 messages.success(
                     request,
@@ -409,7 +406,7 @@ def withdraw(request, pk):
                 application=application, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, _("The application has been withdrawn."))
             return redirect("applications:detail", pk=application.pk)
@@ -427,7 +424,7 @@ def answer_clarification(request, pk):
                 application=application, actor=request.user, response=form.cleaned_data["response"]
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            apply_domain_error(form, exc)
         else:
             messages.success(
                 request, _("Your answer has been sent; the application is submitted again.")
@@ -467,7 +464,7 @@ def request_clarification(request, pk):
                 due_at=form.cleaned_data["due_at"],
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            apply_domain_error(form, exc)
         else:
             messages.success(
                 request, _("The clarification request has been sent to the applicant.")

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import roles
 from applications.models import Application
 from kcity.domain import DomainError
+from kcity.forms import apply_domain_error
 
 from .contractor_selection import (
     CONTRACTOR_CRITERIA,
@@ -190,8 +191,7 @@ def project_detail(request, code: str):
                     price_weight=form.cleaned_data["price_weight"],
                 )
             except DomainError as exc:
-                field = exc.field if exc.field in form.fields else None
-                form.add_error(field, str(exc))
+                apply_domain_error(form, exc)
             else:
                 messages.success(
                     request,

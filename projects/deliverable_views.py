@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from kcity.domain import DomainError
+from kcity.forms import apply_domain_error
 
 from .contractor_selection import (
     can_review_deliverable,
@@ -90,9 +91,7 @@ def deliverable_detail(request, pk: int):
                     actor=request.user,
                 )
             except DomainError as exc:
-                review_form.add_error(
-                    exc.field if exc.field in review_form.fields else None, str(exc)
-                )
+                apply_domain_error(review_form, exc)
             else:
                 messages.success(request, _("The deliverable has been reviewed."))
                 return redirect("projects:deliverables:detail", pk=deliverable.pk)

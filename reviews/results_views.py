@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
 from kcity.domain import DomainError
+from kcity.forms import run_service_on_form
 
 from . import results_selectors as sel
 from .aggregation import start_aggregation
@@ -27,7 +28,6 @@ from .exports import EXPORT_LABELS, EXPORTS, export_track
 from .models import Award, Decision, Job
 from .selection import change_decision, confirm_decisions, propose_funding_line, release_decisions
 from .services import AWARD_TRANSITIONS
-from .view_helpers import run_service_on_form
 
 PAGE_SIZE = 50
 FLAG_CHOICES = [

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.rules import is_portal_staff
 from kcity.domain import DomainError
+from kcity.forms import run_service_on_form
 from projects.models import Track
 
 from . import selectors, services
@@ -28,7 +29,6 @@ from .forms import (
     ReviewSettingsForm,
 )
 from .models import Assignment, CommitteeMember, Criterion, Job, ReviewerInvitation
-from .view_helpers import run_service_on_form
 
 
 def _require_track_staff(request, track: Track) -> None:

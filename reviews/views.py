@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import ReviewerProfile
 from applications.models import Document
 from kcity.domain import DomainError
+from kcity.forms import run_service_on_form
 
 from . import selectors, services
 from .forms import (
@@ -26,7 +27,6 @@ from .forms import (
     ScoreForm,
 )
 from .models import Assignment, ReviewerInvitation
-from .view_helpers import run_service_on_form
 
 
 def _own_assignment(request, pk: int) -> Assignment:

@@ -3,7 +3,7 @@
 from django import forms
 
 from kcity.domain import DomainError
-from reviews.view_helpers import apply_domain_error, run_service_on_form
+from kcity.forms import apply_domain_error, run_service_on_form
 
 
 class ReasonForm(forms.Form):

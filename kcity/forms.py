@@ -1,4 +1,5 @@
-"""What the review pages (reviewer, staff and results screens) do alike with a service's answer.
+"""What every page does alike with a service's answer: a ``DomainError`` shown on the form,
+next to the field it names.
 
 Interfaces only: these helpers neither read nor write anything themselves.
 """
