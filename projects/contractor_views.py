@@ -17,7 +17,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import roles
 from applications.models import Application
 from kcity.domain import DomainError
 from kcity.forms import apply_domain_error
@@ -39,14 +38,12 @@ from .contractor_selection import (
     record_contractor,
 )
 from .models import Call, Project, Track
-from .selectors import staff_tracks
+from .selectors import projects_for_staff
 from .services import transition_call
+from .staff_views import _require_staff
 
-STAFF_AREA = "accounts.view_staff_area"
 SEOUL = ZoneInfo("Asia/Seoul")
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-# A call that may still receive proposals: its winner cannot be recorded yet.
-BEFORE_CLOSING = (Call.Status.DRAFT, Call.Status.PUBLISHED, Call.Status.OPEN)
 # Applications that never reach the committee.
 NOT_IN_SELECTION = (
     Application.Status.DRAFT,
@@ -56,24 +53,6 @@ NOT_IN_SELECTION = (
 
 
 # --- Reads -----------------------------------------------------------------------------------
-
-
-def projects_for_staff(user) -> QuerySet[Project]:
-    """Funded projects the user may follow: programme admins all; secretariat staff those
-    awarded on their tracks; nobody else any."""
-    qs = Project.objects.select_related(
-        "country", "city", "contractor", "partner", "award__application__track"
-    )
-    if roles.has_role(user, roles.PROGRAMME_ADMIN):
-        return qs
-    if roles.has_role(user, roles.SECRETARIAT_STAFF):
-        return qs.filter(award__application__track__in=staff_tracks(user))
-    return qs.none()
-
-
-def _require_staff(request) -> None:
-    if not request.user.has_perm(STAFF_AREA):
-        raise PermissionDenied
 
 
 def _project_for(request, code: str) -> Project:
@@ -265,7 +244,10 @@ def selection_result(request, code: str, call_id: int):
             "price_weight_percent": track.price_weight * 100,
             "technical_weight_percent": (1 - track.price_weight) * 100,
             "can_record": bool(rows) and not project.contractor_id and call_takes_a_winner(call),
-            "awaits_closing": not project.contractor_id and call.status in BEFORE_CLOSING,
+            # Proposals may still come in (an archived call takes no winner either, for good).
+            "awaits_closing": not project.contractor_id
+            and not call_takes_a_winner(call)
+            and call.status != Call.Status.ARCHIVED,
         },
     )
 

@@ -4,7 +4,7 @@ from django.db.models import Q, QuerySet
 
 from accounts import roles
 
-from .models import Call, Deliverable, Event, Track
+from .models import Call, Deliverable, Event, Project, Track
 
 
 def staff_tracks(user) -> QuerySet[Track]:
@@ -62,3 +62,16 @@ def events(*, upcoming: bool | None = None, queryset: QuerySet[Event] | None = N
         return queryset
     today = timezone.now().astimezone(ZoneInfo(settings.PROGRAMME_TIME_ZONE)).date()
     return queryset.filter(ends_on__gte=today) if upcoming else queryset.filter(ends_on__lt=today)
+
+
+def projects_for_staff(user) -> QuerySet[Project]:
+    """Funded projects the user may follow: programme admins all; secretariat staff those
+    awarded on their tracks; nobody else any."""
+    qs = Project.objects.select_related(
+        "country", "city", "contractor", "partner", "award__application__track"
+    )
+    if roles.has_role(user, roles.PROGRAMME_ADMIN):
+        return qs
+    if roles.has_role(user, roles.SECRETARIAT_STAFF):
+        return qs.filter(award__application__track__in=staff_tracks(user))
+    return qs.none()
