@@ -7,8 +7,8 @@ from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from kcity.api.schema import PortalAutoSchema, api_docs
-from kcity.api.viewsets import AUTHENTICATION_CLASSES, PortalGenericViewSet
+from core.api.schema import PortalAutoSchema, api_docs
+from core.api.viewsets import PortalGenericViewSet
 
 from . import roles
 from .models import ApiToken, Organization, User
@@ -58,7 +58,6 @@ class NewApiTokenSerializer(ApiTokenSerializer):
 class MeView(GenericAPIView):
     """The logged-in user, their roles and organisations."""
 
-    authentication_classes = AUTHENTICATION_CLASSES
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = MeSerializer
     schema = PortalAutoSchema()

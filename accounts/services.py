@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
-from kcity.domain import DomainError
+from core.domain import DomainError
 from notifications.services import queue_message
 
 from . import roles

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kcity.domain import DomainError
+from core.domain import DomainError
 
 from .api_auth import hash_token_key
 from .audit import record_audit_event

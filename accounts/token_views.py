@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kcity.domain import DomainError
-from kcity.forms import apply_domain_error
+from core.domain import DomainError
+from core.forms import apply_domain_error
 
 from .models import ApiToken
 from .token_services import api_tokens_for_user, create_api_token, revoke_api_token

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from kcity.domain import DomainError
-from kcity.forms import apply_domain_error
+from core.domain import DomainError
+from core.forms import apply_domain_error
 
 from . import ratelimit, selectors, services
 from .forms import (

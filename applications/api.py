@@ -23,9 +23,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.models import Organization
-from kcity.api.filters import IdFilter
-from kcity.api.schema import api_docs
-from kcity.api.viewsets import PortalGenericViewSet
+from core.api.filters import IdFilter
+from core.api.schema import api_docs
+from core.api.viewsets import PortalGenericViewSet
 from projects.models import City, Country, Track
 from projects.selectors import staff_tracks
 

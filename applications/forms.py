@@ -8,9 +8,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from core import uploads as documents
 from projects.models import City, Country, Track
 
-from . import documents
 from .models import Application, ConsortiumMember, Document
 
 # The deliverables each track kind may request.
@@ -152,7 +152,7 @@ class BudgetSectionForm(SectionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from notifications.templatetags.portal_format import krw
+        from core.templatetags.portal_format import krw
 
         floor, ceiling = self.track.budget_floor, self.track.budget_ceiling
         if floor == ceiling:  # a fixed amount (the demonstration track): no range to state
@@ -166,7 +166,7 @@ class BudgetSectionForm(SectionForm):
         self.fields["co_financing"].required = False
 
     def clean_budget_requested(self):
-        from notifications.templatetags.portal_format import krw
+        from core.templatetags.portal_format import krw
 
         value = self.cleaned_data.get("budget_requested")
         floor, ceiling = self.track.budget_floor, self.track.budget_ceiling

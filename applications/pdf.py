@@ -1,6 +1,6 @@
 """The printable application summary (PDF) in the reader's language."""
 
-from kcity.pdf import render_pdf
+from core.pdf import render_pdf
 
 from . import selectors
 from .models import Application

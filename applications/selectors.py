@@ -245,7 +245,7 @@ def submission_problems(application: Application) -> list[Problem]:
             Problem("budget", _("Give the requested amount in KRW."), "id_budget_requested")
         )
     elif not track.budget_floor <= application.budget_requested <= track.budget_ceiling:
-        from notifications.templatetags.portal_format import krw
+        from core.templatetags.portal_format import krw
 
         problems.append(
             Problem(

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import record_audit_event
-from kcity.domain import DomainError, IllegalTransition
+from core.domain import DomainError, IllegalTransition
 from notifications.services import in_each_language, queue_message
 
 from .models import Application
@@ -144,11 +144,11 @@ def transition_application(
 from django.db import IntegrityError  # noqa: E402
 
 from accounts.models import Organization  # noqa: E402
+from core.uploads import validate_upload  # noqa: E402
 from projects.models import City, Country, Track  # noqa: E402
 from projects.selectors import is_staff_of_track  # noqa: E402
 
 from . import selectors  # noqa: E402
-from .documents import validate_upload  # noqa: E402
 from .models import ClarificationRequest, ConsortiumMember, Document  # noqa: E402
 
 # The fields each section writes; a section's form never writes anything else.

@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kcity.domain import DomainError
-from kcity.forms import apply_domain_error
+from core.domain import DomainError
+from core.forms import apply_domain_error
 from projects.models import Track
 from reviews import selectors as review_selectors
 from reviews import services as review_services

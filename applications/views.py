@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import applicant_organization_for_user
-from kcity.domain import DomainError
-from kcity.forms import apply_domain_error
+from core import uploads as document_rules
+from core.domain import DomainError
+from core.forms import apply_domain_error
 from projects.models import Track
 from projects.selectors import public_calls
 
-from . import documents as document_rules
 from . import selectors, services
 from .forms import (
     SECTION_FORMS,

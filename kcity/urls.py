@@ -3,15 +3,16 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
-from . import views
+from core.views import healthz
+from projects.views import home
 
 admin.site.site_header = _("K-City Network Portal — back office")
 admin.site.site_title = _("K-City Network")
 admin.site.index_title = _("Programme administration")
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

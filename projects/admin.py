@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import roles
-from kcity.domain import DomainError
-from notifications.templatetags.portal_format import krw
+from core.domain import DomainError
+from core.templatetags.portal_format import krw
 
 from . import services
 from .contractor_selection import review_deliverable

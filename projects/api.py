@@ -20,12 +20,34 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from kcity.api.filters import IdFilter
-from kcity.api.schema import api_docs
-from kcity.api.viewsets import PortalReadOnlyViewSet, PortalViewSetMixin, PublicReadOnlyViewSet
+from core.api.filters import IdFilter
+from core.api.schema import api_docs
+from core.api.viewsets import PortalReadOnlyViewSet, PortalViewSetMixin, PublicReadOnlyViewSet
 
 from . import contractor_selection, selectors, statistics
 from .models import Call, City, Country, Deliverable, Event, Project, Track
+
+
+class StaffTrackRowsMixin:
+    """Rows of the tracks whose staff the user is (``selectors.staff_tracks``:
+    programme admins every track, secretariat staff their secretariat's, others none).
+
+    ``track_field`` is the path from a row to its track. The class's ``queryset`` gives the
+    joins; another track's row is not found (404) by any action.
+    """
+
+    track_field = "track"
+
+    def get_queryset(self):
+        tracks = selectors.staff_tracks(self.request.user).values("pk")
+        return super().get_queryset().filter(**{f"{self.track_field}__in": tracks})
+
+    def rule_subject(self, obj):
+        """Staff rules (``reviews.manage_track_reviews``…) are asked about the row's track."""
+        for name in self.track_field.split("__"):
+            obj = getattr(obj, name)
+        return obj
+
 
 # --- Serializers --------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import record_audit_event
 from accounts.models import Organization
-from kcity.domain import DomainError
+from core.domain import DomainError
 
 from .models import Call, Deliverable, Project, Track
 from .selectors import is_staff_of_track
@@ -301,9 +301,9 @@ def is_contractor_member(user, project: Project) -> bool:
 @transaction.atomic
 def submit_deliverable(*, deliverable: Deliverable, uploaded, actor) -> Deliverable:
     """A member of the contractor organisation uploads a deliverable (content-checked with
-    ``applications.documents.validate_upload``) and submits it for acceptance. Audited by
+    ``core.uploads.validate_upload``) and submits it for acceptance. Audited by
     the transition."""
-    from applications.documents import validate_upload
+    from core.uploads import validate_upload
 
     deliverable = (
         Deliverable.objects.select_for_update(of=("self",))

@@ -26,8 +26,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from applications.models import Application
-from kcity.domain import DomainError
-from kcity.forms import apply_domain_error
+from core.domain import DomainError
+from core.forms import apply_domain_error
 
 from .contractor_selection import (
     CONTRACTOR_CRITERIA,

@@ -9,8 +9,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from kcity.domain import DomainError
-from kcity.forms import apply_domain_error
+from core.domain import DomainError
+from core.forms import apply_domain_error
 
 from .contractor_selection import (
     can_review_deliverable,

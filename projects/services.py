@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import record_audit_event
-from kcity.domain import IllegalTransition
+from core.domain import IllegalTransition
 
 from .models import Call, Deliverable, Project
 

@@ -52,6 +52,12 @@ def _decorate(call: Call, now) -> Call:
     return call
 
 
+def home(request):
+    """The public front page: open and upcoming calls, and the way in for each role."""
+    calls = public_calls()[:6]
+    return render(request, "home.html", {"calls": calls})
+
+
 def call_list(request):
     """Every published call with its tracks: status, dates, budgets, eligibility, criteria."""
     now = timezone.now()

@@ -3,7 +3,7 @@ declarations and scores; staff screening, criteria, committee invitations, manua
 rankings, decisions and awards.
 
 Rows come from ``reviews.selectors`` / ``reviews.results_selectors`` (or the user's staff tracks,
-``kcity.api.viewsets.StaffTrackRowsMixin``) and writes call the review, selection and award
+``core.api.viewsets.StaffTrackRowsMixin``) and writes call the review, selection and award
 services, as the pages do. Reviewers see only their own work; applicants never reach these
 endpoints' data (no reviewer identity, no raw score, no unreleased decision).
 """
@@ -24,14 +24,14 @@ from rest_framework.response import Response
 from accounts.models import User
 from applications.api import ApplicationViewSet
 from applications.selectors import applications_for_user
-from kcity.api.filters import IdFilter, track_filterset
-from kcity.api.schema import api_docs
-from kcity.api.viewsets import (
+from core.api.filters import IdFilter, track_filterset
+from core.api.schema import api_docs
+from core.api.viewsets import (
     PortalGenericViewSet,
     PortalReadOnlyViewSet,
     PublicReadOnlyViewSet,
-    StaffTrackRowsMixin,
 )
+from projects.api import StaffTrackRowsMixin
 from projects.models import Track
 from projects.selectors import public_calls, staff_tracks
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_events_for, record_audit_event
 from applications.models import Application
 from applications.services import notify_applicants, transition_application
-from kcity.domain import DomainError
+from core.domain import DomainError
 from projects.models import Project
 from projects.selectors import is_staff_of_track
 from projects.services import set_project_status
@@ -237,6 +237,6 @@ def award_letter_context(*, award: Award) -> dict:
 
 def award_letter_pdf(*, award: Award, language: str) -> bytes:
     """The award letter as PDF in ``language`` (en or ko). Writes nothing."""
-    from kcity.pdf import render_pdf
+    from core.pdf import render_pdf
 
     return render_pdf("pdf/award_letter.html", award_letter_context(award=award), language=language)

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
-from kcity.domain import DomainError
-from kcity.forms import run_service_on_form
+from core.domain import DomainError
+from core.forms import run_service_on_form
 
 from . import results_selectors as sel
 from .aggregation import start_aggregation

@@ -16,7 +16,7 @@ from accounts import roles
 from accounts.audit import record_audit_event
 from applications.models import Application
 from applications.services import notify_applicants, transition_application
-from kcity.domain import DomainError
+from core.domain import DomainError
 from projects.models import Call, Track
 from projects.selectors import is_staff_of_track
 

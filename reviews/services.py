@@ -20,7 +20,7 @@ from accounts.audit import record_audit_event
 from accounts.models import ReviewerProfile
 from applications.models import Application
 from applications.services import transition_application
-from kcity.domain import DomainError, IllegalTransition
+from core.domain import DomainError, IllegalTransition
 from notifications.services import in_each_language, queue_message
 from projects.models import Track
 

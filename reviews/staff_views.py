@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.rules import is_portal_staff
-from kcity.domain import DomainError
-from kcity.forms import run_service_on_form
+from core.domain import DomainError
+from core.forms import run_service_on_form
 from projects.models import Track
 
 from . import selectors, services

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import ReviewerProfile
 from applications.models import Document
-from kcity.domain import DomainError
-from kcity.forms import run_service_on_form
+from core.domain import DomainError
+from core.forms import run_service_on_form
 
 from . import selectors, services
 from .forms import (

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from kcity.domain import DomainError
-from kcity.forms import apply_domain_error, run_service_on_form
+from core.domain import DomainError
+from core.forms import apply_domain_error, run_service_on_form
 
 
 class ReasonForm(forms.Form):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.audit import audit_events_for
 from applications.models import Application
 from applications.services import APPLICATION_TRANSITIONS, transition_application
-from kcity.domain import IllegalTransition
+from core.domain import IllegalTransition
 from projects.models import Call, Deliverable, Project
 from projects.services import (
     CALL_TRANSITIONS,
@@ -175,7 +175,7 @@ def test_award_transition_refused(actor, old, new):
 
 
 def test_award_cancel_without_reason_is_refused(actor):
-    from kcity.domain import DomainError
+    from core.domain import DomainError
 
     award = AwardFactory(status="approved")
     with pytest.raises(DomainError):

@@ -6,7 +6,7 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from kcity.api.openapi_settings import ENUM_NAME_OVERRIDES as API_ENUM_NAME_OVERRIDES
+from core.api.openapi_settings import ENUM_NAME_OVERRIDES as API_ENUM_NAME_OVERRIDES
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -32,8 +32,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "import_export",
-    "accounts",
+    "core",
     "notifications",
+    "accounts",
     "projects",
     "applications",
     "reviews",
@@ -51,7 +52,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "kcity.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "kcity.urls"
@@ -69,7 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "kcity.context_processors.portal",
+                "accounts.context_processors.portal",
             ],
         },
     },
@@ -105,7 +106,7 @@ USE_TZ = True
 # Stored in UTC; shown in the programme's time zone (Asia/Seoul) unless the user chose another.
 TIME_ZONE = "Asia/Seoul"
 PROGRAMME_TIME_ZONE = "Asia/Seoul"
-FORMAT_MODULE_PATH = ["kcity.formats"]
+FORMAT_MODULE_PATH = ["core.formats"]
 USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "/static/"
@@ -196,16 +197,19 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- REST framework and OpenAPI ---------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: a failed or missing log-in then answers 401 with ``WWW-Authenticate: Token``
+    # (session first would turn it into a 403). Without an Authorization header the browser's
+    # session is used, with its CSRF check on writes.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "accounts.api_auth.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "kcity.api.pagination.PortalPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PortalPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
@@ -216,7 +220,7 @@ REST_FRAMEWORK = {
         "anon": env("KCITY_API_ANON_RATE", default="120/min"),
         "user": env("KCITY_API_USER_RATE", default="600/min"),
     },
-    "EXCEPTION_HANDLER": "kcity.api.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "K-City Network Portal API",

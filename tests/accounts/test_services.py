@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from accounts import ratelimit, services
 from accounts.models import Membership
-from kcity.domain import DomainError
+from core.domain import DomainError
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

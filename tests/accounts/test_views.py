@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import Membership, Organization, OrganizationInvitation, User
-from kcity.domain import DomainError
+from core.domain import DomainError
 from notifications.models import Message
 from tests.conftest import login
 from tests.factories import OrganizationFactory, UserFactory

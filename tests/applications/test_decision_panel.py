@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from applications import selectors
-from notifications.templatetags.portal_format import krw
+from core.templatetags.portal_format import krw
 from reviews.models import ApplicationResult, Decision
 from reviews.selection import confirm_decisions, propose_funding_line, release_decisions
 from tests.factories import UserFactory

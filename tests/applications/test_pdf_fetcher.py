@@ -1,6 +1,6 @@
 import pytest
 
-from kcity.pdf import _local_fetcher, font_css
+from core.pdf import _local_fetcher, font_css
 
 
 def test_pdf_fetcher_refuses_network():

@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from applications import selectors, services
 from applications.models import Application, ClarificationRequest, ConsortiumMember
-from kcity.domain import DomainError
+from core.domain import DomainError
 from notifications.models import Message
 from tests.factories import (
     ApplicationFactory,

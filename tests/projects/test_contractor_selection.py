@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.audit import audit_events_for
-from kcity.domain import DomainError
+from core.domain import DomainError
 from projects.contractor_selection import (
     combine_scores,
     open_contractor_selection,

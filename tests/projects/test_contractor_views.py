@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from accounts import roles
 from accounts.audit import audit_events_for
 from accounts.models import AuditEvent
-from kcity.domain import DomainError
+from core.domain import DomainError
 from notifications.models import Message
 from projects.contractor_selection import (
     contractor_selection_refusal,

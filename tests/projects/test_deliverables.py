@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from kcity.domain import DomainError
+from core.domain import DomainError
 from notifications.models import Message
 from projects.contractor_selection import (
     remind_deliverables,

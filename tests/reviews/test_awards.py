@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from applications.models import Application
-from kcity.domain import DomainError
+from core.domain import DomainError
 from notifications.models import Message
 from projects.models import Project
 from reviews.awards import advance_award, award_funding, award_letter_pdf, cancel_award

@@ -6,7 +6,7 @@ import pytest
 
 from accounts.models import AuditEvent
 from applications.models import Application
-from kcity.domain import DomainError
+from core.domain import DomainError
 from notifications.models import Message
 from reviews.models import ApplicationResult, Decision
 from reviews.selection import (

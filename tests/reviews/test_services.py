@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AuditEvent, ReviewerProfile
-from kcity.domain import DomainError
+from core.domain import DomainError
 from notifications.models import Message
 from reviews import services
 from reviews.models import Assignment, CommitteeMember, ConflictDeclaration, Job, ReviewerInvitation

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from kcity.domain import DomainError
+from core.domain import DomainError
 
 
 @dataclass(frozen=True)

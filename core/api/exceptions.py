@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
-from kcity.domain import DomainError
+from core.domain import DomainError
 
 NON_FIELD_ERRORS = api_settings.NON_FIELD_ERRORS_KEY
 # Domain error codes that mean "you may not do this" rather than "this input is wrong".

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from django import forms
 
-from kcity.domain import DomainError
+from core.domain import DomainError
 
 
 def apply_domain_error(form: forms.BaseForm, exc: DomainError) -> None:

@@ -1,10 +1,12 @@
 """Base classes for the API's viewsets: one place for authentication, filters, ordering, schema,
 permissions, request bodies and replies, so that each viewset states only what differs.
 
+* Authentication: ``REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]`` (API token, then the
+  browser's session).
 * Rows: ``get_queryset`` (a selector). An object outside it is not found (404), so existence
-  never leaks; ``StaffTrackRowsMixin`` limits rows to the user's staff tracks.
+  never leaks; ``projects.api.StaffTrackRowsMixin`` limits rows to the user's staff tracks.
 * Rules: ``permission_required`` / ``object_permission_required`` map each action to a ``rules``
-  permission (``kcity.api.permissions.RulesPermission``), asked about ``rule_subject(obj)``; a
+  permission (``core.api.permissions.RulesPermission``), asked about ``rule_subject(obj)``; a
   visible object whose rule refuses the action answers 403.
 * Writes: ``input_serializers`` maps an action to the serializer that validates its body (and
   documents it in the OpenAPI description); ``validated_input`` runs it; the action calls one
@@ -12,24 +14,15 @@ permissions, request bodies and replies, so that each viewset states only what d
 """
 
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import authentication, permissions, serializers, status, viewsets
+from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.response import Response
-
-from accounts.api_auth import ApiTokenAuthentication
-from projects.selectors import staff_tracks
 
 from .filters import StableOrderingFilter
 from .permissions import RulesPermission
 from .schema import PortalAutoSchema
 
-# Token first: a failed or missing login then answers 401 with ``WWW-Authenticate: Token``
-# (session first would turn it into a 403). Without an Authorization header the browser's
-# session is used, with its CSRF check on writes.
-AUTHENTICATION_CLASSES = [ApiTokenAuthentication, authentication.SessionAuthentication]
-
 
 class PortalViewSetMixin:
-    authentication_classes = AUTHENTICATION_CLASSES
     filter_backends = [DjangoFilterBackend, StableOrderingFilter]
     schema = PortalAutoSchema()
     # The OpenAPI tag of every operation of the viewset (an action may set its own).
@@ -67,27 +60,6 @@ class PortalViewSetMixin:
         (visibility, annotations, joins) and rendered by the viewset's serializer."""
         instance = self.get_queryset().get(pk=instance.pk)
         return Response(self.get_serializer(instance).data, status=code)
-
-
-class StaffTrackRowsMixin:
-    """Rows of the tracks whose staff the user is (``projects.selectors.staff_tracks``:
-    programme admins every track, secretariat staff their secretariat's, others none).
-
-    ``track_field`` is the path from a row to its track. The class's ``queryset`` gives the
-    joins; another track's row is not found (404) by any action.
-    """
-
-    track_field = "track"
-
-    def get_queryset(self):
-        tracks = staff_tracks(self.request.user).values("pk")
-        return super().get_queryset().filter(**{f"{self.track_field}__in": tracks})
-
-    def rule_subject(self, obj):
-        """Staff rules (``reviews.manage_track_reviews``…) are asked about the row's track."""
-        for name in self.track_field.split("__"):
-            obj = getattr(obj, name)
-        return obj
 
 
 class PublicReadOnlyViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):

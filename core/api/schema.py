@@ -1,7 +1,7 @@
 """OpenAPI helpers: the common error component and the error responses every operation can give.
 
 Every operation documents 400, 401, 403, 404 and 429 in the one shape that
-``kcity.api.exceptions.api_exception_handler`` produces, so a client (and schemathesis) can rely
+``core.api.exceptions.api_exception_handler`` produces, so a client (and schemathesis) can rely
 on the description for failures as well as for successes.
 """
 
