@@ -6,10 +6,11 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
-COPY pyproject.toml ./
+# The runtime packages (gunicorn included) from the lock, hash-checked; the project runs from /app.
+COPY requirements/base.txt requirements/base.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements/base.txt
 COPY . .
-RUN pip install --no-cache-dir . gunicorn \
-    && python scripts/collect_assets.py \
+RUN python scripts/collect_assets.py \
     && DJANGO_SECRET_KEY=build DATABASE_URL=sqlite:////tmp/build.db REDIS_URL=redis://localhost \
        python manage.py collectstatic --noinput \
     && DJANGO_SECRET_KEY=build DATABASE_URL=sqlite:////tmp/build.db REDIS_URL=redis://localhost \

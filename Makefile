@@ -4,17 +4,26 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install assets migrate seed lint format clean ci
+.PHONY: run test install lock assets migrate seed lint format clean ci
 
-$(STAMP): pyproject.toml package.json package-lock.json
+# Python packages come only from the lock, hash-checked; the project itself is not installed
+# (manage.py, pytest and celery run it from this checkout).
+$(STAMP): requirements/dev.txt package.json package-lock.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
 	npm ci --no-audit --no-fund --loglevel=error
 	$(PY) scripts/collect_assets.py
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Rewrites requirements/dev.txt (runtime + dev) and requirements/base.txt (runtime, the same
+# versions) from pyproject.toml, keeping every pin its bounds still allow.
+# Upgrades: make lock LOCK_ARGS=--upgrade, or LOCK_ARGS='--upgrade-package django'.
+UV_COMPILE := $(VENV)/bin/uv pip compile --quiet pyproject.toml --universal --python-version 3.11 --generate-hashes
+lock: $(STAMP)
+	$(UV_COMPILE) --extra dev $(LOCK_ARGS) -o requirements/dev.txt
+	$(UV_COMPILE) -c requirements/dev.txt -o requirements/base.txt
 
 assets: $(STAMP)
 	$(PY) scripts/collect_assets.py
@@ -35,9 +44,11 @@ run: seed
 test: install
 	$(PY) -m pytest
 
+# ruff, and the layers contract of pyproject.toml (each app imports only the apps below it).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(VENV)/bin/ruff format .
