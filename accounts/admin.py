@@ -7,8 +7,8 @@ from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from . import roles
-from .models import (
+from accounts import roles
+from accounts.models import (
     ApiToken,
     AuditEvent,
     Membership,

@@ -7,12 +7,11 @@ from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from accounts import roles
+from accounts.models import ApiToken, Organization, User
+from accounts.token_services import api_tokens_for_user, create_api_token, revoke_api_token
 from core.api.schema import PortalAutoSchema, api_docs
 from core.api.viewsets import PortalGenericViewSet
-
-from . import roles
-from .models import ApiToken, Organization, User
-from .token_services import api_tokens_for_user, create_api_token, revoke_api_token
 
 
 class OrganizationSummarySerializer(serializers.ModelSerializer):

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from .models import ApiToken
+from accounts.models import ApiToken
 
 
 def hash_token_key(key: str) -> str:

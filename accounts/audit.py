@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
-from .models import AuditEvent
+from accounts.models import AuditEvent
 
 # The time given by ``recorded_at`` to the audit rows written inside its block (None: now).
 _recorded_at: ContextVar[datetime.datetime | None] = ContextVar("audit_recorded_at", default=None)

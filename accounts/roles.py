@@ -24,7 +24,15 @@ ROLES = {
 # Django model permissions behind the back office (the admin). Programme admins hold every
 # permission of the portal's apps; secretariat staff view and change the track-scoped models
 # (the admin narrows the rows to their own tracks) and look up the shared reference data.
-PORTAL_APPS = ("accounts", "projects", "applications", "reviews", "notifications")
+PORTAL_APPS = (
+    "accounts",
+    "projects",
+    "applications",
+    "reviews",
+    "results",
+    "awards",
+    "notifications",
+)
 SECRETARIAT_MODEL_PERMISSIONS = {
     "projects": {
         "country": ("view",),
@@ -32,7 +40,6 @@ SECRETARIAT_MODEL_PERMISSIONS = {
         "call": ("view",),
         "track": ("view", "change"),
         "project": ("view", "change"),
-        "deliverable": ("view", "change"),
         "event": ("view",),
     },
     "accounts": {"organization": ("view",)},
@@ -50,10 +57,15 @@ SECRETARIAT_MODEL_PERMISSIONS = {
         "assignment": ("view", "change"),
         "score": ("view",),
         "job": ("view",),
+    },
+    "results": {
         "applicationresult": ("view",),
         "reviewertrackstat": ("view",),
         "decision": ("view", "change"),
+    },
+    "awards": {
         "award": ("view", "change"),
+        "deliverable": ("view", "change"),
     },
 }
 

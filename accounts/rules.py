@@ -2,7 +2,7 @@
 
 import rules
 
-from . import roles
+from accounts import roles
 
 
 @rules.predicate
@@ -46,6 +46,9 @@ def is_organization_owner(user, organization) -> bool:
 
 is_portal_staff = is_programme_admin | is_secretariat_staff
 
-rules.add_perm("accounts.view_staff_area", is_portal_staff)
+VIEW_STAFF_AREA = "accounts.view_staff_area"
+rules.add_perm(VIEW_STAFF_AREA, is_portal_staff)
 rules.add_perm("accounts.view_organization", is_organization_member | is_portal_staff)
 rules.add_perm("accounts.manage_organization", is_organization_owner | is_programme_admin)
+# The outbox's "queue the e-mail again" (notifications knows users only by permissions).
+rules.add_perm("notifications.retry_delivery", is_programme_admin)

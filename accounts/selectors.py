@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import Organization, OrganizationInvitation
+from accounts.models import Organization, OrganizationInvitation
 
 
 def organizations_for_user(user) -> QuerySet[Organization]:

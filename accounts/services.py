@@ -10,13 +10,12 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
+from accounts import roles
+from accounts.audit import record_audit_event
+from accounts.models import Membership, Organization, OrganizationInvitation, User
+from accounts.tokens import make_email_verification_token, read_email_verification_token
 from core.domain import DomainError
 from notifications.services import queue_message
-
-from . import roles
-from .audit import record_audit_event
-from .models import Membership, Organization, OrganizationInvitation, User
-from .tokens import make_email_verification_token, read_email_verification_token
 
 INVITATION_LIFETIME = datetime.timedelta(days=14)
 

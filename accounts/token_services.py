@@ -7,12 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.api_auth import hash_token_key
+from accounts.audit import record_audit_event
+from accounts.models import ApiToken
+from accounts.roles import PROGRAMME_ADMIN, has_role
 from core.domain import DomainError
-
-from .api_auth import hash_token_key
-from .audit import record_audit_event
-from .models import ApiToken
-from .roles import PROGRAMME_ADMIN, has_role
 
 # Enough for a few integrations per person; more usually means forgotten tokens.
 MAX_ACTIVE_TOKENS = 10

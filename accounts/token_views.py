@@ -8,11 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import ApiToken
+from accounts.token_services import api_tokens_for_user, create_api_token, revoke_api_token
 from core.domain import DomainError
 from core.forms import apply_domain_error
-
-from .models import ApiToken
-from .token_services import api_tokens_for_user, create_api_token, revoke_api_token
 
 
 class ApiTokenForm(forms.Form):

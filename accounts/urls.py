@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views
+from accounts import views
 
 app_name = "accounts"
 urlpatterns = [
@@ -62,7 +62,7 @@ urlpatterns = [
 ]
 
 # Personal API tokens (owned by the API work: accounts/token_views.py).
-from . import token_views  # noqa: E402
+from accounts import token_views  # noqa: E402
 
 urlpatterns += [
     path("tokens/", token_views.token_list, name="tokens"),

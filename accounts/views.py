@@ -16,11 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from core.domain import DomainError
-from core.forms import apply_domain_error
-
-from . import ratelimit, selectors, services
-from .forms import (
+from accounts import ratelimit, selectors, services
+from accounts.forms import (
     EmailAuthenticationForm,
     InvitationForm,
     OrganizationEditForm,
@@ -28,7 +25,9 @@ from .forms import (
     ProfileForm,
     SignupForm,
 )
-from .models import OrganizationInvitation
+from accounts.models import OrganizationInvitation
+from core.domain import DomainError
+from core.forms import apply_domain_error
 
 
 def _next_path(value) -> str:

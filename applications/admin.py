@@ -6,10 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.models import AuditEvent
+from accounts.rules import VIEW_STAFF_AREA
+from applications.models import Application, ClarificationRequest, ConsortiumMember, Document
+from applications.services import transition_application
 from projects.admin import PortalModelAdmin, krw_column, transition_action
-
-from .models import Application, ClarificationRequest, ConsortiumMember, Document
-from .services import transition_application
 
 AS = Application.Status
 
@@ -36,7 +36,7 @@ class AuditEventInline(GenericTabularInline):
         # Without an object Django asks whether to show the inline at all (staff only); with
         # the parent object, the rule decides for that object.
         if obj is None:
-            return request.user.has_perm("accounts.view_staff_area")
+            return request.user.has_perm(VIEW_STAFF_AREA)
         return request.user.has_perm(self.view_rule, obj)
 
     def has_add_permission(self, request, obj=None):

@@ -11,6 +11,7 @@ depend in one direction: applications → reviews).
 import django_filters
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
@@ -23,14 +24,16 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.models import Organization
+from applications import selectors, services
+from applications.models import Application, ClarificationRequest, Document
+from applications.selectors import applications_for_user
 from core.api.filters import IdFilter
 from core.api.schema import api_docs
-from core.api.viewsets import PortalGenericViewSet
+from core.api.viewsets import (
+    PortalGenericViewSet,
+)
 from projects.models import City, Country, Track
 from projects.selectors import staff_tracks
-
-from . import selectors, services
-from .models import Application, ClarificationRequest, Document
 
 S = Application.Status
 
@@ -237,6 +240,25 @@ APPLICATION_EXAMPLE = OpenApiExample(
 )
 
 
+@extend_schema_field(OpenApiTypes.INT)  # an id; the rows depend on the user
+class VisibleApplicationField(serializers.PrimaryKeyRelatedField):
+    """An application id among those the user may see (``applications_for_user``); any other is
+    "does not exist" (400), so another track's application does not leak."""
+
+    def get_queryset(self):
+        return applications_for_user(self.context["request"].user)
+
+
+class ScreenSerializer(serializers.Serializer):
+    eligible = serializers.BooleanField()
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text=_("Required when ineligible; the applicant sees it."),
+    )
+
+
 @api_docs(
     list=extend_schema(
         summary=_("List the applications you may see"),
@@ -301,6 +323,17 @@ APPLICATION_EXAMPLE = OpenApiExample(
             )
         ],
     ),
+    screen=extend_schema(
+        summary=_("Screen eligibility (staff of the track)"),
+        tags=["applications: staff"],
+        examples=[
+            OpenApiExample(
+                "Ineligible",
+                request_only=True,
+                value={"eligible": False, "reason": "The applicant is not a public body."},
+            )
+        ],
+    ),
 )
 class ApplicationViewSet(
     mixins.ListModelMixin,
@@ -329,6 +362,7 @@ class ApplicationViewSet(
         "withdraw": "applications.withdraw_application",
         "answer_clarification": "applications.view_application",
         "request_clarification": "applications.screen_application",
+        "screen": "applications.screen_application",
     }
     input_serializers = {
         "create": ApplicationCreateSerializer,
@@ -337,6 +371,7 @@ class ApplicationViewSet(
         "withdraw": ReasonSerializer,
         "answer_clarification": ClarificationAnswerSerializer,
         "request_clarification": ClarificationCreateSerializer,
+        "screen": ScreenSerializer,
     }
 
     def staff_track_ids(self) -> set[int]:
@@ -462,3 +497,10 @@ class ApplicationViewSet(
         return Response(
             ClarificationRequestSerializer(clarification).data, status=status.HTTP_201_CREATED
         )
+
+    @action(detail=True, methods=["post"])
+    def screen(self, request, pk=None):
+        application = services.screen_application(
+            application=self.get_object(), actor=request.user, **self.validated_input()
+        )
+        return self.reply(application)

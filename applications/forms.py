@@ -8,10 +8,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from applications.models import Application, ConsortiumMember, Document
 from core import uploads as documents
 from projects.models import City, Country, Track
-
-from .models import Application, ConsortiumMember, Document
 
 # The deliverables each track kind may request.
 DELIVERABLES_BY_TRACK = {

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
-from projects.models import Call, City, Country, Track
+from projects.models import Call, City, Country, DocumentKind, Track
 
 
 class Application(models.Model):
@@ -185,6 +185,10 @@ class Application(models.Model):
         return reverse("applications:detail", kwargs={"pk": self.pk})
 
     @property
+    def is_ineligible(self) -> bool:
+        return self.status == self.Status.INELIGIBLE
+
+    @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
 
@@ -248,14 +252,8 @@ def document_upload_to(instance, filename):
 class Document(models.Model):
     """A file attached to an application, stored privately and served by a checking view."""
 
-    class Kind(models.TextChoices):
-        LETTER_OF_INTENT = "letter_of_intent", _("Letter of intent")
-        CONCEPT_PAPER = "concept_paper", _("Project concept paper")
-        SITE_MAP = "site_map", _("Site map")
-        CONSORTIUM_AGREEMENT = "consortium_agreement", _("Consortium agreement")
-        COMPANY_PROFILE = "company_profile", _("Company profile")
-        BUDGET_SHEET = "budget_sheet", _("Budget sheet")
-        OTHER = "other", _("Other")
+    # The kinds are the track's vocabulary (its required documents name them): projects owns it.
+    Kind = DocumentKind
 
     public_id = models.UUIDField(
         default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public ID")

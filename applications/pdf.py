@@ -1,9 +1,8 @@
 """The printable application summary (PDF) in the reader's language."""
 
+from applications import selectors
+from applications.models import Application
 from core.pdf import render_pdf
-
-from . import selectors
-from .models import Application
 
 
 def render_application_summary(application: Application, *, language: str, **options) -> bytes:

@@ -1,10 +1,9 @@
 import rules
 
 from accounts.rules import is_programme_admin
+from applications import selectors
+from applications.models import Application
 from projects.selectors import is_staff_of_track
-
-from . import selectors
-from .models import Application
 
 
 @rules.predicate
@@ -46,7 +45,7 @@ def application_is_editable(user, application) -> bool:
 
 @rules.predicate
 def application_is_withdrawable(user, application) -> bool:
-    from .services import APPLICATION_TRANSITIONS
+    from applications.services import APPLICATION_TRANSITIONS
 
     return application is not None and Application.Status.WITHDRAWN in APPLICATION_TRANSITIONS.get(
         application.status, set()

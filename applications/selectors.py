@@ -1,14 +1,23 @@
 """Reads of applications with visibility applied once, for pages, the API and exports."""
 
-from django.apps import apps
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
-
-from accounts import roles
-from projects.selectors import staff_tracks
-
-from .models import Application
+from __future__ import annotations
 
 # Statuses a reviewer's or staff member's view never shows (unsubmitted work is the applicant's).
+from dataclasses import (
+    dataclass,
+)
+
+from django.apps import apps
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import roles
+from accounts.audit import audit_events_for
+from applications.models import Application, ClarificationRequest, Document
+from projects.models import Track
+from projects.selectors import staff_tracks
+
 HIDDEN_FROM_STAFF = (Application.Status.DRAFT,)
 
 
@@ -92,15 +101,6 @@ def is_owner(user, application: Application) -> bool:
 
 # --- The applicant side ------------------------------------------------------------------
 
-from dataclasses import dataclass  # noqa: E402
-
-from django.utils import timezone  # noqa: E402
-from django.utils.translation import gettext_lazy as _  # noqa: E402
-
-from accounts.audit import audit_events_for  # noqa: E402
-from projects.models import Track  # noqa: E402
-
-from .models import ClarificationRequest, Document  # noqa: E402
 
 S = Application.Status
 
@@ -329,3 +329,19 @@ def applicant_timeline(application: Application) -> list[dict]:
             }
         )
     return items
+
+
+# Applications that appear on the screening page and on the review board.
+SCREENING_STATUSES = (
+    Application.Status.SUBMITTED,
+    Application.Status.ELIGIBLE,
+    Application.Status.INELIGIBLE,
+)
+
+
+def screening_list(track: Track, *, status: str | None = None) -> QuerySet[Application]:
+    """Applications of the track awaiting or past eligibility screening (not drafts)."""
+    qs = track.applications.filter(status__in=SCREENING_STATUSES)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("organization", "country", "city").order_by("reference")

@@ -1,15 +1,27 @@
 """Writes for applications. Every status change goes through ``transition_application``."""
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import (
+    IntegrityError,
+    transaction,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import record_audit_event
-from core.domain import DomainError, IllegalTransition
+from accounts.models import (
+    Organization,
+)
+from applications import selectors
+from applications.models import Application, ClarificationRequest, ConsortiumMember, Document
+from core.domain import DomainError
+from core.transitions import apply_transition
+from core.uploads import validate_upload
 from notifications.services import in_each_language, queue_message
-
-from .models import Application
+from projects.models import City, Country, Track
+from projects.selectors import is_staff_of_track
 
 S = Application.Status
 # The lifecycle: draft → submitted → eligible | ineligible → under_review → reviewed →
@@ -99,40 +111,27 @@ def transition_application(
     the applicant's notification after commit. Business checks specific to a move (deadline,
     documents, budget) belong to the named services that call this one.
     """
-    application = (
-        Application.objects.select_for_update()
-        .select_related("call", "track", "organization")
-        .get(pk=application.pk)
-    )
-    old = application.status
-    if to not in APPLICATION_TRANSITIONS.get(old, set()):
-        raise IllegalTransition(
-            _("An application cannot go from “%(old)s” to “%(new)s”.")
-            % {"old": S(old).label, "new": S(to).label}
-        )
     now = now or timezone.now()
-    application.status = to
-    application.status_reason = reason
-    if to == S.SUBMITTED and application.submitted_at is None:
-        application.submitted_at = now
-    if to == S.SUBMITTED and not application.reference:
-        application.reference = _next_reference(application)
-    if to in Application.DECIDED_STATUSES:
-        application.decided_at = now
-    try:
-        application.full_clean()
-    except ValidationError as exc:
-        raise DomainError(
-            " ".join(m for msgs in exc.message_dict.values() for m in msgs), code="invalid"
-        ) from exc
-    application.save()
-    record_audit_event(
-        subject=application,
-        action="status",
+
+    def prepare(row: Application, old: str) -> None:
+        row.status_reason = reason
+        if to == S.SUBMITTED and row.submitted_at is None:
+            row.submitted_at = now
+        if to == S.SUBMITTED and not row.reference:
+            row.reference = _next_reference(row)
+        if to in Application.DECIDED_STATUSES:
+            row.decided_at = now
+
+    application = apply_transition(
+        application,
+        to=to,
+        table=APPLICATION_TRANSITIONS,
         actor=actor,
-        old_value=old,
-        new_value=to,
-        detail={**({"reason": reason} if reason else {}), **(detail or {})},
+        refusal=_("An application cannot go from “%(old)s” to “%(new)s”."),
+        queryset=Application.objects.select_related("call", "track", "organization"),
+        prepare=prepare,
+        reason=reason,
+        detail=detail,
     )
     if notify and to in STATUS_MESSAGES:
         notify_applicants(application=application, template=STATUS_MESSAGES[to])
@@ -141,15 +140,6 @@ def transition_application(
 
 # --- The applicant's writes: drafts, documents, submission, withdrawal, clarifications -------
 
-from django.db import IntegrityError  # noqa: E402
-
-from accounts.models import Organization  # noqa: E402
-from core.uploads import validate_upload  # noqa: E402
-from projects.models import City, Country, Track  # noqa: E402
-from projects.selectors import is_staff_of_track  # noqa: E402
-
-from . import selectors  # noqa: E402
-from .models import ClarificationRequest, ConsortiumMember, Document  # noqa: E402
 
 # The fields each section writes; a section's form never writes anything else.
 SECTION_FIELDS: dict[str, tuple[str, ...]] = {
@@ -612,3 +602,44 @@ def remind_draft_applicants(*, now=None) -> int:
                     )
                 )
     return written
+
+
+@transaction.atomic
+def screen_application(
+    *, application: Application, eligible: bool, reason: str = "", actor
+) -> Application:
+    """Record the eligibility decision on a submitted application.
+
+    Ineligible needs a reason: the applicant sees it, and the transition service queues the
+    ``applications/ineligible`` message to the applicant organisation. Audited there too.
+    """
+    reason = (reason or "").strip()
+    if not eligible and not reason:
+        raise DomainError(
+            _("Give the reason the application is ineligible; the applicant will see it."),
+            field="reason",
+        )
+    to = Application.Status.ELIGIBLE if eligible else Application.Status.INELIGIBLE
+    return transition_application(
+        application=application, to=to, actor=actor, reason=reason, detail={"screening": True}
+    )
+
+
+def screen_applications(
+    *, applications: Iterable[Application], eligible: bool, reason: str = "", actor
+) -> tuple[list[Application], list[tuple[Application, str]]]:
+    """Screen several applications with one decision; each is its own transaction.
+
+    Returns (screened, refused with the reason); one refusal does not undo the others.
+    """
+    done, refused = [], []
+    for application in applications:
+        try:
+            done.append(
+                screen_application(
+                    application=application, eligible=eligible, reason=reason, actor=actor
+                )
+            )
+        except DomainError as exc:
+            refused.append((application, str(exc.message)))
+    return done, refused

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import staff_views
+from applications import staff_views
 
 app_name = "staff_applications"
 urlpatterns = [

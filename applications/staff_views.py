@@ -1,6 +1,6 @@
 """Eligibility screening by the track's secretariat staff (and programme admins).
 
-A screening decision goes through ``reviews.services.screen_application`` →
+A screening decision goes through ``applications.services.screen_application`` →
 ``transition_application``, which audits it and notifies the applicant (with the reason when
 ineligible). Staff of another track get 403; drafts are never listed.
 """
@@ -13,13 +13,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from applications import selectors, services
+from applications.models import Application
+from applications.services import APPLICATION_TRANSITIONS
 from core.domain import DomainError
 from core.forms import apply_domain_error
+from core.transitions import allowed_moves
 from projects.models import Track
-from reviews import selectors as review_selectors
-from reviews import services as review_services
-
-from .models import Application
 
 
 class ScreeningForm(forms.Form):
@@ -73,7 +73,7 @@ class BulkScreeningForm(ScreeningForm):
 
 def _track(request, track_id: int) -> Track:
     track = get_object_or_404(Track.objects.select_related("call"), pk=track_id)
-    if not request.user.has_perm("reviews.manage_track_reviews", track):
+    if not request.user.has_perm("projects.manage_track", track):
         raise PermissionDenied
     return track
 
@@ -85,12 +85,12 @@ def screening(request, track_id: int):
     status_filter = request.GET.get("status", "submitted")
     if status_filter not in dict(Application.Status.choices) and status_filter != "all":
         status_filter = "submitted"
-    pending = review_selectors.screening_list(track, status=Application.Status.SUBMITTED)
+    pending = selectors.screening_list(track, status=Application.Status.SUBMITTED)
     form = BulkScreeningForm(request.POST if request.method == "POST" else None, queryset=pending)
     code = 200
     if request.method == "POST":
         if form.is_valid():
-            done, refused = review_services.screen_applications(
+            done, refused = services.screen_applications(
                 applications=form.cleaned_data["applications"],
                 eligible=form.cleaned_data["decision"] == "eligible",
                 reason=form.cleaned_data["reason"],
@@ -104,7 +104,7 @@ def screening(request, track_id: int):
                 messages.error(request, f"{application.reference}: {message}")
             return redirect("staff_applications:screening", track_id=track.pk)
         code = 400
-    listed = review_selectors.screening_list(
+    listed = selectors.screening_list(
         track, status=None if status_filter == "all" else status_filter
     )
     return render(
@@ -115,7 +115,7 @@ def screening(request, track_id: int):
             "applications": listed,
             "form": form,
             "status_filter": status_filter,
-            "statuses": review_selectors.SCREENING_STATUSES,
+            "statuses": selectors.SCREENING_STATUSES,
         },
         status=code,
     )
@@ -128,8 +128,8 @@ def screen(request, pk: int):
         Application.objects.select_related("track__call", "organization", "country", "city"),
         pk=pk,
     )
-    if application.status == Application.Status.DRAFT or not request.user.has_perm(
-        "reviews.manage_track_reviews", application.track
+    if application.is_draft or not request.user.has_perm(
+        "applications.screen_application", application
     ):
         raise PermissionDenied
     form = ScreeningForm(request.POST if request.method == "POST" else None)
@@ -137,7 +137,7 @@ def screen(request, pk: int):
     if request.method == "POST":
         if form.is_valid():
             try:
-                review_services.screen_application(
+                services.screen_application(
                     application=application,
                     eligible=form.cleaned_data["decision"] == "eligible",
                     reason=form.cleaned_data["reason"],
@@ -158,6 +158,13 @@ def screen(request, pk: int):
             "documents": application.documents.all(),
             "consortium": application.consortium_members.all(),
             "form": form,
+            # What the lifecycle table lets this application do next, for the page's forms.
+            "can_screen": bool(
+                allowed_moves(APPLICATION_TRANSITIONS, application.status)
+                & {Application.Status.ELIGIBLE, Application.Status.INELIGIBLE}
+            ),
+            "can_request_clarification": Application.Status.CLARIFICATION
+            in allowed_moves(APPLICATION_TRANSITIONS, application.status),
         },
         status=code,
     )

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from applications import services
 
 
 @shared_task(name="applications.remind_draft_applicants", soft_time_limit=300, time_limit=360)

@@ -16,14 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import applicant_organization_for_user
-from core import uploads as document_rules
-from core.domain import DomainError
-from core.forms import apply_domain_error
-from projects.models import Track
-from projects.selectors import public_calls
-
-from . import selectors, services
-from .forms import (
+from applications import selectors, services
+from applications.forms import (
     SECTION_FORMS,
     ClarificationAnswerForm,
     ClarificationRequestForm,
@@ -31,8 +25,13 @@ from .forms import (
     DocumentUploadForm,
     WithdrawForm,
 )
-from .models import Application, ClarificationRequest, ConsortiumMember, Document
-from .pdf import render_application_summary
+from applications.models import Application, ClarificationRequest, ConsortiumMember, Document
+from applications.pdf import render_application_summary
+from core import uploads as document_rules
+from core.domain import DomainError
+from core.forms import apply_domain_error
+from projects.models import Track
+from projects.selectors import public_calls
 
 
 def _own_application(request, pk) -> Application:
@@ -152,7 +151,7 @@ def _award_with_letter(request, application: Application):
     Reached through the reverse relation and asked of the rule by its name, so applications
     still does not import reviews."""
     award = getattr(application, "award", None)
-    if award is None or not request.user.has_perm("reviews.download_award_letter", award):
+    if award is None or not request.user.has_perm("awards.download_award_letter", award):
         return None
     return award
 

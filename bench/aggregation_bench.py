@@ -8,7 +8,7 @@ database), migrates it, generates one track with N applications, R reviewers, 5 
 application and 8 criteria (400,000 scores by default) with COPY, then prints:
 
 - the floor: one plain SQL GROUP BY (application, criterion) → AVG(points) over the scores;
-- the aggregation (``reviews.aggregation.aggregate_track``): wall time, Python peak memory
+- the aggregation (``results.aggregation.aggregate_track``): wall time, Python peak memory
   (tracemalloc) and the growth of the process's maximum resident set size;
 - the ranking board's first page through Django's test client: time and query count, and
   the query count for a track with a single application for comparison.
@@ -358,7 +358,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from reviews.aggregation import aggregate_track
+    from results.aggregation import aggregate_track
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
@@ -427,7 +427,7 @@ def main() -> None:
     client = Client()
     client.force_login(admin)
     for t, label in ((track, f"{args.applications} applications"), (small, "1 application")):
-        url_board = reverse("staff_reviews:results:board", args=[t.pk])
+        url_board = reverse("staff_results:board", args=[t.pk])
         client.get(url_board)  # warm the template cache
         times = []
         for _ in range(5):

@@ -4,6 +4,8 @@ A service raises ``DomainError`` (or a subclass) when a business rule refuses a 
 views turn it into a form error or an HTTP 400, never a 500.
 """
 
+from django.core.exceptions import ValidationError
+
 
 class DomainError(Exception):
     """A business rule refused the requested change. ``message`` is user-facing."""
@@ -22,3 +24,14 @@ class IllegalTransition(DomainError):
     """A status change that the lifecycle's transition table does not allow."""
 
     code = "illegal_transition"
+
+
+def clean_or_refuse(obj) -> None:
+    """``full_clean()`` the object, turning a ``ValidationError`` into a ``DomainError`` (the
+    messages joined), so a service refuses bad values the way it refuses any other rule."""
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise DomainError(
+            " ".join(m for msgs in exc.message_dict.values() for m in msgs), code="invalid"
+        ) from exc

@@ -3,7 +3,9 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("projects.staff_urls")),
+    path("", include("reporting.staff_urls")),
+    path("", include("awards.staff_urls")),
     path("applications/", include("applications.staff_urls")),
+    path("results/", include("results.urls")),
     path("reviews/", include("reviews.staff_urls")),
 ]

@@ -17,6 +17,9 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    # Before projects: its call pages take any /calls/<slug>/.
+    path("", include("reporting.urls")),
+    path("", include("awards.urls")),
     path("calls/", include("projects.urls")),
     path("applications/", include("applications.urls")),
     path("reviews/", include("reviews.urls")),

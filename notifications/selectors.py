@@ -1,4 +1,4 @@
-from .models import Message
+from notifications.models import Message
 
 
 def notices_for_user(user, *, unread_only: bool = False):

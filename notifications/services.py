@@ -10,7 +10,7 @@ from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone, translation
 
-from .models import Message
+from notifications.models import Message
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ MAX_ATTEMPTS = 12
 
 
 def _queue_delivery(message_ids: list[int]) -> None:
-    from .tasks import task_deliver_message
+    from notifications.tasks import task_deliver_message
 
     for message_id in message_ids:
         try:

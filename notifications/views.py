@@ -9,8 +9,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .selectors import notices_for_user
-from .services import mark_message_read
+from notifications.selectors import notices_for_user
+from notifications.services import mark_message_read
 
 
 @login_required

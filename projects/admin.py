@@ -13,11 +13,9 @@ from django.utils.translation import ngettext
 from accounts import roles
 from core.domain import DomainError
 from core.templatetags.portal_format import krw
-
-from . import services
-from .contractor_selection import review_deliverable
-from .models import Call, City, Country, Deliverable, Event, Project, Track
-from .selectors import staff_tracks
+from projects import services
+from projects.models import Call, City, Country, Event, Project, Track
+from projects.selectors import staff_tracks
 
 
 class PortalModelAdmin(admin.ModelAdmin):
@@ -243,56 +241,6 @@ class ProjectAdmin(PortalModelAdmin):
             subject="project",
             to=Project.Status.CANCELLED,
             reason="Cancelled in the back office.",
-        ),
-    ]
-
-
-def _review_deliverable(*, deliverable: Deliverable, to: str, actor, feedback: str = ""):
-    """The admin's accept / return: the staff screen's service, so the contractor is told."""
-    return review_deliverable(
-        deliverable=deliverable,
-        accept=to == Deliverable.Status.ACCEPTED,
-        feedback=feedback,
-        actor=actor,
-    )
-
-
-@admin.register(Deliverable)
-class DeliverableAdmin(PortalModelAdmin):
-    track_scope = "project__award__application__track"
-    list_display = ["project", "kind", "title", "due_on", "status", "submitted_at"]
-    list_filter = ["status", "kind"]
-    search_fields = ["project__code", "project__name", "title"]
-    list_select_related = ["project"]
-    autocomplete_fields = ["project"]
-    readonly_fields = [
-        "status",
-        "file",
-        "original_name",
-        "content_type",
-        "size",
-        "submitted_at",
-        "submitted_by",
-        "reviewed_at",
-        "reviewed_by",
-    ]
-    actions = [
-        transition_action(
-            name="accept_deliverables",
-            description=_("Accept"),
-            service=_review_deliverable,
-            subject="deliverable",
-            to=Deliverable.Status.ACCEPTED,
-        ),
-        transition_action(
-            name="return_deliverables",
-            description=_("Return for changes"),
-            service=_review_deliverable,
-            subject="deliverable",
-            to=Deliverable.Status.RETURNED,
-            # Sent to the contractor as the feedback (an admin action cannot ask for one),
-            # stored in the language of the staff member who returns it, as typed feedback is.
-            feedback=_("The secretariat will contact you about what to change."),
         ),
     ]
 

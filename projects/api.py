@@ -9,23 +9,22 @@ writes call the services of the deliverable page.
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
     extend_schema,
+    extend_schema_field,
 )
-from rest_framework import permissions, serializers, viewsets
-from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.response import Response
+from rest_framework import serializers
 
 from core.api.filters import IdFilter
 from core.api.schema import api_docs
-from core.api.viewsets import PortalReadOnlyViewSet, PortalViewSetMixin, PublicReadOnlyViewSet
-
-from . import contractor_selection, selectors, statistics
-from .models import Call, City, Country, Deliverable, Event, Project, Track
+from core.api.viewsets import (
+    PublicReadOnlyViewSet,
+)
+from projects import selectors
+from projects.models import Call, City, Country, Event, Project, Track
+from projects.selectors import staff_tracks
 
 
 class StaffTrackRowsMixin:
@@ -396,209 +395,12 @@ class EventViewSet(PublicReadOnlyViewSet):
 # --- Programme statistics -----------------------------------------------------------------
 
 
-class ProgrammeStatsSerializer(serializers.Serializer):
-    year = serializers.IntegerField(help_text=_("Programme year."))
-    applications = serializers.IntegerField(help_text=_("Proposals submitted that year."))
-    applicant_countries = serializers.IntegerField(help_text=_("Countries they came from."))
-    selected = serializers.IntegerField(help_text=_("Projects selected that year."))
-    selected_countries = serializers.IntegerField(help_text=_("Countries of those projects."))
-    cumulative_projects = serializers.IntegerField(
-        help_text=_("Funded projects up to and including that year.")
-    )
-    cumulative_countries = serializers.IntegerField(help_text=_("Countries of those projects."))
-    cumulative_cities = serializers.IntegerField(help_text=_("Cities of those projects."))
-
-
-STATS_EXAMPLE = OpenApiExample(
-    "2022",
-    response_only=True,
-    value={
-        "year": 2022,
-        "applications": 33,
-        "applicant_countries": 17,
-        "selected": 10,
-        "selected_countries": 9,
-        "cumulative_projects": 33,
-        "cumulative_countries": 21,
-        "cumulative_cities": 31,
-    },
-)
-
-
-@api_docs(
-    list=extend_schema(
-        summary=_("Programme statistics for every year"),
-        description=_(
-            "Applications, selections and the cumulative portfolio per programme year, oldest "
-            "first. Counted from the database; years before the portal use the intake figures "
-            "reported for them."
-        ),
-        examples=[STATS_EXAMPLE],
-    ),
-    retrieve=extend_schema(
-        summary=_("Programme statistics for one year"),
-        parameters=[
-            OpenApiParameter(
-                "year", int, OpenApiParameter.PATH, description=_("Programme year, e.g. 2022.")
-            )
-        ],
-        examples=[STATS_EXAMPLE],
-    ),
-)
-class ProgrammeStatsViewSet(PortalViewSetMixin, viewsets.GenericViewSet):
-    """The open-data figures of the programme (``projects.statistics``); one row per year."""
-
-    # The figures are computed, not rows; the model only types the ``year`` path parameter.
-    queryset = Project.objects.none()
-    permission_classes = [permissions.AllowAny]
-    serializer_class = ProgrammeStatsSerializer
-    schema_tags = ["open data"]
-    pagination_class = None
-    filter_backends = []
-    lookup_field = "year"
-    lookup_value_regex = "[0-9]{4}"
-
-    def list(self, request):
-        rows = statistics.programme_stats_by_year()
-        return Response(ProgrammeStatsSerializer(rows, many=True).data)
-
-    def retrieve(self, request, year=None):
-        year = int(year)
-        if year not in statistics.programme_years():
-            raise NotFound(_("The programme has no call or project in that year."))
-        row = {"year": year, **statistics.programme_stats(year)}
-        return Response(ProgrammeStatsSerializer(row).data)
-
-
 # --- Deliverables of funded projects ---------------------------------------------------------
 
 
-class DeliverableSerializer(serializers.ModelSerializer):
-    project = serializers.SlugRelatedField(
-        slug_field="code", read_only=True, help_text=_("Code of the funded project.")
-    )
-
-    class Meta:
-        model = Deliverable
-        fields = [
-            "id",
-            "project",
-            "kind",
-            "title",
-            "due_on",
-            "status",
-            "original_name",
-            "content_type",
-            "size",
-            "submitted_at",
-            "reviewed_at",
-            "feedback",
-        ]
-
-
-class DeliverableUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(
-        help_text=_("PDF, DOCX, XLSX, PNG or JPEG; the content decides the type, not the name.")
-    )
-
-
-class DeliverableAcceptSerializer(serializers.Serializer):
-    feedback = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=5000,
-        help_text=_("Feedback to the contractor."),
-    )
-
-
-class DeliverableReturnSerializer(serializers.Serializer):
-    feedback = serializers.CharField(
-        max_length=5000, help_text=_("What must change; the contractor is told.")
-    )
-
-
-class DeliverableFilter(django_filters.FilterSet):
-    project = django_filters.CharFilter(
-        field_name="project__code", help_text=_("Code of the funded project.")
-    )
-    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
-
-    class Meta:
-        model = Deliverable
-        fields = ["project", "kind", "status", "due_before"]
-
-
-@api_docs(
-    list=extend_schema(
-        summary=_("Deliverables you follow or owe"),
-        description=_(
-            "Contractors: their projects' deliverables. Secretariat staff: those of projects "
-            "funded on their tracks. Programme admins: all."
-        ),
-    ),
-    retrieve=_("Get a deliverable"),
-    upload=extend_schema(
-        summary=_("Upload and submit a deliverable (the project's contractor)"),
-        description=_(
-            "multipart/form-data with file, while the deliverable is pending or returned; "
-            "it is then submitted for acceptance."
-        ),
-        # Multipart only: a JSON body cannot carry the file.
-        request={"multipart/form-data": DeliverableUploadSerializer},
-    ),
-    accept=_("Accept a submitted deliverable (staff of the track)"),
-    return_for_changes=extend_schema(
-        summary=_("Return a submitted deliverable for changes (staff of the track)"),
-        description=_("The contractor's members are told, with the feedback."),
-    ),
-)
-class DeliverableViewSet(PortalReadOnlyViewSet):
-    """Deliverables of funded projects, through the services of the deliverable page."""
-
-    queryset = Deliverable.objects.none()  # the model, for the schema; rows: get_queryset
-    serializer_class = DeliverableSerializer
-    filterset_class = DeliverableFilter
-    schema_tags = ["projects"]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
-    ordering_fields = ["due_on"]
-    ordering = ["due_on", "project__code", "pk"]
-    object_permission_required = {
-        "retrieve": None,
-        "upload": "projects.submit_deliverable",
-        "accept": "projects.review_deliverable",
-        "return_for_changes": "projects.review_deliverable",
-    }
-    input_serializers = {
-        "upload": DeliverableUploadSerializer,
-        "accept": DeliverableAcceptSerializer,
-        "return_for_changes": DeliverableReturnSerializer,
-    }
+@extend_schema_field(OpenApiTypes.INT)  # an id; the rows depend on the user
+class StaffTrackField(serializers.PrimaryKeyRelatedField):
+    """A track id among the user's staff tracks; another secretariat's is "does not exist"."""
 
     def get_queryset(self):
-        return selectors.deliverables_for_user(self.request.user)
-
-    @action(detail=True, methods=["post"])
-    def upload(self, request, pk=None):
-        deliverable = contractor_selection.submit_deliverable(
-            deliverable=self.get_object(),
-            uploaded=self.validated_input()["file"],
-            actor=request.user,
-        )
-        return self.reply(deliverable)
-
-    @action(detail=True, methods=["post"])
-    def accept(self, request, pk=None):
-        return self._review(accept=True)
-
-    @action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_for_changes(self, request, pk=None):
-        return self._review(accept=False)
-
-    def _review(self, *, accept: bool):
-        deliverable = contractor_selection.review_deliverable(
-            deliverable=self.get_object(),
-            accept=accept,
-            feedback=self.validated_input().get("feedback", ""),
-            actor=self.request.user,
-        )
-        return self.reply(deliverable)
+        return staff_tracks(self.context["request"].user)

@@ -1,6 +1,3 @@
-import uuid
-
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -172,6 +169,22 @@ class Call(BilingualNameMixin, models.Model):
         """Open by status and by the clock; the server's time decides."""
         now = timezone.now()
         return self.status == self.Status.OPEN and self.opens_at <= now < self.closes_at
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class DocumentKind(models.TextChoices):
+    """The kinds of document an application carries; a track names the ones it requires."""
+
+    LETTER_OF_INTENT = "letter_of_intent", _("Letter of intent")
+    CONCEPT_PAPER = "concept_paper", _("Project concept paper")
+    SITE_MAP = "site_map", _("Site map")
+    CONSORTIUM_AGREEMENT = "consortium_agreement", _("Consortium agreement")
+    COMPANY_PROFILE = "company_profile", _("Company profile")
+    BUDGET_SHEET = "budget_sheet", _("Budget sheet")
+    OTHER = "other", _("Other")
 
 
 class Track(BilingualNameMixin, models.Model):
@@ -372,69 +385,6 @@ class Project(BilingualNameMixin, models.Model):
 
     def get_absolute_url(self):
         return reverse("projects:project_detail", kwargs={"code": self.code})
-
-
-def deliverable_upload_to(instance, filename):
-    return f"deliverables/{instance.project_id}/{uuid.uuid4().hex}"
-
-
-class Deliverable(models.Model):
-    """A report or training that a funded project owes, uploaded by its contractor."""
-
-    class Kind(models.TextChoices):
-        INCEPTION = "inception_report", _("Inception report")
-        INTERIM = "interim_report", _("Interim report")
-        FINAL = "final_report", _("Final report")
-        TRAINING = "training", _("Invitational training")
-        OTHER = "other", _("Other")
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SUBMITTED = "submitted", _("Submitted")
-        ACCEPTED = "accepted", _("Accepted")
-        RETURNED = "returned", _("Returned for changes")
-
-    project = models.ForeignKey(
-        Project, on_delete=models.CASCADE, related_name="deliverables", verbose_name=_("project")
-    )
-    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
-    title = models.CharField(_("title"), max_length=255, blank=True)
-    due_on = models.DateField(_("due on"))
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
-    )
-    file = models.FileField(_("file"), upload_to=deliverable_upload_to, blank=True)
-    original_name = models.CharField(max_length=255, blank=True, verbose_name=_("file name"))
-    content_type = models.CharField(max_length=100, blank=True, verbose_name=_("content type"))
-    size = models.PositiveBigIntegerField(default=0, verbose_name=_("size (bytes)"))
-    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("submitted by"),
-    )
-    reviewed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reviewed at"))
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("reviewed by"),
-    )
-    feedback = models.TextField(_("feedback"), blank=True)
-
-    class Meta:
-        verbose_name = _("deliverable")
-        verbose_name_plural = _("deliverables")
-        ordering = ["project", "due_on"]
-        indexes = [models.Index(fields=["status", "due_on"])]
-
-    def __str__(self):
-        return f"{self.project.code}: {self.get_kind_display()}"
 
 
 class Event(BilingualNameMixin, models.Model):

@@ -3,8 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from accounts import roles
-
-from .models import Call, Deliverable, Event, Project, Track
+from projects.models import Call, Event, Project, Track
 
 
 def staff_tracks(user) -> QuerySet[Track]:
@@ -32,21 +31,6 @@ def public_calls() -> QuerySet[Call]:
         .prefetch_related("tracks")
         .order_by("-year", "-opens_at")
     )
-
-
-def deliverables_for_user(user) -> QuerySet[Deliverable]:
-    """Deliverables the user may see: programme admins all; secretariat staff those of
-    projects awarded on their tracks; contractors those of their organisations' projects.
-    Used by the deliverable pages and the API."""
-    qs = Deliverable.objects.select_related(
-        "project__country", "project__city", "project__contractor"
-    )
-    if roles.has_role(user, roles.PROGRAMME_ADMIN):
-        return qs
-    condition = Q(project__contractor__memberships__user=user)
-    if roles.has_role(user, roles.SECRETARIAT_STAFF):
-        condition |= Q(project__award__application__track__in=staff_tracks(user))
-    return qs.filter(condition).distinct()
 
 
 def events(*, upcoming: bool | None = None, queryset: QuerySet[Event] | None = None):

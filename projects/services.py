@@ -4,10 +4,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit import record_audit_event
-from core.domain import IllegalTransition
-
-from .models import Call, Deliverable, Project
+from core.transitions import apply_transition
+from projects.models import Call, Project
 
 S = Call.Status
 CALL_TRANSITIONS: dict[str, set[str]] = {
@@ -27,25 +25,14 @@ def transition_call(*, call: Call, to: str, actor=None, reason: str = "") -> Cal
 
     Writes an audit row. Does not check the dates: ``sync_call_statuses`` does that.
     """
-    call = Call.objects.select_for_update().get(pk=call.pk)
-    old = call.status
-    if to not in CALL_TRANSITIONS.get(old, set()):
-        raise IllegalTransition(
-            _("A call cannot go from “%(old)s” to “%(new)s”.")
-            % {"old": Call.Status(old).label, "new": Call.Status(to).label}
-        )
-    call.status = to
-    call.full_clean()
-    call.save(update_fields=["status"])
-    record_audit_event(
-        subject=call,
-        action="status",
+    return apply_transition(
+        call,
+        to=to,
+        table=CALL_TRANSITIONS,
         actor=actor,
-        old_value=old,
-        new_value=to,
-        detail={"reason": reason} if reason else {},
+        refusal=_("A call cannot go from “%(old)s” to “%(new)s”."),
+        reason=reason,
     )
-    return call
 
 
 def sync_call_statuses(*, now=None) -> list[tuple[int, str]]:
@@ -63,65 +50,22 @@ def sync_call_statuses(*, now=None) -> list[tuple[int, str]]:
     return changed
 
 
-D = Deliverable.Status
-DELIVERABLE_TRANSITIONS: dict[str, set[str]] = {
-    D.PENDING: {D.SUBMITTED},
-    D.SUBMITTED: {D.ACCEPTED, D.RETURNED},
-    D.RETURNED: {D.SUBMITTED},
-    D.ACCEPTED: set(),
+# A funded project closes once, either way.
+PROJECT_TRANSITIONS: dict[str, set[str]] = {
+    Project.Status.ACTIVE: {Project.Status.COMPLETED, Project.Status.CANCELLED},
 }
-
-
-@transaction.atomic
-def transition_deliverable(
-    *, deliverable: Deliverable, to: str, actor, feedback: str = ""
-) -> Deliverable:
-    """Move a deliverable (pending → submitted → accepted | returned); audited."""
-    deliverable = Deliverable.objects.select_for_update().get(pk=deliverable.pk)
-    old = deliverable.status
-    if to not in DELIVERABLE_TRANSITIONS[old]:
-        raise IllegalTransition(
-            _("A deliverable cannot go from “%(old)s” to “%(new)s”.")
-            % {"old": D(old).label, "new": D(to).label}
-        )
-    deliverable.status = to
-    now = timezone.now()
-    if to == D.SUBMITTED:
-        deliverable.submitted_at, deliverable.submitted_by = now, actor
-    else:
-        deliverable.reviewed_at, deliverable.reviewed_by = now, actor
-        deliverable.feedback = feedback
-    deliverable.full_clean()
-    deliverable.save()
-    record_audit_event(
-        subject=deliverable,
-        action="status",
-        actor=actor,
-        old_value=old,
-        new_value=to,
-        detail={"feedback": feedback} if feedback else {},
-    )
-    return deliverable
 
 
 @transaction.atomic
 def set_project_status(*, project: Project, to: str, actor, reason: str = "") -> Project:
     """Change a funded project's status (active, completed, cancelled); audited."""
-    project = Project.objects.select_for_update().get(pk=project.pk)
-    old = project.status
-    if old == to:
+    if Project.objects.filter(pk=project.pk, status=to).exists():
         return project
-    if old != Project.Status.ACTIVE:
-        raise IllegalTransition(_("Only an active project can change its status."))
-    project.status = to
-    project.full_clean()
-    project.save(update_fields=["status"])
-    record_audit_event(
-        subject=project,
-        action="status",
+    return apply_transition(
+        project,
+        to=to,
+        table=PROJECT_TRANSITIONS,
         actor=actor,
-        old_value=old,
-        new_value=to,
-        detail={"reason": reason} if reason else {},
+        refusal=_("Only an active project can change its status."),
+        reason=reason,
     )
-    return project

@@ -6,11 +6,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
-from applications.models import Document
-
-from . import selectors
-from .models import Call, Event, Project, Track
-from .selectors import public_calls
+from projects import selectors
+from projects.models import Call, DocumentKind, Event, Project, Track
+from projects.selectors import public_calls
 
 PUBLIC_STATUS_LABELS = {
     "upcoming": pgettext_lazy("call status", "Upcoming"),
@@ -32,20 +30,17 @@ def public_call_status(call: Call, now=None) -> str:
 
 
 def _tracks_prefetch():
-    from reviews.models import Criterion
-
+    # Criteria come through the reverse relation in their own order (track, order, id): the
+    # catalogue shows them without importing the review app.
     return Prefetch(
-        "tracks",
-        queryset=Track.objects.order_by("order", "id").prefetch_related(
-            Prefetch("criteria", queryset=Criterion.objects.order_by("order", "id"))
-        ),
+        "tracks", queryset=Track.objects.order_by("order", "id").prefetch_related("criteria")
     )
 
 
 def _decorate(call: Call, now) -> Call:
     call.public_status = public_call_status(call, now)
     call.public_status_label = PUBLIC_STATUS_LABELS[call.public_status]
-    kinds = dict(Document.Kind.choices)
+    kinds = dict(DocumentKind.choices)
     for track in call.tracks.all():
         track.required_document_labels = [kinds.get(k, k) for k in track.required_documents]
         track.total_points = sum(c.max_points for c in track.criteria.all())

@@ -8,23 +8,18 @@ staff screens. Assignment and award statuses change only through admin actions.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from projects.admin import PortalModelAdmin, ReadOnlyPortalAdmin, krw_column, transition_action
-
-from .models import (
-    ApplicationResult,
+from projects.admin import PortalModelAdmin, ReadOnlyPortalAdmin, transition_action
+from reviews.models import (
     Assignment,
-    Award,
     CommitteeMember,
     ConflictDeclaration,
     Criterion,
-    Decision,
     InterestDeclaration,
     Job,
     ReviewerInvitation,
-    ReviewerTrackStat,
     Score,
 )
-from .services import transition_assignment, transition_award
+from reviews.services import transition_assignment
 
 
 @admin.register(Criterion)
@@ -165,96 +160,3 @@ class JobAdmin(ReadOnlyPortalAdmin):
     list_filter = ["kind", "status"]
     search_fields = ["track__name", "message"]
     list_select_related = ["track__call"]
-
-
-@admin.register(ApplicationResult)
-class ApplicationResultAdmin(ReadOnlyPortalAdmin):
-    track_scope = "track"
-    list_display = [
-        "application",
-        "track",
-        "rank",
-        "official_score",
-        "trimmed_mean",
-        "mean",
-        "median",
-        "normalised",
-        "spread",
-        "reviewer_count",
-        "flags",
-    ]
-    list_filter = ["track__kind", "track__call__year"]
-    search_fields = ["application__reference", "application__title"]
-    list_select_related = ["application", "track__call"]
-    ordering = ["track", "rank"]
-
-
-@admin.register(ReviewerTrackStat)
-class ReviewerTrackStatAdmin(ReadOnlyPortalAdmin):
-    track_scope = "track"
-    list_display = [
-        "reviewer",
-        "track",
-        "review_count",
-        "mean_total",
-        "std_total",
-        "mean_offset",
-        "flagged",
-    ]
-    list_filter = ["flagged", "track__kind"]
-    search_fields = ["reviewer__email", "reviewer__name"]
-    list_select_related = ["reviewer", "track__call"]
-
-
-@admin.register(Decision)
-class DecisionAdmin(ReadOnlyPortalAdmin):
-    track_scope = "track"
-    list_display = [
-        "application",
-        "track",
-        "outcome",
-        "proposed_outcome",
-        krw_column(Decision, "amount"),
-        "reserve_rank",
-        "confirmed_at",
-        "released_at",
-    ]
-    list_filter = ["outcome", "track__kind", "track__call__year"]
-    search_fields = ["application__reference", "application__title"]
-    list_select_related = ["application", "track__call"]
-
-
-WS = Award.Status
-
-
-def _award_action(name, description, to):
-    return transition_action(
-        name=name,
-        description=description,
-        service=transition_award,
-        subject="award",
-        to=to,
-    )
-
-
-@admin.register(Award)
-class AwardAdmin(PortalModelAdmin):
-    track_scope = "application__track"
-    list_display = [
-        "application",
-        "project",
-        krw_column(Award, "amount"),
-        "status",
-        "created_at",
-    ]
-    list_filter = ["status", "application__track__kind", "application__call__year"]
-    search_fields = ["application__reference", "application__title", "project__code"]
-    list_select_related = ["application", "project"]
-    autocomplete_fields = ["application", "project", "created_by"]
-    readonly_fields = ["status", "cancelled_reason", "created_at", "updated_at"]
-    actions = [
-        _award_action("approve_awards", _("Approve"), WS.APPROVED),
-        _award_action("mark_awards_contracted", _("Mark contracted"), WS.CONTRACTED),
-        _award_action("start_awards", _("Mark in progress"), WS.IN_PROGRESS),
-        _award_action("complete_awards", _("Mark completed"), WS.COMPLETED),
-    ]

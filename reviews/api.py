@@ -2,7 +2,7 @@
 declarations and scores; staff screening, criteria, committee invitations, manual assignment,
 rankings, decisions and awards.
 
-Rows come from ``reviews.selectors`` / ``reviews.results_selectors`` (or the user's staff tracks,
+Rows come from ``reviews.selectors`` / ``results.selectors`` (or the user's staff tracks,
 ``core.api.viewsets.StaffTrackRowsMixin``) and writes call the review, selection and award
 services, as the pages do. Reviewers see only their own work; applicants never reach these
 endpoints' data (no reviewer identity, no raw score, no unreleased decision).
@@ -22,8 +22,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import User
-from applications.api import ApplicationViewSet
-from applications.selectors import applications_for_user
+from accounts.rules import VIEW_STAFF_AREA
+from applications.api import VisibleApplicationField
 from core.api.filters import IdFilter, track_filterset
 from core.api.schema import api_docs
 from core.api.viewsets import (
@@ -31,86 +31,20 @@ from core.api.viewsets import (
     PortalReadOnlyViewSet,
     PublicReadOnlyViewSet,
 )
-from projects.api import StaffTrackRowsMixin
-from projects.models import Track
+from projects.api import StaffTrackField, StaffTrackRowsMixin
 from projects.selectors import public_calls, staff_tracks
-
-from . import aggregation, awards, results_selectors, selection, selectors, services
-from .models import (
-    ApplicationResult,
+from reviews import selectors, services
+from reviews.models import (
     Assignment,
-    Award,
     CommitteeMember,
     ConflictDeclaration,
     Criterion,
-    Decision,
-    Job,
     ReviewerInvitation,
     Score,
 )
-
-# The permission every staff page of a track's review work asks about the track.
-MANAGE_TRACK = "reviews.manage_track_reviews"
-
-
-@extend_schema_field(OpenApiTypes.INT)  # an id; the rows depend on the user
-class VisibleApplicationField(serializers.PrimaryKeyRelatedField):
-    """An application id among those the user may see (``applications_for_user``); any other is
-    "does not exist" (400), so another track's application does not leak."""
-
-    def get_queryset(self):
-        return applications_for_user(self.context["request"].user)
-
-
-@extend_schema_field(OpenApiTypes.INT)  # an id; the rows depend on the user
-class StaffTrackField(serializers.PrimaryKeyRelatedField):
-    """A track id among the user's staff tracks; another secretariat's is "does not exist"."""
-
-    def get_queryset(self):
-        return staff_tracks(self.context["request"].user)
-
+from reviews.rules import MANAGE_TRACK
 
 # --- Staff screening on the application resource --------------------------------------------
-
-
-class ScreenSerializer(serializers.Serializer):
-    eligible = serializers.BooleanField()
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=2000,
-        help_text=_("Required when ineligible; the applicant sees it."),
-    )
-
-
-@api_docs(
-    screen=extend_schema(
-        summary=_("Screen eligibility (staff of the track)"),
-        tags=["applications: staff"],
-        examples=[
-            OpenApiExample(
-                "Ineligible",
-                request_only=True,
-                value={"eligible": False, "reason": "The applicant is not a public body."},
-            )
-        ],
-    )
-)
-class ReviewApplicationViewSet(ApplicationViewSet):
-    """Applications, with the eligibility screening of the review app."""
-
-    object_permission_required = {
-        **ApplicationViewSet.object_permission_required,
-        "screen": "applications.screen_application",
-    }
-    input_serializers = {**ApplicationViewSet.input_serializers, "screen": ScreenSerializer}
-
-    @action(detail=True, methods=["post"])
-    def screen(self, request, pk=None):
-        application = services.screen_application(
-            application=self.get_object(), actor=request.user, **self.validated_input()
-        )
-        return self.reply(application)
 
 
 # --- Criteria (public) ----------------------------------------------------------------------
@@ -393,8 +327,6 @@ class ConflictDeclarationViewSet(PortalReadOnlyViewSet):
 # secretariat's track or application is "does not exist" (400); a user who is not staff may not
 # create anything (403).
 
-STAFF_AREA = "accounts.view_staff_area"
-
 
 class StaffCriterionSerializer(CriterionSerializer):
     class Meta(CriterionSerializer.Meta):
@@ -500,7 +432,7 @@ class StaffCriterionViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     ordering_fields = ["order"]
     ordering = ["track", "order", "pk"]
-    permission_required = {"create": STAFF_AREA}
+    permission_required = {"create": VIEW_STAFF_AREA}
     object_permission_required = {
         "retrieve": MANAGE_TRACK,
         "create": MANAGE_TRACK,
@@ -580,7 +512,7 @@ class ReviewerInvitationViewSet(
     schema_tags = ["review: staff"]
     ordering_fields = ["created_at", "expires_at"]
     ordering = ["-created_at", "pk"]
-    permission_required = {"create": STAFF_AREA}
+    permission_required = {"create": VIEW_STAFF_AREA}
     object_permission_required = {
         "retrieve": MANAGE_TRACK,
         "create": MANAGE_TRACK,
@@ -734,7 +666,7 @@ class StaffAssignmentViewSet(StaffTrackRowsMixin, mixins.CreateModelMixin, Porta
     track_field = "application__track"
     ordering_fields = ["assigned_at", "due_at"]
     ordering = ["-assigned_at", "pk"]
-    permission_required = {"create": STAFF_AREA}
+    permission_required = {"create": VIEW_STAFF_AREA}
     object_permission_required = {
         "retrieve": MANAGE_TRACK,
         "create": MANAGE_TRACK,
@@ -759,370 +691,4 @@ class StaffAssignmentViewSet(StaffTrackRowsMixin, mixins.CreateModelMixin, Porta
 # --- Results, decisions and awards (staff) --------------------------------------------------
 
 
-class ResultApplicationSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    reference = serializers.CharField(allow_null=True)
-    title = serializers.CharField()
-    organization = serializers.CharField(source="organization.name")
-    country = serializers.CharField(source="country.code", allow_null=True, default=None)
-
-
-class ResultSerializer(serializers.ModelSerializer):
-    application = ResultApplicationSerializer(read_only=True)
-
-    class Meta:
-        model = ApplicationResult
-        fields = [
-            "id",
-            "track",
-            "rank",
-            "application",
-            "official_score",
-            "reviewer_count",
-            "mean",
-            "trimmed_mean",
-            "median",
-            "normalised",
-            "spread",
-            "std_dev",
-            "criterion_means",
-            "flags",
-            "computed_at",
-        ]
-
-
-ResultFilter = track_filterset(
-    ApplicationResult,
-    country=django_filters.CharFilter(
-        field_name="application__country__code", lookup_expr="iexact"
-    ),
-    flag=django_filters.CharFilter(field_name="flags", lookup_expr="icontains"),
-)
-
-
-@api_docs(
-    list=extend_schema(
-        summary=_("Rankings: aggregated results of your tracks"),
-        description=_(
-            "Filter by track for one track's ranking (ordered by rank, unranked last). "
-            "Programme admins see every track, secretariat staff their own; others see nothing."
-        ),
-    ),
-    retrieve=_("Get one aggregated result"),
-)
-class ResultViewSet(StaffTrackRowsMixin, PortalReadOnlyViewSet):
-    """Aggregated results (rankings) of the user's tracks."""
-
-    queryset = ApplicationResult.objects.select_related(
-        "application__country", "application__organization"
-    )
-    serializer_class = ResultSerializer
-    filterset_class = ResultFilter
-    schema_tags = ["results: staff"]
-    ordering_fields = ["rank", "official_score", "spread"]
-    ordering = ["track", "rank", "pk"]
-
-
-class DecisionSerializer(serializers.ModelSerializer):
-    application = ResultApplicationSerializer(read_only=True)
-
-    class Meta:
-        model = Decision
-        fields = [
-            "id",
-            "track",
-            "application",
-            "outcome",
-            "proposed_outcome",
-            "amount",
-            "reserve_rank",
-            "reason",
-            "confirmed_at",
-            "released_at",
-        ]
-
-
-class DecisionChangeSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
-    reason = serializers.CharField(max_length=5000, help_text=_("Why the proposal changes."))
-    amount = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, help_text=_("KRW, for a selection.")
-    )
-    committee_summary = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, max_length=20000
-    )
-
-
-DecisionFilter = track_filterset(Decision, fields=["outcome"])
-
-
-@api_docs(
-    list=_("Funding decisions of your tracks"),
-    retrieve=_("Get one decision"),
-    change=extend_schema(
-        summary=_("Change a decision, with a reason"),
-        description=_(
-            "Before release. A change after confirmation withdraws the confirmation; a "
-            "selection must fit the per-project range and the track budget."
-        ),
-        examples=[
-            OpenApiExample(
-                "Reserve",
-                request_only=True,
-                value={"outcome": "reserve", "reason": "The site is not ready yet."},
-            )
-        ],
-    ),
-)
-class DecisionViewSet(StaffTrackRowsMixin, PortalReadOnlyViewSet):
-    """Funding decisions of the user's tracks; changes go through the selection service."""
-
-    queryset = Decision.objects.select_related("application__country", "application__organization")
-    serializer_class = DecisionSerializer
-    filterset_class = DecisionFilter
-    schema_tags = ["results: staff"]
-    ordering_fields = ["reserve_rank", "amount"]
-    ordering = ["track", "outcome", "pk"]
-    # The rows are the user's tracks already; the selection service refuses anyone else (403).
-    object_permission_required = {"retrieve": None, "change": None}
-    input_serializers = {"change": DecisionChangeSerializer}
-
-    @action(detail=True, methods=["post"])
-    def change(self, request, pk=None):
-        decision = selection.change_decision(
-            decision=self.get_object(), actor=request.user, **self.validated_input()
-        )
-        return self.reply(decision)
-
-
-class AwardSerializer(serializers.ModelSerializer):
-    application = ResultApplicationSerializer(read_only=True)
-    track = serializers.IntegerField(source="application.track_id", read_only=True)
-    project = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-
-    class Meta:
-        model = Award
-        fields = [
-            "id",
-            "track",
-            "application",
-            "project",
-            "amount",
-            "status",
-            "cancelled_reason",
-            "created_at",
-            "updated_at",
-        ]
-
-
-AwardFilter = track_filterset(Award, path="application__track", fields=["status"])
-
-
-class AwardCreateSerializer(serializers.Serializer):
-    # Only applications the user may see: another track's id is "does not exist" (400).
-    application = VisibleApplicationField(
-        help_text=_("A selected application of your track whose decision is released."),
-    )
-    amount = serializers.IntegerField(min_value=1, help_text=_("KRW, within the track's range."))
-
-
-class AwardMoveSerializer(serializers.Serializer):
-    to = serializers.ChoiceField(choices=Award.Status.choices)
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=2000,
-        help_text=_("Required to cancel; the next reserve application is then offered funding."),
-    )
-
-
-@api_docs(
-    list=_("Funding awards of your tracks"),
-    retrieve=_("Get one award"),
-    create=extend_schema(
-        summary=_("Award funding to a selected application"),
-        description=_("Creates the award (proposed) and the funded project."),
-        examples=[
-            OpenApiExample(
-                "Award", request_only=True, value={"application": 41, "amount": 450000000}
-            )
-        ],
-    ),
-    move=extend_schema(
-        summary=_("Move an award along its lifecycle"),
-        description=_(
-            "proposed → approved → contracted → in_progress → completed, or cancelled with a "
-            "reason (the reserve list is then offered the funding)."
-        ),
-        examples=[OpenApiExample("Approve", request_only=True, value={"to": "approved"})],
-    ),
-)
-class AwardViewSet(mixins.CreateModelMixin, PortalReadOnlyViewSet):
-    """Funding awards of the user's tracks, through the award services."""
-
-    queryset = Award.objects.none()  # the model, for the schema; rows: get_queryset
-    serializer_class = AwardSerializer
-    filterset_class = AwardFilter
-    schema_tags = ["results: staff"]
-    ordering_fields = ["amount", "created_at"]
-    ordering = ["-created_at", "pk"]
-    # The rows are the user's tracks already; the award services refuse anyone else (403).
-    object_permission_required = {"retrieve": None, "move": None}
-    input_serializers = {"create": AwardCreateSerializer, "move": AwardMoveSerializer}
-
-    def get_queryset(self):
-        return results_selectors.awards_for_user(self.request.user)
-
-    def create(self, request, *args, **kwargs):
-        award = awards.award_funding(actor=request.user, **self.validated_input())
-        return self.reply(award, status.HTTP_201_CREATED)
-
-    @action(detail=True, methods=["post"])
-    def move(self, request, pk=None):
-        award = self.get_object()
-        data = self.validated_input()
-        to, reason = data["to"], data.get("reason", "")
-        if to == Award.Status.CANCELLED:
-            award, _promoted = awards.cancel_award(award=award, reason=reason, actor=request.user)
-        else:
-            award = awards.advance_award(award=award, to=to, actor=request.user, reason=reason)
-        return self.reply(award)
-
-
 # --- Track-level results work (staff) -------------------------------------------------------
-
-
-class StaffTrackSerializer(serializers.ModelSerializer):
-    call = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-
-    class Meta:
-        model = Track
-        fields = ["id", "call", "kind", "code", "name", "total_budget", "official_aggregate"]
-
-
-class JobSerializer(serializers.ModelSerializer):
-    percent = serializers.IntegerField(read_only=True)
-
-    class Meta:
-        model = Job
-        fields = [
-            "id",
-            "track",
-            "kind",
-            "status",
-            "done",
-            "total",
-            "percent",
-            "message",
-            "created_at",
-            "started_at",
-            "finished_at",
-        ]
-
-
-class CountSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text=_("How many decisions were changed."))
-
-
-class StaffTrackFilterSet(django_filters.FilterSet):
-    call = django_filters.CharFilter(field_name="call__slug", help_text=_("Call slug."))
-    year = django_filters.NumberFilter(field_name="call__year")
-
-    class Meta:
-        model = Track
-        fields = ["call", "year", "kind"]
-
-
-@api_docs(
-    list=_("Tracks whose results you run"),
-    retrieve=_("Get one of your tracks"),
-    aggregate=extend_schema(
-        summary=_("Aggregate the track's scores (a background job)"),
-        description=_("Answers 202 with the job; poll /api/v1/jobs/{id}/ for its progress."),
-        responses={202: JobSerializer},
-    ),
-    propose_funding_line=extend_schema(
-        summary=_("Propose the funding line down the ranking"),
-        description=_("Within the track budget and per-project ceiling; tells nobody."),
-        responses={200: DecisionSerializer(many=True)},
-    ),
-    confirm_decisions=extend_schema(
-        summary=_("Confirm the track's decisions (programme admins)"),
-        responses={200: CountSerializer},
-    ),
-    release_decisions=extend_schema(
-        summary=_("Release the track's decisions to the applicants (programme admins)"),
-        responses={200: CountSerializer},
-    ),
-)
-class StaffTrackViewSet(PortalReadOnlyViewSet):
-    """The staff's track-level results work, through the aggregation and selection services."""
-
-    queryset = Track.objects.none()  # the model, for the schema; rows: get_queryset
-    serializer_class = StaffTrackSerializer
-    filterset_class = StaffTrackFilterSet
-    schema_tags = ["results: staff"]
-    ordering_fields = ["order"]
-    ordering = ["-call__year", "order", "pk"]
-    object_permission_required = {
-        "retrieve": None,
-        "aggregate": MANAGE_TRACK,
-        "propose_funding_line": MANAGE_TRACK,
-        # The services refuse anyone but a programme admin (403).
-        "confirm_decisions": MANAGE_TRACK,
-        "release_decisions": MANAGE_TRACK,
-    }
-
-    def get_queryset(self):
-        return results_selectors.results_tracks_for_user(self.request.user)
-
-    @action(detail=True, methods=["post"])
-    def aggregate(self, request, pk=None):
-        job = aggregation.start_aggregation(track=self.get_object(), actor=request.user)
-        job.refresh_from_db()
-        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
-
-    # The whole line at once: not a page (nor filtered), whatever the viewset's lists do.
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="propose-funding-line",
-        pagination_class=None,
-        filter_backends=[],
-    )
-    def propose_funding_line(self, request, pk=None):
-        track = self.get_object()
-        selection.propose_funding_line(track=track, actor=request.user)
-        decisions = DecisionViewSet.queryset.filter(track=track).order_by("pk")
-        return Response(DecisionSerializer(decisions, many=True).data)
-
-    @action(detail=True, methods=["post"], url_path="confirm-decisions")
-    def confirm_decisions(self, request, pk=None):
-        count = selection.confirm_decisions(track=self.get_object(), actor=request.user)
-        return Response({"count": count})
-
-    @action(detail=True, methods=["post"], url_path="release-decisions")
-    def release_decisions(self, request, pk=None):
-        count = selection.release_decisions(track=self.get_object(), actor=request.user)
-        return Response({"count": count})
-
-
-class JobFilter(django_filters.FilterSet):
-    class Meta:
-        model = Job
-        fields = ["track", "kind", "status"]
-
-
-@api_docs(
-    list=_("Background jobs of your tracks"),
-    retrieve=_("A job's progress"),
-)
-class JobViewSet(StaffTrackRowsMixin, PortalReadOnlyViewSet):
-    """Background jobs (aggregation, assignment) of the user's tracks, with progress."""
-
-    queryset = Job.objects.all()
-    serializer_class = JobSerializer
-    filterset_class = JobFilter
-    schema_tags = ["results: staff"]
-    ordering_fields = ["created_at"]
-    ordering = ["-created_at", "pk"]

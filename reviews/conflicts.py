@@ -19,8 +19,7 @@ from collections.abc import Iterable
 
 from accounts.models import Membership, ReviewerProfile
 from applications.models import Application, ConsortiumMember
-
-from .models import ConflictDeclaration
+from reviews.models import ConflictDeclaration
 
 K = ConflictDeclaration.Kind
 

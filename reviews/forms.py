@@ -7,9 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ReviewerProfile
 from projects.models import Track
-
-from .models import Assignment, ConflictDeclaration, Criterion
-from .services import format_points, validate_points
+from reviews.models import Assignment, ConflictDeclaration, Criterion
+from reviews.services import format_points, validate_points
 
 DECLARABLE_KINDS = [
     (k.value, k.label)
@@ -174,9 +173,9 @@ class ReopenForm(forms.Form):
 class ScoreForm(forms.Form):
     """One field pair per criterion (points, justification) plus the overall judgement.
 
-    ``submitting`` decides how strict it is: a draft may leave anything empty, a submission
-    needs every criterion, justifications of the track's minimum length, a recommendation and
-    a confidence. Errors sit next to their field; the values typed stay in the form.
+    The form only reads what was typed (a number within the criterion's range); whether a review
+    is complete enough to submit is ``services.submit_review``'s rule, whose ``ReviewInvalid``
+    errors the view puts next to the same fields. The values typed stay in the form.
     """
 
     recommendation = forms.ChoiceField(
@@ -197,11 +196,10 @@ class ScoreForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, criteria, min_length: int, submitting: bool = False, **kwargs):
+    def __init__(self, *args, criteria, min_length: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.criteria = list(criteria)
         self.min_length = min_length
-        self.submitting = submitting
         fields = {}
         for criterion in self.criteria:
             fields[f"points_{criterion.pk}"] = forms.CharField(
@@ -236,8 +234,6 @@ class ScoreForm(forms.Form):
             raw = (data.get(key) or "").strip().replace(",", ".")
             if raw == "":
                 data[key] = None
-                if self.submitting:
-                    self.add_error(key, _("Score this criterion."))
             else:
                 try:
                     points = Decimal(raw)
@@ -251,19 +247,6 @@ class ScoreForm(forms.Form):
                     self.add_error(key, error)
                 else:
                     data[key] = points
-            text_key = f"justification_{criterion.pk}"
-            text = (data.get(text_key) or "").strip()
-            if self.submitting and len(text) < self.min_length:
-                self.add_error(
-                    text_key,
-                    _("Write at least %(min)s characters (now %(len)s).")
-                    % {"min": self.min_length, "len": len(text)},
-                )
-        if self.submitting:
-            if not data.get("recommendation"):
-                self.add_error("recommendation", _("Choose a recommendation."))
-            if not data.get("confidence"):
-                self.add_error("confidence", _("Choose your confidence."))
         return data
 
     def scores(self) -> dict[int, tuple]:

@@ -8,7 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application
-from projects.models import Project, Track
+from projects.models import Track
 
 
 class Criterion(models.Model):
@@ -191,6 +191,10 @@ class ReviewerInvitation(models.Model):
     def __str__(self):
         return f"{self.email} → {self.track}"
 
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
 
 class InterestDeclaration(models.Model):
     """A reviewer's annual declaration of interests; it expires and must be renewed."""
@@ -299,6 +303,11 @@ class Assignment(models.Model):
         IN_PROGRESS = "in_progress", _("In progress")
         SUBMITTED = "submitted", _("Submitted")
 
+    # The status groups, defined once: open (the review is still to be written), active (it
+    # counts towards the reviewer's load and the application's reviewers: open or submitted).
+    OPEN_STATUSES = (Status.INVITED, Status.ACCEPTED, Status.IN_PROGRESS)
+    ACTIVE_STATUSES = (*OPEN_STATUSES, Status.SUBMITTED)
+
     class DeclineReason(models.TextChoices):
         CONFLICT = "conflict", _("Conflict of interest")
         EXPERTISE = "expertise", _("Not my expertise")
@@ -390,13 +399,32 @@ class Assignment(models.Model):
         return self.status == self.Status.SUBMITTED
 
     @property
+    def awaits_declaration(self) -> bool:
+        """Invited or accepted: the reviewer still has to declare (no) conflict of interest."""
+        return self.status in (self.Status.INVITED, self.Status.ACCEPTED)
+
+    @property
+    def is_conflicted(self) -> bool:
+        return self.status == self.Status.CONFLICT
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def effective_due(self):
+        """The assignment's own due date, else its track's review deadline (None if neither).
+        The one definition of "due" for the workspace, the board, the reminders and the API."""
+        return self.due_at or self.application.track.review_deadline
+
+    def is_overdue_at(self, now) -> bool:
+        """Open and past its effective due date at ``now``."""
+        due = self.effective_due
+        return self.is_open and due is not None and due < now
+
+    @property
     def is_overdue(self) -> bool:
-        return (
-            self.due_at is not None
-            and self.status
-            not in (self.Status.SUBMITTED, self.Status.DECLINED, self.Status.CONFLICT)
-            and self.due_at < timezone.now()
-        )
+        return self.is_overdue_at(timezone.now())
 
 
 class Score(models.Model):
@@ -492,207 +520,19 @@ class Job(models.Model):
     def percent(self) -> int:
         return int(self.done * 100 / self.total) if self.total else 0
 
+    @property
+    def is_running(self) -> bool:
+        """Waiting or running: the page keeps polling."""
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)
 
-class ApplicationResult(models.Model):
-    """The aggregates of one application's submitted reviews, kept side by side."""
+    @property
+    def has_failed(self) -> bool:
+        return self.status == self.Status.FAILED
 
-    application = models.OneToOneField(
-        Application, on_delete=models.CASCADE, related_name="result", verbose_name=_("application")
-    )
-    track = models.ForeignKey(
-        Track, on_delete=models.CASCADE, related_name="results", verbose_name=_("track")
-    )
-    reviewer_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("reviewer count"))
-    mean = models.DecimalField(max_digits=6, decimal_places=2, null=True, verbose_name=_("mean"))
-    trimmed_mean = models.DecimalField(
-        max_digits=6, decimal_places=2, null=True, verbose_name=_("trimmed mean")
-    )
-    median = models.DecimalField(
-        max_digits=6, decimal_places=2, null=True, verbose_name=_("median")
-    )
-    normalised = models.DecimalField(
-        max_digits=6, decimal_places=2, null=True, verbose_name=_("normalised")
-    )
-    spread = models.DecimalField(
-        max_digits=6, decimal_places=2, null=True, verbose_name=_("spread")
-    )
-    std_dev = models.DecimalField(
-        max_digits=6, decimal_places=2, null=True, verbose_name=_("standard deviation")
-    )
-    criterion_means = models.JSONField(default=dict, blank=True, verbose_name=_("criterion means"))
-    flags = models.JSONField(default=list, blank=True, verbose_name=_("flags"))
-    official_score = models.DecimalField(
-        max_digits=6, decimal_places=2, null=True, verbose_name=_("official score")
-    )
-    rank = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("rank"))
-    tiebreak = models.JSONField(default=dict, blank=True, verbose_name=_("tie-break"))
-    computed_at = models.DateTimeField(default=timezone.now, verbose_name=_("computed at"))
+    @property
+    def has_succeeded(self) -> bool:
+        return self.status == self.Status.SUCCEEDED
 
-    class Meta:
-        verbose_name = _("aggregated result")
-        verbose_name_plural = _("aggregated results")
-        ordering = ["track", "rank"]
-        indexes = [models.Index(fields=["track", "rank"])]
-
-    def __str__(self):
-        return f"{self.application}: {self.official_score}"
-
-
-class ReviewerTrackStat(models.Model):
-    """How one reviewer scored across a track, to spot lenient or strict reviewers."""
-
-    track = models.ForeignKey(
-        Track, on_delete=models.CASCADE, related_name="reviewer_stats", verbose_name=_("track")
-    )
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("reviewer"),
-    )
-    review_count = models.PositiveIntegerField(default=0, verbose_name=_("review count"))
-    mean_total = models.DecimalField(
-        max_digits=6, decimal_places=2, null=True, verbose_name=_("mean total")
-    )
-    std_total = models.DecimalField(
-        max_digits=6, decimal_places=2, null=True, verbose_name=_("standard deviation of totals")
-    )
-    mean_offset = models.DecimalField(
-        max_digits=6,
-        decimal_places=2,
-        null=True,
-        help_text=_("Mean of (own total − panel mean) over the reviewer's applications."),
-        verbose_name=_("mean offset"),
-    )
-    flagged = models.BooleanField(default=False, verbose_name=_("flagged"))
-
-    class Meta:
-        verbose_name = _("reviewer statistics")
-        verbose_name_plural = _("reviewer statistics")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["track", "reviewer"], name="reviews_one_stat_per_reviewer"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.reviewer} — {self.track}"
-
-
-class Decision(models.Model):
-    """The funding decision on one application: proposed, changed with reasons, confirmed, released."""
-
-    class Outcome(models.TextChoices):
-        SELECTED = "selected", _("Selected")
-        RESERVE = "reserve", _("Reserve list")
-        REJECTED = "rejected", _("Not selected")
-
-    application = models.OneToOneField(
-        Application,
-        on_delete=models.CASCADE,
-        related_name="decision",
-        verbose_name=_("application"),
-    )
-    track = models.ForeignKey(
-        Track, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("track")
-    )
-    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
-    proposed_outcome = models.CharField(
-        _("outcome proposed by the portal"), max_length=20, choices=Outcome.choices, blank=True
-    )
-    amount = models.PositiveBigIntegerField(_("amount (KRW)"), null=True, blank=True)
-    reserve_rank = models.PositiveSmallIntegerField(_("reserve rank"), null=True, blank=True)
-    reason = models.TextField(_("reason for changing the proposal"), blank=True)
-    committee_summary = models.TextField(_("summary of the committee's comments"), blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("confirmed by"),
-    )
-    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed at"))
-    released_at = models.DateTimeField(null=True, blank=True, verbose_name=_("released at"))
-    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
-
-    class Meta:
-        verbose_name = _("decision")
-        verbose_name_plural = _("decisions")
-        ordering = ["track", "outcome", "reserve_rank"]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(outcome="selected") | Q(amount__isnull=False, amount__gt=0),
-                name="reviews_selected_decision_has_amount",
-            ),
-            models.CheckConstraint(
-                condition=Q(released_at__isnull=True) | Q(confirmed_at__isnull=False),
-                name="reviews_decision_released_after_confirmed",
-            ),
-            models.UniqueConstraint(
-                fields=["track", "reserve_rank"],
-                condition=Q(reserve_rank__isnull=False),
-                name="reviews_unique_reserve_rank",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.application}: {self.get_outcome_display()}"
-
-
-class Award(models.Model):
-    """Funding awarded to a selected application; it creates the funded Project."""
-
-    class Status(models.TextChoices):
-        PROPOSED = "proposed", _("Proposed")
-        APPROVED = "approved", _("Approved")
-        CONTRACTED = "contracted", _("Contracted")
-        IN_PROGRESS = "in_progress", _("In progress")
-        COMPLETED = "completed", _("Completed")
-        CANCELLED = "cancelled", _("Cancelled")
-
-    application = models.OneToOneField(
-        Application, on_delete=models.PROTECT, related_name="award", verbose_name=_("application")
-    )
-    project = models.OneToOneField(
-        Project,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="award",
-        verbose_name=_("project"),
-    )
-    amount = models.PositiveBigIntegerField(_("amount (KRW)"))
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED
-    )
-    cancelled_reason = models.TextField(_("reason for cancelling"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
-    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
-    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
-
-    class Meta:
-        verbose_name = _("funding award")
-        verbose_name_plural = _("funding awards")
-        ordering = ["-created_at"]
-        constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="reviews_award_amount_positive"),
-        ]
-
-    def __str__(self):
-        return f"{self.application}: KRW {self.amount:,}"
+    @property
+    def is_assignment(self) -> bool:
+        return self.kind == self.Kind.ASSIGN

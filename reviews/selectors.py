@@ -12,17 +12,9 @@ from applications.models import Application
 from applications.selectors import applications_for_user, declared_no_conflict
 from projects.models import Track
 from projects.selectors import staff_tracks
-
-from .models import Assignment, CommitteeMember, ConflictDeclaration, Criterion, Job
+from reviews.models import Assignment, CommitteeMember, ConflictDeclaration, Criterion, Job
 
 A = Assignment.Status
-ACTIVE = (A.INVITED, A.ACCEPTED, A.IN_PROGRESS, A.SUBMITTED)
-# Applications that appear on the screening page and on the review board.
-SCREENING_STATUSES = (
-    Application.Status.SUBMITTED,
-    Application.Status.ELIGIBLE,
-    Application.Status.INELIGIBLE,
-)
 BOARD_STATUSES = (
     Application.Status.ELIGIBLE,
     Application.Status.UNDER_REVIEW,
@@ -67,14 +59,6 @@ def tracks_for_staff(user) -> QuerySet[Track]:
     )
 
 
-def screening_list(track: Track, *, status: str | None = None) -> QuerySet[Application]:
-    """Applications of the track awaiting or past eligibility screening (not drafts)."""
-    qs = track.applications.filter(status__in=SCREENING_STATUSES)
-    if status:
-        qs = qs.filter(status=status)
-    return qs.select_related("organization", "country", "city").order_by("reference")
-
-
 def criteria_for_track(track: Track) -> QuerySet[Criterion]:
     return track.criteria.order_by("order", "id")
 
@@ -96,7 +80,7 @@ def committee_for_track(track: Track) -> QuerySet[CommitteeMember]:
                 "reviewer__assignments",
                 filter=Q(
                     reviewer__assignments__application__track=track,
-                    reviewer__assignments__status__in=ACTIVE,
+                    reviewer__assignments__status__in=Assignment.ACTIVE_STATUSES,
                 ),
             )
         )
@@ -162,10 +146,8 @@ BOARD_STATES = tuple(BOARD_STATE_LABELS)
 def _state(assignment: Assignment, now) -> str:
     if assignment.status == A.CONFLICT:
         return "conflicted"
-    if assignment.status in (A.INVITED, A.ACCEPTED, A.IN_PROGRESS):
-        due = assignment.due_at or assignment.application.track.review_deadline
-        if due is not None and due < now:
-            return "overdue"
+    if assignment.is_overdue_at(now):
+        return "overdue"
     return assignment.status
 
 
@@ -215,7 +197,9 @@ def review_board(track: Track, *, state: str = "", reviewer_id: int | None = Non
                 reviewer_counts[reviewer.pk][cell_state] += 1
                 totals[cell_state] += 1
             cells.append(BoardCell(assignment=assignment, state=cell_state))
-        active = sum(1 for a in application.assignments.all() if a.status in ACTIVE)
+        active = sum(
+            1 for a in application.assignments.all() if a.status in Assignment.ACTIVE_STATUSES
+        )
         if state and not counts.get(state):
             continue
         rows.append(BoardRow(application=application, cells=cells, counts=counts, active=active))
@@ -229,6 +213,10 @@ def assignable_applications(track: Track) -> QuerySet[Application]:
             status__in=[Application.Status.ELIGIBLE, Application.Status.UNDER_REVIEW]
         )
         .select_related("organization", "country")
-        .annotate(reviewer_count=Count("assignments", filter=Q(assignments__status__in=ACTIVE)))
+        .annotate(
+            reviewer_count=Count(
+                "assignments", filter=Q(assignments__status__in=Assignment.ACTIVE_STATUSES)
+            )
+        )
         .order_by("reference", "pk")
     )

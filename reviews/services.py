@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -20,15 +19,14 @@ from accounts.audit import record_audit_event
 from accounts.models import ReviewerProfile
 from applications.models import Application
 from applications.services import transition_application
-from core.domain import DomainError, IllegalTransition
+from core.domain import DomainError, clean_or_refuse
+from core.transitions import apply_transition
 from notifications.services import in_each_language, queue_message
 from projects.models import Track
-
-from . import assignment as planner
-from .conflicts import detect_conflicts
-from .models import (
+from reviews import assignment as planner
+from reviews.conflicts import detect_conflicts
+from reviews.models import (
     Assignment,
-    Award,
     CommitteeMember,
     ConflictDeclaration,
     Criterion,
@@ -49,25 +47,6 @@ ASSIGNMENT_TRANSITIONS: dict[str, set[str]] = {
     A.SUBMITTED: {A.IN_PROGRESS},
 }
 
-W = Award.Status
-AWARD_TRANSITIONS: dict[str, set[str]] = {
-    W.PROPOSED: {W.APPROVED, W.CANCELLED},
-    W.APPROVED: {W.CONTRACTED, W.CANCELLED},
-    W.CONTRACTED: {W.IN_PROGRESS, W.CANCELLED},
-    W.IN_PROGRESS: {W.COMPLETED, W.CANCELLED},
-    W.COMPLETED: set(),
-    W.CANCELLED: set(),
-}
-
-
-def _clean(obj) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise DomainError(
-            " ".join(m for msgs in exc.message_dict.values() for m in msgs), code="invalid"
-        ) from exc
-
 
 @transaction.atomic
 def transition_assignment(
@@ -77,56 +56,21 @@ def transition_assignment(
 
     Does not compute totals or validate scores: ``submit_review`` does that before calling.
     """
-    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
-    old = assignment.status
-    if to not in ASSIGNMENT_TRANSITIONS.get(old, set()):
-        raise IllegalTransition(
-            _("An assignment cannot go from “%(old)s” to “%(new)s”.")
-            % {"old": A(old).label, "new": A(to).label}
-        )
-    assignment.status = to
-    if to == A.SUBMITTED:
-        assignment.submitted_at = timezone.now()
-    _clean(assignment)
-    assignment.save()
-    record_audit_event(
-        subject=assignment,
-        action="status",
-        actor=actor,
-        old_value=old,
-        new_value=to,
-        detail={**({"reason": reason} if reason else {}), **(detail or {})},
-    )
-    return assignment
 
+    def prepare(row: Assignment, old: str) -> None:
+        if to == A.SUBMITTED:
+            row.submitted_at = timezone.now()
 
-@transaction.atomic
-def transition_award(*, award: Award, to: str, actor, reason: str = "") -> Award:
-    """Move an award along proposed → approved → contracted → in_progress → completed, or to
-    cancelled; locks the row and audits. Reserve promotion on cancel is the caller's business."""
-    award = Award.objects.select_for_update().get(pk=award.pk)
-    old = award.status
-    if to not in AWARD_TRANSITIONS.get(old, set()):
-        raise IllegalTransition(
-            _("An award cannot go from “%(old)s” to “%(new)s”.")
-            % {"old": W(old).label, "new": W(to).label}
-        )
-    if to == W.CANCELLED and not reason:
-        raise DomainError(_("Give a reason for cancelling the award."), field="reason")
-    award.status = to
-    if to == W.CANCELLED:
-        award.cancelled_reason = reason
-    _clean(award)
-    award.save()
-    record_audit_event(
-        subject=award,
-        action="status",
+    return apply_transition(
+        assignment,
+        to=to,
+        table=ASSIGNMENT_TRANSITIONS,
         actor=actor,
-        old_value=old,
-        new_value=to,
-        detail={"reason": reason} if reason else {},
+        refusal=_("An assignment cannot go from “%(old)s” to “%(new)s”."),
+        prepare=prepare,
+        reason=reason,
+        detail=detail,
     )
-    return award
 
 
 # --- Review work: criteria, committee, conflicts, assignment, scoring, reminders ---------------
@@ -141,54 +85,12 @@ REVIEW_SUBMITTED_HOOKS: list[Callable[[Assignment], None]] = []
 INVITATION_VALID_DAYS = 30
 DECLARATION_VALID_DAYS = 365
 # Assignment statuses that count towards an application's reviewers and a reviewer's load.
-ACTIVE_ASSIGNMENT_STATUSES = (A.INVITED, A.ACCEPTED, A.IN_PROGRESS, A.SUBMITTED)
 # Applications that can receive reviewers.
 ASSIGNABLE_STATUSES = (Application.Status.ELIGIBLE, Application.Status.UNDER_REVIEW)
 HALF = Decimal("0.5")
 
 
 # Eligibility screening ---------------------------------------------------------------------
-
-
-@transaction.atomic
-def screen_application(
-    *, application: Application, eligible: bool, reason: str = "", actor
-) -> Application:
-    """Record the eligibility decision on a submitted application.
-
-    Ineligible needs a reason: the applicant sees it, and the transition service queues the
-    ``applications/ineligible`` message to the applicant organisation. Audited there too.
-    """
-    reason = (reason or "").strip()
-    if not eligible and not reason:
-        raise DomainError(
-            _("Give the reason the application is ineligible; the applicant will see it."),
-            field="reason",
-        )
-    to = Application.Status.ELIGIBLE if eligible else Application.Status.INELIGIBLE
-    return transition_application(
-        application=application, to=to, actor=actor, reason=reason, detail={"screening": True}
-    )
-
-
-def screen_applications(
-    *, applications: Iterable[Application], eligible: bool, reason: str = "", actor
-) -> tuple[list[Application], list[tuple[Application, str]]]:
-    """Screen several applications with one decision; each is its own transaction.
-
-    Returns (screened, refused with the reason); one refusal does not undo the others.
-    """
-    done, refused = [], []
-    for application in applications:
-        try:
-            done.append(
-                screen_application(
-                    application=application, eligible=eligible, reason=reason, actor=actor
-                )
-            )
-        except DomainError as exc:
-            refused.append((application, str(exc.message)))
-    return done, refused
 
 
 def criteria_total(track: Track) -> Decimal:
@@ -255,7 +157,7 @@ def update_review_settings(*, track: Track, actor, **values) -> Track:
         setattr(track, name, value)
     if track.max_reviewer_load < 1:
         raise DomainError(_("A reviewer must be able to take at least one application."))
-    _clean(track)
+    clean_or_refuse(track)
     track.save(update_fields=list(values))
     record_audit_event(
         subject=track,
@@ -293,7 +195,7 @@ def save_criterion(*, criterion: Criterion, actor) -> Criterion:
     if created and not criterion.order:
         last = criterion.track.criteria.order_by("-order").values_list("order", flat=True).first()
         criterion.order = (last or 0) + 1
-    _clean(criterion)
+    clean_or_refuse(criterion)
     criterion.save()
     record_audit_event(
         subject=criterion,
@@ -363,7 +265,7 @@ def invite_reviewer(*, track: Track, email: str, name: str = "", actor) -> Revie
         invited_by=actor,
         expires_at=timezone.now() + datetime.timedelta(days=INVITATION_VALID_DAYS),
     )
-    _clean(invitation)
+    clean_or_refuse(invitation)
     invitation.save()
     record_audit_event(subject=invitation, action="invited", actor=actor, new_value="pending")
     from accounts.models import User
@@ -445,7 +347,7 @@ def remove_committee_member(*, member: CommitteeMember, actor) -> None:
     if Assignment.objects.filter(
         reviewer=member.reviewer,
         application__track=member.track,
-        status__in=ACTIVE_ASSIGNMENT_STATUSES,
+        status__in=Assignment.ACTIVE_STATUSES,
     ).exists():
         raise DomainError(_("Remove this reviewer's assignments in the track first."))
     record_audit_event(
@@ -464,7 +366,7 @@ def save_reviewer_profile(*, profile: ReviewerProfile, actor) -> ReviewerProfile
         raise DomainError(_("You can only change your own profile."))
     valid = set(ReviewerProfile.Expertise.values)
     profile.expertise = [e for e in profile.expertise if e in valid]
-    _clean(profile)
+    clean_or_refuse(profile)
     profile.save()
     record_audit_event(subject=profile, action="changed", actor=actor)
     return profile
@@ -491,7 +393,7 @@ def sign_interest_declaration(*, reviewer, interests: str, actor) -> InterestDec
         signed_at=now,
         expires_at=now + datetime.timedelta(days=DECLARATION_VALID_DAYS),
     )
-    _clean(declaration)
+    clean_or_refuse(declaration)
     declaration.save()
     record_audit_event(subject=declaration, action="signed", actor=actor)
     return declaration
@@ -570,7 +472,7 @@ def declare_conflict(
         details=details.strip(),
         source=ConflictDeclaration.Source.DECLARED,
     )
-    _clean(declaration)
+    clean_or_refuse(declaration)
     declaration.save()
     if has_conflict:
         assignment = transition_assignment(
@@ -628,7 +530,7 @@ def report_conflict_later(
     declaration.kind = kind
     declaration.details = details.strip()
     declaration.declared_at = timezone.now()
-    _clean(declaration)
+    clean_or_refuse(declaration)
     declaration.save()
     record_audit_event(
         subject=declaration, action="conflict_reported", actor=actor, old_value=old, new_value=kind
@@ -677,7 +579,7 @@ def decline_assignment(*, assignment: Assignment, reason: str, note: str = "", a
 
 def _load_of(reviewer, track: Track) -> int:
     return Assignment.objects.filter(
-        reviewer=reviewer, application__track=track, status__in=ACTIVE_ASSIGNMENT_STATUSES
+        reviewer=reviewer, application__track=track, status__in=Assignment.ACTIVE_STATUSES
     ).count()
 
 
@@ -726,7 +628,7 @@ def assign_reviewer(
             assigned_by=actor if getattr(actor, "is_authenticated", False) else None,
             due_at=due_at,
         )
-        _clean(assignment)
+        clean_or_refuse(assignment)
         assignment.save()
         record_audit_event(subject=assignment, action="assigned", actor=actor, new_value=A.INVITED)
     if notify:
@@ -805,12 +707,12 @@ def create_assignment_job(*, track: Track, actor) -> Job:
     """Create the automatic-assignment job row and queue the Celery task after commit."""
     with transaction.atomic():
         job = Job(track=track, kind=Job.Kind.ASSIGN, created_by=actor)
-        _clean(job)
+        clean_or_refuse(job)
         job.save()
         record_audit_event(subject=track, action="assignment_job", actor=actor, new_value=job.pk)
 
         def _queue():
-            from .tasks import task_assign_reviewers
+            from reviews.tasks import task_assign_reviewers
 
             try:
                 task_assign_reviewers.delay(job_id=job.pk)
@@ -897,7 +799,7 @@ def run_assignment_job(*, job_id: int) -> Job:
         )
         active = list(
             Assignment.objects.filter(
-                application__track=track, status__in=ACTIVE_ASSIGNMENT_STATUSES
+                application__track=track, status__in=Assignment.ACTIVE_STATUSES
             ).values_list("application_id", "reviewer_id")
         )
         declined = set(
@@ -1212,13 +1114,6 @@ def reopen_review(*, assignment: Assignment, reason: str, actor) -> Assignment:
 
 # Reminders ---------------------------------------------------------------------------------
 
-OPEN_STATUSES = (A.INVITED, A.ACCEPTED, A.IN_PROGRESS)
-
-
-def effective_due(assignment: Assignment):
-    """The assignment's own due date, else its track's review deadline (None if neither)."""
-    return assignment.due_at or assignment.application.track.review_deadline
-
 
 @transaction.atomic
 def send_review_reminder(*, assignment: Assignment, actor=None, now=None) -> bool:
@@ -1227,10 +1122,10 @@ def send_review_reminder(*, assignment: Assignment, actor=None, now=None) -> boo
     Returns whether a new reminder was written (False when one went today already).
     """
     now = now or timezone.now()
-    if assignment.status not in OPEN_STATUSES:
+    if not assignment.is_open:
         raise DomainError(_("This review is not open; there is nothing to remind."))
     day = now.astimezone(ZoneInfo(settings.PROGRAMME_TIME_ZONE)).date()
-    due = effective_due(assignment)
+    due = assignment.effective_due
     created = queue_message(
         recipient=assignment.reviewer,
         template="reviews/reminder",
@@ -1265,12 +1160,12 @@ def remind_reviewers(*, now=None) -> int:
     today = now.astimezone(zone).date()
     sent = 0
     candidates = (
-        Assignment.objects.filter(status__in=OPEN_STATUSES)
+        Assignment.objects.filter(status__in=Assignment.OPEN_STATUSES)
         .filter(Q(due_at__isnull=False) | Q(application__track__review_deadline__isnull=False))
         .select_related("reviewer", "application__track")
     )
     for assignment in candidates:
-        due = effective_due(assignment)
+        due = assignment.effective_due
         days_left = (due.astimezone(zone).date() - today).days
         if (due < now or days_left in (3, 1)) and send_review_reminder(
             assignment=assignment, now=now
@@ -1282,7 +1177,7 @@ def remind_reviewers(*, now=None) -> int:
 def reviewer_counts(track: Track) -> dict[int, int]:
     """Active reviewers per application of the track (for pages that show the minimum)."""
     return dict(
-        Assignment.objects.filter(application__track=track, status__in=ACTIVE_ASSIGNMENT_STATUSES)
+        Assignment.objects.filter(application__track=track, status__in=Assignment.ACTIVE_STATUSES)
         .values("application_id")
         .annotate(n=Count("id"))
         .values_list("application_id", "n")

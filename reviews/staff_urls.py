@@ -1,6 +1,6 @@
-from django.urls import include, path
+from django.urls import path
 
-from . import staff_views as views
+from reviews import staff_views as views
 
 app_name = "staff_reviews"
 urlpatterns = [
@@ -24,5 +24,4 @@ urlpatterns = [
     path("assignments/<int:pk>/reopen/", views.assignment_reopen, name="reopen"),
     path("tracks/<int:track_id>/board/", views.board, name="board"),
     path("tracks/<int:track_id>/remind/", views.remind, name="remind"),
-    path("results/", include("reviews.results_urls")),
 ]

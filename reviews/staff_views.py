@@ -19,16 +19,15 @@ from accounts.rules import is_portal_staff
 from core.domain import DomainError
 from core.forms import run_service_on_form
 from projects.models import Track
-
-from . import selectors, services
-from .forms import (
+from reviews import selectors, services
+from reviews.forms import (
     CriterionForm,
     InviteReviewerForm,
     ManualAssignForm,
     ReopenForm,
     ReviewSettingsForm,
 )
-from .models import Assignment, CommitteeMember, Criterion, Job, ReviewerInvitation
+from reviews.models import Assignment, CommitteeMember, Criterion, Job, ReviewerInvitation
 
 
 def _require_track_staff(request, track: Track) -> None:

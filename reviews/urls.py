@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import award_views, views
+from reviews import views
 
 app_name = "reviews"
 urlpatterns = [
@@ -19,6 +19,4 @@ urlpatterns = [
         views.document_download,
         name="document_download",
     ),
-    # The applicant's award letter (staff have theirs on the results pages, the same rule).
-    path("awards/<int:award_pk>/letter/", award_views.award_letter, name="award_letter"),
 ]

@@ -16,9 +16,8 @@ from accounts.models import ReviewerProfile
 from applications.models import Document
 from core.domain import DomainError
 from core.forms import run_service_on_form
-
-from . import selectors, services
-from .forms import (
+from reviews import selectors, services
+from reviews.forms import (
     ConflictDeclarationForm,
     DeclineForm,
     InterestDeclarationForm,
@@ -26,7 +25,7 @@ from .forms import (
     ReviewerProfileForm,
     ScoreForm,
 )
-from .models import Assignment, ReviewerInvitation
+from reviews.models import Assignment, ReviewerInvitation
 
 
 def _own_assignment(request, pk: int) -> Assignment:
@@ -102,7 +101,7 @@ def _assignment_page(
             "conflict_form": conflict_form or ConflictDeclarationForm(),
             "decline_form": decline_form or DeclineForm(),
             "late_form": late_form,
-            "due": services.effective_due(assignment),
+            "due": assignment.effective_due,
         },
         status=status,
     )
@@ -112,7 +111,7 @@ def _assignment_page(
 def workspace(request):
     assignments = list(selectors.assignments_for_reviewer(request.user))
     for assignment in assignments:
-        assignment.due = services.effective_due(assignment)
+        assignment.due = assignment.effective_due
     return render(
         request,
         "reviews/workspace.html",
@@ -229,7 +228,7 @@ def application_view(request, pk: int):
             "application": application,
             "documents": application.documents.all(),
             "consortium": application.consortium_members.all(),
-            "due": services.effective_due(assignment),
+            "due": assignment.effective_due,
         },
     )
 
@@ -261,7 +260,7 @@ def score(request, pk: int):
         return detour
     track = assignment.application.track
     criteria = list(selectors.criteria_for_track(track))
-    locked = assignment.status == Assignment.Status.SUBMITTED
+    locked = assignment.is_locked
     status = 200
     if request.method == "POST":
         submitting = "submit" in request.POST
@@ -269,7 +268,6 @@ def score(request, pk: int):
             request.POST,
             criteria=criteria,
             min_length=track.min_justification_length,
-            submitting=submitting,
         )
         if locked:
             form.is_valid()
@@ -318,7 +316,7 @@ def score(request, pk: int):
             "application": assignment.application,
             "form": form,
             "locked": locked,
-            "due": services.effective_due(assignment),
+            "due": assignment.effective_due,
         },
         status=status,
     )

@@ -149,7 +149,7 @@ def contractor(role_groups):
 @pytest.fixture
 def contracted_project(planning_track, contractor):
     """A project funded on the KIND planning track, carried out by ``contractor``."""
-    from reviews.models import Award
+    from awards.models import Award
     from tests.factories import ProjectFactory
     from tests.factories.results import reviewed_application
 

@@ -14,19 +14,11 @@ from accounts import roles
 from accounts.audit import audit_events_for, record_audit_event
 from accounts.models import ApiToken, AuditEvent, OrganizationInvitation
 from applications.models import Application, ClarificationRequest
+from awards.models import Award
 from notifications.models import Message
 from projects.models import Event
-from reviews.models import (
-    ApplicationResult,
-    Assignment,
-    Award,
-    CommitteeMember,
-    Decision,
-    InterestDeclaration,
-    Job,
-    ReviewerInvitation,
-    ReviewerTrackStat,
-)
+from results.models import ApplicationResult, Decision, ReviewerTrackStat
+from reviews.models import Assignment, CommitteeMember, InterestDeclaration, Job, ReviewerInvitation
 from tests.factories import (
     AssignmentFactory,
     CallFactory,
@@ -45,7 +37,15 @@ from tests.factories import (
     UserFactory,
 )
 
-PORTAL_APPS = {"accounts", "projects", "applications", "reviews", "notifications"}
+PORTAL_APPS = {
+    "accounts",
+    "projects",
+    "applications",
+    "reviews",
+    "results",
+    "awards",
+    "notifications",
+}
 ADMIN_MODELS = sorted(
     (model for model in admin.site._registry if model._meta.app_label in PORTAL_APPS),
     key=lambda model: model._meta.label,
@@ -349,7 +349,7 @@ def test_admin_applicant_cannot_enter_back_office(client, applicant, application
 @pytest.mark.django_db
 def test_role_groups_give_programme_admin_every_portal_permission(programme_admin):
     assert programme_admin.has_perm("applications.change_application")
-    assert programme_admin.has_perm("reviews.delete_award")
+    assert programme_admin.has_perm("awards.delete_award")
     assert programme_admin.has_perm("accounts.view_auditevent")
 
 

@@ -16,7 +16,7 @@ from django.utils.functional import Promise
 from applications.models import Application
 from projects.admin import krw_column
 from projects.models import Project
-from reviews.models import ApplicationResult, Decision
+from results.models import ApplicationResult, Decision
 from tests.test_admin import PORTAL_APPS, build_rows
 
 # The English labels the QA pass found in the Korean admin, as Django capitalises them.

@@ -13,18 +13,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Organization, OrganizationInvitation, User
+from accounts.roles import PORTAL_APPS
 from applications.models import Application, ClarificationRequest
+from awards.models import Award
 from notifications.models import Message
 from projects.models import Call, City, Country, Event, Track
+from results.models import Decision, ReviewerTrackStat
 from reviews.models import (
-    Award,
     CommitteeMember,
     ConflictDeclaration,
-    Decision,
     InterestDeclaration,
     Job,
     ReviewerInvitation,
-    ReviewerTrackStat,
     Score,
 )
 from tests.factories import (
@@ -274,11 +274,10 @@ def test_unique_field_rejects_duplicate_at_the_database(w, name):
 
 
 def test_constraint_cases_cover_every_declared_constraint():
-    portal = {"accounts", "projects", "applications", "reviews", "notifications"}
     declared = {
         constraint.name
         for model in apps.get_models()
-        if model._meta.app_label in portal
+        if model._meta.app_label in PORTAL_APPS
         for constraint in model._meta.constraints
     }
     assert declared == set(CASES)

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from applications.models import Application
-from projects.statistics import programme_stats
+from reporting.statistics import programme_stats
 from tests.factories import CountryFactory, SubmittedApplicationFactory
 
 PUBLISHED = {

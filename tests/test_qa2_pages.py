@@ -61,7 +61,7 @@ def test_selection_of_a_fixed_amount_track_shows_one_amount(
 ):
     login(client, kaia_staff)
     body = client.get(
-        reverse("staff_reviews:results:selection", kwargs={"track_id": demonstration_track.pk})
+        reverse("staff_results:selection", kwargs={"track_id": demonstration_track.pk})
     ).content.decode()
     assert "KRW 400,000,000 – KRW 400,000,000" not in body
     assert "KRW 400,000,000</span>Per project" in body

@@ -21,18 +21,18 @@ from accounts.audit import audit_events_for
 from accounts.models import AuditEvent, User
 from applications.models import Application
 from applications.selectors import submission_problems
+from applications.services import screen_application
+from awards.models import Award
+from awards.services import award_letter_date
 from notifications.models import Message
 from notifications.services import resend_pending_messages
 from projects.models import Call, Project
-from reviews.aggregation import trimmed_mean
-from reviews.awards import award_letter_date
+from results.aggregation import trimmed_mean
+from results.models import ApplicationResult, Decision
 from reviews.models import (
-    ApplicationResult,
     Assignment,
-    Award,
     CommitteeMember,
     ConflictDeclaration,
-    Decision,
     InterestDeclaration,
     Job,
 )
@@ -41,7 +41,6 @@ from reviews.services import (
     criteria_total,
     current_interest_declaration,
     run_assignment_job,
-    screen_application,
     start_review,
 )
 
@@ -442,10 +441,10 @@ def _walkthrough_urls() -> list[tuple[str | None, str]]:
         (kind, f"/staff/reviews/tracks/{pl_2026.pk}/board/"),
         (DEMO_REVIEWER, "/reviews/"),
         (DEMO_REVIEWER, "/reviews/declaration/"),
-        (kind, "/staff/reviews/results/"),
-        (kind, f"/staff/reviews/results/{pl_2022.pk}/"),
-        (kind, f"/staff/reviews/results/{pl_2022.pk}/selection/"),
-        (kind, f"/staff/reviews/results/{pl_2022.pk}/awards/"),
+        (kind, "/staff/results/"),
+        (kind, f"/staff/results/{pl_2022.pk}/"),
+        (kind, f"/staff/results/{pl_2022.pk}/selection/"),
+        (kind, f"/staff/results/{pl_2022.pk}/awards/"),
         (kind, f"/staff/projects/{klang.code}/"),
         ("admin@molit.kcity.example", "/staff/dashboards/"),
         ("admin@molit.kcity.example", "/staff/statistics/"),

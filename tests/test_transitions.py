@@ -12,22 +12,18 @@ from django.utils import timezone
 from accounts.audit import audit_events_for
 from applications.models import Application
 from applications.services import APPLICATION_TRANSITIONS, transition_application
-from core.domain import IllegalTransition
-from projects.models import Call, Deliverable, Project
-from projects.services import (
-    CALL_TRANSITIONS,
+from awards.models import Award, Deliverable
+from awards.services import (
+    AWARD_TRANSITIONS,
     DELIVERABLE_TRANSITIONS,
-    set_project_status,
-    transition_call,
+    transition_award,
     transition_deliverable,
 )
-from reviews.models import Assignment, Award
-from reviews.services import (
-    ASSIGNMENT_TRANSITIONS,
-    AWARD_TRANSITIONS,
-    transition_assignment,
-    transition_award,
-)
+from core.domain import IllegalTransition
+from projects.models import Call, Project
+from projects.services import CALL_TRANSITIONS, set_project_status, transition_call
+from reviews.models import Assignment
+from reviews.services import ASSIGNMENT_TRANSITIONS, transition_assignment
 from tests.factories import (
     AssignmentFactory,
     AwardFactory,

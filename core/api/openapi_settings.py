@@ -25,6 +25,6 @@ ENUM_NAME_OVERRIDES = {
     "ConfidenceEnum": "reviews.models.Assignment.Confidence",
     "ConflictKindEnum": "reviews.models.ConflictDeclaration.Kind",
     "ConflictSourceEnum": "reviews.models.ConflictDeclaration.Source",
-    "DecisionOutcomeEnum": "reviews.models.Decision.Outcome",
-    "AwardStatusEnum": "reviews.models.Award.Status",
+    "DecisionOutcomeEnum": "results.models.Decision.Outcome",
+    "AwardStatusEnum": "awards.models.Award.Status",
 }

@@ -17,9 +17,9 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
-from .filters import StableOrderingFilter
-from .permissions import RulesPermission
-from .schema import PortalAutoSchema
+from core.api.filters import StableOrderingFilter
+from core.api.permissions import RulesPermission
+from core.api.schema import PortalAutoSchema
 
 
 class PortalViewSetMixin:

@@ -4,7 +4,11 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from applications import api as applications_api
+from awards import api as awards_api
 from projects import api as projects_api
+from reporting import api as reporting_api
+from results import api as results_api
 from reviews import api as reviews_api
 
 router = DefaultRouter()
@@ -16,9 +20,9 @@ router.register("tracks", projects_api.TrackViewSet, basename="track")
 router.register("criteria", reviews_api.CriterionViewSet, basename="criterion")
 router.register("projects", projects_api.ProjectViewSet, basename="project")
 router.register("events", projects_api.EventViewSet, basename="event")
-router.register("statistics", projects_api.ProgrammeStatsViewSet, basename="statistics")
-# Applications (applicants and staff; screening comes from the review app).
-router.register("applications", reviews_api.ReviewApplicationViewSet, basename="application")
+router.register("statistics", reporting_api.ProgrammeStatsViewSet, basename="statistics")
+# Applications (applicants, and the staff's screening and clarification requests).
+router.register("applications", applications_api.ApplicationViewSet, basename="application")
 # Review (the reviewer's own work).
 router.register("assignments", reviews_api.AssignmentViewSet, basename="assignment")
 router.register(
@@ -36,13 +40,13 @@ router.register(
     "staff-assignments", reviews_api.StaffAssignmentViewSet, basename="staff-assignment"
 )
 # Results (staff).
-router.register("results", reviews_api.ResultViewSet, basename="result")
-router.register("decisions", reviews_api.DecisionViewSet, basename="decision")
-router.register("awards", reviews_api.AwardViewSet, basename="award")
-router.register("staff-tracks", reviews_api.StaffTrackViewSet, basename="staff-track")
-router.register("jobs", reviews_api.JobViewSet, basename="job")
+router.register("results", results_api.ResultViewSet, basename="result")
+router.register("decisions", results_api.DecisionViewSet, basename="decision")
+router.register("awards", awards_api.AwardViewSet, basename="award")
+router.register("staff-tracks", results_api.StaffTrackViewSet, basename="staff-track")
+router.register("jobs", results_api.JobViewSet, basename="job")
 # Deliverables of funded projects (contractors and staff).
-router.register("deliverables", projects_api.DeliverableViewSet, basename="deliverable")
+router.register("deliverables", awards_api.DeliverableViewSet, basename="deliverable")
 # The user's own account.
 router.register("tokens", accounts_api.ApiTokenViewSet, basename="token")
 

@@ -38,6 +38,10 @@ INSTALLED_APPS = [
     "projects",
     "applications",
     "reviews",
+    "results",
+    "awards",
+    "reporting",
+    "demo",
 ]
 
 MIDDLEWARE = [

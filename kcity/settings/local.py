@@ -7,7 +7,7 @@ os.environ.setdefault(
 )
 os.environ.setdefault("DJANGO_DEBUG", "true")
 
-from .base import *  # noqa: E402,F403
+from kcity.settings.base import *  # noqa: E402,F403
 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -1,7 +1,7 @@
 """Production: PostgreSQL and Redis, everything read from the environment; no defaults for secrets."""
 
-from .base import *  # noqa: F403
-from .base import env
+from kcity.settings.base import *  # noqa: F403
+from kcity.settings.base import env
 
 DEBUG = False
 DATABASES = {"default": env.db("DATABASE_URL")}

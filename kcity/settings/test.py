@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-only-for-the-test-suite-0123456789")
 
-from .base import *  # noqa: E402,F403
-from .base import BASE_DIR, REDIS_URL, env  # noqa: E402
+from kcity.settings.base import *  # noqa: E402,F403
+from kcity.settings.base import BASE_DIR, REDIS_URL, env  # noqa: E402
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

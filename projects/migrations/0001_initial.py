@@ -2,9 +2,17 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+import uuid
+
 import projects.models
 from django.conf import settings
 from django.db import migrations, models
+
+
+def deliverable_upload_to(instance, filename):
+    # A copy of the upload path as it stood when this migration was written: the model (and its
+    # function) moved to the awards app, which this app must not import.
+    return f"deliverables/{instance.project_id}/{uuid.uuid4().hex}"
 
 
 class Migration(migrations.Migration):
@@ -109,7 +117,7 @@ class Migration(migrations.Migration):
                 ('title', models.CharField(blank=True, max_length=255, verbose_name='title')),
                 ('due_on', models.DateField(verbose_name='due on')),
                 ('status', models.CharField(choices=[('pending', 'Pending'), ('submitted', 'Submitted'), ('accepted', 'Accepted'), ('returned', 'Returned for changes')], default='pending', max_length=20, verbose_name='status')),
-                ('file', models.FileField(blank=True, upload_to=projects.models.deliverable_upload_to, verbose_name='file')),
+                ('file', models.FileField(blank=True, upload_to=deliverable_upload_to, verbose_name='file')),
                 ('original_name', models.CharField(blank=True, max_length=255)),
                 ('content_type', models.CharField(blank=True, max_length=100)),
                 ('size', models.PositiveBigIntegerField(default=0)),

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from applications import selectors
 from applications.models import Application, ClarificationRequest, Document
-from reviews.models import Decision
+from results.models import Decision
 from tests.factories import (
     ApplicationFactory,
     AssignmentFactory,

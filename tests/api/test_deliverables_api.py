@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from accounts import roles
 from accounts.audit import audit_events_for
+from awards.models import Deliverable
 from notifications.models import Message
-from projects.models import Deliverable
 from tests.factories import DeliverableFactory, OrganizationFactory, ProjectFactory, UserFactory
 from tests.factories.applications import PDF_BYTES, pdf_upload
 

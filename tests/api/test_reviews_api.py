@@ -8,7 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application
-from reviews.models import ApplicationResult, Assignment, Award, ConflictDeclaration, Decision
+from awards.models import Award
+from results.models import ApplicationResult, Decision
+from reviews.models import Assignment, ConflictDeclaration
 from tests.factories import (
     AssignmentFactory,
     AwardFactory,

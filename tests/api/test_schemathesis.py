@@ -37,7 +37,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from accounts import roles
 from accounts.token_services import create_api_token
 from projects.models import Event
-from reviews.models import ApplicationResult, CommitteeMember, Decision, Job
+from results.models import ApplicationResult, Decision
+from reviews.models import CommitteeMember, Job
 from reviews.services import invite_reviewer
 from tests.factories import (
     AssignmentFactory,

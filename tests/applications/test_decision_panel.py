@@ -6,8 +6,8 @@ import pytest
 
 from applications import selectors
 from core.templatetags.portal_format import krw
-from reviews.models import ApplicationResult, Decision
-from reviews.selection import confirm_decisions, propose_funding_line, release_decisions
+from results.models import ApplicationResult, Decision
+from results.services import confirm_decisions, propose_funding_line, release_decisions
 from tests.factories import UserFactory
 from tests.factories.results import ensure_email_templates, reviewed_application, submit_review
 

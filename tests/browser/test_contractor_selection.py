@@ -18,19 +18,20 @@ from accounts.audit import audit_events_for
 from applications.models import Application
 from applications.services import (
     save_application_section,
+    screen_application,
     start_application,
     submit_application,
     upload_document,
 )
+from awards.models import Award
 from projects.models import Call, Project
 from projects.services import sync_call_statuses
-from reviews.models import Award, Criterion
+from reviews.models import Criterion
 from reviews.services import (
     assign_reviewer,
     declare_conflict,
     invite_reviewer,
     respond_to_invitation,
-    screen_application,
     sign_interest_declaration,
     start_review,
     submit_review,

@@ -3,7 +3,8 @@ import datetime
 import factory
 from django.utils import timezone
 
-from projects.models import Call, City, Country, Deliverable, Project, Track
+from awards.models import Deliverable
+from projects.models import Call, City, Country, Project, Track
 
 from .accounts import OrganizationFactory
 

@@ -1,6 +1,7 @@
 import factory
 
-from reviews.models import Assignment, Award, ConflictDeclaration, Criterion, Score
+from awards.models import Award
+from reviews.models import Assignment, ConflictDeclaration, Criterion, Score
 
 from .accounts import UserFactory
 from .applications import SubmittedApplicationFactory

@@ -8,16 +8,17 @@ import pytest
 from django.utils import timezone
 
 from accounts.audit import audit_events_for
-from core.domain import DomainError
-from projects.contractor_selection import (
+from awards.contractor_selection import (
     combine_scores,
     open_contractor_selection,
     select_contractor,
 )
+from awards.models import Award
+from core.domain import DomainError
 from projects.models import Call
 from projects.services import transition_call
-from reviews.aggregation import aggregate_track
-from reviews.models import Award, Criterion
+from results.aggregation import aggregate_track
+from reviews.models import Criterion
 from tests.factories import OrganizationFactory, ProjectFactory, UserFactory
 from tests.factories.results import reviewed_application, submit_review
 

@@ -14,17 +14,18 @@ from django.utils import timezone, translation
 from accounts import roles
 from accounts.audit import audit_events_for
 from accounts.models import AuditEvent
-from core.domain import DomainError
-from notifications.models import Message
-from projects.contractor_selection import (
+from awards.contractor_selection import (
     contractor_selection_refusal,
     open_contractor_selection,
     record_contractor,
 )
+from awards.models import Award
+from core.domain import DomainError
+from notifications.models import Message
 from projects.models import Call
 from projects.services import transition_call
-from reviews.aggregation import aggregate_track
-from reviews.models import Award, Criterion
+from results.aggregation import aggregate_track
+from reviews.models import Criterion
 from tests.factories import OrganizationFactory, ProjectFactory, UserFactory
 from tests.factories.results import reviewed_application, submit_review
 
@@ -86,15 +87,15 @@ def score_companies(track, actor, specs):
 
 
 def project_url(project):
-    return reverse("staff_projects:contractor:project", args=[project.code])
+    return reverse("staff_awards:project", args=[project.code])
 
 
 def result_url(call):
-    return reverse("staff_projects:contractor:result", args=[call.project.code, call.pk])
+    return reverse("staff_awards:result", args=[call.project.code, call.pk])
 
 
 def winner_url(call):
-    return reverse("staff_projects:contractor:winner", args=[call.project.code, call.pk])
+    return reverse("staff_awards:winner", args=[call.project.code, call.pk])
 
 
 # --- Permissions -------------------------------------------------------------------------------
@@ -109,7 +110,7 @@ def test_project_page_allowed_for_admin_and_track_secretariat(client, request, p
     body = response.content.decode()
     assert "Klang smart city plan" in body
     assert "Open a contractor selection" in body
-    assert reverse("projects:deliverables:list") in body
+    assert reverse("awards:deliverables") in body
 
 
 @pytest.mark.django_db
@@ -140,12 +141,9 @@ def test_project_page_anonymous_is_sent_to_login(client, project):
 @pytest.mark.django_db
 def test_project_list_scoped_to_the_users_tracks(client, project, kind_staff, kaia_staff):
     client.force_login(kind_staff)
-    assert (
-        "Klang smart city plan"
-        in client.get(reverse("staff_projects:contractor:projects")).content.decode()
-    )
+    assert "Klang smart city plan" in client.get(reverse("staff_awards:projects")).content.decode()
     client.force_login(kaia_staff)
-    response = client.get(reverse("staff_projects:contractor:projects"))
+    response = client.get(reverse("staff_awards:projects"))
     assert response.status_code == 200
     assert "Klang smart city plan" not in response.content.decode()
 
@@ -178,7 +176,7 @@ def test_result_page_applicant_gets_403_without_leak(client, selection, kind_sta
 def test_result_page_call_of_another_project_is_404(client, selection, programme_admin):
     other = ProjectFactory(code="2022-PL-OTHER", track_kind="planning")
     client.force_login(programme_admin)
-    url = reverse("staff_projects:contractor:result", args=[other.code, selection.pk])
+    url = reverse("staff_awards:result", args=[other.code, selection.pk])
     assert client.get(url).status_code == 404
 
 
@@ -315,9 +313,7 @@ def test_open_selection_not_offered_for_demonstration_project(
 @pytest.mark.django_db
 def test_publish_selection_publishes_the_draft_call(client, draft_selection, kind_staff):
     client.force_login(kind_staff)
-    url = reverse(
-        "staff_projects:contractor:publish", args=[draft_selection.project.code, draft_selection.pk]
-    )
+    url = reverse("staff_awards:publish", args=[draft_selection.project.code, draft_selection.pk])
     assert client.post(url).status_code == 302
     draft_selection.refresh_from_db()
     assert draft_selection.status == "published"
@@ -529,12 +525,12 @@ def test_contractor_selected_email_renders(language):
 @pytest.mark.django_db
 def test_staff_index_links_to_results_dashboards_projects_and_deliverables(client, kind_staff):
     client.force_login(kind_staff)
-    body = client.get(reverse("staff_projects:index")).content.decode()
+    body = client.get(reverse("staff_reporting:index")).content.decode()
     for name in (
-        "staff_reviews:results:index",
-        "staff_projects:dashboards:index",
-        "staff_projects:contractor:projects",
-        "projects:deliverables:list",
+        "staff_results:index",
+        "staff_reporting:dashboards",
+        "staff_awards:projects",
+        "awards:deliverables",
     ):
         assert f'href="{reverse(name)}"' in body
 
@@ -555,7 +551,7 @@ def test_project_pages_in_korean_name_the_site_in_korean(client, project, kind_s
     kind_staff.language = "ko"
     kind_staff.save()
     client.force_login(kind_staff)
-    for url in (project_url(project), reverse("staff_projects:contractor:projects")):
+    for url in (project_url(project), reverse("staff_awards:projects")):
         body = client.get(url, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
         assert "클랑, 말레이시아" in body
         assert "Malaysia" not in body
@@ -571,9 +567,7 @@ def test_publish_selection_refused_to_staff_who_do_not_run_the_call(
     track.secretariat = kaia
     track.save()
     client.force_login(kind_staff)
-    url = reverse(
-        "staff_projects:contractor:publish", args=[draft_selection.project.code, draft_selection.pk]
-    )
+    url = reverse("staff_awards:publish", args=[draft_selection.project.code, draft_selection.pk])
     assert client.post(url).status_code == 403
     draft_selection.refresh_from_db()
     assert draft_selection.status == "draft"

@@ -8,12 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from projects import dashboards
+from reporting import dashboards
 from tests.factories import CityFactory, CountryFactory, ProjectFactory, SubmittedApplicationFactory
 
 
 def call_url(call):
-    return reverse("staff_projects:dashboards:call", args=[call.slug])
+    return reverse("staff_reporting:call_dashboard", args=[call.slug])
 
 
 def test_decode_arcs_undoes_delta_and_quantisation():
@@ -96,7 +96,7 @@ def test_call_dashboard_denied_to_applicant_and_reviewer(
         response = client.get(call_url(call_with_data))
         assert response.status_code == 404
         assert b"Leaky" not in response.content
-        assert client.get(reverse("staff_projects:dashboards:index")).status_code == 404
+        assert client.get(reverse("staff_reporting:dashboards")).status_code == 404
 
 
 def test_call_dashboard_query_count_independent_of_rows(planning_track, programme_admin, client):
@@ -122,7 +122,7 @@ def test_programme_dashboard_public_shows_funded_not_applicant_cities(db, client
         track=planning_track,
         city=CityFactory(name="Secret Applicant Town", latitude=10, longitude=10),
     )
-    page = client.get(reverse("projects:programme_dashboard")).content.decode()
+    page = client.get(reverse("reporting:programme")).content.decode()
     assert "Madiun" in page and "Secret Applicant Town" not in page
     assert "<script" not in page.split("</head>")[1]
 
@@ -132,19 +132,19 @@ def test_programme_dashboard_staff_shows_applicant_cities(client, planning_track
         track=planning_track, city=CityFactory(name="Applicant Town", latitude=10, longitude=10)
     )
     client.force_login(kind_staff)
-    page = client.get(reverse("staff_projects:dashboards:index")).content.decode()
+    page = client.get(reverse("staff_reporting:dashboards")).content.decode()
     assert "Applicant Town" in page
 
 
 def test_programme_dashboard_query_count_independent_of_rows(db, client):
     ProjectFactory(year=2021)
     with CaptureQueriesContext(connection) as one:
-        client.get(reverse("projects:programme_dashboard"))
+        client.get(reverse("reporting:programme"))
     for i in range(5):
         city = CityFactory(name=f"Town {i}", latitude=i, longitude=i)
         ProjectFactory(year=2021, city=city, country=city.country)
     with CaptureQueriesContext(connection) as many:
-        client.get(reverse("projects:programme_dashboard"))
+        client.get(reverse("reporting:programme"))
     assert len(one.captured_queries) == len(many.captured_queries)
 
 
@@ -167,7 +167,7 @@ def test_programme_dashboard_legends_and_map_label_are_translated(db, client, mo
     for i in range(2):
         city = CityFactory(name=f"Town {i}", latitude=i, longitude=i)
         ProjectFactory(year=2021, city=city, country=city.country)
-    url = reverse("projects:programme_dashboard")
+    url = reverse("reporting:programme")
     korean = client.get(url, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     for legend in (
         "selected that year",
@@ -224,12 +224,12 @@ def test_programme_map_names_cities_in_reader_language(db, client, planning_trac
         track=planning_track,
         city=CityFactory(name="Applicant Town", name_ko="신청 도시", latitude=10, longitude=10),
     )
-    url = reverse("projects:programme_dashboard")
+    url = reverse("reporting:programme")
     korean = client.get(url, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     assert "<title>마디운</title>" in korean and "Madiun" not in korean
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "<title>Madiun</title>" in english and "마디운" not in english
     client.force_login(kind_staff)
     client.cookies["django_language"] = "ko"
-    staff = client.get(reverse("staff_projects:dashboards:index")).content.decode()
+    staff = client.get(reverse("staff_reporting:dashboards")).content.decode()
     assert "<title>신청 도시</title>" in staff and "Applicant Town" not in staff

@@ -5,9 +5,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.audit import audit_events_for
+from awards.contractor_selection import submit_deliverable
+from awards.models import Deliverable
 from notifications.models import Message
-from projects.contractor_selection import submit_deliverable
-from projects.models import Deliverable
 from tests.factories import DeliverableFactory
 from tests.factories.applications import pdf_upload
 
@@ -28,7 +28,7 @@ def deliverable(contracted_project, contractor):
 
 def _post_action(client, action, deliverable):
     return client.post(
-        reverse("admin:projects_deliverable_changelist"),
+        reverse("admin:awards_deliverable_changelist"),
         {"action": action, "_selected_action": [deliverable.pk]},
         follow=True,
     )

@@ -7,9 +7,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts import roles
+from awards.contractor_selection import remind_deliverables
 from notifications.models import Message
 from notifications.services import render_message
-from projects.contractor_selection import remind_deliverables
 from tests.factories import DeliverableFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,14 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from core.domain import DomainError
-from notifications.models import Message
-from projects.contractor_selection import (
+from awards.contractor_selection import (
     remind_deliverables,
     review_deliverable,
     submit_deliverable,
 )
-from projects.tasks import task_remind_deliverables
+from awards.tasks import task_remind_deliverables
+from core.domain import DomainError
+from notifications.models import Message
 from tests.factories import (
     DeliverableFactory,
     OrganizationFactory,
@@ -35,7 +35,7 @@ def deliverable(contracted_project):
 
 
 def detail(d):
-    return reverse("projects:deliverables:detail", args=[d.pk])
+    return reverse("awards:deliverable", args=[d.pk])
 
 
 def test_submit_deliverable_by_contractor(deliverable, contractor):
@@ -115,7 +115,7 @@ def test_task_remind_deliverables_runs(contracted_project, contractor):
 def test_deliverable_pages_allowed(client, deliverable, contractor, kind_staff, programme_admin):
     for user in (contractor, kind_staff, programme_admin):
         client.force_login(user)
-        assert client.get(reverse("projects:deliverables:list")).status_code == 200
+        assert client.get(reverse("awards:deliverables")).status_code == 200
         assert client.get(detail(deliverable)).status_code == 200
 
 
@@ -124,7 +124,7 @@ def test_deliverable_pages_denied_without_leak(
 ):
     for user in (kaia_staff, applicant, reviewer):
         client.force_login(user)
-        listing = client.get(reverse("projects:deliverables:list"))
+        listing = client.get(reverse("awards:deliverables"))
         assert b"Leaky Klang plan" not in listing.content
         assert client.get(detail(deliverable)).status_code == 404
 
@@ -158,7 +158,7 @@ def test_deliverable_upload_and_review_through_pages(client, deliverable, contra
     )
     deliverable.refresh_from_db()
     assert deliverable.status == "accepted"
-    file = client.get(reverse("projects:deliverables:file", args=[deliverable.pk]))
+    file = client.get(reverse("awards:deliverable_file", args=[deliverable.pk]))
     assert file.status_code == 200 and b"".join(file.streaming_content) == PDF_BYTES
 
 
@@ -166,11 +166,11 @@ def test_deliverable_list_query_count_independent_of_rows(client, contracted_pro
     DeliverableFactory(project=contracted_project)
     client.force_login(contractor)
     with CaptureQueriesContext(connection) as one:
-        client.get(reverse("projects:deliverables:list"))
+        client.get(reverse("awards:deliverables"))
     for kind in ("interim_report", "final_report", "training", "other"):
         DeliverableFactory(
             project=ProjectFactory(contractor=contracted_project.contractor), kind=kind
         )
     with CaptureQueriesContext(connection) as many:
-        client.get(reverse("projects:deliverables:list"))
+        client.get(reverse("awards:deliverables"))
     assert len(one.captured_queries) == len(many.captured_queries)

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from tests.factories import CityFactory, ProjectFactory, SubmittedApplicationFactory
 
-PAGES = ["staff_projects:index", "staff_projects:statistics"]
+PAGES = ["staff_reporting:index", "staff_reporting:statistics"]
 
 
 @pytest.mark.django_db
@@ -57,7 +57,7 @@ def test_staff_index_lists_only_the_users_tracks(
     client, kind_staff, planning_track, demonstration_track
 ):
     client.force_login(kind_staff)
-    response = client.get(reverse("staff_projects:index"))
+    response = client.get(reverse("staff_reporting:index"))
     assert list(response.context["tracks"]) == [planning_track]
 
 
@@ -90,7 +90,7 @@ def test_staff_index_track_links_open_the_filtered_admin_list(
     mine = SubmittedApplicationFactory(track=planning_track)
     SubmittedApplicationFactory(track=demonstration_track)
     client.force_login(kind_staff)
-    index = client.get(reverse("staff_projects:index"))
+    index = client.get(reverse("staff_reporting:index"))
     link = (
         reverse("admin:applications_application_changelist")
         + f"?call__id__exact={planning_track.call_id}&track__kind__exact={planning_track.kind}"

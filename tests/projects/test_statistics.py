@@ -4,7 +4,7 @@
 import pytest
 
 from applications.models import Application
-from projects.statistics import programme_stats, programme_years
+from reporting.statistics import programme_stats, programme_years
 from tests.factories import (
     ApplicationFactory,
     CallFactory,

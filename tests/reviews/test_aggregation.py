@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reviews.aggregation import (
+from results.aggregation import (
     RESULT_FIELDS,
     CriterionInfo,
     ReviewRow,
@@ -21,7 +21,7 @@ from reviews.aggregation import (
     summarise,
     trimmed_mean,
 )
-from reviews.models import ApplicationResult, ReviewerTrackStat
+from results.models import ApplicationResult, ReviewerTrackStat
 from tests.factories import UserFactory
 from tests.factories.results import (
     make_criteria,
@@ -283,8 +283,8 @@ def test_aggregate_track_ignores_unsubmitted_and_other_tracks(scored_track, demo
 
 
 def test_task_aggregate_scores_rerun_gives_identical_results(scored_track):
+    from results.tasks import task_aggregate_scores
     from reviews.models import Job
-    from reviews.results_tasks import task_aggregate_scores
 
     track, _ = scored_track
     first = task_aggregate_scores(track_id=track.pk)
@@ -320,7 +320,7 @@ def test_task_aggregate_scores_rerun_gives_identical_results(scored_track):
 
 
 def test_resubmitted_review_reaggregates_track(scored_track, django_capture_on_commit_callbacks):
-    from reviews.aggregation import on_review_submitted
+    from results.aggregation import on_review_submitted
     from reviews.models import Job
     from reviews.services import REVIEW_SUBMITTED_HOOKS
 
@@ -344,7 +344,7 @@ def test_resubmitted_review_reaggregates_track(scored_track, django_capture_on_c
 def test_review_submitted_in_unaggregated_track_starts_nothing(
     scored_track, django_capture_on_commit_callbacks
 ):
-    from reviews.aggregation import on_review_submitted
+    from results.aggregation import on_review_submitted
     from reviews.models import Job
 
     track, (a, _, _) = scored_track

@@ -10,9 +10,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.audit import recorded_at
-from reviews.awards import award_letter_context, award_letter_date
-from reviews.models import Award
-from reviews.services import transition_award
+from awards.models import Award
+from awards.services import award_letter_context, award_letter_date, transition_award
 from tests.factories import SubmittedApplicationFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +68,7 @@ def test_award_letter_is_addressed_to_the_application_contact(award, language):
 def test_award_letter_page_is_dated_by_the_approval(client, award, kind_staff, programme_admin):
     _approve_and_contract(award, programme_admin)
     client.force_login(kind_staff)
-    url = reverse("staff_reviews:results:award_letter", args=[award.application.track_id, award.pk])
+    url = reverse("staff_awards:award_letter", args=[award.application.track_id, award.pk])
     response = client.get(url, {"lang": "en"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"

@@ -1,4 +1,4 @@
-"""The applicant downloads their own award letter (rule ``reviews.download_award_letter``):
+"""The applicant downloads their own award letter (rule ``awards.download_award_letter``):
 members of the funded organisation once the award is approved and the decision released, staff
 of the track at any stage; everyone else gets a 404 that names nothing."""
 
@@ -10,9 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from reviews.awards import advance_award, award_funding, cancel_award
-from reviews.models import ApplicationResult, Award, Decision
-from reviews.selection import confirm_decisions, propose_funding_line, release_decisions
+from awards.models import Award
+from awards.services import advance_award, award_funding, cancel_award
+from results.models import ApplicationResult, Decision
+from results.services import confirm_decisions, propose_funding_line, release_decisions
 from tests.factories.results import ensure_email_templates, reviewed_application
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,7 @@ def approved(award, kind_staff):
 
 
 def letter_url(award, language=None):
-    url = reverse("reviews:award_letter", args=[award.pk])
+    url = reverse("awards:letter", args=[award.pk])
     return f"{url}?lang={language}" if language else url
 
 
@@ -110,12 +111,12 @@ def test_award_letter_rule_allows_applicant_from_approval_on(applicant, approved
     for to in path:
         award = advance_award(award=award, to=to, actor=kind_staff)
     award = Award.objects.get(pk=award.pk)
-    assert applicant.has_perm("reviews.download_award_letter", award)
+    assert applicant.has_perm("awards.download_award_letter", award)
 
 
 def test_award_letter_of_a_proposed_award_is_404_for_the_applicant(client, applicant, award):
     assert award.status == Award.Status.PROPOSED
-    assert not applicant.has_perm("reviews.download_award_letter", award)
+    assert not applicant.has_perm("awards.download_award_letter", award)
     client.force_login(applicant)
     assert client.get(letter_url(award, "en")).status_code == 404
 
@@ -153,7 +154,7 @@ def test_award_letter_of_another_organisation_is_404_naming_nothing(
 
 def test_award_letter_of_a_missing_award_is_404(client, applicant, approved):
     client.force_login(applicant)
-    assert client.get(reverse("reviews:award_letter", args=[approved.pk + 1000])).status_code == 404
+    assert client.get(reverse("awards:letter", args=[approved.pk + 1000])).status_code == 404
 
 
 def test_award_letter_anonymous_is_sent_to_log_in(client, approved):
@@ -174,14 +175,14 @@ def test_award_letter_staff_of_the_track_downloads_even_a_proposed_award(
 
 
 def test_award_letter_other_secretariat_is_404(client, kaia_staff, approved):
-    assert not kaia_staff.has_perm("reviews.download_award_letter", approved)
+    assert not kaia_staff.has_perm("awards.download_award_letter", approved)
     client.force_login(kaia_staff)
     assert client.get(letter_url(approved, "en")).status_code == 404
 
 
 def test_award_letter_staff_page_shares_the_private_response(client, kind_staff, approved):
     url = reverse(
-        "staff_reviews:results:award_letter",
+        "staff_awards:award_letter",
         args=[approved.application.track_id, approved.pk],
     )
     client.force_login(kind_staff)
@@ -203,7 +204,7 @@ def test_decision_panel_has_no_letter_link_for_a_proposed_award(client, applican
     client.force_login(applicant)
     page = client.get(award.application.get_absolute_url()).content.decode()
     assert PANEL in page
-    assert reverse("reviews:award_letter", args=[award.pk]) not in page
+    assert reverse("awards:letter", args=[award.pk]) not in page
     assert "Award letter" not in page
 
 

@@ -5,12 +5,13 @@ from decimal import Decimal
 import pytest
 
 from applications.models import Application
+from awards.models import Award
+from awards.services import advance_award, award_funding, award_letter_pdf, cancel_award
 from core.domain import DomainError
 from notifications.models import Message
 from projects.models import Project
-from reviews.awards import advance_award, award_funding, award_letter_pdf, cancel_award
-from reviews.models import ApplicationResult, Award, Decision
-from reviews.selection import confirm_decisions, propose_funding_line, release_decisions
+from results.models import ApplicationResult, Decision
+from results.services import confirm_decisions, propose_funding_line, release_decisions
 from tests.factories.results import ensure_email_templates, reviewed_application
 
 M = 1_000_000

@@ -5,10 +5,10 @@ import pytest
 from django.core.management import call_command
 
 from projects.models import Call, Project
-from projects.statistics import programme_stats
-from reviews.aggregation import aggregate_track
-from reviews.models import Decision
-from reviews.selection import propose_funding_line
+from reporting.statistics import programme_stats
+from results.aggregation import aggregate_track
+from results.models import Decision
+from results.services import propose_funding_line
 
 PLANNING_2022 = {
     "Issyk-Kul",

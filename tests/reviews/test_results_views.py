@@ -14,11 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from reviews.aggregation import aggregate_track
-from reviews.exports import EXPORT_LABELS, EXPORTS
-from reviews.models import ApplicationResult, Award, Criterion, Decision, Job
-from reviews.results_views import flag_label, tiebreak_label
-from reviews.selection import confirm_decisions, propose_funding_line, release_decisions
+from awards.models import Award
+from results.aggregation import aggregate_track
+from results.exports import EXPORTERS
+from results.models import ApplicationResult, Decision
+from results.services import confirm_decisions, propose_funding_line, release_decisions
+from results.views import flag_label, tiebreak_label
+from reviews.models import Criterion, Job
 from tests.factories import UserFactory
 from tests.factories.results import (
     ensure_email_templates,
@@ -55,33 +57,33 @@ def build_track(track, n, *, reviewers=3, title="Leaky secret plan"):
 
 
 def board_url(track):
-    return reverse("staff_reviews:results:board", args=[track.pk])
+    return reverse("staff_results:board", args=[track.pk])
 
 
 PAGES = [
-    ("board", lambda t: reverse("staff_reviews:results:board", args=[t.pk])),
-    ("selection", lambda t: reverse("staff_reviews:results:selection", args=[t.pk])),
-    ("awards", lambda t: reverse("staff_reviews:results:awards", args=[t.pk])),
+    ("board", lambda t: reverse("staff_results:board", args=[t.pk])),
+    ("selection", lambda t: reverse("staff_results:selection", args=[t.pk])),
+    ("awards", lambda t: reverse("staff_awards:awards", args=[t.pk])),
     (
         "rankings.csv",
-        lambda t: reverse("staff_reviews:results:export", args=[t.pk, "rankings", "csv"]),
+        lambda t: reverse("staff_results:export", args=[t.pk, "rankings", "csv"]),
     ),
     (
         "rankings.xlsx",
-        lambda t: reverse("staff_reviews:results:export", args=[t.pk, "rankings", "xlsx"]),
+        lambda t: reverse("staff_results:export", args=[t.pk, "rankings", "xlsx"]),
     ),
     (
         "applications.csv",
-        lambda t: reverse("staff_reviews:results:export", args=[t.pk, "applications", "csv"]),
+        lambda t: reverse("staff_results:export", args=[t.pk, "applications", "csv"]),
     ),
     (
         "applications.xlsx",
-        lambda t: reverse("staff_reviews:results:export", args=[t.pk, "applications", "xlsx"]),
+        lambda t: reverse("staff_results:export", args=[t.pk, "applications", "xlsx"]),
     ),
-    ("awards.csv", lambda t: reverse("staff_reviews:results:export", args=[t.pk, "awards", "csv"])),
+    ("awards.csv", lambda t: reverse("staff_results:export", args=[t.pk, "awards", "csv"])),
     (
         "awards.xlsx",
-        lambda t: reverse("staff_reviews:results:export", args=[t.pk, "awards", "xlsx"]),
+        lambda t: reverse("staff_results:export", args=[t.pk, "awards", "xlsx"]),
     ),
 ]
 
@@ -118,14 +120,14 @@ def test_results_index_lists_only_own_tracks(
     client, planning_track, demonstration_track, kaia_staff
 ):
     client.force_login(kaia_staff)
-    page = client.get(reverse("staff_reviews:results:index")).content.decode()
-    assert reverse("staff_reviews:results:board", args=[demonstration_track.pk]) in page
-    assert reverse("staff_reviews:results:board", args=[planning_track.pk]) not in page
+    page = client.get(reverse("staff_results:index")).content.decode()
+    assert reverse("staff_results:board", args=[demonstration_track.pk]) in page
+    assert reverse("staff_results:board", args=[planning_track.pk]) not in page
 
 
 def test_results_index_forbidden_for_applicant(client, applicant):
     client.force_login(applicant)
-    assert client.get(reverse("staff_reviews:results:index")).status_code == 403
+    assert client.get(reverse("staff_results:index")).status_code == 403
 
 
 def test_board_shows_aggregates_and_links_justifications(client, planning_track, kind_staff):
@@ -135,16 +137,13 @@ def test_board_shows_aggregates_and_links_justifications(client, planning_track,
     assert apps[0].title in page
     assert str(apps[0].result.official_score) in page
     assert "Expert 0" not in page
-    assert (
-        reverse("staff_reviews:results:justifications", args=[planning_track.pk, apps[0].pk])
-        in page
-    )
+    assert reverse("staff_results:justifications", args=[planning_track.pk, apps[0].pk]) in page
 
 
 def test_justifications_hide_names_unless_revealed(client, planning_track, kind_staff):
     apps = build_track(planning_track, 1)
     client.force_login(kind_staff)
-    url = reverse("staff_reviews:results:justifications", args=[planning_track.pk, apps[0].pk])
+    url = reverse("staff_results:justifications", args=[planning_track.pk, apps[0].pk])
     page = client.get(url).content.decode()
     assert "Reviewer A" in page and "Reviewer C" in page
     assert "The site is ready" in page
@@ -156,7 +155,7 @@ def test_justifications_denied_to_other_track_and_reviewer(
     client, planning_track, kaia_staff, reviewer, applicant
 ):
     apps = build_track(planning_track, 1)
-    url = reverse("staff_reviews:results:justifications", args=[planning_track.pk, apps[0].pk])
+    url = reverse("staff_results:justifications", args=[planning_track.pk, apps[0].pk])
     for user in (kaia_staff, reviewer, applicant):
         client.force_login(user)
         response = client.get(url)
@@ -175,7 +174,7 @@ def test_justifications_query_count_independent_of_reviews(
         (kaia_staff, demonstration_track, many[0]),
     ):
         client.force_login(user)
-        url = reverse("staff_reviews:results:justifications", args=[track.pk, app.pk])
+        url = reverse("staff_results:justifications", args=[track.pk, app.pk])
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200
         counts.append(len(ctx.captured_queries))
@@ -228,7 +227,7 @@ def test_selection_query_count_independent_of_rows(
     build_track(demonstration_track, 8)
     propose_funding_line(track=planning_track, actor=kind_staff)
     propose_funding_line(track=demonstration_track, actor=kaia_staff)
-    url = lambda t: reverse("staff_reviews:results:selection", args=[t.pk])  # noqa: E731
+    url = lambda t: reverse("staff_results:selection", args=[t.pk])  # noqa: E731
     client.force_login(kind_staff)
     with CaptureQueriesContext(connection) as one:
         client.get(url(planning_track))
@@ -244,11 +243,11 @@ def test_run_aggregation_creates_job_and_runs(
     build_track(planning_track, 2)
     client.force_login(kind_staff)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("staff_reviews:results:aggregate", args=[planning_track.pk]))
+        response = client.post(reverse("staff_results:aggregate", args=[planning_track.pk]))
     assert response.status_code == 302
     job = Job.objects.get(track=planning_track, kind="aggregate")
     assert job.status == "succeeded" and (job.done, job.total) == (2, 2)
-    status = client.get(reverse("staff_reviews:results:job", args=[planning_track.pk, job.pk]))
+    status = client.get(reverse("staff_results:job", args=[planning_track.pk, job.pk]))
     assert "2 applications, 2 ranked" in status.content.decode()
     assert "hx-trigger" not in status.content.decode()
 
@@ -259,11 +258,11 @@ def test_run_aggregation_htmx_returns_polling_partial(
     build_track(planning_track, 1)
     client.force_login(kind_staff)
     with (
-        mock.patch("reviews.results_tasks.task_aggregate_scores.delay") as delay,
+        mock.patch("results.tasks.task_aggregate_scores.delay") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = client.post(
-            reverse("staff_reviews:results:aggregate", args=[planning_track.pk]),
+            reverse("staff_results:aggregate", args=[planning_track.pk]),
             HTTP_HX_REQUEST="true",
         )
     job = Job.objects.get(track=planning_track)
@@ -280,10 +279,10 @@ def test_aggregation_job_failure_shows_message(
     def boom(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("reviews.aggregation.aggregate_track", boom)
+    monkeypatch.setattr("results.aggregation.aggregate_track", boom)
     client.force_login(kind_staff)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("staff_reviews:results:aggregate", args=[planning_track.pk]))
+        client.post(reverse("staff_results:aggregate", args=[planning_track.pk]))
     job = Job.objects.get(track=planning_track)
     assert job.status == "failed" and "database went away" in job.message
     page = client.get(board_url(planning_track)).content.decode()
@@ -292,7 +291,7 @@ def test_aggregation_job_failure_shows_message(
 
 def test_run_aggregation_denied_to_other_track(client, planning_track, kaia_staff):
     client.force_login(kaia_staff)
-    response = client.post(reverse("staff_reviews:results:aggregate", args=[planning_track.pk]))
+    response = client.post(reverse("staff_results:aggregate", args=[planning_track.pk]))
     assert response.status_code == 404
     assert not Job.objects.exists()
 
@@ -302,7 +301,7 @@ def test_decision_form_bad_input_keeps_values(client, planning_track, kind_staff
     propose_funding_line(track=planning_track, actor=kind_staff)
     decision = Decision.objects.filter(track=planning_track).first()
     client.force_login(kind_staff)
-    url = reverse("staff_reviews:results:decision", args=[planning_track.pk, decision.pk])
+    url = reverse("staff_results:decision", args=[planning_track.pk, decision.pk])
     response = client.post(url, {"outcome": "selected", "amount": "900000000", "reason": "Bigger"})
     assert response.status_code == 400
     page = response.content.decode()
@@ -318,13 +317,13 @@ def test_decision_form_saves_change(client, planning_track, kind_staff):
     propose_funding_line(track=planning_track, actor=kind_staff)
     decision = Decision.objects.filter(track=planning_track, outcome="selected").first()
     client.force_login(kind_staff)
-    url = reverse("staff_reviews:results:decision", args=[planning_track.pk, decision.pk])
+    url = reverse("staff_results:decision", args=[planning_track.pk, decision.pk])
     response = client.post(url, {"outcome": "reserve", "reason": "Land not secured"})
     assert response.status_code == 302
     decision.refresh_from_db()
     assert decision.outcome == "reserve" and decision.reason == "Land not secured"
     # A reserve keeps the amount it would be funded with, and the page says so.
-    page = client.get(reverse("staff_reviews:results:selection", args=[planning_track.pk]))
+    page = client.get(reverse("staff_results:selection", args=[planning_track.pk]))
     row = page.content.decode().split(f'id="decision-{decision.pk}"')[1].split("</tr>")[0]
     assert "if promoted" in row
 
@@ -334,7 +333,7 @@ def test_selection_confirm_by_staff_refused_admin_allowed(
 ):
     build_track(planning_track, 2)
     propose_funding_line(track=planning_track, actor=kind_staff)
-    url = reverse("staff_reviews:results:selection", args=[planning_track.pk])
+    url = reverse("staff_results:selection", args=[planning_track.pk])
     client.force_login(kind_staff)
     client.post(url, {"action": "confirm"})
     assert not Decision.objects.filter(confirmed_at__isnull=False).exists()
@@ -350,14 +349,14 @@ def test_award_form_out_of_range_refused(client, planning_track, kind_staff, pro
     release_decisions(track=planning_track, actor=programme_admin)
     decision = Decision.objects.filter(track=planning_track, outcome="selected").first()
     client.force_login(kind_staff)
-    url = reverse("staff_reviews:results:awards", args=[planning_track.pk])
+    url = reverse("staff_awards:awards", args=[planning_track.pk])
     response = client.post(url, {"decision": decision.pk, "amount": "600000000"})
     assert response.status_code == 400
     assert "must be between" in response.content.decode()
     response = client.post(url, {"decision": decision.pk, "amount": "450000000"})
     assert response.status_code == 302
     letter = reverse(
-        "staff_reviews:results:award_letter",
+        "staff_awards:award_letter",
         args=[planning_track.pk, decision.application.award.pk],
     )
     pdf = client.get(letter + "?lang=ko")
@@ -373,11 +372,11 @@ def test_award_letter_denied_to_other_track(
     propose_funding_line(track=planning_track, actor=kind_staff)
     confirm_decisions(track=planning_track, actor=programme_admin)
     release_decisions(track=planning_track, actor=programme_admin)
-    from reviews.awards import award_funding
+    from awards.services import award_funding
 
     app = Decision.objects.get(track=planning_track).application
     award = award_funding(application=app, amount=400 * M, actor=kind_staff)
-    url = reverse("staff_reviews:results:award_letter", args=[planning_track.pk, award.pk])
+    url = reverse("staff_awards:award_letter", args=[planning_track.pk, award.pk])
     for user in (kaia_staff, applicant):
         client.force_login(user)
         assert client.get(url).status_code == 404
@@ -387,7 +386,7 @@ def test_export_csv_rankings_content(client, planning_track, kind_staff):
     apps = build_track(planning_track, 2)
     client.force_login(kind_staff)
     response = client.get(
-        reverse("staff_reviews:results:export", args=[planning_track.pk, "rankings", "csv"])
+        reverse("staff_results:export", args=[planning_track.pk, "rankings", "csv"])
     )
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["Rank", "Reference", "Title"]
@@ -399,7 +398,7 @@ def test_export_xlsx_is_a_workbook(client, planning_track, kind_staff):
     apps = build_track(planning_track, 2)
     client.force_login(kind_staff)
     response = client.get(
-        reverse("staff_reviews:results:export", args=[planning_track.pk, "applications", "xlsx"])
+        reverse("staff_results:export", args=[planning_track.pk, "applications", "xlsx"])
     )
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     sheet = archive.read("xl/worksheets/sheet1.xml").decode()
@@ -408,12 +407,12 @@ def test_export_xlsx_is_a_workbook(client, planning_track, kind_staff):
 
 def test_export_unknown_kind_404(client, planning_track, kind_staff):
     client.force_login(kind_staff)
-    url = reverse("staff_reviews:results:export", args=[planning_track.pk, "reviewers", "csv"])
+    url = reverse("staff_results:export", args=[planning_track.pk, "reviewers", "csv"])
     assert client.get(url).status_code == 404
 
 
 def test_export_csv_neutralises_formulas(planning_track):
-    from reviews.exports import to_csv
+    from results.exports import to_csv
 
     content = to_csv(["a"], [["=HYPERLINK(1)"]]).decode("utf-8-sig")
     assert "'=HYPERLINK" in content
@@ -421,7 +420,7 @@ def test_export_csv_neutralises_formulas(planning_track):
 
 def test_award_form_bad_decision_id_is_400(client, planning_track, kind_staff):
     client.force_login(kind_staff)
-    url = reverse("staff_reviews:results:awards", args=[planning_track.pk])
+    url = reverse("staff_awards:awards", args=[planning_track.pk])
     assert client.post(url, {"decision": "x; drop", "amount": "1"}).status_code == 400
     assert client.post(url, {"decision": "999999", "amount": "1"}).status_code == 404
 
@@ -468,7 +467,7 @@ def test_finished_job_time_has_zone_label(client, planning_track, kind_staff):
     )
     client.force_login(kind_staff)
     partial = client.get(
-        reverse("staff_reviews:results:job", args=[planning_track.pk, job.pk])
+        reverse("staff_results:job", args=[planning_track.pk, job.pk])
     ).content.decode()
     assert f'datetime="{finished.astimezone(SEOUL).isoformat()}"' in partial
     assert partial.count("KST</time>") == 2  # the job's finish and the results' computation
@@ -484,9 +483,9 @@ def test_board_names_criteria_and_exports_in_reader_language(client, planning_tr
     assert '<th scope="col">실현 가능성</th>' in page
     assert "feasibility" not in page  # the code shows nowhere, flags and tie-breaks included
     with translation.override("ko"):
-        applications = str(EXPORT_LABELS["applications"])
+        applications = str(EXPORTERS["applications"][0])
     assert f">{applications} (CSV)</a>" in page and f">{applications} (Excel)</a>" in page
-    for kind in EXPORTS:
+    for kind in EXPORTERS:
         assert f"{kind} CSV" not in page and f"{kind} XLSX" not in page
 
 
@@ -505,7 +504,7 @@ def test_board_flags_and_tiebreak_name_the_criterion():
 def test_award_next_step_button_shows_status_label(
     client, planning_track, kind_staff, programme_admin
 ):
-    from reviews.awards import advance_award, award_funding
+    from awards.services import advance_award, award_funding
 
     build_track(planning_track, 1)
     propose_funding_line(track=planning_track, actor=kind_staff)
@@ -517,7 +516,7 @@ def test_award_next_step_button_shows_status_label(
         advance_award(award=award, to=status, reason="", actor=programme_admin)
     client.force_login(kind_staff)
     client.cookies["django_language"] = "ko"
-    page = client.get(reverse("staff_reviews:results:awards", args=[planning_track.pk]))
+    page = client.get(reverse("staff_awards:awards", args=[planning_track.pk]))
     body = page.content.decode()
     with translation.override("ko"):
         label = str(Award.Status.IN_PROGRESS.label)
@@ -531,12 +530,12 @@ def test_award_next_step_button_shows_status_label(
 def test_propose_offered_only_while_no_decision_is_confirmed(
     client, planning_track, kind_staff, programme_admin
 ):
-    from reviews.selection import change_decision
+    from results.services import change_decision
 
     build_track(planning_track, 2)
     propose_funding_line(track=planning_track, actor=kind_staff)
     client.force_login(kind_staff)
-    url = reverse("staff_reviews:results:selection", args=[planning_track.pk])
+    url = reverse("staff_results:selection", args=[planning_track.pk])
     assert 'value="propose"' in client.get(url).content.decode()
     confirm_decisions(track=planning_track, actor=programme_admin)
     # One change withdraws that decision's confirmation; the others stay confirmed, and the

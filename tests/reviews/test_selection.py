@@ -8,8 +8,8 @@ from accounts.models import AuditEvent
 from applications.models import Application
 from core.domain import DomainError
 from notifications.models import Message
-from reviews.models import ApplicationResult, Decision
-from reviews.selection import (
+from results.models import ApplicationResult, Decision
+from results.services import (
     change_decision,
     confirm_decisions,
     plan_funding_line,
@@ -243,7 +243,7 @@ def test_release_summary_has_no_reviewer_names(
     app = reviewed_application(planning_track, organization=applicant.organizations.first())
     reviewers = [UserFactory(name=f"Reviewer Person {i}") for i in range(3)]
     review_totals(app, crit, [80, 85, 90], reviewers)
-    from reviews.aggregation import aggregate_track
+    from results.aggregation import aggregate_track
 
     aggregate_track(track=planning_track, actor=kind_staff)
     propose_funding_line(track=planning_track, actor=kind_staff)

@@ -479,4 +479,31 @@ def test_bulk_assignment_sets_the_due_date(role_groups, planning_track, under_re
     )
     assert refused == []
     assert created.due_at == due
-    assert services.effective_due(created) == due
+    assert created.effective_due == due
+
+
+def test_overdue_without_own_due_date_past_track_deadline_agrees_everywhere(assignment):
+    """One definition of "overdue": the workspace badge, the staff board and the reminder all
+    read the track's deadline when the assignment has no due date of its own."""
+    from reviews.selectors import review_board
+
+    track = assignment.application.track
+    track.review_deadline = timezone.now() - datetime.timedelta(hours=1)
+    track.save()
+    assignment.refresh_from_db()
+    assert assignment.due_at is None
+    assert assignment.is_overdue is True
+    board = review_board(track, state="overdue")
+    assert [c.state for row in board.rows for c in row.cells if c.assignment] == ["overdue"]
+    assert services.remind_reviewers() == 1
+    reminder = Message.objects.get(template="reviews/reminder", channel="email")
+    assert reminder.context["overdue"] is True
+
+
+def test_submitted_assignment_past_the_deadline_is_not_overdue(assignment):
+    track = assignment.application.track
+    track.review_deadline = timezone.now() - datetime.timedelta(hours=1)
+    track.save()
+    # In memory: the state the property reads (a saved submission also needs its scores).
+    assignment.status = Assignment.Status.SUBMITTED
+    assert assignment.is_overdue is False

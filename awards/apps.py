@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AwardsConfig(AppConfig):
+    """Awards and letters, contractor selection and deliverables: everything after the decision."""
+
+    name = "awards"
+    verbose_name = _("Awards and funded projects")
+
+    def ready(self):
+        # The awards export sits beside the ranking exports on the results board.
+        from awards.exports import award_rows
+        from results.exports import register_export
+
+        register_export("awards", _("Awards"), lambda user, track: award_rows(track))

@@ -1,0 +1,461 @@
+"""After the award: choosing the Korean company that carries out a funded planning project,
+and the project's deliverables.
+
+Contractor selection reuses the whole application and review machinery: it is a ``Call`` of
+kind ``contractor_selection`` for one project, with one ``Track`` (applicants: Korean
+companies) whose criteria are technical quality, local understanding and network in the
+country. Companies apply with ordinary ``Application`` rows (their price is
+``budget_requested``), reviewers score them, ``results.aggregation`` ranks them on the technical
+score, and ``select_contractor`` weighs price in:
+
+    price score = 100 · lowest price / own price
+    combined    = (1 − w) · technical score + w · price score      (w = Track.price_weight)
+
+The winner is recorded as ``Project.contractor``, and the selection's call moves to decided
+through ``transition_call``. See docs/scoring.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import record_audit_event
+from accounts.models import Organization
+from awards.models import Deliverable
+from awards.services import transition_deliverable
+from core.domain import DomainError
+from projects.models import Call, Project, Track
+from projects.selectors import is_staff_of_track
+from projects.services import transition_call
+
+TWO = Decimal("0.01")
+PLANNING_KINDS = (Track.Kind.PLANNING, Track.Kind.SOLUTION_PLANNING)
+# (code, English name, Korean name, max points, tie-break priority)
+CONTRACTOR_CRITERIA = (
+    ("technical_quality", "Technical quality", "기술 역량", Decimal(50), 1),
+    ("local_understanding", "Understanding of the local context", "현지 이해도", Decimal(30), 2),
+    ("local_network", "Network in the country", "현지 네트워크", Decimal(20), None),
+)
+# Calls whose winner may be recorded: proposals can no longer come in, and it is not archived.
+WINNER_CALL_STATUSES = (Call.Status.CLOSED, Call.Status.IN_REVIEW, Call.Status.DECIDED)
+# Deliverables every planning project owes, with their due dates in days after the start.
+STANDARD_DELIVERABLES = (
+    (Deliverable.Kind.INCEPTION, 60),
+    (Deliverable.Kind.INTERIM, 180),
+    (Deliverable.Kind.TRAINING, 240),
+    (Deliverable.Kind.FINAL, 330),
+)
+
+
+def _planning_track_of(project: Project) -> Track | None:
+    award = getattr(project, "award", None)
+    return award.application.track if award is not None else None
+
+
+def contractor_selection_refusal(project: Project, *, secretariat=None) -> str | None:
+    """Why a contractor selection cannot be opened for ``project`` now, or None if it can:
+    the one list of conditions the service enforces and the project page asks before
+    offering the form."""
+    if project.track_kind not in PLANNING_KINDS:
+        return _("Only planning projects select a Korean contractor.")
+    if project.contractor_id:
+        return _("This project already has its contractor.")
+    if Call.objects.filter(project=project, kind=Call.Kind.CONTRACTOR_SELECTION).exists():
+        return _("A contractor selection already exists for this project.")
+    parent = _planning_track_of(project)
+    if (secretariat or (parent.secretariat if parent else None)) is None:
+        return _("Choose the secretariat that runs the selection.")
+    if (project.budget_krw or 0) <= 0:
+        return _("The project has no budget to contract.")
+    return None
+
+
+@transaction.atomic
+def open_contractor_selection(
+    *,
+    project: Project,
+    actor,
+    opens_at: datetime.datetime,
+    closes_at: datetime.datetime,
+    price_weight: Decimal = Decimal("0.20"),
+    secretariat: Organization | None = None,
+) -> Call:
+    """Create the contractor-selection call of a funded planning project: one call, one track
+    for Korean companies with the three standard criteria, the project's budget as the
+    ceiling. The call starts as a draft (published with ``transition_call``). Audited."""
+    refusal = contractor_selection_refusal(project, secretariat=secretariat)
+    if refusal:
+        raise DomainError(refusal)
+    parent = _planning_track_of(project)
+    secretariat = secretariat or parent.secretariat
+    if parent is not None and not is_staff_of_track(actor, parent):
+        raise DomainError(_("You do not work on this project's track."), code="forbidden")
+    budget = project.budget_krw
+    call = Call(
+        year=project.year,
+        slug=f"contractor-{project.code.lower()}"[:80],
+        kind=Call.Kind.CONTRACTOR_SELECTION,
+        name=_("Contractor selection: %(project)s") % {"project": project.name},
+        project=project,
+        opens_at=opens_at,
+        closes_at=closes_at,
+    )
+    call.full_clean()
+    call.save()
+    track = Track(
+        call=call,
+        kind=Track.Kind.CONTRACTOR_SELECTION,
+        code="CS",
+        name=str(Track.Kind.CONTRACTOR_SELECTION.label),
+        secretariat=secretariat,
+        applicant_kind=Track.ApplicantKind.KOREAN_COMPANY,
+        budget_floor=1,
+        budget_ceiling=budget,
+        total_budget=budget,
+        target_awards=1,
+        min_reviewers=3,
+        price_weight=price_weight,
+        required_documents=["company_profile", "concept_paper", "budget_sheet"],
+    )
+    track.full_clean()
+    track.save()
+    from reviews.models import Criterion
+
+    for order, (code, name, name_ko, points, priority) in enumerate(CONTRACTOR_CRITERIA):
+        Criterion.objects.create(
+            track=track,
+            code=code,
+            name=name,
+            name_ko=name_ko,
+            max_points=points,
+            order=order,
+            tiebreak_priority=priority,
+        )
+    record_audit_event(
+        subject=project, action="contractor_selection_opened", actor=actor, detail={"call": call.pk}
+    )
+    return call
+
+
+@dataclass
+class ContractorScore:
+    application_id: int
+    organization_id: int
+    technical: Decimal
+    price: int
+    price_score: Decimal
+    combined: Decimal
+    submitted_at: datetime.datetime | None = None
+
+
+def combine_scores(
+    rows: list[tuple[int, int, Decimal, int, datetime.datetime | None]], *, price_weight
+) -> list[ContractorScore]:
+    """Pure: (application, organisation, technical score, price, submitted at) → ranked
+    ``ContractorScore`` list, best first. Ties: higher technical score, then earlier
+    submission."""
+    rows = [r for r in rows if r[2] is not None and r[3]]
+    if not rows:
+        return []
+    w = Decimal(price_weight)
+    lowest = min(r[3] for r in rows)
+    scores = []
+    for application_id, organization_id, technical, price, submitted_at in rows:
+        price_score = (Decimal(100) * lowest / price).quantize(TWO, rounding=ROUND_HALF_UP)
+        combined = ((1 - w) * Decimal(technical) + w * price_score).quantize(
+            TWO, rounding=ROUND_HALF_UP
+        )
+        scores.append(
+            ContractorScore(
+                application_id,
+                organization_id,
+                Decimal(technical),
+                price,
+                price_score,
+                combined,
+                submitted_at,
+            )
+        )
+    far = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+    scores.sort(key=lambda s: (-s.combined, -s.technical, s.submitted_at or far, s.application_id))
+    return scores
+
+
+def contractor_ranking(track: Track) -> list[ContractorScore]:
+    """The combined ranking of a contractor-selection track from its aggregated results."""
+    from results.models import ApplicationResult
+
+    rows = list(
+        ApplicationResult.objects.filter(track=track, official_score__isnull=False).values_list(
+            "application_id",
+            "application__organization_id",
+            "official_score",
+            "application__budget_requested",
+            "application__submitted_at",
+        )
+    )
+    return combine_scores(rows, price_weight=track.price_weight)
+
+
+def call_takes_a_winner(call: Call) -> bool:
+    """Whether the winner of this contractor selection may be recorded (its call has closed and
+    is not archived)."""
+    return call.status in WINNER_CALL_STATUSES
+
+
+def _decide_call(call: Call, *, actor) -> Call:
+    """Move the selection's call to decided through ``transition_call`` (one audit row per
+    move): a closed call goes through in review first, its proposals having been reviewed;
+    a call already decided stays as it is."""
+    reason = "contractor recorded"
+    if call.status == Call.Status.CLOSED:
+        call = transition_call(call=call, to=Call.Status.IN_REVIEW, actor=actor, reason=reason)
+    if call.status == Call.Status.IN_REVIEW:
+        call = transition_call(call=call, to=Call.Status.DECIDED, actor=actor, reason=reason)
+    return call
+
+
+@transaction.atomic
+def select_contractor(*, track: Track, actor) -> Project:
+    """Record the best combined score's company as the project's contractor (refused when it
+    has one already, checked under the project's lock), create the
+    project's standard deliverables if it has none, audit the ranking, and move the call to
+    decided (``_decide_call``). Needs the track's aggregation first and a call that has
+    closed. Does not notify the companies (their decisions go through the normal release of
+    decisions)."""
+    if track.kind != Track.Kind.CONTRACTOR_SELECTION or track.call.project_id is None:
+        raise DomainError(_("This is not a contractor-selection track."))
+    if not is_staff_of_track(actor, track):
+        raise DomainError(_("You do not work on this track."), code="forbidden")
+    call = Call.objects.select_for_update().get(pk=track.call_id)
+    # Checked under the lock, so a second click waits for the first and is then refused.
+    project = Project.objects.select_for_update().get(pk=track.call.project_id)
+    if project.contractor_id:
+        raise DomainError(_("This project already has its contractor."))
+    if call.status == Call.Status.ARCHIVED:
+        raise DomainError(_("This call is archived."), code="call_archived")
+    if not call_takes_a_winner(call):
+        raise DomainError(
+            _("Proposals may still come in: record the winner once the call has closed."),
+            code="call_not_closed",
+        )
+    ranking = contractor_ranking(track)
+    if not ranking:
+        raise DomainError(_("There are no scored proposals: run the aggregation first."))
+    winner = ranking[0]
+    old = project.contractor_id
+    project.contractor_id = winner.organization_id
+    project.full_clean()
+    project.save(update_fields=["contractor"])
+    if not project.deliverables.exists():
+        start = project.starts_on or timezone.localdate()
+        Deliverable.objects.bulk_create(
+            [
+                Deliverable(
+                    project=project, kind=kind, due_on=start + datetime.timedelta(days=days)
+                )
+                for kind, days in STANDARD_DELIVERABLES
+            ]
+        )
+    record_audit_event(
+        subject=project,
+        action="contractor_selected",
+        actor=actor,
+        old_value=old or "",
+        new_value=winner.organization_id,
+        detail={
+            "ranking": [
+                {
+                    "application": s.application_id,
+                    "technical": str(s.technical),
+                    "price": s.price,
+                    "price_score": str(s.price_score),
+                    "combined": str(s.combined),
+                }
+                for s in ranking
+            ],
+            "price_weight": str(track.price_weight),
+        },
+    )
+    _decide_call(call, actor=actor)
+    return project
+
+
+# --- Deliverables ----------------------------------------------------------------------------
+
+
+def is_contractor_member(user, project: Project) -> bool:
+    return bool(
+        project.contractor_id
+        and getattr(user, "is_authenticated", False)
+        and project.contractor.memberships.filter(user=user).exists()
+    )
+
+
+@transaction.atomic
+def submit_deliverable(*, deliverable: Deliverable, uploaded, actor) -> Deliverable:
+    """A member of the contractor organisation uploads a deliverable (content-checked with
+    ``core.uploads.validate_upload``) and submits it for acceptance. Audited by
+    the transition."""
+    from core.uploads import validate_upload
+
+    deliverable = (
+        Deliverable.objects.select_for_update(of=("self",))
+        .select_related("project__contractor")
+        .get(pk=deliverable.pk)
+    )
+    if not is_contractor_member(actor, deliverable.project):
+        raise DomainError(_("Only the project's contractor can submit its deliverables."))
+    if deliverable.status not in (Deliverable.Status.PENDING, Deliverable.Status.RETURNED):
+        raise DomainError(_("This deliverable is not waiting for a file."))
+    kind = validate_upload(uploaded)
+    if deliverable.file:
+        deliverable.file.delete(save=False)
+    deliverable.file.save(uploaded.name, uploaded, save=False)
+    deliverable.original_name = uploaded.name[:255]
+    deliverable.content_type = kind.content_type
+    deliverable.size = uploaded.size
+    deliverable.save(update_fields=["file", "original_name", "content_type", "size"])
+    return transition_deliverable(
+        deliverable=deliverable, to=Deliverable.Status.SUBMITTED, actor=actor
+    )
+
+
+def can_review_deliverable(user, deliverable: Deliverable) -> bool:
+    """Staff of the track that funded the project (programme admins for every project)."""
+    from accounts import roles
+
+    if roles.has_role(user, roles.PROGRAMME_ADMIN):
+        return True
+    track = _planning_track_of(deliverable.project)
+    return track is not None and is_staff_of_track(user, track)
+
+
+def _project_names(project: Project) -> dict[str, str]:
+    """The project's title in each language, for message contexts (the reader's one is shown)."""
+    from notifications.services import in_each_language
+
+    return in_each_language("project", lambda: project.display_name)
+
+
+def _kind_names(deliverable: Deliverable) -> dict[str, str]:
+    """The deliverable's kind in each language: a label frozen in the language of the staff
+    member who caused the message would reach a reader of the other language."""
+    from notifications.services import in_each_language
+
+    return in_each_language("kind", deliverable.get_kind_display)
+
+
+@transaction.atomic
+def review_deliverable(
+    *, deliverable: Deliverable, accept: bool, feedback: str, actor
+) -> Deliverable:
+    """Staff accept a submitted deliverable or return it with feedback (required); the
+    contractor's members are told."""
+    from notifications.services import queue_message
+
+    if not can_review_deliverable(actor, deliverable):
+        raise DomainError(_("You do not follow this project."), code="forbidden")
+    feedback = (feedback or "").strip()
+    if not accept and not feedback:
+        raise DomainError(
+            _("Say what must change before the deliverable is returned."), field="feedback"
+        )
+    to = Deliverable.Status.ACCEPTED if accept else Deliverable.Status.RETURNED
+    deliverable = transition_deliverable(
+        deliverable=deliverable, to=to, actor=actor, feedback=feedback
+    )
+    project = deliverable.project
+    if project.contractor_id:
+        for membership in project.contractor.memberships.select_related("user"):
+            queue_message(
+                recipient=membership.user,
+                template="results/deliverable_reviewed",
+                context={
+                    **_project_names(project),
+                    "code": project.code,
+                    **_kind_names(deliverable),
+                    "status": deliverable.status,
+                    "feedback": feedback,
+                },
+                link=project.get_absolute_url(),
+            )
+    return deliverable
+
+
+REMIND_DAYS_BEFORE = 14
+
+
+def remind_deliverables(*, today: datetime.date | None = None) -> int:
+    """Queue reminders to the contractor's members for deliverables due within
+    ``REMIND_DAYS_BEFORE`` days (once per due date) and for overdue ones (once a week).
+    Idempotent per day through dedupe keys. Returns the number of messages queued."""
+    from notifications.services import queue_message
+
+    today = today or timezone.localdate()
+    open_statuses = (Deliverable.Status.PENDING, Deliverable.Status.RETURNED)
+    due = (
+        Deliverable.objects.filter(
+            status__in=open_statuses,
+            due_on__lte=today + datetime.timedelta(days=REMIND_DAYS_BEFORE),
+            project__contractor__isnull=False,
+            project__status=Project.Status.ACTIVE,
+        )
+        .select_related("project__contractor")
+        .prefetch_related("project__contractor__memberships__user")
+    )
+    queued = 0
+    for deliverable in due:
+        overdue = deliverable.due_on < today
+        if overdue:
+            week = (today - deliverable.due_on).days // 7
+            key = f"deliverable:{deliverable.pk}:overdue:{deliverable.due_on}:{week}"
+        else:
+            key = f"deliverable:{deliverable.pk}:due:{deliverable.due_on}"
+        for membership in deliverable.project.contractor.memberships.all():
+            with transaction.atomic():
+                queued += len(
+                    queue_message(
+                        recipient=membership.user,
+                        template="results/deliverable_overdue"
+                        if overdue
+                        else "results/deliverable_due",
+                        context={
+                            **_project_names(deliverable.project),
+                            "code": deliverable.project.code,
+                            **_kind_names(deliverable),
+                            "due_on": deliverable.due_on.isoformat(),
+                        },
+                        link=reverse("awards:deliverables"),
+                        dedupe_key=f"{key}:{membership.user_id}",
+                    )
+                )
+    return queued
+
+
+@transaction.atomic
+def record_contractor(*, track: Track, actor) -> Project:
+    """Staff record the winner of a contractor selection from the result page:
+    ``select_contractor`` (refused when the project already has its contractor) (winner, deliverables,
+    audit row, call decided) and tells the winning company's members (in-app and e-mail, in their
+    language). The other companies hear through the normal release of decisions."""
+    from notifications.services import queue_message
+
+    project = select_contractor(track=track, actor=actor)
+    company = project.contractor
+    for membership in company.memberships.select_related("user"):
+        queue_message(
+            recipient=membership.user,
+            template="results/contractor_selected",
+            context={**_project_names(project), "code": project.code, "company": company.name},
+            link=reverse("awards:deliverables"),
+            dedupe_key=f"contractor-selected:{project.pk}:{membership.user_id}",
+        )
+    return project

@@ -1,0 +1,126 @@
+"""Deliverables: the contractor's members upload, staff of the funding track accept or
+return. Reads are scoped once (``selectors.deliverables_for_user``, shared with the API);
+writes are services."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from awards.contractor_selection import (
+    can_review_deliverable,
+    is_contractor_member,
+    review_deliverable,
+    submit_deliverable,
+)
+from awards.models import Deliverable
+from awards.selectors import deliverables_for_user
+from core.domain import DomainError
+from core.forms import apply_domain_error
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("Deliverable file (PDF, DOCX, XLSX, PNG or JPEG)"))
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("accept", _("Accept")), ("return", _("Return for changes"))],
+        widget=forms.RadioSelect,
+    )
+    feedback = forms.CharField(
+        label=_("Feedback to the contractor"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+    )
+
+
+def _get(user, pk) -> Deliverable:
+    deliverable = deliverables_for_user(user).filter(pk=pk).first()
+    if deliverable is None:
+        raise Http404
+    return deliverable
+
+
+@login_required
+def deliverable_list(request):
+    deliverables = deliverables_for_user(request.user).order_by("due_on", "project__code", "id")
+    return render(request, "awards/deliverables/list.html", {"deliverables": deliverables})
+
+
+@login_required
+def deliverable_detail(request, pk: int):
+    deliverable = _get(request.user, pk)
+    can_upload = is_contractor_member(request.user, deliverable.project) and deliverable.status in (
+        Deliverable.Status.PENDING,
+        Deliverable.Status.RETURNED,
+    )
+    can_review = (
+        can_review_deliverable(request.user, deliverable)
+        and deliverable.status == Deliverable.Status.SUBMITTED
+    )
+    upload_form, review_form, status = UploadForm(), ReviewForm(), 200
+    if request.method == "POST" and request.POST.get("action") == "upload" and can_upload:
+        upload_form = UploadForm(request.POST, request.FILES)
+        if upload_form.is_valid():
+            try:
+                submit_deliverable(
+                    deliverable=deliverable,
+                    uploaded=upload_form.cleaned_data["file"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                upload_form.add_error("file", str(exc))
+            else:
+                messages.success(request, _("The deliverable has been submitted."))
+                return redirect("awards:deliverable", pk=deliverable.pk)
+        status = 400
+    elif request.method == "POST" and request.POST.get("action") == "review" and can_review:
+        review_form = ReviewForm(request.POST)
+        if review_form.is_valid():
+            try:
+                review_deliverable(
+                    deliverable=deliverable,
+                    accept=review_form.cleaned_data["decision"] == "accept",
+                    feedback=review_form.cleaned_data["feedback"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                apply_domain_error(review_form, exc)
+            else:
+                messages.success(request, _("The deliverable has been reviewed."))
+                return redirect("awards:deliverable", pk=deliverable.pk)
+        status = 400
+    elif request.method == "POST":
+        return render(
+            request, "awards/deliverables/detail.html", {"deliverable": deliverable}, status=403
+        )
+    return render(
+        request,
+        "awards/deliverables/detail.html",
+        {
+            "deliverable": deliverable,
+            "can_upload": can_upload,
+            "can_review": can_review,
+            "upload_form": upload_form,
+            "review_form": review_form,
+        },
+        status=status,
+    )
+
+
+@login_required
+def deliverable_file(request, pk: int):
+    deliverable = _get(request.user, pk)
+    if not deliverable.file:
+        raise Http404
+    return FileResponse(
+        deliverable.file.open("rb"),
+        as_attachment=True,
+        filename=deliverable.original_name or "deliverable",
+        content_type=deliverable.content_type or "application/octet-stream",
+    )

@@ -1,0 +1,313 @@
+"""Funding awards: award a selected application (creating its funded Project), move the award
+along its lifecycle, cancel it and offer the next on the reserve list, print the award letter."""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_events_for, record_audit_event
+from applications.models import Application
+from applications.services import notify_applicants, transition_application
+from awards.models import Award, Deliverable
+from core.domain import DomainError
+from core.transitions import apply_transition
+from projects.models import Project
+from projects.selectors import is_staff_of_track
+from projects.services import set_project_status
+from results.models import Decision
+from results.services import proposed_amount
+
+Outcome = Decision.Outcome
+
+
+def _require_track_staff(actor, track) -> None:
+    if not is_staff_of_track(actor, track):
+        raise DomainError(_("You do not work on this track."), code="forbidden")
+
+
+def validate_award_amount(*, track, amount) -> int:
+    """An integer number of won within the track's per-project floor and ceiling."""
+    if isinstance(amount, bool):
+        amount = None
+    if isinstance(amount, str):
+        amount = amount.strip().replace(",", "")
+        amount = int(amount) if amount.isdigit() else None
+    if not isinstance(amount, int):
+        raise DomainError(_("Enter the amount as a whole number of won."), field="amount")
+    value = amount
+    if not (track.budget_floor <= value <= track.budget_ceiling):
+        raise DomainError(
+            _("The award must be between KRW %(floor)s and KRW %(ceiling)s; KRW %(amount)s is not.")
+            % {
+                "floor": f"{track.budget_floor:,}",
+                "ceiling": f"{track.budget_ceiling:,}",
+                "amount": f"{value:,}",
+            },
+            field="amount",
+        )
+    return value
+
+
+def _project_code(application: Application) -> str:
+    base = (
+        application.reference
+        or f"{application.call.year}-{application.track.code}-{application.pk}"
+    )
+    code, n = base, 1
+    while Project.objects.filter(code=code).exists():
+        n += 1
+        code = f"{base}-{n}"
+    return code
+
+
+@transaction.atomic
+def award_funding(*, application: Application, amount, actor) -> Award:
+    """Award funding to a selected application whose decision has been released.
+
+    Creates the ``Award`` (proposed) and the funded ``projects.Project`` (source portal),
+    moves the application to awarded (the applicant is notified by the transition), and
+    writes audit rows. Refuses an amount outside the track's floor..ceiling.
+    """
+    application = (
+        Application.objects.select_for_update()
+        .select_related("track", "call", "organization")
+        .get(pk=application.pk)
+    )
+    track = application.track
+    _require_track_staff(actor, track)
+    decision = Decision.objects.filter(application=application).first()
+    if decision is None or decision.outcome != Outcome.SELECTED or decision.released_at is None:
+        raise DomainError(
+            _("Only a selected application whose decision has been released can be awarded."),
+            code="not_selected",
+        )
+    if Award.objects.filter(application=application).exists():
+        raise DomainError(_("This application already has an award."), code="exists")
+    value = validate_award_amount(track=track, amount=amount)
+    project = Project(
+        code=_project_code(application),
+        name=application.title or str(application),
+        year=application.call.year,
+        track_kind=track.kind,
+        country=application.country,
+        city=application.city,
+        budget_krw=value,
+        partner=application.organization,
+        source=Project.Source.PORTAL,
+        summary=application.summary,
+        starts_on=timezone.localdate(),
+    )
+    if project.country_id is None:
+        raise DomainError(_("The application has no country; it cannot become a project."))
+    project.full_clean()
+    project.save()
+    award = Award(application=application, project=project, amount=value, created_by=actor)
+    award.full_clean()
+    award.save()
+    record_audit_event(
+        subject=award,
+        action="created",
+        actor=actor,
+        new_value=award.status,
+        detail={"amount": value},
+    )
+    record_audit_event(subject=project, action="created", actor=actor, detail={"award": award.pk})
+    transition_application(
+        application=application,
+        to=Application.Status.AWARDED,
+        actor=actor,
+        detail={"award": award.pk, "amount": value},
+    )
+    return award
+
+
+@transaction.atomic
+def advance_award(*, award: Award, to: str, actor, reason: str = "") -> Award:
+    """Move an award along its lifecycle (staff of the track). Cancelling goes through
+    ``cancel_award`` so the reserve list is offered."""
+    _require_track_staff(actor, award.application.track)
+    if to == Award.Status.CANCELLED:
+        return cancel_award(award=award, reason=reason, actor=actor)
+    award = transition_award(award=award, to=to, actor=actor, reason=reason)
+    if to == Award.Status.COMPLETED and award.project_id:
+        set_project_status(project=award.project, to=Project.Status.COMPLETED, actor=actor)
+    return award
+
+
+@transaction.atomic
+def cancel_award(*, award: Award, reason: str, actor) -> tuple[Award, Decision | None]:
+    """Cancel an award (reason required), cancel its project, and offer the next application
+    on the track's reserve list: its decision becomes selected and its applicants are told.
+    Returns the award and the promoted decision (or None when the reserve list is empty)."""
+    award = Award.objects.select_related("application__track", "project").get(pk=award.pk)
+    track = award.application.track
+    _require_track_staff(actor, track)
+    award = transition_award(award=award, to=Award.Status.CANCELLED, actor=actor, reason=reason)
+    if award.project_id and award.project.status == Project.Status.ACTIVE:
+        set_project_status(
+            project=award.project, to=Project.Status.CANCELLED, actor=actor, reason=reason
+        )
+    Decision.objects.filter(application=award.application).update(reserve_rank=None)
+    promoted = promote_reserve(track=track, actor=actor, amount=award.amount)
+    return award, promoted
+
+
+def promote_reserve(*, track, actor, amount: int | None = None) -> Decision | None:
+    """Offer funding to the first application on the released reserve list (lowest reserve
+    rank): decision → selected at its capped requested amount, application → selected,
+    applicants notified. Call inside a transaction. None when nobody is waiting."""
+    decision = (
+        Decision.objects.select_for_update()
+        .select_related("application")
+        .filter(track=track, outcome=Outcome.RESERVE, released_at__isnull=False)
+        .order_by("reserve_rank", "id")
+        .first()
+    )
+    if decision is None:
+        return None
+    old_rank = decision.reserve_rank
+    decision.outcome = Outcome.SELECTED
+    decision.amount = proposed_amount(track=track, requested=decision.application.budget_requested)
+    decision.reserve_rank = None
+    decision.reason = _("Offered from the reserve list after a cancelled award.")
+    decision.decided_by = actor
+    decision.full_clean(validate_unique=False)
+    decision.save()
+    record_audit_event(
+        subject=decision,
+        action="promote_reserve",
+        actor=actor,
+        old_value=Outcome.RESERVE,
+        new_value=Outcome.SELECTED,
+        detail={"reserve_rank": old_rank, "amount": decision.amount},
+    )
+    application = transition_application(
+        application=decision.application,
+        to=Application.Status.SELECTED,
+        actor=actor,
+        notify=False,
+        reason=decision.reason,
+    )
+    notify_applicants(
+        application=application,
+        template="results/reserve_offer",
+        extra={"amount": decision.amount},
+    )
+    return decision
+
+
+def award_letter_date(award: Award) -> datetime.date:
+    """The day an award letter is dated: the day the award was approved (its first move to
+    approved in the audit trail), in the programme's time zone. An award not approved yet has
+    no such day, so its letter (a draft) carries today's date. Writes nothing."""
+    zone = ZoneInfo(settings.PROGRAMME_TIME_ZONE)
+    approved_at = (
+        audit_events_for(award)
+        .filter(action="status", new_value=Award.Status.APPROVED)
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if approved_at is None:
+        return timezone.localdate(timezone=zone)
+    return timezone.localtime(approved_at, zone).date()
+
+
+def award_letter_context(*, award: Award) -> dict:
+    """What the award letter shows: the award, its application (organisation, contact, site)
+    and the letter's date (``award_letter_date``). Writes nothing."""
+    award = Award.objects.select_related(
+        "application__track__call",
+        "application__organization",
+        "application__country",
+        "application__city",
+        "project",
+    ).get(pk=award.pk)
+    return {
+        "award": award,
+        "application": award.application,
+        "letter_date": award_letter_date(award),
+    }
+
+
+def award_letter_pdf(*, award: Award, language: str) -> bytes:
+    """The award letter as PDF in ``language`` (en or ko). Writes nothing."""
+    from core.pdf import render_pdf
+
+    return render_pdf("pdf/award_letter.html", award_letter_context(award=award), language=language)
+
+
+W = Award.Status
+
+
+AWARD_TRANSITIONS: dict[str, set[str]] = {
+    W.PROPOSED: {W.APPROVED, W.CANCELLED},
+    W.APPROVED: {W.CONTRACTED, W.CANCELLED},
+    W.CONTRACTED: {W.IN_PROGRESS, W.CANCELLED},
+    W.IN_PROGRESS: {W.COMPLETED, W.CANCELLED},
+    W.COMPLETED: set(),
+    W.CANCELLED: set(),
+}
+
+
+@transaction.atomic
+def transition_award(*, award: Award, to: str, actor, reason: str = "") -> Award:
+    """Move an award along proposed → approved → contracted → in_progress → completed, or to
+    cancelled; locks the row and audits. Reserve promotion on cancel is the caller's business."""
+
+    def prepare(row: Award, old: str) -> None:
+        if to == W.CANCELLED:
+            if not reason:
+                raise DomainError(_("Give a reason for cancelling the award."), field="reason")
+            row.cancelled_reason = reason
+
+    return apply_transition(
+        award,
+        to=to,
+        table=AWARD_TRANSITIONS,
+        actor=actor,
+        refusal=_("An award cannot go from “%(old)s” to “%(new)s”."),
+        prepare=prepare,
+        reason=reason,
+    )
+
+
+D = Deliverable.Status
+
+
+DELIVERABLE_TRANSITIONS: dict[str, set[str]] = {
+    D.PENDING: {D.SUBMITTED},
+    D.SUBMITTED: {D.ACCEPTED, D.RETURNED},
+    D.RETURNED: {D.SUBMITTED},
+    D.ACCEPTED: set(),
+}
+
+
+@transaction.atomic
+def transition_deliverable(
+    *, deliverable: Deliverable, to: str, actor, feedback: str = ""
+) -> Deliverable:
+    """Move a deliverable (pending → submitted → accepted | returned); audited."""
+
+    def prepare(row: Deliverable, old: str) -> None:
+        now = timezone.now()
+        if to == D.SUBMITTED:
+            row.submitted_at, row.submitted_by = now, actor
+        else:
+            row.reviewed_at, row.reviewed_by = now, actor
+            row.feedback = feedback
+
+    return apply_transition(
+        deliverable,
+        to=to,
+        table=DELIVERABLE_TRANSITIONS,
+        actor=actor,
+        refusal=_("A deliverable cannot go from “%(old)s” to “%(new)s”."),
+        prepare=prepare,
+        detail={"feedback": feedback} if feedback else {},
+    )

@@ -1,0 +1,107 @@
+"""Staff screens for a track's funding awards: award a released selection, move an award along its
+lifecycle, download its letter. Reads through ``awards.selectors``, writes through one service."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from awards import selectors as award_selectors
+from awards.models import Award
+from awards.services import AWARD_TRANSITIONS, advance_award, award_funding
+from awards.views import award_letter_response, letter_language
+from core.domain import DomainError
+from core.forms import run_service_on_form
+from results import selectors as sel
+from results.models import Decision
+
+# The award's next step on the awards page: the one move of the lifecycle table that is not a
+# cancellation (cancelling has its own form); completed and cancelled awards have none.
+NEXT_AWARD_STATUS = {
+    Award.Status(status): Award.Status(target)
+    for status, targets in AWARD_TRANSITIONS.items()
+    for target in targets
+    if target != Award.Status.CANCELLED
+}
+
+
+class AwardForm(forms.Form):
+    amount = forms.IntegerField(label=gettext_lazy("Amount (KRW)"), min_value=0)
+
+
+@login_required
+def awards(request, track_id: int):
+    track = sel.results_track_for_user(request.user, track_id)
+    form = AwardForm()
+    if request.method == "POST":
+        decision_id = request.POST.get("decision", "")
+        if not decision_id.isdigit():
+            return HttpResponse(status=400)
+        decision = get_object_or_404(sel.decisions_for_track(track), pk=int(decision_id))
+        form = AwardForm(request.POST)
+        if run_service_on_form(
+            form,
+            lambda data: award_funding(
+                application=decision.application, amount=data["amount"], actor=request.user
+            ),
+        ):
+            messages.success(request, _("The award has been created."))
+            return redirect("staff_awards:awards", track_id=track.pk)
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    awarded = list(award_selectors.awards_for_track(track))
+    for award in awarded:
+        award.next_status = NEXT_AWARD_STATUS.get(award.status)
+    awarded_ids = {a.application_id for a in awarded}
+    to_award = [
+        d
+        for d in sel.decisions_for_track(track).filter(
+            outcome=Decision.Outcome.SELECTED, released_at__isnull=False
+        )
+        if d.application_id not in awarded_ids
+    ]
+    return render(
+        request,
+        "awards/awards.html",
+        {
+            "track": track,
+            "awards": awarded,
+            "to_award": to_award,
+            "form": form,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def award_advance(request, track_id: int, pk: int):
+    track = sel.results_track_for_user(request.user, track_id)
+    award = get_object_or_404(award_selectors.awards_for_track(track), pk=pk)
+    try:
+        advance_award(
+            award=award,
+            to=request.POST.get("to", ""),
+            reason=request.POST.get("reason", ""),
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The award has been updated."))
+    return redirect("staff_awards:awards", track_id=track.pk)
+
+
+@login_required
+@require_GET
+def award_letter(request, track_id: int, pk: int):
+    track = sel.results_track_for_user(request.user, track_id)
+    award = get_object_or_404(award_selectors.awards_for_track(track), pk=pk)
+    if not request.user.has_perm("awards.download_award_letter", award):
+        raise Http404
+    return award_letter_response(award, language=letter_language(request))

@@ -1,0 +1,13 @@
+"""Staff home, programme statistics and dashboards, included under /staff/."""
+
+from django.urls import path
+
+from reporting import staff_views, views
+
+app_name = "staff_reporting"
+urlpatterns = [
+    path("", staff_views.index, name="index"),
+    path("statistics/", staff_views.statistics, name="statistics"),
+    path("dashboards/", views.index, name="dashboards"),
+    path("dashboards/calls/<slug:slug>/", views.call_dashboard, name="call_dashboard"),
+]

@@ -1,0 +1,317 @@
+"""Selection within budget: the proposed funding line, staff changes, confirmation, release.
+
+The portal proposes; staff change what they must, each change with a recorded reason; a
+programme admin confirms; the decisions of a call (or one track) are released together, and
+only then do applications move to selected / reserve / rejected and applicants hear of it.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import roles
+from accounts.audit import record_audit_event
+from applications.models import Application
+from applications.services import notify_applicants, transition_application
+from core.domain import DomainError
+from projects.models import Call, Track
+from projects.selectors import is_staff_of_track
+from results.aggregation import FLAG_BELOW_CRITERION, FLAG_BELOW_OVERALL
+from results.models import ApplicationResult, Decision
+from reviews.models import Assignment
+
+Outcome = Decision.Outcome
+# The outcome of a decision → the application status it releases into.
+RELEASE_STATUS = {
+    Outcome.SELECTED: Application.Status.SELECTED,
+    Outcome.RESERVE: Application.Status.RESERVE,
+    Outcome.REJECTED: Application.Status.REJECTED,
+}
+
+
+def _require_track_staff(actor, track: Track) -> None:
+    if not is_staff_of_track(actor, track):
+        raise DomainError(_("You do not work on this track."), code="forbidden")
+
+
+def _require_programme_admin(actor) -> None:
+    if not roles.has_role(actor, roles.PROGRAMME_ADMIN):
+        raise DomainError(
+            _("Only a programme admin can confirm or release decisions."), code="forbidden"
+        )
+
+
+def is_above_thresholds(result: ApplicationResult) -> bool:
+    """Fundable on the scores: an official score, not below the overall threshold and not
+    below any criterion's own threshold."""
+    return result.official_score is not None and not any(
+        flag == FLAG_BELOW_OVERALL or flag.startswith(FLAG_BELOW_CRITERION) for flag in result.flags
+    )
+
+
+def proposed_amount(*, track: Track, requested: int | None) -> int:
+    """The requested amount capped by the track's ceiling and never below its floor."""
+    amount = min(requested or track.budget_ceiling, track.budget_ceiling)
+    return max(amount, track.budget_floor)
+
+
+def plan_funding_line(
+    *, ranked: list[tuple[int, bool, int]], budget: int, floor: int, ceiling: int
+) -> dict[int, tuple[str, int | None, int | None]]:
+    """Pure: go down ``ranked`` (application id, above thresholds, requested KRW) and return
+    application id → (outcome, amount, reserve rank). Selected while the budget lasts, skipping
+    what no longer fits and continuing; the above-threshold rest form the ranked reserve list;
+    the others are rejected."""
+    remaining = budget
+    plan: dict[int, tuple[str, int | None, int | None]] = {}
+    reserve_rank = 0
+    for application_id, fundable, requested in ranked:
+        if not fundable:
+            plan[application_id] = (Outcome.REJECTED, None, None)
+            continue
+        amount = max(min(requested or ceiling, ceiling), floor)
+        if amount <= remaining:
+            remaining -= amount
+            plan[application_id] = (Outcome.SELECTED, amount, None)
+        else:
+            reserve_rank += 1
+            plan[application_id] = (Outcome.RESERVE, amount, reserve_rank)
+    return plan
+
+
+def committee_summary_for(application_id: int) -> str:
+    """The committee's overall comments, without names or scores, one paragraph each."""
+    comments = (
+        Assignment.objects.filter(application_id=application_id, status=Assignment.Status.SUBMITTED)
+        .exclude(overall_comment="")
+        .order_by("submitted_at", "id")
+        .values_list("overall_comment", flat=True)
+    )
+    return "\n\n".join(f"– {c.strip()}" for c in comments)
+
+
+@transaction.atomic
+def propose_funding_line(*, track: Track, actor) -> list[Decision]:
+    """Write the portal's proposal for the track: ``Decision`` rows down the ranking.
+
+    Needs an aggregation first. Replaces an earlier unconfirmed proposal (idempotent on the
+    same results); refuses once any decision is confirmed or released. Writes one audit row
+    on the track. Changes no application status and tells nobody.
+    """
+    _require_track_staff(actor, track)
+    existing = Decision.objects.select_for_update().filter(track=track)
+    if existing.filter(confirmed_at__isnull=False).exists():
+        raise DomainError(
+            _("The decisions of this track are already confirmed; change them one by one."),
+            code="confirmed",
+        )
+    results = list(
+        ApplicationResult.objects.filter(track=track, rank__isnull=False)
+        .select_related("application")
+        .order_by("rank")
+    )
+    if not results:
+        raise DomainError(
+            _("There are no ranked results yet: run the aggregation first."), code="no_results"
+        )
+    existing.delete()
+    plan = plan_funding_line(
+        ranked=[
+            (r.application_id, is_above_thresholds(r), r.application.budget_requested)
+            for r in results
+        ],
+        budget=track.total_budget,
+        floor=track.budget_floor,
+        ceiling=track.budget_ceiling,
+    )
+    decisions = []
+    for result in results:
+        outcome, amount, reserve_rank = plan[result.application_id]
+        decision = Decision(
+            application=result.application,
+            track=track,
+            outcome=outcome,
+            proposed_outcome=outcome,
+            amount=amount,
+            reserve_rank=reserve_rank,
+            committee_summary=committee_summary_for(result.application_id),
+            decided_by=actor,
+        )
+        decision.full_clean(validate_unique=False)
+        decisions.append(decision)
+    Decision.objects.bulk_create(decisions)
+    record_audit_event(
+        subject=track,
+        action="propose_funding_line",
+        actor=actor,
+        detail={
+            "selected": sum(1 for d in decisions if d.outcome == Outcome.SELECTED),
+            "reserve": sum(1 for d in decisions if d.outcome == Outcome.RESERVE),
+            "rejected": sum(1 for d in decisions if d.outcome == Outcome.REJECTED),
+            "amount": sum(d.amount or 0 for d in decisions if d.outcome == Outcome.SELECTED),
+        },
+    )
+    return decisions
+
+
+def selected_total(track: Track, *, exclude_pk: int | None = None) -> int:
+    qs = Decision.objects.filter(track=track, outcome=Outcome.SELECTED)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.aggregate(total=Sum("amount"))["total"] or 0
+
+
+@transaction.atomic
+def change_decision(
+    *,
+    decision: Decision,
+    outcome: str,
+    reason: str,
+    actor,
+    amount: int | None = None,
+    committee_summary: str | None = None,
+) -> Decision:
+    """Change one decision's outcome or amount, with a reason (required, audited).
+
+    A selected amount must lie within the track's floor and ceiling and the track's selected
+    total within its budget. A change after confirmation withdraws the confirmation (a
+    programme admin confirms again). Released decisions cannot change here.
+    """
+    decision = Decision.objects.select_for_update().select_related("track").get(pk=decision.pk)
+    track = decision.track
+    _require_track_staff(actor, track)
+    if decision.released_at:
+        raise DomainError(_("This decision has been released and cannot change here."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give a reason for the change."), field="reason")
+    if outcome not in Outcome.values:
+        raise DomainError(_("Choose an outcome."), field="outcome")
+    old = {
+        "outcome": decision.outcome,
+        "amount": decision.amount,
+        "reserve_rank": decision.reserve_rank,
+    }
+    if outcome == Outcome.SELECTED:
+        amount = amount if amount is not None else decision.amount
+        if amount is None or not (track.budget_floor <= amount <= track.budget_ceiling):
+            raise DomainError(
+                _("The amount must be between KRW %(floor)s and KRW %(ceiling)s.")
+                % {"floor": f"{track.budget_floor:,}", "ceiling": f"{track.budget_ceiling:,}"},
+                field="amount",
+            )
+        if selected_total(track, exclude_pk=decision.pk) + amount > track.total_budget:
+            raise DomainError(
+                _("This would exceed the track's total budget of KRW %(total)s.")
+                % {"total": f"{track.total_budget:,}"},
+                field="amount",
+            )
+    if outcome == Outcome.RESERVE and decision.outcome != Outcome.RESERVE:
+        top = Decision.objects.filter(track=track).aggregate(m=Max("reserve_rank"))["m"] or 0
+        decision.reserve_rank = top + 1
+    elif outcome != Outcome.RESERVE:
+        decision.reserve_rank = None
+    if outcome == Outcome.RESERVE and amount is None:
+        # A reserve carries the amount it would be funded with if promoted.
+        amount = decision.amount or proposed_amount(
+            track=track, requested=decision.application.budget_requested
+        )
+    decision.outcome = outcome
+    decision.amount = amount if outcome != Outcome.REJECTED else None
+    decision.reason = reason
+    if committee_summary is not None:
+        decision.committee_summary = committee_summary
+    decision.decided_by = actor
+    decision.confirmed_by, decision.confirmed_at = None, None
+    decision.full_clean(validate_unique=False)
+    decision.save()
+    record_audit_event(
+        subject=decision,
+        action="change",
+        actor=actor,
+        old_value=old["outcome"],
+        new_value=outcome,
+        detail={"reason": reason, "old": old, "amount": decision.amount},
+    )
+    return decision
+
+
+@transaction.atomic
+def confirm_decisions(*, track: Track, actor) -> int:
+    """A programme admin confirms the track's decisions as they stand. Audited; returns how
+    many were confirmed. Releases nothing."""
+    _require_programme_admin(actor)
+    pending = Decision.objects.select_for_update().filter(track=track, confirmed_at__isnull=True)
+    if not Decision.objects.filter(track=track).exists():
+        raise DomainError(_("There is no proposal to confirm."), code="no_decisions")
+    if selected_total(track) > track.total_budget:
+        raise DomainError(_("The selection exceeds the track's total budget."))
+    now = timezone.now()
+    count = pending.update(confirmed_by=actor, confirmed_at=now)
+    record_audit_event(
+        subject=track, action="confirm_decisions", actor=actor, detail={"confirmed": count}
+    )
+    return count
+
+
+@transaction.atomic
+def release_decisions(*, actor, call: Call | None = None, track: Track | None = None) -> int:
+    """Release every decision of the call (or of one track) at the same moment.
+
+    Every decision must be confirmed. Moves each application to selected / reserve /
+    rejected through ``transition_application`` and notifies its applicants in their own
+    language with the outcome and the committee's summary (no reviewer names, no scores).
+    Returns the number released; already released decisions are left as they are.
+    """
+    _require_programme_admin(actor)
+    if (call is None) == (track is None):
+        raise DomainError(_("Release the decisions of one call or one track."))
+    decisions = Decision.objects.select_for_update().filter(released_at__isnull=True)
+    decisions = decisions.filter(track__call=call) if call else decisions.filter(track=track)
+    decisions = list(decisions.select_related("application", "track").order_by("track", "id"))
+    if not decisions:
+        raise DomainError(_("There are no decisions waiting to be released."), code="none")
+    if any(d.confirmed_at is None for d in decisions):
+        raise DomainError(
+            _("Some decisions are not confirmed yet; a programme admin must confirm them first."),
+            code="unconfirmed",
+        )
+    now = timezone.now()
+    for decision in decisions:
+        application = decision.application
+        if application.status == Application.Status.UNDER_REVIEW:
+            application = transition_application(
+                application=application, to=Application.Status.REVIEWED, actor=actor, notify=False
+            )
+        application = transition_application(
+            application=application,
+            to=RELEASE_STATUS[decision.outcome],
+            actor=actor,
+            notify=False,
+            now=now,
+            detail={"decision": decision.pk},
+        )
+        notify_applicants(
+            application=application,
+            template="applications/decision",
+            extra={
+                "outcome": decision.outcome,
+                "outcome_label": str(Outcome(decision.outcome).label),
+                "amount": decision.amount if decision.outcome == Outcome.SELECTED else None,
+                "reserve_rank": decision.reserve_rank,
+                "committee_summary": decision.committee_summary,
+            },
+        )
+    Decision.objects.filter(pk__in=[d.pk for d in decisions]).update(released_at=now)
+    if call is not None:
+        Call.objects.filter(pk=call.pk).update(decisions_released_at=now)
+    record_audit_event(
+        subject=call or track,
+        action="release_decisions",
+        actor=actor,
+        detail={"released": len(decisions)},
+    )
+    return len(decisions)

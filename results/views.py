@@ -1,0 +1,311 @@
+"""Staff screens for results: aggregation job, ranking board, selection, awards, exports.
+
+Thin views: every read goes through ``results_selectors`` (which applies track visibility and
+answers 404 for another secretariat's track), every write through one service.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import roles
+from core.domain import DomainError
+from core.forms import run_service_on_form
+from results import selectors as sel
+from results.aggregation import start_aggregation
+from results.exports import EXPORTERS, export_track
+from results.models import Decision
+from results.services import (
+    change_decision,
+    confirm_decisions,
+    propose_funding_line,
+    release_decisions,
+)
+from reviews.models import Job
+
+PAGE_SIZE = 50
+FLAG_CHOICES = [
+    ("", gettext_lazy("Any")),
+    ("spread", gettext_lazy("Spread above the threshold")),
+    ("too_few_reviewers", gettext_lazy("Fewer reviewers than the minimum")),
+    ("below_overall_threshold", gettext_lazy("Below the overall threshold")),
+    ("below_criterion_threshold", gettext_lazy("A criterion below its threshold")),
+    ("outlier_reviewer", gettext_lazy("A lenient or strict reviewer")),
+]
+FLAG_LABELS = dict(FLAG_CHOICES)
+FLAG_LABELS.update(
+    {
+        "trimmed_needs_three": gettext_lazy("Fewer than 3 totals: no trimmed mean"),
+        "official_fallback_to_mean": gettext_lazy("Official score falls back to the mean"),
+    }
+)
+
+
+def flag_label(flag: str, names: dict[str, str] | None = None) -> str:
+    """A stored flag (``code`` or ``code:criterion``) as the reader's words; ``names`` maps a
+    criterion code to its display name (the code itself when the criterion is gone)."""
+    code, _sep, criterion = flag.partition(":")
+    label = str(FLAG_LABELS.get(code, code))
+    if not criterion:
+        return label
+    return f"{label}: {(names or {}).get(criterion, criterion)}"
+
+
+def tiebreak_label(tiebreak: dict, names: dict[str, str] | None = None) -> str:
+    rule = (tiebreak or {}).get("rule", "")
+    if not rule:
+        return ""
+    if rule.startswith("criterion:"):
+        code = rule.split(":", 1)[1]
+        return _("Tie broken on the criterion “%(code)s”") % {"code": (names or {}).get(code, code)}
+    if rule == "submitted_at":
+        return _("Tie broken by earlier submission")
+    return _("Tie broken by application number")
+
+
+class BoardFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+    flag = forms.ChoiceField(label=gettext_lazy("Flag"), choices=FLAG_CHOICES, required=False)
+    sort = forms.ChoiceField(
+        label=gettext_lazy("Sort by"),
+        required=False,
+        choices=[
+            ("rank", gettext_lazy("Rank")),
+            ("mean", gettext_lazy("Mean")),
+            ("trimmed_mean", gettext_lazy("Trimmed mean")),
+            ("median", gettext_lazy("Median")),
+            ("normalised", gettext_lazy("Normalised")),
+            ("spread", gettext_lazy("Spread")),
+            ("reviewers", gettext_lazy("Fewest reviewers")),
+            ("country", gettext_lazy("Country")),
+        ],
+    )
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=Decision.Outcome.choices)
+    amount = forms.IntegerField(label=gettext_lazy("Amount (KRW)"), required=False, min_value=0)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for the change"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+    committee_summary = forms.CharField(
+        label=gettext_lazy("Summary of the committee's comments (sent to the applicant)"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        max_length=5000,
+    )
+
+
+@login_required
+@require_GET
+def index(request):
+    tracks = list(sel.results_tracks_for_user(request.user))
+    if not tracks:
+        return render(request, "results/no_access.html", status=403)
+    return render(request, "results/index.html", {"tracks": tracks})
+
+
+@login_required
+@require_GET
+def board(request, track_id: int):
+    track = sel.results_track_for_user(request.user, track_id)
+    form = BoardFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    ranking = sel.ranking_for_track(
+        track,
+        sort=filters.get("sort") or "rank",
+        flag=filters.get("flag") or "",
+        q=filters.get("q") or "",
+    )
+    page = Paginator(ranking, PAGE_SIZE).get_page(request.GET.get("page"))
+    results = list(page.object_list)
+    stats = list(sel.reviewer_stats_for_track(track))
+    flagged_reviewers = {s.reviewer_id for s in stats if s.flagged}
+    criteria = sel.criteria_for_track(track)
+    names = {c.code: c.display_name for c in criteria}
+    reveal = request.GET.get("reveal") == "1"
+    rows = []
+    for r in results:
+        rows.append(
+            {
+                "result": r,
+                "application": r.application,
+                "criteria": [(c, r.criterion_means.get(c.code, "")) for c in criteria],
+                "flags": [flag_label(f, names) for f in r.flags],
+                "tiebreak": tiebreak_label(r.tiebreak, names),
+            }
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    reveal_query = query.copy()
+    reveal_query["reveal"] = "0" if reveal else "1"
+    return render(
+        request,
+        "results/board.html",
+        {
+            "track": track,
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "criteria": criteria,
+            "stats": stats,
+            "flagged_reviewers": flagged_reviewers,
+            "reveal": reveal,
+            "query": query.urlencode(),
+            "reveal_query": reveal_query.urlencode(),
+            "exports": [(kind, label) for kind, (label, _rows) in EXPORTERS.items()],
+            **_job_panel(track, sel.latest_job(track)),
+        },
+    )
+
+
+def _job_panel(track, job: Job | None) -> dict:
+    """What ``results/_job.html`` shows: the latest aggregation job (if any) and when the
+    track's figures were last computed (results can exist without a job)."""
+    return {"track": track, "job": job, "computed_at": sel.results_computed_at(track)}
+
+
+@login_required
+@require_GET
+def justifications(request, track_id: int, application_id: int):
+    """One application's submitted reviews on the board, loaded when staff open them (so the
+    board's first page stays fast): labelled Reviewer A, B, …; names only with ?reveal=1."""
+    track = sel.results_track_for_user(request.user, track_id)
+    result = get_object_or_404(sel.ranking_for_track(track), application_id=application_id)
+    stats = sel.reviewer_stats_for_track(track).filter(flagged=True)
+    # htmx fills the board's row; the no-script link opens the same list as a whole page.
+    template = "_justifications.html" if request.htmx else "justifications.html"
+    return render(
+        request,
+        f"results/{template}",
+        {
+            "track": track,
+            "result": result,
+            "reviews": sel.reviews_for_results([application_id]).get(application_id, []),
+            "flagged_reviewers": {s.reviewer_id for s in stats},
+            "reveal": request.GET.get("reveal") == "1",
+        },
+    )
+
+
+@login_required
+@require_POST
+def run_aggregation(request, track_id: int):
+    track = sel.results_track_for_user(request.user, track_id)
+    job = start_aggregation(track=track, actor=request.user)
+    if request.headers.get("HX-Request"):
+        return render(request, "results/_job.html", _job_panel(track, job))
+    messages.success(request, _("The aggregation has started."))
+    return redirect("staff_results:board", track_id=track.pk)
+
+
+@login_required
+@require_GET
+def job_status(request, track_id: int, job_id: int):
+    track = sel.results_track_for_user(request.user, track_id)
+    job = get_object_or_404(Job, pk=job_id, track=track, kind=Job.Kind.AGGREGATE)
+    # htmx polls the panel; opened on its own, the panel sits in a whole page.
+    template = "results/_job.html" if request.htmx else "results/job.html"
+    return render(request, template, _job_panel(track, job))
+
+
+@login_required
+def selection(request, track_id: int):
+    track = sel.results_track_for_user(request.user, track_id)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "propose":
+                propose_funding_line(track=track, actor=request.user)
+                messages.success(request, _("The funding line has been proposed."))
+            elif action == "confirm":
+                count = confirm_decisions(track=track, actor=request.user)
+                messages.success(request, _("%(count)s decisions confirmed.") % {"count": count})
+            elif action == "release_track":
+                count = release_decisions(track=track, actor=request.user)
+                messages.success(request, _("%(count)s decisions released.") % {"count": count})
+            elif action == "release_call":
+                count = release_decisions(call=track.call, actor=request.user)
+                messages.success(request, _("%(count)s decisions released.") % {"count": count})
+            else:
+                messages.error(request, _("Unknown action."))
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        return redirect("staff_results:selection", track_id=track.pk)
+    decisions = list(sel.decisions_for_track(track))
+    selected = [d for d in decisions if d.outcome == Decision.Outcome.SELECTED]
+    return render(
+        request,
+        "results/selection.html",
+        {
+            "track": track,
+            "decisions": decisions,
+            "selected_total": sum(d.amount or 0 for d in selected),
+            "selected_count": len(selected),
+            "remaining": track.total_budget - sum(d.amount or 0 for d in selected),
+            "all_confirmed": bool(decisions) and all(d.confirmed_at for d in decisions),
+            "any_released": any(d.released_at for d in decisions),
+            # propose_funding_line refuses once any decision is confirmed.
+            "any_confirmed": any(d.confirmed_at for d in decisions),
+            "is_admin": roles.has_role(request.user, roles.PROGRAMME_ADMIN),
+        },
+    )
+
+
+@login_required
+def decision_change(request, track_id: int, pk: int):
+    track = sel.results_track_for_user(request.user, track_id)
+    decision = get_object_or_404(sel.decisions_for_track(track), pk=pk)
+    if request.method == "POST":
+        form = DecisionForm(request.POST)
+        if run_service_on_form(
+            form,
+            lambda data: change_decision(
+                decision=decision,
+                outcome=data["outcome"],
+                amount=data["amount"],
+                reason=data["reason"],
+                committee_summary=data["committee_summary"],
+                actor=request.user,
+            ),
+        ):
+            messages.success(request, _("The decision has been changed."))
+            return redirect("staff_results:selection", track_id=track.pk)
+        status = 400
+    else:
+        form = DecisionForm(
+            initial={
+                "outcome": decision.outcome,
+                "amount": decision.amount,
+                "committee_summary": decision.committee_summary,
+            }
+        )
+        status = 200
+    return render(
+        request,
+        "results/decision_form.html",
+        {"track": track, "decision": decision, "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def export(request, track_id: int, kind: str, fmt: str):
+    track = sel.results_track_for_user(request.user, track_id)
+    if kind not in EXPORTERS or fmt not in ("csv", "xlsx"):
+        return HttpResponse(status=404)
+    content, content_type, name = export_track(user=request.user, track=track, kind=kind, fmt=fmt)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
