@@ -50,6 +50,8 @@ class Application(models.Model):
         Status.AWARDED,
     )
     DECIDED_STATUSES = (Status.SELECTED, Status.RESERVE, Status.REJECTED, Status.AWARDED)
+    # Screened eligible and not yet reviewed: the applications that can receive reviewers.
+    ASSIGNABLE_STATUSES = (Status.ELIGIBLE, Status.UNDER_REVIEW)
 
     reference = models.CharField(_("reference"), max_length=32, unique=True, null=True, blank=True)
     public_id = models.UUIDField(

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, ReviewerProfile
 from core.domain import DomainError
 from notifications.models import Message
+from reviews import assignment as planner
 from reviews import services
 from reviews.models import Assignment, CommitteeMember, ConflictDeclaration, Job, ReviewerInvitation
 from tests.factories import (
@@ -406,7 +407,7 @@ def test_assignment_job_failure_is_reported_on_the_job(
     def explode(**kwargs):
         raise RuntimeError("solver exploded")
 
-    monkeypatch.setattr(services.planner, "plan_assignments", explode)
+    monkeypatch.setattr(planner, "plan_assignments", explode)
     with django_capture_on_commit_callbacks(execute=True):
         job = services.create_assignment_job(track=planning_track, actor=kind_staff)
     job.refresh_from_db()

@@ -1,0 +1,158 @@
+"""The review committee: invitations, members and reviewer profiles."""
+
+import datetime
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import roles
+from accounts.audit import record_audit_event
+from accounts.models import ReviewerProfile
+from core.domain import DomainError, clean_or_refuse
+from notifications.services import in_each_language, queue_message
+from projects.models import Track
+from reviews.models import (
+    Assignment,
+    CommitteeMember,
+    ReviewerInvitation,
+)
+
+INVITATION_VALID_DAYS = 30
+
+
+def track_names(track: Track) -> dict[str, str]:
+    """The call and track as a reader names them, in each language (for message contexts)."""
+    return in_each_language("track", lambda: f"{track.call.display_name} — {track.display_name}")
+
+
+@transaction.atomic
+def invite_reviewer(*, track: Track, email: str, name: str = "", actor) -> ReviewerInvitation:
+    """Invite an expert by e-mail to the track's committee; e-mails the accept link.
+
+    Refuses a second pending invitation to the same address, and someone already on the
+    committee. Accepting needs a log-in with this e-mail address (see ``accept_invitation``).
+    """
+    email = (email or "").strip().lower()
+    if CommitteeMember.objects.filter(track=track, reviewer__email__iexact=email).exists():
+        raise DomainError(_("This expert is already on the committee."), field="email")
+    if ReviewerInvitation.objects.filter(
+        track=track, email__iexact=email, status=ReviewerInvitation.Status.PENDING
+    ).exists():
+        raise DomainError(
+            _("An invitation to this address is already waiting for an answer."), field="email"
+        )
+    invitation = ReviewerInvitation(
+        track=track,
+        email=email,
+        name=name,
+        invited_by=actor,
+        expires_at=timezone.now() + datetime.timedelta(days=INVITATION_VALID_DAYS),
+    )
+    clean_or_refuse(invitation)
+    invitation.save()
+    record_audit_event(subject=invitation, action="invited", actor=actor, new_value="pending")
+    from accounts.models import User
+
+    recipient = User.objects.filter(email__iexact=email).first()
+    queue_message(
+        recipient=recipient,
+        to_email=email,
+        template="reviews/invitation",
+        context={
+            "name": name,
+            **track_names(track),
+            "expires_at": invitation.expires_at.isoformat(),
+        },
+        link=reverse("reviews:invitation", kwargs={"token": invitation.token}),
+        channels=("email",) if recipient is None else ("email", "in_app"),
+    )
+    return invitation
+
+
+@transaction.atomic
+def revoke_invitation(*, invitation: ReviewerInvitation, actor) -> ReviewerInvitation:
+    """Withdraw a pending invitation; its link stops working."""
+    invitation = ReviewerInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != ReviewerInvitation.Status.PENDING:
+        raise DomainError(_("Only a pending invitation can be revoked."))
+    invitation.status = ReviewerInvitation.Status.REVOKED
+    invitation.responded_at = timezone.now()
+    invitation.save(update_fields=["status", "responded_at"])
+    record_audit_event(
+        subject=invitation, action="status", actor=actor, old_value="pending", new_value="revoked"
+    )
+    return invitation
+
+
+@transaction.atomic
+def respond_to_invitation(
+    *, invitation: ReviewerInvitation, accept: bool, actor
+) -> ReviewerInvitation:
+    """Accept or decline a committee invitation as the invited person.
+
+    The actor must be logged in with the invited e-mail address: knowing the link is not enough.
+    Accepting adds the committee seat, the reviewer role and an empty reviewer profile.
+    """
+    invitation = ReviewerInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != ReviewerInvitation.Status.PENDING:
+        raise DomainError(_("This invitation has already been answered or withdrawn."))
+    if invitation.expires_at <= timezone.now():
+        raise DomainError(_("This invitation has expired; ask the secretariat for a new one."))
+    if actor.email.lower() != invitation.email.lower():
+        raise DomainError(
+            _(
+                "This invitation was sent to another e-mail address. Log in with the address "
+                "the invitation was sent to."
+            ),
+            code="wrong_account",
+        )
+    old = invitation.status
+    invitation.status = (
+        ReviewerInvitation.Status.ACCEPTED if accept else ReviewerInvitation.Status.DECLINED
+    )
+    invitation.responded_at = timezone.now()
+    invitation.accepted_by = actor if accept else None
+    invitation.save(update_fields=["status", "responded_at", "accepted_by"])
+    record_audit_event(
+        subject=invitation, action="status", actor=actor, old_value=old, new_value=invitation.status
+    )
+    if accept:
+        CommitteeMember.objects.get_or_create(track=invitation.track, reviewer=actor)
+        actor.groups.add(Group.objects.get_or_create(name=roles.REVIEWER)[0])
+        actor.__dict__.pop("_kcity_roles", None)
+        ReviewerProfile.objects.get_or_create(user=actor)
+    return invitation
+
+
+@transaction.atomic
+def remove_committee_member(*, member: CommitteeMember, actor) -> None:
+    """Take a reviewer off a committee; refused while they hold open or submitted reviews."""
+    if Assignment.objects.filter(
+        reviewer=member.reviewer,
+        application__track=member.track,
+        status__in=Assignment.ACTIVE_STATUSES,
+    ).exists():
+        raise DomainError(_("Remove this reviewer's assignments in the track first."))
+    record_audit_event(
+        subject=member.track,
+        action="committee_member_removed",
+        actor=actor,
+        detail={"reviewer": member.reviewer_id},
+    )
+    member.delete()
+
+
+@transaction.atomic
+def save_reviewer_profile(*, profile: ReviewerProfile, actor) -> ReviewerProfile:
+    """Save a reviewer's own profile (expertise, affiliation, companies of the last 3 years)."""
+    if profile.user_id != actor.pk:
+        raise DomainError(_("You can only change your own profile."))
+    valid = set(ReviewerProfile.Expertise.values)
+    profile.expertise = [e for e in profile.expertise if e in valid]
+    clean_or_refuse(profile)
+    profile.save()
+    record_audit_event(subject=profile, action="changed", actor=actor)
+    return profile

@@ -1,0 +1,223 @@
+"""Declarations of interests and conflicts, and a reviewer declining an assignment."""
+
+import datetime
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import roles
+from accounts.audit import record_audit_event
+from applications.models import Application
+from core.domain import DomainError, clean_or_refuse
+from notifications.services import queue_message
+from projects.models import Track
+from reviews.conflicts import detect_conflicts
+from reviews.models import (
+    Assignment,
+    ConflictDeclaration,
+    InterestDeclaration,
+)
+from reviews.services.transitions import A, transition_assignment
+
+DECLARATION_VALID_DAYS = 365
+
+
+def current_interest_declaration(user) -> InterestDeclaration | None:
+    """The reviewer's declaration of interests that is still valid, if any."""
+    return (
+        InterestDeclaration.objects.filter(reviewer=user, expires_at__gt=timezone.now())
+        .order_by("-signed_at")
+        .first()
+    )
+
+
+@transaction.atomic
+def sign_interest_declaration(*, reviewer, interests: str, actor) -> InterestDeclaration:
+    """Sign this year's declaration of interests; valid for one year from now."""
+    if reviewer.pk != actor.pk:
+        raise DomainError(_("Only the reviewer can sign their own declaration."))
+    now = timezone.now()
+    declaration = InterestDeclaration(
+        reviewer=reviewer,
+        interests=interests.strip(),
+        signed_at=now,
+        expires_at=now + datetime.timedelta(days=DECLARATION_VALID_DAYS),
+    )
+    clean_or_refuse(declaration)
+    declaration.save()
+    record_audit_event(subject=declaration, action="signed", actor=actor)
+    return declaration
+
+
+def conflict_pairs(track: Track) -> set[tuple[int, int]]:
+    """Every (reviewer id, application id) pair of the track that must never be assigned:
+    declared or recorded conflicts plus those the portal detects now."""
+    pairs = set(
+        ConflictDeclaration.objects.filter(application__track=track, has_conflict=True).values_list(
+            "reviewer_id", "application_id"
+        )
+    )
+    reviewers = [m.reviewer for m in track.committee.select_related("reviewer")]
+    applications = list(track.applications.filter(status__in=Application.ASSIGNABLE_STATUSES))
+    pairs |= set(detect_conflicts(reviewers=reviewers, applications=applications))
+    return pairs
+
+
+@transaction.atomic
+def record_detected_conflicts(*, track: Track, actor=None) -> int:
+    """Store the conflicts the portal detects in the track (source=detected); returns how many
+    new rows. A pair the reviewer already declared on keeps the reviewer's declaration."""
+    reviewers = [m.reviewer for m in track.committee.select_related("reviewer")]
+    applications = list(track.applications.filter(status__in=Application.ASSIGNABLE_STATUSES))
+    found = detect_conflicts(reviewers=reviewers, applications=applications)
+    existing = set(
+        ConflictDeclaration.objects.filter(application__track=track).values_list(
+            "reviewer_id", "application_id"
+        )
+    )
+    created = 0
+    for (reviewer_id, application_id), kind in sorted(found.items()):
+        if (reviewer_id, application_id) in existing:
+            continue
+        ConflictDeclaration.objects.create(
+            reviewer_id=reviewer_id,
+            application_id=application_id,
+            has_conflict=True,
+            kind=kind,
+            source=ConflictDeclaration.Source.DETECTED,
+        )
+        created += 1
+    return created
+
+
+@transaction.atomic
+def declare_conflict(
+    *, assignment: Assignment, has_conflict: bool, kind: str = "", details: str = "", actor
+) -> Assignment:
+    """The reviewer declares, before seeing the application, whether they have a conflict.
+
+    No conflict: the declaration is recorded and an invited assignment becomes accepted.
+    A conflict: recorded with its kind, the assignment moves to ``conflict`` and the reviewer
+    never sees the application again. A declaration cannot be changed afterwards.
+    """
+    if assignment.reviewer_id != actor.pk:
+        raise DomainError(_("Only the assigned reviewer can declare on this application."))
+    if ConflictDeclaration.objects.filter(
+        reviewer=actor, application=assignment.application
+    ).exists():
+        raise DomainError(_("You have already declared on this application."), code="declared")
+    if has_conflict:
+        if kind not in ConflictDeclaration.Kind.values or kind == ConflictDeclaration.Kind.NONE:
+            raise DomainError(_("Choose the kind of conflict."), field="kind")
+    else:
+        kind = ConflictDeclaration.Kind.NONE
+    declaration = ConflictDeclaration(
+        reviewer=actor,
+        application=assignment.application,
+        has_conflict=has_conflict,
+        kind=kind,
+        details=details.strip(),
+        source=ConflictDeclaration.Source.DECLARED,
+    )
+    clean_or_refuse(declaration)
+    declaration.save()
+    if has_conflict:
+        assignment = transition_assignment(
+            assignment=assignment, to=A.CONFLICT, actor=actor, detail={"kind": kind}
+        )
+        _tell_track_staff(assignment, why="conflict")
+        return assignment
+    if assignment.status == A.INVITED:
+        return transition_assignment(assignment=assignment, to=A.ACCEPTED, actor=actor)
+    return assignment
+
+
+def _tell_track_staff(assignment: Assignment, *, why: str) -> None:
+    """An in-app notice to the secretariat staff of the track that a reviewer dropped out, so
+    they can assign someone else. Programme admins see it on the board."""
+    from accounts.models import User
+
+    track = assignment.application.track
+    staff = User.objects.filter(
+        memberships__organization=track.secretariat_id, groups__name=roles.SECRETARIAT_STAFF
+    ).distinct()
+    for member in staff:
+        queue_message(
+            recipient=member,
+            template="reviews/reviewer_dropped",
+            context={
+                "reference": assignment.application.reference or "",
+                "reviewer": assignment.reviewer.name or assignment.reviewer.email,
+                "why": why,
+            },
+            link=reverse("staff_reviews:board", kwargs={"track_id": track.pk}),
+            channels=("in_app",),
+        )
+
+
+@transaction.atomic
+def report_conflict_later(
+    *, assignment: Assignment, kind: str, details: str = "", actor
+) -> Assignment:
+    """The reviewer discovers a conflict after declaring none (before submitting).
+
+    The declaration becomes a conflict (audited with the change), the assignment moves to
+    ``conflict``, and the application disappears from the reviewer's pages. Draft scores stay
+    stored but never count: only submitted reviews are aggregated.
+    """
+    if assignment.reviewer_id != actor.pk:
+        raise DomainError(_("Only the assigned reviewer can report a conflict."))
+    if kind not in ConflictDeclaration.Kind.values or kind == ConflictDeclaration.Kind.NONE:
+        raise DomainError(_("Choose the kind of conflict."), field="kind")
+    declaration = ConflictDeclaration.objects.select_for_update().get(
+        reviewer=actor, application=assignment.application
+    )
+    old = declaration.kind
+    declaration.has_conflict = True
+    declaration.kind = kind
+    declaration.details = details.strip()
+    declaration.declared_at = timezone.now()
+    clean_or_refuse(declaration)
+    declaration.save()
+    record_audit_event(
+        subject=declaration, action="conflict_reported", actor=actor, old_value=old, new_value=kind
+    )
+    assignment = transition_assignment(
+        assignment=assignment, to=A.CONFLICT, actor=actor, detail={"kind": kind, "late": True}
+    )
+    _tell_track_staff(assignment, why="conflict")
+    return assignment
+
+
+@transaction.atomic
+def decline_assignment(*, assignment: Assignment, reason: str, note: str = "", actor) -> Assignment:
+    """The reviewer declines (conflict, not my expertise, no time); audited, staff can see it.
+
+    Declining for a conflict also records a conflict declaration, so the pair is never
+    assigned again.
+    """
+    if assignment.reviewer_id != actor.pk:
+        raise DomainError(_("Only the assigned reviewer can decline."))
+    if reason not in Assignment.DeclineReason.values:
+        raise DomainError(_("Choose why you decline."), field="reason")
+    assignment = transition_assignment(
+        assignment=assignment, to=A.DECLINED, actor=actor, reason=reason
+    )
+    assignment.decline_reason = reason
+    assignment.decline_note = note.strip()
+    assignment.save(update_fields=["decline_reason", "decline_note"])
+    _tell_track_staff(assignment, why=reason)
+    if reason == Assignment.DeclineReason.CONFLICT:
+        ConflictDeclaration.objects.update_or_create(
+            reviewer=actor,
+            application=assignment.application,
+            defaults={
+                "has_conflict": True,
+                "kind": ConflictDeclaration.Kind.OTHER,
+                "details": note.strip(),
+                "source": ConflictDeclaration.Source.DECLARED,
+            },
+        )
+    return assignment

@@ -1,0 +1,218 @@
+"""Scoring: drafts, submission (locked), the total, and staff reopening a review."""
+
+from collections.abc import Callable, Iterable
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.domain import DomainError
+from notifications.services import queue_message
+from reviews.models import (
+    Assignment,
+    Criterion,
+    Score,
+)
+from reviews.services.transitions import A, transition_assignment
+
+# Functions called (after commit) with the assignment each time a review is submitted.
+# Results appends its re-aggregation from ``ResultsConfig.ready()`` (reviews never imports it).
+REVIEW_SUBMITTED_HOOKS: list[Callable[[Assignment], None]] = []
+
+
+HALF = Decimal("0.5")
+
+
+def compute_total(scores: Iterable[tuple[Decimal, Criterion]]) -> Decimal:
+    """The reviewer's total on 100 points.
+
+    total = 100 · Σ(points_i · weight_i) / Σ(max_i · weight_i), rounded half up to 0.01.
+    With every weight equal (the default 1) and maxima adding up to 100 this is the plain sum
+    of the points; with weights it is the weighted sum scaled so that full marks stay 100.
+    """
+    scores = list(scores)
+    numerator = sum((Decimal(p) * c.weight for p, c in scores), Decimal(0))
+    denominator = sum((c.max_points * c.weight for _p, c in scores), Decimal(0))
+    if not denominator:
+        return Decimal(0)
+    return (numerator * 100 / denominator).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def format_points(value: Decimal) -> str:
+    """20 rather than 20.0 or 2E+1; 7.5 stays 7.5."""
+    return str(value.quantize(Decimal(1))) if value == value.to_integral() else str(value)
+
+
+def validate_points(points: Decimal | None, criterion: Criterion) -> str | None:
+    """A user-facing error for points outside 0..max or not on a half point, else None."""
+    if points is None:
+        return None
+    if points < 0 or points > criterion.max_points:
+        return str(
+            _("Give between 0 and %(max)s points.") % {"max": format_points(criterion.max_points)}
+        )
+    if (points / HALF) % 1 != 0:
+        return str(_("Use whole or half points (for example 7 or 7.5)."))
+    return None
+
+
+class ReviewInvalid(DomainError):
+    """A review that cannot be saved or submitted; ``errors`` maps form field → message."""
+
+    code = "review_invalid"
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(_("Please correct the marked fields."))
+        self.errors = errors
+
+
+def _write_review(
+    *, assignment: Assignment, scores: dict[int, tuple], recommendation, confidence, comment
+) -> list[tuple[Decimal | None, str, Criterion]]:
+    criteria = list(assignment.application.track.criteria.order_by("order", "id"))
+    errors: dict[str, str] = {}
+    rows = []
+    for criterion in criteria:
+        points, justification = scores.get(criterion.pk, (None, ""))
+        points = None if points in (None, "") else Decimal(points)
+        error = validate_points(points, criterion)
+        if error:
+            errors[f"points_{criterion.pk}"] = error
+        rows.append((points, (justification or "").strip(), criterion))
+    if errors:
+        raise ReviewInvalid(errors)
+    existing = {s.criterion_id: s for s in assignment.scores.all()}
+    for points, justification, criterion in rows:
+        score = existing.get(criterion.pk) or Score(assignment=assignment, criterion=criterion)
+        score.points = points
+        score.justification = justification
+        score.max_points = criterion.max_points
+        score.save()
+    assignment.recommendation = recommendation or ""
+    assignment.confidence = confidence or None
+    assignment.overall_comment = (comment or "").strip()
+    assignment.save(update_fields=["recommendation", "confidence", "overall_comment"])
+    return rows
+
+
+def _lock_for_review(assignment: Assignment, actor) -> Assignment:
+    assignment = (
+        Assignment.objects.select_for_update()
+        .select_related("application__track")
+        .get(pk=assignment.pk)
+    )
+    if assignment.reviewer_id != actor.pk:
+        raise DomainError(_("Only the assigned reviewer can score this application."))
+    if assignment.status == A.SUBMITTED:
+        raise DomainError(
+            _("This review was submitted and is locked. Ask the secretariat to reopen it."),
+            code="locked",
+        )
+    if assignment.status not in (A.ACCEPTED, A.IN_PROGRESS):
+        raise DomainError(_("This assignment is not open for scoring."), code="not_open")
+    return assignment
+
+
+@transaction.atomic
+def save_review_draft(
+    *,
+    assignment: Assignment,
+    scores: dict[int, tuple],
+    recommendation: str = "",
+    confidence: int | None = None,
+    overall_comment: str = "",
+    actor,
+) -> Assignment:
+    """Save a partial review (scores map criterion id → (points or None, justification)).
+
+    Points given must be within range and on a half point; anything may still be empty. The
+    assignment becomes ``in_progress``. Nothing is visible to anyone else until submitted.
+    """
+    assignment = _lock_for_review(assignment, actor)
+    if assignment.status == A.ACCEPTED:
+        assignment = transition_assignment(assignment=assignment, to=A.IN_PROGRESS, actor=actor)
+    _write_review(
+        assignment=assignment,
+        scores=scores,
+        recommendation=recommendation,
+        confidence=confidence,
+        comment=overall_comment,
+    )
+    return assignment
+
+
+@transaction.atomic
+def submit_review(
+    *,
+    assignment: Assignment,
+    scores: dict[int, tuple],
+    recommendation: str,
+    confidence: int | None,
+    overall_comment: str = "",
+    actor,
+) -> Assignment:
+    """Submit the review: every criterion scored with a justification of the track's minimum
+    length, a recommendation and a confidence. Computes the total (``compute_total``), moves the
+    assignment to ``submitted`` (locked), and calls ``REVIEW_SUBMITTED_HOOKS`` after commit.
+    """
+    assignment = _lock_for_review(assignment, actor)
+    track = assignment.application.track
+    if assignment.status == A.ACCEPTED:
+        assignment = transition_assignment(assignment=assignment, to=A.IN_PROGRESS, actor=actor)
+    rows = _write_review(
+        assignment=assignment,
+        scores=scores,
+        recommendation=recommendation,
+        confidence=confidence,
+        comment=overall_comment,
+    )
+    errors: dict[str, str] = {}
+    for points, justification, criterion in rows:
+        if points is None:
+            errors[f"points_{criterion.pk}"] = str(_("Score this criterion."))
+        if len(justification) < track.min_justification_length:
+            errors[f"justification_{criterion.pk}"] = str(
+                _("Write at least %(min)s characters (now %(len)s).")
+                % {"min": track.min_justification_length, "len": len(justification)}
+            )
+    if recommendation not in Assignment.Recommendation.values:
+        errors["recommendation"] = str(_("Choose a recommendation."))
+    if confidence not in Assignment.Confidence.values:
+        errors["confidence"] = str(_("Choose your confidence."))
+    if not rows:
+        raise DomainError(_("This track has no criteria yet."))
+    if errors:
+        # Nothing is saved (the transaction rolls back); the form shows the errors next to
+        # the fields with everything the reviewer typed.
+        raise ReviewInvalid(errors)
+    assignment.total = compute_total((p, c) for p, _j, c in rows)
+    assignment.save(update_fields=["total"])
+    assignment = transition_assignment(assignment=assignment, to=A.SUBMITTED, actor=actor)
+    for hook in REVIEW_SUBMITTED_HOOKS:
+        transaction.on_commit(lambda hook=hook: hook(assignment))
+    return assignment
+
+
+@transaction.atomic
+def reopen_review(*, assignment: Assignment, reason: str, actor) -> Assignment:
+    """Staff reopen a submitted review with a reason (audited); the reviewer is told by e-mail.
+
+    The total is cleared until the review is submitted again.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason for reopening the review."), field="reason")
+    assignment = transition_assignment(
+        assignment=assignment, to=A.IN_PROGRESS, actor=actor, reason=reason, detail={"reopen": True}
+    )
+    assignment.total = None
+    assignment.submitted_at = None
+    assignment.save(update_fields=["total", "submitted_at"])
+    queue_message(
+        recipient=assignment.reviewer,
+        template="reviews/reopened",
+        context={"reference": assignment.application.reference or "", "reason": reason},
+        link=reverse("reviews:score", kwargs={"pk": assignment.pk}),
+    )
+    return assignment
