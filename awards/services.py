@@ -15,10 +15,10 @@ from accounts.audit import audit_events_for, record_audit_event
 from applications.models import Application
 from applications.services import notify_applicants, transition_application
 from awards.models import Award, Deliverable
-from core.domain import DomainError
+from core.domain import DomainError, require_permission
 from core.transitions import apply_transition
 from projects.models import Project
-from projects.selectors import is_staff_of_track
+from projects.rules import MANAGE_TRACK
 from projects.services import set_project_status
 from results.models import Decision
 from results.services import proposed_amount
@@ -26,9 +26,7 @@ from results.services import proposed_amount
 Outcome = Decision.Outcome
 
 
-def _require_track_staff(actor, track) -> None:
-    if not is_staff_of_track(actor, track):
-        raise DomainError(_("You do not work on this track."), code="forbidden")
+NOT_YOUR_TRACK = _("You do not work on this track.")
 
 
 def validate_award_amount(*, track, amount) -> int:
@@ -80,7 +78,7 @@ def award_funding(*, application: Application, amount, actor) -> Award:
         .get(pk=application.pk)
     )
     track = application.track
-    _require_track_staff(actor, track)
+    require_permission(actor, MANAGE_TRACK, track, message=NOT_YOUR_TRACK)
     decision = Decision.objects.filter(application=application).first()
     if decision is None or decision.outcome != Outcome.SELECTED or decision.released_at is None:
         raise DomainError(
@@ -131,7 +129,7 @@ def award_funding(*, application: Application, amount, actor) -> Award:
 def advance_award(*, award: Award, to: str, actor, reason: str = "") -> Award:
     """Move an award along its lifecycle (staff of the track). Cancelling goes through
     ``cancel_award`` so the reserve list is offered."""
-    _require_track_staff(actor, award.application.track)
+    require_permission(actor, MANAGE_TRACK, award.application.track, message=NOT_YOUR_TRACK)
     if to == Award.Status.CANCELLED:
         return cancel_award(award=award, reason=reason, actor=actor)
     award = transition_award(award=award, to=to, actor=actor, reason=reason)
@@ -147,7 +145,7 @@ def cancel_award(*, award: Award, reason: str, actor) -> tuple[Award, Decision |
     Returns the award and the promoted decision (or None when the reserve list is empty)."""
     award = Award.objects.select_related("application__track", "project").get(pk=award.pk)
     track = award.application.track
-    _require_track_staff(actor, track)
+    require_permission(actor, MANAGE_TRACK, track, message=NOT_YOUR_TRACK)
     award = transition_award(award=award, to=Award.Status.CANCELLED, actor=actor, reason=reason)
     if award.project_id and award.project.status == Project.Status.ACTIVE:
         set_project_status(

@@ -35,3 +35,11 @@ def clean_or_refuse(obj) -> None:
         raise DomainError(
             " ".join(m for msgs in exc.message_dict.values() for m in msgs), code="invalid"
         ) from exc
+
+
+def require_permission(actor, permission: str, obj=None, *, message) -> None:
+    """Refuse the change (a ``DomainError`` with code ``forbidden``, which interfaces turn into
+    a 403) unless ``actor`` has ``permission`` on ``obj``: services ask the same rules as the
+    pages, the API and the admin, by name, instead of restating who may act."""
+    if actor is None or not actor.has_perm(permission, obj):
+        raise DomainError(message, code="forbidden")

@@ -1,10 +1,8 @@
-"""API of the programme: public, read-only countries, cities, calls, tracks, funded projects,
-events and statistics; and the deliverables of funded projects (their contractor uploads, staff accept or
-return).
+"""API of the programme catalogue: public, read-only countries, cities, calls, tracks, funded
+projects and events; and the staff-track row filter and field the other apps' viewsets share.
 
-Rows come from the same selectors as the pages (``public_calls``, ``deliverables_for_user``), so
-a draft call or a contractor selection that is not open never appears here either; deliverable
-writes call the services of the deliverable page.
+Rows come from the same selectors as the pages (``public_calls``), so a draft call or a
+contractor selection that is not open never appears here either.
 """
 
 import django_filters
@@ -42,7 +40,7 @@ class StaffTrackRowsMixin:
         return super().get_queryset().filter(**{f"{self.track_field}__in": tracks})
 
     def rule_subject(self, obj):
-        """Staff rules (``reviews.manage_track_reviews``…) are asked about the row's track."""
+        """Staff rules (``projects.manage_track``…) are asked about the row's track."""
         for name in self.track_field.split("__"):
             obj = getattr(obj, name)
         return obj

@@ -21,6 +21,8 @@ def is_call_staff(user, call) -> bool:
     return any(selectors.is_staff_of_track(user, track) for track in call.tracks.all())
 
 
-rules.add_perm("projects.manage_track", is_track_staff)
+# Every staff screen and service of a track's work (screening, review, results, awards) asks it.
+MANAGE_TRACK = "projects.manage_track"
+rules.add_perm(MANAGE_TRACK, is_track_staff)
 rules.add_perm("projects.manage_call", is_programme_admin | is_call_staff)
 rules.add_perm("projects.configure_call", is_programme_admin)

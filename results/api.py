@@ -19,6 +19,7 @@ from core.api.viewsets import (
 )
 from projects.api import StaffTrackRowsMixin
 from projects.models import Track
+from projects.rules import MANAGE_TRACK
 from results import aggregation
 from results import selectors as results_selectors
 from results import services as selection
@@ -26,7 +27,6 @@ from results.models import ApplicationResult, Decision
 from reviews.models import (
     Job,
 )
-from reviews.rules import MANAGE_TRACK
 
 
 class ResultApplicationSerializer(serializers.Serializer):

@@ -12,15 +12,15 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import roles
 from accounts.audit import record_audit_event
 from applications.models import Application
 from applications.services import notify_applicants, transition_application
-from core.domain import DomainError
+from core.domain import DomainError, require_permission
 from projects.models import Call, Track
-from projects.selectors import is_staff_of_track
+from projects.rules import MANAGE_TRACK
 from results.aggregation import FLAG_BELOW_CRITERION, FLAG_BELOW_OVERALL
 from results.models import ApplicationResult, Decision
+from results.rules import DECIDE
 from reviews.models import Assignment
 
 Outcome = Decision.Outcome
@@ -33,15 +33,15 @@ RELEASE_STATUS = {
 
 
 def _require_track_staff(actor, track: Track) -> None:
-    if not is_staff_of_track(actor, track):
-        raise DomainError(_("You do not work on this track."), code="forbidden")
+    require_permission(actor, MANAGE_TRACK, track, message=_("You do not work on this track."))
 
 
 def _require_programme_admin(actor) -> None:
-    if not roles.has_role(actor, roles.PROGRAMME_ADMIN):
-        raise DomainError(
-            _("Only a programme admin can confirm or release decisions."), code="forbidden"
-        )
+    require_permission(
+        actor,
+        DECIDE,
+        message=_("Only a programme admin can confirm or release decisions."),
+    )
 
 
 def is_above_thresholds(result: ApplicationResult) -> bool:

@@ -1,6 +1,7 @@
-"""Staff screens for results: aggregation job, ranking board, selection, awards, exports.
+"""Staff screens for results: aggregation job, ranking board, selection, exports (a track's
+awards page is the awards app's).
 
-Thin views: every read goes through ``results_selectors`` (which applies track visibility and
+Thin views: every read goes through ``results.selectors`` (which applies track visibility and
 answers 404 for another secretariat's track), every write through one service.
 """
 

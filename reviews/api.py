@@ -32,6 +32,7 @@ from core.api.viewsets import (
     PublicReadOnlyViewSet,
 )
 from projects.api import StaffTrackField, StaffTrackRowsMixin
+from projects.rules import MANAGE_TRACK
 from projects.selectors import public_calls, staff_tracks
 from reviews import selectors, services
 from reviews.models import (
@@ -42,7 +43,6 @@ from reviews.models import (
     ReviewerInvitation,
     Score,
 )
-from reviews.rules import MANAGE_TRACK
 
 # --- Staff screening on the application resource --------------------------------------------
 
@@ -321,7 +321,7 @@ class ConflictDeclarationViewSet(PortalReadOnlyViewSet):
 
 # --- Committee and assignment work (staff of the track) -------------------------------------
 #
-# The staff pages under /staff/reviews/ ask ``reviews.manage_track_reviews`` about the track;
+# The staff pages under /staff/reviews/ ask ``projects.manage_track`` about the track;
 # so do these endpoints, about the track of each row (or of the body's track or application
 # for a new row). Another secretariat's rows are not found (404); a new row naming another
 # secretariat's track or application is "does not exist" (400); a user who is not staff may not

@@ -414,7 +414,8 @@ class Assignment(models.Model):
     @property
     def effective_due(self):
         """The assignment's own due date, else its track's review deadline (None if neither).
-        The one definition of "due" for the workspace, the board, the reminders and the API."""
+        The one definition of "due" for the workspace, the board and the reminders (the API
+        gives ``due_at`` as stored)."""
         return self.due_at or self.application.track.review_deadline
 
     def is_overdue_at(self, now) -> bool:

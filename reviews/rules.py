@@ -1,7 +1,6 @@
 import rules
 
 from accounts.rules import is_programme_admin
-from projects.rules import is_track_staff
 from projects.selectors import is_staff_of_track
 
 
@@ -64,7 +63,5 @@ rules.add_perm(
     "reviews.score_assignment",
     is_assignment_reviewer & has_declared_no_conflict & assignment_is_open,
 )
-# Staff side: every review screen of a track asks this one permission.
-MANAGE_TRACK = "reviews.manage_track_reviews"
-rules.add_perm(MANAGE_TRACK, is_track_staff)
+# Staff side: every review screen of a track asks projects.rules.MANAGE_TRACK about the track.
 rules.add_perm("reviews.reopen_assignment", is_assignment_track_staff | is_programme_admin)

@@ -1,6 +1,6 @@
 """Staff screens of the review work under /staff/reviews/: criteria, committee, assignment,
 the automatic-assignment job, the review board, reminders and reopening. Every view asks the
-one permission ``reviews.manage_track_reviews`` on the track (403 for another track's staff)."""
+one permission ``projects.manage_track`` on the track (403 for another track's staff)."""
 
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,9 @@ from django.views.decorators.http import require_POST
 from accounts.rules import is_portal_staff
 from core.domain import DomainError
 from core.forms import run_service_on_form
+from core.views import require_perm
 from projects.models import Track
+from projects.rules import MANAGE_TRACK
 from reviews import selectors, services
 from reviews.forms import (
     CriterionForm,
@@ -30,15 +32,9 @@ from reviews.forms import (
 from reviews.models import Assignment, CommitteeMember, Criterion, Job, ReviewerInvitation
 
 
-def _require_track_staff(request, track: Track) -> None:
-    """The one permission every screen here asks, whatever object it reached the track by."""
-    if not request.user.has_perm("reviews.manage_track_reviews", track):
-        raise PermissionDenied
-
-
 def _track(request, track_id: int) -> Track:
     track = get_object_or_404(Track.objects.select_related("call", "secretariat"), pk=track_id)
-    _require_track_staff(request, track)
+    require_perm(request, MANAGE_TRACK, track)
     return track
 
 
@@ -161,7 +157,7 @@ def criteria(request, track_id: int):
 
 def _criterion(request, pk: int) -> Criterion:
     criterion = get_object_or_404(Criterion.objects.select_related("track__call"), pk=pk)
-    _require_track_staff(request, criterion.track)
+    require_perm(request, MANAGE_TRACK, criterion.track)
     return criterion
 
 
@@ -258,7 +254,7 @@ def committee(request, track_id: int):
 @require_POST
 def invitation_revoke(request, pk: int):
     invitation = get_object_or_404(ReviewerInvitation.objects.select_related("track"), pk=pk)
-    _require_track_staff(request, invitation.track)
+    require_perm(request, MANAGE_TRACK, invitation.track)
     try:
         services.revoke_invitation(invitation=invitation, actor=request.user)
     except DomainError as exc:
@@ -270,7 +266,7 @@ def invitation_revoke(request, pk: int):
 @require_POST
 def member_remove(request, pk: int):
     member = get_object_or_404(CommitteeMember.objects.select_related("track"), pk=pk)
-    _require_track_staff(request, member.track)
+    require_perm(request, MANAGE_TRACK, member.track)
     try:
         services.remove_committee_member(member=member, actor=request.user)
     except DomainError as exc:
@@ -357,7 +353,7 @@ def assign_automatically(request, track_id: int):
 def job_status(request, pk: int):
     """The job's progress; htmx polls the partial every second until it finishes."""
     job = get_object_or_404(Job.objects.select_related("track__call"), pk=pk)
-    _require_track_staff(request, job.track)
+    require_perm(request, MANAGE_TRACK, job.track)
     template = "reviews/staff/partials/_job.html" if request.htmx else "reviews/staff/job.html"
     return render(request, template, {"job": job, "track": job.track})
 
@@ -366,7 +362,7 @@ def _staff_assignment(request, pk: int) -> Assignment:
     assignment = get_object_or_404(
         Assignment.objects.select_related("application__track", "reviewer"), pk=pk
     )
-    _require_track_staff(request, assignment.application.track)
+    require_perm(request, MANAGE_TRACK, assignment.application.track)
     return assignment
 
 

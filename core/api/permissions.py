@@ -11,7 +11,7 @@ Objects outside the selector's queryset are never reached: ``get_object`` answer
 so existence does not leak. A visible object whose rule refuses the action answers 403.
 
 The rule is asked about ``view.rule_subject(obj)``: the object itself, or what the rule is about
-(staff work on a criterion asks ``reviews.manage_track_reviews`` about its track).
+(staff work on a criterion asks ``projects.manage_track`` about its track).
 """
 
 from rest_framework import permissions
