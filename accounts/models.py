@@ -156,10 +156,6 @@ class Organization(models.Model):
         return self.name
 
     @property
-    def is_foreign_public(self) -> bool:
-        return self.kind in self.FOREIGN_PUBLIC_KINDS
-
-    @property
     def is_korean_company(self) -> bool:
         return self.kind == self.Kind.KOREAN_COMPANY
 

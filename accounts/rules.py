@@ -16,21 +16,6 @@ def is_secretariat_staff(user) -> bool:
 
 
 @rules.predicate
-def is_reviewer(user) -> bool:
-    return roles.has_role(user, roles.REVIEWER)
-
-
-@rules.predicate
-def is_applicant(user) -> bool:
-    return roles.has_role(user, roles.APPLICANT)
-
-
-@rules.predicate
-def is_contractor(user) -> bool:
-    return roles.has_role(user, roles.CONTRACTOR)
-
-
-@rules.predicate
 def is_organization_member(user, organization) -> bool:
     if organization is None or not user.is_authenticated:
         return False

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization
 from applications.models import Application, ConsortiumMember, Document
 from core import uploads as documents
+from core.templatetags.portal_format import krw
 from projects.models import City, Country, Track
 
 # The deliverables each track kind may request.
@@ -151,8 +152,6 @@ class BudgetSectionForm(SectionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from core.templatetags.portal_format import krw
-
         floor, ceiling = self.track.budget_floor, self.track.budget_ceiling
         if floor == ceiling:  # a fixed amount (the demonstration track): no range to state
             help_text = _("In Korean won: %(amount)s for this track.") % {"amount": krw(floor)}
@@ -165,8 +164,6 @@ class BudgetSectionForm(SectionForm):
         self.fields["co_financing"].required = False
 
     def clean_budget_requested(self):
-        from core.templatetags.portal_format import krw
-
         value = self.cleaned_data.get("budget_requested")
         floor, ceiling = self.track.budget_floor, self.track.budget_ceiling
         if value is None or floor <= value <= ceiling:

@@ -194,10 +194,6 @@ class Application(models.Model):
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
 
-    @property
-    def is_demonstration(self) -> bool:
-        return self.track.kind == Track.Kind.DEMONSTRATION
-
 
 class ConsortiumMember(models.Model):
     """A member of a demonstration-track consortium."""

@@ -3,6 +3,7 @@ import rules
 from accounts.rules import is_programme_admin
 from applications import selectors
 from applications.models import Application
+from applications.services import APPLICATION_TRANSITIONS
 from projects.selectors import is_staff_of_track
 
 
@@ -45,8 +46,6 @@ def application_is_editable(user, application) -> bool:
 
 @rules.predicate
 def application_is_withdrawable(user, application) -> bool:
-    from applications.services import APPLICATION_TRANSITIONS
-
     return application is not None and Application.Status.WITHDRAWN in APPLICATION_TRANSITIONS.get(
         application.status, set()
     )

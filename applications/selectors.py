@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.audit import audit_events_for
 from applications.models import Application, ClarificationRequest, Document
+from core.templatetags.portal_format import krw
 from projects.models import Track
 from projects.selectors import staff_tracks
 
@@ -245,8 +246,6 @@ def submission_problems(application: Application) -> list[Problem]:
             Problem("budget", _("Give the requested amount in KRW."), "id_budget_requested")
         )
     elif not track.budget_floor <= application.budget_requested <= track.budget_ceiling:
-        from core.templatetags.portal_format import krw
-
         problems.append(
             Problem(
                 "budget",

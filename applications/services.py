@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import record_audit_event
 from accounts.models import (
+    Membership,
     Organization,
 )
 from applications import selectors
@@ -20,7 +21,7 @@ from core.domain import DomainError
 from core.transitions import apply_transition
 from core.uploads import validate_upload
 from notifications.services import in_each_language, queue_message
-from projects.models import City, Country, Track
+from projects.models import Call, City, Country, Track
 from projects.selectors import is_staff_of_track
 
 S = Application.Status
@@ -566,14 +567,12 @@ def remind_draft_applicants(*, now=None) -> int:
     Each reminder has a dedupe key per application, member and stage, so running the job more
     often than daily sends nothing twice.
     """
-    from accounts.models import Membership
-
     now = now or timezone.now()
     stages = ((1, "1d"), (7, "7d"))
     written = 0
     drafts = Application.objects.filter(
         status=S.DRAFT,
-        call__status="open",
+        call__status=Call.Status.OPEN,
         call__closes_at__gt=now,
         call__closes_at__lte=now + timezone.timedelta(days=7),
     ).select_related("call", "track")

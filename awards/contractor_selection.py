@@ -26,14 +26,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import roles
 from accounts.audit import record_audit_event
 from accounts.models import Organization
 from awards.models import Deliverable
 from awards.services import transition_deliverable
 from core.domain import DomainError
+from core.uploads import validate_upload
+from notifications.services import in_each_language, queue_message
 from projects.models import Call, Project, Track
 from projects.selectors import is_staff_of_track
 from projects.services import transition_call
+from results.models import ApplicationResult
+from reviews.models import Criterion
 
 TWO = Decimal("0.01")
 PLANNING_KINDS = (Track.Kind.PLANNING, Track.Kind.SOLUTION_PLANNING)
@@ -126,8 +131,6 @@ def open_contractor_selection(
     )
     track.full_clean()
     track.save()
-    from reviews.models import Criterion
-
     for order, (code, name, name_ko, points, priority) in enumerate(CONTRACTOR_CRITERIA):
         Criterion.objects.create(
             track=track,
@@ -190,8 +193,6 @@ def combine_scores(
 
 def contractor_ranking(track: Track) -> list[ContractorScore]:
     """The combined ranking of a contractor-selection track from its aggregated results."""
-    from results.models import ApplicationResult
-
     rows = list(
         ApplicationResult.objects.filter(track=track, official_score__isnull=False).values_list(
             "application_id",
@@ -304,8 +305,6 @@ def submit_deliverable(*, deliverable: Deliverable, uploaded, actor) -> Delivera
     """A member of the contractor organisation uploads a deliverable (content-checked with
     ``core.uploads.validate_upload``) and submits it for acceptance. Audited by
     the transition."""
-    from core.uploads import validate_upload
-
     deliverable = (
         Deliverable.objects.select_for_update(of=("self",))
         .select_related("project__contractor")
@@ -330,8 +329,6 @@ def submit_deliverable(*, deliverable: Deliverable, uploaded, actor) -> Delivera
 
 def can_review_deliverable(user, deliverable: Deliverable) -> bool:
     """Staff of the track that funded the project (programme admins for every project)."""
-    from accounts import roles
-
     if roles.has_role(user, roles.PROGRAMME_ADMIN):
         return True
     track = _planning_track_of(deliverable.project)
@@ -340,16 +337,12 @@ def can_review_deliverable(user, deliverable: Deliverable) -> bool:
 
 def _project_names(project: Project) -> dict[str, str]:
     """The project's title in each language, for message contexts (the reader's one is shown)."""
-    from notifications.services import in_each_language
-
     return in_each_language("project", lambda: project.display_name)
 
 
 def _kind_names(deliverable: Deliverable) -> dict[str, str]:
     """The deliverable's kind in each language: a label frozen in the language of the staff
     member who caused the message would reach a reader of the other language."""
-    from notifications.services import in_each_language
-
     return in_each_language("kind", deliverable.get_kind_display)
 
 
@@ -359,8 +352,6 @@ def review_deliverable(
 ) -> Deliverable:
     """Staff accept a submitted deliverable or return it with feedback (required); the
     contractor's members are told."""
-    from notifications.services import queue_message
-
     if not can_review_deliverable(actor, deliverable):
         raise DomainError(_("You do not follow this project."), code="forbidden")
     feedback = (feedback or "").strip()
@@ -397,8 +388,6 @@ def remind_deliverables(*, today: datetime.date | None = None) -> int:
     """Queue reminders to the contractor's members for deliverables due within
     ``REMIND_DAYS_BEFORE`` days (once per due date) and for overdue ones (once a week).
     Idempotent per day through dedupe keys. Returns the number of messages queued."""
-    from notifications.services import queue_message
-
     today = today or timezone.localdate()
     open_statuses = (Deliverable.Status.PENDING, Deliverable.Status.RETURNED)
     due = (
@@ -446,8 +435,6 @@ def record_contractor(*, track: Track, actor) -> Project:
     ``select_contractor`` (refused when the project already has its contractor) (winner, deliverables,
     audit row, call decided) and tells the winning company's members (in-app and e-mail, in their
     language). The other companies hear through the normal release of decisions."""
-    from notifications.services import queue_message
-
     project = select_contractor(track=track, actor=actor)
     company = project.contractor
     for membership in company.memberships.select_related("user"):

@@ -16,6 +16,7 @@ from applications.models import Application
 from applications.services import notify_applicants, transition_application
 from awards.models import Award, Deliverable
 from core.domain import DomainError, require_permission
+from core.pdf import render_pdf
 from core.transitions import apply_transition
 from projects.models import Project
 from projects.rules import MANAGE_TRACK
@@ -235,8 +236,6 @@ def award_letter_context(*, award: Award) -> dict:
 
 def award_letter_pdf(*, award: Award, language: str) -> bytes:
     """The award letter as PDF in ``language`` (en or ko). Writes nothing."""
-    from core.pdf import render_pdf
-
     return render_pdf("pdf/award_letter.html", award_letter_context(award=award), language=language)
 
 

@@ -302,10 +302,6 @@ class Track(BilingualNameMixin, models.Model):
     def __str__(self):
         return f"{self.call.name} — {self.name}"
 
-    @property
-    def criteria_locked(self) -> bool:
-        return self.criteria_locked_at is not None
-
 
 class Project(BilingualNameMixin, models.Model):
     """A funded cooperation project, from the portal or from the years before it."""

@@ -10,11 +10,6 @@ def is_track_staff(user, track) -> bool:
 
 
 @rules.predicate
-def call_is_open(user, call) -> bool:
-    return call is not None and call.is_accepting_applications
-
-
-@rules.predicate
 def is_call_staff(user, call) -> bool:
     if call is None:
         return False

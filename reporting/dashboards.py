@@ -24,6 +24,8 @@ from applications.models import Application
 from projects.models import Call, City, Country, Project, Track
 from projects.selectors import staff_tracks
 from reporting.statistics import programme_stats_by_year
+from results.models import ApplicationResult
+from reviews.models import Assignment
 
 MAP_FILE = Path(settings.BASE_DIR) / "static" / "vendor" / "countries-110m.json"
 MAP_WIDTH, MAP_HEIGHT = 960, 440
@@ -49,8 +51,6 @@ def call_dashboard(call: Call, user) -> dict:
     """Figures of one call over the tracks the user may see: applications by country, track
     and status (submitted ones only), review progress and official-score distribution per
     track. A fixed number of grouped queries, whatever the number of applications."""
-    from results.models import ApplicationResult
-    from reviews.models import Assignment
 
     tracks = list(staff_tracks(user).filter(call=call).order_by("order", "id"))
     apps = Application.objects.filter(
@@ -81,8 +81,8 @@ def call_dashboard(call: Call, user) -> dict:
         for row in Assignment.objects.filter(application__in=apps)
         .values("application__track")
         .annotate(
-            total=Count("id", filter=~Q(status__in=["declined", "conflict"])),
-            submitted=Count("id", filter=Q(status="submitted")),
+            total=Count("id", filter=Q(status__in=Assignment.ACTIVE_STATUSES)),
+            submitted=Count("id", filter=Q(status=Assignment.Status.SUBMITTED)),
         )
         .order_by()
     }

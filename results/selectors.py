@@ -13,7 +13,7 @@ from django.http import Http404
 from applications.models import Application
 from projects.models import Track
 from projects.selectors import staff_tracks
-from results.models import ApplicationResult, Decision
+from results.models import ApplicationResult, Decision, ReviewerTrackStat
 from reviews.models import Assignment, Criterion, Job, Score
 
 # Sort keys the board accepts → order_by clauses (the rank breaks remaining ties).
@@ -127,8 +127,6 @@ def reviews_for_results(application_ids: list[int]) -> dict[int, list[dict]]:
 
 
 def reviewer_stats_for_track(track: Track):
-    from results.models import ReviewerTrackStat
-
     return (
         ReviewerTrackStat.objects.filter(track=track)
         .select_related("reviewer")

@@ -227,10 +227,6 @@ class InterestDeclaration(models.Model):
     def __str__(self):
         return f"{self.reviewer} ({self.signed_at:%Y-%m-%d})"
 
-    @property
-    def is_current(self) -> bool:
-        return self.expires_at > timezone.now()
-
 
 class ConflictDeclaration(models.Model):
     """Whether a reviewer has a conflict with one application: declared by them or detected."""

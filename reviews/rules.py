@@ -2,6 +2,9 @@ import rules
 
 from accounts.rules import is_programme_admin
 from projects.selectors import is_staff_of_track
+from reviews.models import Assignment, ConflictDeclaration
+
+A = Assignment.Status
 
 
 @rules.predicate
@@ -16,27 +19,20 @@ def is_assignment_track_staff(user, assignment) -> bool:
 
 @rules.predicate
 def assignment_is_open(user, assignment) -> bool:
-    return assignment is not None and assignment.status in ("accepted", "in_progress")
+    return assignment is not None and assignment.status in (A.ACCEPTED, A.IN_PROGRESS)
 
 
 @rules.predicate
 def assignment_awaits_declaration(user, assignment) -> bool:
-    return assignment is not None and assignment.status in ("invited", "accepted")
-
-
-@rules.predicate
-def assignment_is_submitted(user, assignment) -> bool:
-    return assignment is not None and assignment.status == "submitted"
+    return assignment is not None and assignment.awaits_declaration
 
 
 @rules.predicate
 def has_declared_no_conflict(user, assignment) -> bool:
     """The reviewer declared no conflict on this application, and nothing since says otherwise
     (a conflict, a decline, or a detected conflict hides the application for good)."""
-    if assignment is None or assignment.status in ("declined", "conflict"):
+    if assignment is None or assignment.status in (A.DECLINED, A.CONFLICT):
         return False
-    from reviews.models import ConflictDeclaration
-
     declarations = {
         d.has_conflict
         for d in ConflictDeclaration.objects.filter(
@@ -44,13 +40,6 @@ def has_declared_no_conflict(user, assignment) -> bool:
         )
     }
     return declarations == {False}
-
-
-@rules.predicate
-def has_current_interest_declaration(user) -> bool:
-    from reviews.services import current_interest_declaration
-
-    return user.is_authenticated and current_interest_declaration(user) is not None
 
 
 # Reviewer side.

@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import ReviewerProfile
 from applications.models import Application
 from applications.selectors import applications_for_user, declared_no_conflict
 from projects.models import Track
@@ -65,8 +66,6 @@ def criteria_for_track(track: Track) -> QuerySet[Criterion]:
 
 def expertise_labels(profile) -> list[str]:
     """The translated names of a reviewer profile's expertise areas."""
-    from accounts.models import ReviewerProfile
-
     labels = dict(ReviewerProfile.Expertise.choices)
     return [str(labels.get(code, code)) for code in (profile.expertise if profile else [])]
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.rules import is_portal_staff
+from applications.models import Application
 from core.domain import DomainError
 from core.forms import run_service_on_form
 from core.views import require_perm
@@ -88,7 +89,7 @@ def _track_overview(request, track):
             "criteria": criteria,
             "criteria_total": sum((c.max_points for c in criteria), 0),
             "locked": services.criteria_are_locked(track),
-            "eligible_count": track.applications.filter(status="eligible").count(),
+            "eligible_count": track.applications.filter(status=Application.Status.ELIGIBLE).count(),
             "committee_count": track.committee.count(),
         },
         status=status,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.audit import record_audit_event
-from accounts.models import ReviewerProfile
+from accounts.models import ReviewerProfile, User
 from core.domain import DomainError, clean_or_refuse
 from notifications.services import in_each_language, queue_message
 from projects.models import Track
@@ -54,8 +54,6 @@ def invite_reviewer(*, track: Track, email: str, name: str = "", actor) -> Revie
     clean_or_refuse(invitation)
     invitation.save()
     record_audit_event(subject=invitation, action="invited", actor=actor, new_value="pending")
-    from accounts.models import User
-
     recipient = User.objects.filter(email__iexact=email).first()
     queue_message(
         recipient=recipient,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.audit import record_audit_event
+from accounts.models import User
 from applications.models import Application
 from core.domain import DomainError, clean_or_refuse
 from notifications.services import queue_message
@@ -137,8 +138,6 @@ def declare_conflict(
 def _tell_track_staff(assignment: Assignment, *, why: str) -> None:
     """An in-app notice to the secretariat staff of the track that a reviewer dropped out, so
     they can assign someone else. Programme admins see it on the board."""
-    from accounts.models import User
-
     track = assignment.application.track
     staff = User.objects.filter(
         memberships__organization=track.secretariat_id, groups__name=roles.SECRETARIAT_STAFF

@@ -434,7 +434,7 @@ class DemoSeeder:
         for row in data.APPLICATIONS_2022:
             code, outcome = row[0], row[7]
             position[code] += 1
-            if outcome == "reserve":
+            if outcome == Decision.Outcome.RESERVE:
                 reserve_rank[code] += 1
             application = self.seed_2022_application(call, tracks[code], row, index=position[code])
             if application is not None:
@@ -442,7 +442,7 @@ class DemoSeeder:
                     (
                         application,
                         row,
-                        reserve_rank[code] if outcome == "reserve" else None,
+                        reserve_rank[code] if outcome == Decision.Outcome.RESERVE else None,
                     )
                 )
         for code, pending in reviewed.items():
