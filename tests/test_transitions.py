@@ -22,8 +22,13 @@ from awards.services import (
 from core.domain import IllegalTransition
 from projects.models import Call, Project
 from projects.services import CALL_TRANSITIONS, set_project_status, transition_call
-from reviews.models import Assignment
-from reviews.services import ASSIGNMENT_TRANSITIONS, transition_assignment
+from reviews.models import Assignment, ReviewerInvitation
+from reviews.services import (
+    ASSIGNMENT_TRANSITIONS,
+    INVITATION_TRANSITIONS,
+    revoke_invitation,
+    transition_assignment,
+)
 from tests.factories import (
     AssignmentFactory,
     AwardFactory,
@@ -31,6 +36,7 @@ from tests.factories import (
     DeliverableFactory,
     ProjectFactory,
     SubmittedApplicationFactory,
+    TrackFactory,
     UserFactory,
 )
 
@@ -79,6 +85,7 @@ def test_transition_tables_cover_every_status():
         (AWARD_TRANSITIONS, Award.Status.values),
         (CALL_TRANSITIONS, Call.Status.values),
         (DELIVERABLE_TRANSITIONS, Deliverable.Status.values),
+        (INVITATION_TRANSITIONS, ReviewerInvitation.Status.values),
     ):
         assert set(table) == set(statuses)
         assert set().union(*table.values()) <= set(statuses)
@@ -252,3 +259,26 @@ def test_project_status_unchanged_is_a_no_op(actor):
     project = ProjectFactory()
     set_project_status(project=project, to=Project.Status.ACTIVE, actor=actor)
     assert not audit_events_for(project).exists()
+
+
+# --- committee invitations ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("old", ReviewerInvitation.Status.values)
+def test_invitation_revoke_only_from_pending(actor, old):
+    invitation = ReviewerInvitation.objects.create(
+        track=TrackFactory(),
+        email="expert@example.net",
+        invited_by=actor,
+        status=old,
+        expires_at=timezone.now() + timezone.timedelta(days=30),
+    )
+    if old == ReviewerInvitation.Status.PENDING:
+        revoked = revoke_invitation(invitation=invitation, actor=actor)
+        assert revoked.status == ReviewerInvitation.Status.REVOKED
+        assert revoked.responded_at is not None
+        _assert_audited(invitation, actor, old, ReviewerInvitation.Status.REVOKED)
+    else:
+        _assert_refused(lambda: revoke_invitation(invitation=invitation, actor=actor), invitation)
+        invitation.refresh_from_db()
+        assert invitation.status == old

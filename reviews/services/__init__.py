@@ -12,6 +12,7 @@ from reviews.services.assignment import (
     run_assignment_job,
 )
 from reviews.services.committee import (
+    INVITATION_TRANSITIONS,
     INVITATION_VALID_DAYS,
     invite_reviewer,
     remove_committee_member,
@@ -59,6 +60,7 @@ from reviews.services.transitions import (
 )
 
 __all__ = [
+    "INVITATION_TRANSITIONS",
     "ASSIGNMENT_TRANSITIONS",
     "transition_assignment",
     "criteria_total",

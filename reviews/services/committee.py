@@ -12,6 +12,7 @@ from accounts import roles
 from accounts.audit import record_audit_event
 from accounts.models import ReviewerProfile, User
 from core.domain import DomainError, clean_or_refuse
+from core.transitions import allowed_moves, apply_transition
 from notifications.services import in_each_language, queue_message
 from projects.models import Track
 from reviews.models import (
@@ -21,6 +22,15 @@ from reviews.models import (
 )
 
 INVITATION_VALID_DAYS = 30
+
+IS = ReviewerInvitation.Status
+# pending → accepted | declined (the invited person) | revoked (staff); every answer is final.
+INVITATION_TRANSITIONS: dict[str, set[str]] = {
+    IS.PENDING: {IS.ACCEPTED, IS.DECLINED, IS.REVOKED},
+    IS.ACCEPTED: set(),
+    IS.DECLINED: set(),
+    IS.REVOKED: set(),
+}
 
 
 def track_names(track: Track) -> dict[str, str]:
@@ -73,16 +83,18 @@ def invite_reviewer(*, track: Track, email: str, name: str = "", actor) -> Revie
 @transaction.atomic
 def revoke_invitation(*, invitation: ReviewerInvitation, actor) -> ReviewerInvitation:
     """Withdraw a pending invitation; its link stops working."""
-    invitation = ReviewerInvitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.status != ReviewerInvitation.Status.PENDING:
-        raise DomainError(_("Only a pending invitation can be revoked."))
-    invitation.status = ReviewerInvitation.Status.REVOKED
-    invitation.responded_at = timezone.now()
-    invitation.save(update_fields=["status", "responded_at"])
-    record_audit_event(
-        subject=invitation, action="status", actor=actor, old_value="pending", new_value="revoked"
+
+    def prepare(row: ReviewerInvitation, old: str) -> None:
+        row.responded_at = timezone.now()
+
+    return apply_transition(
+        invitation,
+        to=IS.REVOKED,
+        table=INVITATION_TRANSITIONS,
+        actor=actor,
+        refusal=_("Only a pending invitation can be revoked."),
+        prepare=prepare,
     )
-    return invitation
 
 
 @transaction.atomic
@@ -95,7 +107,8 @@ def respond_to_invitation(
     Accepting adds the committee seat, the reviewer role and an empty reviewer profile.
     """
     invitation = ReviewerInvitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.status != ReviewerInvitation.Status.PENDING:
+    # Answered or withdrawn first: that says more than an expiry date or a wrong account.
+    if not allowed_moves(INVITATION_TRANSITIONS, invitation.status):
         raise DomainError(_("This invitation has already been answered or withdrawn."))
     if invitation.expires_at <= timezone.now():
         raise DomainError(_("This invitation has expired; ask the secretariat for a new one."))
@@ -107,15 +120,18 @@ def respond_to_invitation(
             ),
             code="wrong_account",
         )
-    old = invitation.status
-    invitation.status = (
-        ReviewerInvitation.Status.ACCEPTED if accept else ReviewerInvitation.Status.DECLINED
-    )
-    invitation.responded_at = timezone.now()
-    invitation.accepted_by = actor if accept else None
-    invitation.save(update_fields=["status", "responded_at", "accepted_by"])
-    record_audit_event(
-        subject=invitation, action="status", actor=actor, old_value=old, new_value=invitation.status
+
+    def prepare(row: ReviewerInvitation, old: str) -> None:
+        row.responded_at = timezone.now()
+        row.accepted_by = actor if accept else None
+
+    invitation = apply_transition(
+        invitation,
+        to=IS.ACCEPTED if accept else IS.DECLINED,
+        table=INVITATION_TRANSITIONS,
+        actor=actor,
+        refusal=_("This invitation has already been answered or withdrawn."),
+        prepare=prepare,
     )
     if accept:
         CommitteeMember.objects.get_or_create(track=invitation.track, reviewer=actor)
