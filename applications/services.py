@@ -17,12 +17,11 @@ from accounts.models import (
 )
 from applications import selectors
 from applications.models import Application, ClarificationRequest, ConsortiumMember, Document
-from core.domain import DomainError
+from core.domain import DomainError, require_permission
 from core.transitions import apply_transition
 from core.uploads import validate_upload
 from notifications.services import in_each_language, queue_message
 from projects.models import Call, City, Country, Track
-from projects.selectors import is_staff_of_track
 
 S = Application.Status
 # The lifecycle: draft → submitted → eligible | ineligible → under_review → reviewed →
@@ -481,10 +480,12 @@ def request_clarification(
         .select_related("call", "track", "organization")
         .get(pk=application.pk)
     )
-    if not is_staff_of_track(actor, application.track):
-        raise DomainError(
-            _("Only staff of this track can ask for clarification."), code="forbidden"
-        )
+    require_permission(
+        actor,
+        "applications.screen_application",
+        application,
+        message=_("Only staff of this track can ask for clarification."),
+    )
     valid = {key for key, _label in selectors.sections_for_track(application.track)}
     sections = [s for s in sections if s in valid]
     if not sections:

@@ -26,16 +26,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import roles
 from accounts.audit import record_audit_event
 from accounts.models import Organization
+from accounts.rules import is_programme_admin
 from awards.models import Deliverable
 from awards.services import transition_deliverable
-from core.domain import DomainError
+from core.domain import DomainError, require_permission
 from core.uploads import validate_upload
 from notifications.services import in_each_language, queue_message
 from projects.models import Call, Project, Track
-from projects.selectors import is_staff_of_track
+from projects.rules import MANAGE_TRACK
 from projects.services import transition_call
 from results.models import ApplicationResult
 from reviews.models import Criterion
@@ -100,8 +100,10 @@ def open_contractor_selection(
         raise DomainError(refusal)
     parent = _planning_track_of(project)
     secretariat = secretariat or parent.secretariat
-    if parent is not None and not is_staff_of_track(actor, parent):
-        raise DomainError(_("You do not work on this project's track."), code="forbidden")
+    if parent is not None:
+        require_permission(
+            actor, MANAGE_TRACK, parent, message=_("You do not work on this project's track.")
+        )
     budget = project.budget_krw
     call = Call(
         year=project.year,
@@ -233,8 +235,7 @@ def select_contractor(*, track: Track, actor) -> Project:
     decisions)."""
     if track.kind != Track.Kind.CONTRACTOR_SELECTION or track.call.project_id is None:
         raise DomainError(_("This is not a contractor-selection track."))
-    if not is_staff_of_track(actor, track):
-        raise DomainError(_("You do not work on this track."), code="forbidden")
+    require_permission(actor, MANAGE_TRACK, track, message=_("You do not work on this track."))
     call = Call.objects.select_for_update().get(pk=track.call_id)
     # Checked under the lock, so a second click waits for the first and is then refused.
     project = Project.objects.select_for_update().get(pk=track.call.project_id)
@@ -329,10 +330,10 @@ def submit_deliverable(*, deliverable: Deliverable, uploaded, actor) -> Delivera
 
 def can_review_deliverable(user, deliverable: Deliverable) -> bool:
     """Staff of the track that funded the project (programme admins for every project)."""
-    if roles.has_role(user, roles.PROGRAMME_ADMIN):
-        return True
     track = _planning_track_of(deliverable.project)
-    return track is not None and is_staff_of_track(user, track)
+    if track is None:  # a project from before the portal: programme admins only
+        return is_programme_admin.test(user)
+    return user.has_perm(MANAGE_TRACK, track)
 
 
 def _project_names(project: Project) -> dict[str, str]:

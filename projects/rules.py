@@ -20,4 +20,5 @@ def is_call_staff(user, call) -> bool:
 MANAGE_TRACK = "projects.manage_track"
 rules.add_perm(MANAGE_TRACK, is_track_staff)
 rules.add_perm("projects.manage_call", is_programme_admin | is_call_staff)
-rules.add_perm("projects.configure_call", is_programme_admin)
+CONFIGURE_CALL = "projects.configure_call"
+rules.add_perm(CONFIGURE_CALL, is_programme_admin)

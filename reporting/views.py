@@ -6,14 +6,12 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts import roles
+from accounts.rules import VIEW_STAFF_AREA
 from reporting import dashboards
 
 
 def _is_staff(user) -> bool:
-    return roles.has_role(user, roles.PROGRAMME_ADMIN) or roles.has_role(
-        user, roles.SECRETARIAT_STAFF
-    )
+    return user.has_perm(VIEW_STAFF_AREA)
 
 
 @login_required

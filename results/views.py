@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import roles
 from core.domain import DomainError
 from core.forms import run_service_on_form
 from results import selectors as sel
 from results.aggregation import start_aggregation
 from results.exports import EXPORTERS, export_track
 from results.models import Decision
+from results.rules import DECIDE
 from results.services import (
     change_decision,
     confirm_decisions,
@@ -258,7 +258,8 @@ def selection(request, track_id: int):
             "any_released": any(d.released_at for d in decisions),
             # propose_funding_line refuses once any decision is confirmed.
             "any_confirmed": any(d.confirmed_at for d in decisions),
-            "is_admin": roles.has_role(request.user, roles.PROGRAMME_ADMIN),
+            # Confirming and releasing are the programme admins' (the services ask the same).
+            "can_decide": request.user.has_perm(DECIDE),
         },
     )
 

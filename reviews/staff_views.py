@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.rules import is_portal_staff
+from accounts.rules import VIEW_STAFF_AREA
 from applications.models import Application
 from core.domain import DomainError
 from core.forms import run_service_on_form
@@ -40,8 +40,7 @@ def _track(request, track_id: int) -> Track:
 
 
 def _staff_only(request):
-    if not is_portal_staff(request.user):
-        raise PermissionDenied
+    require_perm(request, VIEW_STAFF_AREA)
 
 
 @login_required
