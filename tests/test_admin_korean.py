@@ -1,4 +1,4 @@
-"""The back office in Korean: field labels, column headers and KRW amounts (QA2 finding #5).
+"""The back office in Korean: field labels, column headers and KRW amounts.
 
 A field without a translated ``verbose_name`` shows Django's English default ("Confirmed at",
 "Track") in the Korean admin; these tests read the pages a ministry user sees.
@@ -19,7 +19,7 @@ from projects.models import Project
 from results.models import ApplicationResult, Decision
 from tests.test_admin import PORTAL_APPS, build_rows
 
-# The English labels the QA pass found in the Korean admin, as Django capitalises them.
+# English labels that Django's defaults would show in the Korean admin, as it capitalises them.
 ENGLISH_LABELS = {
     "Country",
     "City",

@@ -1,5 +1,6 @@
-"""Second QA pass: the page details it found and fixed in templates (favicon, notices, staff
-selection and criteria pages)."""
+"""Details of the page markup: every page links the favicon, a notice's "Open" button reads as a
+verb in Korean and links in its body are clickable, a fixed-amount track's selection page shows
+one amount, and the criteria page offers no move past either end of the list."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""Registering from a committee invitation keeps the way back to it (QA2 #4)."""
+"""Registering from a committee invitation keeps the way back to it."""
 
 from urllib.parse import quote
 

@@ -251,6 +251,7 @@ HYPOTHESIS = settings(deadline=None, suppress_health_check=list(HealthCheck), de
 
 
 # ``who`` also names each item after its operation and role: ``…[GET /api/v1/calls/][owner]``.
+@pytest.mark.schemathesis
 @schema.parametrize()
 @pytest.mark.parametrize("who", ["owner"])
 @HYPOTHESIS
@@ -259,6 +260,7 @@ def test_api_conforms_to_its_schema(case, who, tokens, api_data):
     case.call_and_validate(headers=tokens[role_of(case, who)], checks=CHECKS)
 
 
+@pytest.mark.schemathesis
 @other_role.parametrize()
 @pytest.mark.parametrize("who", ["other"])
 @HYPOTHESIS

@@ -1,4 +1,4 @@
-"""The applicant's "Decision" panel: shown once the decision is released, never before (QA2 #7)."""
+"""The applicant's "Decision" panel: shown once the decision is released, never before."""
 
 from decimal import Decimal
 

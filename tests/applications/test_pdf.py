@@ -4,7 +4,7 @@ import pytest
 
 from applications.pdf import render_application_summary
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pdf]
 
 
 def _fonts(pdf: bytes) -> set[str]:

@@ -331,6 +331,7 @@ def test_detail_shows_timeline_without_staff_names(client, complete_draft, progr
     assert programme_admin.email not in body and programme_admin.name not in body
 
 
+@pytest.mark.pdf
 def test_summary_pdf_download_owner_gets_pdf(client, complete_draft):
     login(client, complete_draft.created_by)
     response = client.get(reverse("applications:summary_pdf", kwargs={"pk": complete_draft.pk}))

@@ -2,11 +2,9 @@
 
 import io
 import json
-import os
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
 
 from applications.models import Application
 from reporting.statistics import programme_stats
@@ -43,29 +41,14 @@ PUBLISHED = {
 }
 
 
-@pytest.fixture(scope="module")
-def _seeded_module(django_db_setup, django_db_blocker, tmp_path_factory):
-    credentials = tmp_path_factory.mktemp("seed") / "demo-credentials.txt"
-    with django_db_blocker.unblock(), transaction.atomic():
-        with open(os.devnull, "w") as quiet:
-            call_command("seed_demo", credentials_file=credentials, stdout=quiet)
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def seeded(_seeded_module, db):
-    return None
-
-
 @pytest.mark.parametrize("year", sorted(PUBLISHED))
-def test_programme_stats_json_matches_published_figures(seeded, year):
+def test_programme_stats_json_matches_published_figures(year):
     out = io.StringIO()
     call_command("programme_stats", year=year, json=True, stdout=out)
     assert json.loads(out.getvalue()) == PUBLISHED[year]
 
 
-def test_programme_stats_2022_json_is_exactly_the_documented_line(seeded):
+def test_programme_stats_2022_json_is_exactly_the_documented_line():
     out = io.StringIO()
     call_command("programme_stats", "--year", "2022", "--json", stdout=out)
     assert out.getvalue().strip() == (
@@ -75,7 +58,7 @@ def test_programme_stats_2022_json_is_exactly_the_documented_line(seeded):
     )
 
 
-def test_programme_stats_table_without_json(seeded):
+def test_programme_stats_table_without_json():
     out = io.StringIO()
     call_command("programme_stats", year=2022, stdout=out)
     text = out.getvalue()
@@ -85,12 +68,12 @@ def test_programme_stats_table_without_json(seeded):
         json.loads(text)
 
 
-def test_programme_stats_year_before_programme_is_refused(db):
+def test_programme_stats_year_before_programme_is_refused():
     with pytest.raises(CommandError):
         call_command("programme_stats", year=2019, stdout=io.StringIO())
 
 
-def test_programme_stats_count_from_database_not_constants(seeded):
+def test_programme_stats_count_from_database_not_constants():
     """One more submitted application from a new country changes 2022's figures."""
     track = Application.objects.filter(call__year=2022).first().track
     country = CountryFactory(code="ZA", iso3="ZAF", name="South Africa")

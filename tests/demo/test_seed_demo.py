@@ -1,18 +1,15 @@
 """seed_demo loads the real programme, idempotently, with exactly the ten real sites funded."""
 
 import datetime
-import os
+import io
+import shutil
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from django.apps import apps
 from django.conf import settings
-from django.core import mail
 from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,20 +40,7 @@ from reviews.services import (
     run_assignment_job,
     start_review,
 )
-
-REAL_SITES = {
-    "PL": {
-        "Issyk-Kul",
-        "Zuunmod",
-        "Klang",
-        "Khulna",
-        "Zangilan",
-        "Jakarta",
-        "Warnes",
-        "Ho Chi Minh City",
-    },
-    "DM": {"Mukdahan", "Madiun"},
-}
+from tests.demo.conftest import REAL_2022_SITES
 
 
 def _row_counts() -> dict[str, int]:
@@ -72,39 +56,17 @@ def _stored_files() -> set[str]:
     return {str(p) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
 
 
-@pytest.fixture(scope="module")
-def _seeded_module(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Seed once for the module inside a transaction that is rolled back at the end (the way
-    ``TestCase.setUpTestData`` works); each test runs in a savepoint inside it. The demo
-    documents go to a media root of the module's own."""
-    directory = tmp_path_factory.mktemp("seed")
-    credentials = directory / "demo-credentials.txt"
-    media = directory / "private"
-    with override_settings(MEDIA_ROOT=media), django_db_blocker.unblock(), transaction.atomic():
-        with open(os.devnull, "w") as quiet:
-            call_command("seed_demo", credentials_file=credentials, stdout=quiet)
-        yield credentials, media
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def seeded(_seeded_module, db, settings):
-    credentials, media = _seeded_module
-    settings.MEDIA_ROOT = media  # where the module's seed stored the demo documents
-    return credentials
-
-
-@pytest.mark.django_db
-def test_seed_demo_second_run_changes_no_row_count(tmp_path):
+def test_seed_demo_second_run_changes_no_row_count(demo, tmp_path):
+    """Run again on the seeded demo (with its documents and its passwords file), it changes
+    nothing: no row, no message, no stored file, no declaration, no password."""
     credentials = tmp_path / "demo-credentials.txt"
-    with open(os.devnull, "w") as quiet:
-        call_command("seed_demo", credentials_file=credentials, stdout=quiet)
-        first = _row_counts()
-        outbox = _outbox()
-        files = _stored_files()
-        declarations = list(InterestDeclaration.objects.values_list("pk", "signed_at"))
-        passwords = credentials.read_text()
-        call_command("seed_demo", credentials_file=credentials, stdout=quiet)
+    shutil.copy(demo.credentials, credentials)
+    first = _row_counts()
+    outbox = _outbox()
+    files = _stored_files()
+    declarations = list(InterestDeclaration.objects.values_list("pk", "signed_at"))
+    passwords = credentials.read_text()
+    call_command("seed_demo", credentials_file=credentials, stdout=io.StringIO())
     assert _row_counts() == first
     assert _outbox() == outbox
     assert _stored_files() == files
@@ -112,17 +74,14 @@ def test_seed_demo_second_run_changes_no_row_count(tmp_path):
     assert credentials.read_text() == passwords
 
 
-def test_seed_demo_prints_no_password(db, tmp_path, capsys):
-    credentials = tmp_path / "demo-credentials.txt"
-    call_command("seed_demo", credentials_file=credentials)
-    output = capsys.readouterr().out
-    passwords = [line.split()[1] for line in credentials.read_text().splitlines()]
+def test_seed_demo_prints_no_password(demo):
+    passwords = [line.split()[1] for line in demo.credentials.read_text().splitlines()]
     assert len(passwords) >= 8
-    assert not any(password in output for password in passwords)
+    assert not any(password in demo.output for password in passwords)
 
 
-def test_seed_demo_logins_work_and_cover_every_role(seeded):
-    lines = [line.split(maxsplit=2) for line in seeded.read_text().splitlines()]
+def test_seed_demo_logins_work_and_cover_every_role(demo):
+    lines = [line.split(maxsplit=2) for line in demo.credentials.read_text().splitlines()]
     held = set()
     for email, password, _label in lines:
         user = User.objects.get(email=email)
@@ -131,7 +90,7 @@ def test_seed_demo_logins_work_and_cover_every_role(seeded):
     assert held == set(roles.ROLES)
 
 
-def test_seed_demo_2022_call_has_33_applications_from_17_countries(seeded):
+def test_seed_demo_2022_call_has_33_applications_from_17_countries():
     call = Call.objects.get(slug="k-city-network-2022")
     applications = Application.objects.filter(call=call)
     assert call.status == Call.Status.DECIDED
@@ -144,12 +103,12 @@ def test_seed_demo_2022_call_has_33_applications_from_17_countries(seeded):
     assert {a.assignments.count() for a in applications} == {5}
 
 
-def test_seed_demo_awards_exactly_the_ten_real_sites(seeded):
+def test_seed_demo_awards_exactly_the_ten_real_sites():
     awarded = Application.objects.filter(call__year=2022, status=Application.Status.AWARDED)
-    by_track = {code: set() for code in REAL_SITES}
+    by_track = {code: set() for code in REAL_2022_SITES}
     for application in awarded.select_related("track", "city"):
         by_track[application.track.code].add(application.city.name)
-    assert by_track == REAL_SITES
+    assert by_track == REAL_2022_SITES
     awards = Award.objects.filter(application__in=awarded).select_related("project", "application")
     assert awards.count() == 10
     for award in awards:
@@ -158,14 +117,15 @@ def test_seed_demo_awards_exactly_the_ten_real_sites(seeded):
         assert award.status in (Award.Status.CONTRACTED, Award.Status.IN_PROGRESS)
         assert award.project.source == Project.Source.PORTAL
         assert award.project.city == award.application.city
+    assert Project.objects.filter(year=2022, source=Project.Source.PORTAL).count() == 10
     pl_total = sum(a.amount for a in awards if a.application.track.code == "PL")
     assert pl_total <= awards.first().application.call.tracks.get(code="PL").total_budget
 
 
-def test_seed_demo_official_rule_ranks_the_real_sites_first(seeded):
+def test_seed_demo_official_rule_ranks_the_real_sites_first():
     """Recompute the official aggregate from the scores: the ten real sites are on top of their
     track with at least 70 points, the reserve list is above 70 too, everyone else below."""
-    for code, sites in REAL_SITES.items():
+    for code, sites in REAL_2022_SITES.items():
         ranking = []
         for application in Application.objects.filter(call__year=2022, track__code=code):
             totals = [
@@ -185,7 +145,7 @@ def test_seed_demo_official_rule_ranks_the_real_sites_first(seeded):
         assert all(a.status == Application.Status.REJECTED for score, a in rest if score < 70)
 
 
-def test_seed_demo_results_match_the_decisions(seeded):
+def test_seed_demo_results_match_the_decisions():
     results = ApplicationResult.objects.filter(track__call__year=2022).select_related(
         "application__decision"
     )
@@ -196,7 +156,7 @@ def test_seed_demo_results_match_the_decisions(seeded):
             assert result.official_score >= 70
 
 
-def test_seed_demo_scores_stay_within_criterion_maximum(seeded):
+def test_seed_demo_scores_stay_within_criterion_maximum():
     from django.db.models import F
 
     from reviews.models import Score
@@ -211,7 +171,7 @@ def test_seed_demo_scores_stay_within_criterion_maximum(seeded):
         assert all(len(s.justification) >= 30 for s in assignment.scores.all())
 
 
-def test_seed_demo_portfolio_and_demo_journeys(seeded):
+def test_seed_demo_portfolio_and_demo_journeys():
     assert Project.objects.filter(source=Project.Source.HISTORICAL, year=2020).count() == 12
     assert Project.objects.filter(source=Project.Source.HISTORICAL, year=2021).count() == 11
     open_call = Call.objects.get(slug="k-city-network-2026")
@@ -229,21 +189,21 @@ def _demo_logins(credentials: Path) -> list[tuple[str, str]]:
     return [tuple(line.split(maxsplit=2)[:2]) for line in credentials.read_text().splitlines()]
 
 
-def test_seed_demo_every_login_has_a_verified_email(seeded):
-    emails = [email for email, _password in _demo_logins(seeded)]
+def test_seed_demo_every_login_has_a_verified_email(demo):
+    emails = [email for email, _password in _demo_logins(demo.credentials)]
     unverified = User.objects.filter(email__in=emails, email_verified_at__isnull=True)
     assert list(unverified.values_list("email", flat=True)) == []
     for user in User.objects.filter(email__in=emails):
         assert audit_events_for(user).filter(action="email_verified", actor=user).count() == 1
 
 
-def test_seed_demo_applicants_log_in_and_start_an_application(seeded, client):
+def test_seed_demo_applicants_log_in_and_start_an_application(demo, client):
     """README step 1 through the pages: each demo applicant logs in with the seeded password
     and presses "Apply" on the open 2026 track their organisation may apply to."""
     call = Call.objects.get(slug="k-city-network-2026")
     applicants = [
         (email, password)
-        for email, password in _demo_logins(seeded)
+        for email, password in _demo_logins(demo.credentials)
         if roles.APPLICANT in roles.user_roles(User.objects.get(email=email))
     ]
     assert {email for email, _ in applicants} == {
@@ -278,7 +238,7 @@ DEMO_REVIEWER = "kim.jiwon@review.kcity.example"
 DEMO_ORGANISATIONS = ("Iloilo City Government", "Mirae Smart City Co., Ltd.")
 
 
-def test_seed_demo_reviewers_have_current_interest_declarations(seeded):
+def test_seed_demo_reviewers_have_current_interest_declarations():
     reviewers = User.objects.filter(groups__name=roles.REVIEWER)
     assert reviewers.count() == 7
     for reviewer in reviewers:
@@ -288,7 +248,7 @@ def test_seed_demo_reviewers_have_current_interest_declarations(seeded):
         assert audit_events_for(declaration).filter(action="signed", actor=reviewer).exists()
 
 
-def test_seed_demo_every_2022_assignment_has_a_no_conflict_declaration_before_review(seeded):
+def test_seed_demo_every_2022_assignment_has_a_no_conflict_declaration_before_review():
     assignments = Assignment.objects.filter(application__call__year=2022)
     assert assignments.count() == 33 * 5
     declarations = {
@@ -304,7 +264,7 @@ def test_seed_demo_every_2022_assignment_has_a_no_conflict_declaration_before_re
         assert declaration.declared_at < assignment.submitted_at
 
 
-def test_seed_demo_reviewer_opens_workspace_and_submitted_2022_review(seeded, client):
+def test_seed_demo_reviewer_opens_workspace_and_submitted_2022_review(client):
     reviewer = User.objects.get(email=DEMO_REVIEWER)
     assignment = Assignment.objects.filter(
         reviewer=reviewer,
@@ -324,7 +284,7 @@ def test_seed_demo_reviewer_opens_workspace_and_submitted_2022_review(seeded, cl
     assert assignment.application.title in application.content.decode()
 
 
-def test_seed_demo_reviewer_without_declaration_is_sent_to_sign_it(seeded, client):
+def test_seed_demo_reviewer_without_declaration_is_sent_to_sign_it(client):
     """The contrast case: without the seeded declaration the same page redirects."""
     reviewer = User.objects.get(email=DEMO_REVIEWER)
     assignment = Assignment.objects.filter(reviewer=reviewer, application__call__year=2022).first()
@@ -335,7 +295,7 @@ def test_seed_demo_reviewer_without_declaration_is_sent_to_sign_it(seeded, clien
     assert response["Location"].startswith(reverse("reviews:declaration"))
 
 
-def test_seed_demo_2026_walkthrough_tracks_are_ready_for_review(seeded):
+def test_seed_demo_2026_walkthrough_tracks_are_ready_for_review():
     call = Call.objects.get(slug="k-city-network-2026")
     expected = {"PL": 5, "DM": 2}
     for track in call.tracks.all():
@@ -360,7 +320,7 @@ def test_seed_demo_2026_walkthrough_tracks_are_ready_for_review(seeded):
     assert draft.status == Application.Status.DRAFT
 
 
-def test_seed_demo_2026_walkthrough_screen_start_and_assign(seeded):
+def test_seed_demo_2026_walkthrough_screen_start_and_assign():
     """What staff do in the browser, through the same services: every submitted planning
     application ends with the track's minimum of three reviewers."""
     call = Call.objects.get(slug="k-city-network-2026")
@@ -378,8 +338,8 @@ def test_seed_demo_2026_walkthrough_screen_start_and_assign(seeded):
         assert application.assignments.count() == 3
 
 
-def test_seed_demo_sends_no_mail_and_writes_only_demo_addresses(seeded):
-    assert mail.outbox == []
+def test_seed_demo_sends_no_mail_and_writes_only_demo_addresses(demo):
+    assert demo.mail == ()
     addresses = set(Message.objects.values_list("to_email", flat=True)) | set(
         Message.objects.values_list("recipient__email", flat=True)
     )
@@ -388,7 +348,7 @@ def test_seed_demo_sends_no_mail_and_writes_only_demo_addresses(seeded):
     assert all(address.endswith(".kcity.example") for address in addresses)
 
 
-def test_seed_demo_2022_messages_are_recorded_as_sent_in_2022(seeded):
+def test_seed_demo_2022_messages_are_recorded_as_sent_in_2022():
     """The 2022 decision and award notices went out on the release day: recorded as sent then
     (e-mails with the subject and body they were sent with), so the worker sends none again."""
     released = _seoul(2022, 6, 30, 10)
@@ -458,7 +418,7 @@ def _walkthrough_urls() -> list[tuple[str | None, str]]:
     ]
 
 
-def test_seed_demo_readme_walkthrough_pages_open_for_their_login(seeded, client):
+def test_seed_demo_readme_walkthrough_pages_open_for_their_login(client):
     failures = []
     for email, url in _walkthrough_urls():
         client.logout()
@@ -470,14 +430,14 @@ def test_seed_demo_readme_walkthrough_pages_open_for_their_login(seeded, client)
     assert failures == []
 
 
-def test_seed_demo_walkthrough_staff_page_denied_to_other_secretariat(seeded, client):
+def test_seed_demo_walkthrough_staff_page_denied_to_other_secretariat(client):
     track = Call.objects.get(slug="k-city-network-2026").tracks.get(code="PL")
     client.force_login(User.objects.get(email="staff@kaia.kcity.example"))
     response = client.get(f"/staff/applications/tracks/{track.pk}/screening/")
     assert response.status_code in (403, 404)
 
 
-def test_seed_demo_2022_results_went_through_the_results_services(seeded):
+def test_seed_demo_2022_results_went_through_the_results_services():
     call = Call.objects.get(slug="k-city-network-2022")
     for track in call.tracks.all():
         actions = set(audit_events_for(track).values_list("action", flat=True))
@@ -513,7 +473,7 @@ def _audit_rows_of(subjects) -> list[AuditEvent]:
     return rows
 
 
-def test_seed_demo_2022_call_audit_trail_carries_the_2022_dates(seeded):
+def test_seed_demo_2022_call_audit_trail_carries_the_2022_dates():
     call = Call.objects.get(slug="k-city-network-2022")
     trail = [(e.old_value, e.new_value, e.created_at) for e in audit_events_for(call)]
     assert trail == [
@@ -526,7 +486,7 @@ def test_seed_demo_2022_call_audit_trail_carries_the_2022_dates(seeded):
     ]
 
 
-def test_seed_demo_every_2022_audit_row_is_dated_in_2022(seeded):
+def test_seed_demo_every_2022_audit_row_is_dated_in_2022():
     applications = list(Application.objects.filter(call__year=2022))
     subjects = [
         *Call.objects.filter(year=2022),
@@ -540,7 +500,7 @@ def test_seed_demo_every_2022_audit_row_is_dated_in_2022(seeded):
     assert {row.created_at.astimezone(ZoneInfo("Asia/Seoul")).year for row in rows} == {2022}
 
 
-def test_seed_demo_2022_application_audit_rows_follow_its_lifecycle_in_time(seeded):
+def test_seed_demo_2022_application_audit_rows_follow_its_lifecycle_in_time():
     klang = Application.objects.get(call__year=2022, city__name="Klang")
     trail = [(e.new_value, e.created_at) for e in audit_events_for(klang)]
     assert [status for status, _at in trail] == [
@@ -561,13 +521,13 @@ def test_seed_demo_2022_application_audit_rows_follow_its_lifecycle_in_time(seed
     ]
 
 
-def test_seed_demo_2022_review_audit_row_is_dated_when_the_review_was_submitted(seeded):
+def test_seed_demo_2022_review_audit_row_is_dated_when_the_review_was_submitted():
     for assignment in Assignment.objects.filter(application__call__year=2022)[:10]:
         submitted = audit_events_for(assignment).get(new_value=Assignment.Status.SUBMITTED)
         assert submitted.created_at == assignment.submitted_at
 
 
-def test_seed_demo_2026_call_audit_rows_are_dated_when_loaded(seeded):
+def test_seed_demo_2026_call_audit_rows_are_dated_when_loaded():
     call = Call.objects.get(slug="k-city-network-2026")
     subjects = [call, *Application.objects.filter(call=call)]
     rows = _audit_rows_of(subjects)
@@ -576,12 +536,12 @@ def test_seed_demo_2026_call_audit_rows_are_dated_when_loaded(seeded):
     assert all(row.created_at > day_ago for row in rows)
 
 
-def test_seed_demo_2022_award_letters_are_dated_when_the_awards_were_approved(seeded):
+def test_seed_demo_2022_award_letters_are_dated_when_the_awards_were_approved():
     awards = Award.objects.filter(application__call__year=2022)
     assert awards.count() == 10
     assert {award_letter_date(award) for award in awards} == {datetime.date(2022, 7, 8)}
 
 
-def test_seed_demo_2022_applications_decided_on_the_release_day(seeded):
+def test_seed_demo_2022_applications_decided_on_the_release_day():
     decided = Application.objects.filter(call__year=2022).values_list("decided_at", flat=True)
     assert set(decided) == {_seoul(2022, 6, 30, 10)}

@@ -65,6 +65,7 @@ def test_award_letter_is_addressed_to_the_application_contact(award, language):
     assert award.application.organization.name in html
 
 
+@pytest.mark.pdf
 def test_award_letter_page_is_dated_by_the_approval(client, award, kind_staff, programme_admin):
     _approve_and_contract(award, programme_admin)
     client.force_login(kind_staff)

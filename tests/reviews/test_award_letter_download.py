@@ -64,6 +64,7 @@ def _filename(response) -> str:
     return response["Content-Disposition"].split('filename="')[1].rstrip('"')
 
 
+@pytest.mark.pdf
 @pytest.mark.parametrize("language", ["en", "ko"])
 def test_award_letter_applicant_member_downloads_each_language(
     client, applicant, approved, language
@@ -81,6 +82,7 @@ def test_award_letter_applicant_member_downloads_each_language(
     assert "private" in cache_control and "no-store" in cache_control
 
 
+@pytest.mark.pdf
 def test_award_letter_language_defaults_to_the_readers(client, applicant, approved):
     applicant.language = "ko"
     applicant.save()
@@ -90,6 +92,7 @@ def test_award_letter_language_defaults_to_the_readers(client, applicant, approv
     assert _filename(response).endswith("-ko.pdf")
 
 
+@pytest.mark.pdf
 def test_award_letter_unknown_language_falls_back_to_english(client, applicant, approved):
     client.force_login(applicant)
     response = client.get(letter_url(approved, "fr"))
@@ -164,6 +167,7 @@ def test_award_letter_anonymous_is_sent_to_log_in(client, approved):
     assert response["Location"] == f"{reverse('accounts:login')}?next={quote(url, safe='/')}"
 
 
+@pytest.mark.pdf
 def test_award_letter_staff_of_the_track_downloads_even_a_proposed_award(
     client, kind_staff, programme_admin, award
 ):
@@ -180,6 +184,7 @@ def test_award_letter_other_secretariat_is_404(client, kaia_staff, approved):
     assert client.get(letter_url(approved, "en")).status_code == 404
 
 
+@pytest.mark.pdf
 def test_award_letter_staff_page_shares_the_private_response(client, kind_staff, approved):
     url = reverse(
         "staff_awards:award_letter",

@@ -121,6 +121,7 @@ def test_cancel_award_needs_reason(released, kind_staff):
     assert Decision.objects.get(application=apps[2]).outcome == "reserve"
 
 
+@pytest.mark.pdf
 @pytest.mark.parametrize("language,text", [("en", "Award of funding"), ("ko", None)])
 def test_award_letter_pdf_renders(released, kind_staff, language, text):
     _, apps = released

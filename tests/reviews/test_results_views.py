@@ -342,6 +342,7 @@ def test_selection_confirm_by_staff_refused_admin_allowed(
     assert not Decision.objects.filter(confirmed_at__isnull=True).exists()
 
 
+@pytest.mark.pdf
 def test_award_form_out_of_range_refused(client, planning_track, kind_staff, programme_admin):
     build_track(planning_track, 2)
     propose_funding_line(track=planning_track, actor=kind_staff)
@@ -425,7 +426,7 @@ def test_award_form_bad_decision_id_is_400(client, planning_track, kind_staff):
     assert client.post(url, {"decision": "999999", "amount": "1"}).status_code == 404
 
 
-# QA findings on the results pages: what the board says about its figures, and no raw codes.
+# The results pages say what the board's figures are and when they were computed, with no raw codes.
 
 
 def _aggregation_panel(page: str) -> str:

@@ -906,7 +906,7 @@ def test_board_filters_by_state_and_reviewer(client, world, planning_track, assi
     assert len(ignored.context["board"].rows) == 2
 
 
-# QA findings on the review pages: names in the reader's language, the board, htmx config. ------
+# The review pages: names in the reader's language, the board, htmx config. -------------------
 
 TRACK_EN, TRACK_KO = "Smart City Planning", "스마트시티 계획 수립"
 CALL_EN, CALL_KO = "K-City Network 2026 annual call", "2026 K-City 네트워크 정기 공모"
