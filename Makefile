@@ -42,7 +42,7 @@ run: seed
 
 # The whole suite; DATABASE_URL / REDIS_URL select PostgreSQL and Redis when set.
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadscope
 
 # ruff, and the layers contract of pyproject.toml (each app imports only the apps below it).
 lint: install
