@@ -7,14 +7,14 @@ from awards import contractor_views, staff_views
 
 app_name = "staff_awards"
 urlpatterns = [
-    path("results/<int:track_id>/awards/", staff_views.awards, name="awards"),
+    path("reviews/results/<int:track_id>/awards/", staff_views.awards, name="awards"),
     path(
-        "results/<int:track_id>/awards/<int:pk>/advance/",
+        "reviews/results/<int:track_id>/awards/<int:pk>/advance/",
         staff_views.award_advance,
         name="award_advance",
     ),
     path(
-        "results/<int:track_id>/awards/<int:pk>/letter/",
+        "reviews/results/<int:track_id>/awards/<int:pk>/letter/",
         staff_views.award_letter,
         name="award_letter",
     ),

@@ -6,6 +6,6 @@ urlpatterns = [
     path("", include("reporting.staff_urls")),
     path("", include("awards.staff_urls")),
     path("applications/", include("applications.staff_urls")),
-    path("results/", include("results.urls")),
+    path("reviews/results/", include("results.urls")),
     path("reviews/", include("reviews.staff_urls")),
 ]

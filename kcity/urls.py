@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.http import HttpResponsePermanentRedirect
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
@@ -10,11 +11,32 @@ admin.site.site_header = _("K-City Network Portal — back office")
 admin.site.site_title = _("K-City Network")
 admin.site.index_title = _("Programme administration")
 
+# Back-office addresses of the models that moved into the results and awards apps (bookmarks,
+# links in old e-mails): the same page under the model's new app label, query string kept.
+MOVED_ADMIN_MODELS = {
+    "reviews/applicationresult": "results/applicationresult",
+    "reviews/reviewertrackstat": "results/reviewertrackstat",
+    "reviews/decision": "results/decision",
+    "reviews/award": "awards/award",
+    "projects/deliverable": "awards/deliverable",
+}
+
+
+def moved_admin_model(request, model: str, rest: str):
+    query = request.META.get("QUERY_STRING", "")
+    target = f"/admin/{MOVED_ADMIN_MODELS[model]}/{rest}" + (f"?{query}" if query else "")
+    return HttpResponsePermanentRedirect(target)
+
+
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    re_path(
+        r"^admin/(?P<model>" + "|".join(MOVED_ADMIN_MODELS) + r")/(?P<rest>.*)$",
+        moved_admin_model,
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     # Before projects: its call pages take any /calls/<slug>/.

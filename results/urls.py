@@ -1,4 +1,4 @@
-"""Staff results screens, included under /staff/results/."""
+"""Staff results screens, included under /staff/reviews/results/."""
 
 from django.urls import path
 

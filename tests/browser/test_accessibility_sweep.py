@@ -223,13 +223,13 @@ def staff_pages(d, *, admin: bool) -> list[str]:
         f"/staff/projects/{code}/contractor/{d['selection'].pk}/",
         "/staff/reviews/",
         *track_pages,
-        "/staff/results/",
-        f"/staff/results/{pl}/",
-        f"/staff/results/{pl}/applications/{d['awarded'].pk}/reviews/",
-        f"/staff/results/{pl}/jobs/{d['job'].pk}/",
-        f"/staff/results/{pl}/selection/",
-        f"/staff/results/{pl}/decisions/{d['decision'].pk}/",
-        f"/staff/results/{pl}/awards/",
+        "/staff/reviews/results/",
+        f"/staff/reviews/results/{pl}/",
+        f"/staff/reviews/results/{pl}/applications/{d['awarded'].pk}/reviews/",
+        f"/staff/reviews/results/{pl}/jobs/{d['job'].pk}/",
+        f"/staff/reviews/results/{pl}/selection/",
+        f"/staff/reviews/results/{pl}/decisions/{d['decision'].pk}/",
+        f"/staff/reviews/results/{pl}/awards/",
         "/calls/deliverables/",
         f"/calls/deliverables/{d['deliverable'].pk}/",
         *account_pages(every=not admin),
@@ -362,7 +362,7 @@ def states_for(role: str, d) -> list[tuple[str, object]]:
     if role == "reviewer":
         return [("/reviews/profile/", submit_empty_form)]
     if role in ("kind_staff", "programme_admin"):
-        return [(f"/staff/results/{d['planning'].pk}/", open_justifications)]
+        return [(f"/staff/reviews/results/{d['planning'].pk}/", open_justifications)]
     return []
 
 
@@ -489,7 +489,7 @@ def test_results_fragments_opened_without_htmx_are_whole_pages(client, portal):
     give a page with its language, title and heading; htmx still gets the bare fragment."""
     d, users = portal
     client.force_login(users["kind_staff"])
-    base = f"/staff/results/{d['planning'].pk}"
+    base = f"/staff/reviews/results/{d['planning'].pk}"
     for url, fragment_id in (
         (f"{base}/applications/{d['awarded'].pk}/reviews/", f'id="reviews-{d["awarded"].pk}"'),
         (f"{base}/jobs/{d['job'].pk}/", 'id="aggregation-job"'),

@@ -40,7 +40,7 @@ def test_staff_aggregate_read_board_select_and_release(
 
     accept_confirmations(page)
     log_in(page, live_server, kind_staff)
-    page.goto(f"/staff/results/{planning_track.pk}/")
+    page.goto(f"/staff/reviews/results/{planning_track.pk}/")
     page.get_by_role("button", name="Run the aggregation").click()
     page.wait_for_selector("#aggregation-job >> text=Finished")
     assert page.locator("#aggregation-job").inner_text().count("4 applications") == 1
@@ -69,7 +69,7 @@ def test_staff_aggregate_read_board_select_and_release(
     assert page.get_by_role("button", name="Confirm the decisions").count() == 0
 
     log_in(page, live_server, programme_admin)
-    page.goto(f"/staff/results/{planning_track.pk}/selection/")
+    page.goto(f"/staff/reviews/results/{planning_track.pk}/selection/")
     page.get_by_role("button", name="Confirm the decisions").click()
     page.wait_for_selector("text=4 decisions confirmed.")
     assert Application.objects.filter(status="under_review").count() == 4
