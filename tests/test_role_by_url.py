@@ -1,0 +1,375 @@
+"""Nobody reaches another party's data by any door.
+
+One portal (``tests.factories.portal.build_portal``) belongs to party A: a KIND planning track with
+its applicant, reviewers, decisions, award, funded project, contractor and deliverable, and a
+KAIA demonstration track with a reviewer's assignments. Every URL of the site that names an
+object is opened, by GET and by POST, as each outsider: an applicant of another organisation, a
+reviewer of no committee, a contractor of another company, and the staff of the other
+secretariat. None of them may get the page, and none of their POSTs may change anything (no
+audit row, no message). The same outsiders read every API list, where party A's rows must not
+appear, and every API detail of A's rows; the other secretariat's staff open the back office's
+change page of A's rows.
+
+A test fails when a URL is added without saying here how it is reached (``OBJECT_URLS``) or why it
+names no other party's object (``NO_OBJECT``, ``TOKEN``), so the walk stays complete.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts import roles
+from accounts.models import AuditEvent
+from notifications.models import Message
+from tests.factories import OrganizationFactory, UserFactory
+from tests.factories.portal import build_portal
+
+pytestmark = pytest.mark.django_db
+
+# URL name → the party-A kwargs it is opened with. Planning-track objects are KIND's, whose
+# outsider staff are KAIA's; the demonstration track is KAIA's, whose outsiders are KIND's.
+OBJECT_URLS = {
+    "accounts:organization": lambda d: {"pk": d["org"].pk},
+    "accounts:organization_edit": lambda d: {"pk": d["org"].pk},
+    "accounts:invitation_revoke": lambda d: {"pk": d["colleague"].pk},
+    "awards:deliverable": lambda d: {"pk": d["deliverable"].pk},
+    "awards:deliverable_file": lambda d: {"pk": d["deliverable"].pk},
+    "awards:letter": lambda d: {"award_pk": d["award"].pk},
+    "applications:detail": lambda d: {"pk": d["submitted"].pk},
+    "applications:section": lambda d: {"pk": d["draft"].pk, "section": "project"},
+    "applications:consortium_remove": lambda d: {"pk": d["draft"].pk, "member_pk": 1},
+    "applications:document_remove": lambda d: {"pk": d["draft"].pk, "document_pk": 1},
+    "applications:review": lambda d: {"pk": d["draft"].pk},
+    "applications:submit": lambda d: {"pk": d["draft"].pk},
+    "applications:withdraw": lambda d: {"pk": d["submitted"].pk},
+    "applications:answer_clarification": lambda d: {"pk": d["returned"].pk},
+    "applications:request_clarification": lambda d: {"pk": d["submitted"].pk},
+    "applications:summary_pdf": lambda d: {"pk": d["submitted"].pk},
+    "applications:document_download": lambda d: {"public_id": d["document"].public_id},
+    "reviews:assignment": lambda d: {"pk": d["accepted"].pk},
+    "reviews:declare": lambda d: {"pk": d["invited"].pk},
+    "reviews:decline": lambda d: {"pk": d["invited"].pk},
+    "reviews:report_conflict": lambda d: {"pk": d["accepted"].pk},
+    "reviews:application": lambda d: {"pk": d["accepted"].pk},
+    "reviews:score": lambda d: {"pk": d["accepted"].pk},
+    "reviews:document_download": lambda d: {
+        "pk": d["accepted"].pk,
+        "document": d["dm_document"].public_id,
+    },
+    "notifications:read": lambda d: {"pk": d["notice"].pk},
+    "staff_awards:awards": lambda d: {"track_id": d["planning"].pk},
+    "staff_awards:award_advance": lambda d: {"track_id": d["planning"].pk, "pk": d["award"].pk},
+    "staff_awards:award_letter": lambda d: {"track_id": d["planning"].pk, "pk": d["award"].pk},
+    "staff_awards:project": lambda d: {"code": d["project"].code},
+    "staff_awards:result": lambda d: {"code": d["project"].code, "call_id": d["selection"].pk},
+    "staff_awards:publish": lambda d: {"code": d["project"].code, "call_id": d["selection"].pk},
+    "staff_awards:winner": lambda d: {"code": d["project"].code, "call_id": d["selection"].pk},
+    "staff_applications:screening": lambda d: {"track_id": d["planning"].pk},
+    "staff_applications:screen": lambda d: {"pk": d["submitted"].pk},
+    "staff_results:board": lambda d: {"track_id": d["planning"].pk},
+    "staff_results:justifications": lambda d: {
+        "track_id": d["planning"].pk,
+        "application_id": d["awarded"].pk,
+    },
+    "staff_results:aggregate": lambda d: {"track_id": d["planning"].pk},
+    "staff_results:job": lambda d: {"track_id": d["planning"].pk, "job_id": d["job"].pk},
+    "staff_results:selection": lambda d: {"track_id": d["planning"].pk},
+    "staff_results:decision": lambda d: {"track_id": d["planning"].pk, "pk": d["decision"].pk},
+    "staff_results:export": lambda d: {
+        "track_id": d["planning"].pk,
+        "kind": "rankings",
+        "fmt": "csv",
+    },
+    "staff_reviews:track": lambda d: {"track_id": d["planning"].pk},
+    "staff_reviews:start_review": lambda d: {"track_id": d["planning"].pk},
+    "staff_reviews:criteria": lambda d: {"track_id": d["planning"].pk},
+    "staff_reviews:criterion_edit": lambda d: {"pk": d["criterion"].pk},
+    "staff_reviews:criterion_delete": lambda d: {"pk": d["criterion"].pk},
+    "staff_reviews:criterion_move": lambda d: {"pk": d["criterion"].pk},
+    "staff_reviews:committee": lambda d: {"track_id": d["planning"].pk},
+    "staff_reviews:invitation_revoke": lambda d: {"pk": d["invitation"].pk},
+    "staff_reviews:member_remove": lambda d: {"pk": d["member"].pk},
+    "staff_reviews:assignments": lambda d: {"track_id": d["planning"].pk},
+    "staff_reviews:auto": lambda d: {"track_id": d["planning"].pk},
+    "staff_reviews:detect_conflicts": lambda d: {"track_id": d["planning"].pk},
+    "staff_reviews:job": lambda d: {"pk": d["assign_job"].pk},
+    "staff_reviews:assignment_remove": lambda d: {"pk": d["submitted_review"].pk},
+    "staff_reviews:reopen": lambda d: {"pk": d["submitted_review"].pk},
+    "staff_reviews:board": lambda d: {"track_id": d["planning"].pk},
+    "staff_reviews:remind": lambda d: {"track_id": d["planning"].pk},
+    # The API: every endpoint that names one of A's rows, actions included.
+    "api:application-detail": lambda d: {"pk": d["submitted"].pk},
+    "api:application-documents": lambda d: {"pk": d["submitted"].pk},
+    "api:application-document": lambda d: {
+        "pk": d["submitted"].pk,
+        "document_id": d["document"].public_id,
+    },
+    "api:application-answer-clarification": lambda d: {"pk": d["returned"].pk},
+    "api:application-request-clarification": lambda d: {"pk": d["submitted"].pk},
+    "api:application-screen": lambda d: {"pk": d["submitted"].pk},
+    "api:application-submit": lambda d: {"pk": d["draft"].pk},
+    "api:application-withdraw": lambda d: {"pk": d["submitted"].pk},
+    "api:assignment-detail": lambda d: {"pk": d["accepted"].pk},
+    "api:assignment-declare-conflict": lambda d: {"pk": d["invited"].pk},
+    "api:assignment-decline": lambda d: {"pk": d["invited"].pk},
+    "api:assignment-save-scores": lambda d: {"pk": d["accepted"].pk},
+    "api:assignment-submit": lambda d: {"pk": d["accepted"].pk},
+    "api:award-detail": lambda d: {"pk": d["award"].pk},
+    "api:award-move": lambda d: {"pk": d["award"].pk},
+    "api:committee-member-detail": lambda d: {"pk": d["member"].pk},
+    "api:conflict-declaration-detail": lambda d: {"pk": d["declaration"].pk},
+    "api:decision-detail": lambda d: {"pk": d["decision"].pk},
+    "api:decision-change": lambda d: {"pk": d["decision"].pk},
+    "api:deliverable-detail": lambda d: {"pk": d["deliverable"].pk},
+    "api:deliverable-accept": lambda d: {"pk": d["deliverable"].pk},
+    "api:deliverable-return": lambda d: {"pk": d["deliverable"].pk},
+    "api:deliverable-upload": lambda d: {"pk": d["deliverable"].pk},
+    "api:job-detail": lambda d: {"pk": d["job"].pk},
+    "api:result-detail": lambda d: {"pk": d["awarded"].result.pk},
+    "api:reviewer-invitation-detail": lambda d: {"pk": d["invitation"].pk},
+    "api:reviewer-invitation-revoke": lambda d: {"pk": d["invitation"].pk},
+    "api:staff-assignment-detail": lambda d: {"pk": d["submitted_review"].pk},
+    "api:staff-assignment-remove": lambda d: {"pk": d["submitted_review"].pk},
+    "api:staff-criterion-detail": lambda d: {"pk": d["criterion"].pk},
+    "api:staff-track-detail": lambda d: {"pk": d["planning"].pk},
+    "api:staff-track-aggregate": lambda d: {"pk": d["planning"].pk},
+    "api:staff-track-confirm-decisions": lambda d: {"pk": d["planning"].pk},
+    "api:staff-track-propose-funding-line": lambda d: {"pk": d["planning"].pk},
+    "api:staff-track-release-decisions": lambda d: {"pk": d["planning"].pk},
+    "api:token-revoke": lambda d: {"id": d["token"].public_id},
+}
+
+# URLs that name no other party's object: public pages, the user's own lists and forms (which
+# show only what the selectors give the user), and a track any applicant may start in.
+NO_OBJECT = {
+    "home",
+    "healthz",
+    "accounts:signup",
+    "accounts:resend_verification",
+    "accounts:login",
+    "accounts:logout",
+    "accounts:set_language",
+    "accounts:profile",
+    "accounts:password_change",
+    "accounts:password_change_done",
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_complete",
+    "accounts:organization_create",
+    "accounts:tokens",
+    "accounts:token_revoke",  # by the token's public id, within the user's own tokens
+    "reporting:programme",
+    "awards:deliverables",
+    "projects:call_list",
+    "projects:portfolio",
+    "projects:events",
+    "projects:project_detail",  # the public portfolio
+    "projects:call_detail",
+    "applications:dashboard",
+    "applications:start",
+    "reviews:workspace",
+    "reviews:profile",
+    "reviews:declaration",
+    "notifications:list",
+    "notifications:read_all",
+    "staff_reporting:index",
+    "staff_reporting:statistics",
+    "staff_reporting:dashboards",
+    "staff_reporting:call_dashboard",
+    "staff_awards:projects",
+    "staff_results:index",
+    "staff_reviews:index",
+    "api-schema",
+    "api-docs",
+    "api:api-root",
+    "api:me",
+    # Public catalogue and open data.
+    "api:call-list",
+    "api:call-detail",
+    "api:city-list",
+    "api:city-detail",
+    "api:country-list",
+    "api:country-detail",
+    "api:criterion-list",
+    "api:criterion-detail",
+    "api:event-list",
+    "api:event-detail",
+    "api:project-list",
+    "api:project-detail",
+    "api:track-list",
+    "api:track-detail",
+    "api:statistics-list",
+    "api:statistics-detail",
+    # Lists: rows from the user's selector; test_outsiders_see_none_of_party_a_in_api_lists.
+    "javascript-catalog",
+    "set_language",
+}
+# Reached by a secret in the address itself; each has its own tests of the wrong account.
+TOKEN = {
+    "accounts:verify_email",
+    "accounts:accept_invitation",
+    "accounts:password_reset_confirm",
+    "reviews:invitation",
+}
+# What party A's pages and files show that an outsider must never read.
+PLANNING_SECRETS = ("Klang flood sensors", "Klang e-mobility", "Klang bus lanes")
+SECRETS = {
+    "other_applicant": (*PLANNING_SECRETS, "Mukdahan smart grid"),
+    "other_reviewer": (*PLANNING_SECRETS, "Mukdahan smart grid"),
+    "other_contractor": (*PLANNING_SECRETS, "Mukdahan smart grid"),
+    # KAIA's staff run the demonstration track: its applications are theirs to see.
+    "other_staff": PLANNING_SECRETS,
+}
+OUTSIDERS = ("other_applicant", "other_reviewer", "other_contractor", "other_staff")
+
+
+def _url_names(patterns=None, namespace=None):
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(p, URLResolver):
+            ns = namespace
+            if p.namespace:
+                ns = f"{namespace}:{p.namespace}" if namespace else p.namespace
+            if str(p.pattern) in ("admin/", "^admin/"):
+                continue
+            yield from _url_names(p.url_patterns, ns)
+        elif isinstance(p, URLPattern) and p.name:
+            yield f"{namespace}:{p.name}" if namespace else p.name
+
+
+@pytest.fixture
+def party_a(
+    planning_track,
+    demonstration_track,
+    applicant,
+    reviewer,
+    contractor,
+    kind_staff,
+    kaia_staff,
+    programme_admin,
+):
+    from accounts.token_services import create_api_token
+    from applications.models import Document
+    from reviews.models import CommitteeMember, ConflictDeclaration, Job
+    from tests.factories import DocumentFactory
+
+    d = build_portal(
+        planning_track=planning_track,
+        demonstration_track=demonstration_track,
+        applicant=applicant,
+        reviewer=reviewer,
+        contractor=contractor,
+        kind_staff=kind_staff,
+        kaia_staff=kaia_staff,
+        programme_admin=programme_admin,
+    )
+    d["document"] = DocumentFactory(application=d["submitted"], kind=Document.Kind.SITE_MAP)
+    d["dm_document"] = DocumentFactory(
+        application=d["accepted"].application, kind=Document.Kind.SITE_MAP
+    )
+    d["member"] = CommitteeMember.objects.filter(track=planning_track).first() or (
+        CommitteeMember.objects.create(track=planning_track, reviewer=UserFactory())
+    )
+    d["assign_job"] = Job.objects.create(track=planning_track, kind=Job.Kind.ASSIGN)
+    d["declaration"] = ConflictDeclaration.objects.filter(reviewer=reviewer).first()
+    d["token"] = create_api_token(user=applicant, name="ci")[0]
+    d["notice"] = Message.objects.filter(recipient=applicant, channel="in_app").first()
+    assert d["notice"] is not None
+    return d
+
+
+@pytest.fixture
+def outsiders(role_groups, kaia_staff):
+    other_org = OrganizationFactory(name="Other City", kind="city_government", country_code="TH")
+    company = OrganizationFactory(name="Other Company", kind="korean_company", country_code="KR")
+    return {
+        "other_applicant": UserFactory(
+            email="someone@other.go.th", roles=[roles.APPLICANT], organizations=[other_org]
+        ),
+        "other_reviewer": UserFactory(email="lone@expert.example", roles=[roles.REVIEWER]),
+        "other_contractor": UserFactory(
+            email="pm@other.example", roles=[roles.CONTRACTOR], organizations=[company]
+        ),
+        # The planning track is KIND's: KAIA's staff are outsiders to it.
+        "other_staff": kaia_staff,
+    }
+
+
+def test_every_url_is_walked_or_said_to_name_no_other_partys_object():
+    names = set(_url_names())
+    unexplained = names - set(OBJECT_URLS) - NO_OBJECT - TOKEN - set(API_LISTS)
+    assert unexplained == set()
+    assert set(OBJECT_URLS) <= names, set(OBJECT_URLS) - names
+
+
+def _changed_since(audit_before: int, messages_before: int) -> bool:
+    return AuditEvent.objects.count() != audit_before or Message.objects.count() != messages_before
+
+
+@pytest.mark.parametrize("outsider", OUTSIDERS)
+def test_outsiders_reach_no_page_file_or_action_of_party_a(client, party_a, outsiders, outsider):
+    user = outsiders[outsider]
+    client.force_login(user)
+    reached = []
+    for name, kwargs in OBJECT_URLS.items():
+        url = reverse(name, kwargs=kwargs(party_a))
+        response = client.get(url)
+        body = b"".join(response) if response.streaming else response.content
+        if response.status_code == 200 or any(s.encode() in body for s in SECRETS[outsider]):
+            reached.append(("GET", url, response.status_code))
+        audit, messages = AuditEvent.objects.count(), Message.objects.count()
+        response = client.post(url, {"reason": "x", "eligible": "true", "to": "approved"})
+        if response.status_code in (200, 201) or _changed_since(audit, messages):
+            reached.append(("POST", url, response.status_code))
+    assert reached == []
+
+
+API_LISTS = (
+    "api:application-list",
+    "api:assignment-list",
+    "api:conflict-declaration-list",
+    "api:staff-criterion-list",
+    "api:reviewer-invitation-list",
+    "api:committee-member-list",
+    "api:staff-assignment-list",
+    "api:result-list",
+    "api:decision-list",
+    "api:award-list",
+    "api:staff-track-list",
+    "api:job-list",
+    "api:deliverable-list",
+    "api:token-list",
+)
+
+
+@pytest.mark.parametrize("outsider", OUTSIDERS)
+def test_outsiders_see_none_of_party_a_in_api_lists(client, party_a, outsiders, outsider):
+    client.force_login(outsiders[outsider])
+    leaked = []
+    for name in API_LISTS:
+        response = client.get(reverse(name))
+        assert response.status_code in (200, 403), (name, response.status_code)
+        if any(s.encode() in response.content for s in SECRETS[outsider]):
+            leaked.append(name)
+    assert leaked == []
+
+
+def test_other_secretariat_opens_no_back_office_page_of_party_a(client, party_a, kaia_staff):
+    from django.contrib import admin
+
+    rows = {
+        "applications.application": party_a["submitted"],
+        "reviews.assignment": party_a["submitted_review"],
+        "reviews.criterion": party_a["criterion"],
+        "results.decision": party_a["decision"],
+        "awards.award": party_a["award"],
+        "awards.deliverable": party_a["deliverable"],
+        "projects.track": party_a["planning"],
+    }
+    client.force_login(kaia_staff)
+    opened = []
+    for label, obj in rows.items():
+        assert type(obj) in admin.site._registry, label
+        url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+        response = client.get(url)
+        if response.status_code == 200:
+            opened.append(url)
+    assert opened == []
