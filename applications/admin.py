@@ -1,14 +1,24 @@
-"""The back office for applications; statuses change only through admin actions."""
+"""The back office for applications: read-only, as the applicant submitted them.
+
+Nothing of an application changes here (its track, organisation, budget and content are the
+applicant's, fixed at submission; its documents and consortium members too): statuses change
+only through admin actions calling the services (``screen_application``, which asks for no
+reason when an application is eligible; an ineligible one needs the reason the applicant will
+read, so it is screened on the staff screening page, as clarifications are requested there).
+Rows are those the pages show the user (``applications.selectors.readable_applications_for_user``):
+never an applicant's draft, nor its documents, consortium or clarifications.
+"""
 
 from django.contrib import admin
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.utils.translation import gettext_lazy as _
 
-from accounts import roles
 from accounts.models import AuditEvent
 from accounts.rules import VIEW_STAFF_AREA
 from applications.models import Application, ClarificationRequest, ConsortiumMember, Document
-from applications.services import transition_application
+from applications.selectors import readable_applications_for_user
+from applications.services import screen_application, transition_application
+from core.admin import ReadOnlyInline, service_action
 from projects.admin import PortalModelAdmin, krw_column, transition_action
 
 AS = Application.Status
@@ -49,47 +59,40 @@ class AuditEventInline(GenericTabularInline):
         return False
 
 
-class ConsortiumMemberInline(admin.TabularInline):
+class ConsortiumMemberInline(ReadOnlyInline):
     model = ConsortiumMember
-    extra = 0
     fields = ["name", "kind", "role", "country_code", "email_domain", "organization"]
-    autocomplete_fields = ["organization"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("organization")
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(ReadOnlyInline):
     """Documents are uploaded by the applicant and served by the portal's checking view."""
 
     model = Document
-    extra = 0
-    can_delete = False
     fields = ["kind", "original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
-    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("uploaded_by")
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
+class VisibleApplicationRowsMixin:
+    """Rows of (or about) applications the pages let the user read: ``application_path`` is
+    the ORM path to the application ("" for the application itself)."""
 
-def _application_action(name, description, to):
-    return transition_action(
-        name=name,
-        description=description,
-        service=transition_application,
-        subject="application",
-        to=to,
-        rule="applications.screen_application",
-        reason="",
-    )
+    application_path = "application"
+
+    def visible_queryset(self, request, queryset):
+        readable = readable_applications_for_user(request.user).values("pk")
+        lookup = f"{self.application_path}__in" if self.application_path else "pk__in"
+        return queryset.filter(**{lookup: readable})
 
 
 @admin.register(Application)
-class ApplicationAdmin(PortalModelAdmin):
+class ApplicationAdmin(VisibleApplicationRowsMixin, PortalModelAdmin):
     track_scope = "track"
+    application_path = ""
     list_display = [
         "reference",
         "title",
@@ -105,34 +108,33 @@ class ApplicationAdmin(PortalModelAdmin):
     search_fields = ["reference", "title", "organization__name", "city__name", "country__name"]
     list_select_related = ["organization", "track__call", "country", "city__country"]
     autocomplete_fields = ["call", "track", "organization", "created_by", "country", "city"]
-    readonly_fields = [
-        "reference",
-        "public_id",
-        "status",
-        "status_reason",
-        "submitted_at",
-        "decided_at",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = ["public_id"]
     inlines = [ConsortiumMemberInline, DocumentInline, AuditEventInline]
     actions = [
-        _application_action("mark_eligible", _("Mark eligible"), AS.ELIGIBLE),
-        _application_action("mark_ineligible", _("Mark ineligible"), AS.INELIGIBLE),
-        _application_action("start_review", _("Start the review"), AS.UNDER_REVIEW),
-        _application_action("mark_reviewed", _("Mark reviewed"), AS.REVIEWED),
+        service_action(
+            name="mark_eligible",
+            description=_("Mark eligible"),
+            service=screen_application,
+            subject="application",
+            rule="applications.screen_application",
+            eligible=True,
+        ),
+        # Under review only through the track's "start the review" (it locks the criteria);
+        # reviewed has no service of its own beyond the transition.
+        transition_action(
+            name="mark_reviewed",
+            description=_("Mark reviewed"),
+            service=transition_application,
+            subject="application",
+            to=AS.REVIEWED,
+            rule="applications.screen_application",
+            reason="",
+        ),
     ]
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if not roles.has_role(request.user, roles.PROGRAMME_ADMIN):
-            # A draft is the applicant's own work until it is submitted.
-            queryset = queryset.exclude(status=AS.DRAFT)
-        return queryset
 
 
 @admin.register(ConsortiumMember)
-class ConsortiumMemberAdmin(PortalModelAdmin):
+class ConsortiumMemberAdmin(VisibleApplicationRowsMixin, PortalModelAdmin):
     track_scope = "application__track"
     list_display = ["name", "application", "role", "kind", "country_code"]
     list_filter = ["role", "kind"]
@@ -142,25 +144,20 @@ class ConsortiumMemberAdmin(PortalModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(PortalModelAdmin):
+class DocumentAdmin(VisibleApplicationRowsMixin, PortalModelAdmin):
     track_scope = "application__track"
     list_display = ["original_name", "application", "kind", "size", "uploaded_by", "uploaded_at"]
     list_filter = ["kind"]
     search_fields = ["original_name", "application__reference", "application__title"]
     list_select_related = ["application", "uploaded_by"]
     autocomplete_fields = ["application", "uploaded_by"]
-    readonly_fields = ["file", "content_type", "size", "uploaded_at"]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(ClarificationRequest)
-class ClarificationRequestAdmin(PortalModelAdmin):
+class ClarificationRequestAdmin(VisibleApplicationRowsMixin, PortalModelAdmin):
     track_scope = "application__track"
     list_display = ["application", "status", "requested_by", "created_at", "due_at", "answered_at"]
     list_filter = ["status"]
     search_fields = ["application__reference", "application__title", "message"]
     list_select_related = ["application", "requested_by"]
     autocomplete_fields = ["application", "requested_by", "answered_by"]
-    readonly_fields = ["status", "previous_status", "created_at", "answered_at"]

@@ -1,9 +1,15 @@
-"""The outbox in the back office: programme admins read messages and can retry a delivery."""
+"""The outbox in the back office: programme admins read messages and can retry a delivery.
+
+Messages are written by ``notifications.services.queue_message`` and delivered by its task:
+nobody adds, changes or deletes one here (a deleted message would be a lost notice with no
+trace).
+"""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import ServiceModelAdmin
 from notifications import services
 from notifications.models import Message
 
@@ -11,7 +17,7 @@ RETRY_DELIVERY = "notifications.retry_delivery"
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ServiceModelAdmin):
     list_display = [
         "created_at",
         "channel",
@@ -44,12 +50,6 @@ class MessageAdmin(admin.ModelAdmin):
         "read_at",
     ]
     actions = ["retry_delivery"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_retry_permission(self, request):
         # The rule is published by the accounts app (programme admins), which knows the roles.

@@ -1,29 +1,43 @@
 """The back office for calls, tracks and the portfolio; also the base every app's admin uses.
 
-``PortalModelAdmin`` narrows rows to the staff member's tracks (programme admins see all) and
-``transition_action`` builds admin actions that change a status only through its service.
+``PortalModelAdmin`` is ``core.admin.ServiceModelAdmin`` (every field read-only, no adding or
+deleting, unless a service backs it) narrowed to the staff member's tracks (programme admins
+see all); ``transition_action`` builds admin actions that change a status only through its
+service.
+
+Here, programme admins configure the programme through ``projects.services``: calls
+(``create_call``, ``update_call``; year, kind and project fixed once anyone applied), tracks
+(``create_track``, ``update_track``; the terms fixed once the call opened; review settings and
+the criteria lock belong to the review screens), reference data (``save_reference_entry``,
+``delete_event``) and funded projects (``update_project``: the description for the staff who
+follow a project, a historical project's record for programme admins; statuses through
+``set_historical_project_status``, a portal project following its award). Every change is
+audited with the old and new values. Secretariat staff read.
 """
 
 from collections.abc import Callable
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from accounts import roles
-from core.domain import DomainError
+from core.admin import ServiceModelAdmin, service_action
 from core.templatetags.portal_format import krw
 from projects import services
 from projects.models import Call, City, Country, Event, Project, Track
+from projects.rules import CONFIGURE_CALL
 from projects.selectors import staff_tracks
 
 
-class PortalModelAdmin(admin.ModelAdmin):
-    """A model admin whose rows follow the portal's visibility rules.
+class PortalModelAdmin(ServiceModelAdmin):
+    """A model admin whose rows follow the portal's visibility rules and whose writes go
+    through services (``core.admin.ServiceModelAdmin``).
 
     ``track_scope`` is the ORM path from the model to its ``Track`` ("" for the track itself);
     secretariat staff see only rows of their tracks. ``None`` means the model is not
     track-scoped: who sees it is decided by the role groups' model permissions alone.
+    ``visible_queryset`` narrows the rows further with the pages' selectors (no drafts, no
+    unsubmitted reviews). A choice of track on a form offers only the user's tracks.
     """
 
     track_scope: str | None = None
@@ -38,15 +52,23 @@ class PortalModelAdmin(admin.ModelAdmin):
         in_scope = self.model._default_manager.filter(**{lookup: staff_tracks(user)})
         return queryset.filter(pk__in=in_scope.values("pk"))
 
+    def visible_queryset(self, request, queryset):
+        """The rows the pages' selectors let the user see (all, unless a subclass says)."""
+        return queryset
+
     def get_queryset(self, request):
-        return self.scope_queryset(request, super().get_queryset(request))
+        queryset = self.scope_queryset(request, super().get_queryset(request))
+        return self.visible_queryset(request, queryset)
 
     def object_in_scope(self, request, obj) -> bool:
-        if obj is None or self.track_scope is None:
+        if obj is None or obj.pk is None:
             return True
-        if roles.has_role(request.user, roles.PROGRAMME_ADMIN):
-            return True
-        return self.get_queryset(request).filter(pk=obj.pk).exists()
+        # Asked several times per page (view, change, delete, each inline): once per row.
+        answers = request.__dict__.setdefault("_portal_admin_in_scope", {})
+        key = (self.model._meta.label, obj.pk)
+        if key not in answers:
+            answers[key] = self.get_queryset(request).filter(pk=obj.pk).exists()
+        return answers[key]
 
     def has_view_permission(self, request, obj=None):
         return super().has_view_permission(request, obj) and self.object_in_scope(request, obj)
@@ -56,6 +78,11 @@ class PortalModelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self.object_in_scope(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Track:
+            kwargs["queryset"] = staff_tracks(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ReadOnlyPortalAdmin(PortalModelAdmin):
@@ -79,6 +106,7 @@ def transition_action(
     subject: str,
     to: str,
     rule: str | None = None,
+    rule_object: Callable | None = None,
     **extra,
 ):
     """An admin action moving every selected row to ``to`` through ``service``.
@@ -87,34 +115,20 @@ def transition_action(
     ``DomainError`` (an illegal move, a business rule) is reported for that row and the other
     rows go on; ``rule`` is an object permission the user must hold on each row.
     """
+    return service_action(
+        name=name,
+        description=description,
+        service=service,
+        subject=subject,
+        rule=rule,
+        to=to,
+        **extra,
+    )
 
-    @admin.action(description=description, permissions=["change"])
-    def action(modeladmin, request, queryset):
-        moved = 0
-        for obj in queryset:
-            if rule and not request.user.has_perm(rule, obj):
-                modeladmin.message_user(
-                    request,
-                    _("%(object)s: you may not change this.") % {"object": obj},
-                    level=messages.ERROR,
-                )
-                continue
-            try:
-                service(**{subject: obj, "to": to, "actor": request.user, **extra})
-            except DomainError as exc:
-                modeladmin.message_user(request, f"{obj}: {exc.message}", level=messages.ERROR)
-            else:
-                moved += 1
-        if moved:
-            modeladmin.message_user(
-                request,
-                ngettext("%(count)d row changed.", "%(count)d rows changed.", moved)
-                % {"count": moved},
-                level=messages.SUCCESS,
-            )
 
-    action.__name__ = name
-    return action
+def is_configurer(request) -> bool:
+    """A programme admin: the one who configures calls, tracks and reference data."""
+    return request.user.has_perm(CONFIGURE_CALL)
 
 
 def krw_column(model, field_name: str):
@@ -132,8 +146,25 @@ def krw_column(model, field_name: str):
     return column
 
 
+class ReferenceAdmin(PortalModelAdmin):
+    """Reference data (countries, cities, events): programme admins add and correct it
+    through ``save_reference_entry``."""
+
+    def get_service_fields(self, request, obj):
+        return set(services.REFERENCE_FIELDS[self.model]) if is_configurer(request) else set()
+
+    def get_add_fields(self, request):
+        return set(services.REFERENCE_FIELDS[self.model]) if is_configurer(request) else set()
+
+    def change_through_service(self, request, obj, changes):
+        return services.save_reference_entry(entry=obj, actor=request.user, **changes)
+
+    def add_through_service(self, request, data):
+        return services.save_reference_entry(entry=self.model(), actor=request.user, **data)
+
+
 @admin.register(Country)
-class CountryAdmin(PortalModelAdmin):
+class CountryAdmin(ReferenceAdmin):
     list_display = ["name", "name_ko", "code", "iso3", "region"]
     list_filter = ["region"]
     search_fields = ["name", "name_ko", "code", "iso3"]
@@ -141,7 +172,7 @@ class CountryAdmin(PortalModelAdmin):
 
 
 @admin.register(City)
-class CityAdmin(PortalModelAdmin):
+class CityAdmin(ReferenceAdmin):
     list_display = ["name", "name_ko", "country", "latitude", "longitude", "population"]
     list_filter = ["country__region"]
     search_fields = ["name", "name_ko", "country__name", "country__code"]
@@ -159,7 +190,7 @@ def _call_action(name, description, to):
         service=services.transition_call,
         subject="call",
         to=to,
-        rule="projects.configure_call",
+        rule=CONFIGURE_CALL,
     )
 
 
@@ -171,7 +202,6 @@ class CallAdmin(PortalModelAdmin):
     search_fields = ["name", "name_ko", "slug"]
     list_select_related = ["project"]
     autocomplete_fields = ["project"]
-    readonly_fields = ["status", "created_at"]
     prepopulated_fields = {"slug": ["name"]}
     actions = [
         _call_action("publish_calls", _("Publish"), CS.PUBLISHED),
@@ -182,6 +212,18 @@ class CallAdmin(PortalModelAdmin):
         _call_action("archive_calls", _("Archive"), CS.ARCHIVED),
         _call_action("return_calls_to_draft", _("Return to draft"), CS.DRAFT),
     ]
+
+    def get_service_fields(self, request, obj):
+        return set(services.call_editable_fields(obj)) if is_configurer(request) else set()
+
+    def get_add_fields(self, request):
+        return set(services.CALL_FIELDS) if is_configurer(request) else set()
+
+    def change_through_service(self, request, obj, changes):
+        return services.update_call(call=obj, actor=request.user, **changes)
+
+    def add_through_service(self, request, data):
+        return services.create_call(actor=request.user, **data)
 
 
 @admin.register(Track)
@@ -203,7 +245,37 @@ class TrackAdmin(PortalModelAdmin):
     search_fields = ["name", "name_ko", "code", "call__name"]
     list_select_related = ["call", "secretariat"]
     autocomplete_fields = ["call", "secretariat"]
-    readonly_fields = ["criteria_locked_at"]
+
+    def get_service_fields(self, request, obj):
+        return set(services.track_editable_fields(obj)) if is_configurer(request) else set()
+
+    def get_add_fields(self, request):
+        if not is_configurer(request):
+            return set()
+        return {
+            "call",
+            *services.TRACK_DESCRIPTION_FIELDS,
+            *services.TRACK_TERMS_FIELDS,
+            *services.TRACK_REVIEW_FIELDS,
+        }
+
+    def change_through_service(self, request, obj, changes):
+        return services.update_track(track=obj, actor=request.user, **changes)
+
+    def add_through_service(self, request, data):
+        return services.create_track(actor=request.user, **data)
+
+
+def _project_action(name, description, to, **extra):
+    return transition_action(
+        name=name,
+        description=description,
+        service=services.set_historical_project_status,
+        subject="project",
+        to=to,
+        rule=CONFIGURE_CALL,
+        **extra,
+    )
 
 
 @admin.register(Project)
@@ -225,30 +297,33 @@ class ProjectAdmin(PortalModelAdmin):
     search_fields = ["code", "name", "name_ko", "city__name", "country__name", "contractor__name"]
     list_select_related = ["country", "city__country", "contractor"]
     autocomplete_fields = ["country", "city", "partner", "contractor"]
-    readonly_fields = ["status", "created_at"]
     actions = [
-        transition_action(
-            name="complete_projects",
-            description=_("Mark completed"),
-            service=services.set_project_status,
-            subject="project",
-            to=Project.Status.COMPLETED,
-        ),
-        transition_action(
-            name="cancel_projects",
-            description=_("Mark cancelled"),
-            service=services.set_project_status,
-            subject="project",
-            to=Project.Status.CANCELLED,
+        _project_action("complete_projects", _("Mark completed"), Project.Status.COMPLETED),
+        _project_action(
+            "cancel_projects",
+            _("Mark cancelled"),
+            Project.Status.CANCELLED,
             reason="Cancelled in the back office.",
         ),
     ]
 
+    def get_service_fields(self, request, obj):
+        return set(services.project_editable_fields(obj, request.user))
+
+    def change_through_service(self, request, obj, changes):
+        return services.update_project(project=obj, actor=request.user, **changes)
+
 
 @admin.register(Event)
-class EventAdmin(PortalModelAdmin):
+class EventAdmin(ReferenceAdmin):
     list_display = ["name", "kind", "starts_on", "ends_on", "city", "partners"]
     list_filter = ["kind"]
     search_fields = ["name", "name_ko", "partners"]
     list_select_related = ["city__country"]
     autocomplete_fields = ["city"]
+
+    def allows_delete(self, request, obj):
+        return is_configurer(request)
+
+    def delete_through_service(self, request, obj):
+        services.delete_event(event=obj, actor=request.user)

@@ -1,14 +1,28 @@
-"""The back office for review: committees, assignments, scores, results, decisions and awards.
+"""The back office for review: criteria, committees, invitations, declarations, assignments,
+scores and jobs.
 
-Scores, results and decisions are read-only here: reviewers score in their workspace, the
-aggregation job computes results, and decisions (which need recorded reasons) are made on the
-staff screens. Assignment and award statuses change only through admin actions.
+Through the services, with their rules and audit rows: criteria are added, changed and
+deleted through ``save_criterion`` / ``delete_criterion`` while they are not locked (review
+started or anyone scored); a locked criterion is read-only. A reviewer comes off a committee
+through ``remove_committee_member``, an invitation is revoked through ``revoke_invitation``,
+an assignment is removed through ``remove_assignment``, a submitted review is reopened through
+``reopen_review`` (the reviewer is told), a declined assignment is offered again through
+``assign_reviewer`` (its checks: committee, conflicts, load). Everything else is read-only:
+reviewers score, declare and decline in their workspace; staff assign on the staff screens.
+
+A review's content (scores, comment, recommendation, confidence, total) is shown only when
+``reviews.selectors.review_content_is_visible``: to its author, and to staff of the track once
+it is submitted, never while it is being written.
 """
 
 from django.contrib import admin
+from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from projects.admin import PortalModelAdmin, ReadOnlyPortalAdmin, transition_action
+from core.admin import ReadOnlyInline, service_action
+from projects.admin import PortalModelAdmin, ReadOnlyPortalAdmin
+from projects.rules import MANAGE_TRACK
+from reviews import services
 from reviews.models import (
     Assignment,
     CommitteeMember,
@@ -19,7 +33,14 @@ from reviews.models import (
     ReviewerInvitation,
     Score,
 )
-from reviews.services import transition_assignment
+from reviews.selectors import review_content_is_visible, review_content_visible_q, scores_for_user
+
+# What a reviewer writes: hidden from everyone else until the review is submitted.
+REVIEW_CONTENT_FIELDS = ("recommendation", "confidence", "overall_comment", "total")
+
+
+def _manages_track(request, track) -> bool:
+    return request.user.has_perm(MANAGE_TRACK, track)
 
 
 @admin.register(Criterion)
@@ -40,9 +61,37 @@ class CriterionAdmin(PortalModelAdmin):
     list_select_related = ["track__call"]
     autocomplete_fields = ["track"]
 
+    def get_service_fields(self, request, obj):
+        if not _manages_track(request, obj.track) or services.criteria_are_locked(obj.track):
+            return set()
+        return set(Criterion.EDITABLE_FIELDS)
+
+    def get_add_fields(self, request):
+        return {"track", *Criterion.EDITABLE_FIELDS}
+
+    def allows_delete(self, request, obj):
+        return (
+            obj is not None
+            and _manages_track(request, obj.track)
+            and not services.criteria_are_locked(obj.track)
+        )
+
+    def change_through_service(self, request, obj, changes):
+        for name, value in changes.items():
+            setattr(obj, name, value)
+        return services.save_criterion(criterion=obj, actor=request.user)
+
+    def add_through_service(self, request, data):
+        return services.save_criterion(criterion=Criterion(**data), actor=request.user)
+
+    def delete_through_service(self, request, obj):
+        services.delete_criterion(criterion=obj, actor=request.user)
+
 
 @admin.register(CommitteeMember)
 class CommitteeMemberAdmin(PortalModelAdmin):
+    """Members join by accepting an invitation; here they can only be taken off."""
+
     track_scope = "track"
     list_display = ["reviewer", "track", "role", "joined_at"]
     list_filter = ["role", "track__kind", "track__call__year"]
@@ -50,20 +99,39 @@ class CommitteeMemberAdmin(PortalModelAdmin):
     list_select_related = ["reviewer", "track__call"]
     autocomplete_fields = ["reviewer", "track"]
 
+    def allows_delete(self, request, obj):
+        return obj is not None and _manages_track(request, obj.track)
+
+    def delete_through_service(self, request, obj):
+        services.remove_committee_member(member=obj, actor=request.user)
+
 
 @admin.register(ReviewerInvitation)
 class ReviewerInvitationAdmin(PortalModelAdmin):
+    """Invitations are sent from the committee screen; here a pending one can be revoked."""
+
     track_scope = "track"
     list_display = ["email", "name", "track", "status", "invited_by", "created_at", "expires_at"]
     list_filter = ["status", "track__kind"]
     search_fields = ["email", "name", "track__name"]
     list_select_related = ["track__call", "invited_by"]
     autocomplete_fields = ["track", "invited_by", "accepted_by"]
-    readonly_fields = ["status", "created_at", "responded_at"]
+    actions = [
+        service_action(
+            name="revoke_reviewer_invitations",
+            description=_("Revoke the invitation"),
+            service=services.revoke_invitation,
+            subject="invitation",
+            rule=MANAGE_TRACK,
+            rule_object=lambda invitation: invitation.track,
+        )
+    ]
 
 
 @admin.register(InterestDeclaration)
 class InterestDeclarationAdmin(PortalModelAdmin):
+    """A reviewer's own declaration: read-only."""
+
     list_display = ["reviewer", "signed_at", "expires_at"]
     search_fields = ["reviewer__email", "reviewer__name", "interests"]
     list_select_related = ["reviewer"]
@@ -72,6 +140,9 @@ class InterestDeclarationAdmin(PortalModelAdmin):
 
 @admin.register(ConflictDeclaration)
 class ConflictDeclarationAdmin(PortalModelAdmin):
+    """Declared by the reviewer or detected by the portal: read-only (a conflict once
+    recorded keeps the pair apart for good)."""
+
     track_scope = "application__track"
     list_display = ["reviewer", "application", "has_conflict", "kind", "source", "declared_at"]
     list_filter = ["has_conflict", "kind", "source"]
@@ -80,24 +151,34 @@ class ConflictDeclarationAdmin(PortalModelAdmin):
     autocomplete_fields = ["reviewer", "application"]
 
 
-class ScoreInline(admin.TabularInline):
+class ScoreInline(ReadOnlyInline):
     model = Score
-    extra = 0
-    can_delete = False
     fields = ["criterion", "points", "max_points", "justification", "updated_at"]
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("criterion")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+        return (
+            super()
+            .get_queryset(request)
+            .filter(pk__in=scores_for_user(request.user).values("pk"))
+            .select_related("criterion")
+        )
 
 
 AS = Assignment.Status
+
+
+def _reopen(*, assignment: Assignment, actor, reason: str) -> Assignment:
+    """The review screen's reopening: clears the total, audits, tells the reviewer."""
+    return services.reopen_review(assignment=assignment, reason=reason, actor=actor)
+
+
+def _invite_again(*, assignment: Assignment, actor) -> Assignment:
+    """Offer a declined assignment again with the checks of any assignment (committee,
+    conflicts, load); the reviewer is told."""
+    return services.assign_reviewer(
+        application=assignment.application, reviewer=assignment.reviewer, actor=actor
+    )
 
 
 @admin.register(Assignment)
@@ -107,12 +188,12 @@ class AssignmentAdmin(PortalModelAdmin):
         "application",
         "reviewer",
         "status",
-        "total",
-        "recommendation",
+        "shown_total",
+        "shown_recommendation",
         "due_at",
         "submitted_at",
     ]
-    list_filter = ["status", "recommendation", "application__track__kind"]
+    list_filter = ["status", "application__track__kind"]
     search_fields = [
         "application__reference",
         "application__title",
@@ -121,27 +202,68 @@ class AssignmentAdmin(PortalModelAdmin):
     ]
     list_select_related = ["application", "reviewer"]
     autocomplete_fields = ["application", "reviewer", "assigned_by"]
-    readonly_fields = ["status", "total", "submitted_at", "last_reminded_at"]
     inlines = [ScoreInline]
     actions = [
-        transition_action(
+        service_action(
             name="reopen_assignments",
             description=_("Reopen the submitted review"),
-            service=transition_assignment,
+            service=_reopen,
             subject="assignment",
-            to=AS.IN_PROGRESS,
             rule="reviews.reopen_assignment",
             reason="Reopened from the back office.",
         ),
-        transition_action(
+        service_action(
             name="reinvite_assignments",
             description=_("Invite again (after a decline)"),
-            service=transition_assignment,
+            service=_invite_again,
             subject="assignment",
-            to=AS.INVITED,
             rule="reviews.reopen_assignment",
         ),
     ]
+
+    def get_queryset(self, request):
+        # The list shows a review's total and recommendation only where the user may read
+        # them; a draft's stay empty (and the list is neither sorted nor filtered by them).
+        visible = review_content_visible_q(request.user)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                visible_total=Case(When(visible, then=F("total")), default=Value(None)),
+                visible_recommendation=Case(
+                    When(visible, then=F("recommendation")), default=Value("")
+                ),
+            )
+        )
+
+    @admin.display(description=Assignment._meta.get_field("total").verbose_name)
+    def shown_total(self, obj):
+        return obj.visible_total
+
+    @admin.display(description=Assignment._meta.get_field("recommendation").verbose_name)
+    def shown_recommendation(self, obj):
+        labels = dict(Assignment.Recommendation.choices)
+        return labels.get(obj.visible_recommendation) or None
+
+    def hidden_fields(self, request, obj):
+        if obj is None or review_content_is_visible(request.user, obj):
+            return set()
+        return set(REVIEW_CONTENT_FIELDS)
+
+    def get_inline_instances(self, request, obj=None):
+        if obj is None or not review_content_is_visible(request.user, obj):
+            return []
+        return super().get_inline_instances(request, obj)
+
+    def allows_delete(self, request, obj):
+        return (
+            obj is not None
+            and obj.status not in (AS.SUBMITTED, AS.CONFLICT)
+            and _manages_track(request, obj.application.track)
+        )
+
+    def delete_through_service(self, request, obj):
+        services.remove_assignment(assignment=obj, actor=request.user)
 
 
 @admin.register(Score)
@@ -151,6 +273,9 @@ class ScoreAdmin(ReadOnlyPortalAdmin):
     list_filter = ["criterion__track__kind"]
     search_fields = ["assignment__application__reference", "assignment__reviewer__email"]
     list_select_related = ["assignment__application", "assignment__reviewer", "criterion"]
+
+    def visible_queryset(self, request, queryset):
+        return queryset.filter(pk__in=scores_for_user(request.user).values("pk"))
 
 
 @admin.register(Job)

@@ -12,8 +12,8 @@ from accounts.models import ReviewerProfile
 from applications.models import Application
 from applications.selectors import applications_for_user, declared_no_conflict
 from projects.models import Track
-from projects.selectors import staff_tracks
-from reviews.models import Assignment, CommitteeMember, ConflictDeclaration, Criterion, Job
+from projects.selectors import is_staff_of_track, staff_tracks
+from reviews.models import Assignment, CommitteeMember, ConflictDeclaration, Criterion, Job, Score
 
 A = Assignment.Status
 BOARD_STATUSES = (
@@ -218,4 +218,35 @@ def assignable_applications(track: Track) -> QuerySet[Application]:
             )
         )
         .order_by("reference", "pk")
+    )
+
+
+def review_content_is_visible(user, assignment: Assignment) -> bool:
+    """Whether ``user`` may read the review written in ``assignment`` (its scores, comment,
+    recommendation, confidence and total): its reviewer always; staff of its track
+    (programme admins included) once it is submitted. A review being written, or reopened,
+    is its author's alone."""
+    if not user.is_authenticated:
+        return False
+    if assignment.reviewer_id == user.pk:
+        return True
+    return assignment.status == A.SUBMITTED and is_staff_of_track(
+        user, assignment.application.track
+    )
+
+
+def review_content_visible_q(user) -> Q:
+    """SQL twin of ``review_content_is_visible`` on assignments of tracks the user works on
+    (the caller narrows to those): the user's own, or submitted."""
+    return Q(reviewer_id=user.pk) | Q(status=A.SUBMITTED)
+
+
+def scores_for_user(user) -> QuerySet[Score]:
+    """The scores ``user`` may read: their own, and those of submitted reviews on the tracks
+    they work on (every track for programme admins). Never another reviewer's draft."""
+    if not user.is_authenticated:
+        return Score.objects.none()
+    return Score.objects.filter(
+        Q(assignment__reviewer=user)
+        | Q(assignment__status=A.SUBMITTED, assignment__application__track__in=staff_tracks(user))
     )

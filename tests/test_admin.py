@@ -79,7 +79,15 @@ def build_rows(index: int, *, secretariat, actor) -> dict:
     )
     InterestDeclaration.objects.create(reviewer=user, expires_at=now + datetime.timedelta(days=1))
     ConflictDeclarationFactory(reviewer=user, application=application)
-    assignment = AssignmentFactory(application=application, reviewer=user)
+    # Submitted: a review being written is its author's alone, in the back office too.
+    assignment = AssignmentFactory(
+        application=application,
+        reviewer=user,
+        status=Assignment.Status.SUBMITTED,
+        total=15,
+        submitted_at=now,
+        recommendation=Assignment.Recommendation.FUND,
+    )
     ScoreFactory(assignment=assignment, criterion=criterion)
     Job.objects.create(track=track, kind=Job.Kind.AGGREGATE)
     ApplicationResult.objects.create(application=application, track=track)

@@ -1,0 +1,307 @@
+"""The back office's one door: a model admin that writes only through a named service.
+
+``ServiceModelAdmin`` is safe by default. Every field of the model is read-only, adding and
+deleting are refused, and the change page of a row with nothing editable is a view page (a
+POST to it is refused with 403). A subclass opens a door only by naming it:
+
+- ``service_fields`` (or ``get_service_fields(request, obj)``, which may depend on the user and
+  on the row's state): the fields the change form edits. The changed values, and only those,
+  go to ``change_through_service(request, obj, changes)``, which calls the app's service (its
+  rules, its ``full_clean``, its audit row, its notifications);
+- ``add_fields`` (or ``get_add_fields(request)``) and ``add_through_service(request, data)``;
+- ``allows_delete(request, obj)`` and ``delete_through_service(request, obj)``.
+
+The admin itself never saves the model: the form's instance is not written, many-to-many
+fields are not set and inlines are not saved (inlines of such an admin are ``ReadOnlyInline``).
+``hidden_fields(request, obj)`` names fields not shown at all (content the user may not read).
+
+The service runs once, after the form and every inline are valid, inside the admin's
+transaction. A ``DomainError`` it raises rolls that transaction back and the form is shown
+again with what was typed and the refusal next to the field it names; a refused deletion is
+an error message on the change page. No domain here: the apps' admins say which service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from core.domain import DomainError
+from core.forms import apply_domain_error
+
+# Where the second rendering of a refused form finds the refusal.
+_REFUSAL_ATTR = "_admin_service_refusal"
+
+
+class ServiceRefused(Exception):
+    """A service refused an admin write; carries the ``DomainError`` out of the transaction."""
+
+    def __init__(self, error: DomainError):
+        super().__init__(str(error.message))
+        self.error = error
+
+
+def model_field_names(model, *, exclude: Iterable[str] = ()) -> list[str]:
+    """The names of a model's fields a form could edit (concrete or many-to-many, editable,
+    not created by Django), in the model's order."""
+    excluded = set(exclude)
+    return [
+        field.name
+        for field in model._meta.get_fields()
+        if (field.concrete or field.many_to_many)
+        and not field.auto_created
+        and field.editable
+        and field.name not in excluded
+    ]
+
+
+class ServiceModelAdmin(admin.ModelAdmin):
+    """A model admin whose every write is a call to a service (see the module docstring)."""
+
+    service_fields: tuple[str, ...] = ()
+    add_fields: tuple[str, ...] = ()
+
+    # --- The doors a subclass opens --------------------------------------------------------
+
+    def get_service_fields(self, request, obj) -> set[str]:
+        """The fields of ``obj`` the user may change here now (through the service)."""
+        return set(self.service_fields)
+
+    def get_add_fields(self, request) -> set[str]:
+        """The fields of the add form; empty when rows are not added here."""
+        return set(self.add_fields)
+
+    def change_through_service(self, request, obj, changes: dict):
+        """Write ``changes`` (field → cleaned value) to ``obj`` through the app's service and
+        return the saved row. ``obj`` is a fresh copy from the database."""
+        raise NotImplementedError(f"{type(self).__name__} names service fields but no service.")
+
+    def add_through_service(self, request, data: dict):
+        """Create a row from ``data`` (the add form's cleaned values) through the service."""
+        raise NotImplementedError(f"{type(self).__name__} names add fields but no service.")
+
+    def allows_delete(self, request, obj) -> bool:
+        """Whether ``obj`` (None: some row) may be deleted here, through the service."""
+        return False
+
+    def delete_through_service(self, request, obj) -> None:
+        raise NotImplementedError(f"{type(self).__name__} allows deletion but names no service.")
+
+    def hidden_fields(self, request, obj) -> set[str]:
+        """Fields not shown at all for ``obj`` (content the user may not read)."""
+        return set()
+
+    # --- Safe by default ---------------------------------------------------------------------
+
+    def _editable(self, request, obj) -> set[str]:
+        if obj is None:
+            return self.get_add_fields(request)
+        return self.get_service_fields(request, obj) - self.hidden_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        declared = list(super().get_readonly_fields(request, obj))
+        editable = self._editable(request, obj)
+        others = model_field_names(self.model, exclude=[*(self.exclude or ()), *editable])
+        return [*declared, *(name for name in others if name not in declared)]
+
+    def get_fields(self, request, obj=None):
+        if obj is None and not self.fieldsets:
+            add_fields = self.get_add_fields(request)
+            return [name for name in model_field_names(self.model) if name in add_fields]
+        hidden = self.hidden_fields(request, obj) if obj is not None else set()
+        return [name for name in super().get_fields(request, obj) if name not in hidden]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        hidden = self.hidden_fields(request, obj) if obj is not None else set()
+        if not hidden:
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+            for name, options in fieldsets
+        ]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        # Only between fields the form has (a read-only slug is not filled in from its name).
+        editable = self._editable(request, obj)
+        return {
+            name: sources
+            for name, sources in super().get_prepopulated_fields(request, obj).items()
+            if name in editable and set(sources) <= editable
+        }
+
+    def has_add_permission(self, request, *args):
+        return bool(self.get_add_fields(request)) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        # Without a row Django asks whether actions may run; with one, whether to offer a form.
+        return obj is None or bool(self._editable(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return self.allows_delete(request, obj) and super().has_delete_permission(request, obj)
+
+    def get_inline_instances(self, request, obj=None):
+        # Inlines only show rows (``ReadOnlyInline``); a row being added has none to show.
+        return [] if obj is None else super().get_inline_instances(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # A bulk delete would skip the service's refusal of each row; rows go one by one.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, _REFUSAL_ATTR, None)
+        if refusal is None:
+            return form
+
+        class RefusedForm(form):
+            def _post_clean(self):
+                super()._post_clean()
+                apply_domain_error(self, refusal)
+
+        RefusedForm.__name__ = form.__name__
+        return RefusedForm
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if change:
+                # What may change is decided on the row as stored, not as the form filled it.
+                original = type(obj)._default_manager.get(pk=obj.pk)
+                editable = self._editable(request, original)
+                changes = {
+                    name: form.cleaned_data[name]
+                    for name in form.changed_data
+                    if name in editable and name in form.cleaned_data
+                }
+                if not changes:
+                    return
+                saved = self.change_through_service(request, original, changes)
+            else:
+                editable = self.get_add_fields(request)
+                data = {
+                    name: value for name, value in form.cleaned_data.items() if name in editable
+                }
+                saved = self.add_through_service(request, data)
+        except DomainError as exc:
+            raise ServiceRefused(exc) from exc
+        if saved is not None and saved is not obj:
+            # The admin goes on with ``obj`` (its log entry, its redirect): give it the row.
+            for field in type(saved)._meta.concrete_fields:
+                setattr(obj, field.attname, getattr(saved, field.attname))
+            obj._state.adding = False
+            obj._state.db = saved._state.db
+
+    def save_related(self, request, form, formsets, change):
+        """Nothing: the service wrote the row and its many-to-many fields; inlines are
+        read-only, so none of their rows was added, changed or deleted (the change message
+        Django writes in its own log reads these lists)."""
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def get_deleted_objects(self, objs, request):
+        # What goes with the row is the service's business (a removed assignment takes its
+        # draft scores): the user needs no delete permission on those models.
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
+    def delete_model(self, request, obj):
+        try:
+            self.delete_through_service(request, obj)
+        except DomainError as exc:
+            raise ServiceRefused(exc) from exc
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refused:
+            # The refused write was rolled back with the admin's transaction; show the form
+            # again, with what was typed and the service's refusal next to its field.
+            setattr(request, _REFUSAL_ATTR, refused.error)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ServiceRefused as refused:
+            self.message_user(request, refused.error.message, level=messages.ERROR)
+            opts = self.opts
+            return HttpResponseRedirect(
+                reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_change",
+                    args=[object_id],
+                    current_app=self.admin_site.name,
+                )
+            )
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """An inline that only shows rows: never added, changed or deleted here."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def service_action(
+    *,
+    name: str,
+    description,
+    service: Callable,
+    subject: str,
+    rule: str | None = None,
+    rule_object: Callable | None = None,
+    **extra,
+):
+    """An admin action calling ``service(<subject>=obj, actor=user, **extra)`` for each
+    selected row. ``rule`` is an object permission the user must hold on each row (or on
+    ``rule_object(row)``, e.g. the row's track); a ``DomainError`` is reported for its row and
+    the other rows go on."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(modeladmin, request, queryset):
+        done = 0
+        for obj in queryset:
+            if rule and not request.user.has_perm(rule, rule_object(obj) if rule_object else obj):
+                modeladmin.message_user(
+                    request,
+                    _("%(object)s: you may not change this.") % {"object": obj},
+                    level=messages.ERROR,
+                )
+                continue
+            try:
+                service(**{subject: obj, "actor": request.user, **extra})
+            except DomainError as exc:
+                modeladmin.message_user(request, f"{obj}: {exc.message}", level=messages.ERROR)
+            else:
+                done += 1
+        if done:
+            modeladmin.message_user(
+                request,
+                ngettext("%(count)d row changed.", "%(count)d rows changed.", done)
+                % {"count": done},
+                level=messages.SUCCESS,
+            )
+
+    action.__name__ = name
+    return action
