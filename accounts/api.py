@@ -34,12 +34,44 @@ class MeSerializer(serializers.ModelSerializer):
 
 class ApiTokenSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    is_active = serializers.BooleanField(read_only=True)
+    is_active = serializers.BooleanField(
+        read_only=True, help_text=_("Neither revoked nor expired: the token still works.")
+    )
 
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at", "is_active"]
-        read_only_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+        fields = [
+            "id",
+            "name",
+            "scope",
+            "prefix",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "is_active",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "scope": {"help_text": _("`read`: GET, HEAD and OPTIONS only. `read_write`: all.")},
+            "last_used_at": {"help_text": _("To the minute.")},
+        }
+
+
+class ApiTokenInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    scope = serializers.ChoiceField(
+        choices=ApiToken.Scope.choices,
+        default=ApiToken.Scope.READ,
+        help_text=_("What the token may do; read-only unless asked."),
+    )
+    expires_at = serializers.DateTimeField(
+        required=False,
+        help_text=_(
+            "When the token stops working: in the future, at most a year away. "
+            "Default: 90 days from now."
+        ),
+    )
 
 
 class NewApiTokenSerializer(ApiTokenSerializer):
@@ -73,12 +105,19 @@ class MeView(GenericAPIView):
     create=extend_schema(
         summary=_("Create an API token"),
         description=_(
-            "Returns the key once. Send it as `Authorization: Token <key>`; it carries exactly "
-            "the permissions of the user who created it."
+            "Returns the key once. Send it as `Authorization: Token <key>`; it carries the "
+            "permissions of the user who created it, narrowed by its scope (a `read` token is "
+            "refused with 403 on anything but GET, HEAD and OPTIONS), until it expires or is "
+            "revoked. Changing the password revokes all of the user's tokens."
         ),
         responses={201: NewApiTokenSerializer},
         examples=[
             OpenApiExample("Create", request_only=True, value={"name": "Open-data dashboard"}),
+            OpenApiExample(
+                "Read and write",
+                request_only=True,
+                value={"name": "Deliverables upload", "scope": "read_write"},
+            ),
         ],
     ),
     revoke=_("Revoke one of my API tokens"),
@@ -94,13 +133,19 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, PortalGene
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "pk"]
     object_permission_required = {"revoke": None}
-    input_serializers = {"create": ApiTokenSerializer}
+    input_serializers = {"create": ApiTokenInputSerializer}
 
     def get_queryset(self):
         return api_tokens_for_user(self.request.user)
 
     def create(self, request, *args, **kwargs):
-        token, key = create_api_token(user=request.user, name=self.validated_input()["name"])
+        body = self.validated_input()
+        token, key = create_api_token(
+            user=request.user,
+            name=body["name"],
+            scope=body["scope"],
+            expires_at=body.get("expires_at"),
+        )
         data = NewApiTokenSerializer(token, context={"key": key}).data
         return Response(data, status=status.HTTP_201_CREATED)
 

@@ -11,6 +11,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
@@ -101,18 +102,38 @@ def application_rows(user, track: Track) -> tuple[list[str], Iterable[list]]:
     return header, rows()
 
 
+# A text cell starting with one of these is read as a formula by Excel, LibreOffice or Google
+# Sheets (tab and carriage return too, as some importers drop them before parsing the rest).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def neutralise(text: str) -> str:
+    """``text`` as a spreadsheet shows it but never evaluates it: a leading quote before a
+    formula trigger (applicants write titles and names; opening an export must not run them)."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
 def _cell(value) -> str:
-    return "" if value is None else str(value)
+    """A CSV cell: a number as written (a negative amount stays a number), anything else as
+    neutralised text."""
+    if value is None:
+        return ""
+    if _is_number(value):
+        return str(value)
+    return neutralise(str(value))
 
 
 def to_csv(header: Sequence, rows: Iterable[Sequence]) -> bytes:
     """UTF-8 with a byte-order mark, so Excel opens Korean text correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
+    writer.writerow(map(_cell, header))
     for row in rows:
-        # A leading =, +, - or @ would be a formula in a spreadsheet: neutralise it.
-        writer.writerow(["'" + c if c[:1] in ("=", "+", "@") else c for c in map(_cell, row)])
+        writer.writerow(map(_cell, row))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -126,20 +147,19 @@ def _column(index: int) -> str:
 
 
 def to_xlsx(header: Sequence, rows: Iterable[Sequence], *, sheet: str = "Sheet1") -> bytes:
-    """A one-sheet workbook: numbers as numbers, everything else as inline strings."""
+    """A one-sheet workbook: numbers as numbers, everything else as inline strings (neutralised
+    like the CSV's)."""
     lines = []
     for r, row in enumerate([header, *rows], start=1):
         cells = []
         for c, value in enumerate(row):
             ref = f"{_column(c)}{r}"
-            if (
-                isinstance(value, int | float)
-                and not isinstance(value, bool)
-                or (value is not None and type(value).__name__ == "Decimal")
-            ):
+            if _is_number(value):
                 cells.append(f'<c r="{ref}"><v>{value}</v></c>')
             elif value not in (None, ""):
-                text = escape(str(value))
+                # Inline strings are never evaluated, but a user who edits the cell or saves
+                # the sheet as CSV would turn a leading "=" into a formula: neutralised too.
+                text = escape(neutralise(str(value)))
                 cells.append(
                     f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
                 )

@@ -1,10 +1,21 @@
 import rules
 
+from accounts import roles
 from accounts.rules import is_programme_admin
 from projects.selectors import is_staff_of_track
-from reviews.models import Assignment, ConflictDeclaration
+from reviews.models import Assignment, CommitteeMember, ConflictDeclaration
 
 A = Assignment.Status
+
+
+@rules.predicate
+def is_reviewer(user) -> bool:
+    return roles.has_role(user, roles.REVIEWER)
+
+
+@rules.predicate
+def sits_on_a_committee(user) -> bool:
+    return user.is_authenticated and CommitteeMember.objects.filter(reviewer_id=user.pk).exists()
 
 
 @rules.predicate
@@ -42,7 +53,10 @@ def has_declared_no_conflict(user, assignment) -> bool:
     return declarations == {False}
 
 
-# Reviewer side.
+# Reviewer side. The annual declaration of interests is a reviewer's: an expert holds the role
+# from accepting a committee invitation (a seat given some other way counts as well).
+SIGN_INTEREST_DECLARATION = "reviews.sign_interest_declaration"
+rules.add_perm(SIGN_INTEREST_DECLARATION, is_reviewer | sits_on_a_committee)
 rules.add_perm("reviews.view_assignment", is_assignment_reviewer | is_assignment_track_staff)
 rules.add_perm("reviews.declare_conflict", is_assignment_reviewer & assignment_awaits_declaration)
 rules.add_perm(

@@ -16,6 +16,7 @@ from accounts.models import ReviewerProfile
 from applications.models import Document
 from core.domain import DomainError
 from core.forms import run_service_on_form
+from core.views import require_perm
 from reviews import selectors, services
 from reviews.forms import (
     ConflictDeclarationForm,
@@ -26,6 +27,7 @@ from reviews.forms import (
     ScoreForm,
 )
 from reviews.models import Assignment, ReviewerInvitation
+from reviews.rules import SIGN_INTEREST_DECLARATION
 
 
 def _own_assignment(request, pk: int) -> Assignment:
@@ -349,7 +351,8 @@ def profile(request):
 
 @login_required
 def declaration(request):
-    """Sign the annual declaration of interests (valid one year)."""
+    """Sign the annual declaration of interests (valid one year); reviewers only (403)."""
+    require_perm(request, SIGN_INTEREST_DECLARATION)
     form = InterestDeclarationForm(request.POST if request.method == "POST" else None)
     current = services.current_interest_declaration(request.user)
     if request.method == "POST" and form.is_valid():

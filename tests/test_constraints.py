@@ -12,7 +12,7 @@ from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Organization, OrganizationInvitation, User
+from accounts.models import ApiToken, Membership, Organization, OrganizationInvitation, User
 from accounts.roles import PORTAL_APPS
 from applications.models import Application, ClarificationRequest
 from awards.models import Award
@@ -89,6 +89,12 @@ CASES = {
     ),
     "accounts_invitation_expires_after_created": lambda w: OrganizationInvitation.objects.create(
         organization=w.org, email="a@b.org", invited_by=w.user, created_at=NOW, expires_at=EARLIER
+    ),
+    "accounts_apitoken_scope_valid": lambda w: ApiToken.objects.create(
+        user=w.user, name="t", prefix="p", key_hash="h", scope="admin"
+    ),
+    "accounts_apitoken_expires_after_created": lambda w: ApiToken.objects.create(
+        user=w.user, name="t", prefix="p", key_hash="h", created_at=NOW, expires_at=EARLIER
     ),
     # notifications
     "notifications_email_has_address": lambda w: Message.objects.create(

@@ -14,6 +14,7 @@ ENUM_NAME_OVERRIDES = {
     "ProjectSourceEnum": "projects.models.Project.Source",
     "CountryRegionEnum": "projects.models.Country.Region",
     "OrganizationKindEnum": "accounts.models.Organization.Kind",
+    "ApiTokenScopeEnum": "accounts.models.ApiToken.Scope",
     "ApplicationStatusEnum": "applications.models.Application.Status",
     "RequestedDeliverableEnum": "applications.models.Application.Deliverable",
     "DocumentKindEnum": "applications.models.Document.Kind",

@@ -1,7 +1,14 @@
-"""Production: PostgreSQL and Redis, everything read from the environment; no defaults for secrets."""
+"""Production: PostgreSQL and Redis, everything read from the environment; no defaults for secrets.
+
+HTTPS is on by default (HSTS, redirect, secure cookies): ``manage.py check --deploy --fail-level
+WARNING`` passes with only the required variables set (``tests/test_production_settings.py``).
+Each switch can be turned off from the environment, for a deployment that needs it.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
 
 from kcity.settings.base import *  # noqa: F403
-from kcity.settings.base import env
+from kcity.settings.base import CSRF_TRUSTED_ORIGINS, env
 
 DEBUG = False
 DATABASES = {"default": env.db("DATABASE_URL")}
@@ -15,7 +22,30 @@ EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
-SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0)
+
+# --- HTTPS ------------------------------------------------------------------------------------
+# TLS ends at the proxy in front of gunicorn (deploy/Caddyfile). Django learns that a request
+# came over HTTPS only from the header that proxy sets, and only when told which header it is:
+# trusting X-Forwarded-Proto without a proxy that overwrites it would let any client claim HTTPS.
+# Caddy discards the client's X-Forwarded-Proto and sets its own.
+_proxy_ssl_header = env("DJANGO_SECURE_PROXY_SSL_HEADER", default="")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+# The container health check (docker-compose.yml) asks /healthz over plain HTTP inside the
+# compose network, where there is no TLS to redirect to.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# One year. Browsers then refuse plain HTTP to this host (and its subdomains) for that long.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=True)
+CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=True)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Other origins allowed to post forms here (the site's own origin needs no entry). Plain-HTTP
+# origins would let a network attacker's page pass the CSRF origin check.
+if insecure := [origin for origin in CSRF_TRUSTED_ORIGINS if not origin.startswith("https://")]:
+    raise ImproperlyConfigured(
+        f"DJANGO_CSRF_TRUSTED_ORIGINS must list https:// origins only, not {', '.join(insecure)}."
+    )

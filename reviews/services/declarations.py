@@ -11,7 +11,7 @@ from accounts import roles
 from accounts.audit import record_audit_event
 from accounts.models import User
 from applications.models import Application
-from core.domain import DomainError, clean_or_refuse
+from core.domain import DomainError, clean_or_refuse, require_permission
 from notifications.services import queue_message
 from projects.models import Track
 from reviews.conflicts import detect_conflicts
@@ -20,6 +20,7 @@ from reviews.models import (
     ConflictDeclaration,
     InterestDeclaration,
 )
+from reviews.rules import SIGN_INTEREST_DECLARATION
 from reviews.services.transitions import A, transition_assignment
 
 DECLARATION_VALID_DAYS = 365
@@ -36,9 +37,15 @@ def current_interest_declaration(user) -> InterestDeclaration | None:
 
 @transaction.atomic
 def sign_interest_declaration(*, reviewer, interests: str, actor) -> InterestDeclaration:
-    """Sign this year's declaration of interests; valid for one year from now."""
+    """Sign this year's declaration of interests; valid for one year from now. Only a reviewer
+    signs one (``reviews.rules.SIGN_INTEREST_DECLARATION``), and only their own."""
     if reviewer.pk != actor.pk:
         raise DomainError(_("Only the reviewer can sign their own declaration."))
+    require_permission(
+        actor,
+        SIGN_INTEREST_DECLARATION,
+        message=_("Only reviewers sign a declaration of interests."),
+    )
     now = timezone.now()
     declaration = InterestDeclaration(
         reviewer=reviewer,

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from accounts.models import ApiToken
 from accounts.token_services import create_api_token
 
 
@@ -13,10 +14,11 @@ def api_client():
 
 
 def client_for(user) -> APIClient:
-    """An API client that authenticates with a fresh personal token of ``user``."""
+    """An API client that authenticates with a fresh personal token of ``user``, allowed to read
+    and write (the tests ask what the user may do; tests/api/test_api_tokens.py asks the scope)."""
     client = APIClient()
     if user is not None:
-        _token, key = create_api_token(user=user, name="tests")
+        _token, key = create_api_token(user=user, name="tests", scope=ApiToken.Scope.READ_WRITE)
         client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 

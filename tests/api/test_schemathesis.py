@@ -35,6 +35,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from accounts import roles
+from accounts.models import ApiToken
 from accounts.token_services import create_api_token
 from projects.models import Event
 from results.models import ApplicationResult, Decision
@@ -213,7 +214,9 @@ def tokens(keep_test_connection, api_data, applicant, programme_admin):
     """Authorization headers by role, both users with data to see."""
     headers = {}
     for role, user in ((roles.APPLICANT, applicant), (roles.PROGRAMME_ADMIN, programme_admin)):
-        _token, key = create_api_token(user=user, name="schemathesis")
+        _token, key = create_api_token(
+            user=user, name="schemathesis", scope=ApiToken.Scope.READ_WRITE
+        )
         headers[role] = {"Authorization": f"Token {key}"}
     return headers
 

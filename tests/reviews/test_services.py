@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts import roles
 from accounts.models import AuditEvent, ReviewerProfile
 from core.domain import DomainError
 from notifications.models import Message
@@ -359,7 +360,7 @@ def test_expired_invitation_is_refused(role_groups, planning_track, kind_staff):
 
 
 def test_interest_declaration_expires_after_a_year(role_groups):
-    reviewer = UserFactory(email="decl@expert.example.net")
+    reviewer = UserFactory(email="decl@expert.example.net", roles=[roles.REVIEWER])
     declaration = services.sign_interest_declaration(
         reviewer=reviewer, interests="none", actor=reviewer
     )
