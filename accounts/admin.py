@@ -1,13 +1,37 @@
-"""The back office for people, organisations, tokens and the audit trail."""
+"""The back office for people, organisations, tokens and the audit trail.
+
+Every write here is a service call (``core.admin.ServiceModelAdmin``); everything else is
+read-only. Who may do what:
+
+- **Superusers** alone change roles: superuser and staff status, role groups and direct
+  permissions (``accounts.services.set_user_roles``, one audit row per change), what a role
+  group grants (``set_group_permissions``, audited on the group), other
+  accounts' passwords (``set_user_password``), memberships of organisations (a secretariat
+  membership is a track scope, an applicant membership opens the organisation's drafts:
+  ``add_membership``, ``change_membership_role``, ``remove_membership``), and they open
+  accounts (``create_user_account``).
+- **Programme admins** see every account and deactivate or reactivate one that is not a
+  superuser's (``set_user_active``, audited); they correct organisation records, kind and
+  country included (``update_organization_record``, audited with old and new values); they
+  revoke organisation invitations and API tokens through the same services as the owners'
+  pages.
+- Names, e-mail addresses, languages, reviewer profiles and invitations are their owners' to
+  change on their own pages: read-only here. Nobody adds, changes or deletes audit events.
+"""
+
+import copy
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts import roles
+from accounts import roles, services
 from accounts.models import (
     ApiToken,
     AuditEvent,
@@ -17,6 +41,8 @@ from accounts.models import (
     ReviewerProfile,
     User,
 )
+from accounts.token_services import revoke_api_token
+from core.admin import ReadOnlyInline, ServiceModelAdmin, service_action
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -31,19 +57,24 @@ class UserChangeForm(DjangoUserChangeForm):
         fields = "__all__"
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyInline):
     model = Membership
-    extra = 0
-    autocomplete_fields = ["organization", "user"]
     fields = ["user", "organization", "role", "created_at"]
-    readonly_fields = ["created_at"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "organization")
 
 
+def _is_programme_admin(request) -> bool:
+    return roles.has_role(request.user, roles.PROGRAMME_ADMIN)
+
+
+# Role fields: only a superuser changes them, through ``set_user_roles``.
+ROLE_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     list_display = ["email", "name", "is_staff", "is_active", "language", "date_joined"]
@@ -72,9 +103,87 @@ class UserAdmin(DjangoUserAdmin):
     ]
     inlines = [MembershipInline]
 
+    def get_service_fields(self, request, obj):
+        if request.user.is_superuser:
+            return {"is_active", *ROLE_FIELDS}
+        if _is_programme_admin(request) and not obj.is_superuser:
+            return {"is_active"}
+        return set()
+
+    def get_add_fields(self, request):
+        if request.user.is_superuser:
+            return {"email", "name", "password1", "password2"}
+        return set()
+
+    def hidden_fields(self, request, obj):
+        # The password row links to the password form, which is a superuser's only.
+        return set() if request.user.is_superuser else {"password"}
+
+    def get_readonly_fields(self, request, obj=None):
+        # The password stays in the form as Django's disabled summary field (never a hash on
+        # the page); no form ever changes it (the password form is ``user_change_password``).
+        return [name for name in super().get_readonly_fields(request, obj) if name != "password"]
+
+    def change_through_service(self, request, obj, changes):
+        if "is_active" in changes:
+            obj = services.set_user_active(
+                user=obj, active=changes["is_active"], actor=request.user
+            )
+        role_changes = {name: changes[name] for name in ROLE_FIELDS if name in changes}
+        if role_changes:
+            obj = services.set_user_roles(user=obj, actor=request.user, **role_changes)
+        return obj
+
+    def add_through_service(self, request, data):
+        return services.create_user_account(
+            email=data["email"],
+            name=data.get("name", ""),
+            password=data.get("password1") or None,
+            actor=request.user,
+        )
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's password form, for superusers only, saved through ``set_user_password``
+        (audited)."""
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        actor = request.user
+
+        class AuditedPasswordChangeForm(self.change_password_form):
+            def save(self, commit=True):
+                usable = self.cleaned_data.get("set_usable_password", True)
+                self.user = services.set_user_password(
+                    user=self.user,
+                    password=self.cleaned_data["password1"] if usable else None,
+                    actor=actor,
+                )
+                return self.user
+
+        view = copy.copy(self)
+        view.change_password_form = AuditedPasswordChangeForm
+        return DjangoUserAdmin.user_change_password(view, request, id, form_url)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(ServiceModelAdmin, DjangoGroupAdmin):
+    """The role groups (``accounts.roles``): their names are code, so none is added, renamed or
+    deleted here; a superuser changes what a group grants through ``set_group_permissions``
+    (one audit row per permission)."""
+
+    def get_service_fields(self, request, obj):
+        return {"permissions"} if request.user.is_superuser else set()
+
+    def change_through_service(self, request, obj, changes):
+        return services.set_group_permissions(
+            group=obj, permissions=changes["permissions"], actor=request.user
+        )
+
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ServiceModelAdmin):
     list_display = ["name", "name_ko", "kind", "country_code", "email_domain", "created_at"]
     list_filter = ["kind", "country_code"]
     search_fields = ["name", "name_ko", "email_domain", "business_registration_number"]
@@ -83,18 +192,56 @@ class OrganizationAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    def get_service_fields(self, request, obj):
+        if _is_programme_admin(request):
+            return set(services.ORGANIZATION_RECORD_FIELDS)
+        return set()
+
+    def change_through_service(self, request, obj, changes):
+        return services.update_organization_record(organization=obj, actor=request.user, **changes)
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ServiceModelAdmin):
+    """Memberships are grants (a secretariat's track scope, an applicant's drafts): a
+    superuser's, through the membership services."""
+
     list_display = ["user", "organization", "role", "created_at"]
     list_filter = ["role", "organization__kind"]
     search_fields = ["user__email", "user__name", "organization__name"]
     list_select_related = ["user", "organization"]
     autocomplete_fields = ["user", "organization"]
 
+    def get_service_fields(self, request, obj):
+        return {"role"} if request.user.is_superuser else set()
+
+    def get_add_fields(self, request):
+        return {"user", "organization", "role"} if request.user.is_superuser else set()
+
+    def allows_delete(self, request, obj):
+        return request.user.is_superuser
+
+    def change_through_service(self, request, obj, changes):
+        return services.change_membership_role(
+            membership=obj, role=changes["role"], actor=request.user
+        )
+
+    def add_through_service(self, request, data):
+        return services.add_membership(
+            user=data["user"],
+            organization=data["organization"],
+            role=data["role"],
+            actor=request.user,
+        )
+
+    def delete_through_service(self, request, obj):
+        services.remove_membership(membership=obj, actor=request.user)
+
 
 @admin.register(OrganizationInvitation)
-class OrganizationInvitationAdmin(admin.ModelAdmin):
+class OrganizationInvitationAdmin(ServiceModelAdmin):
+    """Invitations are sent and accepted on the portal's pages; here they can be revoked."""
+
     list_display = [
         "email",
         "organization",
@@ -108,12 +255,21 @@ class OrganizationInvitationAdmin(admin.ModelAdmin):
     search_fields = ["email", "organization__name"]
     list_select_related = ["organization", "invited_by"]
     autocomplete_fields = ["organization", "invited_by", "accepted_by"]
-    readonly_fields = ["created_at", "accepted_at", "accepted_by"]
     exclude = ["token"]
+    actions = [
+        service_action(
+            name="revoke_invitations",
+            description=_("Revoke the invitation"),
+            service=services.revoke_invitation,
+            subject="invitation",
+        )
+    ]
 
 
 @admin.register(ReviewerProfile)
-class ReviewerProfileAdmin(admin.ModelAdmin):
+class ReviewerProfileAdmin(ServiceModelAdmin):
+    """A reviewer's profile is theirs to keep (it feeds conflict detection): read-only."""
+
     list_display = ["user", "affiliation", "employer", "country_code"]
     list_filter = ["country_code"]
     search_fields = ["user__email", "user__name", "affiliation", "employer"]
@@ -164,26 +320,21 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """Tokens are created by their owner (the key is shown once); the admin only looks."""
+class ApiTokenAdmin(ServiceModelAdmin):
+    """Tokens are created by their owner (the key is shown once); here a programme admin
+    revokes one (``revoke_api_token``, audited; the row stays for the trail)."""
 
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix", "user__email"]
     list_select_related = ["user"]
-    readonly_fields = [
-        "user",
-        "name",
-        "prefix",
-        "created_at",
-        "last_used_at",
-        "revoked_at",
-        "public_id",
-    ]
+    readonly_fields = ["prefix", "public_id"]
     exclude = ["key_hash"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    actions = [
+        service_action(
+            name="revoke_api_tokens",
+            description=_("Revoke the token"),
+            service=revoke_api_token,
+            subject="token",
+        )
+    ]

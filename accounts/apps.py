@@ -12,3 +12,22 @@ class AccountsConfig(AppConfig):
         from core.transitions import register_audit_writer
 
         register_audit_writer(record_audit_event)
+
+        # Log-ins, failures, lock-outs and log-outs leave audit rows (accounts.auth_events).
+        from accounts import auth_events
+
+        auth_events.connect()
+        _hide_second_factor_devices_from_the_admin()
+
+
+def _hide_second_factor_devices_from_the_admin():
+    """django-otp registers its device models in the back office, where a device could be
+    deleted or its secret read without an audit row. A second factor is reset only through
+    ``accounts.two_factor.reset_second_factor`` (audited, and the user is told)."""
+    from django.contrib import admin
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for model in (TOTPDevice, StaticDevice):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)

@@ -144,3 +144,51 @@ class OrganizationEditForm(OrganizationForm):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("Colleague's e-mail address"))
+
+
+class SecondFactorForm(forms.Form):
+    """The code asked for after the password: from the authenticator app, or a recovery code."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_("The six digits your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+
+class TotpEnrolmentForm(forms.Form):
+    """The first code of a newly added authenticator app, proving it holds the secret."""
+
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=10,
+        help_text=_("The six digits the app shows for the K-City Network portal."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
+
+
+class ResetSecondFactorForm(forms.Form):
+    """A programme admin resets a colleague's second factor (a lost or replaced phone)."""
+
+    email = forms.EmailField(
+        label=_("Colleague's e-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        help_text=_("Kept in the audit trail, e.g. “Phone lost; identity checked by telephone”."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            raise forms.ValidationError(_("No account has this e-mail address."), code="unknown")
+        return user

@@ -1,6 +1,15 @@
 import zoneinfo
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from accounts import auth_events, sessions, two_factor
 
 
 class UserPreferencesMiddleware:
@@ -23,3 +32,96 @@ class UserPreferencesMiddleware:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
         return self.get_response(request)
+
+
+class SessionLifetimeMiddleware:
+    """Ends a session at its absolute lifetime or after its role's idle time (see
+    ``accounts.sessions``), and otherwise moves its expiry on with each request.
+
+    Installed after the message middleware, so it can say why the user was logged out.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            reason = sessions.expired(request.session, user)
+            if reason is None:
+                sessions.touch(request.session, user)
+            else:
+                idle_minutes = max(1, sessions.idle_timeout_for(user) // 60)
+                setattr(request, auth_events.LOGOUT_REASON_ATTRIBUTE, reason)
+                logout(request)
+                if reason == sessions.IDLE:
+                    message = _(
+                        "You were logged out after %(minutes)s minutes without activity. "
+                        "Please log in again."
+                    ) % {"minutes": idle_minutes}
+                else:
+                    message = _("Your session reached its maximum length. Please log in again.")
+                messages.info(request, message)
+        return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """A logged-in user who needs a second factor and has not given one in this session sees
+    only the second-factor pages: every other page (the back office included) sends them to
+    verification, or to enrolment if they have no authenticator app yet.
+
+    Needs a second factor: staff, reviewers and back-office users (``roles.is_privileged``),
+    and anyone who turned one on. Log-out, language, the set-up and verification pages and
+    static files stay open. An API request authenticated by a token (``Authorization:
+    Token …``) is not a session and is left to the API. An API request on an unverified
+    session is answered 403; an htmx request is told to load the verification page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._open_paths = None
+
+    def open_paths(self) -> tuple[str, ...]:
+        if self._open_paths is None:
+            self._open_paths = (
+                reverse("accounts:two_factor_verify"),
+                reverse("accounts:two_factor_setup"),
+                reverse("accounts:logout"),
+                reverse("accounts:set_language"),
+                reverse("admin:logout"),
+                reverse("javascript-catalog"),
+                reverse("healthz"),
+                "/i18n/",
+                settings.STATIC_URL,
+            )
+        return self._open_paths
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(self.open_paths())
+            and not request.META.get("HTTP_AUTHORIZATION", "").startswith("Token ")
+            and not two_factor.is_verified(user)
+        ):
+            has_device = two_factor.has_second_factor(user)
+            if has_device or two_factor.second_factor_required(user):
+                return self.refuse(request, has_device=has_device)
+        return self.get_response(request)
+
+    def refuse(self, request, *, has_device: bool):
+        name = "accounts:two_factor_verify" if has_device else "accounts:two_factor_setup"
+        url = reverse(name)
+        if request.method == "GET":
+            url += "?" + urlencode({"next": request.get_full_path()})
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {"detail": _("Give your second factor first: %(url)s") % {"url": url}},
+                status=403,
+            )
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return HttpResponseRedirect(url)

@@ -1,3 +1,4 @@
+import datetime
 import secrets
 import uuid
 
@@ -334,8 +335,24 @@ class AuditEvent(models.Model):
         super().save(*args, **kwargs)
 
 
+API_TOKEN_DEFAULT_LIFETIME = datetime.timedelta(days=90)
+API_TOKEN_MAX_LIFETIME = datetime.timedelta(days=365)
+
+
+def default_api_token_expiry() -> datetime.datetime:
+    return timezone.now() + API_TOKEN_DEFAULT_LIFETIME
+
+
 class ApiToken(models.Model):
-    """A personal API token; only its hash is stored, the key is shown once at creation."""
+    """A personal API token; only its hash is stored, the key is shown once at creation.
+
+    It acts as its user, narrowed by its scope (a read token may only read), until it expires
+    or is revoked (by hand, or when the user's password changes).
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        READ_WRITE = "read_write", _("Read and write")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -356,15 +373,36 @@ class ApiToken(models.Model):
     public_id = models.UUIDField(
         default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public ID")
     )
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.READ)
+    expires_at = models.DateTimeField(_("expires at"), default=default_api_token_expiry)
 
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scope__in=["read", "read_write"]),
+                name="accounts_apitoken_scope_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="accounts_apitoken_expires_after_created",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
 
     @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        """Not revoked and not expired: the token still authenticates."""
+        return self.revoked_at is None and not self.is_expired
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.READ_WRITE

@@ -1,8 +1,12 @@
-"""Cache-based rate limits for log-in and password reset, per IP address and per account.
+"""Cache-based rate limits for password-reset and verification e-mails, per address and account.
+
+Log-in attempts are not counted here: django-axes locks out every log-in door (see
+``accounts.lockout``).
 
 A rate is written like ``10/10m`` (ten attempts per ten minutes), ``5/h`` or ``100/d``. Counters
 live in the default cache in fixed windows; a limited attempt is refused before any password is
-checked, so a guesser learns nothing from a limited request.
+checked, so a guesser learns nothing from a limited request. Callers count the client by
+``accounts.client_ip.client_ip`` (a proxy's forwarded address only from trusted proxies).
 """
 
 import hashlib
@@ -59,18 +63,6 @@ def hit(scope: str, idents: list[str], rate_text: str) -> None:
             cache.incr(key)
         except ValueError:  # expired between add and incr
             cache.set(key, 1, timeout=rate.window + 1)
-
-
-def reset(scope: str, idents: list[str], rate_text: str) -> None:
-    """Forget the attempts of ``idents`` (after a successful log-in)."""
-    rate = parse_rate(rate_text)
-    for ident in filter(None, idents):
-        cache.delete(_key(scope, ident, rate)[0])
-
-
-def client_ip(request) -> str:
-    """The client's address as the web server saw it (the proxy sets REMOTE_ADDR)."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def minutes(seconds: int) -> int:

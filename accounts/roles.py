@@ -108,3 +108,15 @@ def user_roles(user) -> frozenset[str]:
 
 def has_role(user, role: str) -> bool:
     return role in user_roles(user)
+
+
+# Roles that read other people's proposals, scores and personal data. Their accounts need a
+# second factor (accounts.two_factor) and end after a shorter idle time (accounts.sessions).
+PRIVILEGED_ROLES = frozenset({PROGRAMME_ADMIN, SECRETARIAT_STAFF, REVIEWER})
+
+
+def is_privileged(user) -> bool:
+    """Staff, reviewers, and anyone who may open the back office (``is_staff``)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_staff or user.is_superuser or user_roles(user) & PRIVILEGED_ROLES)

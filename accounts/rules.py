@@ -29,6 +29,11 @@ def is_organization_owner(user, organization) -> bool:
     return organization.memberships.filter(user=user, role="owner").exists()
 
 
+@rules.predicate
+def is_same_user(user, other) -> bool:
+    return other is not None and getattr(other, "pk", None) == user.pk
+
+
 is_portal_staff = is_programme_admin | is_secretariat_staff
 
 VIEW_STAFF_AREA = "accounts.view_staff_area"
@@ -37,3 +42,6 @@ rules.add_perm("accounts.view_organization", is_organization_member | is_portal_
 rules.add_perm("accounts.manage_organization", is_organization_owner | is_programme_admin)
 # The outbox's "queue the e-mail again" (notifications knows users only by permissions).
 rules.add_perm("notifications.retry_delivery", is_programme_admin)
+# Resetting a colleague's second factor (a lost phone): programme admins, never their own.
+RESET_SECOND_FACTOR = "accounts.reset_second_factor"
+rules.add_perm(RESET_SECOND_FACTOR, is_programme_admin & ~is_same_user)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from accounts.audit import record_audit_event
 from accounts.models import Membership, Organization, OrganizationInvitation, User
+from accounts.token_services import revoke_api_tokens_after_password_change
 from accounts.tokens import make_email_verification_token, read_email_verification_token
 from core.domain import DomainError
 from notifications.services import queue_message
@@ -281,3 +282,304 @@ def revoke_invitation(*, invitation: OrganizationInvitation, actor: User) -> Non
             actor=actor,
             detail={"email": invitation.email},
         )
+
+
+# --- The back office: roles, account status, passwords, organisation records, memberships ---
+#
+# Who grants what: only a superuser changes roles (groups, direct permissions, superuser and
+# staff status), passwords of other accounts and memberships (a membership of a secretariat
+# is a track scope; one of an applicant organisation opens its drafts). Programme admins
+# deactivate and reactivate accounts and correct organisation records. Every change is an
+# audit row on its subject.
+
+
+def _require_superuser(actor, message) -> None:
+    if actor is None or not getattr(actor, "is_superuser", False) or not actor.is_active:
+        raise DomainError(message, code="forbidden")
+
+
+def _require_programme_admin(actor, message) -> None:
+    if actor is None or not roles.has_role(actor, roles.PROGRAMME_ADMIN):
+        raise DomainError(message, code="forbidden")
+
+
+def _forget_roles(user: User) -> None:
+    # ``roles.user_roles`` caches the roles on the object for the request.
+    user.__dict__.pop("_kcity_roles", None)
+
+
+@transaction.atomic
+def set_user_roles(
+    *,
+    user: User,
+    actor: User,
+    groups=None,
+    user_permissions=None,
+    is_superuser: bool | None = None,
+    is_staff: bool | None = None,
+) -> User:
+    """A superuser changes what an account may do: its role groups, its direct permissions,
+    its superuser and its staff status. An argument left ``None`` stays as it is.
+
+    Writes one audit row on the user per change: ``role_granted`` / ``role_revoked`` (the
+    group's name), ``permission_granted`` / ``permission_revoked`` (``app_label.codename``),
+    ``superuser`` and ``staff`` (old and new value). Refuses anyone but an active superuser,
+    and a superuser taking away their own superuser status (the last door back in). Does not
+    tell the user and does not end their sessions.
+    """
+    _require_superuser(actor, _("Only a superuser can change roles and permissions."))
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if is_superuser is False and user.pk == actor.pk and user.is_superuser:
+        raise DomainError(
+            _("You cannot take away your own superuser status."),
+            code="forbidden",
+            field="is_superuser",
+        )
+    for flag, action, value in (
+        ("is_superuser", "superuser", is_superuser),
+        ("is_staff", "staff", is_staff),
+    ):
+        if value is None or getattr(user, flag) == bool(value):
+            continue
+        old = getattr(user, flag)
+        setattr(user, flag, bool(value))
+        user.save(update_fields=[flag])
+        record_audit_event(
+            subject=user, action=action, actor=actor, old_value=str(old), new_value=str(bool(value))
+        )
+    if groups is not None:
+        current = set(user.groups.all())
+        wanted = set(groups)
+        for group in sorted(wanted - current, key=lambda g: g.name):
+            user.groups.add(group)
+            record_audit_event(
+                subject=user, action="role_granted", actor=actor, new_value=group.name
+            )
+        for group in sorted(current - wanted, key=lambda g: g.name):
+            user.groups.remove(group)
+            record_audit_event(
+                subject=user, action="role_revoked", actor=actor, old_value=group.name
+            )
+    if user_permissions is not None:
+        current = set(user.user_permissions.select_related("content_type"))
+        wanted = set(user_permissions)
+        label = _permission_label
+        for permission in sorted(wanted - current, key=label):
+            user.user_permissions.add(permission)
+            record_audit_event(
+                subject=user,
+                action="permission_granted",
+                actor=actor,
+                new_value=label(permission)[:64],
+                detail={"permission": label(permission)},
+            )
+        for permission in sorted(current - wanted, key=label):
+            user.user_permissions.remove(permission)
+            record_audit_event(
+                subject=user,
+                action="permission_revoked",
+                actor=actor,
+                old_value=label(permission)[:64],
+                detail={"permission": label(permission)},
+            )
+    _forget_roles(user)
+    return user
+
+
+def _permission_label(permission) -> str:
+    return f"{permission.content_type.app_label}.{permission.codename}"
+
+
+@transaction.atomic
+def set_group_permissions(*, group: Group, permissions, actor: User) -> Group:
+    """A superuser changes the permissions a role group gives its members. One audit row on
+    the group per permission granted or revoked (``permission_granted`` /
+    ``permission_revoked``). Refuses anyone but an active superuser."""
+    _require_superuser(actor, _("Only a superuser can change roles and permissions."))
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    current = set(group.permissions.select_related("content_type"))
+    wanted = set(permissions)
+    for permission in sorted(wanted - current, key=_permission_label):
+        group.permissions.add(permission)
+        record_audit_event(
+            subject=group,
+            action="permission_granted",
+            actor=actor,
+            new_value=_permission_label(permission)[:64],
+            detail={"permission": _permission_label(permission)},
+        )
+    for permission in sorted(current - wanted, key=_permission_label):
+        group.permissions.remove(permission)
+        record_audit_event(
+            subject=group,
+            action="permission_revoked",
+            actor=actor,
+            old_value=_permission_label(permission)[:64],
+            detail={"permission": _permission_label(permission)},
+        )
+    return group
+
+
+@transaction.atomic
+def set_user_active(*, user: User, active: bool, actor: User) -> User:
+    """Deactivate an account (it can no longer log in) or reactivate it; audited as
+    ``active`` with the old and new value.
+
+    Programme admins and superusers; only a superuser changes a superuser's account, and
+    nobody deactivates their own. Idempotent (no row when nothing changes). Sends nothing.
+    """
+    _require_programme_admin(actor, _("Only a programme admin can deactivate accounts."))
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_superuser and not actor.is_superuser:
+        raise DomainError(_("Only a superuser can change a superuser's account."), code="forbidden")
+    if user.pk == actor.pk and not active:
+        raise DomainError(
+            _("You cannot deactivate your own account."), code="forbidden", field="is_active"
+        )
+    if user.is_active == active:
+        return user
+    old = user.is_active
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    record_audit_event(
+        subject=user, action="active", actor=actor, old_value=str(old), new_value=str(active)
+    )
+    return user
+
+
+@transaction.atomic
+def set_user_password(*, user: User, password: str | None, actor: User) -> User:
+    """A superuser sets another account's password, or with ``None`` disables password
+    log-in for it. Audited as ``password_set`` / ``password_disabled`` (never the password).
+    The caller validates the password (the admin's form runs the validators)."""
+    _require_superuser(actor, _("Only a superuser can set another account's password."))
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save(update_fields=["password"])
+    revoke_api_tokens_after_password_change(user=user, actor=actor)
+    record_audit_event(
+        subject=user,
+        action="password_set" if password is not None else "password_disabled",
+        actor=actor,
+    )
+    return user
+
+
+@transaction.atomic
+def create_user_account(*, email: str, name: str, password: str | None, actor: User) -> User:
+    """A superuser opens an account (a staff member's, typically) without any role: roles
+    are then given with ``set_user_roles``. Audited as ``created``; sends nothing."""
+    _require_superuser(actor, _("Only a superuser can open accounts here."))
+    email = User.objects.normalize_email(email).strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise DomainError(_("An account with this e-mail address already exists."), field="email")
+    user = User(email=email, name=(name or "").strip())
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    _clean(user)
+    user.save()
+    record_audit_event(subject=user, action="created", actor=actor)
+    return user
+
+
+# The fields of an organisation's record a programme admin corrects in the back office.
+ORGANIZATION_RECORD_FIELDS = (
+    "name",
+    "name_ko",
+    "kind",
+    "country_code",
+    "email_domain",
+    "website",
+    "address",
+    "business_registration_number",
+)
+
+
+@transaction.atomic
+def update_organization_record(
+    *, organization: Organization, actor: User, **fields
+) -> Organization:
+    """A programme admin corrects an organisation's record, its kind and country included
+    (they decide the tracks it may apply to, which is why its owner cannot change them with
+    ``update_organization``). Audited as ``updated`` with the old and new value of every
+    changed field. Refuses other fields and anyone but a programme admin."""
+    _require_programme_admin(actor, _("Only a programme admin can correct an organisation."))
+    unknown = set(fields) - set(ORGANIZATION_RECORD_FIELDS)
+    if unknown:
+        raise DomainError(
+            _("These fields cannot be changed here: %(fields)s")
+            % {"fields": ", ".join(sorted(unknown))},
+            code="fixed_field",
+        )
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    old = {name: str(getattr(organization, name)) for name in fields}
+    for name, value in fields.items():
+        setattr(organization, name, value)
+    _normalise_and_check(organization)
+    organization.save()
+    record_audit_event(
+        subject=organization,
+        action="updated",
+        actor=actor,
+        detail={"old": old, "new": {name: str(getattr(organization, name)) for name in fields}},
+    )
+    return organization
+
+
+@transaction.atomic
+def add_membership(*, user: User, organization: Organization, role: str, actor: User) -> Membership:
+    """A superuser makes ``user`` a member of ``organization`` (a secretariat membership is a
+    track scope). Audited on the organisation as ``member_added``."""
+    _require_superuser(actor, _("Only a superuser can change memberships."))
+    membership = Membership(user=user, organization=organization, role=role)
+    _clean(membership)
+    membership.save()
+    record_audit_event(
+        subject=organization,
+        action="member_added",
+        actor=actor,
+        new_value=role,
+        detail={"user": user.pk, "email": user.email},
+    )
+    _forget_roles(user)
+    return membership
+
+
+@transaction.atomic
+def change_membership_role(*, membership: Membership, role: str, actor: User) -> Membership:
+    """A superuser makes a member an owner or a plain member; audited on the organisation."""
+    _require_superuser(actor, _("Only a superuser can change memberships."))
+    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    old = membership.role
+    membership.role = role
+    _clean(membership)
+    membership.save(update_fields=["role"])
+    record_audit_event(
+        subject=membership.organization,
+        action="member_role",
+        actor=actor,
+        old_value=old,
+        new_value=role,
+        detail={"user": membership.user_id, "email": membership.user.email},
+    )
+    return membership
+
+
+@transaction.atomic
+def remove_membership(*, membership: Membership, actor: User) -> None:
+    """A superuser takes a member out of an organisation; audited on the organisation."""
+    _require_superuser(actor, _("Only a superuser can change memberships."))
+    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    record_audit_event(
+        subject=membership.organization,
+        action="member_removed",
+        actor=actor,
+        old_value=membership.role,
+        detail={"user": membership.user_id, "email": membership.user.email},
+    )
+    membership.delete()

@@ -1,20 +1,32 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import token_views, two_factor_views, views
 
 app_name = "accounts"
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("verify/<str:token>/", views.verify_email, name="verify_email"),
     path("verify-again/", views.resend_verification, name="resend_verification"),
-    path("login/", views.RateLimitedLoginView.as_view(), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.set_language, name="set_language"),
+    # The second factor (accounts/two_factor_views.py).
+    path("two-factor/", two_factor_views.overview, name="two_factor"),
+    path("two-factor/set-up/", two_factor_views.setup, name="two_factor_setup"),
+    path("two-factor/verify/", two_factor_views.verify, name="two_factor_verify"),
+    path(
+        "two-factor/recovery-codes/",
+        two_factor_views.recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path("two-factor/turn-off/", two_factor_views.disable, name="two_factor_disable"),
+    path("two-factor/reset/", two_factor_views.reset, name="two_factor_reset"),
     path("profile/", views.profile, name="profile"),
     path(
         "password/",
-        auth_views.PasswordChangeView.as_view(
+        # Audited; the token_views parent revokes the user's API tokens.
+        views.PasswordChangeView.as_view(
             template_name="accounts/password_change.html",
             success_url=reverse_lazy("accounts:password_change_done"),
         ),
@@ -41,7 +53,7 @@ urlpatterns = [
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        views.PasswordResetConfirmView.as_view(
             template_name="accounts/password_reset_confirm.html",
             success_url=reverse_lazy("accounts:password_reset_complete"),
         ),
@@ -62,8 +74,6 @@ urlpatterns = [
 ]
 
 # Personal API tokens (owned by the API work: accounts/token_views.py).
-from accounts import token_views  # noqa: E402
-
 urlpatterns += [
     path("tokens/", token_views.token_list, name="tokens"),
     path("tokens/<uuid:public_id>/revoke/", token_views.token_revoke, name="token_revoke"),

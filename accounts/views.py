@@ -1,4 +1,4 @@
-"""Account pages: sign-up, verification, log-in with rate limits, password, profile, organisation."""
+"""Account pages: sign-up, verification, log-in, password, profile, organisation."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +16,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from accounts import ratelimit, selectors, services
+from accounts import (
+    auth_events,
+    lockout,
+    ratelimit,
+    selectors,
+    services,
+    token_views,
+    two_factor,
+)
+from accounts.client_ip import client_ip
 from accounts.forms import (
     EmailAuthenticationForm,
     InvitationForm,
@@ -109,31 +118,48 @@ def _limited_message(wait: int) -> str:
     }
 
 
-class RateLimitedLoginView(auth_views.LoginView):
-    """Log-in by e-mail; failed attempts are limited per IP address and per account."""
+class LoginView(auth_views.LoginView):
+    """Log-in by e-mail. django-axes' backend refuses a locked-out account or address before
+    the password is checked (``accounts.lockout``; the page then comes from ``locked_out``).
+    A user who needs a second factor is then asked for it (``SecondFactorMiddleware``)."""
 
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
-    scope = "login"
 
-    def _idents(self, request):
-        email = (request.POST.get("username") or "").strip().lower()
-        return ["ip:" + ratelimit.client_ip(request), "acct:" + email if email else ""]
 
-    def post(self, request, *args, **kwargs):
-        idents = self._idents(request)
-        wait = ratelimit.is_limited(self.scope, idents, settings.KCITY_LOGIN_RATE)
-        if wait:
-            # Refused before any password is checked; what was typed is kept.
-            form = self.authentication_form(request, data=request.POST)
-            form.cleaned_data = {}
-            form._errors = ErrorDict({NON_FIELD_ERRORS: form.error_class([_limited_message(wait)])})
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        response = super().post(request, *args, **kwargs)
-        if request.user.is_authenticated:
-            ratelimit.reset(self.scope, idents[1:], settings.KCITY_LOGIN_RATE)
-        else:
-            ratelimit.hit(self.scope, idents, settings.KCITY_LOGIN_RATE)
+def locked_out(request, original_response=None, credentials=None):
+    """The log-in page after too many failed attempts (django-axes' ``AXES_LOCKOUT_CALLABLE``):
+    the address typed is kept and the error says how long to wait. HTTP 429."""
+    form = EmailAuthenticationForm(request, data=request.POST or None)
+    form.cleaned_data = {}
+    message = _(
+        "Too many failed log-in attempts. Please wait %(minutes)s minutes and try again, "
+        "or reset your password."
+    ) % {"minutes": lockout.cool_off_minutes(request)}
+    form._errors = ErrorDict({NON_FIELD_ERRORS: form.error_class([message])})
+    context = {"form": form, "next": _next_path(request.POST.get("next"))}
+    return render(request, "accounts/login.html", context, status=429)
+
+
+class PasswordChangeView(token_views.PasswordChangeView):
+    """The user changes their password (their API tokens are revoked by the parent view).
+    This session stays logged in; the user's other sessions end. Audited."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        auth_events.record_password_change(
+            user=form.user, actor=self.request.user, ip=client_ip(self.request)
+        )
+        return response
+
+
+class PasswordResetConfirmView(token_views.PasswordResetConfirmView):
+    """A new password through the e-mailed link: every session of the user ends, the
+    account's log-in lock-out is lifted. Audited."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        auth_events.record_password_reset(user=form.user, ip=client_ip(self.request))
         return response
 
 
@@ -146,7 +172,7 @@ class RateLimitedPasswordResetView(auth_views.PasswordResetView):
 
     def post(self, request, *args, **kwargs):
         email = (request.POST.get("email") or "").strip().lower()
-        idents = ["ip:" + ratelimit.client_ip(request), "acct:" + email if email else ""]
+        idents = ["ip:" + client_ip(request), "acct:" + email if email else ""]
         wait = ratelimit.is_limited("reset", idents, settings.KCITY_RESET_RATE)
         if wait:
             form = self.get_form_class()(request.POST)
@@ -179,6 +205,7 @@ def profile(request):
         "form": form,
         "organizations": selectors.organizations_for_user(user),
         "invitations": selectors.open_invitations_for_user(user),
+        "second_factor_on": two_factor.has_second_factor(user),
     }
     return render(request, "accounts/profile.html", context)
 

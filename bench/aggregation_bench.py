@@ -426,6 +426,14 @@ def main() -> None:
 
     client = Client()
     client.force_login(admin)
+    # A staff page: the session also needs the second factor (accounts.two_factor).
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    session = client.session
+    device = TOTPDevice.objects.create(user=admin, name="bench", confirmed=True)
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     for t, label in ((track, f"{args.applications} applications"), (small, "1 application")):
         url_board = reverse("staff_results:board", args=[t.pk])
         client.get(url_board)  # warm the template cache

@@ -1,6 +1,7 @@
 from django.contrib import admin
-from django.http import HttpResponsePermanentRedirect
-from django.urls import include, path, re_path
+from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect
+from django.urls import include, path, re_path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
@@ -22,6 +23,16 @@ MOVED_ADMIN_MODELS = {
 }
 
 
+def admin_login(request):
+    """The back office has no log-in form of its own: its log-in page sends people to the
+    portal's (one lock-out, then the second factor), and back to the back office after."""
+    next_path = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_path, allowed_hosts=None):
+        next_path = ""
+    target = reverse("accounts:login") + "?" + urlencode({"next": next_path or "/admin/"})
+    return HttpResponseRedirect(target)
+
+
 def moved_admin_model(request, model: str, rest: str):
     query = request.META.get("QUERY_STRING", "")
     target = f"/admin/{MOVED_ADMIN_MODELS[model]}/{rest}" + (f"?{query}" if query else "")
@@ -37,6 +48,7 @@ urlpatterns = [
         r"^admin/(?P<model>" + "|".join(MOVED_ADMIN_MODELS) + r")/(?P<rest>.*)$",
         moved_admin_model,
     ),
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     # Before projects: its call pages take any /calls/<slug>/.

@@ -18,8 +18,21 @@ def _media_root(settings, tmp_path):
     from django.core.cache import cache
 
     settings.MEDIA_ROOT = tmp_path / "private"
-    # Rate-limit counters live in the cache; no test may inherit another's failed log-ins.
+    # Rate-limit counters live in the cache; no test may inherit another's attempts.
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_gives_the_second_factor(monkeypatch):
+    """``client.force_login(user)`` stands for a whole log-in: for a user who needs a second
+    factor (staff, reviewers) it also records one in the session, as the verification page
+    would (``tests.second_factor``). Tests of the second factor itself open a password-only
+    session with ``tests.second_factor.password_only_login``."""
+    from django.test.client import ClientMixin
+
+    from tests.second_factor import force_login_with_second_factor
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login_with_second_factor)
 
 
 @pytest.fixture(autouse=True)

@@ -157,6 +157,14 @@ NO_OBJECT = {
     "accounts:organization_create",
     "accounts:tokens",
     "accounts:token_revoke",  # by the token's public id, within the user's own tokens
+    # The user's own second factor; the reset names the colleague by e-mail, in the form.
+    "accounts:two_factor",
+    "accounts:two_factor_setup",
+    "accounts:two_factor_verify",
+    "accounts:two_factor_recovery_codes",
+    "accounts:two_factor_disable",
+    "accounts:two_factor_reset",
+    "admin_login",  # a redirect to accounts:login
     "reporting:programme",
     "awards:deliverables",
     "projects:call_list",

@@ -1,5 +1,6 @@
 """Settings shared by every environment; everything that varies comes from the environment."""
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -32,6 +33,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "import_export",
+    # The second factor: TOTP apps and recovery codes (accounts.two_factor).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "notifications",
     "accounts",
@@ -42,6 +47,8 @@ INSTALLED_APPS = [
     "awards",
     "reporting",
     "demo",
+    # The log-in lock-out (accounts.lockout).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -52,10 +59,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages: they say why a session ended, or ask for the second factor.
+    "accounts.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Turns a locked-out log-in into the log-in page with its message (accounts.views.locked_out);
+    # inside the CSP middleware, so that page has the same headers as every other.
+    "axes.middleware.AxesMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
 ]
 
@@ -89,6 +103,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -238,8 +254,43 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": API_ENUM_NAME_OVERRIDES,
 }
 
+# --- Log-in, sessions and the second factor --------------------------------------------------
+# Addresses (or networks, e.g. 172.18.0.0/16) of the reverse proxies in front of the portal:
+# only a request from one of them may name the client in X-Forwarded-For (accounts.client_ip).
+# Empty: the header is ignored and REMOTE_ADDR is the client.
+KCITY_TRUSTED_PROXIES = env.list("KCITY_TRUSTED_PROXIES", default=[])
+
+# django-axes (accounts.lockout): after AXES_FAILURE_LIMIT failed log-ins within the cool-off,
+# the account and the client address are each locked for the cool-off, at every log-in door.
+AXES_FAILURE_LIMIT = env.int("KCITY_LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("KCITY_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The log-in forms' field (Django's authenticate() takes the e-mail address as "username").
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.lockout.username_for_lockout"
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# Attempts while locked are refused unchecked and do not extend the lock. A correct password
+# clears only that account's failures (accounts.auth_events), never the address's.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False
+# Log-ins and log-outs are in the portal's own audit trail (accounts.auth_events).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# A session lasts at most SESSION_COOKIE_AGE seconds after the log-in; staff, reviewers and
+# back-office users are logged out after KCITY_SESSION_IDLE_TIMEOUT_STAFF seconds without
+# a request, everybody else after KCITY_SESSION_IDLE_TIMEOUT (0: no idle limit).
+SESSION_COOKIE_AGE = env.int("KCITY_SESSION_MAX_AGE", default=12 * 60 * 60)
+KCITY_SESSION_IDLE_TIMEOUT_STAFF = env.int("KCITY_SESSION_IDLE_TIMEOUT_STAFF", default=30 * 60)
+KCITY_SESSION_IDLE_TIMEOUT = env.int("KCITY_SESSION_IDLE_TIMEOUT", default=0)
+
+# The second factor (django-otp): the name authenticator apps show, and the back office never
+# shows a device's secret.
+OTP_TOTP_ISSUER = "K-City Network"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 # --- Portal ---------------------------------------------------------------------------------
-KCITY_LOGIN_RATE = env("KCITY_LOGIN_RATE", default="10/10m")
 KCITY_RESET_RATE = env("KCITY_RESET_RATE", default="5/h")
 
 LOGGING = {

@@ -1,0 +1,42 @@
+"""The log-in lock-out, on django-axes: one counter for every door that checks a password.
+
+django-axes' authentication backend (first in ``AUTHENTICATION_BACKENDS``) refuses a locked-out
+account or address before any password is checked, at whichever page calls Django's
+``authenticate`` (the log-in page; the back office's log-in page sends people there). Failures
+are counted per account and per client address (``accounts.client_ip``, which believes a
+proxy's forwarded address only from the proxies in ``KCITY_TRUSTED_PROXIES``); either reaching
+``AXES_FAILURE_LIMIT`` within ``AXES_COOLOFF_TIME`` locks it until the cool-off has passed.
+Attempts made while locked are refused without being counted, so they do not prolong it.
+
+The settings point here: ``AXES_USERNAME_CALLABLE`` (an account is one counter whatever the
+case of the address typed) and ``AXES_CLIENT_IP_CALLABLE``.
+"""
+
+import math
+
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
+
+from accounts.client_ip import client_ip  # noqa: F401 - AXES_CLIENT_IP_CALLABLE
+
+
+def username_for_lockout(request, credentials=None) -> str:
+    """The e-mail address an attempt was for, as one counter: trimmed and lower case.
+
+    Django's ``authenticate`` passes it as ``username`` (the log-in and admin forms' field)."""
+    data = credentials if credentials else getattr(request, "POST", {}) or {}
+    return str(data.get("username") or "").strip().lower()
+
+
+def forget_failed_logins(*, email: str) -> int:
+    """Drop the failed attempts counted against the account ``email`` (a correct password or a
+    completed password reset proves the owner is back). Failures counted against an address
+    for other accounts stay. Returns how many counters were dropped."""
+    deleted, _by_model = AccessAttempt.objects.filter(username=email.strip().lower()).delete()
+    return deleted
+
+
+def cool_off_minutes(request=None) -> int:
+    """How long a lock-out lasts, in whole minutes (for the message)."""
+    cool_off = get_cool_off(request)
+    return max(1, math.ceil(cool_off.total_seconds() / 60)) if cool_off else 0
