@@ -361,33 +361,38 @@ def set_user_roles(
                 subject=user, action="role_revoked", actor=actor, old_value=group.name
             )
     if user_permissions is not None:
-        current = set(user.user_permissions.select_related("content_type"))
-        wanted = set(user_permissions)
-        label = _permission_label
-        for permission in sorted(wanted - current, key=label):
-            user.user_permissions.add(permission)
-            record_audit_event(
-                subject=user,
-                action="permission_granted",
-                actor=actor,
-                new_value=label(permission)[:64],
-                detail={"permission": label(permission)},
-            )
-        for permission in sorted(current - wanted, key=label):
-            user.user_permissions.remove(permission)
-            record_audit_event(
-                subject=user,
-                action="permission_revoked",
-                actor=actor,
-                old_value=label(permission)[:64],
-                detail={"permission": label(permission)},
-            )
+        _sync_permissions(user, user.user_permissions, user_permissions, actor=actor)
     _forget_roles(user)
     return user
 
 
 def _permission_label(permission) -> str:
     return f"{permission.content_type.app_label}.{permission.codename}"
+
+
+def _sync_permissions(subject, manager, permissions, *, actor) -> None:
+    """Make ``manager`` (a user's or a group's permissions) hold exactly ``permissions``, with
+    one audit row on ``subject`` per permission granted or revoked."""
+    current = set(manager.select_related("content_type"))
+    wanted = set(permissions)
+    for permission in sorted(wanted - current, key=_permission_label):
+        manager.add(permission)
+        record_audit_event(
+            subject=subject,
+            action="permission_granted",
+            actor=actor,
+            new_value=_permission_label(permission)[:64],
+            detail={"permission": _permission_label(permission)},
+        )
+    for permission in sorted(current - wanted, key=_permission_label):
+        manager.remove(permission)
+        record_audit_event(
+            subject=subject,
+            action="permission_revoked",
+            actor=actor,
+            old_value=_permission_label(permission)[:64],
+            detail={"permission": _permission_label(permission)},
+        )
 
 
 @transaction.atomic
@@ -397,26 +402,7 @@ def set_group_permissions(*, group: Group, permissions, actor: User) -> Group:
     ``permission_revoked``). Refuses anyone but an active superuser."""
     _require_superuser(actor, _("Only a superuser can change roles and permissions."))
     group = Group.objects.select_for_update().get(pk=group.pk)
-    current = set(group.permissions.select_related("content_type"))
-    wanted = set(permissions)
-    for permission in sorted(wanted - current, key=_permission_label):
-        group.permissions.add(permission)
-        record_audit_event(
-            subject=group,
-            action="permission_granted",
-            actor=actor,
-            new_value=_permission_label(permission)[:64],
-            detail={"permission": _permission_label(permission)},
-        )
-    for permission in sorted(current - wanted, key=_permission_label):
-        group.permissions.remove(permission)
-        record_audit_event(
-            subject=group,
-            action="permission_revoked",
-            actor=actor,
-            old_value=_permission_label(permission)[:64],
-            detail={"permission": _permission_label(permission)},
-        )
+    _sync_permissions(group, group.permissions, permissions, actor=actor)
     return group
 
 
