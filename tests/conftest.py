@@ -170,3 +170,30 @@ def contracted_project(planning_track, contractor):
     project = ProjectFactory(contractor=contractor.organizations.first(), name="Leaky Klang plan")
     Award.objects.create(application=application, project=project, amount=400_000_000)
     return project
+
+
+@pytest.fixture
+def portal_data(
+    planning_track,
+    demonstration_track,
+    applicant,
+    reviewer,
+    contractor,
+    kind_staff,
+    kaia_staff,
+    programme_admin,
+):
+    """The small complete portal of ``tests.factories.portal.build_portal`` (the accessibility
+    sweep and the role-by-URL walk both open its pages)."""
+    from tests.factories.portal import build_portal
+
+    return build_portal(
+        planning_track=planning_track,
+        demonstration_track=demonstration_track,
+        applicant=applicant,
+        reviewer=reviewer,
+        contractor=contractor,
+        kind_staff=kind_staff,
+        kaia_staff=kaia_staff,
+        programme_admin=programme_admin,
+    )

@@ -21,7 +21,6 @@ from accounts import roles
 from accounts.models import AuditEvent
 from notifications.models import Message
 from tests.factories import OrganizationFactory, UserFactory
-from tests.factories.portal import build_portal
 
 pytestmark = pytest.mark.django_db
 
@@ -244,31 +243,13 @@ def _url_names(patterns=None, namespace=None):
 
 
 @pytest.fixture
-def party_a(
-    planning_track,
-    demonstration_track,
-    applicant,
-    reviewer,
-    contractor,
-    kind_staff,
-    kaia_staff,
-    programme_admin,
-):
+def party_a(portal_data, planning_track, applicant, reviewer):
     from accounts.token_services import create_api_token
     from applications.models import Document
     from reviews.models import CommitteeMember, ConflictDeclaration, Job
     from tests.factories import DocumentFactory
 
-    d = build_portal(
-        planning_track=planning_track,
-        demonstration_track=demonstration_track,
-        applicant=applicant,
-        reviewer=reviewer,
-        contractor=contractor,
-        kind_staff=kind_staff,
-        kaia_staff=kaia_staff,
-        programme_admin=programme_admin,
-    )
+    d = portal_data
     d["document"] = DocumentFactory(application=d["submitted"], kind=Document.Kind.SITE_MAP)
     d["dm_document"] = DocumentFactory(
         application=d["accepted"].application, kind=Document.Kind.SITE_MAP

@@ -12,7 +12,6 @@ import pytest
 from django.conf import settings
 
 from tests.browser.conftest import log_in, run_axe
-from tests.factories.portal import build_portal
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -223,27 +222,9 @@ def states_for(role: str, d) -> list[tuple[str, object]]:
 
 
 @pytest.fixture
-def portal(
-    planning_track,
-    demonstration_track,
-    applicant,
-    reviewer,
-    contractor,
-    kind_staff,
-    kaia_staff,
-    programme_admin,
-):
-    """The sweep's data (``build_portal``) and the user of each logged-in role."""
-    d = build_portal(
-        planning_track=planning_track,
-        demonstration_track=demonstration_track,
-        applicant=applicant,
-        reviewer=reviewer,
-        contractor=contractor,
-        kind_staff=kind_staff,
-        kaia_staff=kaia_staff,
-        programme_admin=programme_admin,
-    )
+def portal(portal_data, applicant, reviewer, contractor, kind_staff, programme_admin):
+    """The sweep's data (``portal_data``) and the user of each logged-in role."""
+    d = portal_data
     users = {
         "applicant": applicant,
         "reviewer": reviewer,
