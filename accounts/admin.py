@@ -324,8 +324,17 @@ class ApiTokenAdmin(ServiceModelAdmin):
     """Tokens are created by their owner (the key is shown once); here a programme admin
     revokes one (``revoke_api_token``, audited; the row stays for the trail)."""
 
-    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
-    list_filter = ["revoked_at"]
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["scope", "revoked_at", "expires_at"]
     search_fields = ["name", "prefix", "user__email"]
     list_select_related = ["user"]
     readonly_fields = ["prefix", "public_id"]

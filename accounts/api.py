@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, permissions, serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -108,7 +109,8 @@ class MeView(GenericAPIView):
             "Returns the key once. Send it as `Authorization: Token <key>`; it carries the "
             "permissions of the user who created it, narrowed by its scope (a `read` token is "
             "refused with 403 on anything but GET, HEAD and OPTIONS), until it expires or is "
-            "revoked. Changing the password revokes all of the user's tokens."
+            "revoked. Changing the password revokes all of the user's tokens. Tokens are created "
+            "from a signed-in session only; a request authenticated by a token is refused (403)."
         ),
         responses={201: NewApiTokenSerializer},
         examples=[
@@ -139,6 +141,12 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, PortalGene
         return api_tokens_for_user(self.request.user)
 
     def create(self, request, *args, **kwargs):
+        if isinstance(request.auth, ApiToken):
+            # A token is made from a signed-in session (password, second factor, lock-out):
+            # a leaked token must not be able to mint itself successors that outlive it.
+            raise PermissionDenied(
+                _("API tokens are created from a signed-in session, not with another token.")
+            )
         body = self.validated_input()
         token, key = create_api_token(
             user=request.user,

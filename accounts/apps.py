@@ -17,7 +17,23 @@ class AccountsConfig(AppConfig):
         from accounts import auth_events
 
         auth_events.connect()
+
+        # A new password revokes the user's API tokens at every door (accounts.token_services).
+        from django.db.models.signals import pre_save
+
+        from accounts.token_services import revoke_tokens_when_the_password_changes
+
+        pre_save.connect(
+            revoke_tokens_when_the_password_changes,
+            sender=self.get_model("User"),
+            dispatch_uid="accounts.revoke_tokens_on_new_password",
+        )
         _hide_second_factor_devices_from_the_admin()
+
+        # django-axes' own admins delete lock-out rows unaudited (accounts.lockout_admin).
+        from accounts.lockout_admin import replace_axes_admins
+
+        replace_axes_admins()
 
 
 def _hide_second_factor_devices_from_the_admin():

@@ -16,8 +16,14 @@ import math
 
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import record_audit_event
 from accounts.client_ip import client_ip  # noqa: F401 - AXES_CLIENT_IP_CALLABLE
+from accounts.models import User
+from accounts.rules import CLEAR_LOCKOUT
+from core.domain import require_permission
 
 
 def username_for_lockout(request, credentials=None) -> str:
@@ -40,3 +46,26 @@ def cool_off_minutes(request=None) -> int:
     """How long a lock-out lasts, in whole minutes (for the message)."""
     cool_off = get_cool_off(request)
     return max(1, math.ceil(cool_off.total_seconds() / 60)) if cool_off else 0
+
+
+@transaction.atomic
+def clear_lockout(*, attempt: AccessAttempt, actor) -> None:
+    """Drop one lock-out counter (an account's or an address's failures) before its cool-off,
+    for a person who proved who they are some other way. Programme admins only; the audit row
+    is on the account the counter is for (on the actor's own account when the counter names no
+    known account), with the address and the failure count."""
+    require_permission(
+        actor, CLEAR_LOCKOUT, message=_("Only a programme admin can clear a log-in lock-out.")
+    )
+    account = User.objects.filter(email__iexact=(attempt.username or "").strip()).first()
+    record_audit_event(
+        subject=account or actor,
+        action="lockout_cleared",
+        actor=actor,
+        detail={
+            "username": attempt.username or "",
+            "ip_address": attempt.ip_address or "",
+            "failures": attempt.failures_since_start,
+        },
+    )
+    attempt.delete()

@@ -45,3 +45,7 @@ rules.add_perm("notifications.retry_delivery", is_programme_admin)
 # Resetting a colleague's second factor (a lost phone): programme admins, never their own.
 RESET_SECOND_FACTOR = "accounts.reset_second_factor"
 rules.add_perm(RESET_SECOND_FACTOR, is_programme_admin & ~is_same_user)
+# Clearing a log-in lock-out before its cool-off (a locked-out reviewer who called): programme
+# admins, through ``accounts.lockout.clear_lockout`` (audited).
+CLEAR_LOCKOUT = "accounts.clear_lockout"
+rules.add_perm(CLEAR_LOCKOUT, is_programme_admin)

@@ -440,12 +440,13 @@ def set_user_password(*, user: User, password: str | None, actor: User) -> User:
     The caller validates the password (the admin's form runs the validators)."""
     _require_superuser(actor, _("Only a superuser can set another account's password."))
     user = User.objects.select_for_update().get(pk=user.pk)
+    # Before the save, so the revocations carry the superuser as their actor.
+    revoke_api_tokens_after_password_change(user=user, actor=actor)
     if password is None:
         user.set_unusable_password()
     else:
         user.set_password(password)
     user.save(update_fields=["password"])
-    revoke_api_tokens_after_password_change(user=user, actor=actor)
     record_audit_event(
         subject=user,
         action="password_set" if password is not None else "password_disabled",

@@ -151,3 +151,18 @@ def record_api_token_use(token: ApiToken) -> None:
 def api_tokens_for_user(user):
     """The user's tokens, newest first, active, expired and revoked (the page shows them all)."""
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def revoke_tokens_when_the_password_changes(sender, instance, raw=False, update_fields=None, **kw):
+    """``pre_save`` of the user: a new password hash revokes the user's tokens, whichever code
+    set it (``manage.py changepassword``, a shell, a future page). The portal's own password
+    pages and services revoke first, with their actor; this catches every other door, with no
+    actor (the audit row says ``password_changed`` all the same)."""
+    if raw or instance.pk is None:
+        return
+    if update_fields is not None and "password" not in update_fields:
+        return
+    stored = type(instance).objects.filter(pk=instance.pk).values_list("password", flat=True)
+    old_hash = stored.first()
+    if old_hash is not None and old_hash != instance.password:
+        revoke_api_tokens_after_password_change(user=instance, actor=None)

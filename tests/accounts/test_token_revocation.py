@@ -140,3 +140,25 @@ def test_a_token_made_after_the_change_works(client, applicant):
         expires_at=timezone.now() + datetime.timedelta(days=7),
     )
     assert _authenticates(key)
+
+
+def test_changepassword_command_revokes_the_users_tokens(applicant, monkeypatch):
+    # Any door that saves a new password hash revokes, not only the portal's pages.
+    from django.core.management import call_command
+
+    token, key = create_api_token(user=applicant, name="ci")
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": NEW_PASSWORD)
+    call_command("changepassword", applicant.email, stdout=__import__("io").StringIO())
+    assert not _authenticates(key)
+    assert _revocations(token) == [
+        {"actor_id": None, "detail": {"name": "ci", "reason": "password_changed"}}
+    ]
+
+
+def test_saving_the_user_without_a_new_password_keeps_the_tokens(applicant):
+    token, key = create_api_token(user=applicant, name="ci")
+    applicant.name = "Renamed"
+    applicant.save()
+    applicant.save(update_fields=["last_login"])
+    assert _authenticates(key)
+    assert _revocations(token) == []

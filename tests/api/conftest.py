@@ -23,6 +23,14 @@ def client_for(user) -> APIClient:
     return client
 
 
+def session_client_for(user) -> APIClient:
+    """An API client signed in by a browser session: API tokens are created this way only (a
+    request authenticated by a token may not mint another)."""
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
 def results(response) -> list:
     assert response.status_code == 200, response.content
     return response.json()["results"]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import ApiToken
 from accounts.token_services import create_api_token
 
-from .conftest import results
+from .conftest import results, session_client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -65,11 +65,23 @@ def test_read_token_cannot_revoke_a_token(api_client, applicant):
 
 def test_read_write_token_writes(api_client, applicant):
     _token, key = create_api_token(user=applicant, name="ci", scope=READ_WRITE)
+    other, _other_key = create_api_token(user=applicant, name="dashboard")
     response = _with(api_client, key).post(
-        reverse("api:token-list"), {"name": "second"}, format="json"
+        reverse("api:token-revoke", kwargs={"id": other.public_id})
     )
-    assert response.status_code == 201
-    assert response.json()["scope"] == "read"
+    assert response.status_code == 200
+    other.refresh_from_db()
+    assert other.revoked_at is not None
+
+
+def test_no_token_mints_another_token(api_client, applicant):
+    _token, key = create_api_token(user=applicant, name="ci", scope=READ_WRITE)
+    response = _with(api_client, key).post(
+        reverse("api:token-list"), {"name": "successor"}, format="json"
+    )
+    assert response.status_code == 403
+    assert "signed-in session" in response.json()["detail"]
+    assert list(ApiToken.objects.filter(user=applicant).values_list("name", flat=True)) == ["ci"]
 
 
 # Expiry ---------------------------------------------------------------------------------------
@@ -139,10 +151,9 @@ def test_token_list_shows_scope_expiry_and_last_use(api_client, applicant):
 
 
 def test_token_create_defaults_to_read_only_for_ninety_days(applicant):
-    from .conftest import client_for
 
     before = timezone.now()
-    response = client_for(applicant).post(
+    response = session_client_for(applicant).post(
         reverse("api:token-list"), {"name": "dashboard"}, format="json"
     )
     assert response.status_code == 201
@@ -153,10 +164,9 @@ def test_token_create_defaults_to_read_only_for_ninety_days(applicant):
 
 
 def test_token_create_with_scope_and_expiry(applicant):
-    from .conftest import client_for
 
     expires_at = timezone.now() + datetime.timedelta(days=30)
-    response = client_for(applicant).post(
+    response = session_client_for(applicant).post(
         reverse("api:token-list"),
         {"name": "uploads", "scope": "read_write", "expires_at": expires_at.isoformat()},
         format="json",
@@ -186,9 +196,8 @@ def test_token_create_with_scope_and_expiry(applicant):
     ],
 )
 def test_token_create_bad_scope_or_expiry_is_400(applicant, body, field, message):
-    from .conftest import client_for
 
-    response = client_for(applicant).post(
+    response = session_client_for(applicant).post(
         reverse("api:token-list"), {"name": "x", **body}, format="json"
     )
     assert response.status_code == 400
