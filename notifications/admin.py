@@ -1,19 +1,33 @@
-"""The outbox in the back office: programme admins read messages and can retry a delivery.
+"""The outbox in the back office: programme admins read messages and retry failed deliveries.
 
 Messages are written by ``notifications.services.queue_message`` and delivered by its task:
 nobody adds, changes or deletes one here (a deleted message would be a lost notice with no
-trace).
+trace). The body, link and context of a message carrying a personal token (a verification,
+password-reset or invitation link) are shown with the token hidden, to every user:
+``notifications.selectors.shown_body`` and its neighbours.
 """
 
-from django.contrib import admin, messages
+import json
+
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from core.admin import ServiceModelAdmin
-from notifications import services
-from notifications.models import Message
+from core.admin import ReadOnlyInline, ServiceModelAdmin, service_action
+from notifications import selectors, services
+from notifications.models import DeliveryAttempt, Message
 
-RETRY_DELIVERY = "notifications.retry_delivery"
+RETRY_DELIVERY = services.RETRY_DELIVERY
+
+
+class DeliveryAttemptInline(ReadOnlyInline):
+    model = DeliveryAttempt
+    fields = ["number", "started_at", "finished_at", "outcome", "error"]
+    readonly_fields = fields
+    verbose_name_plural = _("delivery attempts")
+
+    def has_view_permission(self, request, obj=None):
+        # Part of the message: whoever reads the message reads how it was delivered.
+        return request.user.has_perm("notifications.view_message")
 
 
 @admin.register(Message)
@@ -25,49 +39,70 @@ class MessageAdmin(ServiceModelAdmin):
         "recipient",
         "to_email",
         "status",
+        "delivery_uncertain",
         "attempts",
+        "next_attempt_at",
         "sent_at",
     ]
-    list_filter = ["channel", "status", "template", "language"]
+    list_filter = ["status", "delivery_uncertain", "channel", "template", "language", "sensitive"]
     search_fields = ["to_email", "recipient__email", "subject", "template"]
     list_select_related = ["recipient"]
+    # The raw fields that may carry a token are replaced by their shown_* versions.
+    exclude = ["body", "link", "context"]
     readonly_fields = [
         "recipient",
         "to_email",
         "channel",
         "template",
-        "context",
         "language",
         "subject",
-        "body",
-        "link",
+        "shown_body",
+        "shown_link",
+        "shown_context",
+        "sensitive",
         "status",
+        "delivery_uncertain",
         "attempts",
         "last_error",
+        "next_attempt_at",
+        "claimed_at",
+        "message_id",
         "dedupe_key",
         "created_at",
         "sent_at",
         "read_at",
     ]
+    inlines = [DeliveryAttemptInline]
     actions = ["retry_delivery"]
+
+    @admin.display(description=_("body"))
+    def shown_body(self, obj):
+        return selectors.shown_body(obj)
+
+    @admin.display(description=_("link"))
+    def shown_link(self, obj):
+        return selectors.shown_link(obj)
+
+    @admin.display(description=_("context"))
+    def shown_context(self, obj):
+        return json.dumps(selectors.shown_context(obj), ensure_ascii=False, indent=2)
 
     def has_retry_permission(self, request):
         # The rule is published by the accounts app (programme admins), which knows the roles.
         return request.user.has_perm(RETRY_DELIVERY) and self.has_view_permission(request)
 
-    @admin.action(description=_("Queue the e-mail delivery again"), permissions=["retry"])
-    def retry_delivery(self, request, queryset):
-        ids = list(
-            queryset.filter(
-                channel=Message.Channel.EMAIL,
-                status__in=[Message.Status.PENDING, Message.Status.FAILED],
-            ).values_list("pk", flat=True)
-        )
-        # Delivery stays with the Celery task (idempotent: a sent message is not sent twice).
-        services._queue_delivery(ids)
-        self.message_user(
-            request,
-            ngettext("%(count)d message queued.", "%(count)d messages queued.", len(ids))
-            % {"count": len(ids)},
-            level=messages.SUCCESS,
-        )
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not self.has_retry_permission(request):
+            actions.pop("retry_delivery", None)
+        return actions
+
+    # "Retry now": each row through ``retry_message`` (its rule, its audit row, delivery queued
+    # after commit); a sent, pending or in-flight message is refused with the service's reason.
+    retry_delivery = service_action(
+        name="retry_delivery",
+        description=_("Retry now"),
+        service=services.retry_message,
+        subject="message",
+        rule=RETRY_DELIVERY,
+    )

@@ -9,7 +9,12 @@ class Message(models.Model):
     """One message in the outbox: written with the change that causes it, delivered later.
 
     The row is the source of truth; a broker or mail outage only delays delivery, because the
-    periodic job re-queues every message that is still pending.
+    periodic job re-queues every message that is still pending or whose retry is due.
+
+    Delivery claims the row before it talks to the mail server (status ``sending``) and
+    records the outcome afterwards, each in its own transaction: a claim that never got an
+    outcome (the worker died, or the database went away, between the two) is resolved as sent
+    with ``delivery_uncertain`` set, never sent again. See ``notifications.services``.
     """
 
     class Channel(models.TextChoices):
@@ -18,6 +23,7 @@ class Message(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed (will retry)")
         DEAD = "dead", _("Given up")
@@ -45,6 +51,24 @@ class Message(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    delivery_uncertain = models.BooleanField(
+        _("delivery uncertain"),
+        default=False,
+        help_text=_(
+            "Marked sent without proof: the mail server may or may not have accepted it. "
+            "It is not sent again automatically."
+        ),
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    message_id = models.CharField(
+        _("Message-ID"), max_length=255, null=True, blank=True, unique=True, editable=False
+    )
+    sensitive = models.BooleanField(
+        _("contains a personal token"),
+        default=False,
+        help_text=_("Its link works as a key to an account: the back office never shows it."),
+    )
     dedupe_key = models.CharField(
         max_length=200, null=True, blank=True, unique=True, verbose_name=_("de-duplication key")
     )
@@ -58,6 +82,7 @@ class Message(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["recipient", "channel", "read_at"]),
         ]
         constraints = [
@@ -75,3 +100,41 @@ class Message(models.Model):
         return (
             f"{self.get_channel_display()} {self.template} → {self.to_email or self.recipient_id}"
         )
+
+
+class DeliveryAttempt(models.Model):
+    """One try at handing an e-mail to the mail server: opened by the claim, closed by the
+    outcome. An attempt left ``in progress`` is the trace of a worker that stopped mid-way."""
+
+    class Outcome(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("In progress")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Refused or unreachable")
+        UNCERTAIN = "uncertain", _("Uncertain")
+
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.CASCADE,
+        related_name="delivery_attempts",
+        verbose_name=_("message"),
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=12, choices=Outcome.choices, default=Outcome.IN_PROGRESS
+    )
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
+        ordering = ["message", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "number"], name="notifications_one_attempt_per_number"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.message_id} #{self.number} {self.get_outcome_display()}"

@@ -1,0 +1,47 @@
+"""The outbox's personal data: messages (address, subject, body, context).
+
+``notifications`` sits below ``accounts`` and may not import its registry, so this module only
+offers the functions; ``AccountsConfig.ready`` registers them with ``accounts.privacy``. A
+message older than a year has done its work (delivered, or given up): it is deleted, which is
+also why it needs no marker.
+"""
+
+from django.db.models import Q
+
+from notifications.models import Message
+
+RETENTION_YEARS = 1
+
+
+def messages_due(cutoff):
+    """Messages written before ``cutoff`` and no longer waiting for delivery."""
+    return Message.objects.filter(created_at__lt=cutoff).exclude(status=Message.Status.PENDING)
+
+
+def delete_message(message: Message) -> None:
+    Message.objects.filter(pk=message.pk).delete()
+
+
+def export_messages(user) -> list[dict]:
+    return [
+        {
+            "channel": m.channel,
+            "to": m.to_email,
+            "template": m.template,
+            "subject": m.subject,
+            "body": m.body,
+            "status": m.status,
+            "created_at": m.created_at,
+            "sent_at": m.sent_at,
+            "read_at": m.read_at,
+        }
+        for m in Message.objects.filter(recipient=user).order_by("created_at", "pk")
+    ]
+
+
+def erase_messages(user) -> int:
+    """Delete every message to the person (by account or by address)."""
+    deleted, _by_model = Message.objects.filter(
+        Q(recipient=user) | Q(to_email__iexact=user.email)
+    ).delete()
+    return deleted
