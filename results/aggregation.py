@@ -4,7 +4,7 @@ The computation (``compute_track``) takes plain rows — reviewers' totals per a
 criterion means computed by the database — and returns plain results, so it can be tested
 against hand-computed values without a database. ``aggregate_track`` fetches those rows with
 a few streaming queries (no query per application), computes, and upserts ``ApplicationResult``
-and ``ReviewerTrackStat`` rows in batches. See ``docs/scoring.md`` for every rule.
+and ``ReviewerTrackStat`` rows in batches, all in one transaction. See ``docs/scoring.md`` for every rule.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from applications.models import Application
 from projects.models import Track
 from results.models import ApplicationResult, ReviewerTrackStat
 from reviews.models import Assignment, Criterion, Job, Score
+from reviews.services.jobs import JobProgress, begin_job, finish_job, start_job
 
 logger = logging.getLogger(__name__)
 
@@ -661,8 +662,9 @@ def aggregate_track(
     same values (rows are upserted, stale rows removed).
 
     Reads only submitted assignments. Writes ``ApplicationResult`` and ``ReviewerTrackStat``
-    rows and one audit row on the track. Does not change any status, decision or award.
-    ``progress(done, total)`` is called after each written batch.
+    rows and one audit row on the track, all in one transaction: the board shows either the
+    previous complete run or this one, never half of each. Does not change any status,
+    decision or award. ``progress(done, total)`` is called before the write and after it.
     """
     criteria = [
         CriterionInfo(c.id, c.code, c.threshold, c.tiebreak_priority)
@@ -709,36 +711,38 @@ def aggregate_track(
     )
     now = timezone.now()
     total = len(results)
-    # Each batch commits on its own so a polling page sees the job's progress; a failure
-    # half-way leaves a mix that the next (idempotent) run repairs, and the job says so.
     if progress:
         progress(0, total)
-    existing = set(
-        ApplicationResult.objects.filter(track=track).values_list("application_id", flat=True)
-    )
-    stale = existing - applications.keys()
-    if stale:
-        ApplicationResult.objects.filter(track=track, application_id__in=stale).delete()
-    # Rows of this track's applications still filed under another track (moved applications).
-    elsewhere = set(
-        ApplicationResult.objects.filter(application__track=track)
-        .exclude(track=track)
-        .values_list("application_id", flat=True)
-    )
-    encoder = _JsonEncoder()
-    for start in range(0, total, BATCH_SIZE):
-        batch = results[start : start + BATCH_SIZE]
-        if connection.vendor == "postgresql":
-            # Plain COPY when no row of the batch exists yet, in this track or (an application
-            # moved between tracks) any other; concurrent runs are excluded by start_aggregation.
-            ids = [r.application_id for r in batch]
-            fresh = existing.isdisjoint(ids) and elsewhere.isdisjoint(ids)
-            _upsert_results_copy(track, batch, now, encoder, fresh=fresh)
-        else:
-            _upsert_results_orm(track, batch, now)
-        if progress:
-            progress(min(start + BATCH_SIZE, total), total)
+    # One transaction for the whole write: a run killed or failing half-way leaves the previous
+    # complete results on the board, never a mix of two runs (the job then says it failed).
+    # Progress is reported before and after: counts written inside the transaction would not
+    # be visible to the polling page anyway (a full track writes in well under a second).
     with transaction.atomic():
+        existing = set(
+            ApplicationResult.objects.filter(track=track).values_list("application_id", flat=True)
+        )
+        stale = existing - applications.keys()
+        if stale:
+            ApplicationResult.objects.filter(track=track, application_id__in=stale).delete()
+        # Rows of this track's applications still filed under another track (moved
+        # applications).
+        elsewhere = set(
+            ApplicationResult.objects.filter(application__track=track)
+            .exclude(track=track)
+            .values_list("application_id", flat=True)
+        )
+        encoder = _JsonEncoder()
+        for start in range(0, total, BATCH_SIZE):
+            batch = results[start : start + BATCH_SIZE]
+            if connection.vendor == "postgresql":
+                # Plain COPY when no row of the batch exists yet, in this track or (an
+                # application moved between tracks) any other; concurrent runs are excluded
+                # by the one-active-job constraint.
+                ids = [r.application_id for r in batch]
+                fresh = existing.isdisjoint(ids) and elsewhere.isdisjoint(ids)
+                _upsert_results_copy(track, batch, now, encoder, fresh=fresh)
+            else:
+                _upsert_results_orm(track, batch, now)
         ReviewerTrackStat.objects.filter(track=track).exclude(
             reviewer_id__in=[s.reviewer_id for s in stats]
         ).delete()
@@ -767,57 +771,54 @@ def aggregate_track(
             "flagged_reviewers": sum(1 for s in stats if s.flagged),
         }
         record_audit_event(subject=track, action="aggregate", actor=actor, detail=summary)
+    if progress:
+        progress(total, total)
     return summary
 
 
 # --- The job around it -----------------------------------------------------------------------
 
 
-@transaction.atomic
 def start_aggregation(*, track: Track, actor) -> Job:
     """Create an aggregation ``Job`` for the track and queue the Celery task after commit.
 
-    A job already waiting or running for the track is returned instead of starting a second.
-    Does not compute anything itself.
+    A job already waiting or running for the track is returned instead of starting a second
+    (the database holds it: two staff clicking together get the same job). A task the broker
+    refuses leaves the job failed with a message, and the track free to run again. Does not
+    compute anything itself.
     """
-    from results.tasks import task_aggregate_scores
-
-    running = (
-        Job.objects.select_for_update()
-        .filter(
-            track=track,
-            kind=Job.Kind.AGGREGATE,
-            status__in=[Job.Status.PENDING, Job.Status.RUNNING],
-        )
-        .first()
-    )
-    if running is not None:
-        return running
-    job = Job.objects.create(track=track, kind=Job.Kind.AGGREGATE, created_by=actor)
-    record_audit_event(subject=job, action="created", actor=actor, new_value=job.status)
-    transaction.on_commit(lambda: task_aggregate_scores.delay(track_id=track.pk, job_id=job.pk))
+    job, _created = start_job(track=track, kind=Job.Kind.AGGREGATE, actor=actor)
     return job
 
 
-def run_aggregation_job(*, job: Job) -> Job:
-    """Run one aggregation job: mark it running, aggregate with progress, mark it finished or
-    failed with a message staff can read. Re-running a finished job does nothing."""
-    job = Job.objects.select_related("track", "created_by").get(pk=job.pk)
-    if job.status == Job.Status.SUCCEEDED:
-        return job
-    Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.RUNNING, started_at=timezone.now(), message="", done=0, total=0
-    )
+def queue_aggregation_job(job: Job) -> None:
+    """Publish the task of an aggregation job (``jobs.register_job_queuer``); raises when the
+    broker refuses it."""
+    from results.tasks import task_aggregate_scores
 
-    def progress(done: int, total: int) -> None:
-        Job.objects.filter(pk=job.pk).update(done=done, total=total)
+    task_aggregate_scores.delay(track_id=job.track_id, job_id=job.pk)
 
+
+def run_aggregation_job(*, job: Job, task_id: str = "") -> Job:
+    """Run one aggregation job: claim it (``jobs.begin_job``), aggregate with progress and
+    heartbeat, mark it finished or failed with a message staff can read.
+
+    A finished or failed job is not run again (a redelivered task does nothing); a redelivery
+    after the worker was lost restarts it, which is safe because ``aggregate_track`` writes a
+    run in one transaction.
+    """
+    claimed = begin_job(job_id=job.pk, task_id=task_id)
+    if claimed is None:
+        return Job.objects.get(pk=job.pk)
+    track = Track.objects.get(pk=claimed.track_id)
     try:
-        summary = aggregate_track(track=job.track, actor=job.created_by, progress=progress)
-    except Exception as exc:
-        Job.objects.filter(pk=job.pk).update(
+        summary = aggregate_track(
+            track=track, actor=claimed.created_by, progress=JobProgress(claimed)
+        )
+    except Exception as exc:  # noqa: BLE001 - staff read the failure on the job
+        finish_job(
+            job=claimed,
             status=Job.Status.FAILED,
-            finished_at=timezone.now(),
             message=str(
                 _("The aggregation failed: %(error)s. Nothing was released; run it again.")
                 % {"error": f"{type(exc).__name__}: {exc}"}
@@ -825,13 +826,9 @@ def run_aggregation_job(*, job: Job) -> Job:
         )
         # Logged, not re-raised: a retry would fail the same way; staff read the message.
         logger.exception("Aggregation job %s failed", job.pk)
-        job.refresh_from_db()
-        return job
-    Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.SUCCEEDED, finished_at=timezone.now(), result=summary
-    )
-    job.refresh_from_db()
-    return job
+    else:
+        finish_job(job=claimed, status=Job.Status.SUCCEEDED, result=summary)
+    return Job.objects.get(pk=job.pk)
 
 
 def on_review_submitted(*args, assignment=None, **kwargs) -> None:

@@ -12,11 +12,19 @@ from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import ApiToken, Membership, Organization, OrganizationInvitation, User
+from accounts.models import (
+    AnonymisedRecord,
+    ApiToken,
+    ErasureRequest,
+    Membership,
+    Organization,
+    OrganizationInvitation,
+    User,
+)
 from accounts.roles import PORTAL_APPS
 from applications.models import Application, ClarificationRequest
 from awards.models import Award
-from notifications.models import Message
+from notifications.models import DeliveryAttempt, Message
 from projects.models import Call, City, Country, Event, Track
 from results.models import Decision, ReviewerTrackStat
 from reviews.models import (
@@ -97,12 +105,31 @@ CASES = {
         user=w.user, name="t", prefix="p", key_hash="h", created_at=NOW, expires_at=EARLIER
     ),
     # notifications
+    "accounts_one_pending_erasure_request": lambda w: [
+        ErasureRequest.objects.create(user=w.user) for _ in range(2)
+    ],
+    "accounts_erasure_decided_has_time": lambda w: ErasureRequest.objects.create(
+        user=w.user, status="approved"
+    ),
+    "accounts_anonymised_record_unique": lambda w: [
+        AnonymisedRecord.objects.create(kind="applications.draft", object_id=1, reason="retention")
+        for _ in range(2)
+    ],
     "notifications_email_has_address": lambda w: Message.objects.create(
         recipient=w.user, to_email="", channel="email", template="t"
     ),
     "notifications_in_app_has_recipient": lambda w: Message.objects.create(
         recipient=None, channel="in_app", template="t"
     ),
+    "notifications_one_attempt_per_number": lambda w: [
+        DeliveryAttempt.objects.create(message=message, number=1)
+        for message in [
+            Message.objects.create(
+                recipient=w.user, to_email="a@b.org", channel="email", template="t"
+            )
+        ]
+        for _ in range(2)
+    ],
     # projects
     "projects_country_code_format": lambda w: Country.objects.create(
         code="my", iso3="XYZ", name="Lower", region="east_asia"
@@ -215,6 +242,10 @@ CASES = {
     "reviews_job_done_le_total": lambda w: Job.objects.create(
         track=w.track, kind="aggregate", done=3, total=2
     ),
+    "reviews_job_one_active_per_track_kind": lambda w: [
+        Job.objects.create(track=w.track, kind="aggregate", status=status)
+        for status in ("running", "pending")
+    ],
     "reviews_one_stat_per_reviewer": lambda w: [
         ReviewerTrackStat.objects.create(track=w.track, reviewer=w.other) for _ in range(2)
     ],
@@ -261,6 +292,12 @@ UNIQUE_FIELD_CASES = {
     "message dedupe key": lambda w: [
         Message.objects.create(
             recipient=w.user, to_email="a@b.org", channel="email", template="t", dedupe_key="k"
+        )
+        for _ in range(2)
+    ],
+    "message id": lambda w: [
+        Message.objects.create(
+            recipient=w.user, to_email="a@b.org", channel="email", template="t", message_id="<m@x>"
         )
         for _ in range(2)
     ],

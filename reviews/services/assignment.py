@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import record_audit_event
@@ -24,6 +24,7 @@ from reviews.models import (
 )
 from reviews.services.committee import track_names
 from reviews.services.declarations import conflict_pairs, record_detected_conflicts
+from reviews.services.jobs import JobProgress, begin_job, finish_job, start_job
 from reviews.services.transitions import A, transition_assignment
 
 logger = logging.getLogger(__name__)
@@ -156,28 +157,27 @@ def remove_assignment(*, assignment: Assignment, actor, reason: str = "") -> Non
 
 
 def create_assignment_job(*, track: Track, actor) -> Job:
-    """Create the automatic-assignment job row and queue the Celery task after commit."""
+    """Start the automatic assignment of a track: a job row, its task queued after commit.
+
+    The assignment job already waiting or running for the track is returned instead of a
+    second one (``jobs.start_job``); a task the broker refuses leaves the job failed with a
+    message, so staff can start it again.
+    """
     with transaction.atomic():
-        job = Job(track=track, kind=Job.Kind.ASSIGN, created_by=actor)
-        clean_or_refuse(job)
-        job.save()
-        record_audit_event(subject=track, action="assignment_job", actor=actor, new_value=job.pk)
-
-        def _queue():
-            from reviews.tasks import task_assign_reviewers
-
-            try:
-                task_assign_reviewers.delay(job_id=job.pk)
-            except Exception as exc:  # noqa: BLE001 - the page must say so rather than wait
-                logger.exception("Could not queue assignment job %s", job.pk)
-                Job.objects.filter(pk=job.pk).update(
-                    status=Job.Status.FAILED,
-                    message=str(_("The job could not be started: %(error)s") % {"error": exc}),
-                    finished_at=timezone.now(),
-                )
-
-        transaction.on_commit(_queue)
+        job, created = start_job(track=track, kind=Job.Kind.ASSIGN, actor=actor)
+        if created:
+            record_audit_event(
+                subject=track, action="assignment_job", actor=actor, new_value=job.pk
+            )
     return job
+
+
+def queue_assignment_job(job: Job) -> None:
+    """Publish the task of an assignment job (``jobs.register_job_queuer``); raises when the
+    broker refuses it."""
+    from reviews.tasks import task_assign_reviewers
+
+    task_assign_reviewers.delay(job_id=job.pk)
 
 
 SHORTFALL_REASONS = {
@@ -225,98 +225,143 @@ def _assignment_outcome(
     return message, status
 
 
-def run_assignment_job(*, job_id: int) -> Job:
+# New assignments of one reviewer written in one transaction with their announcement.
+ANNOUNCE_BATCH = 20
+
+
+@transaction.atomic
+def _assign_and_announce(
+    *, reviewer, applications: list[Application], track: Track, actor
+) -> list[Assignment]:
+    """Assign one reviewer to a few applications and queue the one "you have been assigned"
+    message that announces them, in the same transaction.
+
+    Why together: written at the end of the job, the messages were lost when a worker was
+    killed after some assignments were committed (the re-run only adds what is missing, so it
+    never announced those). Here an assignment exists if and only if its announcement does;
+    the de-duplication key (the batch's first assignment) keeps a repeated call silent.
+    """
+    created = [
+        assign_reviewer(application=application, reviewer=reviewer, actor=actor, notify=False)
+        for application in applications
+    ]
+    queue_message(
+        recipient=reviewer,
+        template="reviews/assigned",
+        context={
+            **track_names(track),
+            "count": len(created),
+            "assignments": [a.pk for a in created],
+        },
+        link=reverse("reviews:workspace"),
+        dedupe_key=f"assigned:{created[0].pk}",
+    )
+    return created
+
+
+def _plan_for(track: Track, job: Job):
+    """Plan the missing assignments of the track (``assignment.plan_assignments``) from what
+    is already assigned, declined or conflicted; returns (plan, applications, reviewers)."""
+    record_detected_conflicts(track=track, actor=job.created_by)
+    applications = list(
+        track.applications.filter(status__in=Application.ASSIGNABLE_STATUSES).order_by("pk")
+    )
+    members = list(
+        track.committee.select_related("reviewer", "reviewer__reviewer_profile").order_by(
+            "reviewer_id"
+        )
+    )
+    active = list(
+        Assignment.objects.filter(
+            application__track=track, status__in=Assignment.ACTIVE_STATUSES
+        ).values_list("application_id", "reviewer_id")
+    )
+    declined = set(
+        Assignment.objects.filter(
+            application__track=track, status__in=[A.DECLINED, A.CONFLICT]
+        ).values_list("reviewer_id", "application_id")
+    )
+    loads: dict[int, int] = {}
+    assigned: dict[int, set[int]] = {}
+    for app_id, rev_id in active:
+        loads[rev_id] = loads.get(rev_id, 0) + 1
+        assigned.setdefault(app_id, set()).add(rev_id)
+    topics = _application_topics(applications)
+    reviewers = []
+    for member in members:
+        profile = getattr(member.reviewer, "reviewer_profile", None)
+        reviewers.append(
+            planner.ReviewerCapacity(
+                id=member.reviewer_id,
+                load=loads.get(member.reviewer_id, 0),
+                expertise=frozenset(profile.expertise if profile else []),
+            )
+        )
+    # A reviewer who declined an application is not asked again automatically.
+    forbidden = conflict_pairs(track) | declined
+    plan = planner.plan_assignments(
+        applications=[
+            planner.ApplicationNeed(
+                id=a.pk, assigned=frozenset(assigned.get(a.pk, ())), topics=topics[a.pk]
+            )
+            for a in applications
+        ],
+        reviewers=reviewers,
+        conflicts=forbidden,
+        minimum=track.min_reviewers,
+        max_load=track.max_reviewer_load,
+    )
+    return plan, applications, {m.reviewer_id: m.reviewer for m in members}
+
+
+def run_assignment_job(*, job_id: int, task_id: str = "") -> Job:
     """Run one automatic assignment: plan with ``assignment.plan_assignments``, then create the
-    assignments one by one, updating the job's progress. Idempotent: a job that finished is
-    not run again, and a second run only adds what is still missing.
+    assignments reviewer by reviewer, each batch with its announcement, updating the job's
+    progress and heartbeat. Idempotent: a finished job is not run again (``jobs.begin_job``),
+    and a re-run — after a failure, or a restart after the worker was killed — only adds what
+    is still missing, each new assignment announced exactly once.
 
     When the minimum cannot be met the job still assigns what it can and says, per application,
     how many reviewers are missing and why (``Job.message`` and ``Job.result["shortfalls"]``).
     Never raises for a business reason; an unexpected error marks the job failed with it.
     """
-    job = Job.objects.select_related("track", "created_by").get(pk=job_id)
-    if job.status in (Job.Status.SUCCEEDED, Job.Status.FAILED):
-        return job
-    track = job.track
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now())
+    job = begin_job(job_id=job_id, task_id=task_id)
+    if job is None:
+        return Job.objects.get(pk=job_id)
+    track = Track.objects.get(pk=job.track_id)
+    progress = JobProgress(job)
     try:
-        record_detected_conflicts(track=track, actor=job.created_by)
-        applications = list(
-            track.applications.filter(status__in=Application.ASSIGNABLE_STATUSES).order_by("pk")
-        )
-        members = list(
-            track.committee.select_related("reviewer", "reviewer__reviewer_profile").order_by(
-                "reviewer_id"
-            )
-        )
-        active = list(
-            Assignment.objects.filter(
-                application__track=track, status__in=Assignment.ACTIVE_STATUSES
-            ).values_list("application_id", "reviewer_id")
-        )
-        declined = set(
-            Assignment.objects.filter(
-                application__track=track, status__in=[A.DECLINED, A.CONFLICT]
-            ).values_list("reviewer_id", "application_id")
-        )
-        loads: dict[int, int] = {}
-        assigned: dict[int, set[int]] = {}
-        for app_id, rev_id in active:
-            loads[rev_id] = loads.get(rev_id, 0) + 1
-            assigned.setdefault(app_id, set()).add(rev_id)
-        topics = _application_topics(applications)
-        reviewers = []
-        for member in members:
-            profile = getattr(member.reviewer, "reviewer_profile", None)
-            reviewers.append(
-                planner.ReviewerCapacity(
-                    id=member.reviewer_id,
-                    load=loads.get(member.reviewer_id, 0),
-                    expertise=frozenset(profile.expertise if profile else []),
-                )
-            )
-        # A reviewer who declined an application is not asked again automatically.
-        forbidden = conflict_pairs(track) | declined
-        plan = planner.plan_assignments(
-            applications=[
-                planner.ApplicationNeed(
-                    id=a.pk, assigned=frozenset(assigned.get(a.pk, ())), topics=topics[a.pk]
-                )
-                for a in applications
-            ],
-            reviewers=reviewers,
-            conflicts=forbidden,
-            minimum=track.min_reviewers,
-            max_load=track.max_reviewer_load,
-        )
-        Job.objects.filter(pk=job.pk).update(total=len(plan.pairs), done=0)
+        plan, applications, by_id_rev = _plan_for(track, job)
+        progress.beat()
+        progress(0, len(plan.pairs))
         by_id_app = {a.pk: a for a in applications}
-        by_id_rev = {m.reviewer_id: m.reviewer for m in members}
-        created = []
-        for done, (app_id, rev_id) in enumerate(plan.pairs, start=1):
-            created.append(
-                assign_reviewer(
-                    application=by_id_app[app_id],
+        per_reviewer: dict[int, list[Application]] = {}
+        for app_id, rev_id in plan.pairs:
+            per_reviewer.setdefault(rev_id, []).append(by_id_app[app_id])
+        created = 0
+        for rev_id, todo in per_reviewer.items():
+            for start in range(0, len(todo), ANNOUNCE_BATCH):
+                batch = _assign_and_announce(
                     reviewer=by_id_rev[rev_id],
+                    applications=todo[start : start + ANNOUNCE_BATCH],
+                    track=track,
                     actor=job.created_by,
-                    notify=False,
                 )
-            )
-            Job.objects.filter(pk=job.pk).update(done=done)
-        _notify_new_assignments(created)
+                created += len(batch)
+                progress(created)
         refs = {a.pk: a.reference or f"#{a.pk}" for a in applications}
         # The stored message is for the API, the admin and logs, so it is always English; the
         # staff pages write the sentence from ``result`` in the reader's language.
         with translation.override("en"):
             message, status = _assignment_outcome(
-                plan=plan, refs=refs, created=len(created), track=track
+                plan=plan, refs=refs, created=created, track=track
             )
-        Job.objects.filter(pk=job.pk).update(
+        finish_job(
+            job=job,
             status=status,
             message=message,
-            finished_at=timezone.now(),
             result={
-                "created": len(created),
+                "created": created,
                 "minimum": track.min_reviewers,
                 "max_load": track.max_reviewer_load,
                 "shortfalls": [
@@ -333,13 +378,12 @@ def run_assignment_job(*, job_id: int) -> Job:
         )
     except Exception as exc:  # noqa: BLE001 - the staff page must show the failure
         logger.exception("Assignment job %s failed", job.pk)
-        Job.objects.filter(pk=job.pk).update(
+        finish_job(
+            job=job,
             status=Job.Status.FAILED,
-            message=str(_("The assignment failed: %(error)s") % {"error": exc}),
-            finished_at=timezone.now(),
+            message=str(_("The assignment failed: %(error)s") % {"error": exc})[:2000],
         )
-    job.refresh_from_db()
-    return job
+    return Job.objects.get(pk=job.pk)
 
 
 # Words in an application that point to a reviewer expertise area (for matching only).
