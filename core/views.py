@@ -1,5 +1,8 @@
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+from core import health
 
 
 def healthz(request):
@@ -12,3 +15,13 @@ def require_perm(request, permission: str, obj=None) -> None:
     one way of asking a rule that answers 403 rather than hiding the object with a 404."""
     if not request.user.has_perm(permission, obj):
         raise PermissionDenied
+
+
+@never_cache
+def readyz(request):
+    """Readiness probe: 200 when the database (migrated), the broker and file storage answer,
+    503 otherwise. The cache is reported but optional (``core.health``). No log-in, no
+    session, no detail that names a host or path."""
+    results = health.run_checks()
+    status = 200 if health.is_ready(results) else 503
+    return JsonResponse(health.readiness_report(results), status=status)

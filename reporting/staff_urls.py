@@ -1,4 +1,4 @@
-"""Staff home, programme statistics and dashboards, included under /staff/."""
+"""Staff home, programme statistics, system status and dashboards, included under /staff/."""
 
 from django.urls import path
 
@@ -8,6 +8,7 @@ app_name = "staff_reporting"
 urlpatterns = [
     path("", staff_views.index, name="index"),
     path("statistics/", staff_views.statistics, name="statistics"),
+    path("system/", staff_views.system_status, name="system_status"),
     path("dashboards/", views.index, name="dashboards"),
     path("dashboards/calls/<slug:slug>/", views.call_dashboard, name="call_dashboard"),
 ]

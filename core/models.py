@@ -1,0 +1,24 @@
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Heartbeat(models.Model):
+    """The last time a background process proved it was alive (``core.health``).
+
+    ``worker``: the Celery worker ran the ``core.heartbeat`` task that beat sends every minute,
+    so a fresh row means beat, the broker and a worker all work. A row is overwritten, never
+    added to: one row per name, whatever the uptime. Not audited (a liveness signal, not a
+    change to the programme's data)."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    seen_at = models.DateTimeField(_("last seen at"), default=timezone.now)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,21 @@
+import os
+import socket
+
+from celery import shared_task
+
+from core import health
+
+
+@shared_task(
+    name="core.heartbeat", bind=True, ignore_result=True, soft_time_limit=10, time_limit=20
+)
+def task_record_heartbeat(self) -> None:
+    """Periodic (every minute, from beat): the worker says it is alive. A fresh row proves that
+    beat sent the task, the broker carried it and a worker ran it (the system-status page)."""
+    health.record_heartbeat(
+        name=health.WORKER_HEARTBEAT,
+        detail={
+            "hostname": getattr(self.request, "hostname", None) or socket.gethostname(),
+            "pid": os.getpid(),
+        },
+    )
