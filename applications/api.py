@@ -20,6 +20,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -122,6 +123,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "decided_at",
             "created_at",
             "updated_at",
+            "version",
             "documents",
         ]
         # Output only (writes have their own serializers). Not marked read-only on purpose:
@@ -177,13 +179,45 @@ class ApplicationUpdateSerializer(serializers.ModelSerializer):
         max_length=120,
         help_text=_("Name a city that is not listed yet; it is created in the chosen country."),
     )
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text=_(
+            "The application's version your change is based on (from a GET). When someone "
+            "else has changed a section you write since, the answer is 409 with the current "
+            "version and nothing is saved. Without it, the change overwrites."
+        ),
+    )
 
     class Meta:
         model = Application
         fields = [field for fields in services.SECTION_FIELDS.values() for field in fields] + [
-            "new_city_name"
+            "new_city_name",
+            "version",
         ]
         extra_kwargs = {field: {"required": False} for field in fields}
+
+
+class EditConflictSerializer(serializers.Serializer):
+    """409 of a change based on an outdated version of a section."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField(help_text=_("The error code: edit_conflict."))
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    section = serializers.CharField(help_text=_("The section someone else changed."))
+    version = serializers.IntegerField(help_text=_("The current version: GET, merge, resend."))
+
+
+class AlreadySubmittedSerializer(serializers.Serializer):
+    """409 of a submit repeated after the application was submitted (e.g. a retry)."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField(help_text=_("The error code: already_submitted."))
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    status = serializers.ChoiceField(
+        choices=S.choices, help_text=_("The application's status as you see it.")
+    )
+    reference = serializers.CharField(allow_null=True)
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -279,6 +313,11 @@ class ScreenSerializer(serializers.Serializer):
     ),
     partial_update=extend_schema(
         summary=_("Edit a draft (or the sections reopened for clarification)"),
+        description=_(
+            "Send the version you read to be protected against overwriting someone else's "
+            "change: 409 with the current version if a section you write changed since."
+        ),
+        responses={200: ApplicationSerializer, 409: EditConflictSerializer},
         examples=[
             OpenApiExample(
                 "Project section",
@@ -300,8 +339,10 @@ class ScreenSerializer(serializers.Serializer):
         summary=_("Submit the application"),
         description=_(
             "Checks the deadline (server clock), completeness and one proposal per city. "
-            "A submitted application is no longer editable, so a repeat answers 403."
+            "A repeat by the applicant organisation (e.g. a retry after a lost answer) "
+            "changes nothing and answers 409 already_submitted with the current status."
         ),
+        responses={200: ApplicationSerializer, 409: AlreadySubmittedSerializer},
     ),
     withdraw=extend_schema(
         summary=_("Withdraw the application"),
@@ -410,17 +451,32 @@ class ApplicationViewSet(
         application = self.get_object()
         data = dict(self.validated_input())
         new_city_name = data.pop("new_city_name", "")
-        with transaction.atomic():
-            for section, fields in services.SECTION_FIELDS.items():
-                section_data = {f: data[f] for f in fields if f in data}
-                if section_data or (section == "site" and new_city_name):
-                    application = services.save_application_section(
-                        application=application,
-                        section=section,
-                        data=section_data,
-                        actor=request.user,
-                        new_city_name=new_city_name if section == "site" else "",
-                    )
+        base_version = data.pop("version", None)
+        try:
+            # All sections or none: a conflict on the second undoes the first.
+            with transaction.atomic():
+                for section, fields in services.SECTION_FIELDS.items():
+                    section_data = {f: data[f] for f in fields if f in data}
+                    if section_data or (section == "site" and new_city_name):
+                        application = services.save_application_section(
+                            application=application,
+                            section=section,
+                            data=section_data,
+                            actor=request.user,
+                            new_city_name=new_city_name if section == "site" else "",
+                            base_version=base_version,
+                        )
+        except services.EditConflict as exc:
+            return Response(
+                {
+                    "detail": str(exc.message),
+                    "code": exc.code,
+                    "errors": {},
+                    "section": exc.section,
+                    "version": exc.version,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         return self.reply(application)
 
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -467,13 +523,39 @@ class ApplicationViewSet(
 
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        application = self.get_object()
+        # A repeat by the owner (a retry after the answer was lost, or two submits at once) is
+        # not a refusal: 409 with the status tells the client its first submit went through.
+        # The rule (draft or clarification only) would otherwise answer 403.
+        application = self._visible_application()
+        if application.status in Application.SUBMITTED_STATUSES and selectors.is_owner(
+            request.user, application
+        ):
+            return self._already_submitted(application)
+        self.check_object_permissions(request, application)
         try:
             application = services.submit_application(application=application, actor=request.user)
         except services.AlreadySubmitted:
-            # Two concurrent submits both passed the rule; the second is harmless: 200, unchanged.
-            application = self.get_object()
+            return self._already_submitted(self._visible_application())
         return self.reply(application)
+
+    def _visible_application(self) -> Application:
+        """The URL's application among those the user may see (404 otherwise), unchecked."""
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def _already_submitted(self, application: Application) -> Response:
+        return Response(
+            {
+                "detail": str(
+                    _("This application was already submitted (reference %(ref)s).")
+                    % {"ref": application.reference or "—"}
+                ),
+                "code": "already_submitted",
+                "errors": {},
+                "status": selectors.applicant_visible_status(application),
+                "reference": application.reference,
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
 
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):

@@ -1,5 +1,7 @@
 """Forms of the applicant's pages, one per section; writes go through applications.services."""
 
+import uuid
+
 from django import forms
 from django.db.models import Value
 from django.db.models.functions import Coalesce, NullIf
@@ -23,11 +25,21 @@ DELIVERABLES_BY_TRACK = {
 
 
 class SectionForm(forms.ModelForm):
-    """A section of the application; ``track`` tailors it."""
+    """A section of the application; ``track`` tailors it.
+
+    Two hidden fields carry the optimistic lock (``services.save_application_section``): the
+    application's version the form was built from, and a token naming this open form, so its
+    own autosave is never taken for someone else's change."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    edit_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args, track: Track, **kwargs):
         self.track = track
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("version", self.instance.version)
+            self.initial.setdefault("edit_token", uuid.uuid4().hex)
 
     def validate_unique(self):
         pass  # the submission service checks one-per-city with a clear message

@@ -149,6 +149,14 @@ class Application(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Optimistic locking of the form's sections (services.save_application_section): each
+    # section save adds one to ``version``; ``section_edits`` remembers per section the version
+    # that last changed it, when, by whom and from which open form, so a save based on an older
+    # version of *that* section is refused instead of silently overwriting someone else's text.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    section_edits = models.JSONField(
+        _("last change of each section"), default=dict, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("application")

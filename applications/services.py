@@ -1,6 +1,7 @@
 """Writes for applications. Every status change goes through ``transition_application``."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import (
@@ -19,7 +20,7 @@ from applications import selectors
 from applications.models import Application, ClarificationRequest, ConsortiumMember, Document
 from core.domain import DomainError, require_permission
 from core.transitions import apply_transition
-from core.uploads import validate_upload
+from core.uploads import store_upload, validate_upload
 from notifications.services import in_each_language, queue_message
 from projects.models import Call, City, Country, Track
 
@@ -249,15 +250,89 @@ def start_application(*, track: Track, organization: Organization, actor) -> App
     return application
 
 
+class EditConflict(DomainError):
+    """A section save based on an older version of that section than the one stored: someone
+    else (another tab, a colleague) changed it in between. Nothing was saved.
+
+    ``version`` is the application's current version, ``changed_at`` when the section last
+    changed; interfaces show the stored version beside what the user typed (pages) or answer
+    409 with the version to send next (API)."""
+
+    code = "edit_conflict"
+
+    def __init__(self, *, section: str, version: int, changed_at):
+        self.section = section
+        self.version = version
+        self.changed_at = changed_at
+        super().__init__(
+            _("Someone else changed the section “%(section)s” at %(time)s.")
+            % {
+                "section": selectors.SECTION_LABELS.get(section, section),
+                "time": timezone.localtime(changed_at).strftime("%H:%M") if changed_at else "—",
+            },
+            code=self.code,
+        )
+
+
+def section_last_change(application: Application, section: str) -> dict:
+    """What ``section_edits`` remembers of the section's last change ({} if never changed):
+    ``version`` (the application's version it produced), ``token`` (the open form that made
+    it), ``at`` (ISO time) and ``by`` (user id)."""
+    return dict((application.section_edits or {}).get(section) or {})
+
+
+def _changed_at(edit: dict):
+    return datetime.fromisoformat(edit["at"]) if edit.get("at") else None
+
+
+def _conflicts(
+    application: Application,
+    section: str,
+    *,
+    base_version,
+    edit_token: str,
+    data: dict,
+    new_city_name: str = "",
+) -> bool:
+    """Whether saving ``data`` over the section would overwrite a change the user never saw.
+
+    No base version (an old client): no check. The section changed after the base version by
+    another open form: a conflict, unless the stored values already are the submitted ones (the
+    same change sent twice). A change made from the same open form (``edit_token``, e.g. its
+    autosave still on its way when "Save" was pressed) is the user's own, not a conflict."""
+    if base_version is None:
+        return False
+    edit = section_last_change(application, section)
+    if edit.get("version", 0) <= base_version:
+        return False
+    if edit_token and edit.get("token") == edit_token:
+        return False
+    if new_city_name.strip():
+        return True
+    return any(getattr(application, field) != value for field, value in data.items())
+
+
 @transaction.atomic
 def save_application_section(
-    *, application: Application, section: str, data: dict, actor, new_city_name: str = ""
+    *,
+    application: Application,
+    section: str,
+    data: dict,
+    actor,
+    new_city_name: str = "",
+    base_version: int | None = None,
+    edit_token: str = "",
 ) -> Application:
     """Write one section's fields of a draft (or of a section reopened for clarification).
 
     ``data`` holds the section's cleaned values; with ``new_city_name`` a city of that name is
     found or created in the chosen country. Budget range and documents are checked at submission
     so that a draft can always be saved. Audited only during a clarification.
+
+    Optimistic locking: ``base_version`` is the application's version the user's form was
+    built from and ``edit_token`` identifies that open form. When someone else changed this
+    section since, ``EditConflict`` is raised and nothing is written. The write itself is an
+    ``UPDATE … WHERE version = <read version>``, so two saves can never both pass the check.
     """
     application = (
         Application.objects.select_for_update()
@@ -268,9 +343,21 @@ def save_application_section(
     allowed = SECTION_FIELDS.get(section)
     if allowed is None:
         raise DomainError(_("Unknown section."), code="invalid")
-    for field in allowed:
-        if field in data:
-            setattr(application, field, data[field])
+    submitted = {field: data[field] for field in allowed if field in data}
+    if _conflicts(
+        application,
+        section,
+        base_version=base_version,
+        edit_token=edit_token,
+        data=submitted,
+        new_city_name=new_city_name,
+    ):
+        edit = section_last_change(application, section)
+        raise EditConflict(
+            section=section, version=application.version, changed_at=_changed_at(edit)
+        )
+    for field, value in submitted.items():
+        setattr(application, field, value)
     if section == "site" and new_city_name.strip():
         if application.country is None:
             raise DomainError(_("Choose the country first."), field="country")
@@ -295,7 +382,7 @@ def save_application_section(
     ):
         raise DomainError(_("The city is not in the chosen country."), field="city")
     _validate(application)
-    application.save()
+    _write_section(application, section, fields=allowed, actor=actor, edit_token=edit_token)
     if application.status == S.CLARIFICATION:
         record_audit_event(
             subject=application,
@@ -304,6 +391,44 @@ def save_application_section(
             detail={"section": section},
         )
     return application
+
+
+def _write_section(
+    application: Application, section: str, *, fields, actor, edit_token: str
+) -> None:
+    """Save the section's fields and the next version in one conditional UPDATE.
+
+    The row is locked already on PostgreSQL; on SQLite (no row locks) the ``WHERE version``
+    is what refuses a save that raced another one."""
+    now = timezone.now()
+    read_version = application.version
+    edits = {
+        **(application.section_edits or {}),
+        section: {
+            "version": read_version + 1,
+            "token": edit_token[:64],
+            "at": now.isoformat(),
+            "by": actor.pk,
+        },
+    }
+    written = Application.objects.filter(pk=application.pk, version=read_version).update(
+        **{field: getattr(application, field) for field in fields},
+        version=read_version + 1,
+        section_edits=edits,
+        updated_at=now,
+    )
+    if not written:
+        current = Application.objects.get(pk=application.pk)
+        raise EditConflict(
+            section=section,
+            version=current.version,
+            changed_at=_changed_at(section_last_change(current, section)) or now,
+        )
+    application.version, application.section_edits, application.updated_at = (
+        read_version + 1,
+        edits,
+        now,
+    )
 
 
 @transaction.atomic
@@ -345,7 +470,10 @@ def upload_document(*, application: Application, kind: str, uploaded_file, actor
     """Store an uploaded file under a generated name, replacing the same kind (except "other").
 
     The content is checked (type by its bytes, size limit) before anything is stored; the old
-    file of a replaced document is deleted after commit.
+    file of a replaced document is deleted after commit. A storage failure (disk full or
+    read-only) is ``core.uploads.StorageUnavailable`` on the file field, and neither a row nor
+    a file is left behind: the row is written only after the file, and the file is removed if
+    the row cannot be.
     """
     _require_section_editable(application, "documents", actor)
     if kind not in Document.Kind.values:
@@ -364,13 +492,13 @@ def upload_document(*, application: Application, kind: str, uploaded_file, actor
         size=uploaded_file.size,
         uploaded_by=actor,
     )
-    document.file.save("upload", uploaded_file, save=False)
+    store_upload(document.file, "upload", uploaded_file)
     try:
         _validate(document)
-    except DomainError:
-        document.file.delete(save=False)
+        document.save()
+    except Exception:
+        document.file.delete(save=False)  # no file without its row
         raise
-    document.save()
     if old_files:
         storage = document.file.storage
         transaction.on_commit(lambda: [storage.delete(name) for name in old_files])

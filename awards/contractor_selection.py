@@ -32,7 +32,7 @@ from accounts.rules import is_programme_admin
 from awards.models import Deliverable
 from awards.services import transition_deliverable
 from core.domain import DomainError, require_permission
-from core.uploads import validate_upload
+from core.uploads import store_upload, validate_upload
 from notifications.services import in_each_language, queue_message
 from projects.models import Call, Project, Track
 from projects.rules import MANAGE_TRACK
@@ -109,7 +109,11 @@ def open_contractor_selection(
         year=project.year,
         slug=f"contractor-{project.code.lower()}"[:80],
         kind=Call.Kind.CONTRACTOR_SELECTION,
-        name=_("Contractor selection: %(project)s") % {"project": project.name},
+        # In English and in Korean (name, name_ko), whoever's language the actor reads.
+        **in_each_language(
+            "name",
+            lambda: _("Contractor selection: %(project)s") % {"project": project.display_name},
+        ),
         project=project,
         opens_at=opens_at,
         closes_at=closes_at,
@@ -120,7 +124,7 @@ def open_contractor_selection(
         call=call,
         kind=Track.Kind.CONTRACTOR_SELECTION,
         code="CS",
-        name=str(Track.Kind.CONTRACTOR_SELECTION.label),
+        **in_each_language("name", lambda: Track.Kind.CONTRACTOR_SELECTION.label),
         secretariat=secretariat,
         applicant_kind=Track.ApplicantKind.KOREAN_COMPANY,
         budget_floor=1,
@@ -316,16 +320,25 @@ def submit_deliverable(*, deliverable: Deliverable, uploaded, actor) -> Delivera
     if deliverable.status not in (Deliverable.Status.PENDING, Deliverable.Status.RETURNED):
         raise DomainError(_("This deliverable is not waiting for a file."))
     kind = validate_upload(uploaded)
-    if deliverable.file:
-        deliverable.file.delete(save=False)
-    deliverable.file.save(uploaded.name, uploaded, save=False)
-    deliverable.original_name = uploaded.name[:255]
-    deliverable.content_type = kind.content_type
-    deliverable.size = uploaded.size
-    deliverable.save(update_fields=["file", "original_name", "content_type", "size"])
-    return transition_deliverable(
-        deliverable=deliverable, to=Deliverable.Status.SUBMITTED, actor=actor
-    )
+    # The new file is written first and the old one deleted only after commit: a full or
+    # read-only disk (StorageUnavailable on the file field) leaves the row and its old file
+    # as they were, and a failure after the write removes the new file.
+    old_name, storage = deliverable.file.name, deliverable.file.storage
+    new_name = store_upload(deliverable.file, uploaded.name, uploaded)
+    try:
+        deliverable.original_name = uploaded.name[:255]
+        deliverable.content_type = kind.content_type
+        deliverable.size = uploaded.size
+        deliverable.save(update_fields=["file", "original_name", "content_type", "size"])
+        deliverable = transition_deliverable(
+            deliverable=deliverable, to=Deliverable.Status.SUBMITTED, actor=actor
+        )
+    except Exception:
+        storage.delete(new_name)
+        raise
+    if old_name:
+        transaction.on_commit(lambda: storage.delete(old_name))
+    return deliverable
 
 
 def can_review_deliverable(user, deliverable: Deliverable) -> bool:

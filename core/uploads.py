@@ -1,10 +1,13 @@
-"""Upload checks for application documents: the content decides the type, not the name.
+"""Upload checks for application documents: the content decides the type, not the name; and
+storing them (``store_upload``), where a storage failure is an answer on the form.
 
 Allowed: PDF, DOCX, XLSX, PNG and JPEG, up to ``settings.MAX_UPLOAD_SIZE`` bytes. The file's
 first bytes are read (and, for DOCX/XLSX, the ZIP's table of contents), and the name's extension
 must agree with what the content is: a PNG named ``.pdf`` or a renamed executable is refused.
 """
 
+import errno
+import logging
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -14,6 +17,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from core.domain import DomainError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -130,3 +135,65 @@ def validate_upload(uploaded) -> FileKind:
             field="file",
         )
     return kind
+
+
+# --- Storing: a full or read-only disk is an answer on the form, not a 500 -------------------
+
+# What the OS says when the storage is out of room (the rest: read-only, no permission, gone).
+_FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
+
+
+class StorageUnavailable(DomainError):
+    """The uploaded file could not be written (disk full, read-only, no permission). Nothing
+    was stored; the user may try again later. Shown next to the file field."""
+
+    code = "storage_unavailable"
+
+
+def store_upload(field_file, name: str, content) -> str:
+    """Write ``content`` to ``field_file``'s storage under the field's generated name and set
+    it on the instance (not saved: the caller saves the row in its transaction).
+
+    An ``OSError`` from the storage (ENOSPC, EROFS, EACCES, …) becomes ``StorageUnavailable``
+    with field "file", after removing whatever part of the file was written and logging why,
+    so a failed upload leaves neither a row without a file nor a file without a row.
+    """
+    field, instance, storage = field_file.field, field_file.instance, field_file.storage
+    target = storage.get_available_name(
+        field.generate_filename(instance, name), max_length=field.max_length
+    )
+    try:
+        stored = storage.save(target, content, max_length=field.max_length)
+    except OSError as exc:
+        _remove_partial(storage, target)
+        logger.error(
+            "Upload not stored: %s (errno %s) writing %s for %s",
+            exc.strerror or exc,
+            errno.errorcode.get(exc.errno, exc.errno),
+            target,
+            instance._meta.label,
+        )
+        full = exc.errno in _FULL
+        raise StorageUnavailable(
+            _(
+                "The document could not be stored: the server's storage is full. Nothing was "
+                "saved; please try again later."
+            )
+            if full
+            else _(
+                "The document could not be stored: the server's storage is unavailable. "
+                "Nothing was saved; please try again later."
+            ),
+            field="file",
+        ) from exc
+    setattr(instance, field.attname, stored)
+    return stored
+
+
+def _remove_partial(storage, name: str) -> None:
+    """Delete a partly written file; a storage that cannot even do that is only logged."""
+    try:
+        if storage.exists(name):
+            storage.delete(name)
+    except OSError:
+        logger.warning("Could not remove the partly written upload %s", name, exc_info=True)

@@ -12,6 +12,8 @@ from core.domain import DomainError
 NON_FIELD_ERRORS = api_settings.NON_FIELD_ERRORS_KEY
 # Domain error codes that mean "you may not do this" rather than "this input is wrong".
 FORBIDDEN_CODES = frozenset({"forbidden", "permission_denied"})
+# Domain error codes that mean "the server cannot do it now; retry later" (a full disk).
+UNAVAILABLE_CODES = frozenset({"storage_unavailable"})
 
 
 def api_exception_handler(exc, context):
@@ -21,11 +23,12 @@ def api_exception_handler(exc, context):
             errors = {field: [str(message)] for field, message in errors.items()}
         else:
             errors = {exc.field: [str(exc.message)]} if exc.field else {}
-        code = (
-            status.HTTP_403_FORBIDDEN
-            if exc.code in FORBIDDEN_CODES
-            else status.HTTP_400_BAD_REQUEST
-        )
+        if exc.code in FORBIDDEN_CODES:
+            code = status.HTTP_403_FORBIDDEN
+        elif exc.code in UNAVAILABLE_CODES:
+            code = status.HTTP_503_SERVICE_UNAVAILABLE
+        else:
+            code = status.HTTP_400_BAD_REQUEST
         return Response(
             {"detail": str(exc.message), "code": exc.code, "errors": errors}, status=code
         )

@@ -46,6 +46,7 @@ from reviews.services.reminders import (
 )
 from reviews.services.scoring import (
     REVIEW_SUBMITTED_HOOKS,
+    DraftConflict,
     ReviewInvalid,
     compute_total,
     format_points,
@@ -98,6 +99,7 @@ __all__ = [
     "format_points",
     "validate_points",
     "ReviewInvalid",
+    "DraftConflict",
     "save_review_draft",
     "submit_review",
     "reopen_review",

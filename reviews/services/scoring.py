@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -96,6 +97,41 @@ def _write_review(
     return rows
 
 
+class DraftConflict(DomainError):
+    """A review saved from a form built on an older draft than the stored one (another tab
+    or window saved in between). Nothing was written; ``version`` is the current draft's and
+    ``changed_at`` when it was saved."""
+
+    code = "draft_conflict"
+
+    def __init__(self, *, version: int, changed_at):
+        self.version = version
+        self.changed_at = changed_at
+        super().__init__(_("This review draft was changed after you opened it."), code=self.code)
+
+
+def _draft_saved_at(assignment: Assignment):
+    """When the stored draft was last saved (every save rewrites each score row)."""
+    return assignment.scores.aggregate(at=Max("updated_at"))["at"]
+
+
+def _next_draft_version(assignment: Assignment, base_version: int | None) -> None:
+    """Compare the form's draft version with the stored one and take the next, atomically.
+
+    ``base_version`` None (an API client that does not send it): no check. The increment is an
+    ``UPDATE … WHERE draft_version = <read>``, which also refuses a save that raced another
+    on a database without row locks (SQLite)."""
+    read = assignment.draft_version
+    if base_version is not None and base_version != read:
+        raise DraftConflict(version=read, changed_at=_draft_saved_at(assignment))
+    if not Assignment.objects.filter(pk=assignment.pk, draft_version=read).update(
+        draft_version=read + 1
+    ):
+        current = Assignment.objects.get(pk=assignment.pk)
+        raise DraftConflict(version=current.draft_version, changed_at=_draft_saved_at(current))
+    assignment.draft_version = read + 1
+
+
 def _lock_for_review(assignment: Assignment, actor) -> Assignment:
     assignment = (
         Assignment.objects.select_for_update()
@@ -123,13 +159,17 @@ def save_review_draft(
     confidence: int | None = None,
     overall_comment: str = "",
     actor,
+    base_version: int | None = None,
 ) -> Assignment:
     """Save a partial review (scores map criterion id → (points or None, justification)).
 
     Points given must be within range and on a half point; anything may still be empty. The
     assignment becomes ``in_progress``. Nothing is visible to anyone else until submitted.
+    ``base_version`` is the draft version the form was built from (``DraftConflict`` if the
+    draft has been saved since).
     """
     assignment = _lock_for_review(assignment, actor)
+    _next_draft_version(assignment, base_version)
     if assignment.status == A.ACCEPTED:
         assignment = transition_assignment(assignment=assignment, to=A.IN_PROGRESS, actor=actor)
     _write_review(
@@ -151,12 +191,16 @@ def submit_review(
     confidence: int | None,
     overall_comment: str = "",
     actor,
+    base_version: int | None = None,
 ) -> Assignment:
     """Submit the review: every criterion scored with a justification of the track's minimum
     length, a recommendation and a confidence. Computes the total (``compute_total``), moves the
     assignment to ``submitted`` (locked), and calls ``REVIEW_SUBMITTED_HOOKS`` after commit.
+    A form built on an older draft than the stored one is refused (``DraftConflict``): a
+    stale tab must not submit, and lock, values the reviewer has since replaced.
     """
     assignment = _lock_for_review(assignment, actor)
+    _next_draft_version(assignment, base_version)
     track = assignment.application.track
     if assignment.status == A.ACCEPTED:
         assignment = transition_assignment(assignment=assignment, to=A.IN_PROGRESS, actor=actor)

@@ -372,9 +372,12 @@ def test_application_submit_complete_and_repeat(applicant, application):
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "submitted"
     assert response.json()["reference"]
-    # A repeat is refused by the rule (no longer editable) and changes nothing.
+    # A repeat (a retry after a lost answer) says "already submitted" and changes nothing.
     again = client.post(detail(application, "submit"))
-    assert again.status_code == 403
+    assert again.status_code == 409
+    assert again.json()["code"] == "already_submitted"
+    assert again.json()["status"] == "submitted"
+    assert again.json()["reference"] == response.json()["reference"]
     application.refresh_from_db()
     assert application.reference == response.json()["reference"]
 
