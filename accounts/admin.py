@@ -21,7 +21,7 @@ read-only. Who may do what:
 
 import copy
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
@@ -29,12 +29,16 @@ from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from accounts import roles, services
+from accounts import privacy, roles, services
+from accounts.forms import ErasureDecisionForm
 from accounts.models import (
+    AnonymisedRecord,
     ApiToken,
     AuditEvent,
+    ErasureRequest,
     Membership,
     Organization,
     OrganizationInvitation,
@@ -43,6 +47,7 @@ from accounts.models import (
 )
 from accounts.token_services import revoke_api_token
 from core.admin import ReadOnlyInline, ServiceModelAdmin, service_action
+from core.domain import DomainError
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -347,3 +352,96 @@ class ApiTokenAdmin(ServiceModelAdmin):
             subject="token",
         )
     ]
+
+
+def _erasure_decision(*, approve: bool, name: str, description):
+    """An action that asks for the reason on a page of its own, then decides each selected
+    request through ``privacy.decide_erasure_request`` (its rule, audit row and e-mail)."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(modeladmin, request, queryset):
+        form = ErasureDecisionForm(request.POST if "decision_reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done = 0
+            for erasure_request in queryset.select_related("user"):
+                try:
+                    privacy.decide_erasure_request(
+                        erasure_request=erasure_request,
+                        approve=approve,
+                        reason=form.cleaned_data["decision_reason"],
+                        actor=request.user,
+                    )
+                except DomainError as exc:
+                    modeladmin.message_user(
+                        request, f"{erasure_request}: {exc.message}", level=messages.ERROR
+                    )
+                else:
+                    done += 1
+            if done:
+                modeladmin.message_user(
+                    request, _("%(count)d request(s) decided.") % {"count": done}
+                )
+            return None
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": description,
+            "opts": modeladmin.model._meta,
+            "requests": queryset.select_related("user"),
+            "form": form,
+            "action": name,
+            "approve": approve,
+            "kept_on_erasure": privacy.erasure_kept_kinds(),
+        }
+        return TemplateResponse(request, "accounts/erasure_decide_admin.html", context)
+
+    action.__name__ = name
+    return action
+
+
+@admin.register(ErasureRequest)
+class ErasureRequestAdmin(ServiceModelAdmin):
+    """Erasure requests (accounts.privacy): read-only rows; programme admins approve or refuse
+    the selected pending requests with a reason through the two actions (never their own)."""
+
+    list_display = ["user", "status", "created_at", "decided_at", "decided_by"]
+    list_filter = ["status"]
+    search_fields = ["user__email", "user__name"]
+    list_select_related = ["user", "decided_by"]
+    autocomplete_fields = ["user", "decided_by"]
+    actions = [
+        _erasure_decision(
+            approve=True,
+            name="approve_erasure_requests",
+            description=_("Approve the erasure (anonymise the account)…"),
+        ),
+        _erasure_decision(
+            approve=False,
+            name="refuse_erasure_requests",
+            description=_("Refuse the erasure…"),
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return privacy.erasure_requests_for_staff()
+
+    def has_view_permission(self, request, obj=None):
+        return _is_programme_admin(request) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm(privacy.DECIDE_ERASURE, obj) and super().has_change_permission(
+            request, obj
+        )
+
+
+@admin.register(AnonymisedRecord)
+class AnonymisedRecordAdmin(ServiceModelAdmin):
+    """What the retention job and erasures anonymised (accounts.privacy): read-only, for
+    programme admins answering "what happened to this record?"."""
+
+    list_display = ["kind", "object_id", "reason", "anonymised_at"]
+    list_filter = ["kind", "reason"]
+    search_fields = ["kind", "object_id"]
+    ordering = ["-anonymised_at"]
+
+    def has_view_permission(self, request, obj=None):
+        return _is_programme_admin(request) and super().has_view_permission(request, obj)

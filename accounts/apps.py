@@ -18,6 +18,13 @@ class AccountsConfig(AppConfig):
 
         auth_events.connect()
 
+        # The personal-data registry (accounts.privacy): the account itself, and the outbox's
+        # messages, because notifications sits below accounts and cannot register itself.
+        from accounts import privacy
+
+        privacy.register_account_kind()
+        privacy.register_outbox_kind()
+
         # A new password revokes the user's API tokens at every door (accounts.token_services).
         from django.db.models.signals import pre_save
 

@@ -50,6 +50,17 @@ class SignupForm(forms.Form):
     time_zone = forms.ChoiceField(
         label=_("Time zone"), choices=time_zone_choices, initial="Asia/Seoul"
     )
+    privacy_consent = forms.BooleanField(
+        label=_(
+            "I have read the privacy notice and understand how the portal processes my "
+            "personal data."
+        ),
+        help_text=_(
+            "The notice says what the portal keeps about you, for how long, who sees it and "
+            "what your rights are."
+        ),
+        error_messages={"required": _("Please confirm that you have read the privacy notice.")},
+    )
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
@@ -76,6 +87,12 @@ class SignupForm(forms.Form):
 
 class ProfileForm(forms.Form):
     name = forms.CharField(label=_("Full name"), max_length=200)
+    name_ko = forms.CharField(
+        label=_("Name in Korean (Hangul)"),
+        max_length=200,
+        required=False,
+        help_text=_("Optional; shown instead of your name on pages in Korean."),
+    )
     language = forms.ChoiceField(label=_("Language"), choices=User.Language.choices)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
 
@@ -192,3 +209,30 @@ class ResetSecondFactorForm(forms.Form):
         if user is None:
             raise forms.ValidationError(_("No account has this e-mail address."), code="unknown")
         return user
+
+
+class PrivacyNoticeForm(forms.Form):
+    """Accepting a new version of the privacy notice (accounts.privacy_views.accept_notice)."""
+
+    privacy_consent = SignupForm.base_fields["privacy_consent"]
+
+
+class ErasureRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you ask for erasure? (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("It helps the programme decide; you do not have to give a reason."),
+    )
+
+
+class ErasureDecisionForm(forms.Form):
+    """The reason a programme admin gives when approving or refusing erasure requests."""
+
+    decision_reason = forms.CharField(
+        label=_("Reason for the decision"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Sent to the person by e-mail and kept in the audit trail."),
+    )

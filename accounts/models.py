@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.bilingual import localized
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -47,6 +49,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("e-mail address"), unique=True)
     name = models.CharField(_("name"), max_length=200)
+    # The name in Hangul, for Korean pages (the review board, committee lists): a Korean
+    # expert is 김지원 there, not Kim Ji-won. Optional; ``display_name`` falls back to ``name``.
+    name_ko = models.CharField(
+        _("name in Korean (Hangul)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Optional; shown instead of your name on pages in Korean."),
+    )
     language = models.CharField(
         _("language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
     )
@@ -59,6 +69,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     email_verified_at = models.DateTimeField(_("e-mail verified at"), null=True, blank=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # The privacy notice the user last accepted (accounts.privacy.PRIVACY_NOTICE_VERSION) and
+    # when: a user whose version is not the current one is asked to read the notice again.
+    privacy_notice_version = models.CharField(
+        _("privacy notice accepted"), max_length=20, blank=True
+    )
+    privacy_consented_at = models.DateTimeField(
+        _("privacy notice accepted at"), null=True, blank=True
+    )
+    # Set when the account's personal data was anonymised (erasure or retention): the row
+    # stays so that what it wrote (applications, reviews) keeps its author for the statistics.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -78,6 +99,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return f"{self.name} <{self.email}>" if self.name else self.email
+
+    def display_name_for(self, language: str | None = None) -> str:
+        """The name a reader of ``language`` (default: the active one) sees: the Hangul name
+        on Korean pages when there is one, else the name, else the e-mail address."""
+        return localized(self, "name", language) or self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.display_name_for()
 
     def get_full_name(self):
         return self.name
@@ -406,3 +436,88 @@ class ApiToken(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == self.Scope.READ_WRITE
+
+
+class ErasureRequest(models.Model):
+    """A user's request that the portal erase their personal data (GDPR art. 17, PIPA art. 36).
+
+    A programme admin approves or refuses it with a reason (``accounts.privacy``); approval
+    anonymises the account and runs every registered kind's anonymiser for the user.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="erasure_requests",
+        verbose_name=_("user"),
+    )
+    reason = models.TextField(_("reason given by the user"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status="pending"),
+                name="accounts_one_pending_erasure_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_at__isnull=False),
+                name="accounts_erasure_decided_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
+class AnonymisedRecord(models.Model):
+    """The marker that one object of a registered kind of personal data has been anonymised.
+
+    The retention job skips marked objects, so it is idempotent and resumes after a crash
+    where it stopped. The marker lives here, beside the registry, rather than as a column on
+    every model of the apps above: a kind is added by registering it, without a migration of
+    its app. Objects are named by their integer primary key (every portal model has one).
+    """
+
+    kind = models.CharField(_("kind of personal data"), max_length=64)
+    object_id = models.PositiveBigIntegerField(_("object ID"))
+    anonymised_at = models.DateTimeField(_("anonymised at"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=20)
+
+    class Meta:
+        verbose_name = _("anonymised record")
+        verbose_name_plural = _("anonymised records")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id"], name="accounts_anonymised_record_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.object_id}"

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import token_views, two_factor_views, views
+from accounts import privacy_views, token_views, two_factor_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -77,4 +77,12 @@ urlpatterns = [
 urlpatterns += [
     path("tokens/", token_views.token_list, name="tokens"),
     path("tokens/<uuid:public_id>/revoke/", token_views.token_revoke, name="token_revoke"),
+]
+
+# Personal data (accounts/privacy_views.py; the notice itself is /privacy/, in kcity/urls.py).
+urlpatterns += [
+    path("privacy/accept/", privacy_views.accept_notice, name="privacy_accept"),
+    path("my-data/", privacy_views.my_data, name="my_data"),
+    path("my-data/download/", privacy_views.my_data_download, name="my_data_download"),
+    path("erasure/", privacy_views.erasure_request, name="erasure_request"),
 ]

@@ -19,6 +19,7 @@ from django.views.i18n import set_language as django_set_language
 from accounts import (
     auth_events,
     lockout,
+    privacy,
     ratelimit,
     selectors,
     services,
@@ -60,7 +61,9 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = services.register_user(
+            # With the acknowledgement of the privacy notice (accounts.privacy), audited.
+            user = privacy.register_consenting_user(
+                privacy_consent=data["privacy_consent"],
                 email=data["email"],
                 name=data["name"],
                 password=data["password1"],
@@ -78,7 +81,11 @@ def signup(request):
                 % {"email": user.email},
             )
             return redirect(next_path or "accounts:profile")
-    return render(request, "accounts/signup.html", {"form": form, "next": next_path})
+    return render(
+        request,
+        "accounts/signup.html",
+        {"form": form, "next": next_path, "notice_version": privacy.PRIVACY_NOTICE_VERSION},
+    )
 
 
 def verify_email(request, token):
@@ -189,7 +196,12 @@ def profile(request):
     user = request.user
     form = ProfileForm(
         request.POST or None,
-        initial={"name": user.name, "language": user.language, "time_zone": user.time_zone},
+        initial={
+            "name": user.name,
+            "name_ko": user.name_ko,
+            "language": user.language,
+            "time_zone": user.time_zone,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -14,3 +14,8 @@ class AwardsConfig(AppConfig):
         from results.exports import register_export
 
         register_export("awards", _("Awards"), lambda user, track: award_rows(track))
+
+        # Its kinds of personal data: retention, export, erasure (accounts.privacy).
+        from awards.privacy import register
+
+        register()

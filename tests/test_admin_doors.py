@@ -27,8 +27,10 @@ from django.utils import timezone
 from accounts import roles
 from accounts.audit import audit_events_for, record_audit_event
 from accounts.models import (
+    AnonymisedRecord,
     ApiToken,
     AuditEvent,
+    ErasureRequest,
     Membership,
     Organization,
     OrganizationInvitation,
@@ -119,7 +121,9 @@ TRACK_TERMS = frozenset(
         "price_weight",
     }
 )
-PROJECT_DESCRIPTION = frozenset({"name", "name_ko", "summary", "starts_on", "ends_on"})
+PROJECT_DESCRIPTION = frozenset(
+    {"name", "name_ko", "summary", "summary_ko", "starts_on", "ends_on"}
+)
 PROJECT_RECORD = frozenset(
     {"code", "year", "track_kind", "country", "city", "budget_krw", "partner", "contractor"}
 )
@@ -134,6 +138,9 @@ EXPECTED: dict[tuple[type, str], dict[str, object]] = {
     (ReviewerProfile, "reviewer"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
     (AuditEvent, "event"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
     (ApiToken, "token"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
+    # Decided only through its two actions (accounts.privacy), never its form.
+    (ErasureRequest, "pending"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
+    (AnonymisedRecord, "record"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
     (Message, "message"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
     (Country, "malaysia"): {ADMIN: REFERENCE[Country], STAFF: NOTHING},
     (City, "klang"): {ADMIN: REFERENCE[City], STAFF: NOTHING},
@@ -342,6 +349,10 @@ def world(
         expires_at=now + datetime.timedelta(days=7),
     )
     profile = ReviewerProfileFactory(user=reviewer)
+    erasure = ErasureRequest.objects.create(user=applicant, reason="I left the city.")
+    anonymised = AnonymisedRecord.objects.create(
+        kind="applications.contact", object_id=submitted.pk, reason="retention"
+    )
     audit = record_audit_event(subject=submitted, action="note", actor=programme_admin)
     return {
         "rows": {
@@ -353,6 +364,8 @@ def world(
             (ReviewerProfile, "reviewer"): profile,
             (AuditEvent, "event"): audit,
             (ApiToken, "token"): token,
+            (ErasureRequest, "pending"): erasure,
+            (AnonymisedRecord, "record"): anonymised,
             (Message, "message"): message,
             (Country, "malaysia"): malaysia,
             (City, "klang"): klang,

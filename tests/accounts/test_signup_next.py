@@ -24,6 +24,7 @@ def signup_data(next_value: str) -> dict:
         "password2": PASSWORD,
         "language": "en",
         "time_zone": "Asia/Seoul",
+        "privacy_consent": "on",
         "next": next_value,
     }
 

@@ -22,6 +22,7 @@ SIGNUP = {
     "password2": "smart-city-2026!",
     "language": "en",
     "time_zone": "Asia/Kuala_Lumpur",
+    "privacy_consent": "on",
 }
 
 

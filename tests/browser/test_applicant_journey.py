@@ -83,6 +83,7 @@ def test_applicant_journey_from_registration_to_submitted_in_korean(
     page.locator("#id_password1").fill(PASSWORD)
     page.get_by_label("Password again").fill(PASSWORD)
     page.get_by_label("Time zone").select_option("Asia/Kuala_Lumpur")
+    page.get_by_label("I have read the privacy notice", exact=False).check()
     page.get_by_role("button", name="Register").click()
     expect(page.get_by_text("Your e-mail address is not verified yet.")).to_be_visible()
 

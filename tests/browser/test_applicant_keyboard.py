@@ -28,6 +28,11 @@ def test_applicant_keyboard_skip_link_and_signup_errors(page, live_server):
     page.keyboard.type("smart-city-2026!")
     page.keyboard.press("Tab")
     page.keyboard.type("smart-city-2027!")
+    # The privacy notice's box, ticked with the space bar; then back to submit with Enter.
+    page.get_by_label("I have read the privacy notice", exact=False).focus()
+    page.keyboard.press("Space")
+    expect(page.get_by_label("I have read the privacy notice", exact=False)).to_be_checked()
+    page.locator("#id_password2").focus()
     page.keyboard.press("Enter")
 
     # The error summary links to the field; following it lands on the input.

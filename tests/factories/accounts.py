@@ -1,7 +1,9 @@
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts.models import Membership, Organization, ReviewerProfile, User
+from accounts.privacy import PRIVACY_NOTICE_VERSION
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -23,6 +25,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.org")
     name = factory.Faker("name")
     password = factory.django.Password("correct-horse-battery")
+    # Has read the current privacy notice, so pages open without the notice's interstitial.
+    privacy_notice_version = PRIVACY_NOTICE_VERSION
+    privacy_consented_at = factory.LazyFunction(timezone.now)
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):

@@ -1,0 +1,142 @@
+"""The applications' personal data, registered in ``accounts.privacy`` (ApplicationsConfig.ready).
+
+What is personal in an application: the contact person (name, position, e-mail, telephone)
+and the uploaded documents (CVs, letters, signatures). Everything else describes the proposal
+of an organisation and stays for the programme's statistics: status, call, track, country,
+city, budget, co-financing, the proposal's text.
+"""
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.privacy import Retention, delete_file_on_commit, register_personal_data
+from applications.models import Application, Document
+
+# Submitted but not funded: not selected, reserve never called, ineligible, withdrawn, or
+# stopped anywhere before a decision. Selected and awarded ones belong to awards.privacy.
+NOT_FUNDED_STATUSES = tuple(
+    status
+    for status in Application.Status
+    if status
+    not in (Application.Status.DRAFT, Application.Status.SELECTED, Application.Status.AWARDED)
+)
+NOT_FUNDED_RETENTION = Retention(5, _("after the call closes"))
+DRAFT_RETENTION = Retention(1, _("after the call closes"))
+CONTACT_FIELDS = ("contact_name", "contact_position", "contact_email", "contact_phone")
+
+
+def anonymise_application(application: Application) -> None:
+    """Clear the contact person and delete the documents (rows, and files once the
+    transaction commits). Status, country, track and budget stay: the statistics hold."""
+    for name in CONTACT_FIELDS:
+        setattr(application, name, "")
+    application.save(update_fields=[*CONTACT_FIELDS, "updated_at"])
+    for document in Document.objects.filter(application=application):
+        delete_file_on_commit(document.file)
+        document.delete()
+
+
+def not_funded_due(now):
+    return Application.objects.filter(
+        status__in=NOT_FUNDED_STATUSES, call__closes_at__lt=NOT_FUNDED_RETENTION.cutoff(now)
+    )
+
+
+def drafts_due(now):
+    return Application.objects.filter(
+        status=Application.Status.DRAFT, call__closes_at__lt=DRAFT_RETENTION.cutoff(now)
+    )
+
+
+def applications_of(user):
+    """The applications a person is part of: those they started, and those of the
+    organisations they belong to (with every status, drafts included)."""
+    return (
+        Application.objects.filter(Q(created_by=user) | Q(organization__memberships__user=user))
+        .distinct()
+        .select_related("call", "track", "organization", "country", "city")
+        .order_by("created_at", "pk")
+    )
+
+
+def export_applications(user) -> list[dict]:
+    rows = []
+    for application in applications_of(user):
+        rows.append(
+            {
+                "reference": application.reference,
+                "call": str(application.call),
+                "track": str(application.track),
+                "organisation": application.organization.name,
+                "status": application.status,
+                "created_by_you": application.created_by_id == user.pk,
+                "contact_name": application.contact_name,
+                "contact_position": application.contact_position,
+                "contact_email": application.contact_email,
+                "contact_phone": application.contact_phone,
+                "country": application.country.code if application.country else "",
+                "city": str(application.city) if application.city else "",
+                "title": application.title,
+                "summary": application.summary,
+                "budget_requested": application.budget_requested,
+                "submitted_at": application.submitted_at,
+                "created_at": application.created_at,
+                "documents": [
+                    {
+                        "kind": d.kind,
+                        "file_name": d.original_name,
+                        "uploaded_at": d.uploaded_at,
+                        "uploaded_by_you": d.uploaded_by_id == user.pk,
+                    }
+                    for d in application.documents.all()
+                ],
+            }
+        )
+    return rows
+
+
+def document_files(user):
+    """The documents the person uploaded themself (others' uploads are theirs to ask for)."""
+    for document in Document.objects.filter(uploaded_by=user).order_by("pk"):
+        yield f"applications/{document.public_id}-{document.original_name}", document.file
+
+
+def erase_contact_details(user) -> int:
+    """On an approved erasure: the person's contact details leave every application that
+    names them (by their e-mail address) or that they started. The applications themselves,
+    and their documents once submitted, stay: they are the organisation's proposal to a
+    public call, kept under the retention above."""
+    applications = Application.objects.filter(
+        Q(created_by=user) | Q(contact_email__iexact=user.email)
+    ).filter(~Q(contact_name="", contact_position="", contact_email="", contact_phone=""))
+    count = 0
+    for application in applications.select_for_update():
+        for name in CONTACT_FIELDS:
+            setattr(application, name, "")
+        application.save(update_fields=[*CONTACT_FIELDS, "updated_at"])
+        count += 1
+    return count
+
+
+def register() -> None:
+    register_personal_data(
+        "applications.application",
+        label=_(
+            "Applications not funded (not selected, ineligible, withdrawn): the contact "
+            "person and the uploaded documents"
+        ),
+        retention=NOT_FUNDED_RETENTION,
+        due=not_funded_due,
+        anonymise=anonymise_application,
+        export=export_applications,
+        export_label=_("Your applications and those of your organisations"),
+        files=document_files,
+        erase=erase_contact_details,
+    )
+    register_personal_data(
+        "applications.draft",
+        label=_("Drafts never submitted: the contact person and the uploaded documents"),
+        retention=DRAFT_RETENTION,
+        due=drafts_due,
+        anonymise=anonymise_application,
+    )

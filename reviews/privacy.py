@@ -1,0 +1,136 @@
+"""The review engine's personal data, registered in ``accounts.privacy`` (ReviewsConfig.ready).
+
+What is personal here: what a reviewer wrote in their own words (the review's comments and
+justifications, a decline note, conflict details, the declaration of interests). Scores,
+totals, recommendations, statuses and conflict flags stay: they are the evaluation's record
+and the statistics' source. Evaluation records are kept under a legal obligation for five
+years after the call (the public evaluation must be able to answer an objection or an audit),
+so an erasure request does not remove them before then; the reviewer's account is anonymised,
+which leaves the reviews pseudonymous.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.privacy import Retention, register_personal_data
+from reviews.models import Assignment, ConflictDeclaration, InterestDeclaration, Score
+
+REVIEW_RETENTION = Retention(5, _("after the call closes"))
+DECLARATION_RETENTION = Retention(5, _("after the declaration expires"))
+KEPT = _(
+    "Evaluation records are kept for five years after the call, to answer objections and "
+    "audits of the public evaluation; your name leaves them with your account."
+)
+
+
+def reviews_due(now):
+    return Assignment.objects.filter(application__call__closes_at__lt=REVIEW_RETENTION.cutoff(now))
+
+
+def anonymise_review(assignment: Assignment) -> None:
+    """Clear the reviewer's words; the scores, total and recommendation stay."""
+    Assignment.objects.filter(pk=assignment.pk).update(overall_comment="", decline_note="")
+    Score.objects.filter(assignment=assignment).update(justification="")
+
+
+def conflicts_due(now):
+    return ConflictDeclaration.objects.filter(
+        application__call__closes_at__lt=REVIEW_RETENTION.cutoff(now)
+    )
+
+
+def anonymise_conflict(declaration: ConflictDeclaration) -> None:
+    """Clear the details; whether there was a conflict, and its kind, stay."""
+    ConflictDeclaration.objects.filter(pk=declaration.pk).update(details="")
+
+
+def interests_due(now):
+    return InterestDeclaration.objects.filter(expires_at__lt=DECLARATION_RETENTION.cutoff(now))
+
+
+def anonymise_interests(declaration: InterestDeclaration) -> None:
+    InterestDeclaration.objects.filter(pk=declaration.pk).update(interests="")
+
+
+def export_reviews(user) -> list[dict]:
+    assignments = (
+        Assignment.objects.filter(reviewer=user)
+        .select_related("application", "application__track")
+        .prefetch_related("scores__criterion")
+        .order_by("assigned_at", "pk")
+    )
+    return [
+        {
+            "application": a.application.reference or a.application.pk,
+            "track": str(a.application.track),
+            "status": a.status,
+            "assigned_at": a.assigned_at,
+            "submitted_at": a.submitted_at,
+            "recommendation": a.recommendation,
+            "confidence": a.confidence,
+            "overall_comment": a.overall_comment,
+            "decline_note": a.decline_note,
+            "total": a.total,
+            "scores": [
+                {
+                    "criterion": s.criterion.code,
+                    "points": s.points,
+                    "justification": s.justification,
+                }
+                for s in a.scores.all()
+            ],
+        }
+        for a in assignments
+    ]
+
+
+def export_conflicts(user) -> list[dict]:
+    return [
+        {
+            "application": d.application.reference or d.application.pk,
+            "has_conflict": d.has_conflict,
+            "kind": d.kind,
+            "details": d.details,
+            "source": d.source,
+            "declared_at": d.declared_at,
+        }
+        for d in ConflictDeclaration.objects.filter(reviewer=user)
+        .select_related("application")
+        .order_by("declared_at", "pk")
+    ]
+
+
+def export_interests(user) -> list[dict]:
+    return [
+        {"interests": d.interests, "signed_at": d.signed_at, "expires_at": d.expires_at}
+        for d in InterestDeclaration.objects.filter(reviewer=user).order_by("signed_at", "pk")
+    ]
+
+
+def register() -> None:
+    register_personal_data(
+        "reviews.review",
+        label=_("Reviews: the reviewer's comments and justifications"),
+        retention=REVIEW_RETENTION,
+        due=reviews_due,
+        anonymise=anonymise_review,
+        export=export_reviews,
+        kept_on_erasure=KEPT,
+    )
+    register_personal_data(
+        "reviews.conflict_declaration",
+        label=_("Declarations of conflicts of interest: their details"),
+        retention=REVIEW_RETENTION,
+        due=conflicts_due,
+        anonymise=anonymise_conflict,
+        export=export_conflicts,
+        kept_on_erasure=KEPT,
+    )
+    register_personal_data(
+        "reviews.interest_declaration",
+        label=_("Declarations of interests: the interests declared"),
+        retention=DECLARATION_RETENTION,
+        due=interests_due,
+        anonymise=anonymise_interests,
+        export=export_interests,
+        kept_on_erasure=KEPT,
+    )
