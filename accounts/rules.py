@@ -49,3 +49,13 @@ rules.add_perm(RESET_SECOND_FACTOR, is_programme_admin & ~is_same_user)
 # admins, through ``accounts.lockout.clear_lockout`` (audited).
 CLEAR_LOCKOUT = "accounts.clear_lockout"
 rules.add_perm(CLEAR_LOCKOUT, is_programme_admin)
+# Deciding a person's erasure request (accounts.privacy): programme admins, never their own.
+DECIDE_ERASURE = "accounts.decide_erasure_request"
+
+
+@rules.predicate
+def is_own_erasure_request(user, erasure_request) -> bool:
+    return erasure_request is not None and erasure_request.user_id == user.pk
+
+
+rules.add_perm(DECIDE_ERASURE, is_programme_admin & ~is_own_erasure_request)

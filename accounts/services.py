@@ -110,13 +110,26 @@ def verify_email(*, token: str) -> User:
 
 
 @transaction.atomic
-def update_profile(*, user: User, actor: User, name: str, language: str, time_zone: str) -> User:
-    """Change a user's name, language and time zone (only the user themself)."""
+def update_profile(
+    *,
+    user: User,
+    actor: User,
+    name: str,
+    language: str,
+    time_zone: str,
+    name_ko: str | None = None,
+) -> User:
+    """Change a user's name, language and time zone (only the user themself), and the name in
+    Hangul that Korean pages show (``User.display_name``); ``name_ko=None`` leaves it."""
     if actor.pk != user.pk:
         raise DomainError(_("You can only change your own profile."), code="forbidden")
     user.name, user.language, user.time_zone = name.strip(), language, time_zone
+    fields = ["name", "language", "time_zone"]
+    if name_ko is not None:
+        user.name_ko = name_ko.strip()
+        fields.append("name_ko")
     _clean(user)
-    user.save(update_fields=["name", "language", "time_zone"])
+    user.save(update_fields=fields)
     return user
 
 

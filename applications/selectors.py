@@ -8,7 +8,22 @@ from dataclasses import (
 )
 
 from django.apps import apps
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -223,8 +238,28 @@ class Problem:
         return str(SECTION_LABELS.get(self.section, self.section))
 
 
-def submission_problems(application: Application) -> list[Problem]:
-    """Everything that stops the application from being submitted, each tied to its section."""
+def missing_documents(application: Application) -> list[str]:
+    """The names (in the reader's language) of the track's required documents not uploaded
+    yet, in the track's order. Reads ``application.documents.all()`` (prefetch it for lists)."""
+    present = {d.kind for d in application.documents.all()}
+    kinds = dict(Document.Kind.choices)
+    return [
+        str(kinds.get(kind, kind))
+        for kind in application.track.required_documents
+        if kind not in present
+    ]
+
+
+def submission_problems(
+    application: Application, *, taken_sites: set[tuple[int, int, int]] | None = None
+) -> list[Problem]:
+    """Everything that stops the application from being submitted, each tied to its section.
+
+    The one definition of "complete": the review-and-submit page, the submission service, the
+    form's section navigation, the status page and the applicant's home all read it (the last
+    three through ``section_progress``). ``taken_sites`` ((call, organisation, city) ids of
+    submitted proposals, from ``taken_sites_for``) spares one query per draft on a list.
+    """
     track = application.track
     problems: list[Problem] = []
     keys = {key for key, _label in sections_for_track(track)}
@@ -268,27 +303,28 @@ def submission_problems(application: Application) -> list[Problem]:
                     ),
                 )
             )
-    present = {d.kind for d in application.documents.all()}
-    kinds = dict(Document.Kind.choices)
-    for kind in track.required_documents:
-        if kind not in present:
-            problems.append(
-                Problem(
-                    "documents",
-                    _("Upload the required document: %(kind)s.") % {"kind": kinds.get(kind, kind)},
-                )
-            )
-    if application.city_id and application.status == S.DRAFT:
-        duplicate = (
-            Application.objects.filter(
-                call=application.call,
-                organization=application.organization,
-                city=application.city,
-                status__in=Application.SUBMITTED_STATUSES,
-            )
-            .exclude(pk=application.pk)
-            .exists()
+    for label in missing_documents(application):
+        problems.append(
+            Problem("documents", _("Upload the required document: %(kind)s.") % {"kind": label})
         )
+    if application.city_id and application.status == S.DRAFT:
+        if taken_sites is None:
+            duplicate = (
+                Application.objects.filter(
+                    call=application.call,
+                    organization=application.organization,
+                    city=application.city,
+                    status__in=Application.SUBMITTED_STATUSES,
+                )
+                .exclude(pk=application.pk)
+                .exists()
+            )
+        else:
+            duplicate = (
+                application.call_id,
+                application.organization_id,
+                application.city_id,
+            ) in taken_sites
         if duplicate:
             problems.append(
                 Problem(
@@ -301,6 +337,172 @@ def submission_problems(application: Application) -> list[Problem]:
                 )
             )
     return problems
+
+
+def taken_sites_for(applications) -> set[tuple[int, int, int]]:
+    """(call, organisation, city) ids already taken by a submitted proposal, for the drafts
+    among ``applications``: the one-proposal-per-city check of ``submission_problems`` for a
+    whole list in one query."""
+    drafts = [a for a in applications if a.status == S.DRAFT and a.city_id]
+    if not drafts:
+        return set()
+    return set(
+        Application.objects.filter(
+            organization_id__in={a.organization_id for a in drafts},
+            call_id__in={a.call_id for a in drafts},
+            status__in=Application.SUBMITTED_STATUSES,
+        ).values_list("call_id", "organization_id", "city_id")
+    )
+
+
+@dataclass(frozen=True)
+class SectionProgress:
+    """One section of the form as the navigation and the applicant's home show it."""
+
+    key: str
+    label: str
+    problems: tuple[Problem, ...]
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems
+
+
+def shows_progress(application: Application) -> bool:
+    """Whether the applicant is still completing the form (a draft, or sections reopened by a
+    clarification request): only then are sections marked complete or incomplete."""
+    return application.status in (S.DRAFT, S.CLARIFICATION)
+
+
+def section_progress(
+    application: Application,
+    *,
+    problems: list[Problem] | None = None,
+    taken_sites: set[tuple[int, int, int]] | None = None,
+) -> list[SectionProgress]:
+    """Each section of the application's track, complete or not, with what it still lacks.
+
+    A section is complete when ``submission_problems`` names nothing in it, so the navigation,
+    the status page, the home page and the submission can never disagree. Pass ``problems``
+    when the caller has them already."""
+    if problems is None:
+        problems = submission_problems(application, taken_sites=taken_sites)
+    by_section: dict[str, list[Problem]] = {}
+    for problem in problems:
+        by_section.setdefault(problem.section, []).append(problem)
+    return [
+        SectionProgress(key, label, tuple(by_section.get(key, ())))
+        for key, label in sections_for_track(application.track)
+    ]
+
+
+# What happens next, by the status the applicant sees (``applicant_visible_status``).
+NEXT_STEPS = {
+    S.DRAFT: _(
+        "Complete the sections marked incomplete, then review and submit before the deadline."
+    ),
+    S.SUBMITTED: _(
+        "The secretariat checks that the application is eligible. You will be told the outcome "
+        "by e-mail."
+    ),
+    S.CLARIFICATION: _(
+        "The secretariat has asked for a clarification: change the sections it names and send "
+        "your answer."
+    ),
+    S.ELIGIBLE: _("The application is eligible. The review committee will score it next."),
+    S.INELIGIBLE: _("The application is not eligible. The reason is on the application page."),
+    S.UNDER_REVIEW: _(
+        "The review committee is scoring the applications. The decisions are announced to "
+        "every applicant at the same time."
+    ),
+    S.SELECTED: _(
+        "The application is selected for funding. The secretariat will contact you about the award."
+    ),
+    S.RESERVE: _(
+        "The application is on the reserve list: it is funded if a selected project drops out."
+    ),
+    S.REJECTED: _(
+        "The application was not selected. The committee's summary is on the application page."
+    ),
+    S.AWARDED: _("Funding is awarded. The award letter is on the application page."),
+    S.WITHDRAWN: _("The application was withdrawn. Nothing more happens with it."),
+}
+READY_TO_SUBMIT = _("Everything required is there: review and submit before the deadline.")
+
+
+def next_step(application: Application, *, visible_status: str, complete: bool = False) -> str:
+    """One sentence telling the applicant what happens next (or what they must do)."""
+    if visible_status == S.DRAFT and complete:
+        return str(READY_TO_SUBMIT)
+    return str(NEXT_STEPS.get(visible_status, ""))
+
+
+def applicant_home(user) -> list[Application]:
+    """The applicant's applications for their home page, each with what the page says of it:
+    ``visible_status``, ``progress`` (sections, for drafts and clarifications),
+    ``missing_documents`` (names), ``open_request`` (an open clarification request),
+    ``deadline`` (the call's closing time for a draft, the answer's due time in a
+    clarification) and ``next_step``. A fixed number of queries, whatever the number of
+    applications."""
+    applications = list(
+        applications_for_applicant(user).prefetch_related(
+            "documents",
+            "consortium_members",
+            Prefetch(
+                "clarification_requests",
+                queryset=ClarificationRequest.objects.filter(
+                    status=ClarificationRequest.Status.OPEN
+                ),
+                to_attr="open_requests",
+            ),
+        )
+    )
+    taken = taken_sites_for(applications)
+    for application in applications:
+        application.visible_status = applicant_visible_status(application)
+        application.open_request = next(iter(application.open_requests), None)
+        application.progress = []
+        application.missing_documents = []
+        if shows_progress(application):
+            application.progress = section_progress(application, taken_sites=taken)
+            application.missing_documents = missing_documents(application)
+        complete = all(section.complete for section in application.progress)
+        application.sections_done = sum(1 for section in application.progress if section.complete)
+        application.next_step = next_step(
+            application, visible_status=application.visible_status, complete=complete
+        )
+        application.deadline = None
+        if application.status == S.DRAFT:
+            application.deadline = application.call.closes_at
+        elif application.open_request is not None:
+            application.deadline = application.open_request.due_at
+    return applications
+
+
+def contractor_projects_for_user(user):
+    """Funded projects carried out by the user's organisations, each with ``deliverables_due``
+    (not yet accepted, soonest first), for the contractor's part of the home page.
+
+    Deliverables are reached through the project's reverse relation (applications sits below
+    awards and does not import it); their visibility rule for contractors is the same as
+    ``awards.selectors.deliverables_for_user``: members of the contractor organisation."""
+    if not user.is_authenticated:
+        return []
+    project = apps.get_model("projects", "Project")
+    deliverable = apps.get_model("awards", "Deliverable")
+    return list(
+        project.objects.filter(contractor__memberships__user=user)
+        .select_related("country", "city")
+        .prefetch_related(
+            Prefetch(
+                "deliverables",
+                queryset=deliverable.objects.exclude(status="accepted").order_by("due_on", "pk"),
+                to_attr="deliverables_due",
+            )
+        )
+        .distinct()
+        .order_by("-year", "code")
+    )
 
 
 def applicant_timeline(application: Application) -> list[dict]:
@@ -344,3 +546,166 @@ def screening_list(track: Track, *, status: str | None = None) -> QuerySet[Appli
     if status:
         qs = qs.filter(status=status)
     return qs.select_related("organization", "country", "city").order_by("reference")
+
+
+# --- Work waiting for the secretariat (the staff home's queues) -------------------------
+
+
+def _answered_request():
+    return Exists(
+        ClarificationRequest.objects.filter(
+            application=OuterRef("pk"), status=ClarificationRequest.Status.ANSWERED
+        )
+    )
+
+
+def screening_queue(user) -> QuerySet[Application]:
+    """Applications of the user's tracks submitted and never screened: the first eligibility
+    check. An application back from a clarification is in ``clarifications_to_rescreen``."""
+    return Application.objects.filter(track__in=staff_tracks(user), status=S.SUBMITTED).exclude(
+        _answered_request()
+    )
+
+
+def clarifications_to_rescreen(user) -> QuerySet[Application]:
+    """Applications of the user's tracks whose applicant answered a clarification request and
+    that nobody has screened since (answering moves the application back to ``submitted``)."""
+    return Application.objects.filter(
+        _answered_request(), track__in=staff_tracks(user), status=S.SUBMITTED
+    )
+
+
+def clarifications_waiting(user) -> QuerySet[ClarificationRequest]:
+    """Open clarification requests on the user's tracks: the applicant has not answered yet
+    (``due_at`` is when the answer is due, if the request set one)."""
+    return ClarificationRequest.objects.filter(
+        status=ClarificationRequest.Status.OPEN,
+        application__status=S.CLARIFICATION,
+        application__track__in=staff_tracks(user),
+    )
+
+
+# --- Every application of a track, for its staff (the track's application list) ----------
+
+STAFF_LIST_PAGE_SIZES = (25, 50, 100)
+# Sort keys the list accepts → order_by clauses (the reference breaks ties).
+STAFF_LIST_SORTS = {
+    "reference": ("reference", "pk"),
+    "-submitted": ("-submitted_at", "reference", "pk"),
+    "title": ("title", "reference", "pk"),
+    "country": ("country__name", "reference", "pk"),
+    "status": ("status", "reference", "pk"),
+    "-budget": ("-budget_requested", "reference", "pk"),
+}
+STAFF_LIST_FLAGS = {
+    "over_budget": _("Amount outside the track's range"),
+    "conflict": _("Conflict of interest"),
+    "overdue_review": _("A review is overdue"),
+    "clarification_late": _("Clarification answer overdue"),
+    "ranking_flag": _("Flagged on the ranking board"),
+}
+
+
+def staff_list_flags(track: Track, *, now=None) -> dict:
+    """SQL expressions (booleans on an application row) for the flags of the staff list.
+
+    The reviews and results models are named at call time (this app sits below them):
+    ``overdue_review`` is the SQL of ``reviews.selectors.overdue_q`` for one track (a test
+    holds them equal); ``ranking_flag`` is any flag the last aggregation stored.
+    """
+    now = now or timezone.now()
+    assignment = apps.get_model("reviews", "Assignment")
+    conflict = apps.get_model("reviews", "ConflictDeclaration")
+    result = apps.get_model("results", "ApplicationResult")
+    late = Q(due_at__lt=now)
+    if track.review_deadline is not None and track.review_deadline < now:
+        late |= Q(due_at__isnull=True)
+    return {
+        "over_budget": ExpressionWrapper(
+            Q(budget_requested__lt=track.budget_floor)
+            | Q(budget_requested__gt=track.budget_ceiling),
+            output_field=BooleanField(),
+        ),
+        "conflict": Exists(conflict.objects.filter(application=OuterRef("pk"), has_conflict=True))
+        | Exists(
+            assignment.objects.filter(application=OuterRef("pk"), status=assignment.Status.CONFLICT)
+        ),
+        "overdue_review": Exists(
+            assignment.objects.filter(
+                late, application=OuterRef("pk"), status__in=assignment.OPEN_STATUSES
+            )
+        ),
+        "clarification_late": Exists(
+            ClarificationRequest.objects.filter(
+                application=OuterRef("pk"),
+                status=ClarificationRequest.Status.OPEN,
+                due_at__lt=now,
+            )
+        ),
+        "ranking_flag": Exists(result.objects.filter(application=OuterRef("pk")).exclude(flags=[])),
+    }
+
+
+def staff_applications_for_track(
+    track: Track,
+    *,
+    status: str = "",
+    country: str = "",
+    flag: str = "",
+    reviewer_id: int | None = None,
+    q: str = "",
+    sort: str = "reference",
+    now=None,
+) -> QuerySet[Application]:
+    """Every application of the track that staff may see (never drafts), filtered and sorted
+    in SQL for the staff list. Each row carries ``reviewer_count`` (active reviewers) and one
+    boolean per flag of ``STAFF_LIST_FLAGS`` (``flag_<code>``), so a page of any size costs one
+    query. The caller checks that the user runs the track (``projects.manage_track``)."""
+    assignment = apps.get_model("reviews", "Assignment")
+    flags = staff_list_flags(track, now=now)
+    qs = track.applications.exclude(status__in=HIDDEN_FROM_STAFF)
+    if status:
+        qs = qs.filter(status=status)
+    if country:
+        qs = qs.filter(country__code=country)
+    if flag in flags:
+        qs = qs.filter(flags[flag])
+    if reviewer_id:
+        qs = qs.filter(
+            Exists(
+                assignment.objects.filter(
+                    application=OuterRef("pk"),
+                    reviewer_id=reviewer_id,
+                    status__in=assignment.ACTIVE_STATUSES,
+                )
+            )
+        )
+    if q:
+        qs = qs.filter(Q(reference__icontains=q) | Q(title__icontains=q))
+    active = assignment.objects.filter(
+        application=OuterRef("pk"), status__in=assignment.ACTIVE_STATUSES
+    )
+    return (
+        qs.select_related("organization", "country", "city")
+        .annotate(
+            reviewer_count=Coalesce(
+                Subquery(
+                    active.order_by().values("application").annotate(n=Count("pk")).values("n")[:1]
+                ),
+                0,
+            ),
+            **{f"flag_{code}": expression for code, expression in flags.items()},
+        )
+        .order_by(*STAFF_LIST_SORTS.get(sort, STAFF_LIST_SORTS["reference"]))
+    )
+
+
+def status_counts_for_track(track: Track) -> dict[str, int]:
+    """How many of the track's applications (drafts left out) are in each status: one query."""
+    rows = (
+        track.applications.exclude(status__in=HIDDEN_FROM_STAFF)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+    )
+    return {row["status"]: row["n"] for row in rows}

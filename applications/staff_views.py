@@ -7,8 +7,10 @@ ineligible). Staff of another track get 403; drafts are never listed.
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,7 +21,9 @@ from applications.services import APPLICATION_TRANSITIONS
 from core.domain import DomainError
 from core.forms import apply_domain_error
 from core.transitions import allowed_moves
-from projects.models import Track
+from core.views import require_perm
+from projects.models import Country, Track
+from projects.rules import MANAGE_TRACK
 
 
 class ScreeningForm(forms.Form):
@@ -167,4 +171,106 @@ def screen(request, pk: int):
             in allowed_moves(APPLICATION_TRANSITIONS, application.status),
         },
         status=code,
+    )
+
+
+# The track's application list ---------------------------------------------------------------
+
+
+class StaffListFilterForm(forms.Form):
+    """The filters of the track's application list (a GET form: a bad value is ignored and
+    said next to its field, the list is still shown)."""
+
+    q = forms.CharField(label=gettext_lazy("Reference or title"), required=False, max_length=100)
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    country = forms.ChoiceField(label=gettext_lazy("Country"), required=False)
+    flag = forms.ChoiceField(label=gettext_lazy("Flag"), required=False)
+    reviewer = forms.TypedChoiceField(
+        label=gettext_lazy("Reviewer"), required=False, coerce=int, empty_value=None
+    )
+    sort = forms.ChoiceField(
+        label=gettext_lazy("Sort by"),
+        required=False,
+        choices=[
+            ("reference", gettext_lazy("Reference")),
+            ("-submitted", gettext_lazy("Latest submitted")),
+            ("title", gettext_lazy("Title")),
+            ("country", gettext_lazy("Country")),
+            ("status", gettext_lazy("Status")),
+            ("-budget", gettext_lazy("Largest amount requested")),
+        ],
+    )
+    per_page = forms.TypedChoiceField(
+        label=gettext_lazy("Per page"),
+        required=False,
+        coerce=int,
+        empty_value=selectors.STAFF_LIST_PAGE_SIZES[0],
+        choices=[(n, n) for n in selectors.STAFF_LIST_PAGE_SIZES],
+    )
+
+    def __init__(self, *args, track: Track, **kwargs):
+        super().__init__(*args, **kwargs)
+        any_value = [("", _("Any"))]
+        self.fields["status"].choices = any_value + [
+            (s.value, s.label) for s in Application.Status if s not in selectors.HIDDEN_FROM_STAFF
+        ]
+        countries = Country.objects.filter(applications__track=track).distinct().order_by("name")
+        self.fields["country"].choices = any_value + [(c.code, c.display_name) for c in countries]
+        self.fields["flag"].choices = any_value + list(selectors.STAFF_LIST_FLAGS.items())
+        reviewers = (
+            get_user_model()
+            .objects.filter(committee_seats__track=track)
+            .only("pk", "name", "name_ko", "email")
+            .order_by("name", "email")
+        )
+        self.fields["reviewer"].choices = any_value + [(r.pk, r.display_name) for r in reviewers]
+
+
+@login_required
+def track_applications(request, track_id: int):
+    """Every application of the track (drafts aside) for its staff: filtered, searched, sorted
+    and paginated in SQL, with the count of each status; each links to its staff page."""
+    track = get_object_or_404(Track.objects.select_related("call", "secretariat"), pk=track_id)
+    require_perm(request, MANAGE_TRACK, track)
+    form = StaffListFilterForm(request.GET or None, track=track)
+    filters = form.cleaned_data if form.is_valid() else {}
+    listed = selectors.staff_applications_for_track(
+        track,
+        status=filters.get("status") or "",
+        country=filters.get("country") or "",
+        flag=filters.get("flag") or "",
+        reviewer_id=filters.get("reviewer"),
+        q=(filters.get("q") or "").strip(),
+        sort=filters.get("sort") or "reference",
+    )
+    per_page = filters.get("per_page") or selectors.STAFF_LIST_PAGE_SIZES[0]
+    page = Paginator(listed, per_page).get_page(request.GET.get("page"))
+    for application in page.object_list:
+        application.flag_labels = [
+            label
+            for code, label in selectors.STAFF_LIST_FLAGS.items()
+            if getattr(application, f"flag_{code}")
+        ]
+    counts = selectors.status_counts_for_track(track)
+    query = request.GET.copy()
+    query.pop("page", None)
+    status_query = request.GET.copy()
+    for key in ("page", "status"):
+        status_query.pop(key, None)
+    return render(
+        request,
+        "applications/staff/track_applications.html",
+        {
+            "track": track,
+            "form": form,
+            "page": page,
+            "applications": page.object_list,
+            "status_counts": [
+                (s.value, s.label, counts[s.value]) for s in Application.Status if s in counts
+            ],
+            "total": sum(counts.values()),
+            "current_status": filters.get("status") or "",
+            "query": query.urlencode(),
+            "status_query": status_query.urlencode(),
+        },
     )

@@ -11,10 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import roles
 from accounts.selectors import applicant_organization_for_user
 from applications import selectors, services
 from applications.forms import (
@@ -48,9 +50,7 @@ def _own_application(request, pk) -> Application:
 def dashboard(request):
     """The organisation's applications and the tracks open for a new one."""
     organization = applicant_organization_for_user(request.user)
-    applications = list(selectors.applications_for_applicant(request.user))
-    for application in applications:
-        application.visible_status = selectors.applicant_visible_status(application)
+    applications = selectors.applicant_home(request.user)
     open_tracks = []
     for call in public_calls():
         if call.is_accepting_applications:
@@ -64,6 +64,9 @@ def dashboard(request):
         "applications": applications,
         "open_tracks": open_tracks,
         "status_labels": dict(Application.Status.choices),
+        # The contractor's part of the home: their projects and the deliverables still due.
+        "contractor_projects": selectors.contractor_projects_for_user(request.user),
+        "is_contractor": roles.has_role(request.user, roles.CONTRACTOR),
     }
     return render(request, "applications/dashboard.html", context)
 
@@ -92,17 +95,22 @@ def start(request, track_pk):
 
 
 def _steps(application: Application, current: str, problems=None):
-    problem_sections = {p.section for p in (problems or [])}
+    """The form's section navigation: each section with whether it is complete, asked of
+    ``selectors.section_progress`` (the same rule as the review page and the submission).
+    Sections are marked only while the applicant is completing the form (``shows_progress``)."""
     editable = selectors.editable_sections(application)
+    marked = selectors.shows_progress(application)
     return [
         {
-            "key": key,
-            "label": label,
-            "current": key == current,
-            "problem": key in problem_sections,
-            "editable": key in editable,
+            "key": section.key,
+            "label": section.label,
+            "current": section.key == current,
+            "marked": marked,
+            "complete": marked and section.complete,
+            "problem": marked and not section.complete,
+            "editable": section.key in editable,
         }
-        for key, label in selectors.sections_for_track(application.track)
+        for section in selectors.section_progress(application, problems=problems)
     ]
 
 
@@ -124,6 +132,7 @@ def _render_detail(request, application: Application, *, answer_form=None, statu
     if clarification and answer_form is None:
         answer_form = ClarificationAnswerForm()
     decision = selectors.released_decision(application)
+    problems = selectors.submission_problems(application) if application.is_draft else []
     context = {
         "application": application,
         "visible_status": selectors.applicant_visible_status(application),
@@ -131,7 +140,7 @@ def _render_detail(request, application: Application, *, answer_form=None, statu
         "timeline": selectors.applicant_timeline(application),
         "decision": decision,
         "award_letter": _award_with_letter(request, application) if decision else None,
-        "steps": _steps(application, ""),
+        "steps": _steps(application, "", problems if application.is_draft else None),
         "clarification": clarification,
         "past_clarifications": application.clarification_requests.exclude(
             status=ClarificationRequest.Status.OPEN
@@ -139,8 +148,15 @@ def _render_detail(request, application: Application, *, answer_form=None, statu
         "answer_form": answer_form if clarification else None,
         "can_edit": bool(selectors.editable_sections(application)),
         "can_withdraw": request.user.has_perm("applications.withdraw_application", application),
-        "problems": selectors.submission_problems(application) if application.is_draft else [],
-        "sections": selectors.sections_for_track(application.track),
+        "problems": problems,
+        "missing_documents": selectors.missing_documents(application)
+        if selectors.shows_progress(application)
+        else [],
+        "next_step": selectors.next_step(
+            application,
+            visible_status=selectors.applicant_visible_status(application),
+            complete=not problems,
+        ),
     }
     return render(request, "applications/detail.html", context, status=status)
 
@@ -158,7 +174,12 @@ def _award_with_letter(request, application: Application):
 
 @login_required
 def section(request, pk, section):
-    """One section of the form: shows it, saves it (a draft saves from the first field)."""
+    """One section of the form: shows it, saves it (a draft saves from the first field).
+
+    A save based on a version of the section that someone else has changed since is refused
+    (``services.EditConflict``): the page shows their version read-only above the form, which
+    keeps what the user typed and now carries the current version, so saving again is a
+    deliberate choice. The autosave says so instead of overwriting."""
     application = _own_application(request, pk)
     keys = dict(selectors.sections_for_track(application.track))
     if section not in keys:
@@ -170,24 +191,39 @@ def section(request, pk, section):
     editable = section in selectors.editable_sections(application)
     form_class = SECTION_FORMS[section]
     form = form_class(request.POST or None, instance=application, track=application.track)
+    conflict = None
     if request.method == "POST":
         if not editable:
             raise PermissionDenied
         if form.is_valid():
             data = {name: form.cleaned_data.get(name) for name in form.Meta.fields}
             try:
-                services.save_application_section(
+                saved = services.save_application_section(
                     application=application,
                     section=section,
                     data=data,
                     actor=request.user,
                     new_city_name=form.cleaned_data.get("new_city_name", ""),
+                    base_version=form.cleaned_data.get("version"),
+                    edit_token=form.cleaned_data.get("edit_token") or "",
                 )
+            except services.EditConflict as exc:
+                if request.htmx:
+                    return render(
+                        request,
+                        "applications/partials/_autosave.html",
+                        {"conflict": _conflict_time(exc)},
+                    )
+                form, conflict = _conflict_form(request, application.pk, section, exc)
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:
                 if request.htmx:
-                    return render(request, "applications/partials/_autosave.html", {"saved": True})
+                    return render(
+                        request,
+                        "applications/partials/_autosave.html",
+                        {"saved": True, "version": saved.version},
+                    )
                 messages.success(request, _("Saved."))
                 following = _next_section(application, section)
                 if "continue" in request.POST and following:
@@ -208,9 +244,59 @@ def section(request, pk, section):
             "section_label": keys[section],
             "form": form,
             "editable": editable,
+            "conflict": conflict,
             "steps": _steps(application, section),
         },
+        status=409 if conflict else 200,
     )
+
+
+def _conflict_time(exc) -> str:
+    """When the other change was made, as the reader's clock shows it (HH:MM)."""
+    return timezone.localtime(exc.changed_at).strftime("%H:%M") if exc.changed_at else "—"
+
+
+def _conflict_form(request, pk: int, section: str, exc):
+    """The form again after an edit conflict, and the other version to show beside it.
+
+    The form keeps everything the user typed, with the error at the top, and now carries the
+    current version: the user has seen the other change, so "Save" again overwrites it on
+    purpose. The other version is the stored one, shown read-only."""
+    form_class = SECTION_FORMS[section]
+    current = Application.objects.select_related("country", "city", "track").get(pk=pk)
+    data = request.POST.copy()
+    data["version"] = str(current.version)
+    # The form's own instance is a copy: validating the typed data must not alter "theirs".
+    form = form_class(data, instance=Application.objects.get(pk=current.pk), track=current.track)
+    form.is_valid()
+    form.add_error(
+        None,
+        _(
+            "Someone else changed this section at %(time)s. Their version is shown below; "
+            "your text is kept in the form."
+        )
+        % {"time": _conflict_time(exc)},
+    )
+    theirs = form_class(instance=current, track=current.track)
+    rows = [
+        {"label": theirs.fields[name].label, "value": _display_value(current, name)}
+        for name in services.SECTION_FIELDS[section]
+        if name in theirs.fields
+    ]
+    return form, {"time": _conflict_time(exc), "rows": rows}
+
+
+def _display_value(application: Application, name: str) -> str:
+    """A stored value as a reader sees it: a choice's label, a name, yes or no, "—" if empty."""
+    value = getattr(application, name)
+    if value in (None, ""):
+        return "—"
+    field = Application._meta.get_field(name)
+    if field.choices:
+        return str(getattr(application, f"get_{name}_display")())
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return str(getattr(value, "display_name", value))
 
 
 def consortium_section(request, application):
@@ -369,7 +455,7 @@ def review(request, pk):
             "application": application,
             "problems": problems,
             "deadline_passed": not application.call.is_accepting_applications,
-            "steps": _steps(application, "", problems),
+            "steps": _steps(application, "", problems if application.is_draft else None),
             "section_labels": selectors.SECTION_LABELS,
         },
     )

@@ -7,19 +7,20 @@ from collections.abc import Iterable
 from django.utils.translation import gettext as _
 
 from awards import selectors as award_selectors
+from awards.models import Award
+from core.exports import Column, Kind
 from projects.models import Track
+from results.exports import choice_label, place_columns, place_values
 
 
-def award_rows(track: Track) -> tuple[list[str], Iterable[list]]:
-    header = [
-        _("Reference"),
-        _("Project code"),
-        _("Title"),
-        _("Applicant"),
-        _("Country"),
-        _("City"),
-        _("Amount (KRW)"),
-        _("Status"),
+def award_rows(track: Track) -> tuple[list[Column], Iterable[list]]:
+    columns = [
+        Column("reference", _("Reference")),
+        Column("project_code", _("Project code")),
+        *place_columns()[1:],
+        Column("amount", _("Amount (KRW)"), Kind.MONEY),
+        Column("status", _("Status")),
+        Column("awarded_at", _("Awarded at (KST)"), Kind.DATETIME),
     ]
 
     def rows():
@@ -28,12 +29,10 @@ def award_rows(track: Track) -> tuple[list[str], Iterable[list]]:
             yield [
                 a.reference,
                 w.project.code if w.project else "",
-                a.title,
-                a.organization.name,
-                a.country.name if a.country else "",
-                a.city.name if a.city else "",
+                *place_values(a)[1:],
                 w.amount,
-                w.status,
+                choice_label(Award.Status, w.status),
+                w.created_at,
             ]
 
-    return header, rows()
+    return columns, rows()

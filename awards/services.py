@@ -10,11 +10,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_events_for, record_audit_event
 from applications.models import Application
 from applications.services import notify_applicants, transition_application
 from awards.models import Award, Deliverable
+from core.contacts import letter_signatory, secretariat_contact
 from core.domain import DomainError, require_permission
 from core.pdf import render_pdf
 from core.transitions import apply_transition
@@ -217,26 +219,60 @@ def award_letter_date(award: Award) -> datetime.date:
     return timezone.localtime(approved_at, zone).date()
 
 
-def award_letter_context(*, award: Award) -> dict:
-    """What the award letter shows: the award, its application (organisation, contact, site)
-    and the letter's date (``award_letter_date``). Writes nothing."""
+LETTER_DRAFT_MARKS = {
+    Award.Status.PROPOSED: gettext_lazy("DRAFT — not approved"),
+    Award.Status.CANCELLED: gettext_lazy("CANCELLED — no longer valid"),
+}
+
+
+def award_letter_number(award: Award) -> str:
+    """The award letter's document number, e.g. ``KCN-AL-2026-PL-007``: "AL" (award letter)
+    and the application's reference.
+
+    Derived, not stored: the reference is unique, given once at submission and never changed,
+    and an application has at most one award, so the number is the same on every copy of the
+    letter, in either language, whenever it is printed. (An award of an application without a
+    reference, which the services never create, falls back to the award's id.)"""
+    reference = award.application.reference
+    return f"KCN-AL-{reference}" if reference else f"KCN-AL-{award.pk:06d}"
+
+
+def award_letter_context(*, award: Award, language: str = "en") -> dict:
+    """What the award letter shows: the award, its application (organisation, contact, site),
+    the letter's number (``award_letter_number``) and date (``award_letter_date``, in KST),
+    the mark across a letter not valid as it stands (``LETTER_DRAFT_MARKS``), the signatory
+    in ``language`` and the help desk of the track's secretariat. Writes nothing."""
     award = Award.objects.select_related(
         "application__track__call",
+        "application__track__secretariat",
         "application__organization",
         "application__country",
         "application__city",
         "project",
     ).get(pk=award.pk)
+    track = award.application.track
     return {
         "award": award,
         "application": award.application,
+        "letter_number": award_letter_number(award),
         "letter_date": award_letter_date(award),
+        # A letter printed before the award is approved is a draft for staff to check, and
+        # one of a cancelled award no longer holds: both say so across every page.
+        "draft_mark": LETTER_DRAFT_MARKS.get(award.status, ""),
+        "signatory": letter_signatory(language),
+        "secretariat": secretariat_contact(track.secretariat.name)
+        if track.secretariat_id
+        else None,
     }
 
 
 def award_letter_pdf(*, award: Award, language: str) -> bytes:
     """The award letter as PDF in ``language`` (en or ko). Writes nothing."""
-    return render_pdf("pdf/award_letter.html", award_letter_context(award=award), language=language)
+    return render_pdf(
+        "pdf/award_letter.html",
+        award_letter_context(award=award, language=language),
+        language=language,
+    )
 
 
 W = Award.Status

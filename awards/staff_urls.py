@@ -14,6 +14,11 @@ urlpatterns = [
         name="award_advance",
     ),
     path(
+        "reviews/results/<int:track_id>/awards/<int:pk>/cancel/",
+        staff_views.award_cancel,
+        name="award_cancel",
+    ),
+    path(
         "reviews/results/<int:track_id>/awards/<int:pk>/letter/",
         staff_views.award_letter,
         name="award_letter",

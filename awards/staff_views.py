@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from awards import selectors as award_selectors
 from awards.models import Award
-from awards.services import AWARD_TRANSITIONS, advance_award, award_funding
+from awards.services import AWARD_TRANSITIONS, advance_award, award_funding, cancel_award
 from awards.views import award_letter_response, letter_language
 from core.domain import DomainError
 from core.forms import run_service_on_form
@@ -105,3 +105,41 @@ def award_letter(request, track_id: int, pk: int):
     if not request.user.has_perm("awards.download_award_letter", award):
         raise Http404
     return award_letter_response(award, language=letter_language(request))
+
+
+class CancelAwardForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for cancelling"),
+        help_text=gettext_lazy("Kept in the award's history and the audit trail."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=500,
+    )
+
+
+@login_required
+def award_cancel(request, track_id: int, pk: int):
+    """Cancelling an award is final, so it has its own page: it says what will happen (the
+    project stops, the next reserve is offered the money) and asks for the reason before it
+    calls ``cancel_award``."""
+    track = sel.results_track_for_user(request.user, track_id)
+    award = get_object_or_404(award_selectors.awards_for_track(track), pk=pk)
+    if award.is_closed:
+        messages.error(request, _("This award is already closed."))
+        return redirect("staff_awards:awards", track_id=track.pk)
+    form = CancelAwardForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and run_service_on_form(
+        form, lambda data: cancel_award(award=award, reason=data["reason"], actor=request.user)
+    ):
+        messages.success(request, _("The award has been cancelled."))
+        return redirect("staff_awards:awards", track_id=track.pk)
+    return render(
+        request,
+        "awards/staff/cancel.html",
+        {
+            "track": track,
+            "award": award,
+            "form": form,
+            "reserve": award_selectors.next_reserve_decision(track),
+        },
+        status=400 if request.method == "POST" else 200,
+    )

@@ -94,9 +94,12 @@ def generate(n_apps: int, n_reviewers: int, per_app: int, n_criteria: int):
 
     roles.ensure_role_groups()
     now = timezone.now()
-    kind = Organization.objects.create(name="KIND", kind="korean_agency", country_code="KR")
-    country = Country.objects.create(
-        code="MY", iso3="MYS", name="Malaysia", region="southeast_asia"
+    # get_or_create: bench/chaos.py generates a track in a database that already has them.
+    kind, _ = Organization.objects.get_or_create(
+        name="KIND", defaults={"kind": "korean_agency", "country_code": "KR"}
+    )
+    country, _ = Country.objects.get_or_create(
+        code="MY", defaults={"iso3": "MYS", "name": "Malaysia", "region": "southeast_asia"}
     )
     call = Call.objects.create(
         year=2026,
@@ -194,6 +197,8 @@ def generate(n_apps: int, n_reviewers: int, per_app: int, n_criteria: int):
                     "status_reason",
                     "created_at",
                     "updated_at",
+                    "version",
+                    "section_edits",
                 ],
                 (
                     (
@@ -227,6 +232,8 @@ def generate(n_apps: int, n_reviewers: int, per_app: int, n_criteria: int):
                         "",
                         now.isoformat(),
                         now.isoformat(),
+                        1,
+                        "{}",
                     )
                     for i in range(count)
                 ),
@@ -259,6 +266,7 @@ def generate(n_apps: int, n_reviewers: int, per_app: int, n_criteria: int):
                 "overall_comment",
                 "total",
                 "submitted_at",
+                "draft_version",
             ],
             (
                 (
@@ -272,6 +280,7 @@ def generate(n_apps: int, n_reviewers: int, per_app: int, n_criteria: int):
                     "Feasible.",
                     0,
                     now.isoformat(),
+                    1,
                 )
                 for a, rv, _ in assignment_rows
             ),

@@ -100,7 +100,8 @@ CITIES = [
     ("PH", "Iloilo", "일로일로", "10.72020", "122.56210"),
 ]
 
-# The historical portfolio: year, code, track kind, country, city, title, budget (KRW or None).
+# The historical portfolio: year, code, track kind, country, city, title, title in Korean,
+# budget (KRW or None).
 HISTORICAL_PROJECTS = [
     (
         2020,
@@ -109,9 +110,19 @@ HISTORICAL_PROJECTS = [
         "MY",
         "Kota Kinabalu",
         "Kota Kinabalu smart city master plan",
+        "코타키나발루 스마트시티 마스터플랜",
         None,
     ),
-    (2020, "2020-PL-02", "planning", "MM", "Dala", "Dala new town smart city plan", None),
+    (
+        2020,
+        "2020-PL-02",
+        "planning",
+        "MM",
+        "Dala",
+        "Dala new town smart city plan",
+        "달라 신도시 스마트시티 계획",
+        None,
+    ),
     (
         2020,
         "2020-PL-03",
@@ -119,6 +130,7 @@ HISTORICAL_PROJECTS = [
         "RU",
         "Primorsky Krai",
         "Primorsky Krai smart city cooperation plan",
+        "연해주 스마트시티 협력 계획",
         None,
     ),
     (
@@ -128,6 +140,7 @@ HISTORICAL_PROJECTS = [
         "VN",
         "Mekong Delta",
         "Mekong Delta smart water and resilience plan",
+        "메콩델타 스마트 물관리·기후 회복력 계획",
         None,
     ),
     (
@@ -137,6 +150,7 @@ HISTORICAL_PROJECTS = [
         "ID",
         "East Kalimantan",
         "New capital smart city plan, East Kalimantan",
+        "동칼리만탄 신수도 스마트시티 계획",
         None,
     ),
     (
@@ -146,15 +160,79 @@ HISTORICAL_PROJECTS = [
         "PE",
         "Cusco",
         "Cusco smart tourism and heritage city plan",
+        "쿠스코 스마트 관광·문화유산 도시 계획",
         None,
     ),
-    (2020, "2020-PL-07", "planning", "LA", "Vientiane", "Vientiane smart city master plan", None),
-    (2020, "2020-PL-08", "planning", "MN", "Ulaanbaatar", "Ulaanbaatar smart mobility plan", None),
-    (2020, "2020-PL-09", "planning", "CO", "Bogotá", "Bogotá smart district plan", None),
-    (2020, "2020-PL-10", "planning", "TH", "Khon Kaen", "Khon Kaen smart city master plan", None),
-    (2020, "2020-PL-11", "planning", "TR", "Gaziantep", "Gaziantep smart city strategy", None),
-    (2020, "2020-PL-12", "planning", "TR", "Ankara", "Ankara smart transport plan", None),
-    (2021, "2021-PL-01", "planning", "PH", "Clark", "Clark smart city master plan", 600_000_000),
+    (
+        2020,
+        "2020-PL-07",
+        "planning",
+        "LA",
+        "Vientiane",
+        "Vientiane smart city master plan",
+        "비엔티안 스마트시티 마스터플랜",
+        None,
+    ),
+    (
+        2020,
+        "2020-PL-08",
+        "planning",
+        "MN",
+        "Ulaanbaatar",
+        "Ulaanbaatar smart mobility plan",
+        "울란바토르 스마트 모빌리티 계획",
+        None,
+    ),
+    (
+        2020,
+        "2020-PL-09",
+        "planning",
+        "CO",
+        "Bogotá",
+        "Bogotá smart district plan",
+        "보고타 스마트 지구 계획",
+        None,
+    ),
+    (
+        2020,
+        "2020-PL-10",
+        "planning",
+        "TH",
+        "Khon Kaen",
+        "Khon Kaen smart city master plan",
+        "콘깬 스마트시티 마스터플랜",
+        None,
+    ),
+    (
+        2020,
+        "2020-PL-11",
+        "planning",
+        "TR",
+        "Gaziantep",
+        "Gaziantep smart city strategy",
+        "가지안테프 스마트시티 전략",
+        None,
+    ),
+    (
+        2020,
+        "2020-PL-12",
+        "planning",
+        "TR",
+        "Ankara",
+        "Ankara smart transport plan",
+        "앙카라 스마트 교통 계획",
+        None,
+    ),
+    (
+        2021,
+        "2021-PL-01",
+        "planning",
+        "PH",
+        "Clark",
+        "Clark smart city master plan",
+        "클라크 스마트시티 마스터플랜",
+        600000000,
+    ),
     (
         2021,
         "2021-PL-02",
@@ -162,7 +240,8 @@ HISTORICAL_PROJECTS = [
         "ID",
         "East Kalimantan",
         "Nusantara capital smart city planning",
-        500_000_000,
+        "누산타라 신수도 스마트시티 계획",
+        500000000,
     ),
     (
         2021,
@@ -171,9 +250,19 @@ HISTORICAL_PROJECTS = [
         "UZ",
         "Tashkent",
         "Tashkent smart city master plan",
-        450_000_000,
+        "타슈켄트 스마트시티 마스터플랜",
+        450000000,
     ),
-    (2021, "2021-PL-04", "planning", "KE", "Nairobi", "Nairobi smart city planning", 400_000_000),
+    (
+        2021,
+        "2021-PL-04",
+        "planning",
+        "KE",
+        "Nairobi",
+        "Nairobi smart city planning",
+        "나이로비 스마트시티 계획",
+        400000000,
+    ),
     (
         2021,
         "2021-SP-01",
@@ -181,7 +270,8 @@ HISTORICAL_PROJECTS = [
         "VN",
         "Haiphong",
         "Haiphong smart traffic solution plan",
-        300_000_000,
+        "하이퐁 스마트 교통 솔루션 계획",
+        300000000,
     ),
     (
         2021,
@@ -190,7 +280,8 @@ HISTORICAL_PROJECTS = [
         "BO",
         "Santa Cruz de la Sierra",
         "Santa Cruz smart water solution plan",
-        250_000_000,
+        "산타크루즈 스마트 물관리 솔루션 계획",
+        250000000,
     ),
     (
         2021,
@@ -199,7 +290,8 @@ HISTORICAL_PROJECTS = [
         "AZ",
         "Baku",
         "Baku smart safety solution plan",
-        250_000_000,
+        "바쿠 스마트 안전 솔루션 계획",
+        250000000,
     ),
     (
         2021,
@@ -208,7 +300,8 @@ HISTORICAL_PROJECTS = [
         "BG",
         "Sofia",
         "Sofia smart energy solution plan",
-        200_000_000,
+        "소피아 스마트 에너지 솔루션 계획",
+        200000000,
     ),
     (
         2021,
@@ -217,7 +310,8 @@ HISTORICAL_PROJECTS = [
         "US",
         "Baltimore",
         "Baltimore smart mobility demonstration",
-        600_000_000,
+        "볼티모어 스마트 모빌리티 실증",
+        600000000,
     ),
     (
         2021,
@@ -226,7 +320,8 @@ HISTORICAL_PROJECTS = [
         "ES",
         "Valencia",
         "Valencia smart port logistics demonstration",
-        500_000_000,
+        "발렌시아 스마트 항만 물류 실증",
+        500000000,
     ),
     (
         2021,
@@ -235,26 +330,56 @@ HISTORICAL_PROJECTS = [
         "TR",
         "Gaziantep",
         "Gaziantep smart parking demonstration",
-        400_000_000,
+        "가지안테프 스마트 주차 실증",
+        400000000,
     ),
 ]
 
 # The intake of the years before the portal, as the programme reported it.
 HISTORICAL_CALLS = [
-    # year, slug, title, reported applications, reported applicant countries
-    (2020, "k-city-network-2020", "K-City Network 2020 Global Cooperation Programme", 80, 23),
-    (2021, "k-city-network-2021", "K-City Network 2021 Global Cooperation Programme", 111, 39),
+    # year, slug, title, title in Korean, reported applications, reported applicant countries
+    (
+        2020,
+        "k-city-network-2020",
+        "K-City Network 2020 Global Cooperation Programme",
+        "2020 K-City 네트워크 글로벌 협력 프로그램",
+        80,
+        23,
+    ),
+    (
+        2021,
+        "k-city-network-2021",
+        "K-City Network 2021 Global Cooperation Programme",
+        "2021 K-City 네트워크 글로벌 협력 프로그램",
+        111,
+        39,
+    ),
 ]
+# What a call from before the portal says of itself (English, Korean).
+HISTORICAL_CALL_DESCRIPTION = (
+    "Run before the portal; the intake figures are as reported.",
+    "포털 도입 이전에 운영된 공모입니다. 접수 현황은 사업 발표 자료의 수치입니다.",
+)
 
 CALL_2022 = {
     "slug": "k-city-network-2022",
     "name": "K-City Network 2022 Global Cooperation Programme",
-    "name_ko": "2022 K-City Network 글로벌 협력 프로그램",
+    "name_ko": "2022 K-City 네트워크 글로벌 협력 프로그램",
     # Asia/Seoul wall-clock times; stored in UTC.
     "opens_at": (2022, 3, 2, 10, 0),
     "closes_at": (2022, 5, 2, 18, 0),
     "decisions_released_at": (2022, 6, 30, 10, 0),
 }
+
+# What the yearly call says of itself (the 2022 and 2026 calls), in English and Korean.
+CALL_DESCRIPTION = (
+    "The yearly international call of the K-City Network: smart-city planning for foreign "
+    "governments and overseas demonstration of Korean solutions."
+)
+CALL_DESCRIPTION_KO = (
+    "K-City 네트워크의 연례 국제 공모입니다. 해외 정부의 스마트시티 계획 수립과 한국 스마트 "
+    "솔루션의 해외 실증을 지원합니다."
+)
 
 CRITERIA = {
     # code, name, Korean name, max points, tie-break priority
@@ -278,11 +403,66 @@ CRITERIA = {
     ],
 }
 
+# The guidance reviewers read next to each criterion on the scoring form (English, Korean).
+CRITERIA_GUIDANCE = {
+    "feasibility": (
+        "Can the plan be carried out with the site's institutions, land, funding and "
+        "timetable? Are the objectives realistic?",
+        "대상지의 제도, 부지, 재원, 일정으로 계획을 실행할 수 있는가? 목표가 현실적인가?",
+    ),
+    "site_preparation": (
+        "Is the site ready: land secured, local plans and data available, a responsible "
+        "department and counterpart staff named?",
+        "대상지가 준비되어 있는가? 부지 확보, 지역 계획과 자료 확보, 담당 부서와 협력 인력 "
+        "지정 여부를 봅니다.",
+    ),
+    "importance": (
+        "How much does the project matter to the city and the country: policy priority, "
+        "people served, problems solved?",
+        "도시와 국가에 얼마나 중요한 사업인가? 정책 우선순위, 수혜 인구, 해결하는 문제를 봅니다.",
+    ),
+    "business_viability": (
+        "Does the plan lead to investable projects, with funding sources (public, development "
+        "banks, private) identified?",
+        "계획이 투자 가능한 후속 사업으로 이어지는가? 재원(공공, 개발은행, 민간)이 확인되었는가?",
+    ),
+    "korean_cooperation": (
+        "Room for Korean companies and technology in the follow-up projects, and the "
+        "partner's willingness to work with them.",
+        "후속 사업에 한국 기업과 기술이 참여할 여지, 그리고 이들과 협력하려는 파트너의 의지.",
+    ),
+    "implementation": (
+        "Are the site, permits, data and a local operator in place to install and run the "
+        "solution within the project period?",
+        "사업 기간 안에 솔루션을 설치하고 운영할 수 있도록 대상지, 인허가, 데이터, 현지 운영 "
+        "주체가 갖추어져 있는가?",
+    ),
+    "export_potential": (
+        "Is there a market for the Korean solution in the country and the region after the "
+        "demonstration?",
+        "실증 이후 해당 국가와 지역에 한국 솔루션의 시장이 있는가?",
+    ),
+    "partner_commitment": (
+        "Does the overseas public partner commit staff, data, co-funding or the operation "
+        "after the project?",
+        "해외 공공 파트너가 인력, 데이터, 공동 재원 또는 사업 종료 후 운영을 약속하는가?",
+    ),
+}
+
 TRACKS_2022 = {
     "PL": {
         "kind": "planning",
         "name": "Smart City Planning",
         "name_ko": "스마트시티 계획 수립",
+        "description": (
+            "A basic plan or feasibility study for a smart city, prepared with the applicant "
+            "government and carried out by a Korean company selected for the project. The "
+            "budget is paid to the Korean contractor, not to the applicant."
+        ),
+        "description_ko": (
+            "신청 정부와 함께 스마트시티 기본계획 또는 타당성 조사를 수립합니다. 사업별로 선정된 "
+            "한국 기업이 수행하며, 사업비는 신청자가 아니라 한국 수행기관에 지급됩니다."
+        ),
         "secretariat": "KIND",
         "applicant_kind": "foreign_public",
         "budget_floor": 300_000_000,
@@ -296,6 +476,15 @@ TRACKS_2022 = {
         "kind": "demonstration",
         "name": "Smart Solution Overseas Demonstration",
         "name_ko": "스마트 솔루션 해외 실증",
+        "description": (
+            "A Korean smart solution demonstrated at an overseas site by a consortium of Korean "
+            "companies with a local public partner, to show that it works there and to open "
+            "export markets."
+        ),
+        "description_ko": (
+            "한국 기업 컨소시엄이 현지 공공 파트너와 함께 해외 대상지에서 한국 스마트 솔루션을 "
+            "실증하여 현지 적용성을 검증하고 수출 기반을 마련합니다."
+        ),
         "secretariat": "KAIA",
         "applicant_kind": "korean_consortium",
         "budget_floor": 400_000_000,
@@ -679,13 +868,23 @@ REVIEWERS = [
     ),
     ("yoon.mirae@review.kcity.example", "Yoon Mi-rae", "Hanyang University", ["safety", "ict"]),
 ]
+# The reviewers' names in Hangul, as they gave them in their profiles (Korean pages show these).
+# Daniel Choi gave none: Korean pages show his name as he writes it.
+REVIEWER_NAMES_KO = {
+    "kim.jiwon@review.kcity.example": "김지원",
+    "lee.minho@review.kcity.example": "이민호",
+    "park.soyeon@review.kcity.example": "박소연",
+    "jung.haeun@review.kcity.example": "정하은",
+    "kang.seojun@review.kcity.example": "강서준",
+    "yoon.mirae@review.kcity.example": "윤미래",
+}
 # Committees: reviewer index ranges (the first is the chair).
 COMMITTEES = {"PL": (0, 1, 2, 3, 4), "DM": (2, 3, 4, 5, 6)}
 
 CALL_2026 = {
     "slug": "k-city-network-2026",
     "name": "K-City Network 2026 Global Cooperation Programme",
-    "name_ko": "2026 K-City Network 글로벌 협력 프로그램",
+    "name_ko": "2026 K-City 네트워크 글로벌 협력 프로그램",
 }
 
 # Korean planning firms that carry out the 2022 planning projects (selected in July 2022), by
@@ -729,6 +928,21 @@ CALL_ELIGIBILITY = (
     "Smart Solution Overseas Demonstration: Korean companies in a consortium that includes an "
     "overseas public partner (government, public institution or university)."
 )
+
+CALL_ELIGIBILITY_KO = (
+    "스마트시티 계획 수립: 해외 국가·지방·도시 정부, 또는 사전 협의를 거쳐 이들과 협력하는 "
+    "국제기구. 한 국가가 여러 제안서를 낼 수 있으나 우선순위를 정해야 하며, 신청자당 도시별로 "
+    "1건만 제안할 수 있습니다.\n"
+    "스마트 솔루션 해외 실증: 해외 공공 파트너(정부, 공공기관 또는 대학)를 포함한 컨소시엄을 "
+    "구성한 한국 기업."
+)
+
+# Titles of the events in Korean, by their English title.
+EVENT_TITLES_KO = {
+    "K-City Network 2022 kick-off workshop": "K-City 네트워크 2022 착수 워크숍",
+    "K-City Network road show in Latin America": "K-City 네트워크 중남미 로드쇼",
+    "Smart city cooperation conference with the World Bank": "세계은행과 함께하는 스마트시티 협력 콘퍼런스",
+}
 
 # Documents an application to the open 2026 call must carry before it can be submitted (the
 # 2022 applications predate the portal's document rules and carry none).

@@ -5,7 +5,9 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
-from core.views import healthz
+from accounts.privacy_views import privacy_notice
+from core.api.views import api_not_found
+from core.views import healthz, readyz
 from projects.views import home
 
 admin.site.site_header = _("K-City Network Portal — back office")
@@ -42,6 +44,8 @@ def moved_admin_model(request, model: str, rest: str):
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("privacy/", privacy_notice, name="privacy"),
+    path("readyz", readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     re_path(
@@ -60,4 +64,11 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("staff/", include("kcity.staff_urls")),
     path("api/", include("kcity.api.urls")),
+    # Last: any other path under /api/ answers a JSON 404 (core.api.views), never the HTML page.
+    re_path(r"^api/", api_not_found),
 ]
+
+# Errors raised outside a view under /api/ answer JSON; elsewhere the site's own pages.
+handler400 = "core.api.views.bad_request"
+handler403 = "core.api.views.permission_denied"
+handler500 = "core.api.views.server_error"

@@ -79,6 +79,20 @@ class PortalModelAdmin(ServiceModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self.object_in_scope(request, obj)
 
+    def get_fields(self, request, obj=None):
+        # English and Korean side by side: a field followed by its ``_ko`` twin (name and
+        # name_ko, description and description_ko) shares one line of the form.
+        fields = list(super().get_fields(request, obj))
+        paired = []
+        for name in fields:
+            if isinstance(name, str) and name.endswith("_ko") and paired:
+                previous = paired[-1]
+                if isinstance(previous, str) and f"{previous}_ko" == name:
+                    paired[-1] = (previous, name)
+                    continue
+            paired.append(name)
+        return paired
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is Track:
             kwargs["queryset"] = staff_tracks(request.user)

@@ -150,6 +150,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "status",
             "source",
             "summary",
+            "summary_ko",
             "starts_on",
             "ends_on",
         ]

@@ -2,20 +2,15 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organization
+from core.bilingual import BilingualMixin
 
-
-class BilingualNameMixin:
-    """``display_name`` picks the Korean name when the active language is Korean."""
-
-    @property
-    def display_name(self) -> str:
-        if (get_language() or "en").startswith("ko") and getattr(self, "name_ko", ""):
-            return self.name_ko
-        return self.name
+# The catalogue's content in English and Korean: ``display_name`` and ``localized(field)``
+# (``core.bilingual``) give the reader's language, English where the Korean is blank.
+BilingualNameMixin = BilingualMixin
 
 
 class Country(BilingualNameMixin, models.Model):
@@ -98,10 +93,12 @@ class Call(BilingualNameMixin, models.Model):
         CONTRACTOR_SELECTION = "contractor_selection", _("Contractor selection")
 
     class Status(models.TextChoices):
+        # "Open" and "Closed" carry the context the public pages use for the same states
+        # (projects.views.PUBLIC_STATUS_LABELS), so a call reads the same word everywhere.
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published (upcoming)")
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("call status", "Open")
+        CLOSED = "closed", pgettext_lazy("call status", "Closed")
         IN_REVIEW = "in_review", _("In review")
         DECIDED = "decided", _("Decided")
         ARCHIVED = "archived", _("Archived")
@@ -355,6 +352,7 @@ class Project(BilingualNameMixin, models.Model):
         _("source"), max_length=20, choices=Source.choices, default=Source.PORTAL
     )
     summary = models.TextField(_("summary"), blank=True)
+    summary_ko = models.TextField(_("summary in Korean"), blank=True)
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)

@@ -239,7 +239,7 @@ def update_track(*, track: Track, actor, **fields) -> Track:
     return _update(track, actor=actor, fields=fields, allowed=track_editable_fields(track))
 
 
-PROJECT_DESCRIPTION_FIELDS = ("name", "name_ko", "summary", "starts_on", "ends_on")
+PROJECT_DESCRIPTION_FIELDS = ("name", "name_ko", "summary", "summary_ko", "starts_on", "ends_on")
 # The facts of a project from before the portal, kept by hand; a portal project takes them
 # from its application, its award and its contractor selection.
 PROJECT_RECORD_FIELDS = (

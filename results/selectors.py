@@ -142,6 +142,17 @@ def latest_job(track: Track) -> Job | None:
     )
 
 
+def last_complete_aggregation(track: Track) -> Job | None:
+    """The track's latest aggregation job that finished: the run whose figures the board shows
+    (a run that failed or was killed wrote nothing, ``aggregate_track`` writes in one
+    transaction)."""
+    return (
+        Job.objects.filter(track=track, kind=Job.Kind.AGGREGATE, status=Job.Status.SUCCEEDED)
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+
+
 def results_computed_at(track: Track) -> datetime | None:
     """When the track's figures were last computed: the newest ``ApplicationResult.computed_at``,
     or None when the track has no results. Counts results written with or without a ``Job``
@@ -175,4 +186,19 @@ def applications_for_export(user, track: Track) -> QuerySet[Application]:
         .exclude(status=Application.Status.DRAFT)
         .select_related("country", "city", "organization", "track", "call")
         .order_by("reference", "id")
+    )
+
+
+# --- Work waiting for the secretariat (the staff home's queues) -------------------------
+
+
+def decisions_to_confirm(user) -> QuerySet[Decision]:
+    """Proposed decisions on the user's tracks that a programme admin has not confirmed."""
+    return Decision.objects.filter(track__in=staff_tracks(user), confirmed_at__isnull=True)
+
+
+def decisions_to_release(user) -> QuerySet[Decision]:
+    """Confirmed decisions on the user's tracks not yet released to the applicants."""
+    return Decision.objects.filter(
+        track__in=staff_tracks(user), confirmed_at__isnull=False, released_at__isnull=True
     )

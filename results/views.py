@@ -135,12 +135,17 @@ def board(request, track_id: int):
     criteria = sel.criteria_for_track(track)
     names = {c.code: c.display_name for c in criteria}
     reveal = request.GET.get("reveal") == "1"
+    # The essential columns fit a laptop and stack on a phone; ?columns=all adds every figure
+    # as a column (each row's details hold them either way).
+    all_columns = request.GET.get("columns") == "all"
     rows = []
     for r in results:
         rows.append(
             {
                 "result": r,
                 "application": r.application,
+                # Joined by the selector; None until the funding line is proposed.
+                "decision": getattr(r.application, "decision", None),
                 "criteria": [(c, r.criterion_means.get(c.code, "")) for c in criteria],
                 "flags": [flag_label(f, names) for f in r.flags],
                 "tiebreak": tiebreak_label(r.tiebreak, names),
@@ -150,6 +155,11 @@ def board(request, track_id: int):
     query.pop("page", None)
     reveal_query = query.copy()
     reveal_query["reveal"] = "0" if reveal else "1"
+    columns_query = query.copy()
+    if all_columns:
+        columns_query.pop("columns", None)
+    else:
+        columns_query["columns"] = "all"
     return render(
         request,
         "results/board.html",
@@ -164,6 +174,8 @@ def board(request, track_id: int):
             "reveal": reveal,
             "query": query.urlencode(),
             "reveal_query": reveal_query.urlencode(),
+            "all_columns": all_columns,
+            "columns_query": columns_query.urlencode(),
             "exports": [(kind, label) for kind, (label, _rows) in EXPORTERS.items()],
             **_job_panel(track, sel.latest_job(track)),
         },
@@ -173,7 +185,12 @@ def board(request, track_id: int):
 def _job_panel(track, job: Job | None) -> dict:
     """What ``results/_job.html`` shows: the latest aggregation job (if any) and when the
     track's figures were last computed (results can exist without a job)."""
-    return {"track": track, "job": job, "computed_at": sel.results_computed_at(track)}
+    return {
+        "track": track,
+        "job": job,
+        "computed_at": sel.results_computed_at(track),
+        "last_complete": sel.last_complete_aggregation(track),
+    }
 
 
 @login_required
@@ -204,9 +221,14 @@ def justifications(request, track_id: int, application_id: int):
 def run_aggregation(request, track_id: int):
     track = sel.results_track_for_user(request.user, track_id)
     job = start_aggregation(track=track, actor=request.user)
+    # The task is queued after commit: a broker that refused it has already failed the job.
+    job.refresh_from_db()
     if request.headers.get("HX-Request"):
         return render(request, "results/_job.html", _job_panel(track, job))
-    messages.success(request, _("The aggregation has started."))
+    if job.has_failed:
+        messages.error(request, _("The aggregation could not be started; the panel says why."))
+    else:
+        messages.success(request, _("The aggregation has started."))
     return redirect("staff_results:board", track_id=track.pk)
 
 
@@ -307,7 +329,9 @@ def export(request, track_id: int, kind: str, fmt: str):
     track = sel.results_track_for_user(request.user, track_id)
     if kind not in EXPORTERS or fmt not in ("csv", "xlsx"):
         return HttpResponse(status=404)
-    content, content_type, name = export_track(user=request.user, track=track, kind=kind, fmt=fmt)
+    content, content_type, name = export_track(
+        user=request.user, track=track, kind=kind, fmt=fmt, lang=request.GET.get("lang")
+    )
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

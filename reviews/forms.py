@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import ReviewerProfile
 from projects.models import Track
 from reviews.models import Assignment, ConflictDeclaration, Criterion
-from reviews.services import format_points, validate_points
+from reviews.services import compute_total, format_points, validate_points
 
 DECLARABLE_KINDS = [
     (k.value, k.label)
@@ -195,6 +195,8 @@ class ScoreForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
     )
+    # The draft this form was built from (services.scoring: a save on an older one is refused).
+    draft_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, criteria, min_length: int, **kwargs):
         super().__init__(*args, **kwargs)
@@ -212,6 +214,9 @@ class ScoreForm(forms.Form):
                         "max": str(criterion.max_points),
                         "step": "0.5",
                         "inputmode": "decimal",
+                        # static/js/scoring.js adds the points up as the reviewer types.
+                        "data-score-points": "",
+                        "data-weight": str(criterion.weight),
                     }
                 ),
             )
@@ -226,6 +231,22 @@ class ScoreForm(forms.Form):
 
     def criterion_rows(self):
         return [(c, self[f"points_{c.pk}"], self[f"justification_{c.pk}"]) for c in self.criteria]
+
+    def running_total(self) -> str:
+        """The total on 100 of the points typed so far (a blank or unreadable one counts 0),
+        by ``services.compute_total`` over every criterion: what the page shows on load and
+        what static/js/scoring.js recomputes as the reviewer types."""
+        points = []
+        for criterion in self.criteria:
+            raw = self[f"points_{criterion.pk}"].value()
+            try:
+                value = Decimal(str(raw or "0").strip().replace(",", ".") or "0")
+            except InvalidOperation:
+                value = Decimal(0)
+            if not value.is_finite() or value < 0:
+                value = Decimal(0)
+            points.append((value, criterion))
+        return format_points(compute_total(points).normalize())
 
     def clean(self):
         data = super().clean()
@@ -264,6 +285,7 @@ class ScoreForm(forms.Form):
             "recommendation": assignment.recommendation,
             "confidence": assignment.confidence,
             "overall_comment": assignment.overall_comment,
+            "draft_version": assignment.draft_version,
         }
         for score in assignment.scores.all():
             if score.points is not None:
@@ -293,7 +315,7 @@ class ManualAssignForm(forms.Form):
         self.fields["applications"].label_from_instance = lambda a: (
             f"{a.reference or a.pk} — {a.title}"
         )
-        self.fields["reviewers"].label_from_instance = lambda u: u.name or u.email
+        self.fields["reviewers"].label_from_instance = lambda u: u.display_name
 
 
 class ReminderForm(forms.Form):

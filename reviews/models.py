@@ -4,15 +4,18 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application
+from core.bilingual import BilingualMixin
 from projects.models import Track
 
 
-class Criterion(models.Model):
-    """One scoring criterion of a track; the track's criteria add up to 100 points."""
+class Criterion(BilingualMixin, models.Model):
+    """One scoring criterion of a track; the track's criteria add up to 100 points.
+
+    ``description`` is the guidance reviewers read next to the criterion on the scoring form
+    (what earns the points), in English and Korean (``localized("description")``)."""
 
     track = models.ForeignKey(
         Track, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("track")
@@ -20,8 +23,8 @@ class Criterion(models.Model):
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
     name_ko = models.CharField(_("name in Korean"), max_length=200, blank=True)
-    description = models.TextField(_("description"), blank=True)
-    description_ko = models.TextField(_("description in Korean"), blank=True)
+    description = models.TextField(_("guidance for reviewers"), blank=True)
+    description_ko = models.TextField(_("guidance for reviewers in Korean"), blank=True)
     max_points = models.DecimalField(_("maximum points"), max_digits=5, decimal_places=1)
     weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=1)
     threshold = models.DecimalField(
@@ -62,12 +65,6 @@ class Criterion(models.Model):
 
     def __str__(self):
         return f"{self.display_name} ({self.max_points})"
-
-    @property
-    def display_name(self) -> str:
-        if (get_language() or "en").startswith("ko") and self.name_ko:
-            return self.name_ko
-        return self.name
 
     #: The fields staff edit, on the page and through the API.
     EDITABLE_FIELDS = (
@@ -356,6 +353,10 @@ class Assignment(models.Model):
         _("confidence"), choices=Confidence.choices, null=True, blank=True
     )
     overall_comment = models.TextField(_("overall comment"), blank=True)
+    # The version of the score draft (the scores and the judgement above), one more at each
+    # save: a save from a form built on an older draft is refused (services.scoring), so two
+    # tabs of the same review never overwrite each other silently.
+    draft_version = models.PositiveIntegerField(_("score draft version"), default=1, editable=False)
     total = models.DecimalField(
         _("total score"), max_digits=6, decimal_places=2, null=True, blank=True
     )
@@ -499,6 +500,24 @@ class Job(models.Model):
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
     finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    # Liveness, read by the sweep (``reviews.services.jobs.sweep_stuck_jobs``) and the system
+    # status panel: a waiting job is judged by when it was last queued, a running one by its
+    # heartbeat, which the worker moves forward as it reports progress.
+    queued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last queued at"))
+    heartbeat_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last heartbeat"))
+    attempts = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("attempts"), help_text=_("How many times a worker started it.")
+    )
+    requeues = models.PositiveSmallIntegerField(
+        default=0,
+        verbose_name=_("re-queued"),
+        help_text=_("How many times the sweep queued it again after it got stuck."),
+    )
+    # The Celery task id of the current attempt: a message of an earlier attempt (delivered
+    # again after its worker died) is told apart from a redelivery of the current one.
+    task_id = models.CharField(_("task id"), max_length=255, blank=True)
+
+    ACTIVE_STATUSES = (Status.PENDING, Status.RUNNING)
 
     class Meta:
         verbose_name = _("background job")
@@ -507,6 +526,13 @@ class Job(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(done__lte=F("total")), name="reviews_job_done_le_total"
+            ),
+            # Two clicks (or two staff) never start two runs of the same job on one track.
+            models.UniqueConstraint(
+                fields=["track", "kind"],
+                condition=Q(status__in=["pending", "running"]),
+                name="reviews_job_one_active_per_track_kind",
+                violation_error_message=_("This job is already waiting or running for the track."),
             ),
         ]
 

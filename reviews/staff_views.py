@@ -4,9 +4,9 @@ one permission ``projects.manage_track`` on the track (403 for another track's s
 
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -280,12 +280,19 @@ def member_remove(request, pk: int):
 
 
 def _assign_form(track, data=None):
-    user_model = get_user_model()
-    return ManualAssignForm(
+    """The manual assignment form. It validates against every assignable application and
+    committee member of the track, but the page offers only its current page of applications
+    (as checkboxes in the table) and lists the reviewers once, in a multiple select."""
+    form = ManualAssignForm(
         data,
         applications=selectors.assignable_applications(track),
-        reviewers=user_model.objects.filter(committee_seats__track=track).order_by("name"),
+        reviewers=selectors.committee_reviewers(track),
     )
+    reviewers = form.fields["reviewers"]
+    reviewers.widget = forms.SelectMultiple(attrs={"size": 10})
+    reviewers.widget.choices = reviewers.choices  # a new widget learns the choices here
+    reviewers.help_text = _("Hold Ctrl (⌘ on a Mac) to choose several.")
+    return form
 
 
 @login_required
@@ -312,16 +319,37 @@ def _assignments(request, track):
                 )
             for line in refused:
                 messages.warning(request, line)
-            return redirect("staff_reviews:assignments", track_id=track.pk)
+            return redirect(request.get_full_path())
         status = 400
+    application_status = request.GET.get("status", "")
+    if application_status not in selectors.ASSIGNMENT_PAGE_STATUSES:
+        application_status = ""
+    reviewer_id = _chosen_reviewer(request)
+    short = request.GET.get("short") == "1"
+    page = selectors.assignment_page(
+        track,
+        reviewer_id=reviewer_id,
+        status=application_status,
+        short=short,
+        page=request.GET.get("page"),
+    )
+    chosen = {str(v) for v in (form["applications"].value() or [])} if form.is_bound else set()
     return render(
         request,
         "reviews/staff/assignments.html",
         {
             "track": track,
             "form": form,
-            "applications": selectors.assignable_applications(track),
+            "page": page,
+            "applications": page.object_list,
+            "chosen_applications": chosen,
             "job": selectors.latest_assignment_job(track),
+            "reviewer_id": reviewer_id,
+            "application_status": application_status,
+            "status_choices": [(s.value, s.label) for s in selectors.ASSIGNMENT_PAGE_STATUSES],
+            "short": short,
+            "query": _page_query(request),
+            "all_reviewers": selectors.committee_reviewers(track),
         },
         status=status,
     )
@@ -346,6 +374,8 @@ def detect_conflicts(request, track_id: int):
 def assign_automatically(request, track_id: int):
     track = _track(request, track_id)
     job = services.create_assignment_job(track=track, actor=request.user)
+    # The task is queued after commit: a broker that refused it has already failed the job,
+    # whose page then says so (with the button to start it again).
     return redirect("staff_reviews:job", pk=job.pk)
 
 
@@ -410,21 +440,42 @@ def assignment_reopen(request, pk: int):
 # Board and reminders -----------------------------------------------------------------------
 
 
+def _chosen_reviewer(request) -> int | None:
+    """The ``reviewer`` filter of the query string as an id (None when absent or not a number)."""
+    try:
+        return int(request.GET.get("reviewer") or 0) or None
+    except ValueError:
+        return None
+
+
+def _page_query(request) -> str:
+    """The query string without ``page``, for the pagination links to keep the filters."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 @login_required
 def board(request, track_id: int):
+    """One page of the review board: each application with its reviewers and their states,
+    filtered in SQL (review state, reviewer, fewer reviewers than the minimum)."""
     track = _track(request, track_id)
     state = request.GET.get("state", "")
     if state not in selectors.BOARD_STATES:
         state = ""
-    try:
-        reviewer_id = int(request.GET.get("reviewer") or 0) or None
-    except ValueError:
-        reviewer_id = None
-    data = selectors.review_board(track, state=state, reviewer_id=reviewer_id)
-    # The reminder button reminds the whole track, so it needs the whole track's overdue count
-    # (the totals above are one reviewer's when the board is filtered on a reviewer).
+    reviewer_id = _chosen_reviewer(request)
+    missing = request.GET.get("missing") == "1"
+    data = selectors.review_board(
+        track,
+        state=state,
+        reviewer_id=reviewer_id,
+        missing=missing,
+        page=request.GET.get("page"),
+    )
+    # The reminder button reminds the whole track, so it needs to know whether anything in the
+    # track is overdue (the totals above are one reviewer's when the board is filtered on one).
     overdue = (
-        selectors.review_board(track, state="overdue").totals["overdue"]
+        selectors.overdue_assignments_for_track(track).exists()
         if reviewer_id
         else data.totals["overdue"]
     )
@@ -434,11 +485,14 @@ def board(request, track_id: int):
         {
             "track": track,
             "board": data,
+            "page": data.page,
             "overdue": overdue,
             "state": state,
             "reviewer_id": reviewer_id,
+            "missing": missing,
+            "query": _page_query(request),
             "state_choices": list(selectors.BOARD_STATE_LABELS.items()),
-            "all_reviewers": [m.reviewer for m in selectors.committee_for_track(track)],
+            "all_reviewers": selectors.committee_reviewers(track),
         },
     )
 
@@ -459,14 +513,10 @@ def remind(request, track_id: int):
             messages.error(request, exc.message)
             return redirect("staff_reviews:board", track_id=track.pk)
     else:
-        board_data = selectors.review_board(track, state="overdue")
+        # Every overdue review of the track, not just the board's current page.
         with transaction.atomic():
-            for row in board_data.rows:
-                for cell in row.cells:
-                    if cell.state == "overdue":
-                        sent += services.send_review_reminder(
-                            assignment=cell.assignment, actor=request.user
-                        )
+            for overdue in selectors.overdue_assignments_for_track(track):
+                sent += services.send_review_reminder(assignment=overdue, actor=request.user)
     if sent:
         messages.success(request, _("%(count)s reminder(s) sent.") % {"count": sent})
     else:

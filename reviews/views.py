@@ -6,9 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -109,16 +111,25 @@ def _assignment_page(
     )
 
 
+# Finished reviews per page on the reviewer's home: open work stays on top, however many
+# reviews of past years the reviewer has written.
+FINISHED_PER_PAGE = 10
+
+
 @login_required
 def workspace(request):
-    assignments = list(selectors.assignments_for_reviewer(request.user))
-    for assignment in assignments:
-        assignment.due = assignment.effective_due
+    """The reviewer's home: open assignments first, grouped by what they need next (declare a
+    conflict of interest, score), with the count and due dates; finished reviews below, most
+    recent first, a page at a time."""
+    home = selectors.reviewer_home(request.user)
+    finished = Paginator(home.finished, FINISHED_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "reviews/workspace.html",
         {
-            "assignments": assignments,
+            "home": home,
+            "assignments": [*home.to_declare, *home.to_score, *home.finished],
+            "finished": finished,
             "declaration": services.current_interest_declaration(request.user),
             "profile": ReviewerProfile.objects.filter(user=request.user).first(),
         },
@@ -264,6 +275,7 @@ def score(request, pk: int):
     criteria = list(selectors.criteria_for_track(track))
     locked = assignment.is_locked
     status = 200
+    conflict = None
     if request.method == "POST":
         submitting = "submit" in request.POST
         form = ScoreForm(
@@ -288,7 +300,11 @@ def score(request, pk: int):
                     confidence=form.cleaned_data.get("confidence"),
                     overall_comment=form.cleaned_data.get("overall_comment") or "",
                     actor=request.user,
+                    base_version=form.cleaned_data.get("draft_version"),
                 )
+            except services.DraftConflict as exc:
+                form, conflict = _draft_conflict_form(request, assignment, criteria, exc)
+                status = 409
             except services.ReviewInvalid as exc:
                 for field, message in exc.errors.items():
                     form.add_error(field if field in form.fields else None, message)
@@ -319,9 +335,53 @@ def score(request, pk: int):
             "form": form,
             "locked": locked,
             "due": assignment.effective_due,
+            "conflict": conflict,
         },
         status=status,
     )
+
+
+def _draft_conflict_form(request, assignment, criteria, exc):
+    """The score form again after a draft conflict, and the stored draft to show above it.
+
+    The form keeps what the reviewer typed, says at the top what happened, and now carries the
+    current draft version: saving again replaces the other draft on purpose."""
+    current = Assignment.objects.get(pk=assignment.pk)
+    data = request.POST.copy()
+    data["draft_version"] = str(current.draft_version)
+    form = ScoreForm(
+        data, criteria=criteria, min_length=assignment.application.track.min_justification_length
+    )
+    form.is_valid()
+    time = timezone.localtime(exc.changed_at).strftime("%H:%M") if exc.changed_at else "—"
+    form.add_error(
+        None,
+        _(
+            "This review draft was saved from another tab or window at %(time)s. That version "
+            "is shown below; your text is kept in the form."
+        )
+        % {"time": time},
+    )
+    scores = {score.criterion_id: score for score in current.scores.all()}
+    rows = [
+        {
+            "criterion": criterion.display_name,
+            "points": (
+                services.format_points(scores[criterion.pk].points)
+                if criterion.pk in scores and scores[criterion.pk].points is not None
+                else "—"
+            ),
+            "justification": scores[criterion.pk].justification if criterion.pk in scores else "",
+        }
+        for criterion in criteria
+    ]
+    return form, {
+        "time": time,
+        "rows": rows,
+        "recommendation": current.get_recommendation_display() or "—",
+        "confidence": current.get_confidence_display() or "—",
+        "overall_comment": current.overall_comment,
+    }
 
 
 @login_required

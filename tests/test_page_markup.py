@@ -65,7 +65,9 @@ def test_selection_of_a_fixed_amount_track_shows_one_amount(
         reverse("staff_results:selection", kwargs={"track_id": demonstration_track.pk})
     ).content.decode()
     assert "KRW 400,000,000 – KRW 400,000,000" not in body
-    assert "KRW 400,000,000</span>Per project" in body
+    # The tile shows the compact amount once, the full one for screen readers (krw_tile).
+    assert "KRW 400\u00a0M</span>" in body and "KRW 400\u00a0M</span> –" not in body
+    assert '<span class="visually-hidden">KRW 400,000,000</span></span>Per project' in body
 
 
 def test_criteria_page_offers_no_move_past_either_end(client, kind_staff, planning_track):

@@ -58,12 +58,14 @@ OBJECT_URLS = {
     "staff_awards:awards": lambda d: {"track_id": d["planning"].pk},
     "staff_awards:award_advance": lambda d: {"track_id": d["planning"].pk, "pk": d["award"].pk},
     "staff_awards:award_letter": lambda d: {"track_id": d["planning"].pk, "pk": d["award"].pk},
+    "staff_awards:award_cancel": lambda d: {"track_id": d["planning"].pk, "pk": d["award"].pk},
     "staff_awards:project": lambda d: {"code": d["project"].code},
     "staff_awards:result": lambda d: {"code": d["project"].code, "call_id": d["selection"].pk},
     "staff_awards:publish": lambda d: {"code": d["project"].code, "call_id": d["selection"].pk},
     "staff_awards:winner": lambda d: {"code": d["project"].code, "call_id": d["selection"].pk},
     "staff_applications:screening": lambda d: {"track_id": d["planning"].pk},
     "staff_applications:screen": lambda d: {"pk": d["submitted"].pk},
+    "staff_applications:track_applications": lambda d: {"track_id": d["planning"].pk},
     "staff_results:board": lambda d: {"track_id": d["planning"].pk},
     "staff_results:justifications": lambda d: {
         "track_id": d["planning"].pk,
@@ -142,6 +144,7 @@ OBJECT_URLS = {
 NO_OBJECT = {
     "home",
     "healthz",
+    "readyz",
     "accounts:signup",
     "accounts:resend_verification",
     "accounts:login",
@@ -154,6 +157,12 @@ NO_OBJECT = {
     "accounts:password_reset_done",
     "accounts:password_reset_complete",
     "accounts:organization_create",
+    # Personal data: the public notice and the user's own consent, download and erasure request.
+    "privacy",
+    "accounts:privacy_accept",
+    "accounts:my_data",
+    "accounts:my_data_download",
+    "accounts:erasure_request",
     "accounts:tokens",
     "accounts:token_revoke",  # by the token's public id, within the user's own tokens
     # The user's own second factor; the reset names the colleague by e-mail, in the form.
@@ -165,6 +174,9 @@ NO_OBJECT = {
     "accounts:two_factor_reset",
     "admin_login",  # a redirect to accounts:login
     "reporting:programme",
+    "reporting:help",
+    "reporting:faq",
+    "reporting:accessibility",
     "awards:deliverables",
     "projects:call_list",
     "projects:portfolio",
@@ -180,6 +192,7 @@ NO_OBJECT = {
     "notifications:read_all",
     "staff_reporting:index",
     "staff_reporting:statistics",
+    "staff_reporting:system_status",
     "staff_reporting:dashboards",
     "staff_reporting:call_dashboard",
     "staff_awards:projects",

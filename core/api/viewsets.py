@@ -13,17 +13,16 @@ permissions, request bodies and replies, so that each viewset states only what d
   service and answers with ``reply``.
 """
 
-from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
-from core.api.filters import StableOrderingFilter
+from core.api.filters import PortalFilterBackend, StableOrderingFilter
 from core.api.permissions import RulesPermission
 from core.api.schema import PortalAutoSchema
 
 
 class PortalViewSetMixin:
-    filter_backends = [DjangoFilterBackend, StableOrderingFilter]
+    filter_backends = [PortalFilterBackend, StableOrderingFilter]
     schema = PortalAutoSchema()
     # The OpenAPI tag of every operation of the viewset (an action may set its own).
     schema_tags: list[str] = []

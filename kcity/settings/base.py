@@ -8,6 +8,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from core.api.openapi_settings import ENUM_NAME_OVERRIDES as API_ENUM_NAME_OVERRIDES
+from core.cache import cache_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -65,6 +66,8 @@ MIDDLEWARE = [
     # After the messages: they say why a session ended, or ask for the second factor.
     "accounts.middleware.SessionLifetimeMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
+    # After the second factor: asks for the current privacy notice (accounts.privacy).
+    "accounts.privacy_middleware.PrivacyNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Turns a locked-out log-in into the log-in page with its message (accounts.views.locked_out);
@@ -99,6 +102,23 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
+# A persistent connection is checked before a request (or task) reuses it, so the first request
+# after a PostgreSQL restart reconnects instead of answering 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The embedded default runs the web server, the Celery worker and beat on one SQLite file.
+# IMMEDIATE takes the write lock when a transaction begins, so a transaction that reads and
+# then writes waits for another writer (up to the timeout) instead of failing at once with
+# "database is locked" (SQLite cannot wait when a reader asks to become a writer). WAL lets
+# readers go on while one connection writes. tests/kcity/test_sqlite_concurrency.py.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
+    ),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -151,9 +171,15 @@ DEFAULT_FROM_EMAIL = env(
 )
 SITE_URL = env("KCITY_SITE_URL", default="http://127.0.0.1:8000")
 
+# The cache holds only what may be lost (API throttling, e-mail rate-limit counters). A Redis
+# URL gets core.cache.ResilientRedisCache: short time-outs, a circuit breaker and a local
+# fallback, so a Redis outage never fails a request (docs/reliability.md, "Redis down").
 CACHES = {
-    "default": env.cache("CACHE_URL", default="locmemcache://kcity"),
+    "default": cache_config(env("CACHE_URL", default="locmemcache://kcity")),
 }
+# Sessions in the database (Django's default, said out loud): never in the cache, so a Redis
+# outage or restart logs nobody out and never breaks log-in.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -167,7 +193,17 @@ REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_FOLDER = BASE_DIR / "var" / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Redis hands an unacknowledged task to another worker after this many seconds: longer
+    # than the longest hard time limit (660 s, reviews.services.jobs.JOB_TIME_LIMIT) plus a
+    # margin, so a running task is never delivered twice; well under an hour, so a task whose
+    # whole worker was killed comes back within 15 minutes (the job sweep acts sooner).
+    # Short socket time-outs: with Redis down, a request that queues a task learns it in well
+    # under a second (the row it wrote is picked up by the periodic jobs) instead of hanging.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 900,
+        "socket_connect_timeout": 1,
+        "socket_timeout": 5,
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -182,10 +218,26 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
+# With acks_late: a task whose pool process died (killed, out of memory) goes back to the queue
+# at once instead of being acknowledged as failed; its job restarts (reviews.services.jobs
+# .begin_job, at most two starts) instead of staying "running" for ever.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing a task from a request: one quick retry, then the caller records the failure (the
+# outbox row stays pending, the job is marked failed) rather than keep the user waiting.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# A waiting job not started, or a running job without a heartbeat, for this long is re-queued
+# or failed by the "sweep-stuck-jobs" entry below (reviews.services.jobs.sweep_stuck_jobs).
+KCITY_JOB_STALE_SECONDS = env.int("KCITY_JOB_STALE_SECONDS", default=180)
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Opens and closes calls when their dates (Asia/Seoul) pass; the server decides, not the browser.
@@ -193,10 +245,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "projects.sync_call_statuses",
         "schedule": 60.0,
     },
-    # Re-queues outbox messages whose delivery failed or was never queued (broker or SMTP outage).
+    # Re-queues outbox messages whose delivery failed or was never queued (broker or SMTP outage)
+    # once their retry is due (the first back-off is one minute), and resolves lost claims.
     "resend-pending-messages": {
         "task": "notifications.resend_pending_messages",
-        "schedule": 120.0,
+        "schedule": 60.0,
+    },
+    # Re-queues or fails background jobs (assignment, aggregation) left waiting or running with
+    # nothing working on them: a lost task message, a killed worker (reviews.services.jobs).
+    "sweep-stuck-jobs": {
+        "task": "reviews.sweep_stuck_jobs",
+        "schedule": 60.0,
+        "options": {"expires": 50},
     },
     # Reminds applicants of unsubmitted drafts 7 days and 1 day before a call closes.
     "remind-draft-applicants": {
@@ -212,6 +272,19 @@ CELERY_BEAT_SCHEDULE = {
     "remind-deliverables": {
         "task": "projects.remind_deliverables",
         "schedule": crontab(minute=30, hour=0),
+    },
+    # Anonymises personal data past its retention period (accounts.privacy; docs/privacy.md).
+    "apply-retention": {
+        "task": "accounts.apply_retention",
+        "schedule": crontab(minute=0, hour=3),
+    },
+    # The worker's heartbeat (core.Heartbeat "worker"): fresh means beat, the broker and a worker
+    # work; the staff system-status page turns red after 3 minutes. Expires unrun after 50 s so
+    # a worker back from an outage does not run a backlog of them.
+    "heartbeat": {
+        "task": "core.heartbeat",
+        "schedule": 60.0,
+        "options": {"expires": 50},
     },
 }
 
@@ -232,9 +305,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PortalPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's anon/user throttles that let reads through when the cache is down (writes are
+    # counted in the process-local fallback): core.api.throttling.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "core.api.throttling.PortalAnonRateThrottle",
+        "core.api.throttling.PortalUserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("KCITY_API_ANON_RATE", default="120/min"),
@@ -292,6 +367,35 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Portal ---------------------------------------------------------------------------------
 KCITY_RESET_RATE = env("KCITY_RESET_RATE", default="5/h")
+
+# The secretariats' help desks (core.contacts): the help page, the accessibility statement and
+# the award letter name them. Keyed by the name of the organisation that runs a track
+# (Track.secretariat); set the real addresses in each deployment's environment.
+KCITY_SECRETARIATS = {
+    "KIND": {
+        "name": _("Korea Overseas Infrastructure & Urban Development Corporation (KIND)"),
+        "tracks": _("Smart City Planning"),
+        "email": env("KCITY_KIND_EMAIL", default="planning@kcity.example"),
+        "phone": env("KCITY_KIND_PHONE", default=""),
+        "website": "https://www.kind.or.kr",
+    },
+    "KAIA": {
+        "name": _("Korea Agency for Infrastructure Technology Advancement (KAIA)"),
+        "tracks": _("Smart Solution Overseas Demonstration"),
+        "email": env("KCITY_KAIA_EMAIL", default="demonstration@kcity.example"),
+        "phone": env("KCITY_KAIA_PHONE", default=""),
+        "website": "https://www.kaia.re.kr",
+    },
+}
+# When the help desks answer, in Korea Standard Time (shown on /help/).
+KCITY_HELPDESK_HOURS = _("Monday to Friday, 9:00–18:00 KST, except Korean public holidays")
+# Who signs award letters (awards.services.award_letter_context), in English and in Korean.
+KCITY_LETTER_SIGNATORY = {
+    "name": env("KCITY_LETTER_SIGNATORY_NAME", default=""),
+    "name_ko": env("KCITY_LETTER_SIGNATORY_NAME_KO", default=""),
+    "title": env("KCITY_LETTER_SIGNATORY_TITLE", default="Director, K-City Network Programme"),
+    "title_ko": env("KCITY_LETTER_SIGNATORY_TITLE_KO", default="K-City Network 사업 총괄"),
+}
 
 LOGGING = {
     "version": 1,

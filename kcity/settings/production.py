@@ -7,15 +7,27 @@ Each switch can be turned off from the environment, for a deployment that needs 
 
 from django.core.exceptions import ImproperlyConfigured
 
+from core.cache import cache_config
 from kcity.settings.base import *  # noqa: F403
 from kcity.settings.base import CSRF_TRUSTED_ORIGINS, env
 
 DEBUG = False
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+# Persistent connections are pinged before reuse: a PostgreSQL restart costs a reconnect, not a
+# 500 on the first request of every gunicorn worker (tests/test_postgres_restart.py).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CELERY_BROKER_URL = env("REDIS_URL")
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CACHES = {"default": env.cache("CACHE_URL", default=env("REDIS_URL"))}
+# Longer than the longest job's hard time limit (660 s) plus a margin, well under an hour, and
+# short socket time-outs: see the comments in base.py.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 900,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+}
+# Redis through core.cache.ResilientRedisCache (short time-outs, circuit breaker, local
+# fallback): a Redis outage costs the cache, not the site (docs/reliability.md).
+CACHES = {"default": cache_config(env("CACHE_URL", default=env("REDIS_URL")))}
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("DJANGO_EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
@@ -33,9 +45,9 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
 )
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-# The container health check (docker-compose.yml) asks /healthz over plain HTTP inside the
-# compose network, where there is no TLS to redirect to.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The container health checks (docker-compose.yml) ask /healthz and /readyz over plain HTTP
+# inside the compose network, where there is no TLS to redirect to.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # One year. Browsers then refuse plain HTTP to this host (and its subdomains) for that long.
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)

@@ -12,7 +12,7 @@ from accounts.audit import record_audit_event
 from accounts.models import User
 from applications.models import Application
 from core.domain import DomainError, clean_or_refuse, require_permission
-from notifications.services import queue_message
+from notifications.services import in_each_language, queue_message
 from projects.models import Track
 from reviews.conflicts import detect_conflicts
 from reviews.models import (
@@ -155,7 +155,8 @@ def _tell_track_staff(assignment: Assignment, *, why: str) -> None:
             template="reviews/reviewer_dropped",
             context={
                 "reference": assignment.application.reference or "",
-                "reviewer": assignment.reviewer.name or assignment.reviewer.email,
+                # The reviewer's Hangul name for a reader of Korean (User.display_name).
+                **in_each_language("reviewer", lambda: assignment.reviewer.display_name),
                 "why": why,
             },
             link=reverse("staff_reviews:board", kwargs={"track_id": track.pk}),

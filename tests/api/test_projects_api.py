@@ -182,11 +182,13 @@ def test_project_list_ordering_is_stable(api_client):
     assert first + second == sorted(p.pk for p in projects)[:4]
 
 
-def test_list_page_size_is_capped(api_client):
+def test_list_page_size_beyond_the_schemas_maximum_is_refused(api_client):
+    # The schema says 1-200; a larger page is refused by name rather than quietly cut.
     ProjectFactory.create_batch(3)
     response = api_client.get(reverse("api:project-list"), {"page_size": 10_000})
-    assert response.status_code == 200
-    assert response.json()["count"] == 3
+    assert response.status_code == 400
+    assert "page_size" in response.json()["errors"]
+    assert api_client.get(reverse("api:project-list"), {"page_size": 200}).json()["count"] == 3
 
 
 def test_public_endpoints_refuse_writes(api_client, open_call):

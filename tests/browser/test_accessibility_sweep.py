@@ -28,6 +28,9 @@ def public_pages(d) -> list[str]:
         f"/calls/portfolio/{d['project'].code}/",
         "/calls/events/",
         "/calls/programme/",
+        "/help/",
+        "/help/faq/",
+        "/accessibility/",
         "/this-page-does-not-exist/",
     ]
 
@@ -36,7 +39,9 @@ def account_pages(*, every: bool) -> list[str]:
     """The profile and notices of any member; the password and token pages differ between
     roles only by the header, so two roles stand for all (keeps the sweep fast)."""
     pages = ["/accounts/profile/", "/notifications/"]
-    return [*pages, "/accounts/password/", "/accounts/tokens/"] if every else pages
+    # The privacy pages (download, erasure) are the same for every role: one role stands for all.
+    every_pages = ["/accounts/password/", "/accounts/tokens/", "/accounts/my-data/"]
+    return [*pages, *every_pages, "/accounts/erasure/"] if every else pages
 
 
 def staff_pages(d, *, admin: bool) -> list[str]:
@@ -54,6 +59,7 @@ def staff_pages(d, *, admin: bool) -> list[str]:
             f"/staff/reviews/tracks/{dm}/committee/",
             f"/staff/reviews/tracks/{dm}/assignments/",
             f"/staff/reviews/tracks/{dm}/board/",
+            f"/staff/applications/tracks/{dm}/applications/",
         ]
     else:
         track_pages = [
@@ -67,6 +73,7 @@ def staff_pages(d, *, admin: bool) -> list[str]:
             f"/staff/reviews/tracks/{pl}/assignments/",
             f"/staff/reviews/tracks/{pl}/board/",
             f"/staff/reviews/assignments/{d['submitted_review'].pk}/reopen/",
+            f"/staff/applications/tracks/{pl}/applications/",
         ]
     return [
         "/staff/",
@@ -85,6 +92,7 @@ def staff_pages(d, *, admin: bool) -> list[str]:
         f"/staff/reviews/results/{pl}/selection/",
         f"/staff/reviews/results/{pl}/decisions/{d['decision'].pk}/",
         f"/staff/reviews/results/{pl}/awards/",
+        f"/staff/reviews/results/{pl}/awards/{d['award'].pk}/cancel/",
         "/calls/deliverables/",
         f"/calls/deliverables/{d['deliverable'].pk}/",
         *account_pages(every=not admin),
@@ -98,6 +106,7 @@ def pages_for(role: str, d) -> list[str]:
             *public_pages(d),
             "/accounts/login/",
             "/accounts/signup/",
+            "/privacy/",
             "/accounts/password-reset/",
             "/accounts/password-reset/sent/",
             "/accounts/password-reset/MQ/not-a-token/",

@@ -50,7 +50,7 @@ def test_world_map_svg_places_cities_and_escapes_names():
 
 
 def test_bar_chart_svg_has_text_alternative():
-    svg = dashboards.bar_chart_svg([("2020", 12), ("2021", 11)], second=[12, 23], legend=("a", "b"))
+    svg = dashboards.bar_chart_svg([("2020", 12), ("2021", 11)], second=[12, 23])
     assert 'role="img"' in svg and "2020: 12 / 12; 2021: 11 / 23" in svg
     assert dashboards.bar_chart_svg([]) == ""
 
@@ -71,7 +71,8 @@ def test_call_dashboard_counts_for_admin(call_with_data, programme_admin):
     data = dashboards.call_dashboard(call_with_data, programme_admin)
     assert data["total"] == 4 and data["countries"] == 2
     assert [t["applications"] for t in data["tracks"]] == [3, 1]
-    assert "Malaysia: 2" in data["country_chart"] and "Bangladesh: 2" in data["country_chart"]
+    chart = data["country_chart"].svg
+    assert "Malaysia: 2" in chart and "Bangladesh: 2" in chart
 
 
 def test_call_dashboard_secretariat_sees_own_track_only(call_with_data, kaia_staff, client):
@@ -175,11 +176,11 @@ def test_programme_dashboard_legends_and_map_label_are_translated(db, client, mo
         "countries (cumulative)",
         "cities (cumulative)",
     ):
-        assert f">[ko]{legend}</text>" in korean
-        assert f">{legend}</text>" not in korean
+        assert f"</span>[ko]{legend}</li>" in korean
+        assert f"</span>{legend}</li>" not in korean
     assert 'aria-label="[ko]World map: [ko]2 funded cities"' in korean
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert ">selected that year</text>" in english and "[ko]" not in english
+    assert "</span>selected that year</li>" in english and "[ko]" not in english
     assert 'aria-label="World map: 2 funded cities"' in english
 
 
@@ -198,13 +199,13 @@ def test_world_map_label_counts_singular_and_plural(monkeypatch):
 def test_call_dashboard_names_countries_in_reader_language(call_with_data, programme_admin):
     with translation.override("ko"):
         data = dashboards.call_dashboard(call_with_data, programme_admin)
-    chart = data["country_chart"]
+    chart = data["country_chart"].svg
     assert "말레이시아: 2" in chart and ">말레이시아</text>" in chart
     # Tied counts in the reader's alphabetical order.
-    assert 'aria-label="말레이시아: 2; 방글라데시: 2"' in chart
+    assert 'aria-label="국가별 신청서: 말레이시아: 2; 방글라데시: 2"' in chart
     assert "Malaysia" not in chart and "Bangladesh" not in chart and data["countries"] == 2
     with translation.override("en"):
-        english = dashboards.call_dashboard(call_with_data, programme_admin)["country_chart"]
+        english = dashboards.call_dashboard(call_with_data, programme_admin)["country_chart"].svg
     assert "Bangladesh: 2; Malaysia: 2" in english and "말레이시아" not in english
 
 

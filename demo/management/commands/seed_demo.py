@@ -35,6 +35,7 @@ from django.utils.text import slugify
 from accounts import roles
 from accounts.audit import recorded_at
 from accounts.models import Membership, Organization, ReviewerProfile, User
+from accounts.privacy import accept_privacy_notice
 from accounts.services import verify_email
 from accounts.tokens import make_email_verification_token
 from applications.models import Application, ConsortiumMember
@@ -167,10 +168,11 @@ class DemoSeeder:
         organizations=(),
         is_staff: bool = False,
         login_label: str | None = None,
+        name_ko: str = "",
     ) -> User:
         """Get or create a user; demo logins get a stable random password, others none."""
         user, created = User.objects.get_or_create(
-            email=email, defaults={"name": name, "is_staff": is_staff}
+            email=email, defaults={"name": name, "name_ko": name_ko, "is_staff": is_staff}
         )
         if login_label is not None:
             password = self.passwords.get(email) or secrets.token_urlsafe(12)
@@ -182,6 +184,9 @@ class DemoSeeder:
                 # the README's walkthrough starts an application at once.
                 verified = verify_email(token=make_email_verification_token(user))
                 user.email_verified_at = verified.email_verified_at
+            # The walkthrough's people have read the privacy notice (accounts.privacy): the
+            # README's pages open at once instead of on the notice (audited like sign-up).
+            accept_privacy_notice(user=user, source="seed_demo")
             self.logins.append((email, password, login_label))
         elif created:
             user.set_unusable_password()
@@ -263,6 +268,7 @@ class DemoSeeder:
             reviewer = self.user(
                 email,
                 name,
+                name_ko=data.REVIEWER_NAMES_KO.get(email, ""),
                 role_names=[roles.REVIEWER],
                 login_label="Reviewer (external expert)" if index < 3 else None,
             )
@@ -287,7 +293,8 @@ class DemoSeeder:
                 )
 
     def seed_historical(self) -> None:
-        for year, slug, name, reported, reported_countries in data.HISTORICAL_CALLS:
+        description, description_ko = data.HISTORICAL_CALL_DESCRIPTION
+        for year, slug, name, name_ko, reported, reported_countries in data.HISTORICAL_CALLS:
             # A record of a round run before the portal: created archived, with its reported
             # intake (statistics use it because the call holds no portal applications).
             Call.objects.get_or_create(
@@ -295,19 +302,22 @@ class DemoSeeder:
                 defaults={
                     "year": year,
                     "name": name,
+                    "name_ko": name_ko,
                     "status": Call.Status.ARCHIVED,
                     "opens_at": seoul(year, 3, 2, 10),
                     "closes_at": seoul(year, 5, 3, 18),
                     "reported_applications": reported,
                     "reported_applicant_countries": reported_countries,
-                    "description": "Run before the portal; the intake figures are as reported.",
+                    "description": description,
+                    "description_ko": description_ko,
                 },
             )
-        for year, code, kind, country, city, title, budget in data.HISTORICAL_PROJECTS:
+        for year, code, kind, country, city, title, title_ko, budget in data.HISTORICAL_PROJECTS:
             Project.objects.get_or_create(
                 code=code,
                 defaults={
                     "name": title,
+                    "name_ko": title_ko,
                     "year": year,
                     "track_kind": kind,
                     "country": self.countries[country],
@@ -345,11 +355,10 @@ class DemoSeeder:
                 "opens_at": opens_at,
                 "closes_at": closes_at,
                 "decisions_released_at": spec.get("decisions_released_at"),
-                "description": (
-                    "The yearly international call of the K-City Network: smart-city planning "
-                    "for foreign governments and overseas demonstration of Korean solutions."
-                ),
+                "description": data.CALL_DESCRIPTION,
+                "description_ko": data.CALL_DESCRIPTION_KO,
                 "eligibility": data.CALL_ELIGIBILITY,
+                "eligibility_ko": data.CALL_ELIGIBILITY_KO,
             },
         )
         tracks = {}
@@ -374,6 +383,8 @@ class DemoSeeder:
                     defaults={
                         "name": name,
                         "name_ko": name_ko,
+                        "description": data.CRITERIA_GUIDANCE[ccode][0],
+                        "description_ko": data.CRITERIA_GUIDANCE[ccode][1],
                         "max_points": max_points,
                         "order": order,
                         "tiebreak_priority": tiebreak,
@@ -703,7 +714,15 @@ class DemoSeeder:
         awarded_at = seoul(2022, 6, 30, 10)
         with recorded_at(awarded_at), delivered_at(awarded_at):
             award = award_funding(application=application, amount=decision.amount, actor=staff)
+        # The project's title and summary in Korean too (the application has only English).
+        city, country = application.city, application.country
+        is_demo = track.kind == Track.Kind.DEMONSTRATION
         Project.objects.filter(pk=award.project_id).update(
+            name_ko=f"{city.name_ko} {'스마트 솔루션 실증' if is_demo else '스마트시티 마스터플랜'}",
+            summary_ko=(
+                f"현지 정부와 함께 준비한 {country.name_ko} {city.name_ko} "
+                f"{'한국 스마트 솔루션 실증' if is_demo else '스마트시티 계획'}입니다."
+            ),
             partner=partner,
             contractor=contractor,
             starts_on=datetime.date(2022, 8, 1),
@@ -725,6 +744,7 @@ class DemoSeeder:
             Event.objects.get_or_create(
                 name=name,
                 defaults={
+                    "name_ko": data.EVENT_TITLES_KO[name],
                     "kind": kind,
                     "partners": partners,
                     "city": self.cities[city] if city else None,
