@@ -4,7 +4,8 @@ A query parameter is validated as the OpenAPI description says, and a bad one an
 the parameter named in ``errors`` (``{"errors": {"year": ["Enter a whole number."]}}``), never
 a silently ignored value, a list filtered by something else, or a server error:
 
-* ``PortalFilterBackend``: a numeric filter on a whole-number field (``year``, ``call__year``,
+* ``PortalFilterBackend``: a choice of a row by id (``track=0``) filters by that id, so an
+  unknown or hidden row gives an empty list rather than a 400; a numeric filter on a whole-number field (``year``, ``call__year``,
   ``starts_on__year``) takes whole numbers only, within the database's 64-bit range, whichever
   app declared it: django-filter's ``NumberFilter`` accepts ``year=0.5`` otherwise;
 * ``StableOrderingFilter``: ``?ordering=`` names only the view's ``ordering_fields`` (each
@@ -120,6 +121,20 @@ def is_whole_number_field(model, field_name: str) -> bool:
     return isinstance(field, models.IntegerField | models.AutoField)
 
 
+def is_id_choice(declared) -> bool:
+    """A single-row choice by integer primary key (django-filter's ``ModelChoiceFilter``
+    without ``to_field_name``)."""
+    if type(declared) is not django_filters.ModelChoiceFilter:
+        return False
+    queryset = declared.extra.get("queryset")
+    target = getattr(queryset, "model", None)
+    auto = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+    if target is None or not isinstance(target._meta.pk, auto):
+        return False
+    # django-filter names the foreign key's target field ("id"); another field is not an id.
+    return declared.extra.get("to_field_name") in (None, target._meta.pk.name)
+
+
 @functools.cache
 def strict_filterset(filterset_class):
     """``filterset_class`` with each ``NumberFilter`` on a whole-number field taking whole
@@ -128,6 +143,20 @@ def strict_filterset(filterset_class):
     model = filterset_class._meta.model
     replaced = {}
     for name, declared in filterset_class.base_filters.items():
+        if is_id_choice(declared):
+            # A row that does not exist, or that the user may not see, is not a malformed
+            # request: the list is filtered by it and comes back empty (the schema says "an
+            # integer"; a 400 would also tell which ids exist). The view's queryset stays the
+            # only source of rows, so nothing outside it can appear.
+            replaced[name] = IdFilter(
+                field_name=declared.field_name,
+                lookup_expr=declared.lookup_expr,
+                label=declared.label,
+                help_text=declared.extra.get("help_text"),
+                distinct=declared.distinct,
+                exclude=declared.exclude,
+            )
+            continue
         if (
             type(declared) is django_filters.NumberFilter
             and model is not None

@@ -59,7 +59,31 @@
     if (summary) { summary.focus(); }
   }
 
-  function enhance(root) { showLocalTimes(root); bindConfirms(root); bindAutosubmit(root); }
+  // A table wider than its box scrolls sideways inside it: keyboard users must be able to reach
+  // that scroll, so the box becomes a named, focusable region while (and only while) it scrolls.
+  function makeScrollingTablesFocusable(root) {
+    root.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      if (scrolls && !wrap.hasAttribute("tabindex")) {
+        var caption = wrap.querySelector("caption");
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", caption ? caption.textContent.trim() : (document.title || "table"));
+        wrap.dataset.scrollFocus = "1";
+      } else if (!scrolls && wrap.dataset.scrollFocus) {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+        delete wrap.dataset.scrollFocus;
+      }
+    });
+  }
+
+  function enhance(root) {
+    showLocalTimes(root); bindConfirms(root); bindAutosubmit(root);
+    makeScrollingTablesFocusable(document);
+  }
   document.addEventListener("DOMContentLoaded", function () { enhance(document); focusErrorSummary(document); });
+  window.addEventListener("resize", function () { makeScrollingTablesFocusable(document); });
   document.addEventListener("htmx:afterSwap", function (event) { enhance(event.target); });
 })();

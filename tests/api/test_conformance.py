@@ -177,3 +177,29 @@ def test_my_applications_only_for_those_who_apply(client, applicant, reviewer, k
     for user in (reviewer, kind_staff):
         client.force_login(user)
         assert dashboard not in nav()
+
+
+def test_a_contractor_reaches_their_projects_from_the_navigation(client, contractor):
+    client.force_login(contractor)
+    page = client.get(reverse("home")).content.decode()
+    nav = page.split('<ul class="nav">', 1)[1].split("</ul>", 1)[0]
+    assert f'href="{reverse("applications:dashboard")}">My projects<' in nav
+    assert "My applications" not in nav
+
+
+def test_a_filter_by_an_unknown_row_gives_an_empty_list_not_a_400(kind_staff, planning_track):
+    # The schema says "an integer": an id that matches nothing (or a row the user may not see)
+    # filters the list to nothing; a malformed id is still a 400 that names the parameter.
+    from tests.factories import CriterionFactory
+
+    CriterionFactory(track=planning_track)
+    client = client_for(kind_staff)
+    url = reverse("api:criterion-list")
+    mine = client.get(url, {"track": planning_track.pk})
+    assert mine.status_code == 200 and mine.json()["count"] == 1
+    unknown = client.get(url, {"track": 0})
+    assert unknown.status_code == 200, unknown.content
+    assert unknown.json()["count"] == 0
+    malformed = client.get(url, {"track": "x"})
+    assert malformed.status_code == 400
+    assert "track" in malformed.json()["errors"]

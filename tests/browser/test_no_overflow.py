@@ -184,3 +184,26 @@ def test_programme_map_lists_every_city_first_on_a_phone(page, live_server, figu
         page.locator(".map-figure").bounding_box()["y"]
         <= page.locator(".map-list").bounding_box()["y"]
     )
+
+
+def test_a_table_scrolling_inside_its_box_on_a_phone_is_reachable_by_keyboard(
+    page, live_server, figures, kind_staff
+):
+    """On a phone the staff home's statistics table scrolls sideways inside its box; the box is
+    then a named region in the tab order (axe's scrollable-region-focusable), and on a desktop,
+    where it does not scroll, it is not a tab stop."""
+    from tests.browser.conftest import assert_accessible
+
+    log_in(page, live_server, kind_staff)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/staff/")
+    scrolling = page.locator(".table-wrap[data-scroll-focus]")
+    assert scrolling.count() >= 1
+    assert scrolling.first.get_attribute("tabindex") == "0"
+    assert scrolling.first.get_attribute("aria-label")
+    assert_accessible(page)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.table-wrap')]"
+        ".every(w => w.scrollWidth > w.clientWidth + 1 || !w.hasAttribute('tabindex'))"
+    )
