@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyInline, ServiceModelAdmin, service_action
 from notifications import selectors, services
-from notifications.models import DeliveryAttempt, Message
+from notifications.models import DeliveryAttempt, Message, MessageTemplate
 
 RETRY_DELIVERY = services.RETRY_DELIVERY
+RELEASE_HELD = services.RELEASE_HELD_MESSAGES
 
 
 class DeliveryAttemptInline(ReadOnlyInline):
@@ -44,8 +45,17 @@ class MessageAdmin(ServiceModelAdmin):
         "next_attempt_at",
         "sent_at",
     ]
-    list_filter = ["status", "delivery_uncertain", "channel", "template", "language", "sensitive"]
-    search_fields = ["to_email", "recipient__email", "subject", "template"]
+    # "Held for review" is one of the statuses; the batch narrows it to one release.
+    list_filter = [
+        "status",
+        "held_batch",
+        "delivery_uncertain",
+        "channel",
+        "template",
+        "language",
+        "sensitive",
+    ]
+    search_fields = ["to_email", "recipient__email", "subject", "template", "held_batch"]
     list_select_related = ["recipient"]
     # The raw fields that may carry a token are replaced by their shown_* versions.
     exclude = ["body", "link", "context"]
@@ -61,6 +71,7 @@ class MessageAdmin(ServiceModelAdmin):
         "shown_context",
         "sensitive",
         "status",
+        "held_batch",
         "delivery_uncertain",
         "attempts",
         "last_error",
@@ -73,7 +84,7 @@ class MessageAdmin(ServiceModelAdmin):
         "read_at",
     ]
     inlines = [DeliveryAttemptInline]
-    actions = ["retry_delivery"]
+    actions = ["retry_delivery", "release_held"]
 
     @admin.display(description=_("body"))
     def shown_body(self, obj):
@@ -95,6 +106,8 @@ class MessageAdmin(ServiceModelAdmin):
         actions = super().get_actions(request)
         if not self.has_retry_permission(request):
             actions.pop("retry_delivery", None)
+        if not (request.user.has_perm(RELEASE_HELD) and self.has_view_permission(request)):
+            actions.pop("release_held", None)
         return actions
 
     # "Retry now": each row through ``retry_message`` (its rule, its audit row, delivery queued
@@ -106,3 +119,35 @@ class MessageAdmin(ServiceModelAdmin):
         subject="message",
         rule=RETRY_DELIVERY,
     )
+
+    # "Send held messages": each row through ``release_held_message`` (its rule, its audit row,
+    # the e-mail queued after commit); a message that is not held is refused with the reason.
+    release_held = service_action(
+        name="release_held",
+        description=_("Send held messages"),
+        service=services.release_held_message,
+        subject="message",
+        rule=RELEASE_HELD,
+    )
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(ServiceModelAdmin):
+    """The saved versions, read-only: they are written by the staff editor
+    (``/staff/messages/templates/``), which checks the texts and audits each save."""
+
+    list_display = ["name", "version", "is_active", "created_by", "created_at"]
+    list_filter = ["is_active", "name"]
+    search_fields = ["name", "subject_en", "subject_ko"]
+    list_select_related = ["created_by"]
+    readonly_fields = [
+        "name",
+        "version",
+        "subject_en",
+        "body_en",
+        "subject_ko",
+        "body_ko",
+        "is_active",
+        "created_by",
+        "created_at",
+    ]

@@ -27,6 +27,9 @@ class Message(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed (will retry)")
         DEAD = "dead", _("Given up")
+        # Written but kept back until staff have read it and release it (decision e-mails
+        # released with "hold the e-mails for review"); never claimed by the sender.
+        HELD = "held", _("Held for review")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -71,6 +74,12 @@ class Message(models.Model):
     )
     dedupe_key = models.CharField(
         max_length=200, null=True, blank=True, unique=True, verbose_name=_("de-duplication key")
+    )
+    held_batch = models.CharField(
+        _("review batch"),
+        max_length=100,
+        blank=True,
+        help_text=_("Held messages written together (e.g. one track's decisions)."),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
@@ -138,3 +147,63 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self):
         return f"{self.message_id} #{self.number} {self.get_outcome_display()}"
+
+
+class MessageTemplate(models.Model):
+    """One version of a staff-edited message template, in English and Korean.
+
+    The code template (``templates/emails/<name>.txt``) is the default. Each save writes a new
+    version and makes it the active one; older versions are kept for the history. With no
+    active version (never edited, or "reset to default") the code template is used again.
+    The texts are checked when saved (``notifications.message_templates``): only the
+    template's own placeholders, the allowed filters and ``{% if %}``.
+    """
+
+    name = models.CharField(
+        _("template"), max_length=100, help_text=_("e.g. applications/submitted")
+    )
+    version = models.PositiveIntegerField(_("version"))
+    subject_en = models.CharField(_("subject (English)"), max_length=255)
+    body_en = models.TextField(_("body (English)"))
+    subject_ko = models.CharField(_("subject (Korean)"), max_length=255)
+    body_ko = models.TextField(_("body (Korean)"))
+    is_active = models.BooleanField(_("in use"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        ordering = ["name", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "version"], name="notifications_template_one_row_per_version"
+            ),
+            # At most one version of a template is in use; none means the code default.
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(is_active=True),
+                name="notifications_template_one_active_version",
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="notifications_template_version_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+    def subject_in(self, language: str) -> str:
+        """The subject in ``language`` (Korean for "ko", English otherwise)."""
+        return self.subject_ko if language == "ko" else self.subject_en
+
+    def body_in(self, language: str) -> str:
+        """The body in ``language`` (Korean for "ko", English otherwise)."""
+        return self.body_ko if language == "ko" else self.body_en

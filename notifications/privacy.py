@@ -14,8 +14,10 @@ RETENTION_YEARS = 1
 
 
 def messages_due(cutoff):
-    """Messages written before ``cutoff`` and no longer waiting for delivery."""
-    return Message.objects.filter(created_at__lt=cutoff).exclude(status=Message.Status.PENDING)
+    """Messages written before ``cutoff`` and no longer waiting for delivery (or for review)."""
+    return Message.objects.filter(created_at__lt=cutoff).exclude(
+        status__in=[Message.Status.PENDING, Message.Status.HELD]
+    )
 
 
 def delete_message(message: Message) -> None:

@@ -19,7 +19,9 @@ import datetime
 import logging
 import random
 import smtplib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from email.utils import make_msgid
 from urllib.parse import urlsplit
 
@@ -27,15 +29,21 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.template import Context
+from django.template import Context, TemplateSyntaxError
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from core.domain import DomainError, require_permission
+from core.domain import DomainError, clean_or_refuse, require_permission
 from core.transitions import apply_transition
-from notifications.models import DeliveryAttempt, Message
-from notifications.selectors import is_sensitive_template
+from notifications import message_templates
+from notifications.models import DeliveryAttempt, Message, MessageTemplate
+from notifications.selectors import (
+    active_template,
+    is_sensitive_template,
+    shown_context,
+    shown_link,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +65,24 @@ UNCERTAIN_CUT = "delivery uncertain: the connection broke while the mail server 
 # publishes it: notifications knows users only by permissions).
 RETRY_DELIVERY = "notifications.retry_delivery"
 
+# Editing the message templates, and sending messages held for review: programme admins
+# (published by ``accounts.rules``, like ``RETRY_DELIVERY``).
+EDIT_MESSAGE_TEMPLATES = "notifications.edit_message_templates"
+RELEASE_HELD_MESSAGES = "notifications.release_held_messages"
+
 # The one way back into the queue: staff retry a failed or given-up e-mail.
 MESSAGE_TRANSITIONS = {
     Message.Status.FAILED: {Message.Status.PENDING},
     Message.Status.DEAD: {Message.Status.PENDING},
 }
+# A held message leaves review once: an e-mail into the queue, a notice shown at once. Its own
+# table, so "Retry now" can never send a held message.
+HELD_TRANSITIONS = {Message.Status.HELD: {Message.Status.PENDING, Message.Status.SENT}}
+# A template version is put in use (saved) or out of use (replaced, reset to the default).
+TEMPLATE_ACTIVATION = {False: {True}, True: {False}}
+
+# The review batch that ``queue_message`` writes held messages into (see ``holding_messages``).
+_held_batch: ContextVar[str | None] = ContextVar("notifications_held_batch", default=None)
 
 
 def claim_timeout() -> datetime.timedelta:
@@ -114,7 +135,9 @@ def queue_message(
 
     Call inside the transaction of the change that causes the message. With ``dedupe_key``,
     a second call with the same key writes nothing (used by periodic reminders). Does not send.
+    Inside ``holding_messages`` the rows are written ``held``: neither sent nor shown.
     """
+    held_batch = _held_batch.get()
     language = language or (recipient.language if recipient is not None else "en")
     to_email = to_email or (recipient.email if recipient is not None else "")
     created = []
@@ -136,10 +159,17 @@ def queue_message(
                     link=link,
                     dedupe_key=key,
                     sensitive=is_sensitive_template(template),
+                    **(
+                        {"status": Message.Status.HELD, "held_batch": held_batch}
+                        if held_batch
+                        else {}
+                    ),
                 )
         except IntegrityError:
             continue  # a concurrent call wrote the same reminder
         created.append(message)
+    if held_batch:
+        return created  # staff release them (``release_held_messages``)
     email_ids = [m.pk for m in created if m.channel == Message.Channel.EMAIL]
     for message in created:
         if message.channel == Message.Channel.IN_APP:
@@ -188,22 +218,43 @@ def _render_text(name: str, context: dict) -> str:
     return get_template(name).template.render(Context(context, autoescape=False))
 
 
+def _full_context(context: dict, language: str, link: str) -> dict:
+    """What a template is rendered with: the stored context read in ``language``, plus the
+    site's address and the message's link."""
+    return {
+        **_context_in_language(context, language),
+        "site_url": settings.SITE_URL,
+        "link": link,
+    }
+
+
+def _tidy(subject: str, body: str) -> tuple[str, str]:
+    return " ".join(subject.split())[:255], body.strip() + "\n"
+
+
+def _render_parts(message: Message, custom: MessageTemplate | None) -> tuple[str, str]:
+    """Subject and body of ``message`` from ``custom`` (a version in use) or the code
+    template, in the recipient's language."""
+    language = message.language or "en"
+    context = _full_context(message.context, language, message.link)
+    with translation.override(language):
+        if custom is not None:
+            subject = message_templates.render_custom(custom.subject_in(language), context)
+            body = message_templates.render_custom(custom.body_in(language), context)
+        else:
+            subject = _render_text(f"emails/{message.template}.subject.txt", context)
+            body = _render_text(f"emails/{message.template}.txt", context)
+    return _tidy(subject, body)
+
+
 def render_message(message: Message) -> None:
     """Fill subject and body from the template in the recipient's language (no save).
 
-    Names stored in each language (see ``in_each_language``) are read in that language.
+    The version staff put in use (``MessageTemplate``) wins over the code template; with none,
+    the code template is rendered. Names stored in each language (see ``in_each_language``)
+    are read in that language.
     """
-    language = message.language or "en"
-    context = {
-        **_context_in_language(message.context, language),
-        "site_url": settings.SITE_URL,
-        "link": message.link,
-    }
-    with translation.override(language):
-        subject = _render_text(f"emails/{message.template}.subject.txt", context)
-        body = _render_text(f"emails/{message.template}.txt", context)
-    message.subject = " ".join(subject.split())[:255]
-    message.body = body.strip() + "\n"
+    message.subject, message.body = _render_parts(message, active_template(message.template))
 
 
 def _mail_domain() -> str:
@@ -474,3 +525,241 @@ def mark_message_read(*, message: Message, actor) -> Message:
         message.read_at = timezone.now()
         message.save(update_fields=["read_at"])
     return message
+
+
+# -- messages held for review ------------------------------------------------------------------
+
+
+@contextmanager
+def holding_messages(batch: str) -> Iterator[None]:
+    """Inside the block, every message ``queue_message`` writes is ``held`` in review batch
+    ``batch``: not sent, not shown, until staff release it (``release_held_messages``).
+
+    For a caller that sends many messages at once and wants them read first (decisions
+    released with "hold the e-mails for review"); the callers below it need not know.
+    """
+    token = _held_batch.set(batch[:100])
+    try:
+        yield
+    finally:
+        _held_batch.reset(token)
+
+
+def release_held_message(*, message: Message, actor) -> Message:
+    """Send one held message: an e-mail moves to ``pending`` and is queued after commit, a
+    notice is rendered and shown (``sent``). Audited; a message no longer held is refused, so
+    nothing is released twice."""
+    require_permission(
+        actor,
+        RELEASE_HELD_MESSAGES,
+        message,
+        message=_("Only programme admins send messages held for review."),
+    )
+    email = message.channel == Message.Channel.EMAIL
+
+    def prepare(row: Message, old: str) -> None:
+        if email:
+            row.next_attempt_at = None
+        else:
+            render_message(row)
+            row.sent_at = timezone.now()
+
+    return apply_transition(
+        message,
+        to=Message.Status.PENDING if email else Message.Status.SENT,
+        table=HELD_TRANSITIONS,
+        actor=actor,
+        refusal=_("This message is “%(old)s”: only held messages are released."),
+        prepare=prepare,
+        detail={"batch": message.held_batch, "template": message.template},
+        after_commit=(lambda row: _queue_delivery([row.pk])) if email else None,
+    )
+
+
+@transaction.atomic
+def release_held_messages(*, ids: Iterable[int], actor) -> int:
+    """Send the held messages among ``ids`` (others are left alone); return how many.
+
+    One transaction: each is moved and audited by ``release_held_message``, and the e-mails
+    are queued once it commits.
+    """
+    require_permission(
+        actor,
+        RELEASE_HELD_MESSAGES,
+        message=_("Only programme admins send messages held for review."),
+    )
+    held = Message.objects.filter(pk__in=list(ids), status=Message.Status.HELD).order_by("pk")
+    released = 0
+    for message in held:
+        release_held_message(message=message, actor=actor)
+        released += 1
+    return released
+
+
+# -- staff-edited templates --------------------------------------------------------------------
+
+TEMPLATE_FIELDS = ("subject_en", "body_en", "subject_ko", "body_ko")
+
+
+def template_errors(*, name: str, texts: dict[str, str]) -> dict[str, str]:
+    """Each field of ``texts`` (``TEMPLATE_FIELDS``) that may not be saved, with why (in the
+    active language): a syntax error, a tag or filter outside the safe subset, or a
+    placeholder the template does not have. The form shows them next to the fields."""
+    allowed = set(message_templates.placeholders(name))
+    errors = {}
+    for field in TEMPLATE_FIELDS:
+        problem = message_templates.text_problem(texts.get(field, ""), allowed)
+        if problem:
+            errors[field] = problem
+    return errors
+
+
+def _require_known_template(name: str) -> None:
+    if name not in message_templates.template_names():
+        raise DomainError(_("There is no message template “%(name)s”.") % {"name": name})
+
+
+def _set_active(version: MessageTemplate, *, active: bool, actor, detail: dict) -> MessageTemplate:
+    """Put a version in or out of use, with its audit row (``core.transitions``)."""
+    return apply_transition(
+        version,
+        to=active,
+        field="is_active",
+        table=TEMPLATE_ACTIVATION,
+        actor=actor,
+        refusal=_("This version is already in that state."),
+        detail={"template": version.name, "version": version.version, **detail},
+    )
+
+
+@transaction.atomic
+def save_message_template(
+    *,
+    name: str,
+    subject_en: str,
+    body_en: str,
+    subject_ko: str,
+    body_ko: str,
+    actor,
+    based_on: int | None = None,
+) -> MessageTemplate:
+    """Save staff's text of a message template as a new version and put it in use.
+
+    Checks the four texts (``template_errors``: the first refusal names its field), keeps
+    every earlier version, and writes an audit row naming the version it replaces. Messages
+    still waiting in the outbox are rendered with it when they go out. ``based_on`` records an
+    older version brought back from the history.
+    """
+    require_permission(
+        actor,
+        EDIT_MESSAGE_TEMPLATES,
+        message=_("Only programme admins edit message templates."),
+    )
+    _require_known_template(name)
+    texts = {"subject_en": subject_en, "body_en": body_en, "subject_ko": subject_ko}
+    texts["body_ko"] = body_ko
+    errors = template_errors(name=name, texts=texts)
+    if errors:
+        field, problem = next(iter(errors.items()))
+        raise DomainError(problem, code="invalid", field=field)
+    versions = list(MessageTemplate.objects.select_for_update().filter(name=name))
+    current = next((v for v in versions if v.is_active), None)
+    if current is not None:
+        # Out of use in the same transaction; the new version's audit row names it.
+        MessageTemplate.objects.filter(pk=current.pk).update(is_active=False)
+    version = MessageTemplate(
+        name=name,
+        version=max((v.version for v in versions), default=0) + 1,
+        created_by=actor,
+        **texts,
+    )
+    clean_or_refuse(version)
+    version.save()
+    return _set_active(
+        version,
+        active=True,
+        actor=actor,
+        detail={
+            "replaces": current.version if current else None,
+            **({"based_on": based_on} if based_on else {}),
+        },
+    )
+
+
+@transaction.atomic
+def reset_message_template(*, name: str, actor) -> MessageTemplate:
+    """Go back to the code template: the version in use is put out of use (kept in the
+    history, audited). Refused when the default is already in use."""
+    require_permission(
+        actor,
+        EDIT_MESSAGE_TEMPLATES,
+        message=_("Only programme admins edit message templates."),
+    )
+    current = MessageTemplate.objects.filter(name=name, is_active=True).first()
+    if current is None:
+        raise DomainError(_("This template already uses the default text."), code="default")
+    return _set_active(current, active=False, actor=actor, detail={"reset_to_default": True})
+
+
+def preview_message_template(
+    *, name: str, texts: dict[str, str], message: Message | None
+) -> dict[str, dict[str, str]]:
+    """The draft ``texts`` rendered in each language against ``message``'s stored context (a
+    real message of the template), or sample values ("[title]") without one. Writes nothing.
+
+    The context is the one staff may read (``shown_context``: a personal token stays hidden).
+    A text that may not be saved previews as its error.
+    """
+    if message is not None:
+        context, link = shown_context(message), shown_link(message)
+    else:
+        context = {key: f"[{key}]" for key in message_templates.placeholders(name)}
+        link = context.pop("link")
+        context.pop("site_url")  # the real one
+    preview = {}
+    for code, _label in settings.LANGUAGES:
+        full = _full_context(context, code, link)
+        rendered = {}
+        with translation.override(code):
+            for part in ("subject", "body"):
+                text = texts.get(f"{part}_{code}", "")
+                try:
+                    rendered[part] = message_templates.render_custom(text, full)
+                except Exception as exc:  # noqa: BLE001 - a preview shows what went wrong
+                    rendered[part] = str(exc)
+        rendered["subject"], rendered["body"] = _tidy(rendered["subject"], rendered["body"])
+        preview[code] = rendered
+    return preview
+
+
+def default_texts(name: str) -> dict[str, str]:
+    """The code template of ``name`` in each language as custom-template text: rendered with
+    every placeholder standing for itself (``{{ title }}``). Exact only for a plain template
+    (``message_templates.default_is_plain``); otherwise a reading aid. Writes nothing."""
+    markers = {key: "{{ " + key + " }}" for key in message_templates.placeholders(name)}
+    texts = {}
+    for code, _label in settings.LANGUAGES:
+        parts = {}
+        with translation.override(code):
+            for part, suffix in (("subject", ".subject.txt"), ("body", ".txt")):
+                try:
+                    parts[part] = _render_text(f"emails/{name}{suffix}", markers)
+                except (TemplateSyntaxError, TypeError, ValueError):
+                    # A count or a number filter cannot take a placeholder: show the source.
+                    parts[part] = message_templates.default_source(name, part)
+        texts[f"subject_{code}"], texts[f"body_{code}"] = _tidy(parts["subject"], parts["body"])
+    return texts
+
+
+def render_for_review(messages: Iterable[Message]) -> list[Message]:
+    """Fill subject and body of each message in memory as delivery would (no save), reading
+    the templates in use once for all: what staff read before releasing held messages."""
+    messages = list(messages)
+    names = {m.template for m in messages}
+    custom = {t.name: t for t in MessageTemplate.objects.filter(name__in=names, is_active=True)}
+    for message in messages:
+        try:
+            message.subject, message.body = _render_parts(message, custom.get(message.template))
+        except Exception as exc:  # noqa: BLE001 - staff see why it would fail
+            message.subject, message.body = "", f"{type(exc).__name__}: {exc}"
+    return messages

@@ -7,6 +7,8 @@ only then do applications move to selected / reserve / rejected and applicants h
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
@@ -16,6 +18,7 @@ from accounts.audit import record_audit_event
 from applications.models import Application
 from applications.services import notify_applicants, transition_application
 from core.domain import DomainError, require_permission
+from notifications.services import holding_messages
 from projects.models import Call, Track
 from projects.rules import MANAGE_TRACK
 from results.aggregation import FLAG_BELOW_CRITERION, FLAG_BELOW_OVERALL
@@ -257,13 +260,27 @@ def confirm_decisions(*, track: Track, actor) -> int:
     return count
 
 
+def decision_batch(track: Track) -> str:
+    """The review batch of a track's decision messages held for review (``2022-PL
+    decisions``): what the outbox's held-messages page lists and filters by."""
+    return f"{track.call.year}-{track.code} decisions"
+
+
 @transaction.atomic
-def release_decisions(*, actor, call: Call | None = None, track: Track | None = None) -> int:
+def release_decisions(
+    *,
+    actor,
+    call: Call | None = None,
+    track: Track | None = None,
+    hold_messages: bool = False,
+) -> int:
     """Release every decision of the call (or of one track) at the same moment.
 
     Every decision must be confirmed. Moves each application to selected / reserve /
     rejected through ``transition_application`` and notifies its applicants in their own
     language with the outcome and the committee's summary (no reviewer names, no scores).
+    With ``hold_messages`` those messages are written held, one review batch per track
+    (``decision_batch``), and go out only when staff send them from the outbox.
     Returns the number released; already released decisions are left as they are.
     """
     _require_programme_admin(actor)
@@ -294,17 +311,18 @@ def release_decisions(*, actor, call: Call | None = None, track: Track | None = 
             now=now,
             detail={"decision": decision.pk},
         )
-        notify_applicants(
-            application=application,
-            template="applications/decision",
-            extra={
-                "outcome": decision.outcome,
-                "outcome_label": str(Outcome(decision.outcome).label),
-                "amount": decision.amount if decision.outcome == Outcome.SELECTED else None,
-                "reserve_rank": decision.reserve_rank,
-                "committee_summary": decision.committee_summary,
-            },
-        )
+        with holding_messages(decision_batch(decision.track)) if hold_messages else nullcontext():
+            notify_applicants(
+                application=application,
+                template="applications/decision",
+                extra={
+                    "outcome": decision.outcome,
+                    "outcome_label": str(Outcome(decision.outcome).label),
+                    "amount": decision.amount if decision.outcome == Outcome.SELECTED else None,
+                    "reserve_rank": decision.reserve_rank,
+                    "committee_summary": decision.committee_summary,
+                },
+            )
     Decision.objects.filter(pk__in=[d.pk for d in decisions]).update(released_at=now)
     if call is not None:
         Call.objects.filter(pk=call.pk).update(decisions_released_at=now)
@@ -312,6 +330,6 @@ def release_decisions(*, actor, call: Call | None = None, track: Track | None = 
         subject=call or track,
         action="release_decisions",
         actor=actor,
-        detail={"released": len(decisions)},
+        detail={"released": len(decisions), "messages_held": hold_messages},
     )
     return len(decisions)
