@@ -4,6 +4,8 @@ storing them (``store_upload``), where a storage failure is an answer on the for
 Allowed: PDF, DOCX, XLSX, PNG and JPEG, up to ``settings.MAX_UPLOAD_SIZE`` bytes. The file's
 first bytes are read (and, for DOCX/XLSX, the ZIP's table of contents), and the name's extension
 must agree with what the content is: a PNG named ``.pdf`` or a renamed executable is refused.
+A caller may narrow both for one kind of document (``formats``: codes of ``ALLOWED``;
+``max_size``: bytes, never above the site's limit), as a track's document requirements do.
 """
 
 import errno
@@ -46,13 +48,33 @@ PNG = FileKind("png", "PNG", "image/png", (".png",))
 JPEG = FileKind("jpeg", "JPEG", "image/jpeg", (".jpg", ".jpeg"))
 ALLOWED = (PDF, DOCX, XLSX, PNG, JPEG)
 ACCEPT_ATTRIBUTE = ",".join(ext for kind in ALLOWED for ext in kind.extensions)
+#: The formats by code, for the choice of formats a document requirement allows.
+BY_CODE = {kind.code: kind for kind in ALLOWED}
+FORMAT_CHOICES = [(kind.code, kind.label) for kind in ALLOWED]
 
 
-def allowed_types_label() -> str:
-    return ", ".join(kind.label for kind in ALLOWED)
+def file_kinds(formats=None) -> tuple[FileKind, ...]:
+    """The allowed kinds named by ``formats`` (codes, in the site's order); all when None or
+    empty. Unknown codes are ignored (the requirement's own validation refuses them)."""
+    if not formats:
+        return ALLOWED
+    wanted = set(formats)
+    return tuple(kind for kind in ALLOWED if kind.code in wanted) or ALLOWED
 
 
-def max_upload_size() -> int:
+def allowed_types_label(formats=None) -> str:
+    return ", ".join(kind.label for kind in file_kinds(formats))
+
+
+def accept_attribute(formats=None) -> str:
+    """The file input's ``accept`` value (a hint to the browser; the server decides)."""
+    return ",".join(ext for kind in file_kinds(formats) for ext in kind.extensions)
+
+
+def max_upload_size(max_size: int | None = None) -> int:
+    """The limit in bytes: ``max_size`` when given and below the site's limit, else the site's."""
+    if max_size and max_size < settings.MAX_UPLOAD_SIZE:
+        return max_size
     return settings.MAX_UPLOAD_SIZE
 
 
@@ -96,15 +118,19 @@ def describe_content(head: bytes) -> str:
     return _("of an unknown type")
 
 
-def validate_upload(uploaded) -> FileKind:
-    """Check one uploaded file; return its kind or raise DomainError(field="file") saying why."""
+def validate_upload(uploaded, *, formats=None, max_size: int | None = None) -> FileKind:
+    """Check one uploaded file; return its kind or raise DomainError(field="file") saying why.
+
+    ``formats`` (codes of ``ALLOWED``) and ``max_size`` (bytes) narrow what the site allows for
+    one kind of document; the site's limit always holds."""
     size = uploaded.size or 0
+    limit = max_upload_size(max_size)
     if size == 0:
         raise DomainError(_("The file is empty."), code="empty", field="file")
-    if size > max_upload_size():
+    if size > limit:
         raise DomainError(
             _("The file is %(size)s; the limit is %(limit)s.")
-            % {"size": filesizeformat(size), "limit": filesizeformat(max_upload_size())},
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)},
             code="too_large",
             field="file",
         )
@@ -132,6 +158,18 @@ def validate_upload(uploaded) -> FileKind:
             )
             % {"name": name, "real": kind.label, "ext": extension or "—"},
             code="mismatch",
+            field="file",
+        )
+    allowed = file_kinds(formats)
+    if kind not in allowed:
+        raise DomainError(
+            _("“%(name)s” is a %(real)s file; this document must be %(allowed)s.")
+            % {
+                "name": name,
+                "real": kind.label,
+                "allowed": " / ".join(k.label for k in allowed),
+            },
+            code="format",
             field="file",
         )
     return kind

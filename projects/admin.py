@@ -11,7 +11,9 @@ Here, programme admins configure the programme through ``projects.services``: ca
 the criteria lock belong to the review screens), reference data (``save_reference_entry``,
 ``delete_event``) and funded projects (``update_project``: the description for the staff who
 follow a project, a historical project's record for programme admins; statuses through
-``set_historical_project_status``, a portal project following its award). Every change is
+``set_historical_project_status``, a portal project following its award) and a track's
+document requirements (``save_document_requirement``, ``remove_document_requirement``; their
+order and template on the track's documents page under /staff/calls/). Every change is
 audited with the old and new values. Secretariat staff read.
 """
 
@@ -24,8 +26,8 @@ from accounts import roles
 from core.admin import ServiceModelAdmin, service_action
 from core.templatetags.portal_format import krw
 from projects import services
-from projects.models import Call, City, Country, Event, Project, Track
-from projects.rules import CONFIGURE_CALL
+from projects.models import Call, City, Country, DocumentRequirement, Event, Project, Track
+from projects.rules import CONFIGURE_CALL, MANAGE_TRACK
 from projects.selectors import staff_tracks
 
 
@@ -341,3 +343,45 @@ class EventAdmin(ReferenceAdmin):
 
     def delete_through_service(self, request, obj):
         services.delete_event(event=obj, actor=request.user)
+
+
+@admin.register(DocumentRequirement)
+class DocumentRequirementAdmin(PortalModelAdmin):
+    """A track's documents; the staff page (/staff/calls/tracks/<id>/documents/) also orders
+    them and takes their templates. Written through the track's services and rule."""
+
+    track_scope = "track"
+    list_display = ["name", "name_ko", "kind", "track", "is_required", "max_size_mb", "order"]
+    list_filter = ["kind", "is_required", "track__call__year"]
+    search_fields = ["name", "name_ko", "track__name", "track__call__name"]
+    list_select_related = ["track__call"]
+    autocomplete_fields = ["track"]
+
+    def _manages(self, request, obj) -> bool:
+        return obj is not None and request.user.has_perm(MANAGE_TRACK, obj.track)
+
+    def get_service_fields(self, request, obj):
+        return set(services.REQUIREMENT_FIELDS) if self._manages(request, obj) else set()
+
+    def get_add_fields(self, request):
+        return (
+            {"track", *services.REQUIREMENT_FIELDS}
+            if staff_tracks(request.user).exists()
+            else set()
+        )
+
+    def change_through_service(self, request, obj, changes):
+        for name, value in changes.items():
+            setattr(obj, name, value)
+        return services.save_document_requirement(requirement=obj, actor=request.user)
+
+    def add_through_service(self, request, data):
+        return services.save_document_requirement(
+            requirement=DocumentRequirement(**data), actor=request.user
+        )
+
+    def allows_delete(self, request, obj):
+        return obj is None or self._manages(request, obj)
+
+    def delete_through_service(self, request, obj):
+        services.remove_document_requirement(requirement=obj, actor=request.user)

@@ -1,3 +1,7 @@
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -6,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organization
+from core import uploads
 from core.bilingual import BilingualMixin
 
 # The catalogue's content in English and Korean: ``display_name`` and ``localized(field)``
@@ -236,7 +241,10 @@ class Track(BilingualNameMixin, models.Model):
         _("required documents"),
         default=list,
         blank=True,
-        help_text=_("Document kinds every application must carry before it can be submitted."),
+        help_text=_(
+            "Document kinds every application must carry before it can be submitted; kept in "
+            "step with the track's document requirements."
+        ),
     )
     min_reviewers = models.PositiveSmallIntegerField(
         _("minimum reviewers per application"), default=5
@@ -298,6 +306,109 @@ class Track(BilingualNameMixin, models.Model):
 
     def __str__(self):
         return f"{self.call.name} — {self.name}"
+
+
+def requirement_template_upload_to(instance, filename):
+    # Generated name in private media: the staff member's file name never reaches the disk.
+    return f"projects/templates/{instance.track_id}/{uuid.uuid4().hex}"
+
+
+def all_formats() -> list[str]:
+    return [kind.code for kind in uploads.ALLOWED]
+
+
+MEGABYTE = 1024 * 1024
+
+
+class DocumentRequirement(BilingualNameMixin, models.Model):
+    """A document a track asks applicants to upload, as staff configured it: its name in both
+    languages, the file formats and size it accepts, an optional template to download, and
+    whether the application cannot be submitted without it.
+
+    The kind is one of ``DocumentKind`` (the vocabulary an application's documents use); a
+    track asks for each kind at most once. ``Track.required_documents`` is the list of the
+    required kinds, kept in step by ``projects.services`` for the code that reads it."""
+
+    track = models.ForeignKey(
+        Track,
+        on_delete=models.CASCADE,
+        related_name="document_requirements",
+        verbose_name=_("track"),
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    name_ko = models.CharField(_("name in Korean"), max_length=200, blank=True)
+    formats = models.JSONField(
+        _("accepted formats"),
+        default=all_formats,
+        help_text=_("The file formats applicants may upload for this document."),
+    )
+    max_size_mb = models.PositiveSmallIntegerField(
+        _("maximum size (MB)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the site's limit. Never above the site's limit."),
+    )
+    template = models.FileField(
+        _("template"),
+        upload_to=requirement_template_upload_to,
+        blank=True,
+        help_text=_("A form or model document applicants download and fill in (optional)."),
+    )
+    template_name = models.CharField(_("template file name"), max_length=255, blank=True)
+    is_required = models.BooleanField(
+        _("required"),
+        default=True,
+        help_text=_("An application cannot be submitted without a required document."),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("document requirement")
+        verbose_name_plural = _("document requirements")
+        ordering = ["track", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["track", "kind"], name="projects_documentrequirement_unique_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_size_mb__isnull=True) | Q(max_size_mb__gte=1),
+                name="projects_documentrequirement_max_size_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.track.code}: {self.name}"
+
+    def clean(self):
+        super().clean()
+        codes = self.formats if isinstance(self.formats, list) else None
+        if not codes or any(code not in uploads.BY_CODE for code in codes):
+            raise ValidationError(
+                {"formats": _("Choose at least one of the accepted formats.")}, code="formats"
+            )
+        site_limit_mb = settings.MAX_UPLOAD_SIZE // MEGABYTE
+        if self.max_size_mb is not None and self.max_size_mb > site_limit_mb:
+            raise ValidationError(
+                {
+                    "max_size_mb": _("The site accepts files of at most %(limit)s MB.")
+                    % {"limit": site_limit_mb}
+                },
+                code="max_size",
+            )
+
+    @property
+    def max_size(self) -> int:
+        """The limit in bytes: this requirement's, or the site's."""
+        return uploads.max_upload_size(self.max_size_mb * MEGABYTE if self.max_size_mb else None)
+
+    @property
+    def formats_label(self) -> str:
+        return uploads.allowed_types_label(self.formats)
+
+    def upload_limits(self) -> dict:
+        """What ``core.uploads.validate_upload`` checks a file of this kind against."""
+        return {"formats": list(self.formats or []), "max_size": self.max_size}
 
 
 class Project(BilingualNameMixin, models.Model):

@@ -22,3 +22,14 @@ rules.add_perm(MANAGE_TRACK, is_track_staff)
 rules.add_perm("projects.manage_call", is_programme_admin | is_call_staff)
 CONFIGURE_CALL = "projects.configure_call"
 rules.add_perm(CONFIGURE_CALL, is_programme_admin)
+
+
+@rules.predicate
+def can_view_call(user, call) -> bool:
+    return call is not None and selectors.can_view_call(user, call)
+
+
+# Who may read a call and download what it offers applicants (a document's template): anyone
+# for a published call, its staff and programme admins for a draft.
+VIEW_CALL = "projects.view_call"
+rules.add_perm(VIEW_CALL, can_view_call)

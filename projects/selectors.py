@@ -1,9 +1,14 @@
 """Reads for calls, tracks and the portfolio, with visibility applied."""
 
+from dataclasses import dataclass, field
+
 from django.db.models import Q, QuerySet
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
-from projects.models import Call, Event, Project, Track
+from core.bilingual import KOREAN
+from projects.models import Call, DocumentKind, DocumentRequirement, Event, Project, Track
 
 
 def staff_tracks(user) -> QuerySet[Track]:
@@ -59,3 +64,126 @@ def projects_for_staff(user) -> QuerySet[Project]:
     if roles.has_role(user, roles.SECRETARIAT_STAFF):
         return qs.filter(award__application__track__in=staff_tracks(user))
     return qs.none()
+
+
+# --- A track's documents ---------------------------------------------------------------------
+
+
+def default_requirement(track: Track, kind: str, *, order: int = 0) -> DocumentRequirement:
+    """An unsaved requirement of ``kind`` as the portal asked for it before staff configured
+    documents: the kind's own name in English and Korean, every format, the site's limit."""
+    label = dict(DocumentKind.choices).get(kind, kind)
+    with translation.override("en"):
+        name = str(label)
+    with translation.override(KOREAN):
+        name_ko = str(label)
+    return DocumentRequirement(
+        track=track,
+        kind=kind,
+        name=name,
+        name_ko=name_ko if name_ko != name else "",
+        is_required=True,
+        order=order,
+    )
+
+
+def document_requirements(track: Track) -> list[DocumentRequirement]:
+    """The documents ``track`` asks for, in the track's order: the configured requirements.
+
+    A track nobody configured documents for (made by code with only ``required_documents``,
+    like a contractor selection or the demo's history) asks for its listed kinds as before
+    (``default_requirement``, unsaved). Uses ``track.document_requirements`` as prefetched,
+    so a list page prefetches ``track__document_requirements`` once."""
+    configured = list(track.document_requirements.all())
+    if configured:
+        return configured
+    return [
+        default_requirement(track, kind, order=order)
+        for order, kind in enumerate(dict.fromkeys(track.required_documents or []), start=1)
+    ]
+
+
+def required_document_kinds(track: Track) -> list[str]:
+    """The kinds an application of ``track`` must carry, in order (what
+    ``Track.required_documents`` holds)."""
+    return [r.kind for r in document_requirements(track) if r.is_required]
+
+
+def document_requirement(track: Track, kind: str) -> DocumentRequirement | None:
+    """The requirement of ``kind`` on ``track``, configured or as before; None if not asked for."""
+    return next((r for r in document_requirements(track) if r.kind == kind), None)
+
+
+def upload_limits(track: Track, kind: str) -> dict:
+    """What a file of ``kind`` uploaded to an application of ``track`` is checked against
+    (``core.uploads.validate_upload``'s ``formats`` and ``max_size``); the site's defaults for
+    a kind the track does not ask for."""
+    requirement = document_requirement(track, kind)
+    return requirement.upload_limits() if requirement is not None else {}
+
+
+def submitted_document_kinds(track: Track) -> set[str]:
+    """Kinds of document already handed in on ``track``: on an application that is no longer
+    a draft. Such a requirement stays (applicants answered it)."""
+    from django.apps import apps
+
+    # The document model lives above this app; asked by name, never imported.
+    Document = apps.get_model("applications", "Document")
+    return set(
+        Document.objects.filter(application__track=track, application__submitted_at__isnull=False)
+        .values_list("kind", flat=True)
+        .distinct()
+    )
+
+
+def can_view_call(user, call: Call) -> bool:
+    """Whether ``user`` may see ``call``: anyone for a public call, its staff for a draft."""
+    if public_calls().filter(pk=call.pk).exists():
+        return True
+    return roles.has_role(user, roles.PROGRAMME_ADMIN) or any(
+        is_staff_of_track(user, track) for track in call.tracks.all()
+    )
+
+
+def calls_for_staff(user) -> QuerySet[Call]:
+    """Calls a staff member configures: every call for programme admins, none for others."""
+    if roles.has_role(user, roles.PROGRAMME_ADMIN):
+        return Call.objects.prefetch_related("tracks").order_by("-year", "-opens_at")
+    return Call.objects.none()
+
+
+# --- The application form as an applicant will see it (staff preview) ------------------------
+
+
+@dataclass
+class PreviewSection:
+    """One section of a track's application form, for the staff preview: a read-only ``form``
+    (fields disabled), or the track's ``documents``, or neither (a section whose content the
+    app that owns it has not given, shown as a placeholder)."""
+
+    key: str
+    label: str
+    form: object = None
+    documents: list = field(default_factory=list)
+
+
+#: Builders of a track's form preview, ``builder(track) -> list[PreviewSection]``, registered
+#: by the app that owns the applicant's form (``applications``) in its ``AppConfig.ready``.
+FORM_PREVIEWS: list = []
+
+
+def register_form_preview(builder) -> None:
+    """Add a builder to ``form_preview`` (once)."""
+    if builder not in FORM_PREVIEWS:
+        FORM_PREVIEWS.append(builder)
+
+
+def form_preview(track: Track) -> list[PreviewSection]:
+    """The sections of ``track``'s application form in order, from the registered builders;
+    without any (the applicant's app not installed), the documents alone."""
+    sections = [section for builder in FORM_PREVIEWS for section in builder(track)]
+    if not sections:
+        sections = [
+            PreviewSection("documents", _("Documents"), documents=document_requirements(track))
+        ]
+    return sections

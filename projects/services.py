@@ -1,16 +1,36 @@
 """Writes for calls, tracks and the funded portfolio."""
 
+import datetime
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
-from accounts.audit import record_audit_event
+from accounts.audit import audit_events_for, record_audit_event
 from core.domain import DomainError, clean_or_refuse, require_permission
 from core.transitions import apply_transition
-from projects.models import Call, City, Country, Event, Project, Track
-from projects.rules import CONFIGURE_CALL
+from core.uploads import store_upload, validate_upload
+from projects import selectors
+from projects.models import (
+    Call,
+    City,
+    Country,
+    DocumentKind,
+    DocumentRequirement,
+    Event,
+    Project,
+    Track,
+)
+from projects.rules import CONFIGURE_CALL, MANAGE_TRACK
 from projects.selectors import projects_for_staff
+
+logger = logging.getLogger(__name__)
 
 S = Call.Status
 CALL_TRANSITIONS: dict[str, set[str]] = {
@@ -24,12 +44,34 @@ CALL_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+class CallNotReady(DomainError):
+    """The call cannot open: ``call_problems`` names what is missing (``problems``)."""
+
+    code = "call_not_ready"
+
+    def __init__(self, problems: list["CallProblem"]):
+        super().__init__(
+            _("The call cannot open yet: %(problems)s")
+            % {"problems": " ".join(str(p.message) for p in problems)}
+        )
+        self.problems = problems
+
+
 @transaction.atomic
 def transition_call(*, call: Call, to: str, actor=None, reason: str = "") -> Call:
     """Move a call along its lifecycle; refuses moves outside ``CALL_TRANSITIONS``.
 
-    Writes an audit row. Does not check the dates: ``sync_call_statuses`` does that.
+    Writes an audit row. Opening (from published, or again from closed) is refused with
+    ``CallNotReady`` while ``call_problems`` finds anything: this is the one place that
+    refuses, whoever asks (the staff, the admin's action, the beat job). Does not open or
+    close by the dates: ``sync_call_statuses`` does that.
     """
+    if to == S.OPEN:
+        current = Call.objects.get(pk=call.pk)
+        if current.status != S.OPEN:
+            problems = call_problems(current)
+            if problems:
+                raise CallNotReady(problems)
     return apply_transition(
         call,
         to=to,
@@ -43,16 +85,425 @@ def transition_call(*, call: Call, to: str, actor=None, reason: str = "") -> Cal
 def sync_call_statuses(*, now=None) -> list[tuple[int, str]]:
     """Open published calls whose opening time has come and close open calls past their closing
     time. The server's clock decides (times stored in UTC, entered in Asia/Seoul).
-    Returns the (call id, new status) pairs changed; idempotent."""
+    A call that is not ready (``call_problems``) stays published: logged, and audited once
+    per set of problems (``open_refused``), not at every run. Returns the (call id, new
+    status) pairs changed; idempotent."""
     now = now or timezone.now()
     changed = []
     for call in Call.objects.filter(status=S.PUBLISHED, opens_at__lte=now, closes_at__gt=now):
-        transition_call(call=call, to=S.OPEN, reason="opening time reached")
+        try:
+            transition_call(call=call, to=S.OPEN, reason="opening time reached")
+        except CallNotReady as refused:
+            _record_open_refused(call, refused.problems)
+            continue
         changed.append((call.pk, S.OPEN))
     for call in Call.objects.filter(status=S.OPEN, closes_at__lte=now):
         transition_call(call=call, to=S.CLOSED, reason="closing time reached")
         changed.append((call.pk, S.CLOSED))
     return changed
+
+
+@transaction.atomic
+def _record_open_refused(call: Call, problems: list["CallProblem"]) -> None:
+    """The beat job could not open ``call``: log it, and audit it unless the last refusal
+    named the same problems (the job runs every few minutes)."""
+    messages = [str(p.message) for p in problems]
+    logger.warning("Call %s not opened at its date: %s", call.slug, "; ".join(messages))
+    last = audit_events_for(call).filter(action="open_refused").last()
+    if last is not None and last.detail.get("problems") == messages:
+        return
+    record_audit_event(
+        subject=call,
+        action="open_refused",
+        old_value=call.status,
+        new_value=call.status,
+        detail={"problems": messages, "reason": "opening time reached"},
+    )
+
+
+# --- Readiness: what stops a call from opening ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallProblem:
+    """One thing that stops a call from opening; ``track`` when it is a track's."""
+
+    message: str
+    track: Track | None = None
+    code: str = ""
+
+
+#: Checks of the apps above this one (criteria from ``reviews``, questions from
+#: ``applications``), each ``check(call) -> iterable of CallProblem``, registered in their
+#: ``AppConfig.ready`` with ``register_readiness_check``.
+READINESS_CHECKS: list[Callable[[Call], Iterable[CallProblem]]] = []
+
+
+def register_readiness_check(check: Callable[[Call], Iterable[CallProblem]]) -> None:
+    """Add a check to ``call_problems`` (once, however often the app is made ready)."""
+    if check not in READINESS_CHECKS:
+        READINESS_CHECKS.append(check)
+
+
+def _date_problems(call: Call, tracks: list[Track]) -> list[CallProblem]:
+    # When the dates fall is the beat job's business (it opens and closes calls on time): a
+    # call may be opened by hand after its opening time, or reopened to take late proposals.
+    problems = []
+    if call.closes_at <= call.opens_at:
+        problems.append(CallProblem(_("The call must close after it opens."), code="dates"))
+    for track in tracks:
+        if track.review_deadline is not None and track.review_deadline <= call.closes_at:
+            problems.append(
+                CallProblem(
+                    _("%(track)s: the review deadline must come after the call closes.")
+                    % {"track": track.display_name},
+                    track,
+                    "review_deadline",
+                )
+            )
+    return problems
+
+
+def _track_problems(track: Track) -> list[CallProblem]:
+    problems = []
+    budgets = (track.budget_floor, track.budget_ceiling, track.total_budget)
+    if not all(budgets) or not track.target_awards:
+        problems.append(
+            CallProblem(
+                _(
+                    "%(track)s: set the per-project budget, the total budget and the number of awards."
+                )
+                % {"track": track.display_name},
+                track,
+                "budget",
+            )
+        )
+    elif not track.budget_floor <= track.budget_ceiling <= track.total_budget:
+        problems.append(
+            CallProblem(
+                _("%(track)s: the budgets must read floor ≤ ceiling ≤ total.")
+                % {"track": track.display_name},
+                track,
+                "budget",
+            )
+        )
+    if not selectors.required_document_kinds(track):
+        problems.append(
+            CallProblem(
+                _("%(track)s: require at least one document.") % {"track": track.display_name},
+                track,
+                "documents",
+            )
+        )
+    return problems
+
+
+def call_problems(call: Call) -> list[CallProblem]:
+    """Everything that stops ``call`` from opening, in the order staff fix it: the dates (it
+    closes after it opens, each review deadline after it closes), then per track its budgets
+    and required documents, then the checks the apps above registered (``READINESS_CHECKS``:
+    the criteria add up to the points the scoring expects, …). Empty when the call is ready.
+    Reads only."""
+    tracks = list(
+        call.tracks.select_related("secretariat").prefetch_related("document_requirements")
+    )
+    problems = _date_problems(call, tracks)
+    for track in tracks:
+        problems.extend(_track_problems(track))
+    for check in READINESS_CHECKS:
+        problems.extend(check(call))
+    return problems
+
+
+# --- "New call from this one" -----------------------------------------------------------------
+
+#: Copiers of the apps above this one, each ``copier(*, source, copy, tracks, actor)`` with
+#: ``tracks`` mapping each source track's id to its copy; a copier may return a dict that goes
+#: into the copy's audit row (e.g. ``{"criteria": 8}``). ``reviews`` copies criteria; questions
+#: and message templates register theirs the same way (``register_call_copier``).
+CALL_COPIERS: list[Callable[..., dict | None]] = []
+
+
+def register_call_copier(copier: Callable[..., dict | None]) -> None:
+    """Add a copier to ``copy_call`` (once)."""
+    if copier not in CALL_COPIERS:
+        CALL_COPIERS.append(copier)
+
+
+# What a new call takes from last year's: the texts. Dates are new, the status is draft, and
+# the project, reported intake and release of decisions belong to the old call alone.
+COPIED_CALL_FIELDS = ("kind", "description", "description_ko", "eligibility", "eligibility_ko")
+# A track's fields that are not its terms or settings: the copy gets its own.
+NOT_COPIED_TRACK_FIELDS = ("id", "call", "criteria_locked_at", "review_deadline")
+
+
+def _copy_template(source: DocumentRequirement, copy: DocumentRequirement) -> None:
+    """Give ``copy`` a file of its own with the source's template, so removing one never
+    removes the other's."""
+    if not source.template:
+        return
+    with source.template.open("rb") as handle:
+        content = ContentFile(handle.read())
+    store_upload(copy.template, "template", content)
+
+
+@transaction.atomic
+def copy_call(
+    *,
+    call: Call,
+    actor,
+    year: int,
+    slug: str,
+    name: str,
+    name_ko: str = "",
+    opens_at: datetime.datetime,
+    closes_at: datetime.datetime,
+) -> Call:
+    """A programme admin starts next year's call from ``call``: a new draft call with the
+    given year, slug, title and dates, the same texts, and a copy of every track (budgets,
+    kind, secretariat, review settings; a review deadline moved by as much as the closing
+    date), of its document requirements (templates included) and of what the apps above
+    copy (``CALL_COPIERS``: criteria with their guidance, …). The copies are independent of
+    the originals. One audit row, on the new call, naming its source. Nothing is opened:
+    ``call_problems`` says what the new call still needs."""
+    require_permission(actor, CONFIGURE_CALL, message=NOT_PROGRAMME_ADMIN)
+    if call.kind == Call.Kind.CONTRACTOR_SELECTION:
+        raise DomainError(
+            _("A contractor selection belongs to its project and is not copied."),
+            code="not_copied",
+        )
+    new_call = Call(
+        year=year,
+        slug=slug,
+        name=name,
+        name_ko=name_ko,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        status=Call.Status.DRAFT,
+        **{field: getattr(call, field) for field in COPIED_CALL_FIELDS},
+    )
+    _clean_with_field(new_call)
+    new_call.save()
+    shift = closes_at - call.closes_at
+    tracks: dict[int, Track] = {}
+    requirements = 0
+    for track in call.tracks.prefetch_related("document_requirements").order_by("order", "id"):
+        values = {
+            f.attname: getattr(track, f.attname)
+            for f in Track._meta.concrete_fields
+            if f.name not in NOT_COPIED_TRACK_FIELDS
+        }
+        new_track = Track(call=new_call, **values)
+        if track.review_deadline is not None:
+            new_track.review_deadline = track.review_deadline + shift
+        new_track.required_documents = list(track.required_documents or [])
+        _clean_with_field(new_track)
+        new_track.save()
+        tracks[track.pk] = new_track
+        for requirement in selectors.document_requirements(track):
+            copy = DocumentRequirement(
+                track=new_track,
+                **{
+                    name: getattr(requirement, name)
+                    for name in (*REQUIREMENT_FIELDS, "order", "template_name")
+                },
+            )
+            _copy_template(requirement, copy)
+            copy.full_clean()
+            copy.save()
+            requirements += 1
+        _sync_required_documents(new_track)
+    detail = {
+        "source": call.pk,
+        "source_slug": call.slug,
+        "tracks": len(tracks),
+        "document_requirements": requirements,
+    }
+    for copier in CALL_COPIERS:
+        detail.update(copier(source=call, copy=new_call, tracks=tracks, actor=actor) or {})
+    record_audit_event(subject=new_call, action="copied", actor=actor, detail=detail)
+    return new_call
+
+
+def _clean_with_field(instance: models.Model) -> None:
+    """``full_clean`` refusing with a ``DomainError`` on the first field named, so a form shows
+    the message next to that field."""
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(
+            " ".join(messages),
+            code="invalid",
+            field=None if field == "__all__" else field,
+        ) from exc
+
+
+# --- A track's documents, configured by its staff ---------------------------------------------
+
+# What staff set on a requirement (besides its order and template file).
+REQUIREMENT_FIELDS = ("kind", "name", "name_ko", "formats", "max_size_mb", "is_required")
+NOT_YOUR_TRACK = _("You do not work on this track.")
+
+
+def _sync_required_documents(track: Track) -> None:
+    """Write the required kinds, in order, to ``Track.required_documents``: the one place that
+    keeps the list in step with the requirements, for the code that reads the list."""
+    kinds = [
+        r.kind
+        for r in DocumentRequirement.objects.filter(track=track).order_by("order", "id")
+        if r.is_required
+    ]
+    Track.objects.filter(pk=track.pk).update(required_documents=kinds)
+    track.required_documents = kinds
+
+
+def _configure_from_list(track: Track) -> None:
+    """Before the first change to a track's documents made by code with only a list of kinds
+    (``selectors.document_requirements`` reads them as requirements), save those requirements,
+    so changing one keeps the others."""
+    if DocumentRequirement.objects.filter(track=track).exists():
+        return
+    for requirement in selectors.document_requirements(track):
+        requirement.full_clean()
+        requirement.save()
+
+
+def _requirement_values(requirement: DocumentRequirement) -> dict[str, str]:
+    return {name: str(getattr(requirement, name)) for name in (*REQUIREMENT_FIELDS, "order")}
+
+
+def _refuse_if_handed_in(track: Track, kind: str) -> None:
+    if kind in selectors.submitted_document_kinds(track):
+        raise DomainError(
+            _(
+                "Applicants have already submitted a “%(kind)s” on this track: the requirement "
+                "stays. You may still rename it or make it optional."
+            )
+            % {"kind": dict(DocumentKind.choices).get(kind, kind)},
+            code="documents_submitted",
+        )
+
+
+@transaction.atomic
+def save_document_requirement(
+    *, requirement: DocumentRequirement, actor, template=None, clear_template: bool = False
+) -> DocumentRequirement:
+    """Add (``requirement`` unsaved) or change a document a track asks for: its name in both
+    languages, formats, size limit, whether it is required, and its template (``template``, an
+    uploaded file checked like any upload; ``clear_template`` removes it). Staff of the track.
+
+    A new requirement goes last. Changing the kind of one whose kind applicants already
+    submitted is refused, as removing it is. Keeps ``Track.required_documents`` in step;
+    audited as ``document_requirement_added`` / ``document_requirement_changed`` on the
+    track with the old and new values."""
+    track = requirement.track
+    require_permission(actor, MANAGE_TRACK, track, message=NOT_YOUR_TRACK)
+    if requirement.kind == DocumentKind.OTHER:
+        raise DomainError(
+            _("“Other” is the applicant's own choice; name a kind of document to require."),
+            field="kind",
+        )
+    Track.objects.select_for_update().get(pk=track.pk)  # one writer of the track's list
+    created = requirement.pk is None
+    old = {}
+    old_template = ""
+    if created:
+        _configure_from_list(track)
+        last = (
+            DocumentRequirement.objects.filter(track=track)
+            .order_by("-order")
+            .values_list("order", flat=True)
+            .first()
+        )
+        requirement.order = (last or 0) + 1
+    else:
+        stored = DocumentRequirement.objects.get(pk=requirement.pk)
+        old = _requirement_values(stored)
+        old_template = stored.template.name
+        if stored.kind != requirement.kind:
+            _refuse_if_handed_in(track, stored.kind)
+    if (
+        DocumentRequirement.objects.filter(track=track, kind=requirement.kind)
+        .exclude(pk=requirement.pk)
+        .exists()
+    ):
+        raise DomainError(_("This track already asks for this kind of document."), field="kind")
+    if template is not None:
+        validate_upload(template)
+        requirement.template_name = (template.name or "template")[-255:]
+        store_upload(requirement.template, "template", template)
+    elif clear_template:
+        requirement.template = ""
+        requirement.template_name = ""
+    try:
+        _clean_with_field(requirement)
+        requirement.save()
+    except Exception:
+        if template is not None:
+            requirement.template.delete(save=False)  # no file without its row
+        raise
+    if old_template and old_template != requirement.template.name:
+        storage = requirement.template.storage
+        transaction.on_commit(lambda: storage.delete(old_template))
+    _sync_required_documents(track)
+    record_audit_event(
+        subject=track,
+        action="document_requirement_added" if created else "document_requirement_changed",
+        actor=actor,
+        detail={"old": old, "new": _requirement_values(requirement), "id": requirement.pk},
+    )
+    return requirement
+
+
+@transaction.atomic
+def move_document_requirement(*, requirement: DocumentRequirement, up: bool, actor) -> None:
+    """Swap a requirement with its neighbour in the track's order (renumbered 1..n); audited
+    on the track with the new order of kinds."""
+    track = requirement.track
+    require_permission(actor, MANAGE_TRACK, track, message=NOT_YOUR_TRACK)
+    items = list(
+        DocumentRequirement.objects.select_for_update().filter(track=track).order_by("order", "id")
+    )
+    index = next(i for i, r in enumerate(items) if r.pk == requirement.pk)
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(items):
+        return
+    old_order = [r.kind for r in items]
+    items[index], items[other] = items[other], items[index]
+    for position, item in enumerate(items, start=1):
+        if item.order != position:
+            item.order = position
+            item.save(update_fields=["order"])
+    _sync_required_documents(track)
+    record_audit_event(
+        subject=track,
+        action="document_requirements_reordered",
+        actor=actor,
+        detail={"old": old_order, "new": [r.kind for r in items]},
+    )
+
+
+@transaction.atomic
+def remove_document_requirement(*, requirement: DocumentRequirement, actor) -> None:
+    """Stop asking for a document. Refused once applicants submitted that kind on the track
+    (their applications answered it; make it optional instead). The template file goes after
+    commit. Audited on the track with what was removed."""
+    track = requirement.track
+    require_permission(actor, MANAGE_TRACK, track, message=NOT_YOUR_TRACK)
+    _refuse_if_handed_in(track, requirement.kind)
+    template = requirement.template.name
+    storage = requirement.template.storage
+    record_audit_event(
+        subject=track,
+        action="document_requirement_removed",
+        actor=actor,
+        detail={"old": _requirement_values(requirement), "id": requirement.pk},
+    )
+    requirement.delete()
+    _sync_required_documents(track)
+    if template:
+        transaction.on_commit(lambda: storage.delete(template))
 
 
 # A funded project closes once, either way.
@@ -177,8 +628,9 @@ def update_call(*, call: Call, actor, **fields) -> Call:
 
 
 TRACK_DESCRIPTION_FIELDS = ("name", "name_ko", "description", "description_ko", "order")
-# The published terms of a track: who runs it, who may apply, for how much, what to upload,
-# how scores add up. Fixed once the call opens or anyone has applied.
+# The published terms of a track: who runs it, who may apply, for how much, how scores add up.
+# Fixed once the call opens or anyone has applied. What to upload is the track's document
+# requirements (``save_document_requirement``), which keep ``required_documents`` in step.
 TRACK_TERMS_FIELDS = (
     "code",
     "kind",
@@ -188,7 +640,6 @@ TRACK_TERMS_FIELDS = (
     "budget_ceiling",
     "total_budget",
     "target_awards",
-    "required_documents",
     "official_aggregate",
     "price_weight",
 )

@@ -9,4 +9,9 @@ urlpatterns = [
     path("events/", views.events, name="events"),
     path("portfolio/<str:code>/", views.project_detail, name="project_detail"),
     path("<slug:slug>/", views.call_detail, name="call_detail"),
+    path(
+        "<slug:slug>/documents/<int:pk>/template/",
+        views.document_template,
+        name="document_template",
+    ),
 ]

@@ -2,12 +2,15 @@
 programme's events."""
 
 from django.db.models import Prefetch
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
+from core import uploads
 from projects import selectors
-from projects.models import Call, DocumentKind, Event, Project, Track
+from projects.models import Call, DocumentRequirement, Event, Project, Track
+from projects.rules import VIEW_CALL
 from projects.selectors import public_calls
 
 PUBLIC_STATUS_LABELS = {
@@ -33,16 +36,21 @@ def _tracks_prefetch():
     # Criteria come through the reverse relation in their own order (track, order, id): the
     # catalogue shows them without importing the review app.
     return Prefetch(
-        "tracks", queryset=Track.objects.order_by("order", "id").prefetch_related("criteria")
+        "tracks",
+        queryset=Track.objects.order_by("order", "id").prefetch_related(
+            "criteria", "document_requirements"
+        ),
     )
 
 
 def _decorate(call: Call, now) -> Call:
     call.public_status = public_call_status(call, now)
     call.public_status_label = PUBLIC_STATUS_LABELS[call.public_status]
-    kinds = dict(DocumentKind.choices)
     for track in call.tracks.all():
-        track.required_document_labels = [kinds.get(k, k) for k in track.required_documents]
+        # The names the track's staff gave its required documents.
+        track.required_document_labels = [
+            r.display_name for r in selectors.document_requirements(track) if r.is_required
+        ]
         track.total_points = sum(c.max_points for c in track.criteria.all())
     return call
 
@@ -115,4 +123,24 @@ def events(request):
             "kinds": Event.Kind.choices,
             "kind": kind,
         },
+    )
+
+
+def document_template(request, slug, pk):
+    """A document's template, as an attachment, to anyone who may see the call
+    (``projects.view_call``: everyone for a published call, its staff for a draft); 404 to
+    others, so a draft call's templates do not even show that they exist."""
+    requirement = get_object_or_404(
+        DocumentRequirement.objects.select_related("track__call"), pk=pk, track__call__slug=slug
+    )
+    if not requirement.template or not request.user.has_perm(VIEW_CALL, requirement.track.call):
+        raise Http404
+    name = requirement.template_name or "template"
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    kind = next((k for k in uploads.ALLOWED if f".{extension}" in k.extensions), None)
+    return FileResponse(
+        requirement.template.open("rb"),
+        as_attachment=True,
+        filename=name,
+        content_type=kind.content_type if kind else "application/octet-stream",
     )

@@ -11,10 +11,12 @@ from applications.models import Application
 from applications.services import transition_application
 from core.domain import DomainError, clean_or_refuse
 from projects.models import Track
+from projects.services import CallProblem
 from reviews.models import (
     Criterion,
     Score,
 )
+from reviews.services.scoring import format_points
 
 
 def criteria_total(track: Track) -> Decimal:
@@ -153,3 +155,52 @@ def move_criterion(*, criterion: Criterion, up: bool, actor) -> None:
         if item.order != position:
             item.order = position
             item.save(update_fields=["order"])
+
+
+# --- Next year's call and whether a call may open (registered with projects.services) --------
+
+# The points a track's criteria must add up to before its review can start (``start_review``).
+EXPECTED_TOTAL = Decimal(100)
+
+
+def copy_criteria(*, source, copy, tracks: dict[int, Track], actor) -> dict:
+    """Copy the criteria of each track of ``source`` to its copy in ``tracks`` (names, guidance
+    in both languages, points, weights, thresholds, order, tie-break priority). New rows,
+    independent of the old ones, unlocked. ``projects.services.copy_call`` writes the one audit
+    row of the copy; this returns how many criteria it copied for that row."""
+    copied = []
+    for criterion in Criterion.objects.filter(track_id__in=list(tracks)).order_by("pk"):
+        values = {
+            field.attname: getattr(criterion, field.attname)
+            for field in Criterion._meta.concrete_fields
+            if field.name not in ("id", "track")
+        }
+        copied.append(Criterion(track=tracks[criterion.track_id], **values))
+    for criterion in copied:
+        clean_or_refuse(criterion)
+    Criterion.objects.bulk_create(copied)
+    return {"criteria": len(copied)}
+
+
+def criteria_readiness(call) -> list:
+    """A readiness check for ``projects.services.call_problems``: each track of ``call`` has
+    criteria adding up to the points the scoring expects."""
+    problems = []
+    for track in call.tracks.prefetch_related("criteria"):
+        total = criteria_total(track)
+        if total != EXPECTED_TOTAL:
+            problems.append(
+                CallProblem(
+                    _(
+                        "%(track)s: the criteria add up to %(total)s points; they must add up to %(expected)s."
+                    )
+                    % {
+                        "track": track.display_name,
+                        "total": format_points(Decimal(total)),
+                        "expected": EXPECTED_TOTAL,
+                    },
+                    track,
+                    "criteria",
+                )
+            )
+    return problems

@@ -1,0 +1,81 @@
+"""Forms of the staff pages of calls and tracks; writes go through projects.services."""
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from core import uploads
+from projects.models import MEGABYTE, Call, DocumentKind, DocumentRequirement
+
+
+class DocumentRequirementForm(forms.ModelForm):
+    """A document a track asks for. The template is a file of its own (checked and stored by
+    ``services.save_document_requirement``), not a model field of the form."""
+
+    formats = forms.MultipleChoiceField(
+        label=_("Accepted formats"),
+        choices=uploads.FORMAT_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The file formats applicants may upload for this document."),
+    )
+    template_file = forms.FileField(
+        label=_("Template"),
+        required=False,
+        help_text=_(
+            "Optional: a form or model document applicants download and fill in (PDF, DOCX or "
+            "XLSX)."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": uploads.accept_attribute()}),
+    )
+    remove_template = forms.BooleanField(label=_("Remove the current template"), required=False)
+
+    class Meta:
+        model = DocumentRequirement
+        fields = ["kind", "name", "name_ko", "formats", "max_size_mb", "is_required"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "Other" is the applicant's own slot, never a requirement.
+        self.fields["kind"].choices = [
+            (value, label) for value, label in DocumentKind.choices if value != DocumentKind.OTHER
+        ]
+        self.fields["max_size_mb"].help_text = _(
+            "Empty: the site's limit of %(limit)s MB. Never above it."
+        ) % {"limit": settings.MAX_UPLOAD_SIZE // MEGABYTE}
+        if not self.instance.template:
+            del self.fields["remove_template"]
+
+    def validate_unique(self):
+        pass  # the service says "already asked for" next to the kind
+
+
+class CopyCallForm(forms.Form):
+    """What the new call needs of its own: its year, address, title and dates (Korea time)."""
+
+    year = forms.IntegerField(label=_("Programme year"), min_value=2020, max_value=2100)
+    slug = forms.SlugField(
+        label=_("Slug"), max_length=80, help_text=_("The call's address, e.g. 2027-call.")
+    )
+    name = forms.CharField(label=_("Title"), max_length=200)
+    name_ko = forms.CharField(label=_("Title in Korean"), max_length=200, required=False)
+    opens_at = forms.DateTimeField(
+        label=_("Opens at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    closes_at = forms.DateTimeField(
+        label=_("Closes at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if Call.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("Another call already has this slug."), code="unique")
+        return slug
+
+    def clean(self):
+        cleaned = super().clean()
+        opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("closes_at", _("The call must close after it opens."))
+        return cleaned

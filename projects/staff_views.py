@@ -1,0 +1,229 @@
+"""Staff screens of calls and tracks under /staff/calls/: a call's page (its tracks, what stops
+it from opening, "New call from this one"), each track's documents (add, edit, reorder,
+remove) and the preview of each track's application form in English and Korean.
+
+A call's pages ask ``projects.configure_call`` (programme admins configure calls); a track's
+documents and preview ask ``projects.manage_track`` (the track's staff; 403 for another
+secretariat's)."""
+
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.domain import DomainError
+from core.forms import run_service_on_form
+from core.views import require_perm
+from projects import selectors, services
+from projects.forms import CopyCallForm, DocumentRequirementForm
+from projects.models import Call, DocumentRequirement, Track
+from projects.rules import CONFIGURE_CALL, MANAGE_TRACK
+
+PREVIEW_LANGUAGES = (("en", "English"), ("ko", "한국어"))
+
+
+def _call(request, call_id: int) -> Call:
+    call = get_object_or_404(Call, pk=call_id)
+    require_perm(request, CONFIGURE_CALL, call)
+    return call
+
+
+def _track(request, track_id: int) -> Track:
+    track = get_object_or_404(Track.objects.select_related("call", "secretariat"), pk=track_id)
+    require_perm(request, MANAGE_TRACK, track)
+    return track
+
+
+def _requirement(request, pk: int) -> DocumentRequirement:
+    requirement = get_object_or_404(
+        DocumentRequirement.objects.select_related("track__call", "track__secretariat"), pk=pk
+    )
+    require_perm(request, MANAGE_TRACK, requirement.track)
+    return requirement
+
+
+@login_required
+def calls(request):
+    """Every call, newest first, with the way to each call's page."""
+    require_perm(request, CONFIGURE_CALL)
+    return render(
+        request, "projects/staff/calls.html", {"calls": selectors.calls_for_staff(request.user)}
+    )
+
+
+@login_required
+def call_detail(request, call_id: int):
+    """A call's tracks, what stops it from opening (``services.call_problems``), and the ways
+    to each track's documents and form preview and to next year's call."""
+    call = _call(request, call_id)
+    tracks = list(
+        call.tracks.select_related("secretariat").prefetch_related(
+            "document_requirements", "criteria"
+        )
+    )
+    for track in tracks:
+        track.documents = selectors.document_requirements(track)
+        track.criteria_points = sum(c.max_points for c in track.criteria.all())
+    return render(
+        request,
+        "projects/staff/call.html",
+        {
+            "call": call,
+            "tracks": tracks,
+            "problems": services.call_problems(call),
+            "can_copy": call.kind != Call.Kind.CONTRACTOR_SELECTION,
+        },
+    )
+
+
+@login_required
+def call_copy(request, call_id: int):
+    """ "New call from this one": the new call's year, address, title and dates (Korea time);
+    everything else is copied by ``services.copy_call``, as a draft."""
+    call = _call(request, call_id)
+    with timezone.override(ZoneInfo(settings.PROGRAMME_TIME_ZONE)):
+        initial = {
+            "year": call.year + 1,
+            "slug": f"{call.slug}-{call.year + 1}"[:80],
+            "name": call.name,
+            "name_ko": call.name_ko,
+        }
+        form = CopyCallForm(request.POST if request.method == "POST" else None, initial=initial)
+        status = 200
+        if request.method == "POST":
+            created = {}
+            if run_service_on_form(
+                form,
+                lambda data: created.setdefault(
+                    "call", services.copy_call(call=call, actor=request.user, **data)
+                ),
+            ):
+                messages.success(
+                    request,
+                    _("The new call is a draft: check what it still needs before it opens."),
+                )
+                return redirect("staff_projects:call", call_id=created["call"].pk)
+            status = 400
+        return render(
+            request, "projects/staff/copy.html", {"call": call, "form": form}, status=status
+        )
+
+
+@login_required
+def track_preview(request, track_id: int):
+    """The track's application form as an applicant will see it, read-only, in the language
+    chosen (``?lang=ko``), with the track's documents and what stops the call from opening."""
+    track = _track(request, track_id)
+    language = request.GET.get("lang", "en")
+    if language not in dict(PREVIEW_LANGUAGES):
+        language = "en"
+    problems = [p for p in services.call_problems(track.call) if p.track in (None, track)]
+    with translation.override(language):
+        return render(
+            request,
+            "projects/staff/preview.html",
+            {
+                "track": track,
+                "call": track.call,
+                "sections": selectors.form_preview(track),
+                "problems": problems,
+                "language": language,
+                "preview_languages": PREVIEW_LANGUAGES,
+            },
+        )
+
+
+def _save_requirement(request, form: DocumentRequirementForm, success: str) -> bool:
+    saved = run_service_on_form(
+        form,
+        lambda data: services.save_document_requirement(
+            requirement=form.save(commit=False),
+            actor=request.user,
+            template=data.get("template_file"),
+            clear_template=bool(data.get("remove_template")),
+        ),
+    )
+    if saved:
+        messages.success(request, success)
+    return saved
+
+
+@login_required
+def requirements(request, track_id: int):
+    """The documents the track asks for, in order, and the form that adds one."""
+    track = _track(request, track_id)
+    form = DocumentRequirementForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        instance=DocumentRequirement(track=track),
+    )
+    status = 200
+    if request.method == "POST":
+        if _save_requirement(request, form, _("Document added.")):
+            return redirect("staff_projects:requirements", track_id=track.pk)
+        status = 400
+    problems = [p for p in services.call_problems(track.call) if p.track in (None, track)]
+    return render(
+        request,
+        "projects/staff/requirements.html",
+        {
+            "track": track,
+            "requirements": selectors.document_requirements(track),
+            "handed_in": selectors.submitted_document_kinds(track),
+            "problems": problems,
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@login_required
+def requirement_edit(request, pk: int):
+    requirement = _requirement(request, pk)
+    form = DocumentRequirementForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        instance=requirement,
+    )
+    status = 200
+    if request.method == "POST":
+        if _save_requirement(request, form, _("Document saved.")):
+            return redirect("staff_projects:requirements", track_id=requirement.track_id)
+        status = 400
+    return render(
+        request,
+        "projects/staff/requirement_form.html",
+        {"track": requirement.track, "requirement": requirement, "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def requirement_move(request, pk: int):
+    requirement = _requirement(request, pk)
+    try:
+        services.move_document_requirement(
+            requirement=requirement, up=request.POST.get("direction") == "up", actor=request.user
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("staff_projects:requirements", track_id=requirement.track_id)
+
+
+@login_required
+@require_POST
+def requirement_delete(request, pk: int):
+    requirement = _requirement(request, pk)
+    try:
+        services.remove_document_requirement(requirement=requirement, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Document removed."))
+    return redirect("staff_projects:requirements", track_id=requirement.track_id)
