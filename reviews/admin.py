@@ -31,6 +31,7 @@ from reviews.models import (
     InterestDeclaration,
     Job,
     ReviewerInvitation,
+    ReviewSettings,
     Score,
 )
 from reviews.selectors import review_content_is_visible, review_content_visible_q, scores_for_user
@@ -285,3 +286,25 @@ class JobAdmin(ReadOnlyPortalAdmin):
     list_filter = ["kind", "status"]
     search_fields = ["track__name", "message"]
     list_select_related = ["track__call"]
+
+
+@admin.register(ReviewSettings)
+class ReviewSettingsAdmin(PortalModelAdmin):
+    """What a track's reviewers see. The staff page (``staff_reviews:visibility``) is the
+    usual door; here staff of the track change the same fields through the same audited
+    service. A row exists once a track's settings were first changed."""
+
+    track_scope = "track"
+    list_display = ["track", "other_scores", "anonymised", "scope", "updated_at", "updated_by"]
+    list_filter = ["other_scores", "anonymised", "scope", "track__kind", "track__call__year"]
+    search_fields = ["track__name", "track__call__name"]
+    list_select_related = ["track__call", "updated_by"]
+    autocomplete_fields = ["track", "updated_by"]
+
+    def get_service_fields(self, request, obj):
+        if obj is None or not _manages_track(request, obj.track):
+            return set()
+        return set(ReviewSettings.EDITABLE_FIELDS)
+
+    def change_through_service(self, request, obj, changes):
+        return services.update_reviewer_visibility(track=obj.track, actor=request.user, **changes)

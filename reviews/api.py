@@ -43,6 +43,7 @@ from reviews.models import (
     ReviewerInvitation,
     Score,
 )
+from reviews.rules import SEE_OTHER_SCORES
 
 # --- Staff screening on the application resource --------------------------------------------
 
@@ -135,6 +136,29 @@ class AssignmentSerializer(serializers.ModelSerializer):
         # that blank choice fields really return.
 
 
+class OtherReviewScoreSerializer(serializers.Serializer):
+    criterion = serializers.CharField(help_text=_("The criterion's name in your language."))
+    points = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    max_points = serializers.DecimalField(max_digits=5, decimal_places=1)
+
+
+class OtherReviewSerializer(serializers.Serializer):
+    """Another reviewer's submitted review: numbered, never named."""
+
+    label = serializers.CharField(help_text=_("Reviewer 1, 2… in the order they submitted."))
+    total = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    recommendation = serializers.CharField(allow_blank=True)
+    comment = serializers.CharField(allow_blank=True)
+    scores = serializers.SerializerMethodField()
+
+    @extend_schema_field(OtherReviewScoreSerializer(many=True))
+    def get_scores(self, review) -> list:
+        return OtherReviewScoreSerializer(
+            [{"criterion": n, "points": p, "max_points": m} for n, p, m in review.scores],
+            many=True,
+        ).data
+
+
 AssignmentFilter = track_filterset(Assignment, path="application__track", fields=["status"])
 
 
@@ -213,6 +237,15 @@ REVIEW_EXAMPLE = OpenApiExample(
         examples=[OpenApiExample("No conflict", request_only=True, value={"has_conflict": False})],
     ),
     decline=_("Decline the assignment"),
+    other_reviews=extend_schema(
+        summary=_("Other reviewers' submitted reviews of the same application"),
+        description=_(
+            "As the track's reviewer-visibility settings allow: never (403), after your own "
+            "review is submitted, or always once you have declared no conflict. Reviewers "
+            "are numbered, never named; drafts are never shown."
+        ),
+        responses={200: OtherReviewSerializer(many=True)},
+    ),
     save_scores=extend_schema(
         summary=_("Save a draft of my scores"),
         description=_("Points may still be empty; nothing is visible to anyone else."),
@@ -241,6 +274,7 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Portal
         "retrieve": "reviews.view_assignment",
         "declare_conflict": "reviews.declare_conflict",
         "decline": "reviews.view_assignment",
+        "other_reviews": SEE_OTHER_SCORES,
         "save_scores": "reviews.score_assignment",
         "submit": "reviews.score_assignment",
     }
@@ -273,6 +307,19 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Portal
         )
         # A declined assignment leaves the reviewer's rows: answer with the object itself.
         return Response(self.get_serializer(assignment).data)
+
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="other-reviews",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def other_reviews(self, request, pk=None):
+        assignment = self.get_object()
+        return Response(
+            OtherReviewSerializer(selectors.other_reviews_for(assignment), many=True).data
+        )
 
     @action(detail=True, methods=["post"], url_path="save-scores")
     def save_scores(self, request, pk=None):

@@ -19,3 +19,16 @@ class ReviewsConfig(AppConfig):
         from reviews.services.jobs import register_job_queuer
 
         register_job_queuer(Job.Kind.ASSIGN, queue_assignment_job)
+        # Anonymised review: the application resource of the API (applications.api) withholds
+        # the applicant's identity from reviewers of anonymised tracks, by this app's rule.
+        from applications.selectors import APPLICATION_DATA_FILTERS
+        from reviews.selectors import application_data_filter
+
+        if application_data_filter not in APPLICATION_DATA_FILTERS:
+            APPLICATION_DATA_FILTERS.append(application_data_filter)
+        # Next year's call copies the criteria; a call opens only when they add up.
+        from projects.services import register_call_copier, register_readiness_check
+        from reviews.services.criteria import copy_criteria, criteria_readiness
+
+        register_call_copier(copy_criteria)
+        register_readiness_check(criteria_readiness)

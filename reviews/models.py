@@ -559,3 +559,78 @@ class Job(models.Model):
     @property
     def is_assignment(self) -> bool:
         return self.kind == self.Kind.ASSIGN
+
+
+class ReviewSettings(models.Model):
+    """What the reviewers of one track may see, in the manner of a conference review phase:
+    other reviewers' scores, the applicant's identity, and applications beyond their own.
+
+    One row per track, created on demand (``reviews.selectors.review_settings_for``) with the
+    defaults the portal always had: other scores never shown, the applicant named, only the
+    reviewer's assignments listed. Changed only by ``reviews.services.update_reviewer_visibility``
+    (audited); read only through the selectors and rules that apply it."""
+
+    class OtherScores(models.TextChoices):
+        NEVER = "never", _("Never")
+        AFTER_OWN = "after_own", _("After submitting their own review")
+        ALWAYS = "always", _("Always (once they have declared no conflict)")
+
+    class Scope(models.TextChoices):
+        ASSIGNED = "assigned", _("Only the applications assigned to them")
+        ALL = "all", _("Every eligible application of the track (scoring only when assigned)")
+
+    track = models.OneToOneField(
+        Track, on_delete=models.CASCADE, related_name="review_settings", verbose_name=_("track")
+    )
+    other_scores = models.CharField(
+        _("reviewers see other reviewers' scores"),
+        max_length=20,
+        choices=OtherScores.choices,
+        default=OtherScores.NEVER,
+    )
+    anonymised = models.BooleanField(
+        _("anonymised review"),
+        default=False,
+        help_text=_(
+            "Withhold the applicant organisation, contact person, e-mail, telephone, consortium "
+            "member names and document file names from reviewers."
+        ),
+    )
+    scope = models.CharField(
+        _("applications reviewers may read"),
+        max_length=20,
+        choices=Scope.choices,
+        default=Scope.ASSIGNED,
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    #: The fields staff edit (the page, the service and the back office).
+    EDITABLE_FIELDS = ("other_scores", "anonymised", "scope")
+
+    class Meta:
+        verbose_name = _("reviewer visibility")
+        verbose_name_plural = _("reviewer visibility")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(other_scores__in=["never", "after_own", "always"]),
+                name="reviews_settings_other_scores_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(scope__in=["assigned", "all"]), name="reviews_settings_scope_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return str(_("Reviewer visibility — %(track)s") % {"track": self.track})
+
+    @property
+    def allows_browsing(self) -> bool:
+        return self.scope == self.Scope.ALL

@@ -3,6 +3,7 @@ import rules
 from accounts import roles
 from accounts.rules import is_programme_admin
 from projects.selectors import is_staff_of_track
+from reviews import selectors
 from reviews.models import Assignment, CommitteeMember, ConflictDeclaration
 
 A = Assignment.Status
@@ -53,6 +54,39 @@ def has_declared_no_conflict(user, assignment) -> bool:
     return declarations == {False}
 
 
+@rules.predicate
+def other_scores_are_visible(user, assignment) -> bool:
+    """The track's reviewer-visibility settings let this assignment's reviewer read the other
+    submitted reviews now (``reviews.selectors.reviewer_can_see_other_scores``)."""
+    return assignment is not None and selectors.reviewer_can_see_other_scores(assignment)
+
+
+@rules.predicate
+def sits_on_track_committee(user, track) -> bool:
+    return (
+        track is not None
+        and user.is_authenticated
+        and CommitteeMember.objects.filter(track=track, reviewer_id=user.pk).exists()
+    )
+
+
+@rules.predicate
+def track_allows_browsing(user, track) -> bool:
+    return track is not None and selectors.review_settings_for(track).allows_browsing
+
+
+@rules.predicate
+def is_browsable_application(user, application) -> bool:
+    """One of the applications the member may read without an assignment
+    (``reviews.selectors.browse_applications``: the board's statuses, no conflict)."""
+    return (
+        application is not None
+        and selectors.browse_applications(application.track, user)
+        .filter(pk=application.pk)
+        .exists()
+    )
+
+
 # Reviewer side. The annual declaration of interests is a reviewer's: an expert holds the role
 # from accepting a committee invitation (a seat given some other way counts as well).
 SIGN_INTEREST_DECLARATION = "reviews.sign_interest_declaration"
@@ -66,5 +100,14 @@ rules.add_perm(
     "reviews.score_assignment",
     is_assignment_reviewer & has_declared_no_conflict & assignment_is_open,
 )
+# What the track's reviewer-visibility settings allow (reviews.ReviewSettings).
+SEE_OTHER_SCORES = "reviews.see_other_scores"
+rules.add_perm(
+    SEE_OTHER_SCORES, is_assignment_reviewer & has_declared_no_conflict & other_scores_are_visible
+)
+BROWSE_TRACK = "reviews.browse_track"
+rules.add_perm(BROWSE_TRACK, sits_on_track_committee & track_allows_browsing)
+READ_BROWSED_APPLICATION = "reviews.read_browsed_application"
+rules.add_perm(READ_BROWSED_APPLICATION, is_browsable_application)
 # Staff side: every review screen of a track asks projects.rules.MANAGE_TRACK about the track.
 rules.add_perm("reviews.reopen_assignment", is_assignment_track_staff | is_programme_admin)

@@ -13,11 +13,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ReviewerProfile
-from applications.models import Application
+from applications.models import Application, Document
 from applications.selectors import applications_for_user, declared_no_conflict
 from projects.models import Track
 from projects.selectors import is_staff_of_track, staff_tracks
-from reviews.models import Assignment, CommitteeMember, ConflictDeclaration, Criterion, Job, Score
+from reviews.conflicts import detect_conflicts
+from reviews.models import (
+    Assignment,
+    CommitteeMember,
+    ConflictDeclaration,
+    Criterion,
+    Job,
+    ReviewSettings,
+    Score,
+)
 
 A = Assignment.Status
 BOARD_STATUSES = (
@@ -510,3 +519,272 @@ def reviewer_home(user, *, now=None) -> ReviewerHome:
     to_score.sort(key=soonest)
     finished.sort(key=lambda a: (a.submitted_at or a.assigned_at, a.pk), reverse=True)
     return ReviewerHome(to_declare=to_declare, to_score=to_score, finished=finished)
+
+
+# --- What reviewers may see: a track's ReviewSettings, applied here once ------------------
+#
+# The pages (reviews.views), the API (reviews.api and, through the hook registered in
+# ReviewsConfig.ready, the application resource of applications.api) and the rules
+# (reviews.rules) ask these functions; none of them restates who sees what.
+
+
+def review_settings_for(track: Track) -> ReviewSettings:
+    """The track's reviewer-visibility settings. A track nobody configured has no row yet and
+    gets an unsaved one with the defaults, which are the portal's behaviour before settings
+    existed: no other scores, the applicant named, only the reviewer's own assignments. The
+    service creates the row on the first change, so a read never writes."""
+    try:
+        return track.review_settings
+    except ReviewSettings.DoesNotExist:
+        return ReviewSettings(track=track)
+
+
+def reviewer_can_see_other_scores(assignment: Assignment) -> bool:
+    """Whether the reviewer of ``assignment`` may read the other reviewers' submitted reviews
+    of the same application, by the track's setting: never; after submitting their own (a
+    reopened review hides them again until it is submitted anew); or always. Conflicted and
+    declined assignments never do; the declaration of no conflict is the rule's part
+    (``reviews.see_other_scores``)."""
+    if assignment.status in (A.DECLINED, A.CONFLICT):
+        return False
+    mode = review_settings_for(assignment.application.track).other_scores
+    if mode == ReviewSettings.OtherScores.ALWAYS:
+        return True
+    if mode == ReviewSettings.OtherScores.AFTER_OWN:
+        return assignment.status == A.SUBMITTED
+    return False
+
+
+@dataclass
+class OtherReview:
+    """Another reviewer's submitted review as a fellow reviewer sees it: numbered, never
+    named (the committee does not learn who gave which score)."""
+
+    label: str
+    total: object
+    recommendation: str
+    scores: list[tuple[str, object, object]]  # (criterion name, points, max points)
+    comment: str
+
+
+def other_reviews_for(assignment: Assignment) -> list[OtherReview]:
+    """The other submitted reviews of the assignment's application (never a draft, never the
+    reader's own), in the order they were submitted. Two queries whatever the number of
+    reviewers. The caller checks ``reviews.see_other_scores`` first."""
+    others = (
+        Assignment.objects.filter(application_id=assignment.application_id, status=A.SUBMITTED)
+        .exclude(pk=assignment.pk)
+        .prefetch_related(
+            Prefetch(
+                "scores",
+                queryset=Score.objects.select_related("criterion").order_by(
+                    "criterion__order", "criterion_id"
+                ),
+            )
+        )
+        .order_by("submitted_at", "pk")
+    )
+    return [
+        OtherReview(
+            label=str(_("Reviewer %(number)s") % {"number": number}),
+            total=other.total,
+            recommendation=other.get_recommendation_display(),
+            scores=[(s.criterion.display_name, s.points, s.max_points) for s in other.scores.all()],
+            comment=other.overall_comment,
+        )
+        for number, other in enumerate(others, start=1)
+    ]
+
+
+# The applicant's identity in an application as the API represents it: withheld from reviewers
+# of an anonymised track. Document file names are replaced (``neutral_document_name``) rather
+# than removed, so the reviewer still has every document.
+WITHHELD_API_FIELDS = (
+    "organization",
+    "contact_name",
+    "contact_position",
+    "contact_email",
+    "contact_phone",
+)
+
+
+def identity_is_withheld(application: Application, user) -> bool:
+    """Whether ``user`` reads ``application`` without the applicant's identity: the track's
+    review is anonymised and the user reads it as a reviewer, not as its applicant nor as
+    staff of its track (who always see who applied)."""
+    if not review_settings_for(application.track).anonymised:
+        return False
+    if is_staff_of_track(user, application.track):
+        return False
+    return not application.organization.memberships.filter(user_id=user.pk).exists()
+
+
+def withheld_application_ids(user) -> set[int]:
+    """Ids of the applications ``user`` may read only without the applicant's identity (the
+    SQL twin of ``identity_is_withheld`` over the applications assigned to them): one query,
+    for the API's lists. Filled into ``applications.selectors.APPLICATION_DATA_FILTERS``."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Assignment.objects.filter(
+            reviewer=user, application__track__review_settings__anonymised=True
+        )
+        .exclude(application__organization__memberships__user=user)
+        .exclude(application__track__in=staff_tracks(user))
+        .values_list("application_id", flat=True)
+    )
+
+
+def neutral_document_name(*, reference: str | None, kind: str, original_name: str) -> str:
+    """A document's file name that says nothing of who uploaded it: the application's reference
+    and the document's kind, with the original extension (``2026-PL-001-site_map.pdf``).
+    A file name often carries the applicant's name, so anonymised review never shows it."""
+    suffix = ""
+    if "." in original_name:
+        extension = original_name.rsplit(".", 1)[1].lower()
+        if extension.isalnum() and len(extension) <= 5:
+            suffix = f".{extension}"
+    return f"{reference or 'application'}-{kind}{suffix}"
+
+
+def redact_application_data(data: dict) -> dict:
+    """An application's API representation without the applicant's identity (organisation,
+    contact person, position, e-mail, telephone; document file names made neutral)."""
+    data = dict(data)
+    for name in WITHHELD_API_FIELDS:
+        if name in data:
+            data[name] = None if name == "organization" else ""
+    if isinstance(data.get("documents"), list):
+        data["documents"] = [
+            {
+                **document,
+                "original_name": neutral_document_name(
+                    reference=data.get("reference"),
+                    kind=document.get("kind", "document"),
+                    original_name=document.get("original_name") or "",
+                ),
+            }
+            for document in data["documents"]
+        ]
+    return data
+
+
+def application_data_filter(user):
+    """The hook ``applications.api`` applies to every application it represents for ``user``:
+    ``(application id, data) -> data`` blanking the identity of those read in anonymised
+    review, or None when the user reads none that way (one query per request)."""
+    withheld = withheld_application_ids(user)
+    if not withheld:
+        return None
+
+    def apply(application_id: int, data: dict) -> dict:
+        return redact_application_data(data) if application_id in withheld else data
+
+    return apply
+
+
+@dataclass
+class ShownMember:
+    """A consortium member as the reader may see it (numbered when the identity is withheld)."""
+
+    name: str
+    role: str
+
+    def get_role_display(self) -> str:  # the template partial asks members this
+        return self.role
+
+
+@dataclass
+class ShownDocument:
+    document: Document
+    name: str
+
+
+@dataclass
+class ReviewerApplicationView:
+    """What a reviewer's page shows of an application: the application (its project content),
+    whether the applicant's identity is withheld, and the consortium and documents named as
+    the reader may see them. Templates print the names from here, never from the models, so
+    an anonymised page cannot leak them by accident."""
+
+    application: Application
+    withheld: bool
+    consortium: list[ShownMember]
+    documents: list[ShownDocument]
+
+
+def reviewer_application_view(application: Application, reviewer) -> ReviewerApplicationView:
+    """The application as ``reviewer`` may read it (``identity_is_withheld``): with the track
+    anonymised, consortium members become "Member 1…" and documents get neutral file names;
+    the organisation, contact person, e-mail and telephone are not in the result's names (the
+    templates show "withheld" in their place). Who uploaded a document is never shown to
+    reviewers. Two queries (consortium, documents)."""
+    withheld = identity_is_withheld(application, reviewer)
+    members = application.consortium_members.all()
+    consortium = [
+        ShownMember(
+            name=str(_("Member %(number)s") % {"number": number}) if withheld else m.name,
+            role=m.get_role_display(),
+        )
+        for number, m in enumerate(members, start=1)
+    ]
+    documents = [
+        ShownDocument(
+            document=d,
+            name=neutral_document_name(
+                reference=application.reference, kind=d.kind, original_name=d.original_name
+            )
+            if withheld
+            else d.original_name,
+        )
+        for d in application.documents.all()
+    ]
+    return ReviewerApplicationView(
+        application=application, withheld=withheld, consortium=consortium, documents=documents
+    )
+
+
+# --- Browsing the track's applications beyond one's assignments -------------------------
+
+
+def browsable_tracks(user) -> QuerySet[Track]:
+    """Tracks whose every eligible application ``user`` may read as a committee member (the
+    track's settings say so); scoring still needs an assignment."""
+    if not user.is_authenticated:
+        return Track.objects.none()
+    return (
+        Track.objects.filter(
+            committee__reviewer=user, review_settings__scope=ReviewSettings.Scope.ALL
+        )
+        .select_related("call")
+        .distinct()
+        .order_by("-call__year", "order", "pk")
+    )
+
+
+def browse_applications(track: Track, user) -> QuerySet[Application]:
+    """The applications of ``track`` a committee member may read without an assignment: those
+    the board lists (eligible, under review, reviewed), less any the member has a conflict with
+    (declared, on record or found by the portal's detection now) and less their own
+    assignments, which they open from their workspace after the conflict declaration (browsing
+    never skips that step). Empty unless the track allows browsing and ``user`` sits on its
+    committee."""
+    if not (
+        user.is_authenticated
+        and review_settings_for(track).allows_browsing
+        and CommitteeMember.objects.filter(track=track, reviewer_id=user.pk).exists()
+    ):
+        return Application.objects.none()
+    declared = ConflictDeclaration.objects.filter(
+        application=OuterRef("pk"), reviewer_id=user.pk, has_conflict=True
+    )
+    assigned = Assignment.objects.filter(application=OuterRef("pk"), reviewer_id=user.pk)
+    candidates = (
+        track.applications.filter(status__in=BOARD_STATUSES)
+        .exclude(Exists(declared))
+        .exclude(Exists(assigned))
+        .select_related("track__call", "organization", "country", "city")
+        .order_by("reference", "pk")
+    )
+    detected = detect_conflicts(reviewers=[user], applications=candidates)
+    return candidates.exclude(pk__in=[app_id for _reviewer, app_id in detected])

@@ -24,4 +24,6 @@ urlpatterns = [
     path("assignments/<int:pk>/reopen/", views.assignment_reopen, name="reopen"),
     path("tracks/<int:track_id>/board/", views.board, name="board"),
     path("tracks/<int:track_id>/remind/", views.remind, name="remind"),
+    path("tracks/<int:track_id>/visibility/", views.visibility, name="visibility"),
+    path("tracks/<int:track_id>/assign-selected/", views.bulk_assign, name="bulk_assign"),
 ]

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -30,7 +31,14 @@ from reviews.forms import (
     ReopenForm,
     ReviewSettingsForm,
 )
-from reviews.models import Assignment, CommitteeMember, Criterion, Job, ReviewerInvitation
+from reviews.models import (
+    Assignment,
+    CommitteeMember,
+    Criterion,
+    Job,
+    ReviewerInvitation,
+    ReviewSettings,
+)
 
 
 def _track(request, track_id: int) -> Track:
@@ -522,3 +530,104 @@ def remind(request, track_id: int):
     else:
         messages.info(request, _("No reminder sent: each reviewer was already reminded today."))
     return redirect("staff_reviews:board", track_id=track.pk)
+
+
+# What the track's reviewers see (reviews.ReviewSettings) ------------------------------------
+
+
+class ReviewerVisibilityForm(forms.ModelForm):
+    class Meta:
+        model = ReviewSettings
+        fields = list(ReviewSettings.EDITABLE_FIELDS)
+        widgets = {"other_scores": forms.RadioSelect, "scope": forms.RadioSelect}
+
+
+@login_required
+def visibility(request, track_id: int):
+    """What the track's reviewers may see: other reviewers' scores, the applicant's identity,
+    and every eligible application or only their own. Staff of the track only (403); each
+    change is one audited service call, allowed during the review too (the page says what a
+    change mid-review means)."""
+    track = _track(request, track_id)
+    current = selectors.review_settings_for(track)
+    form = ReviewerVisibilityForm(
+        request.POST if request.method == "POST" else None,
+        # The form only reads the instance for its initial values; the service re-reads the
+        # row under a lock and writes it.
+        instance=current,
+    )
+    status = 200
+    if request.method == "POST":
+        if run_service_on_form(
+            form,
+            lambda data: services.update_reviewer_visibility(
+                track=track,
+                actor=request.user,
+                **{name: data[name] for name in ReviewSettings.EDITABLE_FIELDS},
+            ),
+        ):
+            messages.success(request, _("What reviewers see is saved."))
+            return redirect("staff_reviews:visibility", track_id=track.pk)
+        status = 400
+    return render(
+        request,
+        "reviews/staff/visibility.html",
+        {
+            "track": track,
+            "form": form,
+            "settings": current,
+            "review_started": services.criteria_are_locked(track),
+        },
+        status=status,
+    )
+
+
+# Bulk assignment from the track's application list ------------------------------------------
+
+
+def _ids(values) -> list[int]:
+    return [int(v) for v in values if str(v).isdigit()]
+
+
+@login_required
+@require_POST
+def bulk_assign(request, track_id: int):
+    """Assign the chosen committee members to the applications ticked on the track's
+    application list (``staff_applications:track_applications`` posts here). Each pair goes
+    through ``assign_reviewer`` on its own (checks, audit row); what was refused is reported
+    pair by pair with its reason, and nothing else is undone. An application of another track
+    or one the user may not manage is refused by name, never assigned."""
+    track = _track(request, track_id)
+    back = request.POST.get("next", "")
+    if not (back.startswith("/") and not back.startswith("//")):
+        back = reverse("staff_applications:track_applications", args=[track.pk])
+    wanted = _ids(request.POST.getlist("applications"))
+    reviewers = list(
+        selectors.committee_reviewers(track).filter(pk__in=_ids(request.POST.getlist("reviewers")))
+    )
+    if not wanted or not reviewers:
+        messages.error(
+            request, _("Tick at least one application and choose at least one reviewer.")
+        )
+        return redirect(back)
+    found = {a.pk: a for a in track.applications.select_related("track").filter(pk__in=wanted)}
+    allowed, refused = [], []
+    for pk in wanted:
+        application = found.get(pk)
+        if application is None:
+            refused.append(_("Application %(id)s: not an application of this track.") % {"id": pk})
+        elif not request.user.has_perm(MANAGE_TRACK, application.track):
+            refused.append(
+                _("%(ref)s: you do not run this application's track.")
+                % {"ref": application.reference or application.pk}
+            )
+        else:
+            allowed.append(application)
+    created, refusals = services.assign_reviewers_bulk(
+        applications=allowed, reviewers=reviewers, actor=request.user
+    )
+    if created:
+        messages.success(request, _("%(count)s assignment(s) made.") % {"count": len(created)})
+    for line in [*refused, *refusals]:
+        messages.error(request, _("Not assigned — %(reason)s") % {"reason": line})
+    return redirect(back)

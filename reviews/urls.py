@@ -14,6 +14,8 @@ urlpatterns = [
     path("assignments/<int:pk>/report-conflict/", views.report_conflict, name="report_conflict"),
     path("assignments/<int:pk>/application/", views.application_view, name="application"),
     path("assignments/<int:pk>/score/", views.score, name="score"),
+    path("tracks/<int:track_id>/browse/", views.browse, name="browse"),
+    path("browse/<int:pk>/", views.browse_application, name="browse_application"),
     path(
         "assignments/<int:pk>/documents/<uuid:document>/",
         views.document_download,

@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import ReviewerProfile
-from applications.models import Document
+from applications.models import Application, Document
 from core.domain import DomainError
 from core.forms import run_service_on_form
 from core.views import require_perm
+from projects.models import Track
 from reviews import selectors, services
 from reviews.forms import (
     ConflictDeclarationForm,
@@ -29,7 +30,12 @@ from reviews.forms import (
     ScoreForm,
 )
 from reviews.models import Assignment, ReviewerInvitation
-from reviews.rules import SIGN_INTEREST_DECLARATION
+from reviews.rules import (
+    BROWSE_TRACK,
+    READ_BROWSED_APPLICATION,
+    SEE_OTHER_SCORES,
+    SIGN_INTEREST_DECLARATION,
+)
 
 
 def _own_assignment(request, pk: int) -> Assignment:
@@ -93,13 +99,15 @@ def _assignment_page(
         declared = request.user.has_perm("reviews.read_assigned_application", assignment)
     if can_declare is None:
         can_declare = request.user.has_perm("reviews.declare_conflict", assignment)
+    shown = selectors.reviewer_application_view(assignment.application, request.user)
     return render(
         request,
         "reviews/assignment_detail.html",
         {
             "assignment": assignment,
             "application": assignment.application,
-            "consortium": assignment.application.consortium_members.all(),
+            "identity_withheld": shown.withheld,
+            "consortium": shown.consortium,
             "declared": declared,
             "can_declare": can_declare,
             "conflict_form": conflict_form or ConflictDeclarationForm(),
@@ -132,6 +140,7 @@ def workspace(request):
             "finished": finished,
             "declaration": services.current_interest_declaration(request.user),
             "profile": ReviewerProfile.objects.filter(user=request.user).first(),
+            "browsable_tracks": selectors.browsable_tracks(request.user),
         },
     )
 
@@ -232,16 +241,75 @@ def application_view(request, pk: int):
     assignment, detour = _assignment_to_open(request, pk, to_read=True)
     if detour:
         return detour
-    application = assignment.application
+    shown = selectors.reviewer_application_view(assignment.application, request.user)
+    sees_others = request.user.has_perm(SEE_OTHER_SCORES, assignment)
     return render(
         request,
         "reviews/application_view.html",
         {
             "assignment": assignment,
-            "application": application,
-            "documents": application.documents.all(),
-            "consortium": application.consortium_members.all(),
+            "application": shown.application,
+            "identity_withheld": shown.withheld,
+            "documents": shown.documents,
+            "consortium": shown.consortium,
             "due": assignment.effective_due,
+            "other_scores_mode": selectors.review_settings_for(
+                assignment.application.track
+            ).get_other_scores_display(),
+            "other_reviews": selectors.other_reviews_for(assignment) if sees_others else None,
+        },
+    )
+
+
+# Browsing a track's applications beyond one's assignments (when the track allows it) --------
+
+BROWSE_PER_PAGE = 50
+
+
+@login_required
+def browse(request, track_id: int):
+    """Every eligible application of a track the committee member may read without being
+    assigned (the track's reviewer-visibility settings allow it), titles and sites only;
+    403 otherwise. Scoring still needs an assignment."""
+    track = get_object_or_404(Track.objects.select_related("call"), pk=track_id)
+    require_perm(request, BROWSE_TRACK, track)
+    detour = _needs_declaration(request)
+    if detour:
+        return detour
+    page = Paginator(selectors.browse_applications(track, request.user), BROWSE_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "reviews/browse.html",
+        {"track": track, "page": page, "applications": page.object_list},
+    )
+
+
+@login_required
+def browse_application(request, pk: int):
+    """One application of a browsable track, read-only, as the reviewer may see it (anonymised
+    when the track says so); 404 for an application the member may not read (another track,
+    a conflict, browsing not allowed). Documents are listed but open only from an assignment."""
+    application = get_object_or_404(
+        Application.objects.select_related("track__call", "organization", "country", "city"),
+        pk=pk,
+    )
+    if not request.user.has_perm(READ_BROWSED_APPLICATION, application):
+        raise Http404
+    detour = _needs_declaration(request)
+    if detour:
+        return detour
+    shown = selectors.reviewer_application_view(application, request.user)
+    return render(
+        request,
+        "reviews/browse_application.html",
+        {
+            "track": application.track,
+            "application": application,
+            "identity_withheld": shown.withheld,
+            "documents": shown.documents,
+            "consortium": shown.consortium,
         },
     )
 
@@ -257,10 +325,12 @@ def document_download(request, pk: int, document: str):
     doc = get_object_or_404(Document, public_id=document, application=assignment.application)
     if not request.user.has_perm("applications.view_application", assignment.application):
         raise Http404
+    shown = selectors.reviewer_application_view(assignment.application, request.user)
+    name = next((d.name for d in shown.documents if d.document.pk == doc.pk), doc.original_name)
     return FileResponse(
         doc.file.open("rb"),
         as_attachment=True,
-        filename=doc.original_name,
+        filename=name,
         content_type=doc.content_type or "application/octet-stream",
     )
 

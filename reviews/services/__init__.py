@@ -59,6 +59,7 @@ from reviews.services.transitions import (
     ASSIGNMENT_TRANSITIONS,
     transition_assignment,
 )
+from reviews.services.visibility import update_reviewer_visibility
 
 __all__ = [
     "INVITATION_TRANSITIONS",
@@ -105,4 +106,5 @@ __all__ = [
     "reopen_review",
     "send_review_reminder",
     "remind_reviewers",
+    "update_reviewer_visibility",
 ]
