@@ -42,6 +42,9 @@ rules.add_perm("accounts.view_organization", is_organization_member | is_portal_
 rules.add_perm("accounts.manage_organization", is_organization_owner | is_programme_admin)
 # The outbox's "queue the e-mail again" (notifications knows users only by permissions).
 rules.add_perm("notifications.retry_delivery", is_programme_admin)
+# Editing the e-mail templates, and sending messages held for review (decision e-mails).
+rules.add_perm("notifications.edit_message_templates", is_programme_admin)
+rules.add_perm("notifications.release_held_messages", is_programme_admin)
 # Resetting a colleague's second factor (a lost phone): programme admins, never their own.
 RESET_SECOND_FACTOR = "accounts.reset_second_factor"
 rules.add_perm(RESET_SECOND_FACTOR, is_programme_admin & ~is_same_user)

@@ -15,7 +15,16 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEvent
 from accounts.rules import VIEW_STAFF_AREA
-from applications.models import Application, ClarificationRequest, ConsortiumMember, Document
+from applications.models import (
+    Answer,
+    Application,
+    ApplicationTag,
+    ClarificationRequest,
+    ConsortiumMember,
+    Document,
+    Question,
+    Tag,
+)
 from applications.selectors import readable_applications_for_user
 from applications.services import screen_application, transition_application
 from core.admin import ReadOnlyInline, service_action
@@ -161,3 +170,54 @@ class ClarificationRequestAdmin(VisibleApplicationRowsMixin, PortalModelAdmin):
     search_fields = ["application__reference", "application__title", "message"]
     list_select_related = ["application", "requested_by"]
     autocomplete_fields = ["application", "requested_by", "answered_by"]
+
+
+@admin.register(Tag)
+class TagAdmin(PortalModelAdmin):
+    """Staff tags, read-only here: they are added on the track's tag page and put on
+    applications from its application list (``applications.services``, audited)."""
+
+    list_display = ["name", "name_ko", "colour", "track", "call", "created_by", "created_at"]
+    list_filter = ["colour", "call__year"]
+    search_fields = ["name", "name_ko", "track__name", "call__name"]
+    list_select_related = ["track__call", "call", "created_by"]
+    autocomplete_fields = ["track", "call", "created_by"]
+
+
+@admin.register(ApplicationTag)
+class ApplicationTagAdmin(VisibleApplicationRowsMixin, PortalModelAdmin):
+    """Which application has which tag, read-only (changed from the application list)."""
+
+    track_scope = "application__track"
+    list_display = ["application", "tag", "added_by", "added_at"]
+    list_filter = ["tag__colour"]
+    search_fields = ["application__reference", "application__title", "tag__name"]
+    list_select_related = ["application", "tag", "added_by"]
+    autocomplete_fields = ["application", "tag", "added_by"]
+
+
+@admin.register(Question)
+class QuestionAdmin(PortalModelAdmin):
+    """The questions of the tracks' forms, read-only here: staff design them on the track's
+    questions page (``applications.services.create_question`` and the others, audited, which
+    refuse to change an answered question's type or options)."""
+
+    track_scope = "track"
+    list_display = ["code", "label", "type", "required", "track", "call", "retired_at"]
+    list_filter = ["type", "required", "call__year"]
+    search_fields = ["code", "label", "label_ko", "track__name", "call__name"]
+    list_select_related = ["track__call", "call"]
+    autocomplete_fields = ["track", "call"]
+
+
+@admin.register(Answer)
+class AnswerAdmin(VisibleApplicationRowsMixin, PortalModelAdmin):
+    """Answers as the applicants gave them, with the question as it was then; read-only
+    (written by ``applications.services.save_answers``)."""
+
+    track_scope = "application__track"
+    list_display = ["application", "question", "answered_at", "answered_by"]
+    list_filter = ["question__type"]
+    search_fields = ["application__reference", "application__title", "question__code"]
+    list_select_related = ["application", "question", "answered_by"]
+    autocomplete_fields = ["application", "question", "answered_by"]

@@ -17,7 +17,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
 )
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import get_object_or_404
@@ -26,7 +26,7 @@ from rest_framework.response import Response
 
 from accounts.models import Organization
 from applications import selectors, services
-from applications.models import Application, ClarificationRequest, Document
+from applications.models import Application, ClarificationRequest, Document, Question
 from applications.selectors import applications_for_user
 from core.api.filters import IdFilter
 from core.api.schema import api_docs
@@ -34,7 +34,7 @@ from core.api.viewsets import (
     PortalGenericViewSet,
 )
 from projects.models import City, Country, Track
-from projects.selectors import staff_tracks
+from projects.selectors import public_calls, staff_tracks
 
 S = Application.Status
 
@@ -84,6 +84,13 @@ class ApplicationSerializer(serializers.ModelSerializer):
     )
     decided_at = serializers.SerializerMethodField()
     documents = DocumentSerializer(many=True, read_only=True)
+    answers = serializers.SerializerMethodField(
+        help_text=_(
+            "Answers to the track's questions (GET /tracks/{id}/questions/), by question code: "
+            "text, a number, true/false, an option's value, a list of values, a date "
+            "(YYYY-MM-DD), a country code, a city id or a list of table rows."
+        )
+    )
 
     class Meta:
         model = Application
@@ -125,13 +132,24 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "updated_at",
             "version",
             "documents",
+            "answers",
         ]
         # Output only (writes have their own serializers). Not marked read-only on purpose:
         # DRF then drops allow_blank/allow_null, and the schema would forbid the "" and null
         # that blank choice fields really return.
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # What the reader may not see (anonymised review: selectors.application_data_filter).
+        withhold = self.context.get("data_filter")
+        return withhold(instance.pk, data) if withhold else data
+
     def _sees_real_status(self, application) -> bool:
         return application.track_id in self.context.get("staff_track_ids", ())
+
+    @extend_schema_field(serializers.DictField(child=serializers.JSONField()))
+    def get_answers(self, application) -> dict:
+        return {a.question.code: a.value for a in selectors.stored_answers(application)}
 
     @extend_schema_field(serializers.ChoiceField(choices=S.choices))
     def get_status(self, application) -> str:
@@ -179,6 +197,15 @@ class ApplicationUpdateSerializer(serializers.ModelSerializer):
         max_length=120,
         help_text=_("Name a city that is not listed yet; it is created in the chosen country."),
     )
+    answers = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        required=False,
+        help_text=_(
+            "Answers to the track's questions by code (the others keep theirs); null clears "
+            "one. Checked as the form checks them; the answer to a question the other answers "
+            "hide is dropped."
+        ),
+    )
     version = serializers.IntegerField(
         required=False,
         min_value=1,
@@ -193,6 +220,7 @@ class ApplicationUpdateSerializer(serializers.ModelSerializer):
         model = Application
         fields = [field for fields in services.SECTION_FIELDS.values() for field in fields] + [
             "new_city_name",
+            "answers",
             "version",
         ]
         extra_kwargs = {field: {"required": False} for field in fields}
@@ -427,7 +455,7 @@ class ApplicationViewSet(
         return (
             selectors.readable_applications_for_user(self.request.user)
             .select_related("decision")
-            .prefetch_related("documents")
+            .prefetch_related("documents", "answers__question")
             .annotate(
                 visible_status=selectors.applicant_visible_status_expression(
                     real_status_track_ids=self.staff_track_ids()
@@ -440,6 +468,7 @@ class ApplicationViewSet(
         if getattr(self, "swagger_fake_view", False) or not self.request.user.is_authenticated:
             return context
         context["staff_track_ids"] = self.staff_track_ids()
+        context["data_filter"] = selectors.application_data_filter(self.request.user)
         return context
 
     def create(self, request, *args, **kwargs):
@@ -452,6 +481,7 @@ class ApplicationViewSet(
         data = dict(self.validated_input())
         new_city_name = data.pop("new_city_name", "")
         base_version = data.pop("version", None)
+        answers = data.pop("answers", None)
         try:
             # All sections or none: a conflict on the second undoes the first.
             with transaction.atomic():
@@ -466,6 +496,24 @@ class ApplicationViewSet(
                             new_city_name=new_city_name if section == "site" else "",
                             base_version=base_version,
                         )
+                if answers:
+                    application = services.save_answers(
+                        application=application,
+                        answers=answers,
+                        actor=request.user,
+                        base_version=base_version,
+                    )
+        except services.AnswersInvalid as exc:
+            return Response(
+                {
+                    "detail": str(exc.message),
+                    "code": exc.code,
+                    "errors": {
+                        f"answers.{code}": [str(message)] for code, message in exc.errors.items()
+                    },
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         except services.EditConflict as exc:
             return Response(
                 {
@@ -482,7 +530,12 @@ class ApplicationViewSet(
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def documents(self, request, pk=None):
         application = self.get_object()
-        return Response(DocumentSerializer(application.documents.all(), many=True).data)
+        data = DocumentSerializer(application.documents.all(), many=True).data
+        withhold = selectors.application_data_filter(request.user)
+        if withhold:
+            data = withhold(application.pk, {"reference": application.reference, "documents": data})
+            data = data["documents"]
+        return Response(data)
 
     # On the method itself: extend_schema_view does not reach a method mapped onto an action.
     @extend_schema(
@@ -586,3 +639,63 @@ class ApplicationViewSet(
             application=self.get_object(), actor=request.user, **self.validated_input()
         )
         return self.reply(application)
+
+
+# --- The questions of a track's form (public, like the call it belongs to) --------------------
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    call_wide = serializers.SerializerMethodField(help_text=_("Asked on every track of the call."))
+
+    class Meta:
+        model = Question
+        fields = [
+            "id",
+            "code",
+            "type",
+            "required",
+            "section",
+            "section_ko",
+            "section_order",
+            "order",
+            "label",
+            "label_ko",
+            "help_text",
+            "help_text_ko",
+            "options",
+            "constraints",
+            "condition",
+            "call_wide",
+        ]
+
+    def get_call_wide(self, question) -> bool:
+        return question.track_id is None
+
+
+@api_docs(
+    list=extend_schema(
+        summary=_("List the questions of a track's application form"),
+        description=_(
+            "The live questions of a published call's track, in form order, in English and "
+            "Korean: the keys of an application's answers. Conditions say when a question is "
+            "shown (track_kinds; question and equals)."
+        ),
+    ),
+)
+class TrackQuestionViewSet(mixins.ListModelMixin, PortalGenericViewSet):
+    """The application form's questions of one track (open data, like the call)."""
+
+    queryset = Question.objects.none()
+    serializer_class = QuestionSerializer
+    permission_classes = [permissions.AllowAny]
+    pagination_class = None
+    filter_backends: list = []
+    schema_tags = ["programme"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Question.objects.none()
+        track = get_object_or_404(
+            Track.objects.filter(call__in=public_calls().values("pk")), pk=self.kwargs["track_id"]
+        )
+        return selectors.questions_for_track(track)

@@ -11,3 +11,13 @@ class ApplicationsConfig(AppConfig):
         from applications.privacy import register
 
         register()
+        # The staff preview of a call shows this app's form of each track, read-only.
+        from applications.preview import application_form_preview
+        from projects.selectors import register_form_preview
+
+        register_form_preview(application_form_preview)
+        # "New call from this one" copies the questions too.
+        from applications.questions import copy_questions
+        from projects.services import register_call_copier
+
+        register_call_copier(copy_questions)

@@ -6,14 +6,19 @@ from django import forms
 from django.db.models import Value
 from django.db.models.functions import Coalesce, NullIf
 from django.template.defaultfilters import filesizeformat
-from django.utils.translation import get_language
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
-from applications.models import Application, ConsortiumMember, Document
+from applications import questions as q
+from applications.models import Application, ConsortiumMember, Document, Question
 from core import uploads as documents
+from core.bilingual import localized
 from core.templatetags.portal_format import krw
 from projects.models import City, Country, Track
+from projects.selectors import document_requirements
 
 # The deliverables each track kind may request.
 DELIVERABLES_BY_TRACK = {
@@ -243,11 +248,22 @@ class DocumentUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": documents.ACCEPT_ATTRIBUTE}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, track: Track | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _("PDF, DOCX, XLSX, PNG or JPEG; at most %(size)s.") % {
             "size": filesizeformat(documents.max_upload_size())
         }
+        if track is not None:
+            # The track's documents under the names its staff gave them, then the other kinds;
+            # each document's formats and size are shown beside it and checked on upload.
+            requirements = document_requirements(track)
+            named = {r.kind: r.display_name for r in requirements}
+            self.fields["kind"].choices = [(r.kind, r.display_name) for r in requirements] + [
+                (kind, label) for kind, label in Document.Kind.choices if kind not in named
+            ]
+            self.fields["file"].help_text = _(
+                "Each document's accepted formats and size are listed above."
+            )
 
 
 class WithdrawForm(forms.Form):
@@ -288,3 +304,454 @@ class ClarificationRequestForm(forms.Form):
     def __init__(self, *args, sections, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sections"].choices = [(key, label) for key, label in sections]
+
+
+# --- The track's questions (applications.questions) ------------------------------------------
+
+
+class AnyChoiceField(forms.ChoiceField):
+    """A choice whose value ``applications.questions.normalize`` checks (one message, one
+    place), not the form field."""
+
+    def validate(self, value):
+        pass
+
+
+class AnyMultipleChoiceField(forms.MultipleChoiceField):
+    def validate(self, value):
+        pass
+
+
+class TableWidget(forms.Widget):
+    """A table question: a fixed grid of inputs, one row per possible row of the answer, one
+    column per column of the question (``name_<row>_<column>``). Works without JavaScript."""
+
+    def __init__(self, *, columns: list[dict], rows: int, attrs=None):
+        super().__init__(attrs)
+        self.columns, self.rows = columns, rows
+
+    def value_from_datadict(self, data, files, name):
+        return [
+            {c["code"]: data.get(f"{name}_{i}_{c['code']}", "") for c in self.columns}
+            for i in range(self.rows)
+        ]
+
+    def value_omitted_from_data(self, data, files, name):
+        return False
+
+    def id_for_label(self, id_):
+        return f"{id_}_0_{self.columns[0]['code']}" if id_ and self.columns else id_
+
+    def render(self, name, value, attrs=None, renderer=None):
+        # Built here rather than from a template: the form renderer does not read the
+        # project's template folders.
+        rows = value if isinstance(value, list) else []
+        attrs = self.build_attrs(self.attrs, attrs)
+        base = attrs.get("id") or f"id_{name}"
+        described = attrs.get("aria-describedby", "")
+        head = format_html_join(
+            "", '<th scope="col">{}</th>', ((c["label"],) for c in self.columns)
+        )
+        body = []
+        for i in range(self.rows):
+            row = rows[i] if i < len(rows) and isinstance(rows[i], dict) else {}
+            cells = format_html_join(
+                "",
+                '<td><input type="text" name="{}" id="{}" value="{}" aria-label="{}"{}{}></td>',
+                (
+                    (
+                        f"{name}_{i}_{c['code']}",
+                        f"{base}_{i}_{c['code']}",
+                        "" if row.get(c["code"]) is None else str(row.get(c["code"])),
+                        gettext("%(column)s, row %(row)s") % {"column": c["label"], "row": i + 1},
+                        mark_safe(' inputmode="decimal"') if c["type"] != q.SHORT_TEXT else "",
+                        format_html(' aria-describedby="{}"', described) if described else "",
+                    )
+                    for c in self.columns
+                ),
+            )
+            body.append(format_html("<tr>{}</tr>", cells))
+        return format_html(
+            '<div class="table-wrap"><table class="table question-table" id="{}">'
+            "<thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>",
+            f"{base}_table",
+            head,
+            mark_safe("".join(body)),
+        )
+
+
+class TableField(forms.Field):
+    def to_python(self, value):
+        return value if isinstance(value, list) else []
+
+
+def _help(question) -> str:
+    parts = [localized(question, "help_text")] if question.help_text else []
+    return " ".join([*parts, *q.hints(question)])
+
+
+def question_field(question) -> forms.Field:
+    """The form field of a question, worded in the active language. Every field is optional
+    here (a draft saves half done); ``normalize`` checks the value, and the submission asks for
+    required answers (``selectors.question_problems``)."""
+    label = q.label(question)
+    common = {"label": label, "required": False, "help_text": _help(question)}
+    kind = question.type
+    if kind == q.LONG_TEXT:
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), strip=True, **common)
+    if kind == q.NUMBER:
+        return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common)
+    if kind == q.AMOUNT_KRW:
+        return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "numeric"}), **common)
+    if kind == q.DATE:
+        return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if kind == q.SINGLE_CHOICE:
+        return AnyChoiceField(choices=q.options_of(question), widget=forms.RadioSelect, **common)
+    if kind == q.MULTIPLE_CHOICE:
+        return AnyMultipleChoiceField(
+            choices=q.options_of(question), widget=forms.CheckboxSelectMultiple, **common
+        )
+    if kind == q.YES_NO:
+        return AnyChoiceField(
+            choices=[("yes", gettext("Yes")), ("no", gettext("No"))],
+            widget=forms.RadioSelect,
+            **common,
+        )
+    if kind == q.COUNTRY:
+        countries = Country.objects.order_by(*reading_order())
+        return AnyChoiceField(
+            choices=[("", "---------")] + [(c.code, c.display_name) for c in countries], **common
+        )
+    if kind == q.CITY:
+        cities = City.objects.select_related("country").order_by(
+            *reading_order("country__"), *reading_order()
+        )
+        return AnyChoiceField(
+            choices=[("", "---------")]
+            + [(str(c.pk), f"{c.display_name} ({c.country.display_name})") for c in cities],
+            **common,
+        )
+    if kind == q.TABLE:
+        rows = int((question.constraints or {}).get("max_rows") or q.TABLE_MAX_ROWS)
+        return TableField(
+            widget=TableWidget(columns=q.columns_of(question), rows=min(rows, q.TABLE_MAX_ROWS)),
+            **common,
+        )
+    return forms.CharField(**common)
+
+
+def question_initial(question, value):
+    """A stored value as the form shows it."""
+    if value is None:
+        return None
+    if question.type == q.YES_NO:
+        return "yes" if value else "no"
+    if question.type in (q.NUMBER, q.AMOUNT_KRW, q.CITY):
+        return str(value)
+    return value
+
+
+def _show_value(expected) -> str:
+    """The condition's value as the browser reads the controlling input."""
+    if isinstance(expected, bool):
+        return "yes" if expected else "no"
+    return str(expected if expected is not None else "")
+
+
+class QuestionsForm(forms.Form):
+    """The track's questions as one section of the form, grouped by their sections.
+
+    ``answers`` (after ``is_valid``) maps each question's code to its normalised value, hidden
+    questions (condition not met) to None. Carries the same optimistic lock as
+    ``SectionForm``."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    edit_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, questions: list[Question], track_kind: str, stored=None, **kw):
+        version = kw.pop("version", None)
+        super().__init__(*args, **kw)
+        self.questions, self.track_kind = list(questions), track_kind
+        self.stored = dict(stored or {})
+        for question in self.questions:
+            name = f"q_{question.code}"
+            self.fields[name] = question_field(question)
+            self.initial.setdefault(
+                name, question_initial(question, self.stored.get(question.code))
+            )
+        if not self.is_bound:
+            self.initial.setdefault("version", version)
+            self.initial.setdefault("edit_token", uuid.uuid4().hex)
+
+    def clean(self):
+        cleaned = super().clean()
+        values, errors = {}, {}
+        for question in self.questions:
+            name = f"q_{question.code}"
+            try:
+                values[question.code] = q.normalize(question, cleaned.get(name))
+            except q.AnswerInvalid as exc:
+                values[question.code], errors[question.code] = None, exc.message
+        shown = q.visible_codes(
+            self.questions,
+            {code: value for code, value in values.items() if value is not None},
+            track_kind=self.track_kind,
+        )
+        # An invalid answer to a question the other answers hide is no error: it is dropped.
+        for code, message in errors.items():
+            if code in shown:
+                self.add_error(f"q_{code}", message)
+        self.answers = {code: values[code] if code in shown else None for code in values}
+        return cleaned
+
+    def shown_codes(self) -> set[str]:
+        """The questions shown now: from what was typed (bound) or what is stored."""
+        if self.is_bound:
+            values = {}
+            for question in self.questions:
+                try:
+                    values[question.code] = q.normalize(
+                        question, self[f"q_{question.code}"].value()
+                    )
+                except q.AnswerInvalid:
+                    values[question.code] = None
+        else:
+            values = self.stored
+        return q.visible_codes(
+            self.questions,
+            {code: value for code, value in values.items() if value is not None},
+            track_kind=self.track_kind,
+        )
+
+    def groups(self) -> list[dict]:
+        """The questions by section of the form, for the template: each item has its bound
+        ``field``, ``question``, whether it is ``hidden`` now and what shows it (``show_if``,
+        the controlling field's name, and ``show_value``), for questions.js."""
+        shown = self.shown_codes()
+        groups: list[dict] = []
+        for question in self.questions:
+            section = localized(question, "section")
+            if not groups or groups[-1]["label"] != section:
+                groups.append({"label": section, "items": []})
+            condition = question.condition or {}
+            groups[-1]["items"].append(
+                {
+                    "field": self[f"q_{question.code}"],
+                    "question": question,
+                    "required": question.required,
+                    "hidden": question.code not in shown,
+                    "show_if": self.add_prefix(f"q_{condition['question']}")
+                    if condition.get("question")
+                    else "",
+                    "show_value": _show_value(condition.get("equals")),
+                }
+            )
+        return groups
+
+
+class QuestionDesignForm(forms.Form):
+    """A question as staff design it, English and Korean side by side; options, constraints
+    and the condition as plain inputs (``to_fields`` turns them into the model's JSON)."""
+
+    code = forms.SlugField(
+        label=_("Code"), max_length=50, help_text=_("Stable key, e.g. population.")
+    )
+    type = forms.ChoiceField(label=_("Type"), choices=Question.Type.choices)
+    required = forms.BooleanField(label=_("Required"), required=False)
+    label = forms.CharField(label=_("Question (English)"), max_length=500)
+    label_ko = forms.CharField(label=_("Question (Korean)"), max_length=500, required=False)
+    help_text = forms.CharField(
+        label=_("Help (English)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    help_text_ko = forms.CharField(
+        label=_("Help (Korean)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    section = forms.CharField(label=_("Section (English)"), max_length=120, required=False)
+    section_ko = forms.CharField(label=_("Section (Korean)"), max_length=120, required=False)
+    section_order = forms.IntegerField(label=_("Order of the section"), min_value=0, initial=0)
+    order = forms.IntegerField(label=_("Order in the section"), min_value=0, initial=0)
+    options_text = forms.CharField(
+        label=_("Options"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Choice questions: one option a line, as value | English | Korean."),
+    )
+    columns_text = forms.CharField(
+        label=_("Table columns"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Tables: one column a line, as code | type (short_text, number or amount_krw) | "
+            "English | Korean."
+        ),
+    )
+    min = forms.CharField(label=_("Minimum"), required=False, max_length=30)
+    max = forms.CharField(label=_("Maximum"), required=False, max_length=30)
+    unit = forms.CharField(label=_("Unit (English)"), required=False, max_length=40)
+    unit_ko = forms.CharField(label=_("Unit (Korean)"), required=False, max_length=40)
+    max_words = forms.IntegerField(label=_("Word limit"), required=False, min_value=1)
+    max_choices = forms.IntegerField(
+        label=_("At most this many choices"), required=False, min_value=1
+    )
+    max_rows = forms.IntegerField(
+        label=_("At most this many rows"), required=False, min_value=1, max_value=q.TABLE_MAX_ROWS
+    )
+    track_kinds = forms.MultipleChoiceField(
+        label=_("Only on tracks of these kinds"),
+        required=False,
+        choices=Track.Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave empty to ask on every track of the form."),
+    )
+    show_if_question = forms.ChoiceField(label=_("Show only when the answer to"), required=False)
+    show_if_value = forms.CharField(
+        label=_("equals"),
+        required=False,
+        max_length=200,
+        help_text=_("An option's value, or yes / no."),
+    )
+    call_wide = forms.BooleanField(
+        label=_("Ask on every track of the call"),
+        required=False,
+        help_text=_("Programme admins only."),
+    )
+
+    # Where a refusal of the service about a model field is shown on this form.
+    FIELD_OF = {"options": "options_text", "condition": "show_if_question"}
+
+    def __init__(self, *args, other_codes=(), adding: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["show_if_question"].choices = [("", "---------")] + [
+            (code, code) for code in other_codes
+        ]
+        if not adding:
+            del self.fields["call_wide"]
+
+    @staticmethod
+    def initial_from(question: Question) -> dict:
+        constraints, condition = question.constraints or {}, question.condition or {}
+        initial = {
+            name: getattr(question, name)
+            for name in (
+                "code",
+                "type",
+                "required",
+                "label",
+                "label_ko",
+                "help_text",
+                "help_text_ko",
+                "section",
+                "section_ko",
+                "section_order",
+                "order",
+            )
+        }
+        initial["options_text"] = "\n".join(
+            " | ".join([str(o.get("value", "")), o.get("label", ""), o.get("label_ko", "")])
+            for o in question.options or []
+        )
+        initial["columns_text"] = "\n".join(
+            " | ".join(
+                [
+                    str(c.get("code", "")),
+                    c.get("type", ""),
+                    c.get("label", ""),
+                    c.get("label_ko", ""),
+                ]
+            )
+            for c in constraints.get("columns") or []
+        )
+        for key in ("min", "max", "unit", "unit_ko", "max_words", "max_choices", "max_rows"):
+            initial[key] = constraints.get(key, "")
+        initial["track_kinds"] = condition.get("track_kinds") or []
+        initial["show_if_question"] = condition.get("question", "")
+        equals = condition.get("equals", "")
+        initial["show_if_value"] = _show_value(equals) if equals != "" else ""
+        return initial
+
+    @staticmethod
+    def _lines(text: str, size: int) -> list[list[str]]:
+        rows = []
+        for line in (text or "").splitlines():
+            if line.strip():
+                parts = [part.strip() for part in line.split("|")]
+                rows.append((parts + [""] * size)[:size])
+        return rows
+
+    def to_fields(self) -> dict:
+        """The service's keyword arguments (``QUESTION_FIELDS``) from the cleaned data."""
+        data = self.cleaned_data
+        fields = {
+            name: data[name]
+            for name in (
+                "code",
+                "type",
+                "required",
+                "label",
+                "label_ko",
+                "help_text",
+                "help_text_ko",
+                "section",
+                "section_ko",
+                "section_order",
+                "order",
+            )
+        }
+        fields["options"] = [
+            {"value": value, "label": label or value, "label_ko": label_ko}
+            for value, label, label_ko in self._lines(data["options_text"], 3)
+        ]
+        constraints: dict = {}
+        for key in ("min", "max", "unit", "unit_ko"):
+            if data.get(key) not in (None, ""):
+                constraints[key] = data[key].strip() if isinstance(data[key], str) else data[key]
+        for key in ("min", "max"):
+            if key in constraints and data["type"] != Question.Type.DATE:
+                constraints[key] = _number_or_text(constraints[key])
+        for key in ("max_words", "max_choices", "max_rows"):
+            if data.get(key):
+                constraints[key] = data[key]
+        columns = [
+            {
+                "code": code,
+                "type": kind or q.SHORT_TEXT,
+                "label": label or code,
+                "label_ko": label_ko,
+            }
+            for code, kind, label, label_ko in self._lines(data["columns_text"], 4)
+        ]
+        if columns:
+            constraints["columns"] = columns
+        fields["constraints"] = constraints
+        condition: dict = {}
+        if data.get("track_kinds"):
+            condition["track_kinds"] = list(data["track_kinds"])
+        if data.get("show_if_question"):
+            condition["question"] = data["show_if_question"]
+            value = (data.get("show_if_value") or "").strip()
+            condition["equals"] = {"yes": True, "no": False}.get(value.lower(), value)
+        fields["condition"] = condition
+        return fields
+
+    def field_for(self, model_field: str | None, question_type: str = "") -> str | None:
+        """The input of this form where a refusal about ``model_field`` belongs."""
+        if model_field == "constraints":
+            return {
+                q.LONG_TEXT: "max_words",
+                q.TABLE: "columns_text",
+                q.MULTIPLE_CHOICE: "max_choices",
+            }.get(question_type, "min")
+        name = self.FIELD_OF.get(model_field, model_field)
+        return name if name in self.fields else None
+
+
+def _number_or_text(value: str):
+    """A limit typed on the form: a number when it reads as one (the service checks it)."""
+    text = str(value).replace(",", "")
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return value

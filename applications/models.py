@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from core.bilingual import BilingualMixin
 from projects.models import Call, City, Country, DocumentKind, Track
 
 
@@ -353,3 +354,288 @@ class ClarificationRequest(models.Model):
 
     def __str__(self):
         return f"{self.application}: {self.get_status_display()}"
+
+
+class Question(models.Model):
+    """A question staff ask on a track's application form (or on every track of a call).
+
+    The form is data, not code: each call's tracks get their own questions, worded in English
+    and Korean side by side (``<field>_ko``, read through ``core.bilingual.localized``). Types,
+    validation and conditions live in ``applications.questions``; writes go through
+    ``applications.services`` (``create_question``, ``update_question``, ``retire_question``,
+    ``new_question_version``), which refuse to change the type, options, constraints or code
+    of a question that already has answers: a changed question is a new version (a copy) and
+    the old one is retired, so an answered application keeps meaning what it said."""
+
+    class Type(models.TextChoices):
+        SHORT_TEXT = "short_text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+        NUMBER = "number", _("Number")
+        AMOUNT_KRW = "amount_krw", _("Amount in KRW")
+        DATE = "date", _("Date")
+        SINGLE_CHOICE = "single_choice", _("Single choice")
+        MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+        YES_NO = "yes_no", _("Yes or no")
+        COUNTRY = "country", _("Country")
+        CITY = "city", _("City")
+        TABLE = "table", _("Table of rows")
+
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="questions", verbose_name=_("call")
+    )
+    track = models.ForeignKey(
+        Track,
+        on_delete=models.CASCADE,
+        related_name="questions",
+        null=True,
+        blank=True,
+        verbose_name=_("track"),
+        help_text=_("Empty: the question is asked on every track of the call."),
+    )
+    code = models.SlugField(
+        _("code"),
+        max_length=50,
+        help_text=_("Stable key of the question (API, exports); letters, digits, _ and -."),
+    )
+    section = models.CharField(_("section"), max_length=120, blank=True)
+    section_ko = models.CharField(_("section in Korean"), max_length=120, blank=True)
+    section_order = models.PositiveSmallIntegerField(_("order of the section"), default=0)
+    order = models.PositiveSmallIntegerField(_("order in the section"), default=0)
+    type = models.CharField(_("type"), max_length=20, choices=Type.choices)
+    required = models.BooleanField(_("required"), default=False)
+    label = models.CharField(_("question"), max_length=500)
+    label_ko = models.CharField(_("question in Korean"), max_length=500, blank=True)
+    help_text = models.TextField(_("help text"), blank=True)
+    help_text_ko = models.TextField(_("help text in Korean"), blank=True)
+    options = models.JSONField(
+        _("options"),
+        default=list,
+        blank=True,
+        help_text=_("Choices: a list of {value, label, label_ko}."),
+    )
+    constraints = models.JSONField(
+        _("constraints"),
+        default=dict,
+        blank=True,
+        help_text=_("Word limit, minimum and maximum, unit, table columns."),
+    )
+    condition = models.JSONField(
+        _("condition"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Shown only when the track is of one of track_kinds and/or when the answer to "
+            "question (a code) equals equals."
+        ),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["call", "track", "section_order", "order", "pk"]
+        constraints = [
+            # One live question per code on a track, and per code among a call's call-wide
+            # questions (a retired version keeps its code beside the new one).
+            models.UniqueConstraint(
+                fields=["track", "code"],
+                condition=Q(retired_at__isnull=True, track__isnull=False),
+                name="applications_question_code_unique_per_track",
+            ),
+            models.UniqueConstraint(
+                fields=["call", "code"],
+                condition=Q(retired_at__isnull=True, track__isnull=True),
+                name="applications_question_code_unique_per_call",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    type__in=[
+                        "short_text",
+                        "long_text",
+                        "number",
+                        "amount_krw",
+                        "date",
+                        "single_choice",
+                        "multiple_choice",
+                        "yes_no",
+                        "country",
+                        "city",
+                        "table",
+                    ]
+                ),
+                name="applications_question_type_known",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code}: {self.label}"
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+
+class Answer(models.Model):
+    """An application's answer to one question, with the question as it was when answered.
+
+    ``question_snapshot`` copies the wording, type, options and constraints at the time of the
+    answer (``applications.questions.snapshot``): every page, PDF and export shows the answer
+    with those words, so rewording next year's form never rewrites an old application."""
+
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.CASCADE,
+        related_name="answers",
+        verbose_name=_("application"),
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="answers", verbose_name=_("question")
+    )
+    value = models.JSONField(_("answer"), null=True, blank=True)
+    question_snapshot = models.JSONField(_("question as answered"), default=dict, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), default=timezone.now)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        ordering = ["application", "question"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "question"], name="applications_one_answer_per_question"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.application}: {self.question.code}"
+
+
+class Tag(BilingualMixin, models.Model):
+    """A label staff put on applications to sort their work (e.g. "site visit", "needs
+    translation"), in the manner of a conference system's submission tags.
+
+    A tag belongs to one track, or to a whole call (then it applies to the applications of every
+    track of the call). Its colour comes from a fixed palette, so every tag reads with enough
+    contrast. Written only by ``applications.services.create_tag`` / ``tag_applications``."""
+
+    class Colour(models.TextChoices):
+        GREY = "grey", _("Grey")
+        BLUE = "blue", _("Blue")
+        GREEN = "green", _("Green")
+        AMBER = "amber", _("Amber")
+        RED = "red", _("Red")
+        PURPLE = "purple", _("Purple")
+
+    track = models.ForeignKey(
+        Track,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="tags",
+        verbose_name=_("track"),
+    )
+    call = models.ForeignKey(
+        Call,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="tags",
+        verbose_name=_("call"),
+    )
+    name = models.CharField(_("name"), max_length=60)
+    name_ko = models.CharField(_("name in Korean"), max_length=60, blank=True)
+    colour = models.CharField(_("colour"), max_length=10, choices=Colour.choices, default="grey")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    applications = models.ManyToManyField(
+        Application,
+        through="ApplicationTag",
+        related_name="tags",
+        blank=True,
+        verbose_name=_("applications"),
+    )
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(track__isnull=False, call__isnull=True)
+                | Q(track__isnull=True, call__isnull=False),
+                name="applications_tag_one_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(colour__in=["grey", "blue", "green", "amber", "red", "purple"]),
+                name="applications_tag_colour_in_palette",
+            ),
+            models.UniqueConstraint(
+                fields=["track", "name"],
+                condition=Q(track__isnull=False),
+                name="applications_tag_unique_track_name",
+            ),
+            models.UniqueConstraint(
+                fields=["call", "name"],
+                condition=Q(call__isnull=False),
+                name="applications_tag_unique_call_name",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def covers(self, application: Application) -> bool:
+        """Whether this tag may label ``application``: one of its track, or of its call."""
+        if self.track_id is not None:
+            return application.track_id == self.track_id
+        return application.call_id == self.call_id
+
+
+class ApplicationTag(models.Model):
+    """One tag on one application, with who put it there and when."""
+
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.CASCADE,
+        related_name="tag_links",
+        verbose_name=_("application"),
+    )
+    tag = models.ForeignKey(
+        Tag, on_delete=models.CASCADE, related_name="links", verbose_name=_("tag")
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("application tag")
+        verbose_name_plural = _("application tags")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "tag"], name="applications_tag_once_per_application"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.application}: {self.tag}"

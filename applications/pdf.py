@@ -21,6 +21,8 @@ def application_summary_context(application: Application, *, language: str) -> d
             "sections": selectors.sections_for_track(application.track),
             "members": list(application.consortium_members.all()),
             "documents": list(application.documents.all()),
+            # Read with the questions as they were answered (their snapshot).
+            "answer_groups": selectors.shown_answers(application, language),
             "timeline": selectors.applicant_timeline(application),
             "draft_mark": (
                 _("DRAFT — not submitted") if application.status == Application.Status.DRAFT else ""

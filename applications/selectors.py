@@ -29,10 +29,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.audit import audit_events_for
-from applications.models import Application, ClarificationRequest, Document
+from applications import questions as q
+from applications.models import Answer, Application, ClarificationRequest, Question
 from core.templatetags.portal_format import krw
 from projects.models import Track
-from projects.selectors import staff_tracks
+from projects.selectors import document_requirements, staff_tracks
 
 HIDDEN_FROM_STAFF = (Application.Status.DRAFT,)
 
@@ -128,6 +129,8 @@ SECTIONS = (
     ("readiness", _("Readiness")),
     ("budget", _("Budget")),
     ("priority", _("Country priority")),
+    # Only on a track whose staff have set questions (``questions_for_track``).
+    ("questions", _("Questions")),
     ("consortium", _("Consortium")),
     ("documents", _("Documents")),
 )
@@ -138,15 +141,162 @@ UNRELEASED_STATUSES = (S.REVIEWED, S.SELECTED, S.RESERVE, S.REJECTED, S.AWARDED)
 
 
 def sections_for_track(track: Track) -> list[tuple[str, str]]:
-    """The sections that apply to a track: priority for planning, consortium for demonstration."""
+    """The sections that apply to a track: priority for planning, consortium for demonstration,
+    questions where the track (or its call) has questions of its own."""
     keys = []
     for key, label in SECTIONS:
         if key == "priority" and track.kind != Track.Kind.PLANNING:
             continue
         if key == "consortium" and track.kind != Track.Kind.DEMONSTRATION:
             continue
+        if key == "questions" and not questions_for_track(track):
+            continue
         keys.append((key, label))
     return keys
+
+
+# --- The track's own questions (applications.questions) -----------------------------------
+
+_QUESTIONS_CACHE = "_live_questions"
+
+
+def _live_questions_query(track_ids, call_ids) -> QuerySet[Question]:
+    return Question.objects.filter(retired_at__isnull=True).filter(
+        Q(track_id__in=track_ids) | Q(track__isnull=True, call_id__in=call_ids)
+    )
+
+
+def _form_order(questions) -> list[Question]:
+    return sorted(questions, key=lambda x: (x.section_order, x.order, x.track_id is not None, x.pk))
+
+
+def questions_for_track(track: Track) -> list[Question]:
+    """The live questions of the track's form, in form order: its own and its call's
+    call-wide ones, without those whose condition leaves out this kind of track.
+
+    Remembered on the ``track`` object (one query per track object); ``attach_questions``
+    loads them for many tracks at once."""
+    cached = track.__dict__.get(_QUESTIONS_CACHE)
+    if cached is None:
+        cached = _form_order(
+            x
+            for x in _live_questions_query([track.pk], [track.call_id])
+            if q.shown_on_track(x, track.kind)
+        )
+        track.__dict__[_QUESTIONS_CACHE] = cached
+    return cached
+
+
+def attach_questions(tracks) -> None:
+    """Load ``questions_for_track`` of every track in ``tracks`` with one query (for lists)."""
+    tracks = [t for t in tracks if _QUESTIONS_CACHE not in t.__dict__]
+    if not tracks:
+        return
+    rows = list(_live_questions_query({t.pk for t in tracks}, {t.call_id for t in tracks}))
+    for track in tracks:
+        track.__dict__[_QUESTIONS_CACHE] = _form_order(
+            x
+            for x in rows
+            if (x.track_id == track.pk or (x.track_id is None and x.call_id == track.call_id))
+            and q.shown_on_track(x, track.kind)
+        )
+
+
+def track_questions_for_staff(track: Track) -> QuerySet[Question]:
+    """Every question of the track's form for its design page, retired ones included, with how
+    many applications answered each (``answer_count``)."""
+    return (
+        Question.objects.filter(Q(track=track) | Q(track__isnull=True, call_id=track.call_id))
+        .annotate(answer_count=Count("answers"))
+        .order_by("retired_at", "section_order", "order", "pk")
+    )
+
+
+def stored_answers(application: Application) -> list[Answer]:
+    """The application's answers with their questions (prefetch ``answers__question`` for
+    lists; otherwise one query)."""
+    if "answers" in getattr(application, "_prefetched_objects_cache", {}):
+        return list(application.answers.all())
+    return list(application.answers.select_related("question"))
+
+
+def answer_values(application: Application) -> dict[str, object]:
+    """Code → stored value of the application's answers to the track's live questions."""
+    live = {x.pk for x in questions_for_track(application.track)}
+    return {a.question.code: a.value for a in stored_answers(application) if a.question_id in live}
+
+
+def question_problems(application: Application) -> list[Problem]:
+    """Required questions shown (their conditions met) and not answered."""
+    questions = questions_for_track(application.track)
+    if not questions:
+        return []
+    values = answer_values(application)
+    shown = q.visible_codes(questions, values, track_kind=application.track.kind)
+    return [
+        Problem(
+            "questions",
+            _("Answer the question: %(question)s") % {"question": q.label(x)},
+            f"id_q_{x.code}",
+        )
+        for x in questions
+        if x.required and x.code in shown and values.get(x.code) is None
+    ]
+
+
+def question_columns(track: Track) -> list[Question]:
+    """One question per code for the columns of an export of the track's applications: the
+    live questions in form order, then retired ones that still have answers (an answer to an
+    older version goes in the column of its code)."""
+    rows = (
+        track_questions_for_staff(track)
+        .filter(Q(retired_at__isnull=True) | Q(answer_count__gt=0))
+        .order_by(F("retired_at").asc(nulls_first=True), "section_order", "order", "pk")
+    )
+    columns: dict[str, Question] = {}
+    for question in rows:
+        columns.setdefault(question.code, question)
+    return list(columns.values())
+
+
+def answer_cells(application: Application, columns: list[Question]) -> list:
+    """The application's answers in ``question_columns`` order (``None`` where unanswered),
+    each read with the question as answered (``questions.export_value``)."""
+    by_code = {a.question.code: a for a in stored_answers(application)}
+    cells = []
+    for question in columns:
+        answer = by_code.get(question.code)
+        if answer is None:
+            cells.append(None)
+            continue
+        asked = q.asked(answer.question_snapshot or q.snapshot(answer.question))
+        cells.append(q.export_value(asked, answer.value))
+    return cells
+
+
+@dataclass(frozen=True)
+class AnswerGroup:
+    section: str
+    answers: tuple
+
+
+def shown_answers(application: Application, language: str | None = None) -> list[AnswerGroup]:
+    """The application's answers as a reader sees them, grouped by the section of the form,
+    each read with the question as it was when answered (``Answer.question_snapshot``), so
+    later changes to the form never change what an application said."""
+    answers = sorted(
+        stored_answers(application),
+        key=lambda a: (a.question.section_order, a.question.order, a.question_id),
+    )
+    groups: list[AnswerGroup] = []
+    for answer in answers:
+        asked = q.asked(answer.question_snapshot or q.snapshot(answer.question))
+        shown = q.shown_answer(asked, answer.value, language)
+        if groups and groups[-1].section == shown.section:
+            groups[-1] = AnswerGroup(shown.section, (*groups[-1].answers, shown))
+        else:
+            groups.append(AnswerGroup(shown.section, (shown,)))
+    return groups
 
 
 def applications_for_applicant(user) -> QuerySet[Application]:
@@ -240,13 +390,14 @@ class Problem:
 
 def missing_documents(application: Application) -> list[str]:
     """The names (in the reader's language) of the track's required documents not uploaded
-    yet, in the track's order. Reads ``application.documents.all()`` (prefetch it for lists)."""
+    yet, in the track's order. Reads ``application.documents.all()`` and
+    ``application.track.document_requirements.all()`` (prefetch both for lists)."""
     present = {d.kind for d in application.documents.all()}
-    kinds = dict(Document.Kind.choices)
+    # The names staff gave the track's documents (projects.DocumentRequirement).
     return [
-        str(kinds.get(kind, kind))
-        for kind in application.track.required_documents
-        if kind not in present
+        requirement.display_name
+        for requirement in document_requirements(application.track)
+        if requirement.is_required and requirement.kind not in present
     ]
 
 
@@ -303,6 +454,8 @@ def submission_problems(
                     ),
                 )
             )
+    if "questions" in keys:
+        problems.extend(question_problems(application))
     for label in missing_documents(application):
         problems.append(
             Problem("documents", _("Upload the required document: %(kind)s.") % {"kind": label})
@@ -447,7 +600,9 @@ def applicant_home(user) -> list[Application]:
     applications = list(
         applications_for_applicant(user).prefetch_related(
             "documents",
+            "track__document_requirements",
             "consortium_members",
+            "answers__question",
             Prefetch(
                 "clarification_requests",
                 queryset=ClarificationRequest.objects.filter(
@@ -458,6 +613,7 @@ def applicant_home(user) -> list[Application]:
         )
     )
     taken = taken_sites_for(applications)
+    attach_questions([a.track for a in applications])
     for application in applications:
         application.visible_status = applicant_visible_status(application)
         application.open_request = next(iter(application.open_requests), None)
@@ -709,3 +865,27 @@ def status_counts_for_track(track: Track) -> dict[str, int]:
         .annotate(n=Count("pk"))
     )
     return {row["status"]: row["n"] for row in rows}
+
+
+# --- What a reader may not see of an application, by rules of the apps above ---------------
+#
+# Anonymised review (``reviews.ReviewSettings``) withholds the applicant's identity from
+# reviewers. This app cannot ask ``reviews`` (it sits below it), so ``ReviewsConfig.ready``
+# registers here a hook that, for one user, returns ``(application id, data) -> data`` (the
+# API representation with what the user may not see blanked) or None when nothing is withheld.
+APPLICATION_DATA_FILTERS: list = []
+
+
+def application_data_filter(user):
+    """The registered hooks' filters for ``user`` combined into one, or None when none
+    applies: the API's application resource passes every representation through it."""
+    filters = [f for f in (hook(user) for hook in APPLICATION_DATA_FILTERS) if f is not None]
+    if not filters:
+        return None
+
+    def apply(application_id: int, data: dict) -> dict:
+        for each in filters:
+            data = each(application_id, data)
+        return data
+
+    return apply

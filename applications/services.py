@@ -8,6 +8,7 @@ from django.db import (
     IntegrityError,
     transaction,
 )
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,13 +17,25 @@ from accounts.models import (
     Membership,
     Organization,
 )
+from applications import questions as q
 from applications import selectors
-from applications.models import Application, ClarificationRequest, ConsortiumMember, Document
-from core.domain import DomainError, require_permission
+from applications.models import (
+    Answer,
+    Application,
+    ApplicationTag,
+    ClarificationRequest,
+    ConsortiumMember,
+    Document,
+    Question,
+    Tag,
+)
+from core.domain import DomainError, clean_or_refuse, require_permission
 from core.transitions import apply_transition
 from core.uploads import store_upload, validate_upload
 from notifications.services import in_each_language, queue_message
 from projects.models import Call, City, Country, Track
+from projects.rules import CONFIGURE_CALL, MANAGE_TRACK
+from projects.selectors import upload_limits
 
 S = Application.Status
 # The lifecycle: draft → submitted → eligible | ineligible → under_review → reviewed →
@@ -431,6 +444,327 @@ def _write_section(
     )
 
 
+class AnswersInvalid(DomainError):
+    """Answers the questions do not accept: ``errors`` maps each question's code to the
+    message for the reader. Nothing was saved. Pages show each message next to its question
+    (field ``q_<code>``), the API answers 400 with them."""
+
+    code = "invalid"
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        first = next(iter(errors))
+        super().__init__(errors[first], code=self.code, field=f"q_{first}")
+
+
+@transaction.atomic
+def save_answers(
+    *,
+    application: Application,
+    answers: dict,
+    actor,
+    base_version: int | None = None,
+    edit_token: str = "",
+) -> Application:
+    """Write answers to the track's questions (the form's "questions" section).
+
+    ``answers`` maps question codes to what the applicant sent; codes left out keep their
+    answer (the API sends a few, the form sends all). Each value is checked and normalised by
+    ``applications.questions.normalize``; any refusal raises ``AnswersInvalid`` and nothing
+    is written. Conditions are evaluated here, on the server: the answer to a question that
+    the other answers hide is dropped. Each stored answer keeps a snapshot of the question as
+    answered. In a draft, answers to questions retired since are dropped too (the applicant
+    answers their new version). Empty answers are removed; requiredness is a submission rule
+    (``selectors.question_problems``), so a draft always saves.
+
+    The same optimistic lock as the other sections (``base_version``, ``edit_token``,
+    ``EditConflict``); audited during a clarification, like them."""
+    application = (
+        Application.objects.select_for_update()
+        .select_related("track", "call")
+        .get(pk=application.pk)
+    )
+    _require_section_editable(application, "questions", actor)
+    questions = selectors.questions_for_track(application.track)
+    by_code = {x.code: x for x in questions}
+    errors, cleaned = {}, {}
+    for code, raw in answers.items():
+        question = by_code.get(code)
+        if question is None:
+            errors[code] = _("There is no question “%(code)s” on this form.") % {"code": code}
+            continue
+        try:
+            cleaned[code] = q.normalize(question, raw)
+        except q.AnswerInvalid as exc:
+            errors[code] = exc.message
+    if errors:
+        raise AnswersInvalid(errors)
+    stored = {
+        a.question.code: a
+        for a in application.answers.select_related("question")
+        if a.question_id in {x.pk for x in questions}
+    }
+    current = {code: stored[code].value if code in stored else None for code in by_code}
+    merged = {**current, **cleaned}
+    shown = q.visible_codes(
+        questions,
+        {code: value for code, value in merged.items() if value is not None},
+        track_kind=application.track.kind,
+    )
+    final = {code: merged[code] if code in shown else None for code in by_code}
+    edit = section_last_change(application, "questions")
+    if (
+        base_version is not None
+        and edit.get("version", 0) > base_version
+        and not (edit_token and edit.get("token") == edit_token)
+        and final != current
+    ):
+        raise EditConflict(
+            section="questions", version=application.version, changed_at=_changed_at(edit)
+        )
+    now = timezone.now()
+    for code, question in by_code.items():
+        value, answer = final[code], stored.get(code)
+        if value is None:
+            if answer is not None:
+                answer.delete()
+            continue
+        wording = q.snapshot(question)
+        if answer is None:
+            answer = Answer(application=application, question=question)
+        elif answer.value == value and answer.question_snapshot == wording:
+            continue
+        answer.value, answer.question_snapshot = value, wording
+        answer.answered_at, answer.answered_by = now, actor
+        answer.save()
+    if application.status == S.DRAFT:
+        application.answers.exclude(question__in=questions).delete()
+    _write_section(application, "questions", fields=(), actor=actor, edit_token=edit_token)
+    if application.status == S.CLARIFICATION:
+        record_audit_event(
+            subject=application,
+            action="clarification_edit",
+            actor=actor,
+            detail={"section": "questions"},
+        )
+    return application
+
+
+# --- Staff design of the questions -------------------------------------------------------------
+
+# What staff set on a question (``create_question`` / ``update_question``).
+QUESTION_FIELDS = (
+    "code",
+    "section",
+    "section_ko",
+    "section_order",
+    "order",
+    "type",
+    "required",
+    "label",
+    "label_ko",
+    "help_text",
+    "help_text_ko",
+    "options",
+    "constraints",
+    "condition",
+)
+
+
+def _require_question_designer(actor, *, call: Call, track: Track | None) -> None:
+    """Staff of the track design its questions; a question on every track of a call concerns
+    every secretariat of the call, so only programme admins set those."""
+    if track is None:
+        require_permission(
+            actor,
+            CONFIGURE_CALL,
+            call,
+            message=_("Only programme admins set questions asked on every track of a call."),
+        )
+    else:
+        require_permission(
+            actor,
+            MANAGE_TRACK,
+            track,
+            message=_("Only staff of this track can design its questions."),
+        )
+
+
+def _same_form(question: Question):
+    """Live questions sharing a form with ``question``: its track's and its call's call-wide
+    ones (for a call-wide question: every live question of the call)."""
+    live = Question.objects.filter(call_id=question.call_id, retired_at__isnull=True)
+    if question.track_id is not None:
+        live = live.filter(Q(track_id=question.track_id) | Q(track__isnull=True))
+    return live.exclude(pk=question.pk)
+
+
+def _check_question(question: Question) -> None:
+    """Refuse a question whose design the form cannot ask (a ``DomainError`` on its field)."""
+    for field, message in q.definition_problems(question).items():
+        raise DomainError(message, code="invalid", field=field)
+    if _same_form(question).filter(code=question.code).exists():
+        raise DomainError(
+            _("Another question of this form already has the code “%(code)s”.")
+            % {"code": question.code},
+            code="invalid",
+            field="code",
+        )
+    depends = (question.condition or {}).get("question")
+    if depends and not _same_form(question).filter(code=depends).exists():
+        raise DomainError(
+            _("The condition names “%(code)s”, which is not a question of this form.")
+            % {"code": depends},
+            code="invalid",
+            field="condition",
+        )
+    _validate(question)
+
+
+@transaction.atomic
+def create_question(*, actor, track: Track | None = None, call: Call | None = None, **fields):
+    """Add a question to a track's form (``track``) or to every track of a call (``call``).
+
+    ``fields`` are among ``QUESTION_FIELDS``. Checks the design (options of a choice, columns
+    of a table, limits, a condition naming another question of the form, a code not used on
+    the form), writes the question and an audit row."""
+    call = track.call if track is not None else call
+    _require_question_designer(actor, call=call, track=track)
+    unknown = set(fields) - set(QUESTION_FIELDS)
+    if unknown:
+        raise DomainError(_("Unknown field."), code="invalid", field=sorted(unknown)[0])
+    question = Question(call=call, track=track, **fields)
+    _check_question(question)
+    question.save()
+    record_audit_event(
+        subject=question,
+        action="question_created",
+        actor=actor,
+        new_value=question.code,
+        detail={"track": track.pk if track else None, "call": call.pk, "type": question.type},
+    )
+    return question
+
+
+def question_is_answered(question: Question) -> bool:
+    return question.answers.exists()
+
+
+@transaction.atomic
+def update_question(*, question: Question, actor, **changes) -> Question:
+    """Change a question's design. Wording, help, section, order, requiredness and condition
+    may change at any time (answers keep the words they were given with). Once an application
+    has answered it, its type, options, constraints and code may not: the stored answers would
+    no longer mean what they said. Staff then make a new version (``new_question_version``).
+    Audited with the names of the changed fields."""
+    question = (
+        Question.objects.select_for_update().select_related("call", "track").get(pk=question.pk)
+    )
+    _require_question_designer(actor, call=question.call, track=question.track)
+    if question.is_retired:
+        raise DomainError(_("A retired question cannot be changed."), code="retired")
+    unknown = set(changes) - set(QUESTION_FIELDS)
+    if unknown:
+        raise DomainError(_("Unknown field."), code="invalid", field=sorted(unknown)[0])
+    changed = [name for name, value in changes.items() if getattr(question, name) != value]
+    locked = [name for name in changed if name in q.LOCKED_WHEN_ANSWERED]
+    if locked and question_is_answered(question):
+        raise DomainError(
+            _(
+                "Applications have answered this question: its %(what)s can no longer change. "
+                "Make a new version of the question instead (the old one is retired and keeps "
+                "its answers)."
+            )
+            % {"what": Question._meta.get_field(locked[0]).verbose_name},
+            code="answered",
+            field=locked[0],
+        )
+    if not changed:
+        return question
+    for name in changed:
+        setattr(question, name, changes[name])
+    _check_question(question)
+    question.save()
+    record_audit_event(
+        subject=question, action="question_changed", actor=actor, detail={"fields": changed}
+    )
+    return question
+
+
+@transaction.atomic
+def retire_question(*, question: Question, actor, now=None) -> Question:
+    """Take a question off the form. Its answers stay on the applications that gave them (and
+    show as answered); drafts drop them when next saved. Audited."""
+    question = (
+        Question.objects.select_for_update().select_related("call", "track").get(pk=question.pk)
+    )
+    _require_question_designer(actor, call=question.call, track=question.track)
+    if question.is_retired:
+        return question
+    question.retired_at = now or timezone.now()
+    question.save(update_fields=["retired_at"])
+    record_audit_event(subject=question, action="question_retired", actor=actor)
+    return question
+
+
+@transaction.atomic
+def new_question_version(*, question: Question, actor) -> Question:
+    """Retire ``question`` and put an identical copy in its place, which staff may then change
+    freely (it has no answers). The way to change an answered question's type or options."""
+    old = retire_question(question=question, actor=actor)
+    copy = Question(
+        call=old.call,
+        track=old.track,
+        **{name: getattr(old, name) for name in QUESTION_FIELDS},
+    )
+    _check_question(copy)
+    copy.save()
+    record_audit_event(
+        subject=copy,
+        action="question_created",
+        actor=actor,
+        new_value=copy.code,
+        detail={"replaces": old.pk},
+    )
+    return copy
+
+
+@transaction.atomic
+def move_question(*, question: Question, actor, up: bool) -> Question:
+    """Move a question one place up or down within its section of the form (the order the
+    applicant sees). Renumbers the section's questions 10, 20, … so the order is unambiguous.
+    Audited."""
+    question = (
+        Question.objects.select_for_update().select_related("call", "track").get(pk=question.pk)
+    )
+    _require_question_designer(actor, call=question.call, track=question.track)
+    siblings = list(
+        Question.objects.filter(
+            call_id=question.call_id,
+            track_id=question.track_id,
+            retired_at__isnull=True,
+            section_order=question.section_order,
+            section=question.section,
+        ).order_by("order", "pk")
+    )
+    index = next(i for i, x in enumerate(siblings) if x.pk == question.pk)
+    target = index - 1 if up else index + 1
+    if not 0 <= target < len(siblings):
+        return question
+    siblings[index], siblings[target] = siblings[target], siblings[index]
+    for position, sibling in enumerate(siblings, start=1):
+        if sibling.order != position * 10:
+            Question.objects.filter(pk=sibling.pk).update(order=position * 10)
+    record_audit_event(
+        subject=question,
+        action="question_moved",
+        actor=actor,
+        detail={"direction": "up" if up else "down"},
+    )
+    question.refresh_from_db()
+    return question
+
+
 @transaction.atomic
 def add_consortium_member(*, application: Application, actor, **fields) -> ConsortiumMember:
     """Add a member to a demonstration consortium (one lead; the overseas partner is mandatory)."""
@@ -478,7 +812,8 @@ def upload_document(*, application: Application, kind: str, uploaded_file, actor
     _require_section_editable(application, "documents", actor)
     if kind not in Document.Kind.values:
         raise DomainError(_("Choose what kind of document this is."), field="kind")
-    file_kind = validate_upload(uploaded_file)
+    # The formats and size the track's staff set for this kind (projects.DocumentRequirement).
+    file_kind = validate_upload(uploaded_file, **upload_limits(application.track, kind))
     old_files = []
     if kind != Document.Kind.OTHER:
         for old in application.documents.filter(kind=kind):
@@ -770,4 +1105,150 @@ def screen_applications(
             )
         except DomainError as exc:
             refused.append((application, str(exc.message)))
+    return done, refused
+
+
+# --- Tags, and one action on a selection of applications ------------------------------------
+
+#: Who may put a tag on an application or take it off: the staff of its track (applications.rules).
+TAG_APPLICATION = "applications.tag_application"
+
+
+@transaction.atomic
+def create_tag(
+    *,
+    actor,
+    name: str,
+    colour: str = Tag.Colour.GREY,
+    name_ko: str = "",
+    track: Track | None = None,
+    call: Call | None = None,
+) -> Tag:
+    """Create a staff tag for one track (by its staff) or for a whole call (by programme
+    admins: a call spans both secretariats). Refuses a name the scope already has (in any
+    case) and a colour outside the palette. Audited on the tag. Applicants never see tags."""
+    if (track is None) == (call is None):
+        raise DomainError(_("A tag belongs to one track or to one whole call."))
+    if track is not None:
+        require_permission(
+            actor, MANAGE_TRACK, track, message=_("Only the track's secretariat adds its tags.")
+        )
+    else:
+        require_permission(
+            actor,
+            CONFIGURE_CALL,
+            call,
+            message=_("Only programme administrators add tags for a whole call."),
+        )
+    name = (name or "").strip()
+    scope = Q(track=track) if track is not None else Q(call=call)
+    if name and Tag.objects.filter(scope, name__iexact=name).exists():
+        raise DomainError(_("A tag with this name already exists here."), field="name")
+    tag = Tag(
+        track=track,
+        call=call,
+        name=name,
+        name_ko=(name_ko or "").strip(),
+        colour=colour,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    clean_or_refuse(tag)
+    tag.save()
+    record_audit_event(
+        subject=tag,
+        action="created",
+        actor=actor,
+        new_value=tag.name,
+        detail={"track": tag.track_id, "call": tag.call_id, "colour": tag.colour},
+    )
+    return tag
+
+
+def _may_tag(actor, application: Application, tag: Tag) -> None:
+    require_permission(
+        actor,
+        TAG_APPLICATION,
+        application,
+        message=_("You do not run this application's track."),
+    )
+    if not tag.covers(application):
+        raise DomainError(
+            _("The tag “%(tag)s” is not one of this application's track or call.")
+            % {"tag": tag.name}
+        )
+
+
+@transaction.atomic
+def tag_application(*, application: Application, tag: Tag, actor) -> ApplicationTag:
+    """Put ``tag`` on ``application`` (staff of its track; a tag of its track or call).
+    Refuses an application that already has it, so a bulk action says so rather than
+    counting it as done. Audited on the application (``tag_added``)."""
+    _may_tag(actor, application, tag)
+    if ApplicationTag.objects.filter(application=application, tag=tag).exists():
+        raise DomainError(
+            _("It already has the tag “%(tag)s”.") % {"tag": tag.name}, code="duplicate"
+        )
+    link = ApplicationTag.objects.create(
+        application=application,
+        tag=tag,
+        added_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    record_audit_event(
+        subject=application,
+        action="tag_added",
+        actor=actor,
+        new_value=tag.name,
+        detail={"tag": tag.pk},
+    )
+    return link
+
+
+@transaction.atomic
+def untag_application(*, application: Application, tag: Tag, actor) -> None:
+    """Take ``tag`` off ``application`` (same rule as ``tag_application``); refuses one that
+    does not have it. Audited on the application (``tag_removed``)."""
+    _may_tag(actor, application, tag)
+    deleted, _detail = ApplicationTag.objects.filter(application=application, tag=tag).delete()
+    if not deleted:
+        raise DomainError(
+            _("It does not have the tag “%(tag)s”.") % {"tag": tag.name}, code="missing"
+        )
+    record_audit_event(
+        subject=application,
+        action="tag_removed",
+        actor=actor,
+        old_value=tag.name,
+        detail={"tag": tag.pk},
+    )
+
+
+def screen_application_as(*, application: Application, eligible: bool, reason: str, actor):
+    """``screen_application`` after asking the screening rule about this one application, for
+    actions on a selection (the single-application page asks it itself)."""
+    require_permission(
+        actor,
+        "applications.screen_application",
+        application,
+        message=_("You do not run this application's track."),
+    )
+    return screen_application(
+        application=application, eligible=eligible, reason=reason, actor=actor
+    )
+
+
+def for_each_application(
+    applications: Iterable[Application], action
+) -> tuple[list[Application], list[tuple[Application, str]]]:
+    """Run ``action(application)`` (one service call, its own transaction) on each application
+    of a selection. Returns (done, refused with the reason): a refusal, by a rule or the
+    lifecycle, is reported for that application and does not undo the others, so staff are
+    told exactly which ones went through."""
+    done, refused = [], []
+    for application in applications:
+        try:
+            action(application)
+        except DomainError as exc:
+            refused.append((application, str(exc.message)))
+        else:
+            done.append(application)
     return done, refused

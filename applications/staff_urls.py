@@ -11,4 +11,31 @@ urlpatterns = [
         staff_views.track_applications,
         name="track_applications",
     ),
+    path("tracks/<int:track_id>/tags/", staff_views.tags, name="tags"),
+    path("tracks/<int:track_id>/questions/", staff_views.questions, name="questions"),
+    path(
+        "tracks/<int:track_id>/questions/preview/",
+        staff_views.questions_preview,
+        name="questions_preview",
+    ),
+    path(
+        "tracks/<int:track_id>/questions/<int:pk>/",
+        staff_views.question_edit,
+        name="question_edit",
+    ),
+    path(
+        "tracks/<int:track_id>/questions/<int:pk>/retire/",
+        staff_views.question_retire,
+        name="question_retire",
+    ),
+    path(
+        "tracks/<int:track_id>/questions/<int:pk>/new-version/",
+        staff_views.question_new_version,
+        name="question_new_version",
+    ),
+    path(
+        "tracks/<int:track_id>/questions/<int:pk>/move/",
+        staff_views.question_move,
+        name="question_move",
+    ),
 ]

@@ -11,15 +11,21 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
+from applications import questions as q
 from applications import selectors, services
-from applications.models import Application
+from applications.forms import QuestionDesignForm, QuestionsForm
+from applications.models import Application, ApplicationTag, Question, Tag
 from applications.services import APPLICATION_TRANSITIONS
 from core.domain import DomainError
-from core.forms import apply_domain_error
+from core.forms import apply_domain_error, run_service_on_form
 from core.transitions import allowed_moves
 from core.views import require_perm
 from projects.models import Country, Track
@@ -188,6 +194,9 @@ class StaffListFilterForm(forms.Form):
     reviewer = forms.TypedChoiceField(
         label=gettext_lazy("Reviewer"), required=False, coerce=int, empty_value=None
     )
+    tag = forms.TypedChoiceField(
+        label=gettext_lazy("Tag"), required=False, coerce=int, empty_value=None
+    )
     sort = forms.ChoiceField(
         label=gettext_lazy("Sort by"),
         required=False,
@@ -224,16 +233,126 @@ class StaffListFilterForm(forms.Form):
             .order_by("name", "email")
         )
         self.fields["reviewer"].choices = any_value + [(r.pk, r.display_name) for r in reviewers]
+        self.reviewers = reviewers
+        self.tags = list(tags_for_track(track))
+        self.fields["tag"].choices = any_value + [(t.pk, t.display_name) for t in self.tags]
+
+
+def tags_for_track(track: Track):
+    """The tags that may label the track's applications: its own and its call's."""
+    return Tag.objects.filter(Q(track=track) | Q(call_id=track.call_id)).order_by("name", "pk")
+
+
+class BulkActionForm(forms.Form):
+    """One action on the applications ticked in the list. Assigning reviewers posts the same
+    form to ``staff_reviews:bulk_assign`` (the review app's service; this app sits below it)."""
+
+    ACTIONS = [
+        ("add_tag", gettext_lazy("Add the tag")),
+        ("remove_tag", gettext_lazy("Remove the tag")),
+        ("eligible", gettext_lazy("Screen as eligible")),
+        ("ineligible", gettext_lazy("Screen as ineligible")),
+    ]
+    action = forms.ChoiceField(label=gettext_lazy("Action"), choices=ACTIONS)
+    tag = forms.TypedChoiceField(label=gettext_lazy("Tag"), required=False, coerce=int)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (shown to the applicant)"),
+        required=False,
+        max_length=2000,
+        help_text=gettext_lazy("Required when screening as ineligible."),
+    )
+
+    def __init__(self, *args, tags, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tag_rows = {t.pk: t for t in tags}
+        self.fields["tag"].choices = [("", "—")] + [(t.pk, t.display_name) for t in tags]
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action in ("add_tag", "remove_tag") and not data.get("tag"):
+            self.add_error("tag", gettext_lazy("Choose the tag to add or remove."))
+        if action == "ineligible" and not (data.get("reason") or "").strip():
+            self.add_error(
+                "reason",
+                gettext_lazy(
+                    "Give the reason the applications are ineligible; the applicants will see it."
+                ),
+            )
+        return data
+
+
+def _run_bulk_action(request, track: Track, form: BulkActionForm, wanted: list[int]):
+    """Apply the form's action to each ticked application of the track, one service call each
+    (its rule, its audit row); report what went through and each refusal with its reason."""
+    found = {a.pk: a for a in track.applications.select_related("track").filter(pk__in=wanted)}
+    data = form.cleaned_data
+    tag = form.tag_rows.get(data.get("tag"))
+    action = data["action"]
+    if action == "add_tag":
+
+        def run(application):
+            return services.tag_application(application=application, tag=tag, actor=request.user)
+    elif action == "remove_tag":
+
+        def run(application):
+            return services.untag_application(application=application, tag=tag, actor=request.user)
+    else:
+
+        def run(application):
+            return services.screen_application_as(
+                application=application,
+                eligible=action == "eligible",
+                reason=data.get("reason") or "",
+                actor=request.user,
+            )
+
+    done, refused = services.for_each_application([found[pk] for pk in wanted if pk in found], run)
+    if done:
+        messages.success(
+            request,
+            _("Done for %(count)s application(s): %(refs)s.")
+            % {"count": len(done), "refs": ", ".join(a.reference or str(a.pk) for a in done)},
+        )
+    for pk in wanted:
+        if pk not in found:
+            messages.error(
+                request, _("Application %(id)s: not an application of this track.") % {"id": pk}
+            )
+    for application, message in refused:
+        messages.error(
+            request,
+            _("Not done for %(ref)s: %(reason)s")
+            % {"ref": application.reference or application.pk, "reason": message},
+        )
 
 
 @login_required
 def track_applications(request, track_id: int):
-    """Every application of the track (drafts aside) for its staff: filtered, searched, sorted
-    and paginated in SQL, with the count of each status; each links to its staff page."""
+    """Every application of the track (drafts aside) for its staff: filtered (by tag too),
+    searched, sorted and paginated in SQL, with the count of each status; each links to its
+    staff page. A POST applies one action to the ticked applications (tag, untag, screen),
+    item by item, and comes back to the same filtered page."""
     track = get_object_or_404(Track.objects.select_related("call", "secretariat"), pk=track_id)
     require_perm(request, MANAGE_TRACK, track)
     form = StaffListFilterForm(request.GET or None, track=track)
     filters = form.cleaned_data if form.is_valid() else {}
+    # Its own ids ("bulk_tag"): the filter form above has a "tag" field too.
+    bulk = BulkActionForm(
+        request.POST if request.method == "POST" else None, tags=form.tags, auto_id="bulk_%s"
+    )
+    wanted = [int(v) for v in request.POST.getlist("applications") if v.isdigit()]
+    code = 200
+    if request.method == "POST":
+        if not wanted:
+            bulk.is_valid()
+            bulk.add_error(None, _("Tick at least one application."))
+            code = 400
+        elif bulk.is_valid():
+            _run_bulk_action(request, track, bulk, wanted)
+            return redirect(request.get_full_path())
+        else:
+            code = 400
     listed = selectors.staff_applications_for_track(
         track,
         status=filters.get("status") or "",
@@ -242,6 +361,11 @@ def track_applications(request, track_id: int):
         reviewer_id=filters.get("reviewer"),
         q=(filters.get("q") or "").strip(),
         sort=filters.get("sort") or "reference",
+    )
+    if filters.get("tag"):
+        listed = listed.filter(tag_links__tag_id=filters["tag"])
+    listed = listed.prefetch_related(
+        Prefetch("tag_links", queryset=ApplicationTag.objects.select_related("tag"))
     )
     per_page = filters.get("per_page") or selectors.STAFF_LIST_PAGE_SIZES[0]
     page = Paginator(listed, per_page).get_page(request.GET.get("page"))
@@ -272,5 +396,241 @@ def track_applications(request, track_id: int):
             "current_status": filters.get("status") or "",
             "query": query.urlencode(),
             "status_query": status_query.urlencode(),
+            "bulk": bulk,
+            "ticked": {str(pk) for pk in wanted},
+            "reviewers": form.reviewers,
+            "tags": form.tags,
         },
+        status=code,
+    )
+
+
+# The track's tags ----------------------------------------------------------------------------
+
+
+class TagForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=60)
+    name_ko = forms.CharField(label=gettext_lazy("Name in Korean"), max_length=60, required=False)
+    colour = forms.ChoiceField(label=gettext_lazy("Colour"), choices=Tag.Colour.choices)
+    whole_call = forms.BooleanField(
+        label=gettext_lazy("For every track of the call (programme administrators)"),
+        required=False,
+    )
+
+
+@login_required
+def tags(request, track_id: int):
+    """The tags staff may put on the track's applications (the track's own and its call's),
+    with a form to add one through ``services.create_tag`` (audited). Staff of the track
+    only (403)."""
+    track = get_object_or_404(Track.objects.select_related("call"), pk=track_id)
+    require_perm(request, MANAGE_TRACK, track)
+    form = TagForm(request.POST if request.method == "POST" else None)
+    code = 200
+    if request.method == "POST":
+        if run_service_on_form(
+            form,
+            lambda data: services.create_tag(
+                actor=request.user,
+                name=data["name"],
+                name_ko=data["name_ko"],
+                colour=data["colour"],
+                track=None if data["whole_call"] else track,
+                call=track.call if data["whole_call"] else None,
+            ),
+        ):
+            messages.success(request, _("Tag added."))
+            return redirect("staff_applications:tags", track_id=track.pk)
+        code = 400
+    listed = tags_for_track(track).annotate(
+        used=Count("links", filter=Q(links__application__track=track))
+    )
+    return render(
+        request,
+        "applications/staff/tags.html",
+        {"track": track, "form": form, "tags": listed},
+        status=code,
+    )
+
+
+# The track's questions, designed by its staff ----------------------------------------------
+
+
+def _design_track(request, track_id: int) -> Track:
+    """The track whose form is being designed; 403 for anyone who does not run it."""
+    track = get_object_or_404(Track.objects.select_related("call", "secretariat"), pk=track_id)
+    require_perm(request, MANAGE_TRACK, track)
+    return track
+
+
+def _form_question(track: Track, pk: int) -> Question:
+    """A question of the track's form: its own, or one of its call's call-wide ones (404 for a
+    question of another form)."""
+    return get_object_or_404(
+        Question.objects.select_related("call", "track").filter(
+            Q(track=track) | Q(track__isnull=True, call_id=track.call_id)
+        ),
+        pk=pk,
+    )
+
+
+def _other_codes(track: Track, question: Question | None = None) -> list[str]:
+    codes = [x.code for x in selectors.questions_for_track(track)]
+    return [code for code in codes if question is None or code != question.code]
+
+
+def _design_service(form: QuestionDesignForm, call_service) -> bool:
+    """Run a design service with the form's fields; a refusal is shown next to its field."""
+    if not form.is_valid():
+        return False
+    try:
+        call_service(form.to_fields())
+    except DomainError as exc:
+        field = form.field_for(exc.field, form.cleaned_data.get("type", ""))
+        form.add_error(field, exc.message)
+        return False
+    return True
+
+
+def _preview(track: Track) -> list[dict]:
+    """The form as the applicant sees it, in English and in Korean, for side-by-side reading."""
+    panes = []
+    for language, name in (("en", "English"), ("ko", "한국어")):
+        with translation.override(language):
+            form = QuestionsForm(
+                questions=selectors.questions_for_track(track),
+                track_kind=track.kind,
+                prefix=f"preview-{language}",
+            )
+            html = render_to_string(
+                "applications/partials/_questions_fields.html", {"groups": form.groups()}
+            )
+        panes.append({"language": language, "name": name, "html": html})
+    return panes
+
+
+@login_required
+def questions(request, track_id: int):
+    """The track's questions: the list (with how many applications answered each), the form to
+    add one, and links to edit, move, retire or version each."""
+    track = _design_track(request, track_id)
+    form = QuestionDesignForm(request.POST or None, other_codes=_other_codes(track))
+    if request.method == "POST" and _design_service(
+        form,
+        lambda fields: services.create_question(
+            actor=request.user,
+            **({"call": track.call} if form.cleaned_data.get("call_wide") else {"track": track}),
+            **fields,
+        ),
+    ):
+        messages.success(request, _("The question has been added."))
+        return redirect("staff_applications:questions", track_id=track.pk)
+    listed = list(selectors.track_questions_for_staff(track))
+    return render(
+        request,
+        "applications/staff/questions.html",
+        {
+            "track": track,
+            "live": [x for x in listed if not x.is_retired],
+            "retired": [x for x in listed if x.is_retired],
+            "form": form,
+            "type_help": q.TYPE_HELP,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+def question_edit(request, track_id: int, pk: int):
+    """One question, English and Korean side by side. Refusals (a changed type of a question
+    that applications have answered) are shown next to the field, with the way out: a new
+    version."""
+    track = _design_track(request, track_id)
+    question = _form_question(track, pk)
+    answered = services.question_is_answered(question)
+    form = QuestionDesignForm(
+        request.POST or None,
+        initial=QuestionDesignForm.initial_from(question),
+        other_codes=_other_codes(track, question),
+        adding=False,
+    )
+    if request.method == "POST":
+        if question.is_retired:
+            raise PermissionDenied
+        if _design_service(
+            form,
+            lambda fields: services.update_question(
+                question=question, actor=request.user, **fields
+            ),
+        ):
+            messages.success(request, _("The question has been saved."))
+            return redirect("staff_applications:questions", track_id=track.pk)
+    return render(
+        request,
+        "applications/staff/question_edit.html",
+        {"track": track, "question": question, "form": form, "answered": answered},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _question_action(request, track_id: int, pk: int, act, done: str):
+    track = _design_track(request, track_id)
+    question = _form_question(track, pk)
+    try:
+        act(question)
+    except DomainError as exc:
+        if exc.code == "forbidden":
+            raise PermissionDenied from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("staff_applications:questions", track_id=track.pk)
+
+
+@login_required
+@require_POST
+def question_retire(request, track_id: int, pk: int):
+    return _question_action(
+        request,
+        track_id,
+        pk,
+        lambda question: services.retire_question(question=question, actor=request.user),
+        _("The question has been retired; the answers already given stay on their applications."),
+    )
+
+
+@login_required
+@require_POST
+def question_new_version(request, track_id: int, pk: int):
+    return _question_action(
+        request,
+        track_id,
+        pk,
+        lambda question: services.new_question_version(question=question, actor=request.user),
+        _("A new version of the question replaces the old one; edit it below."),
+    )
+
+
+@login_required
+@require_POST
+def question_move(request, track_id: int, pk: int):
+    return _question_action(
+        request,
+        track_id,
+        pk,
+        lambda question: services.move_question(
+            question=question, actor=request.user, up=request.POST.get("direction") == "up"
+        ),
+        _("The order has been changed."),
+    )
+
+
+@login_required
+def questions_preview(request, track_id: int):
+    """The questions as the applicant will see them, in English and Korean side by side."""
+    track = _design_track(request, track_id)
+    return render(
+        request,
+        "applications/staff/questions_preview.html",
+        {"track": track, "panes": _preview(track)},
     )

@@ -25,6 +25,7 @@ from applications.forms import (
     ClarificationRequestForm,
     ConsortiumMemberForm,
     DocumentUploadForm,
+    QuestionsForm,
     WithdrawForm,
 )
 from applications.models import Application, ClarificationRequest, ConsortiumMember, Document
@@ -33,7 +34,7 @@ from core import uploads as document_rules
 from core.domain import DomainError
 from core.forms import apply_domain_error
 from projects.models import Track
-from projects.selectors import public_calls
+from projects.selectors import document_requirements, public_calls
 
 
 def _own_application(request, pk) -> Application:
@@ -188,6 +189,8 @@ def section(request, pk, section):
         return documents_section(request, application)
     if section == "consortium":
         return consortium_section(request, application)
+    if section == "questions":
+        return questions_section(request, application)
     editable = section in selectors.editable_sections(application)
     form_class = SECTION_FORMS[section]
     form = form_class(request.POST or None, instance=application, track=application.track)
@@ -299,6 +302,108 @@ def _display_value(application: Application, name: str) -> str:
     return str(getattr(value, "display_name", value))
 
 
+def _questions_form(application: Application, data=None) -> QuestionsForm:
+    return QuestionsForm(
+        data,
+        questions=selectors.questions_for_track(application.track),
+        track_kind=application.track.kind,
+        stored=selectors.answer_values(application),
+        version=application.version,
+    )
+
+
+def questions_section(request, application):
+    """The track's own questions (designed by its staff), in the reader's language.
+
+    Saved like every other section: the autosave and "Save" post here, the same optimistic
+    lock refuses a save over someone else's newer answers (their answers are shown above the
+    form, which keeps what was typed), and the service drops the answers of questions that
+    the other answers hide."""
+    editable = "questions" in selectors.editable_sections(application)
+    form = _questions_form(application, request.POST or None)
+    conflict = None
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                saved = services.save_answers(
+                    application=application,
+                    answers=form.answers,
+                    actor=request.user,
+                    base_version=form.cleaned_data.get("version"),
+                    edit_token=form.cleaned_data.get("edit_token") or "",
+                )
+            except services.EditConflict as exc:
+                if request.htmx:
+                    return render(
+                        request,
+                        "applications/partials/_autosave.html",
+                        {"conflict": _conflict_time(exc)},
+                    )
+                current = Application.objects.select_related("track").get(pk=application.pk)
+                data = request.POST.copy()
+                data["version"] = str(current.version)
+                form = _questions_form(current, data)
+                form.is_valid()
+                form.add_error(
+                    None,
+                    _(
+                        "Someone else changed this section at %(time)s. Their version is shown "
+                        "below; your text is kept in the form."
+                    )
+                    % {"time": _conflict_time(exc)},
+                )
+                conflict = {
+                    "time": _conflict_time(exc),
+                    "rows": [
+                        {
+                            "label": shown.label,
+                            "value": shown.text or " | ".join("; ".join(row) for row in shown.rows),
+                        }
+                        for group in selectors.shown_answers(current)
+                        for shown in group.answers
+                    ],
+                }
+            except services.AnswersInvalid as exc:
+                for code, message in exc.errors.items():
+                    form.add_error(f"q_{code}" if f"q_{code}" in form.fields else None, message)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                if request.htmx:
+                    return render(
+                        request,
+                        "applications/partials/_autosave.html",
+                        {"saved": True, "version": saved.version},
+                    )
+                messages.success(request, _("Saved."))
+                following = _next_section(application, "questions")
+                if "continue" in request.POST and following:
+                    return redirect("applications:section", pk=application.pk, section=following)
+                return redirect("applications:section", pk=application.pk, section="questions")
+    if request.htmx and form.is_bound:
+        return render(request, "applications/partials/_autosave.html", {"saved": False})
+    if not editable:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(
+        request,
+        "applications/questions.html",
+        {
+            "application": application,
+            "section": "questions",
+            "section_label": selectors.SECTION_LABELS["questions"],
+            "form": form,
+            "groups": form.groups(),
+            "editable": editable,
+            "conflict": conflict,
+            "steps": _steps(application, "questions"),
+        },
+        status=409 if conflict else (400 if form.is_bound and form.errors else 200),
+    )
+
+
 def consortium_section(request, application):
     editable = "consortium" in selectors.editable_sections(application)
     form = ConsortiumMemberForm(request.POST or None)
@@ -360,7 +465,7 @@ def consortium_remove(request, pk, member_pk):
 
 def documents_section(request, application):
     editable = "documents" in selectors.editable_sections(application)
-    form = DocumentUploadForm(request.POST or None, request.FILES or None)
+    form = DocumentUploadForm(request.POST or None, request.FILES or None, track=application.track)
     if request.method == "POST":
         if not editable:
             raise PermissionDenied
@@ -382,14 +487,19 @@ def documents_section(request, application):
                 )
                 return redirect("applications:section", pk=application.pk, section="documents")
     present = {d.kind: d for d in application.documents.all() if d.kind != Document.Kind.OTHER}
-    kinds = dict(Document.Kind.choices)
+    # The track's documents as its staff configured them (name, formats, size, template).
+    asked = document_requirements(application.track)
     required = [
-        {"kind": kind, "label": kinds.get(kind, kind), "document": present.get(kind)}
-        for kind in application.track.required_documents
+        {
+            "kind": r.kind,
+            "label": r.display_name,
+            "document": present.get(r.kind),
+            "requirement": r,
+        }
+        for r in asked
     ]
-    others = [
-        d for d in application.documents.all() if d.kind not in application.track.required_documents
-    ]
+    asked_kinds = {r.kind for r in asked}
+    others = [d for d in application.documents.all() if d.kind not in asked_kinds]
     return render(
         request,
         "applications/documents.html",

@@ -944,9 +944,16 @@ EVENT_TITLES_KO = {
     "Smart city cooperation conference with the World Bank": "세계은행과 함께하는 스마트시티 협력 콘퍼런스",
 }
 
-# Documents an application to the open 2026 call must carry before it can be submitted (the
-# 2022 applications predate the portal's document rules and carry none).
+# Documents an application to the open 2026 call must carry before it can be submitted.
 REQUIRED_DOCUMENTS_2026 = {
+    "PL": ["letter_of_intent", "concept_paper", "site_map"],
+    "DM": ["letter_of_intent", "concept_paper", "consortium_agreement"],
+}
+
+# What the 2022 call asked for: a call opens only with a required document on each track
+# (projects.services.call_problems). Its applications predate the portal's document checks
+# and carry none.
+REQUIRED_DOCUMENTS_2022 = {
     "PL": ["letter_of_intent", "concept_paper", "site_map"],
     "DM": ["letter_of_intent", "concept_paper", "consortium_agreement"],
 }
@@ -975,3 +982,109 @@ WALKTHROUGH_2026 = [
 WALKTHROUGH_MIN_REVIEWERS = 3
 # Committees of the 2026 tracks: reviewer indexes (the first is the chair).
 COMMITTEES_2026 = {"PL": (0, 1, 2, 3, 4), "DM": (2, 3, 4, 5, 6)}
+
+# The questions of the open 2026 call's application form, designed by staff (the 2022
+# applications predate them and keep the form's fixed fields only). "track": None asks the
+# question on every track of the call; otherwise the track's code.
+_CHALLENGES = [
+    ("traffic", "Traffic congestion", "교통 혼잡"),
+    ("flood", "Flooding and climate risks", "홍수와 기후 위험"),
+    ("waste", "Waste management", "폐기물 관리"),
+    ("energy", "Energy supply", "에너지 공급"),
+    ("housing", "Housing", "주거"),
+    ("safety", "Public safety", "공공 안전"),
+]
+QUESTIONS_2026 = [
+    {
+        "track": None,
+        "code": "population",
+        "type": "number",
+        "required": True,
+        "section": "The city",
+        "section_ko": "도시 현황",
+        "section_order": 1,
+        "order": 10,
+        "label": "Population of the city",
+        "label_ko": "도시 인구",
+        "help_text": "From the latest census or official estimate.",
+        "help_text_ko": "최근 인구조사 또는 공식 추정치 기준.",
+        "constraints": {"min": 1, "decimals": 0, "unit": "inhabitants", "unit_ko": "명"},
+    },
+    {
+        "track": None,
+        "code": "challenges",
+        "type": "multiple_choice",
+        "required": True,
+        "section": "The city",
+        "section_ko": "도시 현황",
+        "section_order": 1,
+        "order": 20,
+        "label": "Main urban challenges",
+        "label_ko": "주요 도시 문제",
+        "options": [
+            {"value": value, "label": label, "label_ko": label_ko}
+            for value, label, label_ko in _CHALLENGES
+        ],
+        "constraints": {"max_choices": 3},
+    },
+    {
+        "track": None,
+        "code": "has_strategy",
+        "type": "yes_no",
+        "required": True,
+        "section": "The city",
+        "section_ko": "도시 현황",
+        "section_order": 1,
+        "order": 30,
+        "label": "Has the city a smart-city strategy?",
+        "label_ko": "도시에 스마트시티 전략이 있습니까?",
+    },
+    {
+        "track": None,
+        "code": "strategy_details",
+        "type": "long_text",
+        "required": True,
+        "section": "The city",
+        "section_ko": "도시 현황",
+        "section_order": 1,
+        "order": 40,
+        "label": "Describe the strategy: its name, year and main measures",
+        "label_ko": "전략의 명칭, 수립 연도, 주요 내용을 설명하십시오",
+        "constraints": {"max_words": 300},
+        "condition": {"question": "has_strategy", "equals": True},
+    },
+    {
+        "track": "DM",
+        "code": "budget_breakdown",
+        "type": "table",
+        "required": False,
+        "section": "The demonstration",
+        "section_ko": "실증 사업",
+        "section_order": 2,
+        "order": 10,
+        "label": "Budget breakdown of the demonstration",
+        "label_ko": "실증 사업 예산 내역",
+        "constraints": {
+            "max_rows": 8,
+            "columns": [
+                {"code": "item", "type": "short_text", "label": "Item", "label_ko": "항목"},
+                {
+                    "code": "amount",
+                    "type": "amount_krw",
+                    "label": "Amount (KRW)",
+                    "label_ko": "금액(원)",
+                },
+            ],
+        },
+    },
+]
+# The walkthrough applicants' answers, by city: population, challenges, strategy (or "").
+WALKTHROUGH_ANSWERS_2026 = {
+    "Davao": (1_776_949, ["traffic", "flood"], "Smart Davao 2030 (2021): command centre, CCTV."),
+    "Samarkand": (573_000, ["traffic", "waste"], ""),
+    "Kisumu": (610_082, ["waste", "flood", "housing"], ""),
+    "Arequipa": (1_080_635, ["traffic", "safety"], "Arequipa Ciudad Inteligente (2022)."),
+    "Phnom Penh": (2_281_951, ["traffic", "flood", "waste"], "Phnom Penh Smart City (2020)."),
+    "Chiang Mai": (127_240, ["flood", "energy"], "Chiang Mai Smart City (2019): air quality."),
+    "Surabaya": (2_874_314, ["flood", "safety"], "Surabaya Smart City (2018): e-government."),
+}

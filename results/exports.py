@@ -16,7 +16,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from applications.models import Application
+from applications.models import Application, Question
+from applications.questions import label as answer_label
+from applications.selectors import answer_cells, question_columns
 from core.exports import Column, Kind, Table, in_seoul, to_csv, to_xlsx
 from projects.models import Track
 from results import selectors as sel
@@ -99,6 +101,9 @@ def ranking_rows(track: Track) -> tuple[list[Column], Iterable[list]]:
 
 
 def application_rows(user, track: Track) -> tuple[list[Column], Iterable[list]]:
+    # One column per question of the track's form (its code in the key row), after the
+    # fixed fields; each answer read with the question as it was answered.
+    questions = question_columns(track)
     columns = [
         Column("reference", _("Reference")),
         Column("status", _("Status")),
@@ -106,10 +111,19 @@ def application_rows(user, track: Track) -> tuple[list[Column], Iterable[list]]:
         Column("budget_requested", _("Budget requested (KRW)"), Kind.MONEY),
         Column("co_financing", _("Co-financing (KRW)"), Kind.MONEY),
         Column("submitted_at", _("Submitted at (KST)"), Kind.DATETIME),
+        *[
+            Column(
+                f"question.{x.code}",
+                answer_label(x),
+                Kind.MONEY if x.type == Question.Type.AMOUNT_KRW else Kind.TEXT,
+            )
+            for x in questions
+        ],
     ]
 
     def rows():
-        for a in sel.applications_for_export(user, track).iterator(chunk_size=2000):
+        listed = sel.applications_for_export(user, track).prefetch_related("answers__question")
+        for a in listed.iterator(chunk_size=2000):
             yield [
                 a.reference,
                 choice_label(Application.Status, a.status),
@@ -117,6 +131,7 @@ def application_rows(user, track: Track) -> tuple[list[Column], Iterable[list]]:
                 a.budget_requested,
                 a.co_financing,
                 a.submitted_at,
+                *answer_cells(a, questions),
             ]
 
     return columns, rows()

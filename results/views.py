@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.domain import DomainError
 from core.forms import run_service_on_form
+from notifications.selectors import held_messages
 from results import selectors as sel
 from results.aggregation import start_aggregation
 from results.exports import EXPORTERS, export_track
@@ -27,6 +28,7 @@ from results.rules import DECIDE
 from results.services import (
     change_decision,
     confirm_decisions,
+    decision_batch,
     propose_funding_line,
     release_decisions,
 )
@@ -254,12 +256,17 @@ def selection(request, track_id: int):
             elif action == "confirm":
                 count = confirm_decisions(track=track, actor=request.user)
                 messages.success(request, _("%(count)s decisions confirmed.") % {"count": count})
-            elif action == "release_track":
-                count = release_decisions(track=track, actor=request.user)
+            elif action in ("release_track", "release_call"):
+                # "Hold the e-mails for review": the decision messages wait in the outbox.
+                hold = request.POST.get("hold") == "1"
+                scope = {"track": track} if action == "release_track" else {"call": track.call}
+                count = release_decisions(actor=request.user, hold_messages=hold, **scope)
                 messages.success(request, _("%(count)s decisions released.") % {"count": count})
-            elif action == "release_call":
-                count = release_decisions(call=track.call, actor=request.user)
-                messages.success(request, _("%(count)s decisions released.") % {"count": count})
+                if hold:
+                    messages.info(
+                        request,
+                        _("The decision e-mails are held: read and send them in the outbox."),
+                    )
             else:
                 messages.error(request, _("Unknown action."))
         except DomainError as exc:
@@ -282,6 +289,9 @@ def selection(request, track_id: int):
             "any_confirmed": any(d.confirmed_at for d in decisions),
             # Confirming and releasing are the programme admins' (the services ask the same).
             "can_decide": request.user.has_perm(DECIDE),
+            # Decision messages released "held for review" and not sent yet.
+            "held_batch": decision_batch(track),
+            "held_count": held_messages(batch=decision_batch(track)).count(),
         },
     )
 

@@ -19,12 +19,25 @@ from accounts.models import (
     ErasureRequest,
     OrganizationInvitation,
 )
-from applications.models import Application, ClarificationRequest
+from applications.models import (
+    Answer,
+    Application,
+    ApplicationTag,
+    ClarificationRequest,
+    Tag,
+)
 from awards.models import Award
-from notifications.models import Message
-from projects.models import Event
+from notifications.models import Message, MessageTemplate
+from projects.models import DocumentRequirement, Event
 from results.models import ApplicationResult, Decision, ReviewerTrackStat
-from reviews.models import Assignment, CommitteeMember, InterestDeclaration, Job, ReviewerInvitation
+from reviews.models import (
+    Assignment,
+    CommitteeMember,
+    InterestDeclaration,
+    Job,
+    ReviewerInvitation,
+    ReviewSettings,
+)
 from tests.factories import (
     AssignmentFactory,
     CallFactory,
@@ -36,6 +49,7 @@ from tests.factories import (
     DocumentFactory,
     OrganizationFactory,
     ProjectFactory,
+    QuestionFactory,
     ReviewerProfileFactory,
     ScoreFactory,
     SubmittedApplicationFactory,
@@ -76,6 +90,7 @@ def build_rows(index: int, *, secretariat, actor) -> dict:
         application=application, requested_by=actor, message="Please add the site map."
     )
     criterion = CriterionFactory(track=track, code=f"feasibility-{index}", max_points=20)
+    DocumentRequirement.objects.create(track=track, kind="site_map", name=f"Site map {index}")
     CommitteeMember.objects.create(track=track, reviewer=user)
     ReviewerInvitation.objects.create(
         track=track,
@@ -114,7 +129,19 @@ def build_rows(index: int, *, secretariat, actor) -> dict:
     Message.objects.create(
         recipient=user, to_email=user.email, channel="email", template="applications/submitted"
     )
+    MessageTemplate.objects.create(
+        name=f"applications/custom_{index}",
+        version=1,
+        subject_en="{{ reference }}",
+        body_en="Body",
+        subject_ko="{{ reference }}",
+        body_ko="본문",
+        created_by=actor,
+    )
     ApiToken.objects.create(user=user, name="CI", prefix=f"kc{index}", key_hash=f"hash-{index}")
+    ReviewSettings.objects.create(track=track, anonymised=True, updated_by=actor)
+    tag = Tag.objects.create(track=track, name=f"Site visit {index}", created_by=actor)
+    ApplicationTag.objects.create(application=application, tag=tag, added_by=actor)
     OrganizationInvitation.objects.create(
         organization=org,
         email=f"colleague{index}@example.org",
@@ -124,6 +151,10 @@ def build_rows(index: int, *, secretariat, actor) -> dict:
     ReviewerProfileFactory(user=user)
     ErasureRequest.objects.create(user=user, reason="I no longer work for the city.")
     AnonymisedRecord.objects.create(kind=f"kind-{index}", object_id=index + 1, reason="retention")
+    question = QuestionFactory(track=track, code=f"population-{index}")
+    Answer.objects.create(
+        application=application, question=question, value=index, question_snapshot={}
+    )
     record_audit_event(
         subject=application, action="status", actor=actor, old_value="draft", new_value="submitted"
     )

@@ -38,10 +38,19 @@ from accounts.models import (
     User,
 )
 from accounts.services import ORGANIZATION_RECORD_FIELDS
-from applications.models import Application, ClarificationRequest, ConsortiumMember, Document
+from applications.models import (
+    Answer,
+    Application,
+    ApplicationTag,
+    ClarificationRequest,
+    ConsortiumMember,
+    Document,
+    Question,
+    Tag,
+)
 from awards.models import Award, Deliverable
-from notifications.models import Message
-from projects.models import Call, City, Country, Event, Project, Track
+from notifications.models import Message, MessageTemplate
+from projects.models import Call, City, Country, DocumentRequirement, Event, Project, Track
 from results.models import ApplicationResult, Decision, ReviewerTrackStat
 from reviews.models import (
     Assignment,
@@ -51,6 +60,7 @@ from reviews.models import (
     InterestDeclaration,
     Job,
     ReviewerInvitation,
+    ReviewSettings,
     Score,
 )
 from tests.factories import (
@@ -116,7 +126,6 @@ TRACK_TERMS = frozenset(
         "budget_ceiling",
         "total_budget",
         "target_awards",
-        "required_documents",
         "official_aggregate",
         "price_weight",
     }
@@ -128,6 +137,7 @@ PROJECT_RECORD = frozenset(
     {"code", "year", "track_kind", "country", "city", "budget_krw", "partner", "contractor"}
 )
 CRITERION_FIELDS = frozenset(Criterion.EDITABLE_FIELDS)
+REQUIREMENT_FIELDS = frozenset({"kind", "name", "name_ko", "formats", "max_size_mb", "is_required"})
 # What each user may change on each representative row, and nothing more.
 EXPECTED: dict[tuple[type, str], dict[str, object]] = {
     (User, "applicant"): {ADMIN: frozenset({"is_active"}), STAFF: FORBIDDEN},
@@ -142,6 +152,8 @@ EXPECTED: dict[tuple[type, str], dict[str, object]] = {
     (ErasureRequest, "pending"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
     (AnonymisedRecord, "record"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
     (Message, "message"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
+    # Versions are written by the staff editor (checked texts, audited), never the back office.
+    (MessageTemplate, "version"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
     (Country, "malaysia"): {ADMIN: REFERENCE[Country], STAFF: NOTHING},
     (City, "klang"): {ADMIN: REFERENCE[City], STAFF: NOTHING},
     (Event, "workshop"): {ADMIN: REFERENCE[Event], STAFF: NOTHING},
@@ -149,6 +161,8 @@ EXPECTED: dict[tuple[type, str], dict[str, object]] = {
     (Call, "draft"): {ADMIN: CALL_FIELDS, STAFF: NOTHING},
     (Track, "open"): {ADMIN: TRACK_DESCRIPTION, STAFF: NOTHING},
     (Track, "draft"): {ADMIN: TRACK_DESCRIPTION | TRACK_TERMS, STAFF: NOTHING},
+    # Secretariat staff configure their tracks' documents on /staff/calls/ (no model permission).
+    (DocumentRequirement, "draft"): {ADMIN: REQUIREMENT_FIELDS, STAFF: FORBIDDEN},
     (Project, "portal"): {ADMIN: PROJECT_DESCRIPTION, STAFF: PROJECT_DESCRIPTION},
     (Project, "historical"): {ADMIN: PROJECT_DESCRIPTION | PROJECT_RECORD, STAFF: HIDDEN},
     (Application, "submitted"): {ADMIN: NOTHING, STAFF: NOTHING},
@@ -175,10 +189,22 @@ EXPECTED: dict[tuple[type, str], dict[str, object]] = {
     (Decision, "selected"): {ADMIN: NOTHING, STAFF: NOTHING},
     (Award, "award"): {ADMIN: NOTHING, STAFF: NOTHING},
     (Deliverable, "inception"): {ADMIN: NOTHING, STAFF: NOTHING},
+    # What reviewers see: changed through update_reviewer_visibility (audited); secretariat
+    # staff use their staff page (staff_reviews:visibility), not the back office.
+    (ReviewSettings, "anonymised"): {
+        ADMIN: frozenset(ReviewSettings.EDITABLE_FIELDS),
+        STAFF: FORBIDDEN,
+    },
+    # Tags are added and put on applications from the staff pages (audited services).
+    (Tag, "track"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
+    (ApplicationTag, "link"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
+    # Questions are designed on the track's questions page and answered on the form (services).
+    (Question, "answered"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
+    (Answer, "submitted"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
 }
 # Rows a model admin may add, by role (the add page opens; for everything else it is a 403).
 ADDABLE = {
-    ADMIN: {Country, City, Event, Call, Track, Criterion, Award},
+    ADMIN: {Country, City, Event, Call, Track, DocumentRequirement, Criterion, Award},
     STAFF: set(),
 }
 # Models whose admin never offers a change form, whoever asks.
@@ -254,6 +280,9 @@ def world(
     )
     draft_track = TrackFactory(call=draft_call, secretariat=kind, code="DR")
     unlocked = CriterionFactory(track=draft_track, code="impact", max_points=20)
+    requirement = DocumentRequirement.objects.create(
+        track=draft_track, kind="site_map", name="Site map", name_ko="대상지 지도"
+    )
 
     seat = CommitteeMember.objects.create(track=planning_track, reviewer=reviewer, joined_at=now)
     invitation = ReviewerInvitation.objects.create(
@@ -338,6 +367,16 @@ def world(
         template="applications/submitted",
         created_at=now,
     )
+    message_template = MessageTemplate.objects.create(
+        name="applications/submitted",
+        version=1,
+        subject_en="Received: {{ reference }}",
+        body_en="Thank you.",
+        subject_ko="접수: {{ reference }}",
+        body_ko="감사합니다.",
+        is_active=True,
+        created_by=programme_admin,
+    )
     token = ApiToken.objects.create(
         user=applicant, name="CI", prefix="kcab", key_hash="hash-ab", created_at=now
     )
@@ -354,6 +393,21 @@ def world(
         kind="applications.contact", object_id=submitted.pk, reason="retention"
     )
     audit = record_audit_event(subject=submitted, action="note", actor=programme_admin)
+    visibility = ReviewSettings.objects.create(
+        track=planning_track, anonymised=True, updated_by=programme_admin
+    )
+    tag = Tag.objects.create(track=planning_track, name="Site visit", created_by=kind_staff)
+    Tag.objects.create(call=planning_track.call, name="Shortlist", created_by=programme_admin)
+    tag_link = ApplicationTag.objects.create(application=submitted, tag=tag, added_by=kind_staff)
+    question = Question.objects.create(
+        call=planning_track.call, track=planning_track, code="population", type="number", label="P"
+    )
+    answer = Answer.objects.create(
+        application=submitted, question=question, value=1200, question_snapshot={"label": "P"}
+    )
+    Question.objects.create(  # another to point the answer at
+        call=planning_track.call, track=planning_track, code="vision", type="short_text", label="V"
+    )
     return {
         "rows": {
             (User, "applicant"): applicant,
@@ -367,6 +421,7 @@ def world(
             (ErasureRequest, "pending"): erasure,
             (AnonymisedRecord, "record"): anonymised,
             (Message, "message"): message,
+            (MessageTemplate, "version"): message_template,
             (Country, "malaysia"): malaysia,
             (City, "klang"): klang,
             (Event, "workshop"): event,
@@ -374,6 +429,7 @@ def world(
             (Call, "draft"): draft_call,
             (Track, "open"): planning_track,
             (Track, "draft"): draft_track,
+            (DocumentRequirement, "draft"): requirement,
             (Project, "portal"): portal_project,
             (Project, "historical"): historical,
             (Application, "submitted"): submitted,
@@ -400,6 +456,11 @@ def world(
             (Decision, "selected"): decision,
             (Award, "award"): award,
             (Deliverable, "inception"): deliverable,
+            (ReviewSettings, "anonymised"): visibility,
+            (Tag, "track"): tag,
+            (ApplicationTag, "link"): tag_link,
+            (Question, "answered"): question,
+            (Answer, "submitted"): answer,
         },
         "users": {ADMIN: programme_admin, STAFF: kind_staff},
         "company": company,
@@ -480,6 +541,8 @@ SPECIAL = {
     (Call, "kind"): Call.Kind.ROLLING,
     (Track, "price_weight"): Decimal("0.25"),
     (Track, "required_documents"): ["concept_paper"],
+    (DocumentRequirement, "kind"): "budget_sheet",
+    (DocumentRequirement, "formats"): ["pdf"],
     (Criterion, "code"): "changed-code",
 }
 
@@ -666,6 +729,7 @@ def test_admin_add_page_opens_only_where_a_service_adds(client, world, model):
 # audit row), "refused" by the service (an error message, the row stays); anything else: 403.
 DELETIONS = {
     (Event, "workshop", ADMIN): "deleted",
+    (DocumentRequirement, "draft", ADMIN): "deleted",
     (Criterion, "unlocked", ADMIN): "deleted",
     (Assignment, "being written", ADMIN): "deleted",
     (CommitteeMember, "member", ADMIN): "refused",  # the reviewer holds a submitted review

@@ -28,8 +28,11 @@ MOVED = {
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _row_counts() -> dict[str, int]:
+def _row_counts(only: set[str] | None = None) -> dict[str, int]:
+    """Rows per table of the current models (``only``: of these tables alone)."""
     tables = sorted({model._meta.db_table for model in apps.get_models()})
+    if only is not None:
+        tables = [table for table in tables if table in only]
     counts = {}
     with connection.cursor() as cursor:
         for table in tables:
@@ -60,14 +63,19 @@ def test_moved_models_keep_every_row_and_their_content_types_back_and_forth(tmp_
 
     _migrate(BEFORE_THE_MOVE)
     ContentType.objects.clear_cache()
-    # Before the move the same rows are the old apps' models, under the old labels.
+    # Before the move the same rows are the old apps' models, under the old labels. Tables made
+    # by later migrations (questions, settings …) do not exist then: the walk compares the
+    # tables of that release, which include every moved one.
+    old_tables = set(connection.introspection.table_names()) & set(before)
+    assert {"reviews_decision", "reviews_award", "reviews_applicationresult"} <= old_tables
     for (app_label, model), old_label in MOVED.items():
         assert ContentType.objects.get(pk=moved_types[(app_label, model)]).app_label == old_label
-    assert _row_counts() == before
+    kept = {table: count for table, count in before.items() if table in old_tables}
+    assert _row_counts(old_tables) == kept
 
     _migrate(_latest())
     ContentType.objects.clear_cache()
-    assert _row_counts() == before
+    assert _row_counts(old_tables) == kept
     for (app_label, _model), pk in moved_types.items():
         assert ContentType.objects.get(pk=pk).app_label == app_label
     assert AuditEvent.objects.filter(content_type_id__in=moved_types.values()).count() == audited

@@ -22,10 +22,16 @@ from accounts.models import (
     User,
 )
 from accounts.roles import PORTAL_APPS
-from applications.models import Application, ClarificationRequest
+from applications.models import (
+    Answer,
+    Application,
+    ApplicationTag,
+    ClarificationRequest,
+    Tag,
+)
 from awards.models import Award
-from notifications.models import DeliveryAttempt, Message
-from projects.models import Call, City, Country, Event, Track
+from notifications.models import DeliveryAttempt, Message, MessageTemplate
+from projects.models import Call, City, Country, DocumentRequirement, Event, Track
 from results.models import Decision, ReviewerTrackStat
 from reviews.models import (
     CommitteeMember,
@@ -33,6 +39,7 @@ from reviews.models import (
     InterestDeclaration,
     Job,
     ReviewerInvitation,
+    ReviewSettings,
     Score,
 )
 from tests.factories import (
@@ -44,6 +51,7 @@ from tests.factories import (
     DocumentFactory,
     OrganizationFactory,
     ProjectFactory,
+    QuestionFactory,
     ScoreFactory,
     SubmittedApplicationFactory,
     TrackFactory,
@@ -81,6 +89,17 @@ def w(db):
 
 def _set(obj, **values):
     type(obj).objects.filter(pk=obj.pk).update(**values)
+
+
+def _message_template(**fields):
+    return MessageTemplate.objects.create(
+        name="applications/submitted",
+        subject_en="s",
+        body_en="b",
+        subject_ko="s",
+        body_ko="b",
+        **fields,
+    )
 
 
 # name of the constraint → a function writing a row that breaks it
@@ -130,6 +149,13 @@ CASES = {
         ]
         for _ in range(2)
     ],
+    "notifications_template_one_row_per_version": lambda w: [
+        _message_template(version=1, is_active=False) for _ in range(2)
+    ],
+    "notifications_template_one_active_version": lambda w: [
+        _message_template(version=v, is_active=True) for v in (1, 2)
+    ],
+    "notifications_template_version_positive": lambda w: _message_template(version=0),
     # projects
     "projects_country_code_format": lambda w: Country.objects.create(
         code="my", iso3="XYZ", name="Lower", region="east_asia"
@@ -157,6 +183,13 @@ CASES = {
     "projects_track_min_reviewers_positive": lambda w: _set(w.track, min_reviewers=0),
     "projects_track_overall_threshold_range": lambda w: _set(w.track, overall_threshold=101),
     "projects_track_price_weight_range": lambda w: _set(w.track, price_weight=2),
+    "projects_documentrequirement_unique_kind": lambda w: [
+        DocumentRequirement.objects.create(track=w.track, kind="site_map", name="Map")
+        for _ in range(2)
+    ],
+    "projects_documentrequirement_max_size_positive": lambda w: DocumentRequirement.objects.create(
+        track=w.track, kind="site_map", name="Map", max_size_mb=0
+    ),
     "projects_project_ends_after_starts": lambda w: ProjectFactory(
         starts_on=datetime.date(2022, 8, 1), ends_on=datetime.date(2022, 7, 1)
     ),
@@ -189,6 +222,18 @@ CASES = {
         ClarificationRequest.objects.create(
             application=w.application, requested_by=w.other, message="Why?"
         )
+        for _ in range(2)
+    ],
+    "applications_question_code_unique_per_track": lambda w: [
+        QuestionFactory(track=w.track, code="population") for _ in range(2)
+    ],
+    "applications_question_code_unique_per_call": lambda w: [
+        QuestionFactory(track=None, call=w.call, code="population") for _ in range(2)
+    ],
+    "applications_question_type_known": lambda w: QuestionFactory(track=w.track, type="essay"),
+    "applications_one_answer_per_question": lambda w: [
+        Answer.objects.create(application=w.application, question=question, value=1)
+        for question in [QuestionFactory(track=w.track)]
         for _ in range(2)
     ],
     # reviews
@@ -269,6 +314,37 @@ CASES = {
     ),
 }
 
+CASES.update(
+    {
+        # reviews: what reviewers see
+        "reviews_settings_other_scores_valid": lambda w: ReviewSettings.objects.create(
+            track=w.track, other_scores="sometimes"
+        ),
+        "reviews_settings_scope_valid": lambda w: ReviewSettings.objects.create(
+            track=w.track, scope="everyone"
+        ),
+        # applications: staff tags
+        "applications_tag_one_scope": lambda w: Tag.objects.create(
+            track=w.track, call=w.call, name="Both"
+        ),
+        "applications_tag_colour_in_palette": lambda w: Tag.objects.create(
+            track=w.track, name="Pink", colour="pink"
+        ),
+        "applications_tag_unique_track_name": lambda w: [
+            Tag.objects.create(track=w.track, name="Twice") for _ in range(2)
+        ],
+        "applications_tag_unique_call_name": lambda w: [
+            Tag.objects.create(call=w.call, name="Twice") for _ in range(2)
+        ],
+        "applications_tag_once_per_application": lambda w: [
+            ApplicationTag.objects.create(
+                application=w.application, tag=Tag.objects.get_or_create(track=w.track, name="T")[0]
+            )
+            for _ in range(2)
+        ],
+    }
+)
+
 # Field-level uniqueness the database holds too (unique=True / OneToOne).
 UNIQUE_FIELD_CASES = {
     "country code": lambda w: [
@@ -280,6 +356,9 @@ UNIQUE_FIELD_CASES = {
     "application reference": lambda w: SubmittedApplicationFactory(
         track=w.track, reference=w.application.reference
     ),
+    "one visibility row per track": lambda w: [
+        ReviewSettings.objects.create(track=w.track) for _ in range(2)
+    ],
     "one award per application": lambda w: [
         Award.objects.create(application=w.application, amount=1) for _ in range(2)
     ],

@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts import roles
 from accounts.models import AuditEvent
 from notifications.models import Message
-from tests.factories import OrganizationFactory, UserFactory
+from tests.factories import OrganizationFactory, QuestionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -50,11 +50,22 @@ OBJECT_URLS = {
     "reviews:report_conflict": lambda d: {"pk": d["accepted"].pk},
     "reviews:application": lambda d: {"pk": d["accepted"].pk},
     "reviews:score": lambda d: {"pk": d["accepted"].pk},
+    "reviews:browse": lambda d: {"track_id": d["planning"].pk},
+    "reviews:browse_application": lambda d: {"pk": d["submitted"].pk},
     "reviews:document_download": lambda d: {
         "pk": d["accepted"].pk,
         "document": d["dm_document"].public_id,
     },
     "notifications:read": lambda d: {"pk": d["notice"].pk},
+    # Programme admins only: the templates' preview and the held messages show applicants' data.
+    "staff_notifications:templates": lambda d: {},
+    "staff_notifications:template_edit": lambda d: {"name": "applications/decision"},
+    "staff_notifications:template_version": lambda d: {
+        "name": "applications/decision",
+        "version": 1,
+    },
+    "staff_notifications:template_reset": lambda d: {"name": "applications/decision"},
+    "staff_notifications:held": lambda d: {},
     "staff_awards:awards": lambda d: {"track_id": d["planning"].pk},
     "staff_awards:award_advance": lambda d: {"track_id": d["planning"].pk, "pk": d["award"].pk},
     "staff_awards:award_letter": lambda d: {"track_id": d["planning"].pk, "pk": d["award"].pk},
@@ -66,6 +77,25 @@ OBJECT_URLS = {
     "staff_applications:screening": lambda d: {"track_id": d["planning"].pk},
     "staff_applications:screen": lambda d: {"pk": d["submitted"].pk},
     "staff_applications:track_applications": lambda d: {"track_id": d["planning"].pk},
+    "staff_applications:questions": lambda d: {"track_id": d["planning"].pk},
+    "staff_applications:questions_preview": lambda d: {"track_id": d["planning"].pk},
+    "staff_applications:question_edit": lambda d: {
+        "track_id": d["planning"].pk,
+        "pk": d["question"].pk,
+    },
+    "staff_applications:question_retire": lambda d: {
+        "track_id": d["planning"].pk,
+        "pk": d["question"].pk,
+    },
+    "staff_applications:question_new_version": lambda d: {
+        "track_id": d["planning"].pk,
+        "pk": d["question"].pk,
+    },
+    "staff_applications:question_move": lambda d: {
+        "track_id": d["planning"].pk,
+        "pk": d["question"].pk,
+    },
+    "staff_applications:tags": lambda d: {"track_id": d["planning"].pk},
     "staff_results:board": lambda d: {"track_id": d["planning"].pk},
     "staff_results:justifications": lambda d: {
         "track_id": d["planning"].pk,
@@ -80,6 +110,13 @@ OBJECT_URLS = {
         "kind": "rankings",
         "fmt": "csv",
     },
+    "staff_projects:call": lambda d: {"call_id": d["planning"].call_id},
+    "staff_projects:call_copy": lambda d: {"call_id": d["planning"].call_id},
+    "staff_projects:track_preview": lambda d: {"track_id": d["planning"].pk},
+    "staff_projects:requirements": lambda d: {"track_id": d["planning"].pk},
+    "staff_projects:requirement_edit": lambda d: {"pk": d["requirement"].pk},
+    "staff_projects:requirement_move": lambda d: {"pk": d["requirement"].pk},
+    "staff_projects:requirement_delete": lambda d: {"pk": d["requirement"].pk},
     "staff_reviews:track": lambda d: {"track_id": d["planning"].pk},
     "staff_reviews:start_review": lambda d: {"track_id": d["planning"].pk},
     "staff_reviews:criteria": lambda d: {"track_id": d["planning"].pk},
@@ -97,6 +134,8 @@ OBJECT_URLS = {
     "staff_reviews:reopen": lambda d: {"pk": d["submitted_review"].pk},
     "staff_reviews:board": lambda d: {"track_id": d["planning"].pk},
     "staff_reviews:remind": lambda d: {"track_id": d["planning"].pk},
+    "staff_reviews:visibility": lambda d: {"track_id": d["planning"].pk},
+    "staff_reviews:bulk_assign": lambda d: {"track_id": d["planning"].pk},
     # The API: every endpoint that names one of A's rows, actions included.
     "api:application-detail": lambda d: {"pk": d["submitted"].pk},
     "api:application-documents": lambda d: {"pk": d["submitted"].pk},
@@ -112,6 +151,7 @@ OBJECT_URLS = {
     "api:assignment-detail": lambda d: {"pk": d["accepted"].pk},
     "api:assignment-declare-conflict": lambda d: {"pk": d["invited"].pk},
     "api:assignment-decline": lambda d: {"pk": d["invited"].pk},
+    "api:assignment-other-reviews": lambda d: {"pk": d["accepted"].pk},
     "api:assignment-save-scores": lambda d: {"pk": d["accepted"].pk},
     "api:assignment-submit": lambda d: {"pk": d["accepted"].pk},
     "api:award-detail": lambda d: {"pk": d["award"].pk},
@@ -183,6 +223,10 @@ NO_OBJECT = {
     "projects:events",
     "projects:project_detail",  # the public portfolio
     "projects:call_detail",
+    # A document's template: public with its published call (a draft's: 404 but to its staff,
+    # tests/projects/test_document_requirements.py).
+    "projects:document_template",
+    "staff_projects:calls",  # every call, to programme admins only
     "applications:dashboard",
     "applications:start",
     "reviews:workspace",
@@ -217,6 +261,7 @@ NO_OBJECT = {
     "api:project-detail",
     "api:track-list",
     "api:track-detail",
+    "api:track-question-list",  # a published call's form, as public as the call
     "api:statistics-list",
     "api:statistics-detail",
     # Lists: rows from the user's selector; test_outsiders_see_none_of_party_a_in_api_lists.
@@ -259,6 +304,7 @@ def _url_names(patterns=None, namespace=None):
 def party_a(portal_data, planning_track, applicant, reviewer):
     from accounts.token_services import create_api_token
     from applications.models import Document
+    from projects.models import DocumentRequirement
     from reviews.models import CommitteeMember, ConflictDeclaration, Job
     from tests.factories import DocumentFactory
 
@@ -271,8 +317,12 @@ def party_a(portal_data, planning_track, applicant, reviewer):
         CommitteeMember.objects.create(track=planning_track, reviewer=UserFactory())
     )
     d["assign_job"] = Job.objects.create(track=planning_track, kind=Job.Kind.ASSIGN)
+    d["requirement"] = DocumentRequirement.objects.create(
+        track=planning_track, kind=Document.Kind.SITE_MAP, name="Site map"
+    )
     d["declaration"] = ConflictDeclaration.objects.filter(reviewer=reviewer).first()
     d["token"] = create_api_token(user=applicant, name="ci")[0]
+    d["question"] = QuestionFactory(track=planning_track, code="vision")
     d["notice"] = Message.objects.filter(recipient=applicant, channel="in_app").first()
     assert d["notice"] is not None
     return d

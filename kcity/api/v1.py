@@ -53,5 +53,11 @@ router.register("tokens", accounts_api.ApiTokenViewSet, basename="token")
 app_name = "api"
 urlpatterns = [
     path("me/", accounts_api.MeView.as_view(), name="me"),
+    # The questions of a track's application form (a list under the track, not a router prefix).
+    path(
+        "tracks/<int:track_id>/questions/",
+        applications_api.TrackQuestionViewSet.as_view({"get": "list"}),
+        name="track-question-list",
+    ),
     *router.urls,
 ]

@@ -10,6 +10,7 @@ from .applications import (  # noqa: F401
     ApplicationFactory,
     ConsortiumMemberFactory,
     DocumentFactory,
+    QuestionFactory,
     SubmittedApplicationFactory,
 )
 from .projects import (  # noqa: F401

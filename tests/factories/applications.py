@@ -2,7 +2,7 @@ import factory
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from applications.models import Application, ConsortiumMember, Document
+from applications.models import Application, ConsortiumMember, Document, Question
 
 from .accounts import OrganizationFactory, UserFactory
 from .projects import CityFactory, CountryFactory, TrackFactory
@@ -64,3 +64,17 @@ def pdf_upload(name: str = "report.pdf"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    """A question of a track's form (short text unless told)."""
+
+    class Meta:
+        model = Question
+
+    track = factory.SubFactory(TrackFactory)
+    call = factory.SelfAttribute("track.call")
+    code = factory.Sequence(lambda n: f"question_{n}")
+    type = Question.Type.SHORT_TEXT
+    label = factory.Sequence(lambda n: f"Question {n}")
+    order = factory.Sequence(lambda n: n * 10)

@@ -38,9 +38,14 @@ from accounts.models import Membership, Organization, ReviewerProfile, User
 from accounts.privacy import accept_privacy_notice
 from accounts.services import verify_email
 from accounts.tokens import make_email_verification_token
-from applications.models import Application, ConsortiumMember
+from applications.models import Application, ConsortiumMember, Question
 from applications.selectors import submission_problems
-from applications.services import transition_application, upload_document
+from applications.services import (
+    create_question,
+    save_answers,
+    transition_application,
+    upload_document,
+)
 from awards.models import Award, Deliverable
 from awards.services import award_funding, transition_award
 from demo import demo_data as data
@@ -409,6 +414,7 @@ class DemoSeeder:
             year=2022,
             opens_at=opens_at,
             closes_at=closes_at,
+            required_documents=data.REQUIRED_DOCUMENTS_2022,
             path=[
                 (S.PUBLISHED, seoul(2022, 2, 23, 10)),
                 (S.OPEN, opens_at),
@@ -801,7 +807,23 @@ class DemoSeeder:
             organizations=[company],
             login_label="Applicant, Korean company: demonstration track",
         )
+        self.seed_questions(call, tracks)
         self.seed_walkthrough(call, tracks, review_deadline=now + datetime.timedelta(days=90))
+
+    def seed_questions(self, call, tracks) -> None:
+        """The 2026 form's own questions, through the service staff use (audited), once: a
+        question whose code is already on the form is left as it is."""
+        for row in data.QUESTIONS_2026:
+            fields = {key: value for key, value in row.items() if key != "track"}
+            track = tracks[row["track"]] if row["track"] else None
+            live = Question.objects.filter(call=call, code=row["code"], retired_at__isnull=True)
+            if live.exists():
+                continue
+            if track is None:
+                create_question(call=call, actor=self.admin, **fields)
+            else:
+                staff = self.kaia_staff if row["track"] == "DM" else self.kind_staff
+                create_question(track=track, actor=staff, **fields)
 
     def seed_walkthrough(self, call, tracks, *, review_deadline) -> None:
         """Applications submitted to the open call by other demo organisations, a committee of
@@ -841,6 +863,17 @@ class DemoSeeder:
                 ),
                 actor=contact,
             )
+        population, challenges, strategy = data.WALKTHROUGH_ANSWERS_2026[city_name]
+        save_answers(
+            application=application,
+            answers={
+                "population": population,
+                "challenges": challenges,
+                "has_strategy": bool(strategy),
+                "strategy_details": strategy,
+            },
+            actor=contact,
+        )
         problems = submission_problems(application)
         if problems:  # the demo data itself is wrong: fail loudly rather than seed a half call
             raise RuntimeError("; ".join(str(p.message) for p in problems))
