@@ -658,7 +658,9 @@ def update_question(*, question: Question, actor, **changes) -> Question:
     no longer mean what they said. Staff then make a new version (``new_question_version``).
     Audited with the names of the changed fields."""
     question = (
-        Question.objects.select_for_update(of=("self",)).select_related("call", "track").get(pk=question.pk)
+        Question.objects.select_for_update(of=("self",))
+        .select_related("call", "track")
+        .get(pk=question.pk)
     )
     _require_question_designer(actor, call=question.call, track=question.track)
     if question.is_retired:
@@ -696,7 +698,9 @@ def retire_question(*, question: Question, actor, now=None) -> Question:
     """Take a question off the form. Its answers stay on the applications that gave them (and
     show as answered); drafts drop them when next saved. Audited."""
     question = (
-        Question.objects.select_for_update(of=("self",)).select_related("call", "track").get(pk=question.pk)
+        Question.objects.select_for_update(of=("self",))
+        .select_related("call", "track")
+        .get(pk=question.pk)
     )
     _require_question_designer(actor, call=question.call, track=question.track)
     if question.is_retired:
@@ -735,7 +739,9 @@ def move_question(*, question: Question, actor, up: bool) -> Question:
     applicant sees). Renumbers the section's questions 10, 20, … so the order is unambiguous.
     Audited."""
     question = (
-        Question.objects.select_for_update(of=("self",)).select_related("call", "track").get(pk=question.pk)
+        Question.objects.select_for_update(of=("self",))
+        .select_related("call", "track")
+        .get(pk=question.pk)
     )
     _require_question_designer(actor, call=question.call, track=question.track)
     siblings = list(
