@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.privacy import Retention, delete_file_on_commit, register_personal_data
+from applications import questions
 from applications.models import Application, Document
 
 # Submitted but not funded: not selected, reserve never called, ineligible, withdrawn, or
@@ -55,6 +56,7 @@ def applications_of(user):
         Application.objects.filter(Q(created_by=user) | Q(organization__memberships__user=user))
         .distinct()
         .select_related("call", "track", "organization", "country", "city")
+        .prefetch_related("documents", "answers")
         .order_by("created_at", "pk")
     )
 
@@ -81,6 +83,15 @@ def export_applications(user) -> list[dict]:
                 "budget_requested": application.budget_requested,
                 "submitted_at": application.submitted_at,
                 "created_at": application.created_at,
+                # Each answer with the question as it was asked (its snapshot).
+                "answers": [
+                    {
+                        "question": questions.asked(a.question_snapshot).label,
+                        "answer": a.value,
+                        "answered_at": a.answered_at,
+                    }
+                    for a in application.answers.all()
+                ],
                 "documents": [
                     {
                         "kind": d.kind,

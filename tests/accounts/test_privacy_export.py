@@ -9,11 +9,14 @@ from django.urls import reverse
 
 from accounts import privacy
 from accounts.audit import audit_events_for
+from applications.models import Answer
+from applications.questions import snapshot
 from core.domain import DomainError
 from notifications.models import Message
 from tests.factories import (
     AssignmentFactory,
     DocumentFactory,
+    QuestionFactory,
     SubmittedApplicationFactory,
 )
 
@@ -27,6 +30,13 @@ def data(applicant, other_applicant, reviewer):
         organization=organisation, created_by=applicant, contact_email=applicant.email
     )
     my_document = DocumentFactory(application=mine, original_name="site-map.pdf")
+    question = QuestionFactory(track=mine.track, code="population", label="Population")
+    Answer.objects.create(
+        application=mine,
+        question=question,
+        value="About 900,000",
+        question_snapshot=snapshot(question),
+    )
     theirs = SubmittedApplicationFactory(
         organization=other_applicant.organizations.get(),
         created_by=other_applicant,
@@ -59,6 +69,8 @@ def test_export_holds_the_users_data_and_documents_not_anothers(data, applicant)
     applications = kinds["applications.application"]["rows"]
     assert [row["reference"] for row in applications] == [data["mine"].reference]
     assert applications[0]["documents"][0]["file_name"] == "site-map.pdf"
+    [answer] = applications[0]["answers"]
+    assert (answer["question"], answer["answer"]) == ("Population", "About 900,000")
     assert [row["body"] for row in kinds["notifications.message"]["rows"]] == ["Mine"]
     assert kinds["reviews.review"]["rows"] == []
     text = json.dumps(content)
