@@ -27,6 +27,8 @@ def form(planning_track):
             label="Population of the city",
             label_ko="도시 인구",
             constraints={"min": 1},
+            # Explicit: the factory's order grows with every question the worker made before.
+            order=10,
         ),
         QuestionFactory(
             track=planning_track,
