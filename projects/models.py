@@ -512,6 +512,9 @@ class Event(BilingualNameMixin, models.Model):
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     description = models.TextField(_("description"), blank=True)
+    projects = models.ManyToManyField(
+        Project, blank=True, related_name="events", verbose_name=_("projects")
+    )
 
     class Meta:
         verbose_name = _("event")
@@ -525,3 +528,65 @@ class Event(BilingualNameMixin, models.Model):
 
     def __str__(self):
         return self.name
+
+
+class EventParticipant(models.Model):
+    """Who took part in a programme event: an organisation of the portal or a named guest
+    (e.g. the World Bank's delegate)."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="participants", verbose_name=_("event")
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    name = models.CharField(_("name"), max_length=255)
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("country"),
+    )
+    role = models.CharField(_("role"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("event participant")
+        verbose_name_plural = _("event participants")
+        ordering = ["event", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+def event_material_upload_to(instance, filename):
+    return f"events/{instance.event_id}/{uuid.uuid4().hex}"
+
+
+class EventMaterial(models.Model):
+    """A presentation, programme or report from an event, public on the events page."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="materials", verbose_name=_("event")
+    )
+    title = models.CharField(_("title"), max_length=255)
+    title_ko = models.CharField(_("title in Korean"), max_length=255, blank=True)
+    file = models.FileField(_("file"), upload_to=event_material_upload_to)
+    original_name = models.CharField(max_length=255, blank=True, verbose_name=_("file name"))
+    content_type = models.CharField(max_length=100, blank=True, verbose_name=_("content type"))
+    size = models.PositiveBigIntegerField(default=0, verbose_name=_("size (bytes)"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("event material")
+        verbose_name_plural = _("event materials")
+        ordering = ["event", "title"]
+
+    def __str__(self):
+        return self.title
