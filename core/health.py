@@ -11,7 +11,8 @@ migrations yes       no unapplied migration in the plan (remembered once true: m
                      change with a deployment, which starts new processes)
 broker     yes       a kombu connection to the broker with a 1 s time-out; the demo's folder
                      broker: its folder is writable; the in-memory broker of tests: always
-storage    yes       a file can be written and removed in ``MEDIA_ROOT`` (uploads)
+storage    yes       a file can be written and removed in ``MEDIA_ROOT`` (uploads), or, with
+                     documents in a bucket (``core.storage``), a small object there
 cache      no        Redis answers a PING. Reported only: the portal degrades without it
                      (``core.cache``)
 ========== ========= ==========================================================================
@@ -120,8 +121,20 @@ def check_broker() -> str:
 
 
 def check_storage() -> str:
-    _assert_writable(Path(settings.MEDIA_ROOT))
-    return "writable"
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from core.storage import is_local
+
+    if is_local(default_storage):
+        _assert_writable(Path(settings.MEDIA_ROOT))
+        return "writable"
+    # The bucket every host shares: written and removed as an upload would be.
+    name = default_storage.save(
+        f".readyz/{socket.gethostname()}-{os.getpid()}", ContentFile(b"ok", name="readyz")
+    )
+    default_storage.delete(name)
+    return "bucket writable"
 
 
 def check_cache() -> str:

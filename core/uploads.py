@@ -19,6 +19,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from core.domain import DomainError
+from core.storage import REMOTE_STORAGE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -192,9 +193,11 @@ def store_upload(field_file, name: str, content) -> str:
     """Write ``content`` to ``field_file``'s storage under the field's generated name and set
     it on the instance (not saved: the caller saves the row in its transaction).
 
-    An ``OSError`` from the storage (ENOSPC, EROFS, EACCES, …) becomes ``StorageUnavailable``
-    with field "file", after removing whatever part of the file was written and logging why,
-    so a failed upload leaves neither a row without a file nor a file without a row.
+    An ``OSError`` from the storage (ENOSPC, EROFS, EACCES, …), or a bucket that cannot be
+    reached or refuses the write (``core.storage.REMOTE_STORAGE_ERRORS``), becomes
+    ``StorageUnavailable`` with field "file", after removing whatever part of the file was
+    written and logging why, so a failed upload leaves neither a row without a file nor a file
+    without a row.
     """
     field, instance, storage = field_file.field, field_file.instance, field_file.storage
     target = storage.get_available_name(
@@ -202,16 +205,17 @@ def store_upload(field_file, name: str, content) -> str:
     )
     try:
         stored = storage.save(target, content, max_length=field.max_length)
-    except OSError as exc:
+    except (OSError, *REMOTE_STORAGE_ERRORS) as exc:
         _remove_partial(storage, target)
+        code = getattr(exc, "errno", None)
         logger.error(
             "Upload not stored: %s (errno %s) writing %s for %s",
-            exc.strerror or exc,
-            errno.errorcode.get(exc.errno, exc.errno),
+            getattr(exc, "strerror", None) or exc,
+            errno.errorcode.get(code, code),
             target,
             instance._meta.label,
         )
-        full = exc.errno in _FULL
+        full = code in _FULL
         raise StorageUnavailable(
             _(
                 "The document could not be stored: the server's storage is full. Nothing was "
@@ -233,5 +237,5 @@ def _remove_partial(storage, name: str) -> None:
     try:
         if storage.exists(name):
             storage.delete(name)
-    except OSError:
+    except (OSError, *REMOTE_STORAGE_ERRORS):
         logger.warning("Could not remove the partly written upload %s", name, exc_info=True)

@@ -28,12 +28,11 @@ def _wait_for_web(*, timeout: float) -> bool:
     return False
 
 
-def main() -> int:
-    os.chdir(ROOT)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kcity.settings.local", "PYTHONUNBUFFERED": "1"}
-    for folder in ("var/broker/out", "var/broker/processed", "var/broker/control"):
-        (ROOT / folder).mkdir(parents=True, exist_ok=True)
-    commands = {
+def demo_commands() -> dict[str, list[str]]:
+    """The three processes of the demo. The one worker is given no --queues: it then consumes
+    every queue of CELERY_TASK_QUEUES (default, mail and long), so no task waits in a queue
+    nobody reads (production splits them over two services, docker-compose.yml)."""
+    return {
         "web": [sys.executable, "manage.py", "runserver", "127.0.0.1:8000", "--noreload"],
         "worker": [
             str(VENV_BIN / "celery"),
@@ -46,6 +45,14 @@ def main() -> int:
         ],
         "beat": [str(VENV_BIN / "celery"), "-A", "kcity", "beat", "--loglevel=INFO"],
     }
+
+
+def main() -> int:
+    os.chdir(ROOT)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kcity.settings.local", "PYTHONUNBUFFERED": "1"}
+    for folder in ("var/broker/out", "var/broker/processed", "var/broker/control"):
+        (ROOT / folder).mkdir(parents=True, exist_ok=True)
+    commands = demo_commands()
     # Own sessions: Ctrl-C reaches only this script, which then stops the three in order
     # (SIGTERM), instead of every process getting the terminal's SIGINT at once.
     processes = {

@@ -97,7 +97,9 @@ def _clear_broker(url: str) -> None:
     import redis
 
     client = redis.Redis.from_url(url)
-    keys = [b"celery", b"unacked", b"unacked_index", b"unacked_mutex"]
+    # Every queue of CELERY_TASK_QUEUES (default, mail, long), and "celery" from before them.
+    queues = [queue.name.encode() for queue in celery_app.conf.task_queues]
+    keys = [b"celery", *queues, b"unacked", b"unacked_index", b"unacked_mutex"]
     keys += list(client.scan_iter(match="_kombu.binding*"))
     client.delete(*keys)
     client.close()

@@ -6,9 +6,11 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 from core.api.openapi_settings import ENUM_NAME_OVERRIDES as API_ENUM_NAME_OVERRIDES
 from core.cache import cache_config
+from core.storage import s3_storage_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -161,6 +163,27 @@ MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "priva
 MEDIA_URL = "/private-not-served/"
 MAX_UPLOAD_SIZE = env.int("KCITY_MAX_UPLOAD_SIZE", default=20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# With KCITY_S3_BUCKET set, documents live in that private bucket on S3-compatible storage
+# (MinIO, S3) instead of MEDIA_ROOT, so every web and worker host reads the same files
+# (core.storage, docs/deployment.md). Downloads still go through the permission-checking views,
+# which stream the object; no URL of the bucket is ever handed out. `manage.py
+# move_files_to_bucket` copies the files already on disk into the bucket.
+KCITY_S3_BUCKET = env("KCITY_S3_BUCKET", default="")
+if KCITY_S3_BUCKET:
+    STORAGES["default"] = s3_storage_config(
+        bucket=KCITY_S3_BUCKET,
+        # MinIO or another S3-compatible server, e.g. http://minio:9000; empty: Amazon S3.
+        endpoint_url=env("KCITY_S3_ENDPOINT_URL", default=""),
+        region=env("KCITY_S3_REGION", default="us-east-1"),
+        # Empty: boto3's own chain (AWS_ACCESS_KEY_ID..., an instance or task role).
+        access_key=env("KCITY_S3_ACCESS_KEY_ID", default=""),
+        secret_key=env("KCITY_S3_SECRET_ACCESS_KEY", default=""),
+        # A key prefix inside the bucket (e.g. "portal/"); empty: the bucket's root.
+        location=env("KCITY_S3_PREFIX", default=""),
+        addressing_style=env("KCITY_S3_ADDRESSING_STYLE", default="path"),
+        default_acl=env("KCITY_S3_DEFAULT_ACL", default="private"),
+        max_memory_size=FILE_UPLOAD_MAX_MEMORY_SIZE,
+    )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_BACKEND = env(
@@ -214,6 +237,27 @@ else:
         "control_folder": str(CELERY_BROKER_FOLDER / "control"),
         "store_processed": False,
     }
+# Three queues, so that long jobs never hold up mail (docs/deployment.md, "Queues"):
+#   mail     notification delivery (every task named notifications.*): short, many, urgent;
+#   long     the jobs that may run for minutes (aggregation, automatic assignment, retention);
+#   default  everything else (periodic syncs, reminders, sweeps, the heartbeat).
+# Each queue has its own exchange and routing key: queues that shared the default ones would
+# each receive a copy of every message. A worker started without -Q consumes all three (the
+# demo, the tests, bench/); docker-compose.yml runs "worker" on default+mail and "worker-long"
+# on long, so a track's aggregation never waits behind mail nor mail behind it.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_DEFAULT_EXCHANGE = "default"
+CELERY_TASK_DEFAULT_ROUTING_KEY = "default"
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name, type="direct"), routing_key=name)
+    for name in ("default", "mail", "long")
+)
+CELERY_TASK_ROUTES = {
+    "notifications.*": {"queue": "mail"},
+    "reviews.aggregate_scores": {"queue": "long"},
+    "reviews.assign_reviewers": {"queue": "long"},
+    "accounts.apply_retention": {"queue": "long"},
+}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
