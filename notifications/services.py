@@ -8,6 +8,11 @@ Delivery of one e-mail is three steps, so that no failure can make it go out twi
 3. the outcome (another transaction): ``sent``, or ``failed`` with the error and the time of
    the next try (exponential back-off), or ``dead`` after ``MAX_ATTEMPTS``.
 
+E-mails go out in batches (``deliver_messages``, up to ``DELIVERY_BATCH`` a task) over one
+connection to the mail server, each message still through its own three steps: it is claimed
+just before it is sent and its outcome recorded just after, so a batch holds at most one claim
+at a time and a message that was never claimed was never sent.
+
 A row still ``sending`` long after its claim (``claim_timeout``) lost its outcome: the worker
 died or the database went away after the mail server may have taken the message. It is
 resolved as sent with ``delivery_uncertain`` set, never sent again automatically; staff see it
@@ -19,14 +24,15 @@ import datetime
 import logging
 import random
 import smtplib
+import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from email.utils import make_msgid
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template import Context, TemplateSyntaxError
@@ -55,6 +61,14 @@ MAX_BACKOFF = datetime.timedelta(hours=6)
 RESEND_BATCH = 500
 # A claim older than this lost its worker (a delivery task is killed after 90 seconds).
 DEFAULT_CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
+# E-mails per delivery task: they share one connection to the mail server.
+DELIVERY_BATCH = 50
+# A batch claims no further message after this many seconds and queues the rest as a new task:
+# well inside the task's soft time limit (60 s), whatever the mail server's pace.
+BATCH_SECONDS = 30
+# How long the mail server may take to answer when ``EMAIL_TIMEOUT`` is not set (seconds): a
+# server that stops answering costs a batch this much, not its whole time limit.
+SMTP_TIMEOUT = 20
 
 UNCERTAIN_STOPPED = (
     "delivery uncertain: the worker stopped after handing the message to the mail server"
@@ -83,6 +97,10 @@ TEMPLATE_ACTIVATION = {False: {True}, True: {False}}
 
 # The review batch that ``queue_message`` writes held messages into (see ``holding_messages``).
 _held_batch: ContextVar[str | None] = ContextVar("notifications_held_batch", default=None)
+# The e-mails queued inside ``delivery_batch``, queued together when it ends.
+_delivery_ids: ContextVar[list[int] | None] = ContextVar("notifications_delivery_ids", default=None)
+# The open connection of the batch being delivered, which ``_send`` sends on.
+_sending_on: ContextVar = ContextVar("notifications_sending_on", default=None)
 
 
 def claim_timeout() -> datetime.timedelta:
@@ -100,24 +118,58 @@ def backoff(attempts: int) -> datetime.timedelta:
 
 
 def _queue_delivery(message_ids: list[int]) -> int:
-    """Queue a delivery task per message; return how many were queued.
+    """Queue the delivery of ``message_ids``, one task per ``DELIVERY_BATCH`` of them; return
+    how many messages were queued.
 
     Never raises: with the broker down the first failure stops the loop (every further call
     would wait for the same outage) and the periodic resend job picks the rows up later.
     """
     from notifications.tasks import task_deliver_message
 
-    for queued, message_id in enumerate(message_ids):
+    for start in range(0, len(message_ids), DELIVERY_BATCH):
         try:
-            task_deliver_message.delay(message_id=message_id)
+            task_deliver_message.delay(message_ids=message_ids[start : start + DELIVERY_BATCH])
         except Exception:  # noqa: BLE001 - a broker outage must not break the request
             logger.warning(
-                "Could not queue message %s (%d more left); the resend job will retry.",
-                message_id,
-                len(message_ids) - queued - 1,
+                "Could not queue %d message(s) from %s on; the resend job will retry.",
+                len(message_ids) - start,
+                message_ids[start],
             )
-            return queued
+            return start
     return len(message_ids)
+
+
+def _queue_after_commit(message_ids: list[int]) -> None:
+    """Queue the delivery of ``message_ids`` once the current transaction commits (at once
+    outside one); inside ``delivery_batch``, together with the block's other e-mails."""
+    batch = _delivery_ids.get()
+    if batch is not None:
+        batch.extend(message_ids)
+    else:
+        transaction.on_commit(lambda: _queue_delivery(message_ids))
+
+
+@contextmanager
+def delivery_batch() -> Iterator[None]:
+    """Inside the block, the e-mails ``queue_message`` writes (and the held ones released) are
+    queued together when the block ends, after commit: a task per ``DELIVERY_BATCH`` of
+    them, each sending on one connection, instead of a task and a connection per e-mail.
+
+    For a caller that writes many e-mails at once (decisions, reminders). Wrap the block in
+    its transaction or put it inside one. Nested blocks join the outermost. An id whose row
+    was rolled back with a savepoint is skipped by the delivery.
+    """
+    if _delivery_ids.get() is not None:
+        yield
+        return
+    ids: list[int] = []
+    token = _delivery_ids.set(ids)
+    try:
+        yield
+    finally:
+        _delivery_ids.reset(token)
+        if ids:
+            transaction.on_commit(lambda: _queue_delivery(ids))
 
 
 def queue_message(
@@ -178,7 +230,7 @@ def queue_message(
             message.sent_at = timezone.now()
             message.save(update_fields=["subject", "body", "status", "sent_at"])
     if email_ids:
-        transaction.on_commit(lambda: _queue_delivery(email_ids))
+        _queue_after_commit(email_ids)
     return created
 
 
@@ -294,35 +346,54 @@ def _claim_is_stale(message: Message, now) -> bool:
     return message.claimed_at is None or message.claimed_at <= now - claim_timeout()
 
 
-@transaction.atomic
-def _claim(message_id: int) -> tuple[Message | None, DeliveryAttempt | None]:
-    """Step 1: take the message for one send, or say why not (no attempt returned).
+def _due_for_a_try(message: Message, now) -> bool:
+    """Whether the locked ``message`` may be tried now: an e-mail pending, or failed with its
+    next try due.
 
-    Nothing is sent for a sent or given-up message, a failed one whose next try is not due,
-    or one another worker has just claimed (two queued tasks for one message). A stale claim
-    is resolved as delivered-uncertain here: the earlier attempt may have reached the server.
+    Not a sent or given-up message, nor a held one, nor one another worker has just claimed
+    (two queued tasks for one message). A stale claim found on the way is resolved as
+    delivered-uncertain here: the earlier attempt may have reached the server.
     """
-    message = Message.objects.select_for_update().filter(pk=message_id).first()
-    if message is None or message.channel != Message.Channel.EMAIL:
-        return message, None
-    now = timezone.now()
+    if message.channel != Message.Channel.EMAIL:
+        return False
     if message.status == Message.Status.SENDING:
         if _claim_is_stale(message, now):
             _mark_uncertain(message, UNCERTAIN_STOPPED, now)
-        return message, None
+        return False
     if message.status not in (Message.Status.PENDING, Message.Status.FAILED):
-        return message, None
-    if message.next_attempt_at is not None and message.next_attempt_at > now:
+        return False
+    return message.next_attempt_at is None or message.next_attempt_at <= now
+
+
+def _claim(
+    message_id: int, templates: dict[str, MessageTemplate | None] | None = None
+) -> tuple[Message | None, DeliveryAttempt | None]:
+    """Step 1, inside the caller's transaction (``_record_and_claim``): take the message for
+    one send, or say why not (no attempt returned): see ``_due_for_a_try``. A template that
+    cannot render fails the attempt at once.
+
+    A row locked by another transaction at that moment (another worker claiming or recording
+    it, staff releasing it) is skipped, not waited for: whoever holds it sends it or queues
+    it. ``templates`` keeps the version in use of each template for a batch (read once).
+    """
+    message = Message.objects.select_for_update(skip_locked=True).filter(pk=message_id).first()
+    now = timezone.now()
+    if message is None or not _due_for_a_try(message, now):
         return message, None
     previous = (message.status, message.attempts)
     message.attempts += 1
     attempt = DeliveryAttempt(message=message, number=message.attempts, started_at=now)
     try:
-        render_message(message)
+        if templates is None:
+            render_message(message)
+        else:
+            if message.template not in templates:
+                templates[message.template] = active_template(message.template)
+            message.subject, message.body = _render_parts(message, templates[message.template])
     except Exception as exc:  # noqa: BLE001 - a broken template is recorded, not retried at once
         attempt.save()
         message.save(update_fields=["attempts"])
-        _fail(message, attempt, f"rendering failed: {type(exc).__name__}: {exc}", now)
+        _fail(message, attempt, f"rendering failed: {_error_text(exc)}", now)
         return message, None
     message.status = Message.Status.SENDING
     message.claimed_at = now
@@ -347,13 +418,15 @@ def _claim(message_id: int) -> tuple[Message | None, DeliveryAttempt | None]:
 
 def _send(message: Message) -> None:
     """Step 2: hand the e-mail to the mail server, with its stored ``Message-ID`` (a copy sent
-    again by hand is recognisable as the same message)."""
+    again by hand is recognisable as the same message), on the connection of the batch being
+    delivered (``deliver_messages``)."""
     EmailMultiAlternatives(
         subject=message.subject,
         body=message.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to_email],
         headers={"Message-ID": message.message_id},
+        connection=_sending_on.get(),
     ).send(fail_silently=False)
 
 
@@ -381,17 +454,135 @@ def may_have_been_accepted(exc: BaseException) -> bool:
     return False
 
 
+def _error_text(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def _reply_codes(exc: BaseException) -> set[int]:
+    """The SMTP reply codes ``exc`` reports (none for an error without a reply)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return {code for code, _text in exc.recipients.values()}
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return {exc.smtp_code}
+    return set()
+
+
+def _connection_usable_after(exc: BaseException) -> bool:
+    """Whether the connection can carry the next message after ``exc``: only after a refusal
+    of this one message (sender, recipient or text refused), which smtplib follows with RSET.
+    Not after a 421 (the server is closing the connection) nor after any other error."""
+    refusal = smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused | smtplib.SMTPDataError
+    return isinstance(exc, refusal) and 421 not in _reply_codes(exc)
+
+
+def _closed_before_data(exc: BaseException) -> bool:
+    """The server had closed the connection (or closes it now, 421) before the message's text
+    went out: nothing was handed over."""
+    closed = isinstance(exc, smtplib.SMTPServerDisconnected) or 421 in _reply_codes(exc)
+    return closed and not may_have_been_accepted(exc)
+
+
+class MailServerUnreachable(Exception):
+    """The batch's connection to the mail server could not be opened (``error`` says why)."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(_error_text(error))
+        self.error = error
+
+
+class _BatchConnection:
+    """The one connection to the mail server a delivery batch sends on.
+
+    Opened when the first claimed message is about to go out (a batch with nothing to send
+    connects to nothing), kept open from one message to the next and closed at the end. After
+    an error that leaves it unusable it is discarded: the next message closes it and opens a
+    new one (after the failed message's outcome is written).
+    """
+
+    def __init__(self) -> None:
+        self.backend = get_connection(
+            fail_silently=False, timeout=settings.EMAIL_TIMEOUT or SMTP_TIMEOUT
+        )
+        self.is_open = self.discarded = False
+        self.carried = 0  # messages handed over on the current connection
+
+    def open(self) -> None:
+        """Connect unless connected (a discarded connection is closed and replaced); a failure
+        is raised as ``MailServerUnreachable``."""
+        if self.is_open and not self.discarded:
+            return
+        self.close()
+        try:
+            self.backend.open()
+        except Exception as exc:  # noqa: BLE001 - refused, time-out, 421 greeting, log-in
+            raise MailServerUnreachable(exc) from exc
+        self.is_open, self.discarded, self.carried = True, False, 0
+
+    def discard(self) -> None:
+        """The connection cannot carry another message: the next ``open`` replaces it."""
+        self.discarded = True
+
+    def send(self, message: Message) -> BaseException | None:
+        """Hand ``message`` over, connecting first if needed; return the send's error, or
+        None once sent. A failure to connect is raised (``MailServerUnreachable``)."""
+        self.open()
+        try:
+            _send(message)
+        except Exception as exc:  # noqa: BLE001 - every failure of the send is recorded
+            return exc
+        self.carried += 1
+        return None
+
+    def close(self) -> None:
+        """Close the connection, or what was opened of it (Django's ``close`` does nothing on
+        a closed one)."""
+        self.is_open = False
+        with suppress(Exception):  # a broken connection cannot say goodbye
+            self.backend.close()
+
+
+def _send_on(connection: _BatchConnection, message: Message) -> BaseException | None:
+    """Hand ``message`` over on the batch's connection; return the error, or None once sent.
+
+    Raises ``MailServerUnreachable`` when the connection cannot be opened. A connection that
+    already carried messages may have been closed by the server since (an idle time-out, a
+    limit per connection): found closed before DATA, the message is sent once more on a new
+    connection, as a message delivered on its own would have been. Nothing was handed over on
+    the closed one (``_closed_before_data``), so this cannot send it twice.
+    """
+    error = connection.send(message)
+    if error is not None and connection.carried and _closed_before_data(error):
+        logger.info("Message %s: reused connection found closed (%s).", message.pk, error)
+        connection.discard()
+        error = connection.send(message)
+    return error
+
+
+# The fields of the message row that the outcome of a send reads and writes.
+_OUTCOME_FIELDS = (
+    "status",
+    "attempts",
+    "delivery_uncertain",
+    "sent_at",
+    "last_error",
+    "next_attempt_at",
+)
+
+
 @transaction.atomic
 def _record_outcome(
     message: Message, attempt: DeliveryAttempt, error: BaseException | None
 ) -> Message:
-    """Step 3: write what the send did. Applies only while the row still holds this claim;
-    if a sweep resolved it meanwhile (the send outlived the claim timeout), a success at
-    least clears the uncertainty and anything else keeps the resolution."""
+    """Step 3: write what the send did; return ``message`` with its outcome as recorded.
+
+    Applies only while the row still holds this claim (its status and attempt number, read
+    under the row lock); if a sweep resolved it meanwhile (the send outlived the claim
+    timeout), a success at least clears the uncertainty and anything else keeps the
+    resolution. Only the outcome's fields are read: this runs once per e-mail sent.
+    """
     now = timezone.now()
-    row = Message.objects.select_for_update().get(pk=message.pk)
-    attempt = DeliveryAttempt.objects.select_for_update().get(pk=attempt.pk)
-    text = "" if error is None else f"{type(error).__name__}: {error}"
+    row = Message.objects.select_for_update().only(*_OUTCOME_FIELDS).get(pk=message.pk)
+    text = "" if error is None else _error_text(error)
     if row.status != Message.Status.SENDING or row.attempts != attempt.number:
         resolved_by_sweep = row.status == Message.Status.SENT and row.attempts == attempt.number
         if error is None and resolved_by_sweep and row.delivery_uncertain:
@@ -400,8 +591,7 @@ def _record_outcome(
             attempt.outcome, attempt.error = DeliveryAttempt.Outcome.SENT, ""
             attempt.finished_at = now
             attempt.save(update_fields=["outcome", "error", "finished_at"])
-        return row
-    if error is None:
+    elif error is None:
         row.status = Message.Status.SENT
         row.sent_at = now
         row.last_error = ""
@@ -414,26 +604,132 @@ def _record_outcome(
         _mark_uncertain(row, f"{UNCERTAIN_CUT} ({text})", now)
     else:
         _fail(row, attempt, text, now)
-    return row
+    for field in _OUTCOME_FIELDS:
+        setattr(message, field, getattr(row, field))
+    return message
+
+
+@transaction.atomic
+def _record_and_claim(
+    sent: tuple[Message, DeliveryAttempt, BaseException | None] | None,
+    message_id: int,
+    templates: dict[str, MessageTemplate | None],
+) -> tuple[Message | None, Message | None, DeliveryAttempt | None]:
+    """Step 3 of the message just sent (``sent``: message, attempt, error) and step 1 of the
+    next one, in one transaction: one commit per message, not two. Returns the recorded row
+    and the claim. Nothing is lost by joining them: the claim still commits before its
+    message is sent, and a failure of the transaction leaves the sent message ``sending``
+    (resolved as uncertain) and the next one unclaimed."""
+    recorded = _record_outcome(*sent) if sent is not None else None
+    return recorded, *_claim(message_id, templates)
+
+
+@transaction.atomic
+def _fail_untried(message_id: int, error: BaseException) -> Message | None:
+    """Record the try of a message its batch could not make: the mail server could not be
+    reached (``error``). The message is failed with that error and tried again after the
+    back-off (or given up after ``MAX_ATTEMPTS``), as if it had failed to connect on its own.
+
+    One transaction, with the same conditions and compare-and-set as the claim: a message
+    that is not due, or that another worker holds, is left alone; and the row is never left
+    claimed without having been sent.
+    """
+    message = Message.objects.select_for_update().filter(pk=message_id).first()
+    now = timezone.now()
+    if message is None or not _due_for_a_try(message, now):
+        return message
+    claimed = Message.objects.filter(
+        pk=message.pk, status=message.status, attempts=message.attempts
+    ).update(attempts=message.attempts + 1)
+    if not claimed:
+        return message
+    message.attempts += 1
+    attempt = DeliveryAttempt.objects.create(
+        message=message, number=message.attempts, started_at=now
+    )
+    _fail(message, attempt, f"{_error_text(error)} (not tried: mail server unreachable)", now)
+    return message
+
+
+def deliver_messages(*, message_ids: Iterable[int]) -> list[Message]:
+    """Send outbox e-mails at most once each, over one connection to the mail server; return
+    the rows as recorded (ids without a row left out).
+
+    Each message goes through the three steps on its own: claimed just before it is sent,
+    its outcome recorded just after. So in a batch, as alone:
+
+    - a message that is not due (sent, given up, held, failed and waiting) or that another
+      worker holds is skipped; a stale claim met on the way is resolved as uncertain;
+    - a refusal of one message (sender, recipient, 4xx/5xx to DATA) is that message's failure,
+      and the next one goes out on the same connection;
+    - a connection that breaks mid-batch: the message being sent is failed or, if the server
+      may have taken it, sent with ``delivery_uncertain`` (``may_have_been_accepted``); the
+      next message opens a new connection. When the mail server cannot be reached, that
+      message and every later one of the batch are failed with the error and retried after
+      the back-off (``_fail_untried``);
+    - a worker killed mid-batch leaves at most the message it was sending claimed (resolved
+      as uncertain after ``claim_timeout``); the others were never claimed and the resend
+      job sends them;
+    - after ``BATCH_SECONDS`` the rest is queued again as a new task.
+
+    The outcome of a message and the claim of the next are written in one transaction
+    (``_record_and_claim``).
+
+    A refused or unreachable mail server is recorded, not raised: the task does not retry by
+    itself. Only a database error escapes (the messages before it are recorded; the one in
+    hand is still ``pending``/``failed`` or, if the outcome was lost, ``sending`` and resolved
+    later without being sent again; the rest were not touched).
+    """
+    ids = list(dict.fromkeys(message_ids))
+    rows: list[Message] = []
+    templates: dict[str, MessageTemplate | None] = {}
+    connection = _BatchConnection()
+    token = _sending_on.set(connection.backend)
+    deadline = time.monotonic() + BATCH_SECONDS
+    sent = None  # the message handed over whose outcome is not written yet
+    rest: list[int] = []  # left for a new task when the time is up
+    try:
+        for index, message_id in enumerate(ids):
+            if index and time.monotonic() >= deadline:
+                rest = ids[index:]
+                break
+            recorded, message, attempt = _record_and_claim(sent, message_id, templates)
+            sent = None
+            if recorded is not None:
+                rows.append(recorded)
+            if attempt is None:
+                if message is not None:
+                    rows.append(message)
+                continue
+            try:
+                error = _send_on(connection, message)
+            except MailServerUnreachable as unreachable:
+                logger.warning("Mail server unreachable: %s", unreachable)
+                rows.append(_record_outcome(message, attempt, unreachable.error))
+                for later in ids[index + 1 :]:
+                    row = _fail_untried(later, unreachable.error)
+                    rows.extend([row] if row is not None else [])
+                break
+            sent = (message, attempt, error)
+            if error is not None and not _connection_usable_after(error):
+                connection.discard()
+        if sent is not None:
+            rows.append(_record_outcome(*sent))
+    finally:
+        _sending_on.reset(token)
+        connection.close()
+    if rest:
+        logger.info("Delivery batch out of time; %d message(s) queued again.", len(rest))
+        _queue_delivery(rest)
+    return rows
 
 
 def deliver_message(*, message_id: int) -> Message | None:
-    """Send one e-mail of the outbox at most once; return the row as recorded.
-
-    Called by the delivery task (and so by the periodic job); idempotent. A refused or
-    unreachable mail server is recorded (``failed`` with the time of the next try, or
-    ``dead``), not raised: the task does not retry by itself. Only a database error escapes:
-    then the row is still ``pending`` or ``failed`` (the claim failed, nothing was sent) or
-    ``sending`` (the outcome was lost; the periodic job resolves it without sending again).
-    """
-    message, attempt = _claim(message_id)
-    if attempt is None:
-        return message
-    try:
-        _send(message)
-    except Exception as exc:  # noqa: BLE001 - every failure of the send is recorded
-        return _record_outcome(message, attempt, exc)
-    return _record_outcome(message, attempt, None)
+    """Send one e-mail of the outbox at most once; return the row as recorded (None when there
+    is no such row, or another transaction holds it): a batch of one (``deliver_messages``).
+    Idempotent."""
+    rows = deliver_messages(message_ids=[message_id])
+    return rows[0] if rows else None
 
 
 @transaction.atomic
@@ -546,9 +842,9 @@ def holding_messages(batch: str) -> Iterator[None]:
 
 
 def release_held_message(*, message: Message, actor) -> Message:
-    """Send one held message: an e-mail moves to ``pending`` and is queued after commit, a
-    notice is rendered and shown (``sent``). Audited; a message no longer held is refused, so
-    nothing is released twice."""
+    """Send one held message: an e-mail moves to ``pending`` and is queued after commit (with
+    the others of a ``delivery_batch``), a notice is rendered and shown (``sent``). Audited; a
+    message no longer held is refused, so nothing is released twice."""
     require_permission(
         actor,
         RELEASE_HELD_MESSAGES,
@@ -564,7 +860,7 @@ def release_held_message(*, message: Message, actor) -> Message:
             render_message(row)
             row.sent_at = timezone.now()
 
-    return apply_transition(
+    row = apply_transition(
         message,
         to=Message.Status.PENDING if email else Message.Status.SENT,
         table=HELD_TRANSITIONS,
@@ -572,8 +868,10 @@ def release_held_message(*, message: Message, actor) -> Message:
         refusal=_("This message is “%(old)s”: only held messages are released."),
         prepare=prepare,
         detail={"batch": message.held_batch, "template": message.template},
-        after_commit=(lambda row: _queue_delivery([row.pk])) if email else None,
     )
+    if email:
+        _queue_after_commit([row.pk])
+    return row
 
 
 @transaction.atomic
@@ -581,7 +879,7 @@ def release_held_messages(*, ids: Iterable[int], actor) -> int:
     """Send the held messages among ``ids`` (others are left alone); return how many.
 
     One transaction: each is moved and audited by ``release_held_message``, and the e-mails
-    are queued once it commits.
+    are queued together once it commits (``delivery_batch``).
     """
     require_permission(
         actor,
@@ -590,9 +888,10 @@ def release_held_messages(*, ids: Iterable[int], actor) -> int:
     )
     held = Message.objects.filter(pk__in=list(ids), status=Message.Status.HELD).order_by("pk")
     released = 0
-    for message in held:
-        release_held_message(message=message, actor=actor)
-        released += 1
+    with delivery_batch():
+        for message in held:
+            release_held_message(message=message, actor=actor)
+            released += 1
     return released
 
 
