@@ -9,20 +9,24 @@ and ``ReviewerTrackStat`` rows in batches, all in one transaction. See ``docs/sc
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-import io
+import gc
 import json
 import logging
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import partial
-from typing import NamedTuple
+from itertools import groupby, pairwise
+from operator import attrgetter, itemgetter
+from typing import NamedTuple, TypeVar
 
 from django.db import connection, transaction
-from django.db.models import Avg, TextField
+from django.db.models import Avg, JSONField, TextField
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,14 +34,21 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_audit_event
 from applications.models import Application
 from projects.models import Track
+from results import aggregation_sql
 from results.models import ApplicationResult, ReviewerTrackStat
 from reviews.models import Assignment, Criterion, Job, Score
 from reviews.services.jobs import JobProgress, begin_job, finish_job, start_job
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TWO_PLACES = Decimal("0.01")
-BATCH_SIZE = 5000
+# The normalised score is computed with 50 significant digits (the SQL path: 40 decimals) and
+# rounded by ``q2_near``: a value within this tolerance of a half cent is that half cent.
+PRECISE = Context(prec=50)
+HALF_CENT_TOLERANCE = Decimal("1e-25")
+# Rows per COPY (or bulk upsert) statement; COPY text is streamed, never held whole.
+BATCH_SIZE = 10_000
 
 # Flag codes stored in ApplicationResult.flags (criterion flags carry the criterion code).
 FLAG_SPREAD = "spread"
@@ -68,6 +79,20 @@ def q2(value: Decimal | None) -> Decimal | None:
     return Decimal(value).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
+def q2_near(value: Decimal) -> Decimal:
+    """``q2`` of a figure carried with far more digits than it needs (the normalised score,
+    made of square roots), taking a value within 10⁻²⁵ of a half cent as that half cent.
+
+    A normalised score is exactly a half cent only when its square roots are rational or
+    cancel out; computed, it then lands a few units of the last digit to either side, and
+    plain rounding would follow that noise (in Python it even depended on the order the
+    reviews were summed in). Any other score is many orders of magnitude further from a
+    half cent than the tolerance.
+    """
+    nudge = HALF_CENT_TOLERANCE if value >= 0 else -HALF_CENT_TOLERANCE
+    return PRECISE.add(value, nudge).quantize(TWO_PLACES, ROUND_HALF_UP)
+
+
 def mean(values: list[Decimal]) -> Decimal | None:
     return sum(values, Decimal(0)) / len(values) if values else None
 
@@ -88,23 +113,21 @@ def summarise(ordered: list[Decimal]) -> Summary:
 
     The trimmed mean drops the single highest and the single lowest total and averages the
     rest (``None`` under three totals); the median of an even count is the mean of the middle
-    pair; the standard deviation divides by n (the panel is the whole population). Every
-    figure in ``Decimal``, summed in ascending order so that the same totals always give the
-    same digits, whatever order the database returned them in.
+    pair; the standard deviation divides by n (the panel is the whole population). Each
+    figure is one rounding away from the exact value: sums of totals are exact, the mean and
+    trimmed mean are one division, and the standard deviation is √(n·Σt² − (Σt)²) / n, whose
+    radicand is exact — so a figure that is exactly a half cent is computed as exactly that,
+    and the digits never depend on the order the database returned the totals in.
     """
     n = len(ordered)
     total = sum(ordered, Decimal(0))
-    average = total / n
     middle = n // 2
-    squares = Decimal(0)
-    for value in ordered:
-        deviation = value - average
-        squares += deviation * deviation
+    radicand = n * sum([value * value for value in ordered], Decimal(0)) - total * total
     return Summary(
-        average,
+        total / n,
         (total - ordered[0] - ordered[-1]) / (n - 2) if n >= 3 else None,
         ordered[middle] if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2,
-        (squares / n).sqrt(),
+        radicand.sqrt() / n,
     )
 
 
@@ -178,6 +201,95 @@ def reviewer_offset_threshold(spread_threshold: Decimal) -> Decimal:
     return Decimal(spread_threshold) / 2
 
 
+def apply_score_rules(result: ResultRow, settings: TrackSettings) -> None:
+    """Set ``official_score`` and the flags that follow from the application's own rounded
+    figures (in this order: too few reviewers, trimmed mean needs three, official score fell
+    back to the mean, spread, below the overall threshold). Both ways of computing the
+    figures (``compute_track`` in Python, ``track_results_sql`` in PostgreSQL) end here, so
+    the rules live in one place. See docs/scoring.md, "Flags"."""
+    n = result.reviewer_count
+    official_key = settings.official_aggregate
+    if official_key == Track.Aggregate.TRIMMED_MEAN:
+        official = result.trimmed_mean
+    elif official_key == Track.Aggregate.MEAN:
+        official = result.mean
+    elif official_key == Track.Aggregate.MEDIAN:
+        official = result.median
+    else:
+        official = result.normalised
+    flags = []
+    if n < settings.min_reviewers:
+        flags.append(FLAG_TOO_FEW_REVIEWERS)
+    if n and n < 3:
+        flags.append(FLAG_TRIMMED_NEEDS_THREE)
+    if official is None and official_key == Track.Aggregate.TRIMMED_MEAN and n:
+        # Fewer than three totals: the drop-highest-and-lowest rule cannot apply.
+        official = result.mean
+        flags.append(FLAG_OFFICIAL_FALLBACK)
+    result.official_score = official
+    if result.spread is not None and result.spread > settings.spread_threshold:
+        flags.append(FLAG_SPREAD)
+    if official is not None and official < settings.overall_threshold:
+        flags.append(FLAG_BELOW_OVERALL)
+    result.flags = flags
+
+
+def apply_criterion_means(
+    result: ResultRow, means: dict[str, str], thresholds: list[tuple[str, Decimal]]
+) -> None:
+    """Store an application's criterion means — criterion code → mean points rounded to two
+    places, half up, as text (``rounded_criterion_means``, or PostgreSQL's ROUND) — and flag
+    every criterion whose rounded mean is below its threshold. ``thresholds`` lists (code,
+    threshold) of the criteria that have one, in the track's order (the order of the flags).
+    """
+    result.criterion_means = means
+    for code, threshold in thresholds:
+        value = means.get(code)
+        if value is not None and Decimal(value) < threshold:
+            result.flags.append(f"{FLAG_BELOW_CRITERION}:{code}")
+
+
+def rounded_criterion_means(
+    means: dict[int, Decimal | str], codes: dict[int, str]
+) -> dict[str, str]:
+    """criterion id → mean points (a ``Decimal``, or a ``str`` the database already rounded)
+    as criterion code → the mean rounded to two places, half up, as text. Means of criteria
+    not in ``codes`` (the track's) are left out."""
+    # A str is a mean the database already rounded to two places, half up (PostgreSQL's
+    # ROUND(numeric, 2) rounds half away from zero, as ROUND_HALF_UP does): the same text.
+    return {
+        codes[cid]: value
+        if value.__class__ is str
+        else str(value.quantize(TWO_PLACES, ROUND_HALF_UP))
+        for cid, value in sorted(means.items())
+        if cid in codes
+    }
+
+
+def criterion_thresholds(criteria: list[CriterionInfo]) -> list[tuple[str, Decimal]]:
+    """(code, threshold) of the criteria that have a threshold, in the track's order."""
+    return [(c.code, c.threshold) for c in criteria if c.threshold is not None]
+
+
+def exact_mean_offset(totals: list[Decimal], panels: list[tuple[int, Decimal]]) -> Decimal:
+    """A reviewer's mean offset — the mean over their reviews of (own total − the panel's mean)
+    — computed exactly: with L a common multiple of the panel sizes n, Σ(t − S/n) is
+    (L·Σt − Σ S·L/n) / L, exact sums and one division, so an offset that is exactly a half
+    cent is exactly that (a panel mean like 73.33… carried to 28 digits used to tip such an
+    offset either way). ``totals`` are the reviewer's totals, ``panels`` the (size, sum of
+    totals) of the panel of each, in the same count."""
+    common = math.lcm(*{n for n, _s in panels})
+    numerator = common * sum(totals, Decimal(0)) - sum(
+        [s * (common // n) for n, s in panels], Decimal(0)
+    )
+    return PRECISE.divide(numerator, common * len(totals))
+
+
+def reviewer_is_flagged(mean_offset: Decimal | None, settings: TrackSettings) -> bool:
+    """A lenient or strict reviewer: |rounded mean offset| > the track's offset threshold."""
+    return mean_offset is not None and abs(mean_offset) > settings.reviewer_offset_threshold
+
+
 def compute_track(
     *,
     reviews: Iterable[ReviewRow | tuple],
@@ -188,6 +300,9 @@ def compute_track(
     settings: TrackSettings,
 ) -> tuple[list[ResultRow], list[ReviewerStatRow]]:
     """Every aggregate, flag and rank of one track, from plain rows. Pure: no database.
+
+    The reference definition of every figure: on PostgreSQL the aggregation computes the same
+    figures in SQL (``track_results_sql``), and tests hold the two equal on random tracks.
 
     ``reviews`` are (application id, reviewer id, total) rows; ``criterion_means`` maps
     application id → criterion id → mean points (computed by the database): a ``Decimal``
@@ -207,27 +322,30 @@ def compute_track(
         by_application[application_id].append((reviewer_id, total))
         by_reviewer[reviewer_id].append(total)
 
-    # Each reviewer's own mean and (population) standard deviation, for 50 + 10·z.
+    # Each reviewer's own mean and (population) standard deviation.
     reviewer_summary = {r: summarise(sorted(totals)) for r, totals in by_reviewer.items()}
-    # (mean, std) per reviewer with a spread; the others (one review, or identical totals:
-    # no spread to normalise by) contribute z = 0, a score of 50.
-    z_params = {r: (s.mean, s.std) for r, s in reviewer_summary.items() if s.std}
+    # For 50 + 10·z: z = (t − mean) / std = (n·t − Σt) / √(n·Σt² − (Σt)²) for a reviewer with
+    # n totals, an exact numerator over a square root taken to 50 digits. Reviewers without
+    # a spread (one review, or identical totals) contribute z = 0, a score of 50.
+    z_params = {}
+    for r, totals in by_reviewer.items():
+        n_r, s_r = len(totals), sum(totals, zero)
+        radicand = n_r * sum([t * t for t in totals], zero) - s_r * s_r
+        if radicand:
+            z_params[r] = (n_r, s_r, PRECISE.sqrt(radicand))
 
     codes = {c.id: c.code for c in criteria}
-    thresholds = [(c.id, c.code, c.threshold) for c in criteria if c.threshold is not None]
-    official_key = settings.official_aggregate
-    spread_threshold = settings.spread_threshold
-    overall_threshold = settings.overall_threshold
-    min_reviewers = settings.min_reviewers
+    thresholds = criterion_thresholds(criteria)
     ids = sorted(set(application_ids) | set(by_application))
     results: dict[int, ResultRow] = {}
-    offsets: dict[int, list[Decimal]] = defaultdict(list)
+    # Per reviewer, the (size, sum of totals) of every panel they sat on: their mean offset
+    # below is computed exactly from these.
+    panels: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
     no_rows = ()
     for application_id in ids:
         rows = by_application.get(application_id, no_rows)
         n = len(rows)
         result = ResultRow(application_id=application_id, reviewer_count=n)
-        flags = []
         if n:
             totals = sorted([t for _r, t in rows])
             raw_mean, raw_trimmed, raw_median, raw_std = summarise(totals)
@@ -236,44 +354,27 @@ def compute_track(
                 result.trimmed_mean = quantize(raw_trimmed, TWO_PLACES, ROUND_HALF_UP)
             result.median = quantize(raw_median, TWO_PLACES, ROUND_HALF_UP)
             z_sum = zero
+            panel = (n, sum(totals, zero))
             for reviewer_id, total in rows:
                 params = z_params.get(reviewer_id)
                 if params is not None:
-                    z_sum += (total - params[0]) / params[1]
-                offsets[reviewer_id].append(total - raw_mean)
-            result.normalised = quantize(50 + 10 * z_sum / n, TWO_PLACES, ROUND_HALF_UP)
+                    n_r, s_r, root = params
+                    z_sum = PRECISE.add(z_sum, PRECISE.divide(n_r * total - s_r, root))
+                panels[reviewer_id].append(panel)
+            result.normalised = q2_near(
+                PRECISE.add(50, PRECISE.divide(PRECISE.multiply(10, z_sum), n))
+            )
             result.spread = quantize(totals[-1] - totals[0], TWO_PLACES, ROUND_HALF_UP)
             result.std_dev = quantize(raw_std, TWO_PLACES, ROUND_HALF_UP)
-        if official_key == Track.Aggregate.TRIMMED_MEAN:
-            official = result.trimmed_mean
-        elif official_key == Track.Aggregate.MEAN:
-            official = result.mean
-        elif official_key == Track.Aggregate.MEDIAN:
-            official = result.median
-        else:
-            official = result.normalised
-        if n < min_reviewers:
-            flags.append(FLAG_TOO_FEW_REVIEWERS)
-        if n and n < 3:
-            flags.append(FLAG_TRIMMED_NEEDS_THREE)
-        if official is None and official_key == Track.Aggregate.TRIMMED_MEAN and n:
-            # Fewer than three totals: the drop-highest-and-lowest rule cannot apply.
-            official = result.mean
-            flags.append(FLAG_OFFICIAL_FALLBACK)
-        result.official_score = official
-        if result.spread is not None and result.spread > spread_threshold:
-            flags.append(FLAG_SPREAD)
-        if official is not None and official < overall_threshold:
-            flags.append(FLAG_BELOW_OVERALL)
-        result.flags = flags
+        apply_score_rules(result, settings)
         results[application_id] = result
 
     # Lenient or strict reviewers: mean of (own total − panel mean) over their applications.
     stats = []
     flagged_reviewers = set()
     for reviewer_id, totals in sorted(by_reviewer.items()):
-        offset = q2(mean(offsets[reviewer_id]))
-        flagged = offset is not None and abs(offset) > settings.reviewer_offset_threshold
+        offset = q2(exact_mean_offset(totals, panels[reviewer_id]))
+        flagged = reviewer_is_flagged(offset, settings)
         if flagged:
             flagged_reviewers.add(reviewer_id)
         summary = reviewer_summary[reviewer_id]
@@ -293,27 +394,14 @@ def compute_track(
         if flagged_reviewers and any(r in flagged_reviewers for r, _t in rows)
     ]
 
-    # Criterion means last: on PostgreSQL the database may still be computing them while the
-    # loops above run (``criterion_means`` is then a callable that waits for them).
+    # Criterion means last: the database may still be computing them while the loops above
+    # run (``criterion_means`` is then a callable that waits for them).
     if callable(criterion_means):
         criterion_means = criterion_means()
     for application_id, result in results.items():
         means = criterion_means.get(application_id)
-        if not means:
-            continue
-        # A str is a mean the database already rounded to two places, half up (PostgreSQL's
-        # ROUND(numeric, 2) rounds half away from zero, as ROUND_HALF_UP does): the same text.
-        result.criterion_means = {
-            codes[cid]: value
-            if value.__class__ is str
-            else str(quantize(value, TWO_PLACES, ROUND_HALF_UP))
-            for cid, value in sorted(means.items())
-            if cid in codes
-        }
-        for criterion_id, code, threshold in thresholds:
-            value = means.get(criterion_id)
-            if value is not None and q2(value) < threshold:
-                result.flags.append(f"{FLAG_BELOW_CRITERION}:{code}")
+        if means:
+            apply_criterion_means(result, rounded_criterion_means(means, codes), thresholds)
 
     # After the criterion flags, as the flag order on the board has always been.
     for application_id in outlier_applications:
@@ -321,6 +409,18 @@ def compute_track(
 
     rank_results(list(results.values()), criteria=criteria, submitted_at=submitted_at)
     return [results[i] for i in ids], stats
+
+
+class _NegatedMeans(dict):
+    """Mean text → minus the mean in hundredths, parsed on first use: an ``int`` for a mean
+    with at most two places (every stored mean), which compares several times faster than a
+    ``Decimal``; a ``Decimal`` in hundredths otherwise, which compares with those exactly."""
+
+    def __missing__(self, text: str) -> int | Decimal:
+        hundredths = Decimal(text).scaleb(2)
+        integral = hundredths.to_integral_value()
+        value = self[text] = -int(integral) if hundredths == integral else -hundredths
+        return value
 
 
 def rank_results(
@@ -336,82 +436,71 @@ def rank_results(
     arbitrary but stable resort). ``tiebreak`` records the step that placed an application
     relative to the one it is tied with.
     """
-    chain = sorted(
-        (c for c in criteria if c.tiebreak_priority is not None),
-        key=lambda c: c.tiebreak_priority,
-    )
+    chain = [
+        c.code
+        for c in sorted(
+            (c for c in criteria if c.tiebreak_priority is not None),
+            key=lambda c: c.tiebreak_priority,
+        )
+    ]
+    steps = [f"criterion:{code}" for code in chain] + ["submitted_at", "application_id"]
     far_future = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+    # Criterion means are two-place strings and repeat a lot: each is parsed once.
+    negated = _NegatedMeans().__getitem__
+    pick = itemgetter(*chain) if len(chain) > 1 else lambda means: tuple(means[c] for c in chain)
 
     def key(result: ResultRow) -> tuple:
-        crit = tuple(-Decimal(result.criterion_means.get(c.code, "-1")) for c in chain)
+        """The tie-break key within one official score: the chain's means, high first (a
+        criterion without a mean counts as −1), then the submission time and the id."""
+        means = result.criterion_means
+        try:
+            values = tuple(map(negated, pick(means)))
+        except KeyError:
+            values = tuple(negated(means.get(code, "-1")) for code in chain)
         return (
-            -result.official_score,
-            *crit,
+            *values,
             submitted_at.get(result.application_id) or far_future,
             result.application_id,
         )
 
-    # Sort on the official score alone (fast), then order each run of equal scores by the
-    # full tie-break key: only tied applications pay for the chain.
-    by_score = sorted(
-        (r for r in results if r.official_score is not None),
-        key=lambda r: r.official_score,
-        reverse=True,
-    )
-    ranked, keys = [], []
-    start = 0
-    while start < len(by_score):
-        end = start + 1
-        score = by_score[start].official_score
-        while end < len(by_score) and by_score[end].official_score == score:
-            end += 1
-        group = by_score[start:end]
-        if len(group) > 1:
-            keyed = sorted((key(r), r) for r in group)
-            ranked.extend(r for _k, r in keyed)
-            keys.extend(k for k, _r in keyed)
-        else:
-            ranked.append(group[0])
-            keys.append(None)
-        start = end
-    for r in results:
-        if r.official_score is None:
-            r.rank, r.tiebreak = None, {}
-    steps = [f"criterion:{c.code}" for c in chain] + ["submitted_at", "application_id"]
-
     def deciding_step(a: tuple, b: tuple) -> str:
-        for index, step in enumerate(steps, start=1):
-            if a[index] != b[index]:
+        for step, x, y in zip(steps, a, b, strict=True):
+            if x != y:
                 return step
         return steps[-1]
 
-    for position, result in enumerate(ranked):
-        result.rank = position + 1
-        result.tiebreak = {}
-        if keys[position] is None:
+    for r in results:
+        if r.official_score is None:
+            r.rank, r.tiebreak = None, {}
+    # Sort on the official score alone (fast), then order each run of equal scores by the
+    # tie-break key: only tied applications pay for the chain.
+    by_score = sorted(
+        (r for r in results if r.official_score is not None),
+        key=attrgetter("official_score"),
+        reverse=True,
+    )
+    rank = 0
+    for _score, run in groupby(by_score, key=attrgetter("official_score")):
+        group = list(run)
+        if len(group) == 1:
+            rank += 1
+            group[0].rank, group[0].tiebreak = rank, {}
             continue
-        tied_above = (
-            position > 0
-            and keys[position - 1] is not None
-            and keys[position - 1][0] == keys[position][0]
-        )
-        tied_below = (
-            position + 1 < len(ranked)
-            and keys[position + 1] is not None
-            and keys[position + 1][0] == keys[position][0]
-        )
-        if tied_above:
+        keyed = sorted([(key(r), r) for r in group], key=itemgetter(0))
+        # What placed each one below the one before it (the first is above the second by
+        # the same step).
+        between = [deciding_step(a, b) for (a, _r), (b, _s) in pairwise(keyed)]
+        # The first is tied with the second; every other one with the one just above it.
+        neighbour = keyed[1][1]
+        for index, (_k, result) in enumerate(keyed):
+            rank += 1
+            result.rank = rank
             result.tiebreak = {
-                "tied_with": ranked[position - 1].application_id,
-                "position": "below",
-                "rule": deciding_step(keys[position - 1], keys[position]),
+                "tied_with": neighbour.application_id,
+                "position": "below" if index else "above",
+                "rule": between[index - 1] if index else between[0],
             }
-        elif tied_below:
-            result.tiebreak = {
-                "tied_with": ranked[position + 1].application_id,
-                "position": "above",
-                "rule": deciding_step(keys[position], keys[position + 1]),
-            }
+            neighbour = result
 
 
 # --- The service -----------------------------------------------------------------------------
@@ -461,65 +550,162 @@ def _n(value) -> str:
     return "\\N" if value is None else str(value)
 
 
-def _json(value) -> str:
-    """JSON in COPY text format: json.dumps escapes control characters, so only backslashes
-    need doubling."""
-    if not value:
-        return "[]" if isinstance(value, list) else "{}"
-    text = json.dumps(value, separators=(",", ":"))
+def _copy_escape(text: str) -> str:
+    """Text in COPY text format: JSON text has no raw tab or newline (JSON escapes them), so
+    only backslashes need doubling."""
     return text.replace("\\", "\\\\") if "\\" in text else text
 
 
+def _jsonb_text(value) -> str:
+    """``value`` as PostgreSQL prints a ``jsonb`` back (object keys ordered by length, then
+    bytes; ", " and ": " between items; strings escaped as ``json.dumps`` does without
+    ``ensure_ascii``): valid JSON to write, and the very text a stored row reads back as, so
+    a row can be compared with what is stored (``_stored_result_lines``)."""
+    if isinstance(value, dict):
+        items = sorted(value.items(), key=lambda item: (len(item[0].encode()), item[0].encode()))
+        return "{" + ", ".join(f"{_jsonb_text(k)}: {_jsonb_text(v)}" for k, v in items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_jsonb_text(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
 class _JsonEncoder:
-    """COPY-ready JSON for the three JSON columns, faster than one ``json.dumps`` per value.
+    """The result rows as COPY text (``row``), the three JSON columns in ``jsonb``'s own text
+    form (``_jsonb_text``), faster than encoding each value.
 
     Flag lists repeat (a handful of distinct lists over 10,000 rows) and are cached; criterion
-    means are {code: "12.34"} with the few distinct codes encoded once and the values plain
-    digit strings; tie-breaks are {"tied_with": id, "position": …, "rule": …}. The text differs
-    from ``json.dumps`` only in spacing and key order, which ``jsonb`` does not keep.
+    means are {code: "12.34"}, whose key order and encoded keys are worked out once per set
+    of codes, the values being plain digit strings; tie-breaks are
+    {"rule": …, "position": …, "tied_with": id}.
     """
 
     def __init__(self):
         self.lists: dict[tuple, str] = {}
         self.keys: dict[str, str] = {}
-        # '"<code>":"' per criterion code, COPY-escaped.
-        self.prefixes: dict[str, str] = {}
+        # Per tuple of criterion codes: a getter of their means in jsonb key order and the
+        # object's text with a %s for each mean (keys encoded and COPY-escaped once).
+        self.layouts: dict[tuple, tuple[Callable, str]] = {}
+        # Per (rule, position): the tie-break's text up to its application id.
+        self.tiebreaks: dict[tuple[str, str], str] = {}
 
     def key(self, text: str) -> str:
         encoded = self.keys.get(text)
         if encoded is None:
-            encoded = self.keys[text] = _json([text])[1:-1]
+            encoded = self.keys[text] = _copy_escape(_jsonb_text(text))
         return encoded
 
     def flags(self, flags: list[str]) -> str:
         key = tuple(flags)
         encoded = self.lists.get(key)
         if encoded is None:
-            encoded = self.lists[key] = _json(flags)
+            encoded = self.lists[key] = _copy_escape(_jsonb_text(flags))
         return encoded
 
     def means(self, means: dict[str, str]) -> str:
         if not means:
             return "{}"
-        prefixes = self.prefixes
+        codes = tuple(means)
+        layout = self.layouts.get(codes)
+        if layout is None:
+            ordered = sorted(codes, key=lambda code: (len(code.encode()), code.encode()))
+            pick = itemgetter(*ordered) if len(ordered) > 1 else lambda m: (m[ordered[0]],)
+            template = ", ".join(f'{self.key(code).replace("%", "%%")}: "%s"' for code in ordered)
+            layout = self.layouts[codes] = (pick, "{" + template + "}")
         # Values are two-place decimals (digits, a point, perhaps a minus): nothing to escape.
-        try:
-            pairs = [prefixes[code] + value for code, value in means.items()]
-        except KeyError:
-            for code in means:
-                prefixes.setdefault(code, f'{self.key(code)}:"')
-            return self.means(means)
-        return "{" + '",'.join(pairs) + '"}'
+        return layout[1] % layout[0](means)
 
     def tiebreak(self, tiebreak: dict) -> str:
         if not tiebreak:
             return "{}"
-        if tiebreak.keys() != {"tied_with", "position", "rule"}:
-            return _json(tiebreak)
+        rule, position = tiebreak.get("rule"), tiebreak.get("position")
+        if (
+            len(tiebreak) != 3
+            or "tied_with" not in tiebreak
+            or rule.__class__ is not str
+            or position.__class__ is not str
+        ):
+            return _copy_escape(_jsonb_text(tiebreak))
+        prefix = self.tiebreaks.get((rule, position))
+        if prefix is None:
+            prefix = self.tiebreaks[rule, position] = (
+                f'{{"rule": {self.key(rule)}, "position": {self.key(position)}, "tied_with": '
+            )
+        return f"{prefix}{int(tiebreak['tied_with'])}}}"
+
+    def row(self, track_id: int, r: ResultRow) -> str:
+        """Every column but ``computed_at``, in ``RESULT_COLUMNS`` order, as COPY text."""
         return (
-            f'{{"tied_with":{int(tiebreak["tied_with"])},'
-            f'"position":{self.key(tiebreak["position"])},"rule":{self.key(tiebreak["rule"])}}}'
+            f"{r.application_id}\t{track_id}\t{r.reviewer_count}\t{_n(r.mean)}\t"
+            f"{_n(r.trimmed_mean)}\t{_n(r.median)}\t{_n(r.normalised)}\t{_n(r.spread)}\t"
+            f"{_n(r.std_dev)}\t{self.means(r.criterion_means)}\t{self.flags(r.flags)}\t"
+            f"{_n(r.official_score)}\t{_n(r.rank)}\t{self.tiebreak(r.tiebreak)}"
         )
+
+
+def _copy_lines(
+    track: Track,
+    batch: list[ResultRow],
+    now,
+    encoder: _JsonEncoder,
+    prepared: dict[int, str] | None = None,
+):
+    """The batch's rows as lines of COPY text, in ``RESULT_COLUMNS`` order (``prepared``:
+    rows already encoded by ``_JsonEncoder.row``, by application id)."""
+    stamp = f"\t{now.isoformat()}\n"
+    if prepared is not None:
+        for r in batch:
+            yield prepared[r.application_id] + stamp
+        return
+    row, track_id = encoder.row, track.pk
+    for r in batch:
+        yield row(track_id, r) + stamp
+
+
+def _stored_result_lines(track: Track) -> dict[int, tuple[int, str]]:
+    """PostgreSQL: the stored result rows of the track and of its applications (a moved one
+    may still be filed under another track), as application id → (track id, every column but
+    ``computed_at`` as COPY text: the text ``_JsonEncoder.row`` gives for the same values)."""
+    rendered = []
+    for name, column in zip(RESULT_FIELDS[:-1], RESULT_COLUMNS[:-1], strict=True):
+        if isinstance(ApplicationResult._meta.get_field(name), JSONField):
+            rendered.append(f"replace({column}::text, '\\', '\\\\')")
+        else:
+            rendered.append(f"coalesce({column}::text, '\\N')")
+    sql = (
+        f"SELECT application_id, track_id, concat_ws(E'\\t', {', '.join(rendered)}) "
+        f"FROM {ApplicationResult._meta.db_table} WHERE track_id = %s OR application_id IN "
+        f"(SELECT id FROM {Application._meta.db_table} WHERE track_id = %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [track.pk, track.pk])
+        return {application_id: (track_id, line) for application_id, track_id, line in cursor}
+
+
+# Characters handed to the database per read of a COPY stream.
+COPY_CHUNK = 1 << 16
+
+
+class _CopyStream:
+    """A file psycopg2's ``copy_expert`` reads COPY text from, formatted as it is read: the
+    database parses and inserts one chunk while Python formats the next, instead of waiting
+    for the whole batch to be written out first."""
+
+    def __init__(self, lines):
+        self._lines = lines
+        self._done = False
+
+    def read(self, size: int = -1) -> str:
+        if self._done:
+            return ""
+        parts, length = [], 0
+        for line in self._lines:
+            parts.append(line)
+            length += len(line)
+            if 0 < size <= length:
+                break
+        else:
+            self._done = True
+        return "".join(parts)
 
 
 @transaction.atomic
@@ -530,25 +716,15 @@ def _upsert_results_copy(
     encoder: _JsonEncoder | None = None,
     *,
     fresh: bool = False,
+    prepared: dict[int, str] | None = None,
 ) -> None:
     """PostgreSQL: COPY the batch into a temporary table, then one INSERT … ON CONFLICT.
 
     ``fresh``: none of the batch's applications has a result row yet (the first run of a
     track), so the rows are copied straight into the table with no upsert step.
+    ``prepared``: the rows already encoded (``_JsonEncoder.row``), by application id.
     """
-    buffer = io.StringIO()
-    stamp = now.isoformat()
-    write = buffer.write
-    encoder = encoder or _JsonEncoder()
-    means, flags, tiebreak = encoder.means, encoder.flags, encoder.tiebreak
-    for r in batch:
-        write(
-            f"{r.application_id}\t{track.pk}\t{r.reviewer_count}\t{_n(r.mean)}\t"
-            f"{_n(r.trimmed_mean)}\t{_n(r.median)}\t{_n(r.normalised)}\t{_n(r.spread)}\t"
-            f"{_n(r.std_dev)}\t{means(r.criterion_means)}\t{flags(r.flags)}\t"
-            f"{_n(r.official_score)}\t{_n(r.rank)}\t{tiebreak(r.tiebreak)}\t{stamp}\n"
-        )
-    buffer.seek(0)
+    buffer = _CopyStream(_copy_lines(track, batch, now, encoder or _JsonEncoder(), prepared))
     table = ApplicationResult._meta.db_table
     columns = ", ".join(RESULT_COLUMNS)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in RESULT_COLUMNS[1:])
@@ -561,7 +737,9 @@ def _upsert_results_copy(
     )
     with connection.cursor() as cursor:
         if fresh:
-            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+            cursor.cursor.copy_expert(
+                f"COPY {table} ({columns}) FROM STDIN", buffer, size=COPY_CHUNK
+            )
             return
         # Inside an outer transaction (tests, a caller's atomic block) ON COMMIT has not fired.
         cursor.execute("DROP TABLE IF EXISTS kcity_results_batch")
@@ -572,7 +750,9 @@ def _upsert_results_copy(
             "std_dev numeric, criterion_means jsonb, flags jsonb, official_score numeric, "
             "rank integer, tiebreak jsonb, computed_at timestamptz) ON COMMIT DROP"
         )
-        cursor.cursor.copy_expert(f"COPY kcity_results_batch ({columns}) FROM STDIN", buffer)
+        cursor.cursor.copy_expert(
+            f"COPY kcity_results_batch ({columns}) FROM STDIN", buffer, size=COPY_CHUNK
+        )
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM kcity_results_batch "
             f"ON CONFLICT (application_id) DO UPDATE SET {updates} WHERE {changed}"
@@ -631,20 +811,20 @@ def _exact_means(scores) -> dict[int, dict[int, Decimal]]:
     return means
 
 
-def _criterion_means_source(queryset):
-    """The per-criterion means (one GROUP BY in the database), as a callable.
+def _in_parallel(fetch: Callable[[], T]) -> Callable[[], T]:
+    """Start ``fetch`` (a read) now and return a callable that waits for its result.
 
-    On PostgreSQL outside a transaction (the Celery job) the query runs at once on a second
-    connection in a worker thread, so the database groups 400,000 scores while Python works
-    through the reviewers' totals; inside a transaction (a caller's atomic block, tests) the
-    second connection could not see uncommitted rows, so it runs in line when called.
+    On PostgreSQL outside a transaction (the Celery job) it runs at once on a second
+    connection in a worker thread, so the database groups the 400,000 scores while the main
+    connection computes the other figures; inside a transaction (a caller's atomic block,
+    tests) a second connection could not see uncommitted rows, so it runs in line when called.
     """
     if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return lambda: _means_from_rows(_fetch(queryset))
+        return fetch
 
     def run():
         try:
-            return _means_from_rows(_fetch(queryset))
+            return fetch()
         finally:
             connection.close()  # the worker thread's own connection
 
@@ -654,28 +834,38 @@ def _criterion_means_source(queryset):
     return future.result
 
 
-def aggregate_track(
-    *, track: Track, actor=None, progress: Callable[[int, int], None] | None = None
-) -> dict:
-    """Compute and store every application's aggregates and rank, and every reviewer's
-    statistics, for one track. Idempotent: running it again on the same reviews writes the
-    same values (rows are upserted, stale rows removed).
+class TrackComputation(NamedTuple):
+    """Everything one aggregation run writes: the application results (flagged and ranked),
+    the reviewer statistics, and the number of submitted reviews they come from."""
 
-    Reads only submitted assignments. Writes ``ApplicationResult`` and ``ReviewerTrackStat``
-    rows and one audit row on the track, all in one transaction: the board shows either the
-    previous complete run or this one, never half of each. Does not change any status,
-    decision or award. ``progress(done, total)`` is called before the write and after it.
-    """
-    criteria = [
+    results: list[ResultRow]
+    stats: list[ReviewerStatRow]
+    reviews: int
+
+
+def _track_criteria(track: Track) -> list[CriterionInfo]:
+    return [
         CriterionInfo(c.id, c.code, c.threshold, c.tiebreak_priority)
         for c in Criterion.objects.filter(track=track).order_by("order", "id")
     ]
+
+
+def track_results_python(
+    *,
+    track: Track,
+    criteria: list[CriterionInfo] | None = None,
+    settings: TrackSettings | None = None,
+) -> TrackComputation:
+    """The track's results computed in Python (``compute_track``, the reference definition)
+    from plain rows: the submitted reviews' totals, the applications' submission times and
+    the per-criterion means grouped by the database. Works on every database; the aggregation
+    takes this path on all but PostgreSQL. Reads only."""
+    criteria = _track_criteria(track) if criteria is None else criteria
     submitted = Assignment.objects.filter(
         application__track=track, status=Assignment.Status.SUBMITTED
     ).exclude(application__status__in=EXCLUDED_STATUSES)
     scores = Score.objects.filter(assignment__in=submitted)
     if connection.vendor == "postgresql":
-        # Started first: this GROUP BY runs while the rest is fetched and computed.
         # ROUND(numeric, 2) is exact and rounds half away from zero, as ROUND_HALF_UP does;
         # as text the 80,000 means arrive without a Decimal conversion each (the same text
         # ``str(Decimal.quantize(…))`` gives).
@@ -684,7 +874,10 @@ def aggregate_track(
             .annotate(avg=Cast(Round(Avg("points"), 2), output_field=TextField()))
             .order_by()
         )
-        means_source = _criterion_means_source(rows)
+
+        def means_source():
+            return _means_from_rows(_fetch(rows))
+
     else:
         means_source = partial(_exact_means, scores)
     reviews = _fetch(submitted.values_list("application_id", "reviewer_id", "total").order_by())
@@ -707,8 +900,206 @@ def aggregate_track(
         criterion_means=means_source,
         criteria=criteria,
         submitted_at=applications,
-        settings=_track_settings(track),
+        settings=_track_settings(track) if settings is None else settings,
     )
+    return TrackComputation(results, stats, len(reviews))
+
+
+def track_results_sql(
+    *,
+    track: Track,
+    criteria: list[CriterionInfo] | None = None,
+    settings: TrackSettings | None = None,
+) -> TrackComputation:
+    """The track's results with every figure computed by PostgreSQL (``results.aggregation_sql``:
+    one statement over the submitted reviews' totals, one pass over the scores for the
+    criterion means, the two running side by side outside a transaction); the official score,
+    flags, ranks and tie-breaks then follow from those figures through the same functions as
+    in ``compute_track`` (``apply_score_rules``, ``apply_criterion_means``, ``rank_results``).
+    Gives exactly what ``track_results_python`` gives (tests hold the two equal). PostgreSQL
+    only; reads only. Run side by side, the two reads are two snapshots: a review submitted
+    between them may count in one and not the other, and its submission queues a fresh run
+    (``on_review_submitted``) that reads both again."""
+    criteria = _track_criteria(track) if criteria is None else criteria
+    settings = _track_settings(track) if settings is None else settings
+    params = {
+        "track": track.pk,
+        "submitted": Assignment.Status.SUBMITTED.value,
+        "excluded": [s.value for s in EXCLUDED_STATUSES],
+        "review_statuses": [s.value for s in REVIEW_STATUSES],
+        "offset_threshold": settings.reviewer_offset_threshold,
+    }
+    means_source = None
+    if criteria:
+        means_sql = aggregation_sql.criterion_means_sql(len(criteria))
+        means_params = {**params, **{f"criterion_{i}": c.id for i, c in enumerate(criteria)}}
+        # Started first: the pass over the scores is the longest read.
+        means_source = _in_parallel(partial(_fetch_sql, means_sql, means_params))
+    rows = _fetch_sql(aggregation_sql.STATISTICS_SQL, params)
+
+    results: list[ResultRow] = []
+    by_id: dict[int, ResultRow] = {}
+    submitted_at: dict[int, datetime.datetime | None] = {}
+    outliers: list[ResultRow] = []
+    stats: list[ReviewerStatRow] = []
+    review_count = 0
+    for (
+        kind,
+        row_id,
+        submitted,
+        n,
+        mean_,
+        trimmed,
+        median_,
+        normalised,
+        spread,
+        std,
+        offset,
+        flag,
+    ) in rows:
+        if kind:
+            stats.append(ReviewerStatRow(row_id, n, mean_, std, offset, flag))
+            continue
+        result = ResultRow(row_id, n, mean_, trimmed, median_, normalised, spread, std)
+        apply_score_rules(result, settings)
+        results.append(result)
+        by_id[row_id] = result
+        submitted_at[row_id] = submitted
+        review_count += n
+        if flag:
+            outliers.append(result)
+    if means_source is not None:
+        codes = [c.code for c in criteria]
+        thresholds = criterion_thresholds(criteria)
+        for application_id, *values in means_source():
+            result = by_id.get(application_id)
+            if result is None:
+                continue
+            if None in values:  # a criterion nobody scored (PostgreSQL sends NULL)
+                means = {code: v for code, v in zip(codes, values, strict=True) if v is not None}
+            else:
+                means = dict(zip(codes, values, strict=True))
+            if means:
+                apply_criterion_means(result, means, thresholds)
+    # After the criterion flags, as in compute_track.
+    for result in outliers:
+        result.flags.append(FLAG_OUTLIER_REVIEWER)
+    rank_results(results, criteria=criteria, submitted_at=submitted_at)
+    return TrackComputation(results, stats, review_count)
+
+
+def _fetch_sql(sql: str, params: dict) -> list[tuple]:
+    """Every row of a raw statement (on this thread's connection)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _write_results_postgresql(track: Track, results: list[ResultRow], now) -> None:
+    """Write the track's result rows on PostgreSQL: delete the rows of applications no longer
+    in the results, COPY the rows that are new, and upsert only those that differ from what
+    is stored (compared as text, ``_stored_result_lines``): a re-run on the same reviews sends
+    nothing, and every row it does not send keeps its ``computed_at``."""
+    stored = _stored_result_lines(track)
+    ids = {r.application_id for r in results}
+    stale = [a for a, (track_id, _line) in stored.items() if track_id == track.pk and a not in ids]
+    if stale:
+        ApplicationResult.objects.filter(track=track, application_id__in=stale).delete()
+    encoder = _JsonEncoder()
+    prepared = None
+    to_write = results
+    if stored:
+        row = encoder.row
+        prepared = {r.application_id: row(track.pk, r) for r in results}
+        to_write = [
+            r
+            for r in results
+            if stored.get(r.application_id, (None, None))[1] != prepared[r.application_id]
+        ]
+    for start in range(0, len(to_write), BATCH_SIZE):
+        batch = to_write[start : start + BATCH_SIZE]
+        # Plain COPY when no row of the batch exists yet, in this track or (an application
+        # moved between tracks) any other; concurrent runs are excluded by the one-active-job
+        # constraint.
+        fresh = stored.keys().isdisjoint([r.application_id for r in batch])
+        _upsert_results_copy(track, batch, now, encoder, fresh=fresh, prepared=prepared)
+
+
+REVIEWER_STAT_FIELDS = ("review_count", "mean_total", "std_total", "mean_offset", "flagged")
+
+
+def _write_reviewer_stats(track: Track, stats: list[ReviewerStatRow]) -> None:
+    """Upsert the track's reviewer statistics, rewriting only the rows whose figures changed
+    (a re-run on the same reviews writes none), and delete those of reviewers gone."""
+    stored = {
+        row[0]: row[1:]
+        for row in ReviewerTrackStat.objects.filter(track=track).values_list(
+            "reviewer_id", *REVIEWER_STAT_FIELDS
+        )
+    }
+    gone = stored.keys() - {s.reviewer_id for s in stats}
+    if gone:
+        ReviewerTrackStat.objects.filter(track=track, reviewer_id__in=gone).delete()
+    changed = [
+        s
+        for s in stats
+        if stored.get(s.reviewer_id) != tuple(getattr(s, name) for name in REVIEWER_STAT_FIELDS)
+    ]
+    ReviewerTrackStat.objects.bulk_create(
+        [
+            ReviewerTrackStat(
+                track=track,
+                reviewer_id=s.reviewer_id,
+                **{name: getattr(s, name) for name in REVIEWER_STAT_FIELDS},
+            )
+            for s in changed
+        ],
+        batch_size=BATCH_SIZE,
+        update_conflicts=True,
+        unique_fields=["track", "reviewer"],
+        update_fields=list(REVIEWER_STAT_FIELDS),
+    )
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector while a track's rows are built and written:
+    tens of thousands of new rows, dicts and tuples would otherwise set off full collections,
+    each walking every object of the process (tens of milliseconds at 10,000 applications),
+    and none of these objects form cycles. Reference counting frees them as usual."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def aggregate_track(
+    *, track: Track, actor=None, progress: Callable[[int, int], None] | None = None
+) -> dict:
+    """Compute and store every application's aggregates and rank, and every reviewer's
+    statistics, for one track. Idempotent: running it again on the same reviews gives the
+    same values (rows are upserted — on PostgreSQL only those that differ — and stale rows
+    removed).
+
+    Reads only submitted assignments. On PostgreSQL the figures are computed by the database
+    (``track_results_sql``), elsewhere in Python (``track_results_python``); both give the
+    same rows. Writes ``ApplicationResult`` and ``ReviewerTrackStat`` rows and one audit row
+    on the track, all in one transaction: the board shows either the previous complete run
+    or this one, never half of each. Does not change any status, decision or award.
+    ``progress(done, total)`` is called before the write and after it.
+    """
+    with _collector_paused():
+        return _aggregate_track(track=track, actor=actor, progress=progress)
+
+
+def _aggregate_track(*, track: Track, actor, progress) -> dict:
+    compute = track_results_sql if connection.vendor == "postgresql" else track_results_python
+    results, stats, review_count = compute(track=track)
+    application_ids = {r.application_id for r in results}
     now = timezone.now()
     total = len(results)
     if progress:
@@ -718,56 +1109,24 @@ def aggregate_track(
     # Progress is reported before and after: counts written inside the transaction would not
     # be visible to the polling page anyway (a full track writes in well under a second).
     with transaction.atomic():
-        existing = set(
-            ApplicationResult.objects.filter(track=track).values_list("application_id", flat=True)
-        )
-        stale = existing - applications.keys()
-        if stale:
-            ApplicationResult.objects.filter(track=track, application_id__in=stale).delete()
-        # Rows of this track's applications still filed under another track (moved
-        # applications).
-        elsewhere = set(
-            ApplicationResult.objects.filter(application__track=track)
-            .exclude(track=track)
-            .values_list("application_id", flat=True)
-        )
-        encoder = _JsonEncoder()
-        for start in range(0, total, BATCH_SIZE):
-            batch = results[start : start + BATCH_SIZE]
-            if connection.vendor == "postgresql":
-                # Plain COPY when no row of the batch exists yet, in this track or (an
-                # application moved between tracks) any other; concurrent runs are excluded
-                # by the one-active-job constraint.
-                ids = [r.application_id for r in batch]
-                fresh = existing.isdisjoint(ids) and elsewhere.isdisjoint(ids)
-                _upsert_results_copy(track, batch, now, encoder, fresh=fresh)
-            else:
-                _upsert_results_orm(track, batch, now)
-        ReviewerTrackStat.objects.filter(track=track).exclude(
-            reviewer_id__in=[s.reviewer_id for s in stats]
-        ).delete()
-        ReviewerTrackStat.objects.bulk_create(
-            [
-                ReviewerTrackStat(
-                    track=track,
-                    reviewer_id=s.reviewer_id,
-                    review_count=s.review_count,
-                    mean_total=s.mean_total,
-                    std_total=s.std_total,
-                    mean_offset=s.mean_offset,
-                    flagged=s.flagged,
+        if connection.vendor == "postgresql":
+            _write_results_postgresql(track, results, now)
+        else:
+            existing = set(
+                ApplicationResult.objects.filter(track=track).values_list(
+                    "application_id", flat=True
                 )
-                for s in stats
-            ],
-            batch_size=BATCH_SIZE,
-            update_conflicts=True,
-            unique_fields=["track", "reviewer"],
-            update_fields=["review_count", "mean_total", "std_total", "mean_offset", "flagged"],
-        )
+            )
+            stale = existing - application_ids
+            if stale:
+                ApplicationResult.objects.filter(track=track, application_id__in=stale).delete()
+            for start in range(0, total, BATCH_SIZE):
+                _upsert_results_orm(track, results[start : start + BATCH_SIZE], now)
+        _write_reviewer_stats(track, stats)
         summary = {
             "applications": total,
             "ranked": sum(1 for r in results if r.rank is not None),
-            "reviews": len(reviews),
+            "reviews": review_count,
             "flagged_reviewers": sum(1 for s in stats if s.flagged),
         }
         record_audit_event(subject=track, action="aggregate", actor=actor, detail=summary)

@@ -517,6 +517,10 @@ def test_award_next_step_button_shows_status_label(
     release_decisions(track=planning_track, actor=programme_admin)
     app = Decision.objects.get(track=planning_track).application
     award = award_funding(application=app, amount=400 * M, actor=kind_staff)
+    from awards.models import Agreement
+    from tests.factories.funding import signed_agreement
+
+    signed_agreement(award.project, kind=Agreement.Kind.GRANT)  # what "contracted" needs
     for status in (Award.Status.APPROVED, Award.Status.CONTRACTED):
         advance_award(award=award, to=status, reason="", actor=programme_admin)
     client.force_login(kind_staff)
