@@ -23,6 +23,7 @@ from applications.models import (
     ConsortiumMember,
     Document,
     Question,
+    ReferenceSequence,
     Tag,
 )
 from applications.selectors import readable_applications_for_user
@@ -113,7 +114,7 @@ class ApplicationAdmin(VisibleApplicationRowsMixin, PortalModelAdmin):
         krw_column(Application, "budget_requested"),
         "submitted_at",
     ]
-    list_filter = ["status", "call__year", "track__kind", "call", "country"]
+    list_filter = ["status", "stage", "call__year", "track__kind", "call", "country"]
     search_fields = ["reference", "title", "organization__name", "city__name", "country__name"]
     list_select_related = ["organization", "track__call", "country", "city__country"]
     autocomplete_fields = ["call", "track", "organization", "created_by", "country", "city"]
@@ -204,7 +205,7 @@ class QuestionAdmin(PortalModelAdmin):
 
     track_scope = "track"
     list_display = ["code", "label", "type", "required", "track", "call", "retired_at"]
-    list_filter = ["type", "required", "call__year"]
+    list_filter = ["type", "stage", "required", "call__year"]
     search_fields = ["code", "label", "label_ko", "track__name", "call__name"]
     list_select_related = ["track__call", "call"]
     autocomplete_fields = ["track", "call"]
@@ -221,3 +222,15 @@ class AnswerAdmin(VisibleApplicationRowsMixin, PortalModelAdmin):
     search_fields = ["application__reference", "application__title", "question__code"]
     list_select_related = ["application", "question", "answered_by"]
     autocomplete_fields = ["application", "question", "answered_by"]
+
+
+@admin.register(ReferenceSequence)
+class ReferenceSequenceAdmin(PortalModelAdmin):
+    """Which reference prefixes are numbered, read-only: a prefix's first submission starts
+    its numbering (``applications.services._next_reference``)."""
+
+    list_display = ["prefix", "started_after"]
+    list_filter = []
+    search_fields = ["prefix"]
+    list_select_related = False
+    ordering = ["prefix"]

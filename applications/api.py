@@ -102,6 +102,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "track_code",
             "organization",
             "status",
+            "stage",
             "status_reason",
             "contact_name",
             "contact_position",
@@ -127,6 +128,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "co_financing_description",
             "country_priority_rank",
             "submitted_at",
+            "concept_submitted_at",
+            "shortlisted_at",
             "decided_at",
             "created_at",
             "updated_at",
@@ -287,10 +290,14 @@ class ApplicationFilter(django_filters.FilterSet):
         choices=S.choices,
         help_text=_("The status as you see it (see the status field)."),
     )
+    stage = django_filters.ChoiceFilter(
+        choices=Application.Stage.choices,
+        help_text=_("Two-stage calls: concept (a concept note) or full (a full proposal)."),
+    )
 
     class Meta:
         model = Application
-        fields = ["call", "year", "track", "country", "status"]
+        fields = ["call", "year", "track", "country", "status", "stage"]
 
 
 # --- Viewset ------------------------------------------------------------------------------
@@ -580,7 +587,7 @@ class ApplicationViewSet(
         # not a refusal: 409 with the status tells the client its first submit went through.
         # The rule (draft or clarification only) would otherwise answer 403.
         application = self._visible_application()
-        if application.status in Application.SUBMITTED_STATUSES and selectors.is_owner(
+        if application.status in Application.SITE_TAKEN_STATUSES and selectors.is_owner(
             request.user, application
         ):
             return self._already_submitted(application)
@@ -665,6 +672,7 @@ class QuestionSerializer(serializers.ModelSerializer):
             "options",
             "constraints",
             "condition",
+            "stage",
             "call_wide",
         ]
 

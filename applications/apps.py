@@ -21,3 +21,8 @@ class ApplicationsConfig(AppConfig):
         from projects.services import register_call_copier
 
         register_call_copier(copy_questions)
+        # A two-stage call opens only with concept-note questions on every track.
+        from applications.stages import concept_readiness
+        from projects.services import register_readiness_check
+
+        register_readiness_check(concept_readiness)

@@ -558,6 +558,14 @@ class QuestionDesignForm(forms.Form):
     )
     type = forms.ChoiceField(label=_("Type"), choices=Question.Type.choices)
     required = forms.BooleanField(label=_("Required"), required=False)
+    stage = forms.ChoiceField(
+        label=_("Stage"),
+        choices=Question.stage.field.choices,
+        initial=Question.stage.field.default,
+        help_text=_(
+            "Asked in the concept note, or only in the full proposal of the shortlisted applicants."
+        ),
+    )
     label = forms.CharField(label=_("Question (English)"), max_length=500)
     label_ko = forms.CharField(label=_("Question (Korean)"), max_length=500, required=False)
     help_text = forms.CharField(
@@ -619,13 +627,17 @@ class QuestionDesignForm(forms.Form):
     # Where a refusal of the service about a model field is shown on this form.
     FIELD_OF = {"options": "options_text", "condition": "show_if_question"}
 
-    def __init__(self, *args, other_codes=(), adding: bool = True, **kwargs):
+    def __init__(
+        self, *args, other_codes=(), adding: bool = True, two_stage: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.fields["show_if_question"].choices = [("", "---------")] + [
             (code, code) for code in other_codes
         ]
         if not adding:
             del self.fields["call_wide"]
+        if not two_stage:  # a one-stage call asks every question at once
+            del self.fields["stage"]
 
     @staticmethod
     def initial_from(question: Question) -> dict:
@@ -644,6 +656,7 @@ class QuestionDesignForm(forms.Form):
                 "section_ko",
                 "section_order",
                 "order",
+                "stage",
             )
         }
         initial["options_text"] = "\n".join(
@@ -731,6 +744,8 @@ class QuestionDesignForm(forms.Form):
             value = (data.get("show_if_value") or "").strip()
             condition["equals"] = {"yes": True, "no": False}.get(value.lower(), value)
         fields["condition"] = condition
+        if "stage" in self.fields:
+            fields["stage"] = data["stage"]
         return fields
 
     def field_for(self, model_field: str | None, question_type: str = "") -> str | None:

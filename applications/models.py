@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from core.bilingual import BilingualMixin
-from projects.models import Call, City, Country, DocumentKind, Track
+from projects.models import Call, City, Country, DocumentKind, Stage, Track
 
 
 class Application(models.Model):
@@ -28,6 +28,9 @@ class Application(models.Model):
         REJECTED = "rejected", _("Not selected")
         AWARDED = "awarded", _("Awarded")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        # The concept-note stage of a two-stage call (``applications.stages``).
+        CONCEPT_SUBMITTED = "concept_submitted", _("Concept note submitted")
+        NOT_SHORTLISTED = "not_shortlisted", _("Not shortlisted")
 
     class Deliverable(models.TextChoices):
         MASTER_PLAN = "master_plan", _("Smart city master plan")
@@ -53,6 +56,15 @@ class Application(models.Model):
     DECIDED_STATUSES = (Status.SELECTED, Status.RESERVE, Status.REJECTED, Status.AWARDED)
     # Screened eligible and not yet reviewed: the applications that can receive reviewers.
     ASSIGNABLE_STATUSES = (Status.ELIGIBLE, Status.UNDER_REVIEW)
+    # A concept note sent and not (yet) invited to the full proposal. Neither counts as a
+    # proposal made (``SUBMITTED_STATUSES``): screening, review and the programme's figures
+    # are about full proposals; ``applications.stages`` counts the concept notes.
+    CONCEPT_STATUSES = (Status.CONCEPT_SUBMITTED, Status.NOT_SHORTLISTED)
+    # What takes the applicant's one proposal per city in a call: the database constraint
+    # ``applications_one_per_org_city_call`` (anything but a draft or a withdrawal).
+    SITE_TAKEN_STATUSES = SUBMITTED_STATUSES + CONCEPT_STATUSES
+
+    Stage = Stage
 
     reference = models.CharField(_("reference"), max_length=32, unique=True, null=True, blank=True)
     public_id = models.UUIDField(
@@ -79,6 +91,9 @@ class Application(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
+    # A two-stage call's application starts as a concept note and becomes a full proposal
+    # when the track's staff invite it (``applications.shortlisting``); every other is full.
+    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, default=Stage.FULL)
 
     # Applicant and contact
     contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
@@ -142,6 +157,12 @@ class Application(models.Model):
 
     # Lifecycle facts
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    concept_submitted_at = models.DateTimeField(
+        _("concept note submitted at"), null=True, blank=True
+    )
+    shortlisted_at = models.DateTimeField(
+        _("invited to the full proposal at"), null=True, blank=True
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     status_reason = models.TextField(
         _("reason of the last status change"),
@@ -202,6 +223,28 @@ class Application(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def is_concept_note(self) -> bool:
+        return self.stage == Stage.CONCEPT
+
+    @property
+    def stage_deadline(self):
+        """When the application's stage closes: the concept notes' deadline for a concept note
+        of a two-stage call, the call's closing time for everything else."""
+        if self.stage == Stage.CONCEPT and self.call.concept_closes_at is not None:
+            return self.call.concept_closes_at
+        return self.call.closes_at
+
+    @property
+    def stage_is_open(self) -> bool:
+        """Whether the application may be submitted now, by the server's clock: the call is
+        open and its stage's deadline (``stage_deadline``) has not passed."""
+        call = self.call
+        return (
+            call.status == Call.Status.OPEN
+            and call.opens_at <= timezone.now() < self.stage_deadline
+        )
 
 
 class ConsortiumMember(models.Model):
@@ -402,6 +445,16 @@ class Question(models.Model):
     section_order = models.PositiveSmallIntegerField(_("order of the section"), default=0)
     order = models.PositiveSmallIntegerField(_("order in the section"), default=0)
     type = models.CharField(_("type"), max_length=20, choices=Type.choices)
+    stage = models.CharField(
+        _("stage"),
+        max_length=10,
+        choices=Stage.choices,
+        default=Stage.FULL,
+        help_text=_(
+            "Two-stage calls: asked in the concept note, or only in the full proposal. On a "
+            "one-stage call every question is asked at once."
+        ),
+    )
     required = models.BooleanField(_("required"), default=False)
     label = models.CharField(_("question"), max_length=500)
     label_ko = models.CharField(_("question in Korean"), max_length=500, blank=True)
@@ -639,3 +692,34 @@ class ApplicationTag(models.Model):
 
     def __str__(self):
         return f"{self.application}: {self.tag}"
+
+
+class ReferenceSequence(models.Model):
+    """The numbering of the references under one prefix (``2026-PL-``), on PostgreSQL.
+
+    Its numbers come from the database sequence ``applications_reference_<id>``
+    (``applications.services._next_reference``), which hands them out without locking
+    anything: submissions of one track never wait for each other for a number, and two never
+    get the same one. The row says the sequence belongs to this database's data: after the
+    rows are cleared (a test database flushed), the next submission starts a new sequence
+    after the highest reference then stored. Keyed by the prefix, not the track, because
+    references are: two tracks with the same code in one year share one numbering.
+    """
+
+    prefix = models.CharField(_("prefix"), max_length=32, unique=True)
+    started_after = models.PositiveIntegerField(
+        _("started after"),
+        default=0,
+        help_text=_("The highest number stored under the prefix when its numbering started."),
+    )
+
+    class Meta:
+        verbose_name = _("reference numbering")
+        verbose_name_plural = _("reference numberings")
+
+    def __str__(self):
+        return self.prefix
+
+    @property
+    def sequence_name(self) -> str:
+        return f"applications_reference_{self.pk}"

@@ -18,7 +18,7 @@ def application_summary_context(application: Application, *, language: str) -> d
         return {
             "application": application,
             "visible_status_label": selectors.applicant_visible_status_label(application),
-            "sections": selectors.sections_for_track(application.track),
+            "sections": selectors.sections_for_application(application),
             "members": list(application.consortium_members.all()),
             "documents": list(application.documents.all()),
             # Read with the questions as they were answered (their snapshot).

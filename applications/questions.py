@@ -68,7 +68,8 @@ SNAPSHOT_FIELDS = (
     "constraints",
 )
 # What may not change on a question that has answers: the meaning of the stored values.
-LOCKED_WHEN_ANSWERED = ("type", "options", "constraints", "code")
+# The stage too: a concept answer moved to the full proposal would be asked again, or lost.
+LOCKED_WHEN_ANSWERED = ("type", "options", "constraints", "code", "stage")
 
 YES_WORDS = ("yes", "true", "1", "on", "y")
 NO_WORDS = ("no", "false", "0", "off", "n")

@@ -70,6 +70,8 @@ rules.add_perm(
     "applications.withdraw_application", is_application_owner & application_is_withdrawable
 )
 rules.add_perm("applications.screen_application", is_application_track_staff)
+# A two-stage call's shortlist (applications.shortlisting.SHORTLIST_APPLICATION): like screening.
+rules.add_perm("applications.shortlist_application", is_application_track_staff)
 # Staff tags (applications.services.TAG_APPLICATION): the track's staff, like screening.
 rules.add_perm("applications.tag_application", is_application_track_staff)
 rules.add_perm("applications.view_audit", is_application_track_staff | is_programme_admin)

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.audit import audit_events_for
 from applications import questions as q
+from applications import stages
 from applications.models import Answer, Application, ClarificationRequest, Question
 from core.templatetags.portal_format import krw
 from projects.models import Track
@@ -155,6 +156,16 @@ def sections_for_track(track: Track) -> list[tuple[str, str]]:
     return keys
 
 
+def sections_for_application(application: Application) -> list[tuple[str, str]]:
+    """The sections of the application's form: its track's (``sections_for_track``), and for
+    a concept note of a two-stage call only those a concept note asks (``applications.stages``),
+    its questions section only where the track asks concept-stage questions."""
+    sections = stages.sections_of_stage(application, sections_for_track(application.track))
+    if stages.is_concept_note(application) and not stage_questions(application):
+        sections = [(key, label) for key, label in sections if key != "questions"]
+    return sections
+
+
 # --- The track's own questions (applications.questions) -----------------------------------
 
 _QUESTIONS_CACHE = "_live_questions"
@@ -202,6 +213,17 @@ def attach_questions(tracks) -> None:
         )
 
 
+def stage_questions(application: Application) -> list[Question]:
+    """The questions the applicant answers now: the track's live questions
+    (``questions_for_track``) of the application's stage (``stages.question_in_stage``; all of
+    them on a one-stage call)."""
+    return [
+        x
+        for x in questions_for_track(application.track)
+        if stages.question_in_stage(x, application)
+    ]
+
+
 def track_questions_for_staff(track: Track) -> QuerySet[Question]:
     """Every question of the track's form for its design page, retired ones included, with how
     many applications answered each (``answer_count``)."""
@@ -221,14 +243,16 @@ def stored_answers(application: Application) -> list[Answer]:
 
 
 def answer_values(application: Application) -> dict[str, object]:
-    """Code → stored value of the application's answers to the track's live questions."""
-    live = {x.pk for x in questions_for_track(application.track)}
+    """Code → stored value of the application's answers to the live questions of its stage
+    (``stage_questions``)."""
+    live = {x.pk for x in stage_questions(application)}
     return {a.question.code: a.value for a in stored_answers(application) if a.question_id in live}
 
 
 def question_problems(application: Application) -> list[Problem]:
-    """Required questions shown (their conditions met) and not answered."""
-    questions = questions_for_track(application.track)
+    """Required questions of the application's stage shown (their conditions met) and not
+    answered."""
+    questions = stage_questions(application)
     if not questions:
         return []
     values = answer_values(application)
@@ -280,12 +304,16 @@ class AnswerGroup:
     answers: tuple
 
 
-def shown_answers(application: Application, language: str | None = None) -> list[AnswerGroup]:
+def shown_answers(
+    application: Application, language: str | None = None, *, stage: str | None = None
+) -> list[AnswerGroup]:
     """The application's answers as a reader sees them, grouped by the section of the form,
     each read with the question as it was when answered (``Answer.question_snapshot``), so
-    later changes to the form never change what an application said."""
+    later changes to the form never change what an application said. ``stage`` keeps only
+    the answers to that stage's questions (the concept note's, shown read-only in the full
+    proposal)."""
     answers = sorted(
-        stored_answers(application),
+        (a for a in stored_answers(application) if stage is None or a.question.stage == stage),
         key=lambda a: (a.question.section_order, a.question.order, a.question_id),
     )
     groups: list[AnswerGroup] = []
@@ -368,7 +396,7 @@ def open_clarification(application: Application) -> ClarificationRequest | None:
 
 def editable_sections(application: Application) -> set[str]:
     """Sections the applicant may change now: all while a draft, the named ones in clarification."""
-    applicable = {key for key, _label in sections_for_track(application.track)}
+    applicable = {key for key, _label in sections_for_application(application)}
     if application.status == S.DRAFT:
         return applicable
     if application.status == S.CLARIFICATION:
@@ -389,15 +417,18 @@ class Problem:
 
 
 def missing_documents(application: Application) -> list[str]:
-    """The names (in the reader's language) of the track's required documents not uploaded
-    yet, in the track's order. Reads ``application.documents.all()`` and
+    """The names (in the reader's language) of the track's required documents of the
+    application's stage (``stages.requirement_in_stage``) not uploaded yet, in the track's
+    order. Reads ``application.documents.all()`` and
     ``application.track.document_requirements.all()`` (prefetch both for lists)."""
     present = {d.kind for d in application.documents.all()}
     # The names staff gave the track's documents (projects.DocumentRequirement).
     return [
         requirement.display_name
         for requirement in document_requirements(application.track)
-        if requirement.is_required and requirement.kind not in present
+        if requirement.is_required
+        and requirement.kind not in present
+        and stages.requirement_in_stage(requirement, application)
     ]
 
 
@@ -413,10 +444,11 @@ def submission_problems(
     """
     track = application.track
     problems: list[Problem] = []
-    keys = {key for key, _label in sections_for_track(track)}
+    keys = {key for key, _label in sections_for_application(application)}
 
     def need(section, field, message):
-        if not getattr(application, field):
+        # A concept note asks only its own fields (applications.stages.CONCEPT_FIELDS).
+        if not getattr(application, field) and stages.asks_field(application, section, field):
             problems.append(Problem(section, message, f"id_{field}"))
 
     need("applicant", "contact_name", _("Give a contact person."))
@@ -467,7 +499,7 @@ def submission_problems(
                     call=application.call,
                     organization=application.organization,
                     city=application.city,
-                    status__in=Application.SUBMITTED_STATUSES,
+                    status__in=Application.SITE_TAKEN_STATUSES,
                 )
                 .exclude(pk=application.pk)
                 .exists()
@@ -503,7 +535,7 @@ def taken_sites_for(applications) -> set[tuple[int, int, int]]:
         Application.objects.filter(
             organization_id__in={a.organization_id for a in drafts},
             call_id__in={a.call_id for a in drafts},
-            status__in=Application.SUBMITTED_STATUSES,
+            status__in=Application.SITE_TAKEN_STATUSES,
         ).values_list("call_id", "organization_id", "city_id")
     )
 
@@ -545,7 +577,7 @@ def section_progress(
         by_section.setdefault(problem.section, []).append(problem)
     return [
         SectionProgress(key, label, tuple(by_section.get(key, ())))
-        for key, label in sections_for_track(application.track)
+        for key, label in sections_for_application(application)
     ]
 
 
@@ -579,6 +611,13 @@ NEXT_STEPS = {
     ),
     S.AWARDED: _("Funding is awarded. The award letter is on the application page."),
     S.WITHDRAWN: _("The application was withdrawn. Nothing more happens with it."),
+    S.CONCEPT_SUBMITTED: _(
+        "The secretariat reads the concept notes and shortlists some of them. The shortlisted "
+        "applicants are invited by e-mail to complete a full proposal."
+    ),
+    S.NOT_SHORTLISTED: _(
+        "The concept note was not shortlisted for a full proposal. Nothing more happens with it."
+    ),
 }
 READY_TO_SUBMIT = _("Everything required is there: review and submit before the deadline.")
 
@@ -629,7 +668,7 @@ def applicant_home(user) -> list[Application]:
         )
         application.deadline = None
         if application.status == S.DRAFT:
-            application.deadline = application.call.closes_at
+            application.deadline = application.stage_deadline  # concept notes close first
         elif application.open_request is not None:
             application.deadline = application.open_request.due_at
     return applications
@@ -675,16 +714,12 @@ def applicant_timeline(application: Application) -> list[dict]:
                 continue
             status = S.UNDER_REVIEW
         reason = ""
-        if status in (S.INELIGIBLE, S.WITHDRAWN, S.CLARIFICATION):
+        if status in (S.INELIGIBLE, S.WITHDRAWN, S.CLARIFICATION, S.NOT_SHORTLISTED):
             reason = (event.detail or {}).get("reason", "")
-        items.append(
-            {
-                "at": event.created_at,
-                "status": status,
-                "label": S(status).label if status in S.values else status,
-                "reason": reason,
-            }
-        )
+        label = S(status).label if status in S.values else status
+        if (event.detail or {}).get("shortlist") == "invited":  # back to a draft, as a proposal
+            label = _("Invited to submit a full proposal")
+        items.append({"at": event.created_at, "status": status, "label": label, "reason": reason})
     return items
 
 
@@ -702,6 +737,18 @@ def screening_list(track: Track, *, status: str | None = None) -> QuerySet[Appli
     if status:
         qs = qs.filter(status=status)
     return qs.select_related("organization", "country", "city").order_by("reference")
+
+
+def concept_notes_for_track(track: Track) -> QuerySet[Application]:
+    """Every concept note ever sent on the track (a two-stage call's), for its staff's
+    shortlist: waiting for the decision, invited (now a full proposal, a draft until the
+    applicant submits it), not shortlisted or withdrawn. The caller checks that the user runs
+    the track (``projects.manage_track``)."""
+    return (
+        track.applications.filter(concept_submitted_at__isnull=False)
+        .select_related("organization", "country", "city")
+        .order_by("reference", "pk")
+    )
 
 
 # --- Work waiting for the secretariat (the staff home's queues) -------------------------

@@ -1,11 +1,13 @@
 """Writes for applications. Every status change goes through ``transition_application``."""
 
+import zlib
 from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import (
     IntegrityError,
+    connection,
     transaction,
 )
 from django.db.models import Q
@@ -18,7 +20,7 @@ from accounts.models import (
     Organization,
 )
 from applications import questions as q
-from applications import selectors
+from applications import selectors, stages
 from applications.models import (
     Answer,
     Application,
@@ -27,6 +29,7 @@ from applications.models import (
     ConsortiumMember,
     Document,
     Question,
+    ReferenceSequence,
     Tag,
 )
 from core.domain import DomainError, clean_or_refuse, require_permission
@@ -39,9 +42,13 @@ from projects.selectors import upload_limits
 
 S = Application.Status
 # The lifecycle: draft → submitted → eligible | ineligible → under_review → reviewed →
-# selected | reserve | rejected → awarded; withdrawn from any state before a decision.
+# selected | reserve | rejected → awarded; withdrawn from any state before a decision. A
+# two-stage call's concept note (applications.stages): draft → concept_submitted → draft again
+# as the full proposal (invited) | not_shortlisted (applications.shortlisting).
 APPLICATION_TRANSITIONS: dict[str, set[str]] = {
-    S.DRAFT: {S.SUBMITTED, S.WITHDRAWN},
+    S.DRAFT: {S.SUBMITTED, S.CONCEPT_SUBMITTED, S.WITHDRAWN},
+    S.CONCEPT_SUBMITTED: {S.DRAFT, S.NOT_SHORTLISTED, S.WITHDRAWN},
+    S.NOT_SHORTLISTED: set(),
     S.SUBMITTED: {S.ELIGIBLE, S.INELIGIBLE, S.CLARIFICATION, S.WITHDRAWN},
     S.CLARIFICATION: {S.SUBMITTED, S.WITHDRAWN},
     S.ELIGIBLE: {S.UNDER_REVIEW, S.INELIGIBLE, S.CLARIFICATION, S.WITHDRAWN},
@@ -66,6 +73,8 @@ STATUS_MESSAGES = {
     S.REJECTED: "applications/decision",
     S.AWARDED: "applications/status_changed",
     S.WITHDRAWN: "applications/withdrawn",
+    S.CONCEPT_SUBMITTED: "applications/concept_submitted",
+    S.NOT_SHORTLISTED: "applications/not_shortlisted",
 }
 
 
@@ -96,16 +105,73 @@ def notify_applicants(
 
 
 def _next_reference(application: Application) -> str:
+    """The next reference of the application's call year and track, e.g. ``2026-PL-007``.
+
+    PostgreSQL: the prefix's own database sequence (``ReferenceSequence``) gives the number,
+    locking nothing, so submissions of one track never wait for each other here and two never
+    get the same number. A number taken by a transaction that then rolls back is not given
+    again; callers take it last, after every check, so that this almost never happens and
+    references run without gaps. SQLite, which lets one transaction write at a time: the
+    highest stored number plus one, safe because the caller has written already (its status
+    change), so no other transaction can store a reference until this one ends.
+
+    A prefix's numbering starts after the highest reference stored under it, compared as
+    numbers (1000 follows 999). Stores nothing but the numbering; the caller stores the
+    reference.
+    """
     prefix = f"{application.call.year}-{application.track.code}-"
-    last = (
-        Application.objects.select_for_update()
-        .filter(reference__startswith=prefix)
-        .order_by("-reference")
-        .values_list("reference", flat=True)
-        .first()
-    )
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    if connection.vendor != "postgresql":
+        return f"{prefix}{_highest_reference_number(prefix) + 1:03d}"
+    number = _take_reference_number(prefix)
+    if number is None:
+        number = _start_reference_sequence(prefix)
     return f"{prefix}{number:03d}"
+
+
+def _take_reference_number(prefix: str) -> int | None:
+    """``nextval`` of the prefix's sequence, in one statement; None when the prefix has no
+    numbering row or its sequence is missing (a database restored from rows only)."""
+    table = connection.ops.quote_name(ReferenceSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT CASE WHEN to_regclass(name) IS NOT NULL THEN nextval(name::regclass) END "
+            f"FROM (SELECT 'applications_reference_' || id AS name FROM {table} "
+            "WHERE prefix = %s) AS numbering",
+            [prefix],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _start_reference_sequence(prefix: str) -> int:
+    """Start the prefix's numbering after the highest reference stored under it and return
+    its first number. The first submissions of a prefix come here one at a time (a lock held
+    until the transaction ends); those that waited take their number from the sequence the
+    first one started. A sequence left by rows since deleted is replaced."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(f"applications:{prefix}".encode())]
+        )
+        number = _take_reference_number(prefix)
+        if number is not None:
+            return number
+        numbering, _created = ReferenceSequence.objects.update_or_create(
+            prefix=prefix, defaults={"started_after": _highest_reference_number(prefix)}
+        )
+        name = connection.ops.quote_name(numbering.sequence_name)
+        cursor.execute(f"DROP SEQUENCE IF EXISTS {name}")
+        cursor.execute(f"CREATE SEQUENCE {name} START WITH {numbering.started_after + 1:d}")
+        cursor.execute(f"SELECT nextval('{name}')")
+        return cursor.fetchone()[0]
+
+
+def _highest_reference_number(prefix: str) -> int:
+    """The highest number among the stored references ``<prefix><digits>`` (0 if none)."""
+    references = Application.objects.filter(reference__startswith=prefix).values_list(
+        "reference", flat=True
+    )
+    tails = (ref[len(prefix) :] for ref in references if ref.startswith(prefix))
+    return max((int(tail) for tail in tails if tail.isascii() and tail.isdigit()), default=0)
 
 
 @transaction.atomic
@@ -131,8 +197,8 @@ def transition_application(
         row.status_reason = reason
         if to == S.SUBMITTED and row.submitted_at is None:
             row.submitted_at = now
-        if to == S.SUBMITTED and not row.reference:
-            row.reference = _next_reference(row)
+        if to == S.CONCEPT_SUBMITTED:  # a concept note is sent like a proposal, with its time
+            row.concept_submitted_at = row.submitted_at = now
         if to in Application.DECIDED_STATUSES:
             row.decided_at = now
 
@@ -147,6 +213,11 @@ def transition_application(
         reason=reason,
         detail=detail,
     )
+    if to in (S.SUBMITTED, S.CONCEPT_SUBMITTED) and not application.reference:
+        # After the status change, its checks and audit row: a number is taken only once
+        # nothing but the notification quoting it can still fail (``_next_reference``).
+        application.reference = _next_reference(application)
+        Application.objects.filter(pk=application.pk).update(reference=application.reference)
     if notify and to in STATUS_MESSAGES:
         notify_applicants(application=application, template=STATUS_MESSAGES[to])
     return application
@@ -202,6 +273,11 @@ def _require_section_editable(application: Application, section: str, actor) -> 
                 _("Only the sections named in the clarification request can be changed."),
                 code="not_editable",
             )
+        if application.status == S.DRAFT and stages.is_concept_note(application):
+            raise DomainError(
+                _("A concept note does not have this section; it comes with the full proposal."),
+                code="not_editable",
+            )
         raise DomainError(
             _("This application has been submitted and can no longer be changed."),
             code="not_editable",
@@ -232,7 +308,7 @@ def start_application(*, track: Track, organization: Organization, actor) -> App
             % {"kind": organization.get_kind_display(), "who": track.get_applicant_kind_display()},
             code="ineligible",
         )
-    if not track.call.is_accepting_applications:
+    if not track.call.is_accepting_new_applications:  # a two-stage call: until concept notes close
         raise DomainError(_("This call is not accepting applications."), code="closed")
     country = Country.objects.filter(code=organization.country_code).first()
     application = Application(
@@ -240,6 +316,7 @@ def start_application(*, track: Track, organization: Organization, actor) -> App
         track=track,
         organization=organization,
         created_by=actor,
+        stage=stages.initial_stage(track.call),
         contact_name=actor.name,
         contact_email=actor.email,
         country=country if track.kind != Track.Kind.DEMONSTRATION else None,
@@ -356,6 +433,7 @@ def save_application_section(
     allowed = SECTION_FIELDS.get(section)
     if allowed is None:
         raise DomainError(_("Unknown section."), code="invalid")
+    allowed = stages.stage_fields(application, section, allowed)  # a concept note asks fewer
     submitted = {field: data[field] for field in allowed if field in data}
     if _conflicts(
         application,
@@ -485,7 +563,7 @@ def save_answers(
         .get(pk=application.pk)
     )
     _require_section_editable(application, "questions", actor)
-    questions = selectors.questions_for_track(application.track)
+    questions = selectors.stage_questions(application)
     by_code = {x.code: x for x in questions}
     errors, cleaned = {}, {}
     for code, raw in answers.items():
@@ -538,7 +616,7 @@ def save_answers(
         answer.answered_at, answer.answered_by = now, actor
         answer.save()
     if application.status == S.DRAFT:
-        application.answers.exclude(question__in=questions).delete()
+        stages.stale_answers(application, questions).delete()
     _write_section(application, "questions", fields=(), actor=actor, edit_token=edit_token)
     if application.status == S.CLARIFICATION:
         record_audit_event(
@@ -568,6 +646,7 @@ QUESTION_FIELDS = (
     "options",
     "constraints",
     "condition",
+    "stage",
 )
 
 
@@ -610,6 +689,9 @@ def _check_question(question: Question) -> None:
             code="invalid",
             field="code",
         )
+    stage_problem = stages.condition_problem(question)
+    if stage_problem:
+        raise DomainError(stage_problem, code="invalid", field="condition")
     depends = (question.condition or {}).get("question")
     if depends and not _same_form(question).filter(code=depends).exists():
         raise DomainError(
@@ -866,15 +948,25 @@ def submit_application(*, application: Application, actor) -> Application:
     Locks the row so that a double click submits once: a second call finds the status changed
     and raises ``AlreadySubmitted``. Transition, audit and confirmation are done by
     ``transition_application``.
+
+    Under concurrency (tests/applications/test_submit_concurrency.py): only the application's
+    own row is locked, so the submissions of a call go on side by side; the call's row is
+    share-locked (``_call_for_submission``), so closing the call or moving its dates waits for
+    the submissions under way and the later ones see the change; one proposal per city is the
+    partial unique constraint ``applications_one_per_org_city_call`` (a concurrent twin fails
+    at the database, reported as ``duplicate_city``); the budget floor and ceiling are the
+    track's terms, fixed once the call opens (``projects.services.track_terms_are_fixed``); the
+    reference is the track's sequence, taken last (``_next_reference``).
     """
     locked = (
-        Application.objects.select_for_update()
-        .select_related("call", "track", "organization")
+        Application.objects.select_for_update(of=("self",))
+        .select_related("track", "organization")
         .get(pk=application.pk)
     )
+    locked.call = _call_for_submission(locked.call_id)
     _require_member(locked, actor)
     if locked.status != S.DRAFT:
-        if locked.status in Application.SUBMITTED_STATUSES:
+        if locked.status in Application.SITE_TAKEN_STATUSES:
             raise AlreadySubmitted(
                 _("This application was already submitted (reference %(ref)s).")
                 % {"ref": locked.reference or "—"},
@@ -896,14 +988,47 @@ def submit_application(*, application: Application, actor) -> Application:
         raise DomainError(
             " ".join(str(p.message) for p in problems), code="incomplete", field=problems[0].section
         )
+    to = stages.submission_status(locked)  # a concept note has its own status and deadline
     try:
         with transaction.atomic():
-            return transition_application(application=locked, to=S.SUBMITTED, actor=actor)
-    except IntegrityError as exc:  # the partial unique constraint: a concurrent twin
-        raise DomainError(
+            return transition_application(application=locked, to=to, actor=actor)
+    except IntegrityError as exc:
+        if not _site_taken_by_another(locked):  # not the one-per-city constraint: a real fault
+            raise
+        raise DomainError(  # the partial unique constraint: a concurrent twin committed first
             _("Your organisation has already submitted a proposal for this city in this call."),
             code="duplicate_city",
         ) from exc
+
+
+def _call_for_submission(call_id: int) -> Call:
+    """The call, read with a shared lock on its row until the transaction ends (PostgreSQL).
+
+    ``FOR SHARE``, which ``select_for_update`` cannot ask for: any number of submissions hold
+    it together, while a change of the row (``transition_call`` closing the call,
+    ``update_call`` moving its dates) waits for them, and a submission coming after the
+    change reads it. SQLite has one writer at a time and needs no lock."""
+    queryset = Call.objects.filter(pk=call_id)
+    if connection.vendor != "postgresql":
+        return queryset.get()
+    sql, params = queryset.query.sql_with_params()
+    return next(iter(Call.objects.raw(f"{sql} FOR SHARE", params)))
+
+
+def _site_taken_by_another(application: Application) -> bool:
+    """Whether another proposal of the organisation holds the application's city in its call,
+    as the constraint ``applications_one_per_org_city_call`` counts (not a draft, not
+    withdrawn); after that constraint refused a save, the twin is committed and visible."""
+    return (
+        Application.objects.filter(
+            call_id=application.call_id,
+            organization_id=application.organization_id,
+            city_id=application.city_id,
+        )
+        .exclude(status__in=[S.DRAFT, S.WITHDRAWN])
+        .exclude(pk=application.pk)
+        .exists()
+    )
 
 
 def _seoul():

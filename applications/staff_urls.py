@@ -12,6 +12,7 @@ urlpatterns = [
         name="track_applications",
     ),
     path("tracks/<int:track_id>/tags/", staff_views.tags, name="tags"),
+    path("tracks/<int:track_id>/shortlist/", staff_views.shortlist, name="shortlist"),
     path("tracks/<int:track_id>/questions/", staff_views.questions, name="questions"),
     path(
         "tracks/<int:track_id>/questions/preview/",

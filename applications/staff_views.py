@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from applications import questions as q
-from applications import selectors, services
+from applications import selectors, services, shortlisting, stages
 from applications.forms import QuestionDesignForm, QuestionsForm
 from applications.models import Application, ApplicationTag, Question, Tag
 from applications.services import APPLICATION_TRANSITIONS
@@ -405,6 +406,94 @@ def track_applications(request, track_id: int):
     )
 
 
+# The shortlist of a two-stage call's track -----------------------------------------------------
+
+
+class ShortlistForm(forms.Form):
+    """Invite concept notes to the full proposal or decline them: the ticked ones of the list,
+    or one from its row."""
+
+    applications = ApplicationChoiceField(
+        label=gettext_lazy("Concept notes"),
+        queryset=Application.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("Select at least one concept note.")},
+    )
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
+        choices=[
+            ("invite", gettext_lazy("Invite to submit a full proposal")),
+            ("decline", gettext_lazy("Not shortlisted")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (shown to the applicant)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        help_text=gettext_lazy("Optional; sent with the “not shortlisted” message."),
+    )
+
+    def __init__(self, *args, queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["applications"].queryset = queryset
+
+
+@login_required
+def shortlist(request, track_id: int):
+    """The concept notes of a two-stage call's track, for its staff: the figures of both stages,
+    every concept note with its status, and the decision (invite to the full proposal, or not
+    shortlisted) on one from its row or on the ticked ones, each through
+    ``shortlisting.shortlist_concept_notes`` (its rule, audit row and message to the applicant).
+    Staff of the track only (403); 404 on a one-stage call."""
+    track = get_object_or_404(Track.objects.select_related("call", "secretariat"), pk=track_id)
+    require_perm(request, MANAGE_TRACK, track)
+    if not track.call.two_stage:
+        raise Http404
+    notes = selectors.concept_notes_for_track(track)
+    pending = notes.filter(status=Application.Status.CONCEPT_SUBMITTED)
+    form = ShortlistForm(request.POST if request.method == "POST" else None, queryset=pending)
+    code = 200
+    if request.method == "POST":
+        if form.is_valid():
+            done, refused = shortlisting.shortlist_concept_notes(
+                applications=form.cleaned_data["applications"],
+                invite=form.cleaned_data["decision"] == "invite",
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+            if done:
+                messages.success(
+                    request,
+                    _("Decision recorded for %(count)s concept note(s): %(refs)s.")
+                    % {"count": len(done), "refs": ", ".join(a.reference for a in done)},
+                )
+            for application, message in refused:
+                messages.error(
+                    request,
+                    _("Not done for %(ref)s: %(reason)s")
+                    % {"ref": application.reference, "reason": message},
+                )
+            return redirect("staff_applications:shortlist", track_id=track.pk)
+        code = 400
+    counts = stages.stage_counts_by_track(track.applications.all()).get(
+        track.pk, stages.StageCounts()
+    )
+    return render(
+        request,
+        "applications/staff/shortlist.html",
+        {
+            "track": track,
+            "notes": notes,
+            "form": form,
+            "counts": counts,
+            "concept_closes_at": track.call.concept_closes_at,
+        },
+        status=code,
+    )
+
+
 # The track's tags ----------------------------------------------------------------------------
 
 
@@ -514,7 +603,9 @@ def questions(request, track_id: int):
     """The track's questions: the list (with how many applications answered each), the form to
     add one, and links to edit, move, retire or version each."""
     track = _design_track(request, track_id)
-    form = QuestionDesignForm(request.POST or None, other_codes=_other_codes(track))
+    form = QuestionDesignForm(
+        request.POST or None, other_codes=_other_codes(track), two_stage=track.call.two_stage
+    )
     if request.method == "POST" and _design_service(
         form,
         lambda fields: services.create_question(
@@ -553,6 +644,7 @@ def question_edit(request, track_id: int, pk: int):
         initial=QuestionDesignForm.initial_from(question),
         other_codes=_other_codes(track, question),
         adding=False,
+        two_stage=track.call.two_stage,
     )
     if request.method == "POST":
         if question.is_retired:

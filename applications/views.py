@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.selectors import applicant_organization_for_user
-from applications import selectors, services
+from applications import selectors, services, stages
 from applications.forms import (
     SECTION_FORMS,
     ClarificationAnswerForm,
@@ -54,7 +54,7 @@ def dashboard(request):
     applications = selectors.applicant_home(request.user)
     open_tracks = []
     for call in public_calls():
-        if call.is_accepting_applications:
+        if call.is_accepting_new_applications:
             for track in call.tracks.all():
                 track.eligible = organization is not None and services.organization_may_apply(
                     organization, track
@@ -116,7 +116,7 @@ def _steps(application: Application, current: str, problems=None):
 
 
 def _next_section(application: Application, section: str) -> str | None:
-    keys = [key for key, _label in selectors.sections_for_track(application.track)]
+    keys = [key for key, _label in selectors.sections_for_application(application)]
     index = keys.index(section)
     return keys[index + 1] if index + 1 < len(keys) else None
 
@@ -182,7 +182,7 @@ def section(request, pk, section):
     keeps what the user typed and now carries the current version, so saving again is a
     deliberate choice. The autosave says so instead of overwriting."""
     application = _own_application(request, pk)
-    keys = dict(selectors.sections_for_track(application.track))
+    keys = dict(selectors.sections_for_application(application))
     if section not in keys:
         raise Http404
     if section == "documents":
@@ -192,14 +192,17 @@ def section(request, pk, section):
     if section == "questions":
         return questions_section(request, application)
     editable = section in selectors.editable_sections(application)
-    form_class = SECTION_FORMS[section]
-    form = form_class(request.POST or None, instance=application, track=application.track)
+    form = _section_form(application, section, request.POST or None)
     conflict = None
     if request.method == "POST":
         if not editable:
             raise PermissionDenied
         if form.is_valid():
-            data = {name: form.cleaned_data.get(name) for name in form.Meta.fields}
+            data = {
+                name: form.cleaned_data.get(name)
+                for name in form.Meta.fields
+                if name in form.fields
+            }
             try:
                 saved = services.save_application_section(
                     application=application,
@@ -254,6 +257,17 @@ def section(request, pk, section):
     )
 
 
+def _section_form(application: Application, section: str, data=None, *, instance=None):
+    """The section's form for the application's stage: a concept note's shows only the fields
+    a concept note asks (``stages.stage_fields``)."""
+    form = SECTION_FORMS[section](data, instance=instance or application, track=application.track)
+    asked = stages.stage_fields(application, section, form.Meta.fields)
+    for name in form.Meta.fields:
+        if name not in asked:
+            del form.fields[name]
+    return form
+
+
 def _conflict_time(exc) -> str:
     """When the other change was made, as the reader's clock shows it (HH:MM)."""
     return timezone.localtime(exc.changed_at).strftime("%H:%M") if exc.changed_at else "—"
@@ -265,12 +279,11 @@ def _conflict_form(request, pk: int, section: str, exc):
     The form keeps everything the user typed, with the error at the top, and now carries the
     current version: the user has seen the other change, so "Save" again overwrites it on
     purpose. The other version is the stored one, shown read-only."""
-    form_class = SECTION_FORMS[section]
-    current = Application.objects.select_related("country", "city", "track").get(pk=pk)
+    current = Application.objects.select_related("country", "city", "track", "call").get(pk=pk)
     data = request.POST.copy()
     data["version"] = str(current.version)
     # The form's own instance is a copy: validating the typed data must not alter "theirs".
-    form = form_class(data, instance=Application.objects.get(pk=current.pk), track=current.track)
+    form = _section_form(current, section, data, instance=Application.objects.get(pk=current.pk))
     form.is_valid()
     form.add_error(
         None,
@@ -280,7 +293,7 @@ def _conflict_form(request, pk: int, section: str, exc):
         )
         % {"time": _conflict_time(exc)},
     )
-    theirs = form_class(instance=current, track=current.track)
+    theirs = _section_form(current, section)
     rows = [
         {"label": theirs.fields[name].label, "value": _display_value(current, name)}
         for name in services.SECTION_FIELDS[section]
@@ -305,7 +318,7 @@ def _display_value(application: Application, name: str) -> str:
 def _questions_form(application: Application, data=None) -> QuestionsForm:
     return QuestionsForm(
         data,
-        questions=selectors.questions_for_track(application.track),
+        questions=selectors.stage_questions(application),
         track_kind=application.track.kind,
         stored=selectors.answer_values(application),
         version=application.version,
@@ -396,6 +409,10 @@ def questions_section(request, application):
             "section_label": selectors.SECTION_LABELS["questions"],
             "form": form,
             "groups": form.groups(),
+            # A full proposal of a two-stage call: its concept note's answers, read-only.
+            "concept_groups": selectors.shown_answers(application, stage=Application.Stage.CONCEPT)
+            if application.call.two_stage and not application.is_concept_note
+            else [],
             "editable": editable,
             "conflict": conflict,
             "steps": _steps(application, "questions"),
@@ -488,7 +505,11 @@ def documents_section(request, application):
                 return redirect("applications:section", pk=application.pk, section="documents")
     present = {d.kind: d for d in application.documents.all() if d.kind != Document.Kind.OTHER}
     # The track's documents as its staff configured them (name, formats, size, template).
-    asked = document_requirements(application.track)
+    asked = [
+        r
+        for r in document_requirements(application.track)
+        if stages.requirement_in_stage(r, application)
+    ]
     required = [
         {
             "kind": r.kind,
@@ -564,7 +585,7 @@ def review(request, pk):
         {
             "application": application,
             "problems": problems,
-            "deadline_passed": not application.call.is_accepting_applications,
+            "deadline_passed": not application.stage_is_open,
             "steps": _steps(application, "", problems if application.is_draft else None),
             "section_labels": selectors.SECTION_LABELS,
         },
@@ -574,7 +595,11 @@ def review(request, pk):
 @login_required
 @require_POST
 def submit(request, pk):
-    application = _own_application(request, pk)
+    # The same ownership gate as ``_own_application``, without the joins and prefetches the
+    # pages need: the service locks and reads the row itself.
+    application = get_object_or_404(
+        selectors.applications_for_applicant(request.user).select_related(None).only("pk"), pk=pk
+    )
     try:
         application = services.submit_application(application=application, actor=request.user)
     except services.AlreadySubmitted as exc:
@@ -583,11 +608,16 @@ def submit(request, pk):
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("applications:review", pk=application.pk)
-    messages.success(
-        request,
-        _("Your application has been submitted. Reference: %(ref)s. A confirmation has been sent.")
-        % {"ref": application.reference},
-    )
+    if application.status == Application.Status.CONCEPT_SUBMITTED:
+        done = _(
+            "Your concept note has been submitted. Reference: %(ref)s. A confirmation has been "
+            "sent."
+        )
+    else:
+        done = _(
+            "Your application has been submitted. Reference: %(ref)s. A confirmation has been sent."
+        )
+    messages.success(request, done % {"ref": application.reference})
     return redirect("applications:detail", pk=application.pk)
 
 

@@ -7,7 +7,7 @@ rows with it); its amount and application never change here. It moves along its 
 through ``advance_award`` (staff of the track; completing it completes the project); it is
 cancelled, with a reason and the reserve list offered, on the staff awards page. Deliverables
 are uploaded by the contractor and accepted or returned through ``review_deliverable`` (the
-contractor is told).
+contractor is told); each submission shows as a read-only version under its deliverable.
 """
 
 from django.contrib import admin
@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from applications.models import Application
 from applications.selectors import readable_applications_for_user
 from awards.contractor_selection import review_deliverable
-from awards.models import Award, Deliverable
+from awards.models import Award, Deliverable, DeliverableVersion
 from awards.services import advance_award, award_funding
+from core.admin import ReadOnlyInline
 from projects.admin import PortalModelAdmin, krw_column, transition_action
 from projects.selectors import staff_tracks
 
@@ -80,6 +81,16 @@ def _review_deliverable(*, deliverable: Deliverable, to: str, actor, feedback: s
     )
 
 
+class DeliverableVersionInline(ReadOnlyInline):
+    """Each file the contractor sent, with the verdict on it (written by the services)."""
+
+    model = DeliverableVersion
+    fields = ["number", "original_name", "size", "submitted_at", "submitted_by", "outcome"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("submitted_by")
+
+
 @admin.register(Deliverable)
 class DeliverableAdmin(PortalModelAdmin):
     track_scope = "project__award__application__track"
@@ -88,6 +99,7 @@ class DeliverableAdmin(PortalModelAdmin):
     search_fields = ["project__code", "project__name", "title"]
     list_select_related = ["project"]
     autocomplete_fields = ["project"]
+    inlines = [DeliverableVersionInline]
     actions = [
         transition_action(
             name="accept_deliverables",
@@ -107,3 +119,95 @@ class DeliverableAdmin(PortalModelAdmin):
             feedback=_("The secretariat will contact you about what to change."),
         ),
     ]
+
+
+# --- Agreements and payments (awards.funding): rows written only by the funding services -------
+#
+# Agreements are made, budgeted, scheduled and signed on the staff agreement pages; payment
+# requests are made by the agreement's party and recorded paid (date and reference) on the staff
+# payment page; amendments are decided there too. Here they are read, and a payment request may
+# be checked or approved through its service (its rules, audit row and mails).
+
+from awards import funding  # noqa: E402
+from awards.models import (  # noqa: E402
+    Agreement,
+    Amendment,
+    BudgetLine,
+    PaymentRequest,
+    PaymentRequestLine,
+    Tranche,
+)
+from core.admin import service_action  # noqa: E402
+
+
+class BudgetLineInline(ReadOnlyInline):
+    model = BudgetLine
+    fields = ["category", "planned_krw"]
+
+
+class TrancheInline(ReadOnlyInline):
+    model = Tranche
+    fields = ["number", "share_percent", "amount_krw", "after_deliverable", "status"]
+
+
+@admin.register(Agreement)
+class AgreementAdmin(PortalModelAdmin):
+    track_scope = "project__award__application__track"
+    list_display = ["reference", "project", "kind", "party", "status", "version", "signed_on"]
+    list_filter = ["kind", "status"]
+    search_fields = ["reference", "project__code", "project__name", "party__name"]
+    list_select_related = ["project", "party"]
+    autocomplete_fields = ["project", "party", "created_by"]
+    inlines = [BudgetLineInline, TrancheInline]
+
+
+class PaymentRequestLineInline(ReadOnlyInline):
+    model = PaymentRequestLine
+    fields = ["category", "amount_krw"]
+
+
+@admin.register(PaymentRequest)
+class PaymentRequestAdmin(PortalModelAdmin):
+    track_scope = "tranche__agreement__project__award__application__track"
+    list_display = [
+        "tranche",
+        krw_column(PaymentRequest, "amount_krw"),
+        "status",
+        "requested_at",
+        "paid_on",
+    ]
+    list_filter = ["status"]
+    search_fields = [
+        "tranche__agreement__reference",
+        "tranche__agreement__project__code",
+        "payment_reference",
+    ]
+    list_select_related = ["tranche__agreement"]
+    autocomplete_fields = ["requested_by", "checked_by", "approved_by"]
+    raw_id_fields = ["tranche"]
+    inlines = [PaymentRequestLineInline]
+    actions = [
+        service_action(
+            name="check_payments",
+            description=_("Mark as checked"),
+            service=funding.check_payment,
+            subject="request",
+        ),
+        service_action(
+            name="approve_payments",
+            description=_("Approve the payment"),
+            service=funding.approve_payment,
+            subject="request",
+        ),
+    ]
+
+
+@admin.register(Amendment)
+class AmendmentAdmin(PortalModelAdmin):
+    track_scope = "agreement__project__award__application__track"
+    list_display = ["agreement", "kind", "status", "version", "requested_at", "decided_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["agreement__reference", "agreement__project__code"]
+    list_select_related = ["agreement"]
+    autocomplete_fields = ["requested_by", "decided_by"]
+    raw_id_fields = ["agreement"]

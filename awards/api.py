@@ -81,7 +81,10 @@ class AwardMoveSerializer(serializers.Serializer):
         summary=_("Move an award along its lifecycle"),
         description=_(
             "proposed → approved → contracted → in_progress → completed, or cancelled with a "
-            "reason (the reserve list is then offered the funding)."
+            "reason (future payments stop and the reserve list is offered the funding). A move "
+            "that still lacks something (a signed agreement, the contractor, the accepted final "
+            "report, the decided final payment) is refused with 400 and code not_ready, its "
+            "message listing what is missing."
         ),
         examples=[OpenApiExample("Approve", request_only=True, value={"to": "approved"})],
     ),

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +30,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_audit_event
 from accounts.models import Organization
 from accounts.rules import is_programme_admin
-from awards.models import Deliverable
+from awards.models import Agreement, Deliverable, DeliverableVersion
 from awards.services import transition_deliverable
 from core.domain import DomainError, require_permission
 from core.uploads import store_upload, validate_upload
@@ -50,13 +51,21 @@ CONTRACTOR_CRITERIA = (
 )
 # Calls whose winner may be recorded: proposals can no longer come in, and it is not archived.
 WINNER_CALL_STATUSES = (Call.Status.CLOSED, Call.Status.IN_REVIEW, Call.Status.DECIDED)
-# Deliverables every planning project owes, with their due dates in days after the start.
-STANDARD_DELIVERABLES = (
-    (Deliverable.Kind.INCEPTION, 60),
-    (Deliverable.Kind.INTERIM, 180),
-    (Deliverable.Kind.TRAINING, 240),
-    (Deliverable.Kind.FINAL, 330),
+# The deliverables each kind of project owes, each due at a share (in %) of the period of the
+# agreement that carries the work, counted from its start (``deliverable_due_dates``). The final
+# report is due before the agreement ends so that it can be reviewed and the last tranche paid
+# within the agreement. One table: the contractor selection, the lifecycle and the pages read it.
+K = Deliverable.Kind
+PLANNING_DELIVERABLES = ((K.INCEPTION, 15), (K.INTERIM, 50), (K.TRAINING, 75), (K.FINAL, 95))
+DEMONSTRATION_DELIVERABLES = (
+    (K.INCEPTION, 10),
+    (K.INTERIM, 40),
+    (K.DEMONSTRATION, 75),
+    (K.TRAINING, 85),
+    (K.FINAL, 95),
 )
+# Until that agreement is signed: the project's own period, or this many days from its start.
+DEFAULT_PERIOD_DAYS = 330
 
 
 def _planning_track_of(project: Project) -> Track | None:
@@ -70,6 +79,11 @@ def contractor_selection_refusal(project: Project, *, secretariat=None) -> str |
     offering the form."""
     if project.track_kind not in PLANNING_KINDS:
         return _("Only planning projects select a Korean contractor.")
+    if project.status != Project.Status.ACTIVE:
+        return _("The project is closed: it selects no contractor any more.")
+    award = getattr(project, "award", None)
+    if award is not None and award.is_closed:
+        return _("The project's award is closed: it selects no contractor any more.")
     if project.contractor_id:
         return _("This project already has its contractor.")
     if Call.objects.filter(project=project, kind=Call.Kind.CONTRACTOR_SELECTION).exists():
@@ -232,8 +246,8 @@ def _decide_call(call: Call, *, actor) -> Call:
 @transaction.atomic
 def select_contractor(*, track: Track, actor) -> Project:
     """Record the best combined score's company as the project's contractor (refused when it
-    has one already, checked under the project's lock), create the
-    project's standard deliverables if it has none, audit the ranking, and move the call to
+    has one already, checked under the project's lock), create the project's deliverables it
+    does not have yet (``schedule_deliverables``), audit the ranking, and move the call to
     decided (``_decide_call``). Needs the track's aggregation first and a call that has
     closed. Does not notify the companies (their decisions go through the normal release of
     decisions)."""
@@ -260,16 +274,6 @@ def select_contractor(*, track: Track, actor) -> Project:
     project.contractor_id = winner.organization_id
     project.full_clean()
     project.save(update_fields=["contractor"])
-    if not project.deliverables.exists():
-        start = project.starts_on or timezone.localdate()
-        Deliverable.objects.bulk_create(
-            [
-                Deliverable(
-                    project=project, kind=kind, due_on=start + datetime.timedelta(days=days)
-                )
-                for kind, days in STANDARD_DELIVERABLES
-            ]
-        )
     record_audit_event(
         subject=project,
         action="contractor_selected",
@@ -290,11 +294,105 @@ def select_contractor(*, track: Track, actor) -> Project:
             "price_weight": str(track.price_weight),
         },
     )
+    schedule_deliverables(project=project, actor=actor)
     _decide_call(call, actor=actor)
     return project
 
 
 # --- Deliverables ----------------------------------------------------------------------------
+
+
+def deliverable_schedule(project: Project) -> tuple[tuple[str, int], ...]:
+    """The deliverables ``project`` owes, in order, with the share (%) of its work period at
+    which each is due: planning kinds the planning reports and the invitational training,
+    demonstration projects the same plus the demonstration results."""
+    if project.track_kind in PLANNING_KINDS:
+        return PLANNING_DELIVERABLES
+    return DEMONSTRATION_DELIVERABLES
+
+
+def work_agreement_kind(project: Project) -> str:
+    """The kind of agreement that carries a project's work: the service contract with the Korean
+    contractor for planning kinds, the grant agreement for a demonstration (whose consortium
+    carries out the work itself)."""
+    if project.track_kind in PLANNING_KINDS:
+        return Agreement.Kind.SERVICE
+    return Agreement.Kind.GRANT
+
+
+def work_agreement(project: Project) -> Agreement | None:
+    """The signed agreement that carries the project's work (``work_agreement_kind``), or None
+    while it is not signed."""
+    return Agreement.objects.filter(
+        project=project, kind=work_agreement_kind(project), status=Agreement.Status.SIGNED
+    ).first()
+
+
+def deliverable_due_dates(
+    project: Project, agreement: Agreement | None = None
+) -> dict[str, datetime.date]:
+    """When each deliverable of ``deliverable_schedule(project)`` is due: its share of the
+    period of ``agreement`` (the signed work agreement), counted from the agreement's start.
+    Without one, the project's own period (start to end) or, with no end, ``DEFAULT_PERIOD_DAYS``
+    from its start (today when it has none). Writes nothing."""
+    if agreement is not None:
+        start, end = agreement.starts_on, agreement.ends_on
+    else:
+        start = project.starts_on or timezone.localdate()
+        end = project.ends_on
+        if end is None or end <= start:
+            end = start + datetime.timedelta(days=DEFAULT_PERIOD_DAYS)
+    days = (end - start).days
+    return {
+        kind: start + datetime.timedelta(days=days * share // 100)
+        for kind, share in deliverable_schedule(project)
+    }
+
+
+@transaction.atomic
+def schedule_deliverables(*, project: Project, actor) -> list[Deliverable]:
+    """Give ``project`` the deliverables its kind owes (``deliverable_schedule``) and their due
+    dates (``deliverable_due_dates``, from the signed work agreement when there is one).
+
+    Creates the ones it does not have yet (audited ``created``) and moves the due date of each
+    one not yet accepted to the date the schedule gives (audited ``rescheduled`` with the old
+    and new dates); an accepted deliverable, or one of a kind outside the schedule, keeps its
+    date. Called when the contractor is recorded and when the award moves to contracted or in
+    progress (``awards.lifecycle.move_award``); calling it again changes nothing. Returns the
+    deliverables created or moved. Does not notify anyone (the reminders follow the dates)."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    agreement = work_agreement(project)
+    due_dates = deliverable_due_dates(project, agreement)
+    existing = {d.kind: d for d in Deliverable.objects.filter(project=project).order_by("pk")}
+    touched = []
+    for kind, due_on in due_dates.items():
+        deliverable = existing.get(kind)
+        if deliverable is None:
+            deliverable = Deliverable(project=project, kind=kind, due_on=due_on)
+            deliverable.full_clean()
+            deliverable.save()
+            record_audit_event(
+                subject=deliverable,
+                action="created",
+                actor=actor,
+                new_value=due_on.isoformat(),
+                detail={"agreement": agreement.pk if agreement else None},
+            )
+            touched.append(deliverable)
+        elif deliverable.status != Deliverable.Status.ACCEPTED and deliverable.due_on != due_on:
+            old = deliverable.due_on
+            deliverable.due_on = due_on
+            deliverable.save(update_fields=["due_on"])
+            record_audit_event(
+                subject=deliverable,
+                action="rescheduled",
+                actor=actor,
+                old_value=old.isoformat(),
+                new_value=due_on.isoformat(),
+                detail={"agreement": agreement.pk if agreement else None},
+            )
+            touched.append(deliverable)
+    return touched
 
 
 def is_contractor_member(user, project: Project) -> bool:
@@ -308,8 +406,12 @@ def is_contractor_member(user, project: Project) -> bool:
 @transaction.atomic
 def submit_deliverable(*, deliverable: Deliverable, uploaded, actor) -> Deliverable:
     """A member of the contractor organisation uploads a deliverable (content-checked with
-    ``core.uploads.validate_upload``) and submits it for acceptance. Audited by
-    the transition."""
+    ``core.uploads.validate_upload``) and submits it for acceptance.
+
+    Each submission is kept as a new ``DeliverableVersion`` (numbered from 1, with its file,
+    who sent it and when); the deliverable's own file is its latest version's, so earlier
+    versions stay downloadable after it is returned and sent again. Audited by the
+    transition (pending or returned → submitted)."""
     deliverable = (
         Deliverable.objects.select_for_update(of=("self",))
         .select_related("project__contractor")
@@ -320,24 +422,35 @@ def submit_deliverable(*, deliverable: Deliverable, uploaded, actor) -> Delivera
     if deliverable.status not in (Deliverable.Status.PENDING, Deliverable.Status.RETURNED):
         raise DomainError(_("This deliverable is not waiting for a file."))
     kind = validate_upload(uploaded)
-    # The new file is written first and the old one deleted only after commit: a full or
-    # read-only disk (StorageUnavailable on the file field) leaves the row and its old file
-    # as they were, and a failure after the write removes the new file.
-    old_name, storage = deliverable.file.name, deliverable.file.storage
-    new_name = store_upload(deliverable.file, uploaded.name, uploaded)
+    number = (deliverable.versions.aggregate(last=Max("number"))["last"] or 0) + 1
+    version = DeliverableVersion(
+        deliverable=deliverable,
+        number=number,
+        original_name=uploaded.name[:255],
+        content_type=kind.content_type,
+        size=uploaded.size,
+        submitted_by=actor,
+    )
+    # The file is written first: a full or read-only disk (StorageUnavailable on the file
+    # field) leaves the rows as they were, and a failure after the write removes the file.
+    storage = version.file.storage
+    new_name = store_upload(version.file, uploaded.name, uploaded)
     try:
-        deliverable.original_name = uploaded.name[:255]
-        deliverable.content_type = kind.content_type
-        deliverable.size = uploaded.size
+        version.full_clean()
+        version.save()
+        deliverable.file.name = new_name
+        deliverable.original_name = version.original_name
+        deliverable.content_type = version.content_type
+        deliverable.size = version.size
         deliverable.save(update_fields=["file", "original_name", "content_type", "size"])
         deliverable = transition_deliverable(
-            deliverable=deliverable, to=Deliverable.Status.SUBMITTED, actor=actor
+            deliverable=deliverable,
+            to=Deliverable.Status.SUBMITTED,
+            actor=actor,
         )
     except Exception:
         storage.delete(new_name)
         raise
-    if old_name:
-        transaction.on_commit(lambda: storage.delete(old_name))
     return deliverable
 
 
@@ -364,8 +477,9 @@ def _kind_names(deliverable: Deliverable) -> dict[str, str]:
 def review_deliverable(
     *, deliverable: Deliverable, accept: bool, feedback: str, actor
 ) -> Deliverable:
-    """Staff accept a submitted deliverable or return it with feedback (required); the
-    contractor's members are told."""
+    """Staff accept a submitted deliverable or return it with feedback (required); the verdict
+    and the feedback are kept on the version reviewed (its latest), and the contractor's
+    members are told."""
     if not can_review_deliverable(actor, deliverable):
         raise DomainError(_("You do not follow this project."), code="forbidden")
     feedback = (feedback or "").strip()
@@ -377,6 +491,10 @@ def review_deliverable(
     deliverable = transition_deliverable(
         deliverable=deliverable, to=to, actor=actor, feedback=feedback
     )
+    latest = deliverable.versions.order_by("-number").first()
+    if latest is not None:  # none for a file handed in before versions were kept
+        latest.outcome, latest.feedback = to, feedback
+        latest.save(update_fields=["outcome", "feedback"])
     project = deliverable.project
     if project.contractor_id:
         for membership in project.contractor.memberships.select_related("user"):
@@ -399,9 +517,15 @@ REMIND_DAYS_BEFORE = 14
 
 
 def remind_deliverables(*, today: datetime.date | None = None) -> int:
-    """Queue reminders to the contractor's members for deliverables due within
-    ``REMIND_DAYS_BEFORE`` days (once per due date) and for overdue ones (once a week).
-    Idempotent per day through dedupe keys. Returns the number of messages queued."""
+    """Queue reminders to the contractor's members for the deliverables they still owe: once
+    when one falls due within ``REMIND_DAYS_BEFORE`` days (once per due date, so a deliverable
+    rescheduled is announced again for its new date), and once a week while it is overdue.
+
+    Owed: pending, or returned for changes (a submitted one waits on staff, an accepted one on
+    nobody). Only active projects (a completed or cancelled one owes nothing more) with a
+    contractor. The partner is not reminded: it hands in nothing and follows the deliverables on
+    its application's page. Idempotent through dedupe keys (a re-run the same day, or the same
+    week for an overdue one, queues nothing). Returns the number of messages queued."""
     today = today or timezone.localdate()
     open_statuses = (Deliverable.Status.PENDING, Deliverable.Status.RETURNED)
     due = (
@@ -436,7 +560,7 @@ def remind_deliverables(*, today: datetime.date | None = None) -> int:
                             **_kind_names(deliverable),
                             "due_on": deliverable.due_on.isoformat(),
                         },
-                        link=reverse("awards:deliverables"),
+                        link=reverse("awards:deliverable", kwargs={"pk": deliverable.pk}),
                         dedupe_key=f"{key}:{membership.user_id}",
                     )
                 )

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.rules import VIEW_STAFF_AREA
 from applications.models import Application
+from awards import selectors as award_selectors
 from awards.contractor_selection import (
     CONTRACTOR_CRITERIA,
     call_takes_a_winner,
@@ -35,6 +36,9 @@ from awards.contractor_selection import (
     open_contractor_selection,
     record_contractor,
 )
+from awards.execution import project_execution, warning_share
+from awards.lifecycle import next_award_status, next_step_problems
+from awards.models import Award
 from core.domain import DomainError
 from core.forms import apply_domain_error
 from core.views import require_perm
@@ -136,6 +140,16 @@ def _can_open(project: Project, calls: list[Call]) -> bool:
     return not calls and contractor_selection_refusal(project) is None
 
 
+def _next_step(award) -> dict | None:
+    """The award's next move and what still stops it (``awards.lifecycle``'s one list)."""
+    if award is None:
+        return None
+    to = next_award_status(award)
+    if to is None:
+        return None
+    return {"to": to, "label": Award.Status(to).label, "problems": next_step_problems(award, to)}
+
+
 # --- Views -----------------------------------------------------------------------------------
 
 
@@ -150,8 +164,11 @@ def project_list(request):
 
 @login_required
 def project_detail(request, code: str):
-    """One funded project: its award, deliverables, contractor and contractor-selection
-    calls, and the form that opens the selection (POST)."""
+    """One funded project at a glance: its status and what is missing for the next step of its
+    award, its money (awarded; planned, claimed, approved and paid from ``awards.execution``;
+    the agreements and their tranches), its deliverables with every version, its timeline
+    from the audit trail, its contractor and contractor-selection calls, and the form that
+    opens the selection (POST; never offered once the project is closed)."""
     project = _project_for(request, code)
     calls = _contractor_calls(project)
     can_open = _can_open(project, calls)
@@ -179,13 +196,19 @@ def project_detail(request, code: str):
                 )
                 return redirect("staff_awards:project", code=project.code)
         status = 400
+    award = getattr(project, "award", None)
     return render(
         request,
         "awards/contractor/project_detail.html",
         {
             "project": project,
-            "award": getattr(project, "award", None),
-            "deliverables": list(project.deliverables.order_by("due_on", "id")),
+            "award": award,
+            "next_step": _next_step(award),
+            "execution": project_execution(project),
+            "warning_share": warning_share(),
+            "agreements": award_selectors.project_agreements(project),
+            "deliverables": award_selectors.project_deliverables(project),
+            "timeline": award_selectors.project_timeline(project),
             "calls": calls,
             "can_open": can_open,
             "form": form,

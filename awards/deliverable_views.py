@@ -1,12 +1,13 @@
 """Deliverables: the contractor's members upload, staff of the funding track accept or
-return. Reads are scoped once (``selectors.deliverables_for_user``, shared with the API);
+return. Every submission is kept as a version, each downloadable by those who may see the
+deliverable. Reads are scoped once (``selectors.deliverables_for_user``, shared with the API);
 writes are services."""
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from awards.contractor_selection import (
@@ -15,7 +16,7 @@ from awards.contractor_selection import (
     review_deliverable,
     submit_deliverable,
 )
-from awards.models import Deliverable
+from awards.models import Deliverable, DeliverableVersion
 from awards.selectors import deliverables_for_user
 from core.domain import DomainError
 from core.forms import apply_domain_error
@@ -54,6 +55,8 @@ def deliverable_list(request):
 
 @login_required
 def deliverable_detail(request, pk: int):
+    """One deliverable: its due date and status, every version sent (file, who and when, the
+    verdict and feedback on it), and the contractor's upload or the staff's review form."""
     deliverable = _get(request.user, pk)
     can_upload = is_contractor_member(request.user, deliverable.project) and deliverable.status in (
         Deliverable.Status.PENDING,
@@ -104,6 +107,9 @@ def deliverable_detail(request, pk: int):
         "awards/deliverables/detail.html",
         {
             "deliverable": deliverable,
+            "versions": list(
+                deliverable.versions.select_related("submitted_by").order_by("-number")
+            ),
             "can_upload": can_upload,
             "can_review": can_review,
             "upload_form": upload_form,
@@ -123,4 +129,19 @@ def deliverable_file(request, pk: int):
         as_attachment=True,
         filename=deliverable.original_name or "deliverable",
         content_type=deliverable.content_type or "application/octet-stream",
+    )
+
+
+@login_required
+def deliverable_version_file(request, pk: int, number: int):
+    """One version's file, as an attachment, to whoever may see the deliverable (its
+    contractor's members, staff of the funding track, programme admins); 404 to anyone else,
+    so the version does not even show that it exists."""
+    deliverable = _get(request.user, pk)
+    version = get_object_or_404(DeliverableVersion, deliverable=deliverable, number=number)
+    return FileResponse(
+        version.file.open("rb"),
+        as_attachment=True,
+        filename=version.original_name or f"deliverable-v{version.number}",
+        content_type=version.content_type or "application/octet-stream",
     )

@@ -1,18 +1,1259 @@
 """Money after the award: agreements, their budget lines and payment schedule, amendments, and
-payment requests from request to payment. Every write checks its rule, locks what it changes and
-writes an audit row; pages, the API and the back office all call these functions.
-See docs/funding.md."""
+payment requests from request to payment. Every write checks its rule (``awards.rules``, by the
+permission names below), locks what it changes and writes an audit row; pages, the API and the
+back office all call these functions. The reads at the end apply who may see what, once.
+See docs/funding.md.
+
+Who does what:
+
+- staff of the project's track (programme admins included) create an agreement, set its budget
+  lines and payment schedule while it is a draft, sign it with the signed PDF, and check
+  payment requests (or return / reject them);
+- the agreement's party (the partner for a grant agreement, the Korean company for a service
+  contract) asks for each tranche's payment with its evidence, and asks for amendments;
+- programme admins approve checked requests, record them paid (date and reference), withhold a
+  tranche (deciding a final payment without paying it) and decide amendments.
+
+Amounts are integer won and never exceed the award: the budget of all the project's
+agreements stays within it, a request stays within its tranche and within each budget line's
+remaining plan (``awards.execution`` gives the claimed figures).
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import roles
 from accounts.audit import record_audit_event
-from awards.models import Agreement, PaymentRequest, Tranche
-from projects.models import Project
+from accounts.models import Organization, User
+from awards.execution import agreement_execution, project_execution
+from awards.models import (
+    Agreement,
+    Amendment,
+    Award,
+    BudgetCategory,
+    BudgetLine,
+    Deliverable,
+    PaymentRequest,
+    PaymentRequestLine,
+    Tranche,
+)
+from core.domain import DomainError, require_permission
+from core.transitions import apply_transition
+from core.uploads import store_upload, validate_upload
+from notifications.services import in_each_language, queue_message
+from projects.models import Project, Track
+from projects.selectors import is_staff_of_track, staff_tracks
 
 T = Tranche.Status
 RS = PaymentRequest.Status
+AS = Agreement.Status
+
+# The rules' names (registered in awards.rules; asked here, by the pages, the API and admin).
+CREATE_AGREEMENT = "awards.create_agreement"  # on a project: staff of its track
+READ_AGREEMENT = "awards.read_agreement"  # party, partner (read-only), staff of the track
+MANAGE_AGREEMENT = "awards.manage_agreement"  # budget, schedule, signature: staff of the track
+DOWNLOAD_SIGNED_AGREEMENT = "awards.download_signed_agreement"  # party, staff of the track
+REQUEST_PAYMENT = "awards.request_payment"  # on a tranche: members of the agreement's party
+READ_PAYMENT_REQUEST = "awards.read_payment_request"  # party, staff of the track
+DOWNLOAD_PAYMENT_EVIDENCE = "awards.download_payment_evidence"  # party, staff of the track
+CHECK_PAYMENT = "awards.check_payment"  # staff of the track
+RETURN_PAYMENT = "awards.return_payment"  # staff of the track (returns or rejects)
+APPROVE_PAYMENT = "awards.approve_payment"  # programme admins
+RECORD_PAYMENT = "awards.record_payment"  # programme admins
+WITHHOLD_TRANCHE = "awards.withhold_tranche"  # programme admins
+REQUEST_AMENDMENT = "awards.request_amendment"  # party, staff of the track
+DECIDE_AMENDMENT = "awards.decide_amendment"  # programme admins
+
+PLANNING_KINDS = (Track.Kind.PLANNING, Track.Kind.SOLUTION_PLANNING)
+# An award whose agreements may be made: approved and not yet closed.
+AGREEMENT_AWARD_STATUSES = (
+    Award.Status.APPROVED,
+    Award.Status.CONTRACTED,
+    Award.Status.IN_PROGRESS,
+)
+NOT_YOURS = _("You may not do this for this project.")
+
+
+def _today() -> datetime.date:
+    return timezone.localdate(timezone=ZoneInfo(settings.PROGRAMME_TIME_ZONE))
+
+
+# --- Who is who ----------------------------------------------------------------------------
+
+
+def funding_track(project: Project) -> Track | None:
+    """The track whose staff follow the project's money (its award's track), or None for a
+    project from before the portal, which programme admins alone follow."""
+    award = getattr(project, "award", None)
+    return award.application.track if award is not None else None
+
+
+def is_funding_staff(user, project: Project) -> bool:
+    """Staff of the track that funded the project; programme admins for every project."""
+    if project is None or not getattr(user, "is_authenticated", False):
+        return False
+    track = funding_track(project)
+    if track is None:
+        return roles.has_role(user, roles.PROGRAMME_ADMIN)
+    return is_staff_of_track(user, track)
+
+
+def is_member_of(user, organization_id) -> bool:
+    """A member of the organisation (by id)."""
+    if not organization_id or not getattr(user, "is_authenticated", False):
+        return False
+    return user.memberships.filter(organization_id=organization_id).exists()
+
+
+def is_party_member(user, agreement: Agreement) -> bool:
+    """A member of the agreement's party: the partner for a grant agreement, the Korean
+    company for a service contract."""
+    return agreement is not None and is_member_of(user, agreement.party_id)
+
+
+def is_partner_member(user, agreement: Agreement) -> bool:
+    """A member of the project's partner (the organisation whose application was funded): it
+    follows every agreement of its project, read-only."""
+    return agreement is not None and is_member_of(user, agreement.project.partner_id)
+
+
+def award_amount(project: Project) -> int | None:
+    """The amount the project may be paid at most: its award's amount (its recorded budget for a
+    project from before the portal); None when neither is known."""
+    award = getattr(project, "award", None)
+    if award is not None:
+        return award.amount
+    return project.budget_krw
+
+
+def agreement_pays(agreement: Agreement) -> bool:
+    """Whether the agreement carries the project's money and so needs a budget and a schedule
+    before it is signed: a service contract, or any agreement of a demonstration project (a
+    planning project's budget is paid to its Korean contractor, not to the partner)."""
+    return (
+        agreement.kind == Agreement.Kind.SERVICE
+        or agreement.project.track_kind not in PLANNING_KINDS
+    )
+
+
+def agreement_reference(project: Project, kind: str) -> str:
+    """``KCN-GA-<application reference>`` for a grant agreement, ``KCN-SC-…`` for a service
+    contract (the project's code for a project from before the portal). Derived once, when the
+    agreement is made, like the award letter's number."""
+    award = getattr(project, "award", None)
+    base = (award.application.reference if award is not None else "") or project.code
+    prefix = "GA" if kind == Agreement.Kind.GRANT else "SC"
+    return f"KCN-{prefix}-{base}"[:40]
+
+
+def tranche_is_due(tranche: Tranche) -> bool:
+    """Due on signature when it names no deliverable, else once a deliverable of that kind of
+    the project has been accepted."""
+    if not tranche.after_deliverable:
+        return True
+    return Deliverable.objects.filter(
+        project_id=tranche.agreement.project_id,
+        kind=tranche.after_deliverable,
+        status=Deliverable.Status.ACCEPTED,
+    ).exists()
+
+
+def default_schedule(project: Project) -> list[tuple[int, str]]:
+    """The schedule an agreement gets with its first budget (staff may change it while the
+    agreement is a draft): 30% on signature, 40% after the interim report, 30% after the final
+    report. A demonstration project's middle tranche follows its demonstration results instead
+    of the interim report; every project's last tranche follows its final report, the
+    deliverable its completion waits for, so the final payment is decided last."""
+    D = Deliverable.Kind
+    middle = D.INTERIM if project.track_kind in PLANNING_KINDS else D.DEMONSTRATION
+    return [(30, ""), (40, middle), (30, D.FINAL)]
+
+
+def _programme_admins() -> QuerySet[User]:
+    return User.objects.filter(
+        Q(groups__name=roles.PROGRAMME_ADMIN) | Q(is_superuser=True), is_active=True
+    ).distinct()
+
+
+def _track_staff(project: Project) -> QuerySet[User]:
+    """Secretariat staff of the project's track; programme admins for a project from before
+    the portal."""
+    track = funding_track(project)
+    if track is None or not track.secretariat_id:
+        return _programme_admins()
+    return User.objects.filter(
+        memberships__organization=track.secretariat_id,
+        groups__name=roles.SECRETARIAT_STAFF,
+        is_active=True,
+    ).distinct()
+
+
+def _party_members(agreement: Agreement) -> QuerySet[User]:
+    return User.objects.filter(
+        memberships__organization=agreement.party_id, is_active=True
+    ).distinct()
+
+
+def _tell(users, *, template: str, context: dict, link: str, skip=None) -> None:
+    """Queue ``template`` to each user once (not to ``skip``, who caused it)."""
+    seen = set()
+    for user in users:
+        if user.pk in seen or (skip is not None and user.pk == getattr(skip, "pk", None)):
+            continue
+        seen.add(user.pk)
+        queue_message(recipient=user, template=template, context=context, link=link)
+
+
+def _agreement_context(agreement: Agreement) -> dict:
+    project = agreement.project
+    return {
+        **in_each_language("project", lambda: project.display_name),
+        "code": project.code,
+        "reference": agreement.reference,
+        **in_each_language("agreement", lambda: agreement.get_kind_display().lower()),
+    }
+
+
+def _request_context(request: PaymentRequest) -> dict:
+    return {
+        **_agreement_context(request.tranche.agreement),
+        "tranche": request.tranche.number,
+        "amount": request.amount_krw,
+        "feedback": request.feedback,
+        "paid_on": request.paid_on.isoformat() if request.paid_on else "",
+        "payment_reference": request.payment_reference,
+    }
+
+
+def _party_link(agreement: Agreement) -> str:
+    return reverse("awards:agreement", kwargs={"pk": agreement.pk})
+
+
+def _staff_request_link(request: PaymentRequest) -> str:
+    return reverse("staff_awards:payment_request", kwargs={"pk": request.pk})
+
+
+def _staff_agreement_link(agreement: Agreement) -> str:
+    return reverse(
+        "staff_awards:agreement", kwargs={"code": agreement.project.code, "pk": agreement.pk}
+    )
+
+
+# --- Agreements ----------------------------------------------------------------------------
+
+
+def _whole_won(value, *, field: str) -> int:
+    """An integer number of won, at least 0 (``"1,000"`` accepted); refused otherwise."""
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        value = int(text) if text.isdigit() else None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise DomainError(_("Enter a whole number of won (0 or more)."), field=field)
+    return value
+
+
+def _clean_lines(lines: dict, *, field_prefix: str = "line_") -> dict[str, int]:
+    """Budget categories → whole won, zero lines dropped; an unknown category is refused."""
+    cleaned = {}
+    for category, value in (lines or {}).items():
+        if category not in BudgetCategory.values:
+            raise DomainError(
+                _("“%(category)s” is not a budget line.") % {"category": category},
+                field="lines",
+            )
+        amount = _whole_won(value, field=f"{field_prefix}{category}")
+        if amount:
+            cleaned[category] = amount
+    return cleaned
+
+
+def _lock_agreement(agreement: Agreement) -> Agreement:
+    """The agreement row locked (no join: FOR UPDATE stays on this table), with its project
+    and award read after the lock."""
+    row = Agreement.objects.select_for_update(of=("self",)).get(pk=agreement.pk)
+    return (
+        Agreement.objects.select_related(
+            "project__award__application__track", "project__partner", "party"
+        )
+        .filter(pk=row.pk)
+        .get()
+    )
+
+
+def _require_draft(agreement: Agreement) -> None:
+    if agreement.status != AS.DRAFT:
+        raise DomainError(
+            _("The agreement is signed: change it through an amendment."), code="not_draft"
+        )
+
+
+@transaction.atomic
+def create_agreement(
+    *,
+    project: Project,
+    kind: str,
+    party: Organization,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    scope: str = "",
+    actor,
+) -> Agreement:
+    """Staff of the project's track make a draft agreement: the grant agreement with the
+    project's partner, or (planning projects) the service contract with its Korean contractor.
+    One of each kind per project, once the award is approved and while the project is active.
+    Its reference is ``agreement_reference``. Audited. Sets no budget (``set_budget_lines``)."""
+    project = Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
+    require_permission(actor, CREATE_AGREEMENT, project, message=NOT_YOURS)
+    if kind not in Agreement.Kind.values:
+        raise DomainError(_("Choose the kind of agreement."), field="kind")
+    if project.status != Project.Status.ACTIVE:
+        raise DomainError(
+            _("The project is no longer active: it takes no new agreement."), code="inactive"
+        )
+    award = getattr(project, "award", None)
+    if award is not None and award.status not in AGREEMENT_AWARD_STATUSES:
+        raise DomainError(
+            _("Agreements are made once the award is approved, and not after it is closed."),
+            code="award_status",
+        )
+    if party is None:
+        raise DomainError(_("Choose the party to the agreement."), field="party")
+    if kind == Agreement.Kind.SERVICE:
+        if project.track_kind not in PLANNING_KINDS:
+            raise DomainError(
+                _("Only planning projects have a service contract with a Korean contractor."),
+                field="kind",
+            )
+        if not project.contractor_id:
+            raise DomainError(
+                _("The project has no contractor yet: select it before its service contract."),
+                field="party",
+            )
+        if party.pk != project.contractor_id:
+            raise DomainError(
+                _("The service contract is made with the project's contractor."), field="party"
+            )
+    elif project.partner_id and party.pk != project.partner_id:
+        raise DomainError(
+            _("The grant agreement is made with the project's partner."), field="party"
+        )
+    if Agreement.objects.filter(project=project, kind=kind).exists():
+        raise DomainError(
+            _("This project already has its %(kind)s.")
+            % {"kind": Agreement.Kind(kind).label.lower()},
+            field="kind",
+        )
+    if not starts_on:
+        raise DomainError(_("Enter the start date."), field="starts_on")
+    if not ends_on or ends_on < starts_on:
+        raise DomainError(_("The agreement must end on or after its start."), field="ends_on")
+    agreement = Agreement(
+        project=project,
+        kind=kind,
+        party=party,
+        reference=agreement_reference(project, kind),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        scope=(scope or "").strip(),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    if Agreement.objects.filter(reference=agreement.reference).exists():
+        raise DomainError(_("An agreement with this reference already exists."), field="kind")
+    agreement.full_clean()
+    agreement.save()
+    record_audit_event(
+        subject=agreement,
+        action="created",
+        actor=actor,
+        new_value=agreement.status,
+        detail={
+            "project": project.code,
+            "kind": kind,
+            "party": party.pk,
+            "reference": agreement.reference,
+        },
+    )
+    return agreement
+
+
+def _other_agreements_budget(agreement: Agreement) -> int:
+    """Won planned by the project's other agreements that still stand."""
+    return (
+        BudgetLine.objects.filter(agreement__project_id=agreement.project_id)
+        .exclude(agreement=agreement)
+        .exclude(agreement__status=AS.TERMINATED)
+        .aggregate(total=Sum("planned_krw"))["total"]
+        or 0
+    )
+
+
+def _check_within_award(agreement: Agreement, total: int) -> None:
+    ceiling = award_amount(agreement.project)
+    if ceiling is None:
+        raise DomainError(_("The project has no award amount to budget."), field="lines")
+    others = _other_agreements_budget(agreement)
+    if total + others > ceiling:
+        raise DomainError(
+            _(
+                "The budget (%(total)s) with the project's other agreements (%(others)s) would "
+                "exceed the award (%(award)s)."
+            )
+            % {
+                "total": f"KRW {total:,}",
+                "others": f"KRW {others:,}",
+                "award": f"KRW {ceiling:,}",
+            },
+            code="over_award",
+            field="lines",
+        )
+
+
+def _schedule_amounts(total: int, shares: list[int]) -> list[int]:
+    """Whole won per tranche: each share of the total rounded down, the remainder on the last,
+    so the amounts add up to the total exactly."""
+    amounts = [total * share // 100 for share in shares[:-1]]
+    return [*amounts, total - sum(amounts)]
+
+
+def _write_schedule(agreement: Agreement, schedule: list[tuple[int, str]], total: int) -> None:
+    amounts = _schedule_amounts(total, [share for share, _after in schedule])
+    agreement.tranches.all().delete()
+    Tranche.objects.bulk_create(
+        [
+            Tranche(
+                agreement=agreement,
+                number=number,
+                share_percent=share,
+                amount_krw=amount,
+                after_deliverable=after,
+            )
+            for number, ((share, after), amount) in enumerate(
+                zip(schedule, amounts, strict=True), start=1
+            )
+        ]
+    )
+
+
+def _schedule_of(agreement: Agreement) -> list[tuple[int, str]]:
+    return list(
+        agreement.tranches.order_by("number").values_list("share_percent", "after_deliverable")
+    )
+
+
+def budget_total(agreement: Agreement) -> int:
+    """Won planned by the agreement's budget lines."""
+    return agreement.budget_lines.aggregate(total=Sum("planned_krw"))["total"] or 0
+
+
+@transaction.atomic
+def set_budget_lines(*, agreement: Agreement, lines: dict[str, int], actor) -> Agreement:
+    """Staff of the track set a draft agreement's budget: budget category → whole won (zero
+    lines dropped, at least one line). With the project's other agreements it stays within
+    the award. The schedule follows the budget: the first budget brings ``default_schedule``,
+    a later one recomputes the tranches' amounts from their shares. Audited."""
+    agreement = _lock_agreement(agreement)
+    require_permission(actor, MANAGE_AGREEMENT, agreement, message=NOT_YOURS)
+    _require_draft(agreement)
+    cleaned = _clean_lines(lines)
+    total = sum(cleaned.values())
+    if not total:
+        raise DomainError(_("Enter at least one budget line."), field="lines")
+    _check_within_award(agreement, total)
+    previous = dict(agreement.budget_lines.values_list("category", "planned_krw"))
+    agreement.budget_lines.all().delete()
+    BudgetLine.objects.bulk_create(
+        [
+            BudgetLine(agreement=agreement, category=category, planned_krw=amount)
+            for category, amount in sorted(cleaned.items())
+        ]
+    )
+    _write_schedule(
+        agreement, _schedule_of(agreement) or default_schedule(agreement.project), total
+    )
+    record_audit_event(
+        subject=agreement,
+        action="budget",
+        actor=actor,
+        old_value=sum(previous.values()) if previous else "",
+        new_value=total,
+        detail={"lines": cleaned, "previous": previous},
+    )
+    return agreement
+
+
+@transaction.atomic
+def set_schedule(*, agreement: Agreement, tranches: list[tuple[int, str]], actor) -> Agreement:
+    """Staff of the track set a draft agreement's payment schedule: (share in %, deliverable
+    kind after whose acceptance it is due, "" for on signature) per tranche, in order. Shares
+    are whole percentages adding up to 100; the amounts are computed from the budget's total
+    (``_schedule_amounts``), so the budget comes first. Audited."""
+    agreement = _lock_agreement(agreement)
+    require_permission(actor, MANAGE_AGREEMENT, agreement, message=NOT_YOURS)
+    _require_draft(agreement)
+    total = budget_total(agreement)
+    if not total:
+        raise DomainError(_("Set the budget lines before the schedule."), field="schedule")
+    schedule = []
+    for share, after in tranches or []:
+        if isinstance(share, bool) or not isinstance(share, int) or not 1 <= share <= 100:
+            raise DomainError(
+                _("Each tranche's share is a whole percentage from 1 to 100."), field="schedule"
+            )
+        after = after or ""
+        if after and after not in Deliverable.Kind.values:
+            raise DomainError(
+                _("“%(kind)s” is not a kind of deliverable.") % {"kind": after}, field="schedule"
+            )
+        if after == Deliverable.Kind.DEMONSTRATION and (
+            agreement.project.track_kind in PLANNING_KINDS
+        ):
+            raise DomainError(
+                _("Only demonstration projects deliver demonstration results."), field="schedule"
+            )
+        schedule.append((share, after))
+    if not schedule:
+        raise DomainError(_("Enter at least one tranche."), field="schedule")
+    if sum(share for share, _after in schedule) != 100:
+        raise DomainError(
+            _("The tranches' shares add up to %(sum)s%%; they must add up to 100%%.")
+            % {"sum": sum(share for share, _after in schedule)},
+            field="schedule",
+        )
+    previous = _schedule_of(agreement)
+    _write_schedule(agreement, schedule, total)
+    record_audit_event(
+        subject=agreement,
+        action="schedule",
+        actor=actor,
+        detail={
+            "schedule": [list(t) for t in schedule],
+            "previous": [list(t) for t in previous],
+            "amounts": list(
+                agreement.tranches.order_by("number").values_list("amount_krw", flat=True)
+            ),
+        },
+    )
+    return agreement
+
+
+@transaction.atomic
+def sign_agreement(*, agreement: Agreement, signed_on: datetime.date, uploaded, actor) -> Agreement:
+    """Staff of the track record a draft agreement as signed, with the signed copy (a PDF,
+    checked by ``core.uploads``) and the day it was signed (not in the future, programme time).
+    An agreement that pays (``agreement_pays``) needs its budget and schedule first. Audited;
+    the file is stored first and removed again if anything fails."""
+    agreement = _lock_agreement(agreement)
+    require_permission(actor, MANAGE_AGREEMENT, agreement, message=NOT_YOURS)
+    _require_draft(agreement)
+    if agreement.project.status != Project.Status.ACTIVE:
+        raise DomainError(_("The project is no longer active."), code="inactive")
+    if not signed_on:
+        raise DomainError(_("Enter the day the agreement was signed."), field="signed_on")
+    if signed_on > _today():
+        raise DomainError(_("The signing day cannot be in the future."), field="signed_on")
+    total = budget_total(agreement)
+    if agreement_pays(agreement) and not total:
+        raise DomainError(
+            _("Set the budget lines and the payment schedule before signing."), code="no_budget"
+        )
+    if total:
+        scheduled = agreement.tranches.aggregate(total=Sum("amount_krw"))["total"] or 0
+        if scheduled != total:
+            raise DomainError(
+                _("The payment schedule does not add up to the budget: set it again."),
+                code="no_schedule",
+            )
+    if uploaded is None:
+        raise DomainError(_("Upload the signed copy (PDF)."), field="file")
+    kind = validate_upload(uploaded, formats=["pdf"])
+    stored = store_upload(agreement.signed_file, uploaded.name, uploaded)
+    try:
+        agreement.original_name = uploaded.name[:255]
+        agreement.content_type = kind.content_type
+        agreement.size = uploaded.size
+        agreement.signed_on = signed_on
+        agreement.status = AS.SIGNED
+        agreement.full_clean()
+        agreement.save()
+        record_audit_event(
+            subject=agreement,
+            action="status",
+            actor=actor,
+            old_value=AS.DRAFT,
+            new_value=AS.SIGNED,
+            detail={"signed_on": signed_on.isoformat(), "file": agreement.original_name},
+        )
+    except Exception:
+        agreement.signed_file.storage.delete(stored)
+        raise
+    return agreement
+
+
+# --- Amendments ----------------------------------------------------------------------------
+
+
+def _iso(value) -> str:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+    raise DomainError(_("Enter a valid date."), code="invalid")
+
+
+def _clean_changes(agreement: Agreement, kind: str, changes: dict) -> tuple[dict, dict]:
+    """The amendment's changes, checked against the agreement as it stands, and the values
+    they would replace. Raises ``DomainError`` naming the field at fault."""
+    changes = changes or {}
+    if kind == Amendment.Kind.DATES:
+        cleaned = {}
+        for name in ("starts_on", "ends_on"):
+            if changes.get(name):
+                try:
+                    cleaned[name] = _iso(changes[name])
+                except DomainError as exc:
+                    raise DomainError(exc.message, field=name) from exc
+        if not cleaned:
+            raise DomainError(_("Enter the new start or end date."), field="ends_on")
+        starts = cleaned.get("starts_on", agreement.starts_on.isoformat())
+        ends = cleaned.get("ends_on", agreement.ends_on.isoformat())
+        if ends < starts:
+            raise DomainError(_("The agreement must end on or after its start."), field="ends_on")
+        current = {name: getattr(agreement, name).isoformat() for name in cleaned}
+        if cleaned == current:
+            raise DomainError(_("These are the agreement's dates already."), field="ends_on")
+        return cleaned, current
+    if kind == Amendment.Kind.BUDGET:
+        lines = _clean_lines(changes.get("lines", changes))
+        current = dict(agreement.budget_lines.values_list("category", "planned_krw"))
+        total, current_total = sum(lines.values()), sum(current.values())
+        if total != current_total:
+            raise DomainError(
+                _(
+                    "An amendment moves money between budget lines: the total must stay "
+                    "%(total)s (it would be %(new)s)."
+                )
+                % {"total": f"KRW {current_total:,}", "new": f"KRW {total:,}"},
+                field="lines",
+            )
+        if lines == current:
+            raise DomainError(_("These are the budget lines already."), field="lines")
+        claimed = {line.category: line.claimed for line in agreement_execution(agreement).lines}
+        for category, spent in claimed.items():
+            if lines.get(category, 0) < spent:
+                raise DomainError(
+                    _("%(line)s cannot be planned below the %(claimed)s already claimed on it.")
+                    % {
+                        "line": BudgetCategory(category).label,
+                        "claimed": f"KRW {spent:,}",
+                    },
+                    field=f"line_{category}",
+                )
+        return {"lines": lines}, {"lines": current}
+    if kind == Amendment.Kind.SCOPE:
+        scope = (changes.get("scope") or "").strip()
+        if not scope:
+            raise DomainError(_("Enter the new scope of work."), field="scope")
+        if scope == agreement.scope:
+            raise DomainError(_("This is the scope of work already."), field="scope")
+        return {"scope": scope}, {"scope": agreement.scope}
+    raise DomainError(_("Choose what the amendment changes."), field="kind")
+
+
+@transaction.atomic
+def request_amendment(
+    *, agreement: Agreement, kind: str, changes: dict, reason: str, actor
+) -> Amendment:
+    """The party (or staff of the track) ask to change a signed agreement: its dates
+    (``{"starts_on", "ends_on"}``, ISO dates), its budget lines (``{"lines": {category: won}}``,
+    the whole new plan: money moves between lines, the total stays, no line below what is
+    already claimed on it) or its scope (``{"scope": text}``). One open request per agreement;
+    a reason is required. Audited; programme admins and the track's staff are told."""
+    agreement = _lock_agreement(agreement)
+    require_permission(actor, REQUEST_AMENDMENT, agreement, message=NOT_YOURS)
+    if agreement.status != AS.SIGNED:
+        raise DomainError(
+            _("Only a signed agreement is amended; a draft is changed directly."),
+            code="not_signed",
+        )
+    if agreement.project.status != Project.Status.ACTIVE:
+        raise DomainError(_("The project is no longer active."), code="inactive")
+    if agreement.amendments.filter(status=Amendment.Status.REQUESTED).exists():
+        raise DomainError(
+            _("An amendment of this agreement is already waiting for a decision."),
+            code="pending",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the agreement should change."), field="reason")
+    cleaned, _previous = _clean_changes(agreement, kind, changes)
+    amendment = Amendment(
+        agreement=agreement, kind=kind, changes=cleaned, reason=reason, requested_by=actor
+    )
+    amendment.full_clean()
+    amendment.save()
+    record_audit_event(
+        subject=amendment,
+        action="created",
+        actor=actor,
+        new_value=amendment.status,
+        detail={"agreement": agreement.reference, "kind": kind, "changes": cleaned},
+    )
+    context = {
+        **_agreement_context(agreement),
+        **in_each_language("kind", amendment.get_kind_display),
+        "reason": reason,
+    }
+    _tell(
+        [*_programme_admins(), *_track_staff(agreement.project)],
+        template="awards/amendment_requested",
+        context=context,
+        link=_staff_agreement_link(agreement),
+        skip=actor,
+    )
+    return amendment
+
+
+def _apply_changes(agreement: Agreement, kind: str, changes: dict) -> None:
+    if kind == Amendment.Kind.DATES:
+        for name, value in changes.items():
+            setattr(agreement, name, datetime.date.fromisoformat(value))
+    elif kind == Amendment.Kind.SCOPE:
+        agreement.scope = changes["scope"]
+    elif kind == Amendment.Kind.BUDGET:
+        agreement.budget_lines.all().delete()
+        BudgetLine.objects.bulk_create(
+            [
+                BudgetLine(agreement=agreement, category=category, planned_krw=amount)
+                for category, amount in sorted(changes["lines"].items())
+            ]
+        )
+
+
+@transaction.atomic
+def decide_amendment(*, amendment: Amendment, approve: bool, note: str, actor) -> Amendment:
+    """A programme admin approves or refuses a requested amendment (a note is required to
+    refuse). Approved, its changes are checked again against the agreement as it now stands and
+    applied; ``previous`` keeps the values they replaced and the agreement's version goes up by
+    one (the amendment records the version it made). Audited on both; the party's members and
+    the requester are told."""
+    amendment = Amendment.objects.select_for_update(of=("self",)).get(pk=amendment.pk)
+    agreement = _lock_agreement(amendment.agreement)
+    require_permission(actor, DECIDE_AMENDMENT, amendment, message=NOT_YOURS)
+    if amendment.status != Amendment.Status.REQUESTED:
+        raise DomainError(_("This amendment has been decided already."), code="decided")
+    note = (note or "").strip()
+    if not approve and not note:
+        raise DomainError(_("Say why the amendment is refused."), field="note")
+    old_status = amendment.status
+    if approve:
+        if agreement.status != AS.SIGNED:
+            raise DomainError(_("The agreement is no longer in force."), code="not_signed")
+        changes, previous = _clean_changes(agreement, amendment.kind, amendment.changes)
+        _apply_changes(agreement, amendment.kind, changes)
+        agreement.version += 1
+        agreement.full_clean()
+        agreement.save()
+        amendment.status = Amendment.Status.APPROVED
+        amendment.changes = changes
+        amendment.previous = previous
+        amendment.version = agreement.version
+        record_audit_event(
+            subject=agreement,
+            action="amended",
+            actor=actor,
+            old_value=agreement.version - 1,
+            new_value=agreement.version,
+            detail={
+                "amendment": amendment.pk,
+                "kind": amendment.kind,
+                "changes": changes,
+                "previous": previous,
+            },
+        )
+    else:
+        amendment.status = Amendment.Status.REFUSED
+    amendment.decided_by = actor
+    amendment.decided_at = timezone.now()
+    amendment.decision_note = note
+    amendment.full_clean()
+    amendment.save()
+    record_audit_event(
+        subject=amendment,
+        action="status",
+        actor=actor,
+        old_value=old_status,
+        new_value=amendment.status,
+        detail={"note": note, "version": amendment.version},
+    )
+    _tell(
+        [*_party_members(agreement), amendment.requested_by],
+        template="awards/amendment_decided",
+        context={
+            **_agreement_context(agreement),
+            **in_each_language("kind", amendment.get_kind_display),
+            "status": amendment.status,
+            "note": note,
+            "version": agreement.version,
+        },
+        link=_party_link(agreement),
+        skip=actor,
+    )
+    return amendment
+
+
+# --- Payment requests ----------------------------------------------------------------------
+
+PAYMENT_TRANSITIONS: dict[str, set[str]] = {
+    RS.REQUESTED: {RS.CHECKED, RS.RETURNED, RS.REJECTED, RS.CANCELLED},
+    RS.CHECKED: {RS.APPROVED, RS.RETURNED, RS.REJECTED, RS.CANCELLED},
+    RS.APPROVED: {RS.PAID, RS.CANCELLED},
+    RS.RETURNED: {RS.REQUESTED, RS.CANCELLED},
+    RS.PAID: set(),
+    RS.REJECTED: set(),
+    RS.CANCELLED: set(),
+}
+PAYMENT_REFUSAL = _("A payment request cannot go from “%(old)s” to “%(new)s”.")
+
+
+def _check_claim(*, tranche: Tranche, lines: dict[str, int], own: PaymentRequest | None) -> int:
+    """The request's total, refused when it exceeds the tranche, a budget line's remaining plan
+    (planned − claimed, ``awards.execution``) or the award (everything claimed on the project).
+    ``own`` is the returned request being sent again: its earlier claim does not count."""
+    agreement = tranche.agreement
+    total = sum(lines.values())
+    if not total:
+        raise DomainError(_("Enter the amount claimed on at least one budget line."), field="lines")
+    own_lines = dict(own.lines.values_list("category", "amount_krw")) if own else {}
+    execution = {line.category: line for line in agreement_execution(agreement).lines}
+    for category, amount in lines.items():
+        line = execution.get(category)
+        planned = line.planned if line else 0
+        claimed = (line.claimed if line else 0) - own_lines.get(category, 0)
+        remaining = max(planned - claimed, 0)
+        if amount > remaining:
+            raise DomainError(
+                _("%(line)s has %(remaining)s left of its plan; %(amount)s is more.")
+                % {
+                    "line": BudgetCategory(category).label,
+                    "remaining": f"KRW {remaining:,}",
+                    "amount": f"KRW {amount:,}",
+                },
+                code="over_line",
+                field=f"line_{category}",
+            )
+    if total > tranche.amount_krw:
+        raise DomainError(
+            _("Tranche %(number)s is %(tranche)s; the request (%(total)s) is more.")
+            % {
+                "number": tranche.number,
+                "tranche": f"KRW {tranche.amount_krw:,}",
+                "total": f"KRW {total:,}",
+            },
+            code="over_tranche",
+            field="lines",
+        )
+    ceiling = award_amount(agreement.project) or 0
+    claimed_on_project = project_execution(agreement.project).claimed - (
+        own.amount_krw if own else 0
+    )
+    if claimed_on_project + total > ceiling:
+        raise DomainError(
+            _(
+                "With what is already claimed (%(claimed)s) the request would exceed the award (%(award)s)."
+            )
+            % {"claimed": f"KRW {claimed_on_project:,}", "award": f"KRW {ceiling:,}"},
+            code="over_award",
+            field="lines",
+        )
+    return total
+
+
+def _store_evidence(request: PaymentRequest, uploaded) -> tuple[str, str]:
+    """Check and store the evidence on ``request`` (not saved); returns (new, old) names.
+    Upload refusals are shown next to the evidence field."""
+    try:
+        kind = validate_upload(uploaded)
+        old = request.evidence.name
+        new = store_upload(request.evidence, uploaded.name, uploaded)
+    except DomainError as exc:
+        raise DomainError(exc.message, code=exc.code, field="evidence") from exc
+    request.original_name = uploaded.name[:255]
+    request.content_type = kind.content_type
+    request.size = uploaded.size
+    return new, old
+
+
+@transaction.atomic
+def request_payment(
+    *, tranche: Tranche, lines: dict[str, int], uploaded_evidence, note: str = "", actor
+) -> PaymentRequest:
+    """A member of the agreement's party asks for a tranche's payment: the amount per budget
+    line (whole won; the request's amount is their sum) and the evidence (a file checked by
+    ``core.uploads``). Refused unless the agreement is signed, the project active, the tranche
+    still scheduled and due (``tranche_is_due``: its deliverable accepted), and the claim
+    within the tranche, each line's remaining plan and the award (``_check_claim``). One live
+    request per tranche: a request returned for changes is sent again here (its evidence kept
+    when no new file comes). Audited; the track's staff are told."""
+    agreement = Agreement.objects.select_for_update(of=("self",)).get(pk=tranche.agreement_id)
+    tranche = Tranche.objects.select_for_update(of=("self",)).get(pk=tranche.pk)
+    tranche.agreement = (
+        Agreement.objects.select_related("project__award__application__track", "project__partner")
+        .filter(pk=agreement.pk)
+        .get()
+    )
+    agreement = tranche.agreement
+    require_permission(
+        actor,
+        REQUEST_PAYMENT,
+        tranche,
+        message=_("Only the agreement's party can ask for its payments."),
+    )
+    if agreement.status != AS.SIGNED:
+        raise DomainError(
+            _("The agreement is not signed: no payment can be requested yet."), code="not_signed"
+        )
+    if agreement.project.status != Project.Status.ACTIVE:
+        raise DomainError(
+            _("The project is no longer active: it takes no payment request."), code="inactive"
+        )
+    if tranche.status != T.SCHEDULED:
+        raise DomainError(
+            _("Tranche %(number)s is %(status)s: it takes no request.")
+            % {"number": tranche.number, "status": tranche.get_status_display().lower()},
+            code="tranche_closed",
+        )
+    if not tranche_is_due(tranche):
+        raise DomainError(
+            _(
+                "Tranche %(number)s is due once the %(deliverable)s is accepted; it has not "
+                "been accepted yet."
+            )
+            % {
+                "number": tranche.number,
+                "deliverable": tranche.get_after_deliverable_display().lower(),
+            },
+            code="not_due",
+        )
+    live = (
+        PaymentRequest.objects.select_for_update(of=("self",))
+        .filter(tranche=tranche, status__in=PaymentRequest.LIVE)
+        .first()
+    )
+    if live is not None and live.status != RS.RETURNED:
+        raise DomainError(
+            _("Tranche %(number)s already has a request (%(status)s).")
+            % {"number": tranche.number, "status": live.get_status_display().lower()},
+            code="exists",
+        )
+    cleaned = _clean_lines(lines)
+    total = _check_claim(tranche=tranche, lines=cleaned, own=live)
+    if uploaded_evidence is None and live is None:
+        raise DomainError(_("Attach the evidence of the costs claimed."), field="evidence")
+    note = (note or "").strip()
+    request = live or PaymentRequest(tranche=tranche, requested_by=actor)
+    new_file = old_file = ""
+    if uploaded_evidence is not None:
+        new_file, old_file = _store_evidence(request, uploaded_evidence)
+    storage = request.evidence.storage
+    try:
+        request.amount_krw = total
+        request.note = note
+        if live is None:
+            request.full_clean()
+            request.save()
+            record_audit_event(
+                subject=request,
+                action="created",
+                actor=actor,
+                new_value=RS.REQUESTED,
+                detail={"tranche": tranche.number, "amount": total, "lines": cleaned},
+            )
+        else:
+            request.save()
+
+            def resubmit(row: PaymentRequest, old: str) -> None:
+                row.requested_by, row.requested_at = actor, timezone.now()
+                row.checked_by = row.checked_at = None
+
+            request = apply_transition(
+                request,
+                to=RS.REQUESTED,
+                table=PAYMENT_TRANSITIONS,
+                actor=actor,
+                refusal=PAYMENT_REFUSAL,
+                prepare=resubmit,
+                detail={"amount": total, "lines": cleaned, "resubmitted": True},
+            )
+            request.lines.all().delete()
+        PaymentRequestLine.objects.bulk_create(
+            [
+                PaymentRequestLine(request=request, category=category, amount_krw=amount)
+                for category, amount in sorted(cleaned.items())
+            ]
+        )
+    except Exception:
+        if new_file:
+            storage.delete(new_file)
+        raise
+    if old_file and new_file:
+        transaction.on_commit(lambda: storage.delete(old_file))
+    request.tranche = tranche
+    _tell(
+        _track_staff(agreement.project),
+        template="awards/payment_requested",
+        context=_request_context(request),
+        link=_staff_request_link(request),
+        skip=actor,
+    )
+    return request
+
+
+def _lock_request(request: PaymentRequest) -> PaymentRequest:
+    row = PaymentRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
+    return (
+        PaymentRequest.objects.select_related(
+            "tranche__agreement__project__award__application__track",
+            "tranche__agreement__party",
+        )
+        .filter(pk=row.pk)
+        .get()
+    )
+
+
+def _move(request: PaymentRequest, *, to: str, actor, prepare=None, detail=None) -> PaymentRequest:
+    moved = apply_transition(
+        request,
+        to=to,
+        table=PAYMENT_TRANSITIONS,
+        actor=actor,
+        refusal=PAYMENT_REFUSAL,
+        prepare=prepare,
+        detail=detail,
+    )
+    moved.tranche = request.tranche
+    return moved
+
+
+@transaction.atomic
+def check_payment(*, request: PaymentRequest, actor) -> PaymentRequest:
+    """Staff of the track confirm a requested payment against its evidence and the
+    deliverable it follows: requested → checked. Audited; programme admins are told (they
+    approve)."""
+    request = _lock_request(request)
+    require_permission(actor, CHECK_PAYMENT, request, message=NOT_YOURS)
+
+    def prepare(row: PaymentRequest, old: str) -> None:
+        row.checked_by, row.checked_at = actor, timezone.now()
+
+    request = _move(request, to=RS.CHECKED, actor=actor, prepare=prepare)
+    _tell(
+        _programme_admins(),
+        template="awards/payment_checked",
+        context=_request_context(request),
+        link=_staff_request_link(request),
+        skip=actor,
+    )
+    return request
+
+
+@transaction.atomic
+def approve_payment(*, request: PaymentRequest, actor) -> PaymentRequest:
+    """A programme admin approves a checked request: checked → approved. Four eyes: not the
+    person who checked it. The claim is measured against the award once more (approved and
+    paid requests of the project). Audited; the party's members are told."""
+    request = _lock_request(request)
+    require_permission(
+        actor, APPROVE_PAYMENT, request, message=_("Only a programme admin approves payments.")
+    )
+    if request.status == RS.CHECKED and request.checked_by_id == actor.pk:
+        raise DomainError(
+            _("A payment is approved by someone other than the person who checked it."),
+            code="four_eyes",
+        )
+    project = request.tranche.agreement.project
+    committed = project_execution(project).approved
+    ceiling = award_amount(project) or 0
+    if committed + request.amount_krw > ceiling:
+        raise DomainError(
+            _("Approving it would commit more than the award (%(award)s).")
+            % {"award": f"KRW {ceiling:,}"},
+            code="over_award",
+        )
+
+    def prepare(row: PaymentRequest, old: str) -> None:
+        row.approved_by, row.approved_at = actor, timezone.now()
+
+    request = _move(request, to=RS.APPROVED, actor=actor, prepare=prepare)
+    _tell_party(request, "awards/payment_approved", actor)
+    return request
+
+
+def _tell_party(request: PaymentRequest, template: str, actor) -> None:
+    agreement = request.tranche.agreement
+    _tell(
+        _party_members(agreement),
+        template=template,
+        context=_request_context(request),
+        link=_party_link(agreement),
+        skip=actor,
+    )
+
+
+@transaction.atomic
+def record_payment(
+    *, request: PaymentRequest, paid_on: datetime.date, payment_reference: str, actor
+) -> PaymentRequest:
+    """A programme admin records an approved request as paid, with the day (not in the future,
+    programme time) and the transfer's reference: approved → paid, and its tranche → paid.
+    Audited on both; the party's members are told."""
+    request = _lock_request(request)
+    require_permission(
+        actor, RECORD_PAYMENT, request, message=_("Only a programme admin records payments.")
+    )
+    payment_reference = (payment_reference or "").strip()
+    if not paid_on:
+        raise DomainError(_("Enter the day of the payment."), field="paid_on")
+    if paid_on > _today():
+        raise DomainError(_("The day of the payment cannot be in the future."), field="paid_on")
+    if not payment_reference:
+        raise DomainError(_("Enter the payment's reference."), field="payment_reference")
+    if len(payment_reference) > 64:
+        raise DomainError(
+            _("The reference is at most 64 characters long."), field="payment_reference"
+        )
+
+    def prepare(row: PaymentRequest, old: str) -> None:
+        row.paid_on, row.payment_reference = paid_on, payment_reference
+
+    request = _move(
+        request,
+        to=RS.PAID,
+        actor=actor,
+        prepare=prepare,
+        detail={"paid_on": paid_on.isoformat(), "payment_reference": payment_reference},
+    )
+    tranche = Tranche.objects.select_for_update(of=("self",)).get(pk=request.tranche_id)
+    if tranche.status != T.SCHEDULED:
+        raise DomainError(
+            _("Tranche %(number)s is %(status)s: it cannot be paid.")
+            % {"number": tranche.number, "status": tranche.get_status_display().lower()},
+            code="tranche_closed",
+        )
+    tranche.status = T.PAID
+    tranche.save(update_fields=["status"])
+    record_audit_event(
+        subject=tranche,
+        action="status",
+        actor=actor,
+        old_value=T.SCHEDULED,
+        new_value=T.PAID,
+        detail={"payment_request": request.pk, "amount": request.amount_krw},
+    )
+    _tell_party(request, "awards/payment_paid", actor)
+    return request
+
+
+def _send_back(request: PaymentRequest, *, to: str, feedback: str, actor, template: str):
+    request = _lock_request(request)
+    require_permission(actor, RETURN_PAYMENT, request, message=NOT_YOURS)
+    feedback = (feedback or "").strip()
+    if not feedback:
+        raise DomainError(_("Tell the party why."), field="feedback")
+
+    def prepare(row: PaymentRequest, old: str) -> None:
+        row.feedback = feedback
+
+    request = _move(request, to=to, actor=actor, prepare=prepare, detail={"feedback": feedback})
+    _tell_party(request, template, actor)
+    return request
+
+
+@transaction.atomic
+def return_payment(*, request: PaymentRequest, feedback: str, actor) -> PaymentRequest:
+    """Staff of the track send a requested or checked request back for changes, saying what
+    to change; the party sends it again with ``request_payment``. Audited; the party's
+    members are told."""
+    return _send_back(
+        request, to=RS.RETURNED, feedback=feedback, actor=actor, template="awards/payment_returned"
+    )
+
+
+@transaction.atomic
+def reject_payment(*, request: PaymentRequest, feedback: str, actor) -> PaymentRequest:
+    """Staff of the track reject a requested or checked request, saying why; the tranche may
+    then be asked for afresh. Audited; the party's members are told."""
+    return _send_back(
+        request, to=RS.REJECTED, feedback=feedback, actor=actor, template="awards/payment_rejected"
+    )
+
+
+@transaction.atomic
+def withhold_tranche(*, tranche: Tranche, reason: str, actor) -> Tranche:
+    """A programme admin decides not to pay a scheduled tranche (e.g. the final payment of a
+    project whose last work fell short): the tranche is withheld, which decides it without
+    paying it (``final_payment_decided``), and any unpaid request of it is cancelled. A reason
+    is required. Audited; the party's members are told."""
+    tranche = Tranche.objects.select_for_update(of=("self",)).get(pk=tranche.pk)
+    tranche.agreement = Agreement.objects.select_related("project__award__application__track").get(
+        pk=tranche.agreement_id
+    )
+    require_permission(
+        actor, WITHHOLD_TRANCHE, tranche, message=_("Only a programme admin withholds a tranche.")
+    )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the tranche is withheld."), field="reason")
+    if tranche.status != T.SCHEDULED:
+        raise DomainError(
+            _("Tranche %(number)s is %(status)s already.")
+            % {"number": tranche.number, "status": tranche.get_status_display().lower()},
+            code="tranche_closed",
+        )
+    for request in PaymentRequest.objects.select_for_update(of=("self",)).filter(
+        tranche=tranche, status__in=(RS.REQUESTED, RS.CHECKED, RS.APPROVED, RS.RETURNED)
+    ):
+
+        def prepare(row: PaymentRequest, old: str) -> None:
+            row.feedback = reason
+
+        _move(request, to=RS.CANCELLED, actor=actor, prepare=prepare, detail={"reason": reason})
+    tranche.status = T.WITHHELD
+    tranche.decision_note = reason
+    tranche.save(update_fields=["status", "decision_note"])
+    record_audit_event(
+        subject=tranche,
+        action="status",
+        actor=actor,
+        old_value=T.SCHEDULED,
+        new_value=T.WITHHELD,
+        detail={"reason": reason},
+    )
+    agreement = tranche.agreement
+    _tell(
+        _party_members(agreement),
+        template="awards/tranche_withheld",
+        context={
+            **_agreement_context(agreement),
+            "tranche": tranche.number,
+            "amount": tranche.amount_krw,
+            "reason": reason,
+        },
+        link=_party_link(agreement),
+        skip=actor,
+    )
+    return tranche
 
 
 def final_tranche(project: Project) -> Tranche | None:
@@ -71,3 +1312,102 @@ def stop_future_payments(*, project: Project, actor, reason: str) -> int:
             detail={"reason": reason},
         )
     return len(tranches)
+
+
+# --- Reads: who sees which agreements and payment requests -----------------------------------
+
+
+def agreements_for_user(user) -> QuerySet[Agreement]:
+    """Agreements the user may read: programme admins all; secretariat staff those of projects
+    funded on their tracks; members of an agreement's party, and of its project's partner
+    (read-only), those agreements. Nobody else any (reviewers, other applicants)."""
+    qs = Agreement.objects.select_related("project__country", "project__partner", "party")
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if roles.has_role(user, roles.PROGRAMME_ADMIN):
+        return qs
+    organizations = user.memberships.values("organization_id")
+    condition = Q(party__in=organizations) | Q(project__partner__in=organizations)
+    if roles.has_role(user, roles.SECRETARIAT_STAFF):
+        condition |= Q(project__award__application__track__in=staff_tracks(user))
+    return qs.filter(condition)
+
+
+def payment_requests_for_user(user) -> QuerySet[PaymentRequest]:
+    """Payment requests the user may read: programme admins all; secretariat staff those of
+    projects funded on their tracks; members of the agreement's party their own. The partner
+    of a planning project does not read its contractor's requests (it sees the execution)."""
+    qs = PaymentRequest.objects.select_related(
+        "tranche__agreement__project", "tranche__agreement__party", "requested_by"
+    )
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if roles.has_role(user, roles.PROGRAMME_ADMIN):
+        return qs
+    condition = Q(tranche__agreement__party__in=user.memberships.values("organization_id"))
+    if roles.has_role(user, roles.SECRETARIAT_STAFF):
+        condition |= Q(
+            tranche__agreement__project__award__application__track__in=staff_tracks(user)
+        )
+    return qs.filter(condition)
+
+
+def payment_requests_to_handle(user) -> QuerySet[PaymentRequest]:
+    """The staff queue: requests waiting for the user's next step. Secretariat staff: requested
+    ones of their tracks (to check); programme admins: requested, checked (to approve) and
+    approved (to record as paid) ones."""
+    if roles.has_role(user, roles.PROGRAMME_ADMIN):
+        statuses = (RS.REQUESTED, RS.CHECKED, RS.APPROVED)
+    elif roles.has_role(user, roles.SECRETARIAT_STAFF):
+        statuses = (RS.REQUESTED,)
+    else:
+        return PaymentRequest.objects.none()
+    return payment_requests_for_user(user).filter(status__in=statuses)
+
+
+def next_payment_steps(user, request: PaymentRequest) -> list[str]:
+    """The moves the user may make on the request now, by name (check, approve, pay, return,
+    reject), in the order a page offers them: the same rules the services ask."""
+    steps = []
+    status = request.status
+    if status == RS.REQUESTED and user.has_perm(CHECK_PAYMENT, request):
+        steps.append("check")
+    if (
+        status == RS.CHECKED
+        and request.checked_by_id != user.pk
+        and user.has_perm(APPROVE_PAYMENT, request)
+    ):
+        steps.append("approve")
+    if status == RS.APPROVED and user.has_perm(RECORD_PAYMENT, request):
+        steps.append("pay")
+    if status in (RS.REQUESTED, RS.CHECKED) and user.has_perm(RETURN_PAYMENT, request):
+        steps += ["return", "reject"]
+    return steps
+
+
+def requestable_tranches(user, agreement: Agreement) -> list[Tranche]:
+    """The agreement's tranches the user may ask payment for now: a party member's, on a
+    signed agreement of an active project, scheduled, due, and without a live request (or
+    with one returned for changes). Reads the tranches and their requests in two queries."""
+    if agreement.status != AS.SIGNED or agreement.project.status != Project.Status.ACTIVE:
+        return []
+    if not is_party_member(user, agreement):
+        return []
+    tranches = list(agreement.tranches.order_by("number"))
+    live = dict(
+        PaymentRequest.objects.filter(
+            tranche__agreement=agreement, status__in=PaymentRequest.LIVE
+        ).values_list("tranche_id", "status")
+    )
+    accepted = set(
+        Deliverable.objects.filter(
+            project_id=agreement.project_id, status=Deliverable.Status.ACCEPTED
+        ).values_list("kind", flat=True)
+    )
+    return [
+        t
+        for t in tranches
+        if t.status == T.SCHEDULED
+        and (not t.after_deliverable or t.after_deliverable in accepted)
+        and live.get(t.pk) in (None, RS.RETURNED)
+    ]

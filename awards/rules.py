@@ -65,3 +65,81 @@ def deliverable_is_submitted(user, deliverable) -> bool:
 
 rules.add_perm("awards.submit_deliverable", is_deliverable_contractor & deliverable_awaits_file)
 rules.add_perm("awards.review_deliverable", is_deliverable_reviewer & deliverable_is_submitted)
+
+
+# --- Funding: agreements, payment requests, amendments (awards.funding; docs/funding.md) -------
+#
+# Staff of the track that funded the project (programme admins for every project) make and sign
+# agreements and check payment requests; programme admins approve, record payments, withhold a
+# tranche and decide amendments; the members of an agreement's party ask for its payments and
+# amendments; the members of the project's partner read its agreements (and their execution)
+# without acting. Everyone else, reviewers and other applicants included, none of it (the pages
+# answer 404).
+
+from accounts.rules import is_programme_admin  # noqa: E402
+from awards import funding  # noqa: E402 - the funding rules' names and questions live there
+
+
+@rules.predicate
+def is_project_funding_staff(user, project) -> bool:
+    return project is not None and funding.is_funding_staff(user, project)
+
+
+@rules.predicate
+def is_agreement_staff(user, agreement) -> bool:
+    return agreement is not None and funding.is_funding_staff(user, agreement.project)
+
+
+@rules.predicate
+def is_agreement_party(user, agreement) -> bool:
+    return agreement is not None and funding.is_party_member(user, agreement)
+
+
+@rules.predicate
+def is_agreement_partner(user, agreement) -> bool:
+    return agreement is not None and funding.is_partner_member(user, agreement)
+
+
+@rules.predicate
+def is_tranche_party(user, tranche) -> bool:
+    return tranche is not None and funding.is_party_member(user, tranche.agreement)
+
+
+@rules.predicate
+def is_tranche_staff(user, tranche) -> bool:
+    return tranche is not None and funding.is_funding_staff(user, tranche.agreement.project)
+
+
+@rules.predicate
+def is_payment_request_party(user, request) -> bool:
+    return request is not None and funding.is_party_member(user, request.tranche.agreement)
+
+
+@rules.predicate
+def is_payment_request_staff(user, request) -> bool:
+    return request is not None and funding.is_funding_staff(user, request.tranche.agreement.project)
+
+
+@rules.predicate
+def is_amendment_staff(user, amendment) -> bool:
+    return amendment is not None and funding.is_funding_staff(user, amendment.agreement.project)
+
+
+rules.add_perm(funding.CREATE_AGREEMENT, is_project_funding_staff)
+rules.add_perm(
+    funding.READ_AGREEMENT, is_agreement_party | is_agreement_partner | is_agreement_staff
+)
+rules.add_perm(funding.MANAGE_AGREEMENT, is_agreement_staff)
+rules.add_perm(funding.DOWNLOAD_SIGNED_AGREEMENT, is_agreement_party | is_agreement_staff)
+rules.add_perm(funding.REQUEST_AMENDMENT, is_agreement_party | is_agreement_staff)
+rules.add_perm(funding.DECIDE_AMENDMENT, is_programme_admin & is_amendment_staff)
+rules.add_perm(funding.REQUEST_PAYMENT, is_tranche_party)
+rules.add_perm(funding.WITHHOLD_TRANCHE, is_programme_admin & is_tranche_staff)
+rules.add_perm(funding.READ_PAYMENT_REQUEST, is_payment_request_party | is_payment_request_staff)
+rules.add_perm(
+    funding.DOWNLOAD_PAYMENT_EVIDENCE, is_payment_request_party | is_payment_request_staff
+)
+rules.add_perm(funding.CHECK_PAYMENT, is_payment_request_staff)
+rules.add_perm(funding.RETURN_PAYMENT, is_payment_request_staff)
+rules.add_perm(funding.APPROVE_PAYMENT, is_programme_admin & is_payment_request_staff)
+rules.add_perm(funding.RECORD_PAYMENT, is_programme_admin & is_payment_request_staff)

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import roles
+from accounts.models import AuditEvent
 from applications.models import Application
-from awards.models import Award, Deliverable
+from awards.models import (
+    Agreement,
+    Amendment,
+    Award,
+    Deliverable,
+    DeliverableVersion,
+    PaymentRequest,
+    Tranche,
+)
 from awards.services import AWARD_TRANSITIONS
 from projects.models import Track
 from projects.selectors import staff_tracks
@@ -100,4 +116,205 @@ def next_reserve_decision(track: Track):
         .filter(track=track, outcome=Decision.Outcome.RESERVE, released_at__isnull=False)
         .order_by("reserve_rank", "id")
         .first()
+    )
+
+
+# --- A funded project at a glance (the staff project page) ----------------------------------
+
+
+def project_agreements(project) -> list:
+    """The project's agreements with their party and payment schedule (tranches in order), for
+    the project page's money section. Two queries."""
+    return list(
+        Agreement.objects.filter(project=project)
+        .select_related("party")
+        .prefetch_related("tranches")
+        .order_by("kind", "pk")
+    )
+
+
+def project_deliverables(project) -> list[Deliverable]:
+    """The project's deliverables, soonest due first, each with its versions (latest first) and
+    who sent them. Two queries, whatever their number."""
+    return list(
+        Deliverable.objects.filter(project=project)
+        .prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=DeliverableVersion.objects.select_related("submitted_by").order_by(
+                    "-number"
+                ),
+            )
+        )
+        .order_by("due_on", "pk")
+    )
+
+
+@dataclass
+class TimelineEntry:
+    """One audit row of a project's history, said for the project page."""
+
+    at: object
+    subject: str
+    change: str
+    actor: object
+    reason: str = ""
+
+
+def _status_label(model, value: str) -> str:
+    choices = dict(model._meta.get_field("status").flatchoices)
+    return str(choices.get(value, value))
+
+
+def project_timeline(project, *, limit: int = 200) -> list[TimelineEntry]:
+    """What happened to a funded project, oldest first, from the audit rows of the project, its
+    award, deliverables, agreements, tranches, payment requests and amendments (at most
+    ``limit``, the latest ones). A fixed number of queries, whatever the rows. Reads only."""
+    award = getattr(project, "award", None)
+    subjects: dict[tuple[type, str], str] = {(type(project), str(project.pk)): _("Project")}
+    if award is not None:
+        subjects[(Award, str(award.pk))] = _("Award")
+    for pk, kind in Deliverable.objects.filter(project=project).values_list("pk", "kind"):
+        subjects[(Deliverable, str(pk))] = str(Deliverable.Kind(kind).label)
+    references = {}
+    for pk, reference in Agreement.objects.filter(project=project).values_list("pk", "reference"):
+        subjects[(Agreement, str(pk))] = _("Agreement %(reference)s") % {"reference": reference}
+        references[pk] = reference
+    tranches = {}
+    for pk, number, agreement_id in Tranche.objects.filter(agreement__project=project).values_list(
+        "pk", "number", "agreement_id"
+    ):
+        label = _("Tranche %(number)s of %(reference)s") % {
+            "number": number,
+            "reference": references.get(agreement_id, ""),
+        }
+        subjects[(Tranche, str(pk))] = label
+        tranches[pk] = label
+    for pk, tranche_id in PaymentRequest.objects.filter(
+        tranche__agreement__project=project
+    ).values_list("pk", "tranche_id"):
+        subjects[(PaymentRequest, str(pk))] = _("Payment request for %(tranche)s") % {
+            "tranche": tranches.get(tranche_id, "")
+        }
+    for pk, agreement_id in Amendment.objects.filter(agreement__project=project).values_list(
+        "pk", "agreement_id"
+    ):
+        subjects[(Amendment, str(pk))] = _("Amendment of %(reference)s") % {
+            "reference": references.get(agreement_id, "")
+        }
+    models = {model for model, _pk in subjects}
+    types = ContentType.objects.get_for_models(*models, for_concrete_models=True)
+    by_type: dict[int, list[str]] = {}
+    for model, pk in subjects:
+        by_type.setdefault(types[model].pk, []).append(pk)
+    condition = Q()
+    for type_id, pks in by_type.items():
+        condition |= Q(content_type_id=type_id, object_id__in=pks)
+    model_of = {types[model].pk: model for model in models}
+    rows = list(
+        AuditEvent.objects.filter(condition)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    entries = []
+    for row in reversed(rows):
+        model = model_of[row.content_type_id]
+        entries.append(
+            TimelineEntry(
+                at=row.created_at,
+                subject=subjects[(model, row.object_id)],
+                change=_timeline_change(model, row),
+                actor=row.actor,
+                reason=str((row.detail or {}).get("reason", "")),
+            )
+        )
+    return entries
+
+
+def _timeline_change(model, row) -> str:
+    if row.action == "status":
+        return f"{_status_label(model, row.old_value)} → {_status_label(model, row.new_value)}"
+    labels = {
+        "created": _("Created"),
+        "updated": _("Updated"),
+        "contractor_selection_opened": _("Contractor selection opened"),
+        "contractor_selected": _("Contractor recorded"),
+    }
+    if row.action == "rescheduled":
+        return _("Due date moved from %(old)s to %(new)s") % {
+            "old": row.old_value,
+            "new": row.new_value,
+        }
+    return str(labels.get(row.action, row.action))
+
+
+# --- The partner's view of its project (read-only, on its application's page) ---------------
+
+
+@dataclass
+class Milestone:
+    on: object  # a date
+    label: str
+
+
+@dataclass
+class ProjectProgress:
+    """What the partner sees of its funded project: no files, no feedback, no names of staff."""
+
+    project: object
+    award: Award
+    milestones: list[Milestone]
+    deliverables: list[Deliverable]
+
+
+def project_progress(award: Award) -> ProjectProgress | None:
+    """The progress of the project ``award`` funds, for its applicant's members: the award's
+    steps (approved, contracted, in progress, completed or cancelled) and the agreements' and
+    contractor's dates as milestones, oldest first, and each deliverable's due date and status.
+    None while the award is only proposed (nothing is settled yet) or has no project. The
+    caller decides who reads it (``awards.rules.is_award_applicant``). A fixed number of
+    queries; reads only."""
+    if award.project_id is None or award.status == Award.Status.PROPOSED:
+        return None
+    project = award.project
+    zone = ZoneInfo(settings.PROGRAMME_TIME_ZONE)
+    statuses = dict(Award.Status.choices)
+    milestones = [
+        Milestone(timezone.localtime(at, zone).date(), str(statuses.get(status, status)))
+        for at, status in AuditEvent.objects.filter(
+            content_type=ContentType.objects.get_for_model(Award),
+            object_id=str(award.pk),
+            action="status",
+        ).values_list("created_at", "new_value")
+    ]
+    for agreement in Agreement.objects.filter(project=project, signed_on__isnull=False).order_by(
+        "signed_on", "pk"
+    ):
+        milestones.append(
+            Milestone(
+                agreement.signed_on,
+                _("%(kind)s signed") % {"kind": agreement.get_kind_display()},
+            )
+        )
+    selected = (
+        AuditEvent.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(project)),
+            object_id=str(project.pk),
+            action="contractor_selected",
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if selected is not None and project.contractor_id:
+        milestones.append(
+            Milestone(
+                timezone.localtime(selected, zone).date(),
+                _("Korean contractor: %(company)s") % {"company": project.contractor.name},
+            )
+        )
+    milestones.sort(key=lambda m: m.on)
+    deliverables = list(Deliverable.objects.filter(project=project).order_by("due_on", "pk"))
+    return ProjectProgress(
+        project=project, award=award, milestones=milestones, deliverables=deliverables
     )

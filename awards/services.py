@@ -22,7 +22,6 @@ from core.pdf import render_pdf
 from core.transitions import apply_transition
 from projects.models import Project
 from projects.rules import MANAGE_TRACK
-from projects.services import set_project_status
 from results.models import Decision
 from results.services import proposed_amount
 
@@ -128,35 +127,24 @@ def award_funding(*, application: Application, amount, actor) -> Award:
     return award
 
 
-@transaction.atomic
 def advance_award(*, award: Award, to: str, actor, reason: str = "") -> Award:
-    """Move an award along its lifecycle (staff of the track). Cancelling goes through
-    ``cancel_award`` so the reserve list is offered."""
-    require_permission(actor, MANAGE_TRACK, award.application.track, message=NOT_YOUR_TRACK)
-    if to == Award.Status.CANCELLED:
-        return cancel_award(award=award, reason=reason, actor=actor)
-    award = transition_award(award=award, to=to, actor=actor, reason=reason)
-    if to == Award.Status.COMPLETED and award.project_id:
-        set_project_status(project=award.project, to=Project.Status.COMPLETED, actor=actor)
-    return award
+    """Move an award along its lifecycle: ``awards.lifecycle.move_award`` (its guards, the
+    project moving with it, cancelling's stopped payments and reserve offer). The name the
+    staff pages, the API and the back office's actions have always called."""
+    from awards.lifecycle import move_award  # the lifecycle builds on this module
+
+    return move_award(award=award, to=to, actor=actor, reason=reason)
 
 
-@transaction.atomic
 def cancel_award(*, award: Award, reason: str, actor) -> tuple[Award, Decision | None]:
-    """Cancel an award (reason required), cancel its project, and offer the next application
-    on the track's reserve list: its decision becomes selected and its applicants are told.
-    Returns the award and the promoted decision (or None when the reserve list is empty)."""
-    award = Award.objects.select_related("application__track", "project").get(pk=award.pk)
-    track = award.application.track
-    require_permission(actor, MANAGE_TRACK, track, message=NOT_YOUR_TRACK)
-    award = transition_award(award=award, to=Award.Status.CANCELLED, actor=actor, reason=reason)
-    if award.project_id and award.project.status == Project.Status.ACTIVE:
-        set_project_status(
-            project=award.project, to=Project.Status.CANCELLED, actor=actor, reason=reason
-        )
-    Decision.objects.filter(application=award.application).update(reserve_rank=None)
-    promoted = promote_reserve(track=track, actor=actor, amount=award.amount)
-    return award, promoted
+    """Cancel an award (reason required) through ``awards.lifecycle.move_award``: its project
+    is cancelled, its future payments stopped and the next application on the track's reserve
+    list offered the funding. Returns the award and the promoted decision (None when the
+    reserve list is empty)."""
+    from awards.lifecycle import move_award  # the lifecycle builds on this module
+
+    award = move_award(award=award, to=Award.Status.CANCELLED, actor=actor, reason=reason)
+    return award, award.promoted_reserve
 
 
 def promote_reserve(*, track, actor, amount: int | None = None) -> Decision | None:
@@ -277,6 +265,7 @@ def award_letter_pdf(*, award: Award, language: str) -> bytes:
 
 W = Award.Status
 
+AWARD_MOVE_REFUSAL = gettext_lazy("An award cannot go from “%(old)s” to “%(new)s”.")
 
 AWARD_TRANSITIONS: dict[str, set[str]] = {
     W.PROPOSED: {W.APPROVED, W.CANCELLED},
@@ -290,8 +279,10 @@ AWARD_TRANSITIONS: dict[str, set[str]] = {
 
 @transaction.atomic
 def transition_award(*, award: Award, to: str, actor, reason: str = "") -> Award:
-    """Move an award along proposed → approved → contracted → in_progress → completed, or to
-    cancelled; locks the row and audits. Reserve promotion on cancel is the caller's business."""
+    """The award row's own move along ``AWARD_TRANSITIONS`` (lock, table, reason on cancel,
+    audit row) and nothing else: no permission, no guard, no project. Only
+    ``awards.lifecycle.move_award`` calls it; everything else (pages, API, back office) moves
+    an award through that service (or ``advance_award`` / ``cancel_award``, its wrappers)."""
 
     def prepare(row: Award, old: str) -> None:
         if to == W.CANCELLED:
@@ -304,7 +295,7 @@ def transition_award(*, award: Award, to: str, actor, reason: str = "") -> Award
         to=to,
         table=AWARD_TRANSITIONS,
         actor=actor,
-        refusal=_("An award cannot go from “%(old)s” to “%(new)s”."),
+        refusal=AWARD_MOVE_REFUSAL,
         prepare=prepare,
         reason=reason,
     )

@@ -3,7 +3,7 @@ results) and the funded projects with their contractor selection."""
 
 from django.urls import path
 
-from awards import contractor_views, staff_views
+from awards import contractor_views, funding_views, staff_views
 
 app_name = "staff_awards"
 urlpatterns = [
@@ -40,4 +40,42 @@ urlpatterns = [
         contractor_views.record_winner,
         name="winner",
     ),
+    # Agreements and payments (awards.funding): staff of the track and programme admins.
+    path(
+        "projects/<str:code>/agreements/",
+        funding_views.staff_agreements,
+        name="agreements",
+    ),
+    path(
+        "projects/<str:code>/agreements/<int:pk>/",
+        funding_views.staff_agreement,
+        name="agreement",
+    ),
+    path(
+        "projects/<str:code>/agreements/<int:pk>/budget/",
+        funding_views.staff_agreement_budget,
+        name="agreement_budget",
+    ),
+    path(
+        "projects/<str:code>/agreements/<int:pk>/schedule/",
+        funding_views.staff_agreement_schedule,
+        name="agreement_schedule",
+    ),
+    path(
+        "projects/<str:code>/agreements/<int:pk>/sign/",
+        funding_views.staff_agreement_sign,
+        name="agreement_sign",
+    ),
+    path(
+        "projects/<str:code>/agreements/<int:pk>/tranches/<int:tranche_pk>/withhold/",
+        funding_views.staff_tranche_withhold,
+        name="tranche_withhold",
+    ),
+    path(
+        "projects/<str:code>/agreements/<int:pk>/amendments/<int:amendment_pk>/decide/",
+        funding_views.staff_amendment_decide,
+        name="amendment_decide",
+    ),
+    path("payments/", funding_views.staff_payment_requests, name="payment_requests"),
+    path("payments/<int:pk>/", funding_views.staff_payment_request, name="payment_request"),
 ]

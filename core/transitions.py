@@ -62,16 +62,25 @@ def apply_transition(
     if _audit_writer is None:  # pragma: no cover - set by AccountsConfig.ready
         raise RuntimeError("No audit writer is registered: is the accounts app installed?")
     model = type(instance)
-    row = (queryset if queryset is not None else model._default_manager).select_for_update()
-    row = row.get(pk=instance.pk)
+    # The row alone, even when the queryset joins related rows (``select_related``): PostgreSQL
+    # would lock those too, and every move of any row pointing at them would queue behind it.
+    queryset = queryset if queryset is not None else model._default_manager.all()
+    row = queryset.select_for_update(of=("self",)).get(pk=instance.pk)
     old = getattr(row, field)
     if to not in allowed_moves(table, old):
         labels = dict(model._meta.get_field(field).flatchoices)
         raise IllegalTransition(refusal % {"old": labels.get(old, old), "new": labels.get(to, to)})
+    before = {f.attname: getattr(row, f.attname) for f in model._meta.concrete_fields}
     setattr(row, field, to)
     if prepare is not None:
         prepare(row, old)
-    clean_or_refuse(row)
+    # What the move changed is checked; what it left as it was is not checked again (a query
+    # per foreign key, unique field and constraint was most of the cost of a move), and the
+    # database still holds every constraint.
+    unchanged = [
+        f.name for f in model._meta.concrete_fields if getattr(row, f.attname) == before[f.attname]
+    ]
+    clean_or_refuse(row, exclude=unchanged)
     row.save()
     _audit_writer(
         subject=row,

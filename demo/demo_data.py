@@ -1088,3 +1088,51 @@ WALKTHROUGH_ANSWERS_2026 = {
     "Chiang Mai": (127_240, ["flood", "energy"], "Chiang Mai Smart City (2019): air quality."),
     "Surabaya": (2_874_314, ["flood", "safety"], "Surabaya Smart City (2018): e-government."),
 }
+
+# --- After the award: the 2022 projects' agreements and payments ----------------------------
+#
+# Every 2022 project has its grant agreement with the partner (signed on 20 July 2022) and a
+# planning project its service contract with its Korean contractor (signed on 29 July 2022),
+# each running 1 August 2022 – 30 June 2023; the agreement that pays (the service contract, or
+# a demonstration's grant agreement) budgets the whole award in these shares and pays it on the
+# default schedule (30 % on signature, 40 % after the interim report or the demonstration
+# results, 30 % after the final report). Where each project stands, by site; a site not named
+# here handed in every deliverable, was paid in full and completed on 30 June 2023.
+FUNDING_2022_STAGES = {
+    # Two tranches paid; the final one waits for the final report, due soon after the
+    # contract's extension (an approved amendment). The interim report went back once.
+    "Klang": "final_report_due",
+    # Final report accepted; the last payment is checked and waits for a programme admin.
+    "Zangilan": "final_payment_checked",
+    # Final report accepted; the last payment request went back to the partner for changes.
+    "Madiun": "final_payment_returned",
+}
+FUNDING_2022_FINAL_RETURNED = (
+    "The equipment invoices of the demonstration site are missing: attach them and send the "
+    "request again."
+)
+FUNDING_2022_INTERIM_RETURNED = (
+    "The interim report lacks the traffic survey of the Klang town centre (chapter 3): add it "
+    "and send the report again."
+)
+FUNDING_2022_EXTENSION_REASON = (
+    "Klang Municipal Council moved the public consultation on the master plan; the final "
+    "report follows it."
+)
+# The whole award by budget line, in whole percent (adding up to 100), by project kind.
+BUDGET_SHARES_2022 = {
+    "planning": (
+        ("personnel", 50),
+        ("subcontracting", 25),
+        ("travel", 10),
+        ("workshops", 10),
+        ("other", 5),
+    ),
+    "demonstration": (
+        ("equipment", 45),
+        ("personnel", 25),
+        ("subcontracting", 15),
+        ("workshops", 10),
+        ("travel", 5),
+    ),
+}

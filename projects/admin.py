@@ -23,10 +23,20 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
-from core.admin import ServiceModelAdmin, service_action
+from core.admin import ReadOnlyInline, ServiceModelAdmin, service_action
 from core.templatetags.portal_format import krw
 from projects import services
-from projects.models import Call, City, Country, DocumentRequirement, Event, Project, Track
+from projects.models import (
+    Call,
+    City,
+    Country,
+    DocumentRequirement,
+    Event,
+    EventMaterial,
+    EventParticipant,
+    Project,
+    Track,
+)
 from projects.rules import CONFIGURE_CALL, MANAGE_TRACK
 from projects.selectors import staff_tracks
 
@@ -330,13 +340,47 @@ class ProjectAdmin(PortalModelAdmin):
         return services.update_project(project=obj, actor=request.user, **changes)
 
 
+class EventParticipantInline(ReadOnlyInline):
+    """Who took part: added and removed through ``add_event_participant`` /
+    ``remove_event_participant`` (the staff events page), shown here."""
+
+    model = EventParticipant
+    fields = ["name", "organization", "country", "role"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organization", "country")
+
+
+class EventMaterialInline(ReadOnlyInline):
+    """The event's public materials, uploaded through ``add_event_material``."""
+
+    model = EventMaterial
+    fields = ["title", "title_ko", "original_name", "size", "created_at"]
+
+
 @admin.register(Event)
 class EventAdmin(ReferenceAdmin):
+    """Programme admins record and correct events, and link them to projects, through
+    ``create_event`` / ``update_event``; participants and materials show read-only."""
+
     list_display = ["name", "kind", "starts_on", "ends_on", "city", "partners"]
     list_filter = ["kind"]
     search_fields = ["name", "name_ko", "partners"]
     list_select_related = ["city__country"]
-    autocomplete_fields = ["city"]
+    autocomplete_fields = ["city", "projects"]
+    inlines = [EventParticipantInline, EventMaterialInline]
+
+    def get_service_fields(self, request, obj):
+        return {*services.EVENT_FIELDS, "projects"} if is_configurer(request) else set()
+
+    def get_add_fields(self, request):
+        return {*services.EVENT_FIELDS, "projects"} if is_configurer(request) else set()
+
+    def change_through_service(self, request, obj, changes):
+        return services.update_event(event=obj, actor=request.user, **changes)
+
+    def add_through_service(self, request, data):
+        return services.create_event(actor=request.user, **data)
 
     def allows_delete(self, request, obj):
         return is_configurer(request)

@@ -124,6 +124,8 @@ class CallSerializer(serializers.ModelSerializer):
             "status",
             "opens_at",
             "closes_at",
+            "two_stage",
+            "concept_closes_at",
             "is_accepting_applications",
             "tracks",
         ]

@@ -31,7 +31,7 @@ class DocumentRequirementForm(forms.ModelForm):
 
     class Meta:
         model = DocumentRequirement
-        fields = ["kind", "name", "name_ko", "formats", "max_size_mb", "is_required"]
+        fields = ["kind", "name", "name_ko", "formats", "max_size_mb", "is_required", "stage"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,6 +44,8 @@ class DocumentRequirementForm(forms.ModelForm):
         ) % {"limit": settings.MAX_UPLOAD_SIZE // MEGABYTE}
         if not self.instance.template:
             del self.fields["remove_template"]
+        if not self.instance.track.call.two_stage:
+            del self.fields["stage"]  # a one-stage call asks every document at once
 
     def validate_unique(self):
         pass  # the service says "already asked for" next to the kind
@@ -64,8 +66,19 @@ class CopyCallForm(forms.Form):
     )
     closes_at = forms.DateTimeField(
         label=_("Closes at"),
+        help_text=_("On a two-stage call: the full proposals' deadline."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+    concept_closes_at = forms.DateTimeField(
+        label=_("Concept notes close at"),
+        help_text=_("After the opening and before the closing time."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args, two_stage: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not two_stage:  # only a two-stage call has a concept notes' deadline to fill
+            del self.fields["concept_closes_at"]
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
@@ -78,4 +91,13 @@ class CopyCallForm(forms.Form):
         opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
         if opens and closes and closes <= opens:
             self.add_error("closes_at", _("The call must close after it opens."))
+        concept = cleaned.get("concept_closes_at")
+        if concept and opens and closes and not opens < concept < closes:
+            self.add_error(
+                "concept_closes_at",
+                _(
+                    "Concept notes must close after the call opens and before the full "
+                    "proposals' deadline (the closing time)."
+                ),
+            )
         return cleaned

@@ -88,9 +88,23 @@ class City(BilingualNameMixin, models.Model):
         return f"{self.name}, {self.country.name}"
 
 
+class Stage(models.TextChoices):
+    """The stages of a two-stage call (``Call.two_stage``): a short concept note first, then,
+    for the applicants the track's staff invite, the full proposal. An application, a question
+    and a document requirement each belong to one; on a one-stage call everything is the full
+    proposal, the one stage there is."""
+
+    CONCEPT = "concept", _("Concept note")
+    FULL = "full", _("Full proposal")
+
+
 class Call(BilingualNameMixin, models.Model):
     """A round of applications: the yearly international call, a rolling intake, or the
-    selection of the Korean company that carries out one funded planning project."""
+    selection of the Korean company that carries out one funded planning project.
+
+    A two-stage call (``two_stage``) takes concept notes from ``opens_at`` until
+    ``concept_closes_at``; the applicants whose concept note the track's staff shortlist
+    complete their full proposal until ``closes_at`` (``applications.stages``)."""
 
     class Kind(models.TextChoices):
         ANNUAL = "annual", _("Annual international call")
@@ -122,6 +136,23 @@ class Call(BilingualNameMixin, models.Model):
     )
     opens_at = models.DateTimeField(_("opens at"))
     closes_at = models.DateTimeField(_("closes at"))
+    two_stage = models.BooleanField(
+        _("two-stage call"),
+        default=False,
+        help_text=_(
+            "Applicants first send a short concept note; the secretariat shortlists them and "
+            "invites the shortlisted ones to complete a full proposal by the closing time."
+        ),
+    )
+    concept_closes_at = models.DateTimeField(
+        _("concept notes close at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Two-stage calls: the deadline of the concept notes, after the opening and before "
+            "the closing time (the full proposals' deadline)."
+        ),
+    )
     decisions_released_at = models.DateTimeField(_("decisions released at"), null=True, blank=True)
     # Set for a contractor selection: the funded project whose contractor is being chosen.
     project = models.ForeignKey(
@@ -158,6 +189,11 @@ class Call(BilingualNameMixin, models.Model):
                 condition=~Q(kind="contractor_selection") | Q(project__isnull=False),
                 name="projects_call_contractor_selection_has_project",
             ),
+            models.CheckConstraint(
+                condition=Q(concept_closes_at__isnull=True)
+                | Q(concept_closes_at__gt=F("opens_at"), concept_closes_at__lt=F("closes_at")),
+                name="projects_call_concept_deadline_within_call",
+            ),
         ]
 
     def __str__(self):
@@ -166,11 +202,36 @@ class Call(BilingualNameMixin, models.Model):
     def get_absolute_url(self):
         return reverse("projects:call_detail", kwargs={"slug": self.slug})
 
+    def clean(self):
+        super().clean()
+        concept, opens, closes = self.concept_closes_at, self.opens_at, self.closes_at
+        if None not in (concept, opens, closes) and not opens < concept < closes:
+            raise ValidationError(
+                {
+                    "concept_closes_at": _(
+                        "Concept notes must close after the call opens and before the full "
+                        "proposals' deadline (the closing time)."
+                    )
+                },
+                code="concept_deadline",
+            )
+
     @property
     def is_accepting_applications(self) -> bool:
         """Open by status and by the clock; the server's time decides."""
         now = timezone.now()
         return self.status == self.Status.OPEN and self.opens_at <= now < self.closes_at
+
+    @property
+    def is_accepting_new_applications(self) -> bool:
+        """Whether an applicant may start a new application now: while the call accepts
+        applications and, on a two-stage call, until the concept notes close (after that,
+        only the invited applicants complete their full proposals)."""
+        if not self.is_accepting_applications:
+            return False
+        return not self.two_stage or (
+            self.concept_closes_at is not None and timezone.now() < self.concept_closes_at
+        )
 
     @property
     def is_draft(self) -> bool:
@@ -360,6 +421,16 @@ class DocumentRequirement(BilingualNameMixin, models.Model):
         _("required"),
         default=True,
         help_text=_("An application cannot be submitted without a required document."),
+    )
+    stage = models.CharField(
+        _("stage"),
+        max_length=10,
+        choices=Stage.choices,
+        default=Stage.FULL,
+        help_text=_(
+            "Two-stage calls: asked with the concept note, or only with the full proposal. "
+            "A one-stage call asks for every document at once."
+        ),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 

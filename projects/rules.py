@@ -1,6 +1,6 @@
 import rules
 
-from accounts.rules import is_programme_admin
+from accounts.rules import is_programme_admin, is_secretariat_staff
 from projects import selectors
 
 
@@ -33,3 +33,10 @@ def can_view_call(user, call) -> bool:
 # for a published call, its staff and programme admins for a draft.
 VIEW_CALL = "projects.view_call"
 rules.add_perm(VIEW_CALL, can_view_call)
+
+
+# --- Events: workshops, road shows and conferences (projects.services, "Events") -------------
+# Who records the programme's events, links them to projects and adds their participants and
+# materials: programme admins and secretariat staff (each links only projects they follow).
+MANAGE_EVENTS = "projects.manage_events"
+rules.add_perm(MANAGE_EVENTS, is_programme_admin | is_secretariat_staff)

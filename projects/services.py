@@ -24,10 +24,12 @@ from projects.models import (
     DocumentKind,
     DocumentRequirement,
     Event,
+    EventMaterial,
+    EventParticipant,
     Project,
     Track,
 )
-from projects.rules import CONFIGURE_CALL, MANAGE_TRACK
+from projects.rules import CONFIGURE_CALL, MANAGE_EVENTS, MANAGE_TRACK
 from projects.selectors import projects_for_staff
 
 logger = logging.getLogger(__name__)
@@ -151,6 +153,13 @@ def _date_problems(call: Call, tracks: list[Track]) -> list[CallProblem]:
     problems = []
     if call.closes_at <= call.opens_at:
         problems.append(CallProblem(_("The call must close after it opens."), code="dates"))
+    if call.two_stage and call.concept_closes_at is None:
+        problems.append(
+            CallProblem(
+                _("A two-stage call needs the deadline of its concept notes."),
+                code="concept_deadline",
+            )
+        )
     for track in tracks:
         if track.review_deadline is not None and track.review_deadline <= call.closes_at:
             problems.append(
@@ -232,7 +241,14 @@ def register_call_copier(copier: Callable[..., dict | None]) -> None:
 
 # What a new call takes from last year's: the texts. Dates are new, the status is draft, and
 # the project, reported intake and release of decisions belong to the old call alone.
-COPIED_CALL_FIELDS = ("kind", "description", "description_ko", "eligibility", "eligibility_ko")
+COPIED_CALL_FIELDS = (
+    "kind",
+    "description",
+    "description_ko",
+    "eligibility",
+    "eligibility_ko",
+    "two_stage",
+)
 # A track's fields that are not its terms or settings: the copy gets its own.
 NOT_COPIED_TRACK_FIELDS = ("id", "call", "criteria_locked_at", "review_deadline")
 
@@ -258,19 +274,27 @@ def copy_call(
     name_ko: str = "",
     opens_at: datetime.datetime,
     closes_at: datetime.datetime,
+    concept_closes_at: datetime.datetime | None = None,
 ) -> Call:
     """A programme admin starts next year's call from ``call``: a new draft call with the
     given year, slug, title and dates, the same texts, and a copy of every track (budgets,
     kind, secretariat, review settings; a review deadline moved by as much as the closing
     date), of its document requirements (templates included) and of what the apps above
     copy (``CALL_COPIERS``: criteria with their guidance, …). The copies are independent of
-    the originals. One audit row, on the new call, naming its source. Nothing is opened:
+    the originals; a two-stage call's copy is two-stage, with its own concept notes' deadline
+    (``concept_closes_at``, required then, ignored otherwise). One audit row, on the new call, naming its source. Nothing is opened:
     ``call_problems`` says what the new call still needs."""
     require_permission(actor, CONFIGURE_CALL, message=NOT_PROGRAMME_ADMIN)
     if call.kind == Call.Kind.CONTRACTOR_SELECTION:
         raise DomainError(
             _("A contractor selection belongs to its project and is not copied."),
             code="not_copied",
+        )
+    if call.two_stage and concept_closes_at is None:
+        raise DomainError(
+            _("The call is two-stage: give the deadline of the new call's concept notes."),
+            code="invalid",
+            field="concept_closes_at",
         )
     new_call = Call(
         year=year,
@@ -279,6 +303,7 @@ def copy_call(
         name_ko=name_ko,
         opens_at=opens_at,
         closes_at=closes_at,
+        concept_closes_at=concept_closes_at if call.two_stage else None,
         status=Call.Status.DRAFT,
         **{field: getattr(call, field) for field in COPIED_CALL_FIELDS},
     )
@@ -342,7 +367,7 @@ def _clean_with_field(instance: models.Model) -> None:
 # --- A track's documents, configured by its staff ---------------------------------------------
 
 # What staff set on a requirement (besides its order and template file).
-REQUIREMENT_FIELDS = ("kind", "name", "name_ko", "formats", "max_size_mb", "is_required")
+REQUIREMENT_FIELDS = ("kind", "name", "name_ko", "formats", "max_size_mb", "is_required", "stage")
 NOT_YOUR_TRACK = _("You do not work on this track.")
 
 
@@ -594,12 +619,15 @@ CALL_FIELDS = (
     "eligibility_ko",
     "opens_at",
     "closes_at",
+    "two_stage",
+    "concept_closes_at",
     "project",
     "reported_applications",
     "reported_applicant_countries",
 )
-# Fixed once anyone has started an application: they say what the applicants applied to.
-CALL_FIELDS_FIXED_ONCE_APPLIED = ("year", "kind", "project")
+# Fixed once anyone has started an application: they say what the applicants applied to (and,
+# for two_stage, whether the applications are concept notes).
+CALL_FIELDS_FIXED_ONCE_APPLIED = ("year", "kind", "project", "two_stage")
 
 
 def call_editable_fields(call: Call) -> tuple[str, ...]:
@@ -775,7 +803,8 @@ def save_reference_entry(*, entry: models.Model, actor, **fields) -> models.Mode
 
 @transaction.atomic
 def delete_event(*, event: Event, actor) -> None:
-    """A programme admin deletes an event; the audit row keeps its name and dates."""
+    """A programme admin deletes an event (its participants and materials with it; the
+    materials' files once the deletion is committed); the audit row keeps its name and dates."""
     require_permission(actor, CONFIGURE_CALL, message=NOT_PROGRAMME_ADMIN)
     record_audit_event(
         subject=event,
@@ -783,4 +812,182 @@ def delete_event(*, event: Event, actor) -> None:
         actor=actor,
         detail={"old": _values(event, REFERENCE_FIELDS[Event])},
     )
+    files = [m.file for m in event.materials.all() if m.file]
     event.delete()
+    for file in files:
+        transaction.on_commit(lambda file=file: file.storage.delete(file.name))
+
+
+# --- Events: workshops, road shows and conferences ------------------------------------------
+#
+# Programme admins and secretariat staff record the programme's events (``MANAGE_EVENTS``), link
+# them to the funded projects they concern (staff only to projects they follow), and add who took
+# part and the materials shown there. Every event is public on the events page from the moment it
+# is recorded, and so is every material attached to it (there is no draft event): a material is
+# uploaded to be published. Every change is audited.
+
+EVENT_FIELDS = REFERENCE_FIELDS[Event]
+NOT_EVENT_STAFF = _("Only programme admins and secretariat staff record events.")
+
+
+def _event_projects(actor, projects) -> list[Project]:
+    """The projects to link, refused if the actor does not follow one of them."""
+    projects = list(projects)
+    followed = set(
+        projects_for_staff(actor)
+        .filter(pk__in=[p.pk for p in projects])
+        .values_list("pk", flat=True)
+    )
+    foreign = [p for p in projects if p.pk not in followed]
+    if foreign:
+        raise DomainError(
+            _("You do not follow these projects: %(codes)s")
+            % {"codes": ", ".join(sorted(p.code for p in foreign))},
+            code="forbidden",
+            field="projects",
+        )
+    return projects
+
+
+def _codes(event: Event) -> list[str]:
+    return sorted(event.projects.values_list("code", flat=True))
+
+
+@transaction.atomic
+def create_event(*, actor, projects=(), **fields) -> Event:
+    """Record a programme event (its kind, titles, partners such as the World Bank or IDB,
+    place, dates, description) and link it to ``projects``; audited as ``created``. Public on
+    the events page at once."""
+    require_permission(actor, MANAGE_EVENTS, message=NOT_EVENT_STAFF)
+    linked = _event_projects(actor, projects)
+    event = _create(Event, actor=actor, fields=fields, allowed=EVENT_FIELDS)
+    if linked:
+        event.projects.set(linked)
+        record_audit_event(
+            subject=event, action="projects", actor=actor, detail={"new": _codes(event)}
+        )
+    return event
+
+
+@transaction.atomic
+def update_event(*, event: Event, actor, projects=None, **fields) -> Event:
+    """Correct an event's fields and, when ``projects`` is given, set the projects it is linked
+    to (a secretariat staff member may add or remove only projects they follow: a change to
+    another is refused, so a page keeps those as they are); audited as ``updated`` and
+    ``projects`` with the old and new values."""
+    require_permission(actor, MANAGE_EVENTS, message=NOT_EVENT_STAFF)
+    if fields:
+        event = _update(event, actor=actor, fields=fields, allowed=EVENT_FIELDS)
+    if projects is not None:
+        wanted = {p.pk: p for p in projects}
+        current = {p.pk: p for p in event.projects.all()}
+        changed = [
+            p for pk, p in {**wanted, **current}.items() if (pk in wanted) != (pk in current)
+        ]
+        if changed:
+            _event_projects(actor, changed)
+            old = _codes(event)
+            event.projects.set(list(wanted.values()))
+            record_audit_event(
+                subject=event,
+                action="projects",
+                actor=actor,
+                detail={"old": old, "new": _codes(event)},
+            )
+    return event
+
+
+@transaction.atomic
+def add_event_participant(
+    *, event: Event, actor, name: str = "", organization=None, country=None, role: str = ""
+) -> EventParticipant:
+    """Add who took part in an event: an organisation of the portal (its name is the
+    participant's unless another is given) or a named guest, with their country and role (e.g.
+    "Speaker, World Bank"). Audited on the event."""
+    require_permission(actor, MANAGE_EVENTS, message=NOT_EVENT_STAFF)
+    name = (name or "").strip() or (organization.name if organization is not None else "")
+    if not name:
+        raise DomainError(_("Give the participant's name or organisation."), field="name")
+    if country is None and organization is not None and organization.country_code:
+        country = Country.objects.filter(code=organization.country_code).first()
+    participant = EventParticipant(
+        event=event, organization=organization, name=name, country=country, role=role.strip()
+    )
+    clean_or_refuse(participant)
+    participant.save()
+    record_audit_event(
+        subject=event,
+        action="participant_added",
+        actor=actor,
+        new_value=name,
+        detail={"participant": participant.pk, "role": participant.role},
+    )
+    return participant
+
+
+@transaction.atomic
+def remove_event_participant(*, participant: EventParticipant, actor) -> None:
+    """Remove a participant entered by mistake; audited on the event with the name."""
+    require_permission(actor, MANAGE_EVENTS, message=NOT_EVENT_STAFF)
+    record_audit_event(
+        subject=participant.event,
+        action="participant_removed",
+        actor=actor,
+        old_value=participant.name,
+    )
+    participant.delete()
+
+
+@transaction.atomic
+def add_event_material(
+    *, event: Event, actor, title: str, uploaded, title_ko: str = ""
+) -> EventMaterial:
+    """Attach a material (a presentation, the programme, a report) to an event: the file is
+    checked by its content (``core.uploads.validate_upload``) and stored
+    (``store_upload``); it is public on the events page from then on. Audited on the event."""
+    require_permission(actor, MANAGE_EVENTS, message=NOT_EVENT_STAFF)
+    title = (title or "").strip()
+    if not title:
+        raise DomainError(_("Give the material a title."), field="title")
+    kind = validate_upload(uploaded)
+    material = EventMaterial(
+        event=event,
+        title=title,
+        title_ko=(title_ko or "").strip(),
+        original_name=uploaded.name[:255],
+        content_type=kind.content_type,
+        size=uploaded.size,
+    )
+    storage = material.file.storage
+    name = store_upload(material.file, uploaded.name, uploaded)
+    try:
+        clean_or_refuse(material)
+        material.save()
+        record_audit_event(
+            subject=event,
+            action="material_added",
+            actor=actor,
+            new_value=title,
+            detail={"material": material.pk, "file": material.original_name},
+        )
+    except Exception:
+        storage.delete(name)
+        raise
+    return material
+
+
+@transaction.atomic
+def remove_event_material(*, material: EventMaterial, actor) -> None:
+    """Take a material off an event: the row goes, its file after commit; audited."""
+    require_permission(actor, MANAGE_EVENTS, message=NOT_EVENT_STAFF)
+    record_audit_event(
+        subject=material.event,
+        action="material_removed",
+        actor=actor,
+        old_value=material.title,
+        detail={"file": material.original_name},
+    )
+    name, storage = material.file.name, material.file.storage
+    material.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.calls, name="calls"),
     path("<int:call_id>/", views.call_detail, name="call"),
     path("<int:call_id>/copy/", views.call_copy, name="call_copy"),
+    path("<int:call_id>/status/", views.call_status, name="call_status"),
     path("tracks/<int:track_id>/preview/", views.track_preview, name="track_preview"),
     path("tracks/<int:track_id>/documents/", views.requirements, name="requirements"),
     path("documents/<int:pk>/edit/", views.requirement_edit, name="requirement_edit"),

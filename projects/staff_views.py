@@ -1,5 +1,5 @@
 """Staff screens of calls and tracks under /staff/calls/: a call's page (its tracks, what stops
-it from opening, "New call from this one"), each track's documents (add, edit, reorder,
+it from opening, publishing and opening it, "New call from this one"), each track's documents (add, edit, reorder,
 remove) and the preview of each track's application form in English and Korean.
 
 A call's pages ask ``projects.configure_call`` (programme admins configure calls); a track's
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from core.domain import DomainError
 from core.forms import run_service_on_form
+from core.transitions import allowed_moves
 from core.views import require_perm
 from projects import selectors, services
 from projects.forms import CopyCallForm, DocumentRequirementForm
@@ -25,6 +26,8 @@ from projects.models import Call, DocumentRequirement, Track
 from projects.rules import CONFIGURE_CALL, MANAGE_TRACK
 
 PREVIEW_LANGUAGES = (("en", "English"), ("ko", "한국어"))
+# The moves of a call its page offers (the others stay admin actions and the beat job's).
+PAGE_CALL_MOVES = (Call.Status.PUBLISHED, Call.Status.OPEN)
 
 
 def _call(request, call_id: int) -> Call:
@@ -69,6 +72,7 @@ def call_detail(request, call_id: int):
     for track in tracks:
         track.documents = selectors.document_requirements(track)
         track.criteria_points = sum(c.max_points for c in track.criteria.all())
+    moves = allowed_moves(services.CALL_TRANSITIONS, call.status)
     return render(
         request,
         "projects/staff/call.html",
@@ -77,8 +81,37 @@ def call_detail(request, call_id: int):
             "tracks": tracks,
             "problems": services.call_problems(call),
             "can_copy": call.kind != Call.Kind.CONTRACTOR_SELECTION,
+            "can_publish": Call.Status.PUBLISHED in moves and call.is_draft,
+            "can_open": Call.Status.OPEN in moves,
         },
     )
+
+
+@login_required
+@require_POST
+def call_status(request, call_id: int):
+    """Publish the call or open it for applications (``to``), through
+    ``services.transition_call``: its lifecycle table, its audit row and, for opening, its
+    readiness checks, each problem shown as a message on the call's page."""
+    call = _call(request, call_id)
+    to = request.POST.get("to")
+    if to not in PAGE_CALL_MOVES:
+        messages.error(request, _("Choose to publish or to open the call."))
+        return redirect("staff_projects:call", call_id=call.pk)
+    try:
+        services.transition_call(call=call, to=to, actor=request.user)
+    except services.CallNotReady as refused:
+        messages.error(request, _("The call cannot open yet. Fix these first:"))
+        for problem in refused.problems:
+            messages.error(request, problem.message)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if to == Call.Status.OPEN:
+            messages.success(request, _("The call is open for applications."))
+        else:
+            messages.success(request, _("The call is published; open it when it is ready."))
+    return redirect("staff_projects:call", call_id=call.pk)
 
 
 @login_required
@@ -93,7 +126,11 @@ def call_copy(request, call_id: int):
             "name": call.name,
             "name_ko": call.name_ko,
         }
-        form = CopyCallForm(request.POST if request.method == "POST" else None, initial=initial)
+        form = CopyCallForm(
+            request.POST if request.method == "POST" else None,
+            initial=initial,
+            two_stage=call.two_stage,
+        )
         status = 200
         if request.method == "POST":
             created = {}

@@ -9,7 +9,15 @@ from django.utils.translation import pgettext_lazy
 
 from core import uploads
 from projects import selectors
-from projects.models import Call, DocumentRequirement, Event, Project, Track
+from projects.models import (
+    Call,
+    DocumentRequirement,
+    Event,
+    EventMaterial,
+    EventParticipant,
+    Project,
+    Track,
+)
 from projects.rules import VIEW_CALL
 from projects.selectors import public_calls
 
@@ -101,11 +109,28 @@ def project_detail(request, code):
     return render(request, "projects/public/project_detail.html", {"project": project})
 
 
+def _event_details(queryset):
+    """Each event with the funded projects it concerns, who took part and its materials, in a
+    fixed number of queries whatever the number of events."""
+    return queryset.prefetch_related(
+        Prefetch(
+            "projects",
+            queryset=Project.objects.select_related("country", "city").order_by("-year", "code"),
+        ),
+        Prefetch(
+            "participants",
+            queryset=EventParticipant.objects.select_related("country").order_by("name", "pk"),
+        ),
+        Prefetch("materials", queryset=EventMaterial.objects.order_by("title", "pk")),
+    )
+
+
 def events(request):
     """Workshops, road shows and conferences: those still to come first, then the past ones,
-    optionally of one kind."""
+    optionally of one kind; each with its partners (the World Bank, IDB…), the funded projects
+    it concerns, who took part and its materials to download."""
     kind = request.GET.get("kind", "")
-    queryset = selectors.events()
+    queryset = _event_details(selectors.events())
     if kind in Event.Kind.values:
         queryset = queryset.filter(kind=kind)
     else:
@@ -143,4 +168,16 @@ def document_template(request, slug, pk):
         as_attachment=True,
         filename=name,
         content_type=kind.content_type if kind else "application/octet-stream",
+    )
+
+
+def event_material(request, pk):
+    """An event's material, as an attachment, to anyone: every event is public on the events
+    page once recorded, and so is what is attached to it (``projects.services``, "Events")."""
+    material = get_object_or_404(EventMaterial, pk=pk)
+    return FileResponse(
+        material.file.open("rb"),
+        as_attachment=True,
+        filename=material.original_name or "material",
+        content_type=material.content_type or "application/octet-stream",
     )

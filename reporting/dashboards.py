@@ -23,9 +23,11 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from applications import stages
 from applications.models import Application
 from projects.models import Call, City, Country, Project, Track
 from projects.selectors import staff_tracks
+from reporting.execution import paid_and_awarded_by_year
 from reporting.statistics import programme_stats_by_year
 from results.models import ApplicationResult
 from reviews.models import Assignment
@@ -53,7 +55,9 @@ def dashboard_calls_for_user(user):
 def call_dashboard(call: Call, user) -> dict:
     """Figures of one call over the tracks the user may see: applications by country, track
     and status (submitted ones only), review progress and official-score distribution per
-    track. A fixed number of grouped queries, whatever the number of applications."""
+    track; for a two-stage call, both stages per track and in all (``stages.StageCounts``:
+    concept notes received, shortlisted, full proposals submitted). A fixed number of grouped
+    queries, whatever the number of applications."""
 
     tracks = list(staff_tracks(user).filter(call=call).order_by("order", "id"))
     apps = Application.objects.filter(
@@ -104,10 +108,18 @@ def call_dashboard(call: Call, user) -> dict:
     ):
         bins[row["track"]] = {i: row[f"b{i}"] for i in range(len(SCORE_BINS))}
     statuses = dict(Application.Status.choices)
+    by_stage = (
+        stages.stage_counts_by_track(Application.objects.filter(call=call, track__in=tracks))
+        if call.two_stage
+        else {}
+    )
     return {
+        "two_stage": call.two_stage,
+        "stage_totals": sum(by_stage.values(), stages.StageCounts()),
         "tracks": [
             {
                 "track": t,
+                "stages": by_stage.get(t.pk, stages.StageCounts()),
                 "applications": by_track.get(t.pk, 0),
                 "reviews_total": progress.get(t.pk, {}).get("total", 0),
                 "reviews_submitted": progress.get(t.pk, {}).get("submitted", 0),
@@ -197,6 +209,26 @@ def programme_dashboard(*, include_applicants: bool) -> dict:
         "funded_cities": len(funded),
         "applicant_cities": len(applicants),
     }
+
+
+def paid_vs_awarded_chart(user) -> Chart:
+    """Won awarded and paid per selection year over the projects the user may follow
+    (``reporting.execution``), in millions of won so that a bar's label stays short; the
+    execution table has the exact figures."""
+    years = paid_and_awarded_by_year(user)
+    return bar_chart(
+        [(str(row.year), _millions(row.awarded)) for row in years],
+        second=[_millions(row.paid) for row in years],
+        legend=(_("awarded"), _("paid")),
+        title=_("Awarded and paid per year (KRW million)"),
+        label_heading=_("Year"),
+        value_heading=_("KRW million"),
+    )
+
+
+def _millions(won: int) -> int:
+    """Whole millions of won, rounded half up."""
+    return (won + 500_000) // 1_000_000
 
 
 def _map_points(cities) -> list[tuple[str, float, float, str]]:

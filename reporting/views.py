@@ -25,6 +25,7 @@ def index(request):
         {
             "calls": dashboards.dashboard_calls_for_user(request.user),
             **dashboards.programme_dashboard(include_applicants=True),
+            "money_chart": dashboards.paid_vs_awarded_chart(request.user),
         },
     )
 

@@ -24,11 +24,12 @@ from applications.models import (
     Application,
     ApplicationTag,
     ClarificationRequest,
+    ReferenceSequence,
     Tag,
 )
 from awards.models import Award
 from notifications.models import Message, MessageTemplate
-from projects.models import DocumentRequirement, Event
+from projects.models import DocumentRequirement, Event, EventMaterial, EventParticipant
 from results.models import ApplicationResult, Decision, ReviewerTrackStat
 from reviews.models import (
     Assignment,
@@ -55,6 +56,13 @@ from tests.factories import (
     SubmittedApplicationFactory,
     TrackFactory,
     UserFactory,
+)
+from tests.factories.funding import (
+    AgreementFactory,
+    BudgetLineFactory,
+    DeliverableVersionFactory,
+    PaymentRequestFactory,
+    TrancheFactory,
 )
 
 PORTAL_APPS = {
@@ -118,14 +126,32 @@ def build_rows(index: int, *, secretariat, actor) -> dict:
     )
     project = ProjectFactory(country=country, contractor=org)
     award = Award.objects.create(application=application, project=project, amount=400_000_000)
-    DeliverableFactory(project=project)
-    Event.objects.create(
+    deliverable = DeliverableFactory(project=project)
+    DeliverableVersionFactory(deliverable=deliverable, number=1, submitted_by=user)
+    # Agreements and payments (awards.funding): a signed agreement with its budget, a tranche,
+    # a payment request with its line, and an amendment.
+    agreement = AgreementFactory(
+        project=project, party=org, reference=f"KCN-GA-ADMIN-{index}", signed=True
+    )
+    BudgetLineFactory(agreement=agreement)
+    tranche = TrancheFactory(agreement=agreement, number=1)
+    payment = PaymentRequestFactory(tranche=tranche, requested_by=user)
+    payment.lines.create(category="personnel", amount_krw=payment.amount_krw)
+    agreement.amendments.create(
+        kind="scope", changes={"scope": "More sensors"}, reason="The city asked.", requested_by=user
+    )
+    event = Event.objects.create(
         kind=Event.Kind.WORKSHOP,
         name=f"Workshop {index}",
         city=project.city,
         starts_on=datetime.date(2026, 5, 1),
         ends_on=datetime.date(2026, 5, 2),
     )
+    event.projects.add(project)
+    EventParticipant.objects.create(
+        event=event, name=f"Delegate {index}", organization=org, country=country, role="Speaker"
+    )
+    EventMaterial.objects.create(event=event, title=f"Slides {index}", file="events/slides.pdf")
     Message.objects.create(
         recipient=user, to_email=user.email, channel="email", template="applications/submitted"
     )
@@ -158,6 +184,7 @@ def build_rows(index: int, *, secretariat, actor) -> dict:
     record_audit_event(
         subject=application, action="status", actor=actor, old_value="draft", new_value="submitted"
     )
+    ReferenceSequence.objects.create(prefix=f"{2000 + index}-PL-", started_after=index)
     return {"application": application, "assignment": assignment, "award": award}
 
 

@@ -46,9 +46,10 @@ from applications.models import (
     ConsortiumMember,
     Document,
     Question,
+    ReferenceSequence,
     Tag,
 )
-from awards.models import Award, Deliverable
+from awards.models import Agreement, Amendment, Award, Deliverable, PaymentRequest
 from notifications.models import Message, MessageTemplate
 from projects.models import Call, City, Country, DocumentRequirement, Event, Project, Track
 from results.models import ApplicationResult, Decision, ReviewerTrackStat
@@ -80,6 +81,7 @@ from tests.factories import (
     TrackFactory,
     UserFactory,
 )
+from tests.factories.funding import AgreementFactory, PaymentRequestFactory, TrancheFactory
 from tests.test_admin import ADMIN_MODELS
 
 pytestmark = pytest.mark.django_db
@@ -93,8 +95,20 @@ NOTHING: frozenset[str] = frozenset()
 REFERENCE = {
     Country: frozenset({"code", "iso3", "name", "name_ko", "region"}),
     City: frozenset({"country", "name", "name_ko", "latitude", "longitude", "population"}),
+    # An event's projects too (projects.services.update_event); its participants and materials
+    # are read-only inlines, added on the staff events page.
     Event: frozenset(
-        {"kind", "name", "name_ko", "partners", "city", "starts_on", "ends_on", "description"}
+        {
+            "kind",
+            "name",
+            "name_ko",
+            "partners",
+            "city",
+            "starts_on",
+            "ends_on",
+            "description",
+            "projects",
+        }
     ),
 }
 CALL_FIELDS = frozenset(
@@ -110,6 +124,8 @@ CALL_FIELDS = frozenset(
         "eligibility_ko",
         "opens_at",
         "closes_at",
+        "two_stage",
+        "concept_closes_at",
         "project",
         "reported_applications",
         "reported_applicant_countries",
@@ -137,7 +153,9 @@ PROJECT_RECORD = frozenset(
     {"code", "year", "track_kind", "country", "city", "budget_krw", "partner", "contractor"}
 )
 CRITERION_FIELDS = frozenset(Criterion.EDITABLE_FIELDS)
-REQUIREMENT_FIELDS = frozenset({"kind", "name", "name_ko", "formats", "max_size_mb", "is_required"})
+REQUIREMENT_FIELDS = frozenset(
+    {"kind", "name", "name_ko", "formats", "max_size_mb", "is_required", "stage"}
+)
 # What each user may change on each representative row, and nothing more.
 EXPECTED: dict[tuple[type, str], dict[str, object]] = {
     (User, "applicant"): {ADMIN: frozenset({"is_active"}), STAFF: FORBIDDEN},
@@ -157,7 +175,10 @@ EXPECTED: dict[tuple[type, str], dict[str, object]] = {
     (Country, "malaysia"): {ADMIN: REFERENCE[Country], STAFF: NOTHING},
     (City, "klang"): {ADMIN: REFERENCE[City], STAFF: NOTHING},
     (Event, "workshop"): {ADMIN: REFERENCE[Event], STAFF: NOTHING},
-    (Call, "open"): {ADMIN: CALL_FIELDS - {"year", "kind", "project"}, STAFF: NOTHING},
+    (Call, "open"): {
+        ADMIN: CALL_FIELDS - {"year", "kind", "project", "two_stage"},
+        STAFF: NOTHING,
+    },
     (Call, "draft"): {ADMIN: CALL_FIELDS, STAFF: NOTHING},
     (Track, "open"): {ADMIN: TRACK_DESCRIPTION, STAFF: NOTHING},
     (Track, "draft"): {ADMIN: TRACK_DESCRIPTION | TRACK_TERMS, STAFF: NOTHING},
@@ -201,6 +222,14 @@ EXPECTED: dict[tuple[type, str], dict[str, object]] = {
     # Questions are designed on the track's questions page and answered on the form (services).
     (Question, "answered"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
     (Answer, "submitted"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
+    # Agreements, payment requests and amendments are written by awards.funding's services on
+    # the staff and party pages (audited, mailed); the back office reads them, and secretariat
+    # staff have their staff pages, not the back office, for them.
+    (Agreement, "signed"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
+    (PaymentRequest, "requested"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
+    (Amendment, "requested"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
+    # Started only by a submission (applications.services._next_reference).
+    (ReferenceSequence, "numbering"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
 }
 # Rows a model admin may add, by role (the add page opens; for everything else it is a 403).
 ADDABLE = {
@@ -405,8 +434,26 @@ def world(
     answer = Answer.objects.create(
         application=submitted, question=question, value=1200, question_snapshot={"label": "P"}
     )
+    numbering = ReferenceSequence.objects.create(prefix="2026-PL-", started_after=1)
     Question.objects.create(  # another to point the answer at
         call=planning_track.call, track=planning_track, code="vision", type="short_text", label="V"
+    )
+    agreement = AgreementFactory(
+        project=portal_project, party=org, reference="KCN-GA-2026-PL-002", signed=True
+    )
+    AgreementFactory(
+        project=portal_project, kind="service_contract", party=company, reference="KCN-SC-X"
+    )
+    first_tranche = TrancheFactory(agreement=agreement, number=1)
+    TrancheFactory(agreement=agreement, number=2)
+    payment = PaymentRequestFactory(tranche=first_tranche, requested_by=applicant)
+    amendment = Amendment.objects.create(
+        agreement=agreement,
+        kind="scope",
+        changes={"scope": "More sensors"},
+        reason="The city asked.",
+        requested_by=applicant,
+        requested_at=now,
     )
     return {
         "rows": {
@@ -461,6 +508,10 @@ def world(
             (ApplicationTag, "link"): tag_link,
             (Question, "answered"): question,
             (Answer, "submitted"): answer,
+            (Agreement, "signed"): agreement,
+            (PaymentRequest, "requested"): payment,
+            (Amendment, "requested"): amendment,
+            (ReferenceSequence, "numbering"): numbering,
         },
         "users": {ADMIN: programme_admin, STAFF: kind_staff},
         "company": company,
@@ -544,6 +595,8 @@ SPECIAL = {
     (DocumentRequirement, "kind"): "budget_sheet",
     (DocumentRequirement, "formats"): ["pdf"],
     (Criterion, "code"): "changed-code",
+    # Inside the call's own dates (a two-stage call's concept notes close between them).
+    (Call, "concept_closes_at"): lambda call: call.opens_at + (call.closes_at - call.opens_at) / 2,
 }
 
 
@@ -559,6 +612,8 @@ def _changed(obj, field):
     """A valid value of ``field`` different from ``obj``'s (a model instance for a relation,
     a list of them for many-to-many)."""
     special = SPECIAL.get((type(obj), field.name))
+    if callable(special):
+        special = special(obj)
     if special is not None and special != getattr(obj, field.name):
         return special
     if field.many_to_many:
@@ -1202,8 +1257,27 @@ def test_admin_invite_again_checks_the_committee(client, world):
 
 
 def test_admin_complete_award_action_completes_its_project(client, world):
+    from awards.models import Tranche
+
     award = world["rows"][(Award, "award")]
     Award.objects.filter(pk=award.pk).update(status=Award.Status.IN_PROGRESS)
+    # Refused (an error message, nothing changes) while the lifecycle's conditions are missing.
+    response = _action(client, world["users"][STAFF], Award, "complete_awards", [award])
+    award.refresh_from_db()
+    assert award.status == Award.Status.IN_PROGRESS
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    # The contractor with its service contract signed, the last tranche paid, the final report
+    # accepted (awards.lifecycle): then the action completes the award and its project.
+    Project.objects.filter(pk=award.project_id).update(contractor=world["company"])
+    Agreement.objects.filter(project=award.project, kind=Agreement.Kind.SERVICE).update(
+        status=Agreement.Status.SIGNED, signed_on=world["now"].date()
+    )
+    Tranche.objects.filter(agreement__project=award.project, number=2).update(
+        status=Tranche.Status.PAID
+    )
+    Deliverable.objects.filter(pk=world["rows"][(Deliverable, "inception")].pk).update(
+        kind=Deliverable.Kind.FINAL, status=Deliverable.Status.ACCEPTED
+    )
     _action(client, world["users"][STAFF], Award, "complete_awards", [award])
     award.refresh_from_db()
     award.project.refresh_from_db()

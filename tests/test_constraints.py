@@ -27,9 +27,10 @@ from applications.models import (
     Application,
     ApplicationTag,
     ClarificationRequest,
+    ReferenceSequence,
     Tag,
 )
-from awards.models import Award
+from awards.models import Amendment, Award
 from notifications.models import DeliveryAttempt, Message, MessageTemplate
 from projects.models import Call, City, Country, DocumentRequirement, Event, Track
 from results.models import Decision, ReviewerTrackStat
@@ -48,6 +49,7 @@ from tests.factories import (
     CityFactory,
     ConsortiumMemberFactory,
     CriterionFactory,
+    DeliverableFactory,
     DocumentFactory,
     OrganizationFactory,
     ProjectFactory,
@@ -56,6 +58,13 @@ from tests.factories import (
     SubmittedApplicationFactory,
     TrackFactory,
     UserFactory,
+)
+from tests.factories.funding import (
+    AgreementFactory,
+    BudgetLineFactory,
+    DeliverableVersionFactory,
+    PaymentRequestFactory,
+    TrancheFactory,
 )
 
 NOW = timezone.now()
@@ -172,6 +181,10 @@ CASES = {
     "projects_call_year_range": lambda w: CallFactory(year=2019),
     "projects_call_contractor_selection_has_project": lambda w: CallFactory(
         kind="contractor_selection", project=None
+    ),
+    # Concept notes of a two-stage call close inside the call, before the full proposals.
+    "projects_call_concept_deadline_within_call": lambda w: CallFactory(
+        two_stage=True, opens_at=EARLIER, concept_closes_at=LATER, closes_at=NOW
     ),
     "projects_track_unique_code": lambda w: TrackFactory(call=w.call, code=w.track.code),
     "projects_track_floor_le_ceiling": lambda w: _set(
@@ -312,6 +325,12 @@ CASES = {
     "reviews_award_amount_positive": lambda w: Award.objects.create(
         application=w.application, amount=0
     ),
+    # A deliverable's versions are numbered once each (awards.contractor_selection).
+    "awards_deliverableversion_unique_number": lambda w: [
+        DeliverableVersionFactory(deliverable=deliverable, number=1)
+        for deliverable in [DeliverableFactory(project=w.project)]
+        for _ in range(2)
+    ],
 }
 
 CASES.update(
@@ -345,6 +364,54 @@ CASES.update(
     }
 )
 
+# awards: agreements, their budget and schedule, payment requests, amendments (awards.funding)
+CASES.update(
+    {
+        "awards_agreement_one_per_kind": lambda w: [
+            AgreementFactory(project=w.project, kind="grant_agreement") for _ in range(2)
+        ],
+        "awards_agreement_ends_after_starts": lambda w: AgreementFactory(
+            starts_on=datetime.date(2026, 2, 1), ends_on=datetime.date(2026, 1, 31)
+        ),
+        "awards_agreement_signed_has_date": lambda w: AgreementFactory(
+            status="signed", signed_on=None
+        ),
+        "awards_budgetline_one_per_category": lambda w: [
+            BudgetLineFactory(agreement=agreement, category="travel")
+            for agreement in [AgreementFactory()]
+            for _ in range(2)
+        ],
+        "awards_tranche_unique_number": lambda w: [
+            TrancheFactory(agreement=agreement, number=1)
+            for agreement in [AgreementFactory()]
+            for _ in range(2)
+        ],
+        "awards_tranche_share_range": lambda w: TrancheFactory(share_percent=101),
+        "awards_tranche_amount_positive": lambda w: TrancheFactory(amount_krw=0),
+        "awards_paymentrequest_one_live_per_tranche": lambda w: [
+            PaymentRequestFactory(tranche=tranche, status=status)
+            for tranche in [TrancheFactory()]
+            for status in ("returned", "requested")
+        ],
+        "awards_paymentrequest_amount_positive": lambda w: PaymentRequestFactory(amount_krw=0),
+        "awards_paymentrequest_paid_has_date_and_reference": lambda w: PaymentRequestFactory(
+            status="paid", paid_on=NOW.date(), payment_reference=""
+        ),
+        "awards_paymentrequestline_one_per_category": lambda w: [
+            request.lines.create(category="travel", amount_krw=1)
+            for request in [PaymentRequestFactory()]
+            for _ in range(2)
+        ],
+        "awards_amendment_unique_version": lambda w: [
+            Amendment.objects.create(
+                agreement=agreement, kind="scope", reason="r", requested_by=w.user, version=2
+            )
+            for agreement in [AgreementFactory()]
+            for _ in range(2)
+        ],
+    }
+)
+
 # Field-level uniqueness the database holds too (unique=True / OneToOne).
 UNIQUE_FIELD_CASES = {
     "country code": lambda w: [
@@ -356,6 +423,10 @@ UNIQUE_FIELD_CASES = {
     "application reference": lambda w: SubmittedApplicationFactory(
         track=w.track, reference=w.application.reference
     ),
+    "one reference numbering per prefix": lambda w: [
+        ReferenceSequence.objects.create(prefix="2026-PL-") for _ in range(2)
+    ],
+    "agreement reference": lambda w: [AgreementFactory(reference="KCN-GA-X") for _ in range(2)],
     "one visibility row per track": lambda w: [
         ReviewSettings.objects.create(track=w.track) for _ in range(2)
     ],

@@ -32,7 +32,43 @@ OBJECT_URLS = {
     "accounts:invitation_revoke": lambda d: {"pk": d["colleague"].pk},
     "awards:deliverable": lambda d: {"pk": d["deliverable"].pk},
     "awards:deliverable_file": lambda d: {"pk": d["deliverable"].pk},
+    "awards:deliverable_version_file": lambda d: {"pk": d["deliverable"].pk, "number": 1},
     "awards:letter": lambda d: {"award_pk": d["award"].pk},
+    # Agreements and payments (awards.funding): party A's service contract and its request.
+    "awards:agreement": lambda d: {"pk": d["agreement"].pk},
+    "awards:agreement_file": lambda d: {"pk": d["agreement"].pk},
+    "awards:request_payment": lambda d: {"pk": d["agreement"].pk, "tranche_pk": d["tranche"].pk},
+    "awards:request_amendment": lambda d: {"pk": d["agreement"].pk},
+    "awards:payment_evidence": lambda d: {"pk": d["payment"].pk},
+    "staff_awards:agreements": lambda d: {"code": d["project"].code},
+    "staff_awards:agreement": lambda d: {"code": d["project"].code, "pk": d["agreement"].pk},
+    "staff_awards:agreement_budget": lambda d: {
+        "code": d["project"].code,
+        "pk": d["agreement"].pk,
+    },
+    "staff_awards:agreement_schedule": lambda d: {
+        "code": d["project"].code,
+        "pk": d["agreement"].pk,
+    },
+    "staff_awards:agreement_sign": lambda d: {"code": d["project"].code, "pk": d["agreement"].pk},
+    "staff_awards:tranche_withhold": lambda d: {
+        "code": d["project"].code,
+        "pk": d["agreement"].pk,
+        "tranche_pk": d["tranche"].pk,
+    },
+    "staff_awards:amendment_decide": lambda d: {
+        "code": d["project"].code,
+        "pk": d["agreement"].pk,
+        "amendment_pk": d["amendment"].pk,
+    },
+    "staff_awards:payment_request": lambda d: {"pk": d["payment"].pk},
+    "api:agreement-detail": lambda d: {"pk": d["agreement"].pk},
+    "api:payment-request-detail": lambda d: {"pk": d["payment"].pk},
+    "api:payment-request-check": lambda d: {"pk": d["payment"].pk},
+    "api:payment-request-approve": lambda d: {"pk": d["payment"].pk},
+    "api:payment-request-pay": lambda d: {"pk": d["payment"].pk},
+    "api:payment-request-return": lambda d: {"pk": d["payment"].pk},
+    "api:payment-request-reject": lambda d: {"pk": d["payment"].pk},
     "applications:detail": lambda d: {"pk": d["submitted"].pk},
     "applications:section": lambda d: {"pk": d["draft"].pk, "section": "project"},
     "applications:consortium_remove": lambda d: {"pk": d["draft"].pk, "member_pk": 1},
@@ -96,6 +132,7 @@ OBJECT_URLS = {
         "pk": d["question"].pk,
     },
     "staff_applications:tags": lambda d: {"track_id": d["planning"].pk},
+    "staff_applications:shortlist": lambda d: {"track_id": d["planning"].pk},
     "staff_results:board": lambda d: {"track_id": d["planning"].pk},
     "staff_results:justifications": lambda d: {
         "track_id": d["planning"].pk,
@@ -112,6 +149,7 @@ OBJECT_URLS = {
     },
     "staff_projects:call": lambda d: {"call_id": d["planning"].call_id},
     "staff_projects:call_copy": lambda d: {"call_id": d["planning"].call_id},
+    "staff_projects:call_status": lambda d: {"call_id": d["planning"].call_id},
     "staff_projects:track_preview": lambda d: {"track_id": d["planning"].pk},
     "staff_projects:requirements": lambda d: {"track_id": d["planning"].pk},
     "staff_projects:requirement_edit": lambda d: {"pk": d["requirement"].pk},
@@ -218,9 +256,19 @@ NO_OBJECT = {
     "reporting:faq",
     "reporting:accessibility",
     "awards:deliverables",
+    # The user's own agreements and the staff's payment queue: rows from awards.funding's
+    # selectors (tests/awards/test_funding_views.py).
+    "awards:agreements",
+    "staff_awards:payment_requests",
     "projects:call_list",
     "projects:portfolio",
     "projects:events",
+    # An event's material: public with its event (every recorded event is on the events page).
+    "projects:event_material",
+    # The programme's events, public data, recorded by programme admins and secretariat staff
+    # alike (projects.manage_events); tests/projects/test_events_programme.py.
+    "staff_events:events",
+    "staff_events:event",
     "projects:project_detail",  # the public portfolio
     "projects:call_detail",
     # A document's template: public with its published call (a draft's: 404 but to its staff,
@@ -239,6 +287,9 @@ NO_OBJECT = {
     "staff_reporting:system_status",
     "staff_reporting:dashboards",
     "staff_reporting:call_dashboard",
+    # Rows from projects_for_staff: tests/reporting/test_execution_scope.py.
+    "staff_reporting:execution",
+    "staff_reporting:execution_export",
     "staff_awards:projects",
     "staff_results:index",
     "staff_reviews:index",
@@ -301,7 +352,7 @@ def _url_names(patterns=None, namespace=None):
 
 
 @pytest.fixture
-def party_a(portal_data, planning_track, applicant, reviewer):
+def party_a(portal_data, planning_track, applicant, reviewer, contractor, kind_staff):
     from accounts.token_services import create_api_token
     from applications.models import Document
     from projects.models import DocumentRequirement
@@ -323,6 +374,44 @@ def party_a(portal_data, planning_track, applicant, reviewer):
     d["declaration"] = ConflictDeclaration.objects.filter(reviewer=reviewer).first()
     d["token"] = create_api_token(user=applicant, name="ci")[0]
     d["question"] = QuestionFactory(track=planning_track, code="vision")
+    # A version of the deliverable, for its own download door.
+    from tests.factories.funding import DeliverableVersionFactory
+
+    DeliverableVersionFactory(deliverable=d["deliverable"], number=1)
+    # The project's signed service contract, its first tranche requested with its evidence,
+    # and an amendment asked for (awards.funding, as the pages make them).
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from awards import funding
+
+    def pdf():
+        return SimpleUploadedFile("signed.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+
+    d["agreement"] = funding.create_agreement(
+        project=d["project"],
+        kind="service_contract",
+        party=d["project"].contractor,
+        starts_on=d["project"].starts_on,
+        ends_on=d["project"].starts_on,
+        actor=kind_staff,
+    )
+    funding.set_budget_lines(
+        agreement=d["agreement"], lines={"personnel": 100_000_000}, actor=kind_staff
+    )
+    funding.sign_agreement(
+        agreement=d["agreement"], signed_on=d["project"].starts_on, uploaded=pdf(), actor=kind_staff
+    )
+    d["tranche"] = d["agreement"].tranches.get(number=1)
+    d["payment"] = funding.request_payment(
+        tranche=d["tranche"], lines={"personnel": 1_000}, uploaded_evidence=pdf(), actor=contractor
+    )
+    d["amendment"] = funding.request_amendment(
+        agreement=d["agreement"],
+        kind="scope",
+        changes={"scope": "Klang flood sensors, second river"},
+        reason="More sensors",
+        actor=contractor,
+    )
     d["notice"] = Message.objects.filter(recipient=applicant, channel="in_app").first()
     assert d["notice"] is not None
     return d
@@ -388,6 +477,8 @@ API_LISTS = (
     "api:staff-track-list",
     "api:job-list",
     "api:deliverable-list",
+    "api:agreement-list",
+    "api:payment-request-list",
     "api:token-list",
 )
 
@@ -414,6 +505,9 @@ def test_other_secretariat_opens_no_back_office_page_of_party_a(client, party_a,
         "results.decision": party_a["decision"],
         "awards.award": party_a["award"],
         "awards.deliverable": party_a["deliverable"],
+        "awards.agreement": party_a["agreement"],
+        "awards.paymentrequest": party_a["payment"],
+        "awards.amendment": party_a["amendment"],
         "projects.track": party_a["planning"],
     }
     client.force_login(kaia_staff)

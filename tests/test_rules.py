@@ -119,6 +119,12 @@ CASES = [
     ("applications.screen_application", "kind", "demonstration", False),
     ("applications.screen_application", "kind", "draft", False),
     ("applications.screen_application", "applicant", "submitted", False),
+    # A two-stage call's shortlist (applications.shortlisting): the track's staff, like screening.
+    ("applications.shortlist_application", "kind", "submitted", True),
+    ("applications.shortlist_application", "admin", "demonstration", True),
+    ("applications.shortlist_application", "kind", "demonstration", False),
+    ("applications.shortlist_application", "kind", "draft", False),
+    ("applications.shortlist_application", "applicant", "submitted", False),
     ("applications.view_audit", "kind", "submitted", True),
     ("applications.view_audit", "admin", "demonstration", True),
     ("applications.view_audit", "kaia", "submitted", False),

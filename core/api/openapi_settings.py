@@ -28,4 +28,10 @@ ENUM_NAME_OVERRIDES = {
     "ConflictSourceEnum": "reviews.models.ConflictDeclaration.Source",
     "DecisionOutcomeEnum": "results.models.Decision.Outcome",
     "AwardStatusEnum": "awards.models.Award.Status",
+    "DeliverableKindEnum": "awards.models.Deliverable.Kind",
+    "AgreementKindEnum": "awards.models.Agreement.Kind",
+    "AgreementStatusEnum": "awards.models.Agreement.Status",
+    "BudgetCategoryEnum": "awards.models.BudgetCategory",
+    "TrancheStatusEnum": "awards.models.Tranche.Status",
+    "PaymentRequestStatusEnum": "awards.models.PaymentRequest.Status",
 }

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from applications import api as applications_api
 from awards import api as awards_api
+from awards import funding_api
 from projects import api as projects_api
 from reporting import api as reporting_api
 from results import api as results_api
@@ -47,6 +48,9 @@ router.register("staff-tracks", results_api.StaffTrackViewSet, basename="staff-t
 router.register("jobs", results_api.JobViewSet, basename="job")
 # Deliverables of funded projects (contractors and staff).
 router.register("deliverables", awards_api.DeliverableViewSet, basename="deliverable")
+# Agreements and payment requests of funded projects (parties, partners and staff).
+router.register("agreements", funding_api.AgreementViewSet, basename="agreement")
+router.register("payment-requests", funding_api.PaymentRequestViewSet, basename="payment-request")
 # The user's own account.
 router.register("tokens", accounts_api.ApiTokenViewSet, basename="token")
 

@@ -85,6 +85,8 @@ APPLICANT_OPERATIONS = frozenset(
         "POST /api/v1/applications/{id}/withdraw/",
         "POST /api/v1/applications/{id}/answer-clarification/",
         "POST /api/v1/deliverables/{id}/upload/",
+        # The applicant works for the contractor too: a member of the service contract's party.
+        "POST /api/v1/payment-requests/",
     }
 )
 
@@ -141,6 +143,20 @@ def api_data(
     pending = DeliverableFactory(project=project)
     awaiting_review = DeliverableFactory(project=project, kind="interim_report", status="submitted")
     job = Job.objects.create(track=planning_track, kind="aggregate")
+    # The project's signed service contract, its first tranche requested (awards.funding).
+    from tests.factories.funding import (
+        BudgetLineFactory,
+        PaymentRequestFactory,
+        TrancheFactory,
+        signed_agreement,
+    )
+
+    agreement = signed_agreement(project, kind="service_contract")
+    BudgetLineFactory(agreement=agreement, planned_krw=400_000_000)
+    first = TrancheFactory(agreement=agreement, number=1, amount_krw=120_000_000)
+    TrancheFactory(agreement=agreement, number=2, amount_krw=280_000_000, share_percent=70)
+    payment = PaymentRequestFactory(tranche=first, requested_by=contractor_user)
+    payment.lines.create(category="personnel", amount_krw=payment.amount_krw)
     event = Event.objects.create(
         kind="workshop",
         name="Kick-off workshop",
@@ -163,6 +179,8 @@ def api_data(
         "awaiting_review": awaiting_review,
         "job": job,
         "event": event,
+        "agreement": agreement,
+        "payment": payment,
         "track": planning_track,
         "city": application.city,
         "country": application.country,
@@ -189,6 +207,8 @@ def targets(data) -> dict[str, int]:
         "/api/v1/deliverables/{id}/accept/": data["awaiting_review"],
         "/api/v1/deliverables/{id}/return/": data["awaiting_review"],
         "/api/v1/jobs/{id}/": data["job"],
+        "/api/v1/agreements/{id}/": data["agreement"],
+        "/api/v1/payment-requests/{id}/": data["payment"],
         "/api/v1/results/{id}/": data["result"],
         "/api/v1/reviewer-invitations/{id}/": data["invitation"],
         "/api/v1/staff-assignments/{id}/": data["assignment"],

@@ -88,10 +88,27 @@ def test_award_refused_for_other_secretariat(released, kaia_staff):
 
 
 def test_award_lifecycle_to_completed(released, kind_staff):
+    """Each step once what it needs is there (every refusal: tests/awards/test_lifecycle.py):
+    the grant agreement, the contractor and its service contract, the accepted final report
+    and the final payment."""
+    from awards.models import Agreement, Deliverable
+    from tests.factories import OrganizationFactory
+    from tests.factories.funding import final_payment, signed_agreement
+
     _, apps = released
     award = award_funding(application=apps[0], amount=400 * M, actor=kind_staff)
-    for to in ("approved", "contracted", "in_progress", "completed"):
-        award = advance_award(award=award, to=to, actor=kind_staff)
+    award = advance_award(award=award, to="approved", actor=kind_staff)
+    signed_agreement(award.project, kind=Agreement.Kind.GRANT)
+    award = advance_award(award=award, to="contracted", actor=kind_staff)
+    company = OrganizationFactory(name="Hanul Urban Planning", kind="korean_company")
+    Project.objects.filter(pk=award.project_id).update(contractor=company)
+    service = signed_agreement(award.project, kind=Agreement.Kind.SERVICE, party=company)
+    award = advance_award(award=award, to="in_progress", actor=kind_staff)
+    Deliverable.objects.filter(project=award.project, kind=Deliverable.Kind.FINAL).update(
+        status=Deliverable.Status.ACCEPTED
+    )
+    final_payment(service)
+    award = advance_award(award=award, to="completed", actor=kind_staff)
     award.project.refresh_from_db()
     assert award.status == "completed" and award.project.status == "completed"
 

@@ -80,6 +80,8 @@ def staff_pages(d, *, admin: bool) -> list[str]:
         "/staff/statistics/",
         "/staff/dashboards/",
         f"/staff/dashboards/calls/{d['call'].slug}/",
+        "/staff/execution/",
+        "/staff/execution/?group=project",
         "/staff/projects/",
         f"/staff/projects/{code}/",
         f"/staff/projects/{code}/contractor/{d['selection'].pk}/",
@@ -95,6 +97,12 @@ def staff_pages(d, *, admin: bool) -> list[str]:
         f"/staff/reviews/results/{pl}/awards/{d['award'].pk}/cancel/",
         "/calls/deliverables/",
         f"/calls/deliverables/{d['deliverable'].pk}/",
+        # Agreements and payments (awards.funding).
+        f"/staff/projects/{code}/agreements/",
+        f"/staff/projects/{code}/agreements/{d['agreement'].pk}/",
+        f"/staff/projects/{code}/agreements/{d['draft_agreement'].pk}/",
+        "/staff/payments/",
+        f"/staff/payments/{d['payment'].pk}/",
         *account_pages(every=not admin),
     ]
 
@@ -138,6 +146,9 @@ def pages_for(role: str, d) -> list[str]:
             "/accounts/password/done/",
             "/staff/",
             f"/applications/{d['other'].pk}/",
+            # The partner follows its project's agreements, read-only.
+            "/calls/agreements/",
+            f"/calls/agreements/{d['agreement'].pk}/",
         ]
     if role == "reviewer":
         return [
@@ -162,6 +173,10 @@ def pages_for(role: str, d) -> list[str]:
             "/applications/",
             *account_pages(every=False),
             "/staff/",
+            "/calls/agreements/",
+            f"/calls/agreements/{d['agreement'].pk}/",
+            f"/calls/agreements/{d['agreement'].pk}/tranches/{d['tranche_2'].pk}/request/",
+            f"/calls/agreements/{d['agreement'].pk}/amendments/new/",
         ]
     return staff_pages(d, admin=role == "programme_admin")
 
@@ -234,6 +249,59 @@ def states_for(role: str, d) -> list[tuple[str, object]]:
 def portal(portal_data, applicant, reviewer, contractor, kind_staff, programme_admin):
     """The sweep's data (``portal_data``) and the user of each logged-in role."""
     d = portal_data
+    # Agreements and payments, made through awards.funding: the contractor's signed service
+    # contract with tranche 1 requested and tranche 2 due (its interim report accepted), an
+    # amendment waiting, and the partner's grant agreement still a draft.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from awards import funding
+    from awards.models import Deliverable
+
+    def pdf():
+        return SimpleUploadedFile("signed.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+
+    project = d["project"]
+    d["agreement"] = funding.create_agreement(
+        project=project,
+        kind="service_contract",
+        party=project.contractor,
+        starts_on=project.starts_on,
+        ends_on=project.starts_on,
+        actor=kind_staff,
+    )
+    funding.set_budget_lines(
+        agreement=d["agreement"],
+        lines={"personnel": 200_000_000, "travel": 100_000_000},
+        actor=kind_staff,
+    )
+    funding.sign_agreement(
+        agreement=d["agreement"], signed_on=project.starts_on, uploaded=pdf(), actor=kind_staff
+    )
+    d["payment"] = funding.request_payment(
+        tranche=d["agreement"].tranches.get(number=1),
+        lines={"personnel": 60_000_000, "travel": 30_000_000},
+        uploaded_evidence=pdf(),
+        actor=contractor,
+    )
+    Deliverable.objects.create(
+        project=project, kind="interim_report", due_on=project.starts_on, status="accepted"
+    )
+    d["tranche_2"] = d["agreement"].tranches.get(number=2)
+    funding.request_amendment(
+        agreement=d["agreement"],
+        kind="dates",
+        changes={"ends_on": "2030-12-31"},
+        reason="The survey season moved.",
+        actor=contractor,
+    )
+    d["draft_agreement"] = funding.create_agreement(
+        project=project,
+        kind="grant_agreement",
+        party=project.partner,
+        starts_on=project.starts_on,
+        ends_on=project.starts_on,
+        actor=kind_staff,
+    )
     users = {
         "applicant": applicant,
         "reviewer": reviewer,

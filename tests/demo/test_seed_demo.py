@@ -114,7 +114,8 @@ def test_seed_demo_awards_exactly_the_ten_real_sites():
     for award in awards:
         track = award.application.track
         assert track.budget_floor <= award.amount <= track.budget_ceiling
-        assert award.status in (Award.Status.CONTRACTED, Award.Status.IN_PROGRESS)
+        # Under way or completed (tests/demo/test_seed_funding.py says which).
+        assert award.status in (Award.Status.IN_PROGRESS, Award.Status.COMPLETED)
         assert award.project.source == Project.Source.PORTAL
         assert award.project.city == award.application.city
     assert Project.objects.filter(year=2022, source=Project.Source.PORTAL).count() == 10
@@ -486,7 +487,7 @@ def test_seed_demo_2022_call_audit_trail_carries_the_2022_dates():
     ]
 
 
-def test_seed_demo_every_2022_audit_row_is_dated_in_2022():
+def test_seed_demo_every_2022_audit_row_is_dated_when_it_happened():
     applications = list(Application.objects.filter(call__year=2022))
     subjects = [
         *Call.objects.filter(year=2022),
@@ -497,7 +498,12 @@ def test_seed_demo_every_2022_audit_row_is_dated_in_2022():
         *Project.objects.filter(award__application__call__year=2022),
     ]
     rows = _audit_rows_of(subjects)
-    assert {row.created_at.astimezone(ZoneInfo("Asia/Seoul")).year for row in rows} == {2022}
+    # The projects paid in full completed (award and project) on 30 June 2023.
+    completed = [row for row in rows if row.new_value == "completed"]
+    assert {row.created_at for row in completed} == {_seoul(2023, 6, 30, 17)}
+    assert len(completed) == 2 * 7
+    rest = [row for row in rows if row.new_value != "completed"]
+    assert {row.created_at.astimezone(ZoneInfo("Asia/Seoul")).year for row in rest} == {2022}
 
 
 def test_seed_demo_2022_application_audit_rows_follow_its_lifecycle_in_time():

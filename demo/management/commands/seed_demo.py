@@ -46,8 +46,25 @@ from applications.services import (
     transition_application,
     upload_document,
 )
-from awards.models import Award, Deliverable
-from awards.services import award_funding, transition_award
+from awards import funding
+from awards.contractor_selection import (
+    PLANNING_KINDS,
+    review_deliverable,
+    schedule_deliverables,
+    submit_deliverable,
+)
+from awards.execution import agreement_execution
+from awards.lifecycle import move_award
+from awards.models import (
+    Agreement,
+    Amendment,
+    Award,
+    Deliverable,
+    DeliverableVersion,
+    PaymentRequest,
+    Tranche,
+)
+from awards.services import award_funding
 from demo import demo_data as data
 from notifications.models import Message
 from notifications.services import render_message
@@ -90,6 +107,23 @@ def delivered_at(when: datetime.datetime) -> Iterator[None]:
         message.status = Message.Status.SENT
         message.created_at = message.sent_at = when
     Message.objects.bulk_update(messages, ["subject", "body", "status", "created_at", "sent_at"])
+
+
+@contextmanager
+def happened_at(when: datetime.datetime) -> Iterator[None]:
+    """A step of the programme's history: its audit rows dated ``when`` and the messages it
+    queued recorded as delivered then (``delivered_at``)."""
+    with recorded_at(when), delivered_at(when):
+        yield
+
+
+def demo_upload(name: str, title: str) -> SimpleUploadedFile:
+    """A small PDF as an upload, for a signed agreement, a deliverable or payment evidence."""
+    return SimpleUploadedFile(name, demo_pdf(title), content_type="application/pdf")
+
+
+def days(n: int) -> datetime.timedelta:
+    return datetime.timedelta(days=n)
 
 
 # The committee's funding line confirmed: the 2022 call decided.
@@ -480,17 +514,8 @@ class DemoSeeder:
         Track.objects.filter(call=call, review_deadline__isnull=True).update(
             review_deadline=seoul(2022, 6, 3, 18)
         )
-        # Something for the demo contractor to hand in.
-        klang = Project.objects.filter(year=2022, city=self.cities[("MY", "Klang")]).first()
-        if klang is not None:
-            Deliverable.objects.get_or_create(
-                project=klang,
-                kind=Deliverable.Kind.FINAL,
-                defaults={
-                    "title": "Final report: Klang smart city master plan",
-                    "due_on": timezone.localdate() + datetime.timedelta(days=60),
-                },
-            )
+        # After the award: each project's agreements, deliverables and payments (once).
+        self.seed_funding_2022()
 
     def seed_2022_application(self, call, track, row, *, index: int):
         """Create one 2022 application and take it through review; None if it exists."""
@@ -704,8 +729,7 @@ class DemoSeeder:
 
     def seed_award(self, application, track, *, staff) -> None:
         """Award through ``award_funding`` (which creates the project), name the project's
-        partner and contractor, and move the award to contracted (in progress for a
-        demonstration) through ``transition_award``."""
+        partner and contractor, and approve the award through ``move_award``."""
         city_name = application.city.name
         if track.kind == Track.Kind.DEMONSTRATION:
             partner_name = data.DEMONSTRATION_PARTNERS[city_name][0]
@@ -735,15 +759,297 @@ class DemoSeeder:
             ends_on=datetime.date(2023, 6, 30),
         )
         Award.objects.filter(pk=award.pk).update(created_at=awarded_at)
-        path = [
-            (Award.Status.APPROVED, seoul(2022, 7, 8, 10)),
-            (Award.Status.CONTRACTED, seoul(2022, 7, 22, 10)),
+        # Approved by the programme admin; the agreements and the moves that need them follow
+        # in ``seed_funding_2022``.
+        with recorded_at(seoul(2022, 7, 8, 10)):
+            move_award(award=award, to=Award.Status.APPROVED, actor=self.admin)
+
+    # --- after the award: agreements, deliverables and payments of the 2022 projects ---------
+
+    AGREEMENT_PERIOD_2022 = (datetime.date(2022, 8, 1), datetime.date(2023, 6, 30))
+
+    def seed_funding_2022(self) -> None:
+        """Each 2022 project without an agreement gets its agreements, deliverables and
+        payments through the funding, deliverable and lifecycle services, step by step as
+        ``data.FUNDING_2022_STAGES`` tells (the others: everything handed in, paid in full,
+        completed). Each step's audit rows and messages carry its day; the times the services
+        stamp on the rows themselves are put back to that day. A project that has an agreement
+        is left as it is, so a second run changes nothing."""
+        awards = (
+            Award.objects.filter(application__call__year=2022, project__isnull=False)
+            .exclude(status=Award.Status.CANCELLED)
+            .select_related("application__track", "application__city", "application__created_by")
+            .order_by("pk")
+        )
+        for award in awards:
+            if not Agreement.objects.filter(project_id=award.project_id).exists():
+                self.seed_project_funding(award)
+
+    def seed_project_funding(self, award: Award) -> None:
+        project = award.project
+        planning = project.track_kind in PLANNING_KINDS
+        staff = self.kind_staff if award.application.track.code == "PL" else self.kaia_staff
+        stage = data.FUNDING_2022_STAGES.get(award.application.city.name, "completed")
+        # The grant agreement with the partner pays a demonstration project; a planning
+        # project's money goes to its Korean contractor under the service contract.
+        paying = self.signed_agreement(
+            project,
+            Agreement.Kind.GRANT,
+            project.partner,
+            staff=staff,
+            created=seoul(2022, 7, 11, 10),
+            signed=seoul(2022, 7, 20, 15),
+            budget=not planning,
+        )
+        self.move(award, Award.Status.CONTRACTED, seoul(2022, 7, 22, 10), staff)
+        if planning:
+            paying = self.signed_agreement(
+                project,
+                Agreement.Kind.SERVICE,
+                project.contractor,
+                staff=staff,
+                created=seoul(2022, 7, 25, 10),
+                signed=seoul(2022, 7, 29, 15),
+                budget=True,
+            )
+        self.move(award, Award.Status.IN_PROGRESS, seoul(2022, 8, 1, 9), staff)
+        payer = self.member_of(paying.party, "finance" if not planning else "pm")
+        worker = award.application.created_by if not planning else payer
+        tranches = {t.after_deliverable: t for t in paying.tranches.order_by("number")}
+        self.pay(tranches.pop(""), payer, staff, requested=seoul(2022, 8, 3, 10))
+        for deliverable in project.deliverables.order_by("due_on", "pk"):
+            final = deliverable.kind == Deliverable.Kind.FINAL
+            if final and stage == "final_report_due":
+                self.extend_for_final_report(paying, payer, staff)
+                return
+            returned = (
+                data.FUNDING_2022_INTERIM_RETURNED
+                if stage == "final_report_due" and deliverable.kind == Deliverable.Kind.INTERIM
+                else ""
+            )
+            accepted = self.deliver(deliverable, worker, staff, returned=returned)
+            tranche = tranches.get(deliverable.kind)
+            if tranche is None:
+                continue
+            until = PaymentRequest.Status.PAID
+            if final and stage == "final_payment_checked":
+                until = PaymentRequest.Status.CHECKED
+            elif final and stage == "final_payment_returned":
+                until = PaymentRequest.Status.RETURNED
+            self.pay(tranche, payer, staff, requested=accepted + days(3), until=until)
+        if stage == "completed":
+            self.move(award, Award.Status.COMPLETED, seoul(2023, 6, 30, 17), staff)
+
+    def member_of(self, organization: Organization, mailbox: str) -> User:
+        """A member of ``organization`` who acts for it (its first member, or a new one without
+        a password: only the Klang contractor's is a demo login)."""
+        member = User.objects.filter(memberships__organization=organization).order_by("pk").first()
+        if member is not None:
+            return member
+        domain = slugify(organization.name.split(" ")[0])
+        role = (
+            roles.CONTRACTOR
+            if organization.kind == Organization.Kind.KOREAN_COMPANY
+            else (roles.APPLICANT)
+        )
+        title = "Project manager" if mailbox == "pm" else "Finance officer"
+        return self.user(
+            f"{mailbox}@{domain}.kcity.example",
+            f"{title}, {organization.name}",
+            role_names=[role],
+            organizations=[organization],
+        )
+
+    def move(self, award: Award, to: str, when: datetime.datetime, staff) -> None:
+        """Move the award (and its project) through ``move_award`` unless it is there already."""
+        order = [
+            Award.Status.PROPOSED,
+            Award.Status.APPROVED,
+            Award.Status.CONTRACTED,
+            Award.Status.IN_PROGRESS,
+            Award.Status.COMPLETED,
         ]
-        if track.kind == Track.Kind.DEMONSTRATION:
-            path.append((Award.Status.IN_PROGRESS, seoul(2022, 8, 1, 9)))
-        for status, when in path:
-            with recorded_at(when):
-                award = transition_award(award=award, to=status, actor=self.admin)
+        award.refresh_from_db(fields=["status"])
+        if award.status in order and order.index(award.status) >= order.index(to):
+            return
+        with happened_at(when):
+            move_award(award=award, to=to, actor=staff)
+
+    def signed_agreement(
+        self, project, kind: str, party, *, staff, created, signed, budget: bool
+    ) -> Agreement:
+        """Create the agreement, budget the whole award when it pays (the default schedule
+        comes with the budget) and sign it with its signed copy."""
+        starts_on, ends_on = self.AGREEMENT_PERIOD_2022
+        what = "master plan" if project.track_kind in PLANNING_KINDS else "demonstration"
+        scope = f"The smart-city {what} for {project.city.name}: " + (
+            "the Korean company's work, its reports and the invitational training."
+            if kind == Agreement.Kind.SERVICE
+            else "cooperation, local data and counterparts for the project."
+        )
+        with happened_at(created):
+            agreement = funding.create_agreement(
+                project=project,
+                kind=kind,
+                party=party,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                scope=scope,
+                actor=staff,
+            )
+            if budget:
+                funding.set_budget_lines(
+                    agreement=agreement, lines=self.budget_lines(project), actor=staff
+                )
+        Agreement.objects.filter(pk=agreement.pk).update(created_at=created)
+        with happened_at(signed):
+            return funding.sign_agreement(
+                agreement=agreement,
+                signed_on=signed.date(),
+                uploaded=demo_upload(
+                    f"{agreement.reference}-signed.pdf", f"{agreement.reference} (signed)"
+                ),
+                actor=staff,
+            )
+
+    def budget_lines(self, project) -> dict[str, int]:
+        """The whole award by budget line (``data.BUDGET_SHARES_2022``), in whole won; what
+        rounding leaves goes to the first line."""
+        kind = "planning" if project.track_kind in PLANNING_KINDS else "demonstration"
+        amount = project.award.amount
+        lines = {
+            category: amount * share // 100 for category, share in data.BUDGET_SHARES_2022[kind]
+        }
+        first = data.BUDGET_SHARES_2022[kind][0][0]
+        lines[first] += amount - sum(lines.values())
+        return lines
+
+    def claim_lines(self, tranche: Tranche) -> dict[str, int]:
+        """A tranche claimed on the budget lines in proportion to their plan (the last tranche:
+        what each line has left), adding up to the tranche exactly."""
+        agreement = tranche.agreement
+        plan = dict(agreement.budget_lines.values_list("category", "planned_krw"))
+        if not agreement.tranches.filter(number__gt=tranche.number).exists():
+            claimed = {line.category: line.claimed for line in agreement_execution(agreement).lines}
+            return {c: planned - claimed.get(c, 0) for c, planned in plan.items()}
+        total = sum(plan.values())
+        lines = {c: planned * tranche.amount_krw // total for c, planned in plan.items()}
+        largest = max(plan, key=plan.get)
+        lines[largest] += tranche.amount_krw - sum(lines.values())
+        return lines
+
+    def pay(
+        self,
+        tranche: Tranche,
+        payer,
+        staff,
+        *,
+        requested: datetime.datetime,
+        until: str = PaymentRequest.Status.PAID,
+    ) -> None:
+        """The party asks for the tranche with its evidence; the track's staff check it (or
+        return it), a programme admin approves it and records it paid — as far as ``until``."""
+        S = PaymentRequest.Status
+        reference = tranche.agreement.reference
+        with happened_at(requested):
+            request = funding.request_payment(
+                tranche=tranche,
+                lines=self.claim_lines(tranche),
+                uploaded_evidence=demo_upload(
+                    f"{reference}-tranche-{tranche.number}-costs.pdf",
+                    f"{reference}: costs of tranche {tranche.number}",
+                ),
+                note=f"Tranche {tranche.number} of the schedule.",
+                actor=payer,
+            )
+        stamps = {"requested_at": requested}
+        checked = requested + days(3)
+        if until == S.RETURNED:
+            with happened_at(checked):
+                funding.return_payment(
+                    request=request, feedback=data.FUNDING_2022_FINAL_RETURNED, actor=staff
+                )
+        else:
+            with happened_at(checked):
+                funding.check_payment(request=request, actor=staff)
+            stamps["checked_at"] = checked
+        if until == S.PAID:
+            approved, paid = checked + days(2), checked + days(6)
+            with happened_at(approved):
+                funding.approve_payment(request=request, actor=self.admin)
+            with happened_at(paid):
+                funding.record_payment(
+                    request=request,
+                    paid_on=paid.date(),
+                    payment_reference=f"MOLIT-{paid:%Y%m%d}-{request.pk:05d}",
+                    actor=self.admin,
+                )
+            stamps["approved_at"] = approved
+        PaymentRequest.objects.filter(pk=request.pk).update(**stamps)
+
+    def deliver(self, deliverable, worker, staff, *, returned: str = "") -> datetime.datetime:
+        """The contractor hands the deliverable in a week before it is due and the track's
+        staff accept it five days later (``returned``: first sent back with that feedback and
+        handed in again four days after). Returns when it was accepted."""
+        name = deliverable.get_kind_display()
+        code = deliverable.project.code
+        submitted = datetime.datetime.combine(
+            deliverable.due_on - days(7), datetime.time(10), tzinfo=SEOUL
+        )
+        versions = []
+        if returned:
+            with happened_at(submitted):
+                submit_deliverable(
+                    deliverable=deliverable,
+                    uploaded=demo_upload(f"{code}-{deliverable.kind}-v1.pdf", f"{code}: {name}"),
+                    actor=worker,
+                )
+            versions.append(submitted)
+            with happened_at(submitted + days(5)):
+                review_deliverable(
+                    deliverable=deliverable, accept=False, feedback=returned, actor=staff
+                )
+            submitted += days(9)
+        with happened_at(submitted):
+            submit_deliverable(
+                deliverable=deliverable,
+                uploaded=demo_upload(
+                    f"{code}-{deliverable.kind}-v{len(versions) + 1}.pdf", f"{code}: {name}"
+                ),
+                actor=worker,
+            )
+        versions.append(submitted)
+        accepted = submitted + days(5)
+        with happened_at(accepted):
+            review_deliverable(deliverable=deliverable, accept=True, feedback="", actor=staff)
+        Deliverable.objects.filter(pk=deliverable.pk).update(
+            submitted_at=submitted, reviewed_at=accepted
+        )
+        for number, when in enumerate(versions, start=1):
+            DeliverableVersion.objects.filter(deliverable=deliverable, number=number).update(
+                submitted_at=when
+            )
+        return accepted
+
+    def extend_for_final_report(self, agreement: Agreement, party, staff) -> None:
+        """The Klang story: the contractor asked to extend its contract (the partner moved the
+        public consultation), a programme admin approved it, and the final report is now due
+        within weeks, so the demo contractor has it to hand in."""
+        now = timezone.now().replace(microsecond=0)
+        requested, decided = now - days(21), now - days(14)
+        new_end = timezone.localdate() + days(120)
+        with happened_at(requested):
+            amendment = funding.request_amendment(
+                agreement=agreement,
+                kind=Amendment.Kind.DATES,
+                changes={"ends_on": new_end.isoformat()},
+                reason=data.FUNDING_2022_EXTENSION_REASON,
+                actor=party,
+            )
+        with happened_at(decided):
+            funding.decide_amendment(amendment=amendment, approve=True, note="", actor=self.admin)
+            schedule_deliverables(project=agreement.project, actor=staff)
+        Amendment.objects.filter(pk=amendment.pk).update(requested_at=requested, decided_at=decided)
 
     def seed_events(self) -> None:
         for kind, name, partners, city, starts, ends in data.EVENTS:

@@ -1,0 +1,204 @@
+"""The lifecycle of a funded project after its award: one service moves the award and its project
+together, and one function says what still stops each move.
+
+    proposed → approved → contracted → in_progress → completed, or cancelled from any of them
+
+- approved → contracted: the agreement with the programme is signed. For a planning project
+  that is the grant agreement with the partner; a demonstration project's consortium signs its
+  agreement itself (whatever its kind).
+- contracted → in progress: a planning project has its Korean contractor and the service
+  contract with that company is signed. A demonstration project starts on its signed agreement.
+- in progress → completed: the project has its contractor, its final report is accepted (and a
+  demonstration project's demonstration results), and its final payment is decided (paid or
+  withheld: ``awards.funding.final_payment_decided``). The project completes with the award.
+- cancelled (a reason required): the project is cancelled with it, every payment not yet made
+  is stopped (``awards.funding.stop_future_payments``) and the next application on the track's
+  reserve list is offered the funding (``awards.services.promote_reserve``).
+
+``next_step_problems`` is the one list of these conditions: ``move_award`` refuses a move while
+it is not empty, and the staff project page shows it beside the next step. Projects from
+before the portal have no award and never pass here. See docs/architecture.md, "Lifecycle
+after the award".
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.audit import record_audit_event
+from awards.contractor_selection import (
+    PLANNING_KINDS,
+    schedule_deliverables,
+    work_agreement,
+)
+from awards.funding import final_payment_decided, stop_future_payments
+from awards.models import Agreement, Award, Deliverable
+from awards.services import (
+    AWARD_MOVE_REFUSAL,
+    AWARD_TRANSITIONS,
+    NOT_YOUR_TRACK,
+    promote_reserve,
+    transition_award,
+)
+from core.domain import DomainError, IllegalTransition, require_permission
+from core.transitions import allowed_moves
+from projects.models import Project
+from projects.rules import MANAGE_TRACK
+from projects.services import set_project_status
+from results.models import Decision
+
+W = Award.Status
+
+
+class AwardNotReady(DomainError):
+    """The move is allowed by the lifecycle but something it needs is missing; ``problems``
+    lists what (the messages of ``next_step_problems``)."""
+
+    code = "not_ready"
+
+    def __init__(self, problems: list[str]):
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+def next_award_status(award: Award) -> str | None:
+    """The award's next step forward (cancelling aside), or None once it is closed."""
+    forward = allowed_moves(AWARD_TRANSITIONS, award.status) - {W.CANCELLED}
+    return next(iter(forward), None)
+
+
+def _signed(project: Project, kind: str | None = None, party_id: int | None = None) -> bool:
+    agreements = Agreement.objects.filter(project=project, status=Agreement.Status.SIGNED)
+    if kind:
+        agreements = agreements.filter(kind=kind)
+    if party_id:
+        agreements = agreements.filter(party_id=party_id)
+    return agreements.exists()
+
+
+def _accepted(project: Project, kind: str) -> bool:
+    return Deliverable.objects.filter(
+        project=project, kind=kind, status=Deliverable.Status.ACCEPTED
+    ).exists()
+
+
+def next_step_problems(award: Award, to: str) -> list[str]:
+    """What stops ``award`` from moving to ``to`` now, in words for staff; empty when nothing
+    does. A move the lifecycle table does not allow is one problem; cancelling needs only a
+    reason (asked by the move). Reads only: ``move_award`` and the project page share it."""
+    if to not in allowed_moves(AWARD_TRANSITIONS, award.status):
+        labels = dict(W.choices)
+        return [
+            str(AWARD_MOVE_REFUSAL)
+            % {"old": labels.get(award.status, award.status), "new": labels.get(to, to)}
+        ]
+    project = award.project
+    if to == W.CANCELLED or project is None:
+        return []
+    planning = project.track_kind in PLANNING_KINDS
+    problems = []
+    if to == W.CONTRACTED:
+        if planning and not _signed(project, Agreement.Kind.GRANT):
+            problems.append(_("The grant agreement with the partner is not signed yet."))
+        elif not planning and not _signed(project):
+            problems.append(_("The project's agreement is not signed yet."))
+    if to in (W.IN_PROGRESS, W.COMPLETED) and planning and not project.contractor_id:
+        problems.append(_("The project has no Korean contractor yet: select one first."))
+    if (
+        to == W.IN_PROGRESS
+        and planning
+        and project.contractor_id
+        and not _signed(project, Agreement.Kind.SERVICE, project.contractor_id)
+    ):
+        problems.append(_("The service contract with the contractor is not signed yet."))
+    if to == W.COMPLETED:
+        if not _accepted(project, Deliverable.Kind.FINAL):
+            problems.append(_("The final report has not been accepted yet."))
+        if not planning and not _accepted(project, Deliverable.Kind.DEMONSTRATION):
+            problems.append(_("The demonstration results have not been accepted yet."))
+        if not final_payment_decided(project):
+            problems.append(
+                _("The final payment has not been decided yet: pay it or withhold it first.")
+            )
+    return problems
+
+
+@transaction.atomic
+def move_award(*, award: Award, to: str, actor, reason: str = "") -> Award:
+    """Move ``award`` to ``to`` and its project with it (staff of the award's track).
+
+    Refused with ``IllegalTransition`` when the lifecycle table does not allow the move, and
+    with ``AwardNotReady`` (its ``problems``) while ``next_step_problems`` finds something
+    missing. On contracted and in progress, a demonstration project without a contractor gets
+    its agreement's party as the company that carries out the work, and a project with a
+    contractor gets its deliverables, dated from the signed agreement that carries the work
+    (``schedule_deliverables``). Completing completes the project. Cancelling (a reason required)
+    cancels the project, stops every future payment and offers the reserve list; the award
+    returned then carries ``promoted_reserve`` (the decision offered, or None) and
+    ``stopped_tranches`` (how many). Every change is audited; the applicant hears of the
+    reserve offer through ``promote_reserve``."""
+    award = (
+        Award.objects.select_for_update(of=("self",))
+        .select_related("application__track", "project")
+        .get(pk=award.pk)
+    )
+    track = award.application.track
+    require_permission(actor, MANAGE_TRACK, track, message=NOT_YOUR_TRACK)
+    if to == W.CANCELLED:
+        return _cancel(award, actor=actor, reason=reason)
+    problems = next_step_problems(award, to)
+    if to not in allowed_moves(AWARD_TRANSITIONS, award.status):
+        raise IllegalTransition(problems[0])
+    if problems:
+        raise AwardNotReady(problems)
+    award = transition_award(award=award, to=to, actor=actor, reason=reason)
+    project = award.project
+    if project is None:
+        return award
+    if to in (W.CONTRACTED, W.IN_PROGRESS):
+        _name_demonstration_contractor(project, actor=actor)
+        if project.contractor_id:  # deliverables are owed once someone carries out the work
+            schedule_deliverables(project=project, actor=actor)
+    if to == W.COMPLETED:
+        set_project_status(project=project, to=Project.Status.COMPLETED, actor=actor)
+    return award
+
+
+def _name_demonstration_contractor(project: Project, *, actor) -> None:
+    """A demonstration's consortium carries out its work itself: once its agreement is signed,
+    the agreement's party becomes the project's contractor (who hands in the deliverables),
+    unless the project names one already. Planning projects choose theirs by selection."""
+    if project.track_kind in PLANNING_KINDS or project.contractor_id:
+        return
+    agreement = work_agreement(project)
+    if agreement is None:
+        return
+    Project.objects.filter(pk=project.pk).update(contractor=agreement.party_id)
+    project.contractor_id = agreement.party_id
+    record_audit_event(
+        subject=project,
+        action="contractor_selected",
+        actor=actor,
+        new_value=agreement.party_id,
+        detail={"agreement": agreement.pk},
+    )
+
+
+def _cancel(award: Award, *, actor, reason: str) -> Award:
+    reason = (reason or "").strip()
+    award = transition_award(award=award, to=W.CANCELLED, actor=actor, reason=reason)
+    stopped = 0
+    project = award.project
+    if project is not None:
+        if project.status == Project.Status.ACTIVE:
+            set_project_status(
+                project=project, to=Project.Status.CANCELLED, actor=actor, reason=reason
+            )
+        stopped = stop_future_payments(project=project, actor=actor, reason=reason)
+    Decision.objects.filter(application=award.application).update(reserve_rank=None)
+    award.promoted_reserve = promote_reserve(
+        track=award.application.track, actor=actor, amount=award.amount
+    )
+    award.stopped_tranches = stopped
+    return award
