@@ -46,6 +46,21 @@ def _default_language_after_each_test():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _celery_eager_as_configured():
+    """Tests that run a real worker turn eager mode off and must turn it back on: one that leaves
+    it off would send every later task of its pytest-xdist process to the broker, where nothing
+    runs it. The leak is an error of the test that caused it, not of the next one."""
+    from django.conf import settings
+
+    from kcity.celery import app
+
+    yield
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+    assert eager == settings.CELERY_TASK_ALWAYS_EAGER, "the test left Celery's eager mode changed"
+
+
 @pytest.fixture
 def role_groups(db):
     roles.ensure_role_groups()

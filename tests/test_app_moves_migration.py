@@ -6,9 +6,9 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from accounts.models import AuditEvent
+from tests.migrations import latest, migrate
 
 # The migrations just before the move, and the tables that moved.
 BEFORE_THE_MOVE = [
@@ -41,17 +41,6 @@ def _row_counts(only: set[str] | None = None) -> dict[str, int]:
     return counts
 
 
-def _migrate(targets) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-
-
-def _latest() -> list[tuple[str, str]]:
-    executor = MigrationExecutor(connection)
-    return executor.loader.graph.leaf_nodes()
-
-
 def test_moved_models_keep_every_row_and_their_content_types_back_and_forth(tmp_path):
     # Committed rows are needed here (transaction=True), so this test seeds the demo of its own.
     call_command("seed_demo", credentials_file=tmp_path / "demo-credentials.txt", verbosity=0)
@@ -61,7 +50,7 @@ def test_moved_models_keep_every_row_and_their_content_types_back_and_forth(tmp_
     assert before["reviews_decision"] == 33 and before["reviews_award"] == 10
     assert audited > 0
 
-    _migrate(BEFORE_THE_MOVE)
+    migrate(BEFORE_THE_MOVE)
     ContentType.objects.clear_cache()
     # Before the move the same rows are the old apps' models, under the old labels. Tables made
     # by later migrations (questions, settings …) do not exist then: the walk compares the
@@ -73,7 +62,7 @@ def test_moved_models_keep_every_row_and_their_content_types_back_and_forth(tmp_
     kept = {table: count for table, count in before.items() if table in old_tables}
     assert _row_counts(old_tables) == kept
 
-    _migrate(_latest())
+    migrate(latest())
     ContentType.objects.clear_cache()
     assert _row_counts(old_tables) == kept
     for (app_label, _model), pk in moved_types.items():

@@ -23,8 +23,10 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def real_worker(settings):
     """Turn eager mode off and run a worker thread against the configured broker."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Read the eager flag before the settings change: the first read of ``celery_app.conf`` in a
+    # process loads it from the Django settings, and would otherwise remember the test's value.
     previous = celery_app.conf.task_always_eager
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     celery_app.conf.task_always_eager = False
     ran_in = []
 

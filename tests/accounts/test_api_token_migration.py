@@ -4,36 +4,24 @@ expire 90 days after the upgrade."""
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from tests.migrations import latest, migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("accounts", "0002_verbose_names")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def _latest():
-    executor = MigrationExecutor(connection)
-    return [node for node in executor.loader.graph.leaf_nodes() if node[0] == "accounts"]
-
-
 def test_existing_tokens_become_read_write_and_expire_in_ninety_days():
     try:
-        old = _migrate(BEFORE)
+        old = migrate(BEFORE)
         user = old.get_model("accounts", "User").objects.create(email="ci@klang.gov.my")
         token = old.get_model("accounts", "ApiToken").objects.create(
             user=user, name="ci", prefix="abcdefgh", key_hash="f" * 64
         )
         upgraded_at = timezone.now()
-        new = _migrate(_latest())
+        new = migrate(latest())
         token = new.get_model("accounts", "ApiToken").objects.get(pk=token.pk)
         assert token.scope == "read_write"
         lifetime = token.expires_at - upgraded_at
@@ -44,4 +32,4 @@ def test_existing_tokens_become_read_write_and_expire_in_ninety_days():
         )
         assert fresh.scope == "read"
     finally:
-        _migrate(_latest())
+        migrate(latest())

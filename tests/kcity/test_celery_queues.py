@@ -97,9 +97,11 @@ def _folder_broker(folder: Path) -> dict:
 def plain_worker(request, settings, tmp_path):
     """A worker thread as `celery worker` without --queues starts it, on a broker of its own:
     the suite's (memory, or Redis in CI) and the demo's folder broker."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Read the configuration before the settings change: the first read of ``celery_app.conf``
+    # in a process loads it from the Django settings, and would otherwise keep the test's value.
     conf = celery_app.conf
     previous = (conf.broker_url, conf.broker_transport_options, conf.task_always_eager)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     if request.param == "folder broker":
         conf.broker_url, conf.broker_transport_options = "filesystem://", _folder_broker(tmp_path)
     else:

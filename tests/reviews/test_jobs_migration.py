@@ -4,29 +4,20 @@ kind (left by the outages issue 12 is about): the older ones are failed, the new
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from reviews.models import Job
+from tests.migrations import latest, migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("reviews", "0005_move_results_and_awards")]
 
 
-def _migrate(targets) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return MigrationExecutor(connection)
-
-
 def test_migration_fails_duplicate_active_jobs_then_holds_one_per_track_and_kind(
     planning_track, demonstration_track
 ):
-    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
-    state = _migrate(BEFORE).loader.project_state(BEFORE).apps
+    state = migrate(BEFORE)
     OldJob = state.get_model("reviews", "Job")
     now = timezone.now()
     stuck = [
@@ -47,7 +38,7 @@ def test_migration_fails_duplicate_active_jobs_then_holds_one_per_track_and_kind
     finished = OldJob.objects.create(
         track_id=planning_track.pk, kind="aggregate", status="succeeded", created_at=now
     ).pk
-    _migrate(leaves)
+    migrate(latest())
     statuses = dict(Job.objects.values_list("pk", "status"))
     assert [statuses[pk] for pk in stuck] == ["failed", "failed", "pending"]
     assert Job.objects.get(pk=stuck[0]).message.startswith("Stopped when the portal was updated")
