@@ -284,6 +284,22 @@ def _require_section_editable(application: Application, section: str, actor) -> 
         )
 
 
+def _lock_for_edit(application: Application, section: str, actor) -> Application:
+    """The application's row locked (only its own) and ``section`` checked editable on it.
+
+    For the edits that write other rows than the application's (documents, consortium
+    members): a submission locks the same row, so an edit either finishes before the
+    submission reads the documents and members it checks or sees the application submitted
+    and is refused; nothing changes under a submission's feet."""
+    locked = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("call", "track", "organization")
+        .get(pk=application.pk)
+    )
+    _require_section_editable(locked, section, actor)
+    return locked
+
+
 def organization_may_apply(organization: Organization, track: Track) -> bool:
     return organization.kind in ELIGIBLE_KINDS.get(track.applicant_kind, ())
 
@@ -425,7 +441,7 @@ def save_application_section(
     ``UPDATE … WHERE version = <read version>``, so two saves can never both pass the check.
     """
     application = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("track", "call")
         .get(pk=application.pk)
     )
@@ -558,7 +574,7 @@ def save_answers(
     The same optimistic lock as the other sections (``base_version``, ``edit_token``,
     ``EditConflict``); audited during a clarification, like them."""
     application = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("track", "call")
         .get(pk=application.pk)
     )
@@ -856,7 +872,7 @@ def move_question(*, question: Question, actor, up: bool) -> Question:
 @transaction.atomic
 def add_consortium_member(*, application: Application, actor, **fields) -> ConsortiumMember:
     """Add a member to a demonstration consortium (one lead; the overseas partner is mandatory)."""
-    _require_section_editable(application, "consortium", actor)
+    application = _lock_for_edit(application, "consortium", actor)
     member = ConsortiumMember(application=application, **fields)
     member.country_code = (member.country_code or "").upper()
     if member.role == ConsortiumMember.Role.LEAD:
@@ -883,7 +899,7 @@ def add_consortium_member(*, application: Application, actor, **fields) -> Conso
 
 @transaction.atomic
 def remove_consortium_member(*, member: ConsortiumMember, actor) -> None:
-    _require_section_editable(member.application, "consortium", actor)
+    _lock_for_edit(member.application, "consortium", actor)
     member.delete()
 
 
@@ -897,7 +913,7 @@ def upload_document(*, application: Application, kind: str, uploaded_file, actor
     a file is left behind: the row is written only after the file, and the file is removed if
     the row cannot be.
     """
-    _require_section_editable(application, "documents", actor)
+    application = _lock_for_edit(application, "documents", actor)
     if kind not in Document.Kind.values:
         raise DomainError(_("Choose what kind of document this is."), field="kind")
     # The formats and size the track's staff set for this kind (projects.DocumentRequirement).
@@ -931,7 +947,7 @@ def upload_document(*, application: Application, kind: str, uploaded_file, actor
 @transaction.atomic
 def remove_document(*, document: Document, actor) -> None:
     """Remove a document from an editable application; the file is deleted after commit."""
-    _require_section_editable(document.application, "documents", actor)
+    _lock_for_edit(document.application, "documents", actor)
     name, storage = document.file.name, document.file.storage
     document.delete()
     transaction.on_commit(lambda: storage.delete(name))
@@ -1041,7 +1057,7 @@ def _seoul():
 def withdraw_application(*, application: Application, actor, reason: str) -> Application:
     """Withdraw an application before a decision, with the applicant's reason (required)."""
     application = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("call", "track", "organization")
         .get(pk=application.pk)
     )
@@ -1070,7 +1086,7 @@ def request_clarification(
     applicant with the message. Only those sections become editable.
     """
     application = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("call", "track", "organization")
         .get(pk=application.pk)
     )
@@ -1123,7 +1139,7 @@ def request_clarification(
 def answer_clarification(*, application: Application, actor, response: str) -> Application:
     """The applicant answers the open request; the application returns to ``submitted``."""
     application = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("call", "track", "organization")
         .get(pk=application.pk)
     )

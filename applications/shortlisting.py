@@ -36,7 +36,7 @@ def _locked_concept_note(application: Application, actor) -> Application:
         message=_("Only staff of this track can shortlist its concept notes."),
     )
     locked = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("call", "track", "organization")
         .get(pk=application.pk)
     )

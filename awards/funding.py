@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from accounts.audit import record_audit_event
 from accounts.models import Organization, User
+from awards.contractor_selection import schedule_deliverables, work_agreement_kind
 from awards.execution import agreement_execution, project_execution
 from awards.models import (
     Agreement,
@@ -592,10 +593,19 @@ def sign_agreement(*, agreement: Agreement, signed_on: datetime.date, uploaded, 
             new_value=AS.SIGNED,
             detail={"signed_on": signed_on.isoformat(), "file": agreement.original_name},
         )
+        _reschedule_deliverables(agreement, actor)
     except Exception:
         agreement.signed_file.storage.delete(stored)
         raise
     return agreement
+
+
+def _reschedule_deliverables(agreement: Agreement, actor) -> None:
+    """The deliverables' due dates follow the signed agreement that carries the project's work
+    (``awards.contractor_selection.schedule_deliverables``): when it is signed and whenever an
+    amendment moves its dates."""
+    if agreement.kind == work_agreement_kind(agreement.project):
+        schedule_deliverables(project=agreement.project, actor=actor)
 
 
 # --- Amendments ----------------------------------------------------------------------------
@@ -782,6 +792,8 @@ def decide_amendment(*, amendment: Amendment, approve: bool, note: str, actor) -
                 "previous": previous,
             },
         )
+        if amendment.kind == Amendment.Kind.DATES:
+            _reschedule_deliverables(agreement, actor)
     else:
         amendment.status = Amendment.Status.REFUSED
     amendment.decided_by = actor

@@ -16,7 +16,7 @@ from django.db import DatabaseError, IntegrityError, connection, connections, tr
 
 from accounts.models import AuditEvent, Organization
 from applications import services
-from applications.models import Application, ReferenceSequence
+from applications.models import Application, Document, ReferenceSequence
 from core.domain import DomainError
 from notifications.models import Message
 from projects.models import Call, Track
@@ -303,6 +303,68 @@ def test_submit_application_locks_only_its_row_and_shares_the_call(planning_trac
     assert Application.objects.get(pk=held.pk).reference == "2026-PL-002"
     submit(later)
     assert Application.objects.get(pk=later.pk).reference == "2026-PL-004"
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_document_removed_during_a_submission_waits_and_is_refused(planning_track):
+    """A document removal (or upload) started while the submission checks the documents waits
+    for the submission's commit, then finds the application submitted and changes nothing: a
+    submitted application never loses a required document it was checked with."""
+    (held,) = complete_drafts(planning_track, 1)
+    document = held.documents.first()
+    submission = Held(lambda: submit(held))
+    removal = {}
+
+    def remove():
+        try:
+            services.remove_document(
+                document=Document.objects.get(pk=document.pk), actor=held.created_by
+            )
+        except DomainError as exc:
+            removal["refused"] = exc.code
+        finally:
+            connections.close_all()
+
+    remover = threading.Thread(target=remove)
+    remover.start()
+    while not waiting_on_a_lock():  # the removal is queued behind the submission
+        remover.join(0.01)
+        assert remover.is_alive(), "a document was removed under a submission in progress"
+    submission.release()
+    remover.join()
+
+    assert removal == {"refused": "not_editable"}
+    assert Application.objects.get(pk=held.pk).status == S.SUBMITTED
+    assert Document.objects.filter(pk=document.pk).exists()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_draft_saves_lock_only_the_application_row(planning_track):
+    """Saving a draft's section or its documents holds only that application's row: other
+    drafts' saves and submissions of the call go on (the call and track are not locked)."""
+    (draft,) = complete_drafts(planning_track, 1)
+    saving = Held(
+        lambda: services.save_application_section(
+            application=Application.objects.get(pk=draft.pk),
+            section="project",
+            data={"title": "Flood sensors, second draft"},
+            actor=draft.created_by,
+        )
+    )
+    try:
+        call_id, track_id = planning_track.call_id, planning_track.pk
+        assert not lock_refused(lambda: Call.objects.select_for_update(nowait=True).get(pk=call_id))
+        assert not lock_refused(
+            lambda: Track.objects.select_for_update(nowait=True).get(pk=track_id)
+        )
+        assert lock_refused(
+            lambda: Application.objects.select_for_update(nowait=True).get(pk=draft.pk)
+        )
+    finally:
+        saving.release()
+    assert not isinstance(saving.outcome, Exception), saving.outcome
 
 
 @postgresql_only

@@ -843,6 +843,44 @@ def test_dates_amendment_keeps_previous_values_and_versions(
     ).exists()
 
 
+def test_signing_and_a_dates_amendment_move_the_deliverables_due_dates(
+    project, kind_staff, contractor, programme_admin
+):
+    """The work agreement's dates give the deliverables' due dates: signed, the open
+    deliverables follow it; an approved dates amendment moves them again; an accepted one stays."""
+    from awards.contractor_selection import deliverable_due_dates
+
+    Deliverable.objects.filter(project=project).update(due_on=datetime.date(2030, 1, 1))
+    agreement = funding.sign_agreement(
+        agreement=make_contract(project, kind_staff),
+        signed_on=today(),
+        uploaded=pdf(),
+        actor=kind_staff,
+    )
+    due = dict(Deliverable.objects.filter(project=project).values_list("kind", "due_on"))
+    assert due == deliverable_due_dates(project, agreement)
+    assert due[Deliverable.Kind.FINAL] <= datetime.date(2027, 6, 30)
+    accepted = Deliverable.objects.get(project=project, kind=Deliverable.Kind.INTERIM)
+    Deliverable.objects.filter(pk=accepted.pk).update(status=Deliverable.Status.ACCEPTED)
+
+    amendment = funding.request_amendment(
+        agreement=agreement,
+        kind=Amendment.Kind.DATES,
+        changes={"ends_on": "2027-12-31"},
+        reason="The survey moved to the dry season.",
+        actor=contractor,
+    )
+    funding.decide_amendment(amendment=amendment, approve=True, note="", actor=programme_admin)
+    agreement.refresh_from_db()
+    moved = dict(Deliverable.objects.filter(project=project).values_list("kind", "due_on"))
+    expected = deliverable_due_dates(project, agreement)
+    assert moved[Deliverable.Kind.FINAL] == expected[Deliverable.Kind.FINAL]
+    assert moved[Deliverable.Kind.FINAL] > due[Deliverable.Kind.FINAL]
+    assert moved[Deliverable.Kind.INTERIM] == accepted.due_on  # accepted: unchanged
+    rescheduled = audit_events_for(Deliverable.objects.get(pk=accepted.pk))
+    assert not rescheduled.filter(action="rescheduled", actor=programme_admin).exists()
+
+
 def test_budget_amendment_moves_money_between_lines(contract, contractor, programme_admin):
     ask(contract, 1, contractor, lines={"travel": 80 * M})
     with pytest.raises(DomainError) as exc:  # the total changes
