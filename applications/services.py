@@ -1172,24 +1172,35 @@ def answer_clarification(*, application: Application, actor, response: str) -> A
 
 
 def remind_draft_applicants(*, now=None) -> int:
-    """Queue reminders to members of organisations with unsubmitted drafts in calls that close
+    """Queue reminders to members of organisations with unsubmitted drafts whose deadline is
     within 7 days (once) and within 1 day (once); returns how many messages were written.
 
-    Each reminder has a dedupe key per application, member and stage, so running the job more
-    often than daily sends nothing twice.
+    The deadline is the draft's stage's (``Application.stage_deadline``): the concept notes'
+    on a two-stage call's concept note, the call's closing time for a full proposal, so an
+    invited applicant is reminded again before the full proposals close. Each reminder has a
+    dedupe key per application, member, stage of the call and reminder, so running the job
+    more often than daily sends nothing twice.
     """
     now = now or timezone.now()
-    stages = ((1, "1d"), (7, "7d"))
+    soon = now + timezone.timedelta(days=7)
+    reminders = ((1, "1d"), (7, "7d"))
     written = 0
-    drafts = Application.objects.filter(
-        status=S.DRAFT,
-        call__status=Call.Status.OPEN,
-        call__closes_at__gt=now,
-        call__closes_at__lte=now + timezone.timedelta(days=7),
-    ).select_related("call", "track")
+    drafts = (
+        Application.objects.filter(status=S.DRAFT, call__status=Call.Status.OPEN)
+        .filter(
+            Q(call__closes_at__gt=now, call__closes_at__lte=soon)
+            | Q(call__concept_closes_at__gt=now, call__concept_closes_at__lte=soon)
+        )
+        .select_related("call", "track")
+    )
     for application in drafts:
-        left = application.call.closes_at - now
-        days, stage = next((d, s) for d, s in stages if left <= timezone.timedelta(days=d))
+        deadline = application.stage_deadline
+        if not now < deadline <= soon:
+            continue  # the other stage's deadline is the near one
+        left = deadline - now
+        days, reminder = next((d, r) for d, r in reminders if left <= timezone.timedelta(days=d))
+        concept = stages.is_concept_note(application)
+        key = f"concept-{reminder}" if concept else reminder
         members = Membership.objects.filter(
             organization_id=application.organization_id
         ).select_related("user")
@@ -1203,12 +1214,13 @@ def remind_draft_applicants(*, now=None) -> int:
                             "title": application.title,
                             **_call_names(application.call),
                             "days": days,
-                            "closes_at": timezone.localtime(
-                                application.call.closes_at, _seoul()
-                            ).strftime("%Y-%m-%d %H:%M"),
+                            "concept": concept,
+                            "closes_at": timezone.localtime(deadline, _seoul()).strftime(
+                                "%Y-%m-%d %H:%M"
+                            ),
                         },
                         link=application.get_absolute_url(),
-                        dedupe_key=f"draft-reminder:{application.pk}:{membership.user_id}:{stage}",
+                        dedupe_key=f"draft-reminder:{application.pk}:{membership.user_id}:{key}",
                     )
                 )
     return written

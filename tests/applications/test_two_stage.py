@@ -674,3 +674,52 @@ def test_api_question_list_shows_each_questions_stage(
 ):
     rows = client.get(reverse("api:track-question-list", args=[track.pk])).json()
     assert {row["code"]: row["stage"] for row in rows} == {"idea": "concept", "workplan": "full"}
+
+
+# --- Reminders before each stage's deadline ----------------------------------------------------
+
+
+def test_concept_draft_reminded_before_the_concept_deadline_then_again_as_a_full_proposal(
+    concept_draft, kind_staff, applicant_user
+):
+    """A concept note is reminded before the concept notes close (not the call), in words of
+    its own; once invited, the full proposal is reminded again before the call closes, its
+    reminders not taken for the concept note's."""
+    call = concept_draft.call
+    assert services.remind_draft_applicants() == 0  # 10 days to the concept deadline
+    six_days_before = call.concept_closes_at - 6 * DAY
+    assert services.remind_draft_applicants(now=six_days_before) == 2  # e-mail and notice
+    assert services.remind_draft_applicants(now=six_days_before) == 0
+    mail = _messages("applications/draft_reminder").get()
+    render_message(mail)
+    assert mail.context["concept"] is True
+    assert mail.subject.startswith("Concept notes for")
+    assert stages.korea_time(call.concept_closes_at) in mail.body
+    assert "Your concept note" in mail.body
+
+    concept_note = services.submit_application(application=concept_draft, actor=applicant_user)
+    invited = shortlisting.invite_to_full_proposal(application=concept_note, actor=kind_staff)
+    assert services.remind_draft_applicants(now=six_days_before) == 0  # not a concept note now
+    six_days_before_close = call.closes_at - 6 * DAY
+    assert services.remind_draft_applicants(now=six_days_before_close) == 2
+    full = _messages("applications/draft_reminder").exclude(pk=mail.pk).get()
+    render_message(full)
+    assert full.context["concept"] is False
+    assert full.link == invited.get_absolute_url()
+    assert stages.korea_time(call.closes_at) in full.body
+    assert "Your draft application" in full.body
+
+
+def test_concept_reminder_in_korean(concept_draft, applicant_user):
+    applicant_user.language = "ko"
+    applicant_user.save()
+    call = concept_draft.call
+    assert services.remind_draft_applicants(now=call.concept_closes_at - 12 * HOUR) == 2
+    mail = _messages("applications/draft_reminder").get()
+    render_message(mail)
+    assert mail.language == "ko"
+    assert "사전 제안서 마감까지 1일 남았습니다" in mail.subject
+    assert "사전 제안서" in mail.body
+
+
+HOUR = datetime.timedelta(hours=1)
