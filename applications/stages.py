@@ -88,6 +88,16 @@ def stage_fields(application: Application, section: str, fields: Iterable[str]) 
     return tuple(field for field in fields if field in asked)
 
 
+def limit_form_to_stage(form, application: Application, section: str):
+    """``form`` (a section form of the applicant's) without the fields the application's stage
+    does not ask (``stage_fields``): the applicant's page and the staff preview alike."""
+    asked = stage_fields(application, section, form.Meta.fields)
+    for name in form.Meta.fields:
+        if name not in asked:
+            form.fields.pop(name, None)
+    return form
+
+
 def asks_field(application: Application, section: str, field: str) -> bool:
     return field in stage_fields(application, section, (field,))
 

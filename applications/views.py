@@ -261,11 +261,7 @@ def _section_form(application: Application, section: str, data=None, *, instance
     """The section's form for the application's stage: a concept note's shows only the fields
     a concept note asks (``stages.stage_fields``)."""
     form = SECTION_FORMS[section](data, instance=instance or application, track=application.track)
-    asked = stages.stage_fields(application, section, form.Meta.fields)
-    for name in form.Meta.fields:
-        if name not in asked:
-            del form.fields[name]
-    return form
+    return stages.limit_form_to_stage(form, application, section)
 
 
 def _conflict_time(exc) -> str:

@@ -8,7 +8,15 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from core.bilingual import KOREAN
-from projects.models import Call, DocumentKind, DocumentRequirement, Event, Project, Track
+from projects.models import (
+    Call,
+    DocumentKind,
+    DocumentRequirement,
+    Event,
+    Project,
+    Stage,
+    Track,
+)
 
 
 def staff_tracks(user) -> QuerySet[Track]:
@@ -167,7 +175,7 @@ class PreviewSection:
     documents: list = field(default_factory=list)
 
 
-#: Builders of a track's form preview, ``builder(track) -> list[PreviewSection]``, registered
+#: Builders of a track's form preview, ``builder(track, stage) -> list[PreviewSection]``, registered
 #: by the app that owns the applicant's form (``applications``) in its ``AppConfig.ready``.
 FORM_PREVIEWS: list = []
 
@@ -178,10 +186,11 @@ def register_form_preview(builder) -> None:
         FORM_PREVIEWS.append(builder)
 
 
-def form_preview(track: Track) -> list[PreviewSection]:
-    """The sections of ``track``'s application form in order, from the registered builders;
-    without any (the applicant's app not installed), the documents alone."""
-    sections = [section for builder in FORM_PREVIEWS for section in builder(track)]
+def form_preview(track: Track, stage: str = Stage.FULL) -> list[PreviewSection]:
+    """The sections of ``track``'s application form in order (of ``stage`` on a two-stage
+    call: the concept note or the full proposal), from the registered builders; without any
+    (the applicant's app not installed), the documents alone."""
+    sections = [section for builder in FORM_PREVIEWS for section in builder(track, stage)]
     if not sections:
         sections = [
             PreviewSection("documents", _("Documents"), documents=document_requirements(track))

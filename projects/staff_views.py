@@ -22,7 +22,7 @@ from core.transitions import allowed_moves
 from core.views import require_perm
 from projects import selectors, services
 from projects.forms import CopyCallForm, DocumentRequirementForm
-from projects.models import Call, DocumentRequirement, Track
+from projects.models import Call, DocumentRequirement, Stage, Track
 from projects.rules import CONFIGURE_CALL, MANAGE_TRACK
 
 PREVIEW_LANGUAGES = (("en", "English"), ("ko", "한국어"))
@@ -159,6 +159,11 @@ def track_preview(request, track_id: int):
     language = request.GET.get("lang", "en")
     if language not in dict(PREVIEW_LANGUAGES):
         language = "en"
+    # A two-stage call's form is previewed a stage at a time, the concept note first (what an
+    # applicant sees on opening); a one-stage call has the full proposal only.
+    stage = request.GET.get("stage", Stage.CONCEPT if track.call.two_stage else Stage.FULL)
+    if stage not in Stage.values or not track.call.two_stage:
+        stage = Stage.CONCEPT if track.call.two_stage else Stage.FULL
     problems = [p for p in services.call_problems(track.call) if p.track in (None, track)]
     with translation.override(language):
         return render(
@@ -167,7 +172,9 @@ def track_preview(request, track_id: int):
             {
                 "track": track,
                 "call": track.call,
-                "sections": selectors.form_preview(track),
+                "stage": stage,
+                "stages": Stage.choices if track.call.two_stage else [],
+                "sections": selectors.form_preview(track, stage),
                 "problems": problems,
                 "language": language,
                 "preview_languages": PREVIEW_LANGUAGES,

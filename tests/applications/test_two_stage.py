@@ -723,3 +723,40 @@ def test_concept_reminder_in_korean(concept_draft, applicant_user):
 
 
 HOUR = datetime.timedelta(hours=1)
+
+
+# --- The staff preview, a stage at a time -------------------------------------------------------
+
+
+def test_preview_of_a_two_stage_call_shows_each_stage_form_in_both_languages(
+    client, track, concept_question, full_question, kind_staff
+):
+    client.force_login(kind_staff)
+    url = reverse("staff_projects:track_preview", kwargs={"track_id": track.pk})
+    concept = client.get(url).content.decode()  # the concept note first, as applicants meet it
+    assert 'aria-current="page">Concept note<' in concept
+    assert concept_question.label in concept and full_question.label not in concept
+    assert "Letter of intent" in concept and "Site map" not in concept
+    assert 'name="project-title"' in concept
+    assert 'name="project-objectives"' not in concept  # the full proposal asks it
+    assert 'name="readiness-' not in concept
+
+    full = client.get(url + "?stage=full").content.decode()
+    assert 'aria-current="page">Full proposal<' in full
+    assert full_question.label in full and concept_question.label not in full
+    assert "Letter of intent" in full and "Site map" in full
+    assert 'name="project-objectives"' in full
+
+    korean = client.get(url + "?stage=full&lang=ko").content.decode()
+    assert 'aria-current="page">본 제안서<' in korean
+    assert "?lang=en&amp;stage=full" in korean  # the language switch keeps the stage
+    # A stage that does not exist falls back to the concept note.
+    assert 'aria-current="page">Concept note<' in client.get(url + "?stage=x").content.decode()
+
+
+def test_preview_of_a_one_stage_call_has_no_stage_switch(client, planning_track, kind_staff):
+    client.force_login(kind_staff)
+    url = reverse("staff_projects:track_preview", kwargs={"track_id": planning_track.pk})
+    page = client.get(url + "?stage=concept").content.decode()
+    assert "preview-stages" not in page
+    assert 'name="project-objectives"' in page
