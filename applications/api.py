@@ -25,9 +25,10 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.models import Organization
-from applications import selectors, services
+from applications import selectors, services, shortlisting
 from applications.models import Application, ClarificationRequest, Document, Question
 from applications.selectors import applications_for_user
+from applications.shortlisting import SHORTLIST_APPLICATION
 from core.api.filters import IdFilter
 from core.api.schema import api_docs
 from core.api.viewsets import (
@@ -328,6 +329,30 @@ class ScreenSerializer(serializers.Serializer):
     )
 
 
+class ShortlistSerializer(serializers.Serializer):
+    invite = serializers.BooleanField(
+        help_text=_(
+            "true: invite the applicant to the full proposal; false: not shortlisted (final)."
+        )
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text=_("When not shortlisted, optional; the applicant sees it."),
+    )
+
+
+class ShortlistResultSerializer(serializers.ModelSerializer):
+    """What a shortlist decision answers: an invited concept note is the applicant's draft
+    again (which staff do not read until it is submitted), so not the whole application."""
+
+    class Meta:
+        model = Application
+        fields = ["id", "reference", "status", "stage", "shortlisted_at"]
+        read_only_fields = fields
+
+
 @api_docs(
     list=extend_schema(
         summary=_("List the applications you may see"),
@@ -410,6 +435,26 @@ class ScreenSerializer(serializers.Serializer):
             )
         ],
     ),
+    shortlist=extend_schema(
+        summary=_("Shortlist a concept note of a two-stage call (staff of the track)"),
+        description=_(
+            "Invited, the concept note becomes a draft of the full proposal, keeping everything "
+            "the applicant wrote, and the applicant is told the deadline; not shortlisted is "
+            "final. Only a submitted concept note can be decided, and an invitation only before "
+            "the call closes."
+        ),
+        tags=["applications: staff"],
+        request=ShortlistSerializer,
+        responses=ShortlistResultSerializer,
+        examples=[
+            OpenApiExample("Invite", request_only=True, value={"invite": True}),
+            OpenApiExample(
+                "Not shortlisted",
+                request_only=True,
+                value={"invite": False, "reason": "The site is outside the call's priorities."},
+            ),
+        ],
+    ),
 )
 class ApplicationViewSet(
     mixins.ListModelMixin,
@@ -439,6 +484,7 @@ class ApplicationViewSet(
         "answer_clarification": "applications.view_application",
         "request_clarification": "applications.screen_application",
         "screen": "applications.screen_application",
+        "shortlist": SHORTLIST_APPLICATION,
     }
     input_serializers = {
         "create": ApplicationCreateSerializer,
@@ -448,6 +494,7 @@ class ApplicationViewSet(
         "answer_clarification": ClarificationAnswerSerializer,
         "request_clarification": ClarificationCreateSerializer,
         "screen": ScreenSerializer,
+        "shortlist": ShortlistSerializer,
     }
 
     def staff_track_ids(self) -> set[int]:
@@ -646,6 +693,20 @@ class ApplicationViewSet(
             application=self.get_object(), actor=request.user, **self.validated_input()
         )
         return self.reply(application)
+
+    @action(detail=True, methods=["post"])
+    def shortlist(self, request, pk=None):
+        data = self.validated_input()
+        application = self.get_object()
+        if data["invite"]:
+            application = shortlisting.invite_to_full_proposal(
+                application=application, actor=request.user
+            )
+        else:
+            application = shortlisting.decline_concept_note(
+                application=application, actor=request.user, reason=data.get("reason", "")
+            )
+        return Response(ShortlistResultSerializer(application).data)
 
 
 # --- The questions of a track's form (public, like the call it belongs to) --------------------

@@ -184,6 +184,7 @@ OBJECT_URLS = {
     "api:application-answer-clarification": lambda d: {"pk": d["returned"].pk},
     "api:application-request-clarification": lambda d: {"pk": d["submitted"].pk},
     "api:application-screen": lambda d: {"pk": d["submitted"].pk},
+    "api:application-shortlist": lambda d: {"pk": d["submitted"].pk},
     "api:application-submit": lambda d: {"pk": d["draft"].pk},
     "api:application-withdraw": lambda d: {"pk": d["submitted"].pk},
     "api:assignment-detail": lambda d: {"pk": d["accepted"].pk},

@@ -193,6 +193,7 @@ def targets(data) -> dict[str, int]:
     objects = {
         "/api/v1/applications/{id}/": data["draft"],
         "/api/v1/applications/{id}/screen/": data["submitted"],
+        "/api/v1/applications/{id}/shortlist/": data["submitted"],
         "/api/v1/applications/{id}/request-clarification/": data["submitted"],
         "/api/v1/assignments/{id}/": data["assignment"],
         "/api/v1/awards/{id}/": data["award"],

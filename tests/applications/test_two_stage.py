@@ -760,3 +760,53 @@ def test_preview_of_a_one_stage_call_has_no_stage_switch(client, planning_track,
     page = client.get(url + "?stage=concept").content.decode()
     assert "preview-stages" not in page
     assert 'name="project-objectives"' in page
+
+
+# --- The shortlist through the API -------------------------------------------------------------
+
+
+def test_api_shortlist_invites_and_declines_with_the_same_rules(
+    client, concept_note, concept_draft, kind_staff, kaia_staff, applicant_user
+):
+    url = reverse("api:application-shortlist", kwargs={"pk": concept_note.pk})
+    client.force_login(applicant_user)  # the applicant cannot shortlist its own
+    assert client.post(url, {"invite": True}, content_type="application/json").status_code == 403
+    client.force_login(kaia_staff)  # another secretariat's staff do not see it at all
+    assert client.post(url, {"invite": True}, content_type="application/json").status_code == 404
+    client.force_login(kind_staff)
+    assert client.post(url, {}, content_type="application/json").status_code == 400
+    answer = client.post(url, {"invite": True}, content_type="application/json")
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert (body["status"], body["stage"], body["reference"]) == (
+        "draft",
+        "full",
+        concept_note.reference,
+    )
+    assert body["shortlisted_at"]
+    assert _messages("applications/invited_to_full_proposal").count() == 1
+    assert (
+        audit_events_for(Application.objects.get(pk=concept_note.pk))
+        .filter(action="status", new_value="draft", actor=kind_staff)
+        .exists()
+    )
+    # Decided once: the invited draft is the applicant's again, out of the staff's sight.
+    again = client.post(url, {"invite": False}, content_type="application/json")
+    assert again.status_code == 404
+
+
+def test_api_shortlist_declines_with_the_reason_shown_to_the_applicant(
+    client, concept_note, kind_staff
+):
+    client.force_login(kind_staff)
+    url = reverse("api:application-shortlist", kwargs={"pk": concept_note.pk})
+    answer = client.post(
+        url,
+        {"invite": False, "reason": "Outside the call's priorities."},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["status"] == S.NOT_SHORTLISTED
+    concept_note.refresh_from_db()
+    assert concept_note.status == S.NOT_SHORTLISTED
+    assert _messages("applications/not_shortlisted").count() == 1
