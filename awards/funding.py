@@ -1233,25 +1233,7 @@ def withhold_tranche(*, tranche: Tranche, reason: str, actor) -> Tranche:
             % {"number": tranche.number, "status": tranche.get_status_display().lower()},
             code="tranche_closed",
         )
-    for request in PaymentRequest.objects.select_for_update(of=("self",)).filter(
-        tranche=tranche, status__in=(RS.REQUESTED, RS.CHECKED, RS.APPROVED, RS.RETURNED)
-    ):
-
-        def prepare(row: PaymentRequest, old: str) -> None:
-            row.feedback = reason
-
-        _move(request, to=RS.CANCELLED, actor=actor, prepare=prepare, detail={"reason": reason})
-    tranche.status = T.WITHHELD
-    tranche.decision_note = reason
-    tranche.save(update_fields=["status", "decision_note"])
-    record_audit_event(
-        subject=tranche,
-        action="status",
-        actor=actor,
-        old_value=T.SCHEDULED,
-        new_value=T.WITHHELD,
-        detail={"reason": reason},
-    )
+    _close_tranche(tranche, to=T.WITHHELD, reason=reason, actor=actor)
     agreement = tranche.agreement
     _tell(
         _party_members(agreement),
@@ -1266,6 +1248,32 @@ def withhold_tranche(*, tranche: Tranche, reason: str, actor) -> Tranche:
         skip=actor,
     )
     return tranche
+
+
+def _close_tranche(tranche: Tranche, *, to: str, reason: str, actor) -> None:
+    """Decide a scheduled tranche without paying it (withheld, or cancelled with its project):
+    every request of it not yet paid is cancelled through its transition, with the reason, and
+    the tranche moves to ``to``; each change audited. The caller holds the tranche's lock."""
+    open_requests = PaymentRequest.objects.select_for_update(of=("self",)).filter(
+        tranche=tranche, status__in=(RS.REQUESTED, RS.CHECKED, RS.APPROVED, RS.RETURNED)
+    )
+    for request in open_requests.order_by("pk"):
+
+        def prepare(row: PaymentRequest, old: str) -> None:
+            row.feedback = reason
+
+        _move(request, to=RS.CANCELLED, actor=actor, prepare=prepare, detail={"reason": reason})
+    tranche.status = to
+    tranche.decision_note = reason
+    tranche.save(update_fields=["status", "decision_note"])
+    record_audit_event(
+        subject=tranche,
+        action="status",
+        actor=actor,
+        old_value=T.SCHEDULED,
+        new_value=to,
+        detail={"reason": reason},
+    )
 
 
 def final_tranche(project: Project) -> Tranche | None:
@@ -1292,37 +1300,12 @@ def stop_future_payments(*, project: Project, actor, reason: str) -> int:
     cancelled, and every request of it not yet paid is cancelled too (audited each).
     Returns the number of tranches stopped. Call inside the cancelling transaction."""
     tranches = list(
-        Tranche.objects.select_for_update()
+        Tranche.objects.select_for_update(of=("self",))
         .filter(agreement__project=project, status=T.SCHEDULED)
         .order_by("pk")
     )
     for tranche in tranches:
-        for request in PaymentRequest.objects.select_for_update().filter(
-            tranche=tranche, status__in=(RS.REQUESTED, RS.CHECKED, RS.APPROVED, RS.RETURNED)
-        ):
-            old = request.status
-            request.status = RS.CANCELLED
-            request.feedback = reason
-            request.save(update_fields=["status", "feedback"])
-            record_audit_event(
-                subject=request,
-                action="status",
-                actor=actor,
-                old_value=old,
-                new_value=RS.CANCELLED,
-                detail={"reason": reason},
-            )
-        tranche.status = T.CANCELLED
-        tranche.decision_note = reason
-        tranche.save(update_fields=["status", "decision_note"])
-        record_audit_event(
-            subject=tranche,
-            action="status",
-            actor=actor,
-            old_value=T.SCHEDULED,
-            new_value=T.CANCELLED,
-            detail={"reason": reason},
-        )
+        _close_tranche(tranche, to=T.CANCELLED, reason=reason, actor=actor)
     return len(tranches)
 
 
