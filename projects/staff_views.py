@@ -12,7 +12,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -156,7 +158,7 @@ def track_preview(request, track_id: int):
     """The track's application form as an applicant will see it, read-only, in the language
     chosen (``?lang=ko``), with the track's documents and what stops the call from opening."""
     track = _track(request, track_id)
-    language = request.GET.get("lang", "en")
+    language = request.GET.get("lang", translation.get_language())
     if language not in dict(PREVIEW_LANGUAGES):
         language = "en"
     # A two-stage call's form is previewed a stage at a time, the concept note first (what an
@@ -165,21 +167,32 @@ def track_preview(request, track_id: int):
     if stage not in Stage.values or not track.call.two_stage:
         stage = Stage.CONCEPT if track.call.two_stage else Stage.FULL
     problems = [p for p in services.call_problems(track.call) if p.track in (None, track)]
+    # The form in the language chosen; the page around it (menus, headings, problems) in the
+    # reader's own, its <html lang> true to it.
     with translation.override(language):
-        return render(
-            request,
-            "projects/staff/preview.html",
+        preview = render_to_string(
+            "projects/staff/_preview_sections.html",
             {
-                "track": track,
                 "call": track.call,
-                "stage": stage,
-                "stages": Stage.choices if track.call.two_stage else [],
                 "sections": selectors.form_preview(track, stage),
-                "problems": problems,
                 "language": language,
-                "preview_languages": PREVIEW_LANGUAGES,
             },
+            request=request,
         )
+    return render(
+        request,
+        "projects/staff/preview.html",
+        {
+            "track": track,
+            "call": track.call,
+            "stage": stage,
+            "stages": Stage.choices if track.call.two_stage else [],
+            "preview": mark_safe(preview),  # our own template, escaped as it rendered
+            "problems": problems,
+            "language": language,
+            "preview_languages": PREVIEW_LANGUAGES,
+        },
+    )
 
 
 def _save_requirement(request, form: DocumentRequirementForm, success: str) -> bool:

@@ -748,7 +748,9 @@ def test_preview_of_a_two_stage_call_shows_each_stage_form_in_both_languages(
     assert 'name="project-objectives"' in full
 
     korean = client.get(url + "?stage=full&lang=ko").content.decode()
-    assert 'aria-current="page">본 제안서<' in korean
+    # The form in Korean; the page around it, stage switch included, in the reader's language.
+    assert '<html lang="en"' in korean and '<div lang="ko">' in korean
+    assert 'aria-current="page">Full proposal<' in korean
     assert "?lang=en&amp;stage=full" in korean  # the language switch keeps the stage
     # A stage that does not exist falls back to the concept note.
     assert 'aria-current="page">Concept note<' in client.get(url + "?stage=x").content.decode()

@@ -60,6 +60,23 @@ def staff_pages(d, *, admin: bool) -> list[str]:
             f"/staff/reviews/tracks/{dm}/assignments/",
             f"/staff/reviews/tracks/{dm}/board/",
             f"/staff/applications/tracks/{dm}/applications/",
+            # The call's configuration (issue 14): calls, copy, documents, the form's preview
+            # in both languages, questions, tags, the message templates and held messages.
+            "/staff/calls/",
+            f"/staff/calls/{d['call'].pk}/",
+            f"/staff/calls/{d['call'].pk}/copy/",
+            f"/staff/calls/tracks/{dm}/documents/",
+            f"/staff/calls/tracks/{dm}/preview/",
+            f"/staff/calls/tracks/{dm}/preview/?lang=ko",
+            f"/staff/applications/tracks/{dm}/questions/",
+            f"/staff/applications/tracks/{dm}/questions/preview/",
+            f"/staff/applications/tracks/{dm}/tags/",
+            "/staff/messages/templates/",
+            "/staff/messages/templates/applications/submitted/",
+            "/staff/messages/held/",
+            # The programme's events, recorded by staff.
+            "/staff/events/",
+            f"/staff/events/{d['event'].pk}/",
         ]
     else:
         track_pages = [

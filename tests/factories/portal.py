@@ -116,7 +116,7 @@ def build_portal(
     )
     colleague = invite_member(organization=org, email="colleague@klang.gov.my", actor=applicant)
     today = timezone.localdate()
-    Event.objects.create(
+    event = Event.objects.create(
         kind=Event.Kind.WORKSHOP,
         name="K-City Network workshop",
         name_ko="K-City Network 워크숍",
@@ -125,6 +125,7 @@ def build_portal(
         ends_on=today + datetime.timedelta(days=11),
     )
     return {
+        "event": event,
         "call": planning_track.call,
         "planning": planning_track,
         "demonstration": demonstration_track,
