@@ -157,3 +157,43 @@ def test_deliverable_page_query_count_does_not_grow_with_versions(
     with django_assert_max_num_queries(len(one.captured_queries)):
         page = client.get(url)
     assert len(page.context["versions"]) == 5
+
+
+def test_personal_data_export_holds_every_version_the_contractor_sent(
+    returned_then_resent, contractor
+):
+    """ "Download my data": both versions, each with its file and the feedback it got; a
+    deliverable sent before versions were kept counts as its one version."""
+    import io
+    import json
+    import zipfile
+
+    from accounts import privacy
+
+    legacy = DeliverableFactory(
+        project=returned_then_resent.project,
+        kind=Deliverable.Kind.FINAL,
+        submitted_by=contractor,
+        original_name="final-2023.pdf",
+        file=SimpleUploadedFile("final-2023.pdf", PDF_BYTES),
+    )
+    bundle = zipfile.ZipFile(
+        io.BytesIO(privacy.export_personal_data(user=contractor, actor=contractor))
+    )
+    rows = json.loads(bundle.read("data.json"))["kinds"]["awards.deliverable"]["rows"]
+    sent = sorted((row["file_name"], row["version"], row["feedback"]) for row in rows)
+    assert sent == [
+        ("final-2023.pdf", 1, ""),
+        ("interim-v2.pdf", 2, ""),
+        ("interim.pdf", 1, "Add the site survey."),
+    ]
+    files = sorted(name for name in bundle.namelist() if name.startswith("files/deliverables/"))
+    second = f"files/deliverables/{returned_then_resent.pk}-v2-interim-v2.pdf"
+    assert files == sorted(
+        [
+            f"files/deliverables/{legacy.pk}-final-2023.pdf",
+            f"files/deliverables/{returned_then_resent.pk}-v1-interim.pdf",
+            second,
+        ]
+    )
+    assert bundle.read(second) == V2

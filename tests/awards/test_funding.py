@@ -1124,3 +1124,30 @@ def test_each_funding_rule_allows_its_people_and_denies_the_others(
         who: request.getfixturevalue(who).has_perm(permission, objects[subject]) for who in PEOPLE
     }
     assert {who for who, yes in answers.items() if yes} == allowed
+
+
+# --- Personal data ----------------------------------------------------------------------------
+
+
+def test_personal_data_export_holds_the_requests_and_evidence_the_user_sent(
+    contract, contractor, kind_staff
+):
+    import io
+    import json
+    import zipfile
+
+    from accounts import privacy
+
+    request = ask(contract, 1, contractor, note="First tranche, on signature.")
+    archive = privacy.export_personal_data(user=contractor, actor=contractor)
+    bundle = zipfile.ZipFile(io.BytesIO(archive))
+    rows = json.loads(bundle.read("data.json"))["kinds"]["awards.payment_request"]["rows"]
+    assert [(r["agreement"], r["tranche"], r["amount_krw"], r["note"]) for r in rows] == [
+        (contract.reference, 1, 120 * M, "First tranche, on signature.")
+    ]
+    evidence = f"files/payment-requests/{request.pk}-invoice.pdf"
+    assert evidence in bundle.namelist() and bundle.read(evidence).startswith(b"%PDF")
+    # Staff who checked it do not get the contractor's request in their own download.
+    staff_archive = privacy.export_personal_data(user=kind_staff, actor=kind_staff)
+    staff_rows = json.loads(zipfile.ZipFile(io.BytesIO(staff_archive)).read("data.json"))
+    assert staff_rows["kinds"]["awards.payment_request"]["rows"] == []
