@@ -205,7 +205,7 @@ class QuestionAdmin(PortalModelAdmin):
 
     track_scope = "track"
     list_display = ["code", "label", "type", "required", "track", "call", "retired_at"]
-    list_filter = ["type", "stage", "required", "call__year"]
+    list_filter = ["type", "stage", "required", "identifying", "call__year"]
     search_fields = ["code", "label", "label_ko", "track__name", "call__name"]
     list_select_related = ["track__call", "call"]
     autocomplete_fields = ["track", "call"]

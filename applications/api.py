@@ -734,6 +734,7 @@ class QuestionSerializer(serializers.ModelSerializer):
             "constraints",
             "condition",
             "stage",
+            "identifying",
             "call_wide",
         ]
 

@@ -558,6 +558,14 @@ class QuestionDesignForm(forms.Form):
     )
     type = forms.ChoiceField(label=_("Type"), choices=Question.Type.choices)
     required = forms.BooleanField(label=_("Required"), required=False)
+    identifying = forms.BooleanField(
+        label=_("May identify the applicant"),
+        required=False,
+        help_text=_(
+            "Answers that may name the applicant (an organisation, a person, a letter of "
+            "support) are withheld from reviewers when the track's review is anonymised."
+        ),
+    )
     stage = forms.ChoiceField(
         label=_("Stage"),
         choices=Question.stage.field.choices,
@@ -657,6 +665,7 @@ class QuestionDesignForm(forms.Form):
                 "section_order",
                 "order",
                 "stage",
+                "identifying",
             )
         }
         initial["options_text"] = "\n".join(
@@ -708,6 +717,7 @@ class QuestionDesignForm(forms.Form):
                 "section_ko",
                 "section_order",
                 "order",
+                "identifying",
             )
         }
         fields["options"] = [

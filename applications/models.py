@@ -456,6 +456,14 @@ class Question(models.Model):
         ),
     )
     required = models.BooleanField(_("required"), default=False)
+    identifying = models.BooleanField(
+        _("may identify the applicant"),
+        default=False,
+        help_text=_(
+            "Its answers may name the applicant (an organisation, a person, a letter of "
+            "support): withheld from reviewers when the track's review is anonymised."
+        ),
+    )
     label = models.CharField(_("question"), max_length=500)
     label_ko = models.CharField(_("question in Korean"), max_length=500, blank=True)
     help_text = models.TextField(_("help text"), blank=True)

@@ -521,6 +521,8 @@ class ShownAnswer:
     text: str = ""
     columns: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
+    # Not shown to this reader: the answer may identify the applicant (anonymised review).
+    withheld: bool = False
 
 
 def display_text(question, value, language: str | None = None) -> str:

@@ -304,14 +304,24 @@ class AnswerGroup:
     answers: tuple
 
 
+# In place of an answer that may identify the applicant, for a reviewer of an anonymised track.
+WITHHELD_ANSWER = _("Withheld: the answer may identify the applicant (anonymised review).")
+
+
 def shown_answers(
-    application: Application, language: str | None = None, *, stage: str | None = None
+    application: Application,
+    language: str | None = None,
+    *,
+    stage: str | None = None,
+    identity_withheld: bool = False,
 ) -> list[AnswerGroup]:
     """The application's answers as a reader sees them, grouped by the section of the form,
     each read with the question as it was when answered (``Answer.question_snapshot``), so
     later changes to the form never change what an application said. ``stage`` keeps only
     the answers to that stage's questions (the concept note's, shown read-only in the full
-    proposal)."""
+    proposal). With ``identity_withheld`` (a reviewer of an anonymised track) the answers to
+    questions that may identify the applicant (``Question.identifying``, as the question now
+    says) are shown as withheld."""
     answers = sorted(
         (a for a in stored_answers(application) if stage is None or a.question.stage == stage),
         key=lambda a: (a.question.section_order, a.question.order, a.question_id),
@@ -320,6 +330,10 @@ def shown_answers(
     for answer in answers:
         asked = q.asked(answer.question_snapshot or q.snapshot(answer.question))
         shown = q.shown_answer(asked, answer.value, language)
+        if identity_withheld and answer.question.identifying:
+            shown = q.ShownAnswer(
+                shown.code, shown.label, shown.section, text=str(WITHHELD_ANSWER), withheld=True
+            )
         if groups and groups[-1].section == shown.section:
             groups[-1] = AnswerGroup(shown.section, (*groups[-1].answers, shown))
         else:

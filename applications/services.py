@@ -663,6 +663,7 @@ QUESTION_FIELDS = (
     "constraints",
     "condition",
     "stage",
+    "identifying",
 )
 
 

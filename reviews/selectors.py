@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ReviewerProfile
-from applications.models import Application, Document
+from applications.models import Answer, Application, Document
 from applications.selectors import applications_for_user, declared_no_conflict
 from projects.models import Track
 from projects.selectors import is_staff_of_track, staff_tracks
@@ -647,10 +647,16 @@ def neutral_document_name(*, reference: str | None, kind: str, original_name: st
     return f"{reference or 'application'}-{kind}{suffix}"
 
 
-def redact_application_data(data: dict) -> dict:
+def redact_application_data(data: dict, identifying_codes=()) -> dict:
     """An application's API representation without the applicant's identity (organisation,
-    contact person, position, e-mail, telephone; document file names made neutral)."""
+    contact person, position, e-mail, telephone; document file names made neutral; the answers
+    to the questions that may identify the applicant, ``identifying_codes``, made null)."""
     data = dict(data)
+    if isinstance(data.get("answers"), dict) and identifying_codes:
+        data["answers"] = {
+            code: None if code in identifying_codes else value
+            for code, value in data["answers"].items()
+        }
     for name in WITHHELD_API_FIELDS:
         if name in data:
             data[name] = None if name == "organization" else ""
@@ -672,13 +678,20 @@ def redact_application_data(data: dict) -> dict:
 def application_data_filter(user):
     """The hook ``applications.api`` applies to every application it represents for ``user``:
     ``(application id, data) -> data`` blanking the identity of those read in anonymised
-    review, or None when the user reads none that way (one query per request)."""
+    review, or None when the user reads none that way (two queries per request)."""
     withheld = withheld_application_ids(user)
     if not withheld:
         return None
+    identifying: dict[int, set[str]] = {}
+    for application_id, code in Answer.objects.filter(
+        application_id__in=withheld, question__identifying=True
+    ).values_list("application_id", "question__code"):
+        identifying.setdefault(application_id, set()).add(code)
 
     def apply(application_id: int, data: dict) -> dict:
-        return redact_application_data(data) if application_id in withheld else data
+        if application_id not in withheld:
+            return data
+        return redact_application_data(data, identifying.get(application_id, ()))
 
     return apply
 

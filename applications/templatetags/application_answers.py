@@ -11,5 +11,9 @@ register = template.Library()
 
 
 @register.simple_tag
-def application_answers(application):
-    return shown_answers(application) if application is not None else []
+def application_answers(application, identity_withheld=False):
+    """``identity_withheld``: the reader is a reviewer of an anonymised track, and the answers
+    that may identify the applicant are withheld."""
+    if application is None:
+        return []
+    return shown_answers(application, identity_withheld=bool(identity_withheld))

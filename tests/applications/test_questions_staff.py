@@ -2,6 +2,8 @@
 and preview in both languages; only the track's staff, every write audited, an answered
 question's type refused next to its field."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -155,3 +157,35 @@ def test_questions_call_wide_only_by_programme_admins(
     from applications.selectors import questions_for_track
 
     assert [x.code for x in questions_for_track(demonstration_track)] == ["population"]
+
+
+def test_questions_staff_mark_a_question_as_identifying_and_it_stays_marked(
+    client, kind_staff, programme_admin, planning_track
+):
+    """ "May identify the applicant" is set on the page, shown again when editing, kept by a
+    new version of the question and by a copy of the call, and given by the API."""
+    from projects.services import copy_call
+
+    login(client, kind_staff)
+    response = client.post(
+        url("questions", planning_track),
+        design(code="support", type=T.LONG_TEXT, min="", unit="", unit_ko="", identifying="on"),
+    )
+    assert response.status_code == 302
+    question = Question.objects.get()
+    assert question.identifying is True
+    edit = client.get(url("question_edit", planning_track, pk=question.pk)).content.decode()
+    assert 'name="identifying"' in edit and "checked" in edit.split('name="identifying"')[1][:80]
+    version = services.new_question_version(question=question, actor=kind_staff)
+    assert version.identifying is True
+    call = planning_track.call
+    copy = copy_call(
+        call=call,
+        actor=programme_admin,
+        year=2027,
+        slug="call-2027",
+        name="K-City Network 2027",
+        opens_at=datetime.datetime(2027, 1, 10, tzinfo=datetime.UTC),
+        closes_at=datetime.datetime(2027, 3, 31, tzinfo=datetime.UTC),
+    )
+    assert Question.objects.get(call=copy, code="support").identifying is True
