@@ -1289,21 +1289,9 @@ def create_tag(
     case) and a colour outside the palette. Audited on the tag. Applicants never see tags."""
     if (track is None) == (call is None):
         raise DomainError(_("A tag belongs to one track or to one whole call."))
-    if track is not None:
-        require_permission(
-            actor, MANAGE_TRACK, track, message=_("Only the track's secretariat adds its tags.")
-        )
-    else:
-        require_permission(
-            actor,
-            CONFIGURE_CALL,
-            call,
-            message=_("Only programme administrators add tags for a whole call."),
-        )
+    _require_tag_keeper(actor, track=track, call=call)
     name = (name or "").strip()
-    scope = Q(track=track) if track is not None else Q(call=call)
-    if name and Tag.objects.filter(scope, name__iexact=name).exists():
-        raise DomainError(_("A tag with this name already exists here."), field="name")
+    _require_free_tag_name(name, track=track, call=call)
     tag = Tag(
         track=track,
         call=call,
@@ -1322,6 +1310,87 @@ def create_tag(
         detail={"track": tag.track_id, "call": tag.call_id, "colour": tag.colour},
     )
     return tag
+
+
+def _require_tag_keeper(actor, *, track: Track | None, call: Call | None) -> None:
+    """A track's tags are its secretariat's to keep; a whole call's, the programme admins'."""
+    if track is not None:
+        require_permission(
+            actor, MANAGE_TRACK, track, message=_("Only the track's secretariat keeps its tags.")
+        )
+    else:
+        require_permission(
+            actor,
+            CONFIGURE_CALL,
+            call,
+            message=_("Only programme administrators keep the tags of a whole call."),
+        )
+
+
+def _require_free_tag_name(name: str, *, track, call, other_than: Tag | None = None) -> None:
+    """No two tags of one track (or one call) share a name, in any case."""
+    scope = Q(track=track) if track is not None else Q(call=call)
+    taken = Tag.objects.filter(scope, name__iexact=name)
+    if other_than is not None:
+        taken = taken.exclude(pk=other_than.pk)
+    if name and taken.exists():
+        raise DomainError(_("A tag with this name already exists here."), field="name")
+
+
+@transaction.atomic
+def update_tag(*, tag: Tag, actor, name: str, name_ko: str = "", colour: str) -> Tag:
+    """Rename or recolour a tag (who may: as ``create_tag``); the applications keep it under
+    its new name. Audited on the tag with what changed."""
+    tag = Tag.objects.select_for_update().get(pk=tag.pk)
+    _require_tag_keeper(actor, track=tag.track, call=tag.call)
+    name = (name or "").strip()
+    _require_free_tag_name(name, track=tag.track, call=tag.call, other_than=tag)
+    old = {"name": tag.name, "name_ko": tag.name_ko, "colour": tag.colour}
+    tag.name, tag.name_ko, tag.colour = name, (name_ko or "").strip(), colour
+    clean_or_refuse(tag)
+    new = {"name": tag.name, "name_ko": tag.name_ko, "colour": tag.colour}
+    if new == old:
+        return tag
+    tag.save(update_fields=["name", "name_ko", "colour"])
+    record_audit_event(
+        subject=tag,
+        action="changed",
+        actor=actor,
+        old_value=old["name"],
+        new_value=tag.name,
+        detail={
+            "old": {k: v for k, v in old.items() if new[k] != v},
+            "new": {k: v for k, v in new.items() if old[k] != v},
+        },
+    )
+    return tag
+
+
+@transaction.atomic
+def delete_tag(*, tag: Tag, actor) -> int:
+    """Delete a tag (who may: as ``create_tag``): it comes off every application that has it,
+    each audited on the application (``tag_removed``), and the deletion is audited on the tag
+    with the applications it left. Returns how many applications had it."""
+    tag = Tag.objects.select_for_update().get(pk=tag.pk)
+    _require_tag_keeper(actor, track=tag.track, call=tag.call)
+    links = list(ApplicationTag.objects.filter(tag=tag).select_related("application"))
+    for link in links:
+        record_audit_event(
+            subject=link.application,
+            action="tag_removed",
+            actor=actor,
+            old_value=tag.name,
+            detail={"tag": tag.pk, "tag_deleted": True},
+        )
+    record_audit_event(
+        subject=tag,
+        action="deleted",
+        actor=actor,
+        old_value=tag.name,
+        detail={"applications": [link.application_id for link in links]},
+    )
+    tag.delete()  # its links go with it
+    return len(links)
 
 
 def _may_tag(actor, application: Application, tag: Tag) -> None:

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from applications import questions as q
@@ -540,6 +540,64 @@ def tags(request, track_id: int):
         {"track": track, "form": form, "tags": listed},
         status=code,
     )
+
+
+class TagEditForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=60)
+    name_ko = forms.CharField(label=gettext_lazy("Name in Korean"), max_length=60, required=False)
+    colour = forms.ChoiceField(label=gettext_lazy("Colour"), choices=Tag.Colour.choices)
+
+
+def _track_tag(request, track_id: int, pk: int) -> tuple[Track, Tag]:
+    """A tag shown on the track's tags page (its own or its call's), for the track's staff;
+    the service asks again who may change it (a call's tags: programme admins)."""
+    track = get_object_or_404(Track.objects.select_related("call"), pk=track_id)
+    require_perm(request, MANAGE_TRACK, track)
+    return track, get_object_or_404(tags_for_track(track), pk=pk)
+
+
+@login_required
+def tag_edit(request, track_id: int, pk: int):
+    """Rename or recolour a tag (``services.update_tag``, audited); what was typed is kept with
+    the refusal next to its field."""
+    track, tag = _track_tag(request, track_id, pk)
+    initial = {"name": tag.name, "name_ko": tag.name_ko, "colour": tag.colour}
+    form = TagEditForm(request.POST if request.method == "POST" else None, initial=initial)
+    code = 200
+    if request.method == "POST":
+        if run_service_on_form(
+            form, lambda data: services.update_tag(tag=tag, actor=request.user, **data)
+        ):
+            messages.success(request, _("The tag has been saved."))
+            return redirect("staff_applications:tags", track_id=track.pk)
+        code = 400
+    used = tag.links.count()
+    return render(
+        request,
+        "applications/staff/tag_edit.html",
+        {"track": track, "tag": tag, "form": form, "used": used},
+        status=code,
+    )
+
+
+@login_required
+@require_POST
+def tag_delete(request, track_id: int, pk: int):
+    """Delete a tag; it comes off every application that has it (``services.delete_tag``,
+    each audited)."""
+    track, tag = _track_tag(request, track_id, pk)
+    try:
+        count = services.delete_tag(tag=tag, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("staff_applications:tag_edit", track_id=track.pk, pk=tag.pk)
+    done = ngettext(
+        "The tag “%(tag)s” is deleted; it came off %(count)s application.",
+        "The tag “%(tag)s” is deleted; it came off %(count)s applications.",
+        count,
+    )
+    messages.success(request, done % {"tag": tag.name, "count": count})
+    return redirect("staff_applications:tags", track_id=track.pk)
 
 
 # The track's questions, designed by its staff ----------------------------------------------

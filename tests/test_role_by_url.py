@@ -132,6 +132,8 @@ OBJECT_URLS = {
         "pk": d["question"].pk,
     },
     "staff_applications:tags": lambda d: {"track_id": d["planning"].pk},
+    "staff_applications:tag_edit": lambda d: {"track_id": d["planning"].pk, "pk": d["tag"].pk},
+    "staff_applications:tag_delete": lambda d: {"track_id": d["planning"].pk, "pk": d["tag"].pk},
     "staff_applications:shortlist": lambda d: {"track_id": d["planning"].pk},
     "staff_results:board": lambda d: {"track_id": d["planning"].pk},
     "staff_results:justifications": lambda d: {
@@ -375,6 +377,9 @@ def party_a(portal_data, planning_track, applicant, reviewer, contractor, kind_s
     d["declaration"] = ConflictDeclaration.objects.filter(reviewer=reviewer).first()
     d["token"] = create_api_token(user=applicant, name="ci")[0]
     d["question"] = QuestionFactory(track=planning_track, code="vision")
+    from applications.services import create_tag
+
+    d["tag"] = create_tag(actor=kind_staff, name="Site visit", track=planning_track)
     # A version of the deliverable, for its own download door.
     from tests.factories.funding import DeliverableVersionFactory
 

@@ -88,7 +88,9 @@ def test_call_wide_tag_is_for_programme_admins_only(
     url = reverse("staff_applications:tags", args=[planning_track.pk])
     refused = client.post(url, {"name": "Shortlist", "colour": "green", "whole_call": "on"})
     assert refused.status_code == 400
-    assert "Only programme administrators add tags for a whole call." in refused.content.decode()
+    assert (
+        "Only programme administrators keep the tags of a whole call." in refused.content.decode()
+    )
     client.force_login(programme_admin)
     client.post(url, {"name": "Shortlist", "colour": "green", "whole_call": "on"})
     tag = Tag.objects.get()
@@ -315,3 +317,107 @@ def test_bulk_assign_needs_reviewers_and_applications(client, kind_staff, planni
         "Tick at least one application and choose at least one reviewer."
     ]
     assert not Assignment.objects.exists()
+
+
+# --- Renaming and deleting a tag --------------------------------------------------------------
+
+
+def _tag_url(name, track, tag):
+    return reverse(f"staff_applications:{name}", args=[track.pk, tag.pk])
+
+
+def test_staff_rename_and_recolour_a_tag_audited_and_kept_on_its_applications(
+    client, kind_staff, planning_track, apps, tag
+):
+    services.tag_application(application=apps[0], tag=tag, actor=kind_staff)
+    client.force_login(kind_staff)
+    page = client.get(_tag_url("tag_edit", planning_track, tag)).content.decode()
+    assert 'value="Site visit"' in page and "1 application has it." in page
+    response = client.post(
+        _tag_url("tag_edit", planning_track, tag),
+        {"name": "Site visit done", "name_ko": "현장 방문 완료", "colour": "green"},
+    )
+    assert response.status_code == 302
+    tag.refresh_from_db()
+    assert (tag.name, tag.name_ko, tag.colour) == ("Site visit done", "현장 방문 완료", "green")
+    assert ApplicationTag.objects.filter(application=apps[0], tag=tag).exists()
+    event = audit_events_for(tag).get(action="changed")
+    assert (event.old_value, event.new_value, event.actor) == (
+        "Site visit",
+        "Site visit done",
+        kind_staff,
+    )
+    assert event.detail["old"] == {"name": "Site visit", "name_ko": "현장 방문", "colour": "blue"}
+    # Saving it unchanged writes no audit row.
+    client.post(
+        _tag_url("tag_edit", planning_track, tag),
+        {"name": "Site visit done", "name_ko": "현장 방문 완료", "colour": "green"},
+    )
+    assert audit_events_for(tag).filter(action="changed").count() == 1
+
+
+def test_tag_rename_to_a_taken_name_is_refused_next_to_the_field_keeping_the_input(
+    client, kind_staff, planning_track, tag
+):
+    services.create_tag(actor=kind_staff, name="Translation", track=planning_track)
+    client.force_login(kind_staff)
+    response = client.post(
+        _tag_url("tag_edit", planning_track, tag),
+        {"name": "translation", "name_ko": "번역 필요", "colour": "red"},
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["name"] == ["A tag with this name already exists here."]
+    assert 'value="번역 필요"' in response.content.decode()
+    tag.refresh_from_db()
+    assert tag.name == "Site visit"
+
+
+def test_staff_delete_a_tag_it_comes_off_every_application_each_audited(
+    client, kind_staff, planning_track, apps, tag
+):
+    for application in apps[:2]:
+        services.tag_application(application=application, tag=tag, actor=kind_staff)
+    tag_pk = tag.pk
+    client.force_login(kind_staff)
+    response = client.post(_tag_url("tag_delete", planning_track, tag))
+    assert response.status_code == 302
+    assert _messages(response) == ["The tag “Site visit” is deleted; it came off 2 applications."]
+    assert not Tag.objects.filter(pk=tag_pk).exists()
+    assert not ApplicationTag.objects.filter(tag_id=tag_pk).exists()
+    for application in apps[:2]:
+        removed = audit_events_for(application).get(action="tag_removed")
+        assert (removed.old_value, removed.detail["tag_deleted"]) == ("Site visit", True)
+    assert client.get(_tag_url("tag_edit", planning_track, tag)).status_code == 404
+    assert client.get(_tag_url("tag_delete", planning_track, tag)).status_code in (404, 405)
+
+
+def test_other_secretariat_may_not_rename_or_delete_a_tag(client, kaia_staff, planning_track, tag):
+    client.force_login(kaia_staff)
+    for name in ("tag_edit", "tag_delete"):
+        response = client.post(
+            _tag_url(name, planning_track, tag), {"name": "Mine", "colour": "grey"}
+        )
+        assert response.status_code == 403, name
+    with pytest.raises(DomainError):
+        services.delete_tag(tag=tag, actor=kaia_staff)
+    tag.refresh_from_db()
+    assert tag.name == "Site visit"
+
+
+def test_a_call_wide_tag_is_changed_only_by_programme_admins(
+    client, kind_staff, programme_admin, planning_track
+):
+    call_tag = services.create_tag(actor=programme_admin, name="Priority", call=planning_track.call)
+    client.force_login(kind_staff)
+    response = client.post(
+        _tag_url("tag_edit", planning_track, call_tag), {"name": "Mine", "colour": "grey"}
+    )
+    assert response.status_code == 400
+    assert "Only programme administrators keep the tags of a whole call." in (
+        response.content.decode()
+    )
+    client.post(_tag_url("tag_delete", planning_track, call_tag))
+    assert Tag.objects.filter(pk=call_tag.pk).exists()
+    services.update_tag(tag=call_tag, actor=programme_admin, name="Top priority", colour="red")
+    call_tag.refresh_from_db()
+    assert call_tag.name == "Top priority"
