@@ -30,6 +30,9 @@ class Message(models.Model):
         # Written but kept back until staff have read it and release it (decision e-mails
         # released with "hold the e-mails for review"); never claimed by the sender.
         HELD = "held", _("Held for review")
+        # A held message staff decided not to send (a decision changed after it was written);
+        # kept, as everything in the outbox, until the retention job removes it.
+        DISCARDED = "discarded", _("Discarded without sending")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -26,7 +26,8 @@ def notices_for_user(user, *, unread_only: bool = False):
     if not user.is_authenticated:
         return Message.objects.none()
     qs = Message.objects.filter(recipient=user, channel=Message.Channel.IN_APP).exclude(
-        status=Message.Status.HELD  # not shown before staff release it
+        # Not shown before staff release it, nor ever once they discarded it.
+        status__in=[Message.Status.HELD, Message.Status.DISCARDED]
     )
     if unread_only:
         qs = qs.filter(read_at__isnull=True)

@@ -91,7 +91,9 @@ MESSAGE_TRANSITIONS = {
 }
 # A held message leaves review once: an e-mail into the queue, a notice shown at once. Its own
 # table, so "Retry now" can never send a held message.
-HELD_TRANSITIONS = {Message.Status.HELD: {Message.Status.PENDING, Message.Status.SENT}}
+HELD_TRANSITIONS = {
+    Message.Status.HELD: {Message.Status.PENDING, Message.Status.SENT, Message.Status.DISCARDED}
+}
 # A template version is put in use (saved) or out of use (replaced, reset to the default).
 TEMPLATE_ACTIVATION = {False: {True}, True: {False}}
 
@@ -893,6 +895,35 @@ def release_held_messages(*, ids: Iterable[int], actor) -> int:
             release_held_message(message=message, actor=actor)
             released += 1
     return released
+
+
+@transaction.atomic
+def discard_held_messages(*, ids: Iterable[int], reason: str, actor) -> int:
+    """Do not send the held messages among ``ids`` (others are left alone): each becomes
+    ``discarded`` and is never e-mailed nor shown, audited with the reason (required: the
+    trail must say why a recipient was not told). Returns how many were discarded."""
+    require_permission(
+        actor,
+        RELEASE_HELD_MESSAGES,
+        message=_("Only programme admins decide on messages held for review."),
+    )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the messages are not sent."), field="reason")
+    held = Message.objects.filter(pk__in=list(ids), status=Message.Status.HELD).order_by("pk")
+    discarded = 0
+    for message in held:
+        apply_transition(
+            message,
+            to=Message.Status.DISCARDED,
+            table=HELD_TRANSITIONS,
+            actor=actor,
+            refusal=_("This message is “%(old)s”: only held messages are discarded."),
+            reason=reason,
+            detail={"batch": message.held_batch, "template": message.template},
+        )
+        discarded += 1
+    return discarded
 
 
 # -- staff-edited templates --------------------------------------------------------------------

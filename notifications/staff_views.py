@@ -164,12 +164,25 @@ def held_list(request):
             ids = selectors.held_messages(batch=batch).values_list("pk", flat=True)
         else:
             ids = [int(i) for i in request.POST.getlist("message") if i.isdigit()]
+        discard = bool(request.POST.get("discard"))
         try:
-            count = services.release_held_messages(ids=list(ids), actor=request.user)
+            if discard:
+                count = services.discard_held_messages(
+                    ids=list(ids), reason=request.POST.get("reason", ""), actor=request.user
+                )
+            else:
+                count = services.release_held_messages(ids=list(ids), actor=request.user)
         except DomainError as exc:
             messages.error(request, str(exc.message))
         else:
-            if count:
+            if count and discard:
+                done = ngettext(
+                    "%(count)s held message is discarded; it will not be sent.",
+                    "%(count)s held messages are discarded; they will not be sent.",
+                    count,
+                )
+                messages.success(request, done % {"count": count})
+            elif count:
                 sent = ngettext(
                     "%(count)s held message is sent.", "%(count)s held messages are sent.", count
                 )

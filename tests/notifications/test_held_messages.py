@@ -236,3 +236,60 @@ def test_held_page_query_count_does_not_grow_with_messages(
         page = client.get(url).content.decode()
     assert len(many) == len(one)
     assert page.count('name="message"') == 12
+
+
+# --- Discarding a held message ------------------------------------------------------------------
+
+
+def test_discarded_held_messages_are_never_sent_and_say_why_in_the_trail(
+    client, applicant, programme_admin, kind_staff, django_capture_on_commit_callbacks
+):
+    from notifications.services import discard_held_messages
+
+    messages = _held(applicant, django_capture_on_commit_callbacks)
+    ids = [m.pk for m in messages]
+    with pytest.raises(DomainError) as refused:  # a reason is required
+        discard_held_messages(ids=ids, reason=" ", actor=programme_admin)
+    assert refused.value.field == "reason"
+    with pytest.raises(DomainError):  # and only programme admins decide
+        discard_held_messages(ids=ids, reason="Decision changed", actor=kind_staff)
+    client.force_login(programme_admin)
+    url = reverse("staff_notifications:held")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url,
+            {"batch": BATCH, "message": ids, "discard": "1", "reason": "Decision changed"},
+            follow=True,
+        )
+    assert "2 held messages are discarded; they will not be sent." in response.content.decode()
+    assert set(Message.objects.values_list("status", flat=True)) == {"discarded"}
+    for message in Message.objects.all():
+        (event,) = audit_events_for(message)
+        assert (event.actor, event.old_value, event.new_value) == (
+            programme_admin,
+            "held",
+            "discarded",
+        )
+        assert event.detail["reason"] == "Decision changed"
+    # Nothing brings them out: no release, no resend, no notice, no mail.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert release_held_messages(ids=ids, actor=programme_admin) == 0
+        assert resend_pending_messages(older_than_seconds=0) == 0
+    email = Message.objects.get(channel="email")
+    assert deliver_message(message_id=email.pk).status == Message.Status.DISCARDED
+    assert mail.outbox == [] and list(notices_for_user(applicant)) == []
+    assert "No message is held for review." in client.get(url).content.decode()
+
+
+def test_discarding_without_a_reason_keeps_the_messages_held(
+    client, applicant, programme_admin, django_capture_on_commit_callbacks
+):
+    messages = _held(applicant, django_capture_on_commit_callbacks)
+    client.force_login(programme_admin)
+    response = client.post(
+        reverse("staff_notifications:held"),
+        {"message": [m.pk for m in messages], "discard": "1", "reason": ""},
+        follow=True,
+    )
+    assert "Say why the messages are not sent." in response.content.decode()
+    assert set(Message.objects.values_list("status", flat=True)) == {"held"}
