@@ -133,11 +133,11 @@ class Stack:
         )
         wait_for_port(self.redis_port)
 
-    def start_web(self) -> None:
-        # As the Dockerfile's CMD: 3 sync workers.
+    def start_web(self, workers: int = 3) -> None:
+        # As the Dockerfile's CMD: 3 sync workers unless told otherwise.
         self._start(
             "web",
-            [str(VENV_BIN / "gunicorn"), "kcity.wsgi:application", "--workers", "3"]
+            [str(VENV_BIN / "gunicorn"), "kcity.wsgi:application", "--workers", str(workers)]
             + ["--bind", f"127.0.0.1:{self.web_port}", "--timeout", "60"],
         )
         wait_for_port(self.web_port)
@@ -450,6 +450,7 @@ def main() -> None:
     parser.add_argument("--bare-requests", type=int, default=3000)
     parser.add_argument("--worker", action="store_true", help="deliver mail with a Celery worker")
     parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--web-workers", type=int, default=3, help="gunicorn sync workers")
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
@@ -474,7 +475,7 @@ def main() -> None:
         print(f"Seeding {args.applicants} applicants (+{WARM_UP} for the warm-up) …", flush=True)
         everyone, year = seed(args.applicants + WARM_UP)
         warm_up, applicants = everyone[:WARM_UP], everyone[WARM_UP:]
-        stack.start_web()
+        stack.start_web(args.web_workers)
         if args.worker:
             stack.start_worker()
         web = Web(stack.web_port)

@@ -17,8 +17,14 @@ class ApplicationResult(models.Model):
     application = models.OneToOneField(
         Application, on_delete=models.CASCADE, related_name="result", verbose_name=_("application")
     )
+    # No index of its own: the (track, rank) index below serves every lookup by track, and a
+    # track's first aggregation inserts 10,000 rows into each index (docs/performance.md).
     track = models.ForeignKey(
-        Track, on_delete=models.CASCADE, related_name="results", verbose_name=_("track")
+        Track,
+        on_delete=models.CASCADE,
+        related_name="results",
+        verbose_name=_("track"),
+        db_index=False,
     )
     reviewer_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("reviewer count"))
     mean = models.DecimalField(max_digits=6, decimal_places=2, null=True, verbose_name=_("mean"))
