@@ -34,7 +34,7 @@ from core.api.schema import api_docs
 from core.api.viewsets import (
     PortalGenericViewSet,
 )
-from projects.models import City, Country, Track
+from projects.models import City, Country, Track, validate_document_kind
 from projects.selectors import public_calls, staff_tracks
 
 S = Application.Status
@@ -44,14 +44,40 @@ S = Application.Status
 
 class DocumentSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
+    kind = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "One of letter_of_intent, concept_paper, site_map, consortium_agreement, "
+            "company_profile, budget_sheet, other, or own-<n>: a document the track asks for "
+            "under a name of its own."
+        ),
+    )
+    kind_label = serializers.CharField(
+        read_only=True, help_text=_("What the document is, in the language of the request.")
+    )
 
     class Meta:
         model = Document
-        fields = ["id", "kind", "original_name", "content_type", "size", "uploaded_at"]
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "original_name",
+            "content_type",
+            "size",
+            "uploaded_at",
+        ]
 
 
 class DocumentUploadSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=Document.Kind.choices)
+    kind = serializers.CharField(
+        max_length=32,
+        validators=[validate_document_kind],
+        help_text=_(
+            "A standard kind, or one of the track's own (own-<n>) listed in the track's "
+            "documents; anything else is refused."
+        ),
+    )
     file = serializers.FileField(
         help_text=_("PDF, DOCX, XLSX, PNG or JPEG; the content decides the type, not the name.")
     )

@@ -9,7 +9,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from core.bilingual import BilingualMixin
-from projects.models import Call, City, Country, DocumentKind, Stage, Track
+from projects.models import (
+    Call,
+    City,
+    Country,
+    DocumentKind,
+    Stage,
+    Track,
+    standard_document_kind_label,
+    validate_document_kind,
+)
+from projects.selectors import document_kind_label
 
 
 class Application(models.Model):
@@ -314,7 +324,8 @@ class Document(models.Model):
         related_name="documents",
         verbose_name=_("application"),
     )
-    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    # One of ``Kind`` or a document the track asks for under a name of its own (``own-<n>``).
+    kind = models.CharField(_("kind"), max_length=32, validators=[validate_document_kind])
     file = models.FileField(_("file"), upload_to=document_upload_to)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
@@ -341,7 +352,17 @@ class Document(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()}: {self.original_name}"
+        return f"{self.kind_label}: {self.original_name}"
+
+    @property
+    def kind_label(self) -> str:
+        """What the document is, in the reader's language: the kind's label, or the name the
+        track's staff gave a document of its own (read only then: a standard kind costs no
+        query)."""
+        standard = standard_document_kind_label(self.kind)
+        if standard is not None:
+            return standard
+        return document_kind_label(self.application.track, self.kind)
 
 
 class ClarificationRequest(models.Model):

@@ -38,7 +38,7 @@ from core.uploads import store_upload, validate_upload
 from notifications.services import in_each_language, queue_message
 from projects.models import Call, City, Country, Track
 from projects.rules import CONFIGURE_CALL, MANAGE_TRACK
-from projects.selectors import upload_limits
+from projects.selectors import document_requirement, upload_limits
 
 S = Application.Status
 # The lifecycle: draft → submitted → eligible | ineligible → under_review → reviewed →
@@ -915,7 +915,8 @@ def upload_document(*, application: Application, kind: str, uploaded_file, actor
     the row cannot be.
     """
     application = _lock_for_edit(application, "documents", actor)
-    if kind not in Document.Kind.values:
+    if kind not in Document.Kind.values and document_requirement(application.track, kind) is None:
+        # A track's own kind (own-<n>) only where the track asks for it.
         raise DomainError(_("Choose what kind of document this is."), field="kind")
     # The formats and size the track's staff set for this kind (projects.DocumentRequirement).
     file_kind = validate_upload(uploaded_file, **upload_limits(application.track, kind))

@@ -496,7 +496,7 @@ def documents_section(request, application):
                 messages.success(
                     request,
                     _("“%(name)s” has been uploaded as %(kind)s.")
-                    % {"name": document.original_name, "kind": document.get_kind_display()},
+                    % {"name": document.original_name, "kind": document.kind_label},
                 )
                 return redirect("applications:section", pk=application.pk, section="documents")
     present = {d.kind: d for d in application.documents.all() if d.kind != Document.Kind.OTHER}

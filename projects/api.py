@@ -21,7 +21,7 @@ from core.api.viewsets import (
     PublicReadOnlyViewSet,
 )
 from projects import selectors
-from projects.models import Call, City, Country, Event, Project, Track
+from projects.models import Call, City, Country, DocumentRequirement, Event, Project, Track
 from projects.selectors import staff_tracks
 
 
@@ -65,12 +65,30 @@ class CitySerializer(serializers.ModelSerializer):
         fields = ["id", "name", "name_ko", "country", "latitude", "longitude", "population"]
 
 
+class DocumentRequirementSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(
+        help_text=_(
+            "The kind an uploaded document names: a standard kind, or own-<n> for a document "
+            "the track asks for under a name of its own."
+        )
+    )
+    required = serializers.BooleanField(source="is_required")
+
+    class Meta:
+        model = DocumentRequirement
+        fields = ["kind", "name", "name_ko", "required", "stage", "formats", "max_size_mb"]
+        read_only_fields = fields
+
+
 class TrackSerializer(serializers.ModelSerializer):
     call = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, help_text=_("Slug of the call.")
     )
     secretariat = serializers.CharField(
         source="secretariat.name", read_only=True, help_text=_("KIND or KAIA.")
+    )
+    documents = serializers.SerializerMethodField(
+        help_text=_("The documents the track asks for, in its order, as its staff set them.")
     )
 
     class Meta:
@@ -91,9 +109,14 @@ class TrackSerializer(serializers.ModelSerializer):
             "total_budget",
             "target_awards",
             "required_documents",
+            "documents",
             "review_deadline",
             "overall_threshold",
         ]
+
+    @extend_schema_field(DocumentRequirementSerializer(many=True))
+    def get_documents(self, track):
+        return DocumentRequirementSerializer(selectors.document_requirements(track), many=True).data
 
 
 class CallTrackSerializer(TrackSerializer):
@@ -330,7 +353,9 @@ class CallViewSet(PublicReadOnlyViewSet):
     ordering = ["-year", "-opens_at", "pk"]
 
     def get_queryset(self):
-        return selectors.public_calls().prefetch_related("tracks__secretariat")
+        return selectors.public_calls().prefetch_related(
+            "tracks__secretariat", "tracks__document_requirements"
+        )
 
 
 @api_docs(
@@ -347,8 +372,10 @@ class TrackViewSet(PublicReadOnlyViewSet):
     ordering = ["call__year", "order", "pk"]
 
     def get_queryset(self):
-        return Track.objects.filter(call__in=selectors.public_calls().values("pk")).select_related(
-            "call", "secretariat"
+        return (
+            Track.objects.filter(call__in=selectors.public_calls().values("pk"))
+            .select_related("call", "secretariat")
+            .prefetch_related("document_requirements")
         )
 
 

@@ -5,7 +5,14 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core import uploads
-from projects.models import MEGABYTE, Call, DocumentKind, DocumentRequirement
+from projects.models import (
+    MEGABYTE,
+    NEW_OWN_DOCUMENT_KIND,
+    Call,
+    DocumentKind,
+    DocumentRequirement,
+    is_own_document_kind,
+)
 
 
 class DocumentRequirementForm(forms.ModelForm):
@@ -35,10 +42,22 @@ class DocumentRequirementForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # "Other" is the applicant's own slot, never a requirement.
-        self.fields["kind"].choices = [
-            (value, label) for value, label in DocumentKind.choices if value != DocumentKind.OTHER
-        ]
+        # "Other" is the applicant's own slot, never a requirement; a document of the track's
+        # own is named below and keeps the key it was given (``own-<n>``).
+        own = self.instance.kind if is_own_document_kind(self.instance.kind) else None
+        self.fields["kind"] = forms.ChoiceField(
+            label=_("Kind"),
+            choices=[
+                (value, label)
+                for value, label in DocumentKind.choices
+                if value != DocumentKind.OTHER
+            ]
+            + [(own or NEW_OWN_DOCUMENT_KIND, _("A document of the track's own, named below"))],
+            help_text=_(
+                "Choose a document of the track's own for anything the list does not name; "
+                "applicants see the name you give it."
+            ),
+        )
         self.fields["max_size_mb"].help_text = _(
             "Empty: the site's limit of %(limit)s MB. Never above it."
         ) % {"limit": settings.MAX_UPLOAD_SIZE // MEGABYTE}
@@ -49,6 +68,12 @@ class DocumentRequirementForm(forms.ModelForm):
 
     def validate_unique(self):
         pass  # the service says "already asked for" next to the kind
+
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        if self.cleaned_data.get("kind") == NEW_OWN_DOCUMENT_KIND:
+            exclude.add("kind")  # its key (own-<n>) is given by the service
+        return exclude
 
 
 class CopyCallForm(forms.Form):

@@ -1,3 +1,4 @@
+import re
 import uuid
 
 from django.conf import settings
@@ -250,6 +251,30 @@ class DocumentKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# A track may also ask for documents of its own, which no list above names (an environmental
+# statement, a letter of support): staff name them, and each gets the key ``own-<n>`` within
+# its track (``projects.services.save_document_requirement``); documents carry that key.
+OWN_DOCUMENT_KIND = re.compile(r"^own-[1-9][0-9]{0,5}$")
+# What the requirement form sends for a new document of the track's own.
+NEW_OWN_DOCUMENT_KIND = "own"
+
+
+def is_own_document_kind(kind: str) -> bool:
+    """Whether ``kind`` is the key of a document a track asks for under a name of its own."""
+    return bool(OWN_DOCUMENT_KIND.match(kind or ""))
+
+
+def validate_document_kind(kind: str) -> None:
+    """A document's kind is one of ``DocumentKind`` or a track's own (``own-<n>``)."""
+    if kind not in DocumentKind.values and not is_own_document_kind(kind):
+        raise ValidationError(_("Choose what kind of document this is."), code="invalid_kind")
+
+
+def standard_document_kind_label(kind: str) -> str | None:
+    """The label of one of ``DocumentKind``; None for a track's own kind."""
+    return DocumentKind(kind).label if kind in DocumentKind.values else None
+
+
 class Track(BilingualNameMixin, models.Model):
     """One track of a call, run by one secretariat, with its own budget and criteria."""
 
@@ -386,8 +411,9 @@ class DocumentRequirement(BilingualNameMixin, models.Model):
     languages, the file formats and size it accepts, an optional template to download, and
     whether the application cannot be submitted without it.
 
-    The kind is one of ``DocumentKind`` (the vocabulary an application's documents use); a
-    track asks for each kind at most once. ``Track.required_documents`` is the list of the
+    The kind is one of ``DocumentKind`` (the vocabulary an application's documents use), or a
+    document of the track's own (``own-<n>``), known only by the name staff gave it; a track
+    asks for each kind at most once. ``Track.required_documents`` is the list of the
     required kinds, kept in step by ``projects.services`` for the code that reads it."""
 
     track = models.ForeignKey(
@@ -396,7 +422,8 @@ class DocumentRequirement(BilingualNameMixin, models.Model):
         related_name="document_requirements",
         verbose_name=_("track"),
     )
-    kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices)
+    # One of ``DocumentKind`` or the track's own ``own-<n>``: the form offers the choices.
+    kind = models.CharField(_("kind"), max_length=32, validators=[validate_document_kind])
     name = models.CharField(_("name"), max_length=200)
     name_ko = models.CharField(_("name in Korean"), max_length=200, blank=True)
     formats = models.JSONField(
@@ -450,6 +477,11 @@ class DocumentRequirement(BilingualNameMixin, models.Model):
 
     def __str__(self):
         return f"{self.track.code}: {self.name}"
+
+    @property
+    def kind_label(self) -> str:
+        """The kind as staff see it in the list: its label, or "Own document"."""
+        return standard_document_kind_label(self.kind) or str(_("Own document"))
 
     def clean(self):
         super().clean()

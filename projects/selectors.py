@@ -16,6 +16,7 @@ from projects.models import (
     Project,
     Stage,
     Track,
+    standard_document_kind_label,
 )
 
 
@@ -120,6 +121,19 @@ def required_document_kinds(track: Track) -> list[str]:
 def document_requirement(track: Track, kind: str) -> DocumentRequirement | None:
     """The requirement of ``kind`` on ``track``, configured or as before; None if not asked for."""
     return next((r for r in document_requirements(track) if r.kind == kind), None)
+
+
+def document_kind_label(track: Track, kind: str) -> str:
+    """What a document of ``kind`` is, in the reader's language: the label of a standard kind,
+    or the name the track's staff gave a document of its own (one query, unless the track's
+    requirements were prefetched)."""
+    standard = standard_document_kind_label(kind)
+    if standard is not None:
+        return standard
+    requirement = document_requirement(track, kind)
+    if requirement is None:  # a requirement removed while drafts held its documents
+        return str(DocumentKind.OTHER.label)
+    return requirement.display_name
 
 
 def upload_limits(track: Track, kind: str) -> dict:

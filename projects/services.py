@@ -18,6 +18,7 @@ from core.transitions import apply_transition
 from core.uploads import store_upload, validate_upload
 from projects import selectors
 from projects.models import (
+    NEW_OWN_DOCUMENT_KIND,
     Call,
     City,
     Country,
@@ -28,6 +29,7 @@ from projects.models import (
     EventParticipant,
     Project,
     Track,
+    is_own_document_kind,
 )
 from projects.rules import CONFIGURE_CALL, MANAGE_EVENTS, MANAGE_TRACK
 from projects.selectors import projects_for_staff
@@ -405,9 +407,32 @@ def _refuse_if_handed_in(track: Track, kind: str) -> None:
                 "Applicants have already submitted a “%(kind)s” on this track: the requirement "
                 "stays. You may still rename it or make it optional."
             )
-            % {"kind": dict(DocumentKind.choices).get(kind, kind)},
+            % {"kind": selectors.document_kind_label(track, kind)},
             code="documents_submitted",
         )
+
+
+def _next_own_document_kind(track: Track) -> str:
+    """The key of the track's next document of its own: ``own-<n>`` after every one the track
+    asks for or any of its applications still carries (a requirement removed while drafts held
+    its documents), so a key never takes on a second meaning. The caller holds the track's
+    row."""
+    from django.apps import apps
+
+    # The document model lives above this app; asked by name, never imported.
+    Document = apps.get_model("applications", "Document")
+    taken = set(
+        DocumentRequirement.objects.filter(track=track, kind__startswith="own-").values_list(
+            "kind", flat=True
+        )
+    )
+    taken.update(
+        Document.objects.filter(application__track=track, kind__startswith="own-").values_list(
+            "kind", flat=True
+        )
+    )
+    numbers = [int(kind[4:]) for kind in taken if is_own_document_kind(kind)]
+    return f"own-{max(numbers, default=0) + 1}"
 
 
 @transaction.atomic
@@ -417,6 +442,8 @@ def save_document_requirement(
     """Add (``requirement`` unsaved) or change a document a track asks for: its name in both
     languages, formats, size limit, whether it is required, and its template (``template``, an
     uploaded file checked like any upload; ``clear_template`` removes it). Staff of the track.
+    The kind is one of ``DocumentKind`` or ``NEW_OWN_DOCUMENT_KIND``, a document of the track's
+    own known by its name, which gets the key ``own-<n>``.
 
     A new requirement goes last. Changing the kind of one whose kind applicants already
     submitted is refused, as removing it is. Keeps ``Track.required_documents`` in step;
@@ -430,6 +457,8 @@ def save_document_requirement(
             field="kind",
         )
     Track.objects.select_for_update().get(pk=track.pk)  # one writer of the track's list
+    if requirement.kind == NEW_OWN_DOCUMENT_KIND:
+        requirement.kind = _next_own_document_kind(track)
     created = requirement.pk is None
     old = {}
     old_template = ""

@@ -17,7 +17,6 @@ ENUM_NAME_OVERRIDES = {
     "ApiTokenScopeEnum": "accounts.models.ApiToken.Scope",
     "ApplicationStatusEnum": "applications.models.Application.Status",
     "RequestedDeliverableEnum": "applications.models.Application.Deliverable",
-    "DocumentKindEnum": "applications.models.Document.Kind",
     "ConsortiumRoleEnum": "applications.models.ConsortiumMember.Role",
     "ClarificationStatusEnum": "applications.models.ClarificationRequest.Status",
     "AssignmentStatusEnum": "reviews.models.Assignment.Status",

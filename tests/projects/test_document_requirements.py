@@ -386,3 +386,162 @@ def test_a_track_made_with_a_list_only_asks_for_it_with_the_kinds_names(planning
         ("letter_of_intent", "Letter of intent", "참여의향서", None),
         ("concept_paper", "Project concept paper", "사업 개념서", None),
     ]
+
+
+# --- Documents of the track's own ----------------------------------------------------------------
+
+
+def _add_own(client, track, name, name_ko=""):
+    url = reverse("staff_projects:requirements", kwargs={"track_id": track.pk})
+    return client.post(
+        url,
+        {"kind": "own", "name": name, "name_ko": name_ko, "formats": ["pdf"], "is_required": "on"},
+    )
+
+
+def test_staff_ask_for_two_documents_no_list_names_each_under_its_own_key(
+    client, planning_track, kind_staff
+):
+    client.force_login(kind_staff)
+    assert (
+        _add_own(client, planning_track, "Environmental statement", "환경 성명서").status_code
+        == 302
+    )
+    assert _add_own(client, planning_track, "Letter of support").status_code == 302
+    own = DocumentRequirement.objects.filter(track=planning_track, kind__startswith="own-")
+    assert sorted(own.values_list("kind", "name")) == [
+        ("own-1", "Environmental statement"),
+        ("own-2", "Letter of support"),
+    ]
+    planning_track.refresh_from_db()
+    assert planning_track.required_documents[-2:] == ["own-1", "own-2"]
+    page = client.get(
+        reverse("staff_projects:requirements", kwargs={"track_id": planning_track.pk})
+    )
+    assert "Own document" in page.content.decode()
+
+
+def test_a_document_of_the_tracks_own_keeps_its_key_when_edited(planning_track, kind_staff):
+    own = services.save_document_requirement(
+        requirement=DocumentRequirement(track=planning_track, kind="own", name="Statement"),
+        actor=kind_staff,
+    )
+    own.name = "Environmental statement"
+    own.is_required = False
+    services.save_document_requirement(requirement=own, actor=kind_staff)
+    own.refresh_from_db()
+    assert (own.kind, own.name, own.is_required) == ("own-1", "Environmental statement", False)
+
+
+def test_a_removed_own_kind_that_drafts_still_carry_is_never_given_again(
+    draft, planning_track, kind_staff
+):
+    own = services.save_document_requirement(
+        requirement=DocumentRequirement(track=planning_track, kind="own", name="Statement"),
+        actor=kind_staff,
+    )
+    DocumentFactory(application=draft, kind=own.kind)
+    services.remove_document_requirement(requirement=own, actor=kind_staff)
+    again = services.save_document_requirement(
+        requirement=DocumentRequirement(track=planning_track, kind="own", name="Letter"),
+        actor=kind_staff,
+    )
+    assert again.kind == "own-2"
+    # The draft's orphaned document is shown as "Other", never under the new name.
+    assert draft.documents.get().kind_label == "Other"
+
+
+def test_applicant_uploads_the_tracks_own_document_named_in_their_language(
+    client, draft, planning_track, kind_staff
+):
+    own = services.save_document_requirement(
+        requirement=DocumentRequirement(
+            track=planning_track,
+            kind="own",
+            name="Environmental statement",
+            name_ko="환경 성명서",
+            formats=["pdf"],
+        ),
+        actor=kind_staff,
+    )
+    assert "Upload the required document: Environmental statement." in " ".join(
+        str(p.message) for p in application_selectors.submission_problems(draft)
+    )
+    response = _upload_page(client, draft, own.kind, upload("env.pdf", PDF))
+    assert response.status_code == 302
+    document = draft.documents.get(kind="own-1")
+    assert document.kind_label == "Environmental statement"
+    detail = client.get(reverse("applications:detail", kwargs={"pk": draft.pk})).content.decode()
+    assert "Environmental statement: <a " in detail and ">env.pdf</a>" in detail
+    from django.utils import translation
+
+    with translation.override("ko"):
+        assert document.kind_label == "환경 성명서"
+    # Its formats are the requirement's: a PNG is refused next to the field.
+    refused = _upload_page(client, draft, own.kind, upload("env.png", PNG))
+    assert refused.status_code == 400
+
+
+def test_an_own_kind_the_track_does_not_ask_for_is_refused(draft):
+    with pytest.raises(DomainError) as refused:
+        application_services.upload_document(
+            application=draft,
+            kind="own-7",
+            uploaded_file=upload("x.pdf", PDF),
+            actor=draft.created_by,
+        )
+    assert refused.value.field == "kind"
+    assert not draft.documents.exists()
+
+
+def test_api_lists_the_tracks_documents_and_takes_an_own_kind(draft, planning_track, kind_staff):
+    from rest_framework.test import APIClient
+
+    services.save_document_requirement(
+        requirement=DocumentRequirement(
+            track=planning_track, kind="own", name="Environmental statement", formats=["pdf"]
+        ),
+        actor=kind_staff,
+    )
+    api = APIClient()
+    track = api.get(reverse("api:track-detail", kwargs={"pk": planning_track.pk})).json()
+    assert {"kind": "own-1", "name": "Environmental statement"}.items() <= track["documents"][
+        -1
+    ].items()
+    api.force_authenticate(draft.created_by)
+    url = reverse("api:application-documents", kwargs={"pk": draft.pk})
+    created = api.post(url, {"kind": "own-1", "file": upload("env.pdf", PDF)}, format="multipart")
+    assert created.status_code == 201, created.content
+    assert (created.json()["kind"], created.json()["kind_label"]) == (
+        "own-1",
+        "Environmental statement",
+    )
+    refused = api.post(url, {"kind": "own-x", "file": upload("e.pdf", PDF)}, format="multipart")
+    assert refused.status_code == 400
+    assert "kind" in refused.json()["errors"]
+
+
+def test_a_copied_call_asks_for_the_same_own_documents(planning_track, kind_staff, programme_admin):
+    own = services.save_document_requirement(
+        requirement=DocumentRequirement(
+            track=planning_track, kind="own", name="Statement", name_ko="성명서"
+        ),
+        actor=kind_staff,
+    )
+    new_call = services.copy_call(
+        call=planning_track.call,
+        actor=programme_admin,
+        year=planning_track.call.year + 1,
+        slug="next-year",
+        name="Next year",
+        opens_at=timezone.now() + timezone.timedelta(days=30),
+        closes_at=timezone.now() + timezone.timedelta(days=90),
+    )
+    copied = DocumentRequirement.objects.get(track__call=new_call, kind=own.kind)
+    assert (copied.name, copied.name_ko) == ("Statement", "성명서")
+    with pytest.raises(DomainError) as refused:  # still one requirement per kind on a track
+        services.save_document_requirement(
+            requirement=DocumentRequirement(track=planning_track, kind=own.kind, name="Again"),
+            actor=kind_staff,
+        )
+    assert refused.value.field == "kind"
