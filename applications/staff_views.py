@@ -464,10 +464,14 @@ def shortlist(request, track_id: int):
                 actor=request.user,
             )
             if done:
+                recorded = ngettext(
+                    "Decision recorded for %(count)s concept note: %(refs)s.",
+                    "Decision recorded for %(count)s concept notes: %(refs)s.",
+                    len(done),
+                )
                 messages.success(
                     request,
-                    _("Decision recorded for %(count)s concept note(s): %(refs)s.")
-                    % {"count": len(done), "refs": ", ".join(a.reference for a in done)},
+                    recorded % {"count": len(done), "refs": ", ".join(a.reference for a in done)},
                 )
             for application, message in refused:
                 messages.error(

@@ -485,6 +485,7 @@ def test_shortlist_page_lists_concept_notes_and_invites_the_ticked_ones(
     assert _messages("applications/invited_to_full_proposal").count() == 2
     page = client.get(url).content.decode()
     assert page.count("Invited: full proposal in preparation") == 2
+    assert "Decision recorded for 2 concept notes:" in page
 
 
 def test_shortlist_page_declines_one_from_its_row(client, track, concept_note, kind_staff):
@@ -494,6 +495,8 @@ def test_shortlist_page_declines_one_from_its_row(client, track, concept_note, k
     assert response.status_code == 302
     concept_note.refresh_from_db()
     assert concept_note.status == S.NOT_SHORTLISTED
+    page = client.get(url).content.decode()
+    assert f"Decision recorded for 1 concept note: {concept_note.reference}." in page
 
 
 def test_shortlist_page_without_a_selection_says_so_and_changes_nothing(
