@@ -32,7 +32,6 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import socketserver
 import subprocess
 import sys
@@ -45,22 +44,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 sys.path.insert(0, str(BASE_DIR / "bench"))
 VENV_BIN = BASE_DIR / ".venv" / "bin"
+
+from common import free_port, open_call_with_drafts, wait_for_port  # noqa: E402
+
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kcity_bench_chaos"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            return
-        time.sleep(0.1)
-    raise SystemExit(f"Nothing answered on port {port} within {timeout} s.")
 
 
 # --- A tiny SMTP server that records what it accepts -----------------------------------------
@@ -308,58 +295,21 @@ def setup_django(stack: Stack) -> None:
 
 
 def seed_applicants(count: int) -> tuple[list[tuple[int, str]], object]:
-    """``count`` verified applicants with a complete draft each in an open call, and an API
-    token for each; returns [(application id, token key)] and a programme admin."""
-    from django.utils import timezone
-
+    """``count`` verified applicants with a complete draft each in an open call
+    (``common.open_call_with_drafts``), and an API token for each; returns
+    [(application id, token key)] and a programme admin."""
     from accounts import roles
     from accounts.models import ApiToken
     from accounts.token_services import create_api_token
-    from tests.factories import (
-        ApplicationFactory,
-        CallFactory,
-        CityFactory,
-        CountryFactory,
-        DocumentFactory,
-        OrganizationFactory,
-        TrackFactory,
-        UserFactory,
-    )
+    from tests.factories import UserFactory
 
-    roles.ensure_role_groups()
-    kind = OrganizationFactory(name="KIND", kind="korean_agency", country_code="KR")
-    call = CallFactory(
-        status="open",
-        opens_at=timezone.now() - timezone.timedelta(days=10),
-        closes_at=timezone.now() + timezone.timedelta(days=10),
-    )
-    track = TrackFactory(
-        call=call, secretariat=kind, kind="planning", code="PL", applicant_kind="foreign_public"
-    )
-    country = CountryFactory(code="MY", iso3="MYS", name="Malaysia")
+    _track, drafts = open_call_with_drafts(count, email="applicant{index}@chaos.example.org")
     admin = UserFactory(email="admin@molit.go.kr", roles=[roles.PROGRAMME_ADMIN], is_staff=True)
-    drafts = []
-    for index in range(count):
-        org = OrganizationFactory(name=f"City {index}", kind="city_government", country_code="MY")
-        user = UserFactory(
-            email=f"applicant{index}@chaos.example.org",
-            roles=[roles.APPLICANT],
-            organizations=[org],
-        )
-        user.email_verified_at = timezone.now()
-        user.save(update_fields=["email_verified_at"])
-        application = ApplicationFactory(
-            track=track,
-            organization=org,
-            created_by=user,
-            country=country,
-            city=CityFactory(country=country, name=f"City {index}"),
-        )
-        for kind_name in track.required_documents:
-            DocumentFactory(application=application, kind=kind_name)
+    keys = []
+    for user, application in drafts:
         _token, key = create_api_token(user=user, name="chaos", scope=ApiToken.Scope.READ_WRITE)
-        drafts.append((application.pk, key))
-    return drafts, admin
+        keys.append((application.pk, key))
+    return keys, admin
 
 
 # --- Requests ---------------------------------------------------------------------------------

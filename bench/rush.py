@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import collections
 import concurrent.futures
-import contextlib
 import http.client
 import os
 import random
@@ -53,29 +52,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 sys.path.insert(0, str(BASE_DIR / "bench"))
 VENV_BIN = BASE_DIR / ".venv" / "bin"
+
+from common import free_port, open_call_with_drafts, wait_for_port  # noqa: E402
+
 DATABASE_NAME = "kcity_bench_rush"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE_NAME}"
 TARGET_RATIO = 0.5
 WARM_UP = 9  # applicants submitted before the rush, so each of the 3 workers has run the path
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 60.0) -> None:
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            return
-        time.sleep(0.1)
-    raise SystemExit(f"Nothing answered on port {port} within {timeout} s.")
 
 
 def recreate_database() -> None:
@@ -175,68 +158,24 @@ def setup_django(stack: Stack) -> None:
 
 def seed(count: int) -> tuple[list[dict], int]:
     """``count`` applicants, each a city government with one logged-in member and a complete
-    draft in one open call; returns [{"pk", "session"}] and the call's year."""
+    draft in one open call (``common.open_call_with_drafts``); returns [{"pk", "session"}]
+    and the call's year."""
     from django.conf import settings
     from django.contrib.auth.hashers import make_password
     from django.test import Client
-    from django.utils import timezone
 
-    from accounts import roles
-    from projects.models import Track
-    from tests.factories import (
-        ApplicationFactory,
-        CallFactory,
-        CityFactory,
-        CountryFactory,
-        DocumentFactory,
-        OrganizationFactory,
-        TrackFactory,
-        UserFactory,
-    )
-
-    roles.ensure_role_groups()
-    kind = OrganizationFactory(name="KIND", kind="korean_agency", country_code="KR")
-    call = CallFactory(
-        status="open",
-        opens_at=timezone.now() - timezone.timedelta(days=60),
-        closes_at=timezone.now() + timezone.timedelta(days=1),
-    )
-    track = TrackFactory(
-        call=call,
-        secretariat=kind,
-        kind=Track.Kind.PLANNING,
-        code="PL",
-        applicant_kind=Track.ApplicantKind.FOREIGN_PUBLIC,
-    )
-    country = CountryFactory(code="MY", iso3="MYS", name="Malaysia")
     password = make_password("correct-horse-battery")  # hashed once, not once per applicant
+    track, drafts = open_call_with_drafts(
+        count, email="officer{index}@city{index}.example.org", password=password
+    )
     applicants = []
-    for index in range(count):
-        org = OrganizationFactory(
-            name=f"City {index} Council", kind="city_government", country_code="MY"
-        )
-        user = UserFactory(
-            email=f"officer{index}@city{index}.example.org",
-            password=password,
-            roles=[roles.APPLICANT],
-            organizations=[org],
-            email_verified_at=timezone.now(),
-        )
-        application = ApplicationFactory(
-            track=track,
-            organization=org,
-            created_by=user,
-            country=country,
-            city=CityFactory(country=country, name=f"City {index}"),
-        )
-        for document_kind in track.required_documents:
-            DocumentFactory(application=application, kind=document_kind)
+    for user, application in drafts:
         client = Client()
         client.force_login(user)  # django.contrib.auth.login: the session a log-in makes
         applicants.append(
             {"pk": application.pk, "session": client.cookies[settings.SESSION_COOKIE_NAME].value}
         )
-    return applicants, call.year
+    return applicants, track.call.year
 
 
 # --- Requests -----------------------------------------------------------------------------------
