@@ -516,13 +516,32 @@ def review_deliverable(
 REMIND_DAYS_BEFORE = 14
 
 
+def _work_suspended(projects) -> set[int]:
+    """Ids of the ``projects`` whose work agreement (``work_agreement_kind``) was terminated
+    and not yet followed by a signed one: nobody owes their deliverables meanwhile. One
+    query."""
+    statuses: dict[tuple[int, str], set[str]] = {}
+    rows = Agreement.objects.filter(project__in=[p.pk for p in projects]).values_list(
+        "project_id", "kind", "status"
+    )
+    for project_id, kind, status in rows:
+        statuses.setdefault((project_id, kind), set()).add(status)
+    suspended = set()
+    for project in projects:
+        held = statuses.get((project.pk, work_agreement_kind(project)), set())
+        if Agreement.Status.TERMINATED in held and Agreement.Status.SIGNED not in held:
+            suspended.add(project.pk)
+    return suspended
+
+
 def remind_deliverables(*, today: datetime.date | None = None) -> int:
     """Queue reminders to the contractor's members for the deliverables they still owe: once
     when one falls due within ``REMIND_DAYS_BEFORE`` days (once per due date, so a deliverable
     rescheduled is announced again for its new date), and once a week while it is overdue.
 
     Owed: pending, or returned for changes (a submitted one waits on staff, an accepted one on
-    nobody). Only active projects (a completed or cancelled one owes nothing more) with a
+    nobody), and not while the work agreement is terminated without a signed successor
+    (``_work_suspended``). Only active projects (a completed or cancelled one owes nothing more) with a
     contractor. The partner is not reminded: it hands in nothing and follows the deliverables on
     its application's page. Idempotent through dedupe keys (a re-run the same day, or the same
     week for an overdue one, queues nothing). Returns the number of messages queued."""
@@ -538,8 +557,12 @@ def remind_deliverables(*, today: datetime.date | None = None) -> int:
         .select_related("project__contractor")
         .prefetch_related("project__contractor__memberships__user")
     )
+    due = list(due)
+    suspended = _work_suspended({d.project for d in due})
     queued = 0
     for deliverable in due:
+        if deliverable.project_id in suspended:
+            continue
         overdue = deliverable.due_on < today
         if overdue:
             week = (today - deliverable.due_on).days // 7

@@ -73,6 +73,7 @@ RECORD_PAYMENT = "awards.record_payment"  # programme admins
 WITHHOLD_TRANCHE = "awards.withhold_tranche"  # programme admins
 REQUEST_AMENDMENT = "awards.request_amendment"  # party, staff of the track
 DECIDE_AMENDMENT = "awards.decide_amendment"  # programme admins
+TERMINATE_AGREEMENT = "awards.terminate_agreement"  # programme admins
 
 PLANNING_KINDS = (Track.Kind.PLANNING, Track.Kind.SOLUTION_PLANNING)
 # An award whose agreements may be made: approved and not yet closed.
@@ -347,7 +348,7 @@ def create_agreement(
         raise DomainError(
             _("The grant agreement is made with the project's partner."), field="party"
         )
-    if Agreement.objects.filter(project=project, kind=kind).exists():
+    if Agreement.objects.filter(project=project, kind=kind).exclude(status=AS.TERMINATED).exists():
         raise DomainError(
             _("This project already has its %(kind)s.")
             % {"kind": Agreement.Kind(kind).label.lower()},
@@ -361,7 +362,7 @@ def create_agreement(
         project=project,
         kind=kind,
         party=party,
-        reference=agreement_reference(project, kind),
+        reference=_new_agreement_reference(project, kind),
         starts_on=starts_on,
         ends_on=ends_on,
         scope=(scope or "").strip(),
@@ -386,15 +387,35 @@ def create_agreement(
     return agreement
 
 
+def _new_agreement_reference(project: Project, kind: str) -> str:
+    """``agreement_reference``, and ``-2``, ``-3``… after it for an agreement that follows
+    terminated ones of its kind (references stay unique and the first keeps its number)."""
+    reference = agreement_reference(project, kind)
+    earlier = Agreement.objects.filter(project=project, kind=kind).count()
+    return f"{reference[:36]}-{earlier + 1}" if earlier else reference
+
+
 def _other_agreements_budget(agreement: Agreement) -> int:
-    """Won planned by the project's other agreements that still stand."""
-    return (
+    """Won the project's other agreements take from the award: what those in force plan, and
+    what terminated ones paid before they ended (their unpaid rest is free again)."""
+    standing = (
         BudgetLine.objects.filter(agreement__project_id=agreement.project_id)
         .exclude(agreement=agreement)
         .exclude(agreement__status=AS.TERMINATED)
         .aggregate(total=Sum("planned_krw"))["total"]
         or 0
     )
+    paid_before_ending = (
+        PaymentRequest.objects.filter(
+            tranche__agreement__project_id=agreement.project_id,
+            tranche__agreement__status=AS.TERMINATED,
+            status=RS.PAID,
+        )
+        .exclude(tranche__agreement=agreement)
+        .aggregate(total=Sum("amount_krw"))["total"]
+        or 0
+    )
+    return standing + paid_before_ending
 
 
 def _check_within_award(agreement: Agreement, total: int) -> None:
@@ -823,6 +844,90 @@ def decide_amendment(*, amendment: Amendment, approve: bool, note: str, actor) -
         skip=actor,
     )
     return amendment
+
+
+# --- Termination ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def terminate_agreement(*, agreement: Agreement, reason: str, actor) -> Agreement:
+    """A programme admin ends an agreement before its term (a contractor who stopped working,
+    a partner who withdrew), saying why; the award and the project go on, unlike a cancelled
+    award (``awards.lifecycle``), and a new agreement of the same kind may follow it
+    (``create_agreement``; its reference gets ``-2``).
+
+    Nothing more is paid under it: every scheduled tranche is cancelled with its unpaid
+    requests (``_close_tranche``), and what was paid stays paid and keeps counting against the
+    award. Amendments still requested are refused with the reason. When it carried the
+    project's work (``work_agreement_kind``) the deliverables not yet accepted are no longer
+    reminded until a new one is signed (``awards.contractor_selection.remind_deliverables``).
+    Audited on the agreement; the party's members and the track's staff are told."""
+    agreement = _lock_agreement(agreement)
+    require_permission(
+        actor,
+        TERMINATE_AGREEMENT,
+        agreement,
+        message=_("Only a programme admin terminates an agreement."),
+    )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the agreement is terminated."), field="reason")
+    if agreement.status == AS.TERMINATED:
+        raise DomainError(_("The agreement is terminated already."), code="terminated")
+    tranches = list(
+        Tranche.objects.select_for_update(of=("self",))
+        .filter(agreement=agreement, status=T.SCHEDULED)
+        .order_by("pk")
+    )
+    for tranche in tranches:
+        _close_tranche(tranche, to=T.CANCELLED, reason=reason, actor=actor)
+    now = timezone.now()
+    pending = Amendment.objects.select_for_update(of=("self",)).filter(
+        agreement=agreement, status=Amendment.Status.REQUESTED
+    )
+    for amendment in pending.order_by("pk"):
+        amendment.status = Amendment.Status.REFUSED
+        amendment.decided_by = actor
+        amendment.decided_at = now
+        amendment.decision_note = reason
+        amendment.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        record_audit_event(
+            subject=amendment,
+            action="status",
+            actor=actor,
+            old_value=Amendment.Status.REQUESTED,
+            new_value=Amendment.Status.REFUSED,
+            detail={"note": reason, "agreement_terminated": True},
+        )
+    old_status = agreement.status
+    agreement.status = AS.TERMINATED
+    agreement.terminated_reason = reason
+    agreement.terminated_at = now
+    agreement.save(update_fields=["status", "terminated_reason", "terminated_at", "updated_at"])
+    record_audit_event(
+        subject=agreement,
+        action="status",
+        actor=actor,
+        old_value=old_status,
+        new_value=AS.TERMINATED,
+        detail={"reason": reason, "tranches_cancelled": [t.number for t in tranches]},
+    )
+    context = {**_agreement_context(agreement), "reason": reason}
+    _tell(
+        _party_members(agreement),
+        template="awards/agreement_terminated",
+        context=context,
+        link=_party_link(agreement),
+        skip=actor,
+    )
+    _tell(
+        _track_staff(agreement.project),
+        template="awards/agreement_terminated",
+        context=context,
+        link=_staff_agreement_link(agreement),
+        skip=actor,
+    )
+    return agreement
 
 
 # --- Payment requests ----------------------------------------------------------------------

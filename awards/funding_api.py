@@ -92,6 +92,8 @@ class AgreementSerializer(serializers.ModelSerializer):
             "ends_on",
             "scope",
             "signed_on",
+            "terminated_at",
+            "terminated_reason",
             "budget_lines",
             "tranches",
         ]
@@ -106,6 +108,12 @@ class AgreementDetailSerializer(AgreementSerializer):
     @extend_schema_field(ExecutionSerializer)
     def get_execution(self, agreement) -> dict:
         return ExecutionSerializer(agreement_execution(agreement)).data
+
+
+class AgreementTerminateSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000, help_text=_("Why the agreement ends; told to the party.")
+    )
 
 
 class AgreementFilter(django_filters.FilterSet):
@@ -128,6 +136,14 @@ class AgreementFilter(django_filters.FilterSet):
         ),
     ),
     retrieve=_("Get an agreement with its budget execution"),
+    terminate=extend_schema(
+        summary=_("Terminate an agreement (programme admins)"),
+        description=_(
+            "Ends the agreement before its term, with a reason: its scheduled tranches and "
+            "their unpaid requests are cancelled, requested amendments refused; the project "
+            "goes on and may take a new agreement of the same kind."
+        ),
+    ),
 )
 class AgreementViewSet(PortalReadOnlyViewSet):
     """Agreements, read through ``awards.funding.agreements_for_user``."""
@@ -138,7 +154,11 @@ class AgreementViewSet(PortalReadOnlyViewSet):
     schema_tags = ["funding"]
     ordering_fields = ["starts_on", "reference"]
     ordering = ["project__code", "kind", "pk"]
-    object_permission_required = {"retrieve": funding.READ_AGREEMENT}
+    object_permission_required = {
+        "retrieve": funding.READ_AGREEMENT,
+        "terminate": funding.TERMINATE_AGREEMENT,
+    }
+    input_serializers = {"terminate": AgreementTerminateSerializer}
 
     def get_queryset(self):
         return funding.agreements_for_user(self.request.user).prefetch_related(
@@ -147,6 +167,14 @@ class AgreementViewSet(PortalReadOnlyViewSet):
 
     def get_serializer_class(self):
         return AgreementDetailSerializer if self.action == "retrieve" else AgreementSerializer
+
+    @action(detail=True, methods=["post"])
+    def terminate(self, request, pk=None):
+        agreement = self.get_object()
+        reason = self.validated_input()["reason"]
+        return self.reply(
+            funding.terminate_agreement(agreement=agreement, reason=reason, actor=request.user)
+        )
 
 
 class PaymentRequestLineSerializer(serializers.ModelSerializer):

@@ -160,6 +160,18 @@ class WithholdForm(forms.Form):
     )
 
 
+class TerminateForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for terminating"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Told to the party and kept with the agreement. Nothing more is paid under it; the "
+            "project goes on and may take a new agreement of this kind."
+        ),
+    )
+
+
 class DecideAmendmentForm(forms.Form):
     decision = forms.ChoiceField(
         label=gettext_lazy("Decision"),
@@ -663,6 +675,9 @@ def _render_staff_agreement(request, agreement: Agreement, *, status=200, **give
             "can_withhold": agreement.status == Agreement.Status.SIGNED
             and user.has_perm(funding.WITHHOLD_TRANCHE, Tranche(agreement=agreement)),
             "can_decide": user.has_perm(funding.DECIDE_AMENDMENT, Amendment(agreement=agreement)),
+            "can_terminate": agreement.status != Agreement.Status.TERMINATED
+            and user.has_perm(funding.TERMINATE_AGREEMENT, agreement),
+            "terminate_form": given.get("terminate_form") or TerminateForm(),
         }
     )
     return render(request, "awards/funding/staff_agreement.html", context, status=status)
@@ -741,6 +756,22 @@ def staff_agreement_sign(request, code: str, pk: int):
             actor=request.user,
         ),
         done=_("The agreement is recorded as signed."),
+    )
+
+
+@login_required
+@require_POST
+def staff_agreement_terminate(request, code: str, pk: int):
+    agreement = _staff_agreement(request, code, pk)
+    return _staff_write(
+        request,
+        agreement,
+        form_name="terminate_form",
+        form=TerminateForm(request.POST),
+        service=lambda form: funding.terminate_agreement(
+            agreement=agreement, reason=form.cleaned_data["reason"], actor=request.user
+        ),
+        done=_("The agreement is terminated; its scheduled tranches are cancelled."),
     )
 
 

@@ -204,6 +204,7 @@ class Agreement(models.Model):
     content_type = models.CharField(max_length=100, blank=True, verbose_name=_("content type"))
     size = models.PositiveBigIntegerField(default=0, verbose_name=_("size (bytes)"))
     terminated_reason = models.TextField(_("reason for terminating"), blank=True)
+    terminated_at = models.DateTimeField(_("terminated at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -220,8 +221,11 @@ class Agreement(models.Model):
         verbose_name_plural = _("agreements")
         ordering = ["project", "kind"]
         constraints = [
+            # One of each kind in force: a terminated one may be followed by a new one.
             models.UniqueConstraint(
-                fields=["project", "kind"], name="awards_agreement_one_per_kind"
+                fields=["project", "kind"],
+                condition=~Q(status="terminated"),
+                name="awards_agreement_one_per_kind",
             ),
             models.CheckConstraint(
                 condition=Q(ends_on__gte=models.F("starts_on")),

@@ -67,6 +67,11 @@ urlpatterns = [
         name="agreement_sign",
     ),
     path(
+        "projects/<str:code>/agreements/<int:pk>/terminate/",
+        funding_views.staff_agreement_terminate,
+        name="agreement_terminate",
+    ),
+    path(
         "projects/<str:code>/agreements/<int:pk>/tranches/<int:tranche_pk>/withhold/",
         funding_views.staff_tranche_withhold,
         name="tranche_withhold",

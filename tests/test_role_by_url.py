@@ -51,6 +51,10 @@ OBJECT_URLS = {
         "pk": d["agreement"].pk,
     },
     "staff_awards:agreement_sign": lambda d: {"code": d["project"].code, "pk": d["agreement"].pk},
+    "staff_awards:agreement_terminate": lambda d: {
+        "code": d["project"].code,
+        "pk": d["agreement"].pk,
+    },
     "staff_awards:tranche_withhold": lambda d: {
         "code": d["project"].code,
         "pk": d["agreement"].pk,
@@ -63,6 +67,7 @@ OBJECT_URLS = {
     },
     "staff_awards:payment_request": lambda d: {"pk": d["payment"].pk},
     "api:agreement-detail": lambda d: {"pk": d["agreement"].pk},
+    "api:agreement-terminate": lambda d: {"pk": d["agreement"].pk},
     "api:payment-request-detail": lambda d: {"pk": d["payment"].pk},
     "api:payment-request-check": lambda d: {"pk": d["payment"].pk},
     "api:payment-request-approve": lambda d: {"pk": d["payment"].pk},

@@ -1,0 +1,207 @@
+"""Terminating an agreement before its term (``awards.funding.terminate_agreement``): programme
+admins only, with a reason; nothing more is paid under it, what was paid stays paid and keeps
+counting against the award; amendments still requested are refused; the project goes on and
+takes a new agreement of the same kind (reference ``-2``); the contractor is not reminded of
+deliverables meanwhile; the same service behind the staff page and the API."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from accounts.audit import audit_events_for
+from awards import funding
+from awards.contractor_selection import remind_deliverables
+from awards.models import Agreement, Amendment, Deliverable
+from core.domain import DomainError
+from notifications.models import Message
+from notifications.services import render_message
+from tests.api.conftest import client_for
+from tests.awards import test_funding as shared
+
+company, partner, project, contract = (
+    shared.company,
+    shared.partner,
+    shared.project,
+    shared.contract,
+)
+M, accept, ask, paid, pdf, today, tranche = (
+    shared.M,
+    shared.accept,
+    shared.ask,
+    shared.paid,
+    shared.pdf,
+    shared.today,
+    shared.tranche,
+)
+
+pytestmark = pytest.mark.django_db
+
+REASON = "The contractor stopped work in March and did not answer two formal notices."
+
+
+def test_terminating_cancels_what_is_unpaid_and_keeps_what_was_paid(
+    contract, contractor, kind_staff, programme_admin, project
+):
+    paid(ask(contract, 1, contractor), kind_staff, programme_admin)
+    accept(project, Deliverable.Kind.INTERIM)
+    open_request = ask(contract, 2, contractor, lines={"personnel": 100 * M})
+    amendment = funding.request_amendment(
+        agreement=contract,
+        kind=Amendment.Kind.SCOPE,
+        changes={"scope": "Less"},
+        reason="Scope",
+        actor=contractor,
+    )
+
+    ended = funding.terminate_agreement(agreement=contract, reason=REASON, actor=programme_admin)
+
+    assert (ended.status, ended.terminated_reason) == ("terminated", REASON)
+    assert ended.terminated_at is not None
+    assert list(contract.tranches.order_by("number").values_list("status", flat=True)) == [
+        "paid",
+        "cancelled",
+        "cancelled",
+    ]
+    open_request.refresh_from_db()
+    amendment.refresh_from_db()
+    assert (open_request.status, open_request.feedback) == ("cancelled", REASON)
+    assert (amendment.status, amendment.decision_note) == ("refused", REASON)
+    event = audit_events_for(contract).get(action="status", new_value="terminated")
+    assert (event.actor, event.old_value, event.detail["reason"]) == (
+        programme_admin,
+        "signed",
+        REASON,
+    )
+    assert event.detail["tranches_cancelled"] == [2, 3]
+    assert Message.objects.filter(
+        template="awards/agreement_terminated", recipient=contractor, channel="email"
+    ).exists()
+    assert Message.objects.filter(
+        template="awards/agreement_terminated", recipient=kind_staff, channel="email"
+    ).exists()
+    project.refresh_from_db()
+    assert project.status == "active"  # the project goes on
+    with pytest.raises(DomainError) as refused:
+        ask(contract, 2, contractor)
+    assert refused.value.code in {"not_signed", "tranche_closed"}
+
+
+@pytest.mark.parametrize("who", ["kind_staff", "contractor", "applicant"])
+def test_only_a_programme_admin_terminates(request, contract, who):
+    with pytest.raises(DomainError) as refused:
+        funding.terminate_agreement(
+            agreement=contract, reason=REASON, actor=request.getfixturevalue(who)
+        )
+    assert refused.value.code == "forbidden"
+    contract.refresh_from_db()
+    assert contract.status == "signed"
+
+
+def test_a_reason_is_required_and_a_second_termination_refused(contract, programme_admin):
+    with pytest.raises(DomainError) as refused:
+        funding.terminate_agreement(agreement=contract, reason="  ", actor=programme_admin)
+    assert refused.value.field == "reason"
+    funding.terminate_agreement(agreement=contract, reason=REASON, actor=programme_admin)
+    with pytest.raises(DomainError) as refused:
+        funding.terminate_agreement(agreement=contract, reason=REASON, actor=programme_admin)
+    assert refused.value.code == "terminated"
+    assert audit_events_for(contract).filter(new_value="terminated").count() == 1
+
+
+def test_a_new_agreement_follows_with_the_rest_of_the_award(
+    contract, contractor, kind_staff, programme_admin, project
+):
+    paid(ask(contract, 1, contractor), kind_staff, programme_admin)  # 120 million paid
+    funding.terminate_agreement(agreement=contract, reason=REASON, actor=programme_admin)
+    follower = funding.create_agreement(
+        project=project,
+        kind=Agreement.Kind.SERVICE,
+        party=project.contractor,
+        starts_on=datetime.date(2026, 9, 1),
+        ends_on=datetime.date(2027, 6, 30),
+        actor=kind_staff,
+    )
+    assert follower.reference == f"{contract.reference}-2"
+    # What the first one paid still counts: 280 million are left of the 400.
+    with pytest.raises(DomainError) as refused:
+        funding.set_budget_lines(agreement=follower, lines={"personnel": 281 * M}, actor=kind_staff)
+    assert refused.value.code == "over_award"
+    funding.set_budget_lines(agreement=follower, lines={"personnel": 280 * M}, actor=kind_staff)
+    # Still one of a kind in force.
+    with pytest.raises(DomainError) as refused:
+        funding.create_agreement(
+            project=project,
+            kind=Agreement.Kind.SERVICE,
+            party=project.contractor,
+            starts_on=datetime.date(2026, 9, 1),
+            ends_on=datetime.date(2027, 6, 30),
+            actor=kind_staff,
+        )
+    assert refused.value.field == "kind"
+
+
+def test_deliverables_are_not_reminded_until_a_new_contract_is_signed(
+    contract, contractor, kind_staff, programme_admin, project
+):
+    soon = today() + datetime.timedelta(days=3)
+    Deliverable.objects.filter(project=project).update(due_on=soon)
+    funding.terminate_agreement(agreement=contract, reason=REASON, actor=programme_admin)
+    assert remind_deliverables(today=today()) == 0
+    follower = shared.make_contract(project, kind_staff, lines={"personnel": 400 * M})
+    funding.sign_agreement(agreement=follower, signed_on=today(), uploaded=pdf(), actor=kind_staff)
+    Deliverable.objects.filter(project=project).update(due_on=soon)
+    assert remind_deliverables(today=today()) > 0
+
+
+def test_staff_page_terminates_with_the_reason_next_to_the_field(
+    client, contract, kind_staff, programme_admin
+):
+    page = reverse("staff_awards:agreement", args=[contract.project.code, contract.pk])
+    action = reverse("staff_awards:agreement_terminate", args=[contract.project.code, contract.pk])
+    client.force_login(kind_staff)
+    assert action not in client.get(page).content.decode()  # not offered to secretariat staff
+    assert client.post(action, {"reason": REASON}).status_code == 403
+    client.force_login(programme_admin)
+    assert action in client.get(page).content.decode()
+    empty = client.post(action, {"reason": ""})
+    assert empty.status_code == 400
+    error = empty.content.decode().split('id="id_reason-error"', 1)[1].split("</p>", 1)[0]
+    assert "This field is required." in error
+    done = client.post(action, {"reason": REASON}, follow=True)
+    assert "The agreement is terminated" in done.content.decode()
+    body = done.content.decode()
+    assert REASON in body and action not in body
+    contract.refresh_from_db()
+    assert contract.status == "terminated"
+
+
+def test_the_party_sees_the_termination_in_korean(client, contract, contractor, programme_admin):
+    contractor.language = "ko"
+    contractor.save()
+    funding.terminate_agreement(agreement=contract, reason=REASON, actor=programme_admin)
+    client.force_login(contractor)
+    body = client.get(
+        reverse("awards:agreement", args=[contract.pk]), HTTP_ACCEPT_LANGUAGE="ko"
+    ).content.decode()
+    assert "해지됨" in body and REASON in body
+    mail = Message.objects.get(
+        template="awards/agreement_terminated", recipient=contractor, channel="email"
+    )
+    render_message(mail)
+    assert mail.subject == f"K-City 네트워크: {contract.reference} 해지"
+    assert REASON in mail.body and "사업 자체는 계속됩니다" in mail.body
+
+
+def test_api_terminates_with_the_same_rule(contract, kind_staff, programme_admin):
+    url = reverse("api:agreement-terminate", kwargs={"pk": contract.pk})
+    assert client_for(kind_staff).post(url, {"reason": REASON}, format="json").status_code == 403
+    missing = client_for(programme_admin).post(url, {}, format="json")
+    assert missing.status_code == 400 and "reason" in missing.json()["errors"]
+    done = client_for(programme_admin).post(url, {"reason": REASON}, format="json")
+    assert done.status_code == 200, done.content
+    assert (done.json()["status"], done.json()["terminated_reason"]) == ("terminated", REASON)
+    again = client_for(programme_admin).post(url, {"reason": REASON}, format="json")
+    assert again.status_code == 400
