@@ -86,7 +86,12 @@ def contractor_selection_refusal(project: Project, *, secretariat=None) -> str |
         return _("The project's award is closed: it selects no contractor any more.")
     if project.contractor_id:
         return _("This project already has its contractor.")
-    if Call.objects.filter(project=project, kind=Call.Kind.CONTRACTOR_SELECTION).exists():
+    # An archived selection is over (a contractor who left: ``release_contractor``).
+    if (
+        Call.objects.filter(project=project, kind=Call.Kind.CONTRACTOR_SELECTION)
+        .exclude(status=Call.Status.ARCHIVED)
+        .exists()
+    ):
         return _("A contractor selection already exists for this project.")
     parent = _planning_track_of(project)
     if (secretariat or (parent.secretariat if parent else None)) is None:
@@ -94,6 +99,13 @@ def contractor_selection_refusal(project: Project, *, secretariat=None) -> str |
     if (project.budget_krw or 0) <= 0:
         return _("The project has no budget to contract.")
     return None
+
+
+def _selection_slug(project: Project) -> str:
+    """``contractor-<code>``, and ``-2``, ``-3``… for a selection after an archived one."""
+    slug = f"contractor-{project.code.lower()}"[:76]
+    earlier = Call.objects.filter(project=project, kind=Call.Kind.CONTRACTOR_SELECTION).count()
+    return f"{slug}-{earlier + 1}" if earlier else slug
 
 
 @transaction.atomic
@@ -121,7 +133,7 @@ def open_contractor_selection(
     budget = project.budget_krw
     call = Call(
         year=project.year,
-        slug=f"contractor-{project.code.lower()}"[:80],
+        slug=_selection_slug(project),
         kind=Call.Kind.CONTRACTOR_SELECTION,
         # In English and in Korean (name, name_ko), whoever's language the actor reads.
         **in_each_language(
@@ -296,6 +308,34 @@ def select_contractor(*, track: Track, actor) -> Project:
     )
     schedule_deliverables(project=project, actor=actor)
     _decide_call(call, actor=actor)
+    return project
+
+
+def release_contractor(*, project: Project, reason: str, actor) -> Project:
+    """The project's contractor leaves it (its service contract terminated:
+    ``awards.funding.terminate_agreement``): the project has no contractor again, its decided
+    selections are archived (their winner is not chosen twice) and a new selection may be
+    opened (``open_contractor_selection``). Deliverables stay with the project, with their
+    versions; the company no longer reaches them. Audited on the project. Call inside the
+    terminating transaction."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    old = project.contractor_id
+    if old is None:
+        return project
+    for call in Call.objects.filter(
+        project=project, kind=Call.Kind.CONTRACTOR_SELECTION, status=Call.Status.DECIDED
+    ).order_by("pk"):
+        transition_call(call=call, to=Call.Status.ARCHIVED, actor=actor)
+    project.contractor = None
+    project.save(update_fields=["contractor"])
+    record_audit_event(
+        subject=project,
+        action="contractor_released",
+        actor=actor,
+        old_value=old,
+        new_value="",
+        detail={"reason": reason},
+    )
     return project
 
 

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from accounts.audit import record_audit_event
 from accounts.models import Organization, User
+from awards.contractor_selection import release_contractor as contractor_release
 from awards.contractor_selection import schedule_deliverables, work_agreement_kind
 from awards.execution import agreement_execution, project_execution
 from awards.models import (
@@ -850,7 +851,9 @@ def decide_amendment(*, amendment: Amendment, approve: bool, note: str, actor) -
 
 
 @transaction.atomic
-def terminate_agreement(*, agreement: Agreement, reason: str, actor) -> Agreement:
+def terminate_agreement(
+    *, agreement: Agreement, reason: str, actor, release_contractor: bool = False
+) -> Agreement:
     """A programme admin ends an agreement before its term (a contractor who stopped working,
     a partner who withdrew), saying why; the award and the project go on, unlike a cancelled
     award (``awards.lifecycle``), and a new agreement of the same kind may follow it
@@ -861,7 +864,10 @@ def terminate_agreement(*, agreement: Agreement, reason: str, actor) -> Agreemen
     award. Amendments still requested are refused with the reason. When it carried the
     project's work (``work_agreement_kind``) the deliverables not yet accepted are no longer
     reminded until a new one is signed (``awards.contractor_selection.remind_deliverables``).
-    Audited on the agreement; the party's members and the track's staff are told."""
+    With ``release_contractor`` (a service contract only) the company also leaves the project
+    (``awards.contractor_selection.release_contractor``): a new contractor is selected and
+    contracted. Audited on the agreement; the party's members and the track's staff are
+    told."""
     agreement = _lock_agreement(agreement)
     require_permission(
         actor,
@@ -874,6 +880,11 @@ def terminate_agreement(*, agreement: Agreement, reason: str, actor) -> Agreemen
         raise DomainError(_("Say why the agreement is terminated."), field="reason")
     if agreement.status == AS.TERMINATED:
         raise DomainError(_("The agreement is terminated already."), code="terminated")
+    if release_contractor and agreement.kind != Agreement.Kind.SERVICE:
+        raise DomainError(
+            _("Only a service contract's company leaves the project with it."),
+            field="release_contractor",
+        )
     tranches = list(
         Tranche.objects.select_for_update(of=("self",))
         .filter(agreement=agreement, status=T.SCHEDULED)
@@ -910,8 +921,16 @@ def terminate_agreement(*, agreement: Agreement, reason: str, actor) -> Agreemen
         actor=actor,
         old_value=old_status,
         new_value=AS.TERMINATED,
-        detail={"reason": reason, "tranches_cancelled": [t.number for t in tranches]},
+        detail={
+            "reason": reason,
+            "tranches_cancelled": [t.number for t in tranches],
+            "contractor_released": release_contractor,
+        },
     )
+    if release_contractor and agreement.project.contractor_id == agreement.party_id:
+        agreement.project = contractor_release(
+            project=agreement.project, reason=reason, actor=actor
+        )
     context = {**_agreement_context(agreement), "reason": reason}
     _tell(
         _party_members(agreement),

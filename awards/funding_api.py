@@ -114,6 +114,14 @@ class AgreementTerminateSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=2000, help_text=_("Why the agreement ends; told to the party.")
     )
+    release_contractor = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "A service contract only: the company also leaves the project, which may then "
+            "select a new contractor."
+        ),
+    )
 
 
 class AgreementFilter(django_filters.FilterSet):
@@ -171,9 +179,14 @@ class AgreementViewSet(PortalReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def terminate(self, request, pk=None):
         agreement = self.get_object()
-        reason = self.validated_input()["reason"]
+        data = self.validated_input()
         return self.reply(
-            funding.terminate_agreement(agreement=agreement, reason=reason, actor=request.user)
+            funding.terminate_agreement(
+                agreement=agreement,
+                reason=data["reason"],
+                release_contractor=data["release_contractor"],
+                actor=request.user,
+            )
         )
 
 

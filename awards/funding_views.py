@@ -170,6 +170,20 @@ class TerminateForm(forms.Form):
             "project goes on and may take a new agreement of this kind."
         ),
     )
+    release_contractor = forms.BooleanField(
+        label=gettext_lazy("The company leaves the project"),
+        required=False,
+        help_text=gettext_lazy(
+            "The project then has no contractor: its selection is archived and a new "
+            "contractor selection may be opened. Leave unticked to sign a new contract with the "
+            "same company."
+        ),
+    )
+
+    def __init__(self, *args, agreement: Agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        if agreement.kind != Agreement.Kind.SERVICE:
+            del self.fields["release_contractor"]  # only a contractor leaves a project
 
 
 class DecideAmendmentForm(forms.Form):
@@ -677,7 +691,7 @@ def _render_staff_agreement(request, agreement: Agreement, *, status=200, **give
             "can_decide": user.has_perm(funding.DECIDE_AMENDMENT, Amendment(agreement=agreement)),
             "can_terminate": agreement.status != Agreement.Status.TERMINATED
             and user.has_perm(funding.TERMINATE_AGREEMENT, agreement),
-            "terminate_form": given.get("terminate_form") or TerminateForm(),
+            "terminate_form": given.get("terminate_form") or TerminateForm(agreement=agreement),
         }
     )
     return render(request, "awards/funding/staff_agreement.html", context, status=status)
@@ -767,9 +781,12 @@ def staff_agreement_terminate(request, code: str, pk: int):
         request,
         agreement,
         form_name="terminate_form",
-        form=TerminateForm(request.POST),
+        form=TerminateForm(request.POST, agreement=agreement),
         service=lambda form: funding.terminate_agreement(
-            agreement=agreement, reason=form.cleaned_data["reason"], actor=request.user
+            agreement=agreement,
+            reason=form.cleaned_data["reason"],
+            release_contractor=form.cleaned_data.get("release_contractor", False),
+            actor=request.user,
         ),
         done=_("The agreement is terminated; its scheduled tranches are cancelled."),
     )

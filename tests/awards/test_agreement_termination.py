@@ -10,6 +10,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.audit import audit_events_for
 from awards import funding
@@ -205,3 +206,95 @@ def test_api_terminates_with_the_same_rule(contract, kind_staff, programme_admin
     assert (done.json()["status"], done.json()["terminated_reason"]) == ("terminated", REASON)
     again = client_for(programme_admin).post(url, {"reason": REASON}, format="json")
     assert again.status_code == 400
+
+
+# --- The company leaves the project: a new contractor is selected ----------------------------
+
+
+def test_a_contractor_who_leaves_is_replaced_through_a_new_selection(
+    contract, contractor, company, kind_staff, programme_admin, project
+):
+    from awards.contractor_selection import open_contractor_selection, select_contractor
+    from projects.models import Call
+    from projects.services import transition_call
+    from tests.awards.test_contractor_selection import _closed_selection, _score_one_company
+
+    with pytest.raises(DomainError):  # the project has its contractor
+        _closed_selection(project, kind_staff)
+    funding.terminate_agreement(
+        agreement=contract, reason=REASON, release_contractor=True, actor=programme_admin
+    )
+    project.refresh_from_db()
+    assert project.contractor_id is None
+    released = audit_events_for(project).get(action="contractor_released")
+    assert (released.old_value, released.actor) == (str(company.pk), programme_admin)
+    assert remind_deliverables(today=today()) == 0  # nobody owes the deliverables now
+
+    first = _closed_selection(project, kind_staff)
+    newcomer = _score_one_company(first.tracks.get(), kind_staff)
+    project = select_contractor(track=first.tracks.get(), actor=kind_staff)
+    assert project.contractor == newcomer != company
+    follower = funding.create_agreement(
+        project=project,
+        kind=Agreement.Kind.SERVICE,
+        party=newcomer,
+        starts_on=datetime.date(2026, 9, 1),
+        ends_on=datetime.date(2027, 6, 30),
+        actor=kind_staff,
+    )
+    assert follower.reference == f"{contract.reference}-2"
+    funding.set_budget_lines(agreement=follower, lines={"personnel": 400 * M}, actor=kind_staff)
+    funding.sign_agreement(agreement=follower, signed_on=today(), uploaded=pdf(), actor=kind_staff)
+
+    # It leaves too: its decided selection is archived, and a third company may be selected.
+    funding.terminate_agreement(
+        agreement=follower, reason="Second failure.", release_contractor=True, actor=programme_admin
+    )
+    first.refresh_from_db()
+    assert first.status == Call.Status.ARCHIVED
+    with pytest.raises(DomainError, match="archived"):
+        select_contractor(track=first.tracks.get(), actor=kind_staff)  # no winner twice
+    project.refresh_from_db()
+    now = timezone.now()
+    second = open_contractor_selection(
+        project=project,
+        actor=kind_staff,
+        opens_at=now + datetime.timedelta(days=1),
+        closes_at=now + datetime.timedelta(days=20),
+    )
+    assert second.slug == f"{first.slug}-2"
+    assert transition_call(call=second, to=Call.Status.PUBLISHED, actor=kind_staff)
+
+
+def test_only_a_service_contracts_company_leaves_with_it(
+    project, partner, kind_staff, programme_admin
+):
+    grant = funding.create_agreement(
+        project=project,
+        kind=Agreement.Kind.GRANT,
+        party=partner,
+        starts_on=datetime.date(2026, 7, 1),
+        ends_on=datetime.date(2027, 6, 30),
+        actor=kind_staff,
+    )
+    with pytest.raises(DomainError) as refused:
+        funding.terminate_agreement(
+            agreement=grant, reason=REASON, release_contractor=True, actor=programme_admin
+        )
+    assert refused.value.field == "release_contractor"
+    grant.refresh_from_db()
+    project.refresh_from_db()
+    assert (grant.status, project.contractor_id is not None) == ("draft", True)
+
+
+def test_the_page_offers_the_company_leaving_only_on_a_service_contract(
+    client, contract, programme_admin, project
+):
+    client.force_login(programme_admin)
+    page = reverse("staff_awards:agreement", args=[project.code, contract.pk])
+    assert 'name="release_contractor"' in client.get(page).content.decode()
+    action = reverse("staff_awards:agreement_terminate", args=[project.code, contract.pk])
+    response = client.post(action, {"reason": REASON, "release_contractor": "on"})
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.contractor_id is None
