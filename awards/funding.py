@@ -880,6 +880,10 @@ def terminate_agreement(
         raise DomainError(_("Say why the agreement is terminated."), field="reason")
     if agreement.status == AS.TERMINATED:
         raise DomainError(_("The agreement is terminated already."), code="terminated")
+    if agreement.project.status != Project.Status.ACTIVE:
+        raise DomainError(
+            _("The project is closed: its agreements ended with it."), code="inactive"
+        )
     if release_contractor and agreement.kind != Agreement.Kind.SERVICE:
         raise DomainError(
             _("Only a service contract's company leaves the project with it."),

@@ -101,6 +101,17 @@ def test_only_a_programme_admin_terminates(request, contract, who):
     assert contract.status == "signed"
 
 
+def test_an_agreement_of_a_closed_project_is_not_terminated(contract, programme_admin, project):
+    from projects.models import Project
+
+    Project.objects.filter(pk=project.pk).update(status=Project.Status.COMPLETED)
+    with pytest.raises(DomainError) as refused:
+        funding.terminate_agreement(agreement=contract, reason=REASON, actor=programme_admin)
+    assert refused.value.code == "inactive"
+    contract.refresh_from_db()
+    assert contract.status == "signed"
+
+
 def test_a_reason_is_required_and_a_second_termination_refused(contract, programme_admin):
     with pytest.raises(DomainError) as refused:
         funding.terminate_agreement(agreement=contract, reason="  ", actor=programme_admin)
