@@ -889,13 +889,7 @@ def terminate_agreement(
             _("Only a service contract's company leaves the project with it."),
             field="release_contractor",
         )
-    tranches = list(
-        Tranche.objects.select_for_update(of=("self",))
-        .filter(agreement=agreement, status=T.SCHEDULED)
-        .order_by("pk")
-    )
-    for tranche in tranches:
-        _close_tranche(tranche, to=T.CANCELLED, reason=reason, actor=actor)
+    tranches = _cancel_scheduled_tranches(agreement=agreement, reason=reason, actor=actor)
     now = timezone.now()
     pending = Amendment.objects.select_for_update(of=("self",)).filter(
         agreement=agreement, status=Amendment.Status.REQUESTED
@@ -1427,14 +1421,20 @@ def stop_future_payments(*, project: Project, actor, reason: str) -> int:
     """A cancelled project pays nothing more: every tranche not yet paid or withheld is
     cancelled, and every request of it not yet paid is cancelled too (audited each).
     Returns the number of tranches stopped. Call inside the cancelling transaction."""
+    return len(_cancel_scheduled_tranches(agreement__project=project, reason=reason, actor=actor))
+
+
+def _cancel_scheduled_tranches(*, reason: str, actor, **where) -> list[Tranche]:
+    """Cancel every scheduled tranche ``where`` selects (of an agreement, of a project), each
+    locked, with its unpaid requests (``_close_tranche``); returns them."""
     tranches = list(
         Tranche.objects.select_for_update(of=("self",))
-        .filter(agreement__project=project, status=T.SCHEDULED)
+        .filter(status=T.SCHEDULED, **where)
         .order_by("pk")
     )
     for tranche in tranches:
         _close_tranche(tranche, to=T.CANCELLED, reason=reason, actor=actor)
-    return len(tranches)
+    return tranches
 
 
 # --- Reads: who sees which agreements and payment requests -----------------------------------
