@@ -461,8 +461,10 @@ def submission_problems(
     keys = {key for key, _label in sections_for_application(application)}
 
     def need(section, field, message):
-        # A concept note asks only its own fields (applications.stages.CONCEPT_FIELDS).
-        if not getattr(application, field) and stages.asks_field(application, section, field):
+        # A concept note asks only its own fields (applications.stages.CONCEPT_FIELDS). A
+        # foreign key is read by its id: whether it is set needs no query for the object.
+        value = getattr(application, Application._meta.get_field(field).attname)
+        if not value and stages.asks_field(application, section, field):
             problems.append(Problem(section, message, f"id_{field}"))
 
     need("applicant", "contact_name", _("Give a contact person."))
