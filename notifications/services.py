@@ -201,36 +201,35 @@ def queue_message(
         key = f"{dedupe_key}:{channel}" if dedupe_key else None
         if key and Message.objects.filter(dedupe_key=key).exists():
             continue
-        try:
-            with transaction.atomic():
-                message = Message.objects.create(
-                    recipient=recipient,
-                    to_email=to_email if channel == Message.Channel.EMAIL else "",
-                    channel=channel,
-                    template=template,
-                    context=context or {},
-                    language=language,
-                    link=link,
-                    dedupe_key=key,
-                    sensitive=is_sensitive_template(template),
-                    **(
-                        {"status": Message.Status.HELD, "held_batch": held_batch}
-                        if held_batch
-                        else {}
-                    ),
-                )
-        except IntegrityError:
-            continue  # a concurrent call wrote the same reminder
+        message = Message(
+            recipient=recipient,
+            to_email=to_email if channel == Message.Channel.EMAIL else "",
+            channel=channel,
+            template=template,
+            context=context or {},
+            language=language,
+            link=link,
+            dedupe_key=key,
+            sensitive=is_sensitive_template(template),
+            **({"status": Message.Status.HELD, "held_batch": held_batch} if held_batch else {}),
+        )
+        if channel == Message.Channel.IN_APP and not held_batch:
+            # An in-app notice is delivered by being written: rendered first, one INSERT.
+            render_message(message)
+            message.status = Message.Status.SENT
+            message.sent_at = timezone.now()
+        if key is None:
+            message.save(force_insert=True)
+        else:
+            try:
+                with transaction.atomic():  # only a reminder's key may collide
+                    message.save(force_insert=True)
+            except IntegrityError:
+                continue  # a concurrent call wrote the same reminder
         created.append(message)
     if held_batch:
         return created  # staff release them (``release_held_messages``)
     email_ids = [m.pk for m in created if m.channel == Message.Channel.EMAIL]
-    for message in created:
-        if message.channel == Message.Channel.IN_APP:
-            render_message(message)
-            message.status = Message.Status.SENT
-            message.sent_at = timezone.now()
-            message.save(update_fields=["subject", "body", "status", "sent_at"])
     if email_ids:
         _queue_after_commit(email_ids)
     return created
