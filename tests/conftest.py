@@ -51,11 +51,18 @@ def _celery_eager_as_configured():
     """Tests that run a real worker turn eager mode off and must turn it back on: one that leaves
     it off would send every later task of its pytest-xdist process to the broker, where nothing
     runs it. The leak is an error of the test that caused it, not of the next one."""
+    from celery._state import _set_task_join_will_block
     from django.conf import settings
 
     from kcity.celery import app
 
     yield
+    # Celery marks "joining a result would block" in one process-wide flag, set and restored
+    # around every eager ``delay()``: threads queuing eager tasks at once (the concurrency
+    # tests' submissions) can restore each other's value and leave it set, and an in-process
+    # worker's pool sets it too. A later test's eager ``.delay().get()`` would then raise
+    # "Never call result.get() within a task". No test leaves threads or a worker behind.
+    _set_task_join_will_block(False)
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
     assert eager == settings.CELERY_TASK_ALWAYS_EAGER, "the test left Celery's eager mode changed"
