@@ -818,19 +818,7 @@ def decide_amendment(*, amendment: Amendment, approve: bool, note: str, actor) -
             _reschedule_deliverables(agreement, actor)
     else:
         amendment.status = Amendment.Status.REFUSED
-    amendment.decided_by = actor
-    amendment.decided_at = timezone.now()
-    amendment.decision_note = note
-    amendment.full_clean()
-    amendment.save()
-    record_audit_event(
-        subject=amendment,
-        action="status",
-        actor=actor,
-        old_value=old_status,
-        new_value=amendment.status,
-        detail={"note": note, "version": amendment.version},
-    )
+    _record_decision(amendment, old_status=old_status, note=note, actor=actor)
     _tell(
         [*_party_members(agreement), amendment.requested_by],
         template="awards/amendment_decided",
@@ -845,6 +833,27 @@ def decide_amendment(*, amendment: Amendment, approve: bool, note: str, actor) -
         skip=actor,
     )
     return amendment
+
+
+def _record_decision(
+    amendment: Amendment, *, old_status: str, note: str, actor, now=None, detail=None
+) -> None:
+    """Save the decision already set on ``amendment`` (its status) with who took it, when and
+    the note, and audit the move: for ``decide_amendment`` and for the amendments refused when
+    their agreement is terminated."""
+    amendment.decided_by = actor
+    amendment.decided_at = now or timezone.now()
+    amendment.decision_note = note
+    amendment.full_clean()
+    amendment.save()
+    record_audit_event(
+        subject=amendment,
+        action="status",
+        actor=actor,
+        old_value=old_status,
+        new_value=amendment.status,
+        detail={"note": note, "version": amendment.version, **(detail or {})},
+    )
 
 
 # --- Termination ---------------------------------------------------------------------------
@@ -896,17 +905,13 @@ def terminate_agreement(
     )
     for amendment in pending.order_by("pk"):
         amendment.status = Amendment.Status.REFUSED
-        amendment.decided_by = actor
-        amendment.decided_at = now
-        amendment.decision_note = reason
-        amendment.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-        record_audit_event(
-            subject=amendment,
-            action="status",
+        _record_decision(
+            amendment,
+            old_status=Amendment.Status.REQUESTED,
+            note=reason,
             actor=actor,
-            old_value=Amendment.Status.REQUESTED,
-            new_value=Amendment.Status.REFUSED,
-            detail={"note": reason, "agreement_terminated": True},
+            now=now,
+            detail={"agreement_terminated": True},
         )
     old_status = agreement.status
     agreement.status = AS.TERMINATED
