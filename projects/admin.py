@@ -26,6 +26,7 @@ from accounts import roles
 from core.admin import ReadOnlyInline, ServiceModelAdmin, service_action
 from core.templatetags.portal_format import krw
 from projects import services
+from projects.forms import DocumentRequirementAdminForm
 from projects.models import (
     Call,
     City,
@@ -395,6 +396,7 @@ class DocumentRequirementAdmin(PortalModelAdmin):
     them and takes their templates. Written through the track's services and rule."""
 
     track_scope = "track"
+    form = DocumentRequirementAdminForm  # the kinds and "the track's own", as on the page
     list_display = ["name", "name_ko", "kind", "track", "is_required", "max_size_mb", "order"]
     list_filter = ["kind", "is_required", "track__call__year"]
     search_fields = ["name", "name_ko", "track__name", "track__call__name"]

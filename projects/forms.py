@@ -15,7 +15,47 @@ from projects.models import (
 )
 
 
-class DocumentRequirementForm(forms.ModelForm):
+class RequirementKindMixin:
+    """The kind of a document a track asks for, on the staff page and in the back office: the
+    portal's kinds and "a document of the track's own" (sent as ``NEW_OWN_DOCUMENT_KIND``;
+    ``services.save_document_requirement`` gives it its key ``own-<n>``, which an existing one
+    keeps). "Other" is the applicant's own slot, never a requirement."""
+
+    def offer_requirement_kinds(self) -> None:
+        if "kind" not in self.fields:  # read-only for this user
+            return
+        own = self.instance.kind if is_own_document_kind(self.instance.kind) else None
+        self.fields["kind"] = forms.ChoiceField(
+            label=_("Kind"),
+            choices=[
+                (value, label)
+                for value, label in DocumentKind.choices
+                if value != DocumentKind.OTHER
+            ]
+            + [(own or NEW_OWN_DOCUMENT_KIND, _("A document of the track's own, named below"))],
+            initial=self.fields["kind"].initial,
+            help_text=_(
+                "Choose a document of the track's own for anything the list does not name; "
+                "applicants see the name you give it."
+            ),
+        )
+
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        if self.cleaned_data.get("kind") == NEW_OWN_DOCUMENT_KIND:
+            exclude.add("kind")  # its key (own-<n>) is given by the service
+        return exclude
+
+
+class DocumentRequirementAdminForm(RequirementKindMixin, forms.ModelForm):
+    """The back office's form of a track's document (fields chosen by the admin class)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offer_requirement_kinds()
+
+
+class DocumentRequirementForm(RequirementKindMixin, forms.ModelForm):
     """A document a track asks for. The template is a file of its own (checked and stored by
     ``services.save_document_requirement``), not a model field of the form."""
 
@@ -42,22 +82,7 @@ class DocumentRequirementForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # "Other" is the applicant's own slot, never a requirement; a document of the track's
-        # own is named below and keeps the key it was given (``own-<n>``).
-        own = self.instance.kind if is_own_document_kind(self.instance.kind) else None
-        self.fields["kind"] = forms.ChoiceField(
-            label=_("Kind"),
-            choices=[
-                (value, label)
-                for value, label in DocumentKind.choices
-                if value != DocumentKind.OTHER
-            ]
-            + [(own or NEW_OWN_DOCUMENT_KIND, _("A document of the track's own, named below"))],
-            help_text=_(
-                "Choose a document of the track's own for anything the list does not name; "
-                "applicants see the name you give it."
-            ),
-        )
+        self.offer_requirement_kinds()
         self.fields["max_size_mb"].help_text = _(
             "Empty: the site's limit of %(limit)s MB. Never above it."
         ) % {"limit": settings.MAX_UPLOAD_SIZE // MEGABYTE}
@@ -68,12 +93,6 @@ class DocumentRequirementForm(forms.ModelForm):
 
     def validate_unique(self):
         pass  # the service says "already asked for" next to the kind
-
-    def _get_validation_exclusions(self):
-        exclude = super()._get_validation_exclusions()
-        if self.cleaned_data.get("kind") == NEW_OWN_DOCUMENT_KIND:
-            exclude.add("kind")  # its key (own-<n>) is given by the service
-        return exclude
 
 
 class CopyCallForm(forms.Form):

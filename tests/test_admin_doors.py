@@ -1481,3 +1481,26 @@ def test_admin_superuser_changes_and_removes_a_membership_audited(client, world)
     assert not Membership.objects.filter(pk=membership.pk).exists()
     actions = [e.action for e in audit_events_for(membership.organization)]
     assert actions == ["member_role", "member_removed"]
+
+
+def test_admin_document_requirement_offers_the_kinds_and_adds_one_of_the_tracks_own(client, world):
+    admin_user = world["users"][ADMIN]
+    client.force_login(admin_user)
+    page = client.get(_url(DocumentRequirement, "add"))
+    kind = page.context["adminform"].form.fields["kind"]
+    assert ("budget_sheet", "Budget sheet") in list(kind.choices)
+    assert "own" in dict(kind.choices) and "other" not in dict(kind.choices)
+    track = world["rows"][(Track, "draft")]
+    data = {
+        "track": track.pk,
+        "name": "Environmental statement",
+        "formats": '["pdf"]',
+        "stage": "full",
+    }
+    refused = _add(client, admin_user, DocumentRequirement, {**data, "kind": "own-9"})
+    assert refused.status_code == 200 and "kind" in refused.context["adminform"].form.errors
+    added = _add(client, admin_user, DocumentRequirement, {**data, "kind": "own"})
+    assert added.status_code == 302, added.context["adminform"].form.errors
+    requirement = DocumentRequirement.objects.get(track=track, name="Environmental statement")
+    assert requirement.kind.startswith("own-")
+    assert audit_events_for(track).filter(action="document_requirement_added").exists()
