@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts import roles
 from accounts.audit import audit_events_for
@@ -172,7 +173,8 @@ def test_staff_run_contractor_selection_end_to_end(page, live_server, kind_staff
     page.goto(f"/staff/projects/{project.code}/")
     page.get_by_role("link", name="Combined result and winner").click()
     rows = page.locator("table tbody tr")
-    assert rows.count() == 2
+    # The click starts loading the result page: wait for its rows rather than count at once.
+    expect(rows).to_have_count(2)
     assert "Hanul Urban Planning" in rows.nth(0).inner_text()
     assert "87.00" in rows.nth(0).inner_text()  # 0.8 × 90 + 0.2 × 75
     assert "76.00" in rows.nth(1).inner_text()  # 0.8 × 70 + 0.2 × 100
@@ -190,6 +192,8 @@ def test_staff_run_contractor_selection_end_to_end(page, live_server, kind_staff
     ]
 
     page.get_by_role("link", name="2022-PL-KLANG Klang smart city plan").click()
-    assert page.locator("section[aria-labelledby='deliverables-heading'] tbody tr").count() == 4
+    expect(page.locator("section[aria-labelledby='deliverables-heading'] tbody tr")).to_have_count(
+        4
+    )
     assert "Decided" in page.locator("section[aria-labelledby='selection-heading']").inner_text()
     assert_accessible(page)

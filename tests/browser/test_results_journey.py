@@ -3,6 +3,7 @@ and a row's justifications, propose the funding line; a programme admin confirms
 axe on each results page."""
 
 import pytest
+from playwright.sync_api import expect
 
 from applications.models import Application
 from notifications.models import Message
@@ -47,7 +48,7 @@ def test_staff_aggregate_read_board_select_and_release(
     page.get_by_role("link", name="Reload the board").click()
 
     rows = page.locator("table.ranking tbody tr[id^='result-']")
-    assert rows.count() == 4
+    expect(rows).to_have_count(4)
     assert "Klang smart mobility" in rows.nth(0).inner_text()
     assert "90.00" in rows.nth(0).inner_text()
     assert "Below the overall threshold" in rows.nth(3).inner_text()

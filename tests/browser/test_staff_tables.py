@@ -5,6 +5,7 @@ English and in Korean; nothing on them leaves its box."""
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 from awards.services import award_funding
 from results.aggregation import aggregate_track
@@ -127,4 +128,4 @@ def test_desktop_every_column_view_is_opt_in(page, live_server, tables, kind_sta
     page.goto(f"/staff/reviews/results/{tables.pk}/")
     assert page.locator("table.ranking thead th").count() == 5
     page.get_by_role("link", name="Show every column").click()
-    assert page.locator("table.ranking thead th").count() == 5 + 7 + 4
+    expect(page.locator("table.ranking thead th")).to_have_count(5 + 7 + 4)
