@@ -95,6 +95,9 @@ def export_applications(user) -> list[dict]:
                 "documents": [
                     {
                         "kind": d.kind,
+                        # What the document is, as the applicant saw it (a track's own
+                        # document by the name its staff gave it).
+                        "kind_label": str(d.kind_label),
                         "file_name": d.original_name,
                         "uploaded_at": d.uploaded_at,
                         "uploaded_by_you": d.uploaded_by_id == user.pk,

@@ -69,6 +69,7 @@ def test_export_holds_the_users_data_and_documents_not_anothers(data, applicant)
     applications = kinds["applications.application"]["rows"]
     assert [row["reference"] for row in applications] == [data["mine"].reference]
     assert applications[0]["documents"][0]["file_name"] == "site-map.pdf"
+    assert applications[0]["documents"][0]["kind_label"] == data["document"].kind_label
     [answer] = applications[0]["answers"]
     assert (answer["question"], answer["answer"]) == ("Population", "About 900,000")
     assert [row["body"] for row in kinds["notifications.message"]["rows"]] == ["Mine"]

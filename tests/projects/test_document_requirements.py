@@ -5,6 +5,9 @@ see the call; the data migration turns the old lists into requirements; only the
 staff configure them, and a kind applicants already submitted cannot be removed."""
 
 import importlib
+import io
+import json
+import zipfile
 
 import pytest
 from django.apps import apps as django_apps
@@ -545,3 +548,23 @@ def test_a_copied_call_asks_for_the_same_own_documents(planning_track, kind_staf
             actor=kind_staff,
         )
     assert refused.value.field == "kind"
+
+
+def test_the_personal_data_export_names_an_own_document_as_the_applicant_saw_it(
+    draft, planning_track, kind_staff
+):
+    from accounts.privacy import export_personal_data
+
+    own = services.save_document_requirement(
+        requirement=DocumentRequirement(
+            track=planning_track, kind="own", name="Environmental statement", formats=["pdf"]
+        ),
+        actor=kind_staff,
+    )
+    DocumentFactory(application=draft, kind=own.kind)
+    bundle = zipfile.ZipFile(
+        io.BytesIO(export_personal_data(user=draft.created_by, actor=draft.created_by))
+    )
+    rows = json.loads(bundle.read("data.json"))["kinds"]["applications.application"]["rows"]
+    [document] = rows[0]["documents"]
+    assert (document["kind"], document["kind_label"]) == ("own-1", "Environmental statement")
