@@ -85,10 +85,18 @@ class DeliverableVersionInline(ReadOnlyInline):
     """Each file the contractor sent, with the verdict on it (written by the services)."""
 
     model = DeliverableVersion
-    fields = ["number", "original_name", "size", "submitted_at", "submitted_by", "outcome"]
+    fields = [
+        "number",
+        "original_name",
+        "size",
+        "submitted_at",
+        "submitted_by",
+        "organization",
+        "outcome",
+    ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("submitted_by")
+        return super().get_queryset(request).select_related("submitted_by", "organization")
 
 
 @admin.register(Deliverable)

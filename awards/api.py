@@ -143,6 +143,27 @@ class DeliverableSerializer(serializers.ModelSerializer):
             "feedback",
         ]
 
+    # What the deliverable's latest submission says: its file and the staff's verdict on it.
+    SUBMISSION_FIELDS = {
+        "original_name": "",
+        "content_type": "",
+        "size": 0,
+        "submitted_at": None,
+        "reviewed_at": None,
+        "feedback": "",
+    }
+
+    def to_representation(self, deliverable):
+        data = super().to_representation(deliverable)
+        request = self.context.get("request")
+        if request is not None and not award_selectors.latest_file_visible_to(
+            request.user, deliverable
+        ):
+            # Sent by a contractor that has since left the project: as on the page, the next
+            # company sees the deliverable, not the other company's submission.
+            data.update(self.SUBMISSION_FIELDS)
+        return data
+
 
 class DeliverableUploadSerializer(serializers.Serializer):
     file = serializers.FileField(

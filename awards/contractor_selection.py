@@ -316,7 +316,8 @@ def release_contractor(*, project: Project, reason: str, actor) -> Project:
     ``awards.funding.terminate_agreement``): the project has no contractor again, its decided
     selections are archived (their winner is not chosen twice) and a new selection may be
     opened (``open_contractor_selection``). Deliverables stay with the project, with their
-    versions; the company no longer reaches them. Audited on the project. Call inside the
+    versions; the company no longer reaches them, and the next contractor does not see its
+    versions (``awards.selectors.versions_for_user``). Audited on the project. Call inside the
     terminating transaction."""
     project = Project.objects.select_for_update().get(pk=project.pk)
     old = project.contractor_id
@@ -470,6 +471,7 @@ def submit_deliverable(*, deliverable: Deliverable, uploaded, actor) -> Delivera
         content_type=kind.content_type,
         size=uploaded.size,
         submitted_by=actor,
+        organization=deliverable.project.contractor,
     )
     # The file is written first: a full or read-only disk (StorageUnavailable on the file
     # field) leaves the rows as they were, and a failure after the write removes the file.

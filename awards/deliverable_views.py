@@ -16,8 +16,12 @@ from awards.contractor_selection import (
     review_deliverable,
     submit_deliverable,
 )
-from awards.models import Deliverable, DeliverableVersion
-from awards.selectors import deliverables_for_user
+from awards.models import Deliverable
+from awards.selectors import (
+    deliverables_for_user,
+    latest_file_visible_to,
+    versions_for_user,
+)
 from core.domain import DomainError
 from core.forms import apply_domain_error
 
@@ -107,9 +111,8 @@ def deliverable_detail(request, pk: int):
         "awards/deliverables/detail.html",
         {
             "deliverable": deliverable,
-            "versions": list(
-                deliverable.versions.select_related("submitted_by").order_by("-number")
-            ),
+            "versions": list(versions_for_user(request.user, deliverable)),
+            "file_visible": latest_file_visible_to(request.user, deliverable),
             "can_upload": can_upload,
             "can_review": can_review,
             "upload_form": upload_form,
@@ -122,7 +125,7 @@ def deliverable_detail(request, pk: int):
 @login_required
 def deliverable_file(request, pk: int):
     deliverable = _get(request.user, pk)
-    if not deliverable.file:
+    if not deliverable.file or not latest_file_visible_to(request.user, deliverable):
         raise Http404
     return FileResponse(
         deliverable.file.open("rb"),
@@ -134,11 +137,12 @@ def deliverable_file(request, pk: int):
 
 @login_required
 def deliverable_version_file(request, pk: int, number: int):
-    """One version's file, as an attachment, to whoever may see the deliverable (its
-    contractor's members, staff of the funding track, programme admins); 404 to anyone else,
-    so the version does not even show that it exists."""
+    """One version's file, as an attachment, to whoever may see that version
+    (``versions_for_user``: staff of the funding track and programme admins every one, the
+    contractor's members their own company's); 404 to anyone else, so the version does not
+    even show that it exists."""
     deliverable = _get(request.user, pk)
-    version = get_object_or_404(DeliverableVersion, deliverable=deliverable, number=number)
+    version = get_object_or_404(versions_for_user(request.user, deliverable), number=number)
     return FileResponse(
         version.file.open("rb"),
         as_attachment=True,

@@ -510,6 +510,17 @@ class DeliverableVersion(models.Model):
         related_name="+",
         verbose_name=_("submitted by"),
     )
+    # The company it was sent for (the project's contractor then). A company that leaves the
+    # project keeps its versions, and the feedback on them, from the next contractor
+    # (``awards.selectors.versions_for_user``); staff see every version with its company.
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("company"),
+    )
     outcome = models.CharField(
         _("outcome"),
         max_length=20,

@@ -7,13 +7,15 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.models import AuditEvent
 from applications.models import Application
+from awards.contractor_selection import can_review_deliverable
 from awards.models import (
     Agreement,
     Amendment,
@@ -32,16 +34,63 @@ from results.models import Decision
 def deliverables_for_user(user) -> QuerySet[Deliverable]:
     """Deliverables the user may see: programme admins all; secretariat staff those of
     projects awarded on their tracks; contractors those of their organisations' projects.
-    Used by the deliverable pages and the API."""
+    Used by the deliverable pages and the API. Each carries ``file_company`` for
+    ``latest_file_visible_to``."""
     qs = Deliverable.objects.select_related(
         "project__country", "project__city", "project__contractor"
-    )
+    ).annotate(file_company=_latest_version_company())
     if roles.has_role(user, roles.PROGRAMME_ADMIN):
         return qs
     condition = Q(project__contractor__memberships__user=user)
     if roles.has_role(user, roles.SECRETARIAT_STAFF):
         condition |= Q(project__award__application__track__in=staff_tracks(user))
     return qs.filter(condition).distinct()
+
+
+def _latest_version_company():
+    """The company the deliverable's latest version was sent for: its id, 0 when that is not
+    known, NULL when no version was ever kept (a file handed in before versions were)."""
+    return Subquery(
+        DeliverableVersion.objects.filter(deliverable=OuterRef("pk"))
+        .order_by("-number")
+        .annotate(company=Coalesce("organization_id", 0))
+        .values("company")[:1]
+    )
+
+
+def versions_for_user(user, deliverable: Deliverable) -> QuerySet[DeliverableVersion]:
+    """The deliverable's versions the user may see, latest first, with who sent them: staff
+    who follow the project every one; the contractor's members only those sent for their own
+    company, never those of a contractor that has left the project (its work and the
+    feedback on it are not the next company's to read). The deliverable page, its version
+    downloads and the API ask this."""
+    versions = deliverable.versions.select_related("submitted_by", "organization").order_by(
+        "-number"
+    )
+    if can_review_deliverable(user, deliverable):
+        return versions
+    if deliverable.project.contractor_id is None:
+        return versions.none()
+    return versions.filter(organization_id=deliverable.project.contractor_id)
+
+
+def latest_file_visible_to(user, deliverable: Deliverable) -> bool:
+    """Whether the deliverable's current file, and the feedback on it, is the user's to see:
+    the rule of ``versions_for_user`` applied to its latest version (a file handed in before
+    versions were kept counts as the present contractor's). Reads ``file_company`` from
+    ``deliverables_for_user`` when there, else asks the database."""
+    if hasattr(deliverable, "file_company"):
+        company = deliverable.file_company
+    else:
+        company = (
+            Deliverable.objects.filter(pk=deliverable.pk)
+            .annotate(company=_latest_version_company())
+            .values_list("company", flat=True)
+            .get()
+        )
+    if company is None or company == deliverable.project.contractor_id:
+        return True
+    return can_review_deliverable(user, deliverable)
 
 
 def awards_for_track(track: Track) -> QuerySet[Award]:

@@ -309,3 +309,74 @@ def test_the_page_offers_the_company_leaving_only_on_a_service_contract(
     assert response.status_code == 302
     project.refresh_from_db()
     assert project.contractor_id is None
+
+
+def test_the_next_contractor_does_not_see_the_versions_of_the_company_that_left(
+    client, contract, contractor, company, kind_staff, programme_admin, project
+):
+    """A company's deliverable files and the feedback on them stay its own: after it leaves,
+    the next contractor sees the deliverable (due date, status) but not its versions, on the
+    page, as downloads or through the API; staff see every version with its company."""
+    from rest_framework.test import APIClient
+
+    from accounts import roles
+    from awards.contractor_selection import (
+        review_deliverable,
+        select_contractor,
+        submit_deliverable,
+    )
+    from awards.models import DeliverableVersion
+    from tests.awards.test_contractor_selection import _closed_selection, _score_one_company
+    from tests.factories import UserFactory
+
+    interim = Deliverable.objects.get(project=project, kind=Deliverable.Kind.INTERIM)
+    submit_deliverable(deliverable=interim, uploaded=pdf("left-behind.pdf"), actor=contractor)
+    review_deliverable(
+        deliverable=interim, accept=False, feedback="Hanul: redo the survey.", actor=kind_staff
+    )
+    assert interim.versions.get().organization == company
+    funding.terminate_agreement(
+        agreement=contract, reason=REASON, release_contractor=True, actor=programme_admin
+    )
+    project.refresh_from_db()
+    selection = _closed_selection(project, kind_staff)
+    newcomer = _score_one_company(selection.tracks.get(), kind_staff)
+    select_contractor(track=selection.tracks.get(), actor=kind_staff)
+    successor = UserFactory(roles=[roles.CONTRACTOR], organizations=[newcomer])
+
+    page = reverse("awards:deliverable", args=[interim.pk])
+    old_version = reverse("awards:deliverable_version_file", args=[interim.pk, 1])
+    latest = reverse("awards:deliverable_file", args=[interim.pk])
+    client.force_login(successor)
+    body = client.get(page).content.decode()
+    assert "left-behind.pdf" not in body and "redo the survey" not in body
+    assert "previous contractor" in body
+    assert client.get(old_version).status_code == 404
+    assert client.get(latest).status_code == 404
+    api = APIClient()
+    api.force_authenticate(successor)
+    data = api.get(reverse("api:deliverable-detail", args=[interim.pk])).json()
+    assert (data["status"], data["original_name"], data["feedback"]) == ("returned", "", "")
+
+    # The newcomer sends its own version: it sees that one, and only that one.
+    submit_deliverable(deliverable=interim, uploaded=pdf("fresh.pdf"), actor=successor)
+    body = client.get(page).content.decode()
+    assert "fresh.pdf" in body and "left-behind.pdf" not in body
+    assert (
+        client.get(reverse("awards:deliverable_version_file", args=[interim.pk, 2])).status_code
+        == 200
+    )
+    assert client.get(old_version).status_code == 404
+    assert client.get(latest).status_code == 200
+
+    # Staff who follow the project see both, each with its company.
+    client.force_login(kind_staff)
+    body = client.get(page).content.decode()
+    assert "left-behind.pdf" in body and "fresh.pdf" in body
+    assert company.name in body and newcomer.name in body
+    assert client.get(old_version).status_code == 200
+    assert list(
+        DeliverableVersion.objects.filter(deliverable=interim)
+        .order_by("number")
+        .values_list("organization", flat=True)
+    ) == [company.pk, newcomer.pk]
