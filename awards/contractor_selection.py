@@ -538,7 +538,10 @@ def review_deliverable(
         latest.outcome, latest.feedback = to, feedback
         latest.save(update_fields=["outcome", "feedback"])
     project = deliverable.project
-    if project.contractor_id:
+    # The verdict goes to the company that sent the file, while it is still the contractor:
+    # a company that has left is not told, and the next one does not read about its work.
+    sender = latest.organization_id if latest is not None else None
+    if project.contractor_id and sender in (None, project.contractor_id):
         for membership in project.contractor.memberships.select_related("user"):
             queue_message(
                 recipient=membership.user,

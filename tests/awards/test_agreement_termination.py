@@ -358,6 +358,15 @@ def test_the_next_contractor_does_not_see_the_versions_of_the_company_that_left(
     data = api.get(reverse("api:deliverable-detail", args=[interim.pk])).json()
     assert (data["status"], data["original_name"], data["feedback"]) == ("returned", "", "")
 
+    # Staff settle the submission the company left behind: the newcomer is not told about it.
+    # (Returned again here; the newcomer then sends its own version.)
+    Deliverable.objects.filter(pk=interim.pk).update(status=Deliverable.Status.SUBMITTED)
+    Message.objects.all().delete()
+    review_deliverable(
+        deliverable=interim, accept=False, feedback="Hanul: still missing.", actor=kind_staff
+    )
+    assert not Message.objects.filter(template="results/deliverable_reviewed").exists()
+
     # The newcomer sends its own version: it sees that one, and only that one.
     submit_deliverable(deliverable=interim, uploaded=pdf("fresh.pdf"), actor=successor)
     body = client.get(page).content.decode()
@@ -368,6 +377,10 @@ def test_the_next_contractor_does_not_see_the_versions_of_the_company_that_left(
     )
     assert client.get(old_version).status_code == 404
     assert client.get(latest).status_code == 200
+    review_deliverable(deliverable=interim, accept=True, feedback="", actor=kind_staff)
+    assert Message.objects.filter(
+        template="results/deliverable_reviewed", recipient=successor
+    ).exists()
 
     # Staff who follow the project see both, each with its company.
     client.force_login(kind_staff)
