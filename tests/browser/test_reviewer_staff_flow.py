@@ -2,6 +2,7 @@
 htmx progress panel, and the review board; axe on each staff page."""
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts import roles
 from applications.models import Application
@@ -39,7 +40,8 @@ def test_staff_screen_start_assign_and_monitor(page, live_server, kind_staff, pl
     page.get_by_role("link", name=apps[2].reference).click()
     page.get_by_label("Ineligible", exact=True).check()
     page.get_by_role("button", name="Record the decision").click()
-    assert "Give the reason the application is ineligible" in page.content()
+    # The click reloads the page: wait for the message instead of reading the page at once.
+    expect(page.get_by_text("Give the reason the application is ineligible").first).to_be_visible()
     page.get_by_label("Reason (shown to the applicant)").fill("Outside the eligible countries")
     page.get_by_role("button", name="Record the decision").click()
     page.wait_for_selector("text=Screening decision recorded.")

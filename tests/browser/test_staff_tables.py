@@ -118,7 +118,7 @@ def test_phone_shows_ranking_rows_as_labelled_cards(page, live_server, tables, k
     assert rank.evaluate("(el) => getComputedStyle(el, '::before').content") == '"Rank"'
     # Every figure is one tap away in the row's details.
     first.locator("summary").click()
-    assert first.locator(".result-figures").is_visible()
+    expect(first.locator(".result-figures")).to_be_visible()
     assert "Cooperation" in first.locator(".result-figures").inner_text()
 
 
