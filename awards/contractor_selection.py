@@ -33,6 +33,7 @@ from accounts.rules import is_programme_admin
 from awards.models import Agreement, Deliverable, DeliverableVersion
 from awards.services import transition_deliverable
 from core.domain import DomainError, require_permission
+from core.numbering import nth_of
 from core.uploads import store_upload, validate_upload
 from notifications.services import in_each_language, queue_message
 from projects.models import Call, Project, Track
@@ -103,9 +104,11 @@ def contractor_selection_refusal(project: Project, *, secretariat=None) -> str |
 
 def _selection_slug(project: Project) -> str:
     """``contractor-<code>``, and ``-2``, ``-3``… for a selection after an archived one."""
-    slug = f"contractor-{project.code.lower()}"[:76]
-    earlier = Call.objects.filter(project=project, kind=Call.Kind.CONTRACTOR_SELECTION).count()
-    return f"{slug}-{earlier + 1}" if earlier else slug
+    return nth_of(
+        f"contractor-{project.code.lower()}",
+        Call.objects.filter(project=project, kind=Call.Kind.CONTRACTOR_SELECTION).count() + 1,
+        max_length=Call._meta.get_field("slug").max_length,
+    )
 
 
 @transaction.atomic

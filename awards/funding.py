@@ -49,6 +49,7 @@ from awards.models import (
     Tranche,
 )
 from core.domain import DomainError, require_permission
+from core.numbering import nth_of
 from core.transitions import apply_transition
 from core.uploads import store_upload, validate_upload
 from notifications.services import in_each_language, queue_message
@@ -391,9 +392,11 @@ def create_agreement(
 def _new_agreement_reference(project: Project, kind: str) -> str:
     """``agreement_reference``, and ``-2``, ``-3``… after it for an agreement that follows
     terminated ones of its kind (references stay unique and the first keeps its number)."""
-    reference = agreement_reference(project, kind)
-    earlier = Agreement.objects.filter(project=project, kind=kind).count()
-    return f"{reference[:36]}-{earlier + 1}" if earlier else reference
+    return nth_of(
+        agreement_reference(project, kind),
+        Agreement.objects.filter(project=project, kind=kind).count() + 1,
+        max_length=Agreement._meta.get_field("reference").max_length,
+    )
 
 
 def _other_agreements_budget(agreement: Agreement) -> int:

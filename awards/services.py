@@ -18,6 +18,7 @@ from applications.services import notify_applicants, transition_application
 from awards.models import Award, Deliverable
 from core.contacts import letter_signatory, secretariat_contact
 from core.domain import DomainError, require_permission
+from core.numbering import nth_of
 from core.pdf import render_pdf
 from core.transitions import apply_transition
 from projects.models import Project
@@ -59,11 +60,11 @@ def _project_code(application: Application) -> str:
         application.reference
         or f"{application.call.year}-{application.track.code}-{application.pk}"
     )
-    code, n = base, 1
-    while Project.objects.filter(code=code).exists():
+    max_length = Project._meta.get_field("code").max_length
+    n = 1
+    while Project.objects.filter(code=nth_of(base, n, max_length=max_length)).exists():
         n += 1
-        code = f"{base}-{n}"
-    return code
+    return nth_of(base, n, max_length=max_length)
 
 
 @transaction.atomic
