@@ -896,7 +896,10 @@ def terminate_agreement(
         raise DomainError(
             _("The project is closed: its agreements ended with it."), code="inactive"
         )
-    if release_contractor and agreement.kind != Agreement.Kind.SERVICE:
+    if release_contractor and (
+        agreement.kind != Agreement.Kind.SERVICE
+        or agreement.project.contractor_id != agreement.party_id
+    ):
         raise DomainError(
             _("Only a service contract's company leaves the project with it."),
             field="release_contractor",
@@ -933,7 +936,7 @@ def terminate_agreement(
             "contractor_released": release_contractor,
         },
     )
-    if release_contractor and agreement.project.contractor_id == agreement.party_id:
+    if release_contractor:
         agreement.project = contractor_release(
             project=agreement.project, reason=reason, actor=actor
         )

@@ -298,6 +298,24 @@ def test_only_a_service_contracts_company_leaves_with_it(
     assert (grant.status, project.contractor_id is not None) == ("draft", True)
 
 
+def test_a_company_that_is_not_the_projects_contractor_cannot_leave_it(
+    contract, company, programme_admin, project
+):
+    from tests.factories import OrganizationFactory
+
+    other = OrganizationFactory(kind="korean_company", country_code="KR")
+    type(project).objects.filter(pk=project.pk).update(contractor=other)
+    with pytest.raises(DomainError) as refused:
+        funding.terminate_agreement(
+            agreement=contract, reason=REASON, release_contractor=True, actor=programme_admin
+        )
+    assert refused.value.field == "release_contractor"
+    contract.refresh_from_db()
+    project.refresh_from_db()
+    assert (contract.status, project.contractor) == ("signed", other)
+    assert not audit_events_for(project).filter(action="contractor_released").exists()
+
+
 def test_the_page_offers_the_company_leaving_only_on_a_service_contract(
     client, contract, programme_admin, project
 ):
