@@ -328,6 +328,8 @@ def generate(n_apps: int, n_reviewers: int, per_app: int, n_criteria: int):
         totals = []
         for assignment_id, app_id, reviewer_id in assignment_ids:
             total = Decimal(0)
+            # The copy of the points the scoring service writes with the total.
+            copy = {}
             quality = (app_id * 7919) % 100 / 100
             for criterion in criteria[app_track[app_id]]:
                 value = float(max_points) * min(
@@ -343,6 +345,7 @@ def generate(n_apps: int, n_reviewers: int, per_app: int, n_criteria: int):
                 points = Decimal(value).quantize(Decimal("0.1"))
                 points = min(points, max_points)
                 total += points
+                copy[str(criterion.pk)] = int(points * 10)
                 score_rows.append(
                     (
                         assignment_id,
@@ -353,7 +356,7 @@ def generate(n_apps: int, n_reviewers: int, per_app: int, n_criteria: int):
                         now.isoformat(),
                     )
                 )
-            totals.append((assignment_id, total))
+            totals.append((assignment_id, total, copy))
         copy_rows(
             raw,
             "reviews_score",
@@ -367,10 +370,11 @@ def generate(n_apps: int, n_reviewers: int, per_app: int, n_criteria: int):
             ],
             score_rows,
         )
-        raw.execute("CREATE TEMP TABLE tmp_totals (id bigint, total numeric)")
-        copy_rows(raw, "tmp_totals", ["id", "total"], totals)
+        raw.execute("CREATE TEMP TABLE tmp_totals (id bigint, total numeric, points jsonb)")
+        copy_rows(raw, "tmp_totals", ["id", "total", "points"], totals)
         raw.execute(
-            "UPDATE reviews_assignment a SET total = t.total FROM tmp_totals t WHERE a.id = t.id"
+            "UPDATE reviews_assignment a SET total = t.total, points_by_criterion = t.points "
+            "FROM tmp_totals t WHERE a.id = t.id"
         )
     with connection.cursor() as cur:
         cur.execute("ANALYZE")

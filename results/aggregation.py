@@ -815,8 +815,8 @@ def _in_parallel(fetch: Callable[[], T]) -> Callable[[], T]:
     """Start ``fetch`` (a read) now and return a callable that waits for its result.
 
     On PostgreSQL outside a transaction (the Celery job) it runs at once on a second
-    connection in a worker thread, so the database groups the 400,000 scores while the main
-    connection computes the other figures; inside a transaction (a caller's atomic block,
+    connection in a worker thread, so the database groups the reviews' points by criterion
+    while the main connection computes the other figures; inside a transaction (a caller's atomic block,
     tests) a second connection could not see uncommitted rows, so it runs in line when called.
     """
     if connection.vendor != "postgresql" or connection.in_atomic_block:
@@ -912,8 +912,8 @@ def track_results_sql(
     settings: TrackSettings | None = None,
 ) -> TrackComputation:
     """The track's results with every figure computed by PostgreSQL (``results.aggregation_sql``:
-    one statement over the submitted reviews' totals, one pass over the scores for the
-    criterion means, the two running side by side outside a transaction); the official score,
+    one statement over the submitted reviews' totals, one pass over their points by criterion
+    for the criterion means, the two running side by side outside a transaction); the official score,
     flags, ranks and tie-breaks then follow from those figures through the same functions as
     in ``compute_track`` (``apply_score_rules``, ``apply_criterion_means``, ``rank_results``).
     Gives exactly what ``track_results_python`` gives (tests hold the two equal). PostgreSQL
@@ -932,8 +932,11 @@ def track_results_sql(
     means_source = None
     if criteria:
         means_sql = aggregation_sql.criterion_means_sql(len(criteria))
-        means_params = {**params, **{f"criterion_{i}": c.id for i, c in enumerate(criteria)}}
-        # Started first: the pass over the scores is the longest read.
+        means_params = {
+            **params,
+            **{f"criterion_{i}": str(c.id) for i, c in enumerate(criteria)},
+        }
+        # Started first, to run beside the statistics statement.
         means_source = _in_parallel(partial(_fetch_sql, means_sql, means_params))
     rows = _fetch_sql(aggregation_sql.STATISTICS_SQL, params)
 

@@ -7,9 +7,9 @@ Two statements, both plain reads:
   median, normalised score, spread and population standard deviation rounded to two places,
   half up, and whether one of its reviewers is flagged as lenient or strict; and per reviewer
   the review count, mean, standard deviation, mean offset from the panels and that flag.
-* ``criterion_means_sql`` makes one pass over the scores, grouped by application, with one
-  filtered sum of whole tenths and one count per criterion of the track, divided and rounded
-  in the database.
+* ``criterion_means_sql`` makes one pass over the submitted reviews' points by criterion
+  (their copy on the review, else their score rows), grouped by application, with one sum of
+  whole tenths and one count per criterion of the track, divided and rounded in the database.
 
 The rules are those of ``results.aggregation.compute_track`` (the reference, used on every
 other database), see docs/scoring.md; ``tests/results/test_sql_aggregation.py`` holds the two
@@ -135,29 +135,41 @@ id order. Applications under review without a submitted review have n = 0 and no
 
 
 def criterion_means_sql(criterion_count: int) -> str:
-    """One pass over the track's scores of submitted reviews, grouped by application: for each
-    of the ``criterion_count`` criteria (parameters ``criterion_0`` …), the mean points rounded
-    to two places half up, as text (the text ``str(Decimal.quantize(…))`` gives), or NULL.
+    """One pass over the track's submitted reviews, grouped by application: for each of the
+    ``criterion_count`` criteria (parameters ``criterion_0`` …, criterion ids as text), the
+    mean points rounded to two places half up, as text (the text ``str(Decimal.quantize(…))``
+    gives), or NULL.
 
-    Points have one decimal, so the pass sums whole tenths (``integer``, added up as
-    ``bigint``) and counts the points given; the one division per criterion and application
-    is the division ``AVG`` makes, to the same precision. Integer states are a few bytes where
-    ``AVG(numeric)`` keeps a numeric sum per criterion: the hash table of 10,000 applications
-    × 8 criteria then fits in the default ``work_mem`` instead of spilling to disk."""
+    Each review's points come from its copy in ``points_by_criterion`` (criterion id → points
+    in tenths, written with the total when the review is submitted): one row per review
+    (50,000 on a large track) instead of one per score (400,000). A submitted review without the copy (rows written outside the scoring
+    service) is read from its score rows instead; ``OFFSET 0`` keeps that choice to one
+    evaluation per review rather than one per criterion.
+
+    The pass sums whole tenths (``integer``, added up as ``bigint``) and counts the points
+    given; the one division per criterion and application is the division ``AVG`` makes over
+    the score rows, to the same precision, rounded half away from zero like
+    ``ROUND_HALF_UP``."""
     columns = "".join(
-        ",\n       round(sum((s.points * 10)::integer) FILTER (WHERE s.criterion_id = {c})"
-        " / (10.0 * nullif(count(s.points) FILTER (WHERE s.criterion_id = {c}), 0)), 2)::text".format(
-            c=f"%(criterion_{i})s"
-        )
+        ",\n       round(sum((r.points ->> {c})::integer)"
+        " / (10.0 * nullif(count(r.points ->> {c}), 0)), 2)::text".format(c=f"%(criterion_{i})s")
         for i in range(criterion_count)
     )
     return f"""
-SELECT a.application_id{columns}
-FROM reviews_score s
-JOIN reviews_assignment a ON a.id = s.assignment_id
-JOIN applications_application ap ON ap.id = a.application_id
-WHERE ap.track_id = %(track)s
-  AND a.status = %(submitted)s
-  AND ap.status <> ALL (%(excluded)s)
-GROUP BY a.application_id
+SELECT r.application_id{columns}
+FROM (
+    SELECT a.application_id,
+           coalesce(a.points_by_criterion, (
+               SELECT jsonb_object_agg(s.criterion_id::text, (s.points * 10)::integer)
+               FROM reviews_score s
+               WHERE s.assignment_id = a.id AND s.points IS NOT NULL
+           )) AS points
+    FROM reviews_assignment a
+    JOIN applications_application ap ON ap.id = a.application_id
+    WHERE ap.track_id = %(track)s
+      AND a.status = %(submitted)s
+      AND ap.status <> ALL (%(excluded)s)
+    OFFSET 0
+) r
+GROUP BY r.application_id
 """

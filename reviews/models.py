@@ -360,6 +360,15 @@ class Assignment(models.Model):
     total = models.DecimalField(
         _("total score"), max_digits=6, decimal_places=2, null=True, blank=True
     )
+    # The submitted review's points, criterion id (text) → points in tenths (a whole number;
+    # points have one decimal): a copy of its score rows, written with ``total`` when the
+    # review is submitted and cleared with it when the review is reopened
+    # (``services.scoring``). The aggregation's criterion means read this one row per review
+    # instead of one row per score (``results.aggregation_sql``); a submitted review without
+    # it (rows written outside the service) is read from its scores there instead.
+    points_by_criterion = models.JSONField(
+        _("points by criterion"), null=True, blank=True, editable=False
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     last_reminded_at = models.DateTimeField(
         null=True, blank=True, verbose_name=_("last reminded at")

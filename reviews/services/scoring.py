@@ -68,6 +68,16 @@ class ReviewInvalid(DomainError):
         self.errors = errors
 
 
+def points_by_criterion(scores: Iterable[tuple[Decimal, Criterion]]) -> dict[str, int]:
+    """A submitted review's (points, criterion) as ``Assignment.points_by_criterion``:
+    criterion id (text) → points in tenths, a whole number (points have one decimal; a finer
+    value is rounded as the score's column stores it, half away from zero)."""
+    return {
+        str(criterion.pk): int((points * 10).to_integral_value(ROUND_HALF_UP))
+        for points, criterion in scores
+    }
+
+
 def _write_review(
     *, assignment: Assignment, scores: dict[int, tuple], recommendation, confidence, comment
 ) -> list[tuple[Decimal | None, str, Criterion]]:
@@ -231,7 +241,8 @@ def submit_review(
         # the fields with everything the reviewer typed.
         raise ReviewInvalid(errors)
     assignment.total = compute_total((p, c) for p, _j, c in rows)
-    assignment.save(update_fields=["total"])
+    assignment.points_by_criterion = points_by_criterion((p, c) for p, _j, c in rows)
+    assignment.save(update_fields=["total", "points_by_criterion"])
     assignment = transition_assignment(assignment=assignment, to=A.SUBMITTED, actor=actor)
     for hook in REVIEW_SUBMITTED_HOOKS:
         transaction.on_commit(lambda hook=hook: hook(assignment))
@@ -251,8 +262,9 @@ def reopen_review(*, assignment: Assignment, reason: str, actor) -> Assignment:
         assignment=assignment, to=A.IN_PROGRESS, actor=actor, reason=reason, detail={"reopen": True}
     )
     assignment.total = None
+    assignment.points_by_criterion = None
     assignment.submitted_at = None
-    assignment.save(update_fields=["total", "submitted_at"])
+    assignment.save(update_fields=["total", "points_by_criterion", "submitted_at"])
     queue_message(
         recipient=assignment.reviewer,
         template="reviews/reopened",

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from applications.models import Application
 from reviews.models import Assignment, Criterion, Score
+from reviews.services import points_by_criterion
 
 from .accounts import UserFactory
 from .applications import SubmittedApplicationFactory
@@ -33,8 +34,12 @@ def reviewed_application(track, **kwargs) -> Application:
     return SubmittedApplicationFactory(track=track, **kwargs)
 
 
-def submit_review(application, reviewer, points: dict, *, comment: str = "") -> Assignment:
-    """A submitted assignment whose total is the sum of ``points`` (criterion → points)."""
+def submit_review(
+    application, reviewer, points: dict, *, comment: str = "", copy_points: bool = True
+) -> Assignment:
+    """A submitted assignment whose total is the sum of ``points`` (criterion → points), with
+    the copy of its points the scoring service writes (none with ``copy_points=False``, as a
+    review written outside the service)."""
     if reviewer is None:
         reviewer = UserFactory()
     total = sum((Decimal(str(p)) for p in points.values()), Decimal(0))
@@ -43,6 +48,11 @@ def submit_review(application, reviewer, points: dict, *, comment: str = "") -> 
         reviewer=reviewer,
         status=Assignment.Status.SUBMITTED,
         total=total,
+        points_by_criterion=(
+            points_by_criterion((Decimal(str(p)), c) for c, p in points.items())
+            if copy_points
+            else None
+        ),
         submitted_at=timezone.now(),
         overall_comment=comment or "A feasible plan with a committed city.",
         recommendation=Assignment.Recommendation.FUND,

@@ -24,6 +24,7 @@ from results.aggregation import (
 )
 from results.models import ApplicationResult, ReviewerTrackStat
 from reviews.models import Assignment, Criterion, Score
+from reviews.services import points_by_criterion
 from tests.factories import UserFactory
 from tests.factories.results import (
     make_criteria,
@@ -101,7 +102,8 @@ def random_tracks(draw):
     """A track's settings, criteria, application statuses and submission times, and for every
     (application, reviewer) pair no review, a draft or a submitted one with points per
     criterion (from a coarse grid, so totals and means tie) and a total that is their sum or,
-    as a weighted track's, any total with two places."""
+    as a weighted track's, any total with two places; a submitted review carries the copy of
+    its points the scoring service writes, or (rows written some other way) none."""
     n_criteria = draw(st.integers(0, 4))
     max_points = 100 // n_criteria if n_criteria else 0
     priorities = draw(st.permutations(range(1, n_criteria + 1)))
@@ -146,7 +148,8 @@ def random_tracks(draw):
                     st.sampled_from([D(50), D(60), D("72.5"), D(80)])
                     | st.integers(0, 10000).map(lambda x: D(x) / 100)
                 )
-            reviews[a, r] = (state, points, total)
+            copied = state == "submitted" and draw(st.booleans())
+            reviews[a, r] = (state, points, total, copied)
     return criteria, track, applications, reviews
 
 
@@ -184,9 +187,12 @@ def build(track, applications, reviewers, spec):
                     else Assignment.Status.IN_PROGRESS
                 ),
                 total=total if state == "submitted" else None,
+                points_by_criterion=(
+                    points_by_criterion(zip(points, criteria, strict=True)) if copied else None
+                ),
                 submitted_at=T0 if state == "submitted" else None,
             )
-            for (a, r), (state, _points, total) in reviews.items()
+            for (a, r), (state, points, total, copied) in reviews.items()
         ]
     )
     Score.objects.bulk_create(
@@ -198,7 +204,7 @@ def build(track, applications, reviewers, spec):
                 points=None if state == "draft" and index == 0 else value,
                 max_points=criterion.max_points,
             )
-            for assignment, (state, points, _total) in zip(
+            for assignment, (state, points, _total, _copied) in zip(
                 assignments, reviews.values(), strict=True
             )
             for index, (criterion, value) in enumerate(zip(criteria, points, strict=True))
@@ -368,6 +374,7 @@ def test_sql_path_equals_python_path_on_a_benchmark_like_track(planning_track):
                     reviewer=reviewers[r],
                     status=Assignment.Status.SUBMITTED,
                     total=sum(values, D(0)),
+                    points_by_criterion=points_by_criterion(zip(values, criteria, strict=True)),
                     submitted_at=T0,
                 )
             )

@@ -62,6 +62,8 @@ def test_submit_review_computes_total_locks_and_runs_hooks(
         services.REVIEW_SUBMITTED_HOOKS.remove(seen.append)
     assignment.refresh_from_db()
     assert (assignment.status, assignment.total) == ("submitted", Decimal("75.00"))
+    # The copy of the points the aggregation reads: criterion id → points in tenths.
+    assert assignment.points_by_criterion == {str(c.pk): 150 for c in criteria}
     assert [a.pk for a in seen] == [assignment.pk]
     with pytest.raises(DomainError, match="locked"):
         services.save_review_draft(
@@ -118,18 +120,21 @@ def test_save_review_draft_keeps_partial_work(assignment, criteria):
 def test_reopen_review_needs_a_reason_and_is_audited(assignment, criteria, kind_staff):
     services.submit_review(
         assignment=assignment,
-        scores=_scores(criteria),
+        scores=_scores(criteria, points=Decimal("12.5")),
         recommendation="fund",
         confidence=2,
         actor=assignment.reviewer,
     )
     with pytest.raises(DomainError):
         services.reopen_review(assignment=assignment, reason=" ", actor=kind_staff)
+    assignment.refresh_from_db()
+    assert set(assignment.points_by_criterion.values()) == {125}
     services.reopen_review(
         assignment=assignment, reason="Score 3 contradicts text", actor=kind_staff
     )
     assignment.refresh_from_db()
     assert (assignment.status, assignment.total) == ("in_progress", None)
+    assert assignment.points_by_criterion is None
     event = AuditEvent.objects.filter(object_id=str(assignment.pk), new_value="in_progress").last()
     assert event.detail["reason"] == "Score 3 contradicts text"
     assert event.actor == kind_staff

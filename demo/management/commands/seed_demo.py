@@ -76,6 +76,7 @@ from results.services import confirm_decisions, propose_funding_line, release_de
 from reviews.models import Assignment, CommitteeMember, ConflictDeclaration, Criterion, Score
 from reviews.services import (
     current_interest_declaration,
+    points_by_criterion,
     sign_interest_declaration,
     transition_assignment,
 )
@@ -701,7 +702,8 @@ class DemoSeeder:
                 assignment = transition_assignment(
                     assignment=assignment, to=Assignment.Status.IN_PROGRESS, actor=reviewer
                 )
-            for criterion, points in zip(criteria, split_total(total, criteria), strict=True):
+            split = list(zip(split_total(total, criteria), criteria, strict=True))
+            for points, criterion in split:
                 Score.objects.create(
                     assignment=assignment,
                     criterion=criterion,
@@ -713,6 +715,7 @@ class DemoSeeder:
                 )
             Assignment.objects.filter(pk=assignment.pk).update(
                 total=total,
+                points_by_criterion=points_by_criterion(split),
                 recommendation=_recommendation(total),
                 confidence=Assignment.Confidence.HIGH
                 if position % 2
