@@ -937,7 +937,9 @@ def track_results_sql(
             **{f"criterion_{i}": str(c.id) for i, c in enumerate(criteria)},
         }
         # Started first, to run beside the statistics statement.
-        means_source = _in_parallel(partial(_fetch_sql, means_sql, means_params))
+        means_source = _in_parallel(
+            partial(_criterion_means, means_sql, means_params, [c.code for c in criteria])
+        )
     rows = _fetch_sql(aggregation_sql.STATISTICS_SQL, params)
 
     results: list[ResultRow] = []
@@ -972,23 +974,32 @@ def track_results_sql(
         if flag:
             outliers.append(result)
     if means_source is not None:
-        codes = [c.code for c in criteria]
         thresholds = criterion_thresholds(criteria)
-        for application_id, *values in means_source():
+        for application_id, means in means_source().items():
             result = by_id.get(application_id)
-            if result is None:
-                continue
-            if None in values:  # a criterion nobody scored (PostgreSQL sends NULL)
-                means = {code: v for code, v in zip(codes, values, strict=True) if v is not None}
-            else:
-                means = dict(zip(codes, values, strict=True))
-            if means:
+            if result is not None:
                 apply_criterion_means(result, means, thresholds)
     # After the criterion flags, as in compute_track.
     for result in outliers:
         result.flags.append(FLAG_OUTLIER_REVIEWER)
     rank_results(results, criteria=criteria, submitted_at=submitted_at)
     return TrackComputation(results, stats, review_count)
+
+
+def _criterion_means(sql: str, params: dict, codes: list[str]) -> dict[int, dict[str, str]]:
+    """application id → its criterion means as criterion code → text, from
+    ``criterion_means_sql`` (criteria nobody scored left out; applications with no mean at
+    all left out). Built where the rows are read, so beside the statistics statement."""
+    means: dict[int, dict[str, str]] = {}
+    for application_id, *values in _fetch_sql(sql, params):
+        if None in values:  # a criterion nobody scored (PostgreSQL sends NULL)
+            row = {code: v for code, v in zip(codes, values, strict=True) if v is not None}
+            if not row:
+                continue
+        else:
+            row = dict(zip(codes, values, strict=True))
+        means[application_id] = row
+    return means
 
 
 def _fetch_sql(sql: str, params: dict) -> list[tuple]:
@@ -1048,6 +1059,11 @@ def _write_reviewer_stats(track: Track, stats: list[ReviewerStatRow]) -> None:
         for s in stats
         if stored.get(s.reviewer_id) != tuple(getattr(s, name) for name in REVIEWER_STAT_FIELDS)
     ]
+    if not changed:
+        return
+    if connection.vendor == "postgresql":
+        _upsert_reviewer_stats_postgresql(track, changed)
+        return
     ReviewerTrackStat.objects.bulk_create(
         [
             ReviewerTrackStat(
@@ -1062,6 +1078,28 @@ def _write_reviewer_stats(track: Track, stats: list[ReviewerStatRow]) -> None:
         unique_fields=["track", "reviewer"],
         update_fields=list(REVIEWER_STAT_FIELDS),
     )
+
+
+def _upsert_reviewer_stats_postgresql(track: Track, stats: list[ReviewerStatRow]) -> None:
+    """PostgreSQL: the rows in one ``INSERT … SELECT FROM unnest(…) ON CONFLICT DO UPDATE``,
+    one array per column: the 500 rows of a large track in a few milliseconds, where building
+    them as model instances for ``bulk_create`` took about fifteen."""
+    table = ReviewerTrackStat._meta.db_table
+    columns = [ReviewerTrackStat._meta.get_field(name).column for name in REVIEWER_STAT_FIELDS]
+    types = ["integer", "numeric", "numeric", "numeric", "boolean"]
+    arrays = ", ".join(f"%s::{t}[]" for t in types)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (track_id, reviewer_id, {', '.join(columns)}) "
+            f"SELECT %s, * FROM unnest(%s::bigint[], {arrays}) "
+            f"ON CONFLICT (track_id, reviewer_id) DO UPDATE SET {updates}",
+            [
+                track.pk,
+                [s.reviewer_id for s in stats],
+                *([getattr(s, name) for s in stats] for name in REVIEWER_STAT_FIELDS),
+            ],
+        )
 
 
 @contextlib.contextmanager

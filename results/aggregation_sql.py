@@ -31,8 +31,9 @@ equal on random tracks. How each figure is made exact:
   decimals (an error below 10⁻³³), and 0 for a reviewer whose totals are all equal (or who
   has one); the normalised score 50 + 10·mean z is rounded like ``q2_near``: within 10⁻²⁵ of
   a half cent counts as the half cent;
-* a reviewer's mean offset is the mean of (own total − panel mean) over their applications
-  with the panel means carried to 30 decimals (an error below 10⁻³⁰), rounded the same way:
+* a reviewer's mean offset is the mean of (own total − panel mean) over their applications,
+  taken as (Σ own totals − Σ panel means) / n with each panel's mean computed once and
+  carried to 30 decimals (an error below 10⁻³⁰ per panel), rounded the same way:
   the exact offset is a fraction whose denominator divides 100 · the review count · the
   panel sizes' least common multiple, so unless it is exactly a half cent it lies more than
   10⁻²² away from one for any real panel (Python computes it exactly, with fractions).
@@ -79,7 +80,9 @@ panel AS (
            count(*) * sum(r.t * r.t) - sum(r.t) * sum(r.t) AS q,
            -- Σz; a reviewer without a spread has no inverse and adds nothing (z = 0).
            coalesce(sum((v.n * r.t - v.s) * v.inverse), 0) AS zs,
-           array_agg(r.t ORDER BY r.t) AS sorted
+           array_agg(r.t ORDER BY r.t) AS sorted,
+           -- The panel's mean carried to 30 decimals, once per panel.
+           (sum(r.t) + {_SCALE_30}) / count(*) AS mean
     FROM reviews r
     JOIN reviewer v USING (reviewer)
     GROUP BY r.app
@@ -88,10 +91,11 @@ reviewer_stat AS (
     SELECT v.reviewer, v.n,
            round(v.s / (100 * v.n), 2) AS mean_total,
            round(v.root / (100 * v.n), 2) AS std_total,
-           {_NEAR.format("o.offset_sum / (100 * v.n)")} AS mean_offset
+           {_NEAR.format("(v.s - o.panel_means) / (100 * v.n)")} AS mean_offset
     FROM reviewer v
     JOIN (
-        SELECT r.reviewer, sum(r.t - (p.s + {_SCALE_30}) / p.n) AS offset_sum
+        -- Σ(own total − panel mean) = Σt − Σ panel means, both sums exact.
+        SELECT r.reviewer, sum(p.mean) AS panel_means
         FROM reviews r
         JOIN panel p USING (app)
         GROUP BY r.reviewer
@@ -142,34 +146,44 @@ def criterion_means_sql(criterion_count: int) -> str:
 
     Each review's points come from its copy in ``points_by_criterion`` (criterion id → points
     in tenths, written with the total when the review is submitted): one row per review
-    (50,000 on a large track) instead of one per score (400,000). A submitted review without the copy (rows written outside the scoring
-    service) is read from its score rows instead; ``OFFSET 0`` keeps that choice to one
-    evaluation per review rather than one per criterion.
+    (50,000 on a large track) instead of one per score (400,000). A submitted review without
+    the copy (rows written outside the scoring service) is read from its score rows instead;
+    ``OFFSET 0`` keeps that choice to one evaluation per review rather than one per
+    criterion.
 
     The pass sums whole tenths (``integer``, added up as ``bigint``) and counts the points
     given; the one division per criterion and application is the division ``AVG`` makes over
     the score rows, to the same precision, rounded half away from zero like
     ``ROUND_HALF_UP``."""
-    columns = "".join(
-        ",\n       round(sum((r.points ->> {c})::integer)"
-        " / (10.0 * nullif(count(r.points ->> {c}), 0)), 2)::text".format(c=f"%(criterion_{i})s")
+    values = "".join(
+        f",\n           (r.points ->> %(criterion_{i})s)::integer AS v{i}"
+        for i in range(criterion_count)
+    )
+    means = "".join(
+        f",\n       round(sum(v{i}) / (10.0 * nullif(count(v{i}), 0)), 2)::text"
         for i in range(criterion_count)
     )
     return f"""
-SELECT r.application_id{columns}
+SELECT application_id{means}
 FROM (
-    SELECT a.application_id,
-           coalesce(a.points_by_criterion, (
-               SELECT jsonb_object_agg(s.criterion_id::text, (s.points * 10)::integer)
-               FROM reviews_score s
-               WHERE s.assignment_id = a.id AND s.points IS NOT NULL
-           )) AS points
-    FROM reviews_assignment a
-    JOIN applications_application ap ON ap.id = a.application_id
-    WHERE ap.track_id = %(track)s
-      AND a.status = %(submitted)s
-      AND ap.status <> ALL (%(excluded)s)
+    -- Each criterion's points taken out of the review's copy once (OFFSET 0: not once per
+    -- use in the sums and counts above).
+    SELECT r.application_id{values}
+    FROM (
+        SELECT a.application_id,
+               coalesce(a.points_by_criterion, (
+                   SELECT jsonb_object_agg(s.criterion_id::text, (s.points * 10)::integer)
+                   FROM reviews_score s
+                   WHERE s.assignment_id = a.id AND s.points IS NOT NULL
+               )) AS points
+        FROM reviews_assignment a
+        JOIN applications_application ap ON ap.id = a.application_id
+        WHERE ap.track_id = %(track)s
+          AND a.status = %(submitted)s
+          AND ap.status <> ALL (%(excluded)s)
+        OFFSET 0
+    ) r
     OFFSET 0
-) r
-GROUP BY r.application_id
+) review_points
+GROUP BY application_id
 """
