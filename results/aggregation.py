@@ -816,8 +816,9 @@ def _in_parallel(fetch: Callable[[], T]) -> Callable[[], T]:
 
     On PostgreSQL outside a transaction (the Celery job) it runs at once on a second
     connection in a worker thread, so the database groups the reviews' points by criterion
-    while the main connection computes the other figures; inside a transaction (a caller's atomic block,
-    tests) a second connection could not see uncommitted rows, so it runs in line when called.
+    while the main connection computes the other figures; inside a transaction (a caller's
+    atomic block, tests) a second connection could not see uncommitted rows, so it runs in
+    line when called.
     """
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return fetch
@@ -913,9 +914,9 @@ def track_results_sql(
 ) -> TrackComputation:
     """The track's results with every figure computed by PostgreSQL (``results.aggregation_sql``:
     one statement over the submitted reviews' totals, one pass over their points by criterion
-    for the criterion means, the two running side by side outside a transaction); the official score,
-    flags, ranks and tie-breaks then follow from those figures through the same functions as
-    in ``compute_track`` (``apply_score_rules``, ``apply_criterion_means``, ``rank_results``).
+    for the criterion means, the two running side by side outside a transaction); the official
+    score, flags, ranks and tie-breaks then follow from those figures through the same
+    functions as in ``compute_track`` (``apply_score_rules``, ``apply_criterion_means``, ``rank_results``).
     Gives exactly what ``track_results_python`` gives (tests hold the two equal). PostgreSQL
     only; reads only. Run side by side, the two reads are two snapshots: a review submitted
     between them may count in one and not the other, and its submission queues a fresh run
@@ -1085,14 +1086,16 @@ def _upsert_reviewer_stats_postgresql(track: Track, stats: list[ReviewerStatRow]
     one array per column: the 500 rows of a large track in a few milliseconds, where building
     them as model instances for ``bulk_create`` took about fifteen."""
     table = ReviewerTrackStat._meta.db_table
-    columns = [ReviewerTrackStat._meta.get_field(name).column for name in REVIEWER_STAT_FIELDS]
-    types = ["integer", "numeric", "numeric", "numeric", "boolean"]
-    arrays = ", ".join(f"%s::{t}[]" for t in types)
+    fields = [ReviewerTrackStat._meta.get_field(name) for name in REVIEWER_STAT_FIELDS]
+    columns = [f.column for f in fields]
+    # Each array typed as its column is (the types of the model's own fields).
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    reviewer = ReviewerTrackStat._meta.get_field("reviewer").db_type(connection)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (track_id, reviewer_id, {', '.join(columns)}) "
-            f"SELECT %s, * FROM unnest(%s::bigint[], {arrays}) "
+            f"SELECT %s, * FROM unnest(%s::{reviewer}[], {arrays}) "
             f"ON CONFLICT (track_id, reviewer_id) DO UPDATE SET {updates}",
             [
                 track.pk,

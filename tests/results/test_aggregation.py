@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from results.aggregation import (
     RESULT_FIELDS,
+    REVIEWER_STAT_FIELDS,
     CriterionInfo,
     ReviewRow,
     TrackSettings,
@@ -19,9 +20,11 @@ from results.aggregation import (
     population_std,
     q2,
     summarise,
+    track_results_python,
     trimmed_mean,
 )
 from results.models import ApplicationResult, ReviewerTrackStat
+from reviews.models import Assignment
 from tests.factories import UserFactory
 from tests.factories.results import (
     make_criteria,
@@ -248,6 +251,30 @@ def test_aggregate_track_rerun_gives_identical_rows(scored_track):
     aggregate_track(track=track, actor=None)
     assert list(ApplicationResult.objects.order_by("application_id").values("id", *fields)) == first
     assert list(ReviewerTrackStat.objects.order_by("reviewer_id").values()) == stats
+
+
+def test_a_rerun_rewrites_the_statistics_of_the_reviewers_whose_reviews_changed(scored_track):
+    # The second run updates the stored rows in place (PostgreSQL: the upsert from arrays;
+    # elsewhere bulk_create) and removes the row of a reviewer left without a review.
+    track, (a, _b, _c) = scored_track
+    aggregate_track(track=track, actor=None)
+    first = a.assignments.order_by("reviewer_id")[0]
+    Assignment.objects.filter(pk=first.pk).update(total=D("10.00"))
+    last = a.assignments.order_by("reviewer_id").last()
+    gone = last.reviewer_id
+    Assignment.objects.filter(reviewer_id=gone).delete()
+    aggregate_track(track=track, actor=None)
+    stored = list(
+        ReviewerTrackStat.objects.filter(track=track)
+        .order_by("reviewer_id")
+        .values_list(*["reviewer_id", *REVIEWER_STAT_FIELDS])
+    )
+    reference = track_results_python(track=track).stats
+    assert stored == [
+        (s.reviewer_id, *(getattr(s, name) for name in REVIEWER_STAT_FIELDS)) for s in reference
+    ]
+    assert gone not in [row[0] for row in stored]
+    assert stored[0][1:3] == (2, D("40.00"))  # (10 + 70) / 2: moved with the changed total
 
 
 def test_aggregate_track_takes_over_a_row_left_under_another_track(
