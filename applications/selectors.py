@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.audit import audit_events_for
+from accounts.models import Membership
 from applications import questions as q
 from applications import stages
 from applications.models import Answer, Application, ClarificationRequest, Question
@@ -114,7 +115,14 @@ def readable_applications_for_user(user) -> QuerySet[Application]:
 
 
 def is_owner(user, application: Application) -> bool:
-    return user.is_authenticated and application.organization.memberships.filter(user=user).exists()
+    """Whether ``user`` is a member of the application's organisation (one query; the
+    organisation's row is not read)."""
+    return (
+        user.is_authenticated
+        and Membership.objects.filter(
+            organization_id=application.organization_id, user=user
+        ).exists()
+    )
 
 
 # --- The applicant side ------------------------------------------------------------------
@@ -510,16 +518,7 @@ def submission_problems(
         )
     if application.city_id and application.status == S.DRAFT:
         if taken_sites is None:
-            duplicate = (
-                Application.objects.filter(
-                    call=application.call,
-                    organization=application.organization,
-                    city=application.city,
-                    status__in=Application.SITE_TAKEN_STATUSES,
-                )
-                .exclude(pk=application.pk)
-                .exists()
-            )
+            duplicate = site_taken_by_another(application)
         else:
             duplicate = (
                 application.call_id,
@@ -538,6 +537,22 @@ def submission_problems(
                 )
             )
     return problems
+
+
+def site_taken_by_another(application: Application) -> bool:
+    """Whether another proposal of the application's organisation holds its city in its call,
+    as the constraint ``applications_one_per_org_city_call`` counts (``SITE_TAKEN_STATUSES``).
+    One query, by ids."""
+    return (
+        Application.objects.filter(
+            call_id=application.call_id,
+            organization_id=application.organization_id,
+            city_id=application.city_id,
+            status__in=Application.SITE_TAKEN_STATUSES,
+        )
+        .exclude(pk=application.pk)
+        .exists()
+    )
 
 
 def taken_sites_for(applications) -> set[tuple[int, int, int]]:

@@ -95,7 +95,8 @@ def notify_applicants(
         **_call_names(application.call),
         **(extra or {}),
     }
-    for membership in application.organization.memberships.select_related("user"):
+    members = Membership.objects.filter(organization_id=application.organization_id)
+    for membership in members.select_related("user"):
         queue_message(
             recipient=membership.user,
             template=template,
@@ -174,7 +175,6 @@ def _highest_reference_number(prefix: str) -> int:
     return max((int(tail) for tail in tails if tail.isascii() and tail.isdigit()), default=0)
 
 
-@transaction.atomic
 def transition_application(
     *,
     application: Application,
@@ -184,15 +184,33 @@ def transition_application(
     detail: dict | None = None,
     notify: bool = True,
     now=None,
+    locked: bool = False,
 ) -> Application:
     """Move an application to status ``to`` if the lifecycle allows it.
 
     Locks the row, checks ``APPLICATION_TRANSITIONS``, saves, writes an audit row and queues
     the applicant's notification after commit. Business checks specific to a move (deadline,
-    documents, budget) belong to the named services that call this one.
+    documents, budget) belong to the named services that call this one. ``locked``: the
+    caller hands in the row it has locked in this transaction, with its call and track
+    (``apply_transition``'s).
     """
-    now = now or timezone.now()
+    # A caller that hands in its locked row owns the transaction (``apply_transition``).
+    with transaction.atomic(savepoint=not locked):
+        return _transition_application(
+            application,
+            to=to,
+            actor=actor,
+            reason=reason,
+            detail=detail,
+            notify=notify,
+            now=now or timezone.now(),
+            locked=locked,
+        )
 
+
+def _transition_application(
+    application: Application, *, to, actor, reason, detail, notify, now, locked
+) -> Application:
     def prepare(row: Application, old: str) -> None:
         row.status_reason = reason
         if to == S.SUBMITTED and row.submitted_at is None:
@@ -212,6 +230,7 @@ def transition_application(
         prepare=prepare,
         reason=reason,
         detail=detail,
+        locked=locked,
     )
     if to in (S.SUBMITTED, S.CONCEPT_SUBMITTED) and not application.reference:
         # After the status change, its checks and audit row: a number is taken only once
@@ -969,19 +988,19 @@ def submit_application(*, application: Application, actor) -> Application:
 
     Under concurrency (tests/applications/test_submit_concurrency.py): only the application's
     own row is locked, so the submissions of a call go on side by side; the call's row is
-    share-locked (``_call_for_submission``), so closing the call or moving its dates waits for
+    share-locked (``_share_lock_call_of``), so closing the call or moving its dates waits for
     the submissions under way and the later ones see the change; one proposal per city is the
     partial unique constraint ``applications_one_per_org_city_call`` (a concurrent twin fails
     at the database, reported as ``duplicate_city``); the budget floor and ceiling are the
     track's terms, fixed once the call opens (``projects.services.track_terms_are_fixed``); the
     reference is the track's sequence, taken last (``_next_reference``).
     """
+    _share_lock_call_of(application.pk)
     locked = (
         Application.objects.select_for_update(of=("self",))
-        .select_related("track", "organization")
+        .select_related("call", "track")
         .get(pk=application.pk)
     )
-    locked.call = _call_for_submission(locked.call_id)
     _require_member(locked, actor)
     if locked.status != S.DRAFT:
         if locked.status in Application.SITE_TAKEN_STATUSES:
@@ -1009,9 +1028,9 @@ def submit_application(*, application: Application, actor) -> Application:
     to = stages.submission_status(locked)  # a concept note has its own status and deadline
     try:
         with transaction.atomic():
-            return transition_application(application=locked, to=to, actor=actor)
+            return transition_application(application=locked, to=to, actor=actor, locked=True)
     except IntegrityError as exc:
-        if not _site_taken_by_another(locked):  # not the one-per-city constraint: a real fault
+        if not selectors.site_taken_by_another(locked):  # not that constraint: a real fault
             raise
         raise DomainError(  # the partial unique constraint: a concurrent twin committed first
             _("Your organisation has already submitted a proposal for this city in this call."),
@@ -1019,34 +1038,26 @@ def submit_application(*, application: Application, actor) -> Application:
         ) from exc
 
 
-def _call_for_submission(call_id: int) -> Call:
-    """The call, read with a shared lock on its row until the transaction ends (PostgreSQL).
+def _share_lock_call_of(application_id: int) -> None:
+    """Hold the application's call with a shared lock on its row until the transaction ends
+    (PostgreSQL), taken before the call is read (with the application, in a later statement,
+    which sees the row as it is once the lock is held).
 
     ``FOR SHARE``, which ``select_for_update`` cannot ask for: any number of submissions hold
     it together, while a change of the row (``transition_call`` closing the call,
     ``update_call`` moving its dates) waits for them, and a submission coming after the
-    change reads it. SQLite has one writer at a time and needs no lock."""
-    queryset = Call.objects.filter(pk=call_id)
+    change reads it. The call is locked before the application, in the order those changes
+    take them. SQLite has one writer at a time and needs no lock."""
     if connection.vendor != "postgresql":
-        return queryset.get()
-    sql, params = queryset.query.sql_with_params()
-    return next(iter(Call.objects.raw(f"{sql} FOR SHARE", params)))
-
-
-def _site_taken_by_another(application: Application) -> bool:
-    """Whether another proposal of the organisation holds the application's city in its call,
-    as the constraint ``applications_one_per_org_city_call`` counts (not a draft, not
-    withdrawn); after that constraint refused a save, the twin is committed and visible."""
-    return (
-        Application.objects.filter(
-            call_id=application.call_id,
-            organization_id=application.organization_id,
-            city_id=application.city_id,
+        return
+    call = Call._meta.db_table
+    app = Application._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT 1 FROM "{call}" WHERE "id" = (SELECT "call_id" FROM "{app}" WHERE "id" = %s) '
+            f'FOR SHARE OF "{call}"',
+            [application_id],
         )
-        .exclude(status__in=[S.DRAFT, S.WITHDRAWN])
-        .exclude(pk=application.pk)
-        .exists()
-    )
 
 
 def _seoul():
@@ -1074,7 +1085,7 @@ def withdraw_application(*, application: Application, actor, reason: str) -> App
         application=application, status=ClarificationRequest.Status.OPEN
     ).update(status=ClarificationRequest.Status.CANCELLED)
     return transition_application(
-        application=application, to=S.WITHDRAWN, actor=actor, reason=reason.strip()
+        application=application, to=S.WITHDRAWN, actor=actor, reason=reason.strip(), locked=True
     )
 
 

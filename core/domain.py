@@ -26,12 +26,12 @@ class IllegalTransition(DomainError):
     code = "illegal_transition"
 
 
-def clean_or_refuse(obj, *, exclude=None) -> None:
+def clean_or_refuse(obj, *, exclude=None, validate_constraints: bool = True) -> None:
     """``full_clean()`` the object, turning a ``ValidationError`` into a ``DomainError`` (the
     messages joined), so a service refuses bad values the way it refuses any other rule.
-    ``exclude``: fields not to check (``full_clean``'s)."""
+    ``exclude`` and ``validate_constraints``: as ``full_clean``'s."""
     try:
-        obj.full_clean(exclude=exclude)
+        obj.full_clean(exclude=exclude, validate_constraints=validate_constraints)
     except ValidationError as exc:
         raise DomainError(
             " ".join(m for msgs in exc.message_dict.values() for m in msgs), code="invalid"
