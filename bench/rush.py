@@ -61,17 +61,6 @@ TARGET_RATIO = 0.5
 WARM_UP = 9  # applicants submitted before the rush, so each of the 3 workers has run the path
 
 
-def recreate_database() -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
-    conn.close()
-
-
 # --- The stack: Redis, gunicorn, optionally a Celery worker ------------------------------------
 
 
@@ -404,7 +393,9 @@ def main() -> None:
         f"Machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} before the run",
         flush=True,
     )
-    recreate_database()
+    from aggregation_bench import recreate_database
+
+    recreate_database(DATABASE_URL)
     try:
         stack.start_redis()
         setup_django(stack)

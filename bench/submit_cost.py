@@ -49,17 +49,6 @@ ENVIRONMENT = {
 }
 
 
-def recreate_database() -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
-    conn.close()
-
-
 def backend_cpu_seconds(pid: int) -> float:
     """User and system CPU time of one PostgreSQL backend process (same host)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -85,7 +74,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     os.environ.update(ENVIRONMENT)
-    recreate_database()
+    from aggregation_bench import recreate_database
+
+    recreate_database(ENVIRONMENT["DATABASE_URL"])
 
     import logging
 

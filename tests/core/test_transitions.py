@@ -85,9 +85,21 @@ def _submit_prepare(row, old):
     row.section_edits["project"] = "changed in place"  # a JSON value changed in place
 
 
+def _submit_locked(row, actor, prepare):
+    from applications.services import APPLICATION_TRANSITIONS
+
+    return apply_transition(
+        row,
+        to=row.Status.SUBMITTED,
+        table=APPLICATION_TRANSITIONS,
+        actor=actor,
+        prepare=prepare,
+        locked=True,
+    )
+
+
 def test_a_move_writes_what_it_changed_even_in_place_and_leaves_the_rest_as_stored(actor):
     from applications.models import Application
-    from applications.services import APPLICATION_TRANSITIONS
 
     application = ApplicationFactory(title="As typed", section_edits={})
     stamped = application.updated_at
@@ -95,14 +107,7 @@ def test_a_move_writes_what_it_changed_even_in_place_and_leaves_the_rest_as_stor
         row = Application.objects.select_for_update().get(pk=application.pk)
         # A write the row in hand has not seen: the move must not put the old value back.
         Application.objects.filter(pk=row.pk).update(title="Changed since")
-        apply_transition(
-            row,
-            to=Application.Status.SUBMITTED,
-            table=APPLICATION_TRANSITIONS,
-            actor=actor,
-            prepare=_submit_prepare,
-            locked=True,
-        )
+        _submit_locked(row, actor, _submit_prepare)
     application.refresh_from_db()
     assert application.status == Application.Status.SUBMITTED
     assert application.submitted_at is not None
@@ -114,20 +119,12 @@ def test_a_move_writes_what_it_changed_even_in_place_and_leaves_the_rest_as_stor
 
 def test_a_move_of_a_locked_row_reads_it_once_and_takes_no_savepoint(actor):
     from applications.models import Application
-    from applications.services import APPLICATION_TRANSITIONS
 
     application = ApplicationFactory()
     with transaction.atomic():
         row = Application.objects.select_for_update().get(pk=application.pk)
         with CaptureQueriesContext(connection) as ctx:
-            apply_transition(
-                row,
-                to=Application.Status.SUBMITTED,
-                table=APPLICATION_TRANSITIONS,
-                actor=actor,
-                prepare=_submit_prepare,
-                locked=True,
-            )
+            _submit_locked(row, actor, _submit_prepare)
     statements = [q["sql"] for q in ctx.captured_queries]
     assert not [s for s in statements if s.startswith("SELECT")], statements
     assert not [s for s in statements if "SAVEPOINT" in s.upper()], statements
@@ -136,7 +133,6 @@ def test_a_move_of_a_locked_row_reads_it_once_and_takes_no_savepoint(actor):
 
 def test_a_refused_move_of_a_locked_row_leaves_the_callers_transaction_to_roll_back(actor):
     from applications.models import Application
-    from applications.services import APPLICATION_TRANSITIONS
 
     application = ApplicationFactory()
 
@@ -146,14 +142,7 @@ def test_a_refused_move_of_a_locked_row_leaves_the_callers_transaction_to_roll_b
     with transaction.atomic():
         row = Application.objects.select_for_update().get(pk=application.pk)
         with pytest.raises(DomainError):
-            apply_transition(
-                row,
-                to=Application.Status.SUBMITTED,
-                table=APPLICATION_TRANSITIONS,
-                actor=actor,
-                prepare=refuse,
-                locked=True,
-            )
+            _submit_locked(row, actor, refuse)
         # No savepoint of its own: the caller's transaction can only be rolled back now, so
         # half a move (a status without its audit row) can never be committed.
         assert transaction.get_rollback() is True
