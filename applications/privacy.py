@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.privacy import Retention, delete_file_on_commit, register_personal_data
+from accounts.selectors import is_member
 from applications import questions
 from applications.models import Application, Document
 
@@ -53,8 +54,7 @@ def applications_of(user):
     """The applications a person is part of: those they started, and those of the
     organisations they belong to (with every status, drafts included)."""
     return (
-        Application.objects.filter(Q(created_by=user) | Q(organization__memberships__user=user))
-        .distinct()
+        Application.objects.filter(Q(created_by=user) | Q(is_member(user)))
         .select_related("call", "track", "organization", "country", "city")
         .prefetch_related("documents", "answers")
         .order_by("created_at", "pk")

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.audit import audit_events_for
 from accounts.models import Membership
+from accounts.selectors import is_member
 from applications import questions as q
 from applications import stages
 from applications.models import Answer, Application, ClarificationRequest, Question
@@ -49,7 +50,7 @@ def applications_for_user(user, *, call=None, track=None) -> QuerySet[Applicatio
     """
     if not user.is_authenticated:
         return Application.objects.none()
-    visible = Q(organization__memberships__user=user)
+    visible = Q(is_member(user))
     user_roles = roles.user_roles(user)
     if roles.PROGRAMME_ADMIN in user_roles:
         visible |= ~Q(status__in=HIDDEN_FROM_STAFF)
@@ -62,7 +63,7 @@ def applications_for_user(user, *, call=None, track=None) -> QuerySet[Applicatio
         qs = qs.filter(call=call)
     if track is not None:
         qs = qs.filter(track=track)
-    return qs.select_related("call", "track", "organization", "country", "city").distinct()
+    return qs.select_related("call", "track", "organization", "country", "city")
 
 
 def _reviewable_application_ids(user):
@@ -354,9 +355,8 @@ def applications_for_applicant(user) -> QuerySet[Application]:
     if not user.is_authenticated:
         return Application.objects.none()
     return (
-        Application.objects.filter(organization__memberships__user=user)
+        Application.objects.filter(is_member(user))
         .select_related("call", "track", "organization", "country", "city", "decision")
-        .distinct()
         .order_by("-created_at")
     )
 
@@ -717,7 +717,7 @@ def contractor_projects_for_user(user):
     project = apps.get_model("projects", "Project")
     deliverable = apps.get_model("awards", "Deliverable")
     return list(
-        project.objects.filter(contractor__memberships__user=user)
+        project.objects.filter(is_member(user, "contractor"))
         .select_related("country", "city")
         .prefetch_related(
             Prefetch(
@@ -726,7 +726,6 @@ def contractor_projects_for_user(user):
                 to_attr="deliverables_due",
             )
         )
-        .distinct()
         .order_by("-year", "code")
     )
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.models import AuditEvent
+from accounts.selectors import is_member
 from applications.models import Application
 from awards.contractor_selection import can_review_deliverable
 from awards.models import (
@@ -41,10 +42,11 @@ def deliverables_for_user(user) -> QuerySet[Deliverable]:
     ).annotate(file_company=_latest_version_company())
     if roles.has_role(user, roles.PROGRAMME_ADMIN):
         return qs
-    condition = Q(project__contractor__memberships__user=user)
+    # Each deliverable comes out once (a project has one award): no DISTINCT.
+    condition = Q(is_member(user, "project__contractor"))
     if roles.has_role(user, roles.SECRETARIAT_STAFF):
         condition |= Q(project__award__application__track__in=staff_tracks(user))
-    return qs.filter(condition).distinct()
+    return qs.filter(condition)
 
 
 def _latest_version_company():

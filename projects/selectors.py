@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from accounts.selectors import is_member
 from core.bilingual import KOREAN
 from projects.models import (
     Call,
@@ -25,7 +26,7 @@ def staff_tracks(user) -> QuerySet[Track]:
     if roles.has_role(user, roles.PROGRAMME_ADMIN):
         return Track.objects.all()
     if roles.has_role(user, roles.SECRETARIAT_STAFF):
-        return Track.objects.filter(secretariat__memberships__user=user).distinct()
+        return Track.objects.filter(is_member(user, "secretariat"))
     return Track.objects.none()
 
 
