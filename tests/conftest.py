@@ -13,6 +13,23 @@ from tests.factories import (
 )
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadscope`` (``make test``) with the demo package (``tests/demo``) as one unit
+    of work: its tests share one ``seed_demo`` run (``tests/demo/conftest.py``), which a
+    unit per module would make again on each module (about 15 s each)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class DemoPackageAsOneScope(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith("tests/demo/"):
+                return "tests/demo"
+            return super()._split_scope(nodeid)
+
+    return DemoPackageAsOneScope(config, log)
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     from django.core.cache import cache
