@@ -5,7 +5,9 @@ that is rolled back after its last one (the way ``TestCase.setUpTestData`` works
 in a savepoint of its own inside it, so a test may change the seeded rows and the next test
 still finds them as seeded, and no test outside the package ever sees them. pytest-django runs
 the database tests before the transactional ones and keeps a package's tests together, so the
-package's tests run one after the other on the one seed. Each test also gets its own copy of
+package's tests run one after the other on the one seed; under ``make test`` (pytest-xdist,
+``--dist loadscope``) the package is one unit of work, given to one worker
+(``pytest_xdist_make_scheduler`` in ``tests/conftest.py``). Each test also gets its own copy of
 the documents the seed stored, as its ``MEDIA_ROOT``.
 
 A test that needs an empty database, or committed rows (``transaction=True``), does not belong
