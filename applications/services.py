@@ -1071,7 +1071,7 @@ def withdraw_application(*, application: Application, actor, reason: str) -> App
     """Withdraw an application before a decision, with the applicant's reason (required)."""
     application = (
         Application.objects.select_for_update(of=("self",))
-        .select_related("call", "track", "organization")
+        .select_related("call", "track")
         .get(pk=application.pk)
     )
     _require_member(application, actor)
