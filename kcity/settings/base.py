@@ -214,6 +214,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Without REDIS_URL the broker is a folder on disk, so the demo needs no server at all.
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_FOLDER = BASE_DIR / "var" / "broker"
+# Kombu's filesystem transport, with messages written whole and taken by one consumer
+# (kcity/folder_broker.py says what kombu's own does wrong); the broker URL stays filesystem://.
+FOLDER_BROKER_TRANSPORT = "kcity.folder_broker:Transport"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # Redis hands an unacknowledged task to another worker after this many seconds: longer
@@ -229,6 +232,7 @@ if REDIS_URL:
     }
 else:
     CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT = FOLDER_BROKER_TRANSPORT
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FOLDER / "out"),
         "data_folder_out": str(CELERY_BROKER_FOLDER / "out"),

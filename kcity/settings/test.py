@@ -20,6 +20,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 if not REDIS_URL:
     CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_TRANSPORT = None  # the URL's own (base.py names the folder broker's)
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REST_FRAMEWORK = {

@@ -100,10 +100,17 @@ def plain_worker(request, settings, tmp_path):
     # Read the configuration before the settings change: the first read of ``celery_app.conf``
     # in a process loads it from the Django settings, and would otherwise keep the test's value.
     conf = celery_app.conf
-    previous = (conf.broker_url, conf.broker_transport_options, conf.task_always_eager)
+    previous = (
+        conf.broker_url,
+        conf.broker_transport,
+        conf.broker_transport_options,
+        conf.task_always_eager,
+    )
     settings.CELERY_TASK_ALWAYS_EAGER = False
     if request.param == "folder broker":
-        conf.broker_url, conf.broker_transport_options = "filesystem://", _folder_broker(tmp_path)
+        conf.broker_url = "filesystem://"
+        conf.broker_transport = settings.FOLDER_BROKER_TRANSPORT
+        conf.broker_transport_options = _folder_broker(tmp_path)
     else:
         conf.broker_url = _own_broker_url()
     conf.task_always_eager = False
@@ -124,7 +131,12 @@ def plain_worker(request, settings, tmp_path):
             yield worker, ran
     finally:
         task_postrun.disconnect(record)
-        conf.broker_url, conf.broker_transport_options, conf.task_always_eager = previous
+        (
+            conf.broker_url,
+            conf.broker_transport,
+            conf.broker_transport_options,
+            conf.task_always_eager,
+        ) = previous
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
 
