@@ -13,6 +13,7 @@ from tests.factories import (
 )
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: no error where xdist is not loaded
 def pytest_xdist_make_scheduler(config, log):
     """``--dist loadscope`` (``make test``) with the demo package (``tests/demo``) as one unit
     of work: its tests share one ``seed_demo`` run (``tests/demo/conftest.py``), which a
