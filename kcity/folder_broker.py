@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 from queue import Empty
 from time import monotonic
 
@@ -28,6 +29,20 @@ from kombu.exceptions import ChannelError
 from kombu.transport import filesystem
 from kombu.utils.encoding import bytes_to_str, str_to_bytes
 from kombu.utils.json import dumps, loads
+
+
+def folder_options(folder: Path | str) -> dict:
+    """The transport options of a folder broker kept in ``folder``: messages in ``out``, each
+    taken through ``processed`` and deleted (``store_processed`` off), and kombu's exchange
+    table in ``control`` (kombu's default is a folder of the working directory)."""
+    folder = Path(folder)
+    return {
+        "data_folder_in": str(folder / "out"),
+        "data_folder_out": str(folder / "out"),
+        "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
+        "store_processed": False,
+    }
 
 
 class Channel(filesystem.Channel):

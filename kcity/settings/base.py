@@ -11,6 +11,7 @@ from kombu import Exchange, Queue
 from core.api.openapi_settings import ENUM_NAME_OVERRIDES as API_ENUM_NAME_OVERRIDES
 from core.cache import cache_config
 from core.storage import s3_storage_config
+from kcity.folder_broker import folder_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -233,14 +234,7 @@ if REDIS_URL:
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT = FOLDER_BROKER_TRANSPORT
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_BROKER_FOLDER / "out"),
-        "data_folder_out": str(CELERY_BROKER_FOLDER / "out"),
-        "processed_folder": str(CELERY_BROKER_FOLDER / "processed"),
-        # Kombu's exchange table; its default is a "control" folder in the working directory.
-        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
-        "store_processed": False,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = folder_options(CELERY_BROKER_FOLDER)
 # Three queues, so that long jobs never hold up mail (docs/deployment.md, "Queues"):
 #   mail     notification delivery (every task named notifications.*): short, many, urgent;
 #   long     the jobs that may run for minutes (aggregation, automatic assignment, retention);

@@ -21,6 +21,7 @@ from django.db import connections
 
 from kcity.celery import app as celery_app
 from kcity.celery import make_broker_folders
+from kcity.folder_broker import folder_options
 
 ROOT = Path(settings.BASE_DIR)
 QUEUES = {"default", "mail", "long"}
@@ -82,13 +83,7 @@ def _own_broker_url() -> str:
 
 def _folder_broker(folder: Path) -> dict:
     """The demo's folder broker (``make run``), in ``folder``."""
-    options = {
-        "data_folder_in": str(folder / "out"),
-        "data_folder_out": str(folder / "out"),
-        "processed_folder": str(folder / "processed"),
-        "control_folder": str(folder / "control"),
-        "store_processed": False,
-    }
+    options = folder_options(folder)
     make_broker_folders(options)
     return options
 

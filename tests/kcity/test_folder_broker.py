@@ -21,13 +21,7 @@ from kcity.celery import make_broker_folders
 
 @pytest.fixture
 def folders(tmp_path):
-    options = {
-        "data_folder_in": str(tmp_path / "out"),
-        "data_folder_out": str(tmp_path / "out"),
-        "processed_folder": str(tmp_path / "processed"),
-        "control_folder": str(tmp_path / "control"),
-        "store_processed": False,
-    }
+    options = folder_broker.folder_options(tmp_path)
     make_broker_folders(options)
     return options
 
