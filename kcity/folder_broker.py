@@ -46,6 +46,11 @@ def folder_options(folder: Path | str) -> dict:
 
 
 class Channel(filesystem.Channel):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A message is taken by a rename into this folder: were it missing, none could be.
+        os.makedirs(self.processed_folder, exist_ok=True)
+
     def _put(self, queue, payload, **kwargs):
         name = f"{int(round(monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
         final = os.path.join(self.data_folder_out, name)

@@ -33,9 +33,21 @@ def channel_on(options):
     return connection, connection.default_channel
 
 
-def test_the_demo_settings_name_this_transport():
-    connection, channel = channel_on({})
+def test_the_demo_settings_name_this_transport(folders):
+    connection, channel = channel_on(folders)
     assert isinstance(channel, folder_broker.Channel)
+    connection.release()
+
+
+def test_messages_are_taken_when_the_processed_folder_was_never_made(tmp_path):
+    """Only the message folder exists (as a hand-made configuration might leave it): the
+    channel makes the folder a message is taken through, instead of skipping every message."""
+    options = folder_broker.folder_options(tmp_path)
+    os.makedirs(options["data_folder_in"])
+    connection, channel = channel_on(options)
+    channel._put("default", {"number": 1})
+    assert channel._get("default") == {"number": 1}
+    assert os.listdir(options["data_folder_in"]) == []
     connection.release()
 
 
