@@ -98,3 +98,48 @@ def run_axe(page) -> list[dict]:
             if attempt == 2:
                 raise
     return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
+
+
+PHONE = {"width": 390, "height": 844}
+
+# The page's width against the window's, and the widest element that pokes out of the window
+# without a scrolling box around it (to name the culprit in the failure).
+PAGE_WIDTH = """() => {
+    const doc = document.documentElement;
+    if (doc.scrollWidth <= window.innerWidth + 1) return null;
+    const scrolls = (el) => {
+        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+            const o = getComputedStyle(a).overflowX;
+            if (o === 'auto' || o === 'scroll' || o === 'hidden') return true;
+        }
+        return false;
+    };
+    let culprit = '';
+    let widest = window.innerWidth;
+    for (const el of document.body.querySelectorAll('*')) {
+        const box = el.getBoundingClientRect();
+        if (box.right > widest + 1 && !scrolls(el)) {
+            widest = box.right;
+            culprit = el.tagName.toLowerCase() + (typeof el.className === 'string' && el.className
+                ? '.' + el.className.trim().split(/\\s+/).join('.') : '')
+                + ' "' + el.textContent.trim().slice(0, 40) + '"';
+        }
+    }
+    return `page ${doc.scrollWidth}px wide in ${window.innerWidth}px; ${culprit}`;
+}"""
+
+
+def page_too_wide(page) -> str | None:
+    """At the phone's width (``PHONE``), what makes the page wider than the screen, or None.
+
+    The page is laid out again at the phone's width and the desktop's afterwards, so a sweep
+    that has just checked the page at the desktop's width needs no second visit: the style
+    sheet's media queries and the portal's script (``static/js/portal.js`` redoes its one
+    width-dependent step on ``resize``) give the layout a page opened on the phone would have.
+    """
+    desktop = page.viewport_size
+    page.set_viewport_size(PHONE)
+    try:
+        return page.evaluate(PAGE_WIDTH)
+    finally:
+        page.set_viewport_size(desktop)

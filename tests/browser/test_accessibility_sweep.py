@@ -1,17 +1,22 @@
-"""An accessibility sweep: every GET page each role can open, in English and in Korean, passes
-axe-core with no serious or critical violation (KWCAG / WCAG 2.1 AA).
+"""An accessibility and phone sweep: every GET page each role can open, in English and in
+Korean, passes axe-core with no serious or critical violation (KWCAG / WCAG 2.1 AA), has the
+right ``lang`` and no duplicate id, and fits a phone: at 390 px wide no page is wider than the
+screen (a table or chart may scroll inside its own box; the page itself may not), so nothing
+is cut off or needs a sideways scroll of the whole page.
 
 One small but complete data set is built through the factories and the services (a call with a
 planning and a demonstration track, criteria, applications from draft to awarded with a released
 decision, a funded project with a contractor and a deliverable, a reviewer with assignments, an
-event, notices), then each role's pages are visited in one browser context per language. The
-violations of a role are collected and asserted once, so one run shows all of them.
+event, notices), then each role's pages are visited in one browser context per language: each
+page is opened once, checked at the desktop's width and then laid out at the phone's
+(``page_too_wide``). The problems of a role are collected and asserted once, so one run shows
+all of them.
 """
 
 import pytest
 from django.conf import settings
 
-from tests.browser.conftest import log_in, run_axe
+from tests.browser.conftest import PAGE_WIDTH, PHONE, log_in, page_too_wide, run_axe
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -333,7 +338,7 @@ ROLES = ("anonymous", "applicant", "reviewer", "contractor", "kind_staff", "prog
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_of_the_role_has_no_serious_axe_violation(role, browser, live_server, portal):
+def test_every_page_of_the_role_is_accessible_and_fits_a_phone(role, browser, live_server, portal):
     d, users = portal
     user = users.get(role)
     problems = []
@@ -385,9 +390,42 @@ def test_every_page_of_the_role_has_no_serious_axe_violation(role, browser, live
                             [node["target"] for node in violation["nodes"]][:5],
                         )
                     )
+                too_wide = page_too_wide(page)
+                if too_wide:
+                    problems.append((language, url, "phone", too_wide))
         finally:
             context.close()
     assert problems == [], "\n".join(map(repr, problems))
+
+
+def test_the_phone_check_names_a_page_wider_than_the_phone(browser):
+    """The phone check itself, on a page opened at the desktop's width as the sweep opens them:
+    a box wider than the phone is reported, with the box, and so is one the style sheet widens
+    only on a phone; the same box inside a scrolling wrapper is not; the page is left at the
+    desktop's width."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        desktop = page.viewport_size
+        page.set_content(
+            '<main><p>Fits</p><div class="wide" style="width:800px">Budget</div></main>'
+        )
+        assert page.evaluate(PAGE_WIDTH) is None  # fits the desktop
+        assert 'div.wide "Budget"' in page_too_wide(page)
+        assert page.viewport_size == desktop
+        page.set_content(
+            "<style>@media (max-width: 500px) { .narrow { width: 450px } }</style>"
+            '<main><div class="narrow">Tranche</div></main>'
+        )
+        assert 'div.narrow "Tranche"' in page_too_wide(page)
+        page.set_content(
+            '<main><div style="overflow-x:auto"><table style="width:800px"><tr><td>KRW</td>'
+            "</tr></table></div></main>"
+        )
+        assert page_too_wide(page) is None
+        assert PHONE["width"] < desktop["width"]
+    finally:
+        context.close()
 
 
 def test_sweep_opens_each_page_with_its_expected_status(client, portal):
