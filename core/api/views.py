@@ -7,8 +7,12 @@ that escapes a view (500). A client of the API parses JSON whatever went wrong; 
 stay for the rest of the site.
 """
 
+import sys
+
 from django.conf import settings
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.template import loader
 from django.urls import is_valid_path
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -54,9 +58,43 @@ def permission_denied(request, exception, template_name="403.html"):
     return defaults.permission_denied(request, exception, template_name)
 
 
+#: How long a client is asked to wait (``Retry-After``) when the database cannot be used.
+DATABASE_RETRY_AFTER_SECONDS = 60
+
+
+def database_unavailable(exception: BaseException | None) -> bool:
+    """The request failed because the database could not be used, not because of the code:
+    the server unreachable or gone (a connection refused, dropped or closed) or a statement
+    it cancelled (a timeout, a deadlock). Django raises these as ``OperationalError`` and
+    ``InterfaceError``, whatever the backend."""
+    return isinstance(exception, OperationalError | InterfaceError)
+
+
 def server_error(request, template_name="500.html"):
     """The exception is already logged by Django (``django.request``); the client learns
-    only that it was the server's fault."""
+    only that it was the server's fault — or, when the database could not be used, that the
+    service is unavailable for a moment (503 with ``Retry-After``, which proxies, monitors
+    and API clients read as "try again").
+
+    Django calls this inside the ``except`` block of the failed request, wherever it failed
+    (a view or a middleware: the session or the user read before any view runs), so the
+    exception is the one ``sys.exc_info()`` holds. Neither answer touches the database."""
+    if database_unavailable(sys.exc_info()[1]):
+        return service_unavailable(request)
     if is_api_request(request):
         return error_response(500, _("A server error occurred."), "server_error")
     return defaults.server_error(request, template_name)
+
+
+def service_unavailable(request):
+    if is_api_request(request):
+        response = error_response(
+            503,
+            _("The service is unavailable for a moment; please try again in a minute."),
+            "service_unavailable",
+        )
+    else:
+        # Standalone and in both languages, like 500.html: no context, session or database.
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response

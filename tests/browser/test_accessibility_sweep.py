@@ -234,6 +234,17 @@ def show_server_error_page(page) -> None:
     page.set_content(render_to_string("500.html"))
 
 
+def show_database_unavailable_page(page) -> None:
+    """The 503 page of a database out of reach, shown the same way."""
+    from django.template.loader import render_to_string
+
+    page.set_content(render_to_string("503.html"))
+
+
+# Pages written in English with their Korean paragraphs marked ko, whatever the language.
+STANDALONE_PAGES = (show_server_error_page, show_database_unavailable_page)
+
+
 def save_section(page) -> None:
     """Save a section of the draft: the page comes back with its success message."""
     page.locator("main form button[name='save']").click()
@@ -254,6 +265,7 @@ def states_for(role: str, d) -> list[tuple[str, object]]:
             ("/accounts/signup/", submit_empty_form),
             ("/accounts/login/", submit_without_csrf_cookie),
             ("/", show_server_error_page),
+            ("/", show_database_unavailable_page),
         ]
     if role == "applicant":
         return [
@@ -375,8 +387,7 @@ def test_every_page_of_the_role_is_accessible_and_fits_a_phone(role, browser, li
                     problems.append((language, url, f"HTTP {status}"))
                     continue
                 html_lang = page.locator("html").get_attribute("lang")
-                # The 500 page is written in English with its Korean paragraphs marked ko.
-                if html_lang != ("en" if action is show_server_error_page else language):
+                if html_lang != ("en" if action in STANDALONE_PAGES else language):
                     problems.append((language, url, f"<html lang={html_lang!r}>"))
                 duplicates = page.evaluate(DUPLICATE_IDS)
                 if duplicates:
