@@ -46,6 +46,9 @@ def account_pages(*, every: bool) -> list[str]:
     pages = ["/accounts/profile/", "/notifications/"]
     # The privacy pages (download, erasure) are the same for every role: one role stands for all.
     every_pages = ["/accounts/password/", "/accounts/tokens/", "/accounts/my-data/"]
+    # The second factor's pages: staff see their own (a device set up), an applicant, for whom
+    # it is optional, sees the setting-up page with its QR code and key.
+    every_pages += ["/accounts/two-factor/", "/accounts/two-factor/set-up/"]
     return [*pages, *every_pages, "/accounts/erasure/"] if every else pages
 
 
