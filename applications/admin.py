@@ -11,6 +11,7 @@ never an applicant's draft, nor its documents, consortium or clarifications.
 
 from django.contrib import admin
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEvent
@@ -141,6 +142,12 @@ class ApplicationAdmin(VisibleApplicationRowsMixin, PortalModelAdmin):
             reason="",
         ),
     ]
+
+    def site_url(self, request, obj):
+        """The application's staff page (its own page is the applicant's)."""
+        if request.user.has_perm("applications.screen_application", obj):
+            return reverse("staff_applications:screen", kwargs={"pk": obj.pk})
+        return None
 
 
 @admin.register(ConsortiumMember)

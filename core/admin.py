@@ -85,6 +85,21 @@ class ServiceModelAdmin(admin.ModelAdmin):
         """Create a row from ``data`` (the add form's cleaned values) through the service."""
         raise NotImplementedError(f"{type(self).__name__} names add fields but no service.")
 
+    def site_url(self, request, obj) -> str | None:
+        """Where the change page's "View on site" leads this user: a page of the site they may
+        open, or None for no link. Django's own asks the model (``get_absolute_url``), which
+        knows no user: an application's page there is its applicant's."""
+        return self.get_view_on_site_url(obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        response = super().render_change_form(
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
+        if obj is not None and getattr(response, "context_data", None) is not None:
+            url = self.site_url(request, obj)
+            response.context_data.update(has_absolute_url=url is not None, absolute_url=url)
+        return response
+
     def allows_delete(self, request, obj) -> bool:
         """Whether ``obj`` (None: some row) may be deleted here, through the service."""
         return False

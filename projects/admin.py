@@ -20,6 +20,7 @@ audited with the old and new values. Secretariat staff read.
 from collections.abc import Callable
 
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
@@ -39,7 +40,7 @@ from projects.models import (
     Track,
 )
 from projects.rules import CONFIGURE_CALL, MANAGE_TRACK
-from projects.selectors import staff_tracks
+from projects.selectors import public_calls, staff_tracks
 
 
 class PortalModelAdmin(ServiceModelAdmin):
@@ -242,6 +243,15 @@ class CallAdmin(PortalModelAdmin):
 
     def get_service_fields(self, request, obj):
         return set(services.call_editable_fields(obj)) if is_configurer(request) else set()
+
+    def site_url(self, request, obj):
+        """The call's public page once the public may see it; before, its staff page for those
+        who configure calls, and no link for the rest."""
+        if public_calls().filter(pk=obj.pk).exists():
+            return obj.get_absolute_url()
+        if request.user.has_perm(CONFIGURE_CALL, obj):
+            return reverse("staff_projects:call", kwargs={"call_id": obj.pk})
+        return None
 
     def get_add_fields(self, request):
         return set(services.CALL_FIELDS) if is_configurer(request) else set()

@@ -763,6 +763,24 @@ def test_admin_walk_every_field(client, world, model):
                 assert set(changed) == set(expected), (model._meta.label, variant, who)
 
 
+@pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda m: m._meta.label)
+def test_admin_view_on_site_opens_a_page_the_user_may_see(client, world, model):
+    """A change page's "View on site" leads the user to a page they can open, not to a page
+    of another role (an application's own page is its applicant's: a 404 for staff)."""
+    for who in (STAFF, ADMIN):
+        client.force_login(world["users"][who])
+        for (row_model, variant), expectations in EXPECTED.items():
+            if row_model is not model or expectations[who] in (FORBIDDEN, HIDDEN):
+                continue
+            obj = world["rows"][(row_model, variant)]
+            page = client.get(_url(model, "change", obj.pk))
+            assert page.status_code == 200
+            if not page.context["has_absolute_url"]:
+                continue
+            site_page = client.get(page.context["absolute_url"], follow=True)
+            assert site_page.status_code == 200, (model._meta.label, variant, who)
+
+
 # --- Adding and deleting ---------------------------------------------------------------------
 
 
