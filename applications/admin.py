@@ -169,6 +169,9 @@ class DocumentAdmin(VisibleApplicationRowsMixin, PortalModelAdmin):
     list_select_related = ["application", "uploaded_by"]
     autocomplete_fields = ["application", "uploaded_by"]
 
+    def file_door(self, obj, field_name):
+        return reverse("applications:document_download", kwargs={"public_id": obj.public_id})
+
 
 @admin.register(ClarificationRequest)
 class ClarificationRequestAdmin(VisibleApplicationRowsMixin, PortalModelAdmin):

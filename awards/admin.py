@@ -11,6 +11,7 @@ contractor is told); each submission shows as a read-only version under its deli
 """
 
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application
@@ -128,6 +129,9 @@ class DeliverableAdmin(PortalModelAdmin):
         ),
     ]
 
+    def file_door(self, obj, field_name):
+        return reverse("awards:deliverable_file", kwargs={"pk": obj.pk})
+
 
 # --- Agreements and payments (awards.funding): rows written only by the funding services -------
 #
@@ -167,6 +171,9 @@ class AgreementAdmin(PortalModelAdmin):
     list_select_related = ["project", "party"]
     autocomplete_fields = ["project", "party", "created_by"]
     inlines = [BudgetLineInline, TrancheInline]
+
+    def file_door(self, obj, field_name):
+        return reverse("awards:agreement_file", kwargs={"pk": obj.pk})
 
 
 class PaymentRequestLineInline(ReadOnlyInline):
@@ -208,6 +215,9 @@ class PaymentRequestAdmin(PortalModelAdmin):
             subject="request",
         ),
     ]
+
+    def file_door(self, obj, field_name):
+        return reverse("awards:payment_evidence", kwargs={"pk": obj.pk})
 
 
 @admin.register(Amendment)

@@ -15,6 +15,10 @@ The admin itself never saves the model: the form's instance is not written, many
 fields are not set and inlines are not saved (inlines of such an admin are ``ReadOnlyInline``).
 ``hidden_fields(request, obj)`` names fields not shown at all (content the user may not read).
 
+A stored file is shown by its name, linked to the portal's own door for it when the subclass
+names one (``file_door(obj, field_name)``, the view that checks the rules): never by the
+storage's URL, which the local disk does not serve and a bucket would make a link past them.
+
 The service runs once, after the form and every inline are valid, inside the admin's
 transaction. A ``DomainError`` it raises rolls that transaction back and the form is shown
 again with what was typed and the refusal next to the field it names; a refused deletion is
@@ -26,8 +30,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django.contrib import admin, messages
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -111,6 +117,41 @@ class ServiceModelAdmin(admin.ModelAdmin):
         """Fields not shown at all for ``obj`` (content the user may not read)."""
         return set()
 
+    def file_door(self, obj, field_name: str) -> str | None:
+        """The URL of the view that serves ``obj``'s stored file after checking the rules, or
+        None to show the file's name without a link."""
+        return None
+
+    # --- Stored files, shown by name and their door -----------------------------------------
+
+    def _file_displays(self) -> dict[str, Callable]:
+        """Field name → a read-only display of that file field (one function per field, made
+        once, so the form and the page see the same object)."""
+        displays = self.__dict__.get("_file_display_cache")
+        if displays is None:
+            displays = {}
+            for field in self.model._meta.get_fields():
+                if isinstance(field, models.FileField):
+                    displays[field.name] = self._file_display(field)
+            self.__dict__["_file_display_cache"] = displays
+        return displays
+
+    def _file_display(self, field) -> Callable:
+        def display(obj):
+            value = getattr(obj, field.name)
+            if not value:
+                return self.get_empty_value_display()
+            shown = (
+                getattr(obj, "original_name", "")
+                or getattr(obj, f"{field.name}_name", "")
+                or value.name.rsplit("/", 1)[-1]
+            )
+            door = self.file_door(obj, field.name)
+            return format_html('<a href="{}">{}</a>', door, shown) if door else shown
+
+        display.short_description = field.verbose_name
+        return display
+
     # --- Safe by default ---------------------------------------------------------------------
 
     def _editable(self, request, obj) -> set[str]:
@@ -122,22 +163,49 @@ class ServiceModelAdmin(admin.ModelAdmin):
         declared = list(super().get_readonly_fields(request, obj))
         editable = self._editable(request, obj)
         others = model_field_names(self.model, exclude=[*(self.exclude or ()), *editable])
-        return [*declared, *(name for name in others if name not in declared)]
+        readonly = [*declared, *(name for name in others if name not in declared)]
+        # A file field stays read-only by its name (the form leaves it out) and is shown by
+        # its display; an editable one keeps the form's widget (no model admin has one).
+        return [
+            *readonly,
+            *(d for name, d in self._file_displays().items() if name in readonly),
+        ]
 
     def get_fields(self, request, obj=None):
         if obj is None and not self.fieldsets:
             add_fields = self.get_add_fields(request)
             return [name for name in model_field_names(self.model) if name in add_fields]
         hidden = self.hidden_fields(request, obj) if obj is not None else set()
-        return [name for name in super().get_fields(request, obj) if name not in hidden]
+        fields = [name for name in super().get_fields(request, obj) if name not in hidden]
+        return self._fields_with_file_displays(request, obj, fields)
+
+    def _fields_with_file_displays(self, request, obj, fields):
+        """``fields`` with each read-only file field's name replaced by its display (once)."""
+        displays = self._file_displays()
+        readonly_files = {
+            name for name in displays if name in self.get_readonly_fields(request, obj)
+        }
+        shown = []
+        for name in fields:
+            if isinstance(name, str) and name in readonly_files:
+                name = displays[name]
+            if name not in shown:
+                shown.append(name)
+        return shown
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         hidden = self.hidden_fields(request, obj) if obj is not None else set()
-        if not hidden:
-            return fieldsets
         return [
-            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+            (
+                name,
+                {
+                    **options,
+                    "fields": self._fields_with_file_displays(
+                        request, obj, [f for f in options["fields"] if f not in hidden]
+                    ),
+                },
+            )
             for name, options in fieldsets
         ]
 

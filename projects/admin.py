@@ -416,6 +416,11 @@ class DocumentRequirementAdmin(PortalModelAdmin):
     def _manages(self, request, obj) -> bool:
         return obj is not None and request.user.has_perm(MANAGE_TRACK, obj.track)
 
+    def file_door(self, obj, field_name):
+        return reverse(
+            "projects:document_template", kwargs={"slug": obj.track.call.slug, "pk": obj.pk}
+        )
+
     def get_service_fields(self, request, obj):
         return set(services.REQUIREMENT_FIELDS) if self._manages(request, obj) else set()
 

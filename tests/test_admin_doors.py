@@ -781,6 +781,41 @@ def test_admin_view_on_site_opens_a_page_the_user_may_see(client, world, model):
             assert site_page.status_code == 200, (model._meta.label, variant, who)
 
 
+def test_admin_shows_stored_files_through_their_doors_only(client, world, settings):
+    """A stored file on a change page is linked to the view that checks the rules and serves
+    it, never to the storage's URL (``MEDIA_URL`` is served by nothing; on a bucket it would
+    be a link past the checks), and the link opens for the user who sees the page."""
+    import re
+
+    with_files = {
+        model
+        for model in ADMIN_MODELS
+        if any(isinstance(f, models.FileField) for f in model._meta.get_fields())
+    }
+    opened = []
+    for who in (STAFF, ADMIN):
+        client.force_login(world["users"][who])
+        for (row_model, variant), expectations in EXPECTED.items():
+            if row_model not in with_files or expectations[who] in (FORBIDDEN, HIDDEN):
+                continue
+            page = client.get(_url(row_model, "change", world["rows"][(row_model, variant)].pk))
+            body = page.content.decode()
+            assert settings.MEDIA_URL not in body, (row_model._meta.label, variant, who)
+            for href in re.findall(r'<div class="readonly"><a href="([^"]+)"', body):
+                if href.startswith("/admin/"):
+                    continue  # a related row's admin page, not a file
+                response = client.get(href)
+                assert response.status_code == 200, (row_model._meta.label, variant, who, href)
+                opened.append(href)
+    assert (
+        reverse(
+            "applications:document_download",
+            kwargs={"public_id": world["rows"][(Document, "submitted")].public_id},
+        )
+        in opened
+    )
+
+
 # --- Adding and deleting ---------------------------------------------------------------------
 
 
