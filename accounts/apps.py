@@ -13,6 +13,12 @@ class AccountsConfig(AppConfig):
 
         register_audit_writer(record_audit_event)
 
+        # The back office's "History" pages read the same trail (core.admin).
+        from accounts.audit import audit_events_for
+        from core.admin import register_audit_trail
+
+        register_audit_trail(audit_events_for)
+
         # Log-ins, failures, lock-outs and log-outs leave audit rows (accounts.auth_events).
         from accounts import auth_events
 

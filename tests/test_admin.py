@@ -334,6 +334,38 @@ def test_admin_application_change_page_shows_audit_history(client, programme_adm
 
 
 @pytest.mark.django_db
+def test_admin_history_page_is_the_audit_trail(client, programme_admin, planning_track):
+    """Writes here go through services, which leave audit rows, never Django's change log:
+    "History" shows the trail, the system's rows included, oldest first."""
+    award = Award.objects.create(
+        application=SubmittedApplicationFactory(track=planning_track), amount=400_000_000
+    )
+    client.force_login(programme_admin)
+    _post_action(client, Award, "approve_awards", [award])
+    record_audit_event(subject=award, action="reminder", old_value="", new_value="sent-marker")
+    response = client.get(reverse("admin:awards_award_history", args=[award.pk]))
+    assert response.status_code == 200
+    rows = list(response.context["action_list"])
+    assert [row.get_change_message() for row in rows] == [
+        str(event) for event in audit_events_for(award)
+    ]
+    assert rows[0].user == programme_admin and rows[-1].user.get_username() == "system"
+    body = response.content.decode()
+    assert "approved" in body and "sent-marker" in body
+    assert "doesn’t have a change history" not in body
+
+
+@pytest.mark.django_db
+def test_admin_history_page_keeps_its_permission_check(client, kaia_staff, planning_track):
+    application = SubmittedApplicationFactory(track=planning_track)  # KIND's track
+    record_audit_event(subject=application, action="status", new_value="secret-marker")
+    client.force_login(kaia_staff)
+    response = client.get(reverse("admin:applications_application_history", args=[application.pk]))
+    assert "secret-marker" not in response.content.decode()
+    assert response.status_code in (302, 403, 404)
+
+
+@pytest.mark.django_db
 def test_admin_audit_events_cannot_be_added_changed_or_deleted(client, programme_admin):
     event = record_audit_event(subject=programme_admin, action="login")
     client.force_login(programme_admin)
