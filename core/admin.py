@@ -140,9 +140,9 @@ class ServiceModelAdmin(admin.ModelAdmin):
         return response
 
     def history_view(self, request, object_id, extra_context=None):
-        """ "History" is the portal's audit trail of the row: every write here goes through a
-        service, which writes an audit row, and never through Django's change log, so the
-        log would always be empty. Django's view keeps its checks (the row, the permission)."""
+        """The "History" page is the row's audit trail: every write here goes through a
+        service, which writes an audit row, and never through Django's change log, so the log
+        would always be empty. Django's view keeps its checks (the row, the permission)."""
         response = super().history_view(request, object_id, extra_context)
         context = getattr(response, "context_data", None)
         if _audit_trail is None or context is None:
@@ -216,10 +216,15 @@ class ServiceModelAdmin(admin.ModelAdmin):
         others = model_field_names(self.model, exclude=[*(self.exclude or ()), *editable])
         readonly = [*declared, *(name for name in others if name not in declared)]
         # A file field stays read-only by its name (the form leaves it out) and is shown by
-        # its display; an editable one keeps the form's widget (no model admin has one).
+        # its display, unless hidden; an editable one keeps the form's widget (none has one).
+        hidden = self.hidden_fields(request, obj) if obj is not None else set()
         return [
             *readonly,
-            *(d for name, d in self._file_displays().items() if name in readonly),
+            *(
+                display
+                for name, display in self._file_displays().items()
+                if name in readonly and name not in hidden
+            ),
         ]
 
     def get_fields(self, request, obj=None):
