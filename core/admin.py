@@ -18,6 +18,7 @@ fields are not set and inlines are not saved (inlines of such an admin are ``Rea
 A stored file is shown by its name, linked to the portal's own door for it when the subclass
 names one (``file_door(obj, field_name)``, the view that checks the rules): never by the
 storage's URL, which the local disk does not serve and a bucket would make a link past them.
+A related row is linked to its admin page only when the user may open that page.
 
 The service runs once, after the form and every inline are valid, inside the admin's
 transaction. A ``DomainError`` it raises rolls that transaction back and the form is shown
@@ -31,6 +32,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
 from django.db import models
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -173,18 +175,21 @@ class ServiceModelAdmin(admin.ModelAdmin):
         None to show the file's name without a link."""
         return None
 
-    # --- Stored files, shown by name and their door -----------------------------------------
+    # --- Read-only files and related rows, shown with the links the user may follow ----------
 
-    def _file_displays(self) -> dict[str, Callable]:
-        """Field name → a read-only display of that file field (one function per field, made
-        once, so the form and the page see the same object)."""
-        displays = self.__dict__.get("_file_display_cache")
+    def _readonly_displays(self, request) -> dict[str, Callable]:
+        """Field name → the read-only display of a file field or a related row, made once per
+        request (the form, the field list and the page must see the same object)."""
+        cache = request.__dict__.setdefault("_service_admin_displays", {})
+        displays = cache.get(id(self))
         if displays is None:
             displays = {}
             for field in self.model._meta.get_fields():
                 if isinstance(field, models.FileField):
                     displays[field.name] = self._file_display(field)
-            self.__dict__["_file_display_cache"] = displays
+                elif field.concrete and (field.many_to_one or field.one_to_one):
+                    displays[field.name] = self._related_display(request, field)
+            cache[id(self)] = displays
         return displays
 
     def _file_display(self, field) -> Callable:
@@ -203,6 +208,28 @@ class ServiceModelAdmin(admin.ModelAdmin):
         display.short_description = field.verbose_name
         return display
 
+    def _related_display(self, request, field) -> Callable:
+        """The related row, linked to its admin page only when the user may open that page
+        (Django links every related row, and staff met "Access denied" behind the links)."""
+
+        def display(obj):
+            related = getattr(obj, field.name)
+            if related is None:
+                return self.get_empty_value_display()
+            related_admin = self.admin_site._registry.get(type(related))
+            if related_admin is None or not related_admin.has_view_permission(request, related):
+                return str(related)
+            opts = related._meta
+            url = reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change",
+                args=[quote(related.pk)],
+                current_app=self.admin_site.name,
+            )
+            return format_html('<a href="{}">{}</a>', url, related)
+
+        display.short_description = field.verbose_name
+        return display
+
     # --- Safe by default ---------------------------------------------------------------------
 
     def _editable(self, request, obj) -> set[str]:
@@ -215,14 +242,14 @@ class ServiceModelAdmin(admin.ModelAdmin):
         editable = self._editable(request, obj)
         others = model_field_names(self.model, exclude=[*(self.exclude or ()), *editable])
         readonly = [*declared, *(name for name in others if name not in declared)]
-        # A file field stays read-only by its name (the form leaves it out) and is shown by
-        # its display, unless hidden; an editable one keeps the form's widget (none has one).
+        # A read-only file field or related row stays read-only by its name (the form leaves it
+        # out) and is shown by its display, unless hidden; an editable one keeps its widget.
         hidden = self.hidden_fields(request, obj) if obj is not None else set()
         return [
             *readonly,
             *(
                 display
-                for name, display in self._file_displays().items()
+                for name, display in self._readonly_displays(request).items()
                 if name in readonly and name not in hidden
             ),
         ]
@@ -233,17 +260,17 @@ class ServiceModelAdmin(admin.ModelAdmin):
             return [name for name in model_field_names(self.model) if name in add_fields]
         hidden = self.hidden_fields(request, obj) if obj is not None else set()
         fields = [name for name in super().get_fields(request, obj) if name not in hidden]
-        return self._fields_with_file_displays(request, obj, fields)
+        return self._fields_with_displays(request, obj, fields)
 
-    def _fields_with_file_displays(self, request, obj, fields):
-        """``fields`` with each read-only file field's name replaced by its display (once)."""
-        displays = self._file_displays()
-        readonly_files = {
-            name for name in displays if name in self.get_readonly_fields(request, obj)
-        }
+    def _fields_with_displays(self, request, obj, fields):
+        """``fields`` with each read-only file or related field's name replaced by its display
+        (once)."""
+        displays = self._readonly_displays(request)
+        readonly = self.get_readonly_fields(request, obj)
+        replaced = {name for name in displays if name in readonly}
         shown = []
         for name in fields:
-            if isinstance(name, str) and name in readonly_files:
+            if isinstance(name, str) and name in replaced:
                 name = displays[name]
             if name not in shown:
                 shown.append(name)
@@ -257,7 +284,7 @@ class ServiceModelAdmin(admin.ModelAdmin):
                 name,
                 {
                     **options,
-                    "fields": self._fields_with_file_displays(
+                    "fields": self._fields_with_displays(
                         request, obj, [f for f in options["fields"] if f not in hidden]
                     ),
                 },

@@ -816,6 +816,33 @@ def test_admin_shows_stored_files_through_their_doors_only(client, world, settin
     )
 
 
+def test_admin_links_a_related_row_only_where_the_user_may_open_it(client, world):
+    """A read-only related row on a change page (who uploaded a document, the organisation of
+    an application, ...) links to its admin page only if the user may open that page: every
+    such link opens, and staff see at least one related row as plain text."""
+    import re
+
+    from django.utils.html import escape
+
+    opened, unlinked = 0, 0
+    for who in (STAFF, ADMIN):
+        client.force_login(world["users"][who])
+        for (row_model, variant), expectations in EXPECTED.items():
+            if expectations[who] in (FORBIDDEN, HIDDEN):
+                continue
+            page = client.get(_url(row_model, "change", world["rows"][(row_model, variant)].pk))
+            body = page.content.decode()
+            for href in re.findall(r'<div class="readonly"><a href="(/admin/[^"]+)"', body):
+                response = client.get(href)
+                assert response.status_code == 200, (row_model._meta.label, variant, who, href)
+                opened += 1
+            if who == STAFF and row_model is Document:
+                uploader = world["rows"][(row_model, variant)].uploaded_by
+                assert f'<div class="readonly">{escape(uploader)}</div>' in body
+                unlinked += 1
+    assert opened and unlinked
+
+
 # --- Adding and deleting ---------------------------------------------------------------------
 
 
