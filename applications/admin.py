@@ -29,20 +29,18 @@ from applications.models import (
 )
 from applications.selectors import readable_applications_for_user
 from applications.services import screen_application, transition_application
-from core.admin import ReadOnlyInline, service_action
+from core.admin import ReadOnlyInline, ReadOnlyInlineMixin, service_action
 from projects.admin import PortalModelAdmin, krw_column, transition_action
 
 AS = Application.Status
 
 
-class AuditEventInline(GenericTabularInline):
+class AuditEventInline(ReadOnlyInlineMixin, GenericTabularInline):
     """The audit history of the object: read-only, for whoever may read the audit trail."""
 
     model = AuditEvent
     ct_field = "content_type"
     ct_fk_field = "object_id"
-    extra = 0
-    can_delete = False
     fields = ["created_at", "action", "old_value", "new_value", "actor", "detail"]
     readonly_fields = fields
     ordering = ["created_at", "id"]
@@ -59,15 +57,6 @@ class AuditEventInline(GenericTabularInline):
         if obj is None:
             return request.user.has_perm(VIEW_STAFF_AREA)
         return request.user.has_perm(self.view_rule, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ConsortiumMemberInline(ReadOnlyInline):

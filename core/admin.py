@@ -15,10 +15,8 @@ The admin itself never saves the model: the form's instance is not written, many
 fields are not set and inlines are not saved (inlines of such an admin are ``ReadOnlyInline``).
 ``hidden_fields(request, obj)`` names fields not shown at all (content the user may not read).
 
-A stored file is shown by its name, linked to the portal's own door for it when the subclass
-names one (``file_door(obj, field_name)``, the view that checks the rules): never by the
-storage's URL, which the local disk does not serve and a bucket would make a link past them.
-A related row is linked to its admin page only when the user may open that page.
+Read-only stored files and related rows are shown with only the links the user may follow
+(``ReadOnlyDisplaysMixin``, for the inlines too).
 
 The service runs once, after the form and every inline are valid, inside the admin's
 transaction. A ``DomainError`` it raises rolls that transaction back and the form is shown
@@ -101,7 +99,89 @@ def model_field_names(model, *, exclude: Iterable[str] = ()) -> list[str]:
     ]
 
 
-class ServiceModelAdmin(admin.ModelAdmin):
+class ReadOnlyDisplaysMixin:
+    """How a model admin or an inline shows read-only stored files and related rows.
+
+    A stored file is shown by its name, linked to the portal's own door for it when the admin
+    names one (``file_door(obj, field_name)``, the view that checks the rules): never by the
+    storage's URL, which the local disk does not serve and a bucket would make a link past
+    them. A related row is linked to its admin page only when the user may open that page
+    (Django links every related row, and staff met "Access denied" behind the links).
+    """
+
+    def file_door(self, obj, field_name: str) -> str | None:
+        """The URL of the view that serves ``obj``'s stored file after checking the rules, or
+        None to show the file's name without a link."""
+        return None
+
+    def _readonly_displays(self, request) -> dict[str, Callable]:
+        """Field name → the read-only display of a file field or a related row, made once per
+        request (the form, the field list and the page must see the same object)."""
+        cache = request.__dict__.setdefault("_service_admin_displays", {})
+        # By class: Django makes new inline instances for each use within one request.
+        displays = cache.get(type(self))
+        if displays is None:
+            displays = {}
+            for field in self.model._meta.get_fields():
+                if isinstance(field, models.FileField):
+                    displays[field.name] = self._file_display(field)
+                elif field.concrete and (field.many_to_one or field.one_to_one):
+                    displays[field.name] = self._related_display(request, field)
+            cache[type(self)] = displays
+        return displays
+
+    def _file_display(self, field) -> Callable:
+        def display(obj):
+            value = getattr(obj, field.name)
+            if not value:
+                return self.get_empty_value_display()
+            shown = (
+                getattr(obj, "original_name", "")
+                or getattr(obj, f"{field.name}_name", "")
+                or value.name.rsplit("/", 1)[-1]
+            )
+            door = self.file_door(obj, field.name)
+            return format_html('<a href="{}">{}</a>', door, shown) if door else shown
+
+        display.short_description = field.verbose_name
+        return display
+
+    def _related_display(self, request, field) -> Callable:
+        """The related row, linked to its admin page only when the user may open that page."""
+
+        def display(obj):
+            related = getattr(obj, field.name)
+            if related is None:
+                return self.get_empty_value_display()
+            related_admin = self.admin_site._registry.get(type(related))
+            if related_admin is None or not related_admin.has_view_permission(request, related):
+                return str(related)
+            opts = related._meta
+            url = reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change",
+                args=[quote(related.pk)],
+                current_app=self.admin_site.name,
+            )
+            return format_html('<a href="{}">{}</a>', url, related)
+
+        display.short_description = field.verbose_name
+        return display
+
+    def _fields_with_displays(self, request, fields, readonly):
+        """``fields`` with each read-only (in ``readonly``) file or related field's name
+        replaced by its display, each once."""
+        displays = self._readonly_displays(request)
+        replaced = {name for name in displays if name in readonly}
+        shown = []
+        for name in fields:
+            if isinstance(name, str) and name in replaced:
+                name = displays[name]
+            if name not in shown:
+                shown.append(name)
+        return shown
+
+
+class ServiceModelAdmin(ReadOnlyDisplaysMixin, admin.ModelAdmin):
     """A model admin whose every write is a call to a service (see the module docstring)."""
 
     service_fields: tuple[str, ...] = ()
@@ -170,66 +250,6 @@ class ServiceModelAdmin(admin.ModelAdmin):
         """Fields not shown at all for ``obj`` (content the user may not read)."""
         return set()
 
-    def file_door(self, obj, field_name: str) -> str | None:
-        """The URL of the view that serves ``obj``'s stored file after checking the rules, or
-        None to show the file's name without a link."""
-        return None
-
-    # --- Read-only files and related rows, shown with the links the user may follow ----------
-
-    def _readonly_displays(self, request) -> dict[str, Callable]:
-        """Field name → the read-only display of a file field or a related row, made once per
-        request (the form, the field list and the page must see the same object)."""
-        cache = request.__dict__.setdefault("_service_admin_displays", {})
-        displays = cache.get(id(self))
-        if displays is None:
-            displays = {}
-            for field in self.model._meta.get_fields():
-                if isinstance(field, models.FileField):
-                    displays[field.name] = self._file_display(field)
-                elif field.concrete and (field.many_to_one or field.one_to_one):
-                    displays[field.name] = self._related_display(request, field)
-            cache[id(self)] = displays
-        return displays
-
-    def _file_display(self, field) -> Callable:
-        def display(obj):
-            value = getattr(obj, field.name)
-            if not value:
-                return self.get_empty_value_display()
-            shown = (
-                getattr(obj, "original_name", "")
-                or getattr(obj, f"{field.name}_name", "")
-                or value.name.rsplit("/", 1)[-1]
-            )
-            door = self.file_door(obj, field.name)
-            return format_html('<a href="{}">{}</a>', door, shown) if door else shown
-
-        display.short_description = field.verbose_name
-        return display
-
-    def _related_display(self, request, field) -> Callable:
-        """The related row, linked to its admin page only when the user may open that page
-        (Django links every related row, and staff met "Access denied" behind the links)."""
-
-        def display(obj):
-            related = getattr(obj, field.name)
-            if related is None:
-                return self.get_empty_value_display()
-            related_admin = self.admin_site._registry.get(type(related))
-            if related_admin is None or not related_admin.has_view_permission(request, related):
-                return str(related)
-            opts = related._meta
-            url = reverse(
-                f"admin:{opts.app_label}_{opts.model_name}_change",
-                args=[quote(related.pk)],
-                current_app=self.admin_site.name,
-            )
-            return format_html('<a href="{}">{}</a>', url, related)
-
-        display.short_description = field.verbose_name
-        return display
-
     # --- Safe by default ---------------------------------------------------------------------
 
     def _editable(self, request, obj) -> set[str]:
@@ -260,21 +280,7 @@ class ServiceModelAdmin(admin.ModelAdmin):
             return [name for name in model_field_names(self.model) if name in add_fields]
         hidden = self.hidden_fields(request, obj) if obj is not None else set()
         fields = [name for name in super().get_fields(request, obj) if name not in hidden]
-        return self._fields_with_displays(request, obj, fields)
-
-    def _fields_with_displays(self, request, obj, fields):
-        """``fields`` with each read-only file or related field's name replaced by its display
-        (once)."""
-        displays = self._readonly_displays(request)
-        readonly = self.get_readonly_fields(request, obj)
-        replaced = {name for name in displays if name in readonly}
-        shown = []
-        for name in fields:
-            if isinstance(name, str) and name in replaced:
-                name = displays[name]
-            if name not in shown:
-                shown.append(name)
-        return shown
+        return self._fields_with_displays(request, fields, self.get_readonly_fields(request, obj))
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -285,7 +291,9 @@ class ServiceModelAdmin(admin.ModelAdmin):
                 {
                     **options,
                     "fields": self._fields_with_displays(
-                        request, obj, [f for f in options["fields"] if f not in hidden]
+                        request,
+                        [f for f in options["fields"] if f not in hidden],
+                        self.get_readonly_fields(request, obj),
                     ),
                 },
             )
@@ -413,11 +421,28 @@ class ServiceModelAdmin(admin.ModelAdmin):
             )
 
 
-class ReadOnlyInline(admin.TabularInline):
-    """An inline that only shows rows: never added, changed or deleted here."""
+class ReadOnlyInlineMixin(ReadOnlyDisplaysMixin):
+    """An inline (tabular or generic) that only shows rows: never added, changed or deleted
+    here. Every declared field is read-only; its files and related rows are shown as
+    ``ReadOnlyDisplaysMixin`` says."""
 
     extra = 0
     can_delete = False
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        return self._fields_with_displays(request, fields, self.fields or ())
+
+    def get_readonly_fields(self, request, obj=None):
+        declared = list(super().get_readonly_fields(request, obj))
+        names = list(self.fields or ())
+        displays = self._readonly_displays(request)
+        # The names stay read-only too, so the formset's form leaves those fields out.
+        return [
+            *declared,
+            *(name for name in names if name not in declared),
+            *(display for name, display in displays.items() if name in names),
+        ]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -427,6 +452,10 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """A tabular inline that only shows rows (``ReadOnlyInlineMixin``)."""
 
 
 def service_action(

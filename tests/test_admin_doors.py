@@ -832,7 +832,10 @@ def test_admin_links_a_related_row_only_where_the_user_may_open_it(client, world
                 continue
             page = client.get(_url(row_model, "change", world["rows"][(row_model, variant)].pk))
             body = page.content.decode()
-            for href in re.findall(r'<div class="readonly"><a href="(/admin/[^"]+)"', body):
+            # The row's own fields, and its read-only inlines' cells.
+            hrefs = re.findall(r'<div class="readonly"><a href="(/admin/[^"]+)"', body)
+            hrefs += re.findall(r'<p><a href="(/admin/[^"]+/change/)"', body)
+            for href in hrefs:
                 response = client.get(href)
                 assert response.status_code == 200, (row_model._meta.label, variant, who, href)
                 opened += 1
