@@ -81,6 +81,8 @@ def staff_pages(d, *, admin: bool) -> list[str]:
             f"/staff/applications/tracks/{dm}/tags/",
             "/staff/messages/templates/",
             "/staff/messages/templates/applications/submitted/",
+            # A long name without spaces in the title: it must wrap on a phone.
+            "/staff/messages/templates/applications/invited_to_full_proposal/",
             "/staff/messages/held/",
             # The programme's events, recorded by staff.
             "/staff/events/",
@@ -90,6 +92,8 @@ def staff_pages(d, *, admin: bool) -> list[str]:
         track_pages = [
             f"/staff/applications/tracks/{pl}/screening/",
             f"/staff/applications/{d['submitted'].pk}/screen/",
+            # The back office's History: the row's audit trail, on a phone too.
+            f"/admin/applications/application/{d['submitted'].pk}/history/",
             f"/applications/{d['submitted'].pk}/request-clarification/",
             f"/staff/reviews/tracks/{pl}/",
             f"/staff/reviews/tracks/{pl}/criteria/",
