@@ -6,9 +6,11 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
-# The runtime packages (gunicorn included) from the lock, hash-checked; the project runs from /app.
-COPY requirements/base.txt requirements/base.txt
-RUN pip install --no-cache-dir --require-hashes -r requirements/base.txt
+# The installer, then the runtime packages (gunicorn included), each from its lock, hash-checked;
+# the project runs from /app.
+COPY requirements/pip.txt requirements/base.txt requirements/
+RUN pip install --no-cache-dir --require-hashes -r requirements/pip.txt \
+    && pip install --no-cache-dir --require-hashes -r requirements/base.txt
 COPY . .
 RUN python scripts/collect_assets.py \
     && DJANGO_SECRET_KEY=build DATABASE_URL=sqlite:////tmp/build.db REDIS_URL=redis://localhost \

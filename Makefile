@@ -7,9 +7,12 @@ STAMP := $(VENV)/.installed
 .PHONY: run test install lock assets migrate seed lint format clean ci
 
 # Python packages come only from the lock, hash-checked; the project itself is not installed
-# (manage.py, pytest and celery run it from this checkout).
-$(STAMP): requirements/dev.txt package.json package-lock.json
+# (manage.py, pytest and celery run it from this checkout). The installer comes first, from its
+# own lock: Python 3.11's bundled pip 23.2 stops on a locked dependency that a package asks for
+# with an extra (pytest-cov's coverage[toml]) as soon as a newer release of it is out.
+$(STAMP): requirements/pip.txt requirements/dev.txt package.json package-lock.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes -r requirements/pip.txt
 	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
 	npm ci --no-audit --no-fund --loglevel=error
 	$(PY) scripts/collect_assets.py
@@ -24,6 +27,7 @@ UV_COMPILE := $(VENV)/bin/uv pip compile --quiet pyproject.toml --universal --py
 lock: $(STAMP)
 	$(UV_COMPILE) --extra dev $(LOCK_ARGS) -o requirements/dev.txt
 	$(UV_COMPILE) -c requirements/dev.txt -o requirements/base.txt
+	printf 'pip\n' | $(VENV)/bin/uv pip compile - --quiet --python-version 3.11 --generate-hashes $(LOCK_ARGS) -o requirements/pip.txt
 
 assets: $(STAMP)
 	$(PY) scripts/collect_assets.py
