@@ -72,6 +72,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--applicants", type=int, default=250)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="submit --applicants more drafts under cProfile and write the profile to FILE",
+    )
     args = parser.parse_args()
     os.environ.update(ENVIRONMENT)
     from aggregation_bench import recreate_database
@@ -93,7 +98,8 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     warm_up = 5
     count = max(args.applicants, warm_up + 1 + args.rounds)
-    _track, drafts = open_call_with_drafts(count, email="applicant{index}@bench.example")
+    profiled = args.applicants if args.profile else 0
+    _track, drafts = open_call_with_drafts(count + profiled, email="applicant{index}@bench.example")
     sessions = []
     for user, application in drafts:
         client = Client()
@@ -115,7 +121,7 @@ def main() -> int:
         cursor.execute("SELECT pg_backend_pid()")
         backend_pid = cursor.fetchone()[0]
 
-    rest = sessions[warm_up + 1 :]
+    rest = sessions[warm_up + 1 : count]
     share = len(rest) // args.rounds
     print(f"# One submission against one bare request, {len(rest)} submissions in all")
     print(
@@ -142,6 +148,13 @@ def main() -> int:
         "rush's 0.5 × target asks for at most about 2 (docs/performance.md)"
     )
     print(f"- load average after: {os.getloadavg()[0]:.2f}")
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.runcall(lambda: [submit(c, u) for c, u in sessions[count:]])
+        profiler.dump_stats(args.profile)
+        print(f"- a profile of {profiled} more submissions: {args.profile}")
     return 0
 
 
