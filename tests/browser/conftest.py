@@ -38,12 +38,38 @@ def browser():
 def page(browser, live_server):
     """A fresh browser context on the live server, the portal's Content-Security-Policy in
     force (axe-core is loaded from the portal's own static files, which it allows)."""
-    context = browser.new_context(
-        base_url=live_server.url, locale="en-GB", timezone_id="Europe/Berlin"
+    context = open_context(
+        browser, base_url=live_server.url, locale="en-GB", timezone_id="Europe/Berlin"
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
+    close_context(context)
+
+
+def open_context(browser, **options):
+    """``browser.new_context(**options)`` whose requests are followed until answered, for
+    ``close_context``."""
+    context = browser.new_context(**options)
+    in_flight = set()
+    context.on("request", lambda request: in_flight.add(request))
+    context.on("requestfinished", lambda request: in_flight.discard(request))
+    context.on("requestfailed", lambda request: in_flight.discard(request))
+    context.kcity_in_flight = in_flight
+    return context
+
+
+def close_context(context, timeout_ms: int = 10_000) -> None:
+    """Close a context of ``open_context`` once the live server has answered its requests (for
+    at most ``timeout_ms``). A test may end while a request it started is still being served
+    (an htmx load behind a click); the test database is emptied right after the test, and
+    emptying it beside that request's reads deadlocks on PostgreSQL."""
+    in_flight = context.kcity_in_flight
+    for _ in range(timeout_ms // 50):
+        pages = [page for page in context.pages if not page.is_closed()]
+        if not in_flight or not pages:
+            break
+        pages[0].wait_for_timeout(50)  # lets Playwright deliver the answers' events
     context.close()
 
 

@@ -16,7 +16,15 @@ all of them.
 import pytest
 from django.conf import settings
 
-from tests.browser.conftest import PAGE_WIDTH, PHONE, log_in, page_too_wide, run_axe
+from tests.browser.conftest import (
+    PAGE_WIDTH,
+    PHONE,
+    close_context,
+    log_in,
+    open_context,
+    page_too_wide,
+    run_axe,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -362,8 +370,8 @@ def test_every_page_of_the_role_is_accessible_and_fits_a_phone(role, browser, li
     user = users.get(role)
     problems = []
     for language in LANGUAGES:
-        context = browser.new_context(
-            base_url=live_server.url, locale="en-GB", timezone_id="Europe/Berlin"
+        context = open_context(
+            browser, base_url=live_server.url, locale="en-GB", timezone_id="Europe/Berlin"
         )
         try:
             # axe-core in every document from the start (run_axe then finds it): loading it
@@ -412,7 +420,7 @@ def test_every_page_of_the_role_is_accessible_and_fits_a_phone(role, browser, li
                 if too_wide:
                     problems.append((language, url, "phone", too_wide))
         finally:
-            context.close()
+            close_context(context)
     assert problems == [], "\n".join(map(repr, problems))
 
 

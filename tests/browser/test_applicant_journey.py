@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from accounts import roles
 from applications.models import Application
-from tests.browser.conftest import run_axe
+from tests.browser.conftest import close_context, open_context, run_axe
 from tests.factories import (
     CallFactory,
     CityFactory,
@@ -127,7 +127,7 @@ def test_applicant_journey_from_registration_to_submitted_in_korean(
 
     # A second browser session: log out, log in again elsewhere; the draft is still there.
     page.get_by_role("button", name="Log out").click()
-    second = browser.new_context(base_url=live_server.url, locale="en-GB")
+    second = open_context(browser, base_url=live_server.url, locale="en-GB")
     page = second.new_page()
     page.set_default_timeout(15_000)
     log_in(page)
@@ -185,4 +185,4 @@ def test_applicant_journey_from_registration_to_submitted_in_korean(
     expect(page.locator("html")).to_have_attribute("lang", "ko")
     expect(page.locator("#application-status")).to_have_text("제출됨")
     assert_accessible(page)
-    second.close()
+    close_context(second)

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from results.aggregation import aggregate_track
 from results.services import propose_funding_line
-from tests.browser.conftest import log_in
+from tests.browser.conftest import close_context, log_in, open_context
 from tests.factories import (
     CityFactory,
     CountryFactory,
@@ -134,8 +134,8 @@ def test_figures_fit_their_boxes(viewport, browser, live_server, figures, kind_s
     width, height = VIEWPORTS[viewport]
     problems = []
     for language in ("en", "ko"):
-        context = browser.new_context(
-            base_url=live_server.url, viewport={"width": width, "height": height}
+        context = open_context(
+            browser, base_url=live_server.url, viewport={"width": width, "height": height}
         )
         try:
             page = context.new_page()
@@ -153,7 +153,7 @@ def test_figures_fit_their_boxes(viewport, browser, live_server, figures, kind_s
                 if smallest < 12 - 0.01:
                     problems.append((viewport, language, url, f"chart text of {smallest:.1f}px"))
         finally:
-            context.close()
+            close_context(context)
     assert problems == [], "\n".join(map(repr, problems))
 
 

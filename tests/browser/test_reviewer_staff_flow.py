@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from accounts import roles
 from applications.models import Application
 from reviews.models import Assignment, CommitteeMember
-from tests.browser.conftest import assert_accessible, log_in
+from tests.browser.conftest import assert_accessible, close_context, log_in, open_context
 from tests.factories import CriterionFactory, SubmittedApplicationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -81,7 +81,7 @@ def test_job_panel_polls_until_the_job_finishes_under_csp(
     job = Job.objects.create(
         track=planning_track, kind="assign", status="running", total=10, done=3
     )
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    context = open_context(browser, base_url=live_server.url, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)
     errors = []
@@ -98,4 +98,4 @@ def test_job_panel_polls_until_the_job_finishes_under_csp(
         assert page.get_by_role("alert").count() == 1
         assert not [e for e in errors if "Content Security Policy" in e]
     finally:
-        context.close()
+        close_context(context)

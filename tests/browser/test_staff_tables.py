@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from awards.services import award_funding
 from results.aggregation import aggregate_track
 from results.services import confirm_decisions, propose_funding_line, release_decisions
-from tests.browser.conftest import log_in
+from tests.browser.conftest import close_context, log_in, open_context
 from tests.browser.test_no_overflow import OVERFLOWS, VIEWPORTS
 from tests.factories import UserFactory
 from tests.factories.results import (
@@ -88,8 +88,8 @@ def test_staff_tables_fit_without_sideways_scrolling(
     width, height = VIEWPORTS[viewport]
     problems = []
     for language in ("en", "ko"):
-        context = browser.new_context(
-            base_url=live_server.url, viewport={"width": width, "height": height}
+        context = open_context(
+            browser, base_url=live_server.url, viewport={"width": width, "height": height}
         )
         try:
             page = context.new_page()
@@ -104,7 +104,7 @@ def test_staff_tables_fit_without_sideways_scrolling(
                 for problem in page.evaluate(OVERFLOWS) + page.evaluate(SCROLLING_TABLES):
                     problems.append((viewport, language, url, problem))
         finally:
-            context.close()
+            close_context(context)
     assert problems == [], "\n".join(map(repr, problems))
 
 
