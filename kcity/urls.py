@@ -7,7 +7,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from accounts.privacy_views import privacy_notice
 from core.api.views import api_not_found
-from core.views import healthz, readyz
+from core.views import favicon, healthz, readyz
 from projects.views import home
 
 admin.site.site_header = _("K-City Network Portal — back office")
@@ -43,6 +43,7 @@ def moved_admin_model(request, model: str, rest: str):
 
 urlpatterns = [
     path("", home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
     path("privacy/", privacy_notice, name="privacy"),
     path("readyz", readyz, name="readyz"),

@@ -229,6 +229,7 @@ OBJECT_URLS = {
 # show only what the selectors give the user), and a track any applicant may start in.
 NO_OBJECT = {
     "home",
+    "favicon",
     "healthz",
     "readyz",
     "accounts:signup",
