@@ -40,6 +40,11 @@ seed: migrate
 	$(PY) manage.py seed_demo
 
 # Web server, Celery worker and beat on SQLite and a folder broker; Ctrl-C stops all of it.
+# The web server's port: make run PORT=8001 (beside another portal on 8000); the demo's e-mails
+# link to it, the seeded ones too.
+PORT ?= 8000
+run seed: export PORT := $(PORT)
+run seed: export KCITY_SITE_URL ?= http://127.0.0.1:$(PORT)
 run: seed
 	$(PY) manage.py compilemessages --ignore='.venv/*' -v0 || true
 	$(PY) scripts/run_demo.py
