@@ -97,10 +97,13 @@ def _clear_broker(url: str) -> None:
     import redis
 
     client = redis.Redis.from_url(url)
-    # Every queue of CELERY_TASK_QUEUES (default, mail, long), and "celery" from before them.
-    queues = [queue.name.encode() for queue in celery_app.conf.task_queues]
-    keys = [b"celery", *queues, b"unacked", b"unacked_index", b"unacked_mutex"]
-    keys += list(client.scan_iter(match="_kombu.binding*"))
+    # Every queue of CELERY_TASK_QUEUES (default, mail, long), and "celery" from before them,
+    # under this run's key prefix (CELERY_BROKER_KEY_PREFIX): another run's keys are not ours.
+    prefix = (celery_app.conf.broker_transport_options or {}).get("global_keyprefix", "")
+    queues = [queue.name for queue in celery_app.conf.task_queues]
+    names = ["celery", *queues, "unacked", "unacked_index", "unacked_mutex"]
+    keys = [f"{prefix}{name}".encode() for name in names]
+    keys += list(client.scan_iter(match=f"{prefix}_kombu.binding*"))
     client.delete(*keys)
     client.close()
 

@@ -218,19 +218,25 @@ CELERY_BROKER_FOLDER = BASE_DIR / "var" / "broker"
 # Kombu's filesystem transport, with messages written whole and taken by one consumer
 # (kcity/folder_broker.py says what kombu's own does wrong); the broker URL stays filesystem://.
 FOLDER_BROKER_TRANSPORT = "kcity.folder_broker:Transport"
+# The Redis broker's options (here and in production.py):
+# Redis hands an unacknowledged task to another worker after ``visibility_timeout`` seconds:
+# longer than the longest hard time limit (660 s, reviews.services.jobs.JOB_TIME_LIMIT) plus a
+# margin, so a running task is never delivered twice; well under an hour, so a task whose whole
+# worker was killed comes back within 15 minutes (the job sweep acts sooner). Short socket
+# time-outs: with Redis down, a request that queues a task learns it in well under a second
+# (the row it wrote is picked up by the periodic jobs) instead of hanging.
+# CELERY_BROKER_KEY_PREFIX starts every key the broker writes (kombu's ``global_keyprefix``):
+# two portals or two test runs on one Redis database then never take each other's tasks
+# (.ci/run gives each run its own).
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 900,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    "global_keyprefix": env("CELERY_BROKER_KEY_PREFIX", default=""),
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # Redis hands an unacknowledged task to another worker after this many seconds: longer
-    # than the longest hard time limit (660 s, reviews.services.jobs.JOB_TIME_LIMIT) plus a
-    # margin, so a running task is never delivered twice; well under an hour, so a task whose
-    # whole worker was killed comes back within 15 minutes (the job sweep acts sooner).
-    # Short socket time-outs: with Redis down, a request that queues a task learns it in well
-    # under a second (the row it wrote is picked up by the periodic jobs) instead of hanging.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": 900,
-        "socket_connect_timeout": 1,
-        "socket_timeout": 5,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_BROKER_TRANSPORT_OPTIONS)
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT = FOLDER_BROKER_TRANSPORT

@@ -18,13 +18,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60
 # 500 on the first request of every gunicorn worker (tests/test_postgres_restart.py).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CELERY_BROKER_URL = env("REDIS_URL")
-# Longer than the longest job's hard time limit (660 s) plus a margin, well under an hour, and
-# short socket time-outs: see the comments in base.py.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 900,
-    "socket_connect_timeout": 1,
-    "socket_timeout": 5,
-}
+CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_BROKER_TRANSPORT_OPTIONS)  # noqa: F405 (base.py)
 # Redis through core.cache.ResilientRedisCache (short time-outs, circuit breaker, local
 # fallback): a Redis outage costs the cache, not the site (docs/reliability.md).
 CACHES = {"default": cache_config(env("CACHE_URL", default=env("REDIS_URL")))}

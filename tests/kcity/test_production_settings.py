@@ -179,3 +179,17 @@ def test_plain_http_is_redirected_but_healthz_answers_for_the_container_check(tm
         "proxied_hsts": "max-age=31536000; includeSubDomains; preload",
         "spoofed": 301,
     }
+
+
+def test_the_broker_keys_carry_the_prefix_from_the_environment(tmp_path):
+    """Two portals (or test runs) on one Redis database keep their tasks apart when each has its
+    own CELERY_BROKER_KEY_PREFIX; without it the keys are kombu's own names."""
+    options = _settings(tmp_path, "CELERY_BROKER_TRANSPORT_OPTIONS")[
+        "CELERY_BROKER_TRANSPORT_OPTIONS"
+    ]
+    assert options["global_keyprefix"] == ""
+    assert options["visibility_timeout"] == 900
+    options = _settings(
+        tmp_path, "CELERY_BROKER_TRANSPORT_OPTIONS", CELERY_BROKER_KEY_PREFIX="portal-b:"
+    )["CELERY_BROKER_TRANSPORT_OPTIONS"]
+    assert options["global_keyprefix"] == "portal-b:"
