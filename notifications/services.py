@@ -35,11 +35,12 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.template import Context, TemplateSyntaxError
+from django.template import Context, TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from core.bilingual import is_korean
 from core.domain import DomainError, clean_or_refuse, require_permission
 from core.transitions import apply_transition
 from notifications import message_templates
@@ -285,10 +286,12 @@ def _tidy(subject: str, body: str) -> tuple[str, str]:
     return " ".join(subject.split())[:255], body.strip() + "\n"
 
 
-def _render_parts(message: Message, custom: MessageTemplate | None) -> tuple[str, str]:
+def _render_parts(
+    message: Message, custom: MessageTemplate | None, language: str | None = None
+) -> tuple[str, str]:
     """Subject and body of ``message`` from ``custom`` (a version in use) or the code
-    template, in the recipient's language."""
-    language = message.language or "en"
+    template, in ``language`` (default: the recipient's)."""
+    language = language or message.language or "en"
     context = _full_context(message.context, language, message.link)
     with translation.override(language):
         if custom is not None:
@@ -308,6 +311,31 @@ def render_message(message: Message) -> None:
     are read in that language.
     """
     message.subject, message.body = _render_parts(message, active_template(message.template))
+
+
+def notices_in_language(notices: list[Message], language: str) -> list[Message]:
+    """In-app notices as the reader reads the site now: a notice stored in another language
+    (written in the recipient's language of the day, before they switched) is rendered again in
+    ``language`` from its template and stored names (not saved); one in ``language`` keeps its
+    stored text. A notice whose template is gone keeps its stored text. One query for the
+    templates in use, whatever the number of notices."""
+    language = "ko" if is_korean(language) else "en"
+    other = [n for n in notices if ("ko" if is_korean(n.language) else "en") != language]
+    if other:
+        in_use = {
+            t.name: t
+            for t in MessageTemplate.objects.filter(
+                name__in={n.template for n in other}, is_active=True
+            )
+        }
+        for notice in other:
+            try:
+                notice.subject, notice.body = _render_parts(
+                    notice, in_use.get(notice.template), language
+                )
+            except (TemplateDoesNotExist, TemplateSyntaxError):
+                continue
+    return notices
 
 
 def _mail_domain() -> str:

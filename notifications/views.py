@@ -6,19 +6,24 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from notifications.selectors import notices_for_user
-from notifications.services import mark_message_read
+from notifications.services import mark_message_read, notices_in_language
 
 
 @login_required
 def notice_list(request):
-    """The user's notices, newest first, 30 a page; unread ones stand out."""
+    """The user's notices, newest first, 30 a page, in the language the site is read in;
+    unread ones stand out."""
     page = Paginator(notices_for_user(request.user), 30).get_page(request.GET.get("page"))
+    notices = notices_in_language(list(page), get_language())
     unread = notices_for_user(request.user, unread_only=True).count()
-    return render(request, "notifications/list.html", {"page": page, "unread": unread})
+    return render(
+        request, "notifications/list.html", {"page": page, "notices": notices, "unread": unread}
+    )
 
 
 @login_required

@@ -203,3 +203,51 @@ def test_failed_job_still_shows_its_stored_error(planning_track):
         message="The assignment failed: solver exploded",
     )
     assert "The assignment failed: solver exploded" in _job_panel(job, planning_track, "ko")
+
+
+def test_in_app_notices_follow_the_language_the_site_is_read_in(
+    client, role_groups, korean_names, kind_staff
+):
+    """A notice is written in the recipient's language of the day; a reviewer who has since
+    switched the site to Korean reads it in Korean (names included), and in English again
+    after switching back, where the stored text is shown as it was written."""
+    from django.conf import settings
+
+    application = SubmittedApplicationFactory(track=korean_names, status="eligible")
+    reviewer = committee_reviewer(korean_names, "en@expert.example.net", language="en")
+    review_services.assign_reviewer(application=application, reviewer=reviewer, actor=kind_staff)
+    notice = Message.objects.get(template="reviews/assigned", channel="in_app")
+    assert notice.language == "en" and TRACK_KO not in notice.body
+    client.force_login(reviewer)
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ko"
+    korean = client.get("/notifications/").content.decode()
+    assert f"{CALL_KO} — {TRACK_KO}" in korean
+    assert notice.body.splitlines()[0] not in korean
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get("/notifications/").content.decode()
+    assert TRACK_KO not in english
+    assert str(korean_names) in english
+    notice.refresh_from_db()
+    assert notice.language == "en" and TRACK_KO not in notice.body  # nothing saved
+
+
+def test_notices_rendered_again_cost_one_query_for_the_templates_whatever_their_number(
+    role_groups, korean_names, kind_staff, django_assert_num_queries
+):
+    from notifications.services import notices_in_language
+
+    reviewer = committee_reviewer(korean_names, "en2@expert.example.net", language="en")
+    for _ in range(3):
+        application = SubmittedApplicationFactory(track=korean_names, status="eligible")
+        review_services.assign_reviewer(
+            application=application, reviewer=reviewer, actor=kind_staff
+        )
+    notices = list(Message.objects.filter(channel="in_app", recipient=reviewer))
+    assert len(notices) == 3
+    with django_assert_num_queries(1):
+        notices_in_language(notices, "ko")
+    assert all(TRACK_KO in n.body for n in notices)
+    with django_assert_num_queries(0):
+        notices_in_language(notices, "en")  # stored in English: nothing to render
