@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.bilingual import localized
+from core.bilingual import BilingualMixin, localized
 
 
 class UserManager(BaseUserManager):
@@ -120,7 +120,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.email.rsplit("@", 1)[-1].lower()
 
 
-class Organization(models.Model):
+class Organization(BilingualMixin, models.Model):
     """A body that applies, reviews, runs a track or carries out a project."""
 
     class Kind(models.TextChoices):

@@ -16,7 +16,7 @@ from accounts.models import Membership, Organization, OrganizationInvitation, Us
 from accounts.token_services import revoke_api_tokens_after_password_change
 from accounts.tokens import make_email_verification_token, read_email_verification_token
 from core.domain import DomainError
-from notifications.services import queue_message
+from notifications.services import in_each_language, queue_message
 
 INVITATION_LIFETIME = datetime.timedelta(days=14)
 
@@ -222,7 +222,7 @@ def invite_member(*, organization: Organization, email: str, actor: User) -> Org
         to_email=email,
         template="accounts/invitation",
         context={
-            "organization": organization.name,
+            **in_each_language("organization", lambda: organization.display_name),
             "inviter": actor.name or actor.email,
             "accept_path": path,
             "expires": invitation.expires_at.date().isoformat(),

@@ -233,7 +233,9 @@ def organization_create(request):
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
-            messages.success(request, _("%(name)s has been created.") % {"name": organization.name})
+            messages.success(
+                request, _("%(name)s has been created.") % {"name": organization.display_name}
+            )
             return redirect("accounts:organization", pk=organization.pk)
     return render(request, "accounts/organization_form.html", {"form": form})
 
@@ -325,7 +327,8 @@ def accept_invitation(request, token):
         else:
             messages.success(
                 request,
-                _("You are now a member of %(name)s.") % {"name": membership.organization.name},
+                _("You are now a member of %(name)s.")
+                % {"name": membership.organization.display_name},
             )
             return redirect("accounts:organization", pk=membership.organization_id)
     # Only the addressee sees whom the invitation is from; others learn nothing about it.

@@ -41,7 +41,7 @@ def place_values(application) -> list:
     return [
         application.reference,
         application.title,
-        application.organization.name,
+        application.organization.display_name,
         application.country.display_name if application.country else "",
         application.city.display_name if application.city else "",
     ]
