@@ -291,6 +291,6 @@ def record_winner(request, code: str, call_id: int):
         messages.success(
             request,
             _("%(company)s is now the contractor of %(code)s; the company has been told.")
-            % {"company": project.contractor.name, "code": project.code},
+            % {"company": project.contractor.display_name, "code": project.code},
         )
     return redirect("staff_awards:result", code=project.code, call_id=call.pk)

@@ -361,7 +361,7 @@ def project_progress(award: Award) -> ProjectProgress | None:
         milestones.append(
             Milestone(
                 timezone.localtime(selected, zone).date(),
-                _("Korean contractor: %(company)s") % {"company": project.contractor.name},
+                _("Korean contractor: %(company)s") % {"company": project.contractor.display_name},
             )
         )
     milestones.sort(key=lambda m: m.on)

@@ -56,3 +56,16 @@ def test_an_invitation_names_the_organisation_in_the_invitees_language(applicant
     mail = Message.objects.get(template="accounts/invitation", channel="email")
     render_message(mail)
     assert KLANG_KO in mail.subject and KLANG_KO in mail.body
+
+
+def test_a_projects_contractor_is_named_in_the_readers_language(client, role_groups):
+    from tests.factories import OrganizationFactory, ProjectFactory
+
+    company = OrganizationFactory(
+        name="Hanul Planning", name_ko="한울 플래닝", kind="korean_company", country_code="KR"
+    )
+    project = ProjectFactory(contractor=company)
+    path = project.get_absolute_url()
+    assert "한울 플래닝" in _page(client, path, "ko")
+    english = _page(client, path, "en")
+    assert "한울 플래닝" not in english and "Hanul Planning" in english
