@@ -56,6 +56,7 @@ PRIVACY_NOTICE_VERSION = "2026-12"
 # The privacy officer named in the notice (PIPA art. 31). Settings may override these.
 DEFAULT_PRIVACY_OFFICER = {
     "name": "Privacy Officer, K-City Network Secretariat",
+    "name_ko": "K-City 네트워크 사무국 개인정보 보호책임자",
     "email": "privacy@kcitynetwork.kr",
     "phone": "+82-44-201-3000",
 }

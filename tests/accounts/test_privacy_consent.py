@@ -81,6 +81,9 @@ def test_notice_in_korean(client):
     body = client.get(reverse("privacy")).content.decode()
     assert "개인정보 처리방침" in body
     assert "개인정보 보호책임자" in body
+    # The officer is named in Korean too, not by the English title.
+    assert privacy.DEFAULT_PRIVACY_OFFICER["name_ko"] in body
+    assert privacy.DEFAULT_PRIVACY_OFFICER["name"] not in body
 
 
 def test_privacy_officer_from_settings(client, settings):
