@@ -870,6 +870,27 @@ REVIEWERS = [
 ]
 # The reviewers' names in Hangul, as they gave them in their profiles (Korean pages show these).
 # Daniel Choi gave none: Korean pages show his name as he writes it.
+# The Korean companies' names in Korean (Organization.name_ko), as Korean pages show them.
+ORGANIZATION_NAMES_KO = {
+    "Arirang Water Tech Co., Ltd.": "(주)아리랑워터테크",
+    "Arum Smart Planning Co., Ltd.": "(주)아름스마트플래닝",
+    "Baekdu Heating Systems Co., Ltd.": "(주)백두난방시스템",
+    "Baekdu Urban Engineering Co., Ltd.": "(주)백두도시엔지니어링",
+    "Daehan Smart Safety Co., Ltd.": "(주)대한스마트세이프티",
+    "Doore Infrastructure Planning Co., Ltd.": "(주)두레인프라플래닝",
+    "Gaon Engineering & Architecture Co., Ltd.": "(주)가온엔지니어링건축",
+    "Hanbit Smart Grid Co., Ltd.": "(주)한빛스마트그리드",
+    "Hangang Data Platforms Inc.": "(주)한강데이터플랫폼",
+    "Hanmaeum Planning Group Co., Ltd.": "(주)한마음플래닝그룹",
+    "Hanul Urban Planning Co., Ltd.": "(주)한울도시계획",
+    "Jeju Green Energy Co., Ltd.": "(주)제주그린에너지",
+    "K-Parking Solutions Inc.": "(주)케이파킹솔루션",
+    "Mirae Smart City Co., Ltd.": "(주)미래스마트시티",
+    "Nuri Urban Design Co., Ltd.": "(주)누리도시디자인",
+    "Saebit Smart City Consultants Inc.": "(주)새빛스마트시티컨설턴츠",
+    "Seoul Urban Mobility Co., Ltd.": "(주)서울어반모빌리티",
+}
+
 REVIEWER_NAMES_KO = {
     "kim.jiwon@review.kcity.example": "김지원",
     "lee.minho@review.kcity.example": "이민호",

@@ -6,7 +6,7 @@ import re
 from django.urls import reverse
 
 from accounts import roles
-from accounts.models import User
+from accounts.models import Organization, User
 from projects.models import Call, Event, Project, Track
 from reviews.models import Criterion
 
@@ -54,6 +54,14 @@ def test_all_33_portfolio_projects_have_korean_titles():
 
 def test_events_have_korean_titles():
     assert [e.name for e in Event.objects.all() if not _korean(e.name_ko)] == []
+
+
+def test_korean_organisations_have_korean_names():
+    korean = Organization.objects.filter(
+        kind__in=[Organization.Kind.KOREAN_COMPANY, Organization.Kind.KOREAN_AGENCY]
+    )
+    assert korean.count() >= 10
+    assert [o.name for o in korean if not _korean(o.name_ko)] == []
 
 
 def test_reviewers_have_hangul_names_where_they_gave_one():

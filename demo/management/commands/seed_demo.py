@@ -194,6 +194,7 @@ class DemoSeeder:
     # --- people and organisations ---------------------------------------------------------
 
     def organization(self, name: str, kind: str, country_code: str, **extra) -> Organization:
+        extra.setdefault("name_ko", data.ORGANIZATION_NAMES_KO.get(name, ""))
         org, _ = Organization.objects.get_or_create(
             name=name, country_code=country_code, defaults={"kind": kind, **extra}
         )
@@ -251,6 +252,9 @@ class DemoSeeder:
         self.seed_2022()
         self.seed_events()
         self.seed_2026()
+        # The Korean companies' Korean names, also in a database seeded before they were given.
+        for name, name_ko in data.ORGANIZATION_NAMES_KO.items():
+            Organization.objects.filter(name=name, name_ko="").update(name_ko=name_ko)
 
     def seed_places(self) -> None:
         for code, iso3, name, name_ko, region in data.COUNTRIES:
