@@ -69,6 +69,19 @@ def demo_commands(port: int = 8000) -> dict[str, list[str]]:
     }
 
 
+def stop_all(processes: dict[str, subprocess.Popen]) -> None:
+    """Stop the demo's processes: SIGTERM to each still running, then up to 10 s each before
+    it is killed."""
+    for proc in processes.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in processes.values():
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def main() -> int:
     os.chdir(ROOT)
     port = demo_port()
@@ -98,9 +111,7 @@ def main() -> int:
     credentials = ROOT / "var" / "demo-credentials.txt"
     if not _wait_for_web(processes["web"], port, timeout=30):
         print(f"The web server did not start on {site}/; stopping the worker and beat.")
-        for proc in processes.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
+        stop_all(processes)
         return 1
     print("\n" + "=" * 72)
     print(f"K-City Network Portal is running at {site}/")
@@ -112,14 +123,7 @@ def main() -> int:
     print("=" * 72 + "\n", flush=True)
 
     def stop(*_):
-        for proc in processes.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in processes.values():
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_all(processes)
         sys.exit(0)
 
     signal.signal(signal.SIGINT, stop)
