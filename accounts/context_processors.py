@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from accounts import roles
+from accounts import roles, sessions
 
 
 def portal(request):
@@ -11,4 +11,7 @@ def portal(request):
         "user_roles": user_roles,
         "is_portal_staff": bool(user_roles & {roles.PROGRAMME_ADMIN, roles.SECRETARIAT_STAFF}),
         "PROGRAMME_TIME_ZONE": settings.PROGRAMME_TIME_ZONE,
+        # How often a page being typed in tells the server the user is there (seconds; 0: no
+        # idle limit, never), so that an idle log-out does not take what is being typed.
+        "session_alive_every": sessions.alive_every(user),
     }

@@ -48,6 +48,16 @@ def idle_timeout_for(user) -> int:
     return int(settings.KCITY_SESSION_IDLE_TIMEOUT)
 
 
+def alive_every(user) -> int:
+    """How often (seconds) a page on which ``user`` is typing tells the server they are there
+    (``accounts:session_alive``): a third of their idle time, between 5 s and 5 minutes, so that
+    typing a long text counts as activity; 0 for a user with no idle limit or not logged in."""
+    if user is None or not user.is_authenticated:
+        return 0
+    idle = idle_timeout_for(user)
+    return min(max(idle // 3, 5), 300) if idle else 0
+
+
 def lifetime() -> int:
     return int(settings.SESSION_COOKIE_AGE)
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.set_language, name="set_language"),
+    path("session/alive/", views.session_alive, name="session_alive"),
     # The second factor (accounts/two_factor_views.py).
     path("two-factor/", two_factor_views.overview, name="two_factor"),
     path("two-factor/set-up/", two_factor_views.setup, name="two_factor_setup"),

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.forms.utils import ErrorDict
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -343,6 +343,16 @@ def accept_invitation(request, token):
         {"invitation": invitation if addressed else None, "error": error},
         status=400 if error else 200,
     )
+
+
+@require_POST
+def session_alive(request):
+    """A page on which the user is typing says they are there (static/js/portal.js): the
+    session middleware has restarted the idle clock on the way in. 401 once the session has
+    ended, so the page can tell the user before they send the form."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=401)
+    return HttpResponse(status=204)
 
 
 @require_POST

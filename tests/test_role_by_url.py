@@ -237,6 +237,7 @@ NO_OBJECT = {
     "accounts:login",
     "accounts:logout",
     "accounts:set_language",
+    "accounts:session_alive",
     "accounts:profile",
     "accounts:password_change",
     "accounts:password_change_done",

@@ -79,11 +79,51 @@
     });
   }
 
+  // Staff and reviewers are logged out after a time without a request. While they type in a
+  // form, the page tells the server now and then that they are there (data-session-alive on
+  // <body>), so that writing a long text does not count as idle; if the session has ended all
+  // the same, the page says so before they send the form and lose what they typed.
+  function keepSessionAlive() {
+    var body = document.body;
+    var url = body.dataset.sessionAlive;
+    var every = parseInt(body.dataset.sessionAliveEvery || "0", 10) * 1000;
+    if (!url || !every) { return; }
+    var last = Date.now(), busy = false, ended = false;
+    function showEnded() {
+      ended = true;
+      var main = document.getElementById("main");
+      var box = document.createElement("div");
+      box.className = "messages";
+      box.setAttribute("role", "alert");
+      var text = document.createElement("p");
+      text.className = "message message-error";
+      text.textContent = body.dataset.sessionEnded;
+      box.appendChild(text);
+      main.insertBefore(box, main.firstChild);
+    }
+    document.addEventListener("input", function (event) {
+      var form = event.target.form;
+      if (!form || ended || busy || Date.now() - last < every) { return; }
+      var token = form.querySelector("input[name=csrfmiddlewaretoken]");
+      if (!token) { return; }
+      busy = true;
+      fetch(url, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": token.value } })
+        .then(function (response) {
+          last = Date.now();
+          if (response.status !== 204) { showEnded(); }
+        })
+        .catch(function () { last = Date.now() - every + 30000; })  // offline: again in 30 s
+        .then(function () { busy = false; });
+    });
+  }
+
   function enhance(root) {
     showLocalTimes(root); bindConfirms(root); bindAutosubmit(root);
     makeScrollingTablesFocusable(document);
   }
-  document.addEventListener("DOMContentLoaded", function () { enhance(document); focusErrorSummary(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    enhance(document); focusErrorSummary(document); keepSessionAlive();
+  });
   window.addEventListener("resize", function () { makeScrollingTablesFocusable(document); });
   document.addEventListener("htmx:afterSwap", function (event) { enhance(event.target); });
 })();

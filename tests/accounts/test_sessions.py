@@ -178,3 +178,43 @@ def test_failed_login_for_an_unknown_address_writes_no_row(client, role_groups):
 
     client.post(reverse("accounts:login"), {"username": "nobody@example.org", "password": "x"})
     assert not AuditEvent.objects.exists()
+
+
+def test_typing_in_a_form_keeps_a_staff_session_alive(client, kind_staff):
+    """The page being typed in says the user is there (static/js/portal.js posts to
+    accounts:session_alive): the idle clock restarts, as with any other request."""
+    client.force_login(kind_staff)
+    age_session(client, seen=29 * 60)
+    response = client.post(reverse("accounts:session_alive"))
+    assert response.status_code == 204
+    assert time.time() - client.session[sessions.SEEN_AT_KEY] < 5
+    assert client.get("/staff/").status_code == 200
+
+
+def test_the_page_learns_that_the_session_has_ended(client, kind_staff):
+    client.force_login(kind_staff)
+    age_session(client, seen=30 * 60 + 1)
+    assert client.post(reverse("accounts:session_alive")).status_code == 401
+    assert client.get("/staff/").status_code == 302  # logged out by that request
+    assert Client().post(reverse("accounts:session_alive")).status_code == 401
+    assert Client().get(reverse("accounts:session_alive")).status_code == 405
+
+
+def test_pages_tell_how_often_to_say_so_only_where_there_is_an_idle_limit(
+    client, kind_staff, applicant
+):
+    client.force_login(kind_staff)
+    body = client.get("/accounts/profile/").content.decode()
+    assert f'data-session-alive="{reverse("accounts:session_alive")}"' in body
+    assert 'data-session-alive-every="300"' in body  # a third of 30 minutes, at most 5
+    client.force_login(applicant)  # no idle limit: nothing to keep alive
+    assert "data-session-alive" not in client.get("/accounts/profile/").content.decode()
+
+
+def test_alive_every_is_a_third_of_the_idle_time_within_bounds(settings, kind_staff, applicant):
+    assert sessions.alive_every(kind_staff) == 300
+    settings.KCITY_SESSION_IDLE_TIMEOUT_STAFF = 6 * 60
+    assert sessions.alive_every(kind_staff) == 120
+    settings.KCITY_SESSION_IDLE_TIMEOUT_STAFF = 9
+    assert sessions.alive_every(kind_staff) == 5
+    assert sessions.alive_every(applicant) == 0
