@@ -71,8 +71,8 @@ class SecondFactorMiddleware:
     verification, or to enrolment if they have no authenticator app yet.
 
     Needs a second factor: staff, reviewers and back-office users (``roles.is_privileged``),
-    and anyone who turned one on. Log-out, language, the set-up and verification pages and
-    static files stay open. An API request authenticated by a token (``Authorization:
+    and anyone who turned one on. Log-out, language, the "still here" signal of a page being
+    typed in, the set-up and verification pages and static files stay open. An API request authenticated by a token (``Authorization:
     Token …``) is not a session and is left to the API. An API request on an unverified
     session is answered 403; an htmx request is told to load the verification page.
     """
@@ -88,6 +88,7 @@ class SecondFactorMiddleware:
                 reverse("accounts:two_factor_setup"),
                 reverse("accounts:logout"),
                 reverse("accounts:set_language"),
+                reverse("accounts:session_alive"),
                 reverse("admin:logout"),
                 reverse("javascript-catalog"),
                 reverse("healthz"),

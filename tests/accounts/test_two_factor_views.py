@@ -80,6 +80,13 @@ def test_unverified_staff_may_log_out_and_change_language(client, kind_staff):
     assert "_auth_user_id" not in client.session
 
 
+def test_typing_on_the_second_factor_pages_keeps_the_session(client, kind_staff):
+    """Someone typing their code on the verification page is there: the page's "still here"
+    signal is answered, not sent to the verification page it comes from."""
+    password_only_login(client, kind_staff)
+    assert client.post(reverse("accounts:session_alive")).status_code == 204
+
+
 def test_unverified_staff_session_refused_by_the_api(client, kind_staff):
     password_only_login(client, kind_staff)
     response = client.get("/api/v1/me/")
