@@ -72,9 +72,10 @@ class SecondFactorMiddleware:
 
     Needs a second factor: staff, reviewers and back-office users (``roles.is_privileged``),
     and anyone who turned one on. Log-out, language, the "still here" signal of a page being
-    typed in, the set-up and verification pages and static files stay open. An API request authenticated by a token (``Authorization:
-    Token …``) is not a session and is left to the API. An API request on an unverified
-    session is answered 403; an htmx request is told to load the verification page.
+    typed in, the set-up and verification pages and static files stay open. An API request
+    authenticated by a token (``Authorization: Token …``) is not a session and is left to the
+    API. An API request on an unverified session is answered 403; an htmx request is told to
+    load the verification page.
     """
 
     def __init__(self, get_response):

@@ -109,10 +109,13 @@
       busy = true;
       fetch(url, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": token.value } })
         .then(function (response) {
-          last = Date.now();
-          if (response.status !== 204) { showEnded(); }
+          // 401: the session has ended; 403: the form's token no longer holds (a log-in
+          // elsewhere). Anything else (the server busy or its database down) says nothing
+          // about the session: ask again in 30 s, as when offline.
+          if (response.status === 401 || response.status === 403) { showEnded(); }
+          last = response.ok ? Date.now() : Date.now() - every + 30000;
         })
-        .catch(function () { last = Date.now() - every + 30000; })  // offline: again in 30 s
+        .catch(function () { last = Date.now() - every + 30000; })
         .then(function () { busy = false; });
     });
   }

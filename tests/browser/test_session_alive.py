@@ -52,3 +52,18 @@ def test_typing_keeps_the_session_and_an_ended_one_is_announced(
     assert ended.value.status == 401
     expect(page.get_by_role("alert")).to_contain_text("You have been logged out")
     assert "abcdef" in field.input_value()  # what was typed is still there
+
+
+def test_a_server_fault_is_not_taken_for_a_log_out(page, live_server, kind_staff, short_idle):
+    """With the database down the signal is answered 503, which says nothing about the
+    session: the page asks again later and does not tell the user they were logged out."""
+    log_in(page, live_server, kind_staff)
+    page.goto("/accounts/profile/")
+    page.route("**/accounts/session/alive/", lambda route: route.fulfill(status=503))
+    field = page.locator("form input[type=text], form textarea").first
+    page.wait_for_timeout(5_500)
+    with page.expect_response("**/accounts/session/alive/") as answer:
+        field.press_sequentially("abc")
+    assert answer.value.status == 503
+    page.wait_for_timeout(300)
+    assert page.get_by_role("alert").count() == 0
