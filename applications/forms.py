@@ -16,6 +16,7 @@ from applications import questions as q
 from applications.models import Application, ConsortiumMember, Document, Question
 from core import uploads as documents
 from core.bilingual import localized
+from core.kept_uploads import KeepsUploads
 from core.templatetags.portal_format import krw
 from projects.models import City, Country, Track
 from projects.selectors import document_requirements
@@ -241,7 +242,7 @@ class ConsortiumMemberForm(forms.ModelForm):
         pass
 
 
-class DocumentUploadForm(forms.Form):
+class DocumentUploadForm(KeepsUploads, forms.Form):
     kind = forms.ChoiceField(label=_("Document"), choices=Document.Kind.choices)
     file = forms.FileField(
         label=_("File"),

@@ -478,7 +478,12 @@ def consortium_remove(request, pk, member_pk):
 
 def documents_section(request, application):
     editable = "documents" in selectors.editable_sections(application)
-    form = DocumentUploadForm(request.POST or None, request.FILES or None, track=application.track)
+    form = DocumentUploadForm(
+        request.POST or None,
+        request.FILES or None,
+        track=application.track,
+        uploader=request.user,
+    )
     if request.method == "POST":
         if not editable:
             raise PermissionDenied

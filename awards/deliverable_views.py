@@ -24,9 +24,10 @@ from awards.selectors import (
 )
 from core.domain import DomainError
 from core.forms import apply_domain_error
+from core.kept_uploads import KeepsUploads
 
 
-class UploadForm(forms.Form):
+class UploadForm(KeepsUploads, forms.Form):
     file = forms.FileField(label=_("Deliverable file (PDF, DOCX, XLSX, PNG or JPEG)"))
 
 
@@ -72,7 +73,7 @@ def deliverable_detail(request, pk: int):
     )
     upload_form, review_form, status = UploadForm(), ReviewForm(), 200
     if request.method == "POST" and request.POST.get("action") == "upload" and can_upload:
-        upload_form = UploadForm(request.POST, request.FILES)
+        upload_form = UploadForm(request.POST, request.FILES, uploader=request.user)
         if upload_form.is_valid():
             try:
                 submit_deliverable(

@@ -38,6 +38,7 @@ from awards.models import (
 )
 from core.domain import DomainError
 from core.forms import apply_domain_error
+from core.kept_uploads import KeepsUploads
 from core.uploads import ACCEPT_ATTRIBUTE
 from core.views import require_perm
 from projects.models import Project
@@ -144,7 +145,7 @@ class ScheduleForm(forms.Form):
         ]
 
 
-class SignForm(forms.Form):
+class SignForm(KeepsUploads, forms.Form):
     signed_on = forms.DateField(label=gettext_lazy("Signed on"), widget=DateInput())
     file = forms.FileField(
         label=gettext_lazy("Signed copy (PDF)"),
@@ -201,7 +202,7 @@ class DecideAmendmentForm(forms.Form):
     )
 
 
-class PaymentRequestForm(BudgetLinesMixin, forms.Form):
+class PaymentRequestForm(KeepsUploads, BudgetLinesMixin, forms.Form):
     note = forms.CharField(
         label=gettext_lazy("Note to the secretariat"),
         required=False,
@@ -228,10 +229,6 @@ class PaymentRequestForm(BudgetLinesMixin, forms.Form):
         if resubmission:
             self.fields["evidence"].help_text = _(
                 "Leave empty to keep the evidence already sent; a file chosen here replaces it."
-            )
-        else:
-            self.fields["evidence"].help_text = _(
-                "A file cannot be kept if the form is shown again: choose it again then."
             )
 
 
@@ -426,6 +423,7 @@ def payment_request_form(request, pk: int, tranche_pk: int):
         initial=initial,
         execution=execution,
         resubmission=returned is not None,
+        uploader=request.user,
     )
     status = 200
     if request.method == "POST":
@@ -762,7 +760,7 @@ def staff_agreement_sign(request, code: str, pk: int):
         request,
         agreement,
         form_name="sign_form",
-        form=SignForm(request.POST, request.FILES),
+        form=SignForm(request.POST, request.FILES, uploader=request.user),
         service=lambda form: funding.sign_agreement(
             agreement=agreement,
             signed_on=form.cleaned_data["signed_on"],

@@ -3,7 +3,7 @@ import socket
 
 from celery import shared_task
 
-from core import health
+from core import health, kept_uploads
 
 
 @shared_task(
@@ -19,3 +19,10 @@ def task_record_heartbeat(self) -> None:
             "pid": os.getpid(),
         },
     )
+
+
+@shared_task(name="core.purge_kept_uploads", ignore_result=True)
+def task_purge_kept_uploads() -> int:
+    """Periodic (hourly, from beat): delete files kept for forms shown again once they are
+    older than a day (``core.kept_uploads``)."""
+    return kept_uploads.purge_kept_uploads()

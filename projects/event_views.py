@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Organization
 from core.forms import run_service_on_form
+from core.kept_uploads import KeepsUploads
 from core.views import require_perm
 from projects import selectors, services
 from projects.models import Country, Event, EventMaterial, EventParticipant, Project
@@ -55,7 +56,7 @@ class ParticipantForm(forms.Form):
     role = forms.CharField(label=gettext_lazy("Role"), max_length=120, required=False)
 
 
-class MaterialForm(forms.Form):
+class MaterialForm(KeepsUploads, forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=255)
     title_ko = forms.CharField(
         label=gettext_lazy("Title in Korean"), max_length=255, required=False
@@ -133,7 +134,7 @@ def event_detail(request, pk: int):
         ):
             done = _("The participant has been added.")
     elif action == "material":
-        material_form = MaterialForm(request.POST, request.FILES)
+        material_form = MaterialForm(request.POST, request.FILES, uploader=request.user)
         if run_service_on_form(
             material_form,
             lambda data: services.add_event_material(

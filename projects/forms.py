@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core import uploads
+from core.kept_uploads import KeepsUploads
 from projects.models import (
     MEGABYTE,
     NEW_OWN_DOCUMENT_KIND,
@@ -55,7 +56,7 @@ class DocumentRequirementAdminForm(RequirementKindMixin, forms.ModelForm):
         self.offer_requirement_kinds()
 
 
-class DocumentRequirementForm(RequirementKindMixin, forms.ModelForm):
+class DocumentRequirementForm(KeepsUploads, RequirementKindMixin, forms.ModelForm):
     """A document a track asks for. The template is a file of its own (checked and stored by
     ``services.save_document_requirement``), not a model field of the form."""
 

@@ -218,6 +218,7 @@ def requirements(request, track_id: int):
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
         instance=DocumentRequirement(track=track),
+        uploader=request.user,
     )
     status = 200
     if request.method == "POST":
@@ -246,6 +247,7 @@ def requirement_edit(request, pk: int):
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
         instance=requirement,
+        uploader=request.user,
     )
     status = 200
     if request.method == "POST":

@@ -14,9 +14,19 @@ def accessible_widget(field):
         described.append(f"{base}-help")
     if field.errors:
         described.append(f"{base}-error")
+    if kept_upload(field):
+        described.append(f"{base}-kept")
     attrs = {}
     if described:
         attrs["aria-describedby"] = " ".join(described)
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def kept_upload(field) -> dict | None:
+    """The file kept for a file field of a form shown again (``core.kept_uploads``): its
+    ``name`` and ``size``; None for other fields and when nothing is kept."""
+    kept = getattr(field.field.widget, "kept", None)
+    return {"name": kept[1], "size": kept[2]} if kept else None

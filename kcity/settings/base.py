@@ -326,6 +326,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.apply_retention",
         "schedule": crontab(minute=0, hour=3),
     },
+    # Deletes the files kept for forms shown again (core.kept_uploads) once a day old.
+    "purge-kept-uploads": {
+        "task": "core.purge_kept_uploads",
+        "schedule": crontab(minute=15),
+        "options": {"expires": 3000},
+    },
     # The worker's heartbeat (core.Heartbeat "worker"): fresh means beat, the broker and a worker
     # work; the staff system-status page turns red after 3 minutes. Expires unrun after 50 s so
     # a worker back from an outage does not run a backlog of them.

@@ -517,3 +517,57 @@ def test_deliverable_label_reads_in_the_schedule(client, contract, contractor, p
         client, contractor, reverse("awards:agreement", args=[contract.pk])
     ).content.decode()
     assert "After the interim report is accepted" in page
+
+
+def test_payment_form_shown_again_keeps_the_evidence_for_the_next_try(client, contract, contractor):
+    """The evidence chosen with an amount the line cannot take is kept: the second try sends
+    only the corrected amount, and the request is stored with that file."""
+    client.force_login(contractor)
+    response = client.post(
+        _request_url(contract, 1),
+        {"line_workshops": "100000001", "note": "N", "evidence": pdf("invoice.pdf")},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Kept from your last try: <strong>invoice.pdf</strong>" in page
+    token = page.split('name="evidence-kept" value="', 1)[1].split('"', 1)[0]
+    response = client.post(
+        _request_url(contract, 1),
+        {"line_workshops": "1000", "note": "N", "evidence-kept": token},
+    )
+    assert response.status_code == 302
+    request = PaymentRequest.objects.get()
+    assert request.original_name == "invoice.pdf"
+    with request.evidence.open("rb") as stored:
+        assert stored.read() == shared.PDF
+
+
+def test_sign_form_with_a_bad_date_keeps_the_signed_copy(client, project, kind_staff, kind):
+    agreement = make_contract(project, kind_staff)
+    client.force_login(kind_staff)
+    url = reverse("staff_awards:agreement_sign", args=[project.code, agreement.pk])
+    response = client.post(url, {"signed_on": "yesterday", "file": pdf("contract.pdf")})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "signed_on" in response.context["sign_form"].errors
+    assert "Kept from your last try: <strong>contract.pdf</strong>" in page
+    token = page.split('name="file-kept" value="', 1)[1].split('"', 1)[0]
+    # Another member of staff cannot use the token (it names its uploader).
+    other = UserFactory(
+        email="other@kind.or.kr",
+        roles=[roles.SECRETARIAT_STAFF],
+        is_staff=True,
+        organizations=[kind],
+    )
+    client.force_login(other)
+    assert client.post(url, {"signed_on": today().isoformat(), "file-kept": token}).status_code in (
+        400,
+        404,
+    )
+    agreement.refresh_from_db()
+    assert agreement.status != "signed"
+    client.force_login(kind_staff)
+    response = client.post(url, {"signed_on": today().isoformat(), "file-kept": token})
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.status == "signed"

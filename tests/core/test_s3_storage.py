@@ -443,3 +443,22 @@ def test_production_settings_put_documents_in_the_configured_bucket(tmp_path):
     assert options["querystring_auth"] is True and options["querystring_expire"] <= 300
     assert options["file_overwrite"] is False
     assert values["addressing"] == {"addressing_style": "path"}
+
+
+def test_a_kept_upload_lives_in_the_bucket_and_is_purged_there(bucket, settings):
+    """A file kept for a form shown again (core.kept_uploads) is an object in the bucket,
+    taken back with the same bytes, and the purge deletes it there."""
+    from core import kept_uploads
+
+    token = kept_uploads.keep(pdf_upload("plan.pdf"), owner_id=5)
+    assert token and not _local_files(settings)
+    (key,) = [o["Key"] for o in bucket.client.list_objects_v2(Bucket=bucket.name)["Contents"]]
+    assert key.startswith("kept-uploads/")
+    kept = kept_uploads.take_back(token, owner_id=5)
+    assert (kept.name, kept.read()) == ("plan.pdf", PDF_BYTES)
+    kept.close()
+    assert kept_uploads.purge_kept_uploads() == 0
+    later = timezone.now() + kept_uploads.KEPT_FOR + datetime.timedelta(minutes=1)
+    assert kept_uploads.purge_kept_uploads(now=later) == 1
+    assert bucket.client.list_objects_v2(Bucket=bucket.name).get("KeyCount") == 0
+    assert kept_uploads.take_back(token, owner_id=5) is None

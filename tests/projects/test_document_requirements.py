@@ -568,3 +568,18 @@ def test_the_personal_data_export_names_an_own_document_as_the_applicant_saw_it(
     rows = json.loads(bundle.read("data.json"))["kinds"]["applications.application"]["rows"]
     [document] = rows[0]["documents"]
     assert (document["kind"], document["kind_label"]) == ("own-1", "Environmental statement")
+
+
+def test_requirement_form_shown_again_keeps_the_template(client, planning_track, kind_staff):
+    client.force_login(kind_staff)
+    url = reverse("staff_projects:requirements", kwargs={"track_id": planning_track.pk})
+    data = {"kind": "budget_sheet", "name": "", "formats": ["pdf"], "is_required": "on"}
+    response = client.post(url, {**data, "template_file": upload("budget-form.pdf", PDF)})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Kept from your last try: <strong>budget-form.pdf</strong>" in page
+    token = page.split('name="template_file-kept" value="', 1)[1].split('"', 1)[0]
+    response = client.post(url, {**data, "name": "Budget sheet", "template_file-kept": token})
+    assert response.status_code == 302
+    added = DocumentRequirement.objects.get(track=planning_track, kind="budget_sheet")
+    assert added.template_name == "budget-form.pdf"

@@ -352,3 +352,19 @@ def test_staff_event_pages_query_counts_do_not_grow(client, event, kind_staff, k
             ends_on=datetime.date(2023, 1, 1),
         )
     assert counts() == before
+
+
+def test_staff_material_form_without_a_title_keeps_the_file(client, event, kind_staff):
+    client.force_login(kind_staff)
+    response = client.post(
+        _event_url(event), {"action": "material", "title": "", "file": pdf_upload("slides.pdf")}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Kept from your last try: <strong>slides.pdf</strong>" in page
+    token = page.split('name="file-kept" value="', 1)[1].split('"', 1)[0]
+    response = client.post(
+        _event_url(event), {"action": "material", "title": "Slides", "file-kept": token}
+    )
+    assert response.status_code == 302
+    assert event.materials.get().title == "Slides"
