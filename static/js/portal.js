@@ -120,12 +120,64 @@
     });
   }
 
+  // A form being filled in: leaving the page (a link, the Back button, closing the tab) asks
+  // first, so what was typed is not thrown away by a stray click; sending the form does not
+  // ask. A form shown again with an error beside a field holds what was typed last time, so it
+  // counts as changed from the start. Ticking rows of a table (a bulk action's selection) and
+  // the log-in and password forms do not count.
+  function warnBeforeLosingInput() {
+    var changed = null;
+    function counts(el) {
+      var form = el.form;
+      if (!form || form.method !== "post" || form.hasAttribute("data-leave-freely")) { return false; }
+      if (el.type === "hidden" || el.type === "password" || el.hasAttribute("data-autosubmit")) { return false; }
+      return !((el.type === "checkbox" || el.type === "radio") && el.closest("table"));
+    }
+    function noteChange(event) { if (counts(event.target)) { changed = event.target.form; } }
+    document.addEventListener("input", noteChange);
+    document.addEventListener("change", noteChange);
+    document.querySelectorAll("form[method=post] .field-error").forEach(function (field) {
+      var form = field.closest("form");
+      if (!form.querySelector("input[type=password]") && !form.hasAttribute("data-leave-freely")) {
+        changed = form;
+      }
+    });
+    document.addEventListener("submit", function () { changed = null; });
+    window.addEventListener("beforeunload", function (event) {
+      if (changed && document.body.contains(changed)) {
+        event.preventDefault();
+        event.returnValue = "";  // older browsers ask only when this is set
+      }
+    });
+  }
+
+  // A form sent once is not sent again by a second click while the next page loads (a double
+  // click on "Submit" or "Add"). After 10 s — a download that leaves the page as it was, a
+  // slow network — it can be sent again. htmx forms and cancelled confirmations never get here.
+  function sendFormsOnce() {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (event.defaultPrevented || form.method !== "post") { return; }
+      var sentAt = Number(form.dataset.sentAt || 0);
+      if (Date.now() - sentAt < 10000) { event.preventDefault(); return; }
+      form.dataset.sentAt = String(Date.now());
+    });
+    // Back to a page kept by the browser (the back-forward cache): its forms can be sent again.
+    window.addEventListener("pageshow", function (event) {
+      if (!event.persisted) { return; }
+      document.querySelectorAll("form[data-sent-at]").forEach(function (form) {
+        delete form.dataset.sentAt;
+      });
+    });
+  }
+
   function enhance(root) {
     showLocalTimes(root); bindConfirms(root); bindAutosubmit(root);
     makeScrollingTablesFocusable(document);
   }
   document.addEventListener("DOMContentLoaded", function () {
     enhance(document); focusErrorSummary(document); keepSessionAlive();
+    warnBeforeLosingInput(); sendFormsOnce();
   });
   window.addEventListener("resize", function () { makeScrollingTablesFocusable(document); });
   document.addEventListener("htmx:afterSwap", function (event) { enhance(event.target); });

@@ -1,0 +1,76 @@
+"""What was typed in a form is not thrown away by a stray click, and a double click sends a
+form once (static/js/portal.js: warnBeforeLosingInput, sendFormsOnce)."""
+
+import pytest
+
+from tests.browser.conftest import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _typed_in_profile(page, live_server, user):
+    log_in(page, live_server, user)
+    page.goto("/accounts/profile/")
+    field = page.locator("form.form input[type=text]").first
+    field.fill("")
+    field.press_sequentially("Unsaved name")
+    return field
+
+
+def test_leaving_a_form_with_typed_text_asks_first(page, live_server, kind_staff):
+    field = _typed_in_profile(page, live_server, kind_staff)
+    asked = []
+
+    def stay(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.once("dialog", stay)
+    page.locator("a.brand").click(no_wait_after=True)
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    assert page.url.endswith("/accounts/profile/")  # stayed
+    assert field.input_value() == "Unsaved name"  # and kept what was typed
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.locator("a.brand").click()
+    assert not page.url.endswith("/accounts/profile/")
+
+
+def test_sending_the_form_does_not_ask_and_an_untouched_form_leaves_freely(
+    page, live_server, kind_staff
+):
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
+    _typed_in_profile(page, live_server, kind_staff)
+    with page.expect_navigation():
+        page.locator("form.form button[type=submit]").click()
+    page.goto("/accounts/profile/")
+    with page.expect_navigation():
+        page.locator("a.brand").click()
+    assert asked == []
+
+
+def test_a_second_click_while_the_answer_is_awaited_sends_nothing(page, live_server, kind_staff):
+    """The first request is stopped on its way (as if the answer were slow to come: the page
+    stays); a second click on the button then sends nothing, where it would send the form
+    again."""
+    _typed_in_profile(page, live_server, kind_staff)
+    posts = []
+
+    def stop(route):
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        posts.append(route.request.url)
+        route.abort("aborted")
+
+    page.route("**/accounts/profile/", stop)
+    button = page.locator("form.form button[type=submit]")
+    button.click()
+    page.wait_for_timeout(300)
+    button.click()
+    page.wait_for_timeout(300)
+    assert posts == [f"{live_server.url}/accounts/profile/"]
+    assert page.url.endswith("/accounts/profile/")
