@@ -135,7 +135,13 @@ class KeptFileInput(forms.ClearableFileInput):
         upload = super().value_from_datadict(data, files, name)
         if upload or upload is False:  # a new file, or "clear" ticked
             return upload
-        return take_back(data.get(self.kept_input_name(name), ""), owner_id=self.owner_id)
+        token = data.get(self.kept_input_name(name), "")
+        # Asked more than once per request (cleaning, ``has_changed``, rendering): the file is
+        # opened once.
+        taken = getattr(self, "_taken", None)
+        if taken is None or taken[0] != token:
+            taken = self._taken = (token, take_back(token, owner_id=self.owner_id))
+        return taken[1]
 
     def value_omitted_from_data(self, data, files, name):
         return super().value_omitted_from_data(data, files, name) and (

@@ -206,3 +206,17 @@ def test_every_form_with_a_file_keeps_it():
     ]
     assert len(with_files) >= 6  # documents, requirements, materials, deliverables, funding
     assert [form for form in with_files if not issubclass(form, KeepsUploads)] == []
+
+
+def test_the_kept_file_is_opened_once_per_form(monkeypatch):
+    token = token_in(str(shown_again()["file"]))
+    opened = []
+    real_open = default_storage.open
+    monkeypatch.setattr(
+        default_storage, "open", lambda *a, **k: opened.append(a[0]) or real_open(*a, **k)
+    )
+    form = NamedFileForm({"title": "", "file-kept": token}, {}, uploader=User(7))
+    assert not form.is_valid()
+    form.has_changed()
+    str(form["file"])
+    assert len(opened) == 1
