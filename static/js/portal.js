@@ -126,25 +126,28 @@
   // counts as changed from the start. Ticking rows of a table (a bulk action's selection) and
   // the log-in and password forms do not count.
   function warnBeforeLosingInput() {
-    var changed = null;
     function counts(el) {
       var form = el.form;
       if (!form || form.method !== "post" || form.hasAttribute("data-leave-freely")) { return false; }
       if (el.type === "hidden" || el.type === "password" || el.hasAttribute("data-autosubmit")) { return false; }
       return !((el.type === "checkbox" || el.type === "radio") && el.closest("table"));
     }
-    function noteChange(event) { if (counts(event.target)) { changed = event.target.form; } }
+    function noteChange(event) { if (counts(event.target)) { event.target.form.dataset.changed = "1"; } }
     document.addEventListener("input", noteChange);
     document.addEventListener("change", noteChange);
     document.querySelectorAll("form[method=post] .field-error").forEach(function (field) {
       var form = field.closest("form");
       if (!form.querySelector("input[type=password]") && !form.hasAttribute("data-leave-freely")) {
-        changed = form;
+        form.dataset.changed = "1";
       }
     });
-    document.addEventListener("submit", function () { changed = null; });
+    // Sending a form keeps what was typed in it; another form changed on the page still asks
+    // (typing a section, then switching the language or logging out).
+    document.addEventListener("submit", function (event) {
+      if (!event.defaultPrevented) { delete event.target.dataset.changed; }
+    });
     window.addEventListener("beforeunload", function (event) {
-      if (changed && document.body.contains(changed)) {
+      if (document.querySelector("form[data-changed]")) {
         event.preventDefault();
         event.returnValue = "";  // older browsers ask only when this is set
       }

@@ -38,6 +38,24 @@ def test_leaving_a_form_with_typed_text_asks_first(page, live_server, kind_staff
     assert not page.url.endswith("/accounts/profile/")
 
 
+def test_sending_another_form_of_the_page_still_asks(page, live_server, kind_staff):
+    """Typing in the profile, then switching the language (a form of its own in the header):
+    the typed text would be lost, so the page asks; choosing the language alone does not."""
+    _typed_in_profile(page, live_server, kind_staff)
+    asked = []
+
+    def stay(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.once("dialog", stay)
+    page.select_option("#language-select", "ko")
+    page.locator("form.lang-switch button[type=submit]").click(no_wait_after=True)
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    assert page.url.endswith("/accounts/profile/")
+
+
 def test_sending_the_form_does_not_ask_and_an_untouched_form_leaves_freely(
     page, live_server, kind_staff
 ):
@@ -47,6 +65,7 @@ def test_sending_the_form_does_not_ask_and_an_untouched_form_leaves_freely(
     with page.expect_navigation():
         page.locator("form.form button[type=submit]").click()
     page.goto("/accounts/profile/")
+    page.select_option("#language-select", "ko")  # the language form does not count
     with page.expect_navigation():
         page.locator("a.brand").click()
     assert asked == []
