@@ -27,14 +27,18 @@ import logging
 import secrets
 
 from django import forms
+from django.conf import settings
 from django.core import signing
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from core.storage import REMOTE_STORAGE_ERRORS
+from core.uploads import TooLargeUpload, too_large_message
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +152,22 @@ class KeptFileInput(forms.ClearableFileInput):
             self.kept_input_name(name) not in data
         )
 
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        # For the page's script, which refuses a file above the site's limit as soon as it is
+        # chosen, before it is sent (static/js/portal.js, checkFileSizes).
+        context["widget"]["attrs"].update(
+            {
+                "data-max-size": str(settings.MAX_UPLOAD_SIZE),
+                "data-too-large": _(
+                    "This file is larger than %(limit)s, the most the portal accepts. Choose a "
+                    "smaller file."
+                )
+                % {"limit": filesizeformat(settings.MAX_UPLOAD_SIZE)},
+            }
+        )
+        return context
+
     def use_required_attribute(self, initial):
         return super().use_required_attribute(initial) and self.kept is None
 
@@ -184,9 +204,17 @@ class KeepsUploads:
         self._cleaning = True
         try:
             super().full_clean()
+            self._refuse_too_large()
         finally:
             self._cleaning = False
         self._keep_uploads()
+
+    def _refuse_too_large(self) -> None:
+        """A file above the site's limit, which the upload handler did not keep, is refused
+        next to its field at once (the services would refuse it too, after the other fields)."""
+        for name, value in list(getattr(self, "cleaned_data", {}).items()):
+            if isinstance(value, TooLargeUpload):
+                self.add_error(name, too_large_message(value.size, settings.MAX_UPLOAD_SIZE))
 
     def add_error(self, field, error):
         super().add_error(field, error)

@@ -9,12 +9,15 @@ A caller may narrow both for one kind of document (``formats``: codes of ``ALLOW
 """
 
 import errno
+import io
 import logging
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -119,6 +122,48 @@ def describe_content(head: bytes) -> str:
     return _("of an unknown type")
 
 
+def too_large_message(size: int, limit: int) -> str:
+    return _("The file is %(size)s; the limit is %(limit)s.") % {
+        "size": filesizeformat(size),
+        "limit": filesizeformat(limit),
+    }
+
+
+class TooLargeUpload(UploadedFile):
+    """What ``SizeCappedUploadHandler`` hands on for a file above the site's limit: its name
+    and the size received, without its content, so that the form or service refuses it by its
+    size (``validate_upload`` checks the size first) and nothing stores an empty file."""
+
+    def __init__(self, *, name: str, size: int, content_type: str | None):
+        super().__init__(io.BytesIO(), name=name, content_type=content_type, size=size)
+
+
+class SizeCappedUploadHandler(FileUploadHandler):
+    """The first of ``FILE_UPLOAD_HANDLERS``: a file larger than ``settings.MAX_UPLOAD_SIZE``
+    is not written anywhere past the limit — the handlers after it (memory, then a temporary
+    file) stop receiving its chunks — and arrives as a ``TooLargeUpload`` that names its
+    size. Without it, any request could fill the web host's temporary disk with one file."""
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.received = 0
+        self.too_large = False
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > settings.MAX_UPLOAD_SIZE:
+            self.too_large = True
+            return None  # the chunk goes no further
+        return raw_data
+
+    def file_complete(self, file_size):
+        if not self.too_large:
+            return None  # the next handler builds the file
+        return TooLargeUpload(
+            name=self.file_name, size=self.received, content_type=self.content_type
+        )
+
+
 def validate_upload(uploaded, *, formats=None, max_size: int | None = None) -> FileKind:
     """Check one uploaded file; return its kind or raise DomainError(field="file") saying why.
 
@@ -129,12 +174,7 @@ def validate_upload(uploaded, *, formats=None, max_size: int | None = None) -> F
     if size == 0:
         raise DomainError(_("The file is empty."), code="empty", field="file")
     if size > limit:
-        raise DomainError(
-            _("The file is %(size)s; the limit is %(limit)s.")
-            % {"size": filesizeformat(size), "limit": filesizeformat(limit)},
-            code="too_large",
-            field="file",
-        )
+        raise DomainError(too_large_message(size, limit), code="too_large", field="file")
     uploaded.seek(0)
     head = uploaded.read(16)
     kind = _sniff(head, uploaded)

@@ -164,6 +164,13 @@ MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "priva
 MEDIA_URL = "/private-not-served/"
 MAX_UPLOAD_SIZE = env.int("KCITY_MAX_UPLOAD_SIZE", default=20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A file above MAX_UPLOAD_SIZE is not written past the limit (to memory or a temporary file)
+# and is refused by its size (core.uploads.SizeCappedUploadHandler).
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.SizeCappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # With KCITY_S3_BUCKET set, documents live in that private bucket on S3-compatible storage
 # (MinIO, S3) instead of MEDIA_ROOT, so every web and worker host reads the same files
 # (core.storage, docs/deployment.md). Downloads still go through the permission-checking views,

@@ -174,13 +174,48 @@
     });
   }
 
+  // A file larger than the portal accepts (data-max-size, on every file input) is refused as
+  // soon as it is chosen, not after minutes of sending it: the message appears beside the
+  // field and the input is emptied. The server refuses it too (core.uploads).
+  function checkFileSizes() {
+    document.addEventListener("change", function (event) {
+      var input = event.target;
+      if (input.type !== "file" || !input.dataset.maxSize) { return; }
+      var limit = Number(input.dataset.maxSize);
+      var tooLarge = Array.prototype.some.call(input.files || [], function (file) {
+        return file.size > limit;
+      });
+      var id = input.id + "-too-large";
+      var shown = document.getElementById(id);
+      var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (part) {
+        return part && part !== id;
+      });
+      if (!tooLarge) {
+        if (shown) { shown.remove(); input.removeAttribute("aria-invalid"); }
+        input.setAttribute("aria-describedby", described.join(" "));
+        return;
+      }
+      if (!shown) {
+        shown = document.createElement("p");
+        shown.className = "error-message";
+        shown.id = id;
+        shown.setAttribute("role", "alert");
+        input.before(shown);
+      }
+      shown.textContent = input.dataset.tooLarge;
+      input.value = "";
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", described.concat([id]).join(" "));
+    });
+  }
+
   function enhance(root) {
     showLocalTimes(root); bindConfirms(root); bindAutosubmit(root);
     makeScrollingTablesFocusable(document);
   }
   document.addEventListener("DOMContentLoaded", function () {
     enhance(document); focusErrorSummary(document); keepSessionAlive();
-    warnBeforeLosingInput(); sendFormsOnce();
+    warnBeforeLosingInput(); sendFormsOnce(); checkFileSizes();
   });
   window.addEventListener("resize", function () { makeScrollingTablesFocusable(document); });
   document.addEventListener("htmx:afterSwap", function (event) { enhance(event.target); });

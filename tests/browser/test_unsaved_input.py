@@ -93,3 +93,39 @@ def test_a_second_click_while_the_answer_is_awaited_sends_nothing(page, live_ser
     page.wait_for_timeout(300)
     assert posts == [f"{live_server.url}/accounts/profile/"]
     assert page.url.endswith("/accounts/profile/")
+
+
+def test_a_file_above_the_limit_is_refused_as_soon_as_it_is_chosen(
+    page, live_server, kind_staff, settings
+):
+    import datetime
+
+    from django.urls import reverse
+
+    from projects.models import Event
+    from tests.factories import CityFactory
+
+    settings.MAX_UPLOAD_SIZE = 2_000
+    event = Event.objects.create(
+        kind=Event.Kind.CONFERENCE,
+        name="Finance conference",
+        partners="World Bank",
+        city=CityFactory(name="Washington"),
+        starts_on=datetime.date(2022, 11, 15),
+        ends_on=datetime.date(2022, 11, 16),
+    )
+    log_in(page, live_server, kind_staff)
+    page.goto(reverse("staff_events:event", args=[event.pk]))
+    file_input = page.locator("input[type=file]")
+    big = {"name": "scan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-" + b"0" * 5_000}
+    file_input.set_input_files(big)
+    alert = page.get_by_role("alert")
+    assert "This file is larger than 2.0" in alert.inner_text()
+    assert file_input.evaluate("input => input.files.length") == 0
+    assert file_input.get_attribute("aria-invalid") == "true"
+    assert alert.get_attribute("id") in file_input.get_attribute("aria-describedby")
+    small = {**big, "buffer": b"%PDF-" + b"0" * 500}
+    file_input.set_input_files(small)
+    assert page.get_by_role("alert").count() == 0
+    assert file_input.evaluate("input => input.files.length") == 1
+    assert file_input.get_attribute("aria-invalid") is None
