@@ -319,6 +319,25 @@ def test_application_upload_document_not_a_document_is_400(applicant, applicatio
     assert application.documents.count() == 0
 
 
+def test_application_upload_document_above_the_limit_is_400_by_its_size(
+    applicant, application, settings
+):
+    """The upload handler stops at the limit (core.uploads.SizeCappedUploadHandler); the API
+    answers by the size received, and nothing is stored."""
+    settings.MAX_UPLOAD_SIZE = 1_000
+    upload = SimpleUploadedFile(
+        "letter.pdf", PDF_BYTES + b"0" * 5_000, content_type="application/pdf"
+    )
+    response = client_for(applicant).post(
+        detail(application, "documents"),
+        {"kind": "letter_of_intent", "file": upload},
+        format="multipart",
+    )
+    assert response.status_code == 400, response.content
+    assert "the limit is 1000" in str(response.json()["errors"]["file"])
+    assert application.documents.count() == 0
+
+
 def test_application_upload_document_missing_fields_is_400(applicant, application):
     response = client_for(applicant).post(
         detail(application, "documents"), {"kind": "nonsense"}, format="multipart"
