@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from accounts import roles
 from accounts.audit import audit_events_for
@@ -454,6 +455,35 @@ def missing_documents(application: Application) -> list[str]:
     ]
 
 
+#: The fields a proposal must have before it is submitted, section by section, with what
+#: ``submission_problems`` says when one is missing (a concept note: only those it asks,
+#: ``stages.asks_field``). The public outline of a track's form marks the same fields as needed.
+REQUIRED_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("applicant", "contact_name", gettext_noop("Give a contact person.")),
+    ("applicant", "contact_email", gettext_noop("Give the contact person's e-mail address.")),
+    ("site", "country", gettext_noop("Choose the country of the site.")),
+    ("site", "city", gettext_noop("Choose or name the city of the site.")),
+    ("project", "title", gettext_noop("Give the project a title.")),
+    ("project", "summary", gettext_noop("Write a summary of the project.")),
+    ("project", "objectives", gettext_noop("Describe the project's objectives.")),
+    ("project", "requested_deliverable", gettext_noop("Choose the requested deliverable.")),
+    ("budget", "budget_requested", gettext_noop("Give the requested amount in KRW.")),
+)
+
+#: The roles a consortium (the demonstration track) must have before the proposal is
+#: submitted, with what ``submission_problems`` says when one is missing.
+REQUIRED_CONSORTIUM_ROLES: tuple[tuple[str, str], ...] = (
+    ("lead", gettext_noop("Name the Korean lead company.")),
+    (
+        "overseas_public_partner",
+        gettext_noop(
+            "Add the overseas public partner (government, public institution or university); it "
+            "is mandatory."
+        ),
+    ),
+)
+
+
 def submission_problems(
     application: Application, *, taken_sites: set[tuple[int, int, int]] | None = None
 ) -> list[Problem]:
@@ -467,27 +497,16 @@ def submission_problems(
     track = application.track
     problems: list[Problem] = []
     keys = {key for key, _label in sections_for_application(application)}
-
-    def need(section, field, message):
+    for section, field, message in REQUIRED_FIELDS:
         # A concept note asks only its own fields (applications.stages.CONCEPT_FIELDS). A
         # foreign key is read by its id: whether it is set needs no query for the object.
         value = getattr(application, Application._meta.get_field(field).attname)
-        if not value and stages.asks_field(application, section, field):
-            problems.append(Problem(section, message, f"id_{field}"))
-
-    need("applicant", "contact_name", _("Give a contact person."))
-    need("applicant", "contact_email", _("Give the contact person's e-mail address."))
-    need("site", "country", _("Choose the country of the site."))
-    need("site", "city", _("Choose or name the city of the site."))
-    need("project", "title", _("Give the project a title."))
-    need("project", "summary", _("Write a summary of the project."))
-    need("project", "objectives", _("Describe the project's objectives."))
-    need("project", "requested_deliverable", _("Choose the requested deliverable."))
-    if application.budget_requested is None:
-        problems.append(
-            Problem("budget", _("Give the requested amount in KRW."), "id_budget_requested")
-        )
-    elif not track.budget_floor <= application.budget_requested <= track.budget_ceiling:
+        if value in (None, "") and stages.asks_field(application, section, field):
+            problems.append(Problem(section, _(message), f"id_{field}"))
+    if (
+        application.budget_requested is not None
+        and not track.budget_floor <= application.budget_requested <= track.budget_ceiling
+    ):
         problems.append(
             Problem(
                 "budget",
@@ -497,19 +516,12 @@ def submission_problems(
             )
         )
     if "consortium" in keys:
-        roles = [m.role for m in application.consortium_members.all()]
-        if "lead" not in roles:
-            problems.append(Problem("consortium", _("Name the Korean lead company.")))
-        if "overseas_public_partner" not in roles:
-            problems.append(
-                Problem(
-                    "consortium",
-                    _(
-                        "Add the overseas public partner (government, public institution or "
-                        "university); it is mandatory."
-                    ),
-                )
-            )
+        roles = {m.role for m in application.consortium_members.all()}
+        problems.extend(
+            Problem("consortium", _(message))
+            for role, message in REQUIRED_CONSORTIUM_ROLES
+            if role not in roles
+        )
     if "questions" in keys:
         problems.extend(question_problems(application))
     for label in missing_documents(application):

@@ -6,6 +6,7 @@ app_name = "applications"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("start/<int:track_pk>/", views.start, name="start"),
+    path("form/<int:track_pk>/", views.form_outline, name="form_outline"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/<slug:section>/", views.section, name="section"),
     path(

@@ -6,11 +6,13 @@ another organisation's application is a 404 with nothing in the body), validate 
 one service and render or redirect.
 """
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -34,6 +36,7 @@ from core import uploads as document_rules
 from core.domain import DomainError
 from core.forms import apply_domain_error
 from projects.models import Track
+from projects.rules import VIEW_CALL
 from projects.selectors import document_requirements, public_calls
 
 
@@ -700,4 +703,97 @@ def request_clarification(request, pk):
         request,
         "applications/clarification_request.html",
         {"application": application, "form": form},
+    )
+
+
+# --- The form in outline, for anyone preparing a proposal ------------------------------------
+
+
+def _field_items(bound_fields, needed: set[str]) -> list[dict]:
+    """Form fields as the outline lists them: label, help, whether the submission needs each,
+    and the options of a short fixed list (not of the countries and cities)."""
+    items = []
+    for bound in bound_fields:
+        field = bound.field
+        fixed = getattr(field, "choices", None) if not hasattr(field, "queryset") else None
+        items.append(
+            {
+                "label": bound.label,
+                "help": bound.help_text,
+                "needed": bound.name in needed,
+                "options": [
+                    str(label) for value, label in (fixed or []) if value not in ("", None)
+                ],
+                "several": isinstance(field, forms.MultipleChoiceField),
+            }
+        )
+    return items
+
+
+def _outline(track: Track) -> list[dict]:
+    """The sections of the track's form (``selectors.sections_for_track``) with what each asks,
+    built from the applicant's own forms, and marked needed by the submission's rules
+    (``selectors.REQUIRED_FIELDS``, ``REQUIRED_CONSORTIUM_ROLES``, the questions' and
+    documents' ``required``)."""
+    two_stage = track.call.two_stage
+    blank = Application(track=track, call=track.call)
+    sections = []
+    for key, label in selectors.sections_for_track(track):
+        needed = {field for section, field, _message in selectors.REQUIRED_FIELDS if section == key}
+        section = {"key": key, "label": label, "items": [], "notes": []}
+        if key in SECTION_FORMS:
+            form = SECTION_FORMS[key](instance=blank, track=track)
+            section["items"] = _field_items(form.visible_fields(), needed)
+        elif key == "consortium":
+            section["items"] = _field_items(ConsortiumMemberForm().visible_fields(), set())
+            roles = dict(ConsortiumMember.Role.choices)
+            section["notes"] = [
+                _("Needed: %(role)s.") % {"role": roles[role]}
+                for role, _message in selectors.REQUIRED_CONSORTIUM_ROLES
+            ]
+        elif key == "questions":
+            form = QuestionsForm(
+                questions=selectors.questions_for_track(track), track_kind=track.kind
+            )
+            for group in form.groups():
+                for item in group["items"]:
+                    question = item["question"]
+                    bound = item["field"]
+                    (entry,) = _field_items([bound], {bound.name} if item["required"] else set())
+                    entry["group"] = group["label"]
+                    entry["conditional"] = bool(question.condition)
+                    entry["stage"] = question.get_stage_display() if two_stage else ""
+                    section["items"].append(entry)
+        elif key == "documents":
+            section["items"] = [
+                {
+                    "label": requirement.display_name,
+                    "help": _("%(formats)s; at most %(size)s.")
+                    % {
+                        "formats": requirement.formats_label,
+                        "size": filesizeformat(requirement.max_size),
+                    },
+                    "needed": requirement.is_required,
+                    "stage": requirement.get_stage_display() if two_stage else "",
+                    "template": requirement if requirement.template else None,
+                    "options": [],
+                }
+                for requirement in document_requirements(track)
+            ]
+        sections.append(section)
+    return sections
+
+
+def form_outline(request, track_pk: int):
+    """What a track's online form asks, section by section, for anyone preparing a proposal
+    before applying (no log-in): the same forms the applicant fills in, marked where the
+    submission needs an answer. To whoever may see the call (``projects.view_call``: everyone
+    for a published call, its staff for a draft); 404 to others."""
+    track = get_object_or_404(Track.objects.select_related("call"), pk=track_pk)
+    if not request.user.has_perm(VIEW_CALL, track.call):
+        raise Http404
+    return render(
+        request,
+        "applications/form_outline.html",
+        {"track": track, "call": track.call, "sections": _outline(track)},
     )

@@ -284,6 +284,9 @@ NO_OBJECT = {
     # A document's template: public with its published call (a draft's: 404 but to its staff,
     # tests/projects/test_document_requirements.py).
     "projects:document_template",
+    # A track's form in outline: as public as its call (a draft's: 404 but to its staff,
+    # tests/applications/test_form_outline.py).
+    "applications:form_outline",
     "staff_projects:calls",  # every call, to programme admins only
     "applications:dashboard",
     "applications:start",

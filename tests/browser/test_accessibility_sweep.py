@@ -37,6 +37,8 @@ def public_pages(d) -> list[str]:
         "/",
         "/calls/",
         f"/calls/{d['call'].slug}/",
+        f"/applications/form/{d['planning'].pk}/",
+        f"/applications/form/{d['demonstration'].pk}/",
         "/calls/portfolio/",
         f"/calls/portfolio/{d['project'].code}/",
         "/calls/events/",
