@@ -37,7 +37,7 @@ from core.domain import DomainError
 from core.forms import apply_domain_error
 from projects.models import Track
 from projects.rules import VIEW_CALL
-from projects.selectors import document_requirements, public_calls
+from projects.selectors import document_requirements, public_call_status, public_calls
 
 
 def _own_application(request, pk) -> Application:
@@ -792,6 +792,7 @@ def form_outline(request, track_pk: int):
     track = get_object_or_404(Track.objects.select_related("call"), pk=track_pk)
     if not request.user.has_perm(VIEW_CALL, track.call):
         raise Http404
+    track.call.public_status = public_call_status(track.call)  # the call page's apply button
     return render(
         request,
         "applications/form_outline.html",

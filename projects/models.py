@@ -114,7 +114,7 @@ class Call(BilingualNameMixin, models.Model):
 
     class Status(models.TextChoices):
         # "Open" and "Closed" carry the context the public pages use for the same states
-        # (projects.views.PUBLIC_STATUS_LABELS), so a call reads the same word everywhere.
+        # (projects.selectors.PUBLIC_STATUS_LABELS), so a call reads the same word everywhere.
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published (upcoming)")
         OPEN = "open", pgettext_lazy("call status", "Open")

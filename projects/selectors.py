@@ -3,8 +3,9 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts import roles
 from accounts.selectors import is_member
@@ -36,6 +37,25 @@ def is_staff_of_track(user, track: Track) -> bool:
     if not roles.has_role(user, roles.SECRETARIAT_STAFF) or track is None:
         return False
     return track.secretariat.memberships.filter(user=user).exists()
+
+
+PUBLIC_STATUS_LABELS = {
+    "upcoming": pgettext_lazy("call status", "Upcoming"),
+    "open": pgettext_lazy("call status", "Open"),
+    "closed": pgettext_lazy("call status", "Closed"),
+}
+
+
+def public_call_status(call: Call, now=None) -> str:
+    """upcoming, open or closed, as a visitor should read it; the server clock decides."""
+    now = now or timezone.now()
+    if call.status == Call.Status.PUBLISHED or (
+        call.status == Call.Status.OPEN and now < call.opens_at
+    ):
+        return "upcoming"
+    if call.is_accepting_applications:
+        return "open"
+    return "closed"
 
 
 def public_calls() -> QuerySet[Call]:

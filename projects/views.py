@@ -5,7 +5,6 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.translation import pgettext_lazy
 
 from core import uploads
 from projects import selectors
@@ -19,25 +18,7 @@ from projects.models import (
     Track,
 )
 from projects.rules import VIEW_CALL
-from projects.selectors import public_calls
-
-PUBLIC_STATUS_LABELS = {
-    "upcoming": pgettext_lazy("call status", "Upcoming"),
-    "open": pgettext_lazy("call status", "Open"),
-    "closed": pgettext_lazy("call status", "Closed"),
-}
-
-
-def public_call_status(call: Call, now=None) -> str:
-    """upcoming, open or closed, as a visitor should read it; the server clock decides."""
-    now = now or timezone.now()
-    if call.status == Call.Status.PUBLISHED or (
-        call.status == Call.Status.OPEN and now < call.opens_at
-    ):
-        return "upcoming"
-    if call.is_accepting_applications:
-        return "open"
-    return "closed"
+from projects.selectors import PUBLIC_STATUS_LABELS, public_call_status, public_calls
 
 
 def _tracks_prefetch():

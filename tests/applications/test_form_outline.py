@@ -124,3 +124,17 @@ def test_a_two_stage_call_says_which_stage_asks_what(client, kind):
     page = client.get(outline_url(track)).content.decode()
     assert "This call has two stages." in page
     assert "Concept note" in page
+
+
+def test_the_outline_of_an_open_track_offers_to_apply_and_a_closed_one_does_not(
+    client, planning_track, applicant
+):
+    page = client.get(outline_url(planning_track)).content.decode()
+    assert "Register to apply" in page
+    client.force_login(applicant)
+    page = client.get(outline_url(planning_track)).content.decode()
+    assert reverse("applications:start", args=[planning_track.pk]) in page
+    planning_track.call.status = "closed"
+    planning_track.call.save()
+    page = client.get(outline_url(planning_track)).content.decode()
+    assert reverse("applications:start", args=[planning_track.pk]) not in page

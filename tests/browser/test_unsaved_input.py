@@ -98,22 +98,12 @@ def test_a_second_click_while_the_answer_is_awaited_sends_nothing(page, live_ser
 def test_a_file_above_the_limit_is_refused_as_soon_as_it_is_chosen(
     page, live_server, kind_staff, settings
 ):
-    import datetime
-
     from django.urls import reverse
 
-    from projects.models import Event
-    from tests.factories import CityFactory
+    from tests.factories import EventFactory
 
     settings.MAX_UPLOAD_SIZE = 2_000
-    event = Event.objects.create(
-        kind=Event.Kind.CONFERENCE,
-        name="Finance conference",
-        partners="World Bank",
-        city=CityFactory(name="Washington"),
-        starts_on=datetime.date(2022, 11, 15),
-        ends_on=datetime.date(2022, 11, 16),
-    )
+    event = EventFactory()
     log_in(page, live_server, kind_staff)
     page.goto(reverse("staff_events:event", args=[event.pk]))
     file_input = page.locator("input[type=file]")

@@ -4,16 +4,14 @@ for the API; the file input carries the limit for the page's script."""
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import reverse
 
 from core.uploads import TooLargeUpload
-from projects.models import Event, EventMaterial
-from tests.factories import CityFactory
+from projects.models import EventMaterial
+from tests.factories import EventFactory
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -41,14 +39,7 @@ def test_a_file_within_the_limit_is_received_whole(settings):
 
 @pytest.fixture
 def event(db):
-    return Event.objects.create(
-        kind=Event.Kind.CONFERENCE,
-        name="Smart city finance conference",
-        partners="World Bank",
-        city=CityFactory(name="Washington"),
-        starts_on=datetime.date(2022, 11, 15),
-        ends_on=datetime.date(2022, 11, 16),
-    )
+    return EventFactory()
 
 
 def test_the_form_refuses_it_next_to_its_field_and_keeps_nothing(

@@ -18,6 +18,7 @@ from .projects import (  # noqa: F401
     CityFactory,
     CountryFactory,
     DeliverableFactory,
+    EventFactory,
     ProjectFactory,
     TrackFactory,
 )

@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from awards.models import Deliverable
-from projects.models import Call, City, Country, Project, Track
+from projects.models import Call, City, Country, Event, Project, Track
 
 from .accounts import OrganizationFactory
 
@@ -83,3 +83,17 @@ class DeliverableFactory(factory.django.DjangoModelFactory):
     project = factory.SubFactory(ProjectFactory)
     kind = Deliverable.Kind.INCEPTION
     due_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    """A conference of the programme (one day and the next, in 2022)."""
+
+    class Meta:
+        model = Event
+
+    kind = Event.Kind.CONFERENCE
+    name = factory.Sequence(lambda n: f"Smart city conference {n}")
+    partners = "World Bank"
+    city = factory.SubFactory(CityFactory, name="Washington")
+    starts_on = datetime.date(2022, 11, 15)
+    ends_on = datetime.date(2022, 11, 16)
