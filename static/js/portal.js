@@ -132,9 +132,28 @@
       if (el.type === "hidden" || el.type === "password" || el.hasAttribute("data-autosubmit")) { return false; }
       return !((el.type === "checkbox" || el.type === "radio") && el.closest("table"));
     }
-    function noteChange(event) { if (counts(event.target)) { event.target.form.dataset.changed = "1"; } }
+    function noteChange(event) {
+      if (!counts(event.target)) { return; }
+      var form = event.target.form;
+      form.dataset.changed = "1";
+      form.dataset.edits = String(Number(form.dataset.edits || 0) + 1);
+    }
     document.addEventListener("input", noteChange);
     document.addEventListener("change", noteChange);
+    // A form that saves itself as the user goes (the application's sections, with htmx): once
+    // the server says it saved what was sent, and nothing was typed since, leaving asks nothing.
+    document.addEventListener("htmx:beforeRequest", function (event) {
+      var form = event.detail.elt;
+      if (form && form.tagName === "FORM") { form.dataset.editsSent = form.dataset.edits || "0"; }
+    });
+    document.addEventListener("htmx:afterRequest", function (event) {
+      var form = event.detail.elt;
+      if (!form || form.tagName !== "FORM" || !event.detail.successful) { return; }
+      var saved = /\bdata-saved\b/.test(event.detail.xhr.responseText || "");
+      if (saved && (form.dataset.edits || "0") === form.dataset.editsSent) {
+        delete form.dataset.changed;
+      }
+    });
     document.querySelectorAll("form[method=post] .field-error").forEach(function (field) {
       var form = field.closest("form");
       if (!form.querySelector("input[type=password]") && !form.hasAttribute("data-leave-freely")) {

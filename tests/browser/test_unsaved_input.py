@@ -119,3 +119,46 @@ def test_a_file_above_the_limit_is_refused_as_soon_as_it_is_chosen(
     assert page.get_by_role("alert").count() == 0
     assert file_input.evaluate("input => input.files.length") == 1
     assert file_input.get_attribute("aria-invalid") is None
+
+
+def test_a_section_saved_by_itself_leaves_without_asking(
+    page, live_server, applicant, planning_track
+):
+    """The application's sections save themselves (htmx, after a change): once the page says
+    saved, and nothing was typed since, a link leaves at once; typing again asks again."""
+    from django.urls import reverse
+
+    from tests.factories import ApplicationFactory
+
+    draft = ApplicationFactory(
+        track=planning_track, organization=applicant.organizations.first(), created_by=applicant
+    )
+    log_in(page, live_server, applicant)
+    page.goto(reverse("applications:section", args=[draft.pk, "project"]))
+    asked = []
+
+    def stay(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    title = page.locator("#id_title")
+    title.fill("")
+    title.press_sequentially("A new title")
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        title.press("Tab")  # the change that starts the autosave
+    page.get_by_text("Saved automatically").wait_for()
+    title.focus()
+    title.press("End")
+    title.press_sequentially(" again")  # typed after the save
+    page.locator("a.brand").click(no_wait_after=True)
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        title.press("Tab")
+    page.wait_for_timeout(300)
+    with page.expect_navigation():
+        page.locator("a.brand").click()
+    assert asked == ["beforeunload"]  # not asked a second time
+    draft.refresh_from_db()
+    assert draft.title == "A new title again"
