@@ -129,7 +129,8 @@
     function counts(el) {
       var form = el.form;
       if (!form || form.method !== "post" || form.hasAttribute("data-leave-freely")) { return false; }
-      if (el.type === "hidden" || el.type === "password" || el.hasAttribute("data-autosubmit")) { return false; }
+      if (el.type === "hidden" || el.hasAttribute("data-autosubmit")) { return false; }
+      if (form.querySelector("input[type=password]")) { return false; }  // log-in, sign-up, passwords
       return !((el.type === "checkbox" || el.type === "radio") && el.closest("table"));
     }
     function noteChange(event) {

@@ -162,3 +162,15 @@ def test_a_section_saved_by_itself_leaves_without_asking(
     assert asked == ["beforeunload"]  # not asked a second time
     draft.refresh_from_db()
     assert draft.title == "A new title again"
+
+
+def test_the_log_in_form_never_asks(page, live_server):
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
+    page.goto("/accounts/login/")
+    page.locator("main input[type=email], main input[name=username]").first.press_sequentially(
+        "someone@example.org"
+    )
+    with page.expect_navigation():
+        page.locator("a.brand").click()
+    assert asked == []
