@@ -18,6 +18,7 @@ from accounts.models import AuditEvent
 from accounts.rules import VIEW_STAFF_AREA
 from applications.models import (
     Answer,
+    ApplicantNotice,
     Application,
     ApplicationTag,
     ClarificationRequest,
@@ -233,3 +234,16 @@ class ReferenceSequenceAdmin(PortalModelAdmin):
     search_fields = ["prefix"]
     list_select_related = False
     ordering = ["prefix"]
+
+
+@admin.register(ApplicantNotice)
+class ApplicantNoticeAdmin(PortalModelAdmin):
+    """Notices sent to the tracks' applicants, read-only: they are sent from the track's
+    notices page (``applications.services.send_applicant_notice``, audited, once per form)."""
+
+    track_scope = "track"
+    list_display = ["sent_at", "subject", "track", "audience", "recipients", "sent_by"]
+    list_filter = ["audience", "track__call__year"]
+    search_fields = ["subject", "subject_ko", "body", "track__name"]
+    list_select_related = ["track__call", "sent_by"]
+    autocomplete_fields = ["track", "sent_by"]

@@ -752,3 +752,51 @@ class ReferenceSequence(models.Model):
     @property
     def sequence_name(self) -> str:
         return f"applications_reference_{self.pk}"
+
+
+class ApplicantNotice(models.Model):
+    """A message the secretariat sends to a track's applicants (a deadline moved, an
+    information session, an answer to a question many asked): e-mailed and shown in the
+    portal to every member of each organisation it reaches, in each reader's language.
+
+    Written only by ``applications.services.send_applicant_notice`` (audited), once per
+    ``key``: the key the staff page's form carries, so a second click sends nothing."""
+
+    class Audience(models.TextChoices):
+        ALL = "all", _("Every applicant of the track: drafts and sent applications")
+        DRAFTS = "drafts", _("Applicants whose application is still a draft")
+        SENT = "sent", _("Applicants who have sent their application or concept note")
+
+    track = models.ForeignKey(
+        Track, on_delete=models.CASCADE, related_name="applicant_notices", verbose_name=_("track")
+    )
+    audience = models.CharField(_("to"), max_length=10, choices=Audience.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    subject_ko = models.CharField(_("subject in Korean"), max_length=200, blank=True)
+    body = models.TextField(_("message"), max_length=5000)
+    body_ko = models.TextField(_("message in Korean"), max_length=5000, blank=True)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    key = models.UUIDField(_("form key"), unique=True, default=uuid.uuid4, editable=False)
+
+    class Meta:
+        verbose_name = _("notice to applicants")
+        verbose_name_plural = _("notices to applicants")
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(audience__in=["all", "drafts", "sent"]),
+                name="applications_notice_audience_known",
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_noop
 
 from accounts import roles
 from accounts.audit import audit_events_for
-from accounts.models import Membership
+from accounts.models import Membership, User
 from accounts.selectors import is_member
 from applications import questions as q
 from applications import stages
@@ -978,3 +978,36 @@ def application_data_filter(user):
         return data
 
     return apply
+
+
+# --- Notices to a track's applicants (services.send_applicant_notice) -----------------------
+
+_NOTICE_STATUSES = {
+    "drafts": (Application.Status.DRAFT,),
+    "sent": Application.SITE_TAKEN_STATUSES,
+}
+
+
+def notice_recipients(track: Track, audience: str):
+    """The users a notice to ``audience`` of the track reaches: every active member of each
+    organisation with an application of the track in the audience's statuses (a draft; sent:
+    a proposal or concept note submitted and not withdrawn; all: both), once each."""
+    statuses = _NOTICE_STATUSES.get(audience) or (
+        _NOTICE_STATUSES["drafts"] + tuple(_NOTICE_STATUSES["sent"])
+    )
+    organisations = Application.objects.filter(track=track, status__in=statuses).values(
+        "organization_id"
+    )
+    return (
+        User.objects.filter(is_active=True, memberships__organization_id__in=organisations)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def notice_audience_sizes(track: Track) -> dict[str, int]:
+    """How many people each audience of a notice to the track would reach, for the form."""
+    return {
+        audience: notice_recipients(track, audience).count()
+        for audience in ("all", "drafts", "sent")
+    }

@@ -11,6 +11,7 @@ from django.db import (
     transaction,
 )
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,7 @@ from applications import questions as q
 from applications import selectors, stages
 from applications.models import (
     Answer,
+    ApplicantNotice,
     Application,
     ApplicationTag,
     ClarificationRequest,
@@ -1493,3 +1495,104 @@ def for_each_application(
         else:
             done.append(application)
     return done, refused
+
+
+# --- Notices to a track's applicants ----------------------------------------------------------
+
+
+def send_applicant_notice(
+    *,
+    track: Track,
+    audience: str,
+    subject: str,
+    body: str,
+    actor,
+    key,
+    subject_ko: str = "",
+    body_ko: str = "",
+) -> ApplicantNotice:
+    """Send a notice to the track's applicants (``audience``: all, drafts or sent, as
+    ``selectors.notice_recipients`` reads it): one e-mail and one in-app notice per person,
+    written to the outbox in this transaction in each reader's language (the Korean text where
+    given), with the notice's row and an audit row on the track. The track's secretariat and
+    programme admins only.
+
+    ``key`` is the form's: a notice is sent once per key, so a second click, a resent form or a
+    retry after a lost answer sends nothing more (``AlreadySent`` says to how many it went).
+    Refused when nobody would receive it."""
+    require_permission(
+        actor,
+        MANAGE_TRACK,
+        track,
+        message=_("Only the track's secretariat sends notices to its applicants."),
+    )
+    if audience not in ApplicantNotice.Audience.values:
+        raise DomainError(_("Choose who receives the notice."), field="audience")
+    subject, body = subject.strip(), body.strip()
+    if not subject:
+        raise DomainError(_("Give the notice a subject."), field="subject")
+    if not body:
+        raise DomainError(_("Write the notice."), field="body")
+    with transaction.atomic():
+        # A form sent before (a second click, a retry): nothing more. Two at the same moment:
+        # the second one's insert waits at the key's unique index for the first to commit,
+        # then fails, below.
+        earlier = ApplicantNotice.objects.filter(key=key).first()
+        if earlier is not None:
+            raise AlreadySent(earlier)
+        recipients = list(selectors.notice_recipients(track, audience))
+        if not recipients:
+            raise DomainError(
+                _("Nobody would receive this notice: no applicant of the track is in that group."),
+                field="audience",
+            )
+        notice = ApplicantNotice(
+            track=track,
+            audience=audience,
+            subject=subject,
+            subject_ko=subject_ko.strip(),
+            body=body,
+            body_ko=body_ko.strip(),
+            recipients=len(recipients),
+            sent_by=actor,
+            key=key,
+        )
+        clean_or_refuse(notice, exclude=["key"])
+        try:
+            with transaction.atomic():
+                notice.save(force_insert=True)
+        except IntegrityError:  # the same form, sent at the same moment, committed first
+            raise AlreadySent(ApplicantNotice.objects.get(key=key)) from None
+        record_audit_event(
+            subject=track,
+            action="applicant_notice_sent",
+            actor=actor,
+            detail={"notice": notice.pk, "audience": audience, "recipients": len(recipients)},
+        )
+        context = {
+            "subject": notice.subject,
+            "subject_ko": notice.subject_ko,
+            "body": notice.body,
+            "body_ko": notice.body_ko,
+            **_call_names(track.call),
+            **in_each_language("track", lambda: track.display_name),
+        }
+        link = reverse("projects:call_detail", args=[track.call.slug])
+        for user in recipients:
+            queue_message(
+                recipient=user, template="applications/applicant_notice", context=context, link=link
+            )
+    return notice
+
+
+class AlreadySent(DomainError):
+    """The notice of this form was sent already (``send_applicant_notice``)."""
+
+    code = "already_sent"
+
+    def __init__(self, notice: ApplicantNotice):
+        super().__init__(
+            _("This notice was already sent, to %(count)s people.") % {"count": notice.recipients},
+            code=self.code,
+        )
+        self.notice = notice

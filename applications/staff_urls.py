@@ -12,6 +12,11 @@ urlpatterns = [
         name="track_applications",
     ),
     path("tracks/<int:track_id>/tags/", staff_views.tags, name="tags"),
+    path(
+        "tracks/<int:track_id>/notices/",
+        staff_views.applicant_notices,
+        name="applicant_notices",
+    ),
     path("tracks/<int:track_id>/tags/<int:pk>/", staff_views.tag_edit, name="tag_edit"),
     path("tracks/<int:track_id>/tags/<int:pk>/delete/", staff_views.tag_delete, name="tag_delete"),
     path("tracks/<int:track_id>/shortlist/", staff_views.shortlist, name="shortlist"),

@@ -5,6 +5,8 @@ A screening decision goes through ``applications.services.screen_application`` â
 ineligible). Staff of another track get 403; drafts are never listed.
 """
 
+import uuid
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -23,7 +25,7 @@ from django.views.decorators.http import require_POST
 from applications import questions as q
 from applications import selectors, services, shortlisting, stages
 from applications.forms import QuestionDesignForm, QuestionsForm
-from applications.models import Application, ApplicationTag, Question, Tag
+from applications.models import ApplicantNotice, Application, ApplicationTag, Question, Tag
 from applications.services import APPLICATION_TRANSITIONS
 from core.domain import DomainError
 from core.forms import apply_domain_error, run_service_on_form
@@ -787,4 +789,89 @@ def questions_preview(request, track_id: int):
         request,
         "applications/staff/questions_preview.html",
         {"track": track, "panes": _preview(track)},
+    )
+
+
+# --- Notices to the track's applicants --------------------------------------------------------
+
+
+class ApplicantNoticeForm(forms.Form):
+    """A notice to the track's applicants, English and Korean side by side; ``key`` names this
+    form, so sending it twice sends one notice (``services.send_applicant_notice``)."""
+
+    key = forms.UUIDField(widget=forms.HiddenInput)
+    audience = forms.ChoiceField(label=gettext_lazy("To"), widget=forms.RadioSelect)
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
+    subject_ko = forms.CharField(
+        label=gettext_lazy("Subject in Korean"), max_length=200, required=False
+    )
+    body = forms.CharField(
+        label=gettext_lazy("Message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    body_ko = forms.CharField(
+        label=gettext_lazy("Message in Korean"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=gettext_lazy(
+            "Readers of the portal in Korean get this text; empty: the English."
+        ),
+    )
+
+    def __init__(self, *args, sizes: dict[str, int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["audience"].choices = [
+            (
+                value,
+                ngettext(
+                    "%(label)s (%(count)s person)", "%(label)s (%(count)s people)", sizes[value]
+                )
+                % {"label": label, "count": sizes[value]},
+            )
+            for value, label in ApplicantNotice.Audience.choices
+        ]
+
+
+@login_required
+def applicant_notices(request, track_id: int):
+    """The notices sent to the track's applicants, newest first, and the form that sends one
+    by e-mail and in the portal (``services.send_applicant_notice``, audited). Staff of the
+    track only (403)."""
+    track = get_object_or_404(Track.objects.select_related("call"), pk=track_id)
+    require_perm(request, MANAGE_TRACK, track)
+    form = ApplicantNoticeForm(
+        request.POST if request.method == "POST" else None,
+        initial={"key": uuid.uuid4(), "audience": ApplicantNotice.Audience.ALL},
+        sizes=selectors.notice_audience_sizes(track),
+    )
+    code = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                notice = services.send_applicant_notice(
+                    track=track, actor=request.user, **form.cleaned_data
+                )
+            except services.AlreadySent as exc:
+                messages.info(request, exc.message)
+                return redirect("staff_applications:applicant_notices", track_id=track.pk)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "The notice has been sent to %(count)s person.",
+                        "The notice has been sent to %(count)s people.",
+                        notice.recipients,
+                    )
+                    % {"count": notice.recipients},
+                )
+                return redirect("staff_applications:applicant_notices", track_id=track.pk)
+        code = 400
+    notices = ApplicantNotice.objects.filter(track=track).select_related("sent_by")
+    return render(
+        request,
+        "applications/staff/applicant_notices.html",
+        {"track": track, "form": form, "notices": notices},
+        status=code,
     )

@@ -21,6 +21,7 @@ from accounts.models import (
 )
 from applications.models import (
     Answer,
+    ApplicantNotice,
     Application,
     ApplicationTag,
     ClarificationRequest,
@@ -185,6 +186,9 @@ def build_rows(index: int, *, secretariat, actor) -> dict:
         subject=application, action="status", actor=actor, old_value="draft", new_value="submitted"
     )
     ReferenceSequence.objects.create(prefix=f"{2000 + index}-PL-", started_after=index)
+    ApplicantNotice.objects.create(
+        track=track, audience="all", subject=f"Notice {index}", body="Text", sent_by=actor
+    )
     return {"application": application, "assignment": assignment, "award": award}
 
 

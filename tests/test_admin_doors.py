@@ -40,6 +40,7 @@ from accounts.models import (
 from accounts.services import ORGANIZATION_RECORD_FIELDS
 from applications.models import (
     Answer,
+    ApplicantNotice,
     Application,
     ApplicationTag,
     ClarificationRequest,
@@ -230,6 +231,8 @@ EXPECTED: dict[tuple[type, str], dict[str, object]] = {
     (Amendment, "requested"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
     # Started only by a submission (applications.services._next_reference).
     (ReferenceSequence, "numbering"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
+    # Sent from the track's notices page (applications.services.send_applicant_notice).
+    (ApplicantNotice, "sent"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
 }
 # Rows a model admin may add, by role (the add page opens; for everything else it is a 403).
 ADDABLE = {
@@ -435,6 +438,9 @@ def world(
         application=submitted, question=question, value=1200, question_snapshot={"label": "P"}
     )
     numbering = ReferenceSequence.objects.create(prefix="2026-PL-", started_after=1)
+    notice = ApplicantNotice.objects.create(
+        track=planning_track, audience="all", subject="Session", body="On 3 March", recipients=2
+    )
     Question.objects.create(  # another to point the answer at
         call=planning_track.call, track=planning_track, code="vision", type="short_text", label="V"
     )
@@ -512,6 +518,7 @@ def world(
             (PaymentRequest, "requested"): payment,
             (Amendment, "requested"): amendment,
             (ReferenceSequence, "numbering"): numbering,
+            (ApplicantNotice, "sent"): notice,
         },
         "users": {ADMIN: programme_admin, STAFF: kind_staff},
         "company": company,

@@ -137,6 +137,7 @@ OBJECT_URLS = {
         "pk": d["question"].pk,
     },
     "staff_applications:tags": lambda d: {"track_id": d["planning"].pk},
+    "staff_applications:applicant_notices": lambda d: {"track_id": d["planning"].pk},
     "staff_applications:tag_edit": lambda d: {"track_id": d["planning"].pk, "pk": d["tag"].pk},
     "staff_applications:tag_delete": lambda d: {"track_id": d["planning"].pk, "pk": d["tag"].pk},
     "staff_applications:shortlist": lambda d: {"track_id": d["planning"].pk},

@@ -89,6 +89,7 @@ def staff_pages(d, *, admin: bool) -> list[str]:
             f"/staff/applications/tracks/{dm}/questions/",
             f"/staff/applications/tracks/{dm}/questions/preview/",
             f"/staff/applications/tracks/{dm}/tags/",
+            f"/staff/applications/tracks/{dm}/notices/",
             "/staff/messages/templates/",
             "/staff/messages/templates/applications/submitted/",
             # A long name without spaces in the title: it must wrap on a phone.
