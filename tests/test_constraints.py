@@ -24,6 +24,7 @@ from accounts.models import (
 from accounts.roles import PORTAL_APPS
 from applications.models import (
     Answer,
+    ApplicantNotice,
     Application,
     ApplicationTag,
     ClarificationRequest,
@@ -70,6 +71,9 @@ from tests.factories.funding import (
 NOW = timezone.now()
 LATER = NOW + datetime.timedelta(days=7)
 EARLIER = NOW - datetime.timedelta(days=7)
+
+
+NOTICE_KEY = "8a6b1f0e-3c2d-4e5f-9a8b-7c6d5e4f3a2b"
 
 
 @pytest.fixture
@@ -361,6 +365,10 @@ CASES.update(
             )
             for _ in range(2)
         ],
+        # applications: notices to a track's applicants
+        "applications_notice_audience_known": lambda w: ApplicantNotice.objects.create(
+            track=w.track, audience="everyone", subject="S", body="B"
+        ),
     }
 )
 
@@ -436,6 +444,12 @@ UNIQUE_FIELD_CASES = {
     "one project per award": lambda w: [
         Award.objects.create(
             application=SubmittedApplicationFactory(track=w.track), project=w.project, amount=1
+        )
+        for _ in range(2)
+    ],
+    "notice form key": lambda w: [
+        ApplicantNotice.objects.create(
+            track=w.track, audience="all", subject="S", body="B", key=NOTICE_KEY
         )
         for _ in range(2)
     ],
