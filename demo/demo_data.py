@@ -1004,6 +1004,27 @@ WALKTHROUGH_MIN_REVIEWERS = 3
 # Committees of the 2026 tracks: reviewer indexes (the first is the chair).
 COMMITTEES_2026 = {"PL": (0, 1, 2, 3, 4), "DM": (2, 3, 4, 5, 6)}
 
+# A notice the KIND secretariat sent to the applicants of the 2026 planning track (sent once:
+# its key is fixed, so a second seeding sends nothing).
+NOTICE_2026 = {
+    "track": "PL",
+    "key": "6f1c2a4e-9b7d-5e3f-8a1b-2c3d4e5f6a7b",
+    "audience": "all",
+    "subject": "Online information session on the 2026 call",
+    "subject_ko": "2026년 공모 온라인 설명회",
+    "body": (
+        "The secretariat holds an online information session for applicants to the Smart City "
+        "Planning track two weeks before the call closes, at 16:00 Korea time. It covers the "
+        "form's questions, the documents and the review criteria, with time for questions. "
+        "The link will be sent to your organisation's members the day before."
+    ),
+    "body_ko": (
+        "사무국은 공모 마감 2주 전 한국 시각 16시에 스마트시티 계획 수립 트랙 신청자를 위한 "
+        "온라인 설명회를 엽니다. 신청서 질문, 제출 문서, 평가 기준을 설명하고 질의응답 시간을 "
+        "갖습니다. 접속 링크는 하루 전에 기관 구성원에게 보내 드립니다."
+    ),
+}
+
 # The questions of the open 2026 call's application form, designed by staff (the 2022
 # applications predate them and keep the form's fixed fields only). "track": None asks the
 # question on every track of the call; otherwise the track's code.

@@ -551,3 +551,17 @@ def test_seed_demo_2022_award_letters_are_dated_when_the_awards_were_approved():
 def test_seed_demo_2022_applications_decided_on_the_release_day():
     decided = Application.objects.filter(call__year=2022).values_list("decided_at", flat=True)
     assert set(decided) == {_seoul(2022, 6, 30, 10)}
+
+
+def test_seed_demo_2026_planning_applicants_got_the_secretariats_notice():
+    """The KIND secretariat's notice reached every member of the track's applicant
+    organisations (the Iloilo draft and the submitted walkthrough proposals), recorded as
+    delivered when seeded, in each reader's language."""
+    from applications.models import ApplicantNotice
+
+    notice = ApplicantNotice.objects.get(track__call__year=2026, track__code="PL")
+    assert notice.sent_by.email == "staff@kind.kcity.example"
+    mails = Message.objects.filter(template="applications/applicant_notice", channel="email")
+    assert mails.count() == notice.recipients > 1
+    assert set(mails.values_list("status", flat=True)) == {Message.Status.SENT}
+    assert mails.filter(to_email="officer@iloilo.kcity.example").exists()

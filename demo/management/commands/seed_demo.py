@@ -15,6 +15,7 @@ Demo passwords are generated on the first run and kept in ``var/demo-credentials
 (git-ignored), which ``scripts/run_demo.py`` prints; this command prints no secret.
 """
 
+import contextlib
 import datetime
 import secrets
 from collections.abc import Iterator
@@ -41,8 +42,10 @@ from accounts.tokens import make_email_verification_token
 from applications.models import Application, ConsortiumMember, Question
 from applications.selectors import submission_problems
 from applications.services import (
+    AlreadySent,
     create_question,
     save_answers,
+    send_applicant_notice,
     transition_application,
     upload_document,
 )
@@ -1122,6 +1125,15 @@ class DemoSeeder:
         )
         self.seed_questions(call, tracks)
         self.seed_walkthrough(call, tracks, review_deadline=now + datetime.timedelta(days=90))
+        self.seed_notice(tracks)
+
+    def seed_notice(self, tracks) -> None:
+        """The planning track's notice to its applicants, through the staff's service, once
+        (a second seeding finds it sent), its messages recorded as delivered when seeded."""
+        row = dict(data.NOTICE_2026)
+        track = tracks[row.pop("track")]
+        with contextlib.suppress(AlreadySent), delivered_at(timezone.now()):
+            send_applicant_notice(track=track, actor=self.kind_staff, **row)
 
     def seed_questions(self, call, tracks) -> None:
         """The 2026 form's own questions, through the service staff use (audited), once: a
