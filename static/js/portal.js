@@ -211,8 +211,14 @@
         return part && part !== id;
       });
       if (!tooLarge) {
-        if (shown) { shown.remove(); input.removeAttribute("aria-invalid"); }
-        input.setAttribute("aria-describedby", described.join(" "));
+        if (!shown) { return; }
+        shown.remove();
+        input.removeAttribute("aria-invalid");
+        if (described.length) {
+          input.setAttribute("aria-describedby", described.join(" "));
+        } else {
+          input.removeAttribute("aria-describedby");
+        }
         return;
       }
       if (!shown) {
