@@ -242,8 +242,8 @@ class ApplicantNoticeAdmin(PortalModelAdmin):
     notices page (``applications.services.send_applicant_notice``, audited, once per form)."""
 
     track_scope = "track"
-    list_display = ["sent_at", "subject", "track", "audience", "recipients", "sent_by"]
-    list_filter = ["audience", "track__call__year"]
+    list_display = ["sent_at", "subject", "track", "audience", "recipients", "public", "sent_by"]
+    list_filter = ["audience", "public", "track__call__year"]
     search_fields = ["subject", "subject_ko", "body", "track__name"]
     list_select_related = ["track__call", "sent_by"]
     autocomplete_fields = ["track", "sent_by"]

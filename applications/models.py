@@ -754,10 +754,11 @@ class ReferenceSequence(models.Model):
         return f"applications_reference_{self.pk}"
 
 
-class ApplicantNotice(models.Model):
+class ApplicantNotice(BilingualMixin, models.Model):
     """A message the secretariat sends to a track's applicants (a deadline moved, an
     information session, an answer to a question many asked): e-mailed and shown in the
-    portal to every member of each organisation it reaches, in each reader's language.
+    portal to every member of each organisation it reaches, in each reader's language, and,
+    when ``public``, listed on the call's page among its updates for anyone preparing to apply.
 
     Written only by ``applications.services.send_applicant_notice`` (audited), once per
     ``key``: the key the staff page's form carries, so a second click sends nothing."""
@@ -776,6 +777,11 @@ class ApplicantNotice(models.Model):
     body = models.TextField(_("message"), max_length=5000)
     body_ko = models.TextField(_("message in Korean"), max_length=5000, blank=True)
     recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    public = models.BooleanField(
+        _("published on the call's page"),
+        default=False,
+        help_text=_("Anyone reading the call sees it under the call's updates."),
+    )
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -1510,6 +1510,7 @@ def send_applicant_notice(
     key,
     subject_ko: str = "",
     body_ko: str = "",
+    public: bool = False,
 ) -> ApplicantNotice:
     """Send a notice to the track's applicants (``audience``: all, drafts or sent, as
     ``selectors.notice_recipients`` reads it): one e-mail and one in-app notice per person,
@@ -1519,7 +1520,8 @@ def send_applicant_notice(
 
     ``key`` is the form's: a notice is sent once per key, so a second click, a resent form or a
     retry after a lost answer sends nothing more (``AlreadySent`` says to how many it went).
-    Refused when nobody would receive it."""
+    ``public``: also listed on the call's page among its updates, for anyone (then it may reach
+    nobody yet: a call's news before anyone applied). Refused when nobody would read it."""
     require_permission(
         actor,
         MANAGE_TRACK,
@@ -1541,7 +1543,7 @@ def send_applicant_notice(
         if earlier is not None:
             raise AlreadySent(earlier)
         recipients = list(selectors.notice_recipients(track, audience))
-        if not recipients:
+        if not recipients and not public:
             raise DomainError(
                 _("Nobody would receive this notice: no applicant of the track is in that group."),
                 field="audience",
@@ -1554,6 +1556,7 @@ def send_applicant_notice(
             body=body,
             body_ko=body_ko.strip(),
             recipients=len(recipients),
+            public=public,
             sent_by=actor,
             key=key,
         )
@@ -1567,7 +1570,12 @@ def send_applicant_notice(
             subject=track,
             action="applicant_notice_sent",
             actor=actor,
-            detail={"notice": notice.pk, "audience": audience, "recipients": len(recipients)},
+            detail={
+                "notice": notice.pk,
+                "audience": audience,
+                "recipients": len(recipients),
+                "public": public,
+            },
         )
         context = {
             "subject": notice.subject,

@@ -817,6 +817,14 @@ class ApplicantNoticeForm(forms.Form):
             "Readers of the portal in Korean get this text; empty: the English."
         ),
     )
+    public = forms.BooleanField(
+        label=gettext_lazy("Also publish it on the call's page"),
+        required=False,
+        help_text=gettext_lazy(
+            "Anyone reading the call sees it among the call's updates, including those who have "
+            "not applied yet."
+        ),
+    )
 
     def __init__(self, *args, sizes: dict[str, int], **kwargs):
         super().__init__(*args, **kwargs)

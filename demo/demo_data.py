@@ -1004,12 +1004,13 @@ WALKTHROUGH_MIN_REVIEWERS = 3
 # Committees of the 2026 tracks: reviewer indexes (the first is the chair).
 COMMITTEES_2026 = {"PL": (0, 1, 2, 3, 4), "DM": (2, 3, 4, 5, 6)}
 
-# A notice the KIND secretariat sent to the applicants of the 2026 planning track (sent once:
-# its key is fixed, so a second seeding sends nothing).
+# A notice the KIND secretariat sent to the applicants of the 2026 planning track and published
+# on the call's page (sent once: its key is fixed, so a second seeding sends nothing).
 NOTICE_2026 = {
     "track": "PL",
     "key": "6f1c2a4e-9b7d-5e3f-8a1b-2c3d4e5f6a7b",
     "audience": "all",
+    "public": True,
     "subject": "Online information session on the 2026 call",
     "subject_ko": "2026년 공모 온라인 설명회",
     "body": (

@@ -63,10 +63,22 @@ def call_list(request):
 def call_detail(request, slug):
     """One call: its tracks in full, and the way to apply while it is open."""
     call = get_object_or_404(
-        public_calls().prefetch_related(None).prefetch_related(_tracks_prefetch()), slug=slug
+        public_calls()
+        .prefetch_related(None)
+        # The secretariats' notices to the tracks' applicants come through the reverse relation
+        # (applications.ApplicantNotice), as the criteria do: those published on this page.
+        .prefetch_related(_tracks_prefetch(), "tracks__applicant_notices"),
+        slug=slug,
     )
     _decorate(call, timezone.now())
-    return render(request, "projects/public/call_detail.html", {"call": call})
+    updates = [
+        (track, notice)
+        for track in call.tracks.all()
+        for notice in track.applicant_notices.all()
+        if notice.public
+    ]
+    updates.sort(key=lambda pair: pair[1].sent_at, reverse=True)
+    return render(request, "projects/public/call_detail.html", {"call": call, "updates": updates})
 
 
 def portfolio(request):

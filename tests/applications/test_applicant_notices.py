@@ -60,6 +60,7 @@ def send(track, actor, audience="all", key=None, **texts):
         body=texts.get("body", "Join us online at 10:00 KST."),
         subject_ko=texts.get("subject_ko", ""),
         body_ko=texts.get("body_ko", ""),
+        public=texts.get("public", False),
         actor=actor,
         key=key or uuid.uuid4(),
     )
@@ -134,7 +135,12 @@ def test_the_sending_is_audited_on_the_track(planning_track, applicants, kind_st
     notice = send(planning_track, kind_staff, "sent")
     event = audit_events_for(planning_track).get(action="applicant_notice_sent")
     assert event.actor == kind_staff
-    assert event.detail == {"notice": notice.pk, "audience": "sent", "recipients": 1}
+    assert event.detail == {
+        "notice": notice.pk,
+        "audience": "sent",
+        "recipients": 1,
+        "public": False,
+    }
 
 
 @pytest.mark.parametrize("who", ["kaia_staff", "reviewer", "applicant"])
@@ -208,3 +214,48 @@ def test_the_page_is_in_the_track_navigation(client, planning_track, kind_staff)
     client.force_login(kind_staff)
     page = client.get(reverse("staff_applications:track_applications", args=[planning_track.pk]))
     assert notices_url(planning_track) in page.content.decode()
+
+
+# --- Published on the call's page -------------------------------------------------------------
+
+
+def test_a_public_notice_is_read_on_the_calls_page_in_the_readers_language(
+    client, planning_track, applicants, kind_staff
+):
+    send(
+        planning_track,
+        kind_staff,
+        subject="Deadline extended to 10 May",
+        body="Because of the holidays.",
+        subject_ko="마감이 5월 10일로 연장되었습니다",
+        body_ko="연휴 때문입니다.",
+        public=True,
+    )
+    send(planning_track, kind_staff, subject="Only for applicants", body="Private.")
+    url = reverse("projects:call_detail", args=[planning_track.call.slug])
+    page = client.get(url).content.decode()
+    assert "Call updates" in page and "Deadline extended to 10 May" in page
+    assert "Because of the holidays." in page
+    assert "Only for applicants" not in page
+    korean = client.get(url, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "마감이 5월 10일로 연장되었습니다" in korean and "연휴 때문입니다." in korean
+
+
+def test_a_public_notice_may_go_out_before_anyone_applied(planning_track, kind_staff):
+    notice = send(planning_track, kind_staff, public=True)
+    assert (notice.recipients, notice.public) == (0, True)
+    assert not Message.objects.exists()
+    event = audit_events_for(planning_track).get(action="applicant_notice_sent")
+    assert event.detail["public"] is True
+
+
+def test_staff_publish_from_the_page(client, planning_track, applicants, kind_staff):
+    client.force_login(kind_staff)
+    key = client.get(notices_url(planning_track)).context["form"].initial["key"]
+    client.post(
+        notices_url(planning_track),
+        {"key": key, "audience": "sent", "subject": "Q&A", "body": "Answers.", "public": "on"},
+    )
+    assert ApplicantNotice.objects.get().public is True
+    page = client.get(reverse("projects:call_detail", args=[planning_track.call.slug]))
+    assert "Q&amp;A" in page.content.decode()

@@ -313,6 +313,22 @@ def portal(portal_data, applicant, reviewer, contractor, kind_staff, programme_a
         return SimpleUploadedFile("signed.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
 
     project = d["project"]
+    # A notice to the planning track's applicants, published on the call's page (its updates).
+    import uuid
+
+    from applications.services import send_applicant_notice
+
+    send_applicant_notice(
+        track=d["planning"],
+        audience="all",
+        subject="Information session on 3 March",
+        subject_ko="3월 3일 설명회",
+        body="Join us online at 10:00 Korea time.",
+        body_ko="한국 시각 10시에 온라인으로 참여하십시오.",
+        public=True,
+        key=uuid.uuid4(),
+        actor=kind_staff,
+    )
     d["agreement"] = funding.create_agreement(
         project=project,
         kind="service_contract",

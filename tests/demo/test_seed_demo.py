@@ -565,3 +565,8 @@ def test_seed_demo_2026_planning_applicants_got_the_secretariats_notice():
     assert mails.count() == notice.recipients > 1
     assert set(mails.values_list("status", flat=True)) == {Message.Status.SENT}
     assert mails.filter(to_email="officer@iloilo.kcity.example").exists()
+
+
+def test_seed_demo_2026_call_page_shows_the_published_notice(client):
+    page = client.get("/calls/k-city-network-2026/").content.decode()
+    assert "Call updates" in page and "Online information session on the 2026 call" in page
