@@ -37,7 +37,7 @@ from applications.models import (
 from core.domain import DomainError, clean_or_refuse, require_permission
 from core.transitions import apply_transition
 from core.uploads import store_upload, validate_upload
-from notifications.services import in_each_language, queue_message
+from notifications.services import delivery_batch, in_each_language, queue_message
 from projects.models import Call, City, Country, Track
 from projects.rules import CONFIGURE_CALL, MANAGE_TRACK
 from projects.selectors import document_requirement, upload_limits
@@ -1586,10 +1586,16 @@ def send_applicant_notice(
             **in_each_language("track", lambda: track.display_name),
         }
         link = reverse("projects:call_detail", args=[track.call.slug])
-        for user in recipients:
-            queue_message(
-                recipient=user, template="applications/applicant_notice", context=context, link=link
-            )
+        # Queued together after commit, a task per batch of e-mails: one task and one broker
+        # call per recipient would hold the request for as many broker time-outs in an outage.
+        with delivery_batch():
+            for user in recipients:
+                queue_message(
+                    recipient=user,
+                    template="applications/applicant_notice",
+                    context=context,
+                    link=link,
+                )
     return notice
 
 

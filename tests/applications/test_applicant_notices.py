@@ -259,3 +259,40 @@ def test_staff_publish_from_the_page(client, planning_track, applicants, kind_st
     assert ApplicantNotice.objects.get().public is True
     page = client.get(reverse("projects:call_detail", args=[planning_track.call.slug]))
     assert "Q&amp;A" in page.content.decode()
+
+
+def test_the_notices_emails_are_queued_together_after_commit(
+    planning_track, applicants, kind_staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    """One delivery task for the notice's e-mails, not one per person: with the broker down,
+    one broker call fails (the resend job takes the rows later) instead of one per recipient,
+    each waiting for its time-out."""
+    from notifications import tasks
+
+    published = []
+    monkeypatch.setattr(tasks.task_deliver_message, "delay", lambda **kw: published.append(kw))
+    with django_capture_on_commit_callbacks(execute=True):
+        send(planning_track, kind_staff, "all")
+    emails = Message.objects.filter(channel="email").order_by("pk")
+    assert published == [{"message_ids": [m.pk for m in emails]}]
+
+
+def test_with_the_broker_down_the_notice_is_sent_and_its_emails_wait(
+    planning_track, applicants, kind_staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    from notifications import tasks
+
+    calls = []
+
+    def down(**kwargs):
+        calls.append(kwargs)
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.task_deliver_message, "delay", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = send(planning_track, kind_staff, "all")
+    assert len(calls) == 1  # tried once, not once per recipient
+    assert ApplicantNotice.objects.get() == notice
+    assert set(Message.objects.filter(channel="email").values_list("status", flat=True)) == {
+        Message.Status.PENDING
+    }
