@@ -77,6 +77,9 @@ def main() -> int:
         metavar="FILE",
         help="submit --applicants more drafts under cProfile and write the profile to FILE",
     )
+    parser.add_argument(
+        "--statements", action="store_true", help="print the SQL of one submission"
+    )
     args = parser.parse_args()
     os.environ.update(ENVIRONMENT)
     from aggregation_bench import recreate_database
@@ -128,6 +131,9 @@ def main() -> int:
         f"- load average before: {os.getloadavg()[0]:.2f}; statements of a submission: "
         f"{len(statements.captured_queries)}"
     )
+    if args.statements:
+        for number, query in enumerate(statements.captured_queries, 1):
+            print(f"  {number:2}. {query['sql'][:300]}")
     ratios = []
     for round_number in range(args.rounds):
         chunk = rest[round_number * share : (round_number + 1) * share]
