@@ -12,10 +12,14 @@ never an applicant's draft, nor its documents, consortium or clarifications.
 from django.contrib import admin
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEvent
 from accounts.rules import VIEW_STAFF_AREA
+from applications import clarifications
 from applications.models import (
     Answer,
     ApplicantNotice,
@@ -171,6 +175,34 @@ class ClarificationRequestAdmin(VisibleApplicationRowsMixin, PortalModelAdmin):
     search_fields = ["application__reference", "application__title", "message"]
     list_select_related = ["application", "requested_by"]
     autocomplete_fields = ["application", "requested_by", "answered_by"]
+    # The snapshots are shown as what they mean: the changes, in the reader's language.
+    exclude = ["before", "after"]
+    readonly_fields = ["what_changed"]
+
+    @admin.display(description=_("what the answer changed"))
+    def what_changed(self, obj):
+        found = clarifications.changes(obj) if obj.pk else []
+        if not found:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} · {}: {} → {}",
+            (
+                (
+                    c.section_label,
+                    c.label,
+                    Truncator(c.before).chars(200),
+                    Truncator(c.after).chars(200),
+                )
+                for c in found
+            ),
+        )
+
+    def site_url(self, request, obj):
+        """The application's staff page, where the request is shown with its changes."""
+        if request.user.has_perm("applications.screen_application", obj.application):
+            return reverse("staff_applications:screen", kwargs={"pk": obj.application_id})
+        return None
 
 
 @admin.register(Tag)

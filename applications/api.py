@@ -25,7 +25,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.models import Organization
-from applications import selectors, services, shortlisting
+from applications import clarifications, selectors, services, shortlisting
 from applications.models import Application, ClarificationRequest, Document, Question
 from applications.selectors import applications_for_user
 from applications.shortlisting import SHORTLIST_APPLICATION
@@ -292,6 +292,28 @@ class ClarificationRequestSerializer(serializers.ModelSerializer):
         fields = ["id", "message", "sections", "status", "created_at", "due_at"]
 
 
+class ClarificationChangeSerializer(serializers.Serializer):
+    section = serializers.CharField(help_text=_("The reopened section's key."))
+    label = serializers.CharField(help_text=_("What changed, in the reader's language."))
+    before = serializers.CharField(help_text=_("As it was when the secretariat asked."))
+    after = serializers.CharField(help_text=_("As sent back (an open request: as it is now)."))
+
+
+class ClarificationRoundSerializer(serializers.Serializer):
+    """One clarification request with the applicant's answer and what it changed
+    (``applications.clarifications.history``)."""
+
+    id = serializers.IntegerField(source="request.pk")
+    message = serializers.CharField(source="request.message")
+    sections = serializers.ListField(child=serializers.CharField(), source="request.sections")
+    status = serializers.CharField(source="request.status")
+    created_at = serializers.DateTimeField(source="request.created_at")
+    due_at = serializers.DateTimeField(source="request.due_at", allow_null=True)
+    response = serializers.CharField(source="request.response")
+    answered_at = serializers.DateTimeField(source="request.answered_at", allow_null=True)
+    changes = ClarificationChangeSerializer(many=True)
+
+
 class ClarificationCreateSerializer(serializers.Serializer):
     message = serializers.CharField(max_length=10000)
     sections = serializers.ListField(
@@ -437,6 +459,14 @@ class ShortlistResultSerializer(serializers.ModelSerializer):
         ],
     ),
     answer_clarification=_("Answer the open clarification request"),
+    clarifications=extend_schema(
+        summary=_("The clarification requests, their answers and what each answer changed"),
+        description=_(
+            "Oldest first, for the applicant organisation and the staff of the track. What an "
+            "open request changed so far is compared with the application as it is now."
+        ),
+        responses=ClarificationRoundSerializer(many=True),
+    ),
     request_clarification=extend_schema(
         summary=_("Ask the applicant for clarification (staff of the track)"),
         description=_("Returns the application to the applicant with the named sections reopened."),
@@ -508,6 +538,7 @@ class ApplicationViewSet(
         "submit": "applications.submit_application",
         "withdraw": "applications.withdraw_application",
         "answer_clarification": "applications.view_application",
+        "clarifications": "applications.view_clarifications",
         "request_clarification": "applications.screen_application",
         "screen": "applications.screen_application",
         "shortlist": SHORTLIST_APPLICATION,
@@ -703,6 +734,11 @@ class ApplicationViewSet(
             application=self.get_object(), actor=request.user, **self.validated_input()
         )
         return self.reply(application)
+
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def clarifications(self, request, pk=None):
+        rounds = clarifications.history(self.get_object())
+        return Response(ClarificationRoundSerializer(rounds, many=True).data)
 
     @action(detail=True, methods=["post"], url_path="request-clarification")
     def request_clarification(self, request, pk=None):

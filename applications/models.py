@@ -403,6 +403,14 @@ class ClarificationRequest(models.Model):
         related_name="+",
         verbose_name=_("answered by"),
     )
+    # The reopened sections as they were when asked and as they were sent back
+    # (``applications.clarifications.snapshot``): what the answer changed.
+    before = models.JSONField(
+        _("reopened sections as they were"), default=dict, blank=True, editable=False
+    )
+    after = models.JSONField(
+        _("reopened sections as sent back"), default=dict, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("clarification request")

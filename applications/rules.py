@@ -70,6 +70,11 @@ rules.add_perm(
     "applications.withdraw_application", is_application_owner & application_is_withdrawable
 )
 rules.add_perm("applications.screen_application", is_application_track_staff)
+# Clarification requests are between the applicant and the secretariat: never the reviewers'.
+rules.add_perm(
+    "applications.view_clarifications",
+    is_application_owner | is_application_track_staff | is_programme_admin,
+)
 # A two-stage call's shortlist (applications.shortlisting.SHORTLIST_APPLICATION): like screening.
 rules.add_perm("applications.shortlist_application", is_application_track_staff)
 # Staff tags (applications.services.TAG_APPLICATION): the track's staff, like screening.

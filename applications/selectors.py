@@ -146,6 +146,22 @@ SECTIONS = (
     ("documents", _("Documents")),
 )
 SECTION_LABELS = dict(SECTIONS)
+# The sections made of the application's own fields, and those fields: what each section's
+# form writes (``services.update_section``) and what a clarification snapshot keeps.
+SECTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "applicant": ("contact_name", "contact_position", "contact_email", "contact_phone"),
+    "site": ("country", "city", "site_area_km2", "site_population", "site_description"),
+    "project": ("title", "summary", "objectives", "outputs", "requested_deliverable"),
+    "readiness": (
+        "existing_plans",
+        "land_status",
+        "budget_lines",
+        "prior_consultation",
+        "prior_consultation_details",
+    ),
+    "budget": ("budget_requested", "co_financing", "co_financing_description"),
+    "priority": ("country_priority_rank",),
+}
 
 # Statuses an applicant never sees until the decision is released: "under review" instead.
 UNRELEASED_STATUSES = (S.REVIEWED, S.SELECTED, S.RESERVE, S.REJECTED, S.AWARDED)

@@ -20,8 +20,8 @@ from accounts.models import (
     Membership,
     Organization,
 )
+from applications import clarifications, selectors, stages
 from applications import questions as q
-from applications import selectors, stages
 from applications.models import (
     Answer,
     ApplicantNotice,
@@ -247,21 +247,9 @@ def _transition_application(
 # --- The applicant's writes: drafts, documents, submission, withdrawal, clarifications -------
 
 
-# The fields each section writes; a section's form never writes anything else.
-SECTION_FIELDS: dict[str, tuple[str, ...]] = {
-    "applicant": ("contact_name", "contact_position", "contact_email", "contact_phone"),
-    "site": ("country", "city", "site_area_km2", "site_population", "site_description"),
-    "project": ("title", "summary", "objectives", "outputs", "requested_deliverable"),
-    "readiness": (
-        "existing_plans",
-        "land_status",
-        "budget_lines",
-        "prior_consultation",
-        "prior_consultation_details",
-    ),
-    "budget": ("budget_requested", "co_financing", "co_financing_description"),
-    "priority": ("country_priority_rank",),
-}
+# The fields each section writes; a section's form never writes anything else (the table is
+# in ``selectors``, which the clarification snapshots read too).
+SECTION_FIELDS = selectors.SECTION_FIELDS
 
 # Which organisation kinds may apply to a track, by the track's applicant kind.
 ELIGIBLE_KINDS = {
@@ -1129,6 +1117,7 @@ def request_clarification(
         sections=sections,
         previous_status=previous,
         due_at=due_at,
+        before=clarifications.snapshot(application, sections),
     )
     _validate(request)
     request.save()
@@ -1177,7 +1166,8 @@ def answer_clarification(*, application: Application, actor, response: str) -> A
     request.response = response.strip()
     request.answered_at = timezone.now()
     request.answered_by = actor
-    request.save(update_fields=["status", "response", "answered_at", "answered_by"])
+    request.after = clarifications.snapshot(application, request.sections)
+    request.save(update_fields=["status", "response", "answered_at", "answered_by", "after"])
     return transition_application(
         application=application,
         to=S.SUBMITTED,

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from applications import clarifications, selectors, services, shortlisting, stages
 from applications import questions as q
-from applications import selectors, services, shortlisting, stages
 from applications.forms import QuestionDesignForm, QuestionsForm
 from applications.models import ApplicantNotice, Application, ApplicationTag, Question, Tag
 from applications.services import APPLICATION_TRANSITIONS
@@ -170,6 +170,7 @@ def screen(request, pk: int):
             "track": application.track,
             "documents": application.documents.all(),
             "consortium": application.consortium_members.all(),
+            "clarification_rounds": clarifications.history(application),
             "form": form,
             # What the lifecycle table lets this application do next, for the page's forms.
             "can_screen": bool(

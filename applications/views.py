@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.selectors import applicant_organization_for_user
-from applications import selectors, services, stages
+from applications import clarifications, selectors, services, stages
 from applications.forms import (
     SECTION_FORMS,
     ClarificationAnswerForm,
@@ -132,7 +132,11 @@ def detail(request, pk):
 
 def _render_detail(request, application: Application, *, answer_form=None, status=200):
     """The status page; ``answer_form`` is a bound clarification answer that was refused."""
-    clarification = selectors.open_clarification(application)
+    rounds = clarifications.history(application)
+    open_round = next(
+        (r for r in rounds if r.request.status == ClarificationRequest.Status.OPEN), None
+    )
+    clarification = open_round.request if open_round else None
     if clarification and answer_form is None:
         answer_form = ClarificationAnswerForm()
     decision = selectors.released_decision(application)
@@ -146,9 +150,8 @@ def _render_detail(request, application: Application, *, answer_form=None, statu
         "award_letter": _award_with_letter(request, application) if decision else None,
         "steps": _steps(application, "", problems if application.is_draft else None),
         "clarification": clarification,
-        "past_clarifications": application.clarification_requests.exclude(
-            status=ClarificationRequest.Status.OPEN
-        ).order_by("created_at"),
+        "changes_so_far": open_round.changes if open_round else [],
+        "past_clarifications": [r for r in rounds if r is not open_round],
         "answer_form": answer_form if clarification else None,
         "can_edit": bool(selectors.editable_sections(application)),
         "can_withdraw": request.user.has_perm("applications.withdraw_application", application),

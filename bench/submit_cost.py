@@ -77,9 +77,7 @@ def main() -> int:
         metavar="FILE",
         help="submit --applicants more drafts under cProfile and write the profile to FILE",
     )
-    parser.add_argument(
-        "--statements", action="store_true", help="print the SQL of one submission"
-    )
+    parser.add_argument("--statements", action="store_true", help="print the SQL of one submission")
     args = parser.parse_args()
     os.environ.update(ENVIRONMENT)
     from aggregation_bench import recreate_database

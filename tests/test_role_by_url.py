@@ -190,6 +190,7 @@ OBJECT_URLS = {
         "document_id": d["document"].public_id,
     },
     "api:application-answer-clarification": lambda d: {"pk": d["returned"].pk},
+    "api:application-clarifications": lambda d: {"pk": d["returned"].pk},
     "api:application-request-clarification": lambda d: {"pk": d["submitted"].pk},
     "api:application-screen": lambda d: {"pk": d["submitted"].pk},
     "api:application-shortlist": lambda d: {"pk": d["submitted"].pk},

@@ -329,6 +329,32 @@ def portal(portal_data, applicant, reviewer, contractor, kind_staff, programme_a
         key=uuid.uuid4(),
         actor=kind_staff,
     )
+    # A clarification answered on the submitted application, with what the answer changed
+    # (a long text marked word by word): its staff screen and the applicant's page show them.
+    from applications import clarifications
+    from applications.models import ClarificationRequest
+
+    submitted = d["submitted"]
+    before = clarifications.snapshot(submitted, ["project"])
+    after = clarifications.snapshot(submitted, ["project"])
+    before["fields"]["summary"] = "A plan for the port district with a data hub run by the city."
+    after["fields"]["summary"] = (
+        "A plan for the port district with adaptive signals and a data hub run jointly by the "
+        "city and the province, which also pays for its upkeep."
+    )
+    ClarificationRequest.objects.create(
+        application=submitted,
+        requested_by=kind_staff,
+        message="Say who runs the data hub.\nAnd who pays for it.",
+        sections=["project"],
+        status=ClarificationRequest.Status.ANSWERED,
+        response="The province joins the city.",
+        answered_by=submitted.created_by,
+        answered_at=submitted.submitted_at,
+        previous_status="submitted",
+        before=before,
+        after=after,
+    )
     d["agreement"] = funding.create_agreement(
         project=project,
         kind="service_contract",
