@@ -40,7 +40,7 @@ from core.uploads import store_upload, validate_upload
 from notifications.services import delivery_batch, in_each_language, queue_message
 from projects.models import Call, City, Country, Track
 from projects.rules import CONFIGURE_CALL, MANAGE_TRACK
-from projects.selectors import document_requirement, upload_limits
+from projects.selectors import document_requirement, secretariat_staff_of, upload_limits
 
 S = Application.Status
 # The lifecycle: draft → submitted → eligible | ineligible → under_review → reviewed →
@@ -1168,12 +1168,39 @@ def answer_clarification(*, application: Application, actor, response: str) -> A
     request.answered_by = actor
     request.after = clarifications.snapshot(application, request.sections)
     request.save(update_fields=["status", "response", "answered_at", "answered_by", "after"])
-    return transition_application(
+    application = transition_application(
         application=application,
         to=S.SUBMITTED,
         actor=actor,
         detail={"clarification": request.pk, "answered": True},
     )
+    _tell_staff_of_answer(application, request)
+    return application
+
+
+def _tell_staff_of_answer(application: Application, request: ClarificationRequest) -> None:
+    """Tell the track's secretariat staff, and whoever asked, that the answer is in: the
+    application waits for them to screen it again (``selectors.clarifications_to_rescreen``)."""
+    recipients = {user.pk: user for user in secretariat_staff_of(application.track)}
+    asker = request.requested_by
+    if asker.is_active and asker.pk not in recipients:
+        recipients[asker.pk] = asker
+    context = {
+        "reference": application.reference or "",
+        "title": application.title,
+        "organization": application.organization.display_name,
+        "response": request.response,
+        "changes": len(clarifications.changes(request)),
+    }
+    link = reverse("staff_applications:screen", kwargs={"pk": application.pk})
+    with delivery_batch():
+        for user in recipients.values():
+            queue_message(
+                recipient=user,
+                template="applications/clarification_answered",
+                context=context,
+                link=link,
+            )
 
 
 def remind_draft_applicants(*, now=None) -> int:

@@ -54,7 +54,12 @@ from core.transitions import apply_transition
 from core.uploads import store_upload, validate_upload
 from notifications.services import in_each_language, queue_message
 from projects.models import Project, Track
-from projects.selectors import is_staff_of_track, staff_tracks
+from projects.selectors import (
+    is_staff_of_track,
+    programme_admins,
+    secretariat_staff_of,
+    staff_tracks,
+)
 
 T = Tranche.Status
 RS = PaymentRequest.Status
@@ -183,22 +188,13 @@ def default_schedule(project: Project) -> list[tuple[int, str]]:
 
 
 def _programme_admins() -> QuerySet[User]:
-    return User.objects.filter(
-        Q(groups__name=roles.PROGRAMME_ADMIN) | Q(is_superuser=True), is_active=True
-    ).distinct()
+    return programme_admins()
 
 
 def _track_staff(project: Project) -> QuerySet[User]:
     """Secretariat staff of the project's track; programme admins for a project from before
     the portal."""
-    track = funding_track(project)
-    if track is None or not track.secretariat_id:
-        return _programme_admins()
-    return User.objects.filter(
-        memberships__organization=track.secretariat_id,
-        groups__name=roles.SECRETARIAT_STAFF,
-        is_active=True,
-    ).distinct()
+    return secretariat_staff_of(funding_track(project))
 
 
 def _party_members(agreement: Agreement) -> QuerySet[User]:

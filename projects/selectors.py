@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts import roles
+from accounts.models import User
 from accounts.selectors import is_member
 from core.bilingual import KOREAN
 from projects.models import (
@@ -29,6 +30,26 @@ def staff_tracks(user) -> QuerySet[Track]:
     if roles.has_role(user, roles.SECRETARIAT_STAFF):
         return Track.objects.filter(is_member(user, "secretariat"))
     return Track.objects.none()
+
+
+def programme_admins() -> QuerySet[User]:
+    """The active programme admins (and superusers): who is told when no secretariat is."""
+    return User.objects.filter(
+        Q(groups__name=roles.PROGRAMME_ADMIN) | Q(is_superuser=True), is_active=True
+    ).distinct()
+
+
+def secretariat_staff_of(track: Track | None) -> QuerySet[User]:
+    """The active secretariat staff who work on ``track``: who is told of its applicants' and
+    contractors' moves. The programme admins when the track has no secretariat (or there is no
+    track: a project from before the portal)."""
+    if track is None or not track.secretariat_id:
+        return programme_admins()
+    return User.objects.filter(
+        memberships__organization=track.secretariat_id,
+        groups__name=roles.SECRETARIAT_STAFF,
+        is_active=True,
+    ).distinct()
 
 
 def is_staff_of_track(user, track: Track) -> bool:

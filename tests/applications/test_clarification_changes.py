@@ -5,6 +5,7 @@ answer and for the applicant's status page."""
 import pytest
 from django.urls import reverse
 
+from accounts import roles
 from applications import clarifications, services
 from applications.models import Application, ClarificationRequest, Question
 from tests.conftest import login
@@ -13,6 +14,7 @@ from tests.factories import (
     ConsortiumMemberFactory,
     QuestionFactory,
     SubmittedApplicationFactory,
+    UserFactory,
 )
 from tests.factories.applications import pdf_upload
 
@@ -321,3 +323,41 @@ def test_api_clarifications_closed_to_other_staff_and_to_reviewers(
     response = client_for(reviewer).get(address)
     assert response.status_code == 403
     assert "A sharper title" not in response.content.decode()
+
+
+# --- The staff are told ---------------------------------------------------------------------
+
+
+def test_answer_tells_the_track_staff_and_the_asker_once_each(
+    complete_draft, kind_staff, kaia_staff, programme_admin
+):
+    from notifications.models import Message
+    from notifications.services import render_message
+
+    colleague = UserFactory(
+        email="colleague@kind.or.kr",
+        roles=[roles.SECRETARIAT_STAFF],
+        is_staff=True,
+        organizations=[kind_staff.organizations.first()],
+    )
+    _ask(complete_draft, programme_admin, ["project"])
+    services.save_application_section(
+        application=complete_draft,
+        section="project",
+        data={"title": "A sharper title"},
+        actor=complete_draft.created_by,
+    )
+    _answer(complete_draft, response="We sharpened the title.")
+    told = Message.objects.filter(template="applications/clarification_answered")
+    assert sorted(
+        told.filter(channel="email").values_list("recipient__email", flat=True)
+    ) == sorted([kind_staff.email, colleague.email, programme_admin.email])
+    email = told.filter(channel="email", recipient=kind_staff).get()
+    link = reverse("staff_applications:screen", kwargs={"pk": complete_draft.pk})
+    assert email.link == link
+    render_message(email)
+    complete_draft.refresh_from_db()
+    assert email.subject == f"Clarification answered: {complete_draft.reference}"
+    assert "We sharpened the title." in email.body
+    assert "changed 1 item" in email.body
+    assert not told.filter(recipient__in=[kaia_staff, complete_draft.created_by]).exists()
