@@ -1006,6 +1006,29 @@ COMMITTEES_2026 = {"PL": (0, 1, 2, 3, 4), "DM": (2, 3, 4, 5, 6)}
 
 # A notice the KIND secretariat sent to the applicants of the 2026 planning track and published
 # on the call's page (sent once: its key is fixed, so a second seeding sends nothing).
+# A clarification round on one walkthrough proposal (by city): KIND staff asked, the applicant
+# changed the reopened section and answered, so the proposal waits for screening again with
+# what the answer changed (``seed_clarification``).
+CLARIFICATION_2026 = {
+    "city": "Kisumu",
+    "sections": ["project"],
+    "message": (
+        "Please name the outputs the plan will deliver for the lakefront,\n"
+        "and say who will own and run the data platform after the project."
+    ),
+    "outputs": (
+        "A lakefront mobility and flood-warning plan, a feasibility study for the data "
+        "platform, and a training programme for the County's planners."
+    ),
+    "objectives_added": (
+        " After the project the County's ICT directorate will own and run the data platform."
+    ),
+    "response": (
+        "We have named the three outputs for the lakefront and added who will own and run the "
+        "data platform after the project."
+    ),
+}
+
 NOTICE_2026 = {
     "track": "PL",
     "key": "6f1c2a4e-9b7d-5e3f-8a1b-2c3d4e5f6a7b",

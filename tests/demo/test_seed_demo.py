@@ -538,7 +538,11 @@ def test_seed_demo_2026_call_audit_rows_are_dated_when_loaded():
     subjects = [call, *Application.objects.filter(call=call)]
     rows = _audit_rows_of(subjects)
     day_ago = timezone.now() - datetime.timedelta(days=1)
-    assert len(rows) == 2 + Application.objects.filter(call=call, status="submitted").count()
+    # The call opened (2 rows), each proposal submitted, and the Kisumu proposal's clarification
+    # round: returned, its section edited, submitted again (3 rows).
+    assert len(rows) == 2 + Application.objects.filter(call=call, status="submitted").count() + 3
+    kisumu = Application.objects.get(call=call, city__name="Kisumu")
+    assert [row.action for row in _audit_rows_of([kisumu])].count("clarification_edit") == 1
     assert all(row.created_at > day_ago for row in rows)
 
 
@@ -570,3 +574,25 @@ def test_seed_demo_2026_planning_applicants_got_the_secretariats_notice():
 def test_seed_demo_2026_call_page_shows_the_published_notice(client):
     page = client.get("/calls/k-city-network-2026/").content.decode()
     assert "Call updates" in page and "Online information session on the 2026 call" in page
+
+
+def test_seed_demo_2026_clarification_answered_waits_for_screening_with_its_changes(client):
+    """KIND staff returned the Kisumu proposal for clarification and the county answered:
+    it waits in the staff home's queue, its screening page shows what the answer changed, and
+    the messages of the round are recorded as delivered."""
+    from applications import clarifications
+    from applications.selectors import clarifications_to_rescreen
+
+    staff = User.objects.get(email="staff@kind.kcity.example")
+    application = Application.objects.get(call__year=2026, city__name="Kisumu")
+    (request,) = application.clarification_requests.all()
+    assert request.status == "answered" and request.requested_by == staff
+    labels = [c.label for c in clarifications.changes(request)]
+    assert labels == ["Objectives", "Expected outputs"]
+    assert list(clarifications_to_rescreen(staff)) == [application]
+    client.force_login(staff)
+    page = client.get(reverse("staff_applications:screen", kwargs={"pk": application.pk}))
+    assert "What the answer changed" in page.content.decode()
+    told = Message.objects.filter(template="applications/clarification_answered")
+    assert told.filter(recipient=staff, channel="email").exists()
+    assert set(told.values_list("status", flat=True)) == {Message.Status.SENT}

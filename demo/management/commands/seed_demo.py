@@ -43,8 +43,11 @@ from applications.models import Application, ConsortiumMember, Question
 from applications.selectors import submission_problems
 from applications.services import (
     AlreadySent,
+    answer_clarification,
     create_question,
+    request_clarification,
     save_answers,
+    save_application_section,
     send_applicant_notice,
     transition_application,
     upload_document,
@@ -1170,6 +1173,33 @@ class DemoSeeder:
                 )
         for row in data.WALKTHROUGH_2026:
             self.seed_walkthrough_application(call, tracks[row[0]], row)
+        self.seed_clarification(call)
+
+    def seed_clarification(self, call) -> None:
+        """One walkthrough proposal returned for clarification and answered, through the
+        services staff and applicants use, once (a second seeding finds the round)."""
+        row = data.CLARIFICATION_2026
+        application = Application.objects.filter(call=call, city__name=row["city"]).first()
+        if application is None or application.clarification_requests.exists():
+            return
+        contact = application.created_by
+        with delivered_at(timezone.now()):
+            request_clarification(
+                application=application,
+                actor=self.kind_staff,
+                message=row["message"],
+                sections=row["sections"],
+            )
+            save_application_section(
+                application=application,
+                section="project",
+                data={
+                    "outputs": row["outputs"],
+                    "objectives": application.objectives + row["objectives_added"],
+                },
+                actor=contact,
+            )
+            answer_clarification(application=application, actor=contact, response=row["response"])
 
     def seed_walkthrough_application(self, call, track, row) -> None:
         application = self.new_application(call, track, row)
