@@ -63,6 +63,20 @@ def snapshot(application: Application, sections) -> dict:
     return taken
 
 
+def without_personal_data(taken: dict, fields, *, documents: bool = True) -> dict:
+    """``taken`` (a snapshot) with the personal ``fields`` emptied and, with ``documents``,
+    the documents' list left out (their names may name people)."""
+    if not taken:
+        return taken
+    kept = {**taken, "fields": dict(taken.get("fields", {}))}
+    for name in fields:
+        if name in kept["fields"]:
+            kept["fields"][name] = ""
+    if documents:
+        kept.pop("documents", None)
+    return kept
+
+
 def _json(value):
     if isinstance(value, (bool, int, str)):
         return value

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.privacy import Retention, delete_file_on_commit, register_personal_data
 from accounts.selectors import is_member
-from applications import questions
-from applications.models import Application, Document
+from applications import clarifications, questions
+from applications.models import Application, ClarificationRequest, Document
 
 # Submitted but not funded: not selected, reserve never called, ineligible, withdrawn, or
 # stopped anywhere before a decision. Selected and awarded ones belong to awards.privacy.
@@ -29,13 +29,28 @@ CONTACT_FIELDS = ("contact_name", "contact_position", "contact_email", "contact_
 
 def anonymise_application(application: Application) -> None:
     """Clear the contact person and delete the documents (rows, and files once the
-    transaction commits). Status, country, track and budget stay: the statistics hold."""
+    transaction commits), in the application and in its clarifications' snapshots. Status,
+    country, track and budget stay: the statistics hold."""
     for name in CONTACT_FIELDS:
         setattr(application, name, "")
     application.save(update_fields=[*CONTACT_FIELDS, "updated_at"])
     for document in Document.objects.filter(application=application):
         delete_file_on_commit(document.file)
         document.delete()
+    _clear_snapshots(application.clarification_requests.all(), documents=True)
+
+
+def _clear_snapshots(requests, *, documents: bool) -> None:
+    """What clarifications changed keeps the reopened sections as they were: the contact
+    person goes from there too, and the documents' names with the documents."""
+    for request in requests:
+        request.before = clarifications.without_personal_data(
+            request.before, CONTACT_FIELDS, documents=documents
+        )
+        request.after = clarifications.without_personal_data(
+            request.after, CONTACT_FIELDS, documents=documents
+        )
+        request.save(update_fields=["before", "after"])
 
 
 def not_funded_due(now):
@@ -129,6 +144,16 @@ def erase_contact_details(user) -> int:
             setattr(application, name, "")
         application.save(update_fields=[*CONTACT_FIELDS, "updated_at"])
         count += 1
+    # A contact the person was before a clarification changed it, or is still named as in a
+    # snapshot: cleared there too (the documents stay, as on the application).
+    named = (
+        Q(application__created_by=user)
+        | Q(before__fields__contact_email__iexact=user.email)
+        | Q(after__fields__contact_email__iexact=user.email)
+    )
+    _clear_snapshots(
+        ClarificationRequest.objects.filter(named).select_for_update(), documents=False
+    )
     return count
 
 

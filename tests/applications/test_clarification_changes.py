@@ -361,3 +361,57 @@ def test_answer_tells_the_track_staff_and_the_asker_once_each(
     assert "We sharpened the title." in email.body
     assert "changed 1 item" in email.body
     assert not told.filter(recipient__in=[kaia_staff, complete_draft.created_by]).exists()
+
+
+def test_anonymising_the_application_clears_the_contact_and_documents_from_the_snapshots(
+    complete_draft, kind_staff
+):
+    from applications.privacy import anonymise_application
+
+    Application.objects.filter(pk=complete_draft.pk).update(
+        contact_name="Maria Santos", contact_email="maria@iloilo.example"
+    )
+    complete_draft.refresh_from_db()
+    _ask(complete_draft, kind_staff, ["applicant", "documents", "project"])
+    services.save_application_section(
+        application=complete_draft,
+        section="applicant",
+        data={"contact_name": "Jose Reyes"},
+        actor=complete_draft.created_by,
+    )
+    request = _answer(complete_draft)
+    assert "Maria Santos" in str(request.before) and "Jose Reyes" in str(request.after)
+    anonymise_application(complete_draft)
+    request.refresh_from_db()
+    for taken in (request.before, request.after):
+        text = str(taken)
+        assert "Maria" not in text and "Jose" not in text and "iloilo" not in text
+        assert "documents" not in taken and ".pdf" not in text
+    assert request.before["fields"]["title"] == complete_draft.title  # the proposal stays
+    assert clarifications.changes(request) == []
+
+
+def test_erasure_clears_the_person_from_snapshots_where_a_clarification_replaced_them(
+    complete_draft, kind_staff
+):
+    from applications.privacy import erase_contact_details
+
+    former = UserFactory(email="maria@iloilo.example", name="Maria Santos")
+    Application.objects.filter(pk=complete_draft.pk).update(
+        contact_name="Maria Santos", contact_email="maria@iloilo.example"
+    )
+    complete_draft.refresh_from_db()
+    _ask(complete_draft, kind_staff, ["applicant", "documents"])
+    services.save_application_section(
+        application=complete_draft,
+        section="applicant",
+        data={"contact_name": "Jose Reyes", "contact_email": "jose@iloilo.example"},
+        actor=complete_draft.created_by,
+    )
+    request = _answer(complete_draft)
+    assert erase_contact_details(former) == 0  # no longer the application's contact
+    request.refresh_from_db()
+    assert "Maria" not in str(request.before) and "maria@" not in str(request.before)
+    assert "documents" in request.before  # the documents stay, as on the application
+    complete_draft.refresh_from_db()
+    assert complete_draft.contact_name == "Jose Reyes"
