@@ -1188,7 +1188,7 @@ def _tell_staff_of_answer(application: Application, request: ClarificationReques
     context = {
         "reference": application.reference or "",
         "title": application.title,
-        "organization": application.organization.display_name,
+        **in_each_language("organization", lambda: application.organization.display_name),
         "response": request.response,
         "changes": len(clarifications.changes(request)),
     }

@@ -340,6 +340,9 @@ def test_answer_tells_the_track_staff_and_the_asker_once_each(
         is_staff=True,
         organizations=[kind_staff.organizations.first()],
     )
+    organisation = complete_draft.organization
+    organisation.name_ko = "일로일로 시청"
+    organisation.save(update_fields=["name_ko"])
     _ask(complete_draft, programme_admin, ["project"])
     services.save_application_section(
         application=complete_draft,
@@ -361,6 +364,12 @@ def test_answer_tells_the_track_staff_and_the_asker_once_each(
     assert "We sharpened the title." in email.body
     assert "changed 1 item" in email.body
     assert not told.filter(recipient__in=[kaia_staff, complete_draft.created_by]).exists()
+    # Read in the reader's language, the organisation's name too.
+    korean = told.filter(channel="email", recipient=colleague).get()
+    korean.language = "ko"
+    render_message(korean)
+    assert complete_draft.organization.name_ko in korean.body
+    assert "보완 요청에 답변" in korean.body
 
 
 def test_anonymising_the_application_clears_the_contact_and_documents_from_the_snapshots(
