@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from applications.models import Application
 from projects.models import Project
@@ -323,7 +324,7 @@ class PaymentRequest(models.Model):
     a request can be returned for changes (then requested again) or rejected."""
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", _("Requested")
+        REQUESTED = "requested", pgettext_lazy("status", "Requested")
         CHECKED = "checked", _("Checked")
         APPROVED = "approved", _("Approved")
         PAID = "paid", _("Paid")
@@ -437,7 +438,7 @@ class Amendment(models.Model):
         SCOPE = "scope", _("Scope of work")
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", _("Requested")
+        REQUESTED = "requested", pgettext_lazy("status", "Requested")
         APPROVED = "approved", _("Approved")
         REFUSED = "refused", _("Refused")
 

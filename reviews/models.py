@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from applications.models import Application
 from core.bilingual import BilingualMixin
@@ -137,7 +138,7 @@ class ReviewerInvitation(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
-        ACCEPTED = "accepted", _("Accepted")
+        ACCEPTED = "accepted", pgettext_lazy("reviewer", "Accepted")
         DECLINED = "declined", _("Declined")
         REVOKED = "revoked", _("Revoked")
 
@@ -290,7 +291,7 @@ class Assignment(models.Model):
 
     class Status(models.TextChoices):
         INVITED = "invited", _("Invited")
-        ACCEPTED = "accepted", _("Accepted")
+        ACCEPTED = "accepted", pgettext_lazy("reviewer", "Accepted")
         DECLINED = "declined", _("Declined")
         CONFLICT = "conflict", _("Conflict of interest")
         IN_PROGRESS = "in_progress", _("In progress")

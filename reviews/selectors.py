@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import ReviewerProfile
 from applications.models import Answer, Application, Document
@@ -148,7 +149,7 @@ class Board:
 
 BOARD_STATE_LABELS = {
     "invited": _("Invited"),
-    "accepted": _("Accepted"),
+    "accepted": pgettext_lazy("reviewer", "Accepted"),
     "declined": _("Declined"),
     "conflicted": _("Conflicted"),
     "in_progress": _("In progress"),
