@@ -6,7 +6,7 @@ class ReviewsConfig(AppConfig):
     """The review engine: criteria, committees, declarations, conflicts, assignment, scoring."""
 
     name = "reviews"
-    verbose_name = _("Review")
+    verbose_name = _("Reviews")
 
     def ready(self):
         # Its kinds of personal data: retention, export, erasure (accounts.privacy).
