@@ -73,8 +73,8 @@ class SecondFactorMiddleware:
     Needs a second factor: staff, reviewers and back-office users (``roles.is_privileged``),
     and anyone who turned one on. Log-out, language, the "still here" signal of a page being
     typed in, the set-up and verification pages and static files stay open. An API request
-    authenticated by a token (``Authorization: Token …``) is not a session and is left to the
-    API. An API request on an unverified session is answered 403; an htmx request is told to
+    authenticated by a token (``Authorization: Token …`` on an ``/api/`` path) is not a session
+    and is left to the API; on any other path the header counts for nothing. An API request on an unverified session is answered 403; an htmx request is told to
     load the verification page.
     """
 
@@ -104,13 +104,22 @@ class SecondFactorMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(self.open_paths())
-            and not request.META.get("HTTP_AUTHORIZATION", "").startswith("Token ")
+            and not self.api_token_request(request)
             and not two_factor.is_verified(user)
         ):
             has_device = two_factor.has_second_factor(user)
             if has_device or two_factor.second_factor_required(user):
                 return self.refuse(request, has_device=has_device)
         return self.get_response(request)
+
+    @staticmethod
+    def api_token_request(request) -> bool:
+        """An API call carrying a token: the API authenticates the token itself (before the
+        session) and refuses a wrong one. Only API paths: the pages and downloads read the
+        session alone, so a made-up header there must not stand in for the second factor."""
+        return request.path.startswith("/api/") and request.META.get(
+            "HTTP_AUTHORIZATION", ""
+        ).startswith("Token ")
 
     def refuse(self, request, *, has_device: bool):
         name = "accounts:two_factor_verify" if has_device else "accounts:two_factor_setup"

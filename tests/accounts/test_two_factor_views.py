@@ -103,6 +103,22 @@ def test_api_token_request_is_not_a_session(client, kind_staff):
     assert response.status_code == 200
 
 
+def test_a_token_header_does_not_stand_in_for_the_second_factor_outside_the_api(client, kind_staff):
+    """Pages and downloads read the session only: a made-up (or even a real) token header on
+    them must not let a password-only session through."""
+    from accounts.token_services import create_api_token
+
+    password_only_login(client, kind_staff)
+    _token, key = create_api_token(user=kind_staff, name="ci")
+    for header in ("Token made-up", f"Token {key}"):
+        response = client.get("/staff/", HTTP_AUTHORIZATION=header)
+        assert response.status_code == 302
+        assert response["Location"].startswith(SETUP)
+    # On the API a made-up token is refused by the API itself, not taken as the session.
+    response = client.get("/api/v1/me/", HTTP_AUTHORIZATION="Token made-up")
+    assert response.status_code == 401
+
+
 def test_unverified_staff_htmx_request_told_to_load_verification(client, kind_staff):
     authenticator_app(kind_staff)
     password_only_login(client, kind_staff)
