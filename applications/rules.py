@@ -37,6 +37,13 @@ def has_declared_no_conflict(user, application) -> bool:
 
 
 @rules.predicate
+def holds_current_interest_declaration(user) -> bool:
+    """The reviewer's yearly declaration of interests is signed and not expired (needed before
+    any application's content, like the conflict declaration)."""
+    return user.is_authenticated and selectors.current_interest_declarations(user).exists()
+
+
+@rules.predicate
 def application_is_editable(user, application) -> bool:
     return application is not None and application.status in (
         Application.Status.DRAFT,
@@ -56,12 +63,13 @@ can_view_application = (
 )
 
 rules.add_perm("applications.view_application", can_view_application)
-# The content and files: a reviewer sees only the title until they have declared no conflict.
+# The content and files: a reviewer sees only the title until they have declared no conflict,
+# and while their yearly declaration of interests is current.
 can_view_application_content = (
     is_application_owner
     | is_application_track_staff
     | is_programme_admin
-    | (is_assigned_reviewer & has_declared_no_conflict)
+    | (is_assigned_reviewer & has_declared_no_conflict & holds_current_interest_declaration)
 )
 rules.add_perm("applications.view_application_content", can_view_application_content)
 rules.add_perm("applications.change_application", is_application_owner & application_is_editable)

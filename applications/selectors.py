@@ -94,14 +94,25 @@ def declared_no_conflict(user) -> Exists:
     )
 
 
+def current_interest_declarations(user) -> QuerySet:
+    """The reviewer's yearly declarations of interests still valid now: the one definition of
+    "current" that the reviewer's pages, the rules and the scoring service ask
+    (``reviews.services.current_interest_declaration`` is the latest of these)."""
+    declaration = apps.get_model("reviews", "InterestDeclaration")
+    return declaration.objects.filter(reviewer=user, expires_at__gt=timezone.now())
+
+
 def undeclared_application_ids(user) -> QuerySet:
     """Ids (a ``values("application")`` subquery) of applications the user is assigned to
-    review but has not yet declared no conflict on: the rule ``reviews.read_assigned_application``
-    lets a reviewer read an application only after that."""
+    review but may not read yet: every one while the reviewer holds no current declaration of
+    interests, otherwise those they have not declared no conflict on (the rule
+    ``reviews.read_assigned_application`` lets a reviewer read an application only after both)."""
     assignment = apps.get_model("reviews", "Assignment")
+    assigned = assignment.objects.filter(reviewer=user)
+    if not current_interest_declarations(user).exists():
+        return assigned.values("application")
     return (
-        assignment.objects.filter(reviewer=user)
-        .annotate(declared=declared_no_conflict(user))
+        assigned.annotate(declared=declared_no_conflict(user))
         .filter(declared=False)
         .values("application")
     )
@@ -994,6 +1005,23 @@ def application_data_filter(user):
         return data
 
     return apply
+
+
+def document_file_name(document, user) -> str:
+    """The name ``user`` downloads ``document`` under: its original name, or what the API's
+    representation gives them instead (a neutral name in anonymised review), through the same
+    hooks (``application_data_filter``), so the download never tells more than the list."""
+    withhold = application_data_filter(user)
+    if withhold is None:
+        return document.original_name
+    data = withhold(
+        document.application_id,
+        {
+            "reference": document.application.reference,
+            "documents": [{"kind": document.kind, "original_name": document.original_name}],
+        },
+    )
+    return data["documents"][0]["original_name"]
 
 
 # --- Notices to a track's applicants (services.send_applicant_notice) -----------------------

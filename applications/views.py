@@ -573,7 +573,7 @@ def document_download(request, public_id):
     response = FileResponse(
         document.file.open("rb"),
         as_attachment=True,
-        filename=document.original_name,
+        filename=selectors.document_file_name(document, request.user),
         content_type=document.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -285,6 +285,19 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Portal
         "submit": ReviewInputSerializer,
     }
 
+    # The actions whose rule needs a current declaration of interests (reviews.rules).
+    DECLARATION_ACTIONS = ("other_reviews", "save_scores", "submit")
+
+    def permission_denied(self, request, message=None, code=None):
+        """Say why when the refusal is a missing or expired declaration of interests."""
+        if (
+            self.action in self.DECLARATION_ACTIONS
+            and request.user.is_authenticated
+            and services.current_interest_declaration(request.user) is None
+        ):
+            message, code = services.DECLARATION_NEEDED, "declaration"
+        super().permission_denied(request, message=message, code=code)
+
     def get_queryset(self):
         return selectors.assignments_for_reviewer(self.request.user).prefetch_related(
             Prefetch("scores", queryset=Score.objects.order_by("criterion__order", "criterion_id"))

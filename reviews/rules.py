@@ -2,6 +2,7 @@ import rules
 
 from accounts import roles
 from accounts.rules import is_programme_admin
+from applications.rules import holds_current_interest_declaration
 from projects.selectors import is_staff_of_track
 from reviews import selectors
 from reviews.models import Assignment, CommitteeMember, ConflictDeclaration
@@ -93,18 +94,16 @@ SIGN_INTEREST_DECLARATION = "reviews.sign_interest_declaration"
 rules.add_perm(SIGN_INTEREST_DECLARATION, is_reviewer | sits_on_a_committee)
 rules.add_perm("reviews.view_assignment", is_assignment_reviewer | is_assignment_track_staff)
 rules.add_perm("reviews.declare_conflict", is_assignment_reviewer & assignment_awaits_declaration)
-rules.add_perm(
-    "reviews.read_assigned_application", is_assignment_reviewer & has_declared_no_conflict
+# Reading, scoring and seeing others' scores also need the yearly declaration of interests to
+# be current (the reviewer's pages send them to renew it; the API refuses).
+reads_assigned = (
+    is_assignment_reviewer & has_declared_no_conflict & holds_current_interest_declaration
 )
-rules.add_perm(
-    "reviews.score_assignment",
-    is_assignment_reviewer & has_declared_no_conflict & assignment_is_open,
-)
+rules.add_perm("reviews.read_assigned_application", reads_assigned)
+rules.add_perm("reviews.score_assignment", reads_assigned & assignment_is_open)
 # What the track's reviewer-visibility settings allow (reviews.ReviewSettings).
 SEE_OTHER_SCORES = "reviews.see_other_scores"
-rules.add_perm(
-    SEE_OTHER_SCORES, is_assignment_reviewer & has_declared_no_conflict & other_scores_are_visible
-)
+rules.add_perm(SEE_OTHER_SCORES, reads_assigned & other_scores_are_visible)
 BROWSE_TRACK = "reviews.browse_track"
 rules.add_perm(BROWSE_TRACK, sits_on_track_committee & track_allows_browsing)
 READ_BROWSED_APPLICATION = "reviews.read_browsed_application"

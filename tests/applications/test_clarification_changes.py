@@ -313,11 +313,16 @@ def test_api_clarifications_closed_to_other_staff_and_to_reviewers(
     complete_draft, kind_staff, kaia_staff, reviewer
 ):
     from tests.api.conftest import client_for, url
-    from tests.factories.reviews import AssignmentFactory, ConflictDeclarationFactory
+    from tests.factories.reviews import (
+        AssignmentFactory,
+        ConflictDeclarationFactory,
+        InterestDeclarationFactory,
+    )
 
     _answered_with_changes(complete_draft, kind_staff)
     AssignmentFactory(application=complete_draft, reviewer=reviewer)
     ConflictDeclarationFactory(application=complete_draft, reviewer=reviewer)
+    InterestDeclarationFactory(reviewer=reviewer)
     address = url("application", complete_draft, "clarifications")
     assert client_for(kaia_staff).get(address).status_code == 404
     response = client_for(reviewer).get(address)

@@ -4,7 +4,12 @@ import pytest
 from django.urls import reverse
 
 from reviews.models import ConflictDeclaration
-from tests.factories import AssignmentFactory, DocumentFactory, SubmittedApplicationFactory
+from tests.factories import (
+    AssignmentFactory,
+    DocumentFactory,
+    InterestDeclarationFactory,
+    SubmittedApplicationFactory,
+)
 
 
 @pytest.fixture
@@ -31,6 +36,9 @@ def test_document_download_reviewer_after_no_conflict_allowed(client, reviewer, 
     )
     client.force_login(reviewer)
     url = reverse("applications:document_download", args=[assigned_document.public_id])
+    # Not while the yearly declaration of interests is missing (or expired).
+    assert client.get(url).status_code == 404
+    InterestDeclarationFactory(reviewer=reviewer)
     response = client.get(url)
     assert response.status_code == 200
     assert "secret-letter.pdf" in response["Content-Disposition"]

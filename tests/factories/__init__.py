@@ -27,5 +27,6 @@ from .reviews import (  # noqa: F401
     AwardFactory,
     ConflictDeclarationFactory,
     CriterionFactory,
+    InterestDeclarationFactory,
     ScoreFactory,
 )

@@ -1,7 +1,10 @@
+import datetime
+
 import factory
+from django.utils import timezone
 
 from awards.models import Award
-from reviews.models import Assignment, ConflictDeclaration, Criterion, Score
+from reviews.models import Assignment, ConflictDeclaration, Criterion, InterestDeclaration, Score
 
 from .accounts import UserFactory
 from .applications import SubmittedApplicationFactory
@@ -48,6 +51,18 @@ class ConflictDeclarationFactory(factory.django.DjangoModelFactory):
     application = factory.SubFactory(SubmittedApplicationFactory)
     has_conflict = False
     kind = ConflictDeclaration.Kind.NONE
+
+
+class InterestDeclarationFactory(factory.django.DjangoModelFactory):
+    """A reviewer's yearly declaration of interests, valid for a year from now."""
+
+    class Meta:
+        model = InterestDeclaration
+
+    reviewer = factory.SubFactory(UserFactory)
+    interests = "none"
+    signed_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda o: o.signed_at + datetime.timedelta(days=365))
 
 
 class AwardFactory(factory.django.DjangoModelFactory):

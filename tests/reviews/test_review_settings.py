@@ -209,7 +209,7 @@ def test_not_anonymised_reviewer_sees_identity(client, assignment, identified):
 
 
 def test_anonymised_review_withholds_identity_in_the_api(
-    assignment, identified, planning_track, kind_staff, applicant
+    client, assignment, identified, planning_track, kind_staff, applicant
 ):
     _set(planning_track, anonymised=True)
     detail = reverse("api:application-detail", kwargs={"pk": assignment.application_id})
@@ -223,6 +223,14 @@ def test_anonymised_review_withholds_identity_in_the_api(
     data = reviewer.get(detail).json()
     assert data["organization"] is None and data["contact_email"] == ""
     assert [d["original_name"] for d in data["documents"]] == ["2026-PL-001-site_map.pdf"]
+    # The id the API gives opens the general download: under the same neutral name.
+    client.force_login(assignment.reviewer)
+    download = client.get(
+        reverse("applications:document_download", args=[data["documents"][0]["id"]])
+    )
+    assert download.status_code == 200
+    assert "2026-PL-001-site_map.pdf" in download["Content-Disposition"]
+    assert "klang" not in download["Content-Disposition"]
     # Staff of the track and the applicant still see who applied.
     for user in (kind_staff, applicant):
         body = client_for(user).get(detail).content.decode()
