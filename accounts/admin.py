@@ -202,6 +202,11 @@ class OrganizationAdmin(ServiceModelAdmin):
             return set(services.ORGANIZATION_RECORD_FIELDS)
         return set()
 
+    def hidden_fields(self, request, obj):
+        # Who belongs to an organisation is the memberships' to show (their inline asks the
+        # same permission): secretariat staff read organisations, not their people.
+        return set() if request.user.has_perm("accounts.view_membership") else {"members"}
+
     def change_through_service(self, request, obj, changes):
         return services.update_organization_record(organization=obj, actor=request.user, **changes)
 

@@ -109,7 +109,16 @@ class ApplicationAdmin(VisibleApplicationRowsMixin, PortalModelAdmin):
         krw_column(Application, "budget_requested"),
         "submitted_at",
     ]
-    list_filter = ["status", "stage", "call__year", "track__kind", "call", "country"]
+    # Only the calls of the rows the user sees (a plain "call" filter listed every call, the
+    # drafts and the other secretariat's included).
+    list_filter = [
+        "status",
+        "stage",
+        "call__year",
+        "track__kind",
+        ("call", admin.RelatedOnlyFieldListFilter),
+        "country",
+    ]
     search_fields = ["reference", "title", "organization__name", "city__name", "country__name"]
     list_select_related = ["organization", "track__call", "country", "city__country"]
     autocomplete_fields = ["call", "track", "organization", "created_by", "country", "city"]

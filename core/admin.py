@@ -31,10 +31,13 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -250,6 +253,39 @@ class ServiceModelAdmin(ReadOnlyDisplaysMixin, admin.ModelAdmin):
         """Fields not shown at all for ``obj`` (content the user may not read)."""
         return set()
 
+    def lookup_allowed(self, lookup, value, request=None):
+        """A list is filtered from its address only by what it offers to filter by (its
+        ``list_filter`` and ``date_hierarchy``), or by a related row's id (a link from another
+        page). Django also allows any lookup on the row's own fields, which answers "is there a
+        row whose hidden field starts with …": one character at a time, that reads a field
+        the user is never shown (a message's reset link, a draft review's comment, a token)."""
+        parts = lookup.split(LOOKUP_SEP)
+        if parts[0] in self._offered_filters(request):
+            return super().lookup_allowed(lookup, value, request)
+        try:
+            field = self.model._meta.get_field(parts[0])
+        except FieldDoesNotExist:
+            return False
+        if field.primary_key or field.is_relation:
+            rest = [p for p in parts[1:] if p not in ("exact", "in", "isnull")]
+            return rest in ([], ["id"], ["pk"]) and super().lookup_allowed(lookup, value, request)
+        return False
+
+    def _offered_filters(self, request) -> set[str]:
+        """The first field of every filter the list offers."""
+        names = set()
+        for item in self.get_list_filter(request) if request is not None else self.list_filter:
+            if isinstance(item, (list, tuple)):
+                item = item[0]
+            if isinstance(item, str):
+                names.add(item.split(LOOKUP_SEP)[0])
+            elif getattr(item, "parameter_name", None):
+                # A SimpleListFilter names its own parameter, which is no field lookup.
+                names.add(item.parameter_name)
+        if self.date_hierarchy:
+            names.add(self.date_hierarchy.split(LOOKUP_SEP)[0])
+        return names
+
     # --- Safe by default ---------------------------------------------------------------------
 
     def _editable(self, request, obj) -> set[str]:
@@ -383,9 +419,12 @@ class ServiceModelAdmin(ReadOnlyDisplaysMixin, admin.ModelAdmin):
 
     def get_deleted_objects(self, objs, request):
         # What goes with the row is the service's business (a removed assignment takes its
-        # draft scores): the user needs no delete permission on those models.
-        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
-        return deleted, counts, set(), protected
+        # draft scores): the user needs no delete permission on those models. The page names
+        # only the rows being deleted and counts the rest: Django's list would print each
+        # related row (a draft score's points) that the user may not be shown.
+        _deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        named = [format_html("{}: {}", capfirst(self.opts.verbose_name), obj) for obj in objs]
+        return named, counts, set(), protected
 
     def delete_model(self, request, obj):
         try:

@@ -1594,3 +1594,81 @@ def test_admin_document_requirement_offers_the_kinds_and_adds_one_of_the_tracks_
     requirement = DocumentRequirement.objects.get(track=track, name="Environmental statement")
     assert requirement.kind.startswith("own-")
     assert audit_events_for(track).filter(action="document_requirement_added").exists()
+
+
+# --- Filters in the address, the delete page, the organisation's people -------------------
+
+
+def test_admin_lists_filter_only_by_what_they_offer(client, world):
+    """Django lets a list's address filter on any field of the row (``?body__contains=``):
+    "one row or none" would spell out a hidden field — a reset link in a message, a draft
+    review's comment, a token — a character at a time. Only the list's own filters, its date
+    drill-down and a related row's id may be asked."""
+    message = world["rows"][(Message, "message")]
+    Message.objects.filter(pk=message.pk).update(
+        link="https://portal.example/reset/abc-SECRET/", context={"token": "abc-SECRET"}
+    )
+    draft_review = world["rows"][(Assignment, "being written")]
+    probes = [
+        (Message, ADMIN, "link__contains=abc-S"),
+        (Message, ADMIN, "context__token__startswith=abc"),
+        (Message, ADMIN, "body__contains=a"),
+        (Message, ADMIN, "recipient__password__startswith=pbkdf2"),
+        (Assignment, ADMIN, "overall_comment__startswith=DRAFT"),
+        (Assignment, STAFF, "recommendation=reject"),
+        (Assignment, STAFF, "confidence=1"),
+        (ReviewerInvitation, STAFF, "token__startswith=a"),
+        (ApiToken, ADMIN, "key_hash__startswith=a"),
+    ]
+    for model, who, query in probes:
+        client.force_login(world["users"][who])
+        response = client.get(f"{_url(model, 'changelist')}?{query}")
+        assert response.status_code == 400, (model, query)
+    # What the lists offer still works: their filters, and a link by a related row's id.
+    client.force_login(world["users"][ADMIN])
+    for model, query, expected in (
+        (Message, "status__exact=failed", 0),
+        (Message, f"recipient__id__exact={message.recipient_id}", 1),
+        (Assignment, f"application__id__exact={draft_review.application_id}", 2),
+        (Assignment, "status__exact=in_progress", 1),
+    ):
+        response = client.get(f"{_url(model, 'changelist')}?{query}")
+        assert response.status_code == 200, (model, query)
+        assert response.context["cl"].result_count == expected, (model, query)
+
+
+def test_admin_delete_page_names_the_row_not_what_goes_with_it(client, world):
+    """Removing a review being written takes its draft scores; the confirmation page counts
+    them and does not print them (Django's list showed each score's points)."""
+    draft_review = world["rows"][(Assignment, "being written")]
+    opened = 0
+    for who in (ADMIN, STAFF):
+        client.force_login(world["users"][who])
+        response = client.get(_url(Assignment, "delete", draft_review.pk))
+        if response.status_code != 200:
+            continue
+        opened += 1
+        page = response.content.decode()
+        assert "12" not in "".join(str(row) for row in response.context["deleted_objects"])
+        assert "DRAFT" not in page
+        assert response.context["model_count"]
+    assert opened
+
+
+def test_admin_organisation_people_are_shown_only_with_the_memberships(client, world):
+    org = world["rows"][(Application, "submitted")].organization
+    member_email = org.members.get().email
+    client.force_login(world["users"][STAFF])
+    page = client.get(_url(Organization, "change", org.pk))
+    assert page.status_code == 200
+    assert member_email not in page.content.decode()
+    client.force_login(world["superuser"])
+    assert member_email in client.get(_url(Organization, "change", org.pk)).content.decode()
+
+
+def test_admin_application_call_filter_lists_only_calls_of_rows_shown(client, world):
+    hidden = CallFactory(name="Unannounced 2027 call", status=Call.Status.DRAFT, year=2027)
+    client.force_login(world["users"][STAFF])
+    page = client.get(_url(Application, "changelist")).content.decode()
+    assert hidden.name not in page
+    assert world["rows"][(Application, "submitted")].call.name in page
