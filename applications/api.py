@@ -537,7 +537,7 @@ class ApplicationViewSet(
         "remove_document": "applications.change_application",
         "submit": "applications.submit_application",
         "withdraw": "applications.withdraw_application",
-        "answer_clarification": "applications.view_application",
+        "answer_clarification": "applications.answer_clarification",
         "clarifications": "applications.view_clarifications",
         "request_clarification": "applications.screen_application",
         "screen": "applications.screen_application",

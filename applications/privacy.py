@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.privacy import Retention, delete_file_on_commit, register_personal_data
 from accounts.selectors import is_member
-from applications import clarifications, questions
+from applications import clarifications, questions, selectors
 from applications.models import Application, ClarificationRequest, Document
 
 # Submitted but not funded: not selected, reserve never called, ineligible, withdrawn, or
@@ -85,7 +85,9 @@ def export_applications(user) -> list[dict]:
                 "call": str(application.call),
                 "track": str(application.track),
                 "organisation": application.organization.name,
-                "status": application.status,
+                # As the applicant's pages show it: a decision not yet released stays "under
+                # review" (a download must not tell more than the status page).
+                "status": selectors.applicant_visible_status(application),
                 "created_by_you": application.created_by_id == user.pk,
                 "contact_name": application.contact_name,
                 "contact_position": application.contact_position,

@@ -13,12 +13,23 @@ def is_application_owner(user, application) -> bool:
 
 
 @rules.predicate
+def is_sent(user, application) -> bool:
+    """Not a draft: staff (of the track or the programme) never read an applicant's draft."""
+    return application is not None and application.status != Application.Status.DRAFT
+
+
+@rules.predicate
 def is_application_track_staff(user, application) -> bool:
     return (
         application is not None
         and application.status != Application.Status.DRAFT
         and is_staff_of_track(user, application.track)
     )
+
+
+# Programme admins see every track, but like the track's staff only what was sent
+# (``selectors.applications_for_user`` leaves drafts out for them too).
+is_programme_admin_reader = is_programme_admin & is_sent
 
 
 @rules.predicate
@@ -59,7 +70,10 @@ def application_is_withdrawable(user, application) -> bool:
 
 
 can_view_application = (
-    is_application_owner | is_application_track_staff | is_assigned_reviewer | is_programme_admin
+    is_application_owner
+    | is_application_track_staff
+    | is_assigned_reviewer
+    | is_programme_admin_reader
 )
 
 rules.add_perm("applications.view_application", can_view_application)
@@ -68,7 +82,7 @@ rules.add_perm("applications.view_application", can_view_application)
 can_view_application_content = (
     is_application_owner
     | is_application_track_staff
-    | is_programme_admin
+    | is_programme_admin_reader
     | (is_assigned_reviewer & has_declared_no_conflict & holds_current_interest_declaration)
 )
 rules.add_perm("applications.view_application_content", can_view_application_content)
@@ -78,13 +92,16 @@ rules.add_perm(
     "applications.withdraw_application", is_application_owner & application_is_withdrawable
 )
 rules.add_perm("applications.screen_application", is_application_track_staff)
+# The applicant's members answer a clarification request (whether one is open is the service's
+# to say, with its message: ``services.answer_clarification``).
+rules.add_perm("applications.answer_clarification", is_application_owner)
 # Clarification requests are between the applicant and the secretariat: never the reviewers'.
 rules.add_perm(
     "applications.view_clarifications",
-    is_application_owner | is_application_track_staff | is_programme_admin,
+    is_application_owner | is_application_track_staff | is_programme_admin_reader,
 )
 # A two-stage call's shortlist (applications.shortlisting.SHORTLIST_APPLICATION): like screening.
 rules.add_perm("applications.shortlist_application", is_application_track_staff)
 # Staff tags (applications.services.TAG_APPLICATION): the track's staff, like screening.
 rules.add_perm("applications.tag_application", is_application_track_staff)
-rules.add_perm("applications.view_audit", is_application_track_staff | is_programme_admin)
+rules.add_perm("applications.view_audit", is_application_track_staff | is_programme_admin_reader)

@@ -10,6 +10,7 @@ from tests.factories import (
     AssignmentFactory,
     CallFactory,
     ConflictDeclarationFactory,
+    InterestDeclarationFactory,
     SubmittedApplicationFactory,
     TrackFactory,
     UserFactory,
@@ -200,6 +201,7 @@ def test_a_person_in_every_role_sees_each_row_once_without_distinct(world, kind)
     person.groups.add(*Group.objects.filter(name__in=[roles.SECRETARIAT_STAFF, roles.REVIEWER]))
     AssignmentFactory(application=world["submitted"], reviewer=person, status="accepted")
     ConflictDeclarationFactory(reviewer=person, application=world["submitted"])
+    InterestDeclarationFactory(reviewer=person)
     mine = {world["draft"].pk, world["submitted"].pk}
 
     for rows in (

@@ -111,3 +111,13 @@ def test_my_data_needs_login_and_post(client, applicant):
     assert client.get(reverse("accounts:my_data")).status_code == 302
     client.force_login(applicant)
     assert client.get(reverse("accounts:my_data_download")).status_code == 405
+
+
+def test_export_shows_the_status_the_applicant_may_see(data, applicant):
+    """A decision not yet released is "under review" in the download, as on the status page."""
+    from applications.models import Application
+
+    Application.objects.filter(pk=data["mine"].pk).update(status=Application.Status.SELECTED)
+    _bundle, content = read(privacy.export_personal_data(user=applicant, actor=applicant))
+    [row] = content["kinds"]["applications.application"]["rows"]
+    assert row["status"] == Application.Status.UNDER_REVIEW

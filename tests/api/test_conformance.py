@@ -203,3 +203,25 @@ def test_a_filter_by_an_unknown_row_gives_an_empty_list_not_a_400(kind_staff, pl
     malformed = client.get(url, {"track": "x"})
     assert malformed.status_code == 400
     assert "track" in malformed.json()["errors"]
+
+
+def test_the_browsable_api_lists_no_rows_the_user_may_not_see(applicant, planning_track):
+    """The browsable API's HTML form drew a drop-down from each related field's whole
+    queryset (the tracks of a call not yet published, every agreement's tranches); only the
+    raw JSON form is offered."""
+    from tests.factories import CallFactory, TrackFactory
+
+    hidden = TrackFactory(
+        call=CallFactory(name="Unannounced call", status="draft"), name="Secret track"
+    )
+    client = client_for(applicant)
+    for path, field in (
+        ("/api/v1/applications/", "track"),
+        ("/api/v1/payment-requests/", "tranche"),
+    ):
+        response = client.get(path, HTTP_ACCEPT="text/html")
+        assert response.status_code == 200, path
+        page = response.content.decode()
+        assert hidden.name not in page and "Unannounced call" not in page, path
+        assert f'<select name="{field}"' not in page, path
+        assert 'id="id__content"' in page  # the raw JSON form is still there

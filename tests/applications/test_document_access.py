@@ -54,3 +54,24 @@ def test_document_download_reviewer_with_conflict_denied(client, reviewer, assig
     client.force_login(reviewer)
     url = reverse("applications:document_download", args=[assigned_document.public_id])
     assert client.get(url).status_code == 404
+
+
+def test_document_of_a_draft_is_not_downloaded_by_staff_or_programme_admins(
+    client, applicant, kind_staff, programme_admin, planning_track
+):
+    """Like the lists (``applications_for_user``), the rules leave drafts to their applicant:
+    a concept note sent back as a draft of the full proposal keeps its documents, which
+    nobody outside the organisation reads until it is sent again."""
+    from tests.factories import ApplicationFactory
+
+    draft = ApplicationFactory(
+        track=planning_track, organization=applicant.organizations.get(), created_by=applicant
+    )
+    document = DocumentFactory(application=draft, original_name="draft-letter.pdf")
+    url = reverse("applications:document_download", args=[document.public_id])
+    for user in (programme_admin, kind_staff):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+        assert not user.has_perm("applications.view_application", draft)
+    client.force_login(applicant)
+    assert client.get(url).status_code == 200
