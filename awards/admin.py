@@ -123,9 +123,7 @@ class DeliverableAdmin(PortalModelAdmin):
             service=_review_deliverable,
             subject="deliverable",
             to=Deliverable.Status.RETURNED,
-            # Sent to the contractor as the feedback (an admin action cannot ask for one),
-            # stored in the language of the staff member who returns it, as typed feedback is.
-            feedback=_("The secretariat will contact you about what to change."),
+            ask=("feedback", _("What to change (sent to the contractor)")),
         ),
     ]
 

@@ -29,12 +29,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
@@ -505,15 +508,39 @@ def service_action(
     subject: str,
     rule: str | None = None,
     rule_object: Callable | None = None,
+    ask: tuple[str, Any] | None = None,
     **extra,
 ):
     """An admin action calling ``service(<subject>=obj, actor=user, **extra)`` for each
     selected row. ``rule`` is an object permission the user must hold on each row (or on
     ``rule_object(row)``, e.g. the row's track); a ``DomainError`` is reported for its row and
-    the other rows go on."""
+    the other rows go on.
+
+    ``ask=(argument, label)``: the service needs words from the user (a reason, feedback), so
+    the action first shows a page with the selected rows and a required text box, and passes
+    what is typed as ``argument``; never a canned text in the user's place."""
 
     @admin.action(description=description, permissions=["change"])
     def action(modeladmin, request, queryset):
+        arguments = dict(extra)
+        if ask is not None:
+            argument, label = ask
+            form = ActionTextForm(request.POST if "apply" in request.POST else None, label=label)
+            if not (form.is_bound and form.is_valid()):
+                return TemplateResponse(
+                    request,
+                    "admin/action_with_text.html",
+                    {
+                        **modeladmin.admin_site.each_context(request),
+                        "title": description,
+                        "opts": modeladmin.model._meta,
+                        "rows": queryset,
+                        "form": form,
+                        "action": name,
+                        "selected": helpers.ACTION_CHECKBOX_NAME,
+                    },
+                )
+            arguments[argument] = form.cleaned_data["text"]
         done = 0
         for obj in queryset:
             if rule and not request.user.has_perm(rule, rule_object(obj) if rule_object else obj):
@@ -524,7 +551,7 @@ def service_action(
                 )
                 continue
             try:
-                service(**{subject: obj, "actor": request.user, **extra})
+                service(**{subject: obj, "actor": request.user, **arguments})
             except DomainError as exc:
                 modeladmin.message_user(request, f"{obj}: {exc.message}", level=messages.ERROR)
             else:
@@ -539,3 +566,13 @@ def service_action(
 
     action.__name__ = name
     return action
+
+
+class ActionTextForm(forms.Form):
+    """The words an admin action asks for before it runs (``service_action(ask=…)``)."""
+
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 60}), max_length=2000)
+
+    def __init__(self, *args, label, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = label

@@ -149,6 +149,7 @@ def transition_action(
         service=service,
         subject=subject,
         rule=rule,
+        rule_object=rule_object,
         to=to,
         **extra,
     )

@@ -211,7 +211,7 @@ class AssignmentAdmin(PortalModelAdmin):
             service=_reopen,
             subject="assignment",
             rule="reviews.reopen_assignment",
-            reason="Reopened from the back office.",
+            ask=("reason", _("Why the review is reopened (the reviewer is told)")),
         ),
         service_action(
             name="reinvite_assignments",

@@ -238,11 +238,11 @@ def test_admin_every_portal_model_is_registered():
     assert portal_models == set(ADMIN_MODELS) | (portal_models & inline_models)
 
 
-def _post_action(client, model, action, objects):
+def _post_action(client, model, action, objects, **data):
     info = (model._meta.app_label, model._meta.model_name)
     return client.post(
         reverse("admin:{}_{}_changelist".format(*info)),
-        {"action": action, "_selected_action": [o.pk for o in objects]},
+        {"action": action, "_selected_action": [o.pk for o in objects], **data},
         follow=True,
     )
 
@@ -305,7 +305,9 @@ def test_admin_action_reopen_assignment_calls_the_transition_service(
         submitted_at=timezone.now(),
     )
     client.force_login(programme_admin)
-    _post_action(client, Assignment, "reopen_assignments", [assignment])
+    _post_action(
+        client, Assignment, "reopen_assignments", [assignment], apply="1", text="Scores missing."
+    )
     assignment.refresh_from_db()
     assert assignment.status == Assignment.Status.IN_PROGRESS
 

@@ -1311,19 +1311,39 @@ def test_admin_track_terms_are_fixed_once_the_call_opened(client, world):
 # --- Actions go through the named services ------------------------------------------------
 
 
-def _action(client, user, model, action, rows):
+def _action(client, user, model, action, rows, **data):
     client.force_login(user)
     return client.post(
         _url(model, "changelist"),
-        {"action": action, "_selected_action": [row.pk for row in rows]},
+        {"action": action, "_selected_action": [row.pk for row in rows], **data},
         follow=True,
     )
 
 
 def test_admin_reopen_action_is_the_review_screens_reopening(client, world):
     review = world["rows"][(Assignment, "submitted")]
-    _action(client, world["users"][STAFF], Assignment, "reopen_assignments", [review])
+    staff = world["users"][STAFF]
+    # The action asks for the reason first (the service needs one; no canned text).
+    page = _action(client, staff, Assignment, "reopen_assignments", [review])
+    assert page.templates[0].name == "admin/action_with_text.html"
+    assert review.application.reference in page.content.decode()
     review.refresh_from_db()
+    assert review.status == Assignment.Status.SUBMITTED
+    refused = _action(client, staff, Assignment, "reopen_assignments", [review], apply="1", text="")
+    assert "This field is required." in refused.content.decode()
+    _action(
+        client,
+        staff,
+        Assignment,
+        "reopen_assignments",
+        [review],
+        apply="1",
+        text="The comment on feasibility is missing.",
+    )
+    review.refresh_from_db()
+    assert audit_events_for(review).last().detail.get("reason") == (
+        "The comment on feasibility is missing."
+    )
     assert (review.status, review.total, review.submitted_at) == (
         Assignment.Status.IN_PROGRESS,
         None,

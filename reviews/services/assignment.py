@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import record_audit_event
 from applications.models import Application
-from core.domain import DomainError, clean_or_refuse
+from core.domain import DomainError, clean_or_refuse, require_permission
 from notifications.services import queue_message
 from projects.models import Track
+from projects.rules import MANAGE_TRACK
+from projects.services import NOT_YOUR_TRACK
 from reviews import assignment as planner
 from reviews.conflicts import detect_conflicts
 from reviews.models import (
@@ -47,6 +49,7 @@ def assign_reviewer(
     reviewer at the track's maximum load. A declined pair may be invited again.
     """
     track = application.track
+    require_permission(actor, MANAGE_TRACK, track, message=NOT_YOUR_TRACK)
     if application.status not in Application.ASSIGNABLE_STATUSES:
         raise DomainError(_("Only eligible applications and those under review get reviewers."))
     if not CommitteeMember.objects.filter(track=track, reviewer=reviewer).exists():
@@ -143,7 +146,12 @@ def remove_assignment(*, assignment: Assignment, actor, reason: str = "") -> Non
     Refused for a submitted review (reopen it instead) and for a conflict (kept as a record).
     The removal is audited on the application.
     """
-    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("application__track")
+        .get(pk=assignment.pk)
+    )
+    require_permission(actor, MANAGE_TRACK, assignment.application.track, message=NOT_YOUR_TRACK)
     if assignment.status in (A.SUBMITTED, A.CONFLICT):
         raise DomainError(_("A submitted review or a declared conflict cannot be removed."))
     record_audit_event(

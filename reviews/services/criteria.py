@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import record_audit_event
 from applications.models import Application
 from applications.services import transition_application
-from core.domain import DomainError, clean_or_refuse
+from core.domain import DomainError, clean_or_refuse, require_permission
 from projects.models import Track
-from projects.services import CallProblem
+from projects.rules import MANAGE_TRACK
+from projects.services import NOT_YOUR_TRACK, CallProblem
 from reviews.models import (
     Criterion,
     Score,
@@ -102,7 +103,9 @@ def criteria_are_locked(track: Track) -> bool:
     )
 
 
-def _refuse_if_locked(track: Track) -> None:
+def _refuse_if_locked(track: Track, actor) -> None:
+    """The track's staff change its criteria, and only before scoring starts."""
+    require_permission(actor, MANAGE_TRACK, track, message=NOT_YOUR_TRACK)
     if criteria_are_locked(track):
         raise DomainError(
             _("The criteria of this track are locked because scoring has started."),
@@ -113,7 +116,7 @@ def _refuse_if_locked(track: Track) -> None:
 @transaction.atomic
 def save_criterion(*, criterion: Criterion, actor) -> Criterion:
     """Create or change a criterion of a track whose criteria are not locked; audited."""
-    _refuse_if_locked(criterion.track)
+    _refuse_if_locked(criterion.track, actor)
     created = criterion.pk is None
     if created and not criterion.order:
         last = criterion.track.criteria.order_by("-order").values_list("order", flat=True).first()
@@ -132,7 +135,7 @@ def save_criterion(*, criterion: Criterion, actor) -> Criterion:
 @transaction.atomic
 def delete_criterion(*, criterion: Criterion, actor) -> None:
     """Delete a criterion while the track's criteria are not locked; audited on the track."""
-    _refuse_if_locked(criterion.track)
+    _refuse_if_locked(criterion.track, actor)
     record_audit_event(
         subject=criterion.track,
         action="criterion_deleted",
@@ -145,7 +148,7 @@ def delete_criterion(*, criterion: Criterion, actor) -> None:
 @transaction.atomic
 def move_criterion(*, criterion: Criterion, up: bool, actor) -> None:
     """Swap a criterion with its neighbour in the track's order (renumbers 1..n)."""
-    _refuse_if_locked(criterion.track)
+    _refuse_if_locked(criterion.track, actor)
     items = list(criterion.track.criteria.select_for_update().order_by("order", "id"))
     index = next(i for i, c in enumerate(items) if c.pk == criterion.pk)
     other = index - 1 if up else index + 1

@@ -55,10 +55,22 @@ def test_admin_return_deliverable_tells_the_contractor_with_feedback(
     client, deliverable, contractor, programme_admin
 ):
     client.force_login(programme_admin)
-    _post_action(client, "return_deliverables", deliverable)
+    asked = _post_action(client, "return_deliverables", deliverable)
+    assert asked.templates[0].name == "admin/action_with_text.html"
+    deliverable.refresh_from_db()
+    assert deliverable.status == Deliverable.Status.SUBMITTED  # nothing before the feedback
+    client.post(
+        reverse("admin:awards_deliverable_changelist"),
+        {
+            "action": "return_deliverables",
+            "_selected_action": [deliverable.pk],
+            "apply": "1",
+            "text": "Add the cost table to chapter 3.",
+        },
+    )
     deliverable.refresh_from_db()
     assert deliverable.status == Deliverable.Status.RETURNED
-    assert deliverable.feedback == "The secretariat will contact you about what to change."
+    assert deliverable.feedback == "Add the cost table to chapter 3."
     told = Message.objects.filter(recipient=contractor, template=TOLD)
     assert told.count() == 2
     assert {(m.context["status"], m.context["feedback"]) for m in told} == {

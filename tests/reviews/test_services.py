@@ -514,3 +514,32 @@ def test_submitted_assignment_past_the_deadline_is_not_overdue(assignment):
     # In memory: the state the property reads (a saved submission also needs its scores).
     assignment.status = Assignment.Status.SUBMITTED
     assert assignment.is_overdue is False
+
+
+def test_criteria_and_assignments_are_changed_only_by_the_tracks_staff(
+    kaia_staff, kind_staff, planning_track, under_review, assignment
+):
+    """The services ask the rule themselves (the admin's add form and the API only ask it
+    before calling them): staff of the other secretariat are refused by every door."""
+    from reviews.models import Criterion
+
+    assigned_reviewer = assignment.reviewer
+    assignment.delete()
+    criterion = Criterion(track=planning_track, code="extra", name="Extra", max_points=5)
+    for attempt in (
+        lambda: services.save_criterion(criterion=criterion, actor=kaia_staff),
+        lambda: services.assign_reviewer(
+            application=under_review, reviewer=assigned_reviewer, actor=kaia_staff
+        ),
+    ):
+        with pytest.raises(DomainError) as refused:
+            attempt()
+        assert refused.value.code == "forbidden"
+    assert not Criterion.objects.filter(code="extra").exists()
+    assignment = services.assign_reviewer(
+        application=under_review, reviewer=assigned_reviewer, actor=kind_staff
+    )
+    with pytest.raises(DomainError):
+        services.remove_assignment(assignment=assignment, actor=kaia_staff)
+    services.remove_assignment(assignment=assignment, actor=kind_staff)
+    assert not under_review.assignments.filter(reviewer=assigned_reviewer).exists()
