@@ -58,23 +58,47 @@ def deliverable_list(request):
     return render(request, "awards/deliverables/list.html", {"deliverables": deliverables})
 
 
+def _changed_meanwhile(deliverable: Deliverable, *, action: str) -> str:
+    """Why a form sent by someone who may act on the deliverable was not taken: somebody else
+    (a colleague of the contractor, another member of staff) moved it on meanwhile."""
+    if action == "upload":
+        message = _(
+            "This deliverable changed while you were uploading: it is now “%(status)s” and is "
+            "not waiting for a file. Your file was not sent."
+        )
+    else:
+        message = _(
+            "This deliverable changed while you were reviewing it: it is now “%(status)s”. "
+            "Your review was not saved; what you wrote is kept below."
+        )
+    return message % {"status": deliverable.get_status_display()}
+
+
 @login_required
 def deliverable_detail(request, pk: int):
     """One deliverable: its due date and status, every version sent (file, who and when, the
-    verdict and feedback on it), and the contractor's upload or the staff's review form."""
+    verdict and feedback on it), and the contractor's upload or the staff's review form.
+
+    A form sent by someone who may upload or review, after somebody else moved the deliverable
+    on (a colleague submitted, another member of staff accepted or returned it), is shown again
+    as sent with what happened (409); only someone who may never act gets a 403."""
     deliverable = _get(request.user, pk)
-    can_upload = is_contractor_member(request.user, deliverable.project) and deliverable.status in (
+    may_upload = is_contractor_member(request.user, deliverable.project)
+    may_review = can_review_deliverable(request.user, deliverable)
+    can_upload = may_upload and deliverable.status in (
         Deliverable.Status.PENDING,
         Deliverable.Status.RETURNED,
     )
-    can_review = (
-        can_review_deliverable(request.user, deliverable)
-        and deliverable.status == Deliverable.Status.SUBMITTED
-    )
+    can_review = may_review and deliverable.status == Deliverable.Status.SUBMITTED
     upload_form, review_form, status = UploadForm(), ReviewForm(), 200
-    if request.method == "POST" and request.POST.get("action") == "upload" and can_upload:
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "upload" and may_upload:
         upload_form = UploadForm(request.POST, request.FILES, uploader=request.user)
-        if upload_form.is_valid():
+        if not can_upload:
+            upload_form.is_valid()  # a file that passes its checks is kept for later
+            upload_form.add_error(None, _changed_meanwhile(deliverable, action=action))
+            status = 409
+        elif upload_form.is_valid():
             try:
                 submit_deliverable(
                     deliverable=deliverable,
@@ -82,14 +106,20 @@ def deliverable_detail(request, pk: int):
                     actor=request.user,
                 )
             except DomainError as exc:
-                upload_form.add_error("file", str(exc))
+                apply_domain_error(upload_form, exc)  # the file's checks name "file"
+                status = 400
             else:
                 messages.success(request, _("The deliverable has been submitted."))
                 return redirect("awards:deliverable", pk=deliverable.pk)
-        status = 400
-    elif request.method == "POST" and request.POST.get("action") == "review" and can_review:
+        else:
+            status = 400
+    elif action == "review" and may_review:
         review_form = ReviewForm(request.POST)
-        if review_form.is_valid():
+        if not can_review:
+            review_form.is_valid()
+            review_form.add_error(None, _changed_meanwhile(deliverable, action=action))
+            status = 409
+        elif review_form.is_valid():
             try:
                 review_deliverable(
                     deliverable=deliverable,
@@ -99,10 +129,12 @@ def deliverable_detail(request, pk: int):
                 )
             except DomainError as exc:
                 apply_domain_error(review_form, exc)
+                status = 400
             else:
                 messages.success(request, _("The deliverable has been reviewed."))
                 return redirect("awards:deliverable", pk=deliverable.pk)
-        status = 400
+        else:
+            status = 400
     elif request.method == "POST":
         return render(
             request, "awards/deliverables/detail.html", {"deliverable": deliverable}, status=403
@@ -116,6 +148,9 @@ def deliverable_detail(request, pk: int):
             "file_visible": latest_file_visible_to(request.user, deliverable),
             "can_upload": can_upload,
             "can_review": can_review,
+            # A form sent too late is shown as sent (without its button) under the message.
+            "show_upload": can_upload or upload_form.is_bound,
+            "show_review": can_review or review_form.is_bound,
             "upload_form": upload_form,
             "review_form": review_form,
         },

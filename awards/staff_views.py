@@ -3,16 +3,15 @@ lifecycle, download its letter. Reads through ``awards.selectors``, writes throu
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from awards import selectors as award_selectors
+from awards.forms import AwardForm, CancelAwardForm
 from awards.models import Award
 from awards.services import AWARD_TRANSITIONS, advance_award, award_funding, cancel_award
 from awards.views import award_letter_response, letter_language
@@ -31,29 +30,29 @@ NEXT_AWARD_STATUS = {
 }
 
 
-class AwardForm(forms.Form):
-    amount = forms.IntegerField(label=gettext_lazy("Amount (KRW)"), min_value=0)
-
-
 @login_required
 def awards(request, track_id: int):
+    """The released selections not yet awarded, each with its amount form, and the awards.
+
+    A refused amount is shown next to the amount of the decision it was typed for, with the
+    amount typed; a decision that left the list meanwhile (a colleague awarded it) has no form
+    left to show it on, so its refusal is a message at the top."""
     track = sel.results_track_for_user(request.user, track_id)
-    form = AwardForm()
+    posted = None  # the bound form of the decision whose award was asked for
     if request.method == "POST":
         decision_id = request.POST.get("decision", "")
         if not decision_id.isdigit():
             return HttpResponse(status=400)
         decision = get_object_or_404(sel.decisions_for_track(track), pk=int(decision_id))
-        form = AwardForm(request.POST)
+        posted = AwardForm(request.POST, decision=decision, track=track)
         if run_service_on_form(
-            form,
+            posted,
             lambda data: award_funding(
                 application=decision.application, amount=data["amount"], actor=request.user
             ),
         ):
             messages.success(request, _("The award has been created."))
             return redirect("staff_awards:awards", track_id=track.pk)
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     awarded = list(award_selectors.awards_for_track(track))
     for award in awarded:
         award.next_status = NEXT_AWARD_STATUS.get(award.status)
@@ -65,15 +64,21 @@ def awards(request, track_id: int):
         )
         if d.application_id not in awarded_ids
     ]
+    for d in to_award:
+        d.form = (
+            posted
+            if posted is not None and posted.decision.pk == d.pk
+            else AwardForm(decision=d, track=track)
+        )
+    if posted is not None and all(d.form is not posted for d in to_award):
+        for errors in posted.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        posted = None
     return render(
         request,
         "awards/awards.html",
-        {
-            "track": track,
-            "awards": awarded,
-            "to_award": to_award,
-            "form": form,
-        },
+        {"track": track, "awards": awarded, "to_award": to_award, "refused": posted},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -105,15 +110,6 @@ def award_letter(request, track_id: int, pk: int):
     if not request.user.has_perm("awards.download_award_letter", award):
         raise Http404
     return award_letter_response(award, language=letter_language(request))
-
-
-class CancelAwardForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Reason for cancelling"),
-        help_text=gettext_lazy("Kept in the award's history and the audit trail."),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=500,
-    )
 
 
 @login_required

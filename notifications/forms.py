@@ -32,3 +32,18 @@ class MessageTemplateForm(forms.Form):
             if field in cleaned:
                 self.add_error(field, problem)
         return cleaned
+
+
+class DiscardHeldForm(forms.Form):
+    """Why the messages ticked on the held list are not sent: kept in each one's audit row.
+    The limit is the input's of the page (500, as for an award's cancelling); a NUL character
+    is refused by the field itself. The reason sits in the form that also sends the ticked
+    messages, which needs none: the input is not marked required for the browser."""
+
+    use_required_attribute = False
+
+    reason = forms.CharField(
+        label=_("Why they are not sent (kept in the audit trail)"),
+        max_length=500,
+        error_messages={"required": _("Say why the messages are not sent.")},
+    )

@@ -15,10 +15,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.domain import DomainError
-from core.forms import run_service_on_form
+from core.forms import apply_domain_error, run_service_on_form
 from core.views import require_perm
 from notifications import message_templates, selectors, services
-from notifications.forms import MessageTemplateForm
+from notifications.forms import DiscardHeldForm, MessageTemplateForm
 
 HELD_PAGE_SIZE = 50
 
@@ -153,46 +153,76 @@ def template_reset(request, name: str):
     return redirect("staff_notifications:template_edit", name=name)
 
 
+def _discard(request, form: DiscardHeldForm, ids: list[int]) -> int | None:
+    """Discard the held messages ticked, with the form's reason; how many, or None when the
+    form or the service refused (the errors are on the form)."""
+    valid = form.is_valid()
+    if not ids:
+        form.add_error(None, _("No held message was chosen."))
+    if not valid or not ids:
+        return None
+    try:
+        return services.discard_held_messages(
+            ids=ids, reason=form.cleaned_data["reason"], actor=request.user
+        )
+    except DomainError as exc:
+        apply_domain_error(form, exc)
+        return None
+
+
+def _report(request, count: int, ids: list[int], *, discarded: bool) -> None:
+    if count and discarded:
+        done = ngettext(
+            "%(count)s held message is discarded; it will not be sent.",
+            "%(count)s held messages are discarded; they will not be sent.",
+            count,
+        )
+        messages.success(request, done % {"count": count})
+    elif count:
+        sent = ngettext(
+            "%(count)s held message is sent.", "%(count)s held messages are sent.", count
+        )
+        messages.success(request, sent % {"count": count})
+    elif ids:  # ticked while held, sent or discarded by someone else since
+        messages.error(
+            request,
+            _(
+                "None of the chosen messages is held any more: someone else sent or discarded "
+                "them meanwhile."
+            ),
+        )
+    else:
+        messages.error(request, _("No held message was chosen."))
+
+
 @login_required
 def held_list(request):
     """Messages held for review, by batch, each as it would be sent; send the chosen ones or
-    a whole batch at once."""
+    a whole batch at once, or discard the chosen ones with a reason. A refused discard shows
+    the page again with the reason typed, its error next to it and the same messages ticked."""
     require_perm(request, services.RELEASE_HELD_MESSAGES)
     batch = request.GET.get("batch") or request.POST.get("batch") or ""
+    discard_form, ticked, status = DiscardHeldForm(), set(), 200
     if request.method == "POST":
         if request.POST.get("all") and batch:
-            ids = selectors.held_messages(batch=batch).values_list("pk", flat=True)
+            ids = list(selectors.held_messages(batch=batch).values_list("pk", flat=True))
         else:
             ids = [int(i) for i in request.POST.getlist("message") if i.isdigit()]
-        discard = bool(request.POST.get("discard"))
-        try:
-            if discard:
-                count = services.discard_held_messages(
-                    ids=list(ids), reason=request.POST.get("reason", ""), actor=request.user
-                )
-            else:
-                count = services.release_held_messages(ids=list(ids), actor=request.user)
-        except DomainError as exc:
-            messages.error(request, str(exc.message))
+        if request.POST.get("discard"):
+            discard_form = DiscardHeldForm(request.POST)
+            count = _discard(request, discard_form, ids)
+            if count is not None:
+                _report(request, count, ids, discarded=True)
+                return _back_to_held(batch)
+            ticked, status = set(ids), 400
         else:
-            if count and discard:
-                done = ngettext(
-                    "%(count)s held message is discarded; it will not be sent.",
-                    "%(count)s held messages are discarded; they will not be sent.",
-                    count,
-                )
-                messages.success(request, done % {"count": count})
-            elif count:
-                sent = ngettext(
-                    "%(count)s held message is sent.", "%(count)s held messages are sent.", count
-                )
-                messages.success(request, sent % {"count": count})
+            try:
+                count = services.release_held_messages(ids=ids, actor=request.user)
+            except DomainError as exc:
+                messages.error(request, str(exc.message))
             else:
-                messages.error(request, _("No held message was chosen."))
-        response = redirect("staff_notifications:held")
-        if batch:
-            response["Location"] += "?" + urlencode({"batch": batch})
-        return response
+                _report(request, count, ids, discarded=False)
+            return _back_to_held(batch)
     page = Paginator(selectors.held_messages(batch=batch or None), HELD_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -206,5 +236,15 @@ def held_list(request):
             "page": page,
             "query": urlencode({"batch": batch}) if batch else "",
             "rows": [(m, selectors.shown_body(m)) for m in rows],
+            "discard_form": discard_form,
+            "ticked": ticked,
         },
+        status=status,
     )
+
+
+def _back_to_held(batch: str):
+    response = redirect("staff_notifications:held")
+    if batch:
+        response["Location"] += "?" + urlencode({"batch": batch})
+    return response

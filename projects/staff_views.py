@@ -8,6 +8,7 @@ secretariat's)."""
 
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import uploads
 from core.domain import DomainError
 from core.forms import run_service_on_form
 from core.transitions import allowed_moves
@@ -195,16 +197,40 @@ def track_preview(request, track_id: int):
     )
 
 
+class RequirementPageForm(DocumentRequirementForm):
+    """The requirement form of the documents pages: the template is checked as any upload
+    (``core.uploads.validate_upload``, as the service will) while the form is cleaned, so a file
+    that would be refused is refused next to its field at once, and never kept for the next
+    try while another field is wrong."""
+
+    def clean_template_file(self):
+        template = self.cleaned_data.get("template_file")
+        if template:
+            try:
+                uploads.validate_upload(template)
+            except DomainError as exc:
+                raise forms.ValidationError(exc.message, code=exc.code) from exc
+        return template
+
+
 def _save_requirement(request, form: DocumentRequirementForm, success: str) -> bool:
-    saved = run_service_on_form(
-        form,
-        lambda data: services.save_document_requirement(
-            requirement=form.save(commit=False),
-            actor=request.user,
-            template=data.get("template_file"),
-            clear_template=bool(data.get("remove_template")),
-        ),
-    )
+    def save(data):
+        try:
+            return services.save_document_requirement(
+                requirement=form.save(commit=False),
+                actor=request.user,
+                template=data.get("template_file"),
+                clear_template=bool(data.get("remove_template")),
+            )
+        except DomainError as exc:
+            # The service checks and stores the template as any upload, whose errors name
+            # "file": on this form that is the template's field (where a refused file is not
+            # kept either).
+            if exc.field == "file":
+                exc.field = "template_file"
+            raise
+
+    saved = run_service_on_form(form, save)
     if saved:
         messages.success(request, success)
     return saved
@@ -214,7 +240,7 @@ def _save_requirement(request, form: DocumentRequirementForm, success: str) -> b
 def requirements(request, track_id: int):
     """The documents the track asks for, in order, and the form that adds one."""
     track = _track(request, track_id)
-    form = DocumentRequirementForm(
+    form = RequirementPageForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
         instance=DocumentRequirement(track=track),
@@ -243,7 +269,7 @@ def requirements(request, track_id: int):
 @login_required
 def requirement_edit(request, pk: int):
     requirement = _requirement(request, pk)
-    form = DocumentRequirementForm(
+    form = RequirementPageForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
         instance=requirement,

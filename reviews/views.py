@@ -212,23 +212,21 @@ def declare(request, pk: int):
 @login_required
 @require_POST
 def decline(request, pk: int):
+    """Decline the review. A refusal (the assignment moved on meanwhile, say) is shown on the
+    form sent, with the note typed, next to the field it names."""
     assignment = _own_assignment(request, pk)
     form = DeclineForm(request.POST)
-    if form.is_valid():
-        try:
-            services.decline_assignment(
-                assignment=assignment,
-                reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
-                actor=request.user,
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect("reviews:assignment", pk=assignment.pk)
+    if run_service_on_form(
+        form,
+        lambda data: services.decline_assignment(
+            assignment=assignment, reason=data["reason"], note=data["note"], actor=request.user
+        ),
+    ):
         messages.success(
             request, _("You declined this review; the secretariat sees it on the review board.")
         )
         return redirect("reviews:workspace")
+    assignment.refresh_from_db()  # the page shows the status that refused the decline
     return _assignment_page(request, assignment, decline_form=form, status=400)
 
 
