@@ -39,7 +39,7 @@ from projects.models import (
     Project,
     Track,
 )
-from projects.rules import CONFIGURE_CALL, MANAGE_TRACK
+from projects.rules import CONFIGURE_CALL, MANAGE_EVENTS, MANAGE_TRACK
 from projects.selectors import public_calls, staff_tracks
 
 
@@ -158,6 +158,10 @@ def transition_action(
 def is_configurer(request) -> bool:
     """A programme admin: the one who configures calls, tracks and reference data."""
     return request.user.has_perm(CONFIGURE_CALL)
+
+
+def _manages_events(request) -> bool:
+    return request.user.has_perm(MANAGE_EVENTS)
 
 
 def krw_column(model, field_name: str):
@@ -372,7 +376,7 @@ class EventMaterialInline(ReadOnlyInline):
 
 @admin.register(Event)
 class EventAdmin(ReferenceAdmin):
-    """Programme admins record and correct events, and link them to projects, through
+    """Programme admins and secretariat staff record and correct events, and link them to projects, through
     ``create_event`` / ``update_event``; participants and materials show read-only."""
 
     list_display = ["name", "kind", "starts_on", "ends_on", "city", "partners"]
@@ -382,11 +386,13 @@ class EventAdmin(ReferenceAdmin):
     autocomplete_fields = ["city", "projects"]
     inlines = [EventParticipantInline, EventMaterialInline]
 
+    # The events' rule (``MANAGE_EVENTS``: programme admins and secretariat staff), as the
+    # services and the staff event pages ask it.
     def get_service_fields(self, request, obj):
-        return {*services.EVENT_FIELDS, "projects"} if is_configurer(request) else set()
+        return {*services.EVENT_FIELDS, "projects"} if _manages_events(request) else set()
 
     def get_add_fields(self, request):
-        return {*services.EVENT_FIELDS, "projects"} if is_configurer(request) else set()
+        return {*services.EVENT_FIELDS, "projects"} if _manages_events(request) else set()
 
     def change_through_service(self, request, obj, changes):
         return services.update_event(event=obj, actor=request.user, **changes)
@@ -395,7 +401,7 @@ class EventAdmin(ReferenceAdmin):
         return services.create_event(actor=request.user, **data)
 
     def allows_delete(self, request, obj):
-        return is_configurer(request)
+        return _manages_events(request)
 
     def delete_through_service(self, request, obj):
         services.delete_event(event=obj, actor=request.user)
