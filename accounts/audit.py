@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from accounts.models import AuditEvent
 
@@ -31,6 +32,10 @@ def record_audit_event(
     ``recorded_at`` block). Only the loading of events that took place before the portal
     (the demo seed's 2020–2022 history) passes a past time; a future time is refused, so a
     row can be dated back to a real past event but never ahead of its writing.
+
+    ``old_value`` and ``new_value`` longer than their columns (a participant's name, a
+    material's title) are cut to fit with an ellipsis; the whole value is then kept in
+    ``detail`` under the same key, unless the caller put something there already.
     """
     now = timezone.now()
     at = at or _recorded_at.get() or now
@@ -38,15 +43,22 @@ def record_audit_event(
         raise ValueError("An audit time must be timezone-aware.")
     if at > now:
         raise ValueError("An audit event cannot be dated in the future.")
+    detail = dict(detail or {})
+    values = {}
+    for field, value in (("old_value", old_value), ("new_value", new_value)):
+        value = str(value or "")
+        max_length = AuditEvent._meta.get_field(field).max_length
+        values[field] = Truncator(value).chars(max_length)
+        if values[field] != value:  # cut to fit the column: the whole value in the detail
+            detail.setdefault(field, value)
     return AuditEvent.objects.create(
         content_type=ContentType.objects.get_for_model(subject, for_concrete_model=True),
         object_id=str(subject.pk),
         action=action,
-        old_value=str(old_value or ""),
-        new_value=str(new_value or ""),
         actor=actor if getattr(actor, "is_authenticated", False) else None,
-        detail=detail or {},
+        detail=detail,
         created_at=at,
+        **values,
     )
 
 

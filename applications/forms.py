@@ -16,6 +16,7 @@ from applications import questions as q
 from applications.models import Application, ConsortiumMember, Document, Question
 from core import uploads as documents
 from core.bilingual import localized
+from core.forms import BoundedDateTimeField
 from core.kept_uploads import KeepsUploads
 from core.templatetags.portal_format import krw
 from projects.models import City, Country, Track
@@ -296,11 +297,7 @@ class ClarificationRequestForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Only these sections become editable for the applicant."),
     )
-    due_at = forms.DateTimeField(
-        label=_("Answer due by (optional)"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
+    due_at = BoundedDateTimeField(label=_("Answer due by (optional)"), required=False, future=True)
 
     def __init__(self, *args, sections, **kwargs):
         super().__init__(*args, **kwargs)

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_audit_event
@@ -32,7 +33,7 @@ from accounts.models import Organization
 from accounts.rules import is_programme_admin
 from awards.models import Agreement, Deliverable, DeliverableVersion
 from awards.services import transition_deliverable
-from core.domain import DomainError, require_permission
+from core.domain import DomainError, clean_or_refuse, require_permission
 from core.numbering import nth_of
 from core.uploads import store_upload, validate_upload
 from notifications.services import in_each_language, queue_message
@@ -134,20 +135,24 @@ def open_contractor_selection(
             actor, MANAGE_TRACK, parent, message=_("You do not work on this project's track.")
         )
     budget = project.budget_krw
+    # In English and in Korean (name, name_ko), whoever's language the actor reads; a long
+    # project title is cut (with an ellipsis) to what the call's name holds.
+    names = in_each_language(
+        "name", lambda: _("Contractor selection: %(project)s") % {"project": project.display_name}
+    )
     call = Call(
         year=project.year,
         slug=_selection_slug(project),
         kind=Call.Kind.CONTRACTOR_SELECTION,
-        # In English and in Korean (name, name_ko), whoever's language the actor reads.
-        **in_each_language(
-            "name",
-            lambda: _("Contractor selection: %(project)s") % {"project": project.display_name},
-        ),
+        **{
+            field: Truncator(name).chars(Call._meta.get_field(field).max_length)
+            for field, name in names.items()
+        },
         project=project,
         opens_at=opens_at,
         closes_at=closes_at,
     )
-    call.full_clean()
+    clean_or_refuse(call)
     call.save()
     track = Track(
         call=call,
@@ -164,7 +169,7 @@ def open_contractor_selection(
         price_weight=price_weight,
         required_documents=["company_profile", "concept_paper", "budget_sheet"],
     )
-    track.full_clean()
+    clean_or_refuse(track)
     track.save()
     for order, (code, name, name_ko, points, priority) in enumerate(CONTRACTOR_CRITERIA):
         Criterion.objects.create(
@@ -287,7 +292,7 @@ def select_contractor(*, track: Track, actor) -> Project:
     winner = ranking[0]
     old = project.contractor_id
     project.contractor_id = winner.organization_id
-    project.full_clean()
+    clean_or_refuse(project)
     project.save(update_fields=["contractor"])
     record_audit_event(
         subject=project,
@@ -413,7 +418,7 @@ def schedule_deliverables(*, project: Project, actor) -> list[Deliverable]:
         deliverable = existing.get(kind)
         if deliverable is None:
             deliverable = Deliverable(project=project, kind=kind, due_on=due_on)
-            deliverable.full_clean()
+            clean_or_refuse(deliverable)
             deliverable.save()
             record_audit_event(
                 subject=deliverable,
@@ -481,7 +486,7 @@ def submit_deliverable(*, deliverable: Deliverable, uploaded, actor) -> Delivera
     storage = version.file.storage
     new_name = store_upload(version.file, uploaded.name, uploaded)
     try:
-        version.full_clean()
+        clean_or_refuse(version)
         version.save()
         deliverable.file.name = new_name
         deliverable.original_name = version.original_name

@@ -40,14 +40,13 @@ from awards.execution import project_execution, warning_share
 from awards.lifecycle import next_award_status, next_step_problems
 from awards.models import Award
 from core.domain import DomainError
-from core.forms import apply_domain_error
+from core.forms import DATETIME_LOCAL_FORMAT, BoundedDateTimeField, apply_domain_error
 from core.views import require_perm
 from projects.models import Call, Project, Track
 from projects.selectors import projects_for_staff
 from projects.services import transition_call
 
 SEOUL = ZoneInfo("Asia/Seoul")
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 # Applications that never reach the committee.
 NOT_IN_SELECTION = (
     Application.Status.DRAFT,
@@ -94,20 +93,14 @@ def _selection_call_for(request, code: str, call_id: int) -> tuple[Project, Call
 # --- Forms -----------------------------------------------------------------------------------
 
 
-class SeoulDateTimeField(forms.DateTimeField):
-    """Wall-clock time in Asia/Seoul, whatever the staff member's own time zone."""
-
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT)
-    input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
-
-    def to_python(self, value):
-        with timezone.override(SEOUL):
-            return super().to_python(value)
-
-
 class OpenSelectionForm(forms.Form):
-    opens_at = SeoulDateTimeField(label=gettext_lazy("Opens at (Korea Standard Time)"))
-    closes_at = SeoulDateTimeField(label=gettext_lazy("Closes at (Korea Standard Time)"))
+    # Wall-clock time in Asia/Seoul, whatever the staff member's own time zone.
+    opens_at = BoundedDateTimeField(
+        label=gettext_lazy("Opens at (Korea Standard Time)"), time_zone=SEOUL
+    )
+    closes_at = BoundedDateTimeField(
+        label=gettext_lazy("Closes at (Korea Standard Time)"), time_zone=SEOUL
+    )
     price_weight = forms.DecimalField(
         label=gettext_lazy("Weight of the price (0 to 1)"),
         help_text=gettext_lazy(
@@ -133,7 +126,10 @@ def _default_dates() -> dict:
         hour=9, minute=0, second=0, microsecond=0
     )
     end = (start + datetime.timedelta(days=21)).replace(hour=18)
-    return {"opens_at": start.strftime(DATETIME_FORMAT), "closes_at": end.strftime(DATETIME_FORMAT)}
+    return {
+        "opens_at": start.strftime(DATETIME_LOCAL_FORMAT),
+        "closes_at": end.strftime(DATETIME_LOCAL_FORMAT),
+    }
 
 
 def _can_open(project: Project, calls: list[Call]) -> bool:

@@ -30,6 +30,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from accounts.audit import record_audit_event
@@ -89,7 +90,7 @@ AGREEMENT_AWARD_STATUSES = (
     Award.Status.CONTRACTED,
     Award.Status.IN_PROGRESS,
 )
-NOT_YOURS = _("You may not do this for this project.")
+NOT_YOURS = gettext_lazy("You may not do this for this project.")
 
 
 def _today() -> datetime.date:
@@ -965,7 +966,7 @@ PAYMENT_TRANSITIONS: dict[str, set[str]] = {
     RS.REJECTED: set(),
     RS.CANCELLED: set(),
 }
-PAYMENT_REFUSAL = _("A payment request cannot go from “%(old)s” to “%(new)s”.")
+PAYMENT_REFUSAL = gettext_lazy("A payment request cannot go from “%(old)s” to “%(new)s”.")
 
 
 def _check_claim(*, tranche: Tranche, lines: dict[str, int], own: PaymentRequest | None) -> int:

@@ -29,7 +29,7 @@ from results.services import proposed_amount
 Outcome = Decision.Outcome
 
 
-NOT_YOUR_TRACK = _("You do not work on this track.")
+NOT_YOUR_TRACK = gettext_lazy("You do not work on this track.")
 
 
 def validate_award_amount(*, track, amount) -> int:

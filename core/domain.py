@@ -4,7 +4,7 @@ A service raises ``DomainError`` (or a subclass) when a business rule refuses a 
 views turn it into a form error or an HTTP 400, never a 500.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 
 class DomainError(Exception):
@@ -26,15 +26,25 @@ class IllegalTransition(DomainError):
     code = "illegal_transition"
 
 
-def clean_or_refuse(obj, *, exclude=None, validate_constraints: bool = True) -> None:
+def clean_or_refuse(
+    obj, *, exclude=None, validate_unique: bool = True, validate_constraints: bool = True
+) -> None:
     """``full_clean()`` the object, turning a ``ValidationError`` into a ``DomainError`` (the
-    messages joined), so a service refuses bad values the way it refuses any other rule.
-    ``exclude`` and ``validate_constraints``: as ``full_clean``'s."""
+    messages joined), so a service refuses bad values the way it refuses any other rule. The
+    error names the first field refused, so a form shows it next to that field (a rule across
+    fields, such as a check constraint, stays at the top of the form). ``exclude``,
+    ``validate_unique`` and ``validate_constraints``: as ``full_clean``'s."""
     try:
-        obj.full_clean(exclude=exclude, validate_constraints=validate_constraints)
+        obj.full_clean(
+            exclude=exclude,
+            validate_unique=validate_unique,
+            validate_constraints=validate_constraints,
+        )
     except ValidationError as exc:
+        errors = exc.message_dict
+        field = next((name for name in errors if name != NON_FIELD_ERRORS), None)
         raise DomainError(
-            " ".join(m for msgs in exc.message_dict.values() for m in msgs), code="invalid"
+            " ".join(m for msgs in errors.values() for m in msgs), code="invalid", field=field
         ) from exc
 
 

@@ -1,16 +1,28 @@
 """What every page does alike with a service's answer: a ``DomainError`` shown on the form,
-next to the field it names.
+next to the field it names; and the one date-and-time field every form asks with.
 
 Interfaces only: these helpers neither read nor write anything themselves.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
+from contextlib import nullcontext
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.domain import DomainError
+
+# What a ``datetime-local`` input sends, and what a person may type in its place.
+DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+# The years a date and time typed on a form may fall in. The programme's calls, reviews and
+# projects lie well within them; far outside them (year 1, year 9999) a time typed in Seoul
+# cannot even be converted to UTC for the database.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 def apply_domain_error(form: forms.BaseForm, exc: DomainError) -> None:
@@ -34,3 +46,48 @@ def run_service_on_form(form: forms.BaseForm, service: Callable[[dict], object])
         apply_domain_error(form, exc)
         return False
     return True
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """A date and time typed in a ``datetime-local`` input, in the active time zone or, given
+    ``time_zone``, in that zone whatever the user's own (read and shown there).
+
+    Refused next to the field, in the user's language, when its year lies outside
+    ``FIRST_YEAR``–``LAST_YEAR`` and, with ``future``, when it is not after now (a due date
+    being set). Every form asking for a date and time uses it."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL_FORMAT)
+    input_formats = [DATETIME_LOCAL_FORMAT, "%Y-%m-%d %H:%M"]
+    default_error_messages = {
+        "year_out_of_range": _("Enter a date between the years %(first)s and %(last)s."),
+        "past": _("This date must be in the future."),
+    }
+
+    def __init__(self, *, future: bool = False, time_zone: datetime.tzinfo | None = None, **kwargs):
+        self.future = future
+        self.time_zone = time_zone
+        super().__init__(**kwargs)
+
+    def _in_time_zone(self):
+        return timezone.override(self.time_zone) if self.time_zone else nullcontext()
+
+    def prepare_value(self, value):
+        with self._in_time_zone():
+            return super().prepare_value(value)
+
+    def to_python(self, value):
+        with self._in_time_zone():
+            value = super().to_python(value)
+        # The year as typed (the wall clock's), checked before anything converts it.
+        if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise ValidationError(
+                self.error_messages["year_out_of_range"],
+                code="year_out_of_range",
+                params={"first": FIRST_YEAR, "last": LAST_YEAR},
+            )
+        return value
+
+    def validate(self, value):
+        super().validate(value)
+        if self.future and value is not None and value <= timezone.now():
+            raise ValidationError(self.error_messages["past"], code="past")

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core import uploads
+from core.forms import BoundedDateTimeField
 from core.kept_uploads import KeepsUploads
 from projects.models import (
     MEGABYTE,
@@ -105,19 +106,13 @@ class CopyCallForm(forms.Form):
     )
     name = forms.CharField(label=_("Title"), max_length=200)
     name_ko = forms.CharField(label=_("Title in Korean"), max_length=200, required=False)
-    opens_at = forms.DateTimeField(
-        label=_("Opens at"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    opens_at = BoundedDateTimeField(label=_("Opens at"))
+    closes_at = BoundedDateTimeField(
+        label=_("Closes at"), help_text=_("On a two-stage call: the full proposals' deadline.")
     )
-    closes_at = forms.DateTimeField(
-        label=_("Closes at"),
-        help_text=_("On a two-stage call: the full proposals' deadline."),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
-    concept_closes_at = forms.DateTimeField(
+    concept_closes_at = BoundedDateTimeField(
         label=_("Concept notes close at"),
         help_text=_("After the opening and before the closing time."),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
     def __init__(self, *args, two_stage: bool = False, **kwargs):

@@ -5,7 +5,6 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils import timezone
@@ -309,7 +308,7 @@ def copy_call(
         status=Call.Status.DRAFT,
         **{field: getattr(call, field) for field in COPIED_CALL_FIELDS},
     )
-    _clean_with_field(new_call)
+    clean_or_refuse(new_call)
     new_call.save()
     shift = closes_at - call.closes_at
     tracks: dict[int, Track] = {}
@@ -324,7 +323,7 @@ def copy_call(
         if track.review_deadline is not None:
             new_track.review_deadline = track.review_deadline + shift
         new_track.required_documents = list(track.required_documents or [])
-        _clean_with_field(new_track)
+        clean_or_refuse(new_track)
         new_track.save()
         tracks[track.pk] = new_track
         for requirement in selectors.document_requirements(track):
@@ -350,20 +349,6 @@ def copy_call(
         detail.update(copier(source=call, copy=new_call, tracks=tracks, actor=actor) or {})
     record_audit_event(subject=new_call, action="copied", actor=actor, detail=detail)
     return new_call
-
-
-def _clean_with_field(instance: models.Model) -> None:
-    """``full_clean`` refusing with a ``DomainError`` on the first field named, so a form shows
-    the message next to that field."""
-    try:
-        instance.full_clean()
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(
-            " ".join(messages),
-            code="invalid",
-            field=None if field == "__all__" else field,
-        ) from exc
 
 
 # --- A track's documents, configured by its staff ---------------------------------------------
@@ -491,7 +476,7 @@ def save_document_requirement(
         requirement.template = ""
         requirement.template_name = ""
     try:
-        _clean_with_field(requirement)
+        clean_or_refuse(requirement)
         requirement.save()
     except Exception:
         if template is not None:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_audit_event
 from applications.models import Application
 from applications.services import notify_applicants, transition_application
-from core.domain import DomainError, require_permission
+from core.domain import DomainError, clean_or_refuse, require_permission
 from notifications.services import holding_messages
 from projects.models import Call, Track
 from projects.rules import MANAGE_TRACK
@@ -179,9 +179,9 @@ def change_decision(
 ) -> Decision:
     """Change one decision's outcome or amount, with a reason (required, audited).
 
-    A selected amount must lie within the track's floor and ceiling and the track's selected
-    total within its budget. A change after confirmation withdraws the confirmation (a
-    programme admin confirms again). Released decisions cannot change here.
+    A selected or reserve amount must lie within the track's floor and ceiling, and the
+    track's selected total within its budget. A change after confirmation withdraws the
+    confirmation (a programme admin confirms again). Released decisions cannot change here.
     """
     decision = Decision.objects.select_for_update().select_related("track").get(pk=decision.pk)
     track = decision.track
@@ -200,28 +200,33 @@ def change_decision(
     }
     if outcome == Outcome.SELECTED:
         amount = amount if amount is not None else decision.amount
-        if amount is None or not (track.budget_floor <= amount <= track.budget_ceiling):
-            raise DomainError(
-                _("The amount must be between KRW %(floor)s and KRW %(ceiling)s.")
-                % {"floor": f"{track.budget_floor:,}", "ceiling": f"{track.budget_ceiling:,}"},
-                field="amount",
-            )
-        if selected_total(track, exclude_pk=decision.pk) + amount > track.total_budget:
-            raise DomainError(
-                _("This would exceed the track's total budget of KRW %(total)s.")
-                % {"total": f"{track.total_budget:,}"},
-                field="amount",
-            )
+    elif outcome == Outcome.RESERVE and amount is None:
+        # A reserve carries the amount it would be funded with if promoted.
+        amount = decision.amount or proposed_amount(
+            track=track, requested=decision.application.budget_requested
+        )
+    # Selected or waiting to be: the amount it is (or would be, if promoted) funded with.
+    funded = outcome in (Outcome.SELECTED, Outcome.RESERVE)
+    if funded and (amount is None or not track.budget_floor <= amount <= track.budget_ceiling):
+        raise DomainError(
+            _("The amount must be between KRW %(floor)s and KRW %(ceiling)s.")
+            % {"floor": f"{track.budget_floor:,}", "ceiling": f"{track.budget_ceiling:,}"},
+            field="amount",
+        )
+    if (
+        outcome == Outcome.SELECTED
+        and selected_total(track, exclude_pk=decision.pk) + amount > track.total_budget
+    ):
+        raise DomainError(
+            _("This would exceed the track's total budget of KRW %(total)s.")
+            % {"total": f"{track.total_budget:,}"},
+            field="amount",
+        )
     if outcome == Outcome.RESERVE and decision.outcome != Outcome.RESERVE:
         top = Decision.objects.filter(track=track).aggregate(m=Max("reserve_rank"))["m"] or 0
         decision.reserve_rank = top + 1
     elif outcome != Outcome.RESERVE:
         decision.reserve_rank = None
-    if outcome == Outcome.RESERVE and amount is None:
-        # A reserve carries the amount it would be funded with if promoted.
-        amount = decision.amount or proposed_amount(
-            track=track, requested=decision.application.budget_requested
-        )
     decision.outcome = outcome
     decision.amount = amount if outcome != Outcome.REJECTED else None
     decision.reason = reason
@@ -229,7 +234,7 @@ def change_decision(
         decision.committee_summary = committee_summary
     decision.decided_by = actor
     decision.confirmed_by, decision.confirmed_at = None, None
-    decision.full_clean(validate_unique=False)
+    clean_or_refuse(decision, validate_unique=False)
     decision.save()
     record_audit_event(
         subject=decision,

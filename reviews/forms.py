@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ReviewerProfile
+from core.forms import BoundedDateTimeField
 from projects.models import Track
 from reviews.models import Assignment, ConflictDeclaration, Criterion
 from reviews.services import compute_total, format_points, validate_points
@@ -45,11 +46,8 @@ class CriterionForm(forms.ModelForm):
 
 
 class ReviewSettingsForm(forms.ModelForm):
-    review_deadline = forms.DateTimeField(
-        label=_("Review deadline (Korea Standard Time)"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    review_deadline = BoundedDateTimeField(
+        label=_("Review deadline (Korea Standard Time)"), required=False
     )
 
     class Meta:
@@ -301,11 +299,10 @@ class ManualAssignForm(forms.Form):
     reviewers = forms.ModelMultipleChoiceField(
         label=_("Reviewers"), queryset=None, widget=forms.CheckboxSelectMultiple
     )
-    due_at = forms.DateTimeField(
+    due_at = BoundedDateTimeField(
         label=_("Due (optional; Korea Standard Time, otherwise the track's review deadline)"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        future=True,
     )
 
     def __init__(self, *args, applications, reviewers, **kwargs):

@@ -98,3 +98,46 @@ def test_recorded_at_none_leaves_rows_dated_now():
     with recorded_at(None):
         event = record_audit_event(subject=call, action="status")
     assert event.created_at >= before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["old_value", "new_value"])
+def test_a_long_value_is_cut_to_its_column_with_an_ellipsis(field):
+    call = CallFactory()
+    max_length = AuditEvent._meta.get_field(field).max_length
+    name = "Participant with a very long name, " * 8  # 280 characters
+    event = record_audit_event(subject=call, action="participant_added", **{field: name})
+    event.refresh_from_db()
+    value = getattr(event, field)
+    assert len(value) == max_length and value.endswith("…")
+    assert name.startswith(value[:-1])
+    assert event.detail == {field: name}  # the whole value stays in the detail
+
+
+@pytest.mark.django_db
+def test_a_short_value_is_stored_as_given_and_detail_untouched():
+    call = CallFactory()
+    event = record_audit_event(
+        subject=call, action="status", old_value="draft", new_value="x" * 64, detail={"a": 1}
+    )
+    event.refresh_from_db()
+    assert (event.old_value, event.new_value, event.detail) == ("draft", "x" * 64, {"a": 1})
+
+
+@pytest.mark.django_db
+def test_a_participant_with_a_long_name_is_audited_on_every_database(programme_admin):
+    from projects.models import Event
+    from projects.services import add_event_participant
+
+    event = Event.objects.create(
+        kind=Event.Kind.CONFERENCE,
+        name="Smart city finance conference",
+        starts_on=datetime.date(2022, 11, 15),
+        ends_on=datetime.date(2022, 11, 16),
+    )
+    name = "Ministry of Land, Infrastructure and Transport, " * 5  # 255 characters
+    name = name[:254] + "M"
+    add_event_participant(event=event, actor=programme_admin, name=name)
+    row = audit_events_for(event).get(action="participant_added")
+    assert len(row.new_value) <= AuditEvent._meta.get_field("new_value").max_length
+    assert row.detail["new_value"] == name

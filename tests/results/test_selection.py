@@ -190,6 +190,35 @@ def test_change_decision_amount_outside_range_refused(ranked_track, kind_staff):
     assert exc.value.field == "amount"
 
 
+@pytest.mark.parametrize("amount", [1, 299 * M, 501 * M, 99999999999999999999])
+@pytest.mark.parametrize("outcome", ["selected", "reserve"])
+def test_change_decision_amount_outside_floor_and_ceiling_refused_for_any_funded_outcome(
+    ranked_track, kind_staff, outcome, amount
+):
+    track, a = ranked_track
+    propose_funding_line(track=track, actor=kind_staff)
+    decision = Decision.objects.get(application=a[3])  # selected, 300 M
+    with pytest.raises(DomainError) as exc:
+        change_decision(
+            decision=decision, outcome=outcome, amount=amount, reason="Change", actor=kind_staff
+        )
+    assert exc.value.field == "amount"
+    assert "between KRW 300,000,000 and KRW 500,000,000" in exc.value.message
+    decision.refresh_from_db()
+    assert (decision.outcome, decision.amount) == ("selected", 300 * M)
+
+
+def test_change_decision_reserve_within_range_kept(ranked_track, kind_staff):
+    track, a = ranked_track
+    propose_funding_line(track=track, actor=kind_staff)
+    decision = Decision.objects.get(application=a[3])
+    change_decision(
+        decision=decision, outcome="reserve", amount=350 * M, reason="Land", actor=kind_staff
+    )
+    decision.refresh_from_db()
+    assert (decision.outcome, decision.amount) == ("reserve", 350 * M)
+
+
 def test_confirm_decisions_only_programme_admin(ranked_track, kind_staff, programme_admin):
     track, _ = ranked_track
     propose_funding_line(track=track, actor=kind_staff)

@@ -312,6 +312,25 @@ def test_decision_form_bad_input_keeps_values(client, planning_track, kind_staff
     assert decision.reason == ""
 
 
+@pytest.mark.parametrize("outcome", ["selected", "reserve"])
+def test_decision_form_huge_amount_refused_next_to_the_field(
+    client, planning_track, kind_staff, outcome
+):
+    build_track(planning_track, 2)
+    propose_funding_line(track=planning_track, actor=kind_staff)
+    decision = Decision.objects.filter(track=planning_track).first()
+    client.force_login(kind_staff)
+    url = reverse("staff_results:decision", args=[planning_track.pk, decision.pk])
+    response = client.post(
+        url, {"outcome": outcome, "amount": "99999999999999999999", "reason": "Typo"}
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["amount"]
+    assert not response.context["form"].non_field_errors()
+    decision.refresh_from_db()
+    assert decision.reason == ""
+
+
 def test_decision_form_saves_change(client, planning_track, kind_staff):
     build_track(planning_track, 2)
     propose_funding_line(track=planning_track, actor=kind_staff)
