@@ -7,13 +7,16 @@ always read with the words, type and options it was answered with.
 
 Stored values (``Answer.value``, JSON):
 
-- short and long text: a string; number: an int, or a float with the allowed decimals;
-- amount in KRW: an int (won); date: ``"YYYY-MM-DD"``; yes/no: ``true`` / ``false``;
+- short and long text: a string; number: an int, or a float with the allowed decimals, at most
+  ``NUMBER_MAX_DIGITS`` digits (what a float, and a browser's number, hold exactly);
+- amount in KRW: an int (won), at most ``NUMBER_MAX_DIGITS`` digits;
+- date: ``"YYYY-MM-DD"``; yes/no: ``true`` / ``false``;
 - single choice: an option's value; multiple choice: a list of option values;
 - country: an ISO 3166 alpha-2 code; city: a ``projects.City`` id;
 - table: a list of rows, each ``{column code: value}`` (columns in ``constraints["columns"]``).
 
-An empty answer is ``None`` and is not stored. Messages are in the reader's language.
+An empty answer is ``None`` and is not stored. No answer holds a NUL character (PostgreSQL
+refuses it in text and JSON). Messages are in the reader's language.
 """
 
 from __future__ import annotations
@@ -53,6 +56,9 @@ SHORT_TEXT_MAX_LENGTH = 500
 LONG_TEXT_MAX_LENGTH = 20_000
 TABLE_MAX_ROWS = 20
 NUMBER_DECIMALS = 2
+# The most digits a number or an amount may have, decimals included: a stored float keeps 15
+# significant digits exactly, and a browser or an export reads integers exactly up to 2**53.
+NUMBER_MAX_DIGITS = 15
 
 # What a question's snapshot keeps (see ``snapshot``).
 SNAPSHOT_FIELDS = (
@@ -190,10 +196,26 @@ def normalize(question, raw) -> Any:
         raw = raw.strip()
     if is_empty(raw):
         return None
+    if _holds_nul(raw):
+        # The wording of Django's ``ProhibitNullCharactersValidator``, which the form's text
+        # fields already show.
+        raise AnswerInvalid(_("Null characters are not allowed."))
     checker = _CHECKERS.get(question.type)
     if checker is None:
         raise AnswerInvalid(_("This question cannot be answered."))
     return checker(question, raw)
+
+
+def _holds_nul(raw) -> bool:
+    """Whether a NUL character is anywhere in ``raw``: a text, a list's items, a row's keys
+    and cells."""
+    if isinstance(raw, str):
+        return "\x00" in raw
+    if isinstance(raw, list | tuple):
+        return any(_holds_nul(item) for item in raw)
+    if isinstance(raw, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in raw.items())
+    return False
 
 
 def _text(question, raw, *, default_max: int):
@@ -232,6 +254,36 @@ def _decimal(raw) -> Decimal:
     return value
 
 
+def _digits(value: Decimal) -> tuple[int, int]:
+    """(digits, decimal places) of a finite ``value`` as written without trailing zeros: 1250
+    is (4, 0), 12.50 is (3, 1), 0.05 is (3, 2), 1e30 is (31, 0). Read from the value's digits,
+    not computed, so that no size of exponent can overflow."""
+    _sign, digits, exponent = value.as_tuple()
+    digits = list(digits)
+    while exponent < 0 and len(digits) > 1 and digits[-1] == 0:
+        digits.pop()
+        exponent += 1
+    places = max(-exponent, 0)
+    whole = max(len(digits) + exponent, 1)  # 0.05: the "0" before the point
+    return whole + places, places
+
+
+def _check_digits(value: Decimal, *, decimals: int) -> None:
+    """Refuse more than ``decimals`` decimal places, then more than ``NUMBER_MAX_DIGITS``
+    digits (a decimal places error first: it says what to change)."""
+    count, places = _digits(value)
+    if places > max(decimals, 0):
+        if decimals <= 0:
+            raise AnswerInvalid(_("Enter a whole number."))
+        raise AnswerInvalid(
+            _("Enter at most %(decimals)s decimal places.") % {"decimals": decimals}
+        )
+    if count > NUMBER_MAX_DIGITS:
+        raise AnswerInvalid(
+            _("Enter a number of at most %(digits)s digits.") % {"digits": NUMBER_MAX_DIGITS}
+        )
+
+
 def _in_range(question, value, show) -> None:
     constraints = question.constraints or {}
     low, high = constraints.get("min"), constraints.get("max")
@@ -248,12 +300,7 @@ def _number(question, raw):
         raise AnswerInvalid(_("Enter a number, e.g. 1250 or 12.5.")) from None
     _in_range(question, value, _number_text)
     decimals = int((question.constraints or {}).get("decimals", NUMBER_DECIMALS))
-    if decimals and value != value.quantize(Decimal(1).scaleb(-decimals)):
-        raise AnswerInvalid(
-            _("Enter at most %(decimals)s decimal places.") % {"decimals": decimals}
-        )
-    if not decimals and value != value.to_integral_value():
-        raise AnswerInvalid(_("Enter a whole number."))
+    _check_digits(value, decimals=decimals)
     return int(value) if value == value.to_integral_value() else float(value)
 
 
@@ -265,6 +312,7 @@ def _amount(question, raw):
     if value != value.to_integral_value() or value < 0:
         raise AnswerInvalid(_("Enter a whole amount of won, without decimals."))
     _in_range(question, value, krw)
+    _check_digits(value, decimals=0)
     return int(value)
 
 

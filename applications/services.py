@@ -274,7 +274,11 @@ def _require_member(application: Application, actor) -> None:
         )
 
 
-def _require_section_editable(application: Application, section: str, actor) -> None:
+def require_section_editable(application: Application, section: str, actor) -> None:
+    """Refuse a change to ``section`` unless ``actor`` is a member of the applicant
+    organisation (code ``forbidden``) and the section is open now (``not_editable``: submitted,
+    or not reopened by the clarification request). The section services ask it, and the
+    section pages ask it to say why a form sent too late was not saved."""
     _require_member(application, actor)
     if section not in selectors.editable_sections(application):
         if application.status == S.CLARIFICATION:
@@ -305,7 +309,7 @@ def _lock_for_edit(application: Application, section: str, actor) -> Application
         .select_related("call", "track", "organization")
         .get(pk=application.pk)
     )
-    _require_section_editable(locked, section, actor)
+    require_section_editable(locked, section, actor)
     return locked
 
 
@@ -454,7 +458,7 @@ def save_application_section(
         .select_related("track", "call")
         .get(pk=application.pk)
     )
-    _require_section_editable(application, section, actor)
+    require_section_editable(application, section, actor)
     allowed = SECTION_FIELDS.get(section)
     if allowed is None:
         raise DomainError(_("Unknown section."), code="invalid")
@@ -587,7 +591,7 @@ def save_answers(
         .select_related("track", "call")
         .get(pk=application.pk)
     )
-    _require_section_editable(application, "questions", actor)
+    require_section_editable(application, "questions", actor)
     questions = selectors.stage_questions(application)
     by_code = {x.code: x for x in questions}
     errors, cleaned = {}, {}

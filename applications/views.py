@@ -152,7 +152,9 @@ def _render_detail(request, application: Application, *, answer_form=None, statu
         "clarification": clarification,
         "changes_so_far": open_round.changes if open_round else [],
         "past_clarifications": [r for r in rounds if r is not open_round],
-        "answer_form": answer_form if clarification else None,
+        # A refused answer is shown even when the round is no longer open (a colleague answered
+        # it, or the secretariat closed it): the page keeps what was typed, with the reason.
+        "answer_form": answer_form,
         "can_edit": bool(selectors.editable_sections(application)),
         "can_withdraw": request.user.has_perm("applications.withdraw_application", application),
         "problems": problems,
@@ -198,12 +200,22 @@ def section(request, pk, section):
     if section == "questions":
         return questions_section(request, application)
     editable = section in selectors.editable_sections(application)
-    form = _section_form(application, section, request.POST or None)
+    # A change to a closed section is shown refused (``_refuse_closed``); it is validated on a
+    # copy, so that the page's header and steps show the application as stored, not as typed.
+    refused_copy = request.method == "POST" and not editable
+    form = _section_form(
+        application,
+        section,
+        request.POST or None,
+        instance=Application.objects.get(pk=application.pk) if refused_copy else None,
+    )
     conflict = None
+    closed = None
     if request.method == "POST":
-        if not editable:
-            raise PermissionDenied
-        if form.is_valid():
+        closed = None if editable else _refuse_closed(form, application, section, request.user)
+        if closed and request.htmx:
+            return _autosave_closed(request, closed)
+        if not closed and form.is_valid():
             data = {
                 name: form.cleaned_data.get(name)
                 for name in form.Meta.fields
@@ -228,7 +240,9 @@ def section(request, pk, section):
                     )
                 form, conflict = _conflict_form(request, application.pk, section, exc)
             except DomainError as exc:
-                apply_domain_error(form, exc)
+                closed = _closed_refusal(form, exc)
+                if closed and request.htmx:
+                    return _autosave_closed(request, closed)
             else:
                 if request.htmx:
                     return render(
@@ -244,7 +258,9 @@ def section(request, pk, section):
     if request.htmx and form.is_bound:
         # Autosave of a half-typed form: say it was not saved; the full submit shows the errors.
         return render(request, "applications/partials/_autosave.html", {"saved": False})
-    if not editable:
+    if not editable and not form.is_bound:
+        # Read-only. Not a refused form: a disabled field would show the stored value instead
+        # of what the user typed.
         for field in form.fields.values():
             field.disabled = True
     return render(
@@ -259,7 +275,7 @@ def section(request, pk, section):
             "conflict": conflict,
             "steps": _steps(application, section),
         },
-        status=409 if conflict else 200,
+        status=409 if conflict or closed else 200,
     )
 
 
@@ -268,6 +284,40 @@ def _section_form(application: Application, section: str, data=None, *, instance
     a concept note asks (``stages.stage_fields``)."""
     form = SECTION_FORMS[section](data, instance=instance or application, track=application.track)
     return stages.limit_form_to_stage(form, application, section)
+
+
+def _refuse_closed(form, application: Application, section: str, actor) -> DomainError | None:
+    """Refuse a change sent to a section that cannot be changed now, typically because a
+    colleague submitted the application (or answered the clarification) after the page was
+    opened: the form is shown again with what the user typed or chose (a file is kept by
+    ``KeepsUploads``) and, at the top, the service's own reason, which is returned; None when
+    the section turns out to be open after all (the change then goes through as usual).
+
+    The reason is asked of the rule the services apply (``services.require_section_editable``), so it
+    reads as the service's refusal would. Someone who is not a member of the organisation is
+    refused as before (403; another organisation's application is already a 404)."""
+    try:
+        services.require_section_editable(application, section, actor)
+    except DomainError as exc:
+        if exc.code == "forbidden":
+            raise PermissionDenied from exc
+        form.is_valid()  # the typed values are shown as typed, each with its own error
+        apply_domain_error(form, exc)
+        return exc
+    return None
+
+
+def _closed_refusal(form, exc: DomainError) -> DomainError | None:
+    """A service's refusal shown on the form; returned when it says the section is closed
+    (``not_editable``: the application was submitted under the user's feet)."""
+    apply_domain_error(form, exc)
+    return exc if exc.code == "not_editable" else None
+
+
+def _autosave_closed(request, exc: DomainError):
+    """The autosave's answer when the section cannot be changed now: not saved, and why.
+    200, so that htmx shows it (it does not swap an error status in)."""
+    return render(request, "applications/partials/_autosave.html", {"closed": exc.message})
 
 
 def _conflict_time(exc) -> str:
@@ -337,10 +387,12 @@ def questions_section(request, application):
     editable = "questions" in selectors.editable_sections(application)
     form = _questions_form(application, request.POST or None)
     conflict = None
+    closed = None
     if request.method == "POST":
-        if not editable:
-            raise PermissionDenied
-        if form.is_valid():
+        closed = None if editable else _refuse_closed(form, application, "questions", request.user)
+        if closed and request.htmx:
+            return _autosave_closed(request, closed)
+        if not closed and form.is_valid():
             try:
                 saved = services.save_answers(
                     application=application,
@@ -384,7 +436,9 @@ def questions_section(request, application):
                 for code, message in exc.errors.items():
                     form.add_error(f"q_{code}" if f"q_{code}" in form.fields else None, message)
             except DomainError as exc:
-                apply_domain_error(form, exc)
+                closed = _closed_refusal(form, exc)
+                if closed and request.htmx:
+                    return _autosave_closed(request, closed)
             else:
                 if request.htmx:
                     return render(
@@ -399,7 +453,7 @@ def questions_section(request, application):
                 return redirect("applications:section", pk=application.pk, section="questions")
     if request.htmx and form.is_bound:
         return render(request, "applications/partials/_autosave.html", {"saved": False})
-    if not editable:
+    if not editable and not form.is_bound:
         for field in form.fields.values():
             field.disabled = True
     return render(
@@ -419,23 +473,23 @@ def questions_section(request, application):
             "conflict": conflict,
             "steps": _steps(application, "questions"),
         },
-        status=409 if conflict else (400 if form.is_bound and form.errors else 200),
+        status=409 if conflict or closed else (400 if form.is_bound and form.errors else 200),
     )
 
 
 def consortium_section(request, application):
     editable = "consortium" in selectors.editable_sections(application)
     form = ConsortiumMemberForm(request.POST or None)
+    closed = None
     if request.method == "POST":
-        if not editable:
-            raise PermissionDenied
-        if form.is_valid():
+        closed = None if editable else _refuse_closed(form, application, "consortium", request.user)
+        if not closed and form.is_valid():
             try:
                 services.add_consortium_member(
                     application=application, actor=request.user, **form.cleaned_data
                 )
             except DomainError as exc:
-                apply_domain_error(form, exc)
+                closed = _closed_refusal(form, exc)
             else:
                 messages.success(request, _("The member has been added."))
                 return redirect("applications:section", pk=application.pk, section="consortium")
@@ -451,6 +505,7 @@ def consortium_section(request, application):
             "editable": editable,
             "steps": _steps(application, "consortium"),
         },
+        status=409 if closed else 200,
     )
 
 
@@ -490,10 +545,10 @@ def documents_section(request, application):
         track=application.track,
         uploader=request.user,
     )
+    closed = None
     if request.method == "POST":
-        if not editable:
-            raise PermissionDenied
-        if form.is_valid():
+        closed = None if editable else _refuse_closed(form, application, "documents", request.user)
+        if not closed and form.is_valid():
             try:
                 document = services.upload_document(
                     application=application,
@@ -502,7 +557,7 @@ def documents_section(request, application):
                     actor=request.user,
                 )
             except DomainError as exc:
-                apply_domain_error(form, exc)
+                closed = _closed_refusal(form, exc)
             else:
                 messages.success(
                     request,
@@ -543,7 +598,7 @@ def documents_section(request, application):
             "max_size": document_rules.max_upload_size(),
             "steps": _steps(application, "documents"),
         },
-        status=400 if form.is_bound and form.errors else 200,
+        status=409 if closed else (400 if form.is_bound and form.errors else 200),
     )
 
 
@@ -657,6 +712,8 @@ def answer_clarification(request, pk):
             )
         except DomainError as exc:
             apply_domain_error(form, exc)
+            if exc.code == "no_request":  # answered by a colleague, or closed, meanwhile
+                return _render_detail(request, application, answer_form=form, status=409)
         else:
             messages.success(
                 request, _("Your answer has been sent; the application is submitted again.")

@@ -299,7 +299,13 @@ def test_submitted_application_read_only(client, complete_draft):
     page = client.get(section_url(complete_draft, "project")).content.decode()
     assert "This section cannot be changed now." in page and "disabled" in page
     response = client.post(section_url(complete_draft, "project"), {"title": "Late change"})
-    assert response.status_code == 403
+    # Not a bare 403: the form again, with what was typed and why it cannot be saved.
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "This application has been submitted and can no longer be changed." in body
+    assert 'value="Late change"' in body
+    complete_draft.refresh_from_db()
+    assert complete_draft.title != "Late change"
 
 
 def test_withdraw_view_without_reason_shows_error(client, complete_draft):
