@@ -47,6 +47,7 @@ from accounts.models import (
 )
 from accounts.rules import DECIDE_ERASURE
 from core.domain import DomainError, require_permission
+from core.file_deletion import delete_after_commit
 from notifications.services import queue_message
 
 # The version of the privacy notice (templates/accounts/privacy_notice.html). Change it when
@@ -167,10 +168,8 @@ def retention_table() -> list[dict]:
 def delete_file_on_commit(file) -> None:
     """Delete a stored file once the current transaction commits (never before: a rolled-back
     batch must not leave rows pointing at files that are gone)."""
-    if not file:
-        return
-    storage, name = file.storage, file.name
-    transaction.on_commit(lambda: storage.delete(name))
+    if file:
+        delete_after_commit(file.name)
 
 
 # --- The privacy notice and consent ------------------------------------------------------------

@@ -35,6 +35,7 @@ from applications.models import (
     Tag,
 )
 from core.domain import DomainError, clean_or_refuse, require_permission
+from core.file_deletion import delete_after_commit
 from core.transitions import apply_transition
 from core.uploads import store_upload, validate_upload
 from notifications.services import delivery_batch, in_each_language, queue_message
@@ -953,9 +954,8 @@ def upload_document(*, application: Application, kind: str, uploaded_file, actor
     except Exception:
         document.file.delete(save=False)  # no file without its row
         raise
-    if old_files:
-        storage = document.file.storage
-        transaction.on_commit(lambda: [storage.delete(name) for name in old_files])
+    for name in old_files:
+        delete_after_commit(name)
     return document
 
 
@@ -963,9 +963,9 @@ def upload_document(*, application: Application, kind: str, uploaded_file, actor
 def remove_document(*, document: Document, actor) -> None:
     """Remove a document from an editable application; the file is deleted after commit."""
     _lock_for_edit(document.application, "documents", actor)
-    name, storage = document.file.name, document.file.storage
+    name = document.file.name
     document.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    delete_after_commit(name)
 
 
 class AlreadySubmitted(DomainError):

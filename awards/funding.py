@@ -50,6 +50,7 @@ from awards.models import (
     Tranche,
 )
 from core.domain import DomainError, require_permission
+from core.file_deletion import delete_after_commit
 from core.numbering import nth_of
 from core.transitions import apply_transition
 from core.uploads import store_upload, validate_upload
@@ -1150,7 +1151,7 @@ def request_payment(
             storage.delete(new_file)
         raise
     if old_file and new_file:
-        transaction.on_commit(lambda: storage.delete(old_file))
+        delete_after_commit(old_file)
     request.tranche = tranche
     _tell(
         _track_staff(agreement.project),

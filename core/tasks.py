@@ -3,7 +3,7 @@ import socket
 
 from celery import shared_task
 
-from core import health, kept_uploads
+from core import file_deletion, health, kept_uploads
 
 
 @shared_task(
@@ -26,3 +26,10 @@ def task_purge_kept_uploads() -> int:
     """Periodic (hourly, from beat): delete files kept for forms shown again once they are
     older than a day (``core.kept_uploads``)."""
     return kept_uploads.purge_kept_uploads()
+
+
+@shared_task(name="core.delete_pending_files", ignore_result=True)
+def task_delete_pending_files() -> int:
+    """Periodic (hourly, from beat): delete the stored files whose deletion failed or was cut
+    short when their change committed (``core.file_deletion``)."""
+    return file_deletion.delete_pending_files()

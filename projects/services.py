@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.audit import audit_events_for, record_audit_event
 from core.domain import DomainError, clean_or_refuse, require_permission
+from core.file_deletion import delete_after_commit
 from core.transitions import apply_transition
 from core.uploads import store_upload, validate_upload
 from projects import selectors
@@ -483,8 +484,7 @@ def save_document_requirement(
             requirement.template.delete(save=False)  # no file without its row
         raise
     if old_template and old_template != requirement.template.name:
-        storage = requirement.template.storage
-        transaction.on_commit(lambda: storage.delete(old_template))
+        delete_after_commit(old_template)
     _sync_required_documents(track)
     record_audit_event(
         subject=track,
@@ -532,7 +532,6 @@ def remove_document_requirement(*, requirement: DocumentRequirement, actor) -> N
     require_permission(actor, MANAGE_TRACK, track, message=NOT_YOUR_TRACK)
     _refuse_if_handed_in(track, requirement.kind)
     template = requirement.template.name
-    storage = requirement.template.storage
     record_audit_event(
         subject=track,
         action="document_requirement_removed",
@@ -542,7 +541,7 @@ def remove_document_requirement(*, requirement: DocumentRequirement, actor) -> N
     requirement.delete()
     _sync_required_documents(track)
     if template:
-        transaction.on_commit(lambda: storage.delete(template))
+        delete_after_commit(template)
 
 
 # A funded project closes once, either way.
@@ -829,7 +828,7 @@ def delete_event(*, event: Event, actor) -> None:
     files = [m.file for m in event.materials.all() if m.file]
     event.delete()
     for file in files:
-        transaction.on_commit(lambda file=file: file.storage.delete(file.name))
+        delete_after_commit(file.name)
 
 
 # --- Events: workshops, road shows and conferences ------------------------------------------
@@ -1001,7 +1000,6 @@ def remove_event_material(*, material: EventMaterial, actor) -> None:
         old_value=material.title,
         detail={"file": material.original_name},
     )
-    name, storage = material.file.name, material.file.storage
+    name = material.file.name
     material.delete()
-    if name:
-        transaction.on_commit(lambda: storage.delete(name))
+    delete_after_commit(name)

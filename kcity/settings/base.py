@@ -333,6 +333,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.apply_retention",
         "schedule": crontab(minute=0, hour=3),
     },
+    # Deletes the stored files whose deletion failed when their change committed (a bucket
+    # down, a process killed): core.file_deletion.
+    "delete-pending-files": {
+        "task": "core.delete_pending_files",
+        "schedule": crontab(minute=45),
+        "options": {"expires": 3000},
+    },
     # Deletes the files kept for forms shown again (core.kept_uploads) once a day old.
     "purge-kept-uploads": {
         "task": "core.purge_kept_uploads",
