@@ -5,10 +5,13 @@ import zoneinfo
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
+from django.contrib.auth.tokens import default_token_generator
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
+from accounts.services import send_password_reset_links
 
 
 def time_zone_choices():
@@ -26,6 +29,25 @@ class EmailAuthenticationForm(AuthenticationForm):
         "invalid_login": _("The e-mail address or password is not correct."),
         "inactive": _("This account is inactive."),
     }
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    """Ask for a password-reset link. The e-mail goes through the outbox, in the user's own
+    language: it is a row written here and sent by the delivery task, never during the
+    request, so a mail server that refuses or hangs delays it and the outbox retries it.
+
+    One message per active account with a usable password at the address (Django's
+    ``get_users``); none for an unknown address, and the page answers the same either way.
+    """
+
+    def save(self, *, token_generator=default_token_generator, **kwargs) -> None:
+        """Queue the reset e-mails (``accounts.services.send_password_reset_links``). Django's
+        sending options (``request``, ``use_https``, ``from_email``, the template names …)
+        are ignored: the outbox builds the link from ``SITE_URL`` and renders
+        ``emails/accounts/password_reset``."""
+        send_password_reset_links(
+            users=self.get_users(self.cleaned_data["email"]), token_generator=token_generator
+        )
 
 
 class SignupForm(forms.Form):

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.encoding import force_bytes
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from accounts import roles
@@ -88,6 +89,27 @@ def send_verification_email(*, user: User, next_path: str = "") -> None:
         channels=("email",),
         link=path,
     )
+
+
+@transaction.atomic
+def send_password_reset_links(*, users, token_generator) -> None:
+    """Queue (through the outbox, in each user's language) an e-mail with a link that sets a
+    new password: never sent during the request, so a mail server that refuses or hangs
+    delays it and the outbox retries it. ``users``: those the reset form found for the address
+    (active, with a usable password); none for an unknown one, and the page says the same."""
+    for user in users:
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        token = token_generator.make_token(user)
+        path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+        queue_message(
+            recipient=user,
+            template="accounts/password_reset",
+            # ``uid`` and ``token`` are the entries the outbox hides from staff
+            # (``notifications.selectors.SENSITIVE_TEMPLATES``), as it hides the link.
+            context={"name": user.name or user.email, "uid": uid, "token": token},
+            channels=("email",),
+            link=path,
+        )
 
 
 @transaction.atomic

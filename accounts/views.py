@@ -32,6 +32,7 @@ from accounts.forms import (
     InvitationForm,
     OrganizationEditForm,
     OrganizationForm,
+    PasswordResetForm,
     ProfileForm,
     SignupForm,
 )
@@ -171,11 +172,12 @@ class PasswordResetConfirmView(token_views.PasswordResetConfirmView):
 
 
 class RateLimitedPasswordResetView(auth_views.PasswordResetView):
-    """Ask for a password-reset link; limited per IP address and per e-mail address."""
+    """Ask for a password-reset link; limited per IP address and per e-mail address. The form
+    queues the e-mail through the outbox (``PasswordResetForm.save``): nothing is sent during
+    the request, and the answer is the same whether the address has an account or not."""
 
     template_name = "accounts/password_reset.html"
-    email_template_name = "emails/accounts/password_reset.txt"
-    subject_template_name = "emails/accounts/password_reset.subject.txt"
+    form_class = PasswordResetForm
 
     def post(self, request, *args, **kwargs):
         email = (request.POST.get("email") or "").strip().lower()

@@ -200,6 +200,9 @@ EMAIL_BACKEND = env(
 DEFAULT_FROM_EMAIL = env(
     "DJANGO_DEFAULT_FROM_EMAIL", default="K-City Network <noreply@kcity.local>"
 )
+# Seconds a connection to the mail server waits for an answer: a server that hangs holds a
+# sender (the outbox's delivery task) this long, not until it is killed (docs/reliability.md).
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)
 SITE_URL = env("KCITY_SITE_URL", default="http://127.0.0.1:8000")
 
 # The cache holds only what may be lost (API throttling, e-mail rate-limit counters). A Redis

@@ -1,8 +1,10 @@
-import re
+import datetime
+import smtplib
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone
 
@@ -10,6 +12,8 @@ from accounts import roles
 from accounts.models import Membership, Organization, OrganizationInvitation, User
 from core.domain import DomainError
 from notifications.models import Message
+from notifications.selectors import shown_context
+from notifications.services import resend_pending_messages
 from tests.conftest import login
 from tests.factories import OrganizationFactory, UserFactory
 
@@ -99,17 +103,113 @@ def test_login_bad_password_clear_error(client, applicant):
     assert "The e-mail address or password is not correct." in response.content.decode()
 
 
-def test_password_reset_sends_link_and_is_rate_limited(client, applicant, settings):
+def reset_messages():
+    return Message.objects.filter(template="accounts/password_reset", channel="email")
+
+
+def ask_for_reset(client, email: str):
+    return client.post(reverse("accounts:password_reset"), {"email": email})
+
+
+def test_password_reset_queues_link_through_outbox_and_is_rate_limited(
+    client, applicant, settings, django_capture_on_commit_callbacks
+):
     settings.KCITY_RESET_RATE = "2/h"
     for _ in range(2):
-        response = client.post(reverse("accounts:password_reset"), {"email": applicant.email})
+        with django_capture_on_commit_callbacks(execute=True):  # the delivery task, eager
+            response = ask_for_reset(client, applicant.email.upper())
         assert response.status_code == 302
-    assert len(mail.outbox) == 2
-    assert re.search(r"/accounts/password-reset/[^/]+/[^/]+/", mail.outbox[0].body)
-    response = client.post(reverse("accounts:password_reset"), {"email": applicant.email})
+    first, second = reset_messages().order_by("pk")
+    assert first.recipient == applicant and first.to_email == applicant.email
+    assert first.sensitive and first.status == second.status == Message.Status.SENT
+    uid, token = first.context["uid"], first.context["token"]
+    path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    assert first.link == path
+    assert token not in str(shown_context(first))  # staff never see the key
+    assert [email.to for email in mail.outbox] == [[applicant.email]] * 2
+    assert mail.outbox[0].subject == "Reset your K-City Network Portal password"
+    assert f"{settings.SITE_URL}{path}\n" in mail.outbox[0].body
+    assert f"Hello {applicant.name}," in mail.outbox[0].body
+
+    response = ask_for_reset(client, applicant.email)
     assert response.status_code == 429
     assert "Too many attempts" in response.content.decode()
-    assert len(mail.outbox) == 2
+    assert reset_messages().count() == 2
+
+
+def test_password_reset_email_in_the_users_language(
+    client, applicant, django_capture_on_commit_callbacks
+):
+    applicant.language = "ko"
+    applicant.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        ask_for_reset(client, applicant.email)  # asked from the English page
+    assert reset_messages().get().language == "ko"
+    [email] = mail.outbox
+    assert email.subject == "K-City 네트워크 포털 비밀번호 재설정"
+    assert "비밀번호 재설정을 요청하셨습니다." in email.body
+    assert "/accounts/password-reset/" in email.body
+
+
+def test_password_reset_unknown_address_queues_nothing_and_answers_the_same(
+    client, applicant, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        known = ask_for_reset(client, applicant.email)
+        unknown = ask_for_reset(client, "nobody@example.net")
+    assert (unknown.status_code, unknown["Location"]) == (known.status_code, known["Location"])
+    assert list(reset_messages().values_list("to_email", flat=True)) == [applicant.email]
+    assert [email.to for email in mail.outbox] == [[applicant.email]]
+    page = client.get(unknown["Location"]).content.decode()
+    assert "If an account exists for the address you entered" in page
+
+
+@pytest.mark.parametrize("account", ["inactive", "no usable password"])
+def test_password_reset_not_for_inactive_or_passwordless_accounts(client, applicant, account):
+    if account == "inactive":
+        applicant.is_active = False
+    else:
+        applicant.set_unusable_password()
+    applicant.save()
+    response = ask_for_reset(client, applicant.email)
+    assert response.status_code == 302
+    assert not reset_messages().exists()
+
+
+def test_password_reset_smtp_failure_is_kept_for_retry(
+    client, applicant, monkeypatch, django_capture_on_commit_callbacks
+):
+    sends = []
+
+    def refuse(self, fail_silently=False):
+        sends.append(self.to)
+        raise smtplib.SMTPConnectError(421, b"Service not available")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
+    with django_capture_on_commit_callbacks() as after_commit:
+        response = ask_for_reset(client, applicant.email)
+    # The page answers as always and has sent nothing itself: the row waits for the worker.
+    assert response.status_code == 302
+    assert sends == []
+    message = reset_messages().get()
+    assert message.status == Message.Status.PENDING
+
+    for callback in after_commit:  # the delivery task queued after commit (eager)
+        callback()
+    assert sends == [[applicant.email]]
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED and message.attempts == 1
+    assert message.last_error.startswith("SMTPConnectError")
+    assert message.next_attempt_at > timezone.now()
+    assert mail.outbox == []
+
+    monkeypatch.undo()  # the mail server is back; the retry is due
+    reset_messages().update(next_attempt_at=timezone.now() - datetime.timedelta(seconds=1))
+    assert resend_pending_messages(older_than_seconds=0) == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Message.Status.SENT, 2)
+    [email] = mail.outbox
+    assert message.link in email.body
 
 
 def test_password_reset_bad_email_error(client, role_groups):
