@@ -120,25 +120,48 @@ def backoff(attempts: int) -> datetime.timedelta:
     return wait * (1 + random.random() / 10)  # noqa: S311 - jitter, not a secret
 
 
+# After a publish fails, this process leaves the broker alone this long: the rows stay pending
+# and the resend job (every minute) queues them once the broker answers. Without the pause, a
+# broker that hangs rather than refuses cost each e-mail of a loop its own timeout (up to
+# twice ``socket_timeout``), which a request writing dozens of them could not afford.
+BROKER_PAUSE_SECONDS = 30
+_broker_failed_at: float | None = None
+
+
+def _broker_paused() -> bool:
+    return _broker_failed_at is not None and (
+        time.monotonic() - _broker_failed_at < BROKER_PAUSE_SECONDS
+    )
+
+
 def _queue_delivery(message_ids: list[int]) -> int:
     """Queue the delivery of ``message_ids``, one task per ``DELIVERY_BATCH`` of them; return
     how many messages were queued.
 
     Never raises: with the broker down the first failure stops the loop (every further call
-    would wait for the same outage) and the periodic resend job picks the rows up later.
+    would wait for the same outage), the process does not try again for
+    ``BROKER_PAUSE_SECONDS``, and the periodic resend job picks the rows up later.
     """
+    global _broker_failed_at
     from notifications.tasks import task_deliver_message
 
+    if _broker_paused():
+        logger.info(
+            "Broker failed recently: %d message(s) left to the resend job.", len(message_ids)
+        )
+        return 0
     for start in range(0, len(message_ids), DELIVERY_BATCH):
         try:
             task_deliver_message.delay(message_ids=message_ids[start : start + DELIVERY_BATCH])
         except Exception:  # noqa: BLE001 - a broker outage must not break the request
+            _broker_failed_at = time.monotonic()
             logger.warning(
                 "Could not queue %d message(s) from %s on; the resend job will retry.",
                 len(message_ids) - start,
                 message_ids[start],
             )
             return start
+    _broker_failed_at = None
     return len(message_ids)
 
 

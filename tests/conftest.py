@@ -54,6 +54,18 @@ def _force_login_gives_the_second_factor(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _broker_not_paused():
+    """A test that makes a publish fail pauses the outbox's publishing in its process
+    (``notifications.services.BROKER_PAUSE_SECONDS``); the next test starts with the broker
+    trusted again."""
+    from notifications import services
+
+    services._broker_failed_at = None
+    yield
+    services._broker_failed_at = None
+
+
+@pytest.fixture(autouse=True)
 def _default_language_after_each_test():
     """A page rendered in Korean leaves Korean active in the test thread (LocaleMiddleware
     never deactivates it); the next test starts in the default language whatever the last

@@ -2,6 +2,7 @@ import pytest
 from django.core import mail
 
 from applications import services
+from notifications import services as notification_services
 from notifications import tasks
 from notifications.models import Message
 from notifications.services import resend_pending_messages
@@ -22,7 +23,13 @@ def test_outbox_delivers_after_simulated_broker_outage(
     assert message.status == Message.Status.PENDING
     assert mail.outbox == []
 
-    monkeypatch.undo()  # the broker is back
+    failed_at = notification_services._broker_failed_at
+    monkeypatch.undo()  # the broker is back, and the resend job runs a minute later
+    monkeypatch.setattr(
+        notification_services,
+        "_broker_failed_at",
+        failed_at - notification_services.BROKER_PAUSE_SECONDS,
+    )
     assert resend_pending_messages(older_than_seconds=0) == 1
     message.refresh_from_db()
     assert message.status == Message.Status.SENT
@@ -136,3 +143,38 @@ def test_text_messages_are_not_html_escaped(language):
         text = message.subject + message.body
         assert "&amp;" not in text and "&#x27;" not in text and "&quot;" not in text, template
         assert any(v in text for v in context.values() if any(c in v for c in "&'\"")), template
+
+
+def test_a_failed_publish_pauses_the_broker_for_the_process(
+    complete_draft, other_applicant, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A broker that hangs costs one timeout, not one per e-mail: after a failed publish the
+    process leaves the broker alone for a while and the rows wait for the resend job."""
+    from notifications.services import queue_message
+
+    calls = []
+
+    def broker_hangs(**kwargs):
+        calls.append(kwargs)
+        raise TimeoutError("no answer from Redis")
+
+    monkeypatch.setattr(tasks.task_deliver_message, "delay", broker_hangs)
+    for user in (complete_draft.created_by, other_applicant):
+        with django_capture_on_commit_callbacks(execute=True):
+            queue_message(
+                recipient=user,
+                template="applications/withdrawn",
+                context={"reference": "2026-PL-009", "title": "Plan", "call": "Call"},
+                channels=("email",),
+            )
+    assert len(calls) == 1
+    assert set(Message.objects.values_list("status", flat=True)) == {Message.Status.PENDING}
+    # The broker is back; once the pause is over it is asked again.
+    failed_at = notification_services._broker_failed_at
+    monkeypatch.undo()
+    monkeypatch.setattr(
+        notification_services,
+        "_broker_failed_at",
+        failed_at - notification_services.BROKER_PAUSE_SECONDS,
+    )
+    assert resend_pending_messages(older_than_seconds=0) == 2
