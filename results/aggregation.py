@@ -1231,7 +1231,37 @@ def run_aggregation_job(*, job: Job, task_id: str = "") -> Job:
         logger.exception("Aggregation job %s failed", job.pk)
     else:
         finish_job(job=claimed, status=Job.Status.SUCCEEDED, result=summary)
+        _rerun_for_reviews_since(track, since=claimed.started_at)
     return Job.objects.get(pk=job.pk)
+
+
+def _rerun_for_reviews_since(track: Track, *, since) -> None:
+    """A review submitted while this run was computing started no run of its own (the hook
+    found this one active, and it may have read the scores already): start the next one."""
+    if since is not None and (
+        Assignment.objects.filter(
+            application__track=track,
+            status=Assignment.Status.SUBMITTED,
+            submitted_at__gt=since,
+        ).exists()
+    ):
+        _start_aggregation_in_background(track)
+
+
+def _start_aggregation_in_background(track: Track, actor=None) -> None:
+    """Start an aggregation nobody is waiting to see started (after a review, after a run):
+    a broker that refuses the task leaves the job waiting, and the sweep of stuck jobs queues
+    it again a few minutes later (``start_aggregation`` fails it instead, for staff to see)."""
+    job, created = start_job(track=track, kind=Job.Kind.AGGREGATE, actor=actor, queue=False)
+    if created:
+        transaction.on_commit(partial(_queue_or_leave_for_the_sweep, job))
+
+
+def _queue_or_leave_for_the_sweep(job: Job) -> None:
+    try:
+        queue_aggregation_job(job)
+    except Exception:  # noqa: BLE001 - the sweep re-queues a job left waiting
+        logger.warning("Aggregation job %s not queued; the sweep of stuck jobs will.", job.pk)
 
 
 def on_review_submitted(*args, assignment=None, **kwargs) -> None:
@@ -1249,5 +1279,4 @@ def on_review_submitted(*args, assignment=None, **kwargs) -> None:
     )
     if track_id is None or not ApplicationResult.objects.filter(track_id=track_id).exists():
         return
-    track = Track.objects.get(pk=track_id)
-    start_aggregation(track=track, actor=kwargs.get("actor"))
+    _start_aggregation_in_background(Track.objects.get(pk=track_id), actor=kwargs.get("actor"))

@@ -368,6 +368,52 @@ def test_resubmitted_review_reaggregates_track(scored_track, django_capture_on_c
     assert ApplicationResult.objects.get(application=c).mean == D("78.00")
 
 
+def test_a_review_submitted_during_a_run_starts_the_next_one(
+    scored_track, django_capture_on_commit_callbacks
+):
+    """The hook finds the running job and starts nothing (one run per track at a time); the
+    run, once finished, sees a review submitted after it started and starts the next."""
+    from django.utils import timezone
+
+    from results.aggregation import run_aggregation_job, start_aggregation
+    from reviews.models import Assignment, Job
+
+    track, (_a, _b, c) = scored_track
+    aggregate_track(track=track, actor=None)
+    with django_capture_on_commit_callbacks(execute=False):
+        job = start_aggregation(track=track, actor=None)  # queued, not run here
+    late = c.assignments.order_by("id").first()
+    Assignment.objects.filter(pk=late.pk).update(
+        submitted_at=timezone.now() + timezone.timedelta(minutes=5)
+    )
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        run_aggregation_job(job=job)
+    assert Job.objects.get(pk=job.pk).status == "succeeded"
+    assert Job.objects.filter(track=track, status="pending").count() == 1
+    assert len(queued) == 1  # the next run's task, published after commit
+
+
+def test_a_refused_publish_after_a_review_leaves_the_job_for_the_sweep(
+    scored_track, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Nobody watches a run started by a review: with the broker down it stays waiting (the
+    sweep of stuck jobs queues it again) instead of failing unseen."""
+    from results import tasks
+    from results.aggregation import on_review_submitted
+    from reviews.models import Job
+
+    track, (a, _, _) = scored_track
+    aggregate_track(track=track, actor=None)
+
+    def broker_down(**kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(tasks.task_aggregate_scores, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        on_review_submitted(a.assignments.first())
+    assert Job.objects.get(track=track).status == "pending"
+
+
 def test_review_submitted_in_unaggregated_track_starts_nothing(
     scored_track, django_capture_on_commit_callbacks
 ):
