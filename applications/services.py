@@ -34,7 +34,7 @@ from applications.models import (
     ReferenceSequence,
     Tag,
 )
-from core.domain import DomainError, clean_or_refuse, require_permission
+from core.domain import DomainError, clean_or_refuse, refuse_past_due, require_permission
 from core.file_deletion import delete_after_commit
 from core.transitions import apply_transition
 from core.uploads import store_upload, validate_upload
@@ -1109,6 +1109,7 @@ def request_clarification(
         raise DomainError(_("Name at least one section to reopen."), field="sections")
     if not message.strip():
         raise DomainError(_("Say what needs clarifying."), field="message")
+    refuse_past_due(due_at)
     previous = application.status
     if S.CLARIFICATION not in APPLICATION_TRANSITIONS.get(previous, set()):
         raise DomainError(

@@ -5,6 +5,8 @@ views turn it into a form error or an HTTP 400, never a 500.
 """
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class DomainError(Exception):
@@ -54,3 +56,19 @@ def require_permission(actor, permission: str, obj=None, *, message) -> None:
     pages, the API and the admin, by name, instead of restating who may act."""
     if actor is None or not actor.has_perm(permission, obj):
         raise DomainError(message, code="forbidden")
+
+
+# A due date being set (a clarification's answer, a review) lies ahead: the rule the services
+# apply (``refuse_past_due``) and the forms' date field (``core.forms.BoundedDateTimeField``)
+# ask alike, so a page says it next to the field and the API says the same.
+PAST_DUE = _("This date must be in the future.")
+
+
+def is_past(value) -> bool:
+    return value is not None and value <= timezone.now()
+
+
+def refuse_past_due(value, *, field: str = "due_at") -> None:
+    """Refuse a due date that is not after now (None: no due date, accepted)."""
+    if is_past(value):
+        raise DomainError(PAST_DUE, code="past", field=field)

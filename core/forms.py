@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.domain import DomainError
+from core.domain import PAST_DUE, DomainError, is_past
 
 # What a ``datetime-local`` input sends, and what a person may type in its place.
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -60,7 +60,7 @@ class BoundedDateTimeField(forms.DateTimeField):
     input_formats = [DATETIME_LOCAL_FORMAT, "%Y-%m-%d %H:%M"]
     default_error_messages = {
         "year_out_of_range": _("Enter a date between the years %(first)s and %(last)s."),
-        "past": _("This date must be in the future."),
+        "past": PAST_DUE,
     }
 
     def __init__(self, *, future: bool = False, time_zone: datetime.tzinfo | None = None, **kwargs):
@@ -89,5 +89,5 @@ class BoundedDateTimeField(forms.DateTimeField):
 
     def validate(self, value):
         super().validate(value)
-        if self.future and value is not None and value <= timezone.now():
+        if self.future and is_past(value):
             raise ValidationError(self.error_messages["past"], code="past")

@@ -95,7 +95,14 @@ class BoardFilterForm(forms.Form):
 
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=Decision.Outcome.choices)
-    amount = forms.IntegerField(label=gettext_lazy("Amount (KRW)"), required=False, min_value=0)
+    # The column's range (a positive 64-bit integer); the track's floor and ceiling are the
+    # service's rule (``change_decision``).
+    amount = forms.IntegerField(
+        label=gettext_lazy("Amount (KRW)"),
+        required=False,
+        min_value=0,
+        max_value=9_223_372_036_854_775_807,
+    )
     reason = forms.CharField(
         label=gettext_lazy("Reason for the change"),
         widget=forms.Textarea(attrs={"rows": 3}),

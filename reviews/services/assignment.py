@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import record_audit_event
 from applications.models import Application
-from core.domain import DomainError, clean_or_refuse, require_permission
+from core.domain import DomainError, clean_or_refuse, refuse_past_due, require_permission
 from notifications.services import queue_message
 from projects.models import Track
 from projects.rules import MANAGE_TRACK
@@ -50,6 +50,7 @@ def assign_reviewer(
     """
     track = application.track
     require_permission(actor, MANAGE_TRACK, track, message=NOT_YOUR_TRACK)
+    refuse_past_due(due_at)
     if application.status not in Application.ASSIGNABLE_STATUSES:
         raise DomainError(_("Only eligible applications and those under review get reviewers."))
     if not CommitteeMember.objects.filter(track=track, reviewer=reviewer).exists():

@@ -749,3 +749,20 @@ def test_staff_track_propose_funding_line_is_a_plain_list(
     )
     assert response.status_code == 200, response.content
     assert len(response.json()) == 2
+
+
+def test_a_due_date_in_the_past_is_refused_by_the_api_too(kind_staff, planning_track):
+    """The pages' date field refuses a past due date next to the field; the services say the
+    same to the API (core.domain.refuse_past_due), for a clarification and an assignment."""
+    from applications.models import ClarificationRequest
+
+    application = SubmittedApplicationFactory(track=planning_track)
+    client = client_for(kind_staff)
+    response = client.post(
+        url("application", application, "request-clarification"),
+        {"message": "Add the site map.", "sections": ["site"], "due_at": "2020-01-01T09:00:00Z"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"due_at": ["This date must be in the future."]}
+    assert not ClarificationRequest.objects.exists()
