@@ -1215,8 +1215,10 @@ def remind_draft_applicants(*, now=None) -> int:
     The deadline is the draft's stage's (``Application.stage_deadline``): the concept notes'
     on a two-stage call's concept note, the call's closing time for a full proposal, so an
     invited applicant is reminded again before the full proposals close. Each reminder has a
-    dedupe key per application, member, stage of the call and reminder, so running the job
-    more often than daily sends nothing twice.
+    dedupe key per application, member, stage of the call and reminder, so the hourly job
+    sends nothing twice, and the first run inside a reminder's window sends it: a run beat
+    could not publish is caught up by the next. Only the nearer reminder is sent when both
+    are due; it gives the whole days really left (a 7-day one sent late says 3 days).
     """
     now = now or timezone.now()
     soon = now + timezone.timedelta(days=7)
@@ -1235,7 +1237,10 @@ def remind_draft_applicants(*, now=None) -> int:
         if not now < deadline <= soon:
             continue  # the other stage's deadline is the near one
         left = deadline - now
-        days, reminder = next((d, r) for d, r in reminders if left <= timezone.timedelta(days=d))
+        stage_days, reminder = next(
+            (d, r) for d, r in reminders if left <= timezone.timedelta(days=d)
+        )
+        days = min(stage_days, -(-left // timezone.timedelta(days=1)))  # whole days, rounded up
         concept = stages.is_concept_note(application)
         key = f"concept-{reminder}" if concept else reminder
         members = Membership.objects.filter(

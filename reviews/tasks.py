@@ -24,8 +24,10 @@ def task_assign_reviewers(self, *, job_id: int) -> int:
 
 @shared_task(name="reviews.remind_reviewers", soft_time_limit=300, time_limit=360)
 def task_remind_reviewers() -> int:
-    """Periodic (daily): remind reviewers 3 and 1 days before their due date and daily when
-    overdue; deduplicated per assignment per day. Returns how many reminders were written."""
+    """Periodic (hourly): remind reviewers 3 and 1 days before their due date and daily when
+    overdue. Each reminder goes with the first run at or after its moment and never again, so
+    a run beat could not publish is caught up by the next (``remind_reviewers``). Returns how
+    many reminders were written."""
     from reviews.services import remind_reviewers
 
     return remind_reviewers()

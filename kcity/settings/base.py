@@ -316,15 +316,20 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 50},
     },
-    # Reminds applicants of unsubmitted drafts 7 days and 1 day before a call closes.
+    # Reminds applicants of unsubmitted drafts 7 days and 1 day before a call closes. Hourly,
+    # not daily: beat skips a tick it cannot publish (broker down), and the next run sends what
+    # is due (each reminder once, by its dedupe key). A backlog after an outage expires unrun.
     "remind-draft-applicants": {
         "task": "applications.remind_draft_applicants",
-        "schedule": crontab(minute=0, hour=0),
+        "schedule": crontab(minute=0),
+        "options": {"expires": 3000},
     },
     # Reminds reviewers 3 days and 1 day before the review deadline, and daily when overdue.
+    # Hourly, for the same reason: the first run at or after a reminder's moment sends it.
     "remind-reviewers": {
         "task": "reviews.remind_reviewers",
-        "schedule": crontab(minute=0, hour=0),
+        "schedule": crontab(minute=0),
+        "options": {"expires": 3000},
     },
     # Reminds contractors of deliverables coming due or overdue.
     "remind-deliverables": {
