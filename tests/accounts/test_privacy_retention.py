@@ -259,3 +259,23 @@ def test_command_and_task_apply(history):
 def test_beat_schedules_the_job_daily(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["apply-retention"]
     assert entry["task"] == task_apply_retention.name == "accounts.apply_retention"
+
+
+def test_retention_stopped_by_its_time_limit_queues_the_rest(monkeypatch):
+    """The task's limits stay under the broker's visibility timeout (never handed to a second
+    worker while it runs); a run that reaches its soft limit queues the rest as a new task."""
+    from unittest import mock
+
+    from celery.exceptions import SoftTimeLimitExceeded
+    from django.conf import settings
+
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout")
+    assert task_apply_retention.time_limit < (visibility or 900)
+
+    def stopped():
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(privacy, "apply_retention", stopped)
+    with mock.patch.object(task_apply_retention, "apply_async") as queued:
+        assert task_apply_retention() is None
+    queued.assert_called_once()
