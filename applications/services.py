@@ -1276,7 +1276,14 @@ def screen_application(
 
     Ineligible needs a reason: the applicant sees it, and the transition service queues the
     ``applications/ineligible`` message to the applicant organisation. Audited there too.
+    Only the track's staff screen (the rule is asked here, whichever door calls).
     """
+    require_permission(
+        actor,
+        "applications.screen_application",
+        application,
+        message=_("You do not run this application's track."),
+    )
     reason = (reason or "").strip()
     if not eligible and not reason:
         raise DomainError(
@@ -1489,20 +1496,6 @@ def untag_application(*, application: Application, tag: Tag, actor) -> None:
         actor=actor,
         old_value=tag.name,
         detail={"tag": tag.pk},
-    )
-
-
-def screen_application_as(*, application: Application, eligible: bool, reason: str, actor):
-    """``screen_application`` after asking the screening rule about this one application, for
-    actions on a selection (the single-application page asks it itself)."""
-    require_permission(
-        actor,
-        "applications.screen_application",
-        application,
-        message=_("You do not run this application's track."),
-    )
-    return screen_application(
-        application=application, eligible=eligible, reason=reason, actor=actor
     )
 
 

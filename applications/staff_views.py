@@ -304,7 +304,7 @@ def _run_bulk_action(request, track: Track, form: BulkActionForm, wanted: list[i
     else:
 
         def run(application):
-            return services.screen_application_as(
+            return services.screen_application(
                 application=application,
                 eligible=action == "eligible",
                 reason=data.get("reason") or "",

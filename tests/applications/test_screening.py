@@ -161,3 +161,20 @@ def test_screen_page_links_documents_for_track_staff(client, kind_staff, submitt
     url = reverse("applications:document_download", kwargs={"public_id": document.public_id})
     assert url.encode() in body
     assert client.get(url).status_code == 200
+
+
+def test_the_screening_service_asks_the_rule_itself(kaia_staff, kind_staff, submitted):
+    """Whichever door calls it (page, bulk form, API, admin action), screening another
+    secretariat's application is refused by the service, with nothing written."""
+    from applications import services
+    from core.domain import DomainError
+
+    with pytest.raises(DomainError) as refused:
+        services.screen_application(application=submitted, eligible=True, actor=kaia_staff)
+    assert refused.value.code == "forbidden"
+    submitted.refresh_from_db()
+    assert submitted.status == "submitted"
+    assert not AuditEvent.objects.filter(action="status_changed", actor=kaia_staff).exists()
+    services.screen_application(application=submitted, eligible=True, actor=kind_staff)
+    submitted.refresh_from_db()
+    assert submitted.status == "eligible"
