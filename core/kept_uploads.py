@@ -11,6 +11,9 @@ portal with a file field mixes in ``KeepsUploads``:
   "kept from your last try: <name> (<size>)";
 * on the next try, a file input left empty takes the kept file back from the token, and the
   field checks it again as if it had just been uploaded; a file chosen again replaces it;
+* only a file that passes the site's upload checks (``core.uploads.validate_upload``) is kept,
+  and at most ``MAX_KEPT_PER_USER`` per user at a time: a form posted with an error again and
+  again must not fill the storage;
 * the token names the user it was made for and lasts ``KEPT_FOR``: nobody else can use it,
   and a token changed by hand is refused like an empty input. ``purge_kept_uploads`` (beat,
   hourly) deletes kept files older than that.
@@ -37,14 +40,17 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from core.domain import DomainError
 from core.storage import REMOTE_STORAGE_ERRORS
-from core.uploads import TooLargeUpload, too_large_message
+from core.uploads import TooLargeUpload, too_large_message, validate_upload
 
 logger = logging.getLogger(__name__)
 
 KEPT_FOLDER = "kept-uploads"
 #: How long a kept file can be taken back; ``purge_kept_uploads`` deletes it afterwards.
 KEPT_FOR = datetime.timedelta(hours=24)
+#: Files kept for one user at a time (a form has a few file fields; twenty is many tries).
+MAX_KEPT_PER_USER = 20
 _SALT = "core.kept_uploads"
 _STORAGE_ERRORS = (OSError, *REMOTE_STORAGE_ERRORS)
 
@@ -59,12 +65,21 @@ class KeptFile(UploadedFile):
 
 
 def keep(uploaded, *, owner_id: int) -> str | None:
-    """Store ``uploaded`` for ``owner_id`` and return its token; None if the storage failed."""
+    """Store ``uploaded`` for ``owner_id`` and return its token; None if the storage failed or
+    the user already has ``MAX_KEPT_PER_USER`` files kept (a courtesy, not storage for
+    anyone who posts a form with an error again and again)."""
     if isinstance(uploaded, KeptFile):
         return uploaded.token
     try:
+        if kept_count(owner_id) >= MAX_KEPT_PER_USER:
+            logger.warning(
+                "User %s has %s files kept already; not keeping another.",
+                owner_id,
+                MAX_KEPT_PER_USER,
+            )
+            return None
         uploaded.seek(0)
-        path = default_storage.save(f"{KEPT_FOLDER}/{secrets.token_hex(16)}", uploaded)
+        path = default_storage.save(f"{KEPT_FOLDER}/{owner_id}-{secrets.token_hex(16)}", uploaded)
     except _STORAGE_ERRORS:
         logger.warning("An uploaded file could not be kept for the form shown again", exc_info=True)
         return None
@@ -103,6 +118,16 @@ def take_back(token: str, *, owner_id: int | None) -> KeptFile | None:
     return KeptFile(
         handle, name=kept["name"], size=kept["size"], content_type=kept["type"], token=token
     )
+
+
+def kept_count(owner_id: int) -> int:
+    """How many files are kept for ``owner_id`` (their names start with the owner's id)."""
+    try:
+        _folders, names = default_storage.listdir(KEPT_FOLDER)
+    except FileNotFoundError:
+        return 0
+    prefix = f"{owner_id}-"
+    return sum(1 for name in names if name.startswith(prefix))
 
 
 def purge_kept_uploads(*, now: datetime.datetime | None = None) -> int:
@@ -235,6 +260,14 @@ class KeepsUploads:
                 continue
             if widget.kept is not None and self._kept_sources.get(name) is upload:
                 continue  # kept already, at an earlier error of this same request
+            try:
+                # The site's own checks first (type by content, size): a file that would be
+                # refused is refused next to its field now, and never stored.
+                validate_upload(upload)
+            except DomainError as exc:
+                widget.kept = None
+                forms.BaseForm.add_error(self, name, exc.message)
+                continue
             token = keep(upload, owner_id=self._uploader_id)
             self._kept_sources[name] = upload
             widget.kept = (token, upload.name, upload.size) if token else None

@@ -214,3 +214,26 @@ def test_the_kept_file_is_opened_once_per_form(monkeypatch):
     form.has_changed()
     str(form["file"])
     assert len(opened) == 1
+
+
+def test_a_file_the_site_would_refuse_is_refused_at_once_and_not_kept():
+    """Only a file that passes the site's upload checks (type by content, size) is kept: junk
+    sent with a wrong field again and again filled the storage before."""
+    form = NamedFileForm(
+        {"title": ""},
+        {"file": SimpleUploadedFile("page.html", b"<html><script>x</script>", "text/html")},
+        uploader=User(7),
+    )
+    assert not form.is_valid()
+    assert form.fields["file"].widget.kept is None
+    assert form.errors["file"]  # said next to the file, with the title's own error
+    assert kept_uploads.kept_count(7) == 0
+
+
+def test_a_user_keeps_at_most_a_few_files(monkeypatch):
+    monkeypatch.setattr(kept_uploads, "MAX_KEPT_PER_USER", 2)
+    for _ in range(3):
+        shown_again(User(8))
+    assert kept_uploads.kept_count(8) == 2
+    assert shown_again(User(8)).fields["file"].widget.kept is None
+    assert shown_again(User(9)).fields["file"].widget.kept is not None  # others still keep
