@@ -193,6 +193,10 @@ if KCITY_S3_BUCKET:
         max_memory_size=FILE_UPLOAD_MAX_MEMORY_SIZE,
     )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Files in one request: every form takes one or two. Django's 100, each up to MAX_UPLOAD_SIZE
+# written to a temporary file, let one anonymous request fill the disk with 2 GB (the proxy
+# also caps the body: deploy/Caddyfile, request_body).
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
 
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"

@@ -82,3 +82,14 @@ def test_the_file_input_carries_the_limit_in_the_users_language(
         reverse("staff_events:event", args=[event.pk]), HTTP_ACCEPT_LANGUAGE="ko"
     ).content.decode()
     assert "This file is larger than" not in page
+
+
+def test_a_request_with_many_files_is_refused_before_any_is_stored(client, db):
+    """Every form takes one or two files; Django's default let a request carry 100 of the
+    site's largest (2 GB of temporary files, anonymously): five at most, 400 beyond."""
+    from django.conf import settings
+
+    assert settings.DATA_UPLOAD_MAX_NUMBER_FILES == 5
+    files = {f"file{n}": SimpleUploadedFile(f"{n}.pdf", PDF) for n in range(6)}
+    response = client.post(reverse("accounts:login"), {"username": "x", **files})
+    assert response.status_code == 400
