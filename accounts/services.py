@@ -216,6 +216,36 @@ def update_organization(*, organization: Organization, actor: User, **fields) ->
     return organization
 
 
+# Invitations one person may send in 24 hours. The e-mail carries the organisation's name, which
+# its owner types: without a limit the portal's own mail could carry anyone's text to anyone.
+# An address not yet verified sends few (a colleague or two), a verified one a whole team.
+INVITATIONS_PER_DAY = 50
+INVITATIONS_PER_DAY_UNVERIFIED = 5
+
+
+def _refuse_too_many_invitations(actor: User, now) -> None:
+    sent = OrganizationInvitation.objects.filter(
+        invited_by=actor, created_at__gte=now - datetime.timedelta(days=1)
+    ).count()
+    if actor.email_verified_at is None and sent >= INVITATIONS_PER_DAY_UNVERIFIED:
+        raise DomainError(
+            _(
+                "Verify your e-mail address (follow the link we sent you) to invite more than "
+                "%(limit)s colleagues a day."
+            )
+            % {"limit": INVITATIONS_PER_DAY_UNVERIFIED},
+            code="limited",
+            field="email",
+        )
+    if sent >= INVITATIONS_PER_DAY:
+        raise DomainError(
+            _("You have sent %(limit)s invitations in the last 24 hours; send more tomorrow.")
+            % {"limit": INVITATIONS_PER_DAY},
+            code="limited",
+            field="email",
+        )
+
+
 @transaction.atomic
 def invite_member(*, organization: Organization, email: str, actor: User) -> OrganizationInvitation:
     """Invite a colleague by e-mail. Attaches nobody: only the invitee's acceptance does."""
@@ -227,6 +257,7 @@ def invite_member(*, organization: Organization, email: str, actor: User) -> Org
     if organization.memberships.filter(user__email__iexact=email).exists():
         raise DomainError(_("This person is already a member."), field="email")
     now = timezone.now()
+    _refuse_too_many_invitations(actor, now)
     invitation = OrganizationInvitation(
         organization=organization,
         email=email,

@@ -59,6 +59,21 @@ def signup(request):
         request.POST or None,
         initial={"language": (request.LANGUAGE_CODE or "en")[:2]},
     )
+    if request.method == "POST":
+        # Limited per IP address: each try may send a verification e-mail, and the form says
+        # whether an address already has an account.
+        idents = ["ip:" + client_ip(request)]
+        wait = ratelimit.is_limited("signup", idents, settings.KCITY_SIGNUP_RATE)
+        if wait:
+            form.is_valid()
+            form.add_error(None, _limited_message(wait))
+            return render(
+                request,
+                "accounts/signup.html",
+                {"form": form, "next": next_path, "notice_version": privacy.PRIVACY_NOTICE_VERSION},
+                status=429,
+            )
+        ratelimit.hit("signup", idents, settings.KCITY_SIGNUP_RATE)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -452,6 +452,9 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Portal ---------------------------------------------------------------------------------
 KCITY_RESET_RATE = env("KCITY_RESET_RATE", default="5/h")
+# Sign-up tries per IP address: each one may send a verification e-mail, and the answer says
+# whether an address has an account (accounts.views.signup).
+KCITY_SIGNUP_RATE = env("KCITY_SIGNUP_RATE", default="10/h")
 
 # The secretariats' help desks (core.contacts): the help page, the accessibility statement and
 # the award letter name them. Keyed by the name of the organisation that runs a track

@@ -45,6 +45,38 @@ def test_signup_creates_unverified_applicant_and_queues_verification(client, rol
     assert verification_path().startswith("/accounts/verify/")
 
 
+def test_signup_is_limited_per_address_of_the_sender(client, role_groups, settings):
+    """Each try may send a verification e-mail and says whether an address has an account:
+    a few an hour from one IP address, then 429 with what was typed kept."""
+    settings.KCITY_SIGNUP_RATE = "2/h"
+    for n in range(2):
+        client.post(reverse("accounts:signup"), {**SIGNUP, "email": f"probe{n}@example.org"})
+        client.logout()
+    response = client.post(reverse("accounts:signup"), {**SIGNUP, "email": "third@example.org"})
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert "Too many attempts" in body and 'value="third@example.org"' in body
+    assert not User.objects.filter(email="third@example.org").exists()
+
+
+def test_invitations_are_limited_per_day(applicant):
+    """The invitation e-mail carries the organisation's name, which its owner types: an
+    unverified address sends a few a day, a verified one more, never without end."""
+    from accounts import services
+    from core.domain import DomainError
+
+    organisation = applicant.organizations.get()
+    for n in range(services.INVITATIONS_PER_DAY_UNVERIFIED):
+        services.invite_member(organization=organisation, email=f"c{n}@x.org", actor=applicant)
+    with pytest.raises(DomainError) as refused:
+        services.invite_member(organization=organisation, email="more@x.org", actor=applicant)
+    assert (refused.value.code, refused.value.field) == ("limited", "email")
+    assert "Verify your e-mail address" in str(refused.value.message)
+    User.objects.filter(pk=applicant.pk).update(email_verified_at=timezone.now())
+    applicant.refresh_from_db()
+    services.invite_member(organization=organisation, email="more@x.org", actor=applicant)
+
+
 def test_signup_bad_input_errors_next_to_fields_values_kept(client, role_groups):
     response = client.post(
         reverse("accounts:signup"),
