@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -730,7 +731,7 @@ def summary_pdf(request, pk):
     pdf = render_application_summary(application, language=get_language() or "en")
     response = HttpResponse(pdf, content_type="application/pdf")
     name = application.reference or f"draft-{application.pk}"
-    response["Content-Disposition"] = f'attachment; filename="application-{name}.pdf"'
+    response["Content-Disposition"] = content_disposition_header(True, f"application-{name}.pdf")
     return response
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
@@ -29,7 +30,7 @@ def award_letter_response(award: Award, *, language: str) -> HttpResponse:
     pdf = award_letter_pdf(award=award, language=language)
     response = HttpResponse(pdf, content_type="application/pdf")
     name = f"award-letter-{award.application.reference or award.pk}-{language}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = content_disposition_header(True, name)
     add_never_cache_headers(response)
     return response
 

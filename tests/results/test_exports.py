@@ -107,3 +107,22 @@ def test_track_export_neutralises_an_applicants_title(client, planning_track, ki
     else:
         titles = [row[2][1] for row in _xlsx_cells(response.content)[DATA:]]
     assert titles == ["'-2+3+cmd|' /C calc'!A0 plan 0"]
+
+
+@pytest.mark.django_db
+def test_export_file_name_stays_one_header_whatever_the_track_code(
+    client, planning_track, kind_staff
+):
+    """The track code is typed by programme admins: a quote or a Korean letter in it is
+    encoded in the file name (RFC 6266), never a broken or a second header parameter."""
+    from projects.models import Track
+
+    Track.objects.filter(pk=planning_track.pk).update(code='P"계획')
+    client.force_login(kind_staff)
+    response = client.get(
+        reverse("staff_results:export", args=[planning_track.pk, "applications", "csv"])
+    )
+    assert response.status_code == 200
+    header = response["Content-Disposition"]
+    assert header.startswith("attachment; filename*=utf-8''")
+    assert '"' not in header and "계" not in header
