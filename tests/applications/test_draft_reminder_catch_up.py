@@ -4,7 +4,6 @@ late says how many days are really left."""
 
 import datetime
 import math
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -12,31 +11,9 @@ from django.utils import timezone
 
 from applications import services
 from notifications.models import Message
+from tests.beat_time import DAY, HOUR, beat_ticks, day
 
 pytestmark = pytest.mark.django_db
-
-SEOUL = ZoneInfo("Asia/Seoul")
-HOUR = datetime.timedelta(hours=1)
-DAY = datetime.timedelta(days=1)
-
-
-def day(n: int) -> datetime.datetime:
-    """Midnight in Seoul, ``n`` days after today (Seoul)."""
-    today = timezone.now().astimezone(SEOUL).date()
-    return datetime.datetime.combine(today + datetime.timedelta(days=n), datetime.time(), SEOUL)
-
-
-def beat_ticks(entry: str, start: datetime.datetime, end: datetime.datetime):
-    """The times in [start, end) at which beat publishes the crontab entry ``entry``."""
-    schedule = settings.CELERY_BEAT_SCHEDULE[entry]["schedule"]
-    zone = ZoneInfo(settings.CELERY_TIMEZONE)
-    t = start.astimezone(zone).replace(second=0, microsecond=0)
-    if t < start:
-        t += datetime.timedelta(minutes=1)
-    while t < end:
-        if t.minute in schedule.minute and t.hour in schedule.hour:
-            yield t
-        t += datetime.timedelta(minutes=1)
 
 
 def _emails():

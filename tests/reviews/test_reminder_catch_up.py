@@ -3,9 +3,6 @@ before", "1 day before", once a day when overdue) is sent by the first run at or
 moment it is due, and never twice; the message, ``last_reminded_at`` and the audit row are
 written together or not at all."""
 
-import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 from django.conf import settings
 from django.utils import timezone
@@ -15,32 +12,10 @@ from notifications.models import Message
 from reviews import services
 from reviews.models import Assignment
 from reviews.services import reminders
+from tests.beat_time import DAY, HOUR, SEOUL, beat_ticks, day
 from tests.reviews.review_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
-
-SEOUL = ZoneInfo("Asia/Seoul")
-HOUR = datetime.timedelta(hours=1)
-DAY = datetime.timedelta(days=1)
-
-
-def day(n: int) -> datetime.datetime:
-    """Midnight in Seoul, ``n`` days after today (Seoul)."""
-    today = timezone.now().astimezone(SEOUL).date()
-    return datetime.datetime.combine(today + datetime.timedelta(days=n), datetime.time(), SEOUL)
-
-
-def beat_ticks(entry: str, start: datetime.datetime, end: datetime.datetime):
-    """The times in [start, end) at which beat publishes the crontab entry ``entry``."""
-    schedule = settings.CELERY_BEAT_SCHEDULE[entry]["schedule"]
-    zone = ZoneInfo(settings.CELERY_TIMEZONE)
-    t = start.astimezone(zone).replace(second=0, microsecond=0)
-    if t < start:
-        t += datetime.timedelta(minutes=1)
-    while t < end:
-        if t.minute in schedule.minute and t.hour in schedule.hour:
-            yield t
-        t += datetime.timedelta(minutes=1)
 
 
 def _reminders(assignment):
