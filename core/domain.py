@@ -58,10 +58,13 @@ def require_permission(actor, permission: str, obj=None, *, message) -> None:
         raise DomainError(message, code="forbidden")
 
 
-# A due date being set (a clarification's answer, a review) lies ahead: the rule the services
-# apply (``refuse_past_due``) and the forms' date field (``core.forms.BoundedDateTimeField``)
-# ask alike, so a page says it next to the field and the API says the same.
+# A due date being set (a clarification's answer, a review) lies ahead, and within the years a
+# date may take: the rule the services apply (``refuse_past_due``) and the forms' date field
+# (``core.forms.BoundedDateTimeField``) ask alike, so a page says it next to the field and the
+# API says the same. Far outside these years (1, 9999) a time cannot even be shown in Seoul.
 PAST_DUE = _("This date must be in the future.")
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+YEAR_OUT_OF_RANGE = _("Enter a date between the years %(first)s and %(last)s.")
 
 
 def is_past(value) -> bool:
@@ -69,6 +72,13 @@ def is_past(value) -> bool:
 
 
 def refuse_past_due(value, *, field: str = "due_at") -> None:
-    """Refuse a due date that is not after now (None: no due date, accepted)."""
+    """Refuse a due date that is not after now or lies beyond ``LAST_YEAR`` (None: no due
+    date, accepted)."""
+    if value is not None and value.year > LAST_YEAR:
+        raise DomainError(
+            YEAR_OUT_OF_RANGE % {"first": FIRST_YEAR, "last": LAST_YEAR},
+            code="year_out_of_range",
+            field=field,
+        )
     if is_past(value):
         raise DomainError(PAST_DUE, code="past", field=field)

@@ -13,16 +13,11 @@ from contextlib import nullcontext
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from core.domain import PAST_DUE, DomainError, is_past
+from core.domain import FIRST_YEAR, LAST_YEAR, PAST_DUE, YEAR_OUT_OF_RANGE, DomainError, is_past
 
 # What a ``datetime-local`` input sends, and what a person may type in its place.
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
-# The years a date and time typed on a form may fall in. The programme's calls, reviews and
-# projects lie well within them; far outside them (year 1, year 9999) a time typed in Seoul
-# cannot even be converted to UTC for the database.
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 def apply_domain_error(form: forms.BaseForm, exc: DomainError) -> None:
@@ -59,7 +54,7 @@ class BoundedDateTimeField(forms.DateTimeField):
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL_FORMAT)
     input_formats = [DATETIME_LOCAL_FORMAT, "%Y-%m-%d %H:%M"]
     default_error_messages = {
-        "year_out_of_range": _("Enter a date between the years %(first)s and %(last)s."),
+        "year_out_of_range": YEAR_OUT_OF_RANGE,
         "past": PAST_DUE,
     }
 

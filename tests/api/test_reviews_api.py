@@ -766,3 +766,12 @@ def test_a_due_date_in_the_past_is_refused_by_the_api_too(kind_staff, planning_t
     assert response.status_code == 400
     assert response.json()["errors"] == {"due_at": ["This date must be in the future."]}
     assert not ClarificationRequest.objects.exists()
+    # Nor one so far ahead that it cannot be shown in Seoul (year 10000 after +09:00).
+    response = client.post(
+        url("application", application, "request-clarification"),
+        {"message": "Add the site map.", "sections": ["site"], "due_at": "9999-12-31T23:00:00Z"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["due_at"]
+    assert not ClarificationRequest.objects.exists()
