@@ -4,7 +4,10 @@ A service raises ``DomainError`` (or a subclass) when a business rule refuses a 
 views turn it into a form error or an HTTP 400, never a 500.
 """
 
+import datetime
+
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +38,21 @@ def clean_or_refuse(
     messages joined), so a service refuses bad values the way it refuses any other rule. The
     error names the first field refused, so a form shows it next to that field (a rule across
     fields, such as a check constraint, stays at the top of the form). ``exclude``,
-    ``validate_unique`` and ``validate_constraints``: as ``full_clean``'s."""
+    ``validate_unique`` and ``validate_constraints``: as ``full_clean``'s.
+
+    A date outside ``FIRST_YEAR``–``LAST_YEAR`` is refused first, whatever door it came by (a
+    back-office date widget, the API): year 1 typed in Seoul cannot be stored in UTC, and year
+    9999 cannot be shown in Seoul."""
+    for model_field in obj._meta.concrete_fields:
+        if not isinstance(model_field, models.DateField) or model_field.name in (exclude or ()):
+            continue
+        value = getattr(obj, model_field.attname)
+        if isinstance(value, datetime.date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise DomainError(
+                YEAR_OUT_OF_RANGE % {"first": FIRST_YEAR, "last": LAST_YEAR},
+                code="year_out_of_range",
+                field=model_field.name,
+            )
     try:
         obj.full_clean(
             exclude=exclude,

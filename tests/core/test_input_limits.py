@@ -139,3 +139,18 @@ def test_a_long_invited_reviewer_address_is_refused_next_to_the_email_field(
     assert form.is_valid()
     apply_domain_error(form, exc.value)
     assert form.errors["email"] and not form.non_field_errors()
+
+
+@pytest.mark.django_db
+def test_a_service_refuses_a_date_out_of_the_years_whatever_the_door():
+    """``clean_or_refuse`` (every service's model check) refuses a date outside the years,
+    next to its field: the back office's date widgets and the API do not use the forms'
+    bounded field."""
+    from core.domain import DomainError, clean_or_refuse
+    from tests.factories import EventFactory
+
+    event = EventFactory.build(starts_on=datetime.date(1, 1, 1))
+    with pytest.raises(DomainError) as refused:
+        clean_or_refuse(event, exclude=["city"])
+    assert (refused.value.field, refused.value.code) == ("starts_on", "year_out_of_range")
+    assert str(refused.value.message) == YEARS
