@@ -42,10 +42,12 @@ def test_a_storage_failure_is_kept_and_retried_not_raised(stored):
     """A bucket down when the change commits: the change stands (no exception reaches the
     request, later after-commit work still runs), the row waits for the hourly retry."""
     ran_after = []
-    with mock.patch.object(default_storage, "delete", side_effect=OSError("bucket down")):
-        with transaction.atomic():
-            file_deletion.delete_after_commit(stored)
-            transaction.on_commit(lambda: ran_after.append(True))
+    with (
+        mock.patch.object(default_storage, "delete", side_effect=OSError("bucket down")),
+        transaction.atomic(),
+    ):
+        file_deletion.delete_after_commit(stored)
+        transaction.on_commit(lambda: ran_after.append(True))
     assert ran_after == [True]
     [row] = PendingFileDeletion.objects.all()
     assert (row.name, row.attempts, row.last_error) == (stored, 1, "bucket down")
