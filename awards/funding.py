@@ -278,6 +278,24 @@ def _clean_lines(lines: dict, *, field_prefix: str = "line_") -> dict[str, int]:
     return cleaned
 
 
+def _lock_project_of(agreement_id: int) -> None:
+    """Lock the project an agreement belongs to: the writes measured against the award (its
+    agreements' budgets, its payment claims and approvals) take their turn per project, so
+    two at once cannot each see the other's share as still free. Taken before any other lock
+    of the project's rows."""
+    project_id = Agreement.objects.filter(pk=agreement_id).values_list("project_id", flat=True)
+    Project.objects.select_for_update(of=("self",)).filter(pk__in=project_id).first()
+
+
+def _require_active_project(project) -> None:
+    """Money moves only for a project still running: a cancelled one (through its award or,
+    for a project from before the portal, by itself) pays nothing more."""
+    if project.status != Project.Status.ACTIVE:
+        raise DomainError(
+            _("The project is no longer active: its payments are stopped."), code="inactive"
+        )
+
+
 def _lock_agreement(agreement: Agreement) -> Agreement:
     """The agreement row locked (no join: FOR UPDATE stays on this table), with its project
     and award read after the lock."""
@@ -450,6 +468,14 @@ def _schedule_amounts(total: int, shares: list[int]) -> list[int]:
 
 def _write_schedule(agreement: Agreement, schedule: list[tuple[int, str]], total: int) -> None:
     amounts = _schedule_amounts(total, [share for share, _after in schedule])
+    if any(amount <= 0 for amount in amounts):
+        # A budget of a few won split in shares leaves a tranche of nothing, which no payment
+        # could follow (and the database refuses).
+        raise DomainError(
+            _("The budget is too small to be paid in these tranches: each needs at least 1 won."),
+            code="tranche_empty",
+            field="lines",
+        )
     agreement.tranches.all().delete()
     Tranche.objects.bulk_create(
         [
@@ -484,6 +510,7 @@ def set_budget_lines(*, agreement: Agreement, lines: dict[str, int], actor) -> A
     lines dropped, at least one line). With the project's other agreements it stays within
     the award. The schedule follows the budget: the first budget brings ``default_schedule``,
     a later one recomputes the tranches' amounts from their shares. Audited."""
+    _lock_project_of(agreement.pk)
     agreement = _lock_agreement(agreement)
     require_permission(actor, MANAGE_AGREEMENT, agreement, message=NOT_YOURS)
     _require_draft(agreement)
@@ -1049,6 +1076,7 @@ def request_payment(
     within the tranche, each line's remaining plan and the award (``_check_claim``). One live
     request per tranche: a request returned for changes is sent again here (its evidence kept
     when no new file comes). Audited; the track's staff are told."""
+    _lock_project_of(tranche.agreement_id)
     agreement = Agreement.objects.select_for_update(of=("self",)).get(pk=tranche.agreement_id)
     tranche = Tranche.objects.select_for_update(of=("self",)).get(pk=tranche.pk)
     tranche.agreement = (
@@ -1196,6 +1224,7 @@ def check_payment(*, request: PaymentRequest, actor) -> PaymentRequest:
     approve)."""
     request = _lock_request(request)
     require_permission(actor, CHECK_PAYMENT, request, message=NOT_YOURS)
+    _require_active_project(request.tranche.agreement.project)
 
     def prepare(row: PaymentRequest, old: str) -> None:
         row.checked_by, row.checked_at = actor, timezone.now()
@@ -1216,10 +1245,14 @@ def approve_payment(*, request: PaymentRequest, actor) -> PaymentRequest:
     """A programme admin approves a checked request: checked → approved. Four eyes: not the
     person who checked it. The claim is measured against the award once more (approved and
     paid requests of the project). Audited; the party's members are told."""
+    _lock_project_of(
+        PaymentRequest.objects.filter(pk=request.pk).values_list("tranche__agreement_id").get()[0]
+    )
     request = _lock_request(request)
     require_permission(
         actor, APPROVE_PAYMENT, request, message=_("Only a programme admin approves payments.")
     )
+    _require_active_project(request.tranche.agreement.project)
     if request.status == RS.CHECKED and request.checked_by_id == actor.pk:
         raise DomainError(
             _("A payment is approved by someone other than the person who checked it."),
@@ -1265,6 +1298,7 @@ def record_payment(
     require_permission(
         actor, RECORD_PAYMENT, request, message=_("Only a programme admin records payments.")
     )
+    _require_active_project(request.tranche.agreement.project)
     payment_reference = (payment_reference or "").strip()
     if not paid_on:
         raise DomainError(_("Enter the day of the payment."), field="paid_on")

@@ -76,7 +76,7 @@ def award_funding(*, application: Application, amount, actor) -> Award:
     writes audit rows. Refuses an amount outside the track's floor..ceiling.
     """
     application = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("track", "call", "organization")
         .get(pk=application.pk)
     )
@@ -91,6 +91,13 @@ def award_funding(*, application: Application, amount, actor) -> Award:
     if Award.objects.filter(application=application).exists():
         raise DomainError(_("This application already has an award."), code="exists")
     value = validate_award_amount(track=track, amount=amount)
+    if decision.amount is not None and value > decision.amount:
+        # The decision's amount is what the selection fitted within the track's budget.
+        raise DomainError(
+            _("The award cannot exceed the KRW %(amount)s decided for this application.")
+            % {"amount": f"{decision.amount:,}"},
+            field="amount",
+        )
     project = Project(
         code=_project_code(application),
         name=application.title or str(application),

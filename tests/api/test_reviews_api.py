@@ -681,7 +681,7 @@ def released(planning_track):
 
 def test_award_create_for_released_selection(kind_staff, released):
     response = client_for(kind_staff).post(
-        url("award"), {"application": released.pk, "amount": 450_000_000}, format="json"
+        url("award"), {"application": released.pk, "amount": 400_000_000}, format="json"
     )
     assert response.status_code == 201, response.content
     body = response.json()

@@ -45,18 +45,28 @@ def released(planning_track, applicant, kind_staff, programme_admin):
 
 def test_award_funding_creates_project_and_awards(released, kind_staff):
     track, apps = released
-    award = award_funding(application=apps[0], amount=450 * M, actor=kind_staff)
-    assert award.status == "proposed" and award.amount == 450 * M
+    award = award_funding(application=apps[0], amount=380 * M, actor=kind_staff)
+    assert award.status == "proposed" and award.amount == 380 * M
     project = award.project
     assert project.source == Project.Source.PORTAL
     assert (project.budget_krw, project.country_id, project.city_id) == (
-        450 * M,
+        380 * M,
         apps[0].country_id,
         apps[0].city_id,
     )
     assert project.track_kind == "planning" and project.year == track.call.year
     apps[0].refresh_from_db()
     assert apps[0].status == Application.Status.AWARDED
+
+
+def test_award_above_the_decided_amount_is_refused(released, kind_staff):
+    """The decision's amount is what the selection fitted within the track's budget: an award
+    above it (within the ceiling) would spend budget no decision gave."""
+    _, apps = released
+    with pytest.raises(DomainError) as exc:
+        award_funding(application=apps[0], amount=450 * M, actor=kind_staff)
+    assert exc.value.field == "amount"
+    assert not Award.objects.filter(application=apps[0]).exists()
 
 
 @pytest.mark.parametrize("amount", [299_999_999, 500_000_001, 0, "4e8", "abc", None])

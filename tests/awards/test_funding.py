@@ -1151,3 +1151,36 @@ def test_personal_data_export_holds_the_requests_and_evidence_the_user_sent(
     staff_archive = privacy.export_personal_data(user=kind_staff, actor=kind_staff)
     staff_rows = json.loads(zipfile.ZipFile(io.BytesIO(staff_archive)).read("data.json"))
     assert staff_rows["kinds"]["awards.payment_request"]["rows"] == []
+
+
+def test_a_project_cancelled_by_itself_pays_nothing_more(
+    contract, contractor, kind_staff, programme_admin, second_admin
+):
+    """A project from before the portal is cancelled on its own (no award to cancel, so
+    nothing stops its tranches): an approved request must still not be paid, nor a checked
+    one approved."""
+    request = funding.check_payment(request=ask(contract, 1, contractor), actor=kind_staff)
+    request = funding.approve_payment(request=request, actor=programme_admin)
+    Project.objects.filter(pk=contract.project_id).update(status=Project.Status.CANCELLED)
+    with pytest.raises(DomainError) as exc:
+        funding.record_payment(
+            request=request, paid_on=today(), payment_reference="KEXIM-9", actor=second_admin
+        )
+    assert exc.value.code == "inactive"
+    request.refresh_from_db()
+    assert request.status == "approved"
+
+
+def test_a_budget_too_small_for_its_tranches_is_refused_not_a_500(project, kind_staff):
+    agreement = funding.create_agreement(
+        project=project,
+        kind=Agreement.Kind.SERVICE,
+        party=project.contractor,
+        starts_on=datetime.date(2026, 7, 1),
+        ends_on=datetime.date(2027, 6, 30),
+        actor=kind_staff,
+    )
+    with pytest.raises(DomainError) as exc:
+        funding.set_budget_lines(agreement=agreement, lines={"personnel": 2}, actor=kind_staff)
+    assert (exc.value.code, exc.value.field) == ("tranche_empty", "lines")
+    assert not agreement.budget_lines.exists()
