@@ -3,7 +3,6 @@ import rules
 from accounts.rules import is_programme_admin
 from applications import selectors
 from applications.models import Application
-from applications.services import APPLICATION_TRANSITIONS
 from projects.selectors import is_staff_of_track
 
 
@@ -64,9 +63,7 @@ def application_is_editable(user, application) -> bool:
 
 @rules.predicate
 def application_is_withdrawable(user, application) -> bool:
-    return application is not None and Application.Status.WITHDRAWN in APPLICATION_TRANSITIONS.get(
-        application.status, set()
-    )
+    return application is not None and selectors.can_be_withdrawn(application)
 
 
 can_view_application = (

@@ -397,6 +397,18 @@ def decision_is_released(application: Application) -> bool:
     return released_decision(application) is not None
 
 
+def can_be_withdrawn(application: Application) -> bool:
+    """Whether the application may be withdrawn now: its status allows it and no funding
+    decision exists for it yet, proposed or confirmed (the design's "before a decision"; a
+    withdrawn application under a decision would make its release fail for the whole call)."""
+    from applications.services import APPLICATION_TRANSITIONS  # the table lives with its moves
+
+    if S.WITHDRAWN not in APPLICATION_TRANSITIONS.get(application.status, set()):
+        return False
+    decision = apps.get_model("results", "Decision")
+    return not decision.objects.filter(application_id=application.pk).exists()
+
+
 def released_decision(application: Application):
     """The application's funding decision once it is released to the applicant, else None.
 

@@ -1071,7 +1071,7 @@ def withdraw_application(*, application: Application, actor, reason: str) -> App
     _require_member(application, actor)
     if not reason.strip():
         raise DomainError(_("Please give a reason for withdrawing."), field="reason")
-    if S.WITHDRAWN not in APPLICATION_TRANSITIONS.get(application.status, set()):
+    if not selectors.can_be_withdrawn(application):
         raise DomainError(
             _("This application can no longer be withdrawn."), code="not_withdrawable"
         )

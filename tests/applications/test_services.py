@@ -224,6 +224,31 @@ def test_withdraw_application_after_decision_refused(verified_applicant, plannin
     assert exc.value.code == "not_withdrawable"
 
 
+def test_withdraw_refused_once_a_decision_is_proposed(verified_applicant, planning_track):
+    """Under review, but the funding line has proposed a decision: withdrawing now would leave
+    a decision its release cannot apply (withdrawn cannot become selected), failing the
+    release of the whole call. The design's "before a decision" is the decision row."""
+    from results.models import Decision
+
+    application = SubmittedApplicationFactory(
+        track=planning_track,
+        organization=verified_applicant.organizations.first(),
+        status=Application.Status.UNDER_REVIEW,
+    )
+    assert verified_applicant.has_perm("applications.withdraw_application", application)
+    Decision.objects.create(
+        application=application, track=planning_track, outcome="selected", amount=400_000_000
+    )
+    assert not verified_applicant.has_perm("applications.withdraw_application", application)
+    with pytest.raises(DomainError) as exc:
+        services.withdraw_application(
+            application=application, actor=verified_applicant, reason="Changed plans"
+        )
+    assert exc.value.code == "not_withdrawable"
+    application.refresh_from_db()
+    assert application.status == Application.Status.UNDER_REVIEW
+
+
 def test_withdraw_application_records_reason(complete_draft, verified_applicant):
     services.submit_application(application=complete_draft, actor=verified_applicant)
     application = services.withdraw_application(

@@ -65,7 +65,7 @@ def tables(planning_track, kind_staff, applicant, programme_admin, settings, tmp
     confirm_decisions(track=planning_track, actor=programme_admin)
     release_decisions(track=planning_track, actor=programme_admin)
     selected = planning_track.decisions.filter(outcome="selected").first()
-    award_funding(application=selected.application, amount=450 * M, actor=kind_staff)
+    award_funding(application=selected.application, amount=selected.amount, actor=kind_staff)
     apps = bulk_applications(planning_track, 30, title="Smart mobility and water")
     bulk_assignments(apps, bulk_committee(planning_track, 12), per_application=3)
     return planning_track
