@@ -120,6 +120,16 @@ def respond_to_invitation(
             ),
             code="wrong_account",
         )
+    if accept and actor.email_verified_at is None:
+        # Whoever holds a forwarded link could otherwise register the invited address, take
+        # the seat and the reviewer role, and keep the expert out of their own address.
+        raise DomainError(
+            _(
+                "Verify your e-mail address first (follow the link we sent you), then accept "
+                "the invitation."
+            ),
+            code="unverified",
+        )
 
     def prepare(row: ReviewerInvitation, old: str) -> None:
         row.responded_at = timezone.now()

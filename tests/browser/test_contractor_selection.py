@@ -84,7 +84,11 @@ def seat_committee(track, staff, count: int) -> list:
     declaration of interests."""
     reviewers = []
     for i in range(count):
-        expert = UserFactory(email=f"expert{i}@university.example.net", name=f"Expert {i}")
+        expert = UserFactory(
+            email=f"expert{i}@university.example.net",
+            name=f"Expert {i}",
+            email_verified_at=timezone.now(),
+        )
         invitation = invite_reviewer(track=track, email=expert.email, actor=staff)
         respond_to_invitation(invitation=invitation, accept=True, actor=expert)
         sign_interest_declaration(reviewer=expert, interests="None.", actor=expert)

@@ -340,6 +340,13 @@ def test_invitation_accepted_only_by_its_addressee(role_groups, planning_track, 
         services.respond_to_invitation(invitation=invitation, accept=True, actor=stranger)
     assert not CommitteeMember.objects.filter(track=planning_track, reviewer=stranger).exists()
     expert = UserFactory(email="new.expert@example.net")
+    # Whoever holds the link may have registered the address: not without verifying it.
+    with pytest.raises(DomainError) as unverified:
+        services.respond_to_invitation(invitation=invitation, accept=True, actor=expert)
+    assert unverified.value.code == "unverified"
+    assert not CommitteeMember.objects.filter(track=planning_track, reviewer=expert).exists()
+    expert.email_verified_at = timezone.now()
+    expert.save(update_fields=["email_verified_at"])
     services.respond_to_invitation(invitation=invitation, accept=True, actor=expert)
     invitation.refresh_from_db()
     assert invitation.status == ReviewerInvitation.Status.ACCEPTED

@@ -632,6 +632,8 @@ def test_review_settings_refused_for_other_track_staff(client, world, planning_t
 
 
 def test_invitation_accepted_through_the_page(client, role_groups, planning_track, kind_staff):
+    from django.utils import timezone
+
     from reviews import services
     from reviews.models import CommitteeMember
     from tests.factories import UserFactory
@@ -642,7 +644,7 @@ def test_invitation_accepted_through_the_page(client, role_groups, planning_trac
     url = reverse("reviews:invitation", kwargs={"token": invitation.token})
     response = client.get(url)
     assert response.status_code == 302 and "next=" in response["Location"]
-    expert = UserFactory(email="welcome@expert.example.net")
+    expert = UserFactory(email="welcome@expert.example.net", email_verified_at=timezone.now())
     client.force_login(expert)
     assert client.get(url).status_code == 200
     response = client.post(url, {"accept": "1"})
