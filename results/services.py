@@ -47,6 +47,18 @@ def _require_programme_admin(actor) -> None:
     )
 
 
+def _lock_tracks(*track_ids: int) -> None:
+    """Lock the tracks whose decisions are about to be written: proposing, changing, confirming
+    and releasing take their turn per track (track first, then its decisions, always in that
+    order), so a budget checked by one is the budget the others see."""
+    list(
+        Track.objects.select_for_update(of=("self",))
+        .filter(pk__in=track_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def is_above_thresholds(result: ApplicationResult) -> bool:
     """Fundable on the scores: an official score, not below the overall threshold and not
     below any criterion's own threshold."""
@@ -105,6 +117,7 @@ def propose_funding_line(*, track: Track, actor) -> list[Decision]:
     on the track. Changes no application status and tells nobody.
     """
     _require_track_staff(actor, track)
+    _lock_tracks(track.pk)
     existing = Decision.objects.select_for_update().filter(track=track)
     if existing.filter(confirmed_at__isnull=False).exists():
         raise DomainError(
@@ -183,7 +196,10 @@ def change_decision(
     track's selected total within its budget. A change after confirmation withdraws the
     confirmation (a programme admin confirms again). Released decisions cannot change here.
     """
-    decision = Decision.objects.select_for_update().select_related("track").get(pk=decision.pk)
+    _lock_tracks(Decision.objects.filter(pk=decision.pk).values_list("track_id", flat=True).get())
+    decision = (
+        Decision.objects.select_for_update(of=("self",)).select_related("track").get(pk=decision.pk)
+    )
     track = decision.track
     _require_track_staff(actor, track)
     if decision.released_at:
@@ -252,6 +268,7 @@ def confirm_decisions(*, track: Track, actor) -> int:
     """A programme admin confirms the track's decisions as they stand. Audited; returns how
     many were confirmed. Releases nothing."""
     _require_programme_admin(actor)
+    _lock_tracks(track.pk)
     pending = Decision.objects.select_for_update().filter(track=track, confirmed_at__isnull=True)
     if not Decision.objects.filter(track=track).exists():
         raise DomainError(_("There is no proposal to confirm."), code="no_decisions")
@@ -291,7 +308,8 @@ def release_decisions(
     _require_programme_admin(actor)
     if (call is None) == (track is None):
         raise DomainError(_("Release the decisions of one call or one track."))
-    decisions = Decision.objects.select_for_update().filter(released_at__isnull=True)
+    _lock_tracks(*(call.tracks.values_list("pk", flat=True) if call else [track.pk]))
+    decisions = Decision.objects.select_for_update(of=("self",)).filter(released_at__isnull=True)
     decisions = decisions.filter(track__call=call) if call else decisions.filter(track=track)
     decisions = list(decisions.select_related("application", "track").order_by("track", "id"))
     if not decisions:
