@@ -111,9 +111,15 @@ def declare_conflict(
     """
     if assignment.reviewer_id != actor.pk:
         raise DomainError(_("Only the assigned reviewer can declare on this application."))
-    if ConflictDeclaration.objects.filter(
+    earlier = ConflictDeclaration.objects.filter(
         reviewer=actor, application=assignment.application
-    ).exists():
+    ).first()
+    if earlier is not None:
+        if not earlier.has_conflict and not has_conflict and assignment.status == A.INVITED:
+            # Invited again after declining (for time, say): the declaration made before still
+            # stands, and saying "no conflict" again accepts. Without this the assignment
+            # stayed invited for good, counted in the reviewer's load and never replaced.
+            return transition_assignment(assignment=assignment, to=A.ACCEPTED, actor=actor)
         raise DomainError(_("You have already declared on this application."), code="declared")
     if has_conflict:
         if kind not in ConflictDeclaration.Kind.values or kind == ConflictDeclaration.Kind.NONE:

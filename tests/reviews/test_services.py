@@ -550,3 +550,24 @@ def test_criteria_and_assignments_are_changed_only_by_the_tracks_staff(
         services.remove_assignment(assignment=assignment, actor=kaia_staff)
     services.remove_assignment(assignment=assignment, actor=kind_staff)
     assert not under_review.assignments.filter(reviewer=assigned_reviewer).exists()
+
+
+def test_invited_again_after_declining_the_reviewer_can_accept(assignment, kind_staff):
+    """Declared no conflict, declined for time, invited again: saying "no conflict" again
+    accepts (the first declaration stands); before, the assignment stayed invited for good."""
+    reviewer = assignment.reviewer  # accepted, its no-conflict declaration made (fixture)
+    assignment = services.decline_assignment(
+        assignment=assignment, reason="time", note="", actor=reviewer
+    )
+    assert assignment.status == Assignment.Status.DECLINED
+    again = services.assign_reviewer(
+        application=assignment.application, reviewer=reviewer, actor=kind_staff
+    )
+    assert again.status == Assignment.Status.INVITED
+    assert reviewer.has_perm("reviews.declare_conflict", again)
+    accepted = services.declare_conflict(assignment=again, has_conflict=False, actor=reviewer)
+    assert accepted.status == Assignment.Status.ACCEPTED
+    assert (
+        ConflictDeclaration.objects.filter(reviewer=reviewer, application=again.application).count()
+        == 1
+    )
