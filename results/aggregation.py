@@ -1265,9 +1265,10 @@ def _queue_or_leave_for_the_sweep(job: Job) -> None:
 
 
 def on_review_submitted(*args, assignment=None, **kwargs) -> None:
-    """Hook for ``reviews.services.REVIEW_SUBMITTED_HOOKS``: when a review is (re)submitted in a
-    track that has already been aggregated, queue a fresh aggregation so the board never shows
-    stale figures. Tracks never aggregated are left alone (staff start the first run)."""
+    """Hook for ``reviews.services.REVIEW_SUBMITTED_HOOKS``: when a review is (re)submitted or
+    reopened in a track that has already been aggregated, queue a fresh aggregation so the
+    board never shows stale figures. Tracks never aggregated are left alone (staff start the
+    first run)."""
     if assignment is None and args:
         assignment = args[0]
     if assignment is None:

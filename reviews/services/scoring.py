@@ -19,7 +19,8 @@ from reviews.models import (
 from reviews.services.declarations import DECLARATION_NEEDED
 from reviews.services.transitions import A, transition_assignment
 
-# Functions called (after commit) with the assignment each time a review is submitted.
+# Functions called (after commit) with the assignment each time a review is submitted, or
+# reopened (its total leaves the aggregates until it is submitted again).
 # Results appends its re-aggregation from ``ResultsConfig.ready()`` (reviews never imports it).
 REVIEW_SUBMITTED_HOOKS: list[Callable[[Assignment], None]] = []
 
@@ -259,7 +260,9 @@ def submit_review(
 def reopen_review(*, assignment: Assignment, reason: str, actor) -> Assignment:
     """Staff reopen a submitted review with a reason (audited); the reviewer is told by e-mail.
 
-    The total is cleared until the review is submitted again.
+    The total is cleared until the review is submitted again, and the track's aggregates
+    are computed again without it (``REVIEW_SUBMITTED_HOOKS``): a funding line proposed
+    meanwhile must not count a total the reviewer is changing.
     """
     reason = (reason or "").strip()
     if not reason:
@@ -271,6 +274,8 @@ def reopen_review(*, assignment: Assignment, reason: str, actor) -> Assignment:
     assignment.points_by_criterion = None
     assignment.submitted_at = None
     assignment.save(update_fields=["total", "points_by_criterion", "submitted_at"])
+    for hook in REVIEW_SUBMITTED_HOOKS:
+        transaction.on_commit(lambda hook=hook: hook(assignment))
     queue_message(
         recipient=assignment.reviewer,
         template="reviews/reopened",

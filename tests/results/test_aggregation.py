@@ -496,3 +496,19 @@ def test_aggregate_track_criterion_means_round_half_up_in_database(planning_trac
         "below_overall_threshold",
         "below_criterion_threshold:site",
     ]
+
+
+def test_a_reopened_review_leaves_the_aggregates(
+    scored_track, kind_staff, django_capture_on_commit_callbacks
+):
+    """Reopening clears the review's total; the track is aggregated again without it, so a
+    funding line proposed meanwhile does not count a total the reviewer is changing."""
+    from reviews.services import reopen_review
+
+    track, (_a, _b, c) = scored_track
+    aggregate_track(track=track, actor=None)
+    before = ApplicationResult.objects.get(application=c).reviewer_count
+    assignment = c.assignments.order_by("id").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        reopen_review(assignment=assignment, reason="A score is missing.", actor=kind_staff)
+    assert ApplicationResult.objects.get(application=c).reviewer_count == before - 1
