@@ -514,6 +514,7 @@ def set_budget_lines(*, agreement: Agreement, lines: dict[str, int], actor) -> A
     agreement = _lock_agreement(agreement)
     require_permission(actor, MANAGE_AGREEMENT, agreement, message=NOT_YOURS)
     _require_draft(agreement)
+    _require_active_project(agreement.project)
     cleaned = _clean_lines(lines)
     total = sum(cleaned.values())
     if not total:
@@ -820,6 +821,7 @@ def decide_amendment(*, amendment: Amendment, approve: bool, note: str, actor) -
     if approve:
         if agreement.status != AS.SIGNED:
             raise DomainError(_("The agreement is no longer in force."), code="not_signed")
+        _require_active_project(agreement.project)
         changes, previous = _clean_changes(agreement, amendment.kind, amendment.changes)
         _apply_changes(agreement, amendment.kind, changes)
         agreement.version += 1
@@ -1392,6 +1394,13 @@ def withhold_tranche(*, tranche: Tranche, reason: str, actor) -> Tranche:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say why the tranche is withheld."), field="reason")
+    if tranche.agreement.status != AS.SIGNED:
+        # A draft's tranches are a plan the budget rewrites; withholding one would decide a
+        # final payment (and let the award complete) for an agreement never in force.
+        raise DomainError(
+            _("The agreement is not signed: its tranches are not decided one by one yet."),
+            code="not_signed",
+        )
     if tranche.status != T.SCHEDULED:
         raise DomainError(
             _("Tranche %(number)s is %(status)s already.")

@@ -1184,3 +1184,23 @@ def test_a_budget_too_small_for_its_tranches_is_refused_not_a_500(project, kind_
         funding.set_budget_lines(agreement=agreement, lines={"personnel": 2}, actor=kind_staff)
     assert (exc.value.code, exc.value.field) == ("tranche_empty", "lines")
     assert not agreement.budget_lines.exists()
+
+
+def test_a_draft_agreements_tranche_is_not_withheld(project, kind_staff, programme_admin):
+    """Withholding decides a tranche without paying it; a draft's tranches are only a plan
+    (the final one withheld would have let the award complete)."""
+    draft = make_contract(project, kind_staff)
+    with pytest.raises(DomainError) as exc:
+        funding.withhold_tranche(
+            tranche=tranche(draft, 3), reason="Work fell short.", actor=programme_admin
+        )
+    assert exc.value.code == "not_signed"
+    assert tranche(draft, 3).status == "scheduled"
+
+
+def test_a_cancelled_projects_budget_is_not_rewritten(project, kind_staff):
+    draft = make_contract(project, kind_staff)
+    Project.objects.filter(pk=project.pk).update(status=Project.Status.CANCELLED)
+    with pytest.raises(DomainError) as exc:
+        funding.set_budget_lines(agreement=draft, lines={"personnel": 300 * M}, actor=kind_staff)
+    assert exc.value.code == "inactive"
