@@ -75,17 +75,26 @@ def _planning_track_of(project: Project) -> Track | None:
     return award.application.track if award is not None else None
 
 
+def _closed_refusal(project: Project) -> str | None:
+    """Why ``project`` takes no contractor any more (closed, or its award closed), or None:
+    asked when a selection opens and again when its winner is recorded."""
+    if project.status != Project.Status.ACTIVE:
+        return _("The project is closed: it selects no contractor any more.")
+    award = getattr(project, "award", None)
+    if award is not None and award.is_closed:
+        return _("The project's award is closed: it selects no contractor any more.")
+    return None
+
+
 def contractor_selection_refusal(project: Project, *, secretariat=None) -> str | None:
     """Why a contractor selection cannot be opened for ``project`` now, or None if it can:
     the one list of conditions the service enforces and the project page asks before
     offering the form."""
     if project.track_kind not in PLANNING_KINDS:
         return _("Only planning projects select a Korean contractor.")
-    if project.status != Project.Status.ACTIVE:
-        return _("The project is closed: it selects no contractor any more.")
-    award = getattr(project, "award", None)
-    if award is not None and award.is_closed:
-        return _("The project's award is closed: it selects no contractor any more.")
+    closed = _closed_refusal(project)
+    if closed:
+        return closed
     if project.contractor_id:
         return _("This project already has its contractor.")
     # An archived selection is over (a contractor who left: ``release_contractor``).
@@ -279,6 +288,10 @@ def select_contractor(*, track: Track, actor) -> Project:
     project = Project.objects.select_for_update().get(pk=track.call.project_id)
     if project.contractor_id:
         raise DomainError(_("This project already has its contractor."))
+    # The project may have closed since the selection opened (its award cancelled).
+    closed = _closed_refusal(project)
+    if closed:
+        raise DomainError(closed, code="project_closed")
     if call.status == Call.Status.ARCHIVED:
         raise DomainError(_("This call is archived."), code="call_archived")
     if not call_takes_a_winner(call):

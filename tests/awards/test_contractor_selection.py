@@ -15,7 +15,7 @@ from awards.contractor_selection import (
 )
 from awards.models import Award
 from core.domain import DomainError
-from projects.models import Call
+from projects.models import Call, Project
 from projects.services import transition_call
 from results.aggregation import aggregate_track
 from reviews.models import Criterion
@@ -211,5 +211,19 @@ def test_select_contractor_refused_for_an_archived_call(funded_project, kind_sta
     _score_one_company(call.tracks.get(), kind_staff)
     with pytest.raises(DomainError, match="archived"):
         select_contractor(track=call.tracks.get(), actor=kind_staff)
+    funded_project.refresh_from_db()
+    assert funded_project.contractor_id is None
+
+
+def test_no_winner_is_recorded_for_a_project_closed_meanwhile(funded_project, kind_staff):
+    """The award was cancelled after the selection opened: recording the winner is refused
+    (no deliverables, no contractor, nobody told)."""
+    call = _closed_selection(funded_project, kind_staff)
+    track = call.tracks.get()
+    _score_one_company(track, kind_staff)
+    Project.objects.filter(pk=funded_project.pk).update(status=Project.Status.CANCELLED)
+    with pytest.raises(DomainError) as exc:
+        select_contractor(track=track, actor=kind_staff)
+    assert exc.value.code == "project_closed"
     funded_project.refresh_from_db()
     assert funded_project.contractor_id is None
