@@ -155,12 +155,33 @@ def cancel_award(*, award: Award, reason: str, actor) -> tuple[Award, Decision |
     return award, award.promoted_reserve
 
 
+def budget_left(track) -> int:
+    """What the track's total budget still has room for: less the live awards (cancelled ones
+    free their amount) and the selections not awarded yet."""
+    awarded = sum(
+        Award.objects.filter(application__track=track)
+        .exclude(status=Award.Status.CANCELLED)
+        .values_list("amount", flat=True)
+    )
+    to_award = sum(
+        Decision.objects.filter(
+            track=track, outcome=Outcome.SELECTED, application__award__isnull=True
+        ).values_list("amount", flat=True)
+    )
+    return track.total_budget - awarded - (to_award or 0)
+
+
 def promote_reserve(*, track, actor, amount: int | None = None) -> Decision | None:
     """Offer funding to the first application on the released reserve list (lowest reserve
-    rank): decision → selected at its capped requested amount, application → selected,
-    applicants notified. Call inside a transaction. None when nobody is waiting."""
+    rank) that the budget left can still fund (``budget_left``, at least the track's floor):
+    decision → selected at its capped requested amount, or what is left if less, application
+    → selected, applicants notified. Call inside a transaction. None when nobody is waiting,
+    or nobody fits. (``amount``, the cancelled award's, is already in ``budget_left``.)"""
+    room = budget_left(track)
+    if room < track.budget_floor:
+        return None
     decision = (
-        Decision.objects.select_for_update()
+        Decision.objects.select_for_update(of=("self",))
         .select_related("application")
         .filter(track=track, outcome=Outcome.RESERVE, released_at__isnull=False)
         .order_by("reserve_rank", "id")
@@ -170,7 +191,9 @@ def promote_reserve(*, track, actor, amount: int | None = None) -> Decision | No
         return None
     old_rank = decision.reserve_rank
     decision.outcome = Outcome.SELECTED
-    decision.amount = proposed_amount(track=track, requested=decision.application.budget_requested)
+    decision.amount = min(
+        proposed_amount(track=track, requested=decision.application.budget_requested), room
+    )
     decision.reserve_rank = None
     decision.reason = _("Offered from the reserve list after a cancelled award.")
     decision.decided_by = actor

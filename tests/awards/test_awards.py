@@ -140,6 +140,24 @@ def test_cancelled_award_promotes_first_reserve(released, kind_staff):
     assert Message.objects.filter(template="results/reserve_offer").count() == 2
 
 
+def test_a_reserve_is_offered_only_what_the_budget_has_left(released, kind_staff):
+    """The reserve asks 400 M; with 700 M in all, 400 M awarded and the 300 M award cancelled,
+    300 M is left: it is offered 300 M, never an amount over the track's budget."""
+    from awards.services import budget_left
+    from projects.models import Track
+
+    track, apps = released
+    award_funding(application=apps[0], amount=400 * M, actor=kind_staff)
+    second = award_funding(application=apps[1], amount=300 * M, actor=kind_staff)
+    Track.objects.filter(pk=track.pk).update(total_budget=700 * M)
+    track.refresh_from_db()
+    assert budget_left(track) == 0
+    _award, promoted = cancel_award(award=second, reason="City withdrew", actor=kind_staff)
+    promoted.refresh_from_db()
+    assert (promoted.application_id, promoted.amount) == (apps[2].pk, 300 * M)
+    assert budget_left(track) == 0
+
+
 def test_cancel_award_needs_reason(released, kind_staff):
     _, apps = released
     award = award_funding(application=apps[0], amount=400 * M, actor=kind_staff)
