@@ -75,7 +75,10 @@ def conflict_pairs(track: Track) -> set[tuple[int, int]]:
 @transaction.atomic
 def record_detected_conflicts(*, track: Track, actor=None) -> int:
     """Store the conflicts the portal detects in the track (source=detected); returns how many
-    new rows. A pair the reviewer already declared on keeps the reviewer's declaration."""
+    new rows. A pair the reviewer already declared on keeps the reviewer's declaration. A pair
+    already assigned and not yet declared on moves to ``conflict`` (the staff are told, so they
+    assign someone else): it would otherwise stay invited, hidden from the reviewer, counted
+    in their load and never replaced."""
     reviewers = [m.reviewer for m in track.committee.select_related("reviewer")]
     applications = list(track.applications.filter(status__in=Application.ASSIGNABLE_STATUSES))
     found = detect_conflicts(reviewers=reviewers, applications=applications)
@@ -96,6 +99,14 @@ def record_detected_conflicts(*, track: Track, actor=None) -> int:
             source=ConflictDeclaration.Source.DETECTED,
         )
         created += 1
+        waiting = Assignment.objects.filter(
+            reviewer_id=reviewer_id, application_id=application_id, status=A.INVITED
+        ).first()
+        if waiting is not None:
+            waiting = transition_assignment(
+                assignment=waiting, to=A.CONFLICT, actor=actor, detail={"kind": kind}
+            )
+            _tell_track_staff(waiting, why="conflict")
     return created
 
 

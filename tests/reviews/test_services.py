@@ -571,3 +571,26 @@ def test_invited_again_after_declining_the_reviewer_can_accept(assignment, kind_
         ConflictDeclaration.objects.filter(reviewer=reviewer, application=again.application).count()
         == 1
     )
+
+
+def test_a_conflict_detected_after_assignment_moves_it_to_conflict(
+    role_groups, demonstration_track, kaia_staff
+):
+    """Assigned first, the conflict found later (the reviewer's address turns out to be the
+    applicant company's): the invited assignment leaves the reviewer's load and the board shows
+    it as a conflict, so staff assign someone else."""
+    lead = OrganizationFactory(name="Hanbit Mobility", kind="korean_company", country_code="KR")
+    application = SubmittedApplicationFactory(
+        track=demonstration_track, organization=lead, status="eligible"
+    )
+    UserFactory(email="ceo@hanbit.co.kr", organizations=[lead])
+    reviewer = committee_reviewer(demonstration_track, "expert@independent.ac.kr")
+    assignment = services.assign_reviewer(
+        application=application, reviewer=reviewer, actor=kaia_staff
+    )
+    assert assignment.status == Assignment.Status.INVITED
+    reviewer.email = "someone@hanbit.co.kr"
+    reviewer.save()
+    assert services.record_detected_conflicts(track=demonstration_track, actor=kaia_staff) == 1
+    assignment.refresh_from_db()
+    assert assignment.status == Assignment.Status.CONFLICT
