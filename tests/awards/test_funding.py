@@ -81,9 +81,9 @@ def project(planning_track, partner, company):
     return Project.objects.get(pk=project.pk)
 
 
-def make_contract(project, actor, *, lines=None) -> Agreement:
-    """The project's service contract with its contractor, budgeted (default schedule)."""
-    agreement = funding.create_agreement(
+def new_contract(project, actor) -> Agreement:
+    """The project's service contract with its contractor, a draft without a budget."""
+    return funding.create_agreement(
         project=project,
         kind=Agreement.Kind.SERVICE,
         party=project.contractor,
@@ -91,6 +91,11 @@ def make_contract(project, actor, *, lines=None) -> Agreement:
         ends_on=datetime.date(2027, 6, 30),
         actor=actor,
     )
+
+
+def make_contract(project, actor, *, lines=None) -> Agreement:
+    """The project's service contract with its contractor, budgeted (default schedule)."""
+    agreement = new_contract(project, actor)
     funding.set_budget_lines(
         agreement=agreement,
         lines=lines or {"personnel": 200 * M, "travel": 100 * M, "workshops": 100 * M},
@@ -1172,14 +1177,7 @@ def test_a_project_cancelled_by_itself_pays_nothing_more(
 
 
 def test_a_budget_too_small_for_its_tranches_is_refused_not_a_500(project, kind_staff):
-    agreement = funding.create_agreement(
-        project=project,
-        kind=Agreement.Kind.SERVICE,
-        party=project.contractor,
-        starts_on=datetime.date(2026, 7, 1),
-        ends_on=datetime.date(2027, 6, 30),
-        actor=kind_staff,
-    )
+    agreement = new_contract(project, kind_staff)
     with pytest.raises(DomainError) as exc:
         funding.set_budget_lines(agreement=agreement, lines={"personnel": 2}, actor=kind_staff)
     assert (exc.value.code, exc.value.field) == ("tranche_empty", "lines")
