@@ -211,6 +211,36 @@ class TotpEnrolmentForm(forms.Form):
     )
 
 
+def second_factor_confirmation_field() -> forms.CharField:
+    """The password or current code that confirms a change to the second factor
+    (``accounts.two_factor.confirm_current_factor``)."""
+    return forms.CharField(
+        label=_("Your password or a current code"),
+        max_length=4096,
+        strip=False,
+        help_text=_(
+            "To confirm it is you: your password, a code from your authenticator app or one of "
+            "your recovery codes."
+        ),
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "current-password", "spellcheck": "false"}
+        ),
+    )
+
+
+class SecondFactorConfirmationForm(forms.Form):
+    """Making new recovery codes or turning the second factor off: the user confirms first."""
+
+    confirmation = second_factor_confirmation_field()
+
+
+class TotpReplacementForm(TotpEnrolmentForm):
+    """A new authenticator app in place of the current one: its first code, and the user's
+    password or a code of the current app."""
+
+    confirmation = second_factor_confirmation_field()
+
+
 class ResetSecondFactorForm(forms.Form):
     """A programme admin resets a colleague's second factor (a lost or replaced phone)."""
 

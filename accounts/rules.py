@@ -30,6 +30,13 @@ def is_organization_owner(user, organization) -> bool:
 
 
 @rules.predicate
+def is_korean_agency(user, organization) -> bool:
+    """A secretariat or the ministry: its memberships are track scopes, which only a superuser
+    grants (``accounts.services.add_membership``)."""
+    return organization is not None and organization.kind == organization.Kind.KOREAN_AGENCY
+
+
+@rules.predicate
 def is_same_user(user, other) -> bool:
     return other is not None and getattr(other, "pk", None) == user.pk
 
@@ -39,7 +46,16 @@ is_portal_staff = is_programme_admin | is_secretariat_staff
 VIEW_STAFF_AREA = "accounts.view_staff_area"
 rules.add_perm(VIEW_STAFF_AREA, is_portal_staff)
 rules.add_perm("accounts.view_organization", is_organization_member | is_portal_staff)
-rules.add_perm("accounts.manage_organization", is_organization_owner | is_programme_admin)
+# An owner manages an applicant's organisation (details, invitations); a Korean agency's owner
+# does not: who joins a secretariat decides whose tracks they work on.
+rules.add_perm(
+    "accounts.manage_organization",
+    (is_organization_owner & ~is_korean_agency) | is_programme_admin,
+)
+# Leaving an organisation from its page (``accounts.services.leave_organization``): its
+# members, except of a Korean agency (a superuser's, as every change of who belongs to it).
+LEAVE_ORGANIZATION = "accounts.leave_organization"
+rules.add_perm(LEAVE_ORGANIZATION, is_organization_member & ~is_korean_agency)
 # The outbox's "queue the e-mail again" (notifications knows users only by permissions).
 rules.add_perm("notifications.retry_delivery", is_programme_admin)
 # Editing the e-mail templates, and sending messages held for review (decision e-mails).

@@ -3,7 +3,7 @@
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from accounts.models import Membership, Organization, OrganizationInvitation
+from accounts.models import Membership, Organization, OrganizationInvitation, User
 
 
 def is_member(user, organization: str = "organization") -> Exists:
@@ -14,6 +14,30 @@ def is_member(user, organization: str = "organization") -> Exists:
     query needs no ``DISTINCT``. On PostgreSQL a ``DISTINCT`` over a list's wide rows and
     joined tables cost 15-20 ms of planning per statement (docs/performance.md)."""
     return Exists(Membership.objects.filter(organization=OuterRef(organization), user=user))
+
+
+def may_receive_mail(user) -> bool:
+    """Whether the portal still writes to ``user``: an active account, not anonymised (an
+    erased account is made inactive too; its address is a placeholder). The one definition
+    that ``reachable_users`` puts in SQL."""
+    return user is not None and user.is_active and user.anonymised_at is None
+
+
+def reachable_users() -> QuerySet[User]:
+    """The accounts the portal still writes to (``may_receive_mail``): a deactivated or
+    anonymised account gets neither e-mail nor in-app notice."""
+    return User.objects.filter(is_active=True, anonymised_at__isnull=True)
+
+
+def members_to_tell(organization) -> QuerySet[User]:
+    """The members of ``organization`` (an organisation or its id) who receive its mail: its
+    applications', agreements' and deliverables' notices. Active, not anonymised accounts
+    (``reachable_users``), each once, in a stable order. An empty queryset for None."""
+    if organization is None:
+        return User.objects.none()
+    organization_id = getattr(organization, "pk", organization)
+    member = Membership.objects.filter(organization_id=organization_id, user=OuterRef("pk"))
+    return reachable_users().filter(Exists(member)).order_by("pk")
 
 
 def organizations_for_user(user) -> QuerySet[Organization]:
@@ -49,3 +73,11 @@ def open_invitations_for_user(user) -> QuerySet[OrganizationInvitation]:
         revoked_at__isnull=True,
         expires_at__gt=timezone.now(),
     ).select_related("organization", "invited_by")
+
+
+def has_submitted_application(organization) -> bool:
+    """Whether the organisation has submitted an application (to any call, at either stage,
+    withdrawn since or not): one made before submission and withdrawn does not count.
+
+    Read through the reverse relation (``applications`` sits above ``accounts``)."""
+    return organization.applications.filter(submitted_at__isnull=False).exists()

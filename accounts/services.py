@@ -11,13 +11,13 @@ from django.utils.encoding import force_bytes
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from accounts import roles
+from accounts import roles, rules, selectors
 from accounts.audit import record_audit_event
 from accounts.models import Membership, Organization, OrganizationInvitation, User
 from accounts.token_services import revoke_api_tokens_after_password_change
 from accounts.tokens import make_email_verification_token, read_email_verification_token
 from core.domain import DomainError
-from notifications.services import in_each_language, queue_message
+from notifications.services import in_each_language, language_for_address, queue_message
 
 INVITATION_LIFETIME = datetime.timedelta(days=14)
 
@@ -28,6 +28,14 @@ def _clean(obj) -> None:
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise DomainError(" ".join(messages), code="invalid", field=field) from exc
+
+
+def require_verified_email(user: User, message: str) -> None:
+    """Refuse (``DomainError``, code ``unverified``) a user whose e-mail address is not yet
+    verified: what the programme knows of an account's owner until then is a typed address.
+    ``message`` says what they tried to do."""
+    if user.email_verified_at is None:
+        raise DomainError(message, code="unverified")
 
 
 @transaction.atomic
@@ -186,7 +194,12 @@ def _normalise_and_check(organization: Organization) -> None:
 
 @transaction.atomic
 def create_organization(*, actor: User, **fields) -> Organization:
-    """Create an organisation with ``actor`` as its owner (its first member)."""
+    """Create an organisation with ``actor`` as its owner (its first member). Refuses an
+    unverified e-mail address: the name is then taken in its country, and the organisation's
+    colleagues can join only through its owner's invitations."""
+    require_verified_email(
+        actor, _("Please verify your e-mail address before creating an organisation.")
+    )
     organization = Organization(**fields)
     _normalise_and_check(organization)
     organization.save()
@@ -195,11 +208,39 @@ def create_organization(*, actor: User, **fields) -> Organization:
     return organization
 
 
+def _save_organization_changes(organization: Organization, *, actor: User, fields: dict) -> None:
+    """Set ``fields`` on ``organization`` (normalised and checked), save it and write the
+    ``updated`` audit row with the old and new value of every field that changed."""
+    old = {name: str(getattr(organization, name)) for name in fields}
+    for name, value in fields.items():
+        setattr(organization, name, value)
+    _normalise_and_check(organization)
+    organization.save()
+    new = {name: str(getattr(organization, name)) for name in fields}
+    changed = [name for name in fields if old[name] != new[name]]
+    record_audit_event(
+        subject=organization,
+        action="updated",
+        actor=actor,
+        detail={
+            "old": {name: old[name] for name in changed},
+            "new": {name: new[name] for name in changed},
+        },
+    )
+
+
+# The fields that name an organisation in its applications, decisions and letters: once one
+# is submitted, only the programme corrects them (``update_organization_record``).
+ORGANIZATION_NAME_FIELDS = ("name", "name_ko", "country_code")
+
+
 @transaction.atomic
 def update_organization(*, organization: Organization, actor: User, **fields) -> Organization:
     """Change an organisation's details (its owner or a programme admin). Its kind and
     country are not among them: they decide which tracks it may apply to, so they change only
-    in the back office."""
+    in the back office. Nor, once it has submitted an application, its name or Korean name
+    (the name the application was made under). Audited as ``updated`` with the old and new
+    value of every changed field."""
     if not actor.has_perm("accounts.manage_organization", organization):
         raise DomainError(_("Only the organisation's owner can change it."), code="forbidden")
     fixed = {"kind", "country_code"} & fields.keys()
@@ -208,11 +249,22 @@ def update_organization(*, organization: Organization, actor: User, **fields) ->
             _("The kind and country of an organisation are changed by the programme."),
             code="fixed_field",
         )
-    for name, value in fields.items():
-        setattr(organization, name, value)
-    _normalise_and_check(organization)
-    organization.save()
-    record_audit_event(subject=organization, action="updated", actor=actor)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    renamed = [
+        name
+        for name in ORGANIZATION_NAME_FIELDS
+        if name in fields and (fields[name] or "") != (getattr(organization, name) or "")
+    ]
+    if renamed and selectors.has_submitted_application(organization):
+        raise DomainError(
+            _(
+                "The organisation has submitted an application under this name, so only the "
+                "programme can change it. Write to the secretariat if it must be corrected."
+            ),
+            code="name_locked",
+            field=renamed[0],
+        )
+    _save_organization_changes(organization, actor=actor, fields=fields)
     return organization
 
 
@@ -281,7 +333,7 @@ def invite_member(*, organization: Organization, email: str, actor: User) -> Org
             "expires": invitation.expires_at.date().isoformat(),
         },
         channels=("email",),
-        language=recipient.language if recipient else actor.language,
+        language=language_for_address(recipient, sender=actor),
         link=path,
     )
     return invitation
@@ -311,10 +363,14 @@ def accept_invitation(*, token: str, actor: User) -> Membership:
             _("This invitation was sent to another e-mail address. Log in with that address."),
             code="forbidden",
         )
-    if actor.email_verified_at is None:
+    require_verified_email(
+        actor, _("Please verify your e-mail address before joining an organisation.")
+    )
+    if not invitation.invited_by.has_perm("accounts.manage_organization", invitation.organization):
+        # Its sender no longer manages the organisation (a secretariat, whose members only a
+        # superuser adds; an owner since demoted): what they sent lets nobody in.
         raise DomainError(
-            _("Please verify your e-mail address before joining an organisation."),
-            code="unverified",
+            _("This invitation is no longer valid. Ask for a new one."), code="invalid_token"
         )
     membership, _created = Membership.objects.get_or_create(
         user=actor, organization=invitation.organization, defaults={"role": Membership.Role.MEMBER}
@@ -348,6 +404,33 @@ def revoke_invitation(*, invitation: OrganizationInvitation, actor: User) -> Non
             actor=actor,
             detail={"email": invitation.email},
         )
+
+
+def revoke_invitations_sent_by(
+    *, user: User, actor: User, reason: str, organization: Organization | None = None
+) -> int:
+    """Withdraw the open invitations ``user`` sent (to ``organization``, or to any): they
+    were sent on the authority of a membership or an account that has just ended (the member
+    removed, demoted from owner, or the account deactivated). One ``invitation_revoked``
+    audit row on the organisation per invitation, with ``reason``. Returns how many."""
+    invitations = OrganizationInvitation.objects.select_for_update().filter(
+        invited_by=user, accepted_at__isnull=True, revoked_at__isnull=True
+    )
+    if organization is not None:
+        invitations = invitations.filter(organization=organization)
+    now = timezone.now()
+    revoked = 0
+    for invitation in invitations.select_related("organization"):
+        invitation.revoked_at = now
+        invitation.save(update_fields=["revoked_at"])
+        record_audit_event(
+            subject=invitation.organization,
+            action="invitation_revoked",
+            actor=actor,
+            detail={"email": invitation.email, "invited_by": user.email, "reason": reason},
+        )
+        revoked += 1
+    return revoked
 
 
 # --- The back office: roles, account status, passwords, organisation records, memberships ---
@@ -479,6 +562,7 @@ def set_user_active(*, user: User, active: bool, actor: User) -> User:
 
     Programme admins and superusers; only a superuser changes a superuser's account, and
     nobody deactivates their own. Idempotent (no row when nothing changes). Sends nothing.
+    A deactivated account's open invitations are revoked (``revoke_invitations_sent_by``).
     """
     _require_programme_admin(actor, _("Only a programme admin can deactivate accounts."))
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -496,6 +580,8 @@ def set_user_active(*, user: User, active: bool, actor: User) -> User:
     record_audit_event(
         subject=user, action="active", actor=actor, old_value=str(old), new_value=str(active)
     )
+    if not active:
+        revoke_invitations_sent_by(user=user, actor=actor, reason="account_deactivated")
     return user
 
 
@@ -570,17 +656,7 @@ def update_organization_record(
             code="fixed_field",
         )
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
-    old = {name: str(getattr(organization, name)) for name in fields}
-    for name, value in fields.items():
-        setattr(organization, name, value)
-    _normalise_and_check(organization)
-    organization.save()
-    record_audit_event(
-        subject=organization,
-        action="updated",
-        actor=actor,
-        detail={"old": old, "new": {name: str(getattr(organization, name)) for name in fields}},
-    )
+    _save_organization_changes(organization, actor=actor, fields=fields)
     return organization
 
 
@@ -603,12 +679,72 @@ def add_membership(*, user: User, organization: Organization, role: str, actor: 
     return membership
 
 
+def _refuse_removing_the_last_owner(membership: Membership) -> None:
+    """Refuse to end the ownership ``membership`` holds when nobody else owns the
+    organisation: nobody could then invite a colleague or keep its details from the portal.
+    A Korean agency is not concerned (a superuser manages its members; its owner has no
+    rights there). Locks the organisation's owner rows, so two removals cannot each leave
+    the other's."""
+    organization = membership.organization
+    if (
+        membership.role != Membership.Role.OWNER
+        or organization.kind == Organization.Kind.KOREAN_AGENCY
+    ):
+        return
+    owners = list(
+        Membership.objects.select_for_update()
+        .filter(organization=organization, role=Membership.Role.OWNER)
+        .values_list("pk", flat=True)
+    )
+    if not set(owners) - {membership.pk}:
+        raise DomainError(
+            _(
+                "The organisation would be left without an owner. Make another member an "
+                "owner first."
+            ),
+            code="last_owner",
+            field="role",
+        )
+
+
+def _end_membership(
+    membership: Membership, *, actor: User, reason: str, action: str = "member_removed"
+) -> None:
+    """Delete ``membership`` (the last-owner check passed), revoke the invitations its user
+    sent to the organisation and write the audit row (``action``) on the organisation."""
+    _refuse_removing_the_last_owner(membership)
+    record_audit_event(
+        subject=membership.organization,
+        action=action,
+        actor=actor,
+        old_value=membership.role,
+        detail={"user": membership.user_id, "email": membership.user.email, "reason": reason},
+    )
+    revoke_invitations_sent_by(
+        user=membership.user, actor=actor, reason=reason, organization=membership.organization
+    )
+    membership.delete()
+    _forget_roles(membership.user)
+
+
+def _locked_membership(membership: Membership) -> Membership:
+    return (
+        Membership.objects.select_for_update()
+        .select_related("user", "organization")
+        .get(pk=membership.pk)
+    )
+
+
 @transaction.atomic
 def change_membership_role(*, membership: Membership, role: str, actor: User) -> Membership:
-    """A superuser makes a member an owner or a plain member; audited on the organisation."""
+    """A superuser makes a member an owner or a plain member; audited on the organisation.
+    Refuses to demote the organisation's last owner; a demoted owner's open invitations to it
+    are revoked."""
     _require_superuser(actor, _("Only a superuser can change memberships."))
-    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    membership = _locked_membership(membership)
     old = membership.role
+    if old == Membership.Role.OWNER and role != Membership.Role.OWNER:
+        _refuse_removing_the_last_owner(membership)
     membership.role = role
     _clean(membership)
     membership.save(update_fields=["role"])
@@ -620,19 +756,51 @@ def change_membership_role(*, membership: Membership, role: str, actor: User) ->
         new_value=role,
         detail={"user": membership.user_id, "email": membership.user.email},
     )
+    if old == Membership.Role.OWNER and role != Membership.Role.OWNER:
+        revoke_invitations_sent_by(
+            user=membership.user,
+            actor=actor,
+            reason="owner_demoted",
+            organization=membership.organization,
+        )
     return membership
 
 
 @transaction.atomic
 def remove_membership(*, membership: Membership, actor: User) -> None:
-    """A superuser takes a member out of an organisation; audited on the organisation."""
+    """A superuser takes a member out of an organisation; audited on the organisation.
+    Refuses to remove its last owner; the member's open invitations to it are revoked."""
     _require_superuser(actor, _("Only a superuser can change memberships."))
-    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
-    record_audit_event(
-        subject=membership.organization,
-        action="member_removed",
-        actor=actor,
-        old_value=membership.role,
-        detail={"user": membership.user_id, "email": membership.user.email},
+    _end_membership(_locked_membership(membership), actor=actor, reason="member_removed")
+
+
+# --- Leaving and removing members from the organisation's page ------------------------------
+
+
+@transaction.atomic
+def leave_organization(*, organization: Organization, actor: User) -> None:
+    """``actor`` leaves ``organization`` (its drafts and applications stay the
+    organisation's). Refused to a Korean agency's members (a superuser's to change) and to
+    its last owner. Their open invitations to it are revoked; audited as ``member_left``."""
+    if not actor.has_perm(rules.LEAVE_ORGANIZATION, organization):
+        raise DomainError(
+            _("Only a superuser changes the members of this organisation."), code="forbidden"
+        )
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user", "organization")
+        .get(user=actor, organization=organization)
     )
-    membership.delete()
+    _end_membership(membership, actor=actor, reason="member_left", action="member_left")
+
+
+@transaction.atomic
+def remove_member(*, membership: Membership, actor: User) -> None:
+    """An owner (or a programme admin) takes a member out of the organisation: the rule of
+    managing it (``accounts.manage_organization``; never a Korean agency's owner). Refuses to
+    remove its last owner. The member's open invitations to it are revoked; audited as
+    ``member_removed``. Leaving oneself is ``leave_organization``."""
+    membership = _locked_membership(membership)
+    if not actor.has_perm("accounts.manage_organization", membership.organization):
+        raise DomainError(_("Only the organisation's owner can remove members."), code="forbidden")
+    _end_membership(membership, actor=actor, reason="member_removed")

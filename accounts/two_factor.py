@@ -31,7 +31,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from accounts import roles
+from accounts import ratelimit, roles
 from accounts.audit import record_audit_event
 from accounts.models import User
 from accounts.rules import RESET_SECOND_FACTOR
@@ -152,19 +152,69 @@ def _new_recovery_codes(user) -> list[str]:
     return codes
 
 
+# --- Confirming a change to the second factor ------------------------------------------------
+#
+# Turning it off, making new recovery codes and replacing the app each ask, in the same
+# request, for the user's password or a code of their current second factor: a session left
+# open (or stolen) is not enough to take the second factor away or to read new codes.
+
+# Wrong confirmations one account may send in an hour before every one is refused unchecked
+# (the password is not behind django-axes here; codes also have django-otp's own throttle).
+CONFIRMATION_FAILURE_RATE = "10/h"
+
+
+def confirm_current_factor(*, user: User, confirmation: str, ip: str = "") -> str:
+    """Check that ``confirmation`` is ``user``'s password or a code of their current second
+    factor (from the app, or a recovery code, then used up: ``verify_second_factor``, which
+    writes its audit row). Returns how it was confirmed: ``password``, ``app`` or
+    ``recovery_code``.
+
+    Refuses (``DomainError`` on the field ``confirmation``) a wrong or empty one, and any while
+    the account has sent too many wrong ones this hour. Not one transaction (a refused code
+    must still count): call it before the change's own transaction.
+    """
+    idents = [f"user:{user.pk}"]
+    wait = ratelimit.is_limited("second_factor_confirm", idents, CONFIRMATION_FAILURE_RATE)
+    if wait:
+        raise DomainError(
+            _("Too many attempts. Please wait %(minutes)s minutes and try again.")
+            % {"minutes": ratelimit.minutes(wait)},
+            code="limited",
+            field="confirmation",
+        )
+    confirmation = (confirmation or "").strip()
+    if confirmation and user.has_usable_password() and user.check_password(confirmation):
+        return "password"
+    if confirmation and has_second_factor(user):
+        result = verify_second_factor(user=user, code=confirmation, ip=ip)
+        if result.ok:
+            return "recovery_code" if result.used_recovery_code else "app"
+    ratelimit.hit("second_factor_confirm", idents, CONFIRMATION_FAILURE_RATE)
+    raise DomainError(
+        _(
+            "That is neither your password nor a current code. Enter your password, a code "
+            "from your authenticator app or one of your recovery codes."
+        ),
+        code="not_confirmed",
+        field="confirmation",
+    )
+
+
 @dataclass(frozen=True)
 class Enrolment:
     device: TOTPDevice
     recovery_codes: list[str]
 
 
-@transaction.atomic
-def enrol_totp_device(*, user: User, key: str, code: str) -> Enrolment:
+def enrol_totp_device(
+    *, user: User, key: str, code: str, confirmation: str | None = None, ip: str = ""
+) -> Enrolment:
     """Register the authenticator app holding ``key`` once ``code`` proves it has the secret.
 
-    Replaces any earlier app of the user and issues new recovery codes (returned: they are
-    stored only as django-otp's single-use tokens, so the caller shows them now). Writes an
-    audit row. Refuses a wrong or malformed code; writes nothing then.
+    Replaces any earlier app of the user, which then takes ``confirmation``: their password or
+    a code of that app (``confirm_current_factor``). Issues new recovery codes (returned: they
+    are stored only as django-otp's single-use tokens, so the caller shows them now). Writes an
+    audit row. Refuses a wrong or malformed code or confirmation; writes nothing then.
     """
     if not is_valid_totp_key(key):
         raise DomainError(_("The set-up has expired. Start again."), code="invalid")
@@ -177,6 +227,14 @@ def enrol_totp_device(*, user: User, key: str, code: str) -> Enrolment:
             code="invalid_code",
             field="code",
         )
+    confirmed_by = None
+    if has_second_factor(user):
+        confirmed_by = confirm_current_factor(user=user, confirmation=confirmation, ip=ip)
+    return _save_totp_device(user=user, key=key, totp=totp, confirmed_by=confirmed_by)
+
+
+@transaction.atomic
+def _save_totp_device(*, user: User, key: str, totp: TOTP, confirmed_by: str | None) -> Enrolment:
     replaced = TOTPDevice.objects.filter(user=user).exists()
     TOTPDevice.objects.filter(user=user).delete()
     device = TOTPDevice(
@@ -192,39 +250,52 @@ def enrol_totp_device(*, user: User, key: str, code: str) -> Enrolment:
     device.full_clean(exclude=["user"])
     device.save()
     codes = _new_recovery_codes(user)
-    record_audit_event(
-        subject=user,
-        action="second_factor_enrolled",
-        actor=user,
-        detail={"replaced": replaced, "recovery_codes": len(codes)},
-    )
+    detail = {"replaced": replaced, "recovery_codes": len(codes)}
+    if confirmed_by:
+        detail["confirmed_by"] = confirmed_by
+    record_audit_event(subject=user, action="second_factor_enrolled", actor=user, detail=detail)
     return Enrolment(device=device, recovery_codes=codes)
 
 
-@transaction.atomic
-def regenerate_recovery_codes(*, user: User) -> list[str]:
+def regenerate_recovery_codes(*, user: User, confirmation: str, ip: str = "") -> list[str]:
     """New recovery codes for a user who has an authenticator app; the old ones stop working.
-    Writes an audit row. The caller shows the codes now: they are not kept readable."""
+    Takes ``confirmation``: the user's password or a current code (``confirm_current_factor``;
+    a recovery code given is used up before the new ones are made). Writes an audit row. The
+    caller shows the codes now: they are not kept readable."""
     if not has_second_factor(user):
         raise DomainError(_("Set up an authenticator app first."), code="no_second_factor")
-    codes = _new_recovery_codes(user)
-    record_audit_event(
-        subject=user, action="recovery_codes_regenerated", actor=user, detail={"count": len(codes)}
-    )
+    confirmed_by = confirm_current_factor(user=user, confirmation=confirmation, ip=ip)
+    with transaction.atomic():
+        codes = _new_recovery_codes(user)
+        record_audit_event(
+            subject=user,
+            action="recovery_codes_regenerated",
+            actor=user,
+            detail={"count": len(codes), "confirmed_by": confirmed_by},
+        )
     return codes
 
 
-@transaction.atomic
-def disable_second_factor(*, user: User) -> None:
-    """Remove the user's own second factor (only where it is optional). Writes an audit row."""
+def disable_second_factor(*, user: User, confirmation: str, ip: str = "") -> None:
+    """Remove the user's own second factor (only where it is optional). Takes
+    ``confirmation``: the user's password or a current code (``confirm_current_factor``).
+    Writes an audit row."""
     if second_factor_required(user):
         raise DomainError(
             _("Your role needs a second factor: you can replace your app, not turn it off."),
             code="required",
         )
-    deleted = _delete_devices(user)
-    if deleted:
-        record_audit_event(subject=user, action="second_factor_disabled", actor=user)
+    if not has_second_factor(user):
+        return
+    confirmed_by = confirm_current_factor(user=user, confirmation=confirmation, ip=ip)
+    with transaction.atomic():
+        if _delete_devices(user):
+            record_audit_event(
+                subject=user,
+                action="second_factor_disabled",
+                actor=user,
+                detail={"confirmed_by": confirmed_by},
+            )
 
 
 def _delete_devices(user) -> int:

@@ -18,7 +18,13 @@ from django_otp import login as otp_login
 
 from accounts import services, two_factor
 from accounts.client_ip import client_ip
-from accounts.forms import ResetSecondFactorForm, SecondFactorForm, TotpEnrolmentForm
+from accounts.forms import (
+    ResetSecondFactorForm,
+    SecondFactorConfirmationForm,
+    SecondFactorForm,
+    TotpEnrolmentForm,
+    TotpReplacementForm,
+)
 from accounts.rules import RESET_SECOND_FACTOR
 from core.domain import DomainError
 from core.forms import apply_domain_error
@@ -47,6 +53,12 @@ def _mark_verified(request, device) -> None:
 @login_required
 def overview(request):
     """The user's second factor: whether it is on, recovery codes left, what they can do."""
+    return _render_overview(request, SecondFactorConfirmationForm())
+
+
+def _render_overview(request, confirm_form, status: int = 200):
+    """The overview page, with the form that confirms new recovery codes or turning it off
+    (bound, with its errors, after a refused try)."""
     user = request.user
     device = two_factor.totp_device_for(user)
     context = {
@@ -54,8 +66,9 @@ def overview(request):
         "required": two_factor.second_factor_required(user),
         "recovery_codes_left": two_factor.remaining_recovery_codes(user) if device else 0,
         "can_reset_others": user.has_perm(RESET_SECOND_FACTOR),
+        "confirm_form": confirm_form,
     }
-    return render(request, "accounts/two_factor.html", context)
+    return render(request, "accounts/two_factor.html", context, status=status)
 
 
 @never_cache
@@ -73,11 +86,16 @@ def setup(request):
     key = request.session.get(SETUP_KEY_SESSION_KEY, "")
     if not two_factor.is_valid_totp_key(key):
         key = request.session[SETUP_KEY_SESSION_KEY] = two_factor.new_totp_key()
-    form = TotpEnrolmentForm(request.POST or None)
+    # Replacing the app also asks for the password or a code of the current one.
+    form = (TotpReplacementForm if replacing else TotpEnrolmentForm)(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             enrolment = two_factor.enrol_totp_device(
-                user=user, key=key, code=form.cleaned_data["code"]
+                user=user,
+                key=key,
+                code=form.cleaned_data["code"],
+                confirmation=form.cleaned_data.get("confirmation"),
+                ip=client_ip(request),
             )
         except DomainError as exc:
             apply_domain_error(form, exc)
@@ -156,12 +174,20 @@ def verify(request):
 @login_required
 @require_POST
 def recovery_codes(request):
-    """New recovery codes (the old ones stop working), shown on this response only."""
+    """New recovery codes (the old ones stop working), shown on this response only, once the
+    user's password or a current code is given in the same form."""
+    form = SecondFactorConfirmationForm(request.POST)
+    if not form.is_valid():
+        return _render_overview(request, form, status=400)
     try:
-        codes = two_factor.regenerate_recovery_codes(user=request.user)
+        codes = two_factor.regenerate_recovery_codes(
+            user=request.user,
+            confirmation=form.cleaned_data["confirmation"],
+            ip=client_ip(request),
+        )
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("accounts:two_factor")
+        apply_domain_error(form, exc)
+        return _render_overview(request, form, status=400)
     return render(
         request,
         "accounts/recovery_codes.html",
@@ -169,16 +195,25 @@ def recovery_codes(request):
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def disable(request):
-    """Turn the second factor off, where the user's roles do not need one."""
+    """Turn the second factor off, where the user's roles do not need one, once the user's
+    password or a current code is given in the same form."""
+    form = SecondFactorConfirmationForm(request.POST)
+    if not form.is_valid():
+        return _render_overview(request, form, status=400)
     try:
-        two_factor.disable_second_factor(user=request.user)
+        two_factor.disable_second_factor(
+            user=request.user,
+            confirmation=form.cleaned_data["confirmation"],
+            ip=client_ip(request),
+        )
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Two-step verification is off."))
+        apply_domain_error(form, exc)
+        return _render_overview(request, form, status=400)
+    messages.success(request, _("Two-step verification is off."))
     return redirect("accounts:two_factor")
 
 

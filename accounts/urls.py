@@ -70,6 +70,12 @@ urlpatterns = [
     path("organisations/new/", views.organization_create, name="organization_create"),
     path("organisations/<int:pk>/", views.organization_detail, name="organization"),
     path("organisations/<int:pk>/edit/", views.organization_edit, name="organization_edit"),
+    path("organisations/<int:pk>/leave/", views.organization_leave, name="organization_leave"),
+    path(
+        "organisations/<int:pk>/members/<int:membership_pk>/remove/",
+        views.membership_remove,
+        name="membership_remove",
+    ),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
 ]

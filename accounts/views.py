@@ -36,7 +36,8 @@ from accounts.forms import (
     ProfileForm,
     SignupForm,
 )
-from accounts.models import OrganizationInvitation
+from accounts.models import Membership, OrganizationInvitation
+from accounts.rules import LEAVE_ORGANIZATION
 from core.domain import DomainError
 from core.forms import apply_domain_error
 
@@ -307,9 +308,46 @@ def organization_detail(request, pk):
         if can_manage
         else [],
         "can_manage": can_manage,
+        "can_leave": request.user.has_perm(LEAVE_ORGANIZATION, organization),
         "form": form,
     }
     return render(request, "accounts/organization_detail.html", context)
+
+
+@login_required
+@require_POST
+def organization_leave(request, pk):
+    """The user leaves one of their organisations (asked to confirm on the page)."""
+    organization = get_object_or_404(selectors.organizations_for_user(request.user), pk=pk)
+    try:
+        services.leave_organization(organization=organization, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:organization", pk=organization.pk)
+    messages.success(request, _("You have left %(name)s.") % {"name": organization.display_name})
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def membership_remove(request, pk, membership_pk):
+    """The owner takes a member out of the organisation (asked to confirm on the page)."""
+    organization = get_object_or_404(selectors.organizations_for_user(request.user), pk=pk)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), organization=organization, pk=membership_pk
+    )
+    if not request.user.has_perm("accounts.manage_organization", organization):
+        raise PermissionDenied
+    try:
+        services.remove_member(membership=membership, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s is no longer a member.") % {"name": membership.user.display_name},
+        )
+    return redirect("accounts:organization", pk=organization.pk)
 
 
 @login_required

@@ -198,6 +198,17 @@ def delivery_batch() -> Iterator[None]:
             transaction.on_commit(lambda: _queue_delivery(ids))
 
 
+def language_for_address(recipient, *, sender) -> str:
+    """The language of a message written to an e-mail address on someone's behalf (an
+    invitation): the account's language when the address has one (``recipient``), else the
+    language of ``sender``, who chose to write to that person and knows which one they read;
+    the site's default when neither is known. The one rule of the organisation and the
+    reviewer invitations."""
+    if recipient is not None:
+        return recipient.language
+    return getattr(sender, "language", "") or settings.LANGUAGE_CODE
+
+
 def queue_message(
     *,
     recipient=None,
@@ -278,10 +289,15 @@ def in_each_language(key: str, value: Callable[[], str]) -> dict[str, str]:
 def _context_in_language(context: dict, language: str) -> dict:
     """The stored context with each ``<key>_<language>`` entry (if not blank) read as ``key``.
 
-    Contexts stored before a key had its translated twin keep their single value.
+    Contexts stored before a key had its translated twin keep their single value. A placeholder
+    is text: a list some older context holds (the reopened sections of a clarification request,
+    before they were stored in each language) reads as its items joined by commas.
     """
     suffix = f"_{language}"
-    picked = dict(context)
+    picked = {
+        key: ", ".join(map(str, value)) if isinstance(value, list) else value
+        for key, value in context.items()
+    }
     for key, value in context.items():
         if key.endswith(suffix) and value:
             picked[key.removesuffix(suffix)] = value

@@ -1582,6 +1582,8 @@ def test_admin_reviewer_invitation_of_another_track_is_not_revoked(client, world
 def test_admin_superuser_changes_and_removes_a_membership_audited(client, world):
     root = world["superuser"]
     membership = world["rows"][(Membership, "applicant")]
+    # Another owner stays: the last one is neither demoted nor removed.
+    UserFactory(email="second.owner@klang.gov.my", organizations=[membership.organization])
     response = _post_change(client, root, membership, role=Membership.Role.MEMBER)
     assert response.status_code == 302
     membership.refresh_from_db()
@@ -1590,7 +1592,8 @@ def test_admin_superuser_changes_and_removes_a_membership_audited(client, world)
     assert response.status_code == 302
     assert not Membership.objects.filter(pk=membership.pk).exists()
     actions = [e.action for e in audit_events_for(membership.organization)]
-    assert actions == ["member_role", "member_removed"]
+    # The demoted owner's open invitation (the world's) is revoked with the demotion.
+    assert actions == ["member_role", "invitation_revoked", "member_removed"]
 
 
 def test_admin_document_requirement_offers_the_kinds_and_adds_one_of_the_tracks_own(client, world):

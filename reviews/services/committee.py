@@ -11,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.audit import record_audit_event
 from accounts.models import ReviewerProfile, User
+from accounts.services import require_verified_email
 from core.domain import DomainError, clean_or_refuse
 from core.transitions import allowed_moves, apply_transition
-from notifications.services import in_each_language, queue_message
+from notifications.services import in_each_language, language_for_address, queue_message
 from projects.models import Track
 from reviews.models import (
     Assignment,
@@ -76,6 +77,7 @@ def invite_reviewer(*, track: Track, email: str, name: str = "", actor) -> Revie
         },
         link=reverse("reviews:invitation", kwargs={"token": invitation.token}),
         channels=("email",) if recipient is None else ("email", "in_app"),
+        language=language_for_address(recipient, sender=actor),
     )
     return invitation
 
@@ -120,15 +122,15 @@ def respond_to_invitation(
             ),
             code="wrong_account",
         )
-    if accept and actor.email_verified_at is None:
+    if accept:
         # Whoever holds a forwarded link could otherwise register the invited address, take
         # the seat and the reviewer role, and keep the expert out of their own address.
-        raise DomainError(
+        require_verified_email(
+            actor,
             _(
                 "Verify your e-mail address first (follow the link we sent you), then accept "
                 "the invitation."
             ),
-            code="unverified",
         )
 
     def prepare(row: ReviewerInvitation, old: str) -> None:

@@ -15,6 +15,8 @@ from tests.second_factor import authenticator_app
 
 pytestmark = pytest.mark.django_db
 
+PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
+
 
 def code_for(key: str) -> str:
     return f"{TOTP(binascii.unhexlify(key)).token():06d}"
@@ -55,11 +57,13 @@ def test_enrol_accepts_a_spaced_code_and_issues_ten_distinct_recovery_codes(kind
 def test_enrol_replaces_the_earlier_app(kind_staff):
     old = authenticator_app(kind_staff)
     key = two_factor.new_totp_key()
-    two_factor.enrol_totp_device(user=kind_staff, key=key, code=code_for(key))
+    two_factor.enrol_totp_device(
+        user=kind_staff, key=key, code=code_for(key), confirmation=PASSWORD
+    )
     assert list(TOTPDevice.objects.filter(user=kind_staff).values_list("key", flat=True)) == [key]
     assert not TOTPDevice.objects.filter(pk=old.pk).exists()
     event = audit_events_for(kind_staff).get(action="second_factor_enrolled")
-    assert event.detail == {"replaced": True, "recovery_codes": 10}
+    assert event.detail == {"replaced": True, "recovery_codes": 10, "confirmed_by": "password"}
 
 
 @pytest.mark.parametrize("key", ["", "not-hex", "00" * 10])
@@ -100,12 +104,12 @@ def test_wrong_code_counts_even_though_refused(kind_staff):
 
 def test_regenerate_recovery_codes_without_an_app_refused(applicant):
     with pytest.raises(DomainError):
-        two_factor.regenerate_recovery_codes(user=applicant)
+        two_factor.regenerate_recovery_codes(user=applicant, confirmation=PASSWORD)
     assert not StaticDevice.objects.filter(user=applicant).exists()
 
 
 def test_disable_without_second_factor_writes_no_row(applicant):
-    two_factor.disable_second_factor(user=applicant)
+    two_factor.disable_second_factor(user=applicant, confirmation="")
     assert not audit_events_for(applicant).exists()
 
 

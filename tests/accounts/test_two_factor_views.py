@@ -275,7 +275,7 @@ def test_verify_throttles_repeated_wrong_codes(client, kind_staff):
 
 def test_verify_with_recovery_code_uses_it_up(client, kind_staff):
     authenticator_app(kind_staff)
-    codes = two_factor.regenerate_recovery_codes(user=kind_staff)
+    codes = two_factor.regenerate_recovery_codes(user=kind_staff, confirmation=PASSWORD)
     password_only_login(client, kind_staff)
     response = client.post(VERIFY, {"code": codes[0].upper()}, follow=True)
     assert response.status_code == 200
@@ -314,7 +314,14 @@ def test_applicant_turns_second_factor_on_and_off(client, applicant):
     client.get(SETUP)
     client.post(SETUP, {"code": code_for(client.session[SETUP_KEY_SESSION_KEY])})
     assert two_factor.has_second_factor(applicant)
-    response = client.post(reverse("accounts:two_factor_disable"), follow=True)
+    # An open session is not enough: the same form asks for the password or a current code.
+    refused = client.post(reverse("accounts:two_factor_disable"), {"confirmation": "guess"})
+    assert refused.status_code == 400
+    assert 'id="id_confirmation-error"' in refused.content.decode()
+    assert two_factor.has_second_factor(applicant)
+    response = client.post(
+        reverse("accounts:two_factor_disable"), {"confirmation": PASSWORD}, follow=True
+    )
     assert "Two-step verification is off." in response.content.decode()
     assert not two_factor.has_second_factor(applicant)
     assert audit_events_for(applicant).filter(action="second_factor_disabled").count() == 1
@@ -324,15 +331,17 @@ def test_staff_cannot_turn_second_factor_off(client, kind_staff):
     client.force_login(kind_staff)
     page = client.get("/accounts/two-factor/").content.decode()
     assert "Turn off two-step verification" not in page
-    response = client.post(reverse("accounts:two_factor_disable"), follow=True)
+    response = client.post(reverse("accounts:two_factor_disable"), {"confirmation": PASSWORD})
     assert "you can replace your app, not turn it off" in response.content.decode()
     assert two_factor.has_second_factor(kind_staff)
 
 
 def test_new_recovery_codes_replace_the_old(client, kind_staff):
     client.force_login(kind_staff)
-    old = two_factor.regenerate_recovery_codes(user=kind_staff)
-    response = client.post(reverse("accounts:two_factor_recovery_codes"))
+    old = two_factor.regenerate_recovery_codes(user=kind_staff, confirmation=PASSWORD)
+    response = client.post(
+        reverse("accounts:two_factor_recovery_codes"), {"confirmation": PASSWORD}
+    )
     assert response.status_code == 200
     new = set(StaticToken.objects.filter(device__user=kind_staff).values_list("token", flat=True))
     assert len(new) == 10 and not new & set(old)
@@ -372,7 +381,7 @@ def test_reset_by_programme_admin_removes_app_audits_and_emails(
     client, programme_admin, kind_staff, django_capture_on_commit_callbacks
 ):
     authenticator_app(kind_staff)
-    two_factor.regenerate_recovery_codes(user=kind_staff)
+    two_factor.regenerate_recovery_codes(user=kind_staff, confirmation=PASSWORD)
     client.force_login(programme_admin)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -404,3 +413,68 @@ def test_reset_of_own_second_factor_refused(client, programme_admin):
     assert response.status_code == 400
     assert "Only a programme admin can reset a colleague" in response.content.decode()
     assert two_factor.has_second_factor(programme_admin)
+
+
+# --- Changing it asks for the password or a current code in the same form --------------------
+
+
+def test_new_recovery_codes_need_the_password_or_a_current_code(client, kind_staff):
+    device = authenticator_app(kind_staff)
+    client.force_login(kind_staff)
+    old = two_factor.regenerate_recovery_codes(user=kind_staff, confirmation=PASSWORD)
+    url = reverse("accounts:two_factor_recovery_codes")
+    for data in ({}, {"confirmation": "not-my-password"}):
+        refused = client.post(url, data)
+        body = refused.content.decode()
+        assert refused.status_code == 400 and 'id="id_confirmation-error"' in body
+        assert not any(f"<code>{code}" in body for code in old)
+    assert two_factor.remaining_recovery_codes(kind_staff) == 10
+    assert set(
+        StaticToken.objects.filter(device__user=kind_staff).values_list("token", flat=True)
+    ) == set(old)
+    # A code of the current app does it, as the password does.
+    response = client.post(url, {"confirmation": code_for(device.key)})
+    assert response.status_code == 200
+    event = audit_events_for(kind_staff).filter(action="recovery_codes_regenerated").last()
+    assert event.detail["confirmed_by"] == "app"
+
+
+def test_wrong_confirmation_error_is_shown_in_korean(client, applicant):
+    authenticator_app(applicant)
+    applicant.language = "ko"
+    applicant.save(update_fields=["language"])
+    client.force_login(applicant)
+    client.cookies["django_language"] = "ko"
+    response = client.post(reverse("accounts:two_factor_disable"), {"confirmation": "guess"})
+    body = response.content.decode()
+    assert response.status_code == 400 and '<html lang="ko"' in body
+    assert 'id="id_confirmation-error"' in body
+    assert two_factor.has_second_factor(applicant)
+
+
+def test_wrong_confirmations_are_limited(client, applicant):
+    authenticator_app(applicant)
+    client.force_login(applicant)
+    url = reverse("accounts:two_factor_disable")
+    for n in range(10):
+        client.post(url, {"confirmation": f"guess-{n}"})
+    # The right password is refused unchecked once the hour's wrong ones are used up.
+    response = client.post(url, {"confirmation": PASSWORD})
+    assert response.status_code == 400
+    assert "Too many attempts." in response.content.decode()
+    assert two_factor.has_second_factor(applicant)
+
+
+def test_replacing_the_app_needs_the_password_or_a_current_code(client, kind_staff):
+    old = authenticator_app(kind_staff)
+    client.force_login(kind_staff)
+    page = client.get(SETUP)
+    assert 'name="confirmation"' in page.content.decode()
+    key = client.session[SETUP_KEY_SESSION_KEY]
+    refused = client.post(SETUP, {"code": code_for(key), "confirmation": "guess"})
+    assert refused.status_code == 400
+    assert 'id="id_confirmation-error"' in refused.content.decode()
+    assert TOTPDevice.objects.get(user=kind_staff).pk == old.pk
+    response = client.post(SETUP, {"code": code_for(key), "confirmation": PASSWORD})
+    assert response.status_code == 200
+    assert TOTPDevice.objects.get(user=kind_staff).key == key

@@ -295,7 +295,7 @@ def test_language_switcher_saves_choice_to_profile(client, applicant):
 
 
 def test_organization_create_makes_owner(client, role_groups):
-    user = UserFactory(email="lead@zuunmod.gov.mn")
+    user = UserFactory(email="lead@zuunmod.gov.mn", email_verified_at=timezone.now())
     login(client, user)
     response = client.post(
         reverse("accounts:organization_create"),
