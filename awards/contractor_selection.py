@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_audit_event
 from accounts.models import Organization
 from accounts.rules import is_programme_admin
+from accounts.selectors import members_to_tell
 from awards.models import Agreement, Deliverable, DeliverableVersion
 from awards.services import transition_deliverable
 from core.domain import DomainError, clean_or_refuse, require_permission
@@ -563,9 +564,9 @@ def review_deliverable(
     # a company that has left is not told, and the next one does not read about its work.
     sender = latest.organization_id if latest is not None else None
     if project.contractor_id and sender in (None, project.contractor_id):
-        for membership in project.contractor.memberships.select_related("user"):
+        for member in members_to_tell(project.contractor_id):
             queue_message(
-                recipient=membership.user,
+                recipient=member,
                 template="results/deliverable_reviewed",
                 context={
                     **_project_names(project),
@@ -613,17 +614,15 @@ def remind_deliverables(*, today: datetime.date | None = None) -> int:
     week for an overdue one, queues nothing). Returns the number of messages queued."""
     today = today or timezone.localdate()
     open_statuses = (Deliverable.Status.PENDING, Deliverable.Status.RETURNED)
-    due = (
-        Deliverable.objects.filter(
-            status__in=open_statuses,
-            due_on__lte=today + datetime.timedelta(days=REMIND_DAYS_BEFORE),
-            project__contractor__isnull=False,
-            project__status=Project.Status.ACTIVE,
-        )
-        .select_related("project__contractor")
-        .prefetch_related("project__contractor__memberships__user")
-    )
+    due = Deliverable.objects.filter(
+        status__in=open_statuses,
+        due_on__lte=today + datetime.timedelta(days=REMIND_DAYS_BEFORE),
+        project__contractor__isnull=False,
+        project__status=Project.Status.ACTIVE,
+    ).select_related("project__contractor")
     due = list(due)
+    # Each contractor's members who receive its mail, read once per company.
+    members: dict[int, list] = {}
     suspended = _work_suspended({d.project for d in due})
     queued = 0
     for deliverable in due:
@@ -635,11 +634,14 @@ def remind_deliverables(*, today: datetime.date | None = None) -> int:
             key = f"deliverable:{deliverable.pk}:overdue:{deliverable.due_on}:{week}"
         else:
             key = f"deliverable:{deliverable.pk}:due:{deliverable.due_on}"
-        for membership in deliverable.project.contractor.memberships.all():
+        contractor_id = deliverable.project.contractor_id
+        if contractor_id not in members:
+            members[contractor_id] = list(members_to_tell(contractor_id))
+        for member in members[contractor_id]:
             with transaction.atomic():
                 queued += len(
                     queue_message(
-                        recipient=membership.user,
+                        recipient=member,
                         template="results/deliverable_overdue"
                         if overdue
                         else "results/deliverable_due",
@@ -650,7 +652,7 @@ def remind_deliverables(*, today: datetime.date | None = None) -> int:
                             "due_on": deliverable.due_on.isoformat(),
                         },
                         link=reverse("awards:deliverable", kwargs={"pk": deliverable.pk}),
-                        dedupe_key=f"{key}:{membership.user_id}",
+                        dedupe_key=f"{key}:{member.pk}",
                     )
                 )
     return queued
@@ -664,12 +666,17 @@ def record_contractor(*, track: Track, actor) -> Project:
     language). The other companies hear through the normal release of decisions."""
     project = select_contractor(track=track, actor=actor)
     company = project.contractor
-    for membership in company.memberships.select_related("user"):
+    context = {
+        **_project_names(project),
+        "code": project.code,
+        **in_each_language("company", lambda: company.display_name),
+    }
+    for member in members_to_tell(company):
         queue_message(
-            recipient=membership.user,
+            recipient=member,
             template="results/contractor_selected",
-            context={**_project_names(project), "code": project.code, "company": company.name},
+            context=context,
             link=reverse("awards:deliverables"),
-            dedupe_key=f"contractor-selected:{project.pk}:{membership.user_id}",
+            dedupe_key=f"contractor-selected:{project.pk}:{member.pk}",
         )
     return project

@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy
 from accounts import roles
 from accounts.audit import record_audit_event
 from accounts.models import Organization, User
+from accounts.selectors import may_receive_mail, members_to_tell
 from awards.contractor_selection import release_contractor as contractor_release
 from awards.contractor_selection import schedule_deliverables, work_agreement_kind
 from awards.execution import agreement_execution, project_execution
@@ -200,9 +201,9 @@ def _track_staff(project: Project) -> QuerySet[User]:
 
 
 def _party_members(agreement: Agreement) -> QuerySet[User]:
-    return User.objects.filter(
-        memberships__organization=agreement.party_id, is_active=True
-    ).distinct()
+    """The members of the agreement's party who receive its mail
+    (``accounts.selectors.members_to_tell``)."""
+    return members_to_tell(agreement.party_id)
 
 
 def _tell(users, *, template: str, context: dict, link: str, skip=None) -> None:
@@ -850,7 +851,7 @@ def decide_amendment(*, amendment: Amendment, approve: bool, note: str, actor) -
         amendment.status = Amendment.Status.REFUSED
     _record_decision(amendment, old_status=old_status, note=note, actor=actor)
     _tell(
-        [*_party_members(agreement), amendment.requested_by],
+        [*_party_members(agreement), *_requester_still_concerned(amendment)],
         template="awards/amendment_decided",
         context={
             **_agreement_context(agreement),
@@ -863,6 +864,20 @@ def decide_amendment(*, amendment: Amendment, approve: bool, note: str, actor) -
         skip=actor,
     )
     return amendment
+
+
+def _requester_still_concerned(amendment: Amendment) -> list[User]:
+    """Who asked for ``amendment``, while they still stand where they asked from: a member of
+    the party (already among ``_party_members`` when they receive its mail) or staff who
+    follow the project's money. Someone who has left the company, the track or the portal
+    is not told of the decision, nor sent the link to the agreement."""
+    requester = amendment.requested_by
+    agreement = amendment.agreement
+    if requester is None or not may_receive_mail(requester):
+        return []
+    if is_party_member(requester, agreement) or is_funding_staff(requester, agreement.project):
+        return [requester]
+    return []
 
 
 def _record_decision(

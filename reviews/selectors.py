@@ -41,8 +41,11 @@ def assignments_for_reviewer(user) -> QuerySet[Assignment]:
     """The reviewer's own assignments they may still see, with due dates and declarations.
 
     Uses ``applications_for_user`` so a declined or conflicted application (declared or
-    detected) never comes back. Annotates ``declared`` (a no-conflict declaration exists).
-    Never exposes other reviewers.
+    detected) never comes back. A review not yet submitted is listed only while its
+    application is still reviewed (``BOARD_STATUSES``): one withdrawn, or screened ineligible
+    again, since the assignment leaves the queue (a submitted review stays among the
+    finished). Annotates ``declared`` (a no-conflict declaration exists). Never exposes other
+    reviewers.
     """
     if not user.is_authenticated:
         return Assignment.objects.none()
@@ -50,6 +53,9 @@ def assignments_for_reviewer(user) -> QuerySet[Assignment]:
     return (
         Assignment.objects.filter(reviewer=user, application__in=visible)
         .exclude(status__in=[A.DECLINED, A.CONFLICT])
+        .exclude(
+            Q(status__in=Assignment.OPEN_STATUSES) & ~Q(application__status__in=BOARD_STATUSES)
+        )
         .select_related("application__track__call", "application__country", "application__city")
         .annotate(declared=declared_no_conflict(user))
         .order_by("application__track__review_deadline", "due_at", "application__reference")

@@ -7,14 +7,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts import roles
 from accounts.audit import record_audit_event
-from accounts.models import User
 from applications.models import Application
 from applications.selectors import current_interest_declarations
 from core.domain import DomainError, clean_or_refuse, require_permission
 from notifications.services import in_each_language, queue_message
 from projects.models import Track
+from projects.selectors import secretariat_staff_of
 from reviews.conflicts import detect_conflicts
 from reviews.models import (
     Assignment,
@@ -159,13 +158,11 @@ def declare_conflict(
 
 
 def _tell_track_staff(assignment: Assignment, *, why: str) -> None:
-    """An in-app notice to the secretariat staff of the track that a reviewer dropped out, so
-    they can assign someone else. Programme admins see it on the board."""
+    """An in-app notice to the track's active secretariat staff
+    (``projects.selectors.secretariat_staff_of``) that a reviewer dropped out, so they can
+    assign someone else. Programme admins see it on the board."""
     track = assignment.application.track
-    staff = User.objects.filter(
-        memberships__organization=track.secretariat_id, groups__name=roles.SECRETARIAT_STAFF
-    ).distinct()
-    for member in staff:
+    for member in secretariat_staff_of(track):
         queue_message(
             recipient=member,
             template="reviews/reviewer_dropped",

@@ -16,10 +16,17 @@ from notifications.services import queue_message
 from reviews.models import (
     Assignment,
 )
+from reviews.selectors import BOARD_STATUSES
 
 # The periodic reminders: this many days (Asia/Seoul) before the due date, then every day
 # once overdue.
 REMIND_DAYS_BEFORE = (3, 1)
+
+
+def _under_review(assignment: Assignment) -> bool:
+    """Whether the assignment's application is still reviewed (``BOARD_STATUSES``): nobody is
+    reminded of one withdrawn, or screened ineligible again, since they were assigned."""
+    return assignment.application.status in BOARD_STATUSES
 
 
 def _locked(assignment: Assignment) -> Assignment:
@@ -64,7 +71,8 @@ def _write_reminder(assignment: Assignment, *, actor, now) -> bool:
 
 @transaction.atomic
 def send_review_reminder(*, assignment: Assignment, actor=None, now=None) -> bool:
-    """Remind one reviewer of one open review; at most once per assignment per day (Seoul).
+    """Remind one reviewer of one open review of an application still under review
+    (``BOARD_STATUSES``); at most once per assignment per day (Seoul).
 
     Returns whether a new reminder was written (False when one went today already).
     """
@@ -72,6 +80,10 @@ def send_review_reminder(*, assignment: Assignment, actor=None, now=None) -> boo
     assignment = _locked(assignment)
     if not assignment.is_open:
         raise DomainError(_("This review is not open; there is nothing to remind."))
+    if not _under_review(assignment):
+        raise DomainError(
+            _("This application is no longer under review; there is nothing to remind.")
+        )
     return _write_reminder(assignment, actor=actor, now=now)
 
 
@@ -108,7 +120,8 @@ def _owes_reminder(assignment: Assignment, now) -> bool:
 
 
 def remind_reviewers(*, now=None) -> int:
-    """Periodic reminders: 3 days and 1 day before the due date, and every day once overdue.
+    """Periodic reminders: 3 days and 1 day before the due date, and every day once overdue,
+    of the open reviews of applications still under review (``BOARD_STATUSES``).
 
     Days are counted in Asia/Seoul. Each reminder is sent by the first run at or after the
     moment it falls due (``reminder_due_since``) and by no later one, so the job runs hourly: a
@@ -121,7 +134,9 @@ def remind_reviewers(*, now=None) -> int:
     horizon = now + datetime.timedelta(days=max(REMIND_DAYS_BEFORE) + 1)
     sent = 0
     candidates = (
-        Assignment.objects.filter(status__in=Assignment.OPEN_STATUSES)
+        Assignment.objects.filter(
+            status__in=Assignment.OPEN_STATUSES, application__status__in=BOARD_STATUSES
+        )
         .filter(
             Q(due_at__lte=horizon)
             | Q(due_at__isnull=True, application__track__review_deadline__lte=horizon)
@@ -135,6 +150,7 @@ def remind_reviewers(*, now=None) -> int:
             assignment = _locked(candidate)
             if (
                 assignment.is_open
+                and _under_review(assignment)
                 and _owes_reminder(assignment, now)
                 and _write_reminder(assignment, actor=None, now=now)
             ):
