@@ -81,6 +81,15 @@ class DocumentUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
         help_text=_("PDF, DOCX, XLSX, PNG or JPEG; the content decides the type, not the name.")
     )
+    replaces = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "The id of the document of this kind you last read (null if there was none). If "
+            "another one has replaced it since, the answer is 409 edit_conflict and nothing "
+            "changes. Left out, whatever is there is replaced."
+        ),
+    )
 
 
 class OrganizationRefSerializer(serializers.ModelSerializer):
@@ -257,25 +266,35 @@ class ApplicationUpdateSerializer(serializers.ModelSerializer):
 
 
 class EditConflictSerializer(serializers.Serializer):
-    """409 of a change based on an outdated version of a section."""
+    """409 of a change based on an outdated version of a section (or of a change to a draft
+    after its call closed: ``deadline``, without ``section`` and ``version``)."""
 
     detail = serializers.CharField()
-    code = serializers.CharField(help_text=_("The error code: edit_conflict."))
+    code = serializers.CharField(
+        help_text=_("The error code: edit_conflict, or deadline (the call has closed).")
+    )
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-    section = serializers.CharField(help_text=_("The section someone else changed."))
-    version = serializers.IntegerField(help_text=_("The current version: GET, merge, resend."))
+    section = serializers.CharField(
+        required=False, help_text=_("The section someone else changed.")
+    )
+    version = serializers.IntegerField(
+        required=False, help_text=_("The current version: GET, merge, resend.")
+    )
 
 
 class AlreadySubmittedSerializer(serializers.Serializer):
-    """409 of a submit repeated after the application was submitted (e.g. a retry)."""
+    """409 of a submit repeated after the application was submitted (e.g. a retry), or of a
+    submit after the call closed (``deadline``, without ``status`` and ``reference``)."""
 
     detail = serializers.CharField()
-    code = serializers.CharField(help_text=_("The error code: already_submitted."))
+    code = serializers.CharField(
+        help_text=_("The error code: already_submitted, or deadline (the call has closed).")
+    )
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
     status = serializers.ChoiceField(
-        choices=S.choices, help_text=_("The application's status as you see it.")
+        choices=S.choices, required=False, help_text=_("The application's status as you see it.")
     )
-    reference = serializers.CharField(allow_null=True)
+    reference = serializers.CharField(allow_null=True, required=False)
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -626,17 +645,20 @@ class ApplicationViewSet(
                 status=status.HTTP_400_BAD_REQUEST,
             )
         except services.EditConflict as exc:
-            return Response(
-                {
-                    "detail": str(exc.message),
-                    "code": exc.code,
-                    "errors": {},
-                    "section": exc.section,
-                    "version": exc.version,
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
+            return self._edit_conflict(exc)
         return self.reply(application)
+
+    def _edit_conflict(self, exc: services.EditConflict) -> Response:
+        return Response(
+            {
+                "detail": str(exc.message),
+                "code": exc.code,
+                "errors": {},
+                "section": exc.section,
+                "version": exc.version,
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
 
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def documents(self, request, pk=None):
@@ -657,18 +679,25 @@ class ApplicationViewSet(
         ),
         # Multipart only: a JSON body cannot carry the file.
         request={"multipart/form-data": DocumentUploadSerializer},
-        responses={201: DocumentSerializer},
+        responses={201: DocumentSerializer, 409: EditConflictSerializer},
     )
     @documents.mapping.post
     def upload_document(self, request, pk=None):
         application = self.get_object()
         data = self.validated_input()
-        document = services.upload_document(
-            application=application,
-            kind=data["kind"],
-            uploaded_file=data["file"],
-            actor=request.user,
-        )
+        replaces = None
+        if "replaces" in data:
+            replaces = str(data["replaces"]) if data["replaces"] else ""
+        try:
+            document = services.upload_document(
+                application=application,
+                kind=data["kind"],
+                uploaded_file=data["file"],
+                actor=request.user,
+                replaces=replaces,
+            )
+        except services.EditConflict as exc:
+            return self._edit_conflict(exc)
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
     @action(

@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Value
 from django.db.models.functions import Coalesce, NullIf
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
@@ -16,11 +17,11 @@ from applications import questions as q
 from applications.models import Application, ConsortiumMember, Document, Question
 from core import uploads as documents
 from core.bilingual import localized
-from core.forms import BoundedDateTimeField
+from core.forms import BoundedDateTimeField, DisplayNameChoiceField
 from core.kept_uploads import KeepsUploads
 from core.templatetags.portal_format import krw
 from projects.models import City, Country, Track
-from projects.selectors import document_requirements
+from projects.selectors import document_requirements, public_cities
 
 # The deliverables each track kind may request.
 DELIVERABLES_BY_TRACK = {
@@ -67,22 +68,19 @@ def reading_order(path: str = "") -> list:
     return [f"{path}name"]
 
 
-class CountryChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.display_name
-
-
 class CityChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.display_name} ({obj.country.display_name})"
 
 
 class SiteSectionForm(SectionForm):
-    country = CountryChoiceField(
+    country = DisplayNameChoiceField(
         label=_("Country"), queryset=Country.objects.order_by("name"), required=False
     )
     city = CityChoiceField(
         label=_("City"),
+        # The listed cities and the application's own (__init__): never one another
+        # organisation typed into its application.
         queryset=City.objects.select_related("country").order_by("country__name", "name"),
         required=False,
         help_text=_("Choose the city, or type its name below if it is not in the list."),
@@ -103,8 +101,10 @@ class SiteSectionForm(SectionForm):
         # Ordered when the form is built, in the language of the request that shows it.
         country_field, city_field = self.fields["country"], self.fields["city"]
         country_field.queryset = country_field.queryset.order_by(*reading_order())
-        city_field.queryset = city_field.queryset.order_by(
-            *reading_order("country__"), *reading_order()
+        city_field.queryset = (
+            public_cities(including=[self.instance.city_id])
+            .select_related("country")
+            .order_by(*reading_order("country__"), *reading_order())
         )
         # Offer the cities of the chosen (or saved) country; before a country is known, all.
         country_id = self.data.get(self.add_prefix("country")) if self.is_bound else None
@@ -244,13 +244,20 @@ class ConsortiumMemberForm(forms.ModelForm):
 
 
 class DocumentUploadForm(KeepsUploads, forms.Form):
+    """Upload or replace a document. A hidden field carries the optimistic lock
+    (``services.upload_document``'s ``replaces``): the documents present when the page was
+    built, as ``kind:public id`` (``kind:-`` for none) for every kind the form offers, so an
+    upload never silently replaces a document that arrived since. ``cleaned_data["replaces"]``
+    is the chosen kind's entry ("" for none, None when the form did not say)."""
+
     kind = forms.ChoiceField(label=_("Document"), choices=Document.Kind.choices)
     file = forms.FileField(
         label=_("File"),
         widget=forms.ClearableFileInput(attrs={"accept": documents.ACCEPT_ATTRIBUTE}),
     )
+    seen_documents = forms.CharField(widget=forms.HiddenInput, required=False, max_length=10_000)
 
-    def __init__(self, *args, track: Track | None = None, **kwargs):
+    def __init__(self, *args, track: Track | None = None, present=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _("PDF, DOCX, XLSX, PNG or JPEG; at most %(size)s.") % {
             "size": filesizeformat(documents.max_upload_size())
@@ -266,6 +273,35 @@ class DocumentUploadForm(KeepsUploads, forms.Form):
             self.fields["file"].help_text = _(
                 "Each document's accepted formats and size are listed above."
             )
+        if present is not None and not self.is_bound:  # the application's documents now
+            self.initial["seen_documents"] = self._seen_value(present)
+
+    def _seen_value(self, present) -> str:
+        """``kind:public id`` of each kind the form offers (but "other", which never replaces),
+        ``kind:-`` where none is present: never empty, so that "none" is said too."""
+        ids = {d.kind: str(d.public_id) for d in present}
+        return ",".join(
+            f"{kind}:{ids.get(kind, '-')}"
+            for kind, _label in self.fields["kind"].choices
+            if kind != Document.Kind.OTHER
+        )
+
+    def now_seeing(self, present) -> None:
+        """After an edit conflict: carry the documents as they are now (``present``), so that
+        sending the form again replaces them on purpose."""
+        data = self.data.copy()
+        data[self.add_prefix("seen_documents")] = self._seen_value(present)
+        self.data = data
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = {}
+        for entry in (cleaned.get("seen_documents") or "").split(","):
+            kind, _sep, public_id = entry.strip().partition(":")
+            if kind and public_id:
+                seen[kind] = "" if public_id == "-" else public_id
+        cleaned["replaces"] = seen.get(cleaned.get("kind"))
+        return cleaned
 
 
 class WithdrawForm(forms.Form):
@@ -388,15 +424,23 @@ def _help(question) -> str:
     return " ".join([*parts, *q.hints(question)])
 
 
-def question_field(question) -> forms.Field:
+def question_field(question, stored=None, own_cities=()) -> forms.Field:
     """The form field of a question, worded in the active language. Every field is optional
     here (a draft saves half done); ``normalize`` checks the value, and the submission asks for
-    required answers (``selectors.question_problems``)."""
+    required answers (``selectors.question_problems``). ``stored`` is the saved answer: a city
+    question offers the listed cities (``public_cities``), the one saved and ``own_cities``
+    (the application's site), never a city another organisation typed into its application."""
     label = q.label(question)
     common = {"label": label, "required": False, "help_text": _help(question)}
     kind = question.type
     if kind == q.LONG_TEXT:
-        return forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), strip=True, **common)
+        # The browser stops at the limit (``maxlength``), counting a line break as one, as
+        # ``normalize`` does; not the field's ``max_length``, which would count CRLF as two.
+        return forms.CharField(
+            widget=forms.Textarea(attrs={"rows": 6, "maxlength": q.text_limit(question)}),
+            strip=True,
+            **common,
+        )
     if kind == q.NUMBER:
         return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common)
     if kind == q.AMOUNT_KRW:
@@ -421,8 +465,11 @@ def question_field(question) -> forms.Field:
             choices=[("", "---------")] + [(c.code, c.display_name) for c in countries], **common
         )
     if kind == q.CITY:
-        cities = City.objects.select_related("country").order_by(
-            *reading_order("country__"), *reading_order()
+        own = [*own_cities, *([int(stored)] if str(stored or "").isdigit() else [])]
+        cities = (
+            public_cities(including=own)
+            .select_related("country")
+            .order_by(*reading_order("country__"), *reading_order())
         )
         return AnyChoiceField(
             choices=[("", "---------")]
@@ -434,6 +481,10 @@ def question_field(question) -> forms.Field:
         return TableField(
             widget=TableWidget(columns=q.columns_of(question), rows=min(rows, q.TABLE_MAX_ROWS)),
             **common,
+        )
+    if kind == q.SHORT_TEXT:
+        return forms.CharField(
+            widget=forms.TextInput(attrs={"maxlength": q.text_limit(question)}), **common
         )
     return forms.CharField(**common)
 
@@ -468,12 +519,13 @@ class QuestionsForm(forms.Form):
 
     def __init__(self, *args, questions: list[Question], track_kind: str, stored=None, **kw):
         version = kw.pop("version", None)
+        own_cities = kw.pop("own_cities", ())
         super().__init__(*args, **kw)
         self.questions, self.track_kind = list(questions), track_kind
         self.stored = dict(stored or {})
         for question in self.questions:
             name = f"q_{question.code}"
-            self.fields[name] = question_field(question)
+            self.fields[name] = question_field(question, self.stored.get(question.code), own_cities)
             self.initial.setdefault(
                 name, question_initial(question, self.stored.get(question.code))
             )
@@ -603,6 +655,7 @@ class QuestionDesignForm(forms.Form):
     max = forms.CharField(label=_("Maximum"), required=False, max_length=30)
     unit = forms.CharField(label=_("Unit (English)"), required=False, max_length=40)
     unit_ko = forms.CharField(label=_("Unit (Korean)"), required=False, max_length=40)
+    max_length = forms.IntegerField(label=_("Character limit"), required=False, min_value=1)
     max_words = forms.IntegerField(label=_("Word limit"), required=False, min_value=1)
     max_choices = forms.IntegerField(
         label=_("At most this many choices"), required=False, min_value=1
@@ -637,6 +690,13 @@ class QuestionDesignForm(forms.Form):
         self, *args, other_codes=(), adding: bool = True, two_stage: bool = False, **kwargs
     ):
         super().__init__(*args, **kwargs)
+        self.fields["max_length"].help_text = _(
+            "Short and long texts: at most this many characters; without it, %(short)s for a "
+            "short text and %(long)s for a long one. A line break counts as one."
+        ) % {
+            "short": number_format(q.SHORT_TEXT_MAX_LENGTH, force_grouping=True),
+            "long": number_format(q.LONG_TEXT_MAX_LENGTH, force_grouping=True),
+        }
         self.fields["show_if_question"].choices = [("", "---------")] + [
             (code, code) for code in other_codes
         ]
@@ -681,7 +741,16 @@ class QuestionDesignForm(forms.Form):
             )
             for c in constraints.get("columns") or []
         )
-        for key in ("min", "max", "unit", "unit_ko", "max_words", "max_choices", "max_rows"):
+        for key in (
+            "min",
+            "max",
+            "unit",
+            "unit_ko",
+            "max_length",
+            "max_words",
+            "max_choices",
+            "max_rows",
+        ):
             initial[key] = constraints.get(key, "")
         initial["track_kinds"] = condition.get("track_kinds") or []
         initial["show_if_question"] = condition.get("question", "")
@@ -729,7 +798,7 @@ class QuestionDesignForm(forms.Form):
         for key in ("min", "max"):
             if key in constraints and data["type"] != Question.Type.DATE:
                 constraints[key] = _number_or_text(constraints[key])
-        for key in ("max_words", "max_choices", "max_rows"):
+        for key in ("max_length", "max_words", "max_choices", "max_rows"):
             if data.get(key):
                 constraints[key] = data[key]
         columns = [
@@ -760,6 +829,7 @@ class QuestionDesignForm(forms.Form):
         """The input of this form where a refusal about ``model_field`` belongs."""
         if model_field == "constraints":
             return {
+                q.SHORT_TEXT: "max_length",
                 q.LONG_TEXT: "max_words",
                 q.TABLE: "columns_text",
                 q.MULTIPLE_CHOICE: "max_choices",

@@ -157,6 +157,10 @@ def hints(question) -> list[str]:
     """What the form says of a question's limits, in the reader's language (beside its help)."""
     constraints = question.constraints or {}
     said = []
+    if question.type in (SHORT_TEXT, LONG_TEXT):
+        said.append(
+            _("At most %(limit)s characters.") % {"limit": _number_text(text_limit(question))}
+        )
     if question.type == LONG_TEXT and constraints.get("max_words"):
         said.append(_("At most %(limit)s words.") % {"limit": constraints["max_words"]})
     if question.type in (NUMBER, AMOUNT_KRW):
@@ -218,10 +222,19 @@ def _holds_nul(raw) -> bool:
     return False
 
 
+def text_limit(question) -> int:
+    """The most characters a short or long text answer may have: the staff's ``max_length``,
+    else ``SHORT_TEXT_MAX_LENGTH`` / ``LONG_TEXT_MAX_LENGTH``. A line break counts as one."""
+    default = LONG_TEXT_MAX_LENGTH if question.type == LONG_TEXT else SHORT_TEXT_MAX_LENGTH
+    return int((question.constraints or {}).get("max_length") or default)
+
+
 def _text(question, raw, *, default_max: int):
     if not isinstance(raw, str | int | float) or isinstance(raw, bool):
         raise AnswerInvalid(_("Enter text."))
-    text = str(raw).strip()
+    # A browser sends a textarea's line breaks as CRLF, while it (and every editor) counts one
+    # character for each: counted and stored as one, so the limit is the one the reader sees.
+    text = str(raw).replace("\r\n", "\n").replace("\r", "\n").strip()
     constraints = question.constraints or {}
     limit = int(constraints.get("max_length") or default_max)
     if len(text) > limit:

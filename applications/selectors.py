@@ -30,8 +30,8 @@ from django.utils.translation import gettext_noop
 
 from accounts import roles
 from accounts.audit import audit_events_for
-from accounts.models import Membership, User
-from accounts.selectors import is_member
+from accounts.models import Membership
+from accounts.selectors import is_member, reachable_users
 from applications import questions as q
 from applications import stages
 from applications.models import Answer, Application, ClarificationRequest, Question
@@ -457,14 +457,25 @@ def open_clarification(application: Application) -> ClarificationRequest | None:
 
 
 def editable_sections(application: Application) -> set[str]:
-    """Sections the applicant may change now: all while a draft, the named ones in clarification."""
+    """Sections the applicant may change now: all while a draft can still be submitted (none
+    once its deadline passed, ``stages.deadline_refusal``), the named ones in clarification."""
     applicable = {key for key, _label in sections_for_application(application)}
     if application.status == S.DRAFT:
-        return applicable
+        return set() if stages.deadline_refusal(application) else applicable
     if application.status == S.CLARIFICATION:
         request = open_clarification(application)
         return applicable & set(request.sections if request else [])
     return set()
+
+
+def closed_notice(application: Application) -> str:
+    """Why the applicant's draft is read-only: its deadline passed, in the words of the
+    submission's refusal (``stages.deadline_refusal``); "" while it is open, and for any
+    other status (the section pages say that in their own words)."""
+    if application.status != S.DRAFT:
+        return ""
+    refusal = stages.deadline_refusal(application)
+    return str(refusal.message) if refusal else ""
 
 
 @dataclass(frozen=True)
@@ -1045,9 +1056,10 @@ _NOTICE_STATUSES = {
 
 
 def notice_recipients(track: Track, audience: str):
-    """The users a notice to ``audience`` of the track reaches: every active member of each
-    organisation with an application of the track in the audience's statuses (a draft; sent:
-    a proposal or concept note submitted and not withdrawn; all: both), once each."""
+    """The users a notice to ``audience`` of the track reaches: every member who receives
+    mail (``accounts.selectors.reachable_users``) of each organisation with an application of
+    the track in the audience's statuses (a draft; sent: a proposal or concept note submitted
+    and not withdrawn; all: both), once each."""
     statuses = _NOTICE_STATUSES.get(audience) or (
         _NOTICE_STATUSES["drafts"] + tuple(_NOTICE_STATUSES["sent"])
     )
@@ -1055,7 +1067,8 @@ def notice_recipients(track: Track, audience: str):
         "organization_id"
     )
     return (
-        User.objects.filter(is_active=True, memberships__organization_id__in=organisations)
+        reachable_users()
+        .filter(memberships__organization_id__in=organisations)
         .distinct()
         .order_by("pk")
     )

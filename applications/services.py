@@ -16,10 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import record_audit_event
-from accounts.models import (
-    Membership,
-    Organization,
-)
+from accounts.models import Organization
+from accounts.selectors import may_receive_mail, members_to_tell
+from accounts.services import require_verified_email
 from applications import clarifications, selectors, stages
 from applications import questions as q
 from applications.models import (
@@ -41,7 +40,12 @@ from core.uploads import store_upload, validate_upload
 from notifications.services import delivery_batch, in_each_language, queue_message
 from projects.models import Call, City, Country, Track
 from projects.rules import CONFIGURE_CALL, MANAGE_TRACK
-from projects.selectors import document_requirement, secretariat_staff_of, upload_limits
+from projects.selectors import (
+    document_requirement,
+    is_staff_of_track,
+    secretariat_staff_of,
+    upload_limits,
+)
 
 S = Application.Status
 # The lifecycle: draft → submitted → eligible | ineligible → under_review → reviewed →
@@ -89,7 +93,8 @@ def _call_names(call) -> dict[str, str]:
 def notify_applicants(
     *, application: Application, template: str, extra: dict | None = None
 ) -> None:
-    """Queue a message to every member of the applicant organisation (call inside the change)."""
+    """Queue a message to every member of the applicant organisation who receives its mail
+    (``accounts.selectors.members_to_tell``; call inside the change)."""
     context = {
         "reference": application.reference or "",
         "title": application.title,
@@ -98,10 +103,9 @@ def notify_applicants(
         **_call_names(application.call),
         **(extra or {}),
     }
-    members = Membership.objects.filter(organization_id=application.organization_id)
-    for membership in members.select_related("user"):
+    for member in members_to_tell(application.organization_id):
         queue_message(
-            recipient=membership.user,
+            recipient=member,
             template=template,
             context=context,
             link=application.get_absolute_url(),
@@ -277,11 +281,15 @@ def _require_member(application: Application, actor) -> None:
 
 def require_section_editable(application: Application, section: str, actor) -> None:
     """Refuse a change to ``section`` unless ``actor`` is a member of the applicant
-    organisation (code ``forbidden``) and the section is open now (``not_editable``: submitted,
-    or not reopened by the clarification request). The section services ask it, and the
-    section pages ask it to say why a form sent too late was not saved."""
+    organisation (code ``forbidden``) and the section is open now (``deadline``: a draft whose
+    call closed, in the submission's words, ``stages.deadline_refusal``; ``not_editable``:
+    submitted, or not reopened by the clarification request). The section services ask it, and
+    the section pages ask it to say why a form sent too late was not saved."""
     _require_member(application, actor)
     if section not in selectors.editable_sections(application):
+        refusal = stages.deadline_refusal(application) if application.status == S.DRAFT else None
+        if refusal is not None:
+            raise refusal
         if application.status == S.CLARIFICATION:
             raise DomainError(
                 _("Only the sections named in the clarification request can be changed."),
@@ -325,11 +333,9 @@ def start_application(*, track: Track, organization: Organization, actor) -> App
     Refuses an unverified e-mail address, a non-member, an organisation of the wrong kind for
     the track, and a call that is not open. Writes the draft and an audit row; sends nothing.
     """
-    if actor.email_verified_at is None:
-        raise DomainError(
-            _("Please verify your e-mail address before starting an application."),
-            code="unverified",
-        )
+    require_verified_email(
+        actor, _("Please verify your e-mail address before starting an application.")
+    )
     if not organization.memberships.filter(user=actor).exists():
         raise DomainError(_("You are not a member of this organisation."), code="forbidden")
     if not organization_may_apply(organization, track):
@@ -919,7 +925,14 @@ def remove_consortium_member(*, member: ConsortiumMember, actor) -> None:
 
 
 @transaction.atomic
-def upload_document(*, application: Application, kind: str, uploaded_file, actor) -> Document:
+def upload_document(
+    *,
+    application: Application,
+    kind: str,
+    uploaded_file,
+    actor,
+    replaces: str | None = None,
+) -> Document:
     """Store an uploaded file under a generated name, replacing the same kind (except "other").
 
     The content is checked (type by its bytes, size limit) before anything is stored; the old
@@ -927,11 +940,23 @@ def upload_document(*, application: Application, kind: str, uploaded_file, actor
     read-only) is ``core.uploads.StorageUnavailable`` on the file field, and neither a row nor
     a file is left behind: the row is written only after the file, and the file is removed if
     the row cannot be.
+
+    Optimistic locking, as for the other sections: ``replaces`` is the public id of the
+    document of this kind the user saw when they chose the file ("" when there was none).
+    When another document of the kind has arrived since (a colleague's upload),
+    ``EditConflict`` is raised and nothing changes. ``None`` (a client that does not say)
+    replaces whatever is there.
     """
     application = _lock_for_edit(application, "documents", actor)
     if kind not in Document.Kind.values and document_requirement(application.track, kind) is None:
         # A track's own kind (own-<n>) only where the track asks for it.
         raise DomainError(_("Choose what kind of document this is."), field="kind")
+    if replaces is not None and kind != Document.Kind.OTHER:
+        current = application.documents.filter(kind=kind).order_by("-uploaded_at").first()
+        if current is not None and str(current.public_id) != replaces:
+            raise EditConflict(
+                section="documents", version=application.version, changed_at=current.uploaded_at
+            )
     # The formats and size the track's staff set for this kind (projects.DocumentRequirement).
     file_kind = validate_upload(uploaded_file, **upload_limits(application.track, kind))
     old_files = []
@@ -1004,16 +1029,9 @@ def submit_application(*, application: Application, actor) -> Application:
                 code="already_submitted",
             )
         raise DomainError(_("Only a draft can be submitted."), code="not_draft")
-    if not locked.call.is_accepting_applications:
-        raise DomainError(
-            _("The call closed on %(date)s (Korea time); applications can no longer be submitted.")
-            % {
-                "date": timezone.localtime(locked.call.closes_at, _seoul()).strftime(
-                    "%Y-%m-%d %H:%M"
-                )
-            },
-            code="deadline",
-        )
+    refusal = stages.deadline_refusal(locked)  # the server's clock decides
+    if refusal is not None:
+        raise refusal
     problems = selectors.submission_problems(locked)
     if problems:
         raise DomainError(
@@ -1052,12 +1070,6 @@ def _share_lock_call_of(application_id: int) -> None:
             f'FOR SHARE OF "{call}"',
             [application_id],
         )
-
-
-def _seoul():
-    import zoneinfo
-
-    return zoneinfo.ZoneInfo("Asia/Seoul")
 
 
 @transaction.atomic
@@ -1138,7 +1150,11 @@ def request_clarification(
         template=STATUS_MESSAGES[S.CLARIFICATION],
         extra={
             "message": request.message,
-            "sections": [str(selectors.SECTION_LABELS[s]) for s in sections],
+            # The reopened sections named in each language, as the reader reads them.
+            **in_each_language(
+                "sections",
+                lambda: ", ".join(str(selectors.SECTION_LABELS[s]) for s in sections),
+            ),
         },
     )
     return request
@@ -1146,7 +1162,10 @@ def request_clarification(
 
 @transaction.atomic
 def answer_clarification(*, application: Application, actor, response: str) -> Application:
-    """The applicant answers the open request; the application returns to ``submitted``."""
+    """The applicant answers the open request; the application returns to ``submitted``.
+
+    Refused while a section the request reopened lacks what the submission asks for
+    (``selectors.submission_problems`` of those sections only)."""
     application = (
         Application.objects.select_for_update(of=("self",))
         .select_related("call", "track", "organization")
@@ -1162,7 +1181,12 @@ def answer_clarification(*, application: Application, actor, response: str) -> A
         raise DomainError(_("There is no open clarification request."), code="no_request")
     if not response.strip():
         raise DomainError(_("Write your answer to the request."), field="response")
-    problems = [p for p in selectors.submission_problems(application) if p.section != "site"]
+    # Only what the applicant can change now counts: the sections the request reopened. A
+    # requirement staff added after the submission (a required question or document) is asked
+    # of the proposal only where a request reopens its section; elsewhere it would block an
+    # answer the applicant has no way to give.
+    reopened = set(request.sections)
+    problems = [p for p in selectors.submission_problems(application) if p.section in reopened]
     if problems:
         raise DomainError(
             " ".join(str(p.message) for p in problems), code="incomplete", field="response"
@@ -1184,11 +1208,17 @@ def answer_clarification(*, application: Application, actor, response: str) -> A
 
 
 def _tell_staff_of_answer(application: Application, request: ClarificationRequest) -> None:
-    """Tell the track's secretariat staff, and whoever asked, that the answer is in: the
-    application waits for them to screen it again (``selectors.clarifications_to_rescreen``)."""
+    """Tell the track's secretariat staff, and whoever asked while they still run the track,
+    that the answer is in: the application waits for them to screen it again
+    (``selectors.clarifications_to_rescreen``). An asker who has left the track (or whose
+    account was closed) reads neither the answer nor the screening page it links to."""
     recipients = {user.pk: user for user in secretariat_staff_of(application.track)}
     asker = request.requested_by
-    if asker.is_active and asker.pk not in recipients:
+    if (
+        asker.pk not in recipients
+        and may_receive_mail(asker)
+        and is_staff_of_track(asker, application.track)
+    ):
         recipients[asker.pk] = asker
     context = {
         "reference": application.reference or "",
@@ -1243,26 +1273,22 @@ def remind_draft_applicants(*, now=None) -> int:
         days = min(stage_days, -(-left // timezone.timedelta(days=1)))  # whole days, rounded up
         concept = stages.is_concept_note(application)
         key = f"concept-{reminder}" if concept else reminder
-        members = Membership.objects.filter(
-            organization_id=application.organization_id
-        ).select_related("user")
+        members = members_to_tell(application.organization_id)
         with transaction.atomic():
-            for membership in members:
+            for member in members:
                 written += len(
                     queue_message(
-                        recipient=membership.user,
+                        recipient=member,
                         template="applications/draft_reminder",
                         context={
                             "title": application.title,
                             **_call_names(application.call),
                             "days": days,
                             "concept": concept,
-                            "closes_at": timezone.localtime(deadline, _seoul()).strftime(
-                                "%Y-%m-%d %H:%M"
-                            ),
+                            "closes_at": stages.korea_time(deadline),
                         },
                         link=application.get_absolute_url(),
-                        dedupe_key=f"draft-reminder:{application.pk}:{membership.user_id}:{key}",
+                        dedupe_key=f"draft-reminder:{application.pk}:{member.pk}:{key}",
                     )
                 )
     return written

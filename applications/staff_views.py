@@ -33,6 +33,7 @@ from core.transitions import allowed_moves
 from core.views import require_perm
 from projects.models import Country, Track
 from projects.rules import MANAGE_TRACK
+from projects.selectors import submitted_application_count
 
 
 class ScreeningForm(forms.Form):
@@ -691,6 +692,7 @@ def questions(request, track_id: int):
             "retired": [x for x in listed if x.is_retired],
             "form": form,
             "type_help": q.TYPE_HELP,
+            "submitted": submitted_application_count(track),
         },
         status=400 if form.is_bound else 200,
     )
@@ -725,7 +727,13 @@ def question_edit(request, track_id: int, pk: int):
     return render(
         request,
         "applications/staff/question_edit.html",
-        {"track": track, "question": question, "form": form, "answered": answered},
+        {
+            "track": track,
+            "question": question,
+            "form": form,
+            "answered": answered,
+            "submitted": submitted_application_count(track),
+        },
         status=400 if form.is_bound else 200,
     )
 

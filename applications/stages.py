@@ -30,11 +30,9 @@ are outside screening, assignment and the programme's figures.
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +40,7 @@ from django.utils.translation import gettext_lazy as _
 from applications import questions as q
 from applications.models import Answer, Application, Question
 from core.domain import DomainError
+from core.timezones import korea_time
 from projects.models import Call, Stage
 from projects.services import CallProblem
 
@@ -157,27 +156,47 @@ def condition_problem(question: Question) -> str | None:
 
 def submission_status(application: Application, *, now=None) -> str:
     """The status a submission of ``application`` moves to: ``concept_submitted`` for a concept
-    note, refused once the concept notes closed (the server's clock); ``submitted`` for a full
-    proposal (its deadline, the call's closing time, is checked by the submission itself)."""
+    note, refused once the concept notes closed (the server's clock, ``deadline_refusal``);
+    ``submitted`` for a full proposal (its deadline, the call's closing time, is checked by the
+    submission itself)."""
     if not is_concept_note(application):
         return S.SUBMITTED
+    refusal = deadline_refusal(application, now=now)
+    if refusal is not None:
+        raise refusal
+    return S.CONCEPT_SUBMITTED
+
+
+def deadline_refusal(application: Application, *, now=None) -> DomainError | None:
+    """Why the draft ``application`` can no longer be changed or submitted, by the server's
+    clock, or None while its stage is open (``Application.stage_is_open``): the call closed (by
+    its closing time or by its status), or, for a concept note, the concept notes' deadline
+    passed. Code ``deadline``, the time in Korea time (``korea_time``).
+
+    The one wording of this refusal: the submission (``services.submit_application``), the
+    section saves (``services.require_section_editable``) and the section pages that say why
+    the draft is read-only (``selectors.closed_notice``)."""
     now = now or timezone.now()
-    if now >= application.stage_deadline:
-        raise DomainError(
+    call = application.call
+    if not (call.status == Call.Status.OPEN and call.opens_at <= now < call.closes_at):
+        return DomainError(
+            _(
+                "The call closed on %(date)s (Korea time); applications can no longer be changed "
+                "or submitted."
+            )
+            % {"date": korea_time(call.closes_at)},
+            code="deadline",
+        )
+    if now >= application.stage_deadline:  # a concept note: its own, earlier, deadline
+        return DomainError(
             _(
                 "Concept notes closed on %(date)s (Korea time); a concept note can no longer be "
-                "submitted."
+                "changed or submitted."
             )
             % {"date": korea_time(application.stage_deadline)},
             code="deadline",
         )
-    return S.CONCEPT_SUBMITTED
-
-
-def korea_time(value) -> str:
-    """A deadline as the programme states it: Korea time, to the minute."""
-    zone = zoneinfo.ZoneInfo(settings.PROGRAMME_TIME_ZONE)
-    return timezone.localtime(value, zone).strftime("%Y-%m-%d %H:%M")
+    return None
 
 
 # --- Readiness of a two-stage call --------------------------------------------------------------

@@ -36,6 +36,7 @@ from applications.pdf import render_application_summary
 from core import uploads as document_rules
 from core.domain import DomainError
 from core.forms import apply_domain_error
+from core.views import renders_pdf
 from projects.models import Track
 from projects.rules import VIEW_CALL
 from projects.selectors import document_requirements, public_call_status, public_calls
@@ -273,6 +274,7 @@ def section(request, pk, section):
             "section_label": keys[section],
             "form": form,
             "editable": editable,
+            "closed_notice": selectors.closed_notice(application),
             "conflict": conflict,
             "steps": _steps(application, section),
         },
@@ -310,9 +312,10 @@ def _refuse_closed(form, application: Application, section: str, actor) -> Domai
 
 def _closed_refusal(form, exc: DomainError) -> DomainError | None:
     """A service's refusal shown on the form; returned when it says the section is closed
-    (``not_editable``: the application was submitted under the user's feet)."""
+    (``not_editable``: the application was submitted under the user's feet; ``deadline``: the
+    call closed meanwhile)."""
     apply_domain_error(form, exc)
-    return exc if exc.code == "not_editable" else None
+    return exc if exc.code in ("not_editable", "deadline") else None
 
 
 def _autosave_closed(request, exc: DomainError):
@@ -375,6 +378,7 @@ def _questions_form(application: Application, data=None) -> QuestionsForm:
         track_kind=application.track.kind,
         stored=selectors.answer_values(application),
         version=application.version,
+        own_cities=[application.city_id] if application.city_id else [],
     )
 
 
@@ -471,6 +475,7 @@ def questions_section(request, application):
             if application.call.two_stage and not application.is_concept_note
             else [],
             "editable": editable,
+            "closed_notice": selectors.closed_notice(application),
             "conflict": conflict,
             "steps": _steps(application, "questions"),
         },
@@ -504,6 +509,7 @@ def consortium_section(request, application):
             "members": application.consortium_members.all(),
             "form": form,
             "editable": editable,
+            "closed_notice": selectors.closed_notice(application),
             "steps": _steps(application, "consortium"),
         },
         status=409 if closed else 200,
@@ -544,9 +550,11 @@ def documents_section(request, application):
         request.POST or None,
         request.FILES or None,
         track=application.track,
+        present=application.documents.all(),
         uploader=request.user,
     )
     closed = None
+    conflict = False
     if request.method == "POST":
         closed = None if editable else _refuse_closed(form, application, "documents", request.user)
         if not closed and form.is_valid():
@@ -556,6 +564,23 @@ def documents_section(request, application):
                     kind=form.cleaned_data["kind"],
                     uploaded_file=form.cleaned_data["file"],
                     actor=request.user,
+                    replaces=form.cleaned_data["replaces"],
+                )
+            except services.EditConflict as exc:
+                # A colleague's document of this kind arrived after the page was opened: the
+                # page shows theirs (read again), keeps the chosen file, and the form now
+                # carries the documents as they are, so uploading again replaces it on purpose.
+                conflict = True
+                application = _own_application(request, application.pk)
+                form.now_seeing(application.documents.all())
+                form.add_error(
+                    "kind",
+                    _(
+                        "Someone else uploaded this document at %(time)s, after you opened the "
+                        "page; theirs is listed above. Upload again to replace it with yours: "
+                        "your file is kept."
+                    )
+                    % {"time": _conflict_time(exc)},
                 )
             except DomainError as exc:
                 closed = _closed_refusal(form, exc)
@@ -595,11 +620,12 @@ def documents_section(request, application):
             "others": others,
             "form": form,
             "editable": editable,
+            "closed_notice": selectors.closed_notice(application),
             "allowed_types": document_rules.allowed_types_label(),
             "max_size": document_rules.max_upload_size(),
             "steps": _steps(application, "documents"),
         },
-        status=409 if closed else (400 if form.is_bound and form.errors else 200),
+        status=409 if closed or conflict else (400 if form.is_bound and form.errors else 200),
     )
 
 
@@ -633,7 +659,6 @@ def document_download(request, public_id):
         content_type=document.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -725,6 +750,7 @@ def answer_clarification(request, pk):
 
 
 @login_required
+@renders_pdf
 def summary_pdf(request, pk):
     """A printable summary in the user's language (applicant-safe information only)."""
     application = _own_application(request, pk)

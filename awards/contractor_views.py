@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
@@ -41,12 +40,13 @@ from awards.lifecycle import next_award_status, next_step_problems
 from awards.models import Award
 from core.domain import DomainError
 from core.forms import DATETIME_LOCAL_FORMAT, BoundedDateTimeField, apply_domain_error
+from core.timezones import programme_zone
 from core.views import require_perm
 from projects.models import Call, Project, Track
 from projects.selectors import projects_for_staff
 from projects.services import transition_call
 
-SEOUL = ZoneInfo("Asia/Seoul")
+SEOUL = programme_zone()
 # Applications that never reach the committee.
 NOT_IN_SELECTION = (
     Application.Status.DRAFT,

@@ -27,15 +27,16 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from core.timezones import programme_zone
+
 # The programme's time zone: exports are read in the ministry, whatever the server's zone.
-SEOUL = ZoneInfo("Asia/Seoul")
+SEOUL = programme_zone()
 TWO_PLACES = Decimal("0.01")
 
 # A text cell starting with one of these is read as a formula by Excel, LibreOffice or Google

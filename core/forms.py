@@ -86,3 +86,19 @@ class BoundedDateTimeField(forms.DateTimeField):
         super().validate(value)
         if self.future and is_past(value):
             raise ValidationError(self.error_messages["past"], code="past")
+
+
+class DisplayNameChoiceField(forms.ModelChoiceField):
+    """A choice of rows of a bilingual model (``core.bilingual.BilingualMixin``: a country, an
+    organisation) labelled with their ``display_name``: the reader's language, read when the
+    field is rendered. Every such select uses it (``__str__`` is the English name)."""
+
+    def label_from_instance(self, obj):
+        return obj.display_name
+
+
+class DisplayNameMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """``DisplayNameChoiceField`` for several rows (checkboxes, a multiple select)."""
+
+    def label_from_instance(self, obj):
+        return obj.display_name

@@ -1,5 +1,6 @@
 """Reads for calls, tracks and the portfolio, with visibility applied."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
@@ -9,10 +10,12 @@ from django.utils.translation import pgettext_lazy
 
 from accounts import roles
 from accounts.models import User
+from accounts.rules import VIEW_STAFF_AREA
 from accounts.selectors import is_member
 from core.bilingual import KOREAN
 from projects.models import (
     Call,
+    City,
     DocumentKind,
     DocumentRequirement,
     Event,
@@ -102,6 +105,41 @@ def events(*, upcoming: bool | None = None, queryset: QuerySet[Event] | None = N
         return queryset
     today = timezone.now().astimezone(ZoneInfo(settings.PROGRAMME_TIME_ZONE)).date()
     return queryset.filter(ends_on__gte=today) if upcoming else queryset.filter(ends_on__lt=today)
+
+
+def public_portfolio() -> QuerySet[Project]:
+    """The funded projects the public sees, on the portfolio pages, the open-data API and the
+    programme statistics: every project from before the portal, and each project awarded
+    through it once its award is approved (``Project.is_public``, kept by the award lifecycle:
+    not while the award is only proposed and may still change) unless it was cancelled.
+    Staff follow every project through ``projects_for_staff``."""
+    return Project.objects.filter(
+        Q(source=Project.Source.HISTORICAL)
+        | (Q(is_public=True) & ~Q(status=Project.Status.CANCELLED))
+    )
+
+
+def public_cities(*, including: Iterable[int | None] = ()) -> QuerySet[City]:
+    """The cities anyone may see listed: those of the public portfolio and of the programme's
+    events, and those staff checked (their coordinates are set: an applicant typing a new city
+    gives only its name, ``applications.services.save_application_section``). A city only
+    typed into an application, draft or submitted, is not listed; ``including`` adds cities
+    by id (an applicant's own choices on their application, a city they typed in included)."""
+    shown = (
+        Q(pk__in=public_portfolio().filter(city__isnull=False).values("city"))
+        | Q(pk__in=Event.objects.filter(city__isnull=False).values("city"))
+        | Q(latitude__isnull=False, longitude__isnull=False)
+    )
+    own = [pk for pk in including if pk is not None]
+    return City.objects.filter(shown | Q(pk__in=own) if own else shown)
+
+
+def cities_for_user(user) -> QuerySet[City]:
+    """The cities ``user`` may see listed: every city for staff (``accounts.view_staff_area``),
+    ``public_cities`` for everyone else (the public API)."""
+    if user.has_perm(VIEW_STAFF_AREA):
+        return City.objects.all()
+    return public_cities()
 
 
 def projects_for_staff(user) -> QuerySet[Project]:
@@ -198,6 +236,15 @@ def submitted_document_kinds(track: Track) -> set[str]:
         .values_list("kind", flat=True)
         .distinct()
     )
+
+
+def submitted_application_count(track: Track) -> int:
+    """How many applications of ``track`` have been submitted (whatever became of them since).
+    Their submission was checked against the form as it was: a question or document required
+    from now on is asked of them only where a clarification request reopens its section
+    (``applications.services.answer_clarification``), which the design pages warn of."""
+    # Through the reverse relation: the application model lives above this app.
+    return track.applications.filter(submitted_at__isnull=False).count()
 
 
 def can_view_call(user, call: Call) -> bool:

@@ -14,6 +14,7 @@ from accounts import roles
 from accounts.audit import audit_events_for, record_audit_event
 from core.domain import DomainError, clean_or_refuse, require_permission
 from core.file_deletion import delete_after_commit
+from core.timezones import korea_time
 from core.transitions import apply_transition
 from core.uploads import store_upload, validate_upload
 from projects import selectors
@@ -56,7 +57,9 @@ class CallNotReady(DomainError):
     def __init__(self, problems: list["CallProblem"]):
         super().__init__(
             _("The call cannot open yet: %(problems)s")
-            % {"problems": " ".join(str(p.message) for p in problems)}
+            % {"problems": " ".join(str(p.message) for p in problems)},
+            # A closing time in the past is the closing time's problem: shown next to it.
+            field="closes_at" if any(p.code == "closes_at" for p in problems) else None,
         )
         self.problems = problems
 
@@ -66,9 +69,10 @@ def transition_call(*, call: Call, to: str, actor=None, reason: str = "") -> Cal
     """Move a call along its lifecycle; refuses moves outside ``CALL_TRANSITIONS``.
 
     Writes an audit row. Opening (from published, or again from closed) is refused with
-    ``CallNotReady`` while ``call_problems`` finds anything: this is the one place that
-    refuses, whoever asks (the staff, the admin's action, the beat job). Does not open or
-    close by the dates: ``sync_call_statuses`` does that.
+    ``CallNotReady`` while ``call_problems`` finds anything (reopening a closed call: a closing
+    time already past, too): this is the one place that refuses, whoever asks (the staff, the
+    admin's action, the beat job). Does not open or close by the dates: ``sync_call_statuses``
+    does that.
     """
     if to == S.OPEN:
         current = Call.objects.get(pk=call.pk)
@@ -151,8 +155,22 @@ def register_readiness_check(check: Callable[[Call], Iterable[CallProblem]]) -> 
 
 def _date_problems(call: Call, tracks: list[Track]) -> list[CallProblem]:
     # When the dates fall is the beat job's business (it opens and closes calls on time): a
-    # call may be opened by hand after its opening time, or reopened to take late proposals.
+    # call may be opened by hand after its opening time. A closed call is reopened (to take
+    # late proposals) only with a closing time still ahead: past it, no proposal could be
+    # submitted (the clock decides, ``Call.is_accepting_applications``), the public page would
+    # say "Closed" and the beat job would close the call again.
     problems = []
+    if call.status == S.CLOSED and call.closes_at <= timezone.now():
+        problems.append(
+            CallProblem(
+                _(
+                    "The closing time (%(date)s, Korea time) has passed: move the closing time "
+                    "first, then reopen the call."
+                )
+                % {"date": korea_time(call.closes_at)},
+                code="closes_at",
+            )
+        )
     if call.closes_at <= call.opens_at:
         problems.append(CallProblem(_("The call must close after it opens."), code="dates"))
     if call.two_stage and call.concept_closes_at is None:
@@ -548,6 +566,26 @@ def remove_document_requirement(*, requirement: DocumentRequirement, actor) -> N
 PROJECT_TRANSITIONS: dict[str, set[str]] = {
     Project.Status.ACTIVE: {Project.Status.COMPLETED, Project.Status.CANCELLED},
 }
+
+
+@transaction.atomic
+def set_project_public(*, project: Project, public: bool, actor) -> Project:
+    """Show ``project`` in the public portfolio (``selectors.public_portfolio``) or take it
+    out; audited. The award lifecycle calls it (an award approved shows its project, one
+    cancelled hides it); it checks no permission of its own, like ``set_project_status``."""
+    if Project.objects.filter(pk=project.pk, is_public=public).exists():
+        project.is_public = public
+        return project
+    Project.objects.filter(pk=project.pk).update(is_public=public)
+    record_audit_event(
+        subject=project,
+        action="published" if public else "unpublished",
+        actor=actor,
+        old_value=str(not public),
+        new_value=str(public),
+    )
+    project.is_public = public
+    return project
 
 
 @transaction.atomic

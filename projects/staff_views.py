@@ -259,6 +259,7 @@ def requirements(request, track_id: int):
             "track": track,
             "requirements": selectors.document_requirements(track),
             "handed_in": selectors.submitted_document_kinds(track),
+            "submitted": selectors.submitted_application_count(track),
             "problems": problems,
             "form": form,
         },
@@ -283,7 +284,12 @@ def requirement_edit(request, pk: int):
     return render(
         request,
         "projects/staff/requirement_form.html",
-        {"track": requirement.track, "requirement": requirement, "form": form},
+        {
+            "track": requirement.track,
+            "requirement": requirement,
+            "form": form,
+            "submitted": selectors.submitted_application_count(requirement.track),
+        },
         status=status,
     )
 

@@ -14,6 +14,9 @@ NON_FIELD_ERRORS = api_settings.NON_FIELD_ERRORS_KEY
 FORBIDDEN_CODES = frozenset({"forbidden", "permission_denied"})
 # Domain error codes that mean "the server cannot do it now; retry later" (a full disk).
 UNAVAILABLE_CODES = frozenset({"storage_unavailable"})
+# Domain error codes that mean "the request came too late: the state has moved on" (a draft
+# changed or submitted after its call closed).
+CONFLICT_CODES = frozenset({"deadline"})
 
 
 def api_exception_handler(exc, context):
@@ -27,6 +30,8 @@ def api_exception_handler(exc, context):
             code = status.HTTP_403_FORBIDDEN
         elif exc.code in UNAVAILABLE_CODES:
             code = status.HTTP_503_SERVICE_UNAVAILABLE
+        elif exc.code in CONFLICT_CODES:
+            code = status.HTTP_409_CONFLICT
         else:
             code = status.HTTP_400_BAD_REQUEST
         return Response(

@@ -1,8 +1,9 @@
 """A deadline as a reader needs it: the time in their own zone and how many days are left.
 
 The user's time zone is the active one (``accounts.middleware`` activates it per request), so
-"3 days left" counts calendar days on the reader's own clock. The programme's clock (Asia/Seoul)
-is shown beside it when the reader is elsewhere, since calls close on Korean time.
+"3 days left" counts calendar days on the reader's own clock. The programme's clock (Korea
+time, ``settings.PROGRAMME_TIME_ZONE``) is shown beside it when the reader is elsewhere, since
+calls close on Korean time.
 """
 
 import datetime
@@ -44,6 +45,13 @@ def countdown_text(value, *, closes: bool = False, now: datetime.datetime | None
     return ngettext("%(count)s day left", "%(count)s days left", days) % {"count": days}
 
 
+@register.simple_tag
+def programme_time_zone() -> str:
+    """``{% programme_time_zone as zone %}``: the programme's time zone (Korea time), for
+    ``{% timezone zone %}`` in templates rendered without the request's context too (PDFs)."""
+    return settings.PROGRAMME_TIME_ZONE
+
+
 @register.inclusion_tag("partials/_deadline.html")
 def deadline(value, closes: bool = False):
     """``{% deadline value %}``: the date and time in the reader's zone (and Korean time when
@@ -61,6 +69,7 @@ def deadline(value, closes: bool = False):
         # The template shows the value in the reader's zone; Korean time beside it if different.
         "show_seoul": has_time
         and timezone.get_current_timezone_name() != settings.PROGRAMME_TIME_ZONE,
+        "programme_zone": settings.PROGRAMME_TIME_ZONE,
         "countdown": countdown_text(value, closes=closes, now=now),
         "is_past": (value < now) if has_time else days < 0,
         "is_soon": 0 <= days <= 7,

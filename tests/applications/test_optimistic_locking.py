@@ -15,10 +15,11 @@ from django.test import Client
 from django.urls import reverse
 
 from applications import services
-from applications.models import Application
+from applications.models import Application, Document
 from tests.api.conftest import client_for
 from tests.conftest import login
 from tests.factories import UserFactory
+from tests.factories.applications import pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -298,3 +299,93 @@ def test_locking_two_concurrent_saves_one_wins_one_conflicts(complete_draft, col
             pool.map(lambda args: save(*args), [(complete_draft.created_by, "A"), (colleague, "B")])
         )
     assert outcomes == ["conflict", "saved"]
+
+
+# --- Documents: a stale upload never replaces a colleague's newer document ----------------------
+
+
+def _upload_form_inputs(html: str) -> dict:
+    """The hidden inputs of the documents page's upload form (the documents it saw, a kept file)."""
+    form = html[html.index('enctype="multipart/form-data"') :]
+    form = form[: form.index("</form>")]
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+
+
+def test_locking_stale_upload_is_refused_and_the_chosen_file_kept(
+    client, complete_draft, colleague
+):
+    """The colleague opens the documents page; the owner then uploads a new letter of intent;
+    the colleague, from the page as it was, uploads theirs: refused (409) next to the
+    document's field, the owner's file stays and is listed, the colleague's file is kept, and
+    sending the form again replaces the owner's on purpose."""
+    kind = Document.Kind.LETTER_OF_INTENT
+    url = section_url(complete_draft, "documents")
+    login(client, colleague)
+    seen = _upload_form_inputs(client.get(url).content.decode())
+    newer = services.upload_document(
+        application=complete_draft,
+        kind=kind,
+        uploaded_file=pdf_upload("A-final.pdf"),
+        actor=complete_draft.created_by,
+    )
+
+    refused = client.post(url, {**seen, "kind": kind, "file": pdf_upload("B-old.pdf")})
+
+    assert refused.status_code == 409
+    assert Document.objects.filter(pk=newer.pk).exists()
+    body = refused.content.decode()
+    assert "A-final.pdf" in body  # theirs, read again
+    assert re.search(r'id="id_kind-error">Someone else uploaded this document at \d\d:\d\d', body)
+    assert "Kept from your last try: <strong>B-old.pdf</strong>" in body
+
+    again = client.post(url, {**_upload_form_inputs(body), "kind": kind})
+    assert again.status_code == 302
+    (letter,) = complete_draft.documents.filter(kind=kind)
+    assert letter.original_name == "B-old.pdf"
+
+
+def test_locking_upload_of_a_kind_nobody_changed_goes_through(client, complete_draft, colleague):
+    """Another kind uploaded in between is no conflict: only the document replaced counts."""
+    url = section_url(complete_draft, "documents")
+    login(client, colleague)
+    seen = _upload_form_inputs(client.get(url).content.decode())
+    services.upload_document(
+        application=complete_draft,
+        kind=Document.Kind.SITE_MAP,
+        uploaded_file=pdf_upload("map.pdf"),
+        actor=complete_draft.created_by,
+    )
+    response = client.post(
+        url, {**seen, "kind": Document.Kind.LETTER_OF_INTENT, "file": pdf_upload("letter.pdf")}
+    )
+    assert response.status_code == 302
+    assert complete_draft.documents.get(kind=Document.Kind.LETTER_OF_INTENT).original_name == (
+        "letter.pdf"
+    )
+
+
+def test_locking_api_upload_over_a_newer_document_is_409(complete_draft, colleague):
+    kind = Document.Kind.LETTER_OF_INTENT
+    api = client_for(colleague)
+    url = reverse("api:application-documents", kwargs={"pk": complete_draft.pk})
+    listed = api.get(url).json()
+    seen = next((d["id"] for d in listed if d["kind"] == kind), "")
+    services.upload_document(
+        application=complete_draft,
+        kind=kind,
+        uploaded_file=pdf_upload("A-final.pdf"),
+        actor=complete_draft.created_by,
+    )
+
+    stale = api.post(
+        url, {"kind": kind, "file": pdf_upload("B.pdf"), "replaces": seen}, format="multipart"
+    )
+
+    assert stale.status_code == 409, stale.content
+    assert (stale.json()["code"], stale.json()["section"]) == ("edit_conflict", "documents")
+    assert [d.original_name for d in complete_draft.documents.filter(kind=kind)] == ["A-final.pdf"]
+    current = next(d["id"] for d in api.get(url).json() if d["kind"] == kind)
+    fresh = api.post(
+        url, {"kind": kind, "file": pdf_upload("B.pdf"), "replaces": current}, format="multipart"
+    )
+    assert fresh.status_code == 201, fresh.content

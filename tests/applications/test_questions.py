@@ -404,3 +404,40 @@ def test_questions_answers_show_on_the_staff_screening_page(
     ).content.decode()
     assert "Has the city a strategy?" in body and "Reworded" not in body
     assert "<dd>Yes</dd>" in body
+
+
+# --- Text limits: counted as the reader counts, and shown ---------------------------------------
+
+
+def test_text_line_breaks_count_once_towards_the_limit():
+    """A browser sends a textarea's line breaks as CRLF, while it (and every editor) counts a
+    line break as one character: 100 characters with one line break are 100, stored with LF."""
+    question = Question(
+        type=T.LONG_TEXT, code="plan", label="Plan", constraints={"max_length": 100}
+    )
+    text = "a" * 50 + "\r\n" + "b" * 49
+    assert q.normalize(question, text) == "a" * 50 + "\n" + "b" * 49
+    assert q.normalize(question, "a\rb") == "a\nb"
+    with pytest.raises(q.AnswerInvalid):
+        q.normalize(question, "a" * 51 + "\r\n" + "b" * 49)
+
+
+@pytest.mark.parametrize(
+    ("type_", "constraints", "limit", "said"),
+    [
+        (T.SHORT_TEXT, {}, q.SHORT_TEXT_MAX_LENGTH, "At most 500 characters."),
+        (T.LONG_TEXT, {}, q.LONG_TEXT_MAX_LENGTH, "At most 20,000 characters."),
+        (T.LONG_TEXT, {"max_length": 1500}, 1500, "At most 1,500 characters."),
+    ],
+)
+def test_text_limit_is_shown_and_set_on_the_input(type_, constraints, limit, said):
+    """The applicant learns the limit before the refusal: a hint beside the question and the
+    input's ``maxlength`` (the browser counts a line break as one, as the server now does)."""
+    from applications.forms import question_field
+
+    question = Question(type=type_, code="name", label="Name", constraints=constraints)
+    field = question_field(question)
+    assert said in field.help_text
+    html = str(field.widget.render("q_name", "", attrs=field.widget_attrs(field.widget)))
+    assert f'maxlength="{limit}"' in html
+    assert field.max_length is None  # the server's count (normalize), not Django's CRLF one

@@ -3,6 +3,7 @@ and preview in both languages; only the track's staff, every write audited, an a
 question's type refused next to its field."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -189,3 +190,18 @@ def test_questions_staff_mark_a_question_as_identifying_and_it_stays_marked(
         closes_at=datetime.datetime(2027, 3, 31, tzinfo=datetime.UTC),
     )
     assert Question.objects.get(call=copy, code="support").identifying is True
+
+
+def test_questions_staff_set_the_character_limit_of_a_text(client, kind_staff, planning_track):
+    login(client, kind_staff)
+    page = client.get(url("questions", planning_track)).content.decode()
+    assert 'name="max_length"' in page
+    response = client.post(
+        url("questions", planning_track),
+        design(code="vision", type=T.LONG_TEXT, min="", unit="", unit_ko="", max_length="1500"),
+    )
+    assert response.status_code == 302, response.content.decode()
+    question = Question.objects.get(code="vision")
+    assert question.constraints == {"max_length": 1500}
+    edit = client.get(url("question_edit", planning_track, pk=question.pk)).content.decode()
+    assert re.search(r'name="max_length" value="1500"', edit)

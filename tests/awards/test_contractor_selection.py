@@ -193,7 +193,9 @@ def test_select_contractor_leaves_a_decided_call_decided(funded_project, kind_st
 
 def test_select_contractor_refused_while_the_call_is_open(funded_project, kind_staff):
     call = _closed_selection(funded_project, kind_staff)
-    call = transition_call(call=call, to=Call.Status.OPEN, actor=kind_staff)  # reopened
+    # Reopened, its closing time moved first (a call is not reopened past its closing time).
+    Call.objects.filter(pk=call.pk).update(closes_at=timezone.now() + datetime.timedelta(days=1))
+    call = transition_call(call=call, to=Call.Status.OPEN, actor=kind_staff)
     _score_one_company(call.tracks.get(), kind_staff)
     with pytest.raises(DomainError, match="once the call has closed") as refused:
         select_contractor(track=call.tracks.get(), actor=kind_staff)

@@ -14,6 +14,7 @@ from accounts.audit import audit_events_for
 from projects import services
 from projects.models import Call, DocumentRequirement
 from projects.tasks import task_sync_call_statuses
+from tests.conftest import login
 from tests.factories import CallFactory, CriterionFactory, TrackFactory
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +127,67 @@ def test_admin_action_reports_the_refusal(client, ready_call, programme_admin):
     assert "The call cannot open yet" in response.content.decode()
     ready_call.refresh_from_db()
     assert ready_call.status == Call.Status.PUBLISHED
+
+
+# --- Reopening a closed call ------------------------------------------------------------------
+
+
+@pytest.fixture
+def closed_call(ready_call):
+    """The ready call, opened and then closed at its closing time, which has passed."""
+    Call.objects.filter(pk=ready_call.pk).update(
+        status=Call.Status.CLOSED, closes_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    ready_call.refresh_from_db()
+    return ready_call
+
+
+def test_reopening_a_call_past_its_closing_time_is_refused(closed_call, programme_admin):
+    """Reopened with its closing time passed, the call would take no proposal (the clock
+    decides), read "Closed" to the public and be closed again by the beat job: the refusal
+    says to move the closing time first, next to it."""
+    with pytest.raises(services.CallNotReady) as refused:
+        services.transition_call(call=closed_call, to=Call.Status.OPEN, actor=programme_admin)
+    assert "move the closing time first" in str(refused.value.message)
+    assert refused.value.field == "closes_at"
+    assert [p.code for p in refused.value.problems] == ["closes_at"]
+    closed_call.refresh_from_db()
+    assert closed_call.status == Call.Status.CLOSED
+    assert not audit_events_for(closed_call).exists()
+
+
+def test_reopening_a_call_works_once_its_closing_time_moved(closed_call, programme_admin):
+    services.update_call(
+        call=closed_call,
+        actor=programme_admin,
+        closes_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    services.transition_call(call=closed_call, to=Call.Status.OPEN, actor=programme_admin)
+    closed_call.refresh_from_db()
+    assert closed_call.status == Call.Status.OPEN
+    assert closed_call.is_accepting_applications
+
+
+def test_reopening_past_the_closing_time_is_refused_on_every_door(
+    client, closed_call, programme_admin
+):
+    """The call's page lists it as what stops the call from opening and its "Open" button is
+    refused with it; the admin's action is refused in the same words."""
+    login(client, programme_admin)
+    page = client.get(reverse("staff_projects:call", args=[closed_call.pk])).content.decode()
+    assert "move the closing time first" in page
+    response = client.post(
+        reverse("staff_projects:call_status", args=[closed_call.pk]), {"to": "open"}, follow=True
+    )
+    assert "move the closing time first" in response.content.decode()
+    response = client.post(
+        reverse("admin:projects_call_changelist"),
+        {"action": "open_calls", "_selected_action": [closed_call.pk]},
+        follow=True,
+    )
+    assert "move the closing time first" in response.content.decode()
+    closed_call.refresh_from_db()
+    assert closed_call.status == Call.Status.CLOSED
 
 
 def test_beat_job_leaves_a_call_with_problems_published_logs_and_audits_once(ready_call, caplog):

@@ -583,3 +583,31 @@ def test_requirement_form_shown_again_keeps_the_template(client, planning_track,
     assert response.status_code == 302
     added = DocumentRequirement.objects.get(track=planning_track, kind="budget_sheet")
     assert added.template_name == "budget-form.pdf"
+
+
+def test_documents_pages_warn_once_applications_are_submitted(client, planning_track, kind_staff):
+    """A document made required now is not asked of the applications already submitted: the
+    staff are told, not refused (they may want it of the drafts and of later stages)."""
+    from tests.conftest import login
+
+    requirement = DocumentRequirement.objects.filter(track=planning_track).first() or (
+        services.save_document_requirement(
+            requirement=DocumentRequirement(
+                track=planning_track, kind="site_map", name="Site map", is_required=True
+            ),
+            actor=kind_staff,
+        )
+    )
+    pages = [
+        reverse("staff_projects:requirements", kwargs={"track_id": planning_track.pk}),
+        reverse("staff_projects:requirement_edit", kwargs={"pk": requirement.pk}),
+    ]
+    warning = "2 applications on this track have already been submitted."
+    login(client, kind_staff)
+    for page in pages:
+        assert "already been submitted" not in client.get(page).content.decode()
+    SubmittedApplicationFactory.create_batch(2, track=planning_track)
+    ApplicationFactory(track=planning_track)  # a draft is asked for it: not counted
+    for page in pages:
+        assert warning in client.get(page).content.decode()
+    assert selectors.submitted_application_count(planning_track) == 2

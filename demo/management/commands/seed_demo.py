@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -71,6 +70,7 @@ from awards.models import (
     Tranche,
 )
 from awards.services import award_funding
+from core.timezones import programme_zone
 from demo import demo_data as data
 from notifications.models import Message
 from notifications.services import render_message
@@ -87,7 +87,7 @@ from reviews.services import (
     transition_assignment,
 )
 
-SEOUL = ZoneInfo("Asia/Seoul")
+SEOUL = programme_zone()
 AS = Application.Status
 
 
