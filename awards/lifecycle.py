@@ -3,6 +3,8 @@ together, and one function says what still stops each move.
 
     proposed → approved → contracted → in_progress → completed, or cancelled from any of them
 
+- proposed → approved: the project enters the public portfolio (``Project.is_public``); while
+  proposed it may still change and is shown only to staff.
 - approved → contracted: the agreement with the programme is signed. For a planning project
   that is the grant agreement with the partner; a demonstration project's consortium signs its
   agreement itself (whatever its kind).
@@ -11,7 +13,8 @@ together, and one function says what still stops each move.
 - in progress → completed: the project has its contractor, its final report is accepted (and a
   demonstration project's demonstration results), and its final payment is decided (paid or
   withheld: ``awards.funding.final_payment_decided``). The project completes with the award.
-- cancelled (a reason required): the project is cancelled with it, every payment not yet made
+- cancelled (a reason required): the project is cancelled with it and leaves the public
+  portfolio, every payment not yet made
   is stopped (``awards.funding.stop_future_payments``) and the next application on the track's
   reserve list is offered the funding (``awards.services.promote_reserve``).
 
@@ -45,7 +48,7 @@ from core.domain import DomainError, IllegalTransition, require_permission
 from core.transitions import allowed_moves
 from projects.models import Project
 from projects.rules import MANAGE_TRACK
-from projects.services import set_project_status
+from projects.services import set_project_public, set_project_status
 from results.models import Decision
 
 W = Award.Status
@@ -156,6 +159,8 @@ def move_award(*, award: Award, to: str, actor, reason: str = "") -> Award:
     project = award.project
     if project is None:
         return award
+    if to == W.APPROVED:  # no longer "may still change": the public portfolio shows it
+        set_project_public(project=project, public=True, actor=actor)
     if to in (W.CONTRACTED, W.IN_PROGRESS):
         _name_demonstration_contractor(project, actor=actor)
         if project.contractor_id:  # deliverables are owed once someone carries out the work
@@ -195,6 +200,7 @@ def _cancel(award: Award, *, actor, reason: str) -> Award:
             set_project_status(
                 project=project, to=Project.Status.CANCELLED, actor=actor, reason=reason
             )
+        set_project_public(project=project, public=False, actor=actor)
         stopped = stop_future_payments(project=project, actor=actor, reason=reason)
     Decision.objects.filter(application=award.application).update(reserve_rank=None)
     award.promoted_reserve = promote_reserve(

@@ -71,9 +71,10 @@ def _project_code(application: Application) -> str:
 def award_funding(*, application: Application, amount, actor) -> Award:
     """Award funding to a selected application whose decision has been released.
 
-    Creates the ``Award`` (proposed) and the funded ``projects.Project`` (source portal),
-    moves the application to awarded (the applicant is notified by the transition), and
-    writes audit rows. Refuses an amount outside the track's floor..ceiling.
+    Creates the ``Award`` (proposed) and the funded ``projects.Project`` (source portal, not
+    public until the award is approved: ``awards.lifecycle.move_award``), moves the
+    application to awarded (the applicant is notified by the transition), and writes audit
+    rows. Refuses an amount outside the track's floor..ceiling.
     """
     application = (
         Application.objects.select_for_update(of=("self",))
@@ -108,6 +109,7 @@ def award_funding(*, application: Application, amount, actor) -> Award:
         budget_krw=value,
         partner=application.organization,
         source=Project.Source.PORTAL,
+        is_public=False,  # a proposed award may still change
         summary=application.summary,
         starts_on=timezone.localdate(),
     )

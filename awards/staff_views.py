@@ -17,6 +17,7 @@ from awards.services import AWARD_TRANSITIONS, advance_award, award_funding, can
 from awards.views import award_letter_response, letter_language
 from core.domain import DomainError
 from core.forms import run_service_on_form
+from core.views import renders_pdf
 from results import selectors as sel
 from results.models import Decision
 
@@ -104,6 +105,7 @@ def award_advance(request, track_id: int, pk: int):
 
 @login_required
 @require_GET
+@renders_pdf
 def award_letter(request, track_id: int, pk: int):
     track = sel.results_track_for_user(request.user, track_id)
     award = get_object_or_404(award_selectors.awards_for_track(track), pk=pk)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from awards.models import Award
 from awards.services import award_letter_pdf
+from core.views import renders_pdf
 
 LETTER_LANGUAGES = ("en", "ko")
 
@@ -25,18 +25,18 @@ def letter_language(request) -> str:
 def award_letter_response(award: Award, *, language: str) -> HttpResponse:
     """The award letter in ``language`` as a PDF attachment named after the application.
 
-    Never cached: the letter names the organisation and the amount, and a shared cache must
-    not hand it to the next reader of the same address."""
+    Never cached, like every attachment (``core.middleware.PrivateResponseMiddleware``): the
+    letter names the organisation and the amount."""
     pdf = award_letter_pdf(award=award, language=language)
     response = HttpResponse(pdf, content_type="application/pdf")
     name = f"award-letter-{award.application.reference or award.pk}-{language}.pdf"
     response["Content-Disposition"] = content_disposition_header(True, name)
-    add_never_cache_headers(response)
     return response
 
 
 @login_required
 @require_GET
+@renders_pdf
 def award_letter(request, award_pk: int):
     """The applicant's award letter, in ``?lang=en|ko`` or else the reader's language.
 

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 # The one inline <style> block of a library page the portal serves, by its SHA-256 (CSP hash
 # source): the block's exact text is allowed and nothing else, so an injected style still fails.
@@ -91,3 +92,73 @@ class ContentSecurityPolicyMiddleware:
             if path.startswith(prefix):
                 return policy
         return getattr(settings, "KCITY_CSP", self.POLICY)
+
+
+# Addresses under which every page is someone's own or staff's: never indexed (``X-Robots-Tag``)
+# and listed as ``Disallow`` in /robots.txt (``core.views.robots_txt``), one list for both.
+PRIVATE_PATH_PREFIXES = (
+    "/admin/",
+    "/staff/",
+    "/accounts/",
+    "/applications/",
+    "/reviews/",
+    "/notifications/",
+    "/calls/deliverables/",
+    "/calls/agreements/",
+    "/calls/payments/",
+    "/api/",
+    "/i18n/",
+)
+NOINDEX = "noindex, nofollow"
+
+
+def mark_public(response):
+    """Say that ``response`` is a public asset (the same bytes for everyone, e.g. a published
+    call's document template): ``Cache-Control: public``, which ``PrivateResponseMiddleware``
+    leaves as it is, so browsers and shared caches may keep it. Answers ``response``."""
+    patch_cache_control(response, public=True)
+    return response
+
+
+class PrivateResponseMiddleware:
+    """Keeps private responses out of caches and search engines, in one place.
+
+    - **Never cached**: every response to a signed-in user (by session or API token) and every
+      attachment (``Content-Disposition: attachment``) gets ``Cache-Control: private, no-store,
+      no-cache, must-revalidate, max-age=0`` (``add_never_cache_headers``), so neither a shared
+      cache nor the browser's Back button after log-out shows it again. A view that marked its
+      response public on purpose (``mark_public``: a published call's template, an event's
+      material) keeps its own header.
+    - **Not indexed**: those responses, and every response under ``PRIVATE_PATH_PREFIXES``,
+      carry ``X-Robots-Tag: noindex, nofollow``.
+
+    Public pages seen anonymously are left as they are (cacheable).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        never_cache = self.is_private(request, response) and not self.is_public_asset(response)
+        if never_cache:
+            add_never_cache_headers(response)
+        if never_cache or request.path.startswith(PRIVATE_PATH_PREFIXES):
+            response.setdefault("X-Robots-Tag", NOINDEX)
+        return response
+
+    @staticmethod
+    def is_private(request, response) -> bool:
+        if response.get("Content-Disposition", "").lower().startswith("attachment"):
+            return True
+        # After the view: a request the API authenticated by token has its user here too.
+        user = getattr(request, "user", None)
+        return bool(user is not None and user.is_authenticated)
+
+    @staticmethod
+    def is_public_asset(response) -> bool:
+        directives = {
+            part.strip().split("=")[0].lower()
+            for part in response.get("Cache-Control", "").split(",")
+        }
+        return "public" in directives

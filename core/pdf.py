@@ -6,7 +6,10 @@ from those files, so Korean text renders the same on any server whatever fonts t
 system has. Nothing is fetched from the network while rendering.
 
 Usage: ``render_pdf("applications/pdf/summary.html", {...}, language="ko")``; templates extend
-``pdf/base.html`` (letterhead) and are styled by ``static/css/pdf.css``.
+``pdf/base.html`` (letterhead) and are styled by ``static/css/pdf.css``. When WeasyPrint cannot
+make the PDF (a font or library missing, the renderer failing) ``render_pdf`` raises
+``PdfRenderingError``, which a download view decorated with ``core.views.renders_pdf`` answers
+with a 503 page in the reader's language.
 """
 
 import functools
@@ -24,6 +27,11 @@ FONT_DIRS = (
     BASE_DIR / "node_modules" / "@fontsource" / "noto-sans-kr",
 )
 PDF_STYLESHEET = BASE_DIR / "static" / "css" / "pdf.css"
+
+
+class PdfRenderingError(Exception):
+    """WeasyPrint could not make the PDF: a fault of the server (fonts, system libraries, the
+    renderer), not of the document asked for. The original exception is its ``__cause__``."""
 
 
 def font_dir() -> Path:
@@ -109,17 +117,24 @@ def render_pdf(template_name: str, context: dict, *, language: str, **options) -
     The template is ordinary HTML (extend ``pdf/base.html`` for the letterhead); the Korean
     font and ``static/css/pdf.css`` apply to every page. ``options`` go to WeasyPrint's
     ``write_pdf`` (e.g. ``uncompressed_pdf=True`` to inspect the output). Writes nothing.
-    """
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
 
+    Raises ``PdfRenderingError`` when WeasyPrint fails (``OSError`` for a missing font or
+    library, or anything else the renderer raises); a template error is the code's and is
+    raised as it is.
+    """
     with translation.override(language):
         html = render_to_string(template_name, {**context, "pdf_language": language})
-    fetcher = _local_fetcher()
-    font_config = FontConfiguration()
-    stylesheets = [
-        CSS(string=font_css(html), font_config=font_config, url_fetcher=fetcher),
-        CSS(filename=str(PDF_STYLESHEET), font_config=font_config, url_fetcher=fetcher),
-    ]
-    document = HTML(string=html, base_url=str(BASE_DIR), url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=stylesheets, font_config=font_config, **options)
+    try:
+        from weasyprint import CSS, HTML
+        from weasyprint.text.fonts import FontConfiguration
+
+        fetcher = _local_fetcher()
+        font_config = FontConfiguration()
+        stylesheets = [
+            CSS(string=font_css(html), font_config=font_config, url_fetcher=fetcher),
+            CSS(filename=str(PDF_STYLESHEET), font_config=font_config, url_fetcher=fetcher),
+        ]
+        document = HTML(string=html, base_url=str(BASE_DIR), url_fetcher=fetcher)
+        return document.write_pdf(stylesheets=stylesheets, font_config=font_config, **options)
+    except Exception as exc:
+        raise PdfRenderingError(f"WeasyPrint could not render {template_name}: {exc!r}") from exc

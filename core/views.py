@@ -1,9 +1,17 @@
+import functools
+import logging
+
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from core import health
+from core.middleware import PRIVATE_PATH_PREFIXES
+from core.pdf import PdfRenderingError
+
+logger = logging.getLogger(__name__)
 
 
 def healthz(request):
@@ -15,6 +23,30 @@ def favicon(request):
     """``/favicon.ico``, which browsers ask for on pages that name no icon (the back office,
     the API's pages, downloads): the portal's icon, instead of a 404 in every log."""
     return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
+def robots_txt(request):
+    """``/robots.txt``: crawlers keep out of every private address
+    (``core.middleware.PRIVATE_PATH_PREFIXES``, whose pages also say ``noindex``); the public
+    calls, portfolio, events and programme figures stay open to them."""
+    lines = ["User-agent: *", *(f"Disallow: {prefix}" for prefix in PRIVATE_PATH_PREFIXES)]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def renders_pdf(view):
+    """Decorate a view that answers a PDF: when WeasyPrint fails (``PdfRenderingError``) the
+    fault is logged with its cause and the reader gets a 503 page saying the document cannot
+    be made just now (``core/pdf_unavailable.html``), instead of a bare server error."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PdfRenderingError:
+            logger.exception("PDF rendering failed for %s", request.path)
+            return render(request, "core/pdf_unavailable.html", status=503)
+
+    return wrapper
 
 
 def require_perm(request, permission: str, obj=None) -> None:

@@ -7,7 +7,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from accounts.privacy_views import privacy_notice
 from core.api.views import api_not_found
-from core.views import favicon, healthz, readyz
+from core.views import favicon, healthz, readyz, robots_txt
 from projects.views import home
 
 admin.site.site_header = _("K-City Network Portal — back office")
@@ -47,6 +47,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("privacy/", privacy_notice, name="privacy"),
     path("readyz", readyz, name="readyz"),
+    path("robots.txt", robots_txt, name="robots"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     re_path(

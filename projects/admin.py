@@ -40,7 +40,7 @@ from projects.models import (
     Track,
 )
 from projects.rules import CONFIGURE_CALL, MANAGE_EVENTS, MANAGE_TRACK
-from projects.selectors import public_calls, staff_tracks
+from projects.selectors import projects_for_staff, public_calls, public_portfolio, staff_tracks
 
 
 class PortalModelAdmin(ServiceModelAdmin):
@@ -334,8 +334,9 @@ class ProjectAdmin(PortalModelAdmin):
         "contractor",
         "source",
         "status",
+        "is_public",
     ]
-    list_filter = ["year", "track_kind", "source", "status", "country__region"]
+    list_filter = ["year", "track_kind", "source", "status", "is_public", "country__region"]
     search_fields = ["code", "name", "name_ko", "city__name", "country__name", "contractor__name"]
     list_select_related = ["country", "city__country", "contractor"]
     autocomplete_fields = ["country", "city", "partner", "contractor"]
@@ -351,6 +352,15 @@ class ProjectAdmin(PortalModelAdmin):
 
     def get_service_fields(self, request, obj):
         return set(services.project_editable_fields(obj, request.user))
+
+    def site_url(self, request, obj):
+        """The project's public page while the public portfolio shows it; before its award is
+        approved (or once cancelled) its staff page for those who follow it, else no link."""
+        if public_portfolio().filter(pk=obj.pk).exists():
+            return obj.get_absolute_url()
+        if projects_for_staff(request.user).filter(pk=obj.pk).exists():
+            return reverse("staff_awards:project", kwargs={"code": obj.code})
+        return None
 
     def change_through_service(self, request, obj, changes):
         return services.update_project(project=obj, actor=request.user, **changes)

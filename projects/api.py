@@ -1,8 +1,10 @@
 """API of the programme catalogue: public, read-only countries, cities, calls, tracks, funded
 projects and events; and the staff-track row filter and field the other apps' viewsets share.
 
-Rows come from the same selectors as the pages (``public_calls``), so a draft call or a
-contractor selection that is not open never appears here either.
+Rows come from the same selectors as the pages (``public_calls``, ``public_portfolio``,
+``cities_for_user``), so a draft call, a contractor selection that is not open, a project whose
+award is only proposed or a city typed into a draft never appears here either. Fields are
+those of the public pages; staff (``StaffFieldsMixin``) also read a track's review settings.
 """
 
 import django_filters
@@ -15,6 +17,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
+from accounts.rules import VIEW_STAFF_AREA
 from core.api.filters import IdFilter
 from core.api.schema import api_docs
 from core.api.viewsets import (
@@ -44,6 +47,21 @@ class StaffTrackRowsMixin:
         for name in self.track_field.split("__"):
             obj = getattr(obj, name)
         return obj
+
+
+class StaffFieldsMixin:
+    """A public viewset whose staff readers (``accounts.view_staff_area``: programme admins and
+    secretariat staff) get ``staff_serializer_class``: the same rows, plus the fields the
+    public pages do not show (a track's review deadline and threshold, a criterion's weight
+    and threshold). Anonymous visitors and everyone else get ``serializer_class``."""
+
+    staff_serializer_class = None
+
+    def get_serializer_class(self):
+        user = getattr(self.request, "user", None)
+        if self.staff_serializer_class and user is not None and user.has_perm(VIEW_STAFF_AREA):
+            return self.staff_serializer_class
+        return super().get_serializer_class()
 
 
 # --- Serializers --------------------------------------------------------------------------
@@ -81,6 +99,8 @@ class DocumentRequirementSerializer(serializers.ModelSerializer):
 
 
 class TrackSerializer(serializers.ModelSerializer):
+    """A track as the public call page shows it (``projects/public/_track.html``)."""
+
     call = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, help_text=_("Slug of the call.")
     )
@@ -110,8 +130,6 @@ class TrackSerializer(serializers.ModelSerializer):
             "target_awards",
             "required_documents",
             "documents",
-            "review_deadline",
-            "overall_threshold",
         ]
 
     @extend_schema_field(DocumentRequirementSerializer(many=True))
@@ -119,9 +137,25 @@ class TrackSerializer(serializers.ModelSerializer):
         return DocumentRequirementSerializer(selectors.document_requirements(track), many=True).data
 
 
+# The review settings: internal to the secretariats and the committee, shown to staff only.
+TRACK_REVIEW_FIELDS = ["review_deadline", "overall_threshold"]
+
+
+class StaffReadTrackSerializer(TrackSerializer):
+    """A track with its review settings, for staff readers of the public endpoints."""
+
+    class Meta(TrackSerializer.Meta):
+        fields = [*TrackSerializer.Meta.fields, *TRACK_REVIEW_FIELDS]
+
+
 class CallTrackSerializer(TrackSerializer):
     class Meta(TrackSerializer.Meta):
         fields = [f for f in TrackSerializer.Meta.fields if f != "call"]
+
+
+class StaffReadCallTrackSerializer(StaffReadTrackSerializer):
+    class Meta(StaffReadTrackSerializer.Meta):
+        fields = [f for f in StaffReadTrackSerializer.Meta.fields if f != "call"]
 
 
 class CallSerializer(serializers.ModelSerializer):
@@ -152,6 +186,10 @@ class CallSerializer(serializers.ModelSerializer):
             "is_accepting_applications",
             "tracks",
         ]
+
+
+class StaffReadCallSerializer(CallSerializer):
+    tracks = StaffReadCallTrackSerializer(many=True, read_only=True)
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -301,14 +339,18 @@ class CountryViewSet(PublicReadOnlyViewSet):
     retrieve=_("Get a city"),
 )
 class CityViewSet(PublicReadOnlyViewSet):
-    """Cities, regions and sites of applications and projects."""
+    """Cities, regions and sites of funded projects and events, and those staff checked
+    (``selectors.cities_for_user``): never a city only typed into an application."""
 
-    queryset = City.objects.select_related("country")
+    queryset = City.objects.none()  # the model, for the schema; rows: get_queryset
     serializer_class = CitySerializer
     filterset_class = CityFilter
     schema_tags = ["programme"]
     ordering_fields = ["name", "country__name", "population"]
     ordering = ["country__name", "name", "pk"]
+
+    def get_queryset(self):
+        return selectors.cities_for_user(self.request.user).select_related("country")
 
 
 @api_docs(
@@ -341,10 +383,11 @@ class CityViewSet(PublicReadOnlyViewSet):
     ),
     retrieve=_("Get a call by its slug"),
 )
-class CallViewSet(PublicReadOnlyViewSet):
+class CallViewSet(StaffFieldsMixin, PublicReadOnlyViewSet):
     """Calls for proposals, each with its tracks (budgets, applicant kind, documents)."""
 
     serializer_class = CallSerializer
+    staff_serializer_class = StaffReadCallSerializer
     filterset_class = CallFilter
     schema_tags = ["programme"]
     lookup_field = "slug"
@@ -362,10 +405,12 @@ class CallViewSet(PublicReadOnlyViewSet):
     list=_("List tracks of published calls"),
     retrieve=_("Get a track"),
 )
-class TrackViewSet(PublicReadOnlyViewSet):
-    """Tracks of published calls: planning, solution planning, demonstration."""
+class TrackViewSet(StaffFieldsMixin, PublicReadOnlyViewSet):
+    """Tracks of published calls: planning, solution planning, demonstration. Staff also
+    read each track's review deadline and overall threshold."""
 
     serializer_class = TrackSerializer
+    staff_serializer_class = StaffReadTrackSerializer
     filterset_class = TrackFilter
     schema_tags = ["programme"]
     ordering_fields = ["order", "code"]
@@ -383,16 +428,17 @@ class TrackViewSet(PublicReadOnlyViewSet):
     list=extend_schema(
         summary=_("List funded projects"),
         description=_(
-            "The open-data portfolio: every funded project, including those selected before "
-            "the portal, by year, country and city."
+            "The open-data portfolio: the funded projects, including those selected before "
+            "the portal, by year, country and city. A project awarded through the portal is "
+            "listed once its award is approved, and no longer once it is cancelled."
         ),
     ),
     retrieve=_("Get a funded project by its code"),
 )
 class ProjectViewSet(PublicReadOnlyViewSet):
-    """Funded cooperation projects (the portfolio)."""
+    """Funded cooperation projects (the portfolio: ``selectors.public_portfolio``)."""
 
-    queryset = Project.objects.select_related("country", "city__country")
+    queryset = Project.objects.none()  # the model, for the schema; rows: get_queryset
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilter
     schema_tags = ["open data"]
@@ -400,6 +446,9 @@ class ProjectViewSet(PublicReadOnlyViewSet):
     lookup_value_regex = "[^/]+"
     ordering_fields = ["year", "code", "budget_krw", "country__name"]
     ordering = ["-year", "code", "pk"]
+
+    def get_queryset(self):
+        return selectors.public_portfolio().select_related("country", "city__country")
 
 
 @api_docs(

@@ -565,6 +565,14 @@ class Project(BilingualNameMixin, models.Model):
     source = models.CharField(
         _("source"), max_length=20, choices=Source.choices, default=Source.PORTAL
     )
+    # Kept by the award's lifecycle (``projects.services.set_project_public``): a project
+    # awarded through the portal is public once its award is approved, not while it is only
+    # proposed (it may still change) nor after it is cancelled. ``public_portfolio`` reads it.
+    is_public = models.BooleanField(
+        _("in the public portfolio"),
+        default=True,
+        help_text=_("Shown on the public portfolio, the open-data API and the statistics."),
+    )
     summary = models.TextField(_("summary"), blank=True)
     summary_ko = models.TextField(_("summary in Korean"), blank=True)
     starts_on = models.DateField(_("starts on"), null=True, blank=True)

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from core import uploads
+from core.middleware import mark_public
 from projects import selectors
 from projects.models import (
     Call,
@@ -14,7 +15,6 @@ from projects.models import (
     Event,
     EventMaterial,
     EventParticipant,
-    Project,
     Track,
 )
 from projects.rules import VIEW_CALL
@@ -82,12 +82,13 @@ def call_detail(request, slug):
 
 
 def portfolio(request):
-    """The funded projects, newest first."""
-    projects = Project.objects.select_related("country", "city").order_by("-year", "code")
+    """The funded projects the public sees (``selectors.public_portfolio``), newest first."""
+    public = selectors.public_portfolio()
+    projects = public.select_related("country", "city").order_by("-year", "code")
     year = request.GET.get("year", "")
     if year.isdigit():
         projects = projects.filter(year=int(year))
-    years = Project.objects.order_by("-year").values_list("year", flat=True).distinct()
+    years = public.order_by("-year").values_list("year", flat=True).distinct()
     return render(
         request,
         "projects/public/portfolio.html",
@@ -97,7 +98,8 @@ def portfolio(request):
 
 def project_detail(request, code):
     project = get_object_or_404(
-        Project.objects.select_related("country", "city", "partner", "contractor"), code=code
+        selectors.public_portfolio().select_related("country", "city", "partner", "contractor"),
+        code=code,
     )
     return render(request, "projects/public/project_detail.html", {"project": project})
 
@@ -108,7 +110,9 @@ def _event_details(queryset):
     return queryset.prefetch_related(
         Prefetch(
             "projects",
-            queryset=Project.objects.select_related("country", "city").order_by("-year", "code"),
+            queryset=selectors.public_portfolio()
+            .select_related("country", "city")
+            .order_by("-year", "code"),
         ),
         Prefetch(
             "participants",
@@ -147,7 +151,8 @@ def events(request):
 def document_template(request, slug, pk):
     """A document's template, as an attachment, to anyone who may see the call
     (``projects.view_call``: everyone for a published call, its staff for a draft); 404 to
-    others, so a draft call's templates do not even show that they exist."""
+    others, so a draft call's templates do not even show that they exist. A published call's
+    template is a public asset (cacheable); a draft's is never cached, as every attachment."""
     requirement = get_object_or_404(
         DocumentRequirement.objects.select_related("track__call"), pk=pk, track__call__slug=slug
     )
@@ -156,21 +161,25 @@ def document_template(request, slug, pk):
     name = requirement.template_name or "template"
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     kind = next((k for k in uploads.ALLOWED if f".{extension}" in k.extensions), None)
-    return FileResponse(
+    response = FileResponse(
         requirement.template.open("rb"),
         as_attachment=True,
         filename=name,
         content_type=kind.content_type if kind else "application/octet-stream",
     )
+    if public_calls().filter(pk=requirement.track.call_id).exists():
+        mark_public(response)
+    return response
 
 
 def event_material(request, pk):
     """An event's material, as an attachment, to anyone: every event is public on the events
     page once recorded, and so is what is attached to it (``projects.services``, "Events")."""
     material = get_object_or_404(EventMaterial, pk=pk)
-    return FileResponse(
+    response = FileResponse(
         material.file.open("rb"),
         as_attachment=True,
         filename=material.original_name or "material",
         content_type=material.content_type or "application/octet-stream",
     )
+    return mark_public(response)

@@ -25,8 +25,8 @@ from django.utils.translation import ngettext
 
 from applications import stages
 from applications.models import Application
-from projects.models import Call, City, Country, Project, Track
-from projects.selectors import staff_tracks
+from projects.models import Call, City, Country, Track
+from projects.selectors import public_portfolio, staff_tracks
 from reporting.execution import paid_and_awarded_by_year
 from reporting.statistics import programme_stats_by_year
 from results.models import ApplicationResult
@@ -164,7 +164,9 @@ def programme_dashboard(*, include_applicants: bool) -> dict:
     """The programme by year and cumulatively (``programme_stats_by_year``), with charts and
     the map of funded cities (and, for staff, cities that applied)."""
     years = programme_stats_by_year()
-    funded = _map_points(City.objects.filter(projects__isnull=False, latitude__isnull=False))
+    funded = _map_points(
+        City.objects.filter(pk__in=public_portfolio().values("city"), latitude__isnull=False)
+    )
     applicants = []
     if include_applicants:
         applicants = _map_points(
@@ -180,7 +182,7 @@ def programme_dashboard(*, include_applicants: bool) -> dict:
         "years": years,
         "latest": latest,
         "projects_by_track": list(
-            Project.objects.values("track_kind").annotate(n=Count("id")).order_by("track_kind")
+            public_portfolio().values("track_kind").annotate(n=Count("id")).order_by("track_kind")
         ),
         "selected_chart": bar_chart(
             [(str(y["year"]), y["selected"]) for y in years],

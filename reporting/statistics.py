@@ -2,13 +2,16 @@
 
 The only stored figures are the intake numbers of the years before the portal
 (``Call.reported_applications`` / ``reported_applicant_countries``), used for a year whose calls
-hold no portal application. Everything else is counted from applications and funded projects.
+hold no portal application. Everything else is counted from applications and the public
+portfolio (``projects.selectors.public_portfolio``: no project whose award is only proposed or
+was cancelled).
 """
 
 from django.db.models import Max, Sum
 
 from applications.models import Application
-from projects.models import Call, Project
+from projects.models import Call
+from projects.selectors import public_portfolio
 
 # Calls whose applications are proposals to the programme (a contractor selection is not).
 PROGRAMME_CALL_KINDS = (Call.Kind.ANNUAL, Call.Kind.ROLLING)
@@ -19,8 +22,8 @@ def programme_stats(year: int) -> dict[str, int]:
 
     ``applications`` and ``applicant_countries`` count submitted proposals (not drafts or
     withdrawals) to the year's programme calls; ``selected`` and ``selected_countries`` count
-    the funded projects selected that year (historical and portal); the ``cumulative_*``
-    figures count every funded project of that year and before. Reads only.
+    the funded projects of the public portfolio selected that year (historical and portal);
+    the ``cumulative_*`` figures count those of that year and before. Reads only.
     """
     submitted = Application.objects.filter(
         call__year=year,
@@ -40,8 +43,8 @@ def programme_stats(year: int) -> dict[str, int]:
         applications = reported["applications"] or 0
         applicant_countries = reported["countries"] or 0
 
-    of_year = Project.objects.filter(year=year)
-    up_to_year = Project.objects.filter(year__lte=year)
+    of_year = public_portfolio().filter(year=year)
+    up_to_year = public_portfolio().filter(year__lte=year)
     return {
         "applications": applications,
         "applicant_countries": applicant_countries,
@@ -60,7 +63,7 @@ def programme_years() -> list[int]:
     """Every year that has a programme call or a funded project, oldest first."""
     years = set(
         Call.objects.filter(kind__in=PROGRAMME_CALL_KINDS).values_list("year", flat=True)
-    ) | set(Project.objects.values_list("year", flat=True))
+    ) | set(public_portfolio().values_list("year", flat=True))
     return sorted(years)
 
 

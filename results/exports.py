@@ -20,7 +20,7 @@ from applications.models import Application, Question
 from applications.questions import label as answer_label
 from applications.selectors import answer_cells, question_columns
 from core.exports import Column, Kind, Table, in_seoul, to_csv, to_xlsx
-from projects.models import Track
+from projects.models import Country, Track
 from results import selectors as sel
 from results.models import Decision
 
@@ -52,11 +52,14 @@ def choice_label(choices, value) -> str:
     return str(dict(choices.choices).get(value, value)) if value else ""
 
 
-def ranking_rows(track: Track) -> tuple[list[Column], Iterable[list]]:
+def ranking_rows(track: Track, filters: dict | None = None) -> tuple[list[Column], Iterable[list]]:
+    """The ranking as the board lists it: under the board's ``filters`` (``q``, ``flag``,
+    ``sort``, ``country``: ``board_filters``), every page of it."""
     # The board's wording of flags and tie-breaks, so the file says what the page says
     # (imported here: the views import this module).
     from results.views import flag_label, tiebreak_label
 
+    filters = filters or {}
     criteria = sel.criteria_for_track(track)
     names = {c.code: c.display_name for c in criteria}
     columns = [
@@ -77,7 +80,14 @@ def ranking_rows(track: Track) -> tuple[list[Column], Iterable[list]]:
     ]
 
     def rows():
-        for r in sel.ranking_for_track(track).iterator(chunk_size=2000):
+        ranking = sel.ranking_for_track(
+            track,
+            sort=filters.get("sort") or "rank",
+            flag=filters.get("flag") or "",
+            q=filters.get("q") or "",
+            country=filters.get("country") or "",
+        )
+        for r in ranking.iterator(chunk_size=2000):
             a = r.application
             decision = getattr(a, "decision", None)
             yield [
@@ -141,24 +151,63 @@ def application_rows(user, track: Track) -> tuple[list[Column], Iterable[list]]:
 # Results registers its own two; a later app adds its export through ``register_export`` (the
 # awards app adds "awards" when it is ready), so results never imports it.
 EXPORTERS: dict[str, tuple] = {}
+# The kinds whose rows follow the board's filters: their rows function takes them as a third
+# argument, their links on the board carry them, and their title row names them.
+BOARD_FILTERED: set[str] = set()
 
 
-def register_export(kind: str, label, rows) -> None:
+def register_export(kind: str, label, rows, *, board_filters: bool = False) -> None:
     """Offer ``kind`` on the board's download buttons; ``rows(user, track)`` answers
-    ``(columns, rows)`` (``core.exports.Column``s, raw values). Registering a kind again
-    replaces it."""
+    ``(columns, rows)`` (``core.exports.Column``s, raw values); with ``board_filters``,
+    ``rows(user, track, filters)`` lists what the board lists under the same filters.
+    Registering a kind again replaces it."""
     EXPORTERS[kind] = (label, rows)
+    if board_filters:
+        BOARD_FILTERED.add(kind)
+    else:
+        BOARD_FILTERED.discard(kind)
 
 
-register_export("rankings", gettext_lazy("Rankings"), lambda user, track: ranking_rows(track))
+register_export(
+    "rankings",
+    gettext_lazy("Rankings"),
+    lambda user, track, filters: ranking_rows(track, filters),
+    board_filters=True,
+)
 register_export("applications", gettext_lazy("Applications"), application_rows)
 
 
-def export_title(track: Track, now) -> str:
-    """The title row: which call and track, and when the file was made (KST)."""
+def filters_label(filters: dict) -> str:
+    """The board's filters in words (“search “Lima”, a criterion below its threshold”), or ""
+    when none narrows or reorders the list."""
+    from results.views import FLAG_LABELS, BoardFilterForm  # the views import this module
+
+    parts = []
+    if filters.get("q"):
+        parts.append(_("search “%(text)s”") % {"text": filters["q"]})
+    if filters.get("flag"):
+        parts.append(str(FLAG_LABELS.get(filters["flag"], filters["flag"])))
+    if filters.get("country"):
+        country = Country.objects.filter(code=filters["country"]).first()
+        parts.append(str(country.display_name) if country else filters["country"])
+    if filters.get("sort") and filters["sort"] != "rank":
+        orders = dict(BoardFilterForm.base_fields["sort"].choices)
+        parts.append(
+            _("sorted by %(order)s") % {"order": orders.get(filters["sort"], filters["sort"])}
+        )
+    return ", ".join(parts)
+
+
+def export_title(track: Track, now, filters: dict | None = None) -> str:
+    """The title row: which call and track (and the board's filters, when the export follows
+    them), and when the file was made (KST)."""
+    what = track.display_name
+    narrowed = filters_label(filters or {})
+    if narrowed:
+        what = f"{what} ({narrowed})"
     return _("%(call)s — %(track)s — exported %(time)s KST") % {
         "call": track.call.display_name,
-        "track": track.display_name,
+        "track": what,
         "time": in_seoul(now).strftime("%Y-%m-%d %H:%M"),
     }
 
@@ -172,21 +221,37 @@ def export_language(requested: str | None) -> str:
 
 
 def export_track(
-    *, user, track: Track, kind: str, fmt: str, lang: str | None = None, now=None
+    *,
+    user,
+    track: Track,
+    kind: str,
+    fmt: str,
+    lang: str | None = None,
+    now=None,
+    filters: dict | None = None,
 ) -> tuple[bytes, str, str]:
     """(content, content type, file name) for one export in ``export_language(lang)``; the
-    caller has checked that the user may see the track (``results_track_for_user``)."""
+    caller has checked that the user may see the track (``results_track_for_user``).
+    ``filters`` are the board's (``results.views.board_filters``), followed by the kinds
+    registered with ``board_filters`` and ignored by the others."""
     if kind not in EXPORTERS:
         raise ValueError(kind)
     with translation.override(export_language(lang)):
-        return _export(user=user, track=track, kind=kind, fmt=fmt, now=now)
+        return _export(user=user, track=track, kind=kind, fmt=fmt, now=now, filters=filters)
 
 
-def _export(*, user, track: Track, kind: str, fmt: str, now) -> tuple[bytes, str, str]:
+def _export(
+    *, user, track: Track, kind: str, fmt: str, now, filters: dict | None
+) -> tuple[bytes, str, str]:
     label, rows_for = EXPORTERS[kind]
-    columns, rows = rows_for(user, track)
+    if kind in BOARD_FILTERED:
+        filters = filters or {}
+        columns, rows = rows_for(user, track, filters)
+    else:
+        filters = None
+        columns, rows = rows_for(user, track)
     table = Table(
-        title=export_title(track, now or timezone.now()),
+        title=export_title(track, now or timezone.now(), filters),
         sheet=str(label),
         columns=columns,
         rows=rows,

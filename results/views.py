@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -23,7 +23,7 @@ from core.forms import run_service_on_form
 from notifications.selectors import held_messages
 from results import selectors as sel
 from results.aggregation import start_aggregation
-from results.exports import EXPORTERS, export_track
+from results.exports import BOARD_FILTERED, EXPORTERS, export_track
 from results.models import Decision
 from results.rules import DECIDE
 from results.services import (
@@ -126,12 +126,20 @@ def index(request):
     return render(request, "results/index.html", {"tracks": tracks})
 
 
+def board_filters(request) -> tuple[BoardFilterForm, dict]:
+    """The board's filter form from the query string and the filters it sets (``q``, ``flag``,
+    ``sort``; none when the form is invalid): the board and its exports read the same."""
+    form = BoardFilterForm(request.GET or None)
+    if not form.is_valid():
+        return form, {}
+    return form, {name: value for name, value in form.cleaned_data.items() if value}
+
+
 @login_required
 @require_GET
 def board(request, track_id: int):
     track = sel.results_track_for_user(request.user, track_id)
-    form = BoardFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form, filters = board_filters(request)
     ranking = sel.ranking_for_track(
         track,
         sort=filters.get("sort") or "rank",
@@ -186,7 +194,11 @@ def board(request, track_id: int):
             "reveal_query": reveal_query.urlencode(),
             "all_columns": all_columns,
             "columns_query": columns_query.urlencode(),
-            "exports": [(kind, label) for kind, (label, _rows) in EXPORTERS.items()],
+            # The exports that follow the board's filters carry them in their links.
+            "exports": [
+                (kind, label, urlencode(filters) if kind in BOARD_FILTERED else "")
+                for kind, (label, _rows) in EXPORTERS.items()
+            ],
             **_job_panel(track, sel.latest_job(track)),
         },
     )
@@ -348,7 +360,12 @@ def export(request, track_id: int, kind: str, fmt: str):
     if kind not in EXPORTERS or fmt not in ("csv", "xlsx"):
         return HttpResponse(status=404)
     content, content_type, name = export_track(
-        user=request.user, track=track, kind=kind, fmt=fmt, lang=request.GET.get("lang")
+        user=request.user,
+        track=track,
+        kind=kind,
+        fmt=fmt,
+        lang=request.GET.get("lang"),
+        filters=board_filters(request)[1],
     )
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, name)

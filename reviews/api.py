@@ -31,7 +31,7 @@ from core.api.viewsets import (
     PortalReadOnlyViewSet,
     PublicReadOnlyViewSet,
 )
-from projects.api import StaffTrackField, StaffTrackRowsMixin
+from projects.api import StaffFieldsMixin, StaffTrackField, StaffTrackRowsMixin
 from projects.rules import MANAGE_TRACK
 from projects.selectors import public_calls, staff_tracks
 from reviews import selectors, services
@@ -52,6 +52,8 @@ from reviews.rules import SEE_OTHER_SCORES
 
 
 class CriterionSerializer(serializers.ModelSerializer):
+    """A criterion as the public call page shows it: its name, guidance and points."""
+
     class Meta:
         model = Criterion
         fields = [
@@ -63,10 +65,15 @@ class CriterionSerializer(serializers.ModelSerializer):
             "description",
             "description_ko",
             "max_points",
-            "weight",
-            "threshold",
             "order",
         ]
+
+
+class StaffReadCriterionSerializer(CriterionSerializer):
+    """A criterion with how the committee's scores are weighed and judged (staff only)."""
+
+    class Meta(CriterionSerializer.Meta):
+        fields = [*CriterionSerializer.Meta.fields[:-1], "weight", "threshold", "order"]
 
 
 class CriterionFilter(django_filters.FilterSet):
@@ -81,10 +88,12 @@ class CriterionFilter(django_filters.FilterSet):
     list=_("List scoring criteria of published calls"),
     retrieve=_("Get a criterion"),
 )
-class CriterionViewSet(PublicReadOnlyViewSet):
-    """The criteria and points each track is scored on (public, as on the call page)."""
+class CriterionViewSet(StaffFieldsMixin, PublicReadOnlyViewSet):
+    """The criteria and points each track is scored on (public, as on the call page); staff
+    also read each criterion's weight and threshold."""
 
     serializer_class = CriterionSerializer
+    staff_serializer_class = StaffReadCriterionSerializer
     filterset_class = CriterionFilter
     schema_tags = ["programme"]
     ordering_fields = ["order"]
@@ -388,9 +397,9 @@ class ConflictDeclarationViewSet(PortalReadOnlyViewSet):
 # create anything (403).
 
 
-class StaffCriterionSerializer(CriterionSerializer):
-    class Meta(CriterionSerializer.Meta):
-        fields = [*CriterionSerializer.Meta.fields, "tiebreak_priority"]
+class StaffCriterionSerializer(StaffReadCriterionSerializer):
+    class Meta(StaffReadCriterionSerializer.Meta):
+        fields = [*StaffReadCriterionSerializer.Meta.fields, "tiebreak_priority"]
 
 
 class CriterionInputSerializer(serializers.ModelSerializer):

@@ -63,6 +63,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the user is known, outside everything that answers for itself (second factor,
+    # privacy notice, lock-out): never-cache and noindex headers on private responses.
+    "core.middleware.PrivateResponseMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
