@@ -19,7 +19,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -37,7 +36,7 @@ from awards.models import (
     Tranche,
 )
 from core.domain import DomainError
-from core.forms import apply_domain_error
+from core.forms import DisplayNameChoiceField, apply_domain_error
 from core.kept_uploads import KeepsUploads
 from core.uploads import ACCEPT_ATTRIBUTE
 from core.views import require_perm
@@ -91,7 +90,7 @@ class BudgetLinesMixin:
 
 class AgreementForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Agreement.Kind.choices)
-    party = forms.ModelChoiceField(label=gettext_lazy("Party"), queryset=None)
+    party = DisplayNameChoiceField(label=gettext_lazy("Party"), queryset=None)
     starts_on = forms.DateField(label=gettext_lazy("Starts on"), widget=DateInput())
     ends_on = forms.DateField(label=gettext_lazy("Ends on"), widget=DateInput())
     scope = forms.CharField(
@@ -505,7 +504,8 @@ def amendment_form(request, pk: int):
 
 
 def _file_response(field_file, *, name: str, content_type: str) -> FileResponse:
-    """The stored file as an attachment, never cached (it names an organisation's money)."""
+    """The stored file as an attachment; never cached, as every attachment is
+    (``core.middleware.PrivateResponseMiddleware``): it names an organisation's money."""
     try:
         handle = field_file.open("rb")
     except OSError as exc:  # the row names a file the storage no longer has
@@ -516,7 +516,6 @@ def _file_response(field_file, *, name: str, content_type: str) -> FileResponse:
         filename=name,
         content_type=content_type or "application/octet-stream",
     )
-    add_never_cache_headers(response)
     return response
 
 

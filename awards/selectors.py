@@ -11,6 +11,7 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts import roles
 from accounts.models import AuditEvent
@@ -283,20 +284,33 @@ def project_timeline(project, *, limit: int = 200) -> list[TimelineEntry]:
 
 
 def _timeline_change(model, row) -> str:
+    """What one audit row of the timeline did, in the reader's language. Every action recorded
+    on the timeline's subjects has its label; one this list does not know yet reads as a
+    change, never as its code."""
     if row.action == "status":
         return f"{_status_label(model, row.old_value)} → {_status_label(model, row.new_value)}"
-    labels = {
-        "created": _("Created"),
-        "updated": _("Updated"),
-        "contractor_selection_opened": _("Contractor selection opened"),
-        "contractor_selected": _("Contractor recorded"),
-    }
     if row.action == "rescheduled":
         return _("Due date moved from %(old)s to %(new)s") % {
             "old": row.old_value,
             "new": row.new_value,
         }
-    return str(labels.get(row.action, row.action))
+    if row.action == "amended":
+        return _("Amendment applied: version %(old)s → %(new)s") % {
+            "old": row.old_value,
+            "new": row.new_value,
+        }
+    labels = {
+        "created": pgettext("timeline", "Created"),
+        "updated": _("Updated"),
+        "published": _("Shown on the public pages"),
+        "unpublished": _("Taken off the public pages"),
+        "budget": _("Budget lines set"),
+        "schedule": _("Payment schedule set"),
+        "contractor_selection_opened": _("Contractor selection opened"),
+        "contractor_selected": _("Contractor recorded"),
+        "contractor_released": _("Contractor released"),
+    }
+    return str(labels.get(row.action, _("Changed")))
 
 
 # --- The partner's view of its project (read-only, on its application's page) ---------------

@@ -15,7 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Organization
-from core.forms import run_service_on_form
+from core.forms import (
+    DisplayNameChoiceField,
+    DisplayNameMultipleChoiceField,
+    run_service_on_form,
+)
 from core.kept_uploads import KeepsUploads
 from core.views import require_perm
 from projects import selectors, services
@@ -24,8 +28,15 @@ from projects.rules import MANAGE_EVENTS
 from projects.selectors import projects_for_staff
 
 
+class ProjectChoiceField(DisplayNameMultipleChoiceField):
+    """Funded projects by code and title, the title in the reader's language."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.code} {obj.display_name}"
+
+
 class EventProjectsForm(forms.Form):
-    projects = forms.ModelMultipleChoiceField(
+    projects = ProjectChoiceField(
         label=gettext_lazy("Funded projects this event concerns"),
         queryset=Project.objects.none(),
         required=False,
@@ -38,7 +49,7 @@ class EventProjectsForm(forms.Form):
 
 
 class ParticipantForm(forms.Form):
-    organization = forms.ModelChoiceField(
+    organization = DisplayNameChoiceField(
         label=gettext_lazy("Organisation"),
         queryset=Organization.objects.order_by("name"),
         required=False,
@@ -50,7 +61,7 @@ class ParticipantForm(forms.Form):
         required=False,
         help_text=gettext_lazy("A guest's name, or leave empty to use the organisation's."),
     )
-    country = forms.ModelChoiceField(
+    country = DisplayNameChoiceField(
         label=gettext_lazy("Country"), queryset=Country.objects.order_by("name"), required=False
     )
     role = forms.CharField(label=gettext_lazy("Role"), max_length=120, required=False)

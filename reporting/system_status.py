@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core import health
 from core.models import Heartbeat
@@ -39,11 +40,29 @@ CHECK_LABELS = {
     "cache": _("Cache (optional)"),
 }
 
+# What a check reports when it passes (``core.health``: machine values, as the logs keep them)
+# as staff read them. Other details (a database vendor, a cache's address, an error) are shown
+# as they are.
+DETAIL_LABELS = {
+    "applied": pgettext_lazy("system check", "all applied"),
+    "database unreachable": pgettext_lazy("system check", "database unreachable"),
+    "in-memory broker": pgettext_lazy("system check", "in-memory broker"),
+    "folder broker writable": pgettext_lazy("system check", "folder broker, writable"),
+    "connected": pgettext_lazy("system check", "connected"),
+    "writable": pgettext_lazy("system check", "writable"),
+    "bucket writable": pgettext_lazy("system check", "bucket, writable"),
+}
+
 
 @dataclass(frozen=True)
 class CheckRow:
     label: str
     check: health.CheckResult
+
+    @property
+    def detail(self) -> str:
+        """The check's detail in the reader's language where it is one of the known words."""
+        return str(DETAIL_LABELS.get(self.check.detail, self.check.detail))
 
 
 @dataclass(frozen=True)
