@@ -49,3 +49,41 @@ def test_message_stored_with_a_list_of_sections_still_reads():
     with translation.override("ko"):
         render_message(message)
     assert "Sections opened for changes: Site, Budget\n" in message.body
+
+
+def test_a_stored_version_that_joined_the_sections_prints_them_as_text():
+    """Migration 0006: a staff-edited clarification message written when the sections were a
+    list (``{{ sections|join:", " }}``) prints the text they are now; other templates and
+    the rest of the text are left as they were."""
+    import importlib
+
+    from django.apps import apps
+
+    from notifications.models import MessageTemplate
+
+    migration = importlib.import_module(
+        "notifications.migrations.0006_clarification_sections_as_text"
+    )
+    edited = MessageTemplate.objects.create(
+        name="applications/clarification_requested",
+        version=1,
+        subject_en="Clarification",
+        body_en='Open: {{ sections|join:", " }}.',
+        subject_ko="보완 요청",
+        body_ko="열린 항목: {{ sections | join:'; ' }}",
+        is_active=True,
+    )
+    other = MessageTemplate.objects.create(
+        name="applications/submitted",
+        version=1,
+        subject_en="Submitted",
+        body_en='{{ sections|join:", " }}',
+        subject_ko="제출",
+        body_ko="제출",
+    )
+    migration.sections_as_text(apps, None)
+    edited.refresh_from_db()
+    other.refresh_from_db()
+    assert edited.body_en == "Open: {{ sections }}."
+    assert edited.body_ko == "열린 항목: {{ sections }}"
+    assert other.body_en == '{{ sections|join:", " }}'
