@@ -2,17 +2,31 @@
 
 A token authenticates as its user while it is neither revoked nor expired. A read-only token is
 refused (403) on any request that is not GET, HEAD or OPTIONS, whatever the user may do.
+
+Wrong keys are counted per client address (``accounts.ratelimit``, scope ``api_token``, rate
+``settings.KCITY_API_TOKEN_FAILURE_RATE``, by default 30 per 10 minutes): past the rate every
+request from that address that sends a token answers 429 with ``Retry-After``, before any key
+is looked up, until the window ends. DRF authenticates before it throttles, so its anonymous
+rate never applied to a client guessing keys. A key that is unknown, revoked or of an inactive
+user and a malformed header count; a request that authenticates, and an expired key (a real
+key: the answer tells its owner to make a new one), do not.
 """
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.permissions import SAFE_METHODS
 
+from accounts import ratelimit
+from accounts.client_ip import client_ip
 from accounts.models import ApiToken
 from accounts.token_services import hash_token_key, record_api_token_use
 
 __all__ = ["ApiTokenAuthentication", "hash_token_key"]
+
+# The ``accounts.ratelimit`` scope of wrong keys, counted per client address.
+FAILURE_SCOPE = "api_token"
 
 
 class ReadOnlyToken(exceptions.PermissionDenied):
@@ -23,8 +37,24 @@ class ReadOnlyToken(exceptions.PermissionDenied):
 class ApiTokenAuthentication(authentication.TokenAuthentication):
     keyword = "Token"
 
+    def sends_token(self, request) -> bool:
+        """Whether the request's ``Authorization`` header is ours (``Token …``)."""
+        auth = authentication.get_authorization_header(request).split()
+        return bool(auth) and auth[0].lower() == self.keyword.lower().encode()
+
     def authenticate(self, request):
-        result = super().authenticate(request)
+        if not self.sends_token(request):
+            return None  # no token: the next authentication (the session) decides
+        idents = ["ip:" + client_ip(request)]
+        wait = ratelimit.is_limited(FAILURE_SCOPE, idents, settings.KCITY_API_TOKEN_FAILURE_RATE)
+        if wait:
+            raise exceptions.Throttled(wait=wait)
+        try:
+            result = super().authenticate(request)
+        except exceptions.AuthenticationFailed as exc:
+            if exc.get_codes() != "token_expired":
+                ratelimit.hit(FAILURE_SCOPE, idents, settings.KCITY_API_TOKEN_FAILURE_RATE)
+            raise
         if result is not None:
             _user, token = result
             if request.method not in SAFE_METHODS and not token.can_write:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from awards.services import CANCEL_REASON_MAX_LENGTH
+
 
 class AwardForm(forms.Form):
     """The amount to award one released selection. The awards page shows one per decision, each
@@ -28,5 +30,5 @@ class CancelAwardForm(forms.Form):
         label=_("Reason for cancelling"),
         help_text=_("Kept in the award's history and the audit trail."),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=500,
+        max_length=CANCEL_REASON_MAX_LENGTH,  # the service's limit
     )

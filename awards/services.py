@@ -30,6 +30,9 @@ Outcome = Decision.Outcome
 
 
 NOT_YOUR_TRACK = gettext_lazy("You do not work on this track.")
+# The longest reason for cancelling an award (``transition_award``); the cancel page's form and
+# the API's move serializer take the same.
+CANCEL_REASON_MAX_LENGTH = 500
 
 
 def validate_award_amount(*, track, amount) -> int:
@@ -312,15 +315,22 @@ AWARD_TRANSITIONS: dict[str, set[str]] = {
 
 @transaction.atomic
 def transition_award(*, award: Award, to: str, actor, reason: str = "") -> Award:
-    """The award row's own move along ``AWARD_TRANSITIONS`` (lock, table, reason on cancel,
-    audit row) and nothing else: no permission, no guard, no project. Only
-    ``awards.lifecycle.move_award`` calls it; everything else (pages, API, back office) moves
-    an award through that service (or ``advance_award`` / ``cancel_award``, its wrappers)."""
+    """The award row's own move along ``AWARD_TRANSITIONS`` (lock, table, reason on cancel
+    within ``CANCEL_REASON_MAX_LENGTH``, audit row) and nothing else: no permission, no
+    guard, no project. Only ``awards.lifecycle.move_award`` calls it; everything else (pages,
+    API, back office) moves an award through that service (or ``advance_award`` /
+    ``cancel_award``, its wrappers)."""
 
     def prepare(row: Award, old: str) -> None:
         if to == W.CANCELLED:
             if not reason:
                 raise DomainError(_("Give a reason for cancelling the award."), field="reason")
+            if len(reason) > CANCEL_REASON_MAX_LENGTH:
+                raise DomainError(
+                    _("Keep the reason to %(limit)s characters or fewer.")
+                    % {"limit": CANCEL_REASON_MAX_LENGTH},
+                    field="reason",
+                )
             row.cancelled_reason = reason
 
     return apply_transition(

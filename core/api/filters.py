@@ -8,6 +8,8 @@ a silently ignored value, a list filtered by something else, or a server error:
   unknown or hidden row gives an empty list rather than a 400; a numeric filter on a whole-number field (``year``, ``call__year``,
   ``starts_on__year``) takes whole numbers only, within the database's 64-bit range, whichever
   app declared it: django-filter's ``NumberFilter`` accepts ``year=0.5`` otherwise;
+* ``PortalFilterBackend``: a ``true``/``false`` filter takes ``true`` or ``false`` only
+  (``StrictBooleanField``): django-filter reads ``maybe`` or ``yes`` as no filter at all;
 * ``StableOrderingFilter``: ``?ordering=`` names only the view's ``ordering_fields`` (each
   optionally with ``-``), listed as an enum in the description;
 * ``core.api.pagination.PortalPagination``: ``page`` ≥ 1 and ``1 ≤ page_size ≤ 200``.
@@ -135,11 +137,39 @@ def is_id_choice(declared) -> bool:
     return declared.extra.get("to_field_name") in (None, target._meta.pk.name)
 
 
+class StrictBooleanField(forms.Field):
+    """``true`` or ``false`` (in any case), as the description's ``boolean`` says; nothing
+    means no filter. django-filter's boolean widgets read anything else (``maybe``, ``yes``)
+    as "no filter" and answer the whole list."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": gettext_lazy("Enter true or false.")}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip().lower()
+        if text not in ("true", "false"):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return text == "true"
+
+
+def strict_boolean(declared):
+    """A copy of ``declared`` (a ``BooleanFilter``) that reads its value with
+    ``StrictBooleanField``: the raw text reaches the field, whatever widget was declared."""
+    strict = copy.deepcopy(declared)
+    strict.__dict__.pop("_field", None)
+    strict.field_class = StrictBooleanField
+    strict.extra["widget"] = forms.TextInput
+    return strict
+
+
 @functools.cache
 def strict_filterset(filterset_class):
     """``filterset_class`` with each ``NumberFilter`` on a whole-number field taking whole
-    numbers only (``IntegerFilter``'s form field and range); others are kept as declared.
-    One subclass per filterset, made once."""
+    numbers only (``IntegerFilter``'s form field and range) and each ``BooleanFilter`` taking
+    ``true`` or ``false`` only (``StrictBooleanField``); others are kept as declared. One
+    subclass per filterset, made once."""
     model = filterset_class._meta.model
     replaced = {}
     for name, declared in filterset_class.base_filters.items():
@@ -167,6 +197,8 @@ def strict_filterset(filterset_class):
             strict.extra.setdefault("min_value", INT64_MIN)
             strict.extra.setdefault("max_value", INT64_MAX)
             replaced[name] = strict
+        elif isinstance(declared, django_filters.BooleanFilter):
+            replaced[name] = strict_boolean(declared)
     if not replaced:
         return filterset_class
     subclass = type(filterset_class.__name__, (filterset_class,), {})

@@ -13,12 +13,29 @@ permissions, request bodies and replies, so that each viewset states only what d
   service and answers with ``reply``.
 """
 
+import re
+from collections.abc import Mapping
+
+from django.utils.translation import gettext as _
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.response import Response
+from rest_framework.utils import html
 
 from core.api.filters import PortalFilterBackend, StableOrderingFilter
 from core.api.permissions import RulesPermission
 from core.api.schema import PortalAutoSchema
+
+# The form field Django's CSRF check reads (``django.middleware.csrf``).
+CSRF_FIELD = "csrfmiddlewaretoken"
+
+
+def field_of(key: str, data) -> str:
+    """The serializer field a key of the body is for: the key itself, except in a form body,
+    where DRF reads a dict or nested field from ``lines.personnel`` and a list from
+    ``sections[0]`` (``rest_framework.utils.html``)."""
+    if html.is_html_input(data):
+        return re.split(r"[.\[]", key, maxsplit=1)[0]
+    return key
 
 
 class PortalViewSetMixin:
@@ -34,15 +51,43 @@ class PortalViewSetMixin:
 
         The serializer gets the usual context (request, view), so a field can limit its
         choices to what the user may see, and ``instance`` when a change is checked against
-        the current values; a PATCH validates only the fields it sends."""
+        the current values; a PATCH validates only the fields it sends.
+
+        A key of the body that is not a writable field of the serializer is refused (400,
+        named in ``errors``) rather than dropped: a typo (``titel``) or a read-only field
+        (``status``) would otherwise answer 200 and save nothing."""
         serializer = self.input_serializers[self.action](
             instance,
             data=self.request.data,
             context=self.get_serializer_context(),
             partial=self.action == "partial_update",
         )
+        unexpected = self.unexpected_fields(serializer)
+        if unexpected:
+            raise serializers.ValidationError(unexpected)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
+
+    def unexpected_fields(self, serializer) -> dict[str, list[str]]:
+        """The body's keys that ``serializer`` does not take, each with why: a field the
+        object has but no client may write (one of the serializer's read-only fields, or of
+        the viewset's reply) "cannot be changed"; anything else is unknown."""
+        data = self.request.data
+        if not isinstance(data, Mapping):
+            return {}  # not an object: the serializer says so
+        writable = {name for name, field in serializer.fields.items() if not field.read_only}
+        # A form-encoded body of a browser session may carry Django's CSRF token.
+        writable.add(CSRF_FIELD)
+        unexpected = [key for key in data if field_of(key, data) not in writable]
+        if not unexpected:
+            return {}
+        known = set(serializer.fields) | set(
+            self.get_serializer_class()(context=self.get_serializer_context()).fields
+        )
+        return {
+            key: [_("This field cannot be changed.") if key in known else _("Unknown field.")]
+            for key in unexpected
+        }
 
     def rule_subject(self, obj):
         """What the object rules are asked about: the object itself unless a viewset says."""

@@ -386,6 +386,13 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "core.api.renderers.PortalBrowsableAPIRenderer",
     ],
+    # DRF's parsers, with a JSON parser that answers 400 to a body nested too deeply to read
+    # (core.api.parsers), not 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.PortalJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -458,6 +465,9 @@ KCITY_RESET_RATE = env("KCITY_RESET_RATE", default="5/h")
 # Sign-up tries per IP address: each one may send a verification e-mail, and the answer says
 # whether an address has an account (accounts.views.signup).
 KCITY_SIGNUP_RATE = env("KCITY_SIGNUP_RATE", default="10/h")
+# Wrong API tokens per client address; past it the API answers 429 to that address's token
+# requests until the window ends (accounts.api_auth).
+KCITY_API_TOKEN_FAILURE_RATE = env("KCITY_API_TOKEN_FAILURE_RATE", default="30/10m")
 
 # The secretariats' help desks (core.contacts): the help page, the accessibility statement and
 # the award letter name them. Keyed by the name of the organisation that runs a track

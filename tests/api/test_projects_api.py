@@ -29,7 +29,7 @@ def test_call_detail_draft_is_not_found(api_client):
     response = api_client.get(reverse("api:call-detail", kwargs={"slug": draft.slug}))
     assert response.status_code == 404
     assert response.json() == {
-        "detail": "No Call matches the given query.",
+        "detail": "Not found.",  # never the model's name
         "code": "not_found",
         "errors": {},
     }

@@ -278,7 +278,9 @@ def test_assignment_list_query_count_does_not_grow(
 ):
     def make():
         a = AssignmentFactory(
-            application=SubmittedApplicationFactory(track=planning_track), reviewer=reviewer
+            # Under review: the queue offers an open review only while the application is.
+            application=SubmittedApplicationFactory(track=planning_track, status="under_review"),
+            reviewer=reviewer,
         )
         ScoreFactory(assignment=a, criterion=criterion)
 

@@ -98,3 +98,41 @@ def test_cancel_page_refused_to_other_secretariat_and_applicant(
         assert client.get(_cancel_url(award)).status_code == 404
         assert client.post(_cancel_url(award), {"reason": "No"}).status_code == 404
     assert Award.objects.get(pk=award.pk).status == "proposed"
+
+
+# --- One limit on the reason: the service's, which the page and the API take -----------------
+
+
+def test_the_service_refuses_a_reason_over_the_limit(award, kind_staff):
+    from awards.services import CANCEL_REASON_MAX_LENGTH, cancel_award  # noqa: PLC0415
+    from core.domain import DomainError  # noqa: PLC0415
+
+    with pytest.raises(DomainError) as refused:
+        cancel_award(award=award, reason="r" * (CANCEL_REASON_MAX_LENGTH + 1), actor=kind_staff)
+    assert refused.value.field == "reason"
+    assert Award.objects.get(pk=award.pk).status == "proposed"
+    cancelled, _promoted = cancel_award(
+        award=award, reason="r" * CANCEL_REASON_MAX_LENGTH, actor=kind_staff
+    )
+    assert cancelled.status == "cancelled"
+
+
+def test_the_page_and_the_api_take_the_services_limit(client, award, kind_staff):
+    """The API took 2,000 characters where the page took 500 (awards/api.py, awards/forms.py)."""
+    from awards.api import AwardMoveSerializer  # noqa: PLC0415
+    from awards.forms import CancelAwardForm  # noqa: PLC0415
+    from awards.services import CANCEL_REASON_MAX_LENGTH  # noqa: PLC0415
+    from tests.api.conftest import client_for, url  # noqa: PLC0415
+
+    assert CancelAwardForm().fields["reason"].max_length == CANCEL_REASON_MAX_LENGTH
+    assert AwardMoveSerializer().fields["reason"].max_length == CANCEL_REASON_MAX_LENGTH
+    response = client_for(kind_staff).post(
+        url("award", award, "move"), {"to": "cancelled", "reason": "r" * 1500}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "reason" in response.json()["errors"]
+    client.force_login(kind_staff)
+    page = client.post(_cancel_url(award), {"reason": "r" * 1500})
+    assert page.status_code == 400
+    assert 'id="id_reason-error"' in page.content.decode()
+    assert Award.objects.get(pk=award.pk).status == "proposed"
