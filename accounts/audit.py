@@ -78,6 +78,13 @@ def recorded_at(at: datetime.datetime | None) -> Iterator[None]:
         _recorded_at.reset(token)
 
 
+def recording_time() -> datetime.datetime:
+    """When a change made now is recorded as made: now, or the time of an enclosing
+    ``recorded_at`` block (history loaded through the services). A rule about "now" that a
+    replayed past step must pass (a call opened while its closing time was ahead) asks this."""
+    return _recorded_at.get() or timezone.now()
+
+
 def audit_events_for(subject: models.Model):
     """The audit trail of one object, oldest first, with actors joined."""
     return (

@@ -46,6 +46,7 @@ from accounts.models import (
     User,
 )
 from accounts.rules import DECIDE_ERASURE
+from accounts.services import revoke_invitations_sent_by
 from core.domain import DomainError, require_permission
 from core.file_deletion import delete_after_commit
 from notifications.services import queue_message
@@ -340,7 +341,9 @@ def anonymise_account(user: User) -> dict:
     unusable and the account inactive (so its sessions end at their next request: Django ties
     a session to the password hash, and an inactive user is not authenticated), its API
     tokens are revoked, its second-factor devices and log-in lock-out records deleted, its
-    reviewer profile's free text cleared and invitations sent to its address anonymised.
+    reviewer profile's free text cleared, invitations sent to its address anonymised and the
+    open invitations it sent revoked (``services.revoke_invitations_sent_by``, as when an
+    account is deactivated: they were sent on the authority of an account that has ended).
 
     The row stays, so what the account wrote (applications, reviews) keeps an author for
     the statistics. Memberships stay (an organisation's history). Returns what it did.
@@ -368,7 +371,13 @@ def anonymise_account(user: User) -> dict:
     invitations = OrganizationInvitation.objects.filter(email__iexact=old_email).update(
         email=user.email
     )
-    return {"tokens_revoked": tokens, "invitations": invitations}
+    # After the anonymisation: the audit rows name the sender by its placeholder address.
+    sent_revoked = revoke_invitations_sent_by(user=user, actor=None, reason="account_erased")
+    return {
+        "tokens_revoked": tokens,
+        "invitations": invitations,
+        "invitations_revoked": sent_revoked,
+    }
 
 
 def _forget_lockout_records(email: str) -> None:

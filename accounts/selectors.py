@@ -1,6 +1,6 @@
 """Reads about people and organisations."""
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Membership, Organization, OrganizationInvitation, User
@@ -77,7 +77,11 @@ def open_invitations_for_user(user) -> QuerySet[OrganizationInvitation]:
 
 def has_submitted_application(organization) -> bool:
     """Whether the organisation has submitted an application (to any call, at either stage,
-    withdrawn since or not): one made before submission and withdrawn does not count.
+    withdrawn since or not): one made before submission and withdrawn does not count. A
+    concept note shortlisted for the full proposal has ``submitted_at`` cleared (it is a draft
+    of the full proposal again) and keeps ``concept_submitted_at``: it counts.
 
     Read through the reverse relation (``applications`` sits above ``accounts``)."""
-    return organization.applications.filter(submitted_at__isnull=False).exists()
+    return organization.applications.filter(
+        Q(submitted_at__isnull=False) | Q(concept_submitted_at__isnull=False)
+    ).exists()

@@ -366,9 +366,14 @@ def accept_invitation(*, token: str, actor: User) -> Membership:
     require_verified_email(
         actor, _("Please verify your e-mail address before joining an organisation.")
     )
-    if not invitation.invited_by.has_perm("accounts.manage_organization", invitation.organization):
+    sender = invitation.invited_by
+    if not selectors.may_receive_mail(sender) or not sender.has_perm(
+        "accounts.manage_organization", invitation.organization
+    ):
         # Its sender no longer manages the organisation (a secretariat, whose members only a
-        # superuser adds; an owner since demoted): what they sent lets nobody in.
+        # superuser adds; an owner since demoted) or its account has ended (deactivated or
+        # erased, ``selectors.may_receive_mail``): what they sent lets nobody in. A second
+        # guard: those doors revoke the invitations (``revoke_invitations_sent_by``).
         raise DomainError(
             _("This invitation is no longer valid. Ask for a new one."), code="invalid_token"
         )
@@ -407,12 +412,13 @@ def revoke_invitation(*, invitation: OrganizationInvitation, actor: User) -> Non
 
 
 def revoke_invitations_sent_by(
-    *, user: User, actor: User, reason: str, organization: Organization | None = None
+    *, user: User, actor: User | None, reason: str, organization: Organization | None = None
 ) -> int:
     """Withdraw the open invitations ``user`` sent (to ``organization``, or to any): they
     were sent on the authority of a membership or an account that has just ended (the member
-    removed, demoted from owner, or the account deactivated). One ``invitation_revoked``
-    audit row on the organisation per invitation, with ``reason``. Returns how many."""
+    removed, demoted from owner, the account deactivated or erased: ``actor`` None, the
+    portal itself). One ``invitation_revoked`` audit row on the organisation per invitation,
+    with ``reason``. Returns how many."""
     invitations = OrganizationInvitation.objects.select_for_update().filter(
         invited_by=user, accepted_at__isnull=True, revoked_at__isnull=True
     )

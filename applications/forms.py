@@ -15,13 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization
 from applications import questions as q
 from applications.models import Application, ConsortiumMember, Document, Question
+from applications.selectors import site_cities
 from core import uploads as documents
 from core.bilingual import localized
 from core.forms import BoundedDateTimeField, DisplayNameChoiceField
 from core.kept_uploads import KeepsUploads
 from core.templatetags.portal_format import krw
 from projects.models import City, Country, Track
-from projects.selectors import document_requirements, public_cities
+from projects.selectors import document_requirements
 
 # The deliverables each track kind may request.
 DELIVERABLES_BY_TRACK = {
@@ -102,7 +103,7 @@ class SiteSectionForm(SectionForm):
         country_field, city_field = self.fields["country"], self.fields["city"]
         country_field.queryset = country_field.queryset.order_by(*reading_order())
         city_field.queryset = (
-            public_cities(including=[self.instance.city_id])
+            site_cities(self.instance)
             .select_related("country")
             .order_by(*reading_order("country__"), *reading_order())
         )
@@ -428,8 +429,9 @@ def question_field(question, stored=None, own_cities=()) -> forms.Field:
     """The form field of a question, worded in the active language. Every field is optional
     here (a draft saves half done); ``normalize`` checks the value, and the submission asks for
     required answers (``selectors.question_problems``). ``stored`` is the saved answer: a city
-    question offers the listed cities (``public_cities``), the one saved and ``own_cities``
-    (the application's site), never a city another organisation typed into its application."""
+    question offers the listed cities, the one saved and ``own_cities`` (the application's
+    site), never a city another organisation typed into its application
+    (``q.choosable_cities``, which ``q.normalize`` accepts)."""
     label = q.label(question)
     common = {"label": label, "required": False, "help_text": _help(question)}
     kind = question.type
@@ -465,9 +467,8 @@ def question_field(question, stored=None, own_cities=()) -> forms.Field:
             choices=[("", "---------")] + [(c.code, c.display_name) for c in countries], **common
         )
     if kind == q.CITY:
-        own = [*own_cities, *([int(stored)] if str(stored or "").isdigit() else [])]
         cities = (
-            public_cities(including=own)
+            q.choosable_cities(stored, own_cities)
             .select_related("country")
             .order_by(*reading_order("country__"), *reading_order())
         )
@@ -519,13 +520,15 @@ class QuestionsForm(forms.Form):
 
     def __init__(self, *args, questions: list[Question], track_kind: str, stored=None, **kw):
         version = kw.pop("version", None)
-        own_cities = kw.pop("own_cities", ())
+        self.own_cities = list(kw.pop("own_cities", ()))
         super().__init__(*args, **kw)
         self.questions, self.track_kind = list(questions), track_kind
         self.stored = dict(stored or {})
         for question in self.questions:
             name = f"q_{question.code}"
-            self.fields[name] = question_field(question, self.stored.get(question.code), own_cities)
+            self.fields[name] = question_field(
+                question, self.stored.get(question.code), self.own_cities
+            )
             self.initial.setdefault(
                 name, question_initial(question, self.stored.get(question.code))
             )
@@ -539,7 +542,7 @@ class QuestionsForm(forms.Form):
         for question in self.questions:
             name = f"q_{question.code}"
             try:
-                values[question.code] = q.normalize(question, cleaned.get(name))
+                values[question.code] = self._normalize(question, cleaned.get(name))
             except q.AnswerInvalid as exc:
                 values[question.code], errors[question.code] = None, exc.message
         shown = q.visible_codes(
@@ -554,13 +557,19 @@ class QuestionsForm(forms.Form):
         self.answers = {code: values[code] if code in shown else None for code in values}
         return cleaned
 
+    def _normalize(self, question, raw):
+        """``q.normalize`` with what this application may choose (a city question)."""
+        return q.normalize(
+            question, raw, stored=self.stored.get(question.code), own_cities=self.own_cities
+        )
+
     def shown_codes(self) -> set[str]:
         """The questions shown now: from what was typed (bound) or what is stored."""
         if self.is_bound:
             values = {}
             for question in self.questions:
                 try:
-                    values[question.code] = q.normalize(
+                    values[question.code] = self._normalize(
                         question, self[f"q_{question.code}"].value()
                     )
                 except q.AnswerInvalid:

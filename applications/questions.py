@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,6 +37,7 @@ from django.utils.translation import gettext_lazy
 from core.bilingual import localized
 from core.templatetags.portal_format import krw
 from projects.models import City, Country
+from projects.selectors import public_cities
 
 SHORT_TEXT = "short_text"
 LONG_TEXT = "long_text"
@@ -191,11 +194,13 @@ def is_empty(value) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def normalize(question, raw) -> Any:
+def normalize(question, raw, *, stored=None, own_cities: Iterable[int | None] = ()) -> Any:
     """The value to store for ``raw`` (what a form or the API sent), ``None`` when it is empty.
 
     Raises ``AnswerInvalid`` with a message for the reader when the question does not accept
-    it. The one check of an answer: the form, the API and the services all call it."""
+    it. The one check of an answer: the form, the API and the services all call it. A city
+    question accepts only the cities it offers (``choosable_cities``): ``stored`` is the
+    saved answer, ``own_cities`` the application's own (its site)."""
     if isinstance(raw, str):
         raw = raw.strip()
     if is_empty(raw):
@@ -204,6 +209,8 @@ def normalize(question, raw) -> Any:
         # The wording of Django's ``ProhibitNullCharactersValidator``, which the form's text
         # fields already show.
         raise AnswerInvalid(_("Null characters are not allowed."))
+    if question.type == CITY:
+        return _city(question, raw, stored=stored, own_cities=own_cities)
     checker = _CHECKERS.get(question.type)
     if checker is None:
         raise AnswerInvalid(_("This question cannot be answered."))
@@ -389,12 +396,21 @@ def _country(question, raw):
     return code
 
 
-def _city(question, raw):
+def choosable_cities(stored=None, own_cities: Iterable[int | None] = ()) -> QuerySet[City]:
+    """The cities a city question offers and accepts: the listed ones
+    (``projects.selectors.public_cities``), the saved answer ``stored`` and ``own_cities``
+    (the application's site), never a city another organisation only typed into its
+    application."""
+    own = [*own_cities, *([int(stored)] if str(stored or "").isdigit() else [])]
+    return public_cities(including=own)
+
+
+def _city(question, raw, *, stored=None, own_cities: Iterable[int | None] = ()):
     try:
         pk = int(raw)
     except (TypeError, ValueError):
         raise AnswerInvalid(_("Choose a city from the list.")) from None
-    if isinstance(raw, bool) or not City.objects.filter(pk=pk).exists():
+    if isinstance(raw, bool) or not choosable_cities(stored, own_cities).filter(pk=pk).exists():
         raise AnswerInvalid(_("Choose a city from the list."))
     return pk
 

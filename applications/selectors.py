@@ -36,8 +36,8 @@ from applications import questions as q
 from applications import stages
 from applications.models import Answer, Application, ClarificationRequest, Question
 from core.templatetags.portal_format import krw
-from projects.models import Track
-from projects.selectors import document_requirements, staff_tracks
+from projects.models import City, Track
+from projects.selectors import document_requirements, public_cities, staff_tracks
 
 HIDDEN_FROM_STAFF = (Application.Status.DRAFT,)
 
@@ -201,6 +201,14 @@ def sections_for_application(application: Application) -> list[tuple[str, str]]:
     if stages.is_concept_note(application) and not stage_questions(application):
         sections = [(key, label) for key, label in sections if key != "questions"]
     return sections
+
+
+def site_cities(application: Application) -> QuerySet[City]:
+    """The cities an applicant may choose as the site of ``application``: the listed ones
+    (``projects.selectors.public_cities``) and the application's current city (one they typed
+    in included), never one another organisation only typed into its application. The site
+    form and the API offer these; ``services.save_application_section`` refuses any other."""
+    return public_cities(including=[application.city_id])
 
 
 # --- The track's own questions (applications.questions) -----------------------------------

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
-from accounts.audit import audit_events_for, record_audit_event
+from accounts.audit import audit_events_for, record_audit_event, recording_time
+from core.concurrency import refuse_if_row_changed
 from core.domain import DomainError, clean_or_refuse, require_permission
 from core.file_deletion import delete_after_commit
 from core.timezones import korea_time
@@ -69,10 +70,10 @@ def transition_call(*, call: Call, to: str, actor=None, reason: str = "") -> Cal
     """Move a call along its lifecycle; refuses moves outside ``CALL_TRANSITIONS``.
 
     Writes an audit row. Opening (from published, or again from closed) is refused with
-    ``CallNotReady`` while ``call_problems`` finds anything (reopening a closed call: a closing
-    time already past, too): this is the one place that refuses, whoever asks (the staff, the
-    admin's action, the beat job). Does not open or close by the dates: ``sync_call_statuses``
-    does that.
+    ``CallNotReady`` while ``call_problems`` finds anything (a closing time already past too,
+    whether the call opens for the first time or again): this is the one place that refuses,
+    whoever asks (the staff, the admin's action, the beat job). Does not open or close by the
+    dates: ``sync_call_statuses`` does that.
     """
     if to == S.OPEN:
         current = Call.objects.get(pk=call.pk)
@@ -155,17 +156,19 @@ def register_readiness_check(check: Callable[[Call], Iterable[CallProblem]]) -> 
 
 def _date_problems(call: Call, tracks: list[Track]) -> list[CallProblem]:
     # When the dates fall is the beat job's business (it opens and closes calls on time): a
-    # call may be opened by hand after its opening time. A closed call is reopened (to take
-    # late proposals) only with a closing time still ahead: past it, no proposal could be
-    # submitted (the clock decides, ``Call.is_accepting_applications``), the public page would
-    # say "Closed" and the beat job would close the call again.
+    # call may be opened by hand after its opening time. A call opens (a published call for
+    # the first time, or a closed one again to take late proposals) only with a closing time
+    # still ahead: past it, no proposal could be submitted (the clock decides,
+    # ``Call.is_accepting_applications``), the public page would say "Closed" and the beat job
+    # would close the call again. (History loaded through the services is judged at the time
+    # it is recorded: ``recording_time``.)
     problems = []
-    if call.status == S.CLOSED and call.closes_at <= timezone.now():
+    if call.closes_at <= recording_time():
         problems.append(
             CallProblem(
                 _(
                     "The closing time (%(date)s, Korea time) has passed: move the closing time "
-                    "first, then reopen the call."
+                    "first, then open the call."
                 )
                 % {"date": korea_time(call.closes_at)},
                 code="closes_at",
@@ -441,7 +444,12 @@ def _next_own_document_kind(track: Track) -> str:
 
 @transaction.atomic
 def save_document_requirement(
-    *, requirement: DocumentRequirement, actor, template=None, clear_template: bool = False
+    *,
+    requirement: DocumentRequirement,
+    actor,
+    template=None,
+    clear_template: bool = False,
+    seen_version: str | None = None,
 ) -> DocumentRequirement:
     """Add (``requirement`` unsaved) or change a document a track asks for: its name in both
     languages, formats, size limit, whether it is required, and its template (``template``, an
@@ -452,7 +460,8 @@ def save_document_requirement(
     A new requirement goes last. Changing the kind of one whose kind applicants already
     submitted is refused, as removing it is. Keeps ``Track.required_documents`` in step;
     audited as ``document_requirement_added`` / ``document_requirement_changed`` on the
-    track with the old and new values."""
+    track with the old and new values. ``seen_version``: the fingerprint of the values the
+    edit page showed; refused (``StaleEdit``) when a colleague changed them since."""
     track = requirement.track
     require_permission(actor, MANAGE_TRACK, track, message=NOT_YOUR_TRACK)
     if requirement.kind == DocumentKind.OTHER:
@@ -477,6 +486,7 @@ def save_document_requirement(
         requirement.order = (last or 0) + 1
     else:
         stored = DocumentRequirement.objects.get(pk=requirement.pk)
+        refuse_if_row_changed(stored, seen_version)
         old = _requirement_values(stored)
         old_template = stored.template.name
         if stored.kind != requirement.kind:
@@ -954,11 +964,20 @@ def add_event_participant(
 ) -> EventParticipant:
     """Add who took part in an event: an organisation of the portal (its name is the
     participant's unless another is given) or a named guest, with their country and role (e.g.
-    "Speaker, World Bank"). Audited on the event."""
+    "Speaker, World Bank"). Audited on the event. One name once per event (whatever its
+    case): the same form sent twice adds no second row."""
     require_permission(actor, MANAGE_EVENTS, message=NOT_EVENT_STAFF)
     name = (name or "").strip() or (organization.name if organization is not None else "")
     if not name:
         raise DomainError(_("Give the participant's name or organisation."), field="name")
+    # The event's row is locked: two identical posts at once wait for each other here.
+    Event.objects.select_for_update().filter(pk=event.pk).first()
+    if EventParticipant.objects.filter(event=event, name__iexact=name).exists():
+        raise DomainError(
+            _("%(name)s is already a participant of this event.") % {"name": name},
+            code="duplicate",
+            field="name",
+        )
     if country is None and organization is not None and organization.country_code:
         country = Country.objects.filter(code=organization.country_code).first()
     participant = EventParticipant(

@@ -1,8 +1,9 @@
 """OpenAPI helpers: the common error component and the error responses every operation can give.
 
 Every operation documents 400, 401, 403, 404 and 429 in the one shape that
-``core.api.exceptions.api_exception_handler`` produces, so a client (and schemathesis) can rely
-on the description for failures as well as for successes.
+``core.api.exceptions.api_exception_handler`` produces, and every write (POST, PUT, PATCH,
+DELETE) 409 too, so a client (and schemathesis) can rely on the description for failures as
+well as for successes.
 """
 
 from django.utils.functional import Promise
@@ -108,6 +109,28 @@ ERROR_RESPONSES = {
 }
 
 
+# A write may come too late: the services refuse it with a code the API answers with 409
+# (``core.api.exceptions.CONFLICT_CODES``: ``deadline`` for a draft changed, uploaded to,
+# submitted or shortlisted after its call closed, …), deep in any write. Every write documents
+# it; an operation with a 409 of its own (``edit_conflict``, ``already_submitted``) keeps that.
+CONFLICT_RESPONSE = OpenApiResponse(
+    ErrorSerializer,
+    description=_(
+        "A conflict with the current state: the request came too late (deadline: the call, or "
+        "its concept notes, have closed) or what it changes was changed since it was read."
+    ),
+    examples=[
+        _example(
+            "Deadline",
+            "The call has closed",
+            "The call closed on 2026-06-30 18:00 (Korea time); applications can no longer be "
+            "changed or submitted.",
+            "deadline",
+        )
+    ],
+)
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
 # The actions a router maps to list and detail URLs; any other is an ``@action``.
 STANDARD_ACTIONS = frozenset(
     {"list", "retrieve", "create", "update", "partial_update", "destroy", "metadata"}
@@ -115,9 +138,9 @@ STANDARD_ACTIONS = frozenset(
 
 
 class PortalAutoSchema(AutoSchema):
-    """drf-spectacular's schema with the common error responses added to every operation,
-    the viewset's ``schema_tags``, and request bodies read from its ``input_serializers``
-    (an ``@action`` without one takes no body)."""
+    """drf-spectacular's schema with the common error responses added to every operation (and
+    409 to every write, ``CONFLICT_RESPONSE``), the viewset's ``schema_tags``, and request
+    bodies read from its ``input_serializers`` (an ``@action`` without one takes no body)."""
 
     def get_tags(self):
         return list(getattr(self.view, "schema_tags", None) or super().get_tags())
@@ -135,7 +158,10 @@ class PortalAutoSchema(AutoSchema):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
-        for code, response in ERROR_RESPONSES.items():
+        errors = dict(ERROR_RESPONSES)
+        if self.method.upper() in WRITE_METHODS:
+            errors["409"] = CONFLICT_RESPONSE
+        for code, response in errors.items():
             if code not in responses:
                 responses[code] = self._get_response_for_code(response, code, direction=direction)
         return responses

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services
+from accounts import privacy, services
 from accounts.audit import audit_events_for
-from accounts.models import Membership, Organization, OrganizationInvitation
+from accounts.models import Membership, Organization, OrganizationInvitation, User
 from core.domain import DomainError
 from projects.selectors import staff_tracks
 from tests.factories import ApplicationFactory, SubmittedApplicationFactory, UserFactory
@@ -250,6 +250,37 @@ def test_a_deactivated_accounts_open_invitations_stop_working(applicant, program
     assert _refused(invitation)
     event = audit_events_for(applicant.organizations.get()).get(action="invitation_revoked")
     assert (event.actor, event.detail["reason"]) == (programme_admin, "account_deactivated")
+
+
+def test_an_erased_owners_open_invitations_stop_working(applicant, programme_admin):
+    organization = applicant.organizations.get()
+    # A second owner, so the organisation itself keeps one.
+    UserFactory(email="new.owner@klang.gov.my", organizations=[organization])
+    invitation = _open_invitation(applicant)
+    erasure = privacy.request_erasure(user=applicant, reason="Leaving the council.")
+    privacy.decide_erasure_request(
+        erasure_request=erasure, approve=True, reason="No retention ground.", actor=programme_admin
+    )
+    applicant.refresh_from_db()
+    assert not applicant.is_active and applicant.anonymised_at
+    assert _refused(invitation)
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
+    event = audit_events_for(organization).get(action="invitation_revoked")
+    assert event.detail["reason"] == "account_erased"
+    # The audit row names the sender by its placeholder, not the erased address.
+    assert event.detail["invited_by"] == applicant.email != "officer@klang.gov.my"
+
+
+@pytest.mark.parametrize("ended", ["deactivated", "anonymised"])
+def test_an_invitation_from_an_ended_account_lets_nobody_in_even_if_still_open(applicant, ended):
+    """The second guard: accept_invitation itself refuses what an ended account sent."""
+    invitation = _open_invitation(applicant)
+    if ended == "deactivated":
+        User.objects.filter(pk=applicant.pk).update(is_active=False)
+    else:
+        User.objects.filter(pk=applicant.pk).update(anonymised_at=timezone.now())
+    assert _refused(invitation)
 
 
 # --- Leaving, and removing a member, from the organisation's page --------------------------------

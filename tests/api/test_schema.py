@@ -45,6 +45,24 @@ def test_schema_every_operation_documents_the_error_shape(client):
                 assert code in operation["responses"], (method, path, code)
 
 
+def test_schema_every_write_documents_409(client):
+    """A write may come too late (``deadline``: the call has closed) or after a change it did
+    not see: the API answers 409 (core.api.exceptions.CONFLICT_CODES) from deep in any
+    service, so every POST, PUT, PATCH and DELETE documents it; a read does not."""
+    paths = _schema(client)["paths"]
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            if method in ("post", "put", "patch", "delete"):
+                assert "409" in operation["responses"], (method, path)
+            elif method == "get":
+                assert "409" not in operation["responses"], (method, path)
+    shortlist = paths["/api/v1/applications/{id}/shortlist/"]["post"]["responses"]["409"]
+    assert shortlist["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+    # An operation with a 409 of its own keeps it.
+    patch = paths["/api/v1/applications/{id}/"]["patch"]["responses"]["409"]
+    assert not patch["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+
+
 def test_schema_token_auth_is_described(client):
     schemes = _schema(client)["components"]["securitySchemes"]
     assert schemes["tokenAuth"] == {

@@ -121,6 +121,27 @@ def test_the_api_answers_409_deadline_to_a_change_after_the_call_closed(closed_d
     assert response.json()["code"] == "deadline"
 
 
+def test_the_api_removing_a_document_after_the_call_closed_answers_a_documented_409(
+    closed_draft,
+):
+    """The 409 of ``deadline`` is in the operation's description (core.api.schema: every
+    write documents 409), not only the PATCH's own."""
+    document = closed_draft.documents.first()
+    client = client_for(closed_draft.created_by)
+    response = client.delete(
+        reverse(
+            "api:application-document",
+            kwargs={"pk": closed_draft.pk, "document_id": str(document.public_id)},
+        )
+    )
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "deadline"
+    assert closed_draft.documents.filter(pk=document.pk).exists()
+    schema = client.get("/api/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/applications/{id}/documents/{document_id}/"]["delete"]
+    assert "409" in operation["responses"]
+
+
 def test_a_section_reopened_for_clarification_is_saved_after_the_call_closed(
     complete_draft, kind_staff
 ):

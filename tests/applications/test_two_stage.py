@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import services as account_services
 from accounts.audit import audit_events_for
 from applications import selectors, services, shortlisting, stages
 from applications.models import Answer, Application, Question
@@ -401,6 +402,26 @@ def test_invite_makes_a_full_proposal_draft_keeping_everything_with_mail_and_aud
     assert invited.call.closes_at.astimezone(datetime.UTC).year == int(
         mail.context["closes_at"][:4]
     )
+
+
+def test_the_organisations_name_stays_fixed_after_its_concept_note_is_shortlisted(
+    concept_note, kind_staff, applicant_user
+):
+    """The name is fixed once the organisation submitted "to any call, at either stage"
+    (accounts.selectors.has_submitted_application): shortlisting clears ``submitted_at`` but
+    the concept note was submitted (``concept_submitted_at``)."""
+    organization = concept_note.organization
+    with pytest.raises(DomainError):
+        account_services.update_organization(
+            organization=organization, actor=applicant_user, name="Renamed Council"
+        )
+    shortlisting.invite_to_full_proposal(application=concept_note, actor=kind_staff)
+    organization.refresh_from_db()
+    with pytest.raises(DomainError) as refused:
+        account_services.update_organization(
+            organization=organization, actor=applicant_user, name="Renamed Council"
+        )
+    assert refused.value.code == "name_locked"
 
 
 def test_decline_gives_the_final_status_with_the_reason_by_mail_and_audit(

@@ -119,17 +119,19 @@ def test_open_contractor_selection_other_secretariat_refused(funded_project, kai
 
 
 def _closed_selection(project, actor) -> Call:
-    """A contractor selection whose proposal period is over: draft, published, open, closed."""
+    """A contractor selection whose proposal period is over: draft, published, open (its
+    closing time still ahead: a call past it does not open), then closed once it passed."""
     now = timezone.now()
     call = open_contractor_selection(
         project=project,
         actor=actor,
         opens_at=now - datetime.timedelta(days=20),
-        closes_at=now - datetime.timedelta(hours=1),
+        closes_at=now + datetime.timedelta(hours=1),
     )
-    for status in (Call.Status.PUBLISHED, Call.Status.OPEN, Call.Status.CLOSED):
+    for status in (Call.Status.PUBLISHED, Call.Status.OPEN):
         call = transition_call(call=call, to=status, actor=actor)
-    return call
+    Call.objects.filter(pk=call.pk).update(closes_at=now - datetime.timedelta(hours=1))
+    return transition_call(call=call, to=Call.Status.CLOSED, actor=actor)
 
 
 def _score_one_company(track, actor):

@@ -59,9 +59,16 @@ def draft_selection(project, kind_staff):
 
 @pytest.fixture
 def selection(draft_selection, kind_staff):
-    """The selection after its dates: published, opened and closed through the lifecycle."""
-    for status in (Call.Status.PUBLISHED, Call.Status.OPEN, Call.Status.CLOSED):
+    """The selection after its dates: published, opened (its closing time still ahead: a call
+    past it does not open) and closed once it passed, through the lifecycle."""
+    closes_at = draft_selection.closes_at
+    Call.objects.filter(pk=draft_selection.pk).update(
+        closes_at=timezone.now() + datetime.timedelta(hours=1)
+    )
+    for status in (Call.Status.PUBLISHED, Call.Status.OPEN):
         transition_call(call=draft_selection, to=status, actor=kind_staff)
+    Call.objects.filter(pk=draft_selection.pk).update(closes_at=closes_at)
+    transition_call(call=draft_selection, to=Call.Status.CLOSED, actor=kind_staff)
     draft_selection.refresh_from_db()
     return draft_selection
 
@@ -484,6 +491,10 @@ def test_record_winner_refused_while_proposals_may_still_come_in(
     client, draft_selection, kind_staff, status
 ):
     path = {"draft": [], "published": ["published"], "open": ["published", "open"]}[status]
+    # Proposals may still come in: the closing time is ahead (a call past it does not open).
+    Call.objects.filter(pk=draft_selection.pk).update(
+        closes_at=timezone.now() + datetime.timedelta(days=1)
+    )
     for to in path:
         transition_call(call=draft_selection, to=to, actor=kind_staff)
     score_companies(

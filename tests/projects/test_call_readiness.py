@@ -156,6 +156,23 @@ def test_reopening_a_call_past_its_closing_time_is_refused(closed_call, programm
     assert not audit_events_for(closed_call).exists()
 
 
+def test_a_published_call_past_its_closing_time_does_not_open(ready_call, programme_admin):
+    """Not only a closed call being reopened: opening a published call whose closing time
+    has passed is refused the same way (no proposal could be submitted, and the beat job
+    would close it again at once)."""
+    Call.objects.filter(pk=ready_call.pk).update(
+        closes_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    ready_call.refresh_from_db()
+    assert [p.code for p in services.call_problems(ready_call)] == ["closes_at"]
+    with pytest.raises(services.CallNotReady) as refused:
+        services.transition_call(call=ready_call, to=Call.Status.OPEN, actor=programme_admin)
+    assert "move the closing time first, then open the call" in str(refused.value.message)
+    assert refused.value.field == "closes_at"
+    ready_call.refresh_from_db()
+    assert ready_call.status == Call.Status.PUBLISHED
+
+
 def test_reopening_a_call_works_once_its_closing_time_moved(closed_call, programme_admin):
     services.update_call(
         call=closed_call,
