@@ -21,7 +21,7 @@ from rest_framework import mixins, permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.models import Organization
@@ -30,12 +30,13 @@ from applications.models import Application, ClarificationRequest, Document, Que
 from applications.selectors import applications_for_user
 from applications.shortlisting import SHORTLIST_APPLICATION
 from core.api.filters import IdFilter
+from core.api.parsers import PortalJSONParser
 from core.api.schema import api_docs
 from core.api.viewsets import (
     PortalGenericViewSet,
 )
 from projects.models import City, Country, Track, validate_document_kind
-from projects.selectors import public_calls, staff_tracks
+from projects.selectors import public_calls, public_cities, staff_tracks
 
 S = Application.Status
 
@@ -217,6 +218,17 @@ class ApplicationCreateSerializer(serializers.Serializer):
     )
 
 
+class SiteCityField(serializers.PrimaryKeyRelatedField):
+    """The site's city: one of those the site form offers (``selectors.site_cities``), never
+    one another organisation only typed into its application."""
+
+    def get_queryset(self):
+        application = getattr(self.parent, "instance", None)
+        if isinstance(application, Application):
+            return selectors.site_cities(application)
+        return public_cities()
+
+
 class ApplicationUpdateSerializer(serializers.ModelSerializer):
     """The applicant's fields; each is written through its form section's service."""
 
@@ -227,9 +239,7 @@ class ApplicationUpdateSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text=_("ISO 3166-1 alpha-2 code of the site's country."),
     )
-    city = serializers.PrimaryKeyRelatedField(
-        queryset=City.objects.all(), required=False, allow_null=True
-    )
+    city = SiteCityField(queryset=City.objects.all(), required=False, allow_null=True)
     new_city_name = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -394,6 +404,14 @@ class ScreenSerializer(serializers.Serializer):
         max_length=2000,
         help_text=_("Required when ineligible; the applicant sees it."),
     )
+    expected_status = serializers.ChoiceField(
+        choices=Application.Status.choices,
+        required=False,
+        help_text=_(
+            "The status you read: when someone screened or moved the application since, "
+            "nothing changes and the answer is 409 changed_meanwhile."
+        ),
+    )
 
 
 class ShortlistSerializer(serializers.Serializer):
@@ -547,7 +565,7 @@ class ApplicationViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     ordering_fields = ["created_at", "submitted_at", "reference", "title"]
     ordering = ["-created_at", "pk"]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [PortalJSONParser, MultiPartParser, FormParser]
     object_permission_required = {
         "retrieve": "applications.view_application",
         "partial_update": "applications.change_application",
@@ -608,7 +626,7 @@ class ApplicationViewSet(
     def update(self, request, *args, **kwargs):
         # Only PATCH reaches here (PUT is not offered): each field goes to its section's service.
         application = self.get_object()
-        data = dict(self.validated_input())
+        data = dict(self.validated_input(application))
         new_city_name = data.pop("new_city_name", "")
         base_version = data.pop("version", None)
         answers = data.pop("answers", None)

@@ -11,6 +11,7 @@ from django.db import (
     transaction,
 )
 from django.db.models import Q
+from django.forms import ModelChoiceField
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +34,7 @@ from applications.models import (
     ReferenceSequence,
     Tag,
 )
+from core.concurrency import StaleEdit, refuse_if_row_changed
 from core.domain import DomainError, clean_or_refuse, refuse_past_due, require_permission
 from core.file_deletion import delete_after_commit
 from core.transitions import apply_transition
@@ -438,6 +440,11 @@ def _conflicts(
     return any(getattr(application, field) != value for field, value in data.items())
 
 
+# What the site form says of a city it does not offer (its ``ModelChoiceField``): the service
+# says the same of one sent another way (the API).
+CITY_NOT_OFFERED = ModelChoiceField.default_error_messages["invalid_choice"]
+
+
 @transaction.atomic
 def save_application_section(
     *,
@@ -483,6 +490,10 @@ def save_application_section(
         raise EditConflict(
             section=section, version=application.version, changed_at=_changed_at(edit)
         )
+    chosen = submitted.get("city")
+    if section == "site" and chosen and not selectors.site_cities(application).filter(pk=chosen.pk):
+        # The page's drop-down does not offer it: refused with the form's own words.
+        raise DomainError(CITY_NOT_OFFERED, field="city", code="invalid_choice")
     for field, value in submitted.items():
         setattr(application, field, value)
     if section == "site" and new_city_name.strip():
@@ -601,6 +612,11 @@ def save_answers(
     require_section_editable(application, "questions", actor)
     questions = selectors.stage_questions(application)
     by_code = {x.code: x for x in questions}
+    stored = {
+        a.question.code: a
+        for a in application.answers.select_related("question")
+        if a.question_id in {x.pk for x in questions}
+    }
     errors, cleaned = {}, {}
     for code, raw in answers.items():
         question = by_code.get(code)
@@ -608,16 +624,18 @@ def save_answers(
             errors[code] = _("There is no question “%(code)s” on this form.") % {"code": code}
             continue
         try:
-            cleaned[code] = q.normalize(question, raw)
+            # A city question accepts the cities its form offers: the listed ones, the saved
+            # answer and the application's site (``q.choosable_cities``).
+            cleaned[code] = q.normalize(
+                question,
+                raw,
+                stored=stored[code].value if code in stored else None,
+                own_cities=[application.city_id],
+            )
         except q.AnswerInvalid as exc:
             errors[code] = exc.message
     if errors:
         raise AnswersInvalid(errors)
-    stored = {
-        a.question.code: a
-        for a in application.answers.select_related("question")
-        if a.question_id in {x.pk for x in questions}
-    }
     current = {code: stored[code].value if code in stored else None for code in by_code}
     merged = {**current, **cleaned}
     shown = q.visible_codes(
@@ -770,12 +788,15 @@ def question_is_answered(question: Question) -> bool:
 
 
 @transaction.atomic
-def update_question(*, question: Question, actor, **changes) -> Question:
+def update_question(
+    *, question: Question, actor, seen_version: str | None = None, **changes
+) -> Question:
     """Change a question's design. Wording, help, section, order, requiredness and condition
     may change at any time (answers keep the words they were given with). Once an application
     has answered it, its type, options, constraints and code may not: the stored answers would
     no longer mean what they said. Staff then make a new version (``new_question_version``).
-    Audited with the names of the changed fields."""
+    Audited with the names of the changed fields. ``seen_version``: the fingerprint of the
+    question the edit page showed; refused (``StaleEdit``) when it changed since."""
     question = (
         Question.objects.select_for_update(of=("self",))
         .select_related("call", "track")
@@ -784,6 +805,7 @@ def update_question(*, question: Question, actor, **changes) -> Question:
     _require_question_designer(actor, call=question.call, track=question.track)
     if question.is_retired:
         raise DomainError(_("A retired question cannot be changed."), code="retired")
+    refuse_if_row_changed(question, seen_version)
     unknown = set(changes) - set(QUESTION_FIELDS)
     if unknown:
         raise DomainError(_("Unknown field."), code="invalid", field=sorted(unknown)[0])
@@ -1296,13 +1318,21 @@ def remind_draft_applicants(*, now=None) -> int:
 
 @transaction.atomic
 def screen_application(
-    *, application: Application, eligible: bool, reason: str = "", actor
+    *,
+    application: Application,
+    eligible: bool,
+    reason: str = "",
+    actor,
+    expected_status: str | None = None,
 ) -> Application:
     """Record the eligibility decision on a submitted application.
 
     Ineligible needs a reason: the applicant sees it, and the transition service queues the
     ``applications/ineligible`` message to the applicant organisation. Audited there too.
     Only the track's staff screen (the rule is asked here, whichever door calls).
+    ``expected_status``: the status the screener's page showed; when a colleague screened or
+    moved the application since, nothing changes and nobody is told (``StaleEdit``, whose
+    ``current`` is the status now). None: not checked.
     """
     require_permission(
         actor,
@@ -1316,6 +1346,22 @@ def screen_application(
             _("Give the reason the application is ineligible; the applicant will see it."),
             field="reason",
         )
+    if expected_status:
+        current = (
+            Application.objects.select_for_update(of=("self",))
+            .values_list("status", flat=True)
+            .get(pk=application.pk)
+        )
+        if current != expected_status:
+            raise StaleEdit(
+                _(
+                    "Someone else screened or moved this application since you opened the page: "
+                    "it is now “%(status)s”. Nothing was recorded and the applicant was not told."
+                )
+                % {"status": Application.Status(current).label},
+                current=current,
+                changed=["status"],
+            )
     to = Application.Status.ELIGIBLE if eligible else Application.Status.INELIGIBLE
     return transition_application(
         application=application, to=to, actor=actor, reason=reason, detail={"screening": True}
@@ -1323,18 +1369,29 @@ def screen_application(
 
 
 def screen_applications(
-    *, applications: Iterable[Application], eligible: bool, reason: str = "", actor
+    *,
+    applications: Iterable[Application],
+    eligible: bool,
+    reason: str = "",
+    actor,
+    expected_status: str | None = None,
 ) -> tuple[list[Application], list[tuple[Application, str]]]:
     """Screen several applications with one decision; each is its own transaction.
 
     Returns (screened, refused with the reason); one refusal does not undo the others.
+    ``expected_status``: the status the list showed them in; one screened or moved since is
+    refused (``screen_application``), the others go through.
     """
     done, refused = [], []
     for application in applications:
         try:
             done.append(
                 screen_application(
-                    application=application, eligible=eligible, reason=reason, actor=actor
+                    application=application,
+                    eligible=eligible,
+                    reason=reason,
+                    actor=actor,
+                    expected_status=expected_status,
                 )
             )
         except DomainError as exc:

@@ -27,8 +27,15 @@ from applications import questions as q
 from applications.forms import QuestionDesignForm, QuestionsForm
 from applications.models import ApplicantNotice, Application, ApplicationTag, Question, Tag
 from applications.services import APPLICATION_TRANSITIONS
+from core.concurrency import StaleEdit, row_fingerprint
 from core.domain import DomainError
-from core.forms import apply_domain_error, run_service_on_form
+from core.forms import (
+    apply_domain_error,
+    guard_against_stale,
+    refusal_status,
+    run_service_on_form,
+    seen_version,
+)
 from core.transitions import allowed_moves
 from core.views import require_perm
 from projects.models import Country, Track
@@ -100,6 +107,13 @@ def screening(request, track_id: int):
     if status_filter not in dict(Application.Status.choices) and status_filter != "all":
         status_filter = "submitted"
     pending = selectors.screening_list(track, status=Application.Status.SUBMITTED)
+    if request.method == "POST":
+        # The list offered submitted applications; one screened since it was shown is still a
+        # valid tick, refused and reported by the service rather than failing the whole form.
+        ticked = [v for v in request.POST.getlist("applications") if v.isdigit()]
+        pending = selectors.screening_list(track).filter(
+            Q(status=Application.Status.SUBMITTED) | Q(pk__in=ticked)
+        )
     form = BulkScreeningForm(request.POST if request.method == "POST" else None, queryset=pending)
     code = 200
     if request.method == "POST":
@@ -109,6 +123,7 @@ def screening(request, track_id: int):
                 eligible=form.cleaned_data["decision"] == "eligible",
                 reason=form.cleaned_data["reason"],
                 actor=request.user,
+                expected_status=Application.Status.SUBMITTED,
             )
             if done:
                 messages.success(
@@ -147,8 +162,11 @@ def screen(request, pk: int):
     ):
         raise PermissionDenied
     form = ScreeningForm(request.POST if request.method == "POST" else None)
+    # The status the page shows: a colleague's screening since is not reversed (409).
+    guard_against_stale(form, application.status)
     code = 200
     if request.method == "POST":
+        code = 400
         if form.is_valid():
             try:
                 services.screen_application(
@@ -156,13 +174,17 @@ def screen(request, pk: int):
                     eligible=form.cleaned_data["decision"] == "eligible",
                     reason=form.cleaned_data["reason"],
                     actor=request.user,
+                    expected_status=seen_version(form),
                 )
             except DomainError as exc:
+                # A stale page: the form now carries the status recorded meanwhile, shown above.
                 apply_domain_error(form, exc)
+                code = refusal_status(form)
+                if code == 409:
+                    application.refresh_from_db()
             else:
                 messages.success(request, _("Screening decision recorded."))
                 return redirect("staff_applications:screening", track_id=application.track_id)
-        code = 400
     return render(
         request,
         "applications/staff/screen.html",
@@ -310,6 +332,9 @@ def _run_bulk_action(request, track: Track, form: BulkActionForm, wanted: list[i
                 eligible=action == "eligible",
                 reason=data.get("reason") or "",
                 actor=request.user,
+                # The status its row showed (``shown_status_<id>``): one screened since is
+                # refused and reported, not reversed.
+                expected_status=request.POST.get(f"shown_status_{application.pk}"),
             )
 
     done, refused = services.for_each_application([found[pk] for pk in wanted if pk in found], run)
@@ -640,6 +665,9 @@ def _design_service(form: QuestionDesignForm, call_service) -> bool:
         return False
     try:
         call_service(form.to_fields())
+    except StaleEdit as exc:
+        apply_domain_error(form, exc)
+        return False
     except DomainError as exc:
         field = form.field_for(exc.field, form.cleaned_data.get("type", ""))
         form.add_error(field, exc.message)
@@ -713,13 +741,14 @@ def question_edit(request, track_id: int, pk: int):
         adding=False,
         two_stage=track.call.two_stage,
     )
+    guard_against_stale(form, row_fingerprint(question, services.QUESTION_FIELDS))
     if request.method == "POST":
         if question.is_retired:
             raise PermissionDenied
         if _design_service(
             form,
             lambda fields: services.update_question(
-                question=question, actor=request.user, **fields
+                question=question, actor=request.user, seen_version=seen_version(form), **fields
             ),
         ):
             messages.success(request, _("The question has been saved."))
@@ -734,7 +763,7 @@ def question_edit(request, track_id: int, pk: int):
             "answered": answered,
             "submitted": submitted_application_count(track),
         },
-        status=400 if form.is_bound else 200,
+        status=refusal_status(form) if form.is_bound else 200,
     )
 
 

@@ -9,7 +9,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 
 from applications.api import VisibleApplicationField
 from awards import contractor_selection
@@ -17,7 +17,8 @@ from awards import selectors as award_selectors
 from awards import services as awards
 from awards.models import Award, Deliverable
 from core.api.filters import track_filterset
-from core.api.schema import api_docs
+from core.api.parsers import PortalJSONParser
+from core.api.schema import ErrorSerializer, api_docs
 from core.api.viewsets import (
     PortalReadOnlyViewSet,
 )
@@ -60,7 +61,7 @@ class AwardMoveSerializer(serializers.Serializer):
     reason = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=2000,
+        max_length=awards.CANCEL_REASON_MAX_LENGTH,  # the service's limit
         help_text=_("Required to cancel; the next reserve application is then offered funding."),
     )
 
@@ -141,10 +142,22 @@ class DeliverableSerializer(serializers.ModelSerializer):
             "submitted_at",
             "reviewed_at",
             "feedback",
+            "version",
         ]
+
+    version = serializers.IntegerField(
+        source="latest_version",
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "The number of the latest version sent (0 if none was kept); an accept or a "
+            "return sends it back."
+        ),
+    )
 
     # What the deliverable's latest submission says: its file and the staff's verdict on it.
     SUBMISSION_FIELDS = {
+        "version": None,
         "original_name": "",
         "content_type": "",
         "size": 0,
@@ -171,7 +184,17 @@ class DeliverableUploadSerializer(serializers.Serializer):
     )
 
 
-class DeliverableAcceptSerializer(serializers.Serializer):
+class DeliverableReviewSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=0,
+        help_text=_(
+            "The deliverable's version you reviewed; 409 changed_meanwhile if another has been "
+            "sent since."
+        ),
+    )
+
+
+class DeliverableAcceptSerializer(DeliverableReviewSerializer):
     feedback = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -180,7 +203,7 @@ class DeliverableAcceptSerializer(serializers.Serializer):
     )
 
 
-class DeliverableReturnSerializer(serializers.Serializer):
+class DeliverableReturnSerializer(DeliverableReviewSerializer):
     feedback = serializers.CharField(
         max_length=5000, help_text=_("What must change; the contractor is told.")
     )
@@ -215,10 +238,22 @@ class DeliverableFilter(django_filters.FilterSet):
         # Multipart only: a JSON body cannot carry the file.
         request={"multipart/form-data": DeliverableUploadSerializer},
     ),
-    accept=_("Accept a submitted deliverable (staff of the track)"),
+    accept=extend_schema(
+        summary=_("Accept a submitted deliverable (staff of the track)"),
+        description=_(
+            "Send the version you reviewed: if another has been sent since, nothing is saved "
+            "and the answer is 409 changed_meanwhile."
+        ),
+        responses={200: DeliverableSerializer, 409: ErrorSerializer},
+    ),
     return_for_changes=extend_schema(
         summary=_("Return a submitted deliverable for changes (staff of the track)"),
-        description=_("The contractor's members are told, with the feedback."),
+        description=_(
+            "The contractor's members are told, with the feedback. Send the version you "
+            "reviewed: if another has been sent since, nothing is saved and the answer is 409 "
+            "changed_meanwhile."
+        ),
+        responses={200: DeliverableSerializer, 409: ErrorSerializer},
     ),
 )
 class DeliverableViewSet(PortalReadOnlyViewSet):
@@ -228,7 +263,7 @@ class DeliverableViewSet(PortalReadOnlyViewSet):
     serializer_class = DeliverableSerializer
     filterset_class = DeliverableFilter
     schema_tags = ["projects"]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [PortalJSONParser, MultiPartParser, FormParser]
     ordering_fields = ["due_on"]
     ordering = ["due_on", "project__code", "pk"]
     object_permission_required = {
@@ -264,10 +299,13 @@ class DeliverableViewSet(PortalReadOnlyViewSet):
         return self._review(accept=False)
 
     def _review(self, *, accept: bool):
+        deliverable = self.get_object()
+        data = self.validated_input()
         deliverable = contractor_selection.review_deliverable(
-            deliverable=self.get_object(),
+            deliverable=deliverable,
             accept=accept,
-            feedback=self.validated_input().get("feedback", ""),
+            feedback=data.get("feedback", ""),
             actor=self.request.user,
+            version=data["version"],
         )
         return self.reply(deliverable)

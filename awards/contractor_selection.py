@@ -34,6 +34,7 @@ from accounts.rules import is_programme_admin
 from accounts.selectors import members_to_tell
 from awards.models import Agreement, Deliverable, DeliverableVersion
 from awards.services import transition_deliverable
+from core.concurrency import StaleEdit
 from core.domain import DomainError, clean_or_refuse, require_permission
 from core.numbering import nth_of
 from core.uploads import store_upload, validate_upload
@@ -537,13 +538,32 @@ def _kind_names(deliverable: Deliverable) -> dict[str, str]:
     return in_each_language("kind", deliverable.get_kind_display)
 
 
+# The code of a refusal because the object is no longer what the actor read (a deliverable sent
+# again, a payment request sent again): the page shows it again with what changed, the API
+# answers 409 (``core.api.exceptions.CONFLICT_CODES``). Also raised by ``awards.funding``. The
+# same code as a stale edit form's (``core.concurrency.StaleEdit``): one conflict for clients.
+CHANGED_SINCE = StaleEdit.code
+
+
+def latest_version_number(deliverable: Deliverable) -> int:
+    """The number of the deliverable's latest version, 0 when none was kept (nothing sent yet,
+    or a file handed in before versions were): what a review says it read."""
+    return deliverable.versions.aggregate(last=Max("number"))["last"] or 0
+
+
 @transaction.atomic
 def review_deliverable(
-    *, deliverable: Deliverable, accept: bool, feedback: str, actor
+    *, deliverable: Deliverable, accept: bool, feedback: str, actor, version: int | None = None
 ) -> Deliverable:
     """Staff accept a submitted deliverable or return it with feedback (required); the verdict
     and the feedback are kept on the version reviewed (its latest), and the contractor's
-    members are told."""
+    members are told.
+
+    ``version``: the number of the version the reviewer read (``latest_version_number``; the
+    page and the API send it). When a newer one has been sent since (the deliverable returned
+    by a colleague and sent again), nothing is saved (``CHANGED_SINCE``): a verdict on version
+    1 never accepts version 2, which can make a tranche payable. ``None`` (the back office's
+    bulk actions) reviews the latest version as it stands."""
     if not can_review_deliverable(actor, deliverable):
         raise DomainError(_("You do not follow this project."), code="forbidden")
     feedback = (feedback or "").strip()
@@ -551,6 +571,19 @@ def review_deliverable(
         raise DomainError(
             _("Say what must change before the deliverable is returned."), field="feedback"
         )
+    # Locked first, as ``submit_deliverable`` does, so no version is added while it is read.
+    deliverable = Deliverable.objects.select_for_update(of=("self",)).get(pk=deliverable.pk)
+    if version is not None:
+        latest_number = latest_version_number(deliverable)
+        if version != latest_number:
+            raise DomainError(
+                _(
+                    "Version %(latest)s of this deliverable has been sent since the version "
+                    "%(version)s you reviewed: read it before you decide."
+                )
+                % {"latest": latest_number, "version": version},
+                code=CHANGED_SINCE,
+            )
     to = Deliverable.Status.ACCEPTED if accept else Deliverable.Status.RETURNED
     deliverable = transition_deliverable(
         deliverable=deliverable, to=to, actor=actor, feedback=feedback

@@ -11,8 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from awards.contractor_selection import (
+    CHANGED_SINCE,
     can_review_deliverable,
     is_contractor_member,
+    latest_version_number,
     review_deliverable,
     submit_deliverable,
 )
@@ -42,6 +44,14 @@ class ReviewForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
+    )
+    # The version the page showed (``review_deliverable`` refuses a verdict on an older one).
+    version = forms.IntegerField(
+        min_value=0,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("This page is out of date: reload it, then review the latest version.")
+        },
     )
 
 
@@ -74,6 +84,18 @@ def _changed_meanwhile(deliverable: Deliverable, *, action: str) -> str:
     return message % {"status": deliverable.get_status_display()}
 
 
+def _review_again(data, deliverable: Deliverable, refusal: DomainError) -> ReviewForm:
+    """The review form sent on a version older than the latest, refused: what was written is
+    kept and it now names the latest version, so that sending it again is a verdict on that."""
+    data = data.copy()
+    data["version"] = latest_version_number(deliverable)
+    form = ReviewForm(data)
+    form.is_valid()
+    kept = _("Your review was not saved; what you wrote is kept below.")
+    form.add_error(None, f"{refusal.message} {kept}")
+    return form
+
+
 @login_required
 def deliverable_detail(request, pk: int):
     """One deliverable: its due date and status, every version sent (file, who and when, the
@@ -81,7 +103,10 @@ def deliverable_detail(request, pk: int):
 
     A form sent by someone who may upload or review, after somebody else moved the deliverable
     on (a colleague submitted, another member of staff accepted or returned it), is shown again
-    as sent with what happened (409); only someone who may never act gets a 403."""
+    as sent with what happened (409); only someone who may never act gets a 403. A review names
+    the version the page showed: one sent on a version older than the latest (returned by a
+    colleague and sent again meanwhile) is refused the same way, and comes back naming the
+    latest version (``_review_again``)."""
     deliverable = _get(request.user, pk)
     may_upload = is_contractor_member(request.user, deliverable.project)
     may_review = can_review_deliverable(request.user, deliverable)
@@ -90,7 +115,8 @@ def deliverable_detail(request, pk: int):
         Deliverable.Status.RETURNED,
     )
     can_review = may_review and deliverable.status == Deliverable.Status.SUBMITTED
-    upload_form, review_form, status = UploadForm(), ReviewForm(), 200
+    upload_form, status = UploadForm(), 200
+    review_form = ReviewForm(initial={"version": deliverable.latest_version})
     action = request.POST.get("action") if request.method == "POST" else None
     if action == "upload" and may_upload:
         upload_form = UploadForm(request.POST, request.FILES, uploader=request.user)
@@ -126,10 +152,14 @@ def deliverable_detail(request, pk: int):
                     accept=review_form.cleaned_data["decision"] == "accept",
                     feedback=review_form.cleaned_data["feedback"],
                     actor=request.user,
+                    version=review_form.cleaned_data["version"],
                 )
             except DomainError as exc:
-                apply_domain_error(review_form, exc)
-                status = 400
+                if exc.code == CHANGED_SINCE:
+                    review_form, status = _review_again(request.POST, deliverable, exc), 409
+                else:
+                    apply_domain_error(review_form, exc)
+                    status = 400
             else:
                 messages.success(request, _("The deliverable has been reviewed."))
                 return redirect("awards:deliverable", pk=deliverable.pk)

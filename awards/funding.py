@@ -36,8 +36,8 @@ from accounts import roles
 from accounts.audit import record_audit_event
 from accounts.models import Organization, User
 from accounts.selectors import may_receive_mail, members_to_tell
+from awards.contractor_selection import CHANGED_SINCE, schedule_deliverables, work_agreement_kind
 from awards.contractor_selection import release_contractor as contractor_release
-from awards.contractor_selection import schedule_deliverables, work_agreement_kind
 from awards.execution import agreement_execution, project_execution
 from awards.models import (
     Agreement,
@@ -50,6 +50,7 @@ from awards.models import (
     PaymentRequestLine,
     Tranche,
 )
+from core.concurrency import fingerprint, refuse_if_changed
 from core.domain import DomainError, require_permission
 from core.file_deletion import delete_after_commit
 from core.numbering import nth_of
@@ -505,12 +506,29 @@ def budget_total(agreement: Agreement) -> int:
     return agreement.budget_lines.aggregate(total=Sum("planned_krw"))["total"] or 0
 
 
+def _budget_values(stored: dict[str, int]) -> dict[str, int]:
+    """Every budget category's planned amount (0 without a line)."""
+    return {category: stored.get(category, 0) for category in BudgetCategory.values}
+
+
+def budget_fingerprint(agreement: Agreement) -> str:
+    """The fingerprint (``core.concurrency``) of the agreement's budget lines, which the
+    budget form carries so that ``set_budget_lines`` does not overwrite a colleague's."""
+    return fingerprint(
+        _budget_values(dict(agreement.budget_lines.values_list("category", "planned_krw")))
+    )
+
+
 @transaction.atomic
-def set_budget_lines(*, agreement: Agreement, lines: dict[str, int], actor) -> Agreement:
+def set_budget_lines(
+    *, agreement: Agreement, lines: dict[str, int], actor, seen_version: str | None = None
+) -> Agreement:
     """Staff of the track set a draft agreement's budget: budget category → whole won (zero
     lines dropped, at least one line). With the project's other agreements it stays within
     the award. The schedule follows the budget: the first budget brings ``default_schedule``,
-    a later one recomputes the tranches' amounts from their shares. Audited."""
+    a later one recomputes the tranches' amounts from their shares. Audited.
+    ``seen_version``: the fingerprint of the lines the form showed (``budget_fingerprint``);
+    refused (``StaleEdit``) when a colleague changed them since."""
     _lock_project_of(agreement.pk)
     agreement = _lock_agreement(agreement)
     require_permission(actor, MANAGE_AGREEMENT, agreement, message=NOT_YOURS)
@@ -522,6 +540,15 @@ def set_budget_lines(*, agreement: Agreement, lines: dict[str, int], actor) -> A
         raise DomainError(_("Enter at least one budget line."), field="lines")
     _check_within_award(agreement, total)
     previous = dict(agreement.budget_lines.values_list("category", "planned_krw"))
+    refuse_if_changed(
+        _budget_values(previous),
+        seen_version,
+        what=gettext_lazy("budget"),
+        describe=lambda category: (
+            BudgetCategory(category).label if category in BudgetCategory.values else category,
+            f"KRW {previous.get(category, 0):,}",
+        ),
+    )
     agreement.budget_lines.all().delete()
     BudgetLine.objects.bulk_create(
         [
@@ -1234,14 +1261,51 @@ def _move(request: PaymentRequest, *, to: str, actor, prepare=None, detail=None)
     return moved
 
 
+def refuse_if_changed_since(
+    request: PaymentRequest,
+    *,
+    seen_amount_krw: int | None,
+    seen_requested_at: datetime.datetime | None,
+) -> None:
+    """Refuse a step taken on a request that is no longer the one the actor read: its amount
+    and when it was (last) sent, as the page or the API showed them. A request returned and
+    sent again carries a new ``requested_at`` (and often another claim and evidence), so a
+    "Checked" or "Approve" pressed on what was shown before never passes it (code
+    ``CHANGED_SINCE``; the page shows the request as it now is, the API answers 409). A value
+    not given (``None``: the back office's bulk actions) is not compared. Call on the locked
+    row."""
+    changed = (seen_amount_krw is not None and seen_amount_krw != request.amount_krw) or (
+        seen_requested_at is not None and seen_requested_at != request.requested_at
+    )
+    if changed:
+        raise DomainError(
+            _(
+                "This payment request has changed since you read it: it was sent again and "
+                "now claims %(amount)s. Nothing was done; read it again before you decide."
+            )
+            % {"amount": f"KRW {request.amount_krw:,}"},
+            code=CHANGED_SINCE,
+        )
+
+
 @transaction.atomic
-def check_payment(*, request: PaymentRequest, actor) -> PaymentRequest:
+def check_payment(
+    *,
+    request: PaymentRequest,
+    actor,
+    seen_amount_krw: int | None = None,
+    seen_requested_at: datetime.datetime | None = None,
+) -> PaymentRequest:
     """Staff of the track confirm a requested payment against its evidence and the
-    deliverable it follows: requested → checked. Audited; programme admins are told (they
-    approve)."""
+    deliverable it follows: requested → checked. ``seen_amount_krw`` and
+    ``seen_requested_at``: the request as the checker read it (``refuse_if_changed_since``).
+    Audited; programme admins are told (they approve)."""
     request = _lock_request(request)
     require_permission(actor, CHECK_PAYMENT, request, message=NOT_YOURS)
     _require_active_project(request.tranche.agreement.project)
+    refuse_if_changed_since(
+        request, seen_amount_krw=seen_amount_krw, seen_requested_at=seen_requested_at
+    )
 
     def prepare(row: PaymentRequest, old: str) -> None:
         row.checked_by, row.checked_at = actor, timezone.now()
@@ -1258,10 +1322,18 @@ def check_payment(*, request: PaymentRequest, actor) -> PaymentRequest:
 
 
 @transaction.atomic
-def approve_payment(*, request: PaymentRequest, actor) -> PaymentRequest:
+def approve_payment(
+    *,
+    request: PaymentRequest,
+    actor,
+    seen_amount_krw: int | None = None,
+    seen_requested_at: datetime.datetime | None = None,
+) -> PaymentRequest:
     """A programme admin approves a checked request: checked → approved. Four eyes: not the
     person who checked it. The claim is measured against the award once more (approved and
-    paid requests of the project). Audited; the party's members are told."""
+    paid requests of the project). ``seen_amount_krw`` and ``seen_requested_at``: the request
+    as the approver read it (``refuse_if_changed_since``). Audited; the party's members are
+    told."""
     _lock_project_of(
         PaymentRequest.objects.filter(pk=request.pk).values_list("tranche__agreement_id").get()[0]
     )
@@ -1270,6 +1342,9 @@ def approve_payment(*, request: PaymentRequest, actor) -> PaymentRequest:
         actor, APPROVE_PAYMENT, request, message=_("Only a programme admin approves payments.")
     )
     _require_active_project(request.tranche.agreement.project)
+    refuse_if_changed_since(
+        request, seen_amount_krw=seen_amount_krw, seen_requested_at=seen_requested_at
+    )
     if request.status == RS.CHECKED and request.checked_by_id == actor.pk:
         raise DomainError(
             _("A payment is approved by someone other than the person who checked it."),

@@ -16,7 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 
 from awards import funding
 from awards.execution import agreement_execution
@@ -28,7 +28,8 @@ from awards.models import (
     PaymentRequestLine,
     Tranche,
 )
-from core.api.schema import api_docs
+from core.api.parsers import PortalJSONParser
+from core.api.schema import ErrorSerializer, api_docs
 from core.api.viewsets import PortalReadOnlyViewSet
 
 
@@ -253,6 +254,18 @@ class PaymentRequestCreateSerializer(serializers.Serializer):
     )
 
 
+class PaymentSeenSerializer(serializers.Serializer):
+    """The request as the client read it: a check or an approval of a request sent again
+    since (another amount, another time) is refused, 409 changed_meanwhile."""
+
+    amount_krw = serializers.IntegerField(
+        min_value=0, help_text=_("The request's amount_krw as you read it.")
+    )
+    requested_at = serializers.DateTimeField(
+        help_text=_("The request's requested_at as you read it (when it was last sent).")
+    )
+
+
 class PaymentRecordSerializer(serializers.Serializer):
     paid_on = serializers.DateField(help_text=_("The day of the payment (not in the future)."))
     payment_reference = serializers.CharField(max_length=64)
@@ -303,8 +316,22 @@ class PaymentRequestFilter(django_filters.FilterSet):
             )
         ],
     ),
-    check=_("Mark a request as checked (staff of the track)"),
-    approve=_("Approve a checked request (programme admins; not the person who checked it)"),
+    check=extend_schema(
+        summary=_("Mark a request as checked (staff of the track)"),
+        description=_(
+            "Send the amount_krw and requested_at you read: if the request has been sent "
+            "again since, nothing is done and the answer is 409 changed_meanwhile."
+        ),
+        responses={200: PaymentRequestSerializer, 409: ErrorSerializer},
+    ),
+    approve=extend_schema(
+        summary=_("Approve a checked request (programme admins; not the person who checked it)"),
+        description=_(
+            "Send the amount_krw and requested_at you read: if the request has been sent "
+            "again since, nothing is done and the answer is 409 changed_meanwhile."
+        ),
+        responses={200: PaymentRequestSerializer, 409: ErrorSerializer},
+    ),
     pay=_("Record an approved request as paid (programme admins)"),
     return_for_changes=_("Return a request for changes (staff of the track)"),
     reject=_("Reject a request (staff of the track)"),
@@ -316,7 +343,7 @@ class PaymentRequestViewSet(mixins.CreateModelMixin, PortalReadOnlyViewSet):
     serializer_class = PaymentRequestSerializer
     filterset_class = PaymentRequestFilter
     schema_tags = ["funding"]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [PortalJSONParser, MultiPartParser, FormParser]
     ordering_fields = ["requested_at", "amount_krw"]
     ordering = ["-requested_at", "pk"]
     object_permission_required = {
@@ -329,6 +356,8 @@ class PaymentRequestViewSet(mixins.CreateModelMixin, PortalReadOnlyViewSet):
     }
     input_serializers = {
         "create": PaymentRequestCreateSerializer,
+        "check": PaymentSeenSerializer,
+        "approve": PaymentSeenSerializer,
         "pay": PaymentRecordSerializer,
         "return_for_changes": PaymentFeedbackSerializer,
         "reject": PaymentFeedbackSerializer,
@@ -350,11 +379,24 @@ class PaymentRequestViewSet(mixins.CreateModelMixin, PortalReadOnlyViewSet):
 
     @action(detail=True, methods=["post"])
     def check(self, request, pk=None):
-        return self.reply(funding.check_payment(request=self.get_object(), actor=request.user))
+        payment = self.get_object()
+        return self.reply(
+            funding.check_payment(request=payment, actor=request.user, **self._seen())
+        )
 
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self.reply(funding.approve_payment(request=self.get_object(), actor=request.user))
+        payment = self.get_object()
+        return self.reply(
+            funding.approve_payment(request=payment, actor=request.user, **self._seen())
+        )
+
+    def _seen(self) -> dict:
+        data = self.validated_input()
+        return {
+            "seen_amount_krw": data["amount_krw"],
+            "seen_requested_at": data["requested_at"],
+        }
 
     @action(detail=True, methods=["post"])
     def pay(self, request, pk=None):

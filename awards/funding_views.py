@@ -36,7 +36,13 @@ from awards.models import (
     Tranche,
 )
 from core.domain import DomainError
-from core.forms import DisplayNameChoiceField, apply_domain_error
+from core.forms import (
+    DisplayNameChoiceField,
+    apply_domain_error,
+    guard_against_stale,
+    refusal_status,
+    seen_version,
+)
 from core.kept_uploads import KeepsUploads
 from core.uploads import ACCEPT_ATTRIBUTE
 from core.views import require_perm
@@ -272,12 +278,19 @@ class AmendmentForm(BudgetLinesMixin, forms.Form):
 
 
 class PaymentStepForm(forms.Form):
-    """The staff's step on a request; what each step needs is checked by its service."""
+    """The staff's step on a request; what each step needs is checked by its service. A check
+    or an approval also sends the request as the page showed it (its amount and when it was
+    sent), so that one pressed on a request sent again since is refused
+    (``funding.refuse_if_changed_since``)."""
+
+    SAYS_WHAT_WAS_SEEN = ("check", "approve")
 
     step = forms.ChoiceField(
         choices=[(s, s) for s in ("check", "approve", "pay", "return", "reject")],
         widget=forms.HiddenInput,
     )
+    amount_krw = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    requested_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
     paid_on = forms.DateField(label=gettext_lazy("Paid on"), required=False, widget=DateInput())
     payment_reference = forms.CharField(
         label=gettext_lazy("Payment reference"), required=False, max_length=64
@@ -288,6 +301,16 @@ class PaymentStepForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("step") in self.SAYS_WHAT_WAS_SEEN and (
+            data.get("amount_krw") is None or data.get("requested_at") is None
+        ):
+            raise forms.ValidationError(
+                _("This page is out of date: reload it, then decide on the request it shows.")
+            )
+        return data
 
 
 # --- Reads -----------------------------------------------------------------------------------
@@ -647,6 +670,14 @@ def _budget_initial(agreement: Agreement) -> dict:
     }
 
 
+def _budget_form(agreement: Agreement, data=None) -> BudgetForm:
+    """The budget form, carrying the fingerprint of the lines it shows (a colleague's budget
+    saved since is not overwritten: 409)."""
+    form = BudgetForm(data, initial=_budget_initial(agreement))
+    guard_against_stale(form, funding.budget_fingerprint(agreement))
+    return form
+
+
 def _schedule_initial(agreement: Agreement) -> dict:
     schedule = [
         (t.share_percent, t.after_deliverable) for t in agreement.tranches.order_by("number")
@@ -678,8 +709,7 @@ def _render_staff_agreement(request, agreement: Agreement, *, status=200, **give
     context.update(
         {
             "can_manage": can_manage,
-            "budget_form": given.get("budget_form")
-            or BudgetForm(initial=_budget_initial(agreement)),
+            "budget_form": given.get("budget_form") or _budget_form(agreement),
             "schedule_form": given.get("schedule_form")
             or ScheduleForm(initial=_schedule_initial(agreement)),
             "sign_form": given.get("sign_form") or SignForm(),
@@ -716,7 +746,9 @@ def _staff_write(request, agreement: Agreement, *, form_name: str, form, service
         else:
             messages.success(request, done)
             return redirect("staff_awards:agreement", code=agreement.project.code, pk=agreement.pk)
-    return _render_staff_agreement(request, agreement, status=400, **{form_name: form})
+    return _render_staff_agreement(
+        request, agreement, status=refusal_status(form), **{form_name: form}
+    )
 
 
 @login_required
@@ -727,9 +759,12 @@ def staff_agreement_budget(request, code: str, pk: int):
         request,
         agreement,
         form_name="budget_form",
-        form=BudgetForm(request.POST),
+        form=_budget_form(agreement, request.POST),
         service=lambda form: funding.set_budget_lines(
-            agreement=agreement, lines=form.lines(), actor=request.user
+            agreement=agreement,
+            lines=form.lines(),
+            actor=request.user,
+            seen_version=seen_version(form),
         ),
         done=_("The budget has been saved; the schedule's amounts follow it."),
     )
@@ -877,10 +912,14 @@ STEP_DONE = {
 
 
 def _run_step(step: str, payment: PaymentRequest, data: dict, actor):
+    seen = {
+        "seen_amount_krw": data.get("amount_krw"),
+        "seen_requested_at": data.get("requested_at"),
+    }
     if step == "check":
-        return funding.check_payment(request=payment, actor=actor)
+        return funding.check_payment(request=payment, actor=actor, **seen)
     if step == "approve":
-        return funding.approve_payment(request=payment, actor=actor)
+        return funding.approve_payment(request=payment, actor=actor, **seen)
     if step == "pay":
         return funding.record_payment(
             request=payment,
@@ -909,7 +948,7 @@ def staff_payment_request(request, pk: int):
     steps = funding.next_payment_steps(request.user, payment)
     form, status = PaymentStepForm(), 200
     if request.method == "POST":
-        form = PaymentStepForm(request.POST)
+        form, status = PaymentStepForm(request.POST), 400
         if form.is_valid():
             step = form.cleaned_data["step"]
             if step not in steps:
@@ -919,10 +958,12 @@ def staff_payment_request(request, pk: int):
                     _run_step(step, payment, form.cleaned_data, request.user)
                 except DomainError as exc:
                     apply_domain_error(form, exc)
+                    # Sent again since the page was opened: shown as it now is, the step
+                    # not taken; its forms carry what is shown now.
+                    status = 409 if exc.code == funding.CHANGED_SINCE else 400
                 else:
                     messages.success(request, str(STEP_DONE[step]))
                     return redirect("staff_awards:payment_request", pk=payment.pk)
-        status = 400
     agreement = payment.tranche.agreement
     return render(
         request,

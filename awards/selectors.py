@@ -37,10 +37,21 @@ def deliverables_for_user(user) -> QuerySet[Deliverable]:
     """Deliverables the user may see: programme admins all; secretariat staff those of
     projects awarded on their tracks; contractors those of their organisations' projects.
     Used by the deliverable pages and the API. Each carries ``file_company`` for
-    ``latest_file_visible_to``."""
+    ``latest_file_visible_to``, and ``latest_version``, the number its review names
+    (``contractor_selection.latest_version_number``: 0 when none was kept)."""
     qs = Deliverable.objects.select_related(
         "project__country", "project__city", "project__contractor"
-    ).annotate(file_company=_latest_version_company())
+    ).annotate(
+        file_company=_latest_version_company(),
+        latest_version=Coalesce(
+            Subquery(
+                DeliverableVersion.objects.filter(deliverable=OuterRef("pk"))
+                .order_by("-number")
+                .values("number")[:1]
+            ),
+            0,
+        ),
+    )
     if roles.has_role(user, roles.PROGRAMME_ADMIN):
         return qs
     # Each deliverable comes out once (a project has one award): no DISTINCT.

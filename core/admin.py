@@ -18,6 +18,11 @@ fields are not set and inlines are not saved (inlines of such an admin are ``Rea
 Read-only stored files and related rows are shown with only the links the user may follow
 (``ReadOnlyDisplaysMixin``, for the inlines too).
 
+A change page carries the fingerprint of the editable values it shows (``core.concurrency``,
+hidden ``seen_version``): a save from a page opened before a colleague saved that row is
+refused (``StaleEdit``, answered 409) instead of putting the colleague's values back, with
+their values named and what was typed kept; saving again then keeps the typed values.
+
 The service runs once, after the form and every inline are valid, inside the admin's
 transaction. A ``DomainError`` it raises rolls that transaction back and the form is shown
 again with what was typed and the refusal next to the field it names; a refused deletion is
@@ -44,8 +49,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.concurrency import StaleEdit, refuse_if_row_changed, row_fingerprint
 from core.domain import DomainError
-from core.forms import apply_domain_error
+from core.forms import SEEN_VERSION, apply_domain_error
 
 # Where the second rendering of a refused form finds the refusal.
 _REFUSAL_ATTR = "_admin_service_refusal"
@@ -192,6 +198,8 @@ class ServiceModelAdmin(ReadOnlyDisplaysMixin, admin.ModelAdmin):
 
     service_fields: tuple[str, ...] = ()
     add_fields: tuple[str, ...] = ()
+    # Django's change form with the hidden fingerprint of the values shown (``_seen_version``).
+    change_form_template = "admin/service_change_form.html"
 
     # --- The doors a subclass opens --------------------------------------------------------
 
@@ -225,7 +233,23 @@ class ServiceModelAdmin(ReadOnlyDisplaysMixin, admin.ModelAdmin):
         if obj is not None and getattr(response, "context_data", None) is not None:
             url = self.site_url(request, obj)
             response.context_data.update(has_absolute_url=url is not None, absolute_url=url)
+            if change:
+                response.context_data[SEEN_VERSION] = self._seen_version(request, obj)
         return response
+
+    def _seen_version(self, request, obj) -> str | None:
+        """The fingerprint of the editable values the change page shows (``save_model`` checks
+        it): the one the page was opened with while its form is shown again, the values
+        stored now after a stale refusal; None for a page with nothing editable."""
+        editable = self._editable(request, obj)
+        if not editable:
+            return None
+        refusal = getattr(request, _REFUSAL_ATTR, None)
+        if isinstance(refusal, StaleEdit):
+            return refusal.current
+        if request.method == "POST":
+            return request.POST.get(SEEN_VERSION, "")
+        return row_fingerprint(obj, editable)
 
     def history_view(self, request, object_id, extra_context=None):
         """The "History" page is the row's audit trail: every write here goes through a
@@ -389,6 +413,10 @@ class ServiceModelAdmin(ReadOnlyDisplaysMixin, admin.ModelAdmin):
             if change:
                 # What may change is decided on the row as stored, not as the form filled it.
                 original = type(obj)._default_manager.get(pk=obj.pk)
+                # A page opened before a colleague's save would put their values back.
+                refuse_if_row_changed(
+                    original, request.POST.get(SEEN_VERSION), what=self.opts.verbose_name
+                )
                 editable = self._editable(request, original)
                 changes = {
                     name: form.cleaned_data[name]
@@ -446,7 +474,10 @@ class ServiceModelAdmin(ReadOnlyDisplaysMixin, admin.ModelAdmin):
             # The refused write was rolled back with the admin's transaction; show the form
             # again, with what was typed and the service's refusal next to its field.
             setattr(request, _REFUSAL_ATTR, refused.error)
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if isinstance(refused.error, StaleEdit):
+                response.status_code = 409
+            return response
 
     def delete_view(self, request, object_id, extra_context=None):
         try:

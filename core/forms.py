@@ -14,16 +14,47 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core.concurrency import StaleEdit
 from core.domain import FIRST_YEAR, LAST_YEAR, PAST_DUE, YEAR_OUT_OF_RANGE, DomainError, is_past
 
 # What a ``datetime-local`` input sends, and what a person may type in its place.
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
+# The hidden field carrying the fingerprint of the values a page showed (``core.concurrency``).
+SEEN_VERSION = "seen_version"
+
+
+def guard_against_stale(form: forms.BaseForm, seen: str) -> None:
+    """Give ``form`` the hidden field that carries ``seen``, the fingerprint of the values the
+    page shows (``core.concurrency.fingerprint``); the service it is posted to compares it with
+    the values stored then. A bound form sends back what its page carried."""
+    form.fields[SEEN_VERSION] = forms.CharField(
+        widget=forms.HiddenInput, required=False, initial=seen
+    )
+
+
+def seen_version(form: forms.BaseForm) -> str | None:
+    """The fingerprint a valid bound form was opened with (None when it carries none)."""
+    return form.cleaned_data.get(SEEN_VERSION) or None
+
 
 def apply_domain_error(form: forms.BaseForm, exc: DomainError) -> None:
     """Show a refused change on the form: next to the field the rule names, if the form has
-    it, otherwise at the top of the form."""
+    it, otherwise at the top of the form. A refusal of a stale form (``StaleEdit``) also gives
+    the form the fingerprint of the values stored now: saving again, after reading what the
+    colleague changed, is a deliberate choice."""
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    if isinstance(exc, StaleEdit):
+        form.refused_as_stale = True
+        if SEEN_VERSION in form.fields and form.is_bound:
+            data = form.data.copy()
+            data[form.add_prefix(SEEN_VERSION)] = exc.current
+            form.data = data
+
+
+def refusal_status(form: forms.BaseForm) -> int:
+    """The status of a page showing a refused form again: 409 when it was stale, else 400."""
+    return 409 if getattr(form, "refused_as_stale", False) else 400
 
 
 def run_service_on_form(form: forms.BaseForm, service: Callable[[dict], object]) -> bool:

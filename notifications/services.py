@@ -41,6 +41,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core.bilingual import is_korean
+from core.concurrency import fingerprint, refuse_if_changed
 from core.domain import DomainError, clean_or_refuse, require_permission
 from core.transitions import apply_transition
 from notifications import message_templates
@@ -997,6 +998,19 @@ def discard_held_messages(*, ids: Iterable[int], reason: str, actor) -> int:
 TEMPLATE_FIELDS = ("subject_en", "body_en", "subject_ko", "body_ko")
 
 
+def _template_state(active: MessageTemplate | None) -> dict:
+    """What an edit page of a template stands on: the version in use (0: the default)."""
+    return {"version": active.version if active is not None else 0}
+
+
+def template_fingerprint(name: str) -> str:
+    """The fingerprint (``core.concurrency``) of the version of ``name`` in use, which the
+    edit page carries so that ``save_message_template`` does not replace a newer one."""
+    return fingerprint(
+        _template_state(MessageTemplate.objects.filter(name=name, is_active=True).first())
+    )
+
+
 def template_errors(*, name: str, texts: dict[str, str]) -> dict[str, str]:
     """Each field of ``texts`` (``TEMPLATE_FIELDS``) that may not be saved, with why (in the
     active language): a syntax error, a tag or filter outside the safe subset, or a
@@ -1038,13 +1052,17 @@ def save_message_template(
     body_ko: str,
     actor,
     based_on: int | None = None,
+    seen_version: str | None = None,
 ) -> MessageTemplate:
     """Save staff's text of a message template as a new version and put it in use.
 
     Checks the four texts (``template_errors``: the first refusal names its field), keeps
     every earlier version, and writes an audit row naming the version it replaces. Messages
     still waiting in the outbox are rendered with it when they go out. ``based_on`` records an
-    older version brought back from the history.
+    older version brought back from the history. ``seen_version``: the fingerprint of the
+    version in use when the page was opened (``template_fingerprint``); a newer one put in use
+    since is not replaced (``StaleEdit``). Texts identical to the version in use (the same
+    form sent twice) make no new version: refused as "nothing changed".
     """
     require_permission(
         actor,
@@ -1060,6 +1078,19 @@ def save_message_template(
         raise DomainError(problem, code="invalid", field=field)
     versions = list(MessageTemplate.objects.select_for_update().filter(name=name))
     current = next((v for v in versions if v.is_active), None)
+    if current is not None and all(getattr(current, f) == texts[f] for f in TEMPLATE_FIELDS):
+        raise DomainError(
+            _("Nothing changed: these texts are already the version in use."), code="unchanged"
+        )
+    refuse_if_changed(
+        _template_state(current),
+        seen_version,
+        what=_("message template"),
+        describe=lambda _name: (
+            _("version in use"),
+            current.version if current is not None else _("the default text"),
+        ),
+    )
     if current is not None:
         # Out of use in the same transaction; the new version's audit row names it.
         MessageTemplate.objects.filter(pk=current.pk).update(is_active=False)

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.domain import DomainError
-from core.forms import apply_domain_error, run_service_on_form
+from core.forms import apply_domain_error, guard_against_stale, run_service_on_form
 from core.views import require_perm
 from notifications import message_templates, selectors, services
 from notifications.forms import DiscardHeldForm, MessageTemplateForm
@@ -67,6 +67,8 @@ def template_edit(request, name: str):
     source = None  # where the GET form's text comes from (see ``_initial``)
     if request.method == "POST":
         form = MessageTemplateForm(request.POST, name=name)
+        # The version in use when the page was opened: a newer one is not replaced (409).
+        guard_against_stale(form, services.template_fingerprint(name))
         based_on = request.POST.get("based_on")
         if request.POST.get("action") == "preview":
             if form.is_valid():
@@ -87,6 +89,7 @@ def template_edit(request, name: str):
     else:
         initial, source = _initial(name, request)
         form = MessageTemplateForm(initial=initial, name=name)
+        guard_against_stale(form, services.template_fingerprint(name))
     return render(
         request,
         "notifications/staff/template_edit.html",
@@ -103,6 +106,7 @@ def template_edit(request, name: str):
             "source": source,
             "based_on": request.GET.get("from") or request.POST.get("based_on") or "",
         },
+        status=409 if getattr(form, "refused_as_stale", False) else 200,
     )
 
 

@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import uploads
+from core.concurrency import row_fingerprint
 from core.domain import DomainError
-from core.forms import run_service_on_form
+from core.forms import guard_against_stale, refusal_status, run_service_on_form, seen_version
 from core.transitions import allowed_moves
 from core.views import require_perm
 from projects import selectors, services
@@ -213,6 +214,10 @@ class RequirementPageForm(DocumentRequirementForm):
         return template
 
 
+# What the edit page of a document requirement shows, and checks is unchanged when saved.
+REQUIREMENT_SHOWN = (*DocumentRequirementForm._meta.fields, "template")
+
+
 def _save_requirement(request, form: DocumentRequirementForm, success: str) -> bool:
     def save(data):
         try:
@@ -221,6 +226,7 @@ def _save_requirement(request, form: DocumentRequirementForm, success: str) -> b
                 actor=request.user,
                 template=data.get("template_file"),
                 clear_template=bool(data.get("remove_template")),
+                seen_version=seen_version(form),
             )
         except DomainError as exc:
             # The service checks and stores the template as any upload, whose errors name
@@ -276,11 +282,13 @@ def requirement_edit(request, pk: int):
         instance=requirement,
         uploader=request.user,
     )
+    # The values the page shows (the template too): a colleague's change since is kept (409).
+    guard_against_stale(form, row_fingerprint(requirement, REQUIREMENT_SHOWN))
     status = 200
     if request.method == "POST":
         if _save_requirement(request, form, _("Document saved.")):
             return redirect("staff_projects:requirements", track_id=requirement.track_id)
-        status = 400
+        status = refusal_status(form)
     return render(
         request,
         "projects/staff/requirement_form.html",

@@ -95,6 +95,9 @@ class ResultViewSet(StaffTrackRowsMixin, PortalReadOnlyViewSet):
 
 class DecisionSerializer(serializers.ModelSerializer):
     application = ResultApplicationSerializer(read_only=True)
+    version = serializers.SerializerMethodField(
+        help_text=_("The decision as read: send it back with a change (409 if it changed since).")
+    )
 
     class Meta:
         model = Decision
@@ -109,7 +112,11 @@ class DecisionSerializer(serializers.ModelSerializer):
             "reason",
             "confirmed_at",
             "released_at",
+            "version",
         ]
+
+    def get_version(self, decision) -> str:
+        return selection.decision_version(decision)
 
 
 class DecisionChangeSerializer(serializers.Serializer):
@@ -120,6 +127,15 @@ class DecisionChangeSerializer(serializers.Serializer):
     )
     committee_summary = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, max_length=20000
+    )
+    version = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text=_(
+            "The version you read: when someone changed the decision since, nothing changes "
+            "and the answer is 409 changed_meanwhile. Without it the last change wins."
+        ),
     )
 
 

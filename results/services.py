@@ -13,10 +13,12 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.audit import record_audit_event
 from applications.models import Application
 from applications.services import notify_applicants, transition_application
+from core.concurrency import StaleEdit, fingerprint, refuse_if_row_changed, row_fingerprint
 from core.domain import DomainError, clean_or_refuse, require_permission
 from notifications.services import holding_messages
 from projects.models import Call, Track
@@ -97,6 +99,41 @@ def plan_funding_line(
     return plan
 
 
+# What staff change on a decision: what a page that shows one carries (``core.concurrency``).
+DECISION_FIELDS = ("outcome", "amount", "reserve_rank", "reason", "committee_summary")
+
+
+def decision_version(decision: Decision) -> str:
+    """The fingerprint of the decision's values staff change, as its change form shows them."""
+    return row_fingerprint(decision, DECISION_FIELDS)
+
+
+def decisions_version(decisions) -> str:
+    """The fingerprint of a track's decisions as the selection page lists them (no decision
+    yet included): which rows, and each one's ``decision_version``. A new proposal (new rows)
+    or any change by hand gives another; a confirmation does not."""
+    return fingerprint({"decisions": sorted([d.pk, decision_version(d)] for d in decisions)})
+
+
+# What a stale "propose" and a stale "confirm" are told (the selection page lists them again).
+PROPOSED_MEANWHILE = gettext_lazy(
+    "The decisions of this track were proposed or changed since you opened the page, so "
+    "nothing was replaced. Review the list, then propose again if you still want a new proposal."
+)
+CHANGED_BEFORE_CONFIRM = gettext_lazy(
+    "The decisions of this track changed since you opened the page, so nothing was confirmed. "
+    "Review the list again, then confirm."
+)
+
+
+def _refuse_if_list_changed(decisions, seen: str | None, message) -> None:
+    """Refuse (``StaleEdit``) when the track's decisions are not the ones the page listed
+    (``seen``: its ``decisions_version``); nothing is checked without one."""
+    current = decisions_version(decisions)
+    if seen and seen != current:
+        raise StaleEdit(message, current=current, changed=["decisions"])
+
+
 def committee_summary_for(application_id: int) -> str:
     """The committee's overall comments, without names or scores, one paragraph each."""
     comments = (
@@ -109,12 +146,16 @@ def committee_summary_for(application_id: int) -> str:
 
 
 @transaction.atomic
-def propose_funding_line(*, track: Track, actor) -> list[Decision]:
+def propose_funding_line(*, track: Track, actor, version: str | None = None) -> list[Decision]:
     """Write the portal's proposal for the track: ``Decision`` rows down the ranking.
 
     Needs an aggregation first. Replaces an earlier unconfirmed proposal (idempotent on the
     same results); refuses once any decision is confirmed or released. Writes one audit row
     on the track. Changes no application status and tells nobody.
+
+    ``version``: the ``decisions_version`` of the decisions the page showed (none: the token
+    of no decision); when a colleague has proposed or changed a decision since, nothing is
+    replaced (``StaleEdit``). None: not checked.
     """
     _require_track_staff(actor, track)
     _lock_tracks(track.pk)
@@ -124,6 +165,7 @@ def propose_funding_line(*, track: Track, actor) -> list[Decision]:
             _("The decisions of this track are already confirmed; change them one by one."),
             code="confirmed",
         )
+    _refuse_if_list_changed(existing, version, PROPOSED_MEANWHILE)
     results = list(
         ApplicationResult.objects.filter(track=track, rank__isnull=False)
         .select_related("application")
@@ -189,12 +231,16 @@ def change_decision(
     actor,
     amount: int | None = None,
     committee_summary: str | None = None,
+    version: str | None = None,
 ) -> Decision:
     """Change one decision's outcome or amount, with a reason (required, audited).
 
     A selected or reserve amount must lie within the track's floor and ceiling, and the
     track's selected total within its budget. A change after confirmation withdraws the
     confirmation (a programme admin confirms again). Released decisions cannot change here.
+    ``version``: the ``decision_version`` the form showed; when someone changed the decision
+    since, nothing is saved (``StaleEdit``).
+    None: not checked.
     """
     _lock_tracks(Decision.objects.filter(pk=decision.pk).values_list("track_id", flat=True).get())
     decision = (
@@ -204,6 +250,7 @@ def change_decision(
     _require_track_staff(actor, track)
     if decision.released_at:
         raise DomainError(_("This decision has been released and cannot change here."))
+    refuse_if_row_changed(decision, version)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give a reason for the change."), field="reason")
@@ -264,14 +311,19 @@ def change_decision(
 
 
 @transaction.atomic
-def confirm_decisions(*, track: Track, actor) -> int:
+def confirm_decisions(*, track: Track, actor, version: str | None = None) -> int:
     """A programme admin confirms the track's decisions as they stand. Audited; returns how
-    many were confirmed. Releases nothing."""
+    many were confirmed. Releases nothing.
+
+    ``version``: the ``decisions_version`` of the list the admin's page showed; when a decision
+    was proposed or changed since, nothing is confirmed (``StaleEdit``). None: not
+    checked."""
     _require_programme_admin(actor)
     _lock_tracks(track.pk)
     pending = Decision.objects.select_for_update().filter(track=track, confirmed_at__isnull=True)
     if not Decision.objects.filter(track=track).exists():
         raise DomainError(_("There is no proposal to confirm."), code="no_decisions")
+    _refuse_if_list_changed(Decision.objects.filter(track=track), version, CHANGED_BEFORE_CONFIRM)
     if selected_total(track) > track.total_budget:
         raise DomainError(_("The selection exceeds the track's total budget."))
     now = timezone.now()

@@ -19,7 +19,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.domain import DomainError
-from core.forms import run_service_on_form
+from core.forms import (
+    SEEN_VERSION,
+    guard_against_stale,
+    refusal_status,
+    run_service_on_form,
+    seen_version,
+)
 from notifications.selectors import held_messages
 from results import selectors as sel
 from results.aggregation import start_aggregation
@@ -30,6 +36,8 @@ from results.services import (
     change_decision,
     confirm_decisions,
     decision_batch,
+    decision_version,
+    decisions_version,
     propose_funding_line,
     release_decisions,
 )
@@ -270,11 +278,13 @@ def selection(request, track_id: int):
     if request.method == "POST":
         action = request.POST.get("action")
         try:
+            # Both forms carry the decisions as the page listed them (``decisions_version``).
+            version = request.POST.get(SEEN_VERSION)
             if action == "propose":
-                propose_funding_line(track=track, actor=request.user)
+                propose_funding_line(track=track, actor=request.user, version=version)
                 messages.success(request, _("The funding line has been proposed."))
             elif action == "confirm":
-                count = confirm_decisions(track=track, actor=request.user)
+                count = confirm_decisions(track=track, actor=request.user, version=version)
                 messages.success(request, _("%(count)s decisions confirmed.") % {"count": count})
             elif action in ("release_track", "release_call"):
                 # "Hold the e-mails for review": the decision messages wait in the outbox.
@@ -312,16 +322,23 @@ def selection(request, track_id: int):
             # Decision messages released "held for review" and not sent yet.
             "held_batch": decision_batch(track),
             "held_count": held_messages(batch=decision_batch(track)).count(),
+            # What the "propose" and "confirm" forms say they saw.
+            "version": decisions_version(decisions),
         },
     )
 
 
 @login_required
 def decision_change(request, track_id: int, pk: int):
+    """Change one decision. The form carries the decision as it showed it: one sent after a
+    colleague changed the decision is shown again (409) with what was typed, the colleague's
+    values beside it and the form now carrying them, so saving again replaces theirs on
+    purpose (``core.concurrency``)."""
     track = sel.results_track_for_user(request.user, track_id)
     decision = get_object_or_404(sel.decisions_for_track(track), pk=pk)
     if request.method == "POST":
         form = DecisionForm(request.POST)
+        guard_against_stale(form, "")
         if run_service_on_form(
             form,
             lambda data: change_decision(
@@ -331,11 +348,14 @@ def decision_change(request, track_id: int, pk: int):
                 reason=data["reason"],
                 committee_summary=data["committee_summary"],
                 actor=request.user,
+                version=seen_version(form),
             ),
         ):
             messages.success(request, _("The decision has been changed."))
             return redirect("staff_results:selection", track_id=track.pk)
-        status = 400
+        status = refusal_status(form)
+        if status == 409:  # the colleague's values, as they are now
+            decision = get_object_or_404(sel.decisions_for_track(track), pk=pk)
     else:
         form = DecisionForm(
             initial={
@@ -344,11 +364,12 @@ def decision_change(request, track_id: int, pk: int):
                 "committee_summary": decision.committee_summary,
             }
         )
+        guard_against_stale(form, decision_version(decision))
         status = 200
     return render(
         request,
         "results/decision_form.html",
-        {"track": track, "decision": decision, "form": form},
+        {"track": track, "decision": decision, "form": form, "conflict": status == 409},
         status=status,
     )
 

@@ -18,8 +18,15 @@ from django.views.decorators.http import require_POST
 
 from accounts.rules import VIEW_STAFF_AREA
 from applications.models import Application
+from core.concurrency import row_fingerprint
 from core.domain import DomainError
-from core.forms import run_service_on_form
+from core.forms import (
+    SEEN_VERSION,
+    guard_against_stale,
+    refusal_status,
+    run_service_on_form,
+    seen_version,
+)
 from core.views import require_perm
 from projects.models import Track
 from projects.rules import MANAGE_TRACK
@@ -75,17 +82,21 @@ def _track_overview(request, track):
         request.POST if request.method == "POST" else None,
         instance=Track.objects.get(pk=track.pk),
     )
+    guard_against_stale(form, row_fingerprint(form.instance, ReviewSettingsForm._meta.fields))
     status = 200
     if request.method == "POST":
         if run_service_on_form(
             form,
             lambda data: services.update_review_settings(
-                track=track, actor=request.user, **{name: data[name] for name in form.changed_data}
+                track=track,
+                actor=request.user,
+                seen_version=seen_version(form),
+                **{name: data[name] for name in form.changed_data if name != SEEN_VERSION},
             ),
         ):
             messages.success(request, _("Review settings saved."))
             return redirect("staff_reviews:track", track_id=track.pk)
-        status = 400
+        status = refusal_status(form)
     criteria = list(selectors.criteria_for_track(track))
     return render(
         request,
@@ -128,7 +139,7 @@ def _save_criterion(request, form: CriterionForm, success: str) -> bool:
     saved = run_service_on_form(
         form,
         lambda _data: services.save_criterion(
-            criterion=form.save(commit=False), actor=request.user
+            criterion=form.save(commit=False), actor=request.user, seen_version=seen_version(form)
         ),
     )
     if saved:
@@ -173,11 +184,12 @@ def _criterion(request, pk: int) -> Criterion:
 def criterion_edit(request, pk: int):
     criterion = _criterion(request, pk)
     form = CriterionForm(request.POST if request.method == "POST" else None, instance=criterion)
+    guard_against_stale(form, row_fingerprint(criterion, CriterionForm._meta.fields))
     status = 200
     if request.method == "POST":
         if _save_criterion(request, form, _("Criterion saved.")):
             return redirect("staff_reviews:criteria", track_id=criterion.track_id)
-        status = 400
+        status = refusal_status(form)
     return render(
         request,
         "reviews/staff/criterion_form.html",
@@ -556,6 +568,7 @@ def visibility(request, track_id: int):
         # row under a lock and writes it.
         instance=current,
     )
+    guard_against_stale(form, row_fingerprint(current, ReviewSettings.EDITABLE_FIELDS))
     status = 200
     if request.method == "POST":
         if run_service_on_form(
@@ -563,12 +576,13 @@ def visibility(request, track_id: int):
             lambda data: services.update_reviewer_visibility(
                 track=track,
                 actor=request.user,
+                seen_version=seen_version(form),
                 **{name: data[name] for name in ReviewSettings.EDITABLE_FIELDS},
             ),
         ):
             messages.success(request, _("What reviewers see is saved."))
             return redirect("staff_reviews:visibility", track_id=track.pk)
-        status = 400
+        status = refusal_status(form)
     return render(
         request,
         "reviews/staff/visibility.html",

@@ -2,6 +2,7 @@
 nested field errors included (``flat_errors``)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -15,8 +16,10 @@ FORBIDDEN_CODES = frozenset({"forbidden", "permission_denied"})
 # Domain error codes that mean "the server cannot do it now; retry later" (a full disk).
 UNAVAILABLE_CODES = frozenset({"storage_unavailable"})
 # Domain error codes that mean "the request came too late: the state has moved on" (a draft
-# changed or submitted after its call closed).
-CONFLICT_CODES = frozenset({"deadline"})
+# changed or submitted after its call closed; a change to what someone else changed since,
+# ``core.concurrency.StaleEdit``; a step on a deliverable or payment request sent again since
+# it was read, ``awards.contractor_selection.CHANGED_SINCE``, the same code).
+CONFLICT_CODES = frozenset({"deadline", "changed_meanwhile"})
 
 
 def api_exception_handler(exc, context):
@@ -37,6 +40,12 @@ def api_exception_handler(exc, context):
         return Response(
             {"detail": str(exc.message), "code": exc.code, "errors": errors}, status=code
         )
+    if isinstance(exc, Http404):
+        # Django's message names the model ("No Application matches the given query.") and is
+        # never translated: the API's 404 says only "Not found.", in the request's language,
+        # as for a path no route takes (core.api.views). A NotFound an action raises with its
+        # own (translated) message keeps it.
+        exc = exceptions.NotFound()
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -47,7 +56,11 @@ def api_exception_handler(exc, context):
     data = response.data
     if isinstance(exc, exceptions.ValidationError):
         errors = flat_errors(data if isinstance(data, dict) else {NON_FIELD_ERRORS: data})
-        response.data = {"detail": "Invalid input.", "code": "invalid", "errors": errors}
+        response.data = {
+            "detail": str(exceptions.ValidationError.default_detail),  # translated by DRF
+            "code": "invalid",
+            "errors": errors,
+        }
     else:
         detail = data.get("detail", "") if isinstance(data, dict) else data
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")

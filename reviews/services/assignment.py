@@ -53,7 +53,10 @@ def assign_reviewer(
     refuse_past_due(due_at)
     if application.status not in Application.ASSIGNABLE_STATUSES:
         raise DomainError(_("Only eligible applications and those under review get reviewers."))
-    if not CommitteeMember.objects.filter(track=track, reviewer=reviewer).exists():
+    # The reviewer's committee seat is locked while their load is read and the assignment
+    # written: two assignments at once cannot both pass under ``max_reviewer_load``.
+    seat = CommitteeMember.objects.select_for_update().filter(track=track, reviewer=reviewer)
+    if seat.first() is None:
         raise DomainError(_("%(name)s is not on this track's committee.") % {"name": reviewer})
     if ConflictDeclaration.objects.filter(
         reviewer=reviewer, application=application, has_conflict=True

@@ -3,7 +3,7 @@
 import datetime
 
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +23,8 @@ from reviews.models import (
 )
 
 INVITATION_VALID_DAYS = 30
+
+ALREADY_WAITING = _("An invitation to this address is already waiting for an answer.")
 
 IS = ReviewerInvitation.Status
 # pending → accepted | declined (the invited person) | revoked (staff); every answer is final.
@@ -52,9 +54,7 @@ def invite_reviewer(*, track: Track, email: str, name: str = "", actor) -> Revie
     if ReviewerInvitation.objects.filter(
         track=track, email__iexact=email, status=ReviewerInvitation.Status.PENDING
     ).exists():
-        raise DomainError(
-            _("An invitation to this address is already waiting for an answer."), field="email"
-        )
+        raise DomainError(ALREADY_WAITING, field="email")
     invitation = ReviewerInvitation(
         track=track,
         email=email,
@@ -63,7 +63,13 @@ def invite_reviewer(*, track: Track, email: str, name: str = "", actor) -> Revie
         expires_at=timezone.now() + datetime.timedelta(days=INVITATION_VALID_DAYS),
     )
     clean_or_refuse(invitation)
-    invitation.save()
+    try:
+        # Two invitations at once both pass the check above; the database's one pending
+        # invitation per address (``reviews_one_pending_invitation``) refuses the second.
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError as exc:
+        raise DomainError(ALREADY_WAITING, field="email") from exc
     record_audit_event(subject=invitation, action="invited", actor=actor, new_value="pending")
     recipient = User.objects.filter(email__iexact=email).first()
     queue_message(

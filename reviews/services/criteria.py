@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import record_audit_event
 from applications.models import Application
 from applications.services import transition_application
+from core.concurrency import refuse_if_row_changed
 from core.domain import DomainError, clean_or_refuse, require_permission
 from projects.models import Track
 from projects.rules import MANAGE_TRACK
@@ -66,12 +67,15 @@ REVIEW_SETTINGS_FIELDS = (
 
 
 @transaction.atomic
-def update_review_settings(*, track: Track, actor, **values) -> Track:
+def update_review_settings(
+    *, track: Track, actor, seen_version: str | None = None, **values
+) -> Track:
     """Change a track's review settings (deadline, minimum reviewers, maximum load, minimum
     justification length, overall and spread thresholds); audited with old and new values.
 
     Only the fields in ``REVIEW_SETTINGS_FIELDS`` may change here; budgets and the call are
-    configured elsewhere.
+    configured elsewhere. ``seen_version``: the fingerprint of the settings the page showed;
+    refused (``StaleEdit``) when a colleague changed them since.
     """
     unknown = set(values) - set(REVIEW_SETTINGS_FIELDS)
     if unknown:
@@ -79,6 +83,7 @@ def update_review_settings(*, track: Track, actor, **values) -> Track:
             _("These settings cannot be changed here: %s") % ", ".join(sorted(unknown))
         )
     track = Track.objects.select_for_update().get(pk=track.pk)
+    refuse_if_row_changed(track, seen_version, what=_("track's review settings"))
     old = {name: str(getattr(track, name)) for name in values}
     for name, value in values.items():
         setattr(track, name, value)
@@ -114,10 +119,15 @@ def _refuse_if_locked(track: Track, actor) -> None:
 
 
 @transaction.atomic
-def save_criterion(*, criterion: Criterion, actor) -> Criterion:
-    """Create or change a criterion of a track whose criteria are not locked; audited."""
+def save_criterion(*, criterion: Criterion, actor, seen_version: str | None = None) -> Criterion:
+    """Create or change a criterion of a track whose criteria are not locked; audited.
+    ``seen_version``: the fingerprint of the values the edit page showed; refused
+    (``StaleEdit``) when one of them changed since (``core.concurrency``)."""
     _refuse_if_locked(criterion.track, actor)
     created = criterion.pk is None
+    if not created and seen_version:
+        stored = Criterion.objects.select_for_update().get(pk=criterion.pk)
+        refuse_if_row_changed(stored, seen_version)
     if created and not criterion.order:
         last = criterion.track.criteria.order_by("-order").values_list("order", flat=True).first()
         criterion.order = (last or 0) + 1

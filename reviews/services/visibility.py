@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import record_audit_event
+from core.concurrency import refuse_if_row_changed
 from core.domain import clean_or_refuse, require_permission
 from projects.models import Track
 from projects.rules import MANAGE_TRACK
@@ -19,6 +20,7 @@ def update_reviewer_visibility(
     other_scores: str | None = None,
     anonymised: bool | None = None,
     scope: str | None = None,
+    seen_version: str | None = None,
 ) -> ReviewSettings:
     """Change what the track's reviewers see: other reviewers' scores (never, after their own,
     always), anonymised review, and whether they may read every eligible application of the
@@ -29,6 +31,8 @@ def update_reviewer_visibility(
     read, and switching it off shows them who applied, so every change is one audit row on the
     track with the old and new value of each setting that changed. A save that changes nothing
     writes nothing. Reviewers are not told (they see the effect on their next page).
+    ``seen_version``: the fingerprint of the settings the page showed; refused
+    (``StaleEdit``) when a colleague changed them since.
     """
     require_permission(
         actor,
@@ -37,6 +41,7 @@ def update_reviewer_visibility(
         message=_("Only the track's secretariat changes what its reviewers see."),
     )
     row, _created = ReviewSettings.objects.select_for_update().get_or_create(track=track)
+    refuse_if_row_changed(row, seen_version, what=_("track's reviewer visibility"))
     values = {"other_scores": other_scores, "anonymised": anonymised, "scope": scope}
     changed = {
         name: value

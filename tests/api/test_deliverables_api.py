@@ -118,7 +118,7 @@ def test_deliverable_upload_again_after_submission_is_403(submitted, contractor)
 
 def test_deliverable_accept_by_track_staff_tells_the_contractor(submitted, kind_staff, contractor):
     response = client_for(kind_staff).post(
-        url(submitted, "accept"), {"feedback": "Thorough."}, format="json"
+        url(submitted, "accept"), {"feedback": "Thorough.", "version": 1}, format="json"
     )
     assert response.status_code == 200, response.content
     assert (response.json()["status"], response.json()["feedback"]) == ("accepted", "Thorough.")
@@ -130,10 +130,10 @@ def test_deliverable_accept_by_track_staff_tells_the_contractor(submitted, kind_
 
 def test_deliverable_return_needs_feedback(submitted, kind_staff):
     client = client_for(kind_staff)
-    response = client.post(url(submitted, "return"), {}, format="json")
+    response = client.post(url(submitted, "return"), {"version": 1}, format="json")
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"feedback"}
-    response = client.post(url(submitted, "return"), {"feedback": " "}, format="json")
+    response = client.post(url(submitted, "return"), {"feedback": " ", "version": 1}, format="json")
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"feedback"}
     submitted.refresh_from_db()
@@ -143,7 +143,7 @@ def test_deliverable_return_needs_feedback(submitted, kind_staff):
 
 def test_deliverable_return_then_upload_again(submitted, kind_staff, contractor):
     response = client_for(kind_staff).post(
-        url(submitted, "return"), {"feedback": "Add the site survey."}, format="json"
+        url(submitted, "return"), {"feedback": "Add the site survey.", "version": 1}, format="json"
     )
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "returned"

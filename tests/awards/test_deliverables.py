@@ -149,13 +149,12 @@ def test_deliverable_upload_and_review_through_pages(client, deliverable, contra
     )
     client.force_login(kind_staff)
     response = client.post(
-        detail(deliverable), {"action": "review", "decision": "return", "feedback": ""}
+        detail(deliverable),
+        {"action": "review", "decision": "return", "feedback": "", "version": "1"},
     )
     assert response.status_code == 400
-    assert (
-        client.post(detail(deliverable), {"action": "review", "decision": "accept"}).status_code
-        == 302
-    )
+    review = {"action": "review", "decision": "accept", "version": "1"}  # the version shown
+    assert client.post(detail(deliverable), review).status_code == 302
     deliverable.refresh_from_db()
     assert deliverable.status == "accepted"
     file = client.get(reverse("awards:deliverable_file", args=[deliverable.pk]))

@@ -45,6 +45,11 @@ def request_1(contract, contractor):
     return ask(contract, 1, contractor)
 
 
+def read(request) -> dict:
+    """What a client read of the request, which a check or an approval sends back."""
+    return {"amount_krw": request.amount_krw, "requested_at": request.requested_at.isoformat()}
+
+
 # --- Agreements --------------------------------------------------------------------------------
 
 
@@ -164,9 +169,9 @@ def test_request_states_through_actions(
         client_for(contractor).post(url("payment-request", request_1, "check")).status_code == 403
     )
     assert staff.post(url("payment-request", request_1, "approve")).status_code == 403
-    response = staff.post(url("payment-request", request_1, "check"))
+    response = staff.post(url("payment-request", request_1, "check"), read(request_1))
     assert (response.status_code, response.json()["status"]) == (200, "checked")
-    response = admin.post(url("payment-request", request_1, "approve"))
+    response = admin.post(url("payment-request", request_1, "approve"), read(request_1))
     assert (response.status_code, response.json()["status"]) == (200, "approved")
     response = admin.post(url("payment-request", request_1, "pay"), {"payment_reference": "R"})
     assert response.status_code == 400 and "paid_on" in response.json()["errors"]
@@ -204,13 +209,11 @@ def test_return_and_reject_through_actions(request_1, kind_staff, contractor):
 
 
 def test_four_eyes_in_the_api(request_1, programme_admin, second_admin):
-    client_for(programme_admin).post(url("payment-request", request_1, "check"))
-    response = client_for(programme_admin).post(url("payment-request", request_1, "approve"))
+    approve = url("payment-request", request_1, "approve")
+    client_for(programme_admin).post(url("payment-request", request_1, "check"), read(request_1))
+    response = client_for(programme_admin).post(approve, read(request_1))
     assert response.status_code == 400 and response.json()["code"] == "four_eyes"
-    assert (
-        client_for(second_admin).post(url("payment-request", request_1, "approve")).status_code
-        == 200
-    )
+    assert client_for(second_admin).post(approve, read(request_1)).status_code == 200
 
 
 @pytest.mark.parametrize("who", ["applicant", "kaia_staff", "other_applicant", "reviewer"])

@@ -416,11 +416,13 @@ def test_staff_payment_queue_and_steps(
     url = reverse("staff_awards:payment_request", args=[request_1.pk])
     page = client.get(url)
     assert page.context["steps"] == ["check", "return", "reject"]
-    response = client.post(url, {"step": "approve"})  # not theirs
+    # A check or an approval names the request as the page showed it.
+    shown = {"amount_krw": request_1.amount_krw, "requested_at": request_1.requested_at.isoformat()}
+    response = client.post(url, {"step": "approve", **shown})  # not theirs
     assert response.status_code == 400
-    assert client.post(url, {"step": "check"}).status_code == 302
+    assert client.post(url, {"step": "check", **shown}).status_code == 302
     client.force_login(programme_admin)
-    assert client.post(url, {"step": "approve"}).status_code == 302
+    assert client.post(url, {"step": "approve", **shown}).status_code == 302
     response = client.post(url, {"step": "pay", "paid_on": "", "payment_reference": "R-1"})
     assert response.status_code == 400 and "paid_on" in response.context["form"].errors
     assert 'value="R-1"' in response.content.decode()

@@ -290,12 +290,12 @@ def test_template_list_query_count_does_not_grow_with_versions(client, programme
     with CaptureQueriesContext(connection) as one:
         assert client.get(url).status_code == 200
     for name in message_templates.template_names()[:5]:
-        for _ in range(2):
+        for number in range(2):
             save_message_template(
                 name=name,
                 actor=programme_admin,
                 subject_en="{{ link }}",
-                body_en="x",
+                body_en=f"x{number}",  # the same texts again would make no version
                 subject_ko="{{ link }}",
                 body_ko="y",
             )
