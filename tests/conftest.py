@@ -162,6 +162,17 @@ def kind_staff(role_groups, kind):
 
 
 @pytest.fixture
+def second_staff(role_groups, kind):
+    """A colleague of ``kind_staff`` on the same tracks: two staff on one page at once."""
+    return UserFactory(
+        email="staff2@kind.or.kr",
+        roles=[roles.SECRETARIAT_STAFF],
+        is_staff=True,
+        organizations=[kind],
+    )
+
+
+@pytest.fixture
 def kaia_staff(role_groups, kaia):
     return UserFactory(
         email="staff@kaia.re.kr",

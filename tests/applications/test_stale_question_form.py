@@ -5,23 +5,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts import roles
 from applications import services
 from applications.models import Question
-from tests.factories import QuestionFactory, UserFactory
+from tests.factories import QuestionFactory
 from tests.page_forms import form_data
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def second_staff(role_groups, kind):
-    return UserFactory(
-        email="staff2@kind.or.kr",
-        roles=[roles.SECRETARIAT_STAFF],
-        is_staff=True,
-        organizations=[kind],
-    )
 
 
 def _question_page(user, track, question):

@@ -8,27 +8,16 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
-from accounts import roles
 from applications import services as application_services
 from applications.models import Application
 from core.concurrency import StaleEdit
 from notifications.models import Message
 from tests.api.conftest import client_for, url
-from tests.factories import SubmittedApplicationFactory, UserFactory
+from tests.factories import SubmittedApplicationFactory
 from tests.page_forms import form_data
 
 pytestmark = pytest.mark.django_db
 S = Application.Status
-
-
-@pytest.fixture
-def second_staff(role_groups, kind):
-    return UserFactory(
-        email="staff2@kind.or.kr",
-        roles=[roles.SECRETARIAT_STAFF],
-        is_staff=True,
-        organizations=[kind],
-    )
 
 
 @pytest.fixture

@@ -5,24 +5,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts import roles
 from awards import funding
 from tests.awards.test_funding import company, make_contract, partner, project  # noqa: F401
-from tests.factories import UserFactory
 from tests.page_forms import form_data
 
 pytestmark = pytest.mark.django_db
 M = 1_000_000
-
-
-@pytest.fixture
-def second_staff(role_groups, kind):
-    return UserFactory(
-        email="staff2@kind.or.kr",
-        roles=[roles.SECRETARIAT_STAFF],
-        is_staff=True,
-        organizations=[kind],
-    )
 
 
 def _opened(user, agreement):

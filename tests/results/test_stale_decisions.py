@@ -9,11 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts import roles
 from core.concurrency import StaleEdit
 from results.models import ApplicationResult, Decision
 from results.services import change_decision, confirm_decisions, propose_funding_line
-from tests.factories import UserFactory
 from tests.factories.results import reviewed_application
 from tests.page_forms import form_data
 
@@ -37,16 +35,6 @@ def track(planning_track, applicant):
             reviewer_count=5,
         )
     return planning_track
-
-
-@pytest.fixture
-def second_staff(role_groups, kind):
-    return UserFactory(
-        email="staff2@kind.or.kr",
-        roles=[roles.SECRETARIAT_STAFF],
-        is_staff=True,
-        organizations=[kind],
-    )
 
 
 def test_stale_decision_form_does_not_overwrite_a_colleagues_committee_summary(

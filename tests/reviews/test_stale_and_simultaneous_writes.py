@@ -8,25 +8,14 @@ from django.db.models import QuerySet
 from django.test import Client
 from django.urls import reverse
 
-from accounts import roles
 from core.domain import DomainError, clean_or_refuse
 from reviews import services
 from reviews.models import CommitteeMember, Criterion, ReviewerInvitation
-from tests.factories import CriterionFactory, SubmittedApplicationFactory, UserFactory
+from tests.factories import CriterionFactory, SubmittedApplicationFactory
 from tests.page_forms import form_data
 from tests.reviews.review_fixtures import committee_reviewer
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def second_staff(role_groups, kind):
-    return UserFactory(
-        email="staff2@kind.or.kr",
-        roles=[roles.SECRETARIAT_STAFF],
-        is_staff=True,
-        organizations=[kind],
-    )
 
 
 def test_stale_criterion_form_does_not_overwrite_a_colleagues_change(
