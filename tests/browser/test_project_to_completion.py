@@ -83,16 +83,19 @@ def company(role_groups):
 
 def scored_selection(project, company, staff) -> Call:
     """The contractor selection of ``project``, closed, with one proposal (the company's) scored
-    by three reviewers and aggregated: what is left is to record the winner."""
+    by three reviewers and aggregated: what is left is to record the winner. It opens while
+    its closing time is ahead (a call past it does not open), then closes once it passed."""
     now = timezone.now()
     call = open_contractor_selection(
         project=project,
         actor=staff,
         opens_at=now - datetime.timedelta(days=20),
-        closes_at=now - datetime.timedelta(hours=1),
+        closes_at=now + datetime.timedelta(hours=1),
     )
-    for status in (Call.Status.PUBLISHED, Call.Status.OPEN, Call.Status.CLOSED):
+    for status in (Call.Status.PUBLISHED, Call.Status.OPEN):
         call = transition_call(call=call, to=status, actor=staff)
+    Call.objects.filter(pk=call.pk).update(closes_at=now - datetime.timedelta(hours=1))
+    call = transition_call(call=call, to=Call.Status.CLOSED, actor=staff)
     track = call.tracks.get()
     technical, local, network = Criterion.objects.filter(track=track).order_by("order")
     proposal = reviewed_application(track, organization=company, budget_requested=400 * M)
