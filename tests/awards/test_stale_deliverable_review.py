@@ -7,28 +7,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from accounts import roles
 from accounts.audit import audit_events_for
 from awards.contractor_selection import CHANGED_SINCE, review_deliverable, submit_deliverable
 from awards.models import Deliverable
 from core.domain import DomainError
 from tests.api.conftest import client_for
-from tests.factories import DeliverableFactory, UserFactory
+from tests.factories import DeliverableFactory
 from tests.factories.applications import PDF_BYTES, pdf_upload
 from tests.page_forms import form_data
 
 pytestmark = pytest.mark.django_db
 V2 = PDF_BYTES.replace(b"%%EOF", b"% second version\n%%EOF")
-
-
-@pytest.fixture
-def colleague(role_groups, kind):
-    return UserFactory(
-        email="staff2@kind.or.kr",
-        roles=[roles.SECRETARIAT_STAFF],
-        is_staff=True,
-        organizations=[kind],
-    )
 
 
 @pytest.fixture
@@ -39,24 +28,24 @@ def deliverable(contracted_project, contractor):
     return deliverable
 
 
-def _sent_again(deliverable, contractor, colleague):
+def _sent_again(deliverable, contractor, second_staff):
     """A colleague returns version 1; the contractor sends version 2 at once."""
     review_deliverable(
-        deliverable=deliverable, accept=False, feedback="Add the site survey.", actor=colleague
+        deliverable=deliverable, accept=False, feedback="Add the site survey.", actor=second_staff
     )
     second = SimpleUploadedFile("v2.pdf", V2, content_type="application/pdf")
     submit_deliverable(deliverable=deliverable, uploaded=second, actor=contractor)
 
 
 def test_accept_from_a_page_showing_version_1_does_not_accept_version_2(
-    deliverable, contractor, kind_staff, colleague
+    deliverable, contractor, kind_staff, second_staff
 ):
     url = reverse("awards:deliverable", args=[deliverable.pk])
     browser = Client()
     browser.force_login(kind_staff)
     stale = form_data(browser.get(url).content.decode(), having="feedback")
     assert stale["version"] == "1"
-    _sent_again(deliverable, contractor, colleague)
+    _sent_again(deliverable, contractor, second_staff)
     # The first reviewer, still on version 1, accepts.
     stale.update(decision="accept", feedback="Good survey.")
     response = browser.post(url, stale)
@@ -91,9 +80,9 @@ def test_a_review_without_its_version_is_refused(client, deliverable, kind_staff
 
 
 def test_the_service_refuses_a_verdict_on_an_older_version(
-    deliverable, contractor, kind_staff, colleague
+    deliverable, contractor, kind_staff, second_staff
 ):
-    _sent_again(deliverable, contractor, colleague)
+    _sent_again(deliverable, contractor, second_staff)
     for accept in (True, False):
         with pytest.raises(DomainError) as refused:
             review_deliverable(
@@ -112,7 +101,7 @@ def test_the_service_refuses_a_verdict_on_an_older_version(
     assert accepted.status == Deliverable.Status.ACCEPTED
 
 
-def test_the_api_names_the_version_reviewed(deliverable, contractor, kind_staff, colleague):
+def test_the_api_names_the_version_reviewed(deliverable, contractor, kind_staff, second_staff):
     staff = client_for(kind_staff)
     detail = reverse("api:deliverable-detail", kwargs={"pk": deliverable.pk})
     accept = reverse("api:deliverable-accept", kwargs={"pk": deliverable.pk})
@@ -120,7 +109,7 @@ def test_the_api_names_the_version_reviewed(deliverable, contractor, kind_staff,
     assert seen == 1
     response = staff.post(accept, {}, format="json")
     assert response.status_code == 400 and set(response.json()["errors"]) == {"version"}
-    _sent_again(deliverable, contractor, colleague)
+    _sent_again(deliverable, contractor, second_staff)
     response = staff.post(accept, {"version": seen}, format="json")
     assert (response.status_code, response.json()["code"]) == (409, CHANGED_SINCE)
     deliverable.refresh_from_db()

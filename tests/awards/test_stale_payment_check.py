@@ -6,14 +6,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts import roles
 from accounts.audit import audit_events_for
 from awards import funding
 from awards.models import PaymentRequest
 from core.domain import DomainError
 from tests.api.conftest import client_for
 from tests.awards import test_funding as shared
-from tests.factories import UserFactory
 from tests.page_forms import form_data
 
 # The funded project, its parties and its signed contract (tests/awards/test_funding.py).
@@ -27,19 +25,9 @@ ask, M = shared.ask, shared.M
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def colleague(role_groups, kind):
-    return UserFactory(
-        email="staff2@kind.or.kr",
-        roles=[roles.SECRETARIAT_STAFF],
-        is_staff=True,
-        organizations=[kind],
-    )
-
-
-def _resent(request, contract, contractor, colleague):
+def _resent(request, contract, contractor, second_staff):
     """A colleague returns the request; the party sends it again claiming KRW 120 million."""
-    funding.return_payment(request=request, feedback="Split the travel costs.", actor=colleague)
+    funding.return_payment(request=request, feedback="Split the travel costs.", actor=second_staff)
     ask(contract, 1, contractor, lines={"personnel": 60 * M, "travel": 60 * M}, evidence=False)
     request = PaymentRequest.objects.get(pk=request.pk)
     assert (request.status, request.amount_krw) == ("requested", 120 * M)
@@ -55,12 +43,12 @@ def _opened(user, url, step):
 
 
 def test_check_from_a_stale_page_does_not_pass_a_resent_claim(
-    contract, contractor, kind_staff, colleague
+    contract, contractor, kind_staff, second_staff
 ):
     request = ask(contract, 1, contractor, lines={"personnel": 60 * M, "travel": 20 * M})
     url = reverse("staff_awards:payment_request", args=[request.pk])
     browser, stale = _opened(kind_staff, url, "check")
-    request = _resent(request, contract, contractor, colleague)
+    request = _resent(request, contract, contractor, second_staff)
     # The first checker, on the page that showed KRW 80 million, presses "Checked".
     response = browser.post(url, stale)
     request = PaymentRequest.objects.get(pk=request.pk)
@@ -82,14 +70,14 @@ def test_check_from_a_stale_page_does_not_pass_a_resent_claim(
 
 
 def test_approve_from_a_stale_page_does_not_approve_a_resent_claim(
-    contract, contractor, kind_staff, colleague, programme_admin
+    contract, contractor, kind_staff, second_staff, programme_admin
 ):
     request = ask(contract, 1, contractor, lines={"personnel": 60 * M, "travel": 20 * M})
     funding.check_payment(request=request, actor=kind_staff)
     url = reverse("staff_awards:payment_request", args=[request.pk])
     browser, stale = _opened(programme_admin, url, "approve")
-    request = _resent(request, contract, contractor, colleague)
-    funding.check_payment(request=request, actor=colleague)
+    request = _resent(request, contract, contractor, second_staff)
+    funding.check_payment(request=request, actor=second_staff)
     response = browser.post(url, stale)
     assert response.status_code == 409
     request.refresh_from_db()
@@ -107,10 +95,10 @@ def test_a_step_without_what_the_page_showed_is_refused(contract, contractor, ki
     assert request.status == "requested"
 
 
-def test_the_service_compares_amount_and_time_sent(contract, contractor, kind_staff, colleague):
+def test_the_service_compares_amount_and_time_sent(contract, contractor, kind_staff, second_staff):
     request = ask(contract, 1, contractor, lines={"personnel": 60 * M, "travel": 20 * M})
     first_sent = request.requested_at
-    request = _resent(request, contract, contractor, colleague)
+    request = _resent(request, contract, contractor, second_staff)
     for seen in (
         {"seen_amount_krw": 80 * M, "seen_requested_at": first_sent},
         {"seen_amount_krw": 120 * M, "seen_requested_at": first_sent},  # the same claim, resent
@@ -131,7 +119,7 @@ def test_the_service_compares_amount_and_time_sent(contract, contractor, kind_st
 
 
 def test_the_api_says_what_it_checked_and_approved(
-    contract, contractor, kind_staff, colleague, programme_admin
+    contract, contractor, kind_staff, second_staff, programme_admin
 ):
     request = ask(contract, 1, contractor, lines={"personnel": 60 * M, "travel": 20 * M})
     staff, admin = client_for(kind_staff), client_for(programme_admin)
@@ -141,7 +129,7 @@ def test_the_api_says_what_it_checked_and_approved(
     response = staff.post(check, {}, format="json")
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"amount_krw", "requested_at"}
-    request = _resent(request, contract, contractor, colleague)
+    request = _resent(request, contract, contractor, second_staff)
     response = staff.post(check, seen, format="json")
     assert (response.status_code, response.json()["code"]) == (409, "changed_meanwhile")
     assert PaymentRequest.objects.get(pk=request.pk).status == "requested"
