@@ -35,6 +35,7 @@ from core.api.schema import api_docs
 from core.api.viewsets import (
     PortalGenericViewSet,
 )
+from core.domain import REASON_MAX_LENGTH
 from projects.models import City, Country, Track, validate_document_kind
 from projects.selectors import public_calls, public_cities, staff_tracks
 
@@ -308,7 +309,9 @@ class AlreadySubmittedSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, help_text=_("Shown to the applicant."))
+    reason = serializers.CharField(
+        max_length=REASON_MAX_LENGTH, help_text=_("Shown to the applicant.")
+    )
 
 
 class ClarificationAnswerSerializer(serializers.Serializer):
@@ -401,7 +404,7 @@ class ScreenSerializer(serializers.Serializer):
     reason = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         help_text=_("Required when ineligible; the applicant sees it."),
     )
     expected_status = serializers.ChoiceField(
@@ -423,7 +426,7 @@ class ShortlistSerializer(serializers.Serializer):
     reason = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         help_text=_("When not shortlisted, optional; the applicant sees it."),
     )
 

@@ -18,7 +18,8 @@ from applications.models import Application, ConsortiumMember, Document, Questio
 from applications.selectors import site_cities
 from core import uploads as documents
 from core.bilingual import localized
-from core.forms import BoundedDateTimeField, DisplayNameChoiceField
+from core.domain import REASON_MAX_LENGTH
+from core.forms import BoundedDateTimeField, DisplayNameChoiceField, TypedTextField
 from core.kept_uploads import KeepsUploads
 from core.templatetags.portal_format import krw
 from projects.models import City, Country, Track
@@ -306,10 +307,10 @@ class DocumentUploadForm(KeepsUploads, forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(
+    reason = TypedTextField(
         label=_("Why do you withdraw the application?"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
     )
 
 

@@ -35,7 +35,13 @@ from applications.models import (
     Tag,
 )
 from core.concurrency import StaleEdit, refuse_if_row_changed
-from core.domain import DomainError, clean_or_refuse, refuse_past_due, require_permission
+from core.domain import (
+    DomainError,
+    clean_or_refuse,
+    refuse_past_due,
+    refuse_too_long,
+    require_permission,
+)
 from core.file_deletion import delete_after_commit
 from core.transitions import apply_transition
 from core.uploads import store_upload, validate_upload
@@ -1103,7 +1109,8 @@ def withdraw_application(*, application: Application, actor, reason: str) -> App
         .get(pk=application.pk)
     )
     _require_member(application, actor)
-    if not reason.strip():
+    reason = refuse_too_long(reason)
+    if not reason:
         raise DomainError(_("Please give a reason for withdrawing."), field="reason")
     if not selectors.can_be_withdrawn(application):
         raise DomainError(
@@ -1113,7 +1120,7 @@ def withdraw_application(*, application: Application, actor, reason: str) -> App
         application=application, status=ClarificationRequest.Status.OPEN
     ).update(status=ClarificationRequest.Status.CANCELLED)
     return transition_application(
-        application=application, to=S.WITHDRAWN, actor=actor, reason=reason.strip(), locked=True
+        application=application, to=S.WITHDRAWN, actor=actor, reason=reason, locked=True
     )
 
 
@@ -1340,7 +1347,7 @@ def screen_application(
         application,
         message=_("You do not run this application's track."),
     )
-    reason = (reason or "").strip()
+    reason = refuse_too_long(reason)
     if not eligible and not reason:
         raise DomainError(
             _("Give the reason the application is ineligible; the applicant will see it."),

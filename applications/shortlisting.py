@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from applications import stages
 from applications.models import Application
 from applications.services import for_each_application, notify_applicants, transition_application
-from core.domain import DomainError, require_permission
+from core.domain import DomainError, refuse_too_long, require_permission
 from projects.models import Stage
 
 S = Application.Status
@@ -102,7 +102,7 @@ def decline_concept_note(*, application: Application, actor, reason: str = "") -
         application=locked,
         to=S.NOT_SHORTLISTED,
         actor=actor,
-        reason=(reason or "").strip(),
+        reason=refuse_too_long(reason),
         detail={"shortlist": "declined"},
     )
 

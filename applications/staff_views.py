@@ -28,8 +28,9 @@ from applications.forms import QuestionDesignForm, QuestionsForm
 from applications.models import ApplicantNotice, Application, ApplicationTag, Question, Tag
 from applications.services import APPLICATION_TRANSITIONS
 from core.concurrency import StaleEdit, row_fingerprint
-from core.domain import DomainError
+from core.domain import REASON_MAX_LENGTH, DomainError
 from core.forms import (
+    TypedTextField,
     apply_domain_error,
     guard_against_stale,
     refusal_status,
@@ -52,10 +53,11 @@ class ScreeningForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    reason = forms.CharField(
+    reason = TypedTextField(
         label=gettext_lazy("Reason (shown to the applicant)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
+        max_length=REASON_MAX_LENGTH,
         help_text=gettext_lazy("Required when the application is ineligible."),
     )
 
@@ -282,10 +284,11 @@ class BulkActionForm(forms.Form):
     ]
     action = forms.ChoiceField(label=gettext_lazy("Action"), choices=ACTIONS)
     tag = forms.TypedChoiceField(label=gettext_lazy("Tag"), required=False, coerce=int)
-    reason = forms.CharField(
+    reason = TypedTextField(
         label=gettext_lazy("Reason (shown to the applicant)"),
+        widget=forms.TextInput,
         required=False,
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         help_text=gettext_lazy("Required when screening as ineligible."),
     )
 
@@ -456,11 +459,11 @@ class ShortlistForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    reason = forms.CharField(
+    reason = TypedTextField(
         label=gettext_lazy("Reason (shown to the applicant)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         help_text=gettext_lazy("Optional; sent with the “not shortlisted” message."),
     )
 

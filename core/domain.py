@@ -80,6 +80,30 @@ def require_permission(actor, permission: str, obj=None, *, message) -> None:
 # (``core.forms.BoundedDateTimeField``) ask alike, so a page says it next to the field and the
 # API says the same. Far outside these years (1, 9999) a time cannot even be shown in Seoul.
 PAST_DUE = _("This date must be in the future.")
+# The longest text a person types for someone else to read: a reason (why an application is
+# ineligible or withdrawn, why a decision changed, why a review is reopened) and a note (a
+# reviewer's decline note). The named services refuse longer text (``refuse_too_long``); the
+# pages' form fields and the API's serializers take the same limits from here, so a page and its
+# API accept the same text and a longer one is refused whichever door it came by.
+REASON_MAX_LENGTH = 2000
+NOTE_MAX_LENGTH = 5000
+TOO_LONG = _("Keep this to %(limit)s characters or fewer (it has %(count)s).")
+
+
+def refuse_too_long(text: str, *, limit: int = REASON_MAX_LENGTH, field: str = "reason") -> str:
+    """``text`` stripped, with a browser's line breaks (CRLF) as one character each, or a
+    ``DomainError`` (code ``too_long``, on ``field``) when it is longer than ``limit``
+    characters."""
+    text = (text or "").replace("\r\n", "\n").strip()
+    if len(text) > limit:
+        raise DomainError(
+            TOO_LONG % {"limit": f"{limit:,}", "count": f"{len(text):,}"},
+            code="too_long",
+            field=field,
+        )
+    return text
+
+
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 YEAR_OUT_OF_RANGE = _("Enter a date between the years %(first)s and %(last)s.")
 

@@ -133,3 +133,15 @@ class DisplayNameMultipleChoiceField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, obj):
         return obj.display_name
+
+
+class TypedTextField(forms.CharField):
+    """Text typed in a text area, a browser's line breaks (CRLF) as one character each, as
+    the services count them (``core.domain.refuse_too_long``): a reason as long as a page's
+    limit allows is not refused for its line breaks. A text area by default."""
+
+    widget = forms.Textarea
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value

@@ -3,6 +3,7 @@ and background jobs. Rows come from ``results.selectors`` or the user's staff tr
 the aggregation and selection services, as the pages do."""
 
 import django_filters
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -17,6 +18,7 @@ from core.api.schema import api_docs
 from core.api.viewsets import (
     PortalReadOnlyViewSet,
 )
+from core.domain import REASON_MAX_LENGTH
 from projects.api import StaffTrackRowsMixin
 from projects.models import Track
 from projects.rules import MANAGE_TRACK
@@ -121,12 +123,22 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 class DecisionChangeSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
-    reason = serializers.CharField(max_length=5000, help_text=_("Why the proposal changes."))
+    reason = serializers.CharField(
+        max_length=REASON_MAX_LENGTH, help_text=_("Why the proposal changes.")
+    )
     amount = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, help_text=_("KRW, for a selection.")
     )
+    # Limited by the service, and only when it changes (``COMMITTEE_SUMMARY_MAX_LENGTH``): the
+    # portal's own summary may be longer and can be sent back as it was read.
     committee_summary = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, max_length=20000
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text=format_lazy(
+            _("Sent to the applicant; an edited summary is at most {limit} characters."),
+            limit=f"{selection.COMMITTEE_SUMMARY_MAX_LENGTH:,}",
+        ),
     )
     version = serializers.CharField(
         required=False,

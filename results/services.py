@@ -19,7 +19,12 @@ from accounts.audit import record_audit_event
 from applications.models import Application
 from applications.services import notify_applicants, transition_application
 from core.concurrency import StaleEdit, fingerprint, refuse_if_row_changed, row_fingerprint
-from core.domain import DomainError, clean_or_refuse, require_permission
+from core.domain import (
+    DomainError,
+    clean_or_refuse,
+    refuse_too_long,
+    require_permission,
+)
 from notifications.services import holding_messages
 from projects.models import Call, Track
 from projects.rules import MANAGE_TRACK
@@ -132,6 +137,11 @@ def _refuse_if_list_changed(decisions, seen: str | None, message) -> None:
     current = decisions_version(decisions)
     if seen and seen != current:
         raise StaleEdit(message, current=current, changed=["decisions"])
+
+
+# The longest committee summary staff may write or edit when changing a decision (the page and
+# the API alike).
+COMMITTEE_SUMMARY_MAX_LENGTH = 20_000
 
 
 def committee_summary_for(application_id: int) -> str:
@@ -251,9 +261,17 @@ def change_decision(
     if decision.released_at:
         raise DomainError(_("This decision has been released and cannot change here."))
     refuse_if_row_changed(decision, version)
-    reason = (reason or "").strip()
+    reason = refuse_too_long(reason)
     if not reason:
         raise DomainError(_("Give a reason for the change."), field="reason")
+    if committee_summary is not None:
+        committee_summary = committee_summary.replace("\r\n", "\n")
+    if committee_summary is not None and committee_summary != decision.committee_summary:
+        # The portal's own summary (``committee_summary_for``) is every reviewer's comment and
+        # may be longer; it is kept as it is when the change leaves it alone.
+        refuse_too_long(
+            committee_summary, limit=COMMITTEE_SUMMARY_MAX_LENGTH, field="committee_summary"
+        )
     if outcome not in Outcome.values:
         raise DomainError(_("Choose an outcome."), field="outcome")
     old = {

@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from core.domain import DomainError
+from core.domain import REASON_MAX_LENGTH, DomainError
 from core.forms import (
     SEEN_VERSION,
+    TypedTextField,
     guard_against_stale,
     refusal_status,
     run_service_on_form,
@@ -112,16 +113,17 @@ class DecisionForm(forms.Form):
         min_value=0,
         max_value=9_223_372_036_854_775_807,
     )
-    reason = forms.CharField(
+    reason = TypedTextField(
         label=gettext_lazy("Reason for the change"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
     )
-    committee_summary = forms.CharField(
+    # Its limit is the service's (``COMMITTEE_SUMMARY_MAX_LENGTH``, asked only of an edited
+    # summary): the portal's own summary of every reviewer's comment may be longer.
+    committee_summary = TypedTextField(
         label=gettext_lazy("Summary of the committee's comments (sent to the applicant)"),
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
-        max_length=5000,
     )
 
 

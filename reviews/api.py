@@ -31,6 +31,7 @@ from core.api.viewsets import (
     PortalReadOnlyViewSet,
     PublicReadOnlyViewSet,
 )
+from core.domain import NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 from projects.api import StaffFieldsMixin, StaffTrackField, StaffTrackRowsMixin
 from projects.rules import MANAGE_TRACK
 from projects.selectors import public_calls, staff_tracks
@@ -184,7 +185,7 @@ class DeclarationSerializer(serializers.Serializer):
 
 class DeclineSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=Assignment.DeclineReason.choices)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
 
 
 class ScoreInputSerializer(serializers.Serializer):
@@ -692,7 +693,7 @@ class AssignmentCreateSerializer(serializers.Serializer):
 
 
 class RemovalSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=REASON_MAX_LENGTH)
 
 
 StaffAssignmentFilter = track_filterset(

@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ReviewerProfile
-from core.forms import BoundedDateTimeField
+from core.domain import NOTE_MAX_LENGTH, REASON_MAX_LENGTH
+from core.forms import BoundedDateTimeField, TypedTextField
 from projects.models import Track
 from reviews.models import Assignment, ConflictDeclaration, Criterion
 from reviews.services import compute_total, format_points, validate_points
@@ -157,14 +158,19 @@ class DeclineForm(forms.Form):
     reason = forms.ChoiceField(
         label=_("Reason"), choices=Assignment.DeclineReason.choices, widget=forms.RadioSelect
     )
-    note = forms.CharField(
-        label=_("Note (optional)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    note = TypedTextField(
+        label=_("Note (optional)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
     )
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason for reopening"), widget=forms.Textarea(attrs={"rows": 3})
+    reason = TypedTextField(
+        label=_("Reason for reopening"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=REASON_MAX_LENGTH,
     )
 
 

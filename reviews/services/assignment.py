@@ -11,7 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import record_audit_event
 from applications.models import Application
-from core.domain import DomainError, clean_or_refuse, refuse_past_due, require_permission
+from core.domain import (
+    DomainError,
+    clean_or_refuse,
+    refuse_past_due,
+    refuse_too_long,
+    require_permission,
+)
 from notifications.services import queue_message
 from projects.models import Track
 from projects.rules import MANAGE_TRACK
@@ -158,6 +164,7 @@ def remove_assignment(*, assignment: Assignment, actor, reason: str = "") -> Non
     require_permission(actor, MANAGE_TRACK, assignment.application.track, message=NOT_YOUR_TRACK)
     if assignment.status in (A.SUBMITTED, A.CONFLICT):
         raise DomainError(_("A submitted review or a declared conflict cannot be removed."))
+    reason = refuse_too_long(reason)
     record_audit_event(
         subject=assignment.application,
         action="assignment_removed",

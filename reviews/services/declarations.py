@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import record_audit_event
 from applications.models import Application
 from applications.selectors import current_interest_declarations
-from core.domain import DomainError, clean_or_refuse, require_permission
+from core.domain import (
+    NOTE_MAX_LENGTH,
+    DomainError,
+    clean_or_refuse,
+    refuse_too_long,
+    require_permission,
+)
 from notifications.services import in_each_language, queue_message
 from projects.models import Track
 from projects.selectors import secretariat_staff_of
@@ -222,6 +228,7 @@ def decline_assignment(*, assignment: Assignment, reason: str, note: str = "", a
         raise DomainError(_("Only the assigned reviewer can decline."))
     if reason not in Assignment.DeclineReason.values:
         raise DomainError(_("Choose why you decline."), field="reason")
+    note = refuse_too_long(note, limit=NOTE_MAX_LENGTH, field="note")
     assignment = transition_assignment(
         assignment=assignment, to=A.DECLINED, actor=actor, reason=reason
     )

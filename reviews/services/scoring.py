@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from applications.selectors import current_interest_declarations
-from core.domain import DomainError
+from core.domain import DomainError, refuse_too_long
 from notifications.services import queue_message
 from reviews.models import (
     Assignment,
@@ -264,7 +264,7 @@ def reopen_review(*, assignment: Assignment, reason: str, actor) -> Assignment:
     are computed again without it (``REVIEW_SUBMITTED_HOOKS``): a funding line proposed
     meanwhile must not count a total the reviewer is changing.
     """
-    reason = (reason or "").strip()
+    reason = refuse_too_long(reason)
     if not reason:
         raise DomainError(_("Give the reason for reopening the review."), field="reason")
     assignment = transition_assignment(

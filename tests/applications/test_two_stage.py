@@ -446,6 +446,21 @@ def test_decline_gives_the_final_status_with_the_reason_by_mail_and_audit(
     assert refused.value.code == "not_concept_note"
 
 
+def test_a_not_shortlisted_reason_longer_than_the_limit_is_refused_on_the_field(
+    concept_note, kind_staff
+):
+    from core.domain import REASON_MAX_LENGTH  # noqa: PLC0415
+
+    with pytest.raises(DomainError) as refused:
+        shortlisting.decline_concept_note(
+            application=concept_note, actor=kind_staff, reason="x" * (REASON_MAX_LENGTH + 1)
+        )
+    assert (refused.value.code, refused.value.field) == ("too_long", "reason")
+    concept_note.refresh_from_db()
+    assert concept_note.status != S.NOT_SHORTLISTED
+    assert not _messages("applications/not_shortlisted")
+
+
 def test_invite_after_the_call_closed_is_refused(call, concept_note, kind_staff):
     with pytest.raises(DomainError) as refused:
         shortlisting.invite_to_full_proposal(
