@@ -513,6 +513,8 @@ class StaffCriterionViewSet(
         "create": CriterionCreateSerializer,
         "partial_update": CriterionInputSerializer,
     }
+    # The staff page's fingerprint: a PATCH with If-Match is refused when one changed since.
+    version_fields = tuple(Criterion.EDITABLE_FIELDS)
 
     def create(self, request, *args, **kwargs):
         data = dict(self.validated_input())
@@ -528,7 +530,11 @@ class StaffCriterionViewSet(
         criterion = self.get_object()
         for name, value in self.validated_input(instance=criterion).items():
             setattr(criterion, name, value)
-        return self.reply(services.save_criterion(criterion=criterion, actor=request.user))
+        return self.reply(
+            services.save_criterion(
+                criterion=criterion, actor=request.user, seen_version=self.seen_version()
+            )
+        )
 
     def destroy(self, request, *args, **kwargs):
         services.delete_criterion(criterion=self.get_object(), actor=request.user)

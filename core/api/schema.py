@@ -9,7 +9,13 @@ well as for successes.
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers
 
 
@@ -131,6 +137,18 @@ CONFLICT_RESPONSE = OpenApiResponse(
 )
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
+# The lost-update check of a change (``core.api.viewsets``, ``version_fields``).
+IF_MATCH = OpenApiParameter(
+    name="If-Match",
+    type=str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=_(
+        "The ETag of the object as you read it: when someone changed it since, nothing changes "
+        "and the answer is 409 changed_meanwhile. Without it the last change wins."
+    ),
+)
+
 # The actions a router maps to list and detail URLs; any other is an ``@action``.
 STANDARD_ACTIONS = frozenset(
     {"list", "retrieve", "create", "update", "partial_update", "destroy", "metadata"}
@@ -144,6 +162,13 @@ class PortalAutoSchema(AutoSchema):
 
     def get_tags(self):
         return list(getattr(self.view, "schema_tags", None) or super().get_tags())
+
+    def get_override_parameters(self):
+        """A viewset with ``version_fields`` takes ``If-Match`` on its changes."""
+        parameters = list(super().get_override_parameters())
+        if getattr(self.view, "version_fields", ()) and self.method.upper() in ("PATCH", "PUT"):
+            parameters.append(IF_MATCH)
+        return parameters
 
     def get_request_serializer(self):
         action = getattr(self.view, "action", None)

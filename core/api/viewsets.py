@@ -11,6 +11,11 @@ permissions, request bodies and replies, so that each viewset states only what d
 * Writes: ``input_serializers`` maps an action to the serializer that validates its body (and
   documents it in the OpenAPI description); ``validated_input`` runs it; the action calls one
   service and answers with ``reply``.
+* Lost updates: a viewset naming ``version_fields`` answers a detail read or write with an
+  ``ETag``, the fingerprint of those fields (``core.concurrency``); a PATCH sending it back in
+  ``If-Match`` hands it to the service (``seen_version``), which refuses (409
+  ``changed_meanwhile``) when a colleague changed one of them since. Without ``If-Match`` the
+  last write wins.
 """
 
 import re
@@ -24,6 +29,7 @@ from rest_framework.utils import html
 from core.api.filters import PortalFilterBackend, StableOrderingFilter
 from core.api.permissions import RulesPermission
 from core.api.schema import PortalAutoSchema
+from core.concurrency import row_fingerprint
 
 # The form field Django's CSRF check reads (``django.middleware.csrf``).
 CSRF_FIELD = "csrfmiddlewaretoken"
@@ -45,6 +51,34 @@ class PortalViewSetMixin:
     schema_tags: list[str] = []
     # Action → serializer that validates the request body of that write.
     input_serializers: dict[str, type[serializers.Serializer]] = {}
+    # The fields a detail's ``ETag`` fingerprints (``seen_version``); none: no ``ETag``.
+    version_fields: tuple[str, ...] = ()
+
+    def get_object(self):
+        obj = super().get_object()
+        self._versioned = obj
+        return obj
+
+    def seen_version(self) -> str | None:
+        """The fingerprint the client read (the ``ETag`` it sends back in ``If-Match``), for
+        the service's ``seen_version``; None without one (or ``*``): not checked."""
+        if not self.version_fields:
+            return None
+        tag = self.request.headers.get("If-Match", "").strip()
+        if tag.startswith("W/"):
+            tag = tag[2:]
+        tag = tag.strip('"')
+        return tag if tag and tag != "*" else None
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        row = getattr(self, "_versioned", None)
+        # The row read (``get_object``) or written and read again (``reply``) by an action on
+        # the row itself; another action's answer is about something else.
+        own = getattr(self, "action", None) in ("retrieve", "create", "partial_update", "update")
+        if self.version_fields and own and row is not None and response.status_code in (200, 201):
+            response["ETag"] = f'"{row_fingerprint(row, self.version_fields)}"'
+        return response
 
     def validated_input(self, instance=None) -> dict:
         """The request body as the action's input serializer validates it (400 otherwise).
@@ -103,6 +137,7 @@ class PortalViewSetMixin:
         """Answer with ``instance`` as a GET shows it: read again through ``get_queryset``
         (visibility, annotations, joins) and rendered by the viewset's serializer."""
         instance = self.get_queryset().get(pk=instance.pk)
+        self._versioned = instance
         return Response(self.get_serializer(instance).data, status=code)
 
 
