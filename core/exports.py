@@ -23,6 +23,7 @@ import csv
 import datetime
 import enum
 import io
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,15 @@ TWO_PLACES = Decimal("0.01")
 # A text cell starting with one of these is read as a formula by Excel, LibreOffice or Google
 # Sheets (tab and carriage return too, as some importers drop them before parsing the rest).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# The control characters an XLSX cell cannot hold (XML 1.0 has no others than tab, line feed and
+# carriage return; openpyxl refuses the whole workbook for one of them). Forms accept them, and
+# text pasted from a word processor brings them (Word's manual line break is U+000B): a cell
+# shows a space in their place, in both formats, and loses those it starts with.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+LEADING_CONTROL_CHARACTERS = re.compile(r"^[\x00-\x08\x0b\x0c\x0e-\x1f]+")
+# The most characters Excel holds in a cell: a longer text makes it call the workbook damaged.
+# An XLSX cell is cut there, with an ellipsis; the CSV keeps the whole text.
+EXCEL_CELL_LIMIT = 32_767
 
 # Rows of the sheet before the data (1-based, as spreadsheets count).
 TITLE_ROW, HEADER_ROW, KEY_ROW = 1, 2, 3
@@ -88,7 +98,9 @@ class Table:
 
 def neutralise(text: str) -> str:
     """``text`` as a spreadsheet shows it but never evaluates it: a leading quote before a
-    formula trigger (applicants write titles and names; opening an export must not run them)."""
+    formula trigger (applicants write titles and names; opening an export must not run them),
+    and control characters a cell cannot hold as spaces (``CONTROL_CHARACTERS``)."""
+    text = CONTROL_CHARACTERS.sub(" ", LEADING_CONTROL_CHARACTERS.sub("", text))
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
@@ -189,7 +201,7 @@ def to_xlsx(table: Table) -> bytes:
         sheet.column_dimensions[get_column_letter(i)].width = width
 
     def styled(value, **style):
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = WriteOnlyCell(sheet, value=_within_cell_limit(value))
         for name, setting in style.items():
             setattr(cell, name, setting)
         return cell
@@ -216,10 +228,17 @@ def _xlsx_cell(sheet, value, number_format):
     if isinstance(value, datetime.datetime):
         # Excel stores no time zone: the KST wall-clock time, as the header says.
         value = value.replace(tzinfo=None)
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=_within_cell_limit(value))
     if number_format:
         cell.number_format = number_format
     return cell
+
+
+def _within_cell_limit(value):
+    """A text no longer than Excel holds in a cell (``EXCEL_CELL_LIMIT``), cut with "…"."""
+    if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
+        return value[: EXCEL_CELL_LIMIT - 1] + "…"
+    return value
 
 
 def _sheet_name(name: str) -> str:

@@ -27,7 +27,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from awards.execution import APPROVED, CLAIMED, PAID
 from awards.models import BudgetLine, PaymentRequestLine
@@ -296,7 +296,8 @@ def paid_and_awarded_by_year(user) -> list[ExecutionRow]:
 
 
 FIGURE_COLUMNS = (
-    ("projects", gettext_lazy("Projects"), Kind.COUNT),
+    # A count: in Korean not the same word as the project column of the file by project.
+    ("projects", pgettext_lazy("how many, in the budget execution export", "Projects"), Kind.COUNT),
     ("awarded", gettext_lazy("Awarded (KRW)"), Kind.MONEY),
     ("planned", gettext_lazy("Planned (KRW)"), Kind.MONEY),
     ("claimed", gettext_lazy("Claimed (KRW)"), Kind.MONEY),
