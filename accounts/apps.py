@@ -29,6 +29,7 @@ class AccountsConfig(AppConfig):
         from accounts import privacy
 
         privacy.register_account_kind()
+        privacy.register_invitation_kind()
         privacy.register_outbox_kind()
 
         # A new password revokes the user's API tokens at every door (accounts.token_services).

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -353,7 +354,7 @@ def anonymise_account(user: User) -> dict:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     now = timezone.now()
-    old_email = user.email
+    old_email, old_repr = user.email, str(user)
     user.name = ANONYMISED_NAME
     user.name_ko = ""
     user.email = anonymised_email(user.pk)
@@ -365,6 +366,7 @@ def anonymise_account(user: User) -> dict:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     _forget_lockout_records(old_email)
+    _forget_admin_log_names(old_repr, old_email, user)
     ReviewerProfile.objects.filter(user=user).update(
         affiliation="", employer="", recent_companies="", biography=""
     )
@@ -388,8 +390,23 @@ def _forget_lockout_records(email: str) -> None:
         model.objects.filter(username__iexact=email).delete()
 
 
+def _forget_admin_log_names(old_repr: str, old_email: str, user: User) -> None:
+    """Django's admin log (``LogEntry``, the back office's "Recent actions") keeps each changed
+    object's ``str()`` as it was: the account's is "name <e-mail>", and its memberships',
+    invitations' and requests' start with it. Those names become the placeholders; what was
+    done, when and by whom stays (the audit trail is the record; this is a convenience list).
+    """
+    from django.contrib.admin.models import LogEntry
+
+    pattern = re.compile(re.escape(old_email), re.IGNORECASE)
+    for entry in LogEntry.objects.filter(object_repr__icontains=old_email).only("object_repr"):
+        entry.object_repr = pattern.sub(user.email, entry.object_repr.replace(old_repr, str(user)))
+        entry.save(update_fields=["object_repr"])
+
+
 def export_account(user: User) -> list[dict]:
-    """The profile, consent, memberships, reviewer profile, API tokens and erasure requests."""
+    """The profile, consent, memberships, reviewer profile, API tokens, erasure requests and
+    organisation invitations to the person's address."""
     profile = ReviewerProfile.objects.filter(user=user).first()
     return [
         {
@@ -443,6 +460,20 @@ def export_account(user: User) -> list[dict]:
                 }
                 for r in ErasureRequest.objects.filter(user=user)
             ],
+            # Invitations to join an organisation sent to the person's address.
+            "invitations": [
+                {
+                    "organisation": i.organization.name,
+                    "email": i.email,
+                    "invited_at": i.created_at,
+                    "expires_at": i.expires_at,
+                    "accepted_at": i.accepted_at,
+                    "revoked_at": i.revoked_at,
+                }
+                for i in OrganizationInvitation.objects.filter(email__iexact=user.email)
+                .select_related("organization")
+                .order_by("created_at", "pk")
+            ],
         }
     ]
 
@@ -460,6 +491,35 @@ def register_account_kind() -> None:
         anonymise=anonymise_account,
         export=export_account,
         marks=False,
+    )
+
+
+INVITATION_RETENTION = Retention(1, gettext_lazy("after the invitation expired"))
+
+
+def invitations_due(now: datetime.datetime) -> models.QuerySet:
+    """Organisation invitations that expired a year ago (accepted, revoked or never answered):
+    the address of someone who never joined has no use left, and a member's is on the
+    account."""
+    return OrganizationInvitation.objects.filter(expires_at__lt=INVITATION_RETENTION.cutoff(now))
+
+
+def anonymise_invitation(invitation: OrganizationInvitation) -> None:
+    """The address becomes a placeholder; the organisation, the sender and the dates stay."""
+    OrganizationInvitation.objects.filter(pk=invitation.pk).update(
+        email=f"invitation-{invitation.pk}@{ANONYMISED_EMAIL_DOMAIN}"
+    )
+
+
+def register_invitation_kind() -> None:
+    """Invitations to join an organisation (``AccountsConfig.ready``). Exported with the
+    account; an erasure anonymises them with the account (``anonymise_account``)."""
+    register_personal_data(
+        "accounts.invitation",
+        label=gettext_lazy("Invitations to join an organisation: the invited e-mail address"),
+        retention=INVITATION_RETENTION,
+        due=invitations_due,
+        anonymise=anonymise_invitation,
     )
 
 

@@ -6,13 +6,14 @@ of an organisation and stays for the programme's statistics: status, call, track
 city, budget, co-financing, the proposal's text.
 """
 
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.privacy import Retention, delete_file_on_commit, register_personal_data
 from accounts.selectors import is_member
 from applications import clarifications, questions, selectors
 from applications.models import Application, ClarificationRequest, Document
+from projects.models import Call
 
 # Submitted but not funded: not selected, reserve never called, ineligible, withdrawn, or
 # stopped anywhere before a decision. Selected and awarded ones belong to awards.privacy.
@@ -53,10 +54,27 @@ def _clear_snapshots(requests, *, documents: bool) -> None:
         request.save(update_fields=["before", "after"])
 
 
+def contractor_winner() -> Q:
+    """A contractor-selection proposal whose company won the project: recorded as its
+    contractor, or party to its service contract (a contractor released since still carried
+    out part of it). Its status stays where the review left it (``select_contractor`` records
+    the winner on the project), yet it is a funded project's record, kept as those are
+    (``awards.privacy.funded_due``). Agreements sit above: named through the reverse relation."""
+    from django.apps import apps
+
+    agreement = apps.get_model("awards", "Agreement")
+    service_contract = agreement.objects.filter(
+        project=OuterRef("call__project"), party=OuterRef("organization"), kind="service_contract"
+    )
+    return Q(call__kind=Call.Kind.CONTRACTOR_SELECTION) & (
+        Q(organization=F("call__project__contractor")) | Q(Exists(service_contract))
+    )
+
+
 def not_funded_due(now):
     return Application.objects.filter(
         status__in=NOT_FUNDED_STATUSES, call__closes_at__lt=NOT_FUNDED_RETENTION.cutoff(now)
-    )
+    ).exclude(contractor_winner())
 
 
 def drafts_due(now):
@@ -79,6 +97,10 @@ def applications_of(user):
 def export_applications(user) -> list[dict]:
     rows = []
     for application in applications_of(user):
+        # The contact person is personal data of whoever it names: a colleague's name,
+        # position, address and telephone are theirs to download, not every member's.
+        is_you = application.contact_email.lower() == user.email.lower()
+        contact = {name: getattr(application, name) if is_you else None for name in CONTACT_FIELDS}
         rows.append(
             {
                 "reference": application.reference,
@@ -89,10 +111,8 @@ def export_applications(user) -> list[dict]:
                 # review" (a download must not tell more than the status page).
                 "status": selectors.applicant_visible_status(application),
                 "created_by_you": application.created_by_id == user.pk,
-                "contact_name": application.contact_name,
-                "contact_position": application.contact_position,
-                "contact_email": application.contact_email,
-                "contact_phone": application.contact_phone,
+                "contact_is_you": is_you,
+                **contact,
                 "country": application.country.code if application.country else "",
                 "city": str(application.city) if application.city else "",
                 "title": application.title,

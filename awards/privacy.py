@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.privacy import Retention, register_personal_data
 from applications.models import Application
-from applications.privacy import anonymise_application
+from applications.privacy import anonymise_application, contractor_winner
 from awards.models import Award, Deliverable, DeliverableVersion, PaymentRequest
 
 FUNDED_RETENTION = Retention(10, _("after the project is completed"))
@@ -26,11 +26,23 @@ KEPT = _(
 
 def funded_due(now):
     """Funded applications whose award closed (its last change: completion or cancellation)
-    ten years ago, or that never got an award and whose call closed ten years ago."""
+    ten years ago, or that never got an award and whose call closed ten years ago; and the
+    winning proposals of contractor selections, by their project's award the same way."""
     cutoff = FUNDED_RETENTION.cutoff(now)
-    return Application.objects.filter(status__in=FUNDED_STATUSES).filter(
-        Q(award__status__in=CLOSED_AWARD_STATUSES, award__updated_at__lt=cutoff)
-        | Q(award__isnull=True, call__closes_at__lt=cutoff)
+    winner = contractor_winner()
+    funded = Q(status__in=FUNDED_STATUSES) & ~winner
+    return Application.objects.filter(
+        (funded & Q(award__status__in=CLOSED_AWARD_STATUSES, award__updated_at__lt=cutoff))
+        | (funded & Q(award__isnull=True, call__closes_at__lt=cutoff))
+        # The company that carried out a project: as long as the project's own award.
+        | (
+            winner
+            & Q(
+                call__project__award__status__in=CLOSED_AWARD_STATUSES,
+                call__project__award__updated_at__lt=cutoff,
+            )
+        )
+        | (winner & Q(call__project__award__isnull=True, call__closes_at__lt=cutoff))
     )
 
 

@@ -11,8 +11,19 @@ which leaves the reviews pseudonymous.
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.privacy import Retention, register_personal_data
-from reviews.models import Assignment, ConflictDeclaration, InterestDeclaration, Score
+from accounts.privacy import (
+    ANONYMISED_EMAIL_DOMAIN,
+    Retention,
+    anonymised_email,
+    register_personal_data,
+)
+from reviews.models import (
+    Assignment,
+    ConflictDeclaration,
+    InterestDeclaration,
+    ReviewerInvitation,
+    Score,
+)
 
 REVIEW_RETENTION = Retention(5, _("after the call closes"))
 DECLARATION_RETENTION = Retention(5, _("after the declaration expires"))
@@ -49,6 +60,47 @@ def interests_due(now):
 
 def anonymise_interests(declaration: InterestDeclaration) -> None:
     InterestDeclaration.objects.filter(pk=declaration.pk).update(interests="")
+
+
+def invitations_due(now):
+    """Committee invitations of calls closed five years ago: the expert's name and address
+    go (whether they joined, declined or never answered), the track and the answer stay."""
+    return ReviewerInvitation.objects.filter(
+        track__call__closes_at__lt=REVIEW_RETENTION.cutoff(now)
+    )
+
+
+def anonymise_invitation(invitation: ReviewerInvitation) -> None:
+    # A placeholder per invitation: the address field stays valid, and two invitations of
+    # the same track never share it (one pending invitation per address).
+    ReviewerInvitation.objects.filter(pk=invitation.pk).update(
+        email=f"invitation-{invitation.pk}@{ANONYMISED_EMAIL_DOMAIN}", name=""
+    )
+
+
+def erase_invitations(user) -> int:
+    """On an approved erasure: the invitations sent to the person's address name the
+    anonymised account instead (as its organisation invitations do); the answers stay."""
+    return ReviewerInvitation.objects.filter(email__iexact=user.email).update(
+        email=anonymised_email(user.pk), name=""
+    )
+
+
+def export_invitations(user) -> list[dict]:
+    return [
+        {
+            "track": str(i.track),
+            "name": i.name,
+            "email": i.email,
+            "status": i.status,
+            "invited_at": i.created_at,
+            "expires_at": i.expires_at,
+            "responded_at": i.responded_at,
+        }
+        for i in ReviewerInvitation.objects.filter(email__iexact=user.email)
+        .select_related("track__call")
+        .order_by("created_at", "pk")
+    ]
 
 
 def export_reviews(user) -> list[dict]:
@@ -124,6 +176,15 @@ def register() -> None:
         anonymise=anonymise_conflict,
         export=export_conflicts,
         kept_on_erasure=KEPT,
+    )
+    register_personal_data(
+        "reviews.invitation",
+        label=_("Invitations to a review committee: the expert's name and e-mail address"),
+        retention=REVIEW_RETENTION,
+        due=invitations_due,
+        anonymise=anonymise_invitation,
+        export=export_invitations,
+        erase=erase_invitations,
     )
     register_personal_data(
         "reviews.interest_declaration",
