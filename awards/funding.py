@@ -1386,6 +1386,13 @@ def record_payment(
     """A programme admin records an approved request as paid, with the day (not in the future,
     programme time) and the transfer's reference: approved → paid, and its tranche → paid.
     Audited on both; the party's members are told."""
+    # The tranche first, then the request: the order in which withholding a tranche and
+    # cancelling a project (``_close_tranche``) take them, so a payment recorded while a
+    # colleague withholds its tranche waits for them instead of deadlocking (PostgreSQL would
+    # abort one of the two). A request's tranche never changes.
+    Tranche.objects.select_for_update(of=("self",)).filter(
+        pk__in=PaymentRequest.objects.filter(pk=request.pk).values("tranche_id")
+    ).first()
     request = _lock_request(request)
     require_permission(
         actor, RECORD_PAYMENT, request, message=_("Only a programme admin records payments.")
