@@ -237,9 +237,10 @@ class ScoreForm(forms.Form):
         return [(c, self[f"points_{c.pk}"], self[f"justification_{c.pk}"]) for c in self.criteria]
 
     def running_total(self) -> str:
-        """The total on 100 of the points typed so far (a blank or unreadable one counts 0),
-        by ``services.compute_total`` over every criterion: what the page shows on load and
-        what static/js/scoring.js recomputes as the reviewer types."""
+        """The total on 100 of the points typed so far (a blank or unreadable one, or one
+        outside the criterion's 0..max, counts 0: an absurd number such as 1e999999 would
+        otherwise overflow the sum), by ``services.compute_total`` over every criterion: what
+        the page shows on load and what static/js/scoring.js recomputes as the reviewer types."""
         points = []
         for criterion in self.criteria:
             raw = self[f"points_{criterion.pk}"].value()
@@ -247,7 +248,7 @@ class ScoreForm(forms.Form):
                 value = Decimal(str(raw or "0").strip().replace(",", ".") or "0")
             except InvalidOperation:
                 value = Decimal(0)
-            if not value.is_finite() or value < 0:
+            if not value.is_finite() or value < 0 or value > criterion.max_points:
                 value = Decimal(0)
             points.append((value, criterion))
         return format_points(compute_total(points).normalize())

@@ -37,6 +37,17 @@ BOARD_STATUSES = (
 )
 
 
+def review_open_q(prefix: str = "application__") -> Q:
+    """SQL: the application at ``prefix`` is still being reviewed, so its reviews may be
+    written, submitted, reopened and reminded of: it is on the board (``BOARD_STATUSES``)
+    and its funding decision, if any, is not confirmed yet (a proposal may still be redone).
+    The decision is read through the reverse relation ``decision``: reviews never imports
+    results. Asked by ``services.refuse_if_review_closed`` and the reminders."""
+    return Q(**{f"{prefix}status__in": BOARD_STATUSES}) & ~Q(
+        **{f"{prefix}decision__confirmed_at__isnull": False}
+    )
+
+
 def assignments_for_reviewer(user) -> QuerySet[Assignment]:
     """The reviewer's own assignments they may still see, with due dates and declarations.
 
@@ -339,8 +350,8 @@ def overdue_assignments_for_track(track: Track, *, now=None) -> QuerySet[Assignm
     return (
         Assignment.objects.filter(
             overdue_q(now or timezone.now()),
+            review_open_q(),
             application__track=track,
-            application__status__in=BOARD_STATUSES,
         )
         .select_related("application__track", "reviewer")
         .order_by("application__reference", "pk")

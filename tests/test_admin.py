@@ -299,7 +299,8 @@ def test_admin_action_reopen_assignment_calls_the_transition_service(
     client, programme_admin, planning_track
 ):
     assignment = AssignmentFactory(
-        application=SubmittedApplicationFactory(track=planning_track),
+        # Reviews are written (and reopened) while the application is under review.
+        application=SubmittedApplicationFactory(track=planning_track, status="under_review"),
         status=Assignment.Status.SUBMITTED,
         total=80,
         submitted_at=timezone.now(),

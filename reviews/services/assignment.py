@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import record_audit_event
@@ -85,8 +85,18 @@ def assign_reviewer(
         )
     if existing is not None:
         assignment = transition_assignment(
-            assignment=existing, to=A.INVITED, actor=actor, reason="reassigned"
+            assignment=existing,
+            to=A.INVITED,
+            actor=actor,
+            reason="reassigned",
+            detail={"due_at": due_at.isoformat() if due_at else None},
         )
+        # A new invitation: its own due date (none: the track's review deadline), not the one
+        # of the invitation the reviewer declined, which may long have passed.
+        assignment.due_at = due_at
+        assignment.assigned_by = actor if getattr(actor, "is_authenticated", False) else None
+        assignment.assigned_at = timezone.now()
+        assignment.save(update_fields=["due_at", "assigned_by", "assigned_at"])
     else:
         assignment = Assignment(
             application=application,

@@ -16,7 +16,7 @@ from notifications.services import queue_message
 from reviews.models import (
     Assignment,
 )
-from reviews.selectors import BOARD_STATUSES
+from reviews.selectors import review_open_q
 
 # The periodic reminders: this many days (Asia/Seoul) before the due date, then every day
 # once overdue.
@@ -24,9 +24,11 @@ REMIND_DAYS_BEFORE = (3, 1)
 
 
 def _under_review(assignment: Assignment) -> bool:
-    """Whether the assignment's application is still reviewed (``BOARD_STATUSES``): nobody is
-    reminded of one withdrawn, or screened ineligible again, since they were assigned."""
-    return assignment.application.status in BOARD_STATUSES
+    """Whether the assignment's application is still reviewed (``selectors.review_open_q``):
+    nobody is reminded of one withdrawn, or screened ineligible again, since they were
+    assigned, nor of one whose funding decision is confirmed (the review can no longer be
+    submitted)."""
+    return Assignment.objects.filter(review_open_q(), pk=assignment.pk).exists()
 
 
 def _locked(assignment: Assignment) -> Assignment:
@@ -72,7 +74,7 @@ def _write_reminder(assignment: Assignment, *, actor, now) -> bool:
 @transaction.atomic
 def send_review_reminder(*, assignment: Assignment, actor=None, now=None) -> bool:
     """Remind one reviewer of one open review of an application still under review
-    (``BOARD_STATUSES``); at most once per assignment per day (Seoul).
+    (``selectors.review_open_q``); at most once per assignment per day (Seoul).
 
     Returns whether a new reminder was written (False when one went today already).
     """
@@ -121,7 +123,7 @@ def _owes_reminder(assignment: Assignment, now) -> bool:
 
 def remind_reviewers(*, now=None) -> int:
     """Periodic reminders: 3 days and 1 day before the due date, and every day once overdue,
-    of the open reviews of applications still under review (``BOARD_STATUSES``).
+    of the open reviews of applications still under review (``selectors.review_open_q``).
 
     Days are counted in Asia/Seoul. Each reminder is sent by the first run at or after the
     moment it falls due (``reminder_due_since``) and by no later one, so the job runs hourly: a
@@ -134,9 +136,7 @@ def remind_reviewers(*, now=None) -> int:
     horizon = now + datetime.timedelta(days=max(REMIND_DAYS_BEFORE) + 1)
     sent = 0
     candidates = (
-        Assignment.objects.filter(
-            status__in=Assignment.OPEN_STATUSES, application__status__in=BOARD_STATUSES
-        )
+        Assignment.objects.filter(review_open_q(), status__in=Assignment.OPEN_STATUSES)
         .filter(
             Q(due_at__lte=horizon)
             | Q(due_at__isnull=True, application__track__review_deadline__lte=horizon)

@@ -8,6 +8,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from applications.models import Application
 from applications.selectors import current_interest_declarations
 from core.domain import DomainError, refuse_too_long
 from notifications.services import queue_message
@@ -16,6 +17,7 @@ from reviews.models import (
     Criterion,
     Score,
 )
+from reviews.selectors import BOARD_STATUSES, review_open_q
 from reviews.services.declarations import DECLARATION_NEEDED
 from reviews.services.transitions import A, transition_assignment
 
@@ -145,6 +147,29 @@ def _next_draft_version(assignment: Assignment, base_version: int | None) -> Non
     assignment.draft_version = read + 1
 
 
+def refuse_if_review_closed(application: Application) -> None:
+    """Refuse a change to a review of ``application`` once its review is over: the application
+    has left the board (withdrawn, screened ineligible again, decided) or its funding decision
+    is confirmed. Saving, submitting and reopening a review all ask this, so a total cannot
+    change under a confirmed or released decision, and a reopened review is never stranded
+    where its reviewer can no longer open it (``selectors.assignments_for_reviewer``). The
+    condition is ``selectors.review_open_q``, which the reminders ask as well."""
+    if Application.objects.filter(review_open_q(prefix=""), pk=application.pk).exists():
+        return
+    if Application.objects.filter(pk=application.pk, status__in=BOARD_STATUSES).exists():
+        raise DomainError(
+            _(
+                "The funding decision on this application is confirmed: its reviews can no "
+                "longer change."
+            ),
+            code="review_closed",
+        )
+    raise DomainError(
+        _("This application is no longer under review: its reviews can no longer change."),
+        code="review_closed",
+    )
+
+
 def _lock_for_review(assignment: Assignment, actor) -> Assignment:
     # Only the assignment's row: with the joins, PostgreSQL's FOR UPDATE would also lock the
     # application and the track, putting every reviewer of the track in one queue.
@@ -164,6 +189,7 @@ def _lock_for_review(assignment: Assignment, actor) -> Assignment:
         )
     if assignment.status not in (A.ACCEPTED, A.IN_PROGRESS):
         raise DomainError(_("This assignment is not open for scoring."), code="not_open")
+    refuse_if_review_closed(assignment.application)
     return assignment
 
 
@@ -267,6 +293,7 @@ def reopen_review(*, assignment: Assignment, reason: str, actor) -> Assignment:
     reason = refuse_too_long(reason)
     if not reason:
         raise DomainError(_("Give the reason for reopening the review."), field="reason")
+    refuse_if_review_closed(assignment.application)
     assignment = transition_assignment(
         assignment=assignment, to=A.IN_PROGRESS, actor=actor, reason=reason, detail={"reopen": True}
     )

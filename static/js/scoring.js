@@ -1,7 +1,8 @@
 // The scoring form's running total, updated as the reviewer types. The server renders the same
 // total on page load (reviews.forms.ScoreForm.running_total) and decides what is saved; this
 // only repeats its formula: 100 · Σ(points · weight) / Σ(max · weight), to 0.01, where a blank
-// or unreadable entry counts 0. Loaded as a file (no inline script: the CSP forbids it).
+// or unreadable entry, or one above the criterion's maximum, counts 0. Loaded as a file (no
+// inline script: the CSP forbids it).
 (function () {
   "use strict";
 
@@ -20,8 +21,10 @@
       var denominator = 0;
       inputs.forEach(function (input) {
         var weight = number(input.dataset.weight) || 1;
-        numerator += number(input.value) * weight;
-        denominator += number(input.getAttribute("max")) * weight;
+        var max = number(input.getAttribute("max"));
+        var points = number(input.value);
+        numerator += (points <= max ? points : 0) * weight;
+        denominator += max * weight;
       });
       var total = denominator ? Math.round((numerator * 100 / denominator) * 100) / 100 : 0;
       output.textContent = String(total);
