@@ -50,6 +50,7 @@ from accounts.rules import DECIDE_ERASURE
 from accounts.services import revoke_invitations_sent_by
 from core.domain import DomainError, require_permission
 from core.file_deletion import delete_after_commit
+from core.storage import REMOTE_STORAGE_ERRORS, StorageUnreachable
 from notifications.services import queue_message
 
 # The version of the privacy notice (templates/accounts/privacy_notice.html). Change it when
@@ -571,6 +572,9 @@ def export_personal_data(*, user: User, actor: User) -> bytes:
                         archive.writestr(f"files/{name}", handle.read())
                 except FileNotFoundError:
                     continue  # a file gone from storage: the row in data.json still says so
+                except (OSError, *REMOTE_STORAGE_ERRORS) as exc:
+                    # The storage cannot be read (the bucket down, a disk error): 503, not 500.
+                    raise StorageUnreachable(f"{type(exc).__name__}: {exc}") from exc
                 file_count += 1
         archive.writestr(
             "data.json", json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)

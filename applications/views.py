@@ -36,6 +36,7 @@ from applications.pdf import render_application_summary
 from core import uploads as document_rules
 from core.domain import DomainError
 from core.forms import apply_domain_error
+from core.storage import open_stored
 from core.views import renders_pdf
 from projects.models import Track
 from projects.rules import VIEW_CALL
@@ -653,7 +654,7 @@ def document_download(request, public_id):
     if not request.user.has_perm("applications.view_application_content", document.application):
         raise Http404
     response = FileResponse(
-        document.file.open("rb"),
+        open_stored(document.file),
         as_attachment=True,
         filename=selectors.document_file_name(document, request.user),
         content_type=document.content_type,

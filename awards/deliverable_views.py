@@ -27,6 +27,7 @@ from awards.selectors import (
 from core.domain import DomainError
 from core.forms import apply_domain_error
 from core.kept_uploads import KeepsUploads
+from core.storage import open_stored
 
 
 class UploadForm(KeepsUploads, forms.Form):
@@ -194,7 +195,7 @@ def deliverable_file(request, pk: int):
     if not deliverable.file or not latest_file_visible_to(request.user, deliverable):
         raise Http404
     return FileResponse(
-        deliverable.file.open("rb"),
+        open_stored(deliverable.file),
         as_attachment=True,
         filename=deliverable.original_name or "deliverable",
         content_type=deliverable.content_type or "application/octet-stream",
@@ -210,7 +211,7 @@ def deliverable_version_file(request, pk: int, number: int):
     deliverable = _get(request.user, pk)
     version = get_object_or_404(versions_for_user(request.user, deliverable), number=number)
     return FileResponse(
-        version.file.open("rb"),
+        open_stored(version.file),
         as_attachment=True,
         filename=version.original_name or f"deliverable-v{version.number}",
         content_type=version.content_type or "application/octet-stream",

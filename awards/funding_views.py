@@ -44,6 +44,7 @@ from core.forms import (
     seen_version,
 )
 from core.kept_uploads import KeepsUploads
+from core.storage import open_stored
 from core.uploads import ACCEPT_ATTRIBUTE
 from core.views import require_perm
 from projects.models import Project
@@ -529,12 +530,8 @@ def amendment_form(request, pk: int):
 def _file_response(field_file, *, name: str, content_type: str) -> FileResponse:
     """The stored file as an attachment; never cached, as every attachment is
     (``core.middleware.PrivateResponseMiddleware``): it names an organisation's money."""
-    try:
-        handle = field_file.open("rb")
-    except OSError as exc:  # the row names a file the storage no longer has
-        raise Http404 from exc
     response = FileResponse(
-        handle,
+        open_stored(field_file),  # 404 if the file is gone, 503 if the storage is down
         as_attachment=True,
         filename=name,
         content_type=content_type or "application/octet-stream",

@@ -94,6 +94,28 @@ def is_local(storage: Storage) -> bool:
     return isinstance(storage, FileSystemStorage)
 
 
+class StorageUnreachable(Exception):
+    """A stored file could not be read because the storage fails (the bucket unreachable or
+    refusing, a disk error), not because the file is missing. The site's error handler answers
+    503 with ``Retry-After``, as for a database outage (``core.api.views.server_error``)."""
+
+
+def open_stored(field_file):
+    """Open ``field_file`` for reading, for a download: the handle; ``Http404`` when the
+    storage no longer has the file; ``StorageUnreachable`` when the storage cannot be read.
+
+    Both the disk and django-storages' S3 backend raise ``FileNotFoundError`` for a missing
+    file; any other ``OSError`` or bucket error is an outage, which must not read as a 500."""
+    from django.http import Http404
+
+    try:
+        return field_file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    except (OSError, *REMOTE_STORAGE_ERRORS) as exc:
+        raise StorageUnreachable(f"{type(exc).__name__}: {exc}") from exc
+
+
 def file_sha256(storage: Storage, name: str) -> str:
     """The SHA-256 of one stored file, read through ``storage`` (disk or bucket alike).
     Raises ``FileNotFoundError`` when it is not there."""

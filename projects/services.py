@@ -15,9 +15,10 @@ from accounts.audit import audit_events_for, record_audit_event, recording_time
 from core.concurrency import refuse_if_row_changed
 from core.domain import DomainError, clean_or_refuse, require_permission
 from core.file_deletion import delete_after_commit
+from core.storage import REMOTE_STORAGE_ERRORS
 from core.timezones import korea_time
 from core.transitions import apply_transition
-from core.uploads import store_upload, validate_upload
+from core.uploads import StorageUnavailable, store_upload, validate_upload
 from projects import selectors
 from projects.models import (
     NEW_OWN_DOCUMENT_KIND,
@@ -281,8 +282,31 @@ def _copy_template(source: DocumentRequirement, copy: DocumentRequirement) -> No
     removes the other's."""
     if not source.template:
         return
-    with source.template.open("rb") as handle:
-        content = ContentFile(handle.read())
+    # The source's file is read first: a file gone from the storage, or a storage that cannot
+    # be read (the bucket down, a disk error), refuses the copy with the reason (nothing is
+    # saved: the copy is one transaction) instead of a 500; a failed write is refused by
+    # ``store_upload``.
+    try:
+        with source.template.open("rb") as handle:
+            content = ContentFile(handle.read())
+    except FileNotFoundError as exc:
+        raise DomainError(
+            _(
+                "The template of “%(name)s” is no longer in the server's storage: upload it "
+                "again on this call, or remove it, then copy the call."
+            )
+            % {"name": source.display_name},
+            code="template_missing",
+        ) from exc
+    except (OSError, *REMOTE_STORAGE_ERRORS) as exc:
+        logger.error("Template %s of %s not read: %s", source.template.name, source.pk, exc)
+        raise StorageUnavailable(
+            _(
+                "The call could not be copied: the template of “%(name)s” could not be read "
+                "from the server's storage. Nothing was saved; please try again later."
+            )
+            % {"name": source.display_name}
+        ) from exc
     store_upload(copy.template, "template", content)
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core import uploads
 from core.middleware import mark_public
+from core.storage import open_stored
 from projects import selectors
 from projects.models import (
     Call,
@@ -162,7 +163,7 @@ def document_template(request, slug, pk):
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     kind = next((k for k in uploads.ALLOWED if f".{extension}" in k.extensions), None)
     response = FileResponse(
-        requirement.template.open("rb"),
+        open_stored(requirement.template),
         as_attachment=True,
         filename=name,
         content_type=kind.content_type if kind else "application/octet-stream",
@@ -177,7 +178,7 @@ def event_material(request, pk):
     page once recorded, and so is what is attached to it (``projects.services``, "Events")."""
     material = get_object_or_404(EventMaterial, pk=pk)
     response = FileResponse(
-        material.file.open("rb"),
+        open_stored(material.file),
         as_attachment=True,
         filename=material.original_name or "material",
         content_type=material.content_type or "application/octet-stream",

@@ -19,7 +19,7 @@ from core.views import require_perm
 from projects.models import Track
 from projects.selectors import staff_tracks
 from reporting.statistics import programme_stats_by_year
-from reporting.system_status import STUCK_AFTER, system_status_for_user
+from reporting.system_status import STUCK_AFTER, UNCERTAIN_DAYS, system_status_for_user
 from results import selectors as result_queues
 from reviews import selectors as review_queues
 
@@ -238,6 +238,7 @@ def system_status(request):
             "status": status,
             "stuck_after_minutes": int(STUCK_AFTER.total_seconds() // 60),
             "heartbeat_stale_minutes": HEARTBEAT_STALE_AFTER_SECONDS // 60,
+            "uncertain_days": UNCERTAIN_DAYS,
             "can_see_messages": request.user.has_perm("notifications.view_message"),
             "can_see_jobs": request.user.has_perm("reviews.view_job"),
         },

@@ -22,13 +22,15 @@ from django.utils.translation import pgettext_lazy
 
 from core import health
 from core.models import Heartbeat
-from notifications.models import Message
+from notifications.models import DeliveryAttempt, Message
 from projects.selectors import staff_tracks
 from reviews.models import Job
 
 # A message claimed for sending, or a job waiting or running, with no sign of life for this
 # long is stuck: delivery takes seconds, and a task is killed after CELERY_TASK_TIME_LIMIT (6 min).
 STUCK_AFTER = datetime.timedelta(minutes=10)
+# How far back the page counts e-mails sent without proof of delivery.
+UNCERTAIN_DAYS = 7
 
 
 # The readiness checks' names (core.health) as staff read them.
@@ -66,12 +68,25 @@ class CheckRow:
 
 
 @dataclass(frozen=True)
+class DeliveryFailure:
+    at: datetime.datetime
+    error: str
+
+
+@dataclass(frozen=True)
 class OutboxStatus:
     pending_emails: int
     oldest_pending_at: datetime.datetime | None
     failed: int
     dead: int
     stuck_sending: int | None  # None: the outbox has no "sending" status (yet)
+    # The latest finished delivery attempt, when it failed: the mail server refuses or cannot
+    # be reached now (its error says which). None once an attempt after it succeeded.
+    last_failure: DeliveryFailure | None = None
+    # E-mails resolved as sent without proof (``delivery_uncertain``: the worker stopped, or the
+    # connection broke, after handing them to the mail server) in the last UNCERTAIN_DAYS days:
+    # they may not have arrived, and nothing sends them again by itself.
+    uncertain_recent: int = 0
 
     @property
     def backlog_is_old(self) -> bool:
@@ -79,6 +94,13 @@ class OutboxStatus:
         return bool(
             self.oldest_pending_at and timezone.now() - self.oldest_pending_at > STUCK_AFTER
         )
+
+    @property
+    def needs_attention(self) -> bool:
+        """E-mail is not going out as it should now: an old backlog, e-mails failing (waiting
+        for a retry), or a claim with no outcome. Given-up e-mails are history, flagged on
+        their own count."""
+        return bool(self.backlog_is_old or self.failed or self.stuck_sending)
 
 
 @dataclass(frozen=True)
@@ -103,6 +125,15 @@ class SystemStatus:
     @property
     def ready(self) -> bool:
         return health.is_ready(self.checks)
+
+    @property
+    def needs_attention(self) -> bool:
+        """The page's headline: "OK" only when the required services answer, the worker beats,
+        e-mail goes out and no job is stuck; a failing mail server or a stuck long job (its
+        own worker down while the default worker beats) is not "OK"."""
+        return bool(
+            not self.ready or self.worker.is_stale or self.outbox.needs_attention or self.stuck_jobs
+        )
 
     @property
     def check_rows(self) -> list[CheckRow]:
@@ -140,7 +171,27 @@ def outbox_status(*, now: datetime.datetime | None = None) -> OutboxStatus:
         failed=counts.get(Message.Status.FAILED, 0),
         dead=counts.get(Message.Status.DEAD, 0),
         stuck_sending=stuck_sending,
+        last_failure=last_delivery_failure(),
+        uncertain_recent=Message.objects.filter(
+            status=Message.Status.SENT,
+            delivery_uncertain=True,
+            sent_at__gte=now - datetime.timedelta(days=UNCERTAIN_DAYS),
+        ).count(),
     )
+
+
+def last_delivery_failure() -> DeliveryFailure | None:
+    """The latest finished delivery attempt (the newest by id, an index scan) when it failed,
+    with its error; None when it succeeded or there is none."""
+    latest = (
+        DeliveryAttempt.objects.exclude(outcome=DeliveryAttempt.Outcome.IN_PROGRESS)
+        .order_by("-pk")
+        .only("outcome", "finished_at", "started_at", "error")
+        .first()
+    )
+    if latest is None or latest.outcome != DeliveryAttempt.Outcome.FAILED:
+        return None
+    return DeliveryFailure(at=latest.finished_at or latest.started_at, error=latest.error)
 
 
 def stuck_jobs_for_user(user, *, now: datetime.datetime | None = None) -> list[Job]:

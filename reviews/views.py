@@ -18,6 +18,7 @@ from accounts.models import ReviewerProfile
 from applications.models import Application, Document
 from core.domain import DomainError
 from core.forms import run_service_on_form
+from core.storage import open_stored
 from core.views import require_perm
 from projects.models import Track
 from reviews import selectors, services
@@ -321,7 +322,7 @@ def document_download(request, pk: int, document: str):
     shown = selectors.reviewer_application_view(assignment.application, request.user)
     name = next((d.name for d in shown.documents if d.document.pk == doc.pk), doc.original_name)
     return FileResponse(
-        doc.file.open("rb"),
+        open_stored(doc.file),
         as_attachment=True,
         filename=name,
         content_type=doc.content_type or "application/octet-stream",

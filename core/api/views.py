@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
+from core.storage import StorageUnreachable
+
 API_PREFIX = "/api/"
 
 
@@ -70,6 +72,13 @@ def database_unavailable(exception: BaseException | None) -> bool:
     return isinstance(exception, OperationalError | InterfaceError)
 
 
+def service_unavailable_error(exception: BaseException | None) -> bool:
+    """The request failed on a service that is down, not on the code: the database
+    (``database_unavailable``) or the file storage a download reads
+    (``core.storage.StorageUnreachable``)."""
+    return database_unavailable(exception) or isinstance(exception, StorageUnreachable)
+
+
 def server_error(request, template_name="500.html"):
     """The exception is already logged by Django (``django.request``); the client learns
     only that it was the server's fault — or, when the database could not be used, that the
@@ -79,7 +88,7 @@ def server_error(request, template_name="500.html"):
     Django calls this inside the ``except`` block of the failed request, wherever it failed
     (a view or a middleware: the session or the user read before any view runs), so the
     exception is the one ``sys.exc_info()`` holds. Neither answer touches the database."""
-    if database_unavailable(sys.exc_info()[1]):
+    if service_unavailable_error(sys.exc_info()[1]):
         return service_unavailable(request)
     if is_api_request(request):
         return error_response(500, _("A server error occurred."), "server_error")

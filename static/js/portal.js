@@ -235,13 +235,33 @@
     });
   }
 
+  // A form that saves itself (htmx; the application's sections) whose save did not arrive: the
+  // server answered an error (its database down: 503) or could not be reached. htmx swaps
+  // nothing then, and the status line kept saying "Saved automatically at …" about an earlier
+  // save. It now says the change is not saved (the form's data-autosave-failed, in the reader's
+  // language); the next change, or "Save", tries again.
+  function sayWhenAutosaveFails() {
+    function failed(event) {
+      var form = event.detail.elt;
+      if (!form || form.tagName !== "FORM" || !form.dataset.autosaveFailed) { return; }
+      var status = document.getElementById("autosave-status");
+      if (!status) { return; }
+      status.textContent = form.dataset.autosaveFailed;
+      status.className = "error-message";
+      status.setAttribute("role", "alert");
+      status.removeAttribute("data-saved");
+    }
+    document.addEventListener("htmx:responseError", failed);
+    document.addEventListener("htmx:sendError", failed);
+  }
+
   function enhance(root) {
     showLocalTimes(root); bindConfirms(root); bindAutosubmit(root);
     makeScrollingTablesFocusable(document);
   }
   document.addEventListener("DOMContentLoaded", function () {
     enhance(document); focusErrorSummary(document); keepSessionAlive();
-    warnBeforeLosingInput(); sendFormsOnce(); checkFileSizes();
+    warnBeforeLosingInput(); sendFormsOnce(); checkFileSizes(); sayWhenAutosaveFails();
   });
   window.addEventListener("resize", function () { makeScrollingTablesFocusable(document); });
   document.addEventListener("htmx:afterSwap", function (event) { enhance(event.target); });
