@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterable
@@ -52,6 +53,8 @@ from core.domain import DomainError, require_permission
 from core.file_deletion import delete_after_commit
 from core.storage import REMOTE_STORAGE_ERRORS, StorageUnreachable
 from notifications.services import queue_message
+
+logger = logging.getLogger(__name__)
 
 # The version of the privacy notice (templates/accounts/privacy_notice.html). Change it when
 # the notice changes in substance: every logged-in user is then asked to read it again.
@@ -257,6 +260,11 @@ def apply_retention(
     subject is the model's content type. A crash loses only the batch in flight; the next run starts from what is still unmarked, so the job is idempotent and
     resumable. Statistics stay true: statuses, countries, tracks, budgets and scores are not
     touched, only names, contacts, free text about people and uploaded files. Sends nothing.
+
+    An object that cannot be anonymised (its ``anonymise`` raises) holds up only itself: its
+    batch is rolled back and done again one object at a time, the failing one is logged and
+    left for the next run, and the rest of its kind and every later kind go on. Before, one
+    such row stopped the whole job, night after night.
     """
     now = now or timezone.now()
     counts: dict[str, int] = {}
@@ -264,17 +272,55 @@ def apply_retention(
         if kind.due is None or kind.anonymise is None:
             continue
         counts[kind.name] = 0
+        failed: set = set()
         while True:
-            done = _anonymise_batch(kind, now, batch_size)
-            if not done:
-                break
+            try:
+                done = _anonymise_batch(kind, now, batch_size, skip=failed)
+            except Exception:  # noqa: BLE001 - one object's fault must not stop the job
+                done = _anonymise_one_by_one(kind, now, batch_size, failed)
+                if done is None:
+                    break
+            else:
+                if not done:
+                    break
             counts[kind.name] += done
     return counts
 
 
+def _anonymise_one_by_one(
+    kind: PersonalDataKind, now: datetime.datetime, batch_size: int, failed: set
+) -> int | None:
+    """The next batch of ``kind``, one object per transaction; an object whose anonymisation
+    raises is logged and added to ``failed`` (skipped for the rest of this run). The number
+    anonymised, or None when nothing was left to try."""
+    ids = list(
+        due_objects(kind, now).exclude(pk__in=failed).values_list("pk", flat=True)[:batch_size]
+    )
+    if not ids:
+        return None
+    done = 0
+    for pk in ids:
+        try:
+            done += _anonymise_batch(kind, now, 1, only=pk)
+        except Exception:  # noqa: BLE001 - logged; the next run tries it again
+            logger.exception("Retention: %s object %s could not be anonymised", kind.name, pk)
+            failed.add(pk)
+    return done
+
+
 @transaction.atomic
-def _anonymise_batch(kind: PersonalDataKind, now: datetime.datetime, batch_size: int) -> int:
-    ids = list(due_objects(kind, now).values_list("pk", flat=True)[:batch_size])
+def _anonymise_batch(
+    kind: PersonalDataKind,
+    now: datetime.datetime,
+    batch_size: int,
+    *,
+    skip: Iterable = (),
+    only=None,
+) -> int:
+    due = due_objects(kind, now).exclude(pk__in=list(skip))
+    if only is not None:
+        due = due.filter(pk=only)
+    ids = list(due.values_list("pk", flat=True)[:batch_size])
     if not ids:
         return 0
     model = kind.due(now).model

@@ -165,26 +165,52 @@ def test_retention_one_audit_row_per_batch_with_counts(history):
     )
 
 
-def test_retention_resumes_after_a_crash_in_a_batch(history, monkeypatch):
+def test_retention_an_object_that_cannot_be_anonymised_holds_up_only_itself(
+    history, monkeypatch, caplog
+):
     kind = privacy.get_kind("applications.application")
-    crashing = privacy.PersonalDataKind(**{**kind.__dict__, "anonymise": _crashing(kind.anonymise)})
-    monkeypatch.setitem(privacy._KINDS, kind.name, crashing)
-    with pytest.raises(RuntimeError):
-        privacy.apply_retention(batch_size=1)
-    # The first batch committed and is marked; the crashed one left no marker.
+    poisoned = _refusing(kind.anonymise, history["withdrawn"].pk)
+    monkeypatch.setitem(
+        privacy._KINDS,
+        kind.name,
+        privacy.PersonalDataKind(**{**kind.__dict__, "anonymise": poisoned}),
+    )
+    counts = privacy.apply_retention(batch_size=1)
+    # The first object committed and is marked; the second raised, was rolled back, logged
+    # and left; the kinds after it were still done.
+    assert counts["applications.application"] == 1
     assert AnonymisedRecord.objects.filter(kind=kind.name).count() == 1
+    assert "could not be anonymised" in caplog.text
+    assert counts["reviews.review"] == 1 and counts["applications.draft"] == 1
+    for name, kept in (("rejected", ""), ("withdrawn", "Aminah Rahman")):
+        history[name].refresh_from_db()
+        assert history[name].contact_name == kept, name
+    # The next run, the fault gone, anonymises it.
     monkeypatch.setitem(privacy._KINDS, kind.name, kind)
     assert privacy.apply_retention()["applications.application"] == 1
     assert AnonymisedRecord.objects.filter(kind=kind.name).count() == 2
 
 
-def _crashing(anonymise):
-    seen = []
+def test_retention_a_failing_batch_is_done_again_one_object_at_a_time(history, monkeypatch):
+    kind = privacy.get_kind("applications.application")
+    poisoned = _refusing(kind.anonymise, history["withdrawn"].pk)
+    monkeypatch.setitem(
+        privacy._KINDS,
+        kind.name,
+        privacy.PersonalDataKind(**{**kind.__dict__, "anonymise": poisoned}),
+    )
+    # One batch of both: the second's fault rolls the batch back; one at a time, the first
+    # goes through and the second is left.
+    assert privacy.apply_retention()["applications.application"] == 1
+    assert AnonymisedRecord.objects.filter(kind=kind.name).count() == 1
+
+
+def _refusing(anonymise, pk):
+    """``anonymise``, raising for the object ``pk`` (a row the code cannot handle)."""
 
     def wrapper(obj):
-        seen.append(obj.pk)
-        if len(seen) == 2:
-            raise RuntimeError("worker killed")
+        if obj.pk == pk:
+            raise RuntimeError("cannot anonymise this one")
         anonymise(obj)
 
     return wrapper
