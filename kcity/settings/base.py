@@ -306,15 +306,19 @@ KCITY_JOB_STALE_SECONDS = env.int("KCITY_JOB_STALE_SECONDS", default=180)
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Opens and closes calls when their dates (Asia/Seoul) pass; the server decides, not the browser.
+    # Every minute-long job expires unrun after 50 s: after a worker outage the runs queued
+    # meanwhile are not all done at once (each would do the same work again).
     "sync-call-statuses": {
         "task": "projects.sync_call_statuses",
         "schedule": 60.0,
+        "options": {"expires": 50},
     },
     # Re-queues outbox messages whose delivery failed or was never queued (broker or SMTP outage)
     # once their retry is due (the first back-off is one minute), and resolves lost claims.
     "resend-pending-messages": {
         "task": "notifications.resend_pending_messages",
         "schedule": 60.0,
+        "options": {"expires": 50},
     },
     # Re-queues or fails background jobs (assignment, aggregation) left waiting or running with
     # nothing working on them: a lost task message, a killed worker (reviews.services.jobs).
