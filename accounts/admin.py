@@ -78,12 +78,28 @@ def _is_programme_admin(request) -> bool:
 ROLE_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
 
 
+class RoleFilter(admin.SimpleListFilter):
+    """The accounts holding a role, each named in the reader's language (the role groups' own
+    names are codes: ``secretariat_staff``)."""
+
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return list(roles.ROLES.items())
+
+    def queryset(self, request, queryset):
+        if self.value() in roles.ROLES:
+            return queryset.filter(groups__name=self.value())
+        return queryset
+
+
 @admin.register(User)
 class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     list_display = ["email", "name", "is_staff", "is_active", "language", "date_joined"]
-    list_filter = ["is_staff", "is_active", "is_superuser", "groups", "language"]
+    list_filter = ["is_staff", "is_active", "is_superuser", RoleFilter, "language"]
     search_fields = ["email", "name"]
     ordering = ["email"]
     list_select_related = True
@@ -206,6 +222,11 @@ class OrganizationAdmin(ServiceModelAdmin):
         # Who belongs to an organisation is the memberships' to show (their inline asks the
         # same permission): secretariat staff read organisations, not their people.
         return set() if request.user.has_perm("accounts.view_membership") else {"members"}
+
+    def history_names_actors(self, request, obj):
+        # Its trail is its people's doing (who created it, invited, joined, left): named only
+        # to those who may see its members.
+        return "members" not in self.hidden_fields(request, obj)
 
     def change_through_service(self, request, obj, changes):
         return services.update_organization_record(organization=obj, actor=request.user, **changes)
@@ -438,15 +459,62 @@ class ErasureRequestAdmin(ServiceModelAdmin):
         )
 
 
+def _anonymised_kinds() -> dict:
+    return {kind.name: kind.label for kind in privacy.registered_kinds()}
+
+
+# What the stored reasons (codes) mean.
+ANONYMISED_REASONS = {"retention": _("its retention period ended")}
+
+
+def _named_codes_filter(field: str, names):
+    """A list filter on a field that stores codes, offering the codes of the rows shown, each by
+    its name in the reader's language (``names()``: code → label)."""
+
+    class NamedCodesFilter(admin.SimpleListFilter):
+        title = AnonymisedRecord._meta.get_field(field).verbose_name
+        parameter_name = field
+
+        def lookups(self, request, model_admin):
+            labels = names()
+            rows = model_admin.get_queryset(request).order_by(field)
+            codes = rows.values_list(field, flat=True).distinct()
+            return [(code, labels.get(code, code)) for code in codes]
+
+        def queryset(self, request, queryset):
+            return queryset.filter(**{field: self.value()}) if self.value() else queryset
+
+    return NamedCodesFilter
+
+
 @admin.register(AnonymisedRecord)
 class AnonymisedRecordAdmin(ServiceModelAdmin):
     """What the retention job and erasures anonymised (accounts.privacy): read-only, for
     programme admins answering "what happened to this record?"."""
 
-    list_display = ["kind", "object_id", "reason", "anonymised_at"]
-    list_filter = ["kind", "reason"]
+    list_display = ["kind_shown", "object_id", "reason_shown", "anonymised_at"]
+    # The stored codes (``applications.contact``, ``retention``) are shown by what they mean:
+    # the kind's label in the personal-data registry, the reason's.
+    list_filter = [
+        _named_codes_filter("kind", _anonymised_kinds),
+        _named_codes_filter("reason", lambda: ANONYMISED_REASONS),
+    ]
     search_fields = ["kind", "object_id"]
     ordering = ["-anonymised_at"]
+    exclude = ["kind", "reason"]
+    readonly_fields = ["kind_shown", "reason_shown"]
+
+    @admin.display(
+        description=AnonymisedRecord._meta.get_field("kind").verbose_name, ordering="kind"
+    )
+    def kind_shown(self, obj):
+        return _anonymised_kinds().get(obj.kind, obj.kind)
+
+    @admin.display(
+        description=AnonymisedRecord._meta.get_field("reason").verbose_name, ordering="reason"
+    )
+    def reason_shown(self, obj):
+        return ANONYMISED_REASONS.get(obj.reason, obj.reason)
 
     def has_view_permission(self, request, obj=None):
         return _is_programme_admin(request) and super().has_view_permission(request, obj)

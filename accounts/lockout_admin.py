@@ -7,8 +7,10 @@ every field read-only, the failure log read-only, and a counter removed only thr
 """
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.apps import apps
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from accounts.lockout import clear_lockout
 from accounts.rules import CLEAR_LOCKOUT
@@ -64,7 +66,32 @@ class ReadOnlyLogAdmin(ServiceModelAdmin):
         return self.list_display
 
 
+# django-axes ships no Korean: its models' and fields' names on these pages are translated in
+# the portal's own catalogue, which Django reads first. Listed here so that makemessages keeps
+# them.
+AXES_LABELS = (
+    gettext_noop("access attempt"),
+    gettext_noop("access attempts"),
+    gettext_noop("access failure"),
+    gettext_noop("access failures"),
+    gettext_noop("access log"),
+    gettext_noop("access logs"),
+    gettext_noop("Username"),
+    gettext_noop("IP Address"),
+    gettext_noop("User Agent"),
+    gettext_noop("HTTP Accept"),
+    gettext_noop("Path"),
+    gettext_noop("Attempt Time"),
+    gettext_noop("Failed Logins"),
+    gettext_noop("Access lock out"),
+    gettext_noop("Logout Time"),
+    gettext_noop("Session key hash (sha256)"),
+)
+
+
 def replace_axes_admins(site=admin.site) -> None:
+    # Its section in the back office, in the reader's language ("Axes" is the package's name).
+    apps.get_app_config("axes").verbose_name = _("Log-in lock-out")
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         if site.is_registered(model):
             site.unregister(model)

@@ -35,7 +35,7 @@ from applications.models import (
 from applications.selectors import readable_applications_for_user
 from applications.services import screen_application, transition_application
 from core.admin import ReadOnlyInline, ReadOnlyInlineMixin, service_action
-from projects.admin import PortalModelAdmin, krw_column, transition_action
+from projects.admin import DocumentKindFilter, PortalModelAdmin, krw_column, transition_action
 
 AS = Application.Status
 
@@ -72,14 +72,23 @@ class ConsortiumMemberInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("organization")
 
 
-class DocumentInline(ReadOnlyInline):
+class DocumentKindMixin:
+    """A document's kind by its name in the reader's language (the stored value is a code:
+    ``letter_of_intent``, or ``own-3`` for a document of the track's own)."""
+
+    @admin.display(description=Document._meta.get_field("kind").verbose_name, ordering="kind")
+    def kind_shown(self, obj):
+        return obj.kind_label
+
+
+class DocumentInline(DocumentKindMixin, ReadOnlyInline):
     """Documents are uploaded by the applicant and served by the portal's checking view."""
 
     model = Document
-    fields = ["kind", "original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+    fields = ["kind_shown", "original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("uploaded_by")
+        return super().get_queryset(request).select_related("uploaded_by", "application__track")
 
 
 class VisibleApplicationRowsMixin:
@@ -164,13 +173,23 @@ class ConsortiumMemberAdmin(VisibleApplicationRowsMixin, PortalModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(VisibleApplicationRowsMixin, PortalModelAdmin):
+class DocumentAdmin(DocumentKindMixin, VisibleApplicationRowsMixin, PortalModelAdmin):
     track_scope = "application__track"
-    list_display = ["original_name", "application", "kind", "size", "uploaded_by", "uploaded_at"]
-    list_filter = ["kind"]
+    list_display = [
+        "original_name",
+        "application",
+        "kind_shown",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+    list_filter = [DocumentKindFilter]
     search_fields = ["original_name", "application__reference", "application__title"]
-    list_select_related = ["application", "uploaded_by"]
+    list_select_related = ["application__track", "uploaded_by"]
     autocomplete_fields = ["application", "uploaded_by"]
+    # Written only by the applicant's upload: shown by its name, not its code.
+    exclude = ["kind"]
+    readonly_fields = ["kind_shown"]
 
     def file_door(self, obj, field_name):
         return reverse("applications:document_download", kwargs={"public_id": obj.public_id})

@@ -77,12 +77,22 @@ class _System:
         return ""
 
 
+class _Unnamed:
+    """The actor of an audit row shown to a user who may not know who the row's people are."""
+
+    def get_username(self):
+        return "—"
+
+    def get_full_name(self):
+        return ""
+
+
 class _AuditHistoryRow:
     """An audit row as Django's history template reads a log entry."""
 
-    def __init__(self, event):
+    def __init__(self, event, *, named: bool = True):
         self.action_time = event.created_at
-        self.user = event.actor or _System()
+        self.user = (event.actor or _System()) if named else _Unnamed()
         self._event = event
 
     def get_change_message(self):
@@ -261,13 +271,19 @@ class ServiceModelAdmin(ReadOnlyDisplaysMixin, admin.ModelAdmin):
             return response
         paginator = self.get_paginator(request, _audit_trail(context["object"]), 100)
         page = paginator.get_page(request.GET.get(context["page_var"], 1))
-        page.object_list = [_AuditHistoryRow(event) for event in page.object_list]
+        named = self.history_names_actors(request, context["object"])
+        page.object_list = [_AuditHistoryRow(event, named=named) for event in page.object_list]
         context.update(
             action_list=page,
             page_range=paginator.get_elided_page_range(page.number),
             pagination_required=paginator.count > 100,
         )
         return response
+
+    def history_names_actors(self, request, obj) -> bool:
+        """Whether the "History" page names who made each change. A row whose people the user
+        may not know (an organisation's members) is shown with its trail but no names."""
+        return True
 
     def allows_delete(self, request, obj) -> bool:
         """Whether ``obj`` (None: some row) may be deleted here, through the service."""

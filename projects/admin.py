@@ -38,6 +38,7 @@ from projects.models import (
     EventParticipant,
     Project,
     Track,
+    standard_document_kind_label,
 )
 from projects.rules import CONFIGURE_CALL, MANAGE_EVENTS, MANAGE_TRACK
 from projects.selectors import projects_for_staff, public_calls, public_portfolio, staff_tracks
@@ -177,6 +178,23 @@ def krw_column(model, field_name: str):
 
     column.__name__ = f"{field_name}_krw"
     return column
+
+
+class DocumentKindFilter(admin.SimpleListFilter):
+    """Filter documents or requirements by kind, each named in the reader's language (the
+    stored value is a code: ``letter_of_intent``; a track's own kind keeps its code), offering
+    only the kinds of the rows the user sees."""
+
+    title = DocumentRequirement._meta.get_field("kind").verbose_name
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        rows = model_admin.get_queryset(request).order_by("kind")
+        kinds = rows.values_list("kind", flat=True).distinct()
+        return [(kind, standard_document_kind_label(kind) or kind) for kind in kinds]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
 
 
 class ReferenceAdmin(PortalModelAdmin):
@@ -342,11 +360,12 @@ class ProjectAdmin(PortalModelAdmin):
     autocomplete_fields = ["country", "city", "partner", "contractor"]
     actions = [
         _project_action("complete_projects", _("Mark completed"), Project.Status.COMPLETED),
+        # The reason is the user's, asked first (it was a canned English sentence).
         _project_action(
             "cancel_projects",
             _("Mark cancelled"),
             Project.Status.CANCELLED,
-            reason="Cancelled in the back office.",
+            ask=("reason", _("Why the project is cancelled")),
         ),
     ]
 
@@ -424,11 +443,26 @@ class DocumentRequirementAdmin(PortalModelAdmin):
 
     track_scope = "track"
     form = DocumentRequirementAdminForm  # the kinds and "the track's own", as on the page
-    list_display = ["name", "name_ko", "kind", "track", "is_required", "max_size_mb", "order"]
-    list_filter = ["kind", "is_required", "track__call__year"]
+    list_display = [
+        "name",
+        "name_ko",
+        "kind_shown",
+        "track",
+        "is_required",
+        "max_size_mb",
+        "order",
+    ]
+    list_filter = [DocumentKindFilter, "is_required", "track__call__year"]
     search_fields = ["name", "name_ko", "track__name", "track__call__name"]
     list_select_related = ["track__call"]
     autocomplete_fields = ["track"]
+
+    @admin.display(
+        description=DocumentRequirement._meta.get_field("kind").verbose_name, ordering="kind"
+    )
+    def kind_shown(self, obj):
+        # Its name in the reader's language, not its code (``site_map``).
+        return obj.kind_label
 
     def _manages(self, request, obj) -> bool:
         return obj is not None and request.user.has_perm(MANAGE_TRACK, obj.track)

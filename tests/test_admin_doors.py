@@ -1399,7 +1399,15 @@ def test_admin_complete_award_action_completes_its_project(client, world):
 
 def test_admin_project_status_action_refuses_a_portal_project(client, world):
     project = world["rows"][(Project, "portal")]
-    response = _action(client, world["users"][ADMIN], Project, "cancel_projects", [project])
+    response = _action(
+        client,
+        world["users"][ADMIN],
+        Project,
+        "cancel_projects",
+        [project],
+        apply="1",
+        text="The city withdrew.",
+    )
     project.refresh_from_db()
     assert project.status == Project.Status.ACTIVE
     assert [str(m) for m in response.context["messages"]] == [
