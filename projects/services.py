@@ -847,7 +847,9 @@ def update_project(*, project: Project, actor, **fields) -> Project:
 def set_historical_project_status(*, project: Project, to: str, actor, reason: str = "") -> Project:
     """``set_project_status`` for a project from before the portal. A portal project follows
     its award (``awards.services.advance_award`` completes it, ``cancel_award`` cancels it and
-    offers the reserve list), so it is refused here."""
+    offers the reserve list), so it is refused here. Only a programme admin (the rule the back
+    office's actions ask, asked here too, whichever door calls)."""
+    require_permission(actor, CONFIGURE_CALL, message=NOT_PROGRAMME_ADMIN)
     if project.source != Project.Source.HISTORICAL:
         raise DomainError(
             _("A project awarded through the portal follows its award: change the award."),

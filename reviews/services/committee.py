@@ -12,10 +12,12 @@ from accounts import roles
 from accounts.audit import record_audit_event
 from accounts.models import ReviewerProfile, User
 from accounts.services import require_verified_email
-from core.domain import DomainError, clean_or_refuse
+from core.domain import DomainError, clean_or_refuse, require_permission
 from core.transitions import allowed_moves, apply_transition
 from notifications.services import in_each_language, language_for_address, queue_message
 from projects.models import Track
+from projects.rules import MANAGE_TRACK
+from projects.services import NOT_YOUR_TRACK
 from reviews.models import (
     Assignment,
     CommitteeMember,
@@ -47,7 +49,9 @@ def invite_reviewer(*, track: Track, email: str, name: str = "", actor) -> Revie
 
     Refuses a second pending invitation to the same address, and someone already on the
     committee. Accepting needs a log-in with this e-mail address (see ``accept_invitation``).
+    Only the track's staff (the rule is asked here, whichever door calls).
     """
+    require_permission(actor, MANAGE_TRACK, track, message=NOT_YOUR_TRACK)
     email = (email or "").strip().lower()
     if CommitteeMember.objects.filter(track=track, reviewer__email__iexact=email).exists():
         raise DomainError(_("This expert is already on the committee."), field="email")
@@ -90,7 +94,8 @@ def invite_reviewer(*, track: Track, email: str, name: str = "", actor) -> Revie
 
 @transaction.atomic
 def revoke_invitation(*, invitation: ReviewerInvitation, actor) -> ReviewerInvitation:
-    """Withdraw a pending invitation; its link stops working."""
+    """Withdraw a pending invitation; its link stops working. Only the track's staff."""
+    require_permission(actor, MANAGE_TRACK, invitation.track, message=NOT_YOUR_TRACK)
 
     def prepare(row: ReviewerInvitation, old: str) -> None:
         row.responded_at = timezone.now()
@@ -161,7 +166,9 @@ def respond_to_invitation(
 
 @transaction.atomic
 def remove_committee_member(*, member: CommitteeMember, actor) -> None:
-    """Take a reviewer off a committee; refused while they hold open or submitted reviews."""
+    """Take a reviewer off a committee; refused while they hold open or submitted reviews.
+    Only the track's staff."""
+    require_permission(actor, MANAGE_TRACK, member.track, message=NOT_YOUR_TRACK)
     if Assignment.objects.filter(
         reviewer=member.reviewer,
         application__track=member.track,
