@@ -110,6 +110,27 @@ def has_role(user, role: str) -> bool:
     return role in user_roles(user)
 
 
+# Where each role starts (docs/architecture.md, "Role homes"): the first role in this order
+# that the user holds decides. URL names, not imports: the pages live in higher apps.
+ROLE_HOMES = (
+    (PROGRAMME_ADMIN, "staff_reporting:index", _("Staff area")),
+    (SECRETARIAT_STAFF, "staff_reporting:index", _("Staff area")),
+    (REVIEWER, "reviews:workspace", _("My reviews")),
+    (APPLICANT, "applications:dashboard", _("My applications")),
+    (CONTRACTOR, "applications:dashboard", _("My projects")),
+)
+
+
+def home_for(user) -> tuple[str, str] | None:
+    """The URL name and label of the page the user's role starts from: where a log-in with no
+    page to return to lands, and the front page's way in. None for a user with no role."""
+    held = user_roles(user)
+    for role, url_name, label in ROLE_HOMES:
+        if role in held:
+            return url_name, label
+    return None
+
+
 # Roles that read other people's proposals, scores and personal data. Their accounts need a
 # second factor (accounts.two_factor) and end after a shorter idle time (accounts.sessions).
 PRIVILEGED_ROLES = frozenset({PROGRAMME_ADMIN, SECRETARIAT_STAFF, REVIEWER})

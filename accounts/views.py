@@ -21,6 +21,7 @@ from accounts import (
     lockout,
     privacy,
     ratelimit,
+    roles,
     selectors,
     services,
     token_views,
@@ -149,6 +150,12 @@ class LoginView(auth_views.LoginView):
 
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
+
+    def get_default_redirect_url(self):
+        """Without a page to return to, the user's role home (docs/architecture.md, "Role
+        homes"), not the public front page."""
+        home = roles.home_for(self.request.user)
+        return reverse(home[0]) if home else super().get_default_redirect_url()
 
 
 def locked_out(request, original_response=None, credentials=None):

@@ -314,13 +314,15 @@ class DemoSeeder:
             login_label="Secretariat staff, KAIA: Overseas Demonstration track",
         )
         self.reviewers = []
-        for index, (email, name, affiliation, expertise) in enumerate(data.REVIEWERS):
+        for email, name, affiliation, expertise in data.REVIEWERS:
             reviewer = self.user(
                 email,
                 name,
                 name_ko=data.REVIEWER_NAMES_KO.get(email, ""),
                 role_names=[roles.REVIEWER],
-                login_label="Reviewer (external expert)" if index < 3 else None,
+                # Every demo reviewer can log in: automatic assignment may give a 2026
+                # application to any member of its committee (README: finish the 2026 reviews).
+                login_label="Reviewer (external expert)",
             )
             ReviewerProfile.objects.update_or_create(
                 user=reviewer,
