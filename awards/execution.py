@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Q, Sum
 
-from awards.models import BudgetCategory, BudgetLine, PaymentRequest, PaymentRequestLine
+from awards.models import (
+    Agreement,
+    BudgetCategory,
+    BudgetLine,
+    PaymentRequest,
+    PaymentRequestLine,
+)
 
 RS = PaymentRequest.Status
 # A request counts as claimed from the moment it is made until it is rejected or cancelled (one
@@ -19,6 +25,9 @@ RS = PaymentRequest.Status
 CLAIMED = (RS.REQUESTED, RS.CHECKED, RS.APPROVED, RS.PAID, RS.RETURNED)
 APPROVED = (RS.APPROVED, RS.PAID)
 PAID = (RS.PAID,)
+# What a terminated agreement still plans, over a project: what it paid before it ended (the
+# rest went back to the award, for the agreement that follows it: docs/funding.md).
+TERMINATED = Agreement.Status.TERMINATED
 
 
 def warning_share() -> int:
@@ -81,7 +90,8 @@ class Execution:
 
 
 def _amounts(agreement_filter: Q) -> dict[str, dict[str, int]]:
-    """Per category: claimed, approved and paid sums, in one query."""
+    """Per category: claimed, approved and paid sums, and what terminated agreements paid
+    (``paid_terminated``), in one query."""
     rows = (
         PaymentRequestLine.objects.filter(agreement_filter)
         .values("category")
@@ -89,21 +99,36 @@ def _amounts(agreement_filter: Q) -> dict[str, dict[str, int]]:
             claimed=Sum("amount_krw", filter=Q(request__status__in=CLAIMED)),
             approved=Sum("amount_krw", filter=Q(request__status__in=APPROVED)),
             paid=Sum("amount_krw", filter=Q(request__status__in=PAID)),
+            paid_terminated=Sum(
+                "amount_krw",
+                filter=Q(request__status__in=PAID, request__tranche__agreement__status=TERMINATED),
+            ),
         )
     )
     return {
-        row["category"]: {k: row[k] or 0 for k in ("claimed", "approved", "paid")} for row in rows
+        row["category"]: {
+            k: row[k] or 0 for k in ("claimed", "approved", "paid", "paid_terminated")
+        }
+        for row in rows
     }
 
 
-def _execution(line_filter: Q, request_filter: Q) -> Execution:
+def _execution(line_filter: Q, request_filter: Q, *, terminated_as_paid: bool = False) -> Execution:
+    """``terminated_as_paid``: a terminated agreement's lines plan what it paid, not what it
+    planned (over a project, whose later agreement plans the rest of the award again)."""
+    budget_lines = BudgetLine.objects.filter(line_filter)
+    if terminated_as_paid:
+        budget_lines = budget_lines.exclude(agreement__status=TERMINATED)
     planned = dict(
-        BudgetLine.objects.filter(line_filter)
-        .values("category")
+        budget_lines.values("category")
         .annotate(total=Sum("planned_krw"))
         .values_list("category", "total")
     )
     amounts = _amounts(request_filter)
+    for category, figures in amounts.items():
+        paid_terminated = figures.pop("paid_terminated")
+        if terminated_as_paid and paid_terminated:
+            planned[category] = planned.get(category, 0) + paid_terminated
     lines = []
     for category in BudgetCategory.values:
         figures = amounts.get(category, {})
@@ -119,9 +144,12 @@ def agreement_execution(agreement) -> Execution:
 
 
 def project_execution(project) -> Execution:
-    """The same over every agreement of a project (two queries)."""
+    """The same over every agreement of a project (two queries). A terminated agreement plans
+    only what it paid: the agreements in force plan the rest of the award."""
     return _execution(
-        Q(agreement__project=project), Q(request__tranche__agreement__project=project)
+        Q(agreement__project=project),
+        Q(request__tranche__agreement__project=project),
+        terminated_as_paid=True,
     )
 
 

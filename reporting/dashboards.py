@@ -100,8 +100,10 @@ def call_dashboard(call: Call, user) -> dict:
         f"b{i}": Count("id", filter=Q(official_score__gte=low, official_score__lt=high))
         for i, (low, high) in enumerate(SCORE_BINS)
     }
+    # Over the applications counted above: a result row outlives an application withdrawn
+    # after the aggregation until the next one runs.
     for row in (
-        ApplicationResult.objects.filter(track__in=tracks)
+        ApplicationResult.objects.filter(track__in=tracks, application__in=apps)
         .values("track")
         .annotate(**aggregates)
         .order_by()
@@ -160,21 +162,23 @@ def call_dashboard(call: Call, user) -> dict:
     }
 
 
-def programme_dashboard(*, include_applicants: bool) -> dict:
+def programme_dashboard(*, include_applicants: bool, user=None) -> dict:
     """The programme by year and cumulatively (``programme_stats_by_year``), with charts and
-    the map of funded cities (and, for staff, cities that applied)."""
+    the map of funded cities (and, for staff, the cities that applied to the tracks ``user``
+    works on: ``staff_tracks``, every track for programme admins, none for anyone else)."""
     years = programme_stats_by_year()
     funded = _map_points(
         City.objects.filter(pk__in=public_portfolio().values("city"), latitude__isnull=False)
     )
     applicants = []
     if include_applicants:
+        applied = Application.objects.filter(
+            status__in=Application.SUBMITTED_STATUSES,
+            call__kind__in=[Call.Kind.ANNUAL, Call.Kind.ROLLING],
+            track__in=staff_tracks(user) if user is not None else Track.objects.none(),
+        )
         applicants = _map_points(
-            City.objects.filter(
-                applications__status__in=Application.SUBMITTED_STATUSES,
-                applications__call__kind__in=[Call.Kind.ANNUAL, Call.Kind.ROLLING],
-                latitude__isnull=False,
-            )
+            City.objects.filter(pk__in=applied.values("city"), latitude__isnull=False)
         )
     latest = years[-1] if years else {}
     markers = map_markers(applicants=applicants, funded=funded)

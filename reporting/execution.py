@@ -7,7 +7,8 @@ payment-request lines), so the table costs the same few queries whatever the num
 projects; which requests count as claimed, approved and paid is ``awards.execution``'s rule
 (``CLAIMED``, ``APPROVED``, ``PAID``), and the money sits where ``awards.execution`` reads it
 (budget lines, payment-request lines), so a project's row here equals its
-``project_execution``.
+``project_execution``. What a cancelled award counts as awarded is what it still commits
+(``awards.services.budget_left``): only what was paid before it was cancelled.
 
 Only projects funded through the portal are counted: the payments of the projects of the years
 before it (2020, 2021) were made outside it, and a paid share of nought would misstate them.
@@ -23,14 +24,14 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from awards.execution import APPROVED, CLAIMED, PAID
-from awards.models import BudgetLine, PaymentRequestLine
+from awards.execution import APPROVED, CLAIMED, PAID, TERMINATED
+from awards.models import Award, BudgetLine, PaymentRequestLine
 from core.exports import Column, Kind, Table, in_seoul, to_csv, to_xlsx
 from projects.models import Country, Project, Track
 from projects.selectors import projects_for_staff
@@ -145,8 +146,17 @@ def filter_projects(projects: QuerySet[Project], filters: dict) -> QuerySet[Proj
 
 def _awarded():
     # The award's amount; a project without an award row (none in the portal today) counts its
-    # recorded budget.
-    return Sum(Coalesce(F("award__amount"), F("budget_krw"), Value(0)))
+    # recorded budget. A cancelled award commits only what was paid before it was cancelled
+    # (``awards.services.budget_left``: the rest went back to the track, and to the reserve
+    # offered it), added from the payment lines in ``_grouped``; counting its whole amount
+    # would count that money twice.
+    return Sum(
+        Case(
+            When(award__status=Award.Status.CANCELLED, then=Value(0)),
+            default=Coalesce(F("award__amount"), F("budget_krw"), Value(0)),
+            output_field=BigIntegerField(),
+        )
+    )
 
 
 def _sums(queryset: QuerySet, group_by: list[str], **aggregates) -> list[dict]:
@@ -176,8 +186,10 @@ def _grouped(projects: QuerySet[Project], fields: tuple[str, ...]) -> dict[tuple
             entry.projects, entry.awarded = row["n"], row["awarded"] or 0
 
     prefix = "agreement__project__"
+    # A terminated agreement plans what it paid (``awards.execution.project_execution``),
+    # added from the payment lines below.
     for row in _sums(
-        BudgetLine.objects.filter(agreement__project__in=ids),
+        BudgetLine.objects.filter(agreement__project__in=ids).exclude(agreement__status=TERMINATED),
         [prefix + name for name in fields],
         planned=Sum("planned_krw"),
     ):
@@ -191,12 +203,25 @@ def _grouped(projects: QuerySet[Project], fields: tuple[str, ...]) -> dict[tuple
         claimed=Sum("amount_krw", filter=Q(request__status__in=CLAIMED)),
         approved=Sum("amount_krw", filter=Q(request__status__in=APPROVED)),
         paid=Sum("amount_krw", filter=Q(request__status__in=PAID)),
+        paid_terminated=Sum(
+            "amount_krw",
+            filter=Q(request__status__in=PAID, request__tranche__agreement__status=TERMINATED),
+        ),
+        paid_cancelled=Sum(
+            "amount_krw",
+            filter=Q(
+                request__status__in=PAID,
+                request__tranche__agreement__project__award__status=Award.Status.CANCELLED,
+            ),
+        ),
     ):
         if any(row[name] is not None for name in ("claimed", "approved", "paid")):
             entry = at(row, prefix)
             entry.claimed = row["claimed"] or 0
             entry.approved = row["approved"] or 0
             entry.paid = row["paid"] or 0
+            entry.awarded += row["paid_cancelled"] or 0
+            entry.planned += row["paid_terminated"] or 0
     return figures
 
 

@@ -60,9 +60,12 @@ def programme_stats(year: int) -> dict[str, int]:
 
 
 def programme_years() -> list[int]:
-    """Every year that has a programme call or a funded project, oldest first."""
+    """Every year that has a published programme call (a draft is not public:
+    ``projects.selectors.public_calls``) or a funded project, oldest first."""
     years = set(
-        Call.objects.filter(kind__in=PROGRAMME_CALL_KINDS).values_list("year", flat=True)
+        Call.objects.filter(kind__in=PROGRAMME_CALL_KINDS)
+        .exclude(status=Call.Status.DRAFT)
+        .values_list("year", flat=True)
     ) | set(public_portfolio().values_list("year", flat=True))
     return sorted(years)
 

@@ -24,7 +24,7 @@ def index(request):
         "reporting/dashboards/index.html",
         {
             "calls": dashboards.dashboard_calls_for_user(request.user),
-            **dashboards.programme_dashboard(include_applicants=True),
+            **dashboards.programme_dashboard(include_applicants=True, user=request.user),
             "money_chart": dashboards.paid_vs_awarded_chart(request.user),
         },
     )
