@@ -459,6 +459,22 @@ def schedule_deliverables(*, project: Project, actor) -> list[Deliverable]:
     return touched
 
 
+def deliverables_are_open(project: Project) -> bool:
+    """Whether ``project`` still takes deliverables and their reviews: only while it is
+    active. A completed project's work is over and a cancelled one's stopped; a file sent or a
+    verdict given after that would change a closed record. Asked by ``submit_deliverable``,
+    ``review_deliverable``, their rules (``awards.rules``) and the deliverable page."""
+    return project.status == Project.Status.ACTIVE
+
+
+def _refuse_if_closed(project: Project) -> None:
+    if not deliverables_are_open(project):
+        raise DomainError(
+            _("The project is closed: its deliverables take no more files or reviews."),
+            code="inactive",
+        )
+
+
 def is_contractor_member(user, project: Project) -> bool:
     return bool(
         project.contractor_id
@@ -475,7 +491,8 @@ def submit_deliverable(*, deliverable: Deliverable, uploaded, actor) -> Delivera
     Each submission is kept as a new ``DeliverableVersion`` (numbered from 1, with its file,
     who sent it and when); the deliverable's own file is its latest version's, so earlier
     versions stay downloadable after it is returned and sent again. Audited by the
-    transition (pending or returned → submitted)."""
+    transition (pending or returned → submitted). Refused once the project is closed
+    (``deliverables_are_open``)."""
     deliverable = (
         Deliverable.objects.select_for_update(of=("self",))
         .select_related("project__contractor")
@@ -483,6 +500,7 @@ def submit_deliverable(*, deliverable: Deliverable, uploaded, actor) -> Delivera
     )
     if not is_contractor_member(actor, deliverable.project):
         raise DomainError(_("Only the project's contractor can submit its deliverables."))
+    _refuse_if_closed(deliverable.project)
     if deliverable.status not in (Deliverable.Status.PENDING, Deliverable.Status.RETURNED):
         raise DomainError(_("This deliverable is not waiting for a file."))
     kind = validate_upload(uploaded)
@@ -563,7 +581,8 @@ def review_deliverable(
     page and the API send it). When a newer one has been sent since (the deliverable returned
     by a colleague and sent again), nothing is saved (``CHANGED_SINCE``): a verdict on version
     1 never accepts version 2, which can make a tranche payable. ``None`` (the back office's
-    bulk actions) reviews the latest version as it stands."""
+    bulk actions) reviews the latest version as it stands. Refused once the project is
+    closed (``deliverables_are_open``)."""
     if not can_review_deliverable(actor, deliverable):
         raise DomainError(_("You do not follow this project."), code="forbidden")
     feedback = (feedback or "").strip()
@@ -573,6 +592,7 @@ def review_deliverable(
         )
     # Locked first, as ``submit_deliverable`` does, so no version is added while it is read.
     deliverable = Deliverable.objects.select_for_update(of=("self",)).get(pk=deliverable.pk)
+    _refuse_if_closed(deliverable.project)
     if version is not None:
         latest_number = latest_version_number(deliverable)
         if version != latest_number:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from awards.contractor_selection import (
     CHANGED_SINCE,
     can_review_deliverable,
+    deliverables_are_open,
     is_contractor_member,
     latest_version_number,
     review_deliverable,
@@ -71,7 +72,10 @@ def deliverable_list(request):
 
 def _changed_meanwhile(deliverable: Deliverable, *, action: str) -> str:
     """Why a form sent by someone who may act on the deliverable was not taken: somebody else
-    (a colleague of the contractor, another member of staff) moved it on meanwhile."""
+    (a colleague of the contractor, another member of staff) moved it on meanwhile, or the
+    project closed."""
+    if not deliverables_are_open(deliverable.project):
+        return str(_("The project is closed: its deliverables take no more files or reviews."))
     if action == "upload":
         message = _(
             "This deliverable changed while you were uploading: it is now “%(status)s” and is "
@@ -111,11 +115,13 @@ def deliverable_detail(request, pk: int):
     deliverable = _get(request.user, pk)
     may_upload = is_contractor_member(request.user, deliverable.project)
     may_review = can_review_deliverable(request.user, deliverable)
-    can_upload = may_upload and deliverable.status in (
-        Deliverable.Status.PENDING,
-        Deliverable.Status.RETURNED,
+    is_open = deliverables_are_open(deliverable.project)
+    can_upload = (
+        may_upload
+        and is_open
+        and deliverable.status in (Deliverable.Status.PENDING, Deliverable.Status.RETURNED)
     )
-    can_review = may_review and deliverable.status == Deliverable.Status.SUBMITTED
+    can_review = may_review and is_open and deliverable.status == Deliverable.Status.SUBMITTED
     upload_form, status = UploadForm(), 200
     review_form = ReviewForm(initial={"version": deliverable.latest_version})
     action = request.POST.get("action") if request.method == "POST" else None

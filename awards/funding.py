@@ -1565,6 +1565,38 @@ def final_payment_decided(project: Project) -> bool:
     return tranche is not None and tranche.status in (T.PAID, T.WITHHELD)
 
 
+def requests_under_way(project: Project) -> QuerySet[PaymentRequest]:
+    """The project's payment requests still waiting for a step (requested, checked, approved,
+    or returned to the party for changes), oldest tranche first: a project does not complete
+    while one is open, since nothing is checked, approved or paid once it is closed
+    (``awards.lifecycle.next_step_problems``)."""
+    return (
+        PaymentRequest.objects.filter(
+            tranche__agreement__project=project,
+            status__in=(RS.REQUESTED, RS.CHECKED, RS.APPROVED, RS.RETURNED),
+        )
+        .select_related("tranche__agreement")
+        .order_by("tranche__agreement__kind", "tranche__number")
+    )
+
+
+def undecided_tranches(project: Project) -> list[Tranche]:
+    """The tranches of the project's signed agreements still scheduled without a request under
+    way, other than its final one (``final_payment_decided`` speaks for that): each is paid or
+    withheld before the project completes, so that a closed project's schedule says what was
+    paid and what was not (``awards.lifecycle.next_step_problems``)."""
+    final = final_tranche(project)
+    return list(
+        Tranche.objects.filter(
+            agreement__project=project, agreement__status=AS.SIGNED, status=T.SCHEDULED
+        )
+        .exclude(pk=final.pk if final else None)
+        .exclude(payment_requests__status__in=(RS.REQUESTED, RS.CHECKED, RS.APPROVED, RS.RETURNED))
+        .select_related("agreement")
+        .order_by("agreement__kind", "number")
+    )
+
+
 @transaction.atomic
 def stop_future_payments(*, project: Project, actor, reason: str) -> int:
     """A cancelled project pays nothing more: every tranche not yet paid or withheld is

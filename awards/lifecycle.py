@@ -12,10 +12,15 @@ together, and one function says what still stops each move.
   contract with that company is signed. A demonstration project starts on its signed agreement.
 - in progress → completed: the project has its contractor, its final report is accepted (and a
   demonstration project's demonstration results), and its final payment is decided (paid or
-  withheld: ``awards.funding.final_payment_decided``). The project completes with the award.
+  withheld: ``awards.funding.final_payment_decided``); no deliverable waits for its review,
+  no amendment for its decision, no payment request is still open (``awards.funding.requests_under_way``) and every other
+  tranche of its signed agreements is paid or withheld (``awards.funding.undecided_tranches``),
+  since nothing is reviewed or paid once the project is closed. The project completes with
+  the award.
 - cancelled (a reason required): the project is cancelled with it and leaves the public
   portfolio, every payment not yet made
-  is stopped (``awards.funding.stop_future_payments``) and the next application on the track's
+  is stopped (``awards.funding.stop_future_payments``), the partner's and the contractor's
+  members are told (``awards/award_cancelled``) and the next application on the track's
   reserve list is offered the funding (``awards.services.promote_reserve``).
 
 ``next_step_problems`` is the one list of these conditions: ``move_award`` refuses a move while
@@ -27,16 +32,23 @@ after the award".
 from __future__ import annotations
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_audit_event
+from accounts.selectors import members_to_tell
 from awards.contractor_selection import (
     PLANNING_KINDS,
     schedule_deliverables,
     work_agreement,
 )
-from awards.funding import final_payment_decided, stop_future_payments
-from awards.models import Agreement, Award, Deliverable
+from awards.funding import (
+    final_payment_decided,
+    requests_under_way,
+    stop_future_payments,
+    undecided_tranches,
+)
+from awards.models import Agreement, Amendment, Award, Deliverable
 from awards.services import (
     AWARD_MOVE_REFUSAL,
     AWARD_TRANSITIONS,
@@ -46,6 +58,7 @@ from awards.services import (
 )
 from core.domain import DomainError, IllegalTransition, require_permission
 from core.transitions import allowed_moves
+from notifications.services import in_each_language, queue_message
 from projects.models import Project
 from projects.rules import MANAGE_TRACK
 from projects.services import set_project_public, set_project_status
@@ -124,6 +137,48 @@ def next_step_problems(award: Award, to: str) -> list[str]:
             problems.append(
                 _("The final payment has not been decided yet: pay it or withhold it first.")
             )
+        # Nothing is reviewed, checked or paid once the project is closed: what is still
+        # waiting for a step would wait for ever.
+        for deliverable in Deliverable.objects.filter(
+            project=project, status=Deliverable.Status.SUBMITTED
+        ).order_by("due_on", "pk"):
+            problems.append(
+                _("The %(deliverable)s waits for its review: accept it or return it first.")
+                % {"deliverable": deliverable.get_kind_display().lower()}
+            )
+        for request in requests_under_way(project):
+            problems.append(
+                _(
+                    "Tranche %(number)s of %(reference)s has a payment request still open "
+                    "(%(status)s): pay, reject or withhold it first."
+                )
+                % {
+                    "number": request.tranche.number,
+                    "reference": request.tranche.agreement.reference,
+                    "status": request.get_status_display().lower(),
+                }
+            )
+        for amendment in (
+            Amendment.objects.filter(
+                agreement__project=project,
+                agreement__status=Agreement.Status.SIGNED,
+                status=Amendment.Status.REQUESTED,
+            )
+            .select_related("agreement")
+            .order_by("pk")
+        ):
+            problems.append(
+                _("An amendment of %(reference)s waits for a decision: decide it first.")
+                % {"reference": amendment.agreement.reference}
+            )
+        for tranche in undecided_tranches(project):
+            problems.append(
+                _(
+                    "Tranche %(number)s of %(reference)s is neither paid nor withheld: pay it "
+                    "or withhold it first."
+                )
+                % {"number": tranche.number, "reference": tranche.agreement.reference}
+            )
     return problems
 
 
@@ -190,6 +245,37 @@ def _name_demonstration_contractor(project: Project, *, actor) -> None:
     )
 
 
+def _tell_cancelled(award: Award, project: Project, *, actor, reason: str) -> None:
+    """Tell the members of the project's partner, of its contractor and of every party to
+    its agreements (``members_to_tell``), once each and not the person who cancelled, that
+    the award and the project are cancelled and nothing more is paid: their payment requests
+    not yet paid have just been cancelled with it (``awards/award_cancelled``)."""
+    organizations = [project.partner_id, project.contractor_id]
+    organizations += list(
+        Agreement.objects.filter(project=project).values_list("party_id", flat=True)
+    )
+    context = {
+        **in_each_language("project", lambda: project.display_name),
+        "code": project.code,
+        "reason": reason,
+    }
+    partner_link = award.application.get_absolute_url()
+    seen = {getattr(actor, "pk", None)}
+    for organization_id in dict.fromkeys(o for o in organizations if o):
+        for member in members_to_tell(organization_id):
+            if member.pk in seen:
+                continue
+            seen.add(member.pk)
+            queue_message(
+                recipient=member,
+                template="awards/award_cancelled",
+                context=context,
+                link=partner_link
+                if organization_id == project.partner_id
+                else reverse("awards:agreements"),
+            )
+
+
 def _cancel(award: Award, *, actor, reason: str) -> Award:
     reason = (reason or "").strip()
     award = transition_award(award=award, to=W.CANCELLED, actor=actor, reason=reason)
@@ -202,6 +288,7 @@ def _cancel(award: Award, *, actor, reason: str) -> Award:
             )
         set_project_public(project=project, public=False, actor=actor)
         stopped = stop_future_payments(project=project, actor=actor, reason=reason)
+        _tell_cancelled(award, project, actor=actor, reason=reason)
     Decision.objects.filter(application=award.application).update(reserve_rank=None)
     award.promoted_reserve = promote_reserve(
         track=award.application.track, actor=actor, amount=award.amount

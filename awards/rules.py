@@ -4,7 +4,11 @@ import rules
 
 from applications.rules import is_application_owner
 from applications.selectors import released_decision
-from awards.contractor_selection import can_review_deliverable, is_contractor_member
+from awards.contractor_selection import (
+    can_review_deliverable,
+    deliverables_are_open,
+    is_contractor_member,
+)
 from awards.models import Award, Deliverable
 from projects.selectors import is_staff_of_track
 
@@ -63,8 +67,19 @@ def deliverable_is_submitted(user, deliverable) -> bool:
     return deliverable is not None and deliverable.status == Deliverable.Status.SUBMITTED
 
 
-rules.add_perm("awards.submit_deliverable", is_deliverable_contractor & deliverable_awaits_file)
-rules.add_perm("awards.review_deliverable", is_deliverable_reviewer & deliverable_is_submitted)
+@rules.predicate
+def deliverable_project_is_open(user, deliverable) -> bool:
+    return deliverable is not None and deliverables_are_open(deliverable.project)
+
+
+rules.add_perm(
+    "awards.submit_deliverable",
+    is_deliverable_contractor & deliverable_awaits_file & deliverable_project_is_open,
+)
+rules.add_perm(
+    "awards.review_deliverable",
+    is_deliverable_reviewer & deliverable_is_submitted & deliverable_project_is_open,
+)
 
 
 # --- Funding: agreements, payment requests, amendments (awards.funding; docs/funding.md) -------

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,7 +16,8 @@ from django.utils.translation import gettext_lazy
 from accounts.audit import audit_events_for, record_audit_event
 from applications.models import Application
 from applications.services import notify_applicants, transition_application
-from awards.models import Award, Deliverable
+from awards.execution import PAID, paid_total
+from awards.models import Award, Deliverable, PaymentRequest
 from core.contacts import letter_signatory, secretariat_contact
 from core.domain import DomainError, require_permission
 from core.numbering import nth_of
@@ -23,13 +25,13 @@ from core.pdf import render_pdf
 from core.transitions import apply_transition
 from projects.models import Project
 from projects.rules import MANAGE_TRACK
+from projects.services import NOT_YOUR_TRACK
 from results.models import Decision
 from results.services import proposed_amount
 
 Outcome = Decision.Outcome
 
 
-NOT_YOUR_TRACK = gettext_lazy("You do not work on this track.")
 # The longest reason for cancelling an award (``transition_award``); the cancel page's form and
 # the API's move serializer take the same.
 CANCEL_REASON_MAX_LENGTH = 500
@@ -161,44 +163,78 @@ def cancel_award(*, award: Award, reason: str, actor) -> tuple[Award, Decision |
 
 
 def budget_left(track) -> int:
-    """What the track's total budget still has room for: less the live awards (cancelled ones
-    free their amount) and the selections not awarded yet."""
+    """What the track's total budget still has room for: less the live awards, what was paid
+    to the projects of cancelled ones (a cancelled award frees only its unpaid rest:
+    ``awards.execution``'s paid figure) and the selections not awarded yet."""
     awarded = sum(
         Award.objects.filter(application__track=track)
         .exclude(status=Award.Status.CANCELLED)
         .values_list("amount", flat=True)
+    )
+    spent_before_cancelling = (
+        PaymentRequest.objects.filter(
+            tranche__agreement__project__award__application__track=track,
+            tranche__agreement__project__award__status=Award.Status.CANCELLED,
+            status__in=PAID,
+        ).aggregate(total=Sum("amount_krw"))["total"]
+        or 0
     )
     to_award = sum(
         Decision.objects.filter(
             track=track, outcome=Outcome.SELECTED, application__award__isnull=True
         ).values_list("amount", flat=True)
     )
-    return track.total_budget - awarded - (to_award or 0)
+    return track.total_budget - awarded - spent_before_cancelling - (to_award or 0)
+
+
+def _reserve_offer(track, *, room: int, lock: bool = False) -> tuple[Decision, int] | None:
+    """Who the reserve list offers ``room`` won to, and how much: the first released reserve
+    decision (lowest reserve rank), at what it waited on the list with (what the confirmed
+    decision says it would be funded with if promoted; its capped request if it has none), or
+    ``room`` if less. None when ``room`` is below the track's floor or nobody is waiting."""
+    if room < track.budget_floor:
+        return None
+    decision = (
+        Decision.objects.select_related("application")
+        .filter(track=track, outcome=Outcome.RESERVE, released_at__isnull=False)
+        .order_by("reserve_rank", "id")
+    )
+    if lock:
+        decision = decision.select_for_update(of=("self",))
+    decision = decision.first()
+    if decision is None:
+        return None
+    amount = decision.amount or proposed_amount(
+        track=track, requested=decision.application.budget_requested
+    )
+    return decision, min(amount, room)
+
+
+def reserve_offer_on_cancelling(award: Award) -> tuple[Decision, int] | None:
+    """What cancelling ``award`` would offer the reserve list (``promote_reserve``'s choice
+    and amount, with the award's unpaid rest back in the budget): for the cancel page, which
+    says it before staff confirm. Writes nothing."""
+    track = award.application.track
+    room = budget_left(track)
+    if award.status != Award.Status.CANCELLED:
+        room += award.amount - (paid_total(award.project) if award.project_id else 0)
+    return _reserve_offer(track, room=room)
 
 
 def promote_reserve(*, track, actor, amount: int | None = None) -> Decision | None:
     """Offer funding to the first application on the released reserve list (lowest reserve
     rank) that the budget left can still fund (``budget_left``, at least the track's floor):
-    decision → selected at its capped requested amount, or what is left if less, application
+    decision → selected at the amount it was kept on the list with (its capped requested
+    amount unless staff set another), or what is left if less, application
     → selected, applicants notified. Call inside a transaction. None when nobody is waiting,
     or nobody fits. (``amount``, the cancelled award's, is already in ``budget_left``.)"""
-    room = budget_left(track)
-    if room < track.budget_floor:
+    offer = _reserve_offer(track, room=budget_left(track), lock=True)
+    if offer is None:
         return None
-    decision = (
-        Decision.objects.select_for_update(of=("self",))
-        .select_related("application")
-        .filter(track=track, outcome=Outcome.RESERVE, released_at__isnull=False)
-        .order_by("reserve_rank", "id")
-        .first()
-    )
-    if decision is None:
-        return None
+    decision, offered = offer
     old_rank = decision.reserve_rank
     decision.outcome = Outcome.SELECTED
-    decision.amount = min(
-        proposed_amount(track=track, requested=decision.application.budget_requested), room
-    )
+    decision.amount = offered
     decision.reserve_rank = None
     decision.reason = _("Offered from the reserve list after a cancelled award.")
     decision.decided_by = actor

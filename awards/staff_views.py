@@ -13,7 +13,13 @@ from django.views.decorators.http import require_GET, require_POST
 from awards import selectors as award_selectors
 from awards.forms import AwardForm, CancelAwardForm
 from awards.models import Award
-from awards.services import AWARD_TRANSITIONS, advance_award, award_funding, cancel_award
+from awards.services import (
+    AWARD_TRANSITIONS,
+    advance_award,
+    award_funding,
+    cancel_award,
+    reserve_offer_on_cancelling,
+)
 from awards.views import award_letter_response, letter_language
 from core.domain import DomainError
 from core.forms import run_service_on_form
@@ -138,6 +144,9 @@ def award_cancel(request, track_id: int, pk: int):
             "award": award,
             "form": form,
             "reserve": award_selectors.next_reserve_decision(track),
+            # Whom cancelling offers what (None: nobody waits, or the budget left cannot fund
+            # anyone): the service's own rule, said before staff confirm.
+            "offer": reserve_offer_on_cancelling(award),
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import F, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -155,9 +155,36 @@ def committee_summary_for(application_id: int) -> str:
     return "\n\n".join(f"– {c.strip()}" for c in comments)
 
 
+def results_in_ranking_order(track: Track) -> list[ApplicationResult]:
+    """Every result row of the track, with its application: the ranked ones by rank, then
+    those with no official score (no review submitted), which the funding line rejects (not
+    fundable) so that their applicants, too, hear of a decision at the release."""
+    return list(
+        ApplicationResult.objects.filter(track=track)
+        .select_related("application")
+        .order_by(F("rank").asc(nulls_last=True), "application_id")
+    )
+
+
+def _funding_plan(track: Track, results: list[ApplicationResult]) -> dict:
+    """``plan_funding_line`` over ``results`` (``results_in_ranking_order``) with the track's
+    budget, floor and ceiling: the proposal's rule, asked by the proposal and by the check that
+    the ranking still backs it."""
+    return plan_funding_line(
+        ranked=[
+            (r.application_id, is_above_thresholds(r), r.application.budget_requested)
+            for r in results
+        ],
+        budget=track.total_budget,
+        floor=track.budget_floor,
+        ceiling=track.budget_ceiling,
+    )
+
+
 @transaction.atomic
 def propose_funding_line(*, track: Track, actor, version: str | None = None) -> list[Decision]:
-    """Write the portal's proposal for the track: ``Decision`` rows down the ranking.
+    """Write the portal's proposal for the track: ``Decision`` rows down the ranking, and a
+    rejection for each application on the board with no official score (not fundable).
 
     Needs an aggregation first. Replaces an earlier unconfirmed proposal (idempotent on the
     same results); refuses once any decision is confirmed or released. Writes one audit row
@@ -176,25 +203,13 @@ def propose_funding_line(*, track: Track, actor, version: str | None = None) -> 
             code="confirmed",
         )
     _refuse_if_list_changed(existing, version, PROPOSED_MEANWHILE)
-    results = list(
-        ApplicationResult.objects.filter(track=track, rank__isnull=False)
-        .select_related("application")
-        .order_by("rank")
-    )
-    if not results:
+    results = results_in_ranking_order(track)
+    if not any(r.rank for r in results):
         raise DomainError(
             _("There are no ranked results yet: run the aggregation first."), code="no_results"
         )
     existing.delete()
-    plan = plan_funding_line(
-        ranked=[
-            (r.application_id, is_above_thresholds(r), r.application.budget_requested)
-            for r in results
-        ],
-        budget=track.total_budget,
-        floor=track.budget_floor,
-        ceiling=track.budget_ceiling,
-    )
+    plan = _funding_plan(track, results)
     decisions = []
     for result in results:
         outcome, amount, reserve_rank = plan[result.application_id]
@@ -223,6 +238,36 @@ def propose_funding_line(*, track: Track, actor, version: str | None = None) -> 
         },
     )
     return decisions
+
+
+def proposal_out_of_step(track: Track) -> list[Application]:
+    """The applications, in ranking order, whose funding decision the track's ranking no
+    longer backs: the aggregation ran again after the funding line was proposed (a review
+    reopened and resubmitted) and, on the proposal's own rule (``plan_funding_line``), now
+    gives another outcome to a decision nobody changed by hand, ranks an application that has
+    no decision, or no longer lists one that has. A decision changed with a reason is staff's
+    word and is left alone. Empty when the track has no proposal."""
+    decisions = {d.application_id: d for d in Decision.objects.filter(track=track)}
+    if not decisions:
+        return []
+    results = results_in_ranking_order(track)
+    plan = _funding_plan(track, results)
+    out = []
+    for result in results:
+        decision = decisions.get(result.application_id)
+        if decision is None or (
+            not decision.reason and decision.outcome != plan[result.application_id][0]
+        ):
+            out.append(result.application)
+    unranked = [pk for pk, d in decisions.items() if pk not in plan and not d.reason]
+    out.extend(Application.objects.filter(pk__in=unranked).order_by("reference", "pk"))
+    return out
+
+
+RANKING_CHANGED = gettext_lazy(
+    "The ranking changed since the funding line was proposed, so nothing was confirmed: "
+    "%(references)s. Propose the funding line again, or change these decisions with a reason."
+)
 
 
 def selected_total(track: Track, *, exclude_pk: int | None = None) -> int:
@@ -344,6 +389,18 @@ def confirm_decisions(*, track: Track, actor, version: str | None = None) -> int
     _refuse_if_list_changed(Decision.objects.filter(track=track), version, CHANGED_BEFORE_CONFIRM)
     if selected_total(track) > track.total_budget:
         raise DomainError(_("The selection exceeds the track's total budget."))
+    # Once a decision is confirmed no new proposal can take in an application without one:
+    # that one stays on the page's warning, the rest must be settled first.
+    anything_confirmed = Decision.objects.filter(track=track, confirmed_at__isnull=False).exists()
+    out_of_step = [
+        a for a in proposal_out_of_step(track) if not anything_confirmed or hasattr(a, "decision")
+    ]
+    if out_of_step:
+        raise DomainError(
+            RANKING_CHANGED
+            % {"references": ", ".join(a.reference or str(a.pk) for a in out_of_step)},
+            code="ranking_changed",
+        )
     now = timezone.now()
     count = pending.update(confirmed_by=actor, confirmed_at=now)
     record_audit_event(
@@ -392,10 +449,16 @@ def release_decisions(
     now = timezone.now()
     for decision in decisions:
         application = decision.application
-        if application.status == Application.Status.UNDER_REVIEW:
-            application = transition_application(
-                application=application, to=Application.Status.REVIEWED, actor=actor, notify=False
-            )
+        # Reviewed first, by the table's steps: one screened eligible after the review started
+        # can be scored without anyone starting the review again.
+        for before, step in (
+            (Application.Status.ELIGIBLE, Application.Status.UNDER_REVIEW),
+            (Application.Status.UNDER_REVIEW, Application.Status.REVIEWED),
+        ):
+            if application.status == before:
+                application = transition_application(
+                    application=application, to=step, actor=actor, notify=False
+                )
         application = transition_application(
             application=application,
             to=RELEASE_STATUS[decision.outcome],

@@ -39,6 +39,7 @@ from results.services import (
     decision_batch,
     decision_version,
     decisions_version,
+    proposal_out_of_step,
     propose_funding_line,
     release_decisions,
 )
@@ -326,6 +327,11 @@ def selection(request, track_id: int):
             "held_count": held_messages(batch=decision_batch(track)).count(),
             # What the "propose" and "confirm" forms say they saw.
             "version": decisions_version(decisions),
+            # Applications whose decision the ranking no longer backs (a re-aggregation after
+            # the proposal); once everything is released, the decisions are final.
+            "out_of_step": (
+                proposal_out_of_step(track) if any(not d.released_at for d in decisions) else []
+            ),
         },
     )
 

@@ -1388,6 +1388,17 @@ def test_admin_complete_award_action_completes_its_project(client, world):
     Deliverable.objects.filter(pk=world["rows"][(Deliverable, "inception")].pk).update(
         kind=Deliverable.Kind.FINAL, status=Deliverable.Status.ACCEPTED
     )
+    # Nothing left waiting (a closed project is never paid nor amended): tranche 1's request
+    # rejected and the tranche withheld, the amendment refused.
+    PaymentRequest.objects.filter(pk=world["rows"][(PaymentRequest, "requested")].pk).update(
+        status=PaymentRequest.Status.REJECTED
+    )
+    Tranche.objects.filter(agreement__project=award.project, number=1).update(
+        status=Tranche.Status.WITHHELD
+    )
+    Amendment.objects.filter(pk=world["rows"][(Amendment, "requested")].pk).update(
+        status=Amendment.Status.REFUSED
+    )
     _action(client, world["users"][STAFF], Award, "complete_awards", [award])
     award.refresh_from_db()
     award.project.refresh_from_db()
