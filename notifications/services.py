@@ -1162,7 +1162,9 @@ def preview_message_template(
 def default_texts(name: str) -> dict[str, str]:
     """The code template of ``name`` in each language as custom-template text: rendered with
     every placeholder standing for itself (``{{ title }}``). Exact only for a plain template
-    (``message_templates.default_is_plain``); otherwise a reading aid. Writes nothing."""
+    (``message_templates.default_is_plain``); otherwise a reading aid, in its own language:
+    a count or an amount (a plural, a number filter) cannot take a placeholder, so the number
+    2 stands in for it. Writes nothing."""
     markers = {key: "{{ " + key + " }}" for key in message_templates.placeholders(name)}
     texts = {}
     for code, _label in settings.LANGUAGES:
@@ -1170,12 +1172,38 @@ def default_texts(name: str) -> dict[str, str]:
         with translation.override(code):
             for part, suffix in (("subject", ".subject.txt"), ("body", ".txt")):
                 try:
-                    parts[part] = _render_text(f"emails/{name}{suffix}", markers)
+                    parts[part] = _reading_aid(f"emails/{name}{suffix}", markers)
                 except (TemplateSyntaxError, TypeError, ValueError):
-                    # A count or a number filter cannot take a placeholder: show the source.
+                    # Nothing renders it: show the source.
                     parts[part] = message_templates.default_source(name, part)
         texts[f"subject_{code}"], texts[f"body_{code}"] = _tidy(parts["subject"], parts["body"])
     return texts
+
+
+def _reading_aid(template_name: str, markers: dict[str, str]) -> str:
+    """``template_name`` rendered with each placeholder standing for itself, but for those
+    that must be a number (a count, an amount): 2 stands in for just these. Before, such a
+    template showed its source, so its Korean default read as the English code template."""
+    problem = (TemplateSyntaxError, TypeError, ValueError)
+    context = dict(markers)
+    numbers = []
+    for key in (None, *markers):
+        if key is not None:
+            context[key] = 2
+            numbers.append(key)
+        try:
+            text = _render_text(template_name, context)
+        except problem:
+            continue
+        for key in numbers:  # keep the number only where the template needs one
+            trial = {**context, key: markers[key]}
+            try:
+                text = _render_text(template_name, trial)
+            except problem:
+                continue
+            context = trial
+        return text
+    return _render_text(template_name, context)  # raises: nothing renders it
 
 
 def render_for_review(messages: Iterable[Message]) -> list[Message]:

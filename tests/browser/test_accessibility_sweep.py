@@ -230,6 +230,24 @@ DUPLICATE_IDS = """() => {
 }"""
 
 
+# The main menu's links and buttons narrower or shorter than 32 px: on a phone they are tapped
+# with a finger (a bare line of text is 24 px, and the wrapped rows of the menu almost touched).
+SMALL_MENU_TARGETS = """() => [...document.querySelectorAll('header nav a, header nav button')]
+    .map((el) => [el.textContent.trim(), el.getBoundingClientRect()])
+    .filter(([, box]) => box.width > 0 && (box.height < 32 || box.width < 32))
+    .map(([text, box]) => `${text} ${Math.round(box.width)}x${Math.round(box.height)}`)"""
+
+
+def small_menu_targets(page) -> list[str]:
+    """The main menu's targets too small for a finger at the phone's width (``PHONE``)."""
+    desktop = page.viewport_size
+    page.set_viewport_size(PHONE)
+    try:
+        return page.evaluate(SMALL_MENU_TARGETS)
+    finally:
+        page.set_viewport_size(desktop)
+
+
 def submit_empty_form(page) -> None:
     """Submit the page's main form as it is: the errors show next to the fields and in the
     summary at the top, a state axe must check too."""
@@ -464,6 +482,10 @@ def test_every_page_of_the_role_is_accessible_and_fits_a_phone(role, browser, li
                 too_wide = page_too_wide(page)
                 if too_wide:
                     problems.append((language, url, "phone", too_wide))
+                if url == "/" or url == "/staff/":  # the menu is the same on every page
+                    small = small_menu_targets(page)
+                    if small:
+                        problems.append((language, url, "menu targets on a phone", small))
         finally:
             close_context(context)
     assert problems == [], "\n".join(map(repr, problems))
