@@ -316,9 +316,8 @@ class AuditEventAdmin(admin.ModelAdmin):
         "created_at",
         "content_type",
         "object_id",
+        "what",
         "action",
-        "old_value",
-        "new_value",
         "actor",
     ]
     list_filter = ["action", "content_type"]
@@ -334,6 +333,10 @@ class AuditEventAdmin(admin.ModelAdmin):
         "actor",
         "detail",
     ]
+
+    @admin.display(description=_("What happened"))
+    def what(self, event):
+        return event.describe()
 
     def has_view_permission(self, request, obj=None):
         return roles.has_role(request.user, roles.PROGRAMME_ADMIN) and super().has_view_permission(

@@ -364,6 +364,12 @@ class AuditEvent(models.Model):
             raise ValueError("Audit events are append-only.")
         super().save(*args, **kwargs)
 
+    def describe(self) -> str:
+        """What the row records, in the reader's language (``accounts.audit.describe_event``)."""
+        from accounts.audit import describe_event
+
+        return describe_event(self)
+
 
 API_TOKEN_DEFAULT_LIFETIME = datetime.timedelta(days=90)
 API_TOKEN_MAX_LIFETIME = datetime.timedelta(days=365)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from accounts import roles
+from accounts.audit import ACTION_LABELS
 from accounts.models import AuditEvent
 from accounts.selectors import is_member
 from applications.models import Application
@@ -296,7 +297,7 @@ def project_timeline(project, *, limit: int = 200) -> list[TimelineEntry]:
 
 def _timeline_change(model, row) -> str:
     """What one audit row of the timeline did, in the reader's language. Every action recorded
-    on the timeline's subjects has its label; one this list does not know yet reads as a
+    on the timeline's subjects has its label (``accounts.audit.ACTION_LABELS``); one it does not know yet reads as a
     change, never as its code."""
     if row.action == "status":
         return f"{_status_label(model, row.old_value)} → {_status_label(model, row.new_value)}"
@@ -310,18 +311,7 @@ def _timeline_change(model, row) -> str:
             "old": row.old_value,
             "new": row.new_value,
         }
-    labels = {
-        "created": pgettext("timeline", "Created"),
-        "updated": _("Updated"),
-        "published": _("Shown on the public pages"),
-        "unpublished": _("Taken off the public pages"),
-        "budget": _("Budget lines set"),
-        "schedule": _("Payment schedule set"),
-        "contractor_selection_opened": _("Contractor selection opened"),
-        "contractor_selected": _("Contractor recorded"),
-        "contractor_released": _("Contractor released"),
-    }
-    return str(labels.get(row.action, _("Changed")))
+    return str(ACTION_LABELS.get(row.action, pgettext("audit", "Changed")))
 
 
 # --- The partner's view of its project (read-only, on its application's page) ---------------

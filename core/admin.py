@@ -96,7 +96,9 @@ class _AuditHistoryRow:
         self._event = event
 
     def get_change_message(self):
-        return str(self._event)
+        # In the reader's language when the row can say it (``AuditEvent.describe``).
+        describe = getattr(self._event, "describe", None)
+        return describe() if describe else str(self._event)
 
 
 class ServiceRefused(Exception):

@@ -353,12 +353,13 @@ def test_admin_history_page_is_the_audit_trail(client, programme_admin, planning
     response = client.get(reverse("admin:awards_award_history", args=[award.pk]))
     assert response.status_code == 200
     rows = list(response.context["action_list"])
+    # Each row as the reader's language says it (accounts.audit.describe_event).
     assert [row.get_change_message() for row in rows] == [
-        str(event) for event in audit_events_for(award)
+        event.describe() for event in audit_events_for(award)
     ]
     assert rows[0].user == programme_admin and rows[-1].user.get_username() == "system"
     body = response.content.decode()
-    assert "approved" in body and "sent-marker" in body
+    assert f"→ {Award.Status.APPROVED.label}" in body and "sent-marker" in body
     assert "doesn’t have a change history" not in body
 
 
