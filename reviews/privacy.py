@@ -80,7 +80,11 @@ def anonymise_invitation(invitation: ReviewerInvitation) -> None:
 
 def erase_invitations(user) -> int:
     """On an approved erasure: the invitations sent to the person's address name the
-    anonymised account instead (as its organisation invitations do); the answers stay."""
+    anonymised account instead (as its organisation invitations do); the answers stay, and
+    one still waiting is revoked (nobody can accept it any more)."""
+    from reviews.services.committee import revoke_invitations_to
+
+    revoke_invitations_to(user.email, reason="account_erased")
     return ReviewerInvitation.objects.filter(email__iexact=user.email).update(
         email=anonymised_email(user.pk), name=""
     )

@@ -96,7 +96,10 @@ def invite_reviewer(*, track: Track, email: str, name: str = "", actor) -> Revie
 def revoke_invitation(*, invitation: ReviewerInvitation, actor) -> ReviewerInvitation:
     """Withdraw a pending invitation; its link stops working. Only the track's staff."""
     require_permission(actor, MANAGE_TRACK, invitation.track, message=NOT_YOUR_TRACK)
+    return _revoke(invitation, actor=actor)
 
+
+def _revoke(invitation: ReviewerInvitation, *, actor, reason: str = "") -> ReviewerInvitation:
     def prepare(row: ReviewerInvitation, old: str) -> None:
         row.responded_at = timezone.now()
 
@@ -107,7 +110,21 @@ def revoke_invitation(*, invitation: ReviewerInvitation, actor) -> ReviewerInvit
         actor=actor,
         refusal=_("Only a pending invitation can be revoked."),
         prepare=prepare,
+        reason=reason,
     )
+
+
+@transaction.atomic
+def revoke_invitations_to(email: str, *, reason: str) -> int:
+    """The portal itself (no actor) revokes every pending invitation to ``email``, with
+    ``reason`` (an erased account's: nobody can accept it any more, and staff should not see
+    it waiting for an answer). Audited as each one's status change. Returns how many."""
+    pending = ReviewerInvitation.objects.filter(email__iexact=email, status=IS.PENDING)
+    revoked = 0
+    for invitation in pending.order_by("pk"):
+        _revoke(invitation, actor=None, reason=reason)
+        revoked += 1
+    return revoked
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.contrib.admin.models import LogEntry
 from django.utils import timezone
 
 from accounts import privacy
+from accounts.audit import audit_events_for
 from reviews.models import ReviewerInvitation
 from reviews.services.committee import invite_reviewer
 from tests.factories import CallFactory, TrackFactory
@@ -39,8 +40,17 @@ def test_erasure_anonymises_committee_invitations_to_the_address(
     invitation.refresh_from_db()
     assert (invitation.email, invitation.name) == (privacy.anonymised_email(reviewer.pk), "")
     assert not ReviewerInvitation.objects.filter(email__iexact=email).exists()
+    # Nobody can accept it any more: it no longer waits for an answer in the staff's lists.
+    assert invitation.status == ReviewerInvitation.Status.REVOKED
+    event = audit_events_for(invitation).get(action="status")
+    assert (event.new_value, event.actor, event.detail["reason"]) == (
+        "revoked",
+        None,
+        "account_erased",
+    )
     other.refresh_from_db()
     assert (other.email, other.name) == ("someone@else.example", "Ms Lee")
+    assert other.status == ReviewerInvitation.Status.PENDING
 
 
 def test_erasure_anonymises_the_back_office_change_log(client, programme_admin, applicant):
