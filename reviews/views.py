@@ -398,6 +398,8 @@ def score(request, pk: int):
             "application": assignment.application,
             "form": form,
             "locked": locked,
+            # Why nothing can be saved any more (a confirmed decision), said before typing.
+            "closed": None if locked else services.review_closed_reason(assignment.application),
             "due": assignment.effective_due,
             "conflict": conflict,
         },

@@ -147,27 +147,32 @@ def _next_draft_version(assignment: Assignment, base_version: int | None) -> Non
     assignment.draft_version = read + 1
 
 
-def refuse_if_review_closed(application: Application) -> None:
-    """Refuse a change to a review of ``application`` once its review is over: the application
-    has left the board (withdrawn, screened ineligible again, decided) or its funding decision
-    is confirmed. Saving, submitting and reopening a review all ask this, so a total cannot
-    change under a confirmed or released decision, and a reopened review is never stranded
-    where its reviewer can no longer open it (``selectors.assignments_for_reviewer``). The
-    condition is ``selectors.review_open_q``, which the reminders ask as well."""
+def review_closed_reason(application: Application) -> str | None:
+    """Why the reviews of ``application`` can no longer change, or None while they can: the
+    application has left the board (withdrawn, screened ineligible again, decided) or its
+    funding decision is confirmed (``selectors.review_open_q``). Said on the score page before
+    the reviewer types, and the refusal of ``refuse_if_review_closed``."""
     if Application.objects.filter(review_open_q(prefix=""), pk=application.pk).exists():
-        return
+        return None
     if Application.objects.filter(pk=application.pk, status__in=BOARD_STATUSES).exists():
-        raise DomainError(
+        return str(
             _(
                 "The funding decision on this application is confirmed: its reviews can no "
                 "longer change."
-            ),
-            code="review_closed",
+            )
         )
-    raise DomainError(
-        _("This application is no longer under review: its reviews can no longer change."),
-        code="review_closed",
-    )
+    return str(_("This application is no longer under review: its reviews can no longer change."))
+
+
+def refuse_if_review_closed(application: Application) -> None:
+    """Refuse a change to a review of ``application`` once its review is over
+    (``review_closed_reason``). Saving, submitting and reopening a review all ask this, so a
+    total cannot change under a confirmed or released decision, and a reopened review is never
+    stranded where its reviewer can no longer open it (``selectors.assignments_for_reviewer``).
+    The condition is ``selectors.review_open_q``, which the reminders ask as well."""
+    reason = review_closed_reason(application)
+    if reason:
+        raise DomainError(reason, code="review_closed")
 
 
 def _lock_for_review(assignment: Assignment, actor) -> Assignment:

@@ -206,3 +206,15 @@ def test_reminders_still_go_while_the_decision_is_only_proposed(
     _overdue(assignment)
     _decision(assignment.application, programme_admin, confirmed=False)
     assert services.remind_reviewers() == 1
+
+
+def test_score_page_says_the_review_is_closed_before_the_reviewer_types(
+    client, assignment, criteria, programme_admin
+):
+    url = reverse("reviews:score", kwargs={"pk": assignment.pk})
+    client.force_login(assignment.reviewer)
+    assert 'name="submit"' in client.get(url).content.decode()
+    _decision(assignment.application, programme_admin)
+    body = client.get(url).content.decode()
+    assert CLOSED in body
+    assert 'name="submit"' not in body and 'name="draft"' not in body
