@@ -333,14 +333,35 @@ def document_download(request, pk: int, document: str):
 def score(request, pk: int):
     """The scoring form: save a draft or submit; a submitted review is shown read-only."""
     assignment, detour = _assignment_to_open(request, pk, to_read=True)
-    if detour:
+    # A declaration of interests that expired while the reviewer typed: the form comes back
+    # with what they typed and a link to renew it (in a new tab), instead of a detour that
+    # would lose it. Nothing is saved until it is renewed (the service asks again).
+    expired_while_typing = (
+        detour is not None
+        and request.method == "POST"
+        and assignment.status in (Assignment.Status.ACCEPTED, Assignment.Status.IN_PROGRESS)
+        and services.current_interest_declaration(request.user) is None
+    )
+    if detour and not expired_while_typing:
         return detour
     track = assignment.application.track
     criteria = list(selectors.criteria_for_track(track))
     locked = assignment.is_locked
     status = 200
     conflict = None
-    if request.method == "POST":
+    if expired_while_typing:
+        form = ScoreForm(request.POST, criteria=criteria, min_length=track.min_justification_length)
+        form.is_valid()
+        form.add_error(
+            None,
+            _(
+                "Your yearly declaration of interests has expired, so nothing was saved. "
+                "Renew it (the link opens a new tab), then save again: what you typed is kept "
+                "below."
+            ),
+        )
+        status = 409
+    elif request.method == "POST":
         submitting = "submit" in request.POST
         form = ScoreForm(
             request.POST,
@@ -398,6 +419,7 @@ def score(request, pk: int):
             "application": assignment.application,
             "form": form,
             "locked": locked,
+            "renew_declaration": expired_while_typing,
             # Why nothing can be saved any more (a confirmed decision), said before typing.
             "closed": None if locked else services.review_closed_reason(assignment.application),
             "due": assignment.effective_due,
