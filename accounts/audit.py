@@ -192,10 +192,12 @@ ACTION_LABELS = {
 }
 
 
-def describe_event(event: AuditEvent) -> str:
+def describe_event(event: AuditEvent, *, with_values: bool = True) -> str:
     """What an audit row records, in the reader's language: a status change as its old and new
     labels ("Submitted → Eligible"); any other action by its label (``ACTION_LABELS``), with
-    its old and new values when it has them. An action not listed reads as "Changed"."""
+    its old and new values when it has them and ``with_values`` (off for a reader who may not
+    know the row's people: the values may be their addresses). An action not listed reads as
+    "Changed"."""
     model = event.content_type.model_class() if event.content_type_id else None
     field = None
     if model is not None:
@@ -209,6 +211,6 @@ def describe_event(event: AuditEvent) -> str:
         new = labels.get(event.new_value, event.new_value) or "—"
         return f"{old} → {new}"
     label = str(ACTION_LABELS.get(event.action, pgettext_lazy("audit", "Changed")))
-    if event.old_value or event.new_value:
+    if with_values and (event.old_value or event.new_value):
         return f"{label}: {event.old_value or '—'} → {event.new_value or '—'}"
     return label

@@ -364,11 +364,11 @@ class AuditEvent(models.Model):
             raise ValueError("Audit events are append-only.")
         super().save(*args, **kwargs)
 
-    def describe(self) -> str:
+    def describe(self, *, with_values: bool = True) -> str:
         """What the row records, in the reader's language (``accounts.audit.describe_event``)."""
         from accounts.audit import describe_event
 
-        return describe_event(self)
+        return describe_event(self, with_values=with_values)
 
 
 API_TOKEN_DEFAULT_LIFETIME = datetime.timedelta(days=90)

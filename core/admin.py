@@ -94,11 +94,13 @@ class _AuditHistoryRow:
         self.action_time = event.created_at
         self.user = (event.actor or _System()) if named else _Unnamed()
         self._event = event
+        self._named = named
 
     def get_change_message(self):
-        # In the reader's language when the row can say it (``AuditEvent.describe``).
+        # In the reader's language when the row can say it (``AuditEvent.describe``); to a
+        # reader who may not know the row's people, without its values (an address, a name).
         describe = getattr(self._event, "describe", None)
-        return describe() if describe else str(self._event)
+        return describe(with_values=self._named) if describe else str(self._event)
 
 
 class ServiceRefused(Exception):
