@@ -53,12 +53,13 @@ ALLOWED_FILTERS = frozenset(
 ALLOWED_NODES = (TextNode, VariableNode, IfNode)
 
 # The bare engine of custom texts: the built-in tags and filters plus the portal's number
-# formats, no other library to ``{% load %}`` and no template directory to read.
+# formats (in the form that never raises: ``notifications.message_filters``), no other library
+# to ``{% load %}`` and no template directory to read.
 _SANDBOX = Engine(
     dirs=[],
     app_dirs=False,
     libraries={},
-    builtins=["core.templatetags.portal_format"],
+    builtins=["notifications.message_filters"],
     autoescape=False,
     string_if_invalid="",
 )
@@ -204,12 +205,45 @@ def _expression_problem(expression: FilterExpression, allowed: set[str] | None) 
     return None
 
 
-def text_problem(text: str, allowed: set[str] | None) -> str | None:
+def _secret_problem(
+    node: Node, expression: FilterExpression, secrets: frozenset[str], in_subject: bool
+) -> str | None:
+    """Why ``expression`` may not read a placeholder of ``secrets`` (a personal key), or None.
+
+    The back office hides each body line that holds the key as it is, and shows the subject
+    as it is: a key in the subject, reshaped by a filter (``join``, ``upper``,
+    ``truncatechars``) or tested by a condition would be readable there. So a key may only be
+    a bare ``{{ name }}`` of the body.
+    """
+    used = [name for name in _expression_names(expression) if name in secrets]
+    if not used:
+        return None
+    if in_subject:
+        return _("“%(name)s” carries a personal token and may not be in the subject.") % {
+            "name": used[0]
+        }
+    if not isinstance(node, VariableNode) or expression.filters:
+        return _(
+            "“%(name)s” carries a personal token: use it only as {{ %(name)s }}, without a "
+            "filter or a condition."
+        ) % {"name": used[0]}
+    return None
+
+
+def text_problem(
+    text: str,
+    allowed: set[str] | None,
+    *,
+    secrets: frozenset[str] = frozenset(),
+    in_subject: bool = False,
+) -> str | None:
     """Why ``text`` may not be saved as a custom template, or None when it may.
 
     ``allowed`` is the set of placeholders (None skips that check, as rendering does: a
-    placeholder the code template no longer reads renders as nothing). The message is in the
-    active language, for the form field.
+    placeholder the code template no longer reads renders as nothing). ``secrets``: the
+    placeholders that carry a personal key (``notifications.selectors.SENSITIVE_TEMPLATES``),
+    allowed only as they are in a body (``_secret_problem``); ``in_subject``: ``text`` is a
+    subject. The message is in the active language, for the form field.
     """
     try:
         parsed = _SANDBOX.from_string(text)
@@ -222,6 +256,8 @@ def text_problem(text: str, allowed: set[str] | None) -> str | None:
             }
         for expression in _node_expressions(node):
             problem = _expression_problem(expression, allowed)
+            if problem is None and secrets:
+                problem = _secret_problem(node, expression, secrets, in_subject)
             if problem:
                 return problem
     return None

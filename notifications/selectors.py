@@ -39,6 +39,16 @@ def is_sensitive_template(template: str) -> bool:
     return template in SENSITIVE_TEMPLATES
 
 
+def sensitive_placeholders(template: str) -> tuple[str, ...]:
+    """The placeholders of ``template`` that carry its personal token (the link and the
+    context entries above), none for a template without one: a custom text may use them only
+    as they are in its body (``notifications.services.template_errors``), where ``shown_body``
+    hides them."""
+    if not is_sensitive_template(template):
+        return ()
+    return ("link", *SENSITIVE_TEMPLATES[template])
+
+
 def _is_sensitive(message: Message) -> bool:
     # The template list too: rows written before the flag existed, or by hand, are covered.
     return message.sensitive or is_sensitive_template(message.template)

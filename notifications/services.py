@@ -49,6 +49,7 @@ from notifications.models import DeliveryAttempt, Message, MessageTemplate
 from notifications.selectors import (
     active_template,
     is_sensitive_template,
+    sensitive_placeholders,
     shown_context,
     shown_link,
 )
@@ -1014,11 +1015,18 @@ def template_fingerprint(name: str) -> str:
 def template_errors(*, name: str, texts: dict[str, str]) -> dict[str, str]:
     """Each field of ``texts`` (``TEMPLATE_FIELDS``) that may not be saved, with why (in the
     active language): a syntax error, a tag or filter outside the safe subset, or a
-    placeholder the template does not have. The form shows them next to the fields."""
+    placeholder the template does not have, or a personal key (the link of a password reset or
+    an invitation) anywhere but as it is in a body, where the back office hides it."""
     allowed = set(message_templates.placeholders(name))
+    secrets = frozenset(sensitive_placeholders(name))
     errors = {}
     for field in TEMPLATE_FIELDS:
-        problem = message_templates.text_problem(texts.get(field, ""), allowed)
+        problem = message_templates.text_problem(
+            texts.get(field, ""),
+            allowed,
+            secrets=secrets,
+            in_subject=field.startswith("subject"),
+        )
         if problem:
             errors[field] = problem
     return errors

@@ -294,9 +294,10 @@ def test_template_list_query_count_does_not_grow_with_versions(client, programme
             save_message_template(
                 name=name,
                 actor=programme_admin,
-                subject_en="{{ link }}",
+                # Not ``link``: in the subject of an invitation it would show its key.
+                subject_en="{{ site_url }}",
                 body_en=f"x{number}",  # the same texts again would make no version
-                subject_ko="{{ link }}",
+                subject_ko="{{ site_url }}",
                 body_ko="y",
             )
     with CaptureQueriesContext(connection) as many:
