@@ -606,7 +606,39 @@ def submission_problems(
                     "id_city",
                 )
             )
+    # One bid per company in a contractor selection, whatever city it names: the price score
+    # is relative to the lowest bid, so a second one would weigh against every other company.
+    if (
+        track.kind == Track.Kind.CONTRACTOR_SELECTION
+        and application.status == S.DRAFT
+        and bid_sent_by_company(application)
+    ):
+        problems.append(
+            Problem(
+                "budget",
+                _(
+                    "Your company has already sent a proposal to this contractor selection; "
+                    "a company sends one."
+                ),
+                "id_budget_requested",
+            )
+        )
     return problems
+
+
+def bid_sent_by_company(application: Application) -> bool:
+    """Whether the application's organisation has another proposal sent to its call
+    (``SITE_TAKEN_STATUSES``, any city): a contractor selection takes one bid per company.
+    One query, by ids."""
+    return (
+        Application.objects.filter(
+            call_id=application.call_id,
+            organization_id=application.organization_id,
+            status__in=Application.SITE_TAKEN_STATUSES,
+        )
+        .exclude(pk=application.pk)
+        .exists()
+    )
 
 
 def site_taken_by_another(application: Application) -> bool:

@@ -330,8 +330,25 @@ def _lock_for_edit(application: Application, section: str, actor) -> Application
     return locked
 
 
+# Tracks whose applicants are Korean companies (a consortium's lead, a contractor selection's
+# bidders). An organisation's kind is its own word at registration; its country is checked
+# beside it, so a company registered abroad does not apply as a Korean company.
+KOREAN_APPLICANT_KINDS = (Track.ApplicantKind.KOREAN_CONSORTIUM, Track.ApplicantKind.KOREAN_COMPANY)
+KOREA = "KR"
+
+
+def registered_abroad_for(organization: Organization, track: Track) -> bool:
+    """Whether ``track`` asks for a Korean company and ``organization`` is registered in
+    another country."""
+    return track.applicant_kind in KOREAN_APPLICANT_KINDS and (
+        (organization.country_code or "").upper() != KOREA
+    )
+
+
 def organization_may_apply(organization: Organization, track: Track) -> bool:
-    return organization.kind in ELIGIBLE_KINDS.get(track.applicant_kind, ())
+    return organization.kind in ELIGIBLE_KINDS.get(
+        track.applicant_kind, ()
+    ) and not registered_abroad_for(organization, track)
 
 
 @transaction.atomic
@@ -346,6 +363,10 @@ def start_application(*, track: Track, organization: Organization, actor) -> App
     )
     if not organization.memberships.filter(user=actor).exists():
         raise DomainError(_("You are not a member of this organisation."), code="forbidden")
+    if organization.is_korean_company and registered_abroad_for(organization, track):
+        raise DomainError(
+            _("Only companies registered in Korea can apply to this track."), code="ineligible"
+        )
     if not organization_may_apply(organization, track):
         raise DomainError(
             _("%(kind)s organisations cannot apply to this track. It is open to: %(who)s.")

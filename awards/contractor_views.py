@@ -132,8 +132,10 @@ def _default_dates() -> dict:
     }
 
 
-def _can_open(project: Project, calls: list[Call]) -> bool:
-    return not calls and contractor_selection_refusal(project) is None
+def _can_open(project: Project) -> bool:
+    # The service's one list of conditions: a selection archived when its contractor left
+    # (``release_contractor``) does not stop the next one.
+    return contractor_selection_refusal(project) is None
 
 
 def _next_step(award) -> dict | None:
@@ -167,7 +169,7 @@ def project_detail(request, code: str):
     opens the selection (POST; never offered once the project is closed)."""
     project = _project_for(request, code)
     calls = _contractor_calls(project)
-    can_open = _can_open(project, calls)
+    can_open = _can_open(project)
     form, status = OpenSelectionForm(initial=_default_dates()), 200
     if request.method == "POST":
         if not can_open:

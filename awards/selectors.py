@@ -152,13 +152,14 @@ def awards_to_advance(user) -> QuerySet[Award]:
 
 def selections_to_award(user) -> QuerySet[Application]:
     """Applications on the user's tracks selected by a released decision and without an award
-    yet: the funding still has to be awarded."""
+    yet: the funding still has to be awarded. A contractor selection's winner is left out: it
+    becomes the contractor of its project, not an award (``awards.services.award_funding``)."""
     return Application.objects.filter(
         track__in=staff_tracks(user),
         status=Application.Status.SELECTED,
         decision__released_at__isnull=False,
         award__isnull=True,
-    )
+    ).exclude(track__kind=Track.Kind.CONTRACTOR_SELECTION)
 
 
 def deliverables_to_accept(user) -> QuerySet[Deliverable]:

@@ -23,7 +23,7 @@ from core.domain import DomainError, require_permission
 from core.numbering import nth_of
 from core.pdf import render_pdf
 from core.transitions import apply_transition
-from projects.models import Project
+from projects.models import Project, Track
 from projects.rules import MANAGE_TRACK
 from projects.services import NOT_YOUR_TRACK
 from results.models import Decision
@@ -88,6 +88,16 @@ def award_funding(*, application: Application, amount, actor) -> Award:
     )
     track = application.track
     require_permission(actor, MANAGE_TRACK, track, message=NOT_YOUR_TRACK)
+    if track.kind == Track.Kind.CONTRACTOR_SELECTION:
+        # Its winner carries out the project the selection was opened for (``Project.contractor``,
+        # paid under that project's service contract): a project of its own would count twice.
+        raise DomainError(
+            _(
+                "A contractor selection funds no project of its own: its winner is the "
+                "contractor of the project it was opened for."
+            ),
+            code="contractor_selection",
+        )
     decision = Decision.objects.filter(application=application).first()
     if decision is None or decision.outcome != Outcome.SELECTED or decision.released_at is None:
         raise DomainError(

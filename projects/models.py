@@ -235,6 +235,13 @@ class Call(BilingualNameMixin, models.Model):
         )
 
     @property
+    def new_applications_close_at(self):
+        """Until when a new application may be started (``is_accepting_new_applications``): the
+        concept notes' deadline on a two-stage call, the closing time otherwise. What a page
+        offering to start one says."""
+        return self.concept_closes_at if self.two_stage else self.closes_at
+
+    @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
 

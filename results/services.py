@@ -26,7 +26,7 @@ from core.domain import (
     require_permission,
 )
 from notifications.services import holding_messages
-from projects.models import Call, Track
+from projects.models import Call, Project, Track
 from projects.rules import MANAGE_TRACK
 from results.aggregation import FLAG_BELOW_CRITERION, FLAG_BELOW_OVERALL
 from results.models import ApplicationResult, Decision
@@ -166,10 +166,46 @@ def results_in_ranking_order(track: Track) -> list[ApplicationResult]:
     )
 
 
+def _contractor_winner(track: Track, results: list[ApplicationResult]) -> int | None:
+    """The application a contractor selection funds: the proposal of the company recorded as
+    the project's contractor (``awards.contractor_selection.select_contractor``, which weighs
+    the price in beside the technical ranking), its best ranked if it sent several; None until
+    the winner is recorded (or once that company left the project)."""
+    contractor_id = (
+        Project.objects.filter(pk=track.call.project_id)
+        .values_list("contractor_id", flat=True)
+        .first()
+    )
+    return next(
+        (
+            r.application_id
+            for r in results
+            if contractor_id is not None and r.application.organization_id == contractor_id
+        ),
+        None,
+    )
+
+
 def _funding_plan(track: Track, results: list[ApplicationResult]) -> dict:
     """``plan_funding_line`` over ``results`` (``results_in_ranking_order``) with the track's
     budget, floor and ceiling: the proposal's rule, asked by the proposal and by the check that
-    the ranking still backs it."""
+    the ranking still backs it. A contractor selection selects one proposal, the recorded
+    contractor's (``_contractor_winner``), at its price, and rejects the others: the technical
+    ranking alone, or every bid the budget holds, would tell a losing company it won."""
+    if track.kind == Track.Kind.CONTRACTOR_SELECTION:
+        winner = _contractor_winner(track, results)
+        return {
+            r.application_id: (
+                (
+                    Outcome.SELECTED,
+                    proposed_amount(track=track, requested=r.application.budget_requested),
+                    None,
+                )
+                if r.application_id == winner
+                else (Outcome.REJECTED, None, None)
+            )
+            for r in results
+        }
     return plan_funding_line(
         ranked=[
             (r.application_id, is_above_thresholds(r), r.application.budget_requested)
@@ -207,6 +243,14 @@ def propose_funding_line(*, track: Track, actor, version: str | None = None) -> 
     if not any(r.rank for r in results):
         raise DomainError(
             _("There are no ranked results yet: run the aggregation first."), code="no_results"
+        )
+    if track.kind == Track.Kind.CONTRACTOR_SELECTION and _contractor_winner(track, results) is None:
+        raise DomainError(
+            _(
+                "Record the winner of the contractor selection first: its decisions follow the "
+                "combined score."
+            ),
+            code="no_contractor",
         )
     existing.delete()
     plan = _funding_plan(track, results)
