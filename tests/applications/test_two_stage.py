@@ -851,3 +851,12 @@ def test_api_shortlist_declines_with_the_reason_shown_to_the_applicant(
     concept_note.refresh_from_db()
     assert concept_note.status == S.NOT_SHORTLISTED
     assert _messages("applications/not_shortlisted").count() == 1
+
+
+@pytest.mark.parametrize("page", ["home", "projects:call_list"])
+def test_public_call_lists_give_the_concept_notes_deadline_before_the_closing(client, call, page):
+    # New applications are taken only until the concept notes close: "Closes" alone (the
+    # full proposals' deadline) told a newcomer they had twenty days more than they have.
+    body = client.get(reverse(page)).content.decode()
+    assert "Concept notes close" in body
+    assert body.index("Concept notes close") < body.rindex("Closes")
