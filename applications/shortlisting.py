@@ -60,7 +60,8 @@ def invite_to_full_proposal(*, application: Application, actor, now=None) -> App
     deadline."""
     now = now or timezone.now()
     locked = _locked_concept_note(application, actor)
-    if now >= locked.call.closes_at:
+    call = locked.call
+    if now >= call.closes_at or call.status != call.Status.OPEN:  # closed early by staff too
         raise DomainError(
             _(
                 "The call closed on %(date)s (Korea time): an invitation to a full proposal "

@@ -471,6 +471,17 @@ def test_invite_after_the_call_closed_is_refused(call, concept_note, kind_staff)
     assert concept_note.status == S.CONCEPT_SUBMITTED
 
 
+def test_invite_after_the_call_was_closed_early_is_refused(call, concept_note, kind_staff):
+    # Staff closed the call before its closing time: the invited draft could never be sent.
+    Call.objects.filter(pk=call.pk).update(status=Call.Status.CLOSED)
+    concept_note.refresh_from_db()
+    with pytest.raises(DomainError) as refused:
+        shortlisting.invite_to_full_proposal(application=concept_note, actor=kind_staff)
+    assert refused.value.code == "deadline"
+    concept_note.refresh_from_db()
+    assert concept_note.status == S.CONCEPT_SUBMITTED
+
+
 @pytest.mark.parametrize("who", ["applicant_user", "kaia_staff"])
 def test_applicant_and_other_track_staff_cannot_shortlist(request, client, concept_note, who):
     user = request.getfixturevalue(who)
