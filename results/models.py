@@ -187,3 +187,14 @@ class Decision(models.Model):
     @property
     def is_reserve(self) -> bool:
         return self.outcome == self.Outcome.RESERVE
+
+    def reserve_place(self) -> int | None:
+        """Its place on the track's reserve list as the list stands: 1 + the reserves ranked
+        before it. What an applicant is told, rather than the stored rank, which keeps a gap
+        for a reserve promoted since (or moved off the list by hand). None unless a reserve."""
+        if not self.is_reserve or self.reserve_rank is None:
+            return None
+        ahead = type(self).objects.filter(
+            track_id=self.track_id, outcome=self.Outcome.RESERVE, reserve_rank__lt=self.reserve_rank
+        )
+        return ahead.count() + 1

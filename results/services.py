@@ -519,7 +519,7 @@ def release_decisions(
                     "outcome": decision.outcome,
                     "outcome_label": str(Outcome(decision.outcome).label),
                     "amount": decision.amount if decision.outcome == Outcome.SELECTED else None,
-                    "reserve_rank": decision.reserve_rank,
+                    "reserve_rank": decision.reserve_place(),
                     "committee_summary": decision.committee_summary,
                 },
             )
