@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import privacy, services
+from accounts import privacy
 from accounts.forms import ErasureRequestForm, PrivacyNoticeForm
 from accounts.models import ErasureRequest
 from core.domain import DomainError
 from core.forms import apply_domain_error
+from core.views import local_next
 
 
 def _notice_context() -> dict:
@@ -34,9 +35,7 @@ def privacy_notice(request):
 def accept_notice(request):
     """Asked by ``PrivacyNoticeMiddleware`` when the user has not accepted the current notice:
     the notice's summary and a box to tick; then back to the page they were going to."""
-    next_path = request.POST.get("next") or request.GET.get("next") or ""
-    if not services.is_local_path(next_path):
-        next_path = ""
+    next_path = local_next(request.POST.get("next") or request.GET.get("next"))
     form = PrivacyNoticeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         privacy.accept_privacy_notice(user=request.user, source="interstitial")

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode, urlsafe_base64_encode
+from django.utils.http import urlencode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from accounts import roles, rules, selectors
@@ -17,6 +17,7 @@ from accounts.models import Membership, Organization, OrganizationInvitation, Us
 from accounts.token_services import revoke_api_tokens_after_password_change
 from accounts.tokens import make_email_verification_token, read_email_verification_token
 from core.domain import DomainError
+from core.views import is_local_path
 from notifications.services import in_each_language, language_for_address, queue_message
 
 INVITATION_LIFETIME = datetime.timedelta(days=14)
@@ -65,20 +66,6 @@ def register_user(
     record_audit_event(subject=user, action="registered", actor=user)
     send_verification_email(user=user, next_path=next_path)
     return user
-
-
-# A longer "next" is not a page of ours worth keeping (and the notice link has 500 characters).
-MAX_NEXT_PATH = 300
-
-
-def is_local_path(path: str) -> bool:
-    """Whether ``path`` is a path on this site (no scheme, no host): never an open redirect."""
-    return (
-        bool(path)
-        and len(path) <= MAX_NEXT_PATH
-        and path.startswith("/")
-        and url_has_allowed_host_and_scheme(path, allowed_hosts=None)
-    )
 
 
 def send_verification_email(*, user: User, next_path: str = "") -> None:

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from accounts import services, two_factor
+from accounts import two_factor
 from accounts.client_ip import client_ip
 from accounts.forms import (
     ResetSecondFactorForm,
@@ -28,14 +28,14 @@ from accounts.forms import (
 from accounts.rules import RESET_SECOND_FACTOR
 from core.domain import DomainError
 from core.forms import apply_domain_error
+from core.views import local_next
 
 # The secret of an app being set up lives in the session until its first code is right.
 SETUP_KEY_SESSION_KEY = "kcity_totp_setup_key"
 
 
 def _next_path(request) -> str:
-    value = request.POST.get("next") or request.GET.get("next") or ""
-    return value if services.is_local_path(value) else ""
+    return local_next(request.POST.get("next") or request.GET.get("next"))
 
 
 def _with_next(url: str, next_path: str) -> str:

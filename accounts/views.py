@@ -41,11 +41,12 @@ from accounts.models import Membership, OrganizationInvitation
 from accounts.rules import LEAVE_ORGANIZATION
 from core.domain import DomainError
 from core.forms import apply_domain_error
+from core.views import local_next
 
 
 def _next_path(value) -> str:
     """``value`` if it is a page of this site, else "" (never an open redirect)."""
-    return value if services.is_local_path(value or "") else ""
+    return local_next(value)
 
 
 def signup(request):

@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.urls import include, path, re_path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
 from accounts.privacy_views import privacy_notice
 from core.api.views import api_not_found
-from core.views import favicon, healthz, readyz, robots_txt
+from core.views import favicon, healthz, local_next, readyz, robots_txt
 from projects.views import home
 
 admin.site.site_header = _("K-City Network Portal — back office")
@@ -28,9 +28,7 @@ MOVED_ADMIN_MODELS = {
 def admin_login(request):
     """The back office has no log-in form of its own: its log-in page sends people to the
     portal's (one lock-out, then the second factor), and back to the back office after."""
-    next_path = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_path, allowed_hosts=None):
-        next_path = ""
+    next_path = local_next(request.GET.get("next"))
     target = reverse("accounts:login") + "?" + urlencode({"next": next_path or "/admin/"})
     return HttpResponseRedirect(target)
 

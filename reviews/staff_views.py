@@ -27,7 +27,7 @@ from core.forms import (
     run_service_on_form,
     seen_version,
 )
-from core.views import require_perm
+from core.views import local_next, require_perm
 from projects.models import Track
 from projects.rules import MANAGE_TRACK
 from reviews import selectors, services
@@ -612,9 +612,9 @@ def bulk_assign(request, track_id: int):
     pair by pair with its reason, and nothing else is undone. An application of another track
     or one the user may not manage is refused by name, never assigned."""
     track = _track(request, track_id)
-    back = request.POST.get("next", "")
-    if not (back.startswith("/") and not back.startswith("//")):
-        back = reverse("staff_applications:track_applications", args=[track.pk])
+    back = local_next(request.POST.get("next")) or reverse(
+        "staff_applications:track_applications", args=[track.pk]
+    )
     wanted = _ids(request.POST.getlist("applications"))
     reviewers = list(
         selectors.committee_reviewers(track).filter(pk__in=_ids(request.POST.getlist("reviewers")))

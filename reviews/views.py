@@ -19,7 +19,7 @@ from applications.models import Application, Document
 from core.domain import DomainError
 from core.forms import run_service_on_form
 from core.storage import open_stored
-from core.views import require_perm
+from core.views import local_next, require_perm
 from projects.models import Track
 from reviews import selectors, services
 from reviews.forms import (
@@ -508,10 +508,7 @@ def declaration(request):
             reviewer=request.user, interests=form.cleaned_data["interests"], actor=request.user
         )
         messages.success(request, _("Your declaration of interests is signed for one year."))
-        next_url = request.GET.get("next", "")
-        if next_url.startswith("/") and not next_url.startswith("//"):
-            return redirect(next_url)
-        return redirect("reviews:workspace")
+        return redirect(local_next(request.GET.get("next")) or "reviews:workspace")
     return render(
         request,
         "reviews/declaration.html",

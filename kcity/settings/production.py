@@ -49,6 +49,14 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=True)
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The address every e-mail's links start with (password reset, invitations, verification):
+# required, since base.py's default is the loopback address no recipient can reach, and over
+# HTTPS while the cookies are, since a plain-HTTP link carries its one-time token in clear.
+SITE_URL = env("KCITY_SITE_URL", default="").rstrip("/")
+if not SITE_URL:
+    raise ImproperlyConfigured("Set KCITY_SITE_URL to the portal's public address (https://...).")
+if SESSION_COOKIE_SECURE and not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured(f"KCITY_SITE_URL must be an https:// address, not {SITE_URL}.")
 # Other origins allowed to post forms here (the site's own origin needs no entry). Plain-HTTP
 # origins would let a network attacker's page pass the CSRF origin check.
 if insecure := [origin for origin in CSRF_TRUSTED_ORIGINS if not origin.startswith("https://")]:

@@ -30,6 +30,7 @@ def _production_env(tmp_path, **overrides) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
         "REDIS_URL": "redis://127.0.0.1:6399/0",
         "DJANGO_ALLOWED_HOSTS": HOST,
+        "KCITY_SITE_URL": f"https://{HOST}",
         "DJANGO_DEBUG": "false",
         "DJANGO_CSRF_TRUSTED_ORIGINS": "",
         "DJANGO_SECURE_PROXY_SSL_HEADER": "",
