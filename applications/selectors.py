@@ -626,35 +626,27 @@ def submission_problems(
     return problems
 
 
+def _other_sent_proposals(application: Application) -> QuerySet[Application]:
+    """The organisation's other proposals in the application's call that hold their place
+    (``SITE_TAKEN_STATUSES``)."""
+    return Application.objects.filter(
+        call_id=application.call_id,
+        organization_id=application.organization_id,
+        status__in=Application.SITE_TAKEN_STATUSES,
+    ).exclude(pk=application.pk)
+
+
 def bid_sent_by_company(application: Application) -> bool:
-    """Whether the application's organisation has another proposal sent to its call
-    (``SITE_TAKEN_STATUSES``, any city): a contractor selection takes one bid per company.
-    One query, by ids."""
-    return (
-        Application.objects.filter(
-            call_id=application.call_id,
-            organization_id=application.organization_id,
-            status__in=Application.SITE_TAKEN_STATUSES,
-        )
-        .exclude(pk=application.pk)
-        .exists()
-    )
+    """Whether the application's organisation has another proposal sent to its call, any
+    city: a contractor selection takes one bid per company. One query, by ids."""
+    return _other_sent_proposals(application).exists()
 
 
 def site_taken_by_another(application: Application) -> bool:
     """Whether another proposal of the application's organisation holds its city in its call,
     as the constraint ``applications_one_per_org_city_call`` counts (``SITE_TAKEN_STATUSES``).
     One query, by ids."""
-    return (
-        Application.objects.filter(
-            call_id=application.call_id,
-            organization_id=application.organization_id,
-            city_id=application.city_id,
-            status__in=Application.SITE_TAKEN_STATUSES,
-        )
-        .exclude(pk=application.pk)
-        .exists()
-    )
+    return _other_sent_proposals(application).filter(city_id=application.city_id).exists()
 
 
 def taken_sites_for(applications) -> set[tuple[int, int, int]]:
