@@ -41,7 +41,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core.bilingual import is_korean
-from core.concurrency import fingerprint, refuse_if_changed
+from core.concurrency import StaleEdit, fingerprint, refuse_if_changed
 from core.domain import DomainError, clean_or_refuse, require_permission
 from core.transitions import apply_transition
 from notifications import message_templates
@@ -1109,7 +1109,22 @@ def save_message_template(
         **texts,
     )
     clean_or_refuse(version)
-    version.save()
+    try:
+        with transaction.atomic():
+            version.save()
+    except IntegrityError as exc:
+        # A colleague saved the template's first version at the same moment: there was no row
+        # to lock yet, so both numbered theirs 1 and theirs committed first. Refused as any
+        # stale edit is, with what is in use now (the page keeps what was typed).
+        raise StaleEdit(
+            _(
+                "Someone else saved this message template at the same moment, so nothing was "
+                "saved. Your texts are kept in the form: check the version now in use, then "
+                "save again."
+            ),
+            current=template_fingerprint(name),
+            changed=["version"],
+        ) from exc
     return _set_active(
         version,
         active=True,

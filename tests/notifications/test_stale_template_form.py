@@ -77,3 +77,30 @@ def test_texts_identical_to_the_version_in_use_make_no_version(programme_admin, 
         services.save_message_template(name=NAME, actor=programme_admin, **TEXTS)
     assert refused.value.code == "unchanged"
     assert MessageTemplate.objects.filter(name=NAME).count() == 1
+
+
+def test_two_first_versions_saved_at_once_refuse_the_second_instead_of_a_500(
+    programme_admin, monkeypatch
+):
+    # Two admins save a template's first version at the same moment: there is no row to lock
+    # yet, so both number theirs 1. The colleague's commits first (here: written just before
+    # ours is saved); ours meets the unique constraint and is refused as a stale edit.
+    from core.concurrency import StaleEdit  # noqa: PLC0415
+
+    colleague = UserFactory(email="colleague@molit.go.kr", roles=[roles.PROGRAMME_ADMIN])
+    checked = services.clean_or_refuse
+
+    def colleague_saves_first(row, **kwargs):
+        checked(row, **kwargs)
+        MessageTemplate.objects.create(
+            name=NAME, version=1, is_active=True, created_by=colleague, **TEXTS
+        )
+
+    monkeypatch.setattr(services, "clean_or_refuse", colleague_saves_first)
+    mine = {**TEXTS, "body_en": "Reason given by the committee: {{ reason }}"}
+    with pytest.raises(StaleEdit) as refused:
+        services.save_message_template(name=NAME, actor=programme_admin, **mine)
+    assert (refused.value.code, refused.value.changed) == ("changed_meanwhile", ["version"])
+    # Nothing of ours was saved (the colleague's row, written inside our transaction here,
+    # went with it; in the real race it was committed by theirs).
+    assert not MessageTemplate.objects.filter(body_en=mine["body_en"]).exists()
