@@ -19,3 +19,10 @@ class AwardsConfig(AppConfig):
         from awards.privacy import register
 
         register()
+
+        # A project from before the portal completes only with nothing left waiting on it, as
+        # a portal project's award does (awards.lifecycle.waiting_on_the_project).
+        from awards.lifecycle import waiting_on_the_project
+        from projects.services import register_closing_check
+
+        register_closing_check(waiting_on_the_project)

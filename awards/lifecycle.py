@@ -137,49 +137,59 @@ def next_step_problems(award: Award, to: str) -> list[str]:
             problems.append(
                 _("The final payment has not been decided yet: pay it or withhold it first.")
             )
-        # Nothing is reviewed, checked or paid once the project is closed: what is still
-        # waiting for a step would wait for ever.
-        for deliverable in Deliverable.objects.filter(
-            project=project, status=Deliverable.Status.SUBMITTED
-        ).order_by("due_on", "pk"):
-            problems.append(
-                _("The %(deliverable)s waits for its review: accept it or return it first.")
-                % {"deliverable": deliverable.get_kind_display().lower()}
-            )
-        for request in requests_under_way(project):
-            problems.append(
-                _(
-                    "Tranche %(number)s of %(reference)s has a payment request still open "
-                    "(%(status)s): pay, reject or withhold it first."
-                )
-                % {
-                    "number": request.tranche.number,
-                    "reference": request.tranche.agreement.reference,
-                    "status": request.get_status_display().lower(),
-                }
-            )
-        for amendment in (
-            Amendment.objects.filter(
-                agreement__project=project,
-                agreement__status=Agreement.Status.SIGNED,
-                status=Amendment.Status.REQUESTED,
-            )
-            .select_related("agreement")
-            .order_by("pk")
-        ):
-            problems.append(
-                _("An amendment of %(reference)s waits for a decision: decide it first.")
-                % {"reference": amendment.agreement.reference}
-            )
-        for tranche in undecided_tranches(project):
-            problems.append(
-                _(
-                    "Tranche %(number)s of %(reference)s is neither paid nor withheld: pay it "
-                    "or withhold it first."
-                )
-                % {"number": tranche.number, "reference": tranche.agreement.reference}
-            )
+        problems.extend(waiting_on_the_project(project))
     return problems
+
+
+def waiting_on_the_project(project) -> list[str]:
+    """What still waits for a step on ``project``: a deliverable for its review, a payment
+    request still open, an amendment for its decision, a tranche neither paid nor withheld.
+    Nothing is reviewed, checked or paid once a project is closed, so none of these may be left
+    when it completes: a portal project's award (``next_step_problems``) and a project from
+    before the portal (``projects.services.set_historical_project_status``, through
+    ``register_closing_check``) ask the same list."""
+    waiting: list[str] = []
+    for deliverable in Deliverable.objects.filter(
+        project=project, status=Deliverable.Status.SUBMITTED
+    ).order_by("due_on", "pk"):
+        waiting.append(
+            _("The %(deliverable)s waits for its review: accept it or return it first.")
+            % {"deliverable": deliverable.get_kind_display().lower()}
+        )
+    for request in requests_under_way(project):
+        waiting.append(
+            _(
+                "Tranche %(number)s of %(reference)s has a payment request still open "
+                "(%(status)s): pay, reject or withhold it first."
+            )
+            % {
+                "number": request.tranche.number,
+                "reference": request.tranche.agreement.reference,
+                "status": request.get_status_display().lower(),
+            }
+        )
+    for amendment in (
+        Amendment.objects.filter(
+            agreement__project=project,
+            agreement__status=Agreement.Status.SIGNED,
+            status=Amendment.Status.REQUESTED,
+        )
+        .select_related("agreement")
+        .order_by("pk")
+    ):
+        waiting.append(
+            _("An amendment of %(reference)s waits for a decision: decide it first.")
+            % {"reference": amendment.agreement.reference}
+        )
+    for tranche in undecided_tranches(project):
+        waiting.append(
+            _(
+                "Tranche %(number)s of %(reference)s is neither paid nor withheld: pay it "
+                "or withhold it first."
+            )
+            % {"number": tranche.number, "reference": tranche.agreement.reference}
+        )
+    return waiting
 
 
 @transaction.atomic

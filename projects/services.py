@@ -843,6 +843,19 @@ def update_project(*, project: Project, actor, **fields) -> Project:
     return _update(project, actor=actor, fields=fields, allowed=allowed)
 
 
+#: What keeps a project from completing, said by the apps above (awards: a deliverable, a
+#: payment request, an amendment or a tranche still waiting for a step); each takes the
+#: project and returns its messages. Registered from ``AppConfig.ready`` with
+#: ``register_closing_check``.
+CLOSING_CHECKS: list[Callable[[Project], Iterable[str]]] = []
+
+
+def register_closing_check(check: Callable[[Project], Iterable[str]]) -> None:
+    """Add ``check`` to ``CLOSING_CHECKS`` (once)."""
+    if check not in CLOSING_CHECKS:
+        CLOSING_CHECKS.append(check)
+
+
 @transaction.atomic
 def set_historical_project_status(*, project: Project, to: str, actor, reason: str = "") -> Project:
     """``set_project_status`` for a project from before the portal. A portal project follows
@@ -855,6 +868,11 @@ def set_historical_project_status(*, project: Project, to: str, actor, reason: s
             _("A project awarded through the portal follows its award: change the award."),
             code="follows_award",
         )
+    if to == Project.Status.COMPLETED:
+        # What still waits for a step would wait for ever once the project is closed.
+        waiting = [message for check in CLOSING_CHECKS for message in check(project)]
+        if waiting:
+            raise DomainError(" ".join(str(m) for m in waiting), code="not_ready")
     return set_project_status(project=project, to=to, actor=actor, reason=reason)
 
 
