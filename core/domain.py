@@ -75,11 +75,6 @@ def require_permission(actor, permission: str, obj=None, *, message) -> None:
         raise DomainError(message, code="forbidden")
 
 
-# A due date being set (a clarification's answer, a review) lies ahead, and within the years a
-# date may take: the rule the services apply (``refuse_past_due``) and the forms' date field
-# (``core.forms.BoundedDateTimeField``) ask alike, so a page says it next to the field and the
-# API says the same. Far outside these years (1, 9999) a time cannot even be shown in Seoul.
-PAST_DUE = _("This date must be in the future.")
 # The longest text a person types for someone else to read: a reason (why an application is
 # ineligible or withdrawn, why a decision changed, why a review is reopened) and a note (a
 # reviewer's decline note). The named services refuse longer text (``refuse_too_long``); the
@@ -104,6 +99,11 @@ def refuse_too_long(text: str, *, limit: int = REASON_MAX_LENGTH, field: str = "
     return text
 
 
+# A due date being set (a clarification's answer, a review) lies ahead, and within the years a
+# date may take: the rule the services apply (``refuse_past_due``) and the forms' date field
+# (``core.forms.BoundedDateTimeField``) ask alike, so a page says it next to the field and the
+# API says the same. Far outside these years (1, 9999) a time cannot even be shown in Seoul.
+PAST_DUE = _("This date must be in the future.")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 YEAR_OUT_OF_RANGE = _("Enter a date between the years %(first)s and %(last)s.")
 
