@@ -14,8 +14,10 @@ RUN pip install --no-cache-dir --require-hashes -r requirements/pip.txt \
 COPY . .
 RUN python scripts/collect_assets.py \
     && DJANGO_SECRET_KEY=build DATABASE_URL=sqlite:////tmp/build.db REDIS_URL=redis://localhost \
+       KCITY_SITE_URL=https://build.invalid \
        python manage.py collectstatic --noinput \
     && DJANGO_SECRET_KEY=build DATABASE_URL=sqlite:////tmp/build.db REDIS_URL=redis://localhost \
+       KCITY_SITE_URL=https://build.invalid \
        python manage.py compilemessages -v0
 RUN useradd --create-home kcity && mkdir -p /srv/kcity/private && chown -R kcity /srv/kcity /app/var 2>/dev/null || true
 USER kcity

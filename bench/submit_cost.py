@@ -41,6 +41,8 @@ ENVIRONMENT = {
     "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE_NAME}",
     "REDIS_URL": "redis://127.0.0.1:6379/14",
     "DJANGO_ALLOWED_HOSTS": "testserver",
+    # Production settings ask for the address e-mail links start with (never sent here).
+    "KCITY_SITE_URL": "http://testserver",
     "DJANGO_SECURE_SSL_REDIRECT": "false",
     "DJANGO_SESSION_COOKIE_SECURE": "false",
     "DJANGO_CSRF_COOKIE_SECURE": "false",

@@ -28,7 +28,7 @@ from core.domain import (
 from notifications.services import holding_messages
 from projects.models import Call, Project, Track
 from projects.rules import MANAGE_TRACK
-from results.aggregation import FLAG_BELOW_CRITERION, FLAG_BELOW_OVERALL
+from results.aggregation import EXCLUDED_STATUSES, FLAG_BELOW_CRITERION, FLAG_BELOW_OVERALL
 from results.models import ApplicationResult, Decision
 from results.rules import DECIDE
 from reviews.models import Assignment
@@ -158,9 +158,12 @@ def committee_summary_for(application_id: int) -> str:
 def results_in_ranking_order(track: Track) -> list[ApplicationResult]:
     """Every result row of the track, with its application: the ranked ones by rank, then
     those with no official score (no review submitted), which the funding line rejects (not
-    fundable) so that their applicants, too, hear of a decision at the release."""
+    fundable) so that their applicants, too, hear of a decision at the release. Not the row
+    of an application that left the review since the aggregation ran (withdrawn, screened
+    ineligible: ``EXCLUDED_STATUSES``), which no decision may follow (its release would fail)."""
     return list(
         ApplicationResult.objects.filter(track=track)
+        .exclude(application__status__in=EXCLUDED_STATUSES)
         .select_related("application")
         .order_by(F("rank").asc(nulls_last=True), "application_id")
     )

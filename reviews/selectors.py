@@ -465,21 +465,27 @@ def overdue_q(now) -> Q:
 
 def overdue_assignments(user, *, now=None) -> QuerySet[Assignment]:
     """Open assignments on the user's tracks past their effective due date, annotated with
-    ``due`` (the effective due date)."""
+    ``due`` (the effective due date). Only reviews that can still be done (``review_open_q``),
+    as the reminders count: not those of an application decided or left the review."""
     return Assignment.objects.filter(
-        overdue_q(now or timezone.now()), application__track__in=staff_tracks(user)
+        overdue_q(now or timezone.now()),
+        review_open_q(),
+        application__track__in=staff_tracks(user),
     ).annotate(due=effective_due_expression())
 
 
 def assignments_awaiting_declaration(user) -> QuerySet[Assignment]:
     """Open assignments on the user's tracks whose reviewer has neither accepted nor declared
-    no conflict yet: the review cannot start. Annotated with ``due``."""
+    no conflict yet: the review cannot start. Annotated with ``due``. Only reviews that can
+    still be done (``review_open_q``)."""
     declared = ConflictDeclaration.objects.filter(
         reviewer=OuterRef("reviewer"), application=OuterRef("application")
     )
     return (
         Assignment.objects.filter(
-            status__in=Assignment.OPEN_STATUSES, application__track__in=staff_tracks(user)
+            review_open_q(),
+            status__in=Assignment.OPEN_STATUSES,
+            application__track__in=staff_tracks(user),
         )
         .exclude(Exists(declared))
         .annotate(due=effective_due_expression())
@@ -517,10 +523,20 @@ def reviewer_home(user, *, now=None) -> ReviewerHome:
     """The reviewer's visible assignments (``assignments_for_reviewer``) in three groups:
     to declare a conflict of interest (and so accept), to score, and finished (submitted).
     Open groups are soonest due first (no due date last); finished ones most recent first.
-    Each assignment carries ``due`` (``effective_due``) and ``overdue`` at ``now``."""
+    Each assignment carries ``due`` (``effective_due``) and ``overdue`` at ``now``. A review not
+    submitted whose application's review is over (``review_open_q``: its funding decision
+    confirmed) waits for nobody and is left out; its score page still says why."""
     now = now or timezone.now()
     to_declare, to_score, finished = [], [], []
-    for assignment in assignments_for_reviewer(user):
+    assignments = assignments_for_reviewer(user)
+    closed = set(
+        assignments.filter(status__in=Assignment.OPEN_STATUSES)
+        .exclude(review_open_q())
+        .values_list("pk", flat=True)
+    )
+    for assignment in assignments:
+        if not assignment.is_locked and assignment.pk in closed:
+            continue
         assignment.due = assignment.effective_due
         assignment.overdue = assignment.is_overdue_at(now)
         if assignment.is_locked:
