@@ -7,7 +7,7 @@ import string
 from collections import defaultdict
 from datetime import datetime
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from django.http import Http404
 
 from applications.models import Application
@@ -174,7 +174,8 @@ def decisions_for_track(track: Track) -> QuerySet[Decision]:
             "confirmed_by",
             "decided_by",
         )
-        .order_by("application__result__rank", "application_id")
+        # The unscored (no rank) after the ranked, on every database (SQLite puts nulls first).
+        .order_by(F("application__result__rank").asc(nulls_last=True), "application_id")
     )
 
 
