@@ -113,3 +113,22 @@ def final_payment(agreement: Agreement, *, status: str = Tranche.Status.PAID) ->
         after_deliverable=Deliverable.Kind.FINAL,
         status=status,
     )
+
+
+def paid_under_service_contract(project, *, contractor_user, amount_krw: int) -> PaymentRequest:
+    """``amount_krw`` already paid to ``project`` as the first tranche of a signed service
+    contract with ``contractor_user``'s company: the money a cancelled award keeps spent."""
+    contract = signed_agreement(
+        project, kind=Agreement.Kind.SERVICE, party=contractor_user.organizations.first()
+    )
+    tranche = TrancheFactory(
+        agreement=contract, number=1, amount_krw=amount_krw, status=Tranche.Status.PAID
+    )
+    return PaymentRequestFactory(
+        tranche=tranche,
+        amount_krw=amount_krw,
+        status=PaymentRequest.Status.PAID,
+        paid_on=datetime.date(2026, 3, 2),
+        payment_reference="KEXIM-0001",
+        requested_by=contractor_user,
+    )

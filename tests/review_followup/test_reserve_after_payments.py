@@ -3,15 +3,13 @@ spent, so the reserve list is never offered funding the track's budget no longer
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 
-from awards.models import Agreement, Award, PaymentRequest, Tranche
+from awards.models import Award
 from awards.services import award_funding, budget_left, cancel_award
 from results.models import Decision
 from tests.awards.test_lifecycle import _release
-from tests.factories.funding import PaymentRequestFactory, TrancheFactory, signed_agreement
+from tests.factories.funding import paid_under_service_contract
 
 pytestmark = pytest.mark.django_db
 
@@ -38,19 +36,7 @@ def test_paid_money_of_a_cancelled_award_is_not_offered_again(
     )
     award = award_funding(application=apps[0], amount=400 * M, actor=kind_staff)
     Award.objects.filter(pk=award.pk).update(status=Award.Status.IN_PROGRESS)
-    company = contractor.organizations.first()
-    contract = signed_agreement(award.project, kind=Agreement.Kind.SERVICE, party=company)
-    first = TrancheFactory(
-        agreement=contract, number=1, amount_krw=120 * M, status=Tranche.Status.PAID
-    )
-    PaymentRequestFactory(
-        tranche=first,
-        amount_krw=120 * M,
-        status=PaymentRequest.Status.PAID,
-        paid_on=datetime.date(2026, 3, 2),
-        payment_reference="KEXIM-0001",
-        requested_by=contractor,
-    )
+    paid_under_service_contract(award.project, contractor_user=contractor, amount_krw=120 * M)
     award.refresh_from_db()
     _award, promoted = cancel_award(award=award, reason="The city withdrew.", actor=kind_staff)
     # 800 M − 400 M still to award to rank 2 − 120 M already paid = 280 M, below the 300 M

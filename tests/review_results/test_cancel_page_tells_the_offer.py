@@ -5,15 +5,13 @@ track's floor, so that nobody is offered anything (``awards.services.promote_res
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from django.urls import reverse
 
-from awards.models import Agreement, Award, PaymentRequest, Tranche
+from awards.models import Award
 from awards.services import award_funding
 from tests.awards.test_lifecycle import _release
-from tests.factories.funding import PaymentRequestFactory, TrancheFactory, signed_agreement
+from tests.factories.funding import paid_under_service_contract
 from tests.factories.results import ensure_email_templates
 
 pytestmark = pytest.mark.django_db
@@ -56,20 +54,7 @@ def test_the_cancel_page_does_not_promise_an_offer_the_budget_cannot_fund(
     )
     award = award_funding(application=apps[0], amount=400 * M, actor=kind_staff)
     Award.objects.filter(pk=award.pk).update(status=Award.Status.IN_PROGRESS)
-    contract = signed_agreement(
-        award.project, kind=Agreement.Kind.SERVICE, party=contractor.organizations.first()
-    )
-    tranche = TrancheFactory(
-        agreement=contract, number=1, amount_krw=120 * M, status=Tranche.Status.PAID
-    )
-    PaymentRequestFactory(
-        tranche=tranche,
-        amount_krw=120 * M,
-        status=PaymentRequest.Status.PAID,
-        paid_on=datetime.date(2026, 3, 2),
-        payment_reference="KEXIM-0001",
-        requested_by=contractor,
-    )
+    paid_under_service_contract(award.project, contractor_user=contractor, amount_krw=120 * M)
     award.refresh_from_db()
 
     page = _cancel_page(client, planning_track, award, kind_staff)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from applications.models import Application
+from applications.services import withdraw_application
 from notifications.models import Message
 from results.aggregation import aggregate_track
 from results.models import Decision
@@ -32,19 +33,26 @@ def _email_templates(settings, tmp_path):
     )
 
 
+def _scored_and_unscored(track, applicant):
+    """Two applications of the applicant's organisation on the board, aggregated: one scored by
+    three reviewers, one with no review submitted (a result row with no figures)."""
+    track.total_budget = 800 * M
+    track.budget_floor, track.budget_ceiling = 300 * M, 400 * M
+    track.save()
+    (criterion,) = make_criteria(track, ("overall", 100, None, 1))
+    org = applicant.organizations.first()
+    scored = reviewed_application(track, budget_requested=400 * M, organization=org)
+    review_totals(scored, criterion, [90, 88, 86], [UserFactory() for _ in range(3)])
+    unscored = reviewed_application(track, budget_requested=400 * M, organization=org)
+    aggregate_track(track=track)
+    assert unscored.result.rank is None  # on the board, no figures
+    return scored, unscored
+
+
 def test_an_application_without_a_score_is_rejected_and_told_at_release(
     planning_track, applicant, kind_staff, programme_admin
 ):
-    planning_track.total_budget = 800 * M
-    planning_track.budget_floor, planning_track.budget_ceiling = 300 * M, 400 * M
-    planning_track.save()
-    (criterion,) = make_criteria(planning_track, ("overall", 100, None, 1))
-    org = applicant.organizations.first()
-    scored = reviewed_application(planning_track, budget_requested=400 * M, organization=org)
-    review_totals(scored, criterion, [90, 88, 86], [UserFactory() for _ in range(3)])
-    unscored = reviewed_application(planning_track, budget_requested=400 * M, organization=org)
-    aggregate_track(track=planning_track)
-    assert unscored.result.rank is None  # on the board, no figures
+    scored, unscored = _scored_and_unscored(planning_track, applicant)
 
     propose_funding_line(track=planning_track, actor=kind_staff)
     decision = Decision.objects.get(application=unscored)
@@ -94,3 +102,23 @@ def test_an_application_reviewed_while_still_eligible_is_released_with_the_other
     assert Message.objects.filter(
         template="applications/decision", channel="email", context__reference=late.reference
     ).exists()
+
+
+def test_an_unscored_application_withdrawn_after_the_aggregation_gets_no_decision(
+    planning_track, applicant, kind_staff, programme_admin
+):
+    """A result row outlives an application that left the review after the aggregation
+    (withdrawn, screened ineligible again) until the aggregation runs again: such an
+    application gets no decision, or the release of the whole call would fail on its move to
+    "rejected" (results.services.results_in_ranking_order)."""
+    scored, unscored = _scored_and_unscored(planning_track, applicant)
+    withdraw_application(application=unscored, actor=applicant, reason="We found other funds")
+    propose_funding_line(track=planning_track, actor=kind_staff)
+    assert not Decision.objects.filter(application=unscored).exists()
+
+    confirm_decisions(track=planning_track, actor=programme_admin)
+    assert release_decisions(call=planning_track.call, actor=programme_admin) == 1
+    unscored.refresh_from_db()
+    scored.refresh_from_db()
+    assert unscored.status == Application.Status.WITHDRAWN
+    assert scored.status == Application.Status.SELECTED
