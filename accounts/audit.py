@@ -198,7 +198,12 @@ def describe_event(event: AuditEvent, *, with_values: bool = True) -> str:
     its old and new values when it has them and ``with_values`` (off for a reader who may not
     know the row's people: the values may be their addresses). An action not listed reads as
     "Changed"."""
-    model = event.content_type.model_class() if event.content_type_id else None
+    # The content type from Django's cache: a page of rows costs no query per row.
+    model = (
+        ContentType.objects.get_for_id(event.content_type_id).model_class()
+        if event.content_type_id
+        else None
+    )
     field = None
     if model is not None:
         try:

@@ -439,8 +439,9 @@ def confirm_decisions(*, track: Track, actor, version: str | None = None) -> int
     # Once a decision is confirmed no new proposal can take in an application without one:
     # that one stays on the page's warning, the rest must be settled first.
     anything_confirmed = Decision.objects.filter(track=track, confirmed_at__isnull=False).exists()
+    decided = set(Decision.objects.filter(track=track).values_list("application_id", flat=True))
     out_of_step = [
-        a for a in proposal_out_of_step(track) if not anything_confirmed or hasattr(a, "decision")
+        a for a in proposal_out_of_step(track) if not anything_confirmed or a.pk in decided
     ]
     if out_of_step:
         raise DomainError(
