@@ -283,6 +283,24 @@ def test_review_page_lists_each_problem_with_link(client, verified_applicant, pl
     assert "Submit the application" not in body
 
 
+def test_section_navigation_marks_the_page_it_is_on(client, verified_applicant, planning_track):
+    """The section list shows where the applicant is: the section being edited, or the review
+    step on the review page (before, the review step was never marked as current)."""
+    application = ApplicationFactory(
+        track=planning_track,
+        organization=verified_applicant.organizations.first(),
+        created_by=verified_applicant,
+    )
+    login(client, verified_applicant)
+    review_url = reverse("applications:review", kwargs={"pk": application.pk})
+    review = client.get(review_url).content.decode()
+    assert f'href="{review_url}" aria-current="step"' in review
+    assert review.count('aria-current="step"') == 1
+    section = client.get(section_url(application, "budget")).content.decode()
+    assert f'href="{section_url(application, "budget")}" aria-current="step"' in section
+    assert f'href="{review_url}" aria-current' not in section
+
+
 def test_submit_view_double_submit_friendly_message(client, complete_draft):
     login(client, complete_draft.created_by)
     url = reverse("applications:submit", kwargs={"pk": complete_draft.pk})
