@@ -47,14 +47,20 @@ def organizations_for_user(user) -> QuerySet[Organization]:
     return Organization.objects.filter(memberships__user=user).order_by("name")
 
 
-def applicant_organization_for_user(user) -> Organization | None:
-    """The organisation a user applies for: the first of their non-agency organisations."""
+def applicant_organizations_for_user(user) -> QuerySet[Organization]:
+    """The organisations a user may apply for (not a Korean agency), the one they joined
+    first first: a member of several chooses which one a new application is for."""
     return (
         organizations_for_user(user)
         .exclude(kind=Organization.Kind.KOREAN_AGENCY)
         .order_by("memberships__created_at", "pk")
-        .first()
     )
+
+
+def applicant_organization_for_user(user) -> Organization | None:
+    """The organisation a user applies for by default: the first they joined of
+    ``applicant_organizations_for_user``."""
+    return applicant_organizations_for_user(user).first()
 
 
 def open_invitations_for_organization(organization) -> QuerySet[OrganizationInvitation]:

@@ -26,7 +26,13 @@ from rest_framework.response import Response
 
 from accounts.models import Organization
 from applications import clarifications, selectors, services, shortlisting
-from applications.models import Application, ClarificationRequest, Document, Question
+from applications.models import (
+    Application,
+    ClarificationRequest,
+    ConsortiumMember,
+    Document,
+    Question,
+)
 from applications.selectors import applications_for_user
 from applications.shortlisting import SHORTLIST_APPLICATION
 from core.api.filters import IdFilter
@@ -35,7 +41,7 @@ from core.api.schema import api_docs
 from core.api.viewsets import (
     PortalGenericViewSet,
 )
-from core.domain import REASON_MAX_LENGTH
+from core.domain import MESSAGE_MAX_LENGTH, REASON_MAX_LENGTH
 from projects.models import City, Country, Track, validate_document_kind
 from projects.selectors import public_calls, public_cities, staff_tracks
 
@@ -94,6 +100,34 @@ class DocumentUploadSerializer(serializers.Serializer):
     )
 
 
+class ConsortiumMemberSerializer(serializers.ModelSerializer):
+    """A member of a demonstration consortium, as the consortium section lists it."""
+
+    class Meta:
+        model = ConsortiumMember
+        fields = ["id", "name", "kind", "role", "country_code", "email_domain"]
+        read_only_fields = fields
+
+
+class ConsortiumMemberInputSerializer(serializers.Serializer):
+    """The consortium section's form (``ConsortiumMemberForm``): checked by the same service
+    (one lead, a Korean company; the overseas partner a public body; no name twice)."""
+
+    name = serializers.CharField(max_length=255)
+    kind = serializers.ChoiceField(
+        choices=[
+            choice
+            for choice in Organization.Kind.choices
+            if choice[0] != Organization.Kind.KOREAN_AGENCY
+        ]
+    )
+    role = serializers.ChoiceField(choices=ConsortiumMember.Role.choices)
+    country_code = serializers.CharField(
+        max_length=2, required=False, allow_blank=True, help_text=_("ISO 3166-1 alpha-2.")
+    )
+    email_domain = serializers.CharField(max_length=255, required=False, allow_blank=True)
+
+
 class OrganizationRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organization
@@ -122,6 +156,13 @@ class ApplicationSerializer(serializers.ModelSerializer):
     )
     decided_at = serializers.SerializerMethodField()
     documents = DocumentSerializer(many=True, read_only=True)
+    consortium_members = ConsortiumMemberSerializer(
+        many=True,
+        read_only=True,
+        help_text=_(
+            "A demonstration consortium's members (withheld, empty, in anonymised review)."
+        ),
+    )
     answers = serializers.SerializerMethodField(
         help_text=_(
             "Answers to the track's questions (GET /tracks/{id}/questions/), by question code: "
@@ -173,6 +214,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "updated_at",
             "version",
             "documents",
+            "consortium_members",
             "answers",
         ]
         # Output only (writes have their own serializers). Not marked read-only on purpose:
@@ -315,7 +357,7 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class ClarificationAnswerSerializer(serializers.Serializer):
-    response = serializers.CharField(max_length=10000)
+    response = serializers.CharField(max_length=MESSAGE_MAX_LENGTH)
 
 
 class ClarificationRequestSerializer(serializers.ModelSerializer):
@@ -347,7 +389,7 @@ class ClarificationRoundSerializer(serializers.Serializer):
 
 
 class ClarificationCreateSerializer(serializers.Serializer):
-    message = serializers.CharField(max_length=10000)
+    message = serializers.CharField(max_length=MESSAGE_MAX_LENGTH)
     sections = serializers.ListField(
         child=serializers.ChoiceField(choices=[key for key, _label in selectors.SECTIONS]),
         min_length=1,
@@ -483,6 +525,30 @@ class ShortlistResultSerializer(serializers.ModelSerializer):
         responses={200: DocumentSerializer(many=True)},
     ),
     remove_document=extend_schema(summary=_("Remove a document"), responses={204: None}),
+    add_consortium_member=extend_schema(
+        summary=_("Add a member to the consortium"),
+        description=_(
+            "A demonstration track's consortium: one Korean lead company and an overseas public "
+            "partner (government, public institution or university); checked as on the "
+            "consortium page."
+        ),
+        responses={201: ConsortiumMemberSerializer},
+        examples=[
+            OpenApiExample(
+                "Overseas partner",
+                request_only=True,
+                value={
+                    "name": "Mukdahan Provincial Office",
+                    "kind": "regional_government",
+                    "role": "overseas_public_partner",
+                    "country_code": "TH",
+                },
+            )
+        ],
+    ),
+    remove_consortium_member=extend_schema(
+        summary=_("Remove a member from the consortium"), responses={204: None}
+    ),
     submit=extend_schema(
         summary=_("Submit the application"),
         description=_(
@@ -575,6 +641,8 @@ class ApplicationViewSet(
         "documents": "applications.view_application_content",
         "upload_document": "applications.change_application",
         "remove_document": "applications.change_application",
+        "add_consortium_member": "applications.change_application",
+        "remove_consortium_member": "applications.change_application",
         "submit": "applications.submit_application",
         "withdraw": "applications.withdraw_application",
         "answer_clarification": "applications.answer_clarification",
@@ -587,6 +655,7 @@ class ApplicationViewSet(
         "create": ApplicationCreateSerializer,
         "partial_update": ApplicationUpdateSerializer,
         "upload_document": DocumentUploadSerializer,
+        "add_consortium_member": ConsortiumMemberInputSerializer,
         "withdraw": ReasonSerializer,
         "answer_clarification": ClarificationAnswerSerializer,
         "request_clarification": ClarificationCreateSerializer,
@@ -606,7 +675,7 @@ class ApplicationViewSet(
         return (
             selectors.readable_applications_for_user(self.request.user)
             .select_related("decision")
-            .prefetch_related("documents", "answers__question")
+            .prefetch_related("documents", "consortium_members", "answers__question")
             .annotate(
                 visible_status=selectors.applicant_visible_status_expression(
                     real_status_track_ids=self.staff_track_ids()
@@ -733,6 +802,27 @@ class ApplicationViewSet(
         if document is None:
             raise NotFound(_("No such document on this application."))
         services.remove_document(document=document, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["post"], url_path="consortium")
+    def add_consortium_member(self, request, pk=None):
+        member = services.add_consortium_member(
+            application=self.get_object(), actor=request.user, **self.validated_input()
+        )
+        return Response(ConsortiumMemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"consortium/(?P<member_id>[0-9]+)",
+        url_name="consortium-member",
+    )
+    def remove_consortium_member(self, request, pk=None, member_id=None):
+        application = self.get_object()
+        member = application.consortium_members.filter(pk=member_id).first()
+        if member is None:
+            raise NotFound(_("No such member in this application's consortium."))
+        services.remove_consortium_member(member=member, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["post"])

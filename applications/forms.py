@@ -18,7 +18,7 @@ from applications.models import Application, ConsortiumMember, Document, Questio
 from applications.selectors import site_cities
 from core import uploads as documents
 from core.bilingual import localized
-from core.domain import REASON_MAX_LENGTH
+from core.domain import MESSAGE_MAX_LENGTH, REASON_MAX_LENGTH
 from core.forms import BoundedDateTimeField, DisplayNameChoiceField, TypedTextField
 from core.kept_uploads import KeepsUploads
 from core.templatetags.portal_format import krw
@@ -315,9 +315,10 @@ class WithdrawForm(forms.Form):
 
 
 class ClarificationAnswerForm(forms.Form):
-    response = forms.CharField(
+    response = TypedTextField(
         label=_("Your answer"),
         widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=MESSAGE_MAX_LENGTH,
         help_text=_("Explain what you changed. The application then returns to the secretariat."),
     )
 
@@ -325,9 +326,10 @@ class ClarificationAnswerForm(forms.Form):
 class ClarificationRequestForm(forms.Form):
     """Staff ask the applicant to change named sections."""
 
-    message = forms.CharField(
+    message = TypedTextField(
         label=_("What needs clarifying"),
         widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=MESSAGE_MAX_LENGTH,
         help_text=_("The applicant sees this message as written."),
     )
     sections = forms.MultipleChoiceField(

@@ -36,6 +36,7 @@ from applications.models import (
 )
 from core.concurrency import StaleEdit, refuse_if_row_changed
 from core.domain import (
+    MESSAGE_MAX_LENGTH,
     DomainError,
     clean_or_refuse,
     refuse_past_due,
@@ -945,6 +946,11 @@ def add_consortium_member(*, application: Application, actor, **fields) -> Conso
     application = _lock_for_edit(application, "consortium", actor)
     member = ConsortiumMember(application=application, **fields)
     member.country_code = (member.country_code or "").upper()
+    if member.kind == Organization.Kind.KOREAN_AGENCY:
+        # The consortium page does not offer it; the API asks the same rule here.
+        raise DomainError(
+            _("A secretariat or ministry cannot be a member of a consortium."), field="kind"
+        )
     if member.role == ConsortiumMember.Role.LEAD:
         if application.consortium_members.filter(role=ConsortiumMember.Role.LEAD).exists():
             raise DomainError(_("The consortium already has a lead company."), field="role")
@@ -1169,7 +1175,8 @@ def request_clarification(
     sections = [s for s in sections if s in valid]
     if not sections:
         raise DomainError(_("Name at least one section to reopen."), field="sections")
-    if not message.strip():
+    message = refuse_too_long(message, limit=MESSAGE_MAX_LENGTH, field="message")
+    if not message:
         raise DomainError(_("Say what needs clarifying."), field="message")
     refuse_past_due(due_at)
     previous = application.status
@@ -1229,7 +1236,8 @@ def answer_clarification(*, application: Application, actor, response: str) -> A
     )
     if request is None or application.status != S.CLARIFICATION:
         raise DomainError(_("There is no open clarification request."), code="no_request")
-    if not response.strip():
+    response = refuse_too_long(response, limit=MESSAGE_MAX_LENGTH, field="response")
+    if not response:
         raise DomainError(_("Write your answer to the request."), field="response")
     # Only what the applicant can change now counts: the sections the request reopened. A
     # requirement staff added after the submission (a required question or document) is asked

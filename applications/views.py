@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import roles
-from accounts.selectors import applicant_organization_for_user
+from accounts.selectors import applicant_organization_for_user, applicant_organizations_for_user
 from applications import clarifications, selectors, services, stages
 from applications.forms import (
     SECTION_FORMS,
@@ -56,18 +56,23 @@ def _own_application(request, pk) -> Application:
 @login_required
 def dashboard(request):
     """The organisation's applications and the tracks open for a new one."""
-    organization = applicant_organization_for_user(request.user)
+    organizations = list(applicant_organizations_for_user(request.user))
+    organization = organizations[0] if organizations else None
     applications = selectors.applicant_home(request.user)
     open_tracks = []
     for call in public_calls():
         if call.is_accepting_new_applications:
             for track in call.tracks.all():
-                track.eligible = organization is not None and services.organization_may_apply(
-                    organization, track
-                )
+                # A member of several organisations applies for the one they choose, among
+                # those the track is open to (the first they joined when only one is).
+                track.applying_as = [
+                    org for org in organizations if services.organization_may_apply(org, track)
+                ]
+                track.eligible = bool(track.applying_as)
                 open_tracks.append(track)
     context = {
         "organization": organization,
+        "organizations": organizations,
         "applications": applications,
         "open_tracks": open_tracks,
         "status_labels": dict(Application.Status.choices),
@@ -82,7 +87,16 @@ def dashboard(request):
 @require_POST
 def start(request, track_pk):
     track = get_object_or_404(Track.objects.select_related("call"), pk=track_pk)
-    organization = applicant_organization_for_user(request.user)
+    chosen = request.POST.get("organization", "")
+    if chosen:
+        # One of the user's own organisations (the choice on the dashboard); any other is 404.
+        if not chosen.isdigit():
+            raise Http404
+        organization = get_object_or_404(
+            applicant_organizations_for_user(request.user), pk=int(chosen)
+        )
+    else:
+        organization = applicant_organization_for_user(request.user)
     if organization is None:
         messages.warning(request, _("Create your organisation first; it is the applicant."))
         return redirect("accounts:organization_create")

@@ -82,6 +82,8 @@ def require_permission(actor, permission: str, obj=None, *, message) -> None:
 # API accept the same text and a longer one is refused whichever door it came by.
 REASON_MAX_LENGTH = 2000
 NOTE_MAX_LENGTH = 5000
+# A clarification request's message and the applicant's answer to it (a longer exchange).
+MESSAGE_MAX_LENGTH = 10_000
 TOO_LONG = _("Keep this to %(limit)s characters or fewer (it has %(count)s).")
 
 

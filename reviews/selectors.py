@@ -683,8 +683,9 @@ def neutral_document_name(*, reference: str | None, kind: str, original_name: st
 
 def redact_application_data(data: dict, identifying_codes=()) -> dict:
     """An application's API representation without the applicant's identity (organisation,
-    contact person, position, e-mail, telephone; document file names made neutral; the answers
-    to the questions that may identify the applicant, ``identifying_codes``, made null)."""
+    contact person, position, e-mail, telephone, consortium members; document file names made
+    neutral; the answers to the questions that may identify the applicant,
+    ``identifying_codes``, made null)."""
     data = dict(data)
     if isinstance(data.get("answers"), dict) and identifying_codes:
         data["answers"] = {
@@ -694,6 +695,8 @@ def redact_application_data(data: dict, identifying_codes=()) -> dict:
     for name in WITHHELD_API_FIELDS:
         if name in data:
             data[name] = None if name == "organization" else ""
+    if "consortium_members" in data:  # the consortium names the applicant's partners
+        data["consortium_members"] = []
     if isinstance(data.get("documents"), list):
         data["documents"] = [
             {

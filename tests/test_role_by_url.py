@@ -194,6 +194,8 @@ OBJECT_URLS = {
         "pk": d["submitted"].pk,
         "document_id": d["document"].public_id,
     },
+    "api:application-add-consortium-member": lambda d: {"pk": d["consortium_draft"].pk},
+    "api:application-consortium-member": lambda d: {"pk": d["consortium_draft"].pk, "member_id": 1},
     "api:application-answer-clarification": lambda d: {"pk": d["returned"].pk},
     "api:application-clarifications": lambda d: {"pk": d["returned"].pk},
     "api:application-request-clarification": lambda d: {"pk": d["submitted"].pk},
