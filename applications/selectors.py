@@ -30,7 +30,7 @@ from django.utils.translation import gettext_noop
 
 from accounts import roles
 from accounts.audit import audit_events_for
-from accounts.models import Membership
+from accounts.models import Membership, Organization
 from accounts.selectors import is_member, reachable_users
 from applications import questions as q
 from applications import stages
@@ -542,6 +542,49 @@ REQUIRED_CONSORTIUM_ROLES: tuple[tuple[str, str], ...] = (
 )
 
 
+# Which organisation kinds may apply to a track, by the track's applicant kind.
+ELIGIBLE_KINDS = {
+    Track.ApplicantKind.FOREIGN_PUBLIC: tuple(Organization.FOREIGN_PUBLIC_KINDS),
+    Track.ApplicantKind.KOREAN_CONSORTIUM: (Organization.Kind.KOREAN_COMPANY,),
+    Track.ApplicantKind.KOREAN_COMPANY: (Organization.Kind.KOREAN_COMPANY,),
+}
+# Tracks whose applicants are Korean companies (a consortium's lead, a contractor selection's
+# bidders). An organisation's kind is its own word at registration; its country is checked
+# beside it, so a company registered abroad does not apply as a Korean company.
+KOREAN_APPLICANT_KINDS = (Track.ApplicantKind.KOREAN_CONSORTIUM, Track.ApplicantKind.KOREAN_COMPANY)
+KOREA = "KR"
+
+
+def registered_abroad_for(organization: Organization, track: Track) -> bool:
+    """Whether ``track`` asks for a Korean company and ``organization`` is registered in
+    another country."""
+    return track.applicant_kind in KOREAN_APPLICANT_KINDS and (
+        (organization.country_code or "").upper() != KOREA
+    )
+
+
+def applicant_refusal(organization: Organization, track: Track) -> str | None:
+    """Why ``organization`` may not apply to ``track``, in words for the applicant, or None
+    when it may: the one rule of who applies, asked when a draft starts
+    (``services.start_application``) and again when it is submitted (``submission_problems``),
+    so a draft started before the rule, or before the organisation's registration changed,
+    is not sent under it. Reads no row beyond the organisation and the track."""
+    if organization.is_korean_company and registered_abroad_for(organization, track):
+        return str(_("Only companies registered in Korea can apply to this track."))
+    if organization.kind not in ELIGIBLE_KINDS.get(track.applicant_kind, ()) or (
+        registered_abroad_for(organization, track)
+    ):
+        return str(
+            _("%(kind)s organisations cannot apply to this track. It is open to: %(who)s.")
+            % {"kind": organization.get_kind_display(), "who": track.get_applicant_kind_display()}
+        )
+    return None
+
+
+def organization_may_apply(organization: Organization, track: Track) -> bool:
+    return applicant_refusal(organization, track) is None
+
+
 def submission_problems(
     application: Application, *, taken_sites: set[tuple[int, int, int]] | None = None
 ) -> list[Problem]:
@@ -555,6 +598,9 @@ def submission_problems(
     track = application.track
     problems: list[Problem] = []
     keys = {key for key, _label in sections_for_application(application)}
+    refusal = applicant_refusal(application.organization, track)
+    if refusal is not None:
+        problems.append(Problem("applicant", refusal))
     for section, field, message in REQUIRED_FIELDS:
         # A concept note asks only its own fields (applications.stages.CONCEPT_FIELDS). A
         # foreign key is read by its id: whether it is set needs no query for the object.

@@ -265,13 +265,6 @@ def _transition_application(
 # in ``selectors``, which the clarification snapshots read too).
 SECTION_FIELDS = selectors.SECTION_FIELDS
 
-# Which organisation kinds may apply to a track, by the track's applicant kind.
-ELIGIBLE_KINDS = {
-    Track.ApplicantKind.FOREIGN_PUBLIC: tuple(Organization.FOREIGN_PUBLIC_KINDS),
-    Track.ApplicantKind.KOREAN_CONSORTIUM: (Organization.Kind.KOREAN_COMPANY,),
-    Track.ApplicantKind.KOREAN_COMPANY: (Organization.Kind.KOREAN_COMPANY,),
-}
-
 
 def _validate(obj) -> None:
     try:
@@ -331,27 +324,6 @@ def _lock_for_edit(application: Application, section: str, actor) -> Application
     return locked
 
 
-# Tracks whose applicants are Korean companies (a consortium's lead, a contractor selection's
-# bidders). An organisation's kind is its own word at registration; its country is checked
-# beside it, so a company registered abroad does not apply as a Korean company.
-KOREAN_APPLICANT_KINDS = (Track.ApplicantKind.KOREAN_CONSORTIUM, Track.ApplicantKind.KOREAN_COMPANY)
-KOREA = "KR"
-
-
-def registered_abroad_for(organization: Organization, track: Track) -> bool:
-    """Whether ``track`` asks for a Korean company and ``organization`` is registered in
-    another country."""
-    return track.applicant_kind in KOREAN_APPLICANT_KINDS and (
-        (organization.country_code or "").upper() != KOREA
-    )
-
-
-def organization_may_apply(organization: Organization, track: Track) -> bool:
-    return organization.kind in ELIGIBLE_KINDS.get(
-        track.applicant_kind, ()
-    ) and not registered_abroad_for(organization, track)
-
-
 @transaction.atomic
 def start_application(*, track: Track, organization: Organization, actor) -> Application:
     """Open a draft application of ``organization`` to ``track`` while the call accepts them.
@@ -364,16 +336,9 @@ def start_application(*, track: Track, organization: Organization, actor) -> App
     )
     if not organization.memberships.filter(user=actor).exists():
         raise DomainError(_("You are not a member of this organisation."), code="forbidden")
-    if organization.is_korean_company and registered_abroad_for(organization, track):
-        raise DomainError(
-            _("Only companies registered in Korea can apply to this track."), code="ineligible"
-        )
-    if not organization_may_apply(organization, track):
-        raise DomainError(
-            _("%(kind)s organisations cannot apply to this track. It is open to: %(who)s.")
-            % {"kind": organization.get_kind_display(), "who": track.get_applicant_kind_display()},
-            code="ineligible",
-        )
+    refusal = selectors.applicant_refusal(organization, track)
+    if refusal is not None:
+        raise DomainError(refusal, code="ineligible")
     if not track.call.is_accepting_new_applications:  # a two-stage call: until concept notes close
         raise DomainError(_("This call is not accepting applications."), code="closed")
     country = Country.objects.filter(code=organization.country_code).first()
@@ -1070,9 +1035,9 @@ def submit_application(*, application: Application, actor) -> Application:
     reference is the track's sequence, taken last (``_next_reference``).
     """
     _share_lock_call_of(application.pk)
-    locked = (
+    locked = (  # the organisation joined: completeness asks who may apply on the same row
         Application.objects.select_for_update(of=("self",))
-        .select_related("call", "track")
+        .select_related("call", "track", "organization")
         .get(pk=application.pk)
     )
     _require_member(locked, actor)

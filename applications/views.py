@@ -66,7 +66,7 @@ def dashboard(request):
                 # A member of several organisations applies for the one they choose, among
                 # those the track is open to (the first they joined when only one is).
                 track.applying_as = [
-                    org for org in organizations if services.organization_may_apply(org, track)
+                    org for org in organizations if selectors.organization_may_apply(org, track)
                 ]
                 track.eligible = bool(track.applying_as)
                 open_tracks.append(track)

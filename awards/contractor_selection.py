@@ -42,7 +42,8 @@ from notifications.services import in_each_language, queue_message
 from projects.models import Call, Project, Track
 from projects.rules import MANAGE_TRACK
 from projects.services import transition_call
-from results.models import ApplicationResult
+from results.models import ApplicationResult, Decision
+from results.services import propose_funding_line
 from reviews.models import Criterion
 
 TWO = Decimal("0.01")
@@ -334,10 +335,23 @@ def select_contractor(*, track: Track, actor) -> Project:
     return project
 
 
+def _keep_the_winner(call: Call, *, actor) -> None:
+    """Before a decided selection is archived because its contractor leaves: a track whose
+    funding line was not proposed yet gets it now, while the project still names the winner
+    (``results.services.propose_funding_line``: the winner selected, the other bids rejected).
+    The archived selection's decisions then keep its winner, so staff can still confirm and
+    release them and every bidder hears its outcome once."""
+    for track in call.tracks.order_by("pk"):
+        if not Decision.objects.filter(track=track).exists():
+            propose_funding_line(track=track, actor=actor)
+
+
 def release_contractor(*, project: Project, reason: str, actor) -> Project:
     """The project's contractor leaves it (its service contract terminated:
     ``awards.funding.terminate_agreement``): the project has no contractor again, its decided
-    selections are archived (their winner is not chosen twice) and a new selection may be
+    selections are archived (their winner is not chosen twice; one whose funding line was not
+    proposed yet gets it first, ``_keep_the_winner``, so its bidders still hear their
+    outcome) and a new selection may be
     opened (``open_contractor_selection``). Deliverables stay with the project, with their
     versions; the company no longer reaches them, and the next contractor does not see its
     versions (``awards.selectors.versions_for_user``). Audited on the project. Call inside the
@@ -349,6 +363,7 @@ def release_contractor(*, project: Project, reason: str, actor) -> Project:
     for call in Call.objects.filter(
         project=project, kind=Call.Kind.CONTRACTOR_SELECTION, status=Call.Status.DECIDED
     ).order_by("pk"):
+        _keep_the_winner(call, actor=actor)
         transition_call(call=call, to=Call.Status.ARCHIVED, actor=actor)
     project.contractor = None
     project.save(update_fields=["contractor"])

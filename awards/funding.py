@@ -973,6 +973,38 @@ def terminate_agreement(
             _("Only a service contract's company leaves the project with it."),
             field="release_contractor",
         )
+    _end_agreement(
+        agreement, reason=reason, actor=actor, detail={"contractor_released": release_contractor}
+    )
+    if release_contractor:
+        agreement.project = contractor_release(
+            project=agreement.project, reason=reason, actor=actor
+        )
+    context = {**_agreement_context(agreement), "reason": reason}
+    _tell(
+        _party_members(agreement),
+        template="awards/agreement_terminated",
+        context=context,
+        link=_party_link(agreement),
+        skip=actor,
+    )
+    _tell(
+        _track_staff(agreement.project),
+        template="awards/agreement_terminated",
+        context=context,
+        link=_staff_agreement_link(agreement),
+        skip=actor,
+    )
+    return agreement
+
+
+def _end_agreement(agreement: Agreement, *, reason: str, actor, detail: dict) -> list[Tranche]:
+    """End ``agreement`` (locked by the caller) with ``reason``: every scheduled tranche is
+    cancelled with its unpaid requests (``_close_tranche``), what was paid stays paid, the
+    amendments still requested are refused with the reason, and the agreement is terminated
+    (audited, ``detail`` added). From then on it plans only what it paid
+    (``awards.execution.project_execution``). For ``terminate_agreement`` and for a cancelled
+    award (``stop_future_payments``). Returns the tranches cancelled."""
     tranches = _cancel_scheduled_tranches(agreement=agreement, reason=reason, actor=actor)
     now = timezone.now()
     pending = Amendment.objects.select_for_update(of=("self",)).filter(
@@ -999,32 +1031,9 @@ def terminate_agreement(
         actor=actor,
         old_value=old_status,
         new_value=AS.TERMINATED,
-        detail={
-            "reason": reason,
-            "tranches_cancelled": [t.number for t in tranches],
-            "contractor_released": release_contractor,
-        },
+        detail={"reason": reason, "tranches_cancelled": [t.number for t in tranches], **detail},
     )
-    if release_contractor:
-        agreement.project = contractor_release(
-            project=agreement.project, reason=reason, actor=actor
-        )
-    context = {**_agreement_context(agreement), "reason": reason}
-    _tell(
-        _party_members(agreement),
-        template="awards/agreement_terminated",
-        context=context,
-        link=_party_link(agreement),
-        skip=actor,
-    )
-    _tell(
-        _track_staff(agreement.project),
-        template="awards/agreement_terminated",
-        context=context,
-        link=_staff_agreement_link(agreement),
-        skip=actor,
-    )
-    return agreement
+    return tranches
 
 
 # --- Payment requests ----------------------------------------------------------------------
@@ -1379,12 +1388,20 @@ def _tell_party(request: PaymentRequest, template: str, actor) -> None:
     )
 
 
+def _approval_day(request: PaymentRequest) -> datetime.date | None:
+    """The programme day (Korea time) on which ``request`` was approved, or None before."""
+    if request.approved_at is None:
+        return None
+    return timezone.localdate(request.approved_at, timezone=ZoneInfo(settings.PROGRAMME_TIME_ZONE))
+
+
 @transaction.atomic
 def record_payment(
     *, request: PaymentRequest, paid_on: datetime.date, payment_reference: str, actor
 ) -> PaymentRequest:
-    """A programme admin records an approved request as paid, with the day (not in the future,
-    programme time) and the transfer's reference: approved → paid, and its tranche → paid.
+    """A programme admin records an approved request as paid, with the day (not in the future
+    nor before the day of the approval, programme time) and the transfer's reference:
+    approved → paid, and its tranche → paid.
     Audited on both; the party's members are told."""
     # The tranche first, then the request: the order in which withholding a tranche and
     # cancelling a project (``_close_tranche``) take them, so a payment recorded while a
@@ -1403,6 +1420,17 @@ def record_payment(
         raise DomainError(_("Enter the day of the payment."), field="paid_on")
     if paid_on > _today():
         raise DomainError(_("The day of the payment cannot be in the future."), field="paid_on")
+    approved_on = _approval_day(request)
+    if approved_on is not None and paid_on < approved_on:
+        raise DomainError(
+            _(
+                "The day of the payment cannot be before the request was approved "
+                "(%(approved_on)s, Korea time)."
+            )
+            % {"approved_on": approved_on.isoformat()},
+            field="paid_on",
+            code="paid_before_approval",
+        )
     if not payment_reference:
         raise DomainError(_("Enter the payment's reference."), field="payment_reference")
     if len(payment_reference) > 64:
@@ -1599,10 +1627,30 @@ def undecided_tranches(project: Project) -> list[Tranche]:
 
 @transaction.atomic
 def stop_future_payments(*, project: Project, actor, reason: str) -> int:
-    """A cancelled project pays nothing more: every tranche not yet paid or withheld is
-    cancelled, and every request of it not yet paid is cancelled too (audited each).
-    Returns the number of tranches stopped. Call inside the cancelling transaction."""
-    return len(_cancel_scheduled_tranches(agreement__project=project, reason=reason, actor=actor))
+    """A cancelled project pays nothing more and its agreements end with it: each agreement
+    still in force (signed or draft) is terminated with the reason (``_end_agreement``: its
+    scheduled tranches and their unpaid requests cancelled, its requested amendments refused,
+    audited each), so that it plans only what it paid and the execution figures and the
+    track's budget (``awards.services.budget_left``) count the same money. No
+    ``agreement_terminated`` mail: the award's cancellation tells the parties once
+    (``awards.lifecycle``). Returns the number of tranches stopped. Call inside the cancelling
+    transaction."""
+    stopped = 0
+    for agreement in (
+        Agreement.objects.select_for_update(of=("self",))
+        .filter(project=project)
+        .exclude(status=AS.TERMINATED)
+        .order_by("pk")
+    ):
+        stopped += len(
+            _end_agreement(agreement, reason=reason, actor=actor, detail={"award_cancelled": True})
+        )
+    # A tranche left scheduled under an agreement already terminated (none is: termination
+    # cancels them) would still be stopped here.
+    stopped += len(
+        _cancel_scheduled_tranches(agreement__project=project, reason=reason, actor=actor)
+    )
+    return stopped
 
 
 def _cancel_scheduled_tranches(*, reason: str, actor, **where) -> list[Tranche]:

@@ -18,9 +18,9 @@ together, and one function says what still stops each move.
   since nothing is reviewed or paid once the project is closed. The project completes with
   the award.
 - cancelled (a reason required): the project is cancelled with it and leaves the public
-  portfolio, every payment not yet made
-  is stopped (``awards.funding.stop_future_payments``), the partner's and the contractor's
-  members are told (``awards/award_cancelled``) and the next application on the track's
+  portfolio, every payment not yet made is stopped and its agreements end, each then planning
+  only what it paid (``awards.funding.stop_future_payments``), the partner's and the
+  contractor's members are told (``awards/award_cancelled``) and the next application on the track's
   reserve list is offered the funding (``awards.services.promote_reserve``).
 
 ``next_step_problems`` is the one list of these conditions: ``move_award`` refuses a move while

@@ -173,7 +173,16 @@ def _contractor_winner(track: Track, results: list[ApplicationResult]) -> int | 
     """The application a contractor selection funds: the proposal of the company recorded as
     the project's contractor (``awards.contractor_selection.select_contractor``, which weighs
     the price in beside the technical ranking), its best ranked if it sent several; None until
-    the winner is recorded (or once that company left the project)."""
+    the winner is recorded. Once that company left the project its selection is archived
+    (``awards.contractor_selection.release_contractor``, which writes the selection's
+    decisions first if none were proposed yet): the winner is then the proposal those
+    decisions select, so every bidder still hears its outcome when they are released."""
+    if Call.objects.filter(pk=track.call_id, status=Call.Status.ARCHIVED).exists():
+        return (
+            Decision.objects.filter(track=track, proposed_outcome=Outcome.SELECTED)
+            .values_list("application_id", flat=True)
+            .first()
+        )
     contractor_id = (
         Project.objects.filter(pk=track.call.project_id)
         .values_list("contractor_id", flat=True)
@@ -255,8 +264,8 @@ def propose_funding_line(*, track: Track, actor, version: str | None = None) -> 
             ),
             code="no_contractor",
         )
+    plan = _funding_plan(track, results)  # before the old proposal goes: it may name the winner
     existing.delete()
-    plan = _funding_plan(track, results)
     decisions = []
     for result in results:
         outcome, amount, reserve_rank = plan[result.application_id]

@@ -989,9 +989,15 @@ class DemoSeeder:
                 funding.check_payment(request=request, actor=staff)
             stamps["checked_at"] = checked
         if until == S.PAID:
-            approved, paid = checked + days(2), checked + days(6)
+            approved = checked + days(2)
             with happened_at(approved):
                 funding.approve_payment(request=request, actor=self.admin)
+            stamps["approved_at"] = approved
+        # The history's own times before the payment is recorded: a payment is dated on or
+        # after the day of its approval, which ``record_payment`` reads from the request.
+        PaymentRequest.objects.filter(pk=request.pk).update(**stamps)
+        if until == S.PAID:
+            paid = checked + days(6)
             with happened_at(paid):
                 funding.record_payment(
                     request=request,
@@ -999,8 +1005,6 @@ class DemoSeeder:
                     payment_reference=f"MOLIT-{paid:%Y%m%d}-{request.pk:05d}",
                     actor=self.admin,
                 )
-            stamps["approved_at"] = approved
-        PaymentRequest.objects.filter(pk=request.pk).update(**stamps)
 
     def deliver(self, deliverable, worker, staff, *, returned: str = "") -> datetime.datetime:
         """The contractor hands the deliverable in a week before it is due and the track's
