@@ -30,9 +30,11 @@ from applications.services import APPLICATION_TRANSITIONS
 from core.concurrency import StaleEdit, row_fingerprint
 from core.domain import REASON_MAX_LENGTH, DomainError
 from core.forms import (
+    IdsMultipleChoiceField,
     TypedTextField,
     apply_domain_error,
     guard_against_stale,
+    ids_from,
     refusal_status,
     run_service_on_form,
     seen_version,
@@ -73,7 +75,7 @@ class ScreeningForm(forms.Form):
         return data
 
 
-class ApplicationChoiceField(forms.ModelMultipleChoiceField):
+class ApplicationChoiceField(IdsMultipleChoiceField):
     """Each checkbox names the application by reference and title, not the reference alone,
     so staff need not look the title up in the table above."""
 
@@ -112,7 +114,7 @@ def screening(request, track_id: int):
     if request.method == "POST":
         # The list offered submitted applications; one screened since it was shown is still a
         # valid tick, refused and reported by the service rather than failing the whole form.
-        ticked = [v for v in request.POST.getlist("applications") if v.isdigit()]
+        ticked = ids_from(request.POST.getlist("applications"))
         pending = selectors.screening_list(track).filter(
             Q(status=Application.Status.SUBMITTED) | Q(pk__in=ticked)
         )
@@ -369,12 +371,15 @@ def track_applications(request, track_id: int):
     track = get_object_or_404(Track.objects.select_related("call", "secretariat"), pk=track_id)
     require_perm(request, MANAGE_TRACK, track)
     form = StaffListFilterForm(request.GET or None, track=track)
-    filters = form.cleaned_data if form.is_valid() else {}
+    # A bad value is said next to its field and left out; the valid filters still apply
+    # (``cleaned_data`` keeps only the fields that cleaned).
+    form.is_valid()
+    filters = getattr(form, "cleaned_data", {})
     # Its own ids ("bulk_tag"): the filter form above has a "tag" field too.
     bulk = BulkActionForm(
         request.POST if request.method == "POST" else None, tags=form.tags, auto_id="bulk_%s"
     )
-    wanted = [int(v) for v in request.POST.getlist("applications") if v.isdigit()]
+    wanted = ids_from(request.POST.getlist("applications"))
     code = 200
     if request.method == "POST":
         if not wanted:

@@ -22,7 +22,7 @@ from awards.services import (
 )
 from awards.views import award_letter_response, letter_language
 from core.domain import DomainError
-from core.forms import run_service_on_form
+from core.forms import id_from, run_service_on_form
 from core.views import renders_pdf
 from results import selectors as sel
 from results.models import Decision
@@ -47,10 +47,10 @@ def awards(request, track_id: int):
     track = sel.results_track_for_user(request.user, track_id)
     posted = None  # the bound form of the decision whose award was asked for
     if request.method == "POST":
-        decision_id = request.POST.get("decision", "")
-        if not decision_id.isdigit():
+        decision_id = id_from(request.POST.get("decision"))
+        if decision_id is None:
             return HttpResponse(status=400)
-        decision = get_object_or_404(sel.decisions_for_track(track), pk=int(decision_id))
+        decision = get_object_or_404(sel.decisions_for_track(track), pk=decision_id)
         posted = AwardForm(request.POST, decision=decision, track=track)
         if run_service_on_form(
             posted,

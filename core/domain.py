@@ -109,6 +109,10 @@ PAST_DUE = _("This date must be in the future.")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 YEAR_OUT_OF_RANGE = _("Enter a date between the years %(first)s and %(last)s.")
 
+# The range of a whole number the database can compare with a 64-bit column (an id, a
+# filter's number): a larger one is a server error on SQLite, so every door refuses it first.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
 
 def is_past(value) -> bool:
     return value is not None and value <= timezone.now()

@@ -15,13 +15,38 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.concurrency import StaleEdit
-from core.domain import FIRST_YEAR, LAST_YEAR, PAST_DUE, YEAR_OUT_OF_RANGE, DomainError, is_past
+from core.domain import (
+    FIRST_YEAR,
+    INT64_MAX,
+    LAST_YEAR,
+    PAST_DUE,
+    YEAR_OUT_OF_RANGE,
+    DomainError,
+    is_past,
+)
 
 # What a ``datetime-local`` input sends, and what a person may type in its place.
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 # The hidden field carrying the fingerprint of the values a page showed (``core.concurrency``).
 SEEN_VERSION = "seen_version"
+
+
+def id_from(value) -> int | None:
+    """``value`` (from a query string or a posted form) as the id of a row, or None when it
+    cannot name one: only ASCII digits (``"²".isdigit()`` is true, yet ``int`` refuses it),
+    at least 1, within the database's range (SQLite cannot even compare a larger number: a
+    server error otherwise)."""
+    text = str(value if value is not None else "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= INT64_MAX else None
+
+
+def ids_from(values) -> list[int]:
+    """The values that name a row (``id_from``), in their order; the others left out."""
+    return [number for number in map(id_from, values) if number is not None]
 
 
 def guard_against_stale(form: forms.BaseForm, seen: str) -> None:
@@ -128,7 +153,24 @@ class DisplayNameChoiceField(forms.ModelChoiceField):
         return obj.display_name
 
 
-class DisplayNameMultipleChoiceField(forms.ModelMultipleChoiceField):
+class IdsMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A choice of several rows by id that refuses an id no row can have (``id_from``: a
+    number beyond the database's range, ``"²"``) as it refuses any unknown choice, next to the
+    field, rather than asking the database about it (a server error on SQLite)."""
+
+    def _check_values(self, value):
+        if self.to_field_name is None and not isinstance(value, str):
+            for pk in value:
+                if id_from(pk) is None:
+                    raise ValidationError(
+                        self.error_messages["invalid_choice"],
+                        code="invalid_choice",
+                        params={"value": pk},
+                    )
+        return super()._check_values(value)
+
+
+class DisplayNameMultipleChoiceField(IdsMultipleChoiceField):
     """``DisplayNameChoiceField`` for several rows (checkboxes, a multiple select)."""
 
     def label_from_instance(self, obj):

@@ -15,7 +15,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.domain import DomainError
-from core.forms import apply_domain_error, guard_against_stale, run_service_on_form
+from core.forms import (
+    apply_domain_error,
+    guard_against_stale,
+    id_from,
+    ids_from,
+    run_service_on_form,
+)
 from core.views import require_perm
 from notifications import message_templates, selectors, services
 from notifications.forms import DiscardHeldForm, MessageTemplateForm
@@ -43,9 +49,9 @@ def template_list(request):
 def _initial(name: str, request) -> tuple[dict, str]:
     """The texts the form starts from, and where they come from ("active", "version",
     "default" or "" when the default cannot be written as a custom text)."""
-    wanted = request.GET.get("from")
-    if wanted and wanted.isdigit():
-        version = selectors.template_versions(name).filter(version=int(wanted)).first()
+    wanted = id_from(request.GET.get("from"))
+    if wanted is not None:
+        version = selectors.template_versions(name).filter(version=wanted).first()
         if version is not None:
             return {f: getattr(version, f) for f in services.TEMPLATE_FIELDS}, "version"
     active = selectors.active_template(name)
@@ -80,7 +86,7 @@ def template_edit(request, name: str):
             lambda data: services.save_message_template(
                 name=name,
                 actor=request.user,
-                based_on=int(based_on) if based_on and based_on.isdigit() else None,
+                based_on=id_from(based_on),
                 **data,
             ),
         ):
@@ -211,7 +217,7 @@ def held_list(request):
         if request.POST.get("all") and batch:
             ids = list(selectors.held_messages(batch=batch).values_list("pk", flat=True))
         else:
-            ids = [int(i) for i in request.POST.getlist("message") if i.isdigit()]
+            ids = ids_from(request.POST.getlist("message"))
         if request.POST.get("discard"):
             discard_form = DiscardHeldForm(request.POST)
             count = _discard(request, discard_form, ids)

@@ -18,6 +18,7 @@ from accounts.models import Organization
 from core.forms import (
     DisplayNameChoiceField,
     DisplayNameMultipleChoiceField,
+    id_from,
     run_service_on_form,
 )
 from core.kept_uploads import KeepsUploads
@@ -100,8 +101,7 @@ def _linked_projects(event: Event, followed, chosen) -> list[Project]:
 
 
 def _posted_id(request, name: str) -> int:
-    value = request.POST.get(name, "")
-    return int(value) if value.isdigit() else 0
+    return id_from(request.POST.get(name)) or 0
 
 
 @login_required

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ReviewerProfile
 from core.domain import NOTE_MAX_LENGTH, REASON_MAX_LENGTH
-from core.forms import BoundedDateTimeField, TypedTextField
+from core.forms import BoundedDateTimeField, IdsMultipleChoiceField, TypedTextField
 from projects.models import Track
 from reviews.models import Assignment, ConflictDeclaration, Criterion
 from reviews.services import compute_total, format_points, validate_points
@@ -300,10 +300,10 @@ class ScoreForm(forms.Form):
 
 
 class ManualAssignForm(forms.Form):
-    applications = forms.ModelMultipleChoiceField(
+    applications = IdsMultipleChoiceField(
         label=_("Applications"), queryset=None, widget=forms.CheckboxSelectMultiple
     )
-    reviewers = forms.ModelMultipleChoiceField(
+    reviewers = IdsMultipleChoiceField(
         label=_("Reviewers"), queryset=None, widget=forms.CheckboxSelectMultiple
     )
     due_at = BoundedDateTimeField(

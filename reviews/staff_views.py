@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +24,8 @@ from core.domain import DomainError
 from core.forms import (
     SEEN_VERSION,
     guard_against_stale,
+    id_from,
+    ids_from,
     refusal_status,
     run_service_on_form,
     seen_version,
@@ -461,11 +464,8 @@ def assignment_reopen(request, pk: int):
 
 
 def _chosen_reviewer(request) -> int | None:
-    """The ``reviewer`` filter of the query string as an id (None when absent or not a number)."""
-    try:
-        return int(request.GET.get("reviewer") or 0) or None
-    except ValueError:
-        return None
+    """The ``reviewer`` filter of the query string as an id (None when absent or no id)."""
+    return id_from(request.GET.get("reviewer"))
 
 
 def _page_query(request) -> str:
@@ -524,7 +524,10 @@ def remind(request, track_id: int):
     track = _track(request, track_id)
     sent = 0
     if request.POST.get("assignment"):
-        assignment = _staff_assignment(request, int(request.POST["assignment"]))
+        chosen = id_from(request.POST["assignment"])
+        if chosen is None:
+            raise Http404
+        assignment = _staff_assignment(request, chosen)
         if assignment.application.track_id != track.pk:
             raise PermissionDenied
         try:
@@ -599,10 +602,6 @@ def visibility(request, track_id: int):
 # Bulk assignment from the track's application list ------------------------------------------
 
 
-def _ids(values) -> list[int]:
-    return [int(v) for v in values if str(v).isdigit()]
-
-
 @login_required
 @require_POST
 def bulk_assign(request, track_id: int):
@@ -615,9 +614,11 @@ def bulk_assign(request, track_id: int):
     back = local_next(request.POST.get("next")) or reverse(
         "staff_applications:track_applications", args=[track.pk]
     )
-    wanted = _ids(request.POST.getlist("applications"))
+    wanted = ids_from(request.POST.getlist("applications"))
     reviewers = list(
-        selectors.committee_reviewers(track).filter(pk__in=_ids(request.POST.getlist("reviewers")))
+        selectors.committee_reviewers(track).filter(
+            pk__in=ids_from(request.POST.getlist("reviewers"))
+        )
     )
     if not wanted or not reviewers:
         messages.error(

@@ -29,8 +29,8 @@ from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
 
-# The range of a whole number the database can compare with a 64-bit column.
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+from core.domain import INT64_MAX, INT64_MIN
+
 # Lookups that turn a date or time into a whole number (``starts_on__year``).
 INTEGER_TRANSFORMS = frozenset(
     {"year", "iso_year", "month", "day", "week", "week_day", "iso_week_day", "quarter", "hour"}
