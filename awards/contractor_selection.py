@@ -643,7 +643,9 @@ def review_deliverable(
                     "status": deliverable.status,
                     "feedback": feedback,
                 },
-                link=project.get_absolute_url(),
+                # The contractor's page of the deliverable (its feedback, the next version),
+                # not the project's public fact sheet.
+                link=reverse("awards:deliverable", kwargs={"pk": deliverable.pk}),
             )
     return deliverable
 

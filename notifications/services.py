@@ -49,6 +49,7 @@ from notifications.models import DeliveryAttempt, Message, MessageTemplate
 from notifications.selectors import (
     active_template,
     is_sensitive_template,
+    notices_for_user,
     sensitive_placeholders,
     shown_context,
     shown_link,
@@ -891,6 +892,13 @@ def mark_message_read(*, message: Message, actor) -> Message:
         message.read_at = timezone.now()
         message.save(update_fields=["read_at"])
     return message
+
+
+@transaction.atomic
+def mark_all_notices_read(*, actor) -> int:
+    """Mark every unread in-app notice of ``actor`` read (``notices_for_user``: only their
+    own, never one held or discarded); returns how many. Nothing else changes."""
+    return notices_for_user(actor, unread_only=True).update(read_at=timezone.now())
 
 
 # -- messages held for review ------------------------------------------------------------------

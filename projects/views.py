@@ -33,9 +33,16 @@ def _tracks_prefetch():
     )
 
 
-def _decorate(call: Call, now) -> Call:
+def _with_public_status(call: Call, now) -> Call:
+    """The call with the status a visitor reads (upcoming, open, closed: the server's clock
+    decides, ``public_call_status``) and its label, the same on every public page."""
     call.public_status = public_call_status(call, now)
     call.public_status_label = PUBLIC_STATUS_LABELS[call.public_status]
+    return call
+
+
+def _decorate(call: Call, now) -> Call:
+    _with_public_status(call, now)
     for track in call.tracks.all():
         # The names the track's staff gave its required documents.
         track.required_document_labels = [
@@ -47,7 +54,8 @@ def _decorate(call: Call, now) -> Call:
 
 def home(request):
     """The public front page: open and upcoming calls, and the way in for each role."""
-    calls = public_calls()[:6]
+    now = timezone.now()
+    calls = [_with_public_status(call, now) for call in public_calls()[:6]]
     return render(request, "home.html", {"calls": calls})
 
 
@@ -86,14 +94,18 @@ def portfolio(request):
     """The funded projects the public sees (``selectors.public_portfolio``), newest first."""
     public = selectors.public_portfolio()
     projects = public.select_related("country", "city").order_by("-year", "code")
+    years = list(public.order_by("-year").values_list("year", flat=True).distinct())
+    # Only a year the filter offers: anything else ("²", which ``isdigit`` accepts and ``int``
+    # refuses, or a year with no project) shows every project, as "All years" says.
     year = request.GET.get("year", "")
-    if year.isdigit():
+    if year in {str(y) for y in years}:
         projects = projects.filter(year=int(year))
-    years = public.order_by("-year").values_list("year", flat=True).distinct()
+    else:
+        year = ""
     return render(
         request,
         "projects/public/portfolio.html",
-        {"projects": projects, "years": list(years), "year": year},
+        {"projects": projects, "years": years, "year": year},
     )
 
 
