@@ -1,7 +1,9 @@
 """Token authentication for integrations: ``Authorization: Token <key>``; keys are stored hashed.
 
 A token authenticates as its user while it is neither revoked nor expired. A read-only token is
-refused (403) on any request that is not GET, HEAD or OPTIONS, whatever the user may do.
+refused (403) on any request that is not GET, HEAD or OPTIONS, whatever the user may do. A
+token of a user whose role needs a second factor (staff, reviewers) is refused (403) while they
+have none: a token made as an applicant, before the role was given, opens nothing until then.
 
 Wrong keys are counted per client address (``accounts.ratelimit``, scope ``api_token``, rate
 ``settings.KCITY_API_TOKEN_FAILURE_RATE``, by default 30 per 10 minutes): past the rate every
@@ -18,8 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.permissions import SAFE_METHODS
 
-from accounts import ratelimit
+from accounts import ratelimit, two_factor
 from accounts.client_ip import client_ip
+from accounts.middleware import activate_user_preferences
 from accounts.models import ApiToken
 from accounts.token_services import hash_token_key, record_api_token_use
 
@@ -32,6 +35,14 @@ FAILURE_SCOPE = "api_token"
 class ReadOnlyToken(exceptions.PermissionDenied):
     default_detail = _("This token is read-only; create a read-and-write token to make changes.")
     default_code = "read_only_token"
+
+
+class SecondFactorMissing(exceptions.PermissionDenied):
+    default_detail = _(
+        "Your role needs two-step verification. Set it up in the portal (your profile, "
+        "“Two-step verification”); your API tokens work again once it is on."
+    )
+    default_code = "second_factor_required"
 
 
 class ApiTokenAuthentication(authentication.TokenAuthentication):
@@ -56,7 +67,16 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
                 ratelimit.hit(FAILURE_SCOPE, idents, settings.KCITY_API_TOKEN_FAILURE_RATE)
             raise
         if result is not None:
-            _user, token = result
+            user, token = result
+            # The middleware saw no user (DRF authenticates later): the token's user reads
+            # times in their own zone and, unless the request names one, their language (a
+            # refusal below included).
+            activate_user_preferences(
+                getattr(request, "_request", request), user, header_names_language=True
+            )
+            # A token is no way around the second factor of staff and reviewers.
+            if two_factor.lacks_required_second_factor(token.user):
+                raise SecondFactorMissing()
             if request.method not in SAFE_METHODS and not token.can_write:
                 raise ReadOnlyToken()
         return result

@@ -12,6 +12,30 @@ from django.utils.translation import gettext as _
 from accounts import auth_events, sessions, two_factor
 
 
+def activate_user_preferences(request, user, *, header_names_language: bool = False) -> None:
+    """Activate ``user``'s time zone (else the ``kcity_tz`` cookie's, else the default) and
+    their language unless the request chose one: the ``django_language`` cookie, and with
+    ``header_names_language`` also an ``Accept-Language`` header (an API client sets it on
+    purpose; a browser sends its own with every page).
+
+    The one rule for a session (``UserPreferencesMiddleware``) and for an API token, which
+    DRF authenticates after every middleware has run (``accounts.api_auth``)."""
+    tz_name = None
+    if user is not None and user.is_authenticated:
+        tz_name = user.time_zone
+        chosen = request.COOKIES.get("django_language") or (
+            header_names_language and request.headers.get("Accept-Language")
+        )
+        if not chosen and user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+    tz_name = tz_name or request.COOKIES.get("kcity_tz")
+    try:
+        timezone.activate(zoneinfo.ZoneInfo(tz_name)) if tz_name else timezone.deactivate()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        timezone.deactivate()
+
+
 class UserPreferencesMiddleware:
     """Activates the logged-in user's time zone; their language when no explicit choice was made."""
 
@@ -19,18 +43,7 @@ class UserPreferencesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        tz_name = None
-        if user is not None and user.is_authenticated:
-            tz_name = user.time_zone
-            if not request.COOKIES.get("django_language") and user.language:
-                translation.activate(user.language)
-                request.LANGUAGE_CODE = user.language
-        tz_name = tz_name or request.COOKIES.get("kcity_tz")
-        try:
-            timezone.activate(zoneinfo.ZoneInfo(tz_name)) if tz_name else timezone.deactivate()
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            timezone.deactivate()
+        activate_user_preferences(request, getattr(request, "user", None))
         return self.get_response(request)
 
 

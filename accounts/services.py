@@ -80,7 +80,8 @@ def send_verification_email(*, user: User, next_path: str = "") -> None:
     queue_message(
         recipient=user,
         template="accounts/verify_email",
-        context={"name": user.name, "verify_path": path},
+        # The reader's name as they read it (their Hangul name in a Korean e-mail).
+        context={**in_each_language("name", lambda: user.display_name), "verify_path": path},
         channels=("email",),
         link=path,
     )
@@ -101,7 +102,11 @@ def send_password_reset_links(*, users, token_generator) -> None:
             template="accounts/password_reset",
             # ``uid`` and ``token`` are the entries the outbox hides from staff
             # (``notifications.selectors.SENSITIVE_TEMPLATES``), as it hides the link.
-            context={"name": user.name or user.email, "uid": uid, "token": token},
+            context={
+                **in_each_language("name", lambda user=user: user.display_name),
+                "uid": uid,
+                "token": token,
+            },
             channels=("email",),
             link=path,
         )

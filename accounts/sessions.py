@@ -15,8 +15,11 @@ page that changed it keeps its own with ``update_session_auth_hash``).
 """
 
 import time
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.utils import timezone
 
 from accounts import roles
 
@@ -93,3 +96,18 @@ def _move_on(session, user, now: int) -> None:
     idle = idle_timeout_for(user)
     # set_expiry(0) would mean "until the browser closes": never less than one second.
     session.set_expiry(max(1, min(remaining, idle) if idle else remaining))
+
+
+def end_all_sessions(user) -> int:
+    """End every session of ``user`` at once, wherever it is open (a programme admin reset
+    their second factor: a session left open on the lost device must not set up an app of its
+    own). Sessions live in the database (``SESSION_ENGINE``, docs/reliability.md), so the live
+    ones are read and the user's deleted. Returns how many ended."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    ended = 0
+    live = store.get_model_class().objects.filter(expire_date__gt=timezone.now())
+    for row in live.only("session_key", "session_data").iterator():
+        if str(store().decode(row.session_data).get(SESSION_KEY)) == str(user.pk):
+            store(session_key=row.session_key).delete()
+            ended += 1
+    return ended

@@ -31,12 +31,12 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from accounts import ratelimit, roles
+from accounts import ratelimit, roles, sessions
 from accounts.audit import record_audit_event
 from accounts.models import User
 from accounts.rules import RESET_SECOND_FACTOR
 from core.domain import DomainError, require_permission
-from notifications.services import queue_message
+from notifications.services import in_each_language, queue_message
 
 RECOVERY_CODE_COUNT = 10
 TOTP_DEVICE_NAME = "Authenticator app"
@@ -49,6 +49,14 @@ def second_factor_required(user) -> bool:
     """Whether ``user`` may use the portal only after a second factor: staff, reviewers and
     anyone who can open the back office (``roles.PRIVILEGED_ROLES``)."""
     return roles.is_privileged(user)
+
+
+def lacks_required_second_factor(user) -> bool:
+    """Whether ``user``'s role needs a second factor they have not set up: such a user reaches
+    nothing with a password alone (``accounts.middleware.SecondFactorMiddleware``) nor with an
+    API token (``accounts.api_auth``), whenever the token was made (before the role was given,
+    or before a programme admin reset the second factor)."""
+    return second_factor_required(user) and not has_second_factor(user)
 
 
 def totp_device_for(user) -> TOTPDevice | None:
@@ -307,9 +315,10 @@ def _delete_devices(user) -> int:
 @transaction.atomic
 def reset_second_factor(*, user: User, actor: User, reason: str) -> None:
     """Remove a colleague's authenticator app and recovery codes (a lost phone), so they set
-    up a new one at their next log-in; their sessions verified with the old app stop counting
-    as verified. Only programme admins, never on their own account. Writes an audit row with
-    the reason and e-mails the user. Refuses a blank reason.
+    up a new one at their next log-in; every session of theirs ends (one left open on the lost
+    device could otherwise set up an app of its own, which asks for no password). Only
+    programme admins, never on their own account. Writes an audit row with the reason and
+    e-mails the user. Refuses a blank reason.
     """
     require_permission(
         actor,
@@ -326,13 +335,19 @@ def reset_second_factor(*, user: User, actor: User, reason: str) -> None:
             code="no_second_factor",
             field="email",
         )
+    # A session still open on the lost device would otherwise set up an app of its own.
+    sessions.end_all_sessions(user)
     record_audit_event(
         subject=user, action="second_factor_reset", actor=actor, detail={"reason": reason[:500]}
     )
     queue_message(
         recipient=user,
         template="accounts/second_factor_reset",
-        context={"name": user.name, "actor": actor.name or actor.email},
+        # Both names as the reader reads them (Hangul names in a Korean e-mail).
+        context={
+            **in_each_language("name", lambda: user.display_name),
+            **in_each_language("actor", lambda: actor.display_name),
+        },
         channels=("email",),
     )
 

@@ -195,10 +195,41 @@ class DecisionViewSet(StaffTrackRowsMixin, PortalReadOnlyViewSet):
 
 class StaffTrackSerializer(serializers.ModelSerializer):
     call = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    decisions_version = serializers.SerializerMethodField(
+        help_text=_(
+            "The track's decisions as read (the selection page's version): send it back with "
+            "propose-funding-line or confirm-decisions (409 if they changed since)."
+        )
+    )
 
     class Meta:
         model = Track
-        fields = ["id", "call", "kind", "code", "name", "total_budget", "official_aggregate"]
+        fields = [
+            "id",
+            "call",
+            "kind",
+            "code",
+            "name",
+            "total_budget",
+            "official_aggregate",
+            "decisions_version",
+        ]
+
+    def get_decisions_version(self, track) -> str:
+        return selection.decisions_version(track.decisions.all())
+
+
+class DecisionsVersionSerializer(serializers.Serializer):
+    version = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=10000,
+        help_text=_(
+            "The track's decisions_version you read: when a decision was proposed or changed "
+            "since, nothing is done and the answer is 409 changed_meanwhile. Without it the "
+            "decisions are taken as they stand."
+        ),
+    )
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -273,9 +304,16 @@ class StaffTrackViewSet(PortalReadOnlyViewSet):
         "confirm_decisions": MANAGE_TRACK,
         "release_decisions": MANAGE_TRACK,
     }
+    # As the selection page's two forms: the decisions as the client read them.
+    input_serializers = {
+        "propose_funding_line": DecisionsVersionSerializer,
+        "confirm_decisions": DecisionsVersionSerializer,
+    }
 
     def get_queryset(self):
-        return results_selectors.results_tracks_for_user(self.request.user)
+        return results_selectors.results_tracks_for_user(self.request.user).prefetch_related(
+            "decisions"
+        )
 
     @action(detail=True, methods=["post"])
     def aggregate(self, request, pk=None):
@@ -293,13 +331,16 @@ class StaffTrackViewSet(PortalReadOnlyViewSet):
     )
     def propose_funding_line(self, request, pk=None):
         track = self.get_object()
-        selection.propose_funding_line(track=track, actor=request.user)
+        version = self.validated_input().get("version") or None
+        selection.propose_funding_line(track=track, actor=request.user, version=version)
         decisions = DecisionViewSet.queryset.filter(track=track).order_by("pk")
         return Response(DecisionSerializer(decisions, many=True).data)
 
     @action(detail=True, methods=["post"], url_path="confirm-decisions")
     def confirm_decisions(self, request, pk=None):
-        count = selection.confirm_decisions(track=self.get_object(), actor=request.user)
+        track = self.get_object()
+        version = self.validated_input().get("version") or None
+        count = selection.confirm_decisions(track=track, actor=request.user, version=version)
         return Response({"count": count})
 
     @action(detail=True, methods=["post"], url_path="release-decisions")

@@ -1,6 +1,6 @@
 """OpenAPI helpers: the common error component and the error responses every operation can give.
 
-Every operation documents 400, 401, 403, 404 and 429 in the one shape that
+Every operation documents 400, 401, 403, 404, 429 and 503 in the one shape that
 ``core.api.exceptions.api_exception_handler`` produces, and every write (POST, PUT, PATCH,
 DELETE) 409 too, so a client (and schemathesis) can rely on the description for failures as
 well as for successes.
@@ -95,9 +95,8 @@ ERROR_RESPONSES = {
             "organisation's object exists."
         ),
         examples=[
-            _example(
-                "NotFound", "Not found", "No Application matches the given query.", "not_found"
-            )
+            # What every 404 says (``core.api.exceptions``): never the model's name.
+            _example("NotFound", "Not found", "Not found.", "not_found")
         ],
     ),
     "429": OpenApiResponse(
@@ -112,7 +111,41 @@ ERROR_RESPONSES = {
             )
         ],
     ),
+    "503": OpenApiResponse(
+        ErrorSerializer,
+        description=_(
+            "The service cannot do it now: the database could not be used "
+            "(service_unavailable, with Retry-After) or an uploaded file could not be stored "
+            "(storage_unavailable). Nothing was saved; try again later."
+        ),
+        examples=[
+            _example(
+                "ServiceUnavailable",
+                "The database is down",
+                "The service is unavailable for a moment; please try again in a minute.",
+                "service_unavailable",
+            )
+        ],
+    ),
 }
+
+# The headers of those answers a client must read (``core.api.views.service_unavailable``,
+# DRF's throttles), and the ``ETag`` of an object with a lost-update check.
+RETRY_AFTER = {
+    "Retry-After": {
+        "schema": {"type": "integer", "minimum": 0},
+        "description": _("Seconds to wait before trying again."),
+    }
+}
+ETAG = {
+    "ETag": {
+        "schema": {"type": "string"},
+        "description": _("The object as read: send it back in If-Match with a change."),
+    }
+}
+HEADERS_BY_CODE = {"429": RETRY_AFTER, "503": RETRY_AFTER}
+# The actions whose answer is the object itself, with its ``ETag`` (``core.api.viewsets``).
+VERSIONED_ACTIONS = frozenset({"retrieve", "create", "partial_update", "update"})
 
 
 # A write may come too late: the services refuse it with a code the API answers with 409
@@ -189,6 +222,12 @@ class PortalAutoSchema(AutoSchema):
         for code, response in errors.items():
             if code not in responses:
                 responses[code] = self._get_response_for_code(response, code, direction=direction)
+        for code, headers in HEADERS_BY_CODE.items():
+            responses[code].setdefault("headers", {}).update(headers)
+        if getattr(self.view, "version_fields", ()) and self.view.action in VERSIONED_ACTIONS:
+            for code in ("200", "201"):
+                if code in responses:
+                    responses[code].setdefault("headers", {}).update(ETAG)
         return responses
 
 

@@ -97,6 +97,7 @@ def test_unverified_staff_session_refused_by_the_api(client, kind_staff):
 def test_api_token_request_is_not_a_session(client, kind_staff):
     from accounts.token_services import create_api_token
 
+    authenticator_app(kind_staff)  # a staff member's token works once they have one
     password_only_login(client, kind_staff)
     _token, key = create_api_token(user=kind_staff, name="ci")
     response = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}")
@@ -302,6 +303,10 @@ def test_reset_device_of_a_verified_session_asks_again(client, kind_staff, progr
     client.force_login(kind_staff)
     assert client.get("/staff/").status_code == 200
     two_factor.reset_second_factor(user=kind_staff, actor=programme_admin, reason="Phone lost")
+    # The session has ended (one open on the lost device must not set up an app of its own):
+    # the colleague logs in again, then sets up a new app.
+    assert client.get("/staff/")["Location"] == "/accounts/login/?next=/staff/"
+    log_in_with_password(client, kind_staff)
     assert client.get("/staff/")["Location"] == f"{SETUP}?next=%2Fstaff%2F"
 
 

@@ -59,6 +59,7 @@ from tests.factories import (
     ScoreFactory,
     SubmittedApplicationFactory,
 )
+from tests.second_factor import authenticator_app, needs_second_factor
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 ANONYMOUS = "anonymous"
@@ -267,6 +268,8 @@ def tokens(
     }
     headers = {ANONYMOUS: {}}
     for role, user in users.items():
+        if needs_second_factor(user):
+            authenticator_app(user)  # staff and reviewers' tokens work only then
         _token, key = create_api_token(
             user=user, name="schemathesis", scope=ApiToken.Scope.READ_WRITE
         )
