@@ -117,6 +117,7 @@ ACTION_LABELS = {
     "clarification_edit": pgettext_lazy("audit", "Changed in answer to a clarification"),
     "committee_member_removed": pgettext_lazy("audit", "Committee member removed"),
     "confirm_decisions": pgettext_lazy("audit", "Decisions confirmed"),
+    "conflict_detected": pgettext_lazy("audit", "Conflict of interest detected"),
     "conflict_reported": pgettext_lazy("audit", "Conflict of interest reported"),
     "contractor_released": pgettext_lazy("audit", "Contractor released"),
     "contractor_selected": pgettext_lazy("audit", "Contractor recorded"),

@@ -43,6 +43,24 @@ def is_same_user(user, other) -> bool:
 
 is_portal_staff = is_programme_admin | is_secretariat_staff
 
+
+@rules.predicate
+def may_join_organization(user, organization) -> bool:
+    """Whether ``user`` may become a member of ``organization``. Programme admins and
+    secretariat staff run the programme: they belong to a Korean agency (a track scope), never
+    to an applicant organisation, whose applications they would otherwise screen, review and
+    decide (docs/security.md, "People with two roles"). Reviewers may: their conflict of
+    interest with its applications is then detected (``reviews.conflicts``)."""
+    return organization is not None and (
+        is_korean_agency(user, organization) or not is_portal_staff(user)
+    )
+
+
+# Asked by every door that starts a membership (``accounts.services``: accepting an
+# invitation, creating an organisation, a superuser adding a member or giving a staff role).
+JOIN_ORGANIZATION = "accounts.join_organization"
+rules.add_perm(JOIN_ORGANIZATION, may_join_organization)
+
 VIEW_STAFF_AREA = "accounts.view_staff_area"
 rules.add_perm(VIEW_STAFF_AREA, is_portal_staff)
 rules.add_perm("accounts.view_organization", is_organization_member | is_portal_staff)

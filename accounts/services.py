@@ -22,6 +22,33 @@ from notifications.services import in_each_language, language_for_address, queue
 
 INVITATION_LIFETIME = datetime.timedelta(days=14)
 
+# Called with (membership, actor) inside the transaction whenever someone becomes a member of
+# an organisation (an accepted invitation, a superuser adding them). Reviews appends its
+# conflict check from ``ReviewsConfig.ready()`` (accounts never imports it): a reviewer who
+# joins an applicant ends their reviews of its applications.
+MEMBERSHIP_STARTED_HOOKS: list = []
+
+
+def staff_may_not_join_message():
+    return _(
+        "Secretariat staff and programme admins cannot join an applicant organisation: they "
+        "run the programme it applies to. Ask a colleague of the organisation to take your "
+        "place, or ask a superuser to end your staff role first."
+    )
+
+
+def refuse_joining_if_staff(user: User, organization: Organization, message=None) -> None:
+    """Refuse to make ``user`` a member of ``organization`` when they hold a staff role and it
+    is an applicant organisation (``rules.may_join_organization``). Asked before the user is
+    written as a member, by every door that makes one."""
+    if not rules.may_join_organization(user, organization):
+        raise DomainError(message or staff_may_not_join_message(), code="staff_member")
+
+
+def _membership_started(membership: Membership, *, actor) -> None:
+    for hook in MEMBERSHIP_STARTED_HOOKS:
+        hook(membership, actor=actor)
+
 
 def _clean(obj) -> None:
     try:
@@ -193,6 +220,7 @@ def create_organization(*, actor: User, **fields) -> Organization:
         actor, _("Please verify your e-mail address before creating an organisation.")
     )
     organization = Organization(**fields)
+    refuse_joining_if_staff(actor, organization)
     _normalise_and_check(organization)
     organization.save()
     Membership.objects.create(user=actor, organization=organization, role=Membership.Role.OWNER)
@@ -314,6 +342,14 @@ def invite_member(*, organization: Organization, email: str, actor: User) -> Org
     record_audit_event(subject=organization, action="invited", actor=actor, detail={"email": email})
     path = reverse("accounts:accept_invitation", kwargs={"token": invitation.token})
     recipient = User.objects.filter(email__iexact=email).first()
+    # What joining means for an invitee who already holds another role (said to them only:
+    # the inviter learns nothing about the address): staff cannot accept, a reviewer can but
+    # no longer reviews the organisation's applications.
+    role_note = ""
+    if recipient is not None and not rules.may_join_organization(recipient, organization):
+        role_note = "staff"
+    elif recipient is not None and roles.has_role(recipient, roles.REVIEWER):
+        role_note = "reviewer"
     queue_message(
         recipient=recipient,
         to_email=email,
@@ -323,6 +359,7 @@ def invite_member(*, organization: Organization, email: str, actor: User) -> Org
             "inviter": actor.name or actor.email,
             "accept_path": path,
             "expires": invitation.expires_at.date().isoformat(),
+            "role_note": role_note,
         },
         channels=("email",),
         language=language_for_address(recipient, sender=actor),
@@ -358,6 +395,7 @@ def accept_invitation(*, token: str, actor: User) -> Membership:
     require_verified_email(
         actor, _("Please verify your e-mail address before joining an organisation.")
     )
+    refuse_joining_if_staff(actor, invitation.organization)
     sender = invitation.invited_by
     if not selectors.may_receive_mail(sender) or not sender.has_perm(
         "accounts.manage_organization", invitation.organization
@@ -376,12 +414,14 @@ def accept_invitation(*, token: str, actor: User) -> Membership:
     invitation.accepted_by = actor
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     actor.groups.add(Group.objects.get_or_create(name=roles.APPLICANT)[0])
+    _forget_roles(actor)
     record_audit_event(
         subject=invitation.organization,
         action="member_joined",
         actor=actor,
         detail={"email": actor.email},
     )
+    _membership_started(membership, actor=actor)
     return membership
 
 
@@ -510,6 +550,19 @@ def set_user_roles(
     if user_permissions is not None:
         _sync_permissions(user, user.user_permissions, user_permissions, actor=actor)
     _forget_roles(user)
+    # A staff role on a member of an applicant organisation: the same rule as joining one
+    # with a staff role (``refuse_joining_if_staff``), asked the other way round.
+    for membership in user.memberships.select_related("organization"):
+        refuse_joining_if_staff(
+            user,
+            membership.organization,
+            _(
+                "%(email)s is a member of %(organization)s, an applicant organisation: "
+                "secretariat staff and programme admins belong to none. End that membership "
+                "first."
+            )
+            % {"email": user.email, "organization": membership.organization.display_name},
+        )
     return user
 
 
@@ -663,6 +716,7 @@ def add_membership(*, user: User, organization: Organization, role: str, actor: 
     """A superuser makes ``user`` a member of ``organization`` (a secretariat membership is a
     track scope). Audited on the organisation as ``member_added``."""
     _require_superuser(actor, _("Only a superuser can change memberships."))
+    refuse_joining_if_staff(user, organization)
     membership = Membership(user=user, organization=organization, role=role)
     _clean(membership)
     membership.save()
@@ -674,6 +728,7 @@ def add_membership(*, user: User, organization: Organization, role: str, actor: 
         detail={"user": user.pk, "email": user.email},
     )
     _forget_roles(user)
+    _membership_started(membership, actor=actor)
     return membership
 
 

@@ -38,7 +38,7 @@ from accounts.forms import (
     SignupForm,
 )
 from accounts.models import Membership, OrganizationInvitation
-from accounts.rules import LEAVE_ORGANIZATION
+from accounts.rules import LEAVE_ORGANIZATION, may_join_organization
 from core.domain import DomainError
 from core.forms import apply_domain_error
 from core.views import local_next
@@ -400,10 +400,20 @@ def accept_invitation(request, token):
         error = error or _(
             "This invitation is not valid for your account. Log in with the address it was sent to."
         )
+    # Said before the button, not only after it: staff may not join an applicant organisation,
+    # and a reviewer who joins one can no longer review its applications.
+    may_join = addressed and may_join_organization(request.user, invitation.organization)
+    if addressed and not may_join:
+        error = error or services.staff_may_not_join_message()
     return render(
         request,
         "accounts/accept_invitation.html",
-        {"invitation": invitation if addressed else None, "error": error},
+        {
+            "invitation": invitation if addressed else None,
+            "may_join": may_join,
+            "is_reviewer": roles.has_role(request.user, roles.REVIEWER),
+            "error": error,
+        },
         status=400 if error else 200,
     )
 

@@ -18,17 +18,30 @@ def is_sent(user, application) -> bool:
 
 
 @rules.predicate
+def is_on_applicant_side(user, application) -> bool:
+    """A member of the applicant organisation or of a consortium partner
+    (``selectors.is_on_applicant_side``): never its reviewer, never staff on it."""
+    return selectors.is_on_applicant_side(user, application)
+
+
+@rules.predicate
 def is_application_track_staff(user, application) -> bool:
+    """Staff of the application's track, on a sent application that is not their own
+    organisation's (nor a consortium partner's): nobody screens, asks clarification on, tags or
+    shortlists their own application, nor reads its staff side (reviewers, audit trail). They
+    still see it as its applicant (``is_application_owner``)."""
     return (
         application is not None
         and application.status != Application.Status.DRAFT
         and is_staff_of_track(user, application.track)
+        and not selectors.is_on_applicant_side(user, application)
     )
 
 
 # Programme admins see every track, but like the track's staff only what was sent
-# (``selectors.applications_for_user`` leaves drafts out for them too).
-is_programme_admin_reader = is_programme_admin & is_sent
+# (``selectors.applications_for_user`` leaves drafts out for them too), and never act as staff
+# on their own organisation's application.
+is_programme_admin_reader = is_programme_admin & is_sent & ~is_on_applicant_side
 
 
 @rules.predicate

@@ -67,6 +67,30 @@ def applications_for_user(user, *, call=None, track=None) -> QuerySet[Applicatio
     return qs.select_related("call", "track", "organization", "country", "city")
 
 
+def applicant_side_application_ids(user) -> QuerySet:
+    """Ids (a ``values("pk")`` subquery) of the applications ``user`` is on the applicant side
+    of: a member of the applicant organisation or of an organisation in its consortium. The one
+    definition of "one's own application" that the review rules (no reviewing it) and the
+    staff rules (no screening, clarifying or deciding it) ask; ``reviews.conflicts`` finds the
+    same tie in bulk for the assignment planner."""
+    organizations = Membership.objects.filter(user=user).values("organization")
+    return Application.objects.filter(
+        Q(organization__in=organizations) | Q(consortium_members__organization__in=organizations)
+    ).values("pk")
+
+
+def is_on_applicant_side(user, application: Application) -> bool:
+    """Whether ``user`` belongs to the application's organisation or to one of its
+    consortium partners (``applicant_side_application_ids``)."""
+    return (
+        application is not None
+        and user.is_authenticated
+        and Application.objects.filter(
+            pk=application.pk, pk__in=applicant_side_application_ids(user)
+        ).exists()
+    )
+
+
 def _reviewable_application_ids(user):
     assignment = apps.get_model("reviews", "Assignment")
     conflict = apps.get_model("reviews", "ConflictDeclaration")
@@ -78,6 +102,9 @@ def _reviewable_application_ids(user):
                 "application"
             )
         )
+        # A reviewer never reviews their own organisation's application, nor a consortium
+        # partner's, even before a conflict is recorded (a membership that began later).
+        .exclude(application__in=applicant_side_application_ids(user))
         .values("application")
     )
 
@@ -121,10 +148,14 @@ def undeclared_application_ids(user) -> QuerySet:
 def readable_applications_for_user(user) -> QuerySet[Application]:
     """``applications_for_user`` without the applications whose content the user may not read
     yet (assigned for review, no declaration). For lists that show the whole application
-    (the API); the title-only reviewer pages use ``applications_for_user``."""
+    (the API); the title-only reviewer pages use ``applications_for_user``. Their own
+    organisation's applications stay readable to its members, whatever their assignments (a
+    reviewer who joined the applicant reads it as the applicant)."""
     if not user.is_authenticated:
         return Application.objects.none()
-    return applications_for_user(user).exclude(pk__in=undeclared_application_ids(user))
+    return applications_for_user(user).exclude(
+        Q(pk__in=undeclared_application_ids(user)), ~is_member(user)
+    )
 
 
 def is_owner(user, application: Application) -> bool:

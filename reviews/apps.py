@@ -32,3 +32,10 @@ class ReviewsConfig(AppConfig):
 
         register_call_copier(copy_criteria)
         register_readiness_check(criteria_readiness)
+        # A reviewer who becomes a member of an applicant organisation (or of a consortium
+        # partner) stops reviewing its applications at once: accounts calls this (below it).
+        from accounts.services import MEMBERSHIP_STARTED_HOOKS
+        from reviews.services.declarations import end_reviews_after_joining
+
+        if end_reviews_after_joining not in MEMBERSHIP_STARTED_HOOKS:
+            MEMBERSHIP_STARTED_HOOKS.append(end_reviews_after_joining)

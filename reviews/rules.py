@@ -3,6 +3,7 @@ import rules
 from accounts import roles
 from accounts.rules import is_programme_admin
 from applications.rules import holds_current_interest_declaration
+from applications.selectors import is_on_applicant_side
 from projects.selectors import is_staff_of_track
 from reviews import selectors
 from reviews.models import Assignment, CommitteeMember, ConflictDeclaration
@@ -56,6 +57,14 @@ def has_declared_no_conflict(user, assignment) -> bool:
 
 
 @rules.predicate
+def is_on_assignment_applicant_side(user, assignment) -> bool:
+    """The reviewer belongs to the applicant organisation or a consortium partner
+    (``applications.selectors.is_on_applicant_side``), whatever they declared: a membership
+    that began after the declaration still closes the application to them."""
+    return assignment is not None and is_on_applicant_side(user, assignment.application)
+
+
+@rules.predicate
 def other_scores_are_visible(user, assignment) -> bool:
     """The track's reviewer-visibility settings let this assignment's reviewer read the other
     submitted reviews now (``reviews.selectors.reviewer_can_see_other_scores``)."""
@@ -97,7 +106,10 @@ rules.add_perm("reviews.declare_conflict", is_assignment_reviewer & assignment_a
 # Reading, scoring and seeing others' scores also need the yearly declaration of interests to
 # be current (the reviewer's pages send them to renew it; the API refuses).
 reads_assigned = (
-    is_assignment_reviewer & has_declared_no_conflict & holds_current_interest_declaration
+    is_assignment_reviewer
+    & has_declared_no_conflict
+    & ~is_on_assignment_applicant_side
+    & holds_current_interest_declaration
 )
 rules.add_perm("reviews.read_assigned_application", reads_assigned)
 rules.add_perm("reviews.score_assignment", reads_assigned & assignment_is_open)

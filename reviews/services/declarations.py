@@ -9,7 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import record_audit_event
 from applications.models import Application
-from applications.selectors import current_interest_declarations
+from applications.selectors import (
+    applicant_side_application_ids,
+    current_interest_declarations,
+    is_on_applicant_side,
+)
 from core.domain import (
     NOTE_MAX_LENGTH,
     DomainError,
@@ -32,6 +36,11 @@ from reviews.services.transitions import A, transition_assignment
 DECLARATION_VALID_DAYS = 365
 # What a reviewer without a current declaration is told, wherever they are refused.
 DECLARATION_NEEDED = _("Sign your annual declaration of interests before opening applications.")
+# What a reviewer who belongs to the applicant or a consortium partner is told.
+OWN_APPLICANT_CONFLICT = _(
+    "You belong to the applicant organisation or to one of its consortium partners: this is a "
+    "conflict of interest, so you cannot review this application."
+)
 
 
 def current_interest_declaration(user) -> InterestDeclaration | None:
@@ -116,6 +125,69 @@ def record_detected_conflicts(*, track: Track, actor=None) -> int:
 
 
 @transaction.atomic
+def end_reviews_of_own_applications(*, user, actor=None) -> int:
+    """``user`` has just become a member of an organisation (``accounts.services``'
+    ``MEMBERSHIP_STARTED_HOOKS``): every review of theirs on an application that organisation
+    now puts them on the applicant side of (its own, or one where it is a consortium partner)
+    ends. Their declaration becomes a detected ``same_organisation`` conflict (a "no conflict"
+    made before is changed, with an audit row), an open assignment (invited, accepted, in
+    progress) moves to ``conflict``, and the track's staff are told so they assign someone
+    else. A review already submitted stays as it is (it was given before the tie began) but
+    the staff are told, to decide whether to reopen it. Returns how many assignments were told
+    about."""
+    assignments = list(
+        Assignment.objects.select_for_update(of=("self",))
+        .filter(reviewer=user, application__in=applicant_side_application_ids(user))
+        .exclude(status__in=(A.DECLINED, A.CONFLICT))
+        .select_related("application__track", "reviewer")
+    )
+    kind = ConflictDeclaration.Kind.SAME_ORGANISATION
+    for assignment in assignments:
+        declaration = ConflictDeclaration.objects.filter(
+            reviewer=user, application=assignment.application
+        ).first()
+        if declaration is None:
+            ConflictDeclaration.objects.create(
+                reviewer=user,
+                application=assignment.application,
+                has_conflict=True,
+                kind=kind,
+                source=ConflictDeclaration.Source.DETECTED,
+            )
+        elif not declaration.has_conflict:
+            old = declaration.kind
+            declaration.has_conflict = True
+            declaration.kind = kind
+            declaration.source = ConflictDeclaration.Source.DETECTED
+            declaration.declared_at = timezone.now()
+            declaration.save(update_fields=["has_conflict", "kind", "source", "declared_at"])
+            record_audit_event(
+                subject=declaration,
+                action="conflict_detected",
+                actor=actor,
+                old_value=old,
+                new_value=kind,
+                detail={"reason": "membership"},
+            )
+        if assignment.status == A.SUBMITTED:
+            _tell_track_staff(assignment, why="membership_submitted")
+            continue
+        assignment = transition_assignment(
+            assignment=assignment,
+            to=A.CONFLICT,
+            actor=actor,
+            detail={"kind": kind, "membership": True},
+        )
+        _tell_track_staff(assignment, why="membership")
+    return len(assignments)
+
+
+def end_reviews_after_joining(membership, *, actor) -> None:
+    """``accounts.services.MEMBERSHIP_STARTED_HOOKS``: a membership has just begun."""
+    end_reviews_of_own_applications(user=membership.user, actor=actor)
+
+
+@transaction.atomic
 def declare_conflict(
     *, assignment: Assignment, has_conflict: bool, kind: str = "", details: str = "", actor
 ) -> Assignment:
@@ -140,6 +212,8 @@ def declare_conflict(
     if has_conflict:
         if kind not in ConflictDeclaration.Kind.values or kind == ConflictDeclaration.Kind.NONE:
             raise DomainError(_("Choose the kind of conflict."), field="kind")
+    elif is_on_applicant_side(actor, assignment.application):
+        raise DomainError(OWN_APPLICANT_CONFLICT, code="conflict")
     else:
         kind = ConflictDeclaration.Kind.NONE
     declaration = ConflictDeclaration(

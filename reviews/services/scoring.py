@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application
-from applications.selectors import current_interest_declarations
+from applications.selectors import current_interest_declarations, is_on_applicant_side
 from core.domain import DomainError, refuse_too_long
 from notifications.services import queue_message
 from reviews.models import (
@@ -18,7 +18,7 @@ from reviews.models import (
     Score,
 )
 from reviews.selectors import BOARD_STATUSES, review_open_q
-from reviews.services.declarations import DECLARATION_NEEDED
+from reviews.services.declarations import DECLARATION_NEEDED, OWN_APPLICANT_CONFLICT
 from reviews.services.transitions import A, transition_assignment
 
 # Functions called (after commit) with the assignment each time a review is submitted, or
@@ -187,6 +187,8 @@ def _lock_for_review(assignment: Assignment, actor) -> Assignment:
         raise DomainError(_("Only the assigned reviewer can score this application."))
     if not current_interest_declarations(actor).exists():
         raise DomainError(DECLARATION_NEEDED, code="declaration")
+    if is_on_applicant_side(actor, assignment.application):
+        raise DomainError(OWN_APPLICANT_CONFLICT, code="conflict")
     if assignment.status == A.SUBMITTED:
         raise DomainError(
             _("This review was submitted and is locked. Ask the secretariat to reopen it."),
