@@ -6,9 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ReviewerProfile
-from core.domain import NOTE_MAX_LENGTH, REASON_MAX_LENGTH
+from core.domain import NOTE_MAX_LENGTH, REASON_MAX_LENGTH, DomainError
 from core.forms import BoundedDateTimeField, IdsMultipleChoiceField, TypedTextField
 from projects.models import Track
+from reviews import committee_import
 from reviews.models import Assignment, ConflictDeclaration, Criterion
 from reviews.services import compute_total, format_points, validate_points
 
@@ -86,6 +87,29 @@ class ReviewSettingsForm(forms.ModelForm):
 class InviteReviewerForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"))
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
+
+
+class InvitationFileForm(forms.Form):
+    """The committee page's "Import invitations from a file": the file, read and refused next
+    to the field by ``committee_import.read_invitation_file``; its rows in ``self.rows``."""
+
+    file = forms.FileField(
+        label=_("File with e-mail addresses and names"),
+        widget=forms.ClearableFileInput(attrs={"accept": committee_import.ACCEPT_ATTRIBUTE}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = committee_import.limits_help()
+        self.rows: list[committee_import.ImportRow] = []
+
+    def clean_file(self):
+        uploaded = self.cleaned_data["file"]
+        try:
+            self.rows = committee_import.read_invitation_file(uploaded)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
+        return uploaded
 
 
 class ReviewerProfileForm(forms.ModelForm):

@@ -12,6 +12,9 @@ urlpatterns = [
     path("criteria/<int:pk>/delete/", views.criterion_delete, name="criterion_delete"),
     path("criteria/<int:pk>/move/", views.criterion_move, name="criterion_move"),
     path("tracks/<int:track_id>/committee/", views.committee, name="committee"),
+    path(
+        "tracks/<int:track_id>/committee/import/", views.committee_import, name="committee_import"
+    ),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("committee/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("tracks/<int:track_id>/assignments/", views.assignments, name="assignments"),

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.rules import VIEW_STAFF_AREA
@@ -33,9 +34,11 @@ from core.forms import (
 from core.views import local_next, require_perm
 from projects.models import Track
 from projects.rules import MANAGE_TRACK
+from reviews import committee_import as import_rows
 from reviews import selectors, services
 from reviews.forms import (
     CriterionForm,
+    InvitationFileForm,
     InviteReviewerForm,
     ManualAssignForm,
     ReopenForm,
@@ -268,6 +271,72 @@ def committee(request, track_id: int):
                 status=ReviewerInvitation.Status.PENDING
             ),
             "form": form,
+            "import_form": InvitationFileForm(),
+        },
+        status=status,
+    )
+
+
+@login_required
+def committee_import(request, track_id: int):
+    """Invite a list of experts from a CSV or XLSX file, in two steps as the import of the
+    back office does: the upload shows every row and what will happen to it, writing nothing,
+    with the rows signed in the page; "confirm" invites them all (``invite_reviewers``) or,
+    when one is refused meanwhile, none, and shows the list again with the reason."""
+    track = _track(request, track_id)
+    form = InvitationFileForm()
+    preview, error, status = None, "", 200
+    if request.method == "POST" and request.POST.get("action") == "confirm":
+        try:
+            rows, to_invite = import_rows.unsign_preview(
+                request.POST.get("payload", ""), track=track, actor=request.user
+            )
+        except DomainError as exc:
+            error, status = exc.message, 400
+        else:
+            try:
+                invitations = services.invite_reviewers(
+                    track=track,
+                    invitees=[(r.email, r.name) for r in rows if r.line in to_invite],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                # Nothing was invited; the list is judged again as it stands now.
+                error, status = exc.message, 409
+                preview = import_rows.preview_rows(track, rows)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)s invitation sent.",
+                        "%(count)s invitations sent.",
+                        len(invitations),
+                    )
+                    % {"count": len(invitations)},
+                )
+                return redirect("staff_reviews:committee", track_id=track.pk)
+    elif request.method == "POST":
+        form = InvitationFileForm(request.POST, request.FILES)
+        if form.is_valid():
+            preview = import_rows.preview_rows(track, form.rows)
+            form = InvitationFileForm()
+        else:
+            status = 400
+    to_invite_count = sum(1 for row in preview or [] if row.will_invite)
+    return render(
+        request,
+        "reviews/staff/committee_import.html",
+        {
+            "track": track,
+            "form": form,
+            "preview": preview,
+            "to_invite_count": to_invite_count,
+            "payload": (
+                import_rows.sign_preview(track=track, actor=request.user, preview=preview)
+                if preview
+                else ""
+            ),
+            "error": error,
         },
         status=status,
     )

@@ -175,6 +175,7 @@ OBJECT_URLS = {
     "staff_reviews:criterion_delete": lambda d: {"pk": d["criterion"].pk},
     "staff_reviews:criterion_move": lambda d: {"pk": d["criterion"].pk},
     "staff_reviews:committee": lambda d: {"track_id": d["planning"].pk},
+    "staff_reviews:committee_import": lambda d: {"track_id": d["planning"].pk},
     "staff_reviews:invitation_revoke": lambda d: {"pk": d["invitation"].pk},
     "staff_reviews:member_remove": lambda d: {"pk": d["member"].pk},
     "staff_reviews:assignments": lambda d: {"track_id": d["planning"].pk},

@@ -3,6 +3,8 @@
 import datetime
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +14,7 @@ from accounts import roles
 from accounts.audit import record_audit_event
 from accounts.models import ReviewerProfile, User
 from accounts.services import require_verified_email
-from core.domain import DomainError, clean_or_refuse, require_permission
+from core.domain import TOO_LONG, DomainError, clean_or_refuse, require_permission
 from core.transitions import allowed_moves, apply_transition
 from notifications.services import in_each_language, language_for_address, queue_message
 from projects.models import Track
@@ -27,6 +29,8 @@ from reviews.models import (
 INVITATION_VALID_DAYS = 30
 
 ALREADY_WAITING = _("An invitation to this address is already waiting for an answer.")
+ALREADY_MEMBER = _("This expert is already on the committee.")
+NOT_AN_EMAIL = _("This is not a valid e-mail address.")
 
 IS = ReviewerInvitation.Status
 # pending → accepted | declined (the invited person) | revoked (staff); every answer is final.
@@ -43,22 +47,55 @@ def track_names(track: Track) -> dict[str, str]:
     return in_each_language("track", lambda: f"{track.call.display_name} — {track.display_name}")
 
 
+def normalised_email(email: str) -> str:
+    """An invited address as the portal stores and compares it: trimmed, lower case."""
+    return (email or "").strip().lower()
+
+
+def invitation_refusal(track: Track, email: str, name: str = "") -> DomainError | None:
+    """Why ``invite_reviewer`` would refuse to invite ``email`` (and ``name``) to the track's
+    committee now, or None when it would invite. The one place of these rules: the service
+    raises what this returns, and the file import's preview shows it row by row (codes
+    ``invalid_email``, ``name_too_long``, ``member``, ``pending``). Reads only; asks no
+    permission (the caller does)."""
+    email = normalised_email(email)
+    try:
+        validate_email(email)
+    except ValidationError:
+        return DomainError(NOT_AN_EMAIL, code="invalid_email", field="email")
+    if len(email) > ReviewerInvitation._meta.get_field("email").max_length:
+        return DomainError(NOT_AN_EMAIL, code="invalid_email", field="email")
+    name_limit = ReviewerInvitation._meta.get_field("name").max_length
+    if len((name or "").strip()) > name_limit:
+        return DomainError(
+            TOO_LONG % {"limit": name_limit, "count": len(name.strip())},
+            code="name_too_long",
+            field="name",
+        )
+    if CommitteeMember.objects.filter(track=track, reviewer__email__iexact=email).exists():
+        return DomainError(ALREADY_MEMBER, code="member", field="email")
+    if ReviewerInvitation.objects.filter(
+        track=track, email__iexact=email, status=ReviewerInvitation.Status.PENDING
+    ).exists():
+        return DomainError(ALREADY_WAITING, code="pending", field="email")
+    return None
+
+
 @transaction.atomic
 def invite_reviewer(*, track: Track, email: str, name: str = "", actor) -> ReviewerInvitation:
     """Invite an expert by e-mail to the track's committee; e-mails the accept link.
 
-    Refuses a second pending invitation to the same address, and someone already on the
-    committee. Accepting needs a log-in with this e-mail address (see ``accept_invitation``).
-    Only the track's staff (the rule is asked here, whichever door calls).
+    Refuses what ``invitation_refusal`` refuses: an address that is not one, a second pending
+    invitation to the same address, and someone already on the committee. Accepting needs a
+    log-in with this e-mail address (see ``accept_invitation``). Only the track's staff (the
+    rule is asked here, whichever door calls).
     """
     require_permission(actor, MANAGE_TRACK, track, message=NOT_YOUR_TRACK)
-    email = (email or "").strip().lower()
-    if CommitteeMember.objects.filter(track=track, reviewer__email__iexact=email).exists():
-        raise DomainError(_("This expert is already on the committee."), field="email")
-    if ReviewerInvitation.objects.filter(
-        track=track, email__iexact=email, status=ReviewerInvitation.Status.PENDING
-    ).exists():
-        raise DomainError(ALREADY_WAITING, field="email")
+    email = normalised_email(email)
+    name = (name or "").strip()
+    refusal = invitation_refusal(track, email, name)
+    if refusal is not None:
+        raise refusal
     invitation = ReviewerInvitation(
         track=track,
         email=email,
@@ -90,6 +127,30 @@ def invite_reviewer(*, track: Track, email: str, name: str = "", actor) -> Revie
         language=language_for_address(recipient, sender=actor),
     )
     return invitation
+
+
+@transaction.atomic
+def invite_reviewers(
+    *, track: Track, invitees: list[tuple[str, str]], actor
+) -> list[ReviewerInvitation]:
+    """Invite every ``(email, name)`` of ``invitees`` to the track's committee, all or nothing
+    (the file import's confirm step): each goes through ``invite_reviewer`` (its checks, audit
+    row and e-mail), and when one is refused nothing is invited and no e-mail leaves (they are
+    queued on commit). The refusal names the address. Only the track's staff."""
+    require_permission(actor, MANAGE_TRACK, track, message=NOT_YOUR_TRACK)
+    if not invitees:
+        raise DomainError(_("There is nobody to invite."), code="nothing_to_invite")
+    invitations = []
+    for email, name in invitees:
+        try:
+            invitations.append(invite_reviewer(track=track, email=email, name=name, actor=actor))
+        except DomainError as exc:
+            raise DomainError(
+                _("Nobody was invited: %(email)s — %(reason)s")
+                % {"email": normalised_email(email), "reason": exc.message},
+                code=exc.code,
+            ) from exc
+    return invitations
 
 
 @transaction.atomic
