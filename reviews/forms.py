@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import ReviewerProfile
 from core.domain import NOTE_MAX_LENGTH, REASON_MAX_LENGTH, DomainError
 from core.forms import BoundedDateTimeField, IdsMultipleChoiceField, TypedTextField
+from core.kept_uploads import KeepsUploads
 from projects.models import Track
 from reviews import committee_import
 from reviews.models import Assignment, ConflictDeclaration, Criterion
@@ -89,9 +90,11 @@ class InviteReviewerForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
 
 
-class InvitationFileForm(forms.Form):
+class InvitationFileForm(KeepsUploads, forms.Form):
     """The committee page's "Import invitations from a file": the file, read and refused next
-    to the field by ``committee_import.read_invitation_file``; its rows in ``self.rows``."""
+    to the field by ``committee_import.read_invitation_file``; its rows in ``self.rows``. Its
+    only field is the file, so there is nothing else whose error would make it be kept; it is
+    a ``KeepsUploads`` form like every form with a file (tests/core/test_kept_uploads.py)."""
 
     file = forms.FileField(
         label=_("File with e-mail addresses and names"),
