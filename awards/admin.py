@@ -5,7 +5,8 @@ An award is made only through ``award_funding`` (a selected application whose de
 released, an amount within the track's floor and ceiling, the funded project and the audit
 rows with it); its amount and application never change here. It moves along its lifecycle only
 through ``advance_award`` (staff of the track; completing it completes the project); it is
-cancelled, with a reason and the reserve list offered, on the staff awards page. Deliverables
+cancelled, with a reason, its agreements ended and the reserve list offered, on the staff awards
+page (which lists beforehand what it ends: ``awards.funding.cancellation_effects``). Deliverables
 are uploaded by the contractor and accepted or returned through ``review_deliverable`` (the
 contractor is told); each submission shows as a read-only version under its deliverable.
 """

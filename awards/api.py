@@ -62,7 +62,10 @@ class AwardMoveSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         max_length=awards.CANCEL_REASON_MAX_LENGTH,  # the service's limit
-        help_text=_("Required to cancel; the next reserve application is then offered funding."),
+        help_text=_(
+            "Required to cancel; the project's agreements are terminated with it and the next "
+            "reserve application is offered funding."
+        ),
     )
 
 
@@ -82,7 +85,9 @@ class AwardMoveSerializer(serializers.Serializer):
         summary=_("Move an award along its lifecycle"),
         description=_(
             "proposed → approved → contracted → in_progress → completed, or cancelled with a "
-            "reason (future payments stop and the reserve list is offered the funding). A move "
+            "reason (every agreement still in force is terminated with that reason, its "
+            "scheduled tranches and their payment requests not yet paid are cancelled, what was "
+            "paid stays paid, and the reserve list is offered the funding). A move "
             "that still lacks something (a signed agreement, the contractor, the accepted final "
             "report, the decided final payment) is refused with 400 and code not_ready, its "
             "message listing what is missing."

@@ -22,6 +22,7 @@ remaining plan (``awards.execution`` gives the claimed figures).
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -38,7 +39,7 @@ from accounts.models import Organization, User
 from accounts.selectors import may_receive_mail, members_to_tell
 from awards.contractor_selection import CHANGED_SINCE, schedule_deliverables, work_agreement_kind
 from awards.contractor_selection import release_contractor as contractor_release
-from awards.execution import agreement_execution, project_execution
+from awards.execution import agreement_execution, paid_total, project_execution
 from awards.models import (
     Agreement,
     Amendment,
@@ -94,6 +95,8 @@ AGREEMENT_AWARD_STATUSES = (
     Award.Status.IN_PROGRESS,
 )
 NOT_YOURS = gettext_lazy("You may not do this for this project.")
+# A payment request not yet paid nor closed: what withholding or cancelling its tranche cancels.
+UNPAID_REQUEST_STATUSES = (RS.REQUESTED, RS.CHECKED, RS.APPROVED, RS.RETURNED)
 
 
 def _today() -> datetime.date:
@@ -1553,9 +1556,7 @@ def _close_tranche(tranche: Tranche, *, to: str, reason: str, actor) -> None:
     """Decide a scheduled tranche without paying it (withheld, or cancelled with its project):
     every request of it not yet paid is cancelled through its transition, with the reason, and
     the tranche moves to ``to``; each change audited. The caller holds the tranche's lock."""
-    open_requests = PaymentRequest.objects.select_for_update(of=("self",)).filter(
-        tranche=tranche, status__in=(RS.REQUESTED, RS.CHECKED, RS.APPROVED, RS.RETURNED)
-    )
+    open_requests = _unpaid_requests(tranche=tranche).select_for_update(of=("self",))
     for request in open_requests.order_by("pk"):
 
         def prepare(row: PaymentRequest, old: str) -> None:
@@ -1636,12 +1637,7 @@ def stop_future_payments(*, project: Project, actor, reason: str) -> int:
     (``awards.lifecycle``). Returns the number of tranches stopped. Call inside the cancelling
     transaction."""
     stopped = 0
-    for agreement in (
-        Agreement.objects.select_for_update(of=("self",))
-        .filter(project=project)
-        .exclude(status=AS.TERMINATED)
-        .order_by("pk")
-    ):
+    for agreement in _agreements_in_force(project).select_for_update(of=("self",)).order_by("pk"):
         stopped += len(
             _end_agreement(agreement, reason=reason, actor=actor, detail={"award_cancelled": True})
         )
@@ -1656,14 +1652,66 @@ def stop_future_payments(*, project: Project, actor, reason: str) -> int:
 def _cancel_scheduled_tranches(*, reason: str, actor, **where) -> list[Tranche]:
     """Cancel every scheduled tranche ``where`` selects (of an agreement, of a project), each
     locked, with its unpaid requests (``_close_tranche``); returns them."""
-    tranches = list(
-        Tranche.objects.select_for_update(of=("self",))
-        .filter(status=T.SCHEDULED, **where)
-        .order_by("pk")
-    )
+    tranches = list(_scheduled_tranches(**where).select_for_update(of=("self",)).order_by("pk"))
     for tranche in tranches:
         _close_tranche(tranche, to=T.CANCELLED, reason=reason, actor=actor)
     return tranches
+
+
+# What stopping a project's payments reaches: asked by ``stop_future_payments`` (and
+# ``_end_agreement``) to act, and by ``cancellation_effects`` to say so beforehand.
+def _agreements_in_force(project: Project) -> QuerySet[Agreement]:
+    """The project's agreements not terminated yet (signed or draft)."""
+    return Agreement.objects.filter(project=project).exclude(status=AS.TERMINATED)
+
+
+def _scheduled_tranches(**where) -> QuerySet[Tranche]:
+    """The tranches ``where`` selects that are still scheduled (neither paid nor decided)."""
+    return Tranche.objects.filter(status=T.SCHEDULED, **where)
+
+
+def _unpaid_requests(**where) -> QuerySet[PaymentRequest]:
+    """The payment requests ``where`` selects that are neither paid nor closed."""
+    return PaymentRequest.objects.filter(status__in=UNPAID_REQUEST_STATUSES, **where)
+
+
+@dataclass(frozen=True)
+class CancellationEffects:
+    """What cancelling a project's award does to its money (``cancellation_effects``)."""
+
+    agreements: list[Agreement]  # terminated
+    tranches: list[Tranche]  # cancelled: nothing more is paid on them
+    requests: list[PaymentRequest]  # not yet paid: cancelled, the reason as their feedback
+    paid: list[PaymentRequest]  # paid: they stay paid
+    paid_total: int  # won paid to the project, which stays paid
+
+
+def cancellation_effects(project: Project | None) -> CancellationEffects:
+    """What ``stop_future_payments`` would do to ``project`` if its award were cancelled now,
+    read through the same querysets it acts on, so the cancel page and the service never
+    disagree. Writes nothing; a project of None (no project) is affected in nothing."""
+    if project is None:
+        return CancellationEffects([], [], [], [], 0)
+    tranches = list(
+        _scheduled_tranches(agreement__project=project)
+        .select_related("agreement")
+        .order_by("agreement__reference", "number")
+    )
+    return CancellationEffects(
+        agreements=list(_agreements_in_force(project).order_by("reference")),
+        tranches=tranches,
+        requests=list(
+            _unpaid_requests(tranche__in=[t.pk for t in tranches])
+            .select_related("tranche__agreement")
+            .order_by("tranche__agreement__reference", "tranche__number", "pk")
+        ),
+        paid=list(
+            PaymentRequest.objects.filter(tranche__agreement__project=project, status=RS.PAID)
+            .select_related("tranche__agreement")
+            .order_by("tranche__agreement__reference", "tranche__number", "pk")
+        ),
+        paid_total=paid_total(project),
+    )
 
 
 # --- Reads: who sees which agreements and payment requests -----------------------------------

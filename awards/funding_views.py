@@ -303,14 +303,22 @@ class PaymentStepForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    OUT_OF_DATE = gettext_lazy(
+        "This page is out of date: reload it, then decide on the request it shows."
+    )
+
     def clean(self):
         data = super().clean()
-        if data.get("step") in self.SAYS_WHAT_WAS_SEEN and (
-            data.get("amount_krw") is None or data.get("requested_at") is None
+        # The hidden fields are the page's, never typed: one that comes back unreadable (an
+        # edited or garbled page) is said once at the top, not under a label nobody saw.
+        garbled = [name for name in ("step", "amount_krw", "requested_at") if name in self._errors]
+        for name in garbled:
+            del self._errors[name]
+        if garbled or (
+            data.get("step") in self.SAYS_WHAT_WAS_SEEN
+            and (data.get("amount_krw") is None or data.get("requested_at") is None)
         ):
-            raise forms.ValidationError(
-                _("This page is out of date: reload it, then decide on the request it shows.")
-            )
+            raise forms.ValidationError(self.OUT_OF_DATE)
         return data
 
 

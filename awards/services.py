@@ -163,7 +163,9 @@ def advance_award(*, award: Award, to: str, actor, reason: str = "") -> Award:
 
 def cancel_award(*, award: Award, reason: str, actor) -> tuple[Award, Decision | None]:
     """Cancel an award (reason required) through ``awards.lifecycle.move_award``: its project
-    is cancelled, its future payments stopped and the next application on the track's reserve
+    is cancelled, its agreements in force terminated and their future payments stopped
+    (``awards.funding.stop_future_payments``; ``cancellation_effects`` says beforehand what
+    that reaches) and the next application on the track's reserve
     list offered the funding. Returns the award and the promoted decision (None when the
     reserve list is empty)."""
     from awards.lifecycle import move_award  # the lifecycle builds on this module

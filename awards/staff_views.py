@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from awards import selectors as award_selectors
 from awards.forms import AwardForm, CancelAwardForm
+from awards.funding import cancellation_effects
 from awards.models import Award
 from awards.services import (
     AWARD_TRANSITIONS,
@@ -46,10 +47,13 @@ def awards(request, track_id: int):
     left to show it on, so its refusal is a message at the top."""
     track = sel.results_track_for_user(request.user, track_id)
     posted = None  # the bound form of the decision whose award was asked for
-    if request.method == "POST":
-        decision_id = id_from(request.POST.get("decision"))
-        if decision_id is None:
-            return HttpResponse(status=400)
+    decision_id = id_from(request.POST.get("decision")) if request.method == "POST" else None
+    if request.method == "POST" and decision_id is None:
+        # A form edited or garbled on the way names no decision: said on the page, nothing done.
+        messages.error(
+            request, _("That selection cannot be awarded: reload the page and award one it lists.")
+        )
+    elif request.method == "POST":
         decision = get_object_or_404(sel.decisions_for_track(track), pk=decision_id)
         posted = AwardForm(request.POST, decision=decision, track=track)
         if run_service_on_form(
@@ -123,8 +127,8 @@ def award_letter(request, track_id: int, pk: int):
 @login_required
 def award_cancel(request, track_id: int, pk: int):
     """Cancelling an award is final, so it has its own page: it says what will happen (the
-    project stops, the next reserve is offered the money) and asks for the reason before it
-    calls ``cancel_award``."""
+    project stops, its agreements end, the next reserve is offered the money) and asks for the
+    reason before it calls ``cancel_award``."""
     track = sel.results_track_for_user(request.user, track_id)
     award = get_object_or_404(award_selectors.awards_for_track(track), pk=pk)
     if award.is_closed:
@@ -147,6 +151,9 @@ def award_cancel(request, track_id: int, pk: int):
             # Whom cancelling offers what (None: nobody waits, or the budget left cannot fund
             # anyone): the service's own rule, said before staff confirm.
             "offer": reserve_offer_on_cancelling(award),
+            # Which agreements end, which tranches and requests are cancelled, what stays paid:
+            # read through the querysets ``stop_future_payments`` acts on.
+            "effects": cancellation_effects(award.project),
         },
         status=400 if request.method == "POST" else 200,
     )

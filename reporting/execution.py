@@ -127,6 +127,14 @@ def execution_projects_for_user(user) -> QuerySet[Project]:
     return projects_for_staff(user).filter(source=Project.Source.PORTAL)
 
 
+def project_kinds_of(projects: QuerySet[Project]) -> list[tuple[str, str]]:
+    """(kind, label) of the track kinds among ``projects``, in the tracks' order: the track
+    filter's options, so that a secretariat's staff never read the other secretariat's kind
+    (pass ``execution_projects_for_user(user)``, the rows' own scope)."""
+    present = set(projects.order_by().values_list("track_kind", flat=True).distinct())
+    return [(kind, label) for kind, label in PROJECT_KINDS if kind in present]
+
+
 def filter_projects(projects: QuerySet[Project], filters: dict) -> QuerySet[Project]:
     """``projects`` narrowed by ``filters``: ``year``, ``track_kind``, ``country`` (ISO code)
     and ``status`` (the project's), each when given."""

@@ -15,11 +15,11 @@ from accounts.rules import VIEW_STAFF_AREA
 from core.views import require_perm
 from projects.models import Country, Project
 from reporting.execution import (
-    PROJECT_KINDS,
     Grouping,
     execution_projects_for_user,
     execution_table,
     export_execution,
+    project_kinds_of,
 )
 
 
@@ -40,7 +40,7 @@ class ExecutionFilterForm(forms.Form):
         everything = [("", _("All"))]
         years = projects.order_by("-year").values_list("year", flat=True).distinct()
         self.fields["year"].choices = everything + [(y, str(y)) for y in years]
-        self.fields["track_kind"].choices = everything + PROJECT_KINDS
+        self.fields["track_kind"].choices = everything + project_kinds_of(projects)
         countries = Country.objects.filter(pk__in=projects.values("country")).only(
             "code", "name", "name_ko"
         )
