@@ -10,6 +10,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts import auth_events, sessions, two_factor
+from core.api.views import is_api_request
 
 
 def activate_user_preferences(request, user, *, header_names_language: bool = False) -> None:
@@ -37,13 +38,21 @@ def activate_user_preferences(request, user, *, header_names_language: bool = Fa
 
 
 class UserPreferencesMiddleware:
-    """Activates the logged-in user's time zone; their language when no explicit choice was made."""
+    """Activates the logged-in user's time zone; their language when no explicit choice was made.
+
+    Under ``/api/`` an ``Accept-Language`` header is an explicit choice for a session too, as
+    for a token (docs/api.md: errors in the request's language, else the user's); on the
+    pages the profile language wins over the browser's own header."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        activate_user_preferences(request, getattr(request, "user", None))
+        activate_user_preferences(
+            request,
+            getattr(request, "user", None),
+            header_names_language=is_api_request(request),
+        )
         return self.get_response(request)
 
 

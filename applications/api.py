@@ -302,9 +302,10 @@ class ApplicationUpdateSerializer(serializers.ModelSerializer):
         required=False,
         min_value=1,
         help_text=_(
-            "The application's version your change is based on (from a GET). When someone "
-            "else has changed a section you write since, the answer is 409 with the current "
-            "version and nothing is saved. Without it, the change overwrites."
+            "The application's version your change is based on (from a GET; or send the "
+            "ETag in If-Match). When someone else has changed a section you write since, the "
+            "answer is 409 with the current version and nothing is saved. Without either, the "
+            "change overwrites."
         ),
     )
 
@@ -504,8 +505,9 @@ class ShortlistResultSerializer(serializers.ModelSerializer):
     partial_update=extend_schema(
         summary=_("Edit a draft (or the sections reopened for clarification)"),
         description=_(
-            "Send the version you read to be protected against overwriting someone else's "
-            "change: 409 with the current version if a section you write changed since."
+            "Send the version you read (the version field, or the ETag in If-Match) to be "
+            "protected against overwriting someone else's change: 409 edit_conflict with the "
+            "current version if a section you write changed since."
         ),
         responses={200: ApplicationSerializer, 409: EditConflictSerializer},
         examples=[
@@ -564,7 +566,13 @@ class ShortlistResultSerializer(serializers.ModelSerializer):
             OpenApiExample("Withdraw", request_only=True, value={"reason": "The site changed."})
         ],
     ),
-    answer_clarification=_("Answer the open clarification request"),
+    answer_clarification=extend_schema(
+        summary=_("Answer the open clarification request"),
+        description=_(
+            "When no request is open any more (a colleague answered it, or the secretariat "
+            "closed it, since you read it), nothing is saved and the answer is 409 no_request."
+        ),
+    ),
     clarifications=extend_schema(
         summary=_("The clarification requests, their answers and what each answer changed"),
         description=_(
@@ -662,6 +670,29 @@ class ApplicationViewSet(
         "screen": ScreenSerializer,
         "shortlist": ShortlistSerializer,
     }
+    # The ETag is the application's ``version`` (``etag``); a PATCH's ``If-Match`` is read as
+    # the body's ``version`` is (``services.save_application_section``'s ``base_version``).
+    version_fields = ("version",)
+
+    def etag(self, row) -> str:
+        return str(row.version)
+
+    def base_version(self, data: dict) -> int | None:
+        """The version a change is based on: the body's ``version`` or the ``If-Match`` tag
+        (the same number); 400 when the tag is no version or names another one."""
+        version = data.pop("version", None)
+        seen = self.seen_version()
+        if seen is None:
+            return version
+        if not (seen.isascii() and seen.isdigit()):
+            raise serializers.ValidationError(
+                {"If-Match": [_("Send the ETag of the application as you read it.")]}
+            )
+        if version is not None and version != int(seen):
+            raise serializers.ValidationError(
+                {"If-Match": [_("The If-Match header and the version name different versions.")]}
+            )
+        return int(seen)
 
     def staff_track_ids(self) -> set[int]:
         """The user's staff tracks, whose applications show their real status."""
@@ -700,7 +731,7 @@ class ApplicationViewSet(
         application = self.get_object()
         data = dict(self.validated_input(application))
         new_city_name = data.pop("new_city_name", "")
-        base_version = data.pop("version", None)
+        base_version = self.base_version(data)
         answers = data.pop("answers", None)
         try:
             # All sections or none: a conflict on the second undoes the first.

@@ -3,6 +3,7 @@ nested field errors included (``flat_errors``)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -18,8 +19,22 @@ UNAVAILABLE_CODES = frozenset({"storage_unavailable"})
 # Domain error codes that mean "the request came too late: the state has moved on" (a draft
 # changed or submitted after its call closed; a change to what someone else changed since,
 # ``core.concurrency.StaleEdit``; a step on a deliverable or payment request sent again since
-# it was read, ``awards.contractor_selection.CHANGED_SINCE``, the same code).
-CONFLICT_CODES = frozenset({"deadline", "changed_meanwhile"})
+# it was read, ``awards.contractor_selection.CHANGED_SINCE``, the same code; an answer to a
+# clarification request a colleague answered, or staff closed, meanwhile: ``no_request`` of
+# ``applications.services.answer_clarification``, which the page answers with 409 too).
+CONFLICT_CODES = frozenset({"deadline", "changed_meanwhile", "no_request"})
+
+
+class PreconditionUnsupported(exceptions.APIException):
+    """``If-Match`` on a write that cannot evaluate it (``core.api.viewsets``): refused rather
+    than ignored, which would give the client the last-write-wins it asked not to have."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "precondition_unsupported"
+    default_detail = gettext_lazy(
+        "This request does not take If-Match: only a PATCH of an object whose answers carry an "
+        "ETag does. Send the request without it (or with the version field it describes)."
+    )
 
 
 def api_exception_handler(exc, context):

@@ -178,7 +178,9 @@ IF_MATCH = OpenApiParameter(
     required=False,
     description=_(
         "The ETag of the object as you read it: when someone changed it since, nothing changes "
-        "and the answer is 409 changed_meanwhile. Without it the last change wins."
+        "and the answer is 409 (changed_meanwhile; for an application edit_conflict, naming "
+        "the section). Without it the last change wins. Only this change takes If-Match: any "
+        "other write sent with it answers 400 precondition_unsupported."
     ),
 )
 

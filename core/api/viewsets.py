@@ -12,10 +12,13 @@ permissions, request bodies and replies, so that each viewset states only what d
   documents it in the OpenAPI description); ``validated_input`` runs it; the action calls one
   service and answers with ``reply``.
 * Lost updates: a viewset naming ``version_fields`` answers a detail read or write with an
-  ``ETag``, the fingerprint of those fields (``core.concurrency``); a PATCH sending it back in
-  ``If-Match`` hands it to the service (``seen_version``), which refuses (409
-  ``changed_meanwhile``) when a colleague changed one of them since. Without ``If-Match`` the
-  last write wins.
+  ``ETag`` (``etag``: by default the fingerprint of those fields, ``core.concurrency``; the
+  application's is its ``version``); a PATCH sending it back in ``If-Match`` hands it to the
+  service (``seen_version``), which refuses (409 ``changed_meanwhile``, or the application's
+  ``edit_conflict``) when a colleague changed one of them since. Without ``If-Match`` the
+  last write wins. Any other write that sends ``If-Match`` (a viewset without an ``ETag``, an
+  action other than the PATCH) cannot evaluate it and is refused (400
+  ``precondition_unsupported``, ``If-Match: *`` excepted), never acted on as if unconditional.
 """
 
 import re
@@ -26,9 +29,10 @@ from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.utils import html
 
+from core.api.exceptions import PreconditionUnsupported
 from core.api.filters import PortalFilterBackend, StableOrderingFilter
 from core.api.permissions import RulesPermission
-from core.api.schema import PortalAutoSchema
+from core.api.schema import VERSIONED_ACTIONS, WRITE_METHODS, PortalAutoSchema
 from core.concurrency import row_fingerprint
 
 # The form field Django's CSRF check reads (``django.middleware.csrf``).
@@ -59,25 +63,53 @@ class PortalViewSetMixin:
         self._versioned = obj
         return obj
 
-    def seen_version(self) -> str | None:
-        """The fingerprint the client read (the ``ETag`` it sends back in ``If-Match``), for
-        the service's ``seen_version``; None without one (or ``*``): not checked."""
-        if not self.version_fields:
-            return None
+    def etag(self, row) -> str:
+        """The ``ETag`` of ``row`` (without quotes): the fingerprint of its ``version_fields``."""
+        return row_fingerprint(row, self.version_fields)
+
+    def if_match(self) -> str | None:
+        """The entity tag the request's ``If-Match`` names (quotes and ``W/`` taken off); None
+        without one, or for ``*`` (any current object: true of every object found)."""
         tag = self.request.headers.get("If-Match", "").strip()
         if tag.startswith("W/"):
             tag = tag[2:]
         tag = tag.strip('"')
         return tag if tag and tag != "*" else None
 
+    def takes_if_match(self) -> bool:
+        """Whether this request can evaluate ``If-Match``: a change of a row with an ``ETag``."""
+        return bool(self.version_fields) and getattr(self, "action", None) in (
+            "partial_update",
+            "update",
+        )
+
+    def seen_version(self) -> str | None:
+        """The ``ETag`` the client read (sent back in ``If-Match``), for the service's
+        ``seen_version``; None without one (or ``*``): not checked."""
+        return self.if_match() if self.takes_if_match() else None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # After authentication and the rules: a precondition only for whoever may write, and
+        # only on a method the route offers (else 405 says more).
+        method = request.method.lower()
+        offered = method in self.http_method_names and hasattr(self, method)
+        if (
+            offered
+            and request.method in WRITE_METHODS
+            and self.if_match()
+            and not self.takes_if_match()
+        ):
+            raise PreconditionUnsupported()
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         row = getattr(self, "_versioned", None)
         # The row read (``get_object``) or written and read again (``reply``) by an action on
         # the row itself; another action's answer is about something else.
-        own = getattr(self, "action", None) in ("retrieve", "create", "partial_update", "update")
+        own = getattr(self, "action", None) in VERSIONED_ACTIONS
         if self.version_fields and own and row is not None and response.status_code in (200, 201):
-            response["ETag"] = f'"{row_fingerprint(row, self.version_fields)}"'
+            response["ETag"] = f'"{self.etag(row)}"'
         return response
 
     def validated_input(self, instance=None) -> dict:
