@@ -103,9 +103,16 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
     search_fields = ["email", "name"]
     ordering = ["email"]
     list_select_related = True
-    readonly_fields = ["last_login", "date_joined", "email_verified_at"]
+    readonly_fields = [
+        "last_login",
+        "date_joined",
+        "email_verified_at",
+        # A change the user asked for: only they confirm it, from the link sent to it.
+        "pending_email",
+        "pending_email_requested_at",
+    ]
     fieldsets = [
-        (None, {"fields": ["email", "password"]}),
+        (None, {"fields": ["email", "pending_email", "pending_email_requested_at", "password"]}),
         (_("Personal details"), {"fields": ["name", "language", "time_zone"]}),
         (
             _("Roles and permissions"),

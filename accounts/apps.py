@@ -30,6 +30,7 @@ class AccountsConfig(AppConfig):
 
         privacy.register_account_kind()
         privacy.register_invitation_kind()
+        privacy.register_pending_email_change_kind()
         privacy.register_outbox_kind()
 
         # A new password revokes the user's API tokens at every door (accounts.token_services).

@@ -228,6 +228,18 @@ def second_factor_confirmation_field() -> forms.CharField:
     )
 
 
+class EmailChangeForm(forms.Form):
+    """Log in with another address from now on (``accounts.services.request_email_change``)."""
+
+    new_email = forms.EmailField(
+        label=_("New e-mail address"),
+        max_length=254,
+        help_text=_("We send a link to this address; your address changes when you open it."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    confirmation = second_factor_confirmation_field()
+
+
 class SecondFactorConfirmationForm(forms.Form):
     """Making new recovery codes or turning the second factor off: the user confirms first."""
 

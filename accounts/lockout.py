@@ -42,6 +42,25 @@ def forget_failed_logins(*, email: str) -> int:
     return deleted
 
 
+def move_failed_logins(*, old_email: str, new_email: str) -> None:
+    """An account's address changed (``services.confirm_email_change``): the failures counted
+    against the old address now count against the new one, so a lock-out follows the account
+    and a change of address does not reset it. A counter already there for the same client
+    (someone typed the new address before it was an account's) adds up with it."""
+    old_email, new_email = old_email.strip().lower(), new_email.strip().lower()
+    for attempt in AccessAttempt.objects.select_for_update().filter(username=old_email):
+        there = AccessAttempt.objects.filter(
+            username=new_email, ip_address=attempt.ip_address, user_agent=attempt.user_agent
+        ).first()
+        if there is None:
+            attempt.username = new_email
+            attempt.save(update_fields=["username"])
+        else:
+            there.failures_since_start += attempt.failures_since_start
+            there.save(update_fields=["failures_since_start"])
+            attempt.delete()
+
+
 def cool_off_minutes(request=None) -> int:
     """How long a lock-out lasts, in whole minutes (for the message)."""
     cool_off = get_cool_off(request)

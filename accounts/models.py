@@ -68,6 +68,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     email_verified_at = models.DateTimeField(_("e-mail verified at"), null=True, blank=True)
+    # A change of address the user asked for and has not confirmed yet: the new address gets a
+    # signed link (``accounts.services.request_email_change``); ``email`` changes only when it
+    # is opened. Cleared on confirmation, cancellation, erasure, and by the retention job once
+    # the link has expired.
+    pending_email = models.EmailField(_("new e-mail address (not confirmed)"), blank=True)
+    pending_email_requested_at = models.DateTimeField(
+        _("new e-mail address asked for at"), null=True, blank=True
+    )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     # The privacy notice the user last accepted (accounts.privacy.PRIVACY_NOTICE_VERSION) and
     # when: a user whose version is not the current one is asked to read the notice again.

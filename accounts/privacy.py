@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts import roles
+from accounts import roles, tokens
 from accounts.audit import record_audit_event
 from accounts.models import (
     AnonymisedRecord,
@@ -48,7 +48,7 @@ from accounts.models import (
     User,
 )
 from accounts.rules import DECIDE_ERASURE
-from accounts.services import revoke_invitations_sent_by
+from accounts.services import clear_pending_email, revoke_invitations_sent_by
 from core.domain import DomainError, require_permission
 from core.file_deletion import delete_after_commit
 from core.storage import REMOTE_STORAGE_ERRORS, StorageUnreachable
@@ -408,7 +408,21 @@ def anonymise_account(user: User) -> dict:
     user.set_unusable_password()
     user.is_active = False
     user.anonymised_at = now
-    user.save(update_fields=["name", "name_ko", "email", "password", "is_active", "anonymised_at"])
+    # A pending change of address too (its link is void with the address it was sent from).
+    user.pending_email = ""
+    user.pending_email_requested_at = None
+    user.save(
+        update_fields=[
+            "name",
+            "name_ko",
+            "email",
+            "password",
+            "is_active",
+            "anonymised_at",
+            "pending_email",
+            "pending_email_requested_at",
+        ]
+    )
     tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
@@ -465,6 +479,8 @@ def export_account(user: User) -> list[dict]:
             "date_joined": user.date_joined,
             "last_login": user.last_login,
             "email_verified_at": user.email_verified_at,
+            "pending_email": user.pending_email,
+            "pending_email_requested_at": user.pending_email_requested_at,
             "privacy_notice_version": user.privacy_notice_version,
             "privacy_consented_at": user.privacy_consented_at,
             "roles": sorted(user.groups.values_list("name", flat=True)),
@@ -537,6 +553,32 @@ def register_account_kind() -> None:
         due=inactive_accounts_due,
         anonymise=anonymise_account,
         export=export_account,
+        marks=False,
+    )
+
+
+def pending_email_changes_due(now: datetime.datetime) -> models.QuerySet:
+    """Accounts whose pending change of address was asked for longer ago than its link works
+    (``tokens.EMAIL_CHANGE_MAX_AGE``): the address typed has no use left."""
+    cutoff = now - datetime.timedelta(seconds=tokens.EMAIL_CHANGE_MAX_AGE)
+    return User.objects.filter(pending_email_requested_at__lt=cutoff)
+
+
+def forget_pending_email_change(user: User) -> None:
+    clear_pending_email(user)
+
+
+def register_pending_email_change_kind() -> None:
+    """A new address asked for and not confirmed (``AccountsConfig.ready``): kept only while
+    its link works (three days), then cleared by the retention job; cleared at once by a
+    confirmation, a cancellation or an erasure (``anonymise_account``). Exported with the
+    account. No retention in years, so not a row of the notice's table: the notice's account
+    row covers it."""
+    register_personal_data(
+        "accounts.pending_email_change",
+        label=gettext_lazy("A new e-mail address you asked for, until you confirm it"),
+        due=pending_email_changes_due,
+        anonymise=forget_pending_email_change,
         marks=False,
     )
 

@@ -2,20 +2,30 @@
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from accounts import roles, rules, selectors
+from accounts import lockout, ratelimit, roles, rules, selectors, two_factor
 from accounts.audit import record_audit_event
 from accounts.models import Membership, Organization, OrganizationInvitation, User
-from accounts.token_services import revoke_api_tokens_after_password_change
-from accounts.tokens import make_email_verification_token, read_email_verification_token
+from accounts.token_services import (
+    revoke_active_api_tokens,
+    revoke_api_tokens_after_password_change,
+)
+from accounts.tokens import (
+    email_change_token_matches,
+    make_email_change_token,
+    make_email_verification_token,
+    read_email_verification_token,
+)
 from core.domain import DomainError
 from core.views import is_local_path
 from notifications.services import in_each_language, language_for_address, queue_message
@@ -179,6 +189,184 @@ def update_profile(
         fields.append("name_ko")
     _clean(user)
     user.save(update_fields=fields)
+    return user
+
+
+# Requests to change one's address, per account: each sends an e-mail to an address the user
+# typed (the same rate as password-reset links).
+EMAIL_CHANGE_SCOPE = "email_change"
+
+
+def request_email_change(
+    *, user: User, actor: User, new_email: str, confirmation: str, ip: str = ""
+) -> User:
+    """The user asks to log in with ``new_email`` from now on, confirming it is them with their
+    password or a current code of their second factor (``two_factor.confirm_current_factor``,
+    checked before this change's transaction: a refused one must still count).
+
+    Keeps the address as pending (``User.pending_email``, replacing an earlier request, whose
+    link stops working), audits ``email_change_requested`` and queues (outbox) a signed link
+    to the NEW address (``accounts/email_change_confirm``, three days, single use) and a notice
+    WITHOUT any link to the current one (``accounts/email_change_requested``). Does not change
+    the address (``confirm_email_change`` does). Whether another account has ``new_email`` is
+    not told here: the answer is the same, and only whoever opens the link at that address
+    learns it. Refuses (``DomainError``) another user's account, an address that is not one or
+    is already the user's, and more than ``KCITY_RESET_RATE`` requests per account.
+    """
+    if actor is None or actor.pk != user.pk:
+        raise DomainError(_("You can only change your own e-mail address."), code="forbidden")
+    new_email = User.objects.normalize_email((new_email or "").strip()).lower()
+    try:
+        validate_email(new_email)
+    except ValidationError as exc:
+        raise DomainError(
+            _("Enter a valid e-mail address."), code="invalid", field="new_email"
+        ) from exc
+    if new_email == user.email.lower():
+        raise DomainError(
+            _("This is already your e-mail address."), code="unchanged", field="new_email"
+        )
+    idents = [f"user:{user.pk}"]
+    wait = ratelimit.is_limited(EMAIL_CHANGE_SCOPE, idents, settings.KCITY_RESET_RATE)
+    if wait:
+        raise DomainError(
+            _("Too many attempts. Please wait %(minutes)s minutes and try again.")
+            % {"minutes": ratelimit.minutes(wait)},
+            code="limited",
+        )
+    confirmed_by = two_factor.confirm_current_factor(user=user, confirmation=confirmation, ip=ip)
+    user = _record_email_change_request(user=user, new_email=new_email, confirmed_by=confirmed_by)
+    ratelimit.hit(EMAIL_CHANGE_SCOPE, idents, settings.KCITY_RESET_RATE)
+    return user
+
+
+@transaction.atomic
+def _record_email_change_request(*, user: User, new_email: str, confirmed_by: str) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.pending_email = new_email
+    user.pending_email_requested_at = timezone.now()
+    user.save(update_fields=["pending_email", "pending_email_requested_at"])
+    record_audit_event(
+        subject=user,
+        action="email_change_requested",
+        actor=user,
+        new_value=new_email,
+        detail={"confirmed_by": confirmed_by},
+    )
+    path = reverse("accounts:email_change_confirm", kwargs={"token": make_email_change_token(user)})
+    names = in_each_language("name", lambda: user.display_name)
+    queue_message(
+        recipient=user,
+        to_email=new_email,
+        template="accounts/email_change_confirm",
+        context={**names, "new_email": new_email, "confirm_path": path},
+        channels=("email",),
+        link=path,
+    )
+    # To the address the account has now: no link (nothing in it can be used to take the
+    # account), only what was asked and what to do if it was not them.
+    queue_message(
+        recipient=user,
+        template="accounts/email_change_requested",
+        context={**names, "new_email": new_email},
+        channels=("email",),
+    )
+    return user
+
+
+@transaction.atomic
+def cancel_email_change(*, user: User, actor: User) -> User:
+    """Forget the user's pending change of address (its link stops working); audited as
+    ``email_change_cancelled``. Only the user themself; nothing to do without one."""
+    if actor is None or actor.pk != user.pk:
+        raise DomainError(_("You can only change your own e-mail address."), code="forbidden")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.pending_email:
+        return user
+    old_pending = user.pending_email
+    clear_pending_email(user)
+    record_audit_event(
+        subject=user, action="email_change_cancelled", actor=actor, old_value=old_pending
+    )
+    return user
+
+
+def clear_pending_email(user: User) -> None:
+    """Drop ``user``'s pending address (cancellation, erasure, retention). No audit row."""
+    user.pending_email = ""
+    user.pending_email_requested_at = None
+    user.save(update_fields=["pending_email", "pending_email_requested_at"])
+
+
+def email_change_invalid_message():
+    return _(
+        "This link to confirm a new e-mail address is invalid or has expired, or a newer one "
+        "was sent. Ask for the change again from your profile."
+    )
+
+
+@transaction.atomic
+def confirm_email_change(*, token: str, actor: User) -> User:
+    """The link sent to the new address, opened by the logged-in ``actor``: their address
+    becomes the pending one, verified (the link proves the mailbox is theirs).
+
+    Refuses (``DomainError``, code ``invalid_token``) a link that is forged, expired, of
+    another account, replaced by a newer request, already used or cancelled, or made before
+    the password changed; and (code ``email_taken``) an address another account took
+    meanwhile (case-insensitive). Audits ``email_changed`` (old and new address) and tells
+    the old address (``accounts/email_changed``). The lock-out counters (django-axes) of the
+    old address move to the new one, so a lock-out follows the account. Leaves invitations to
+    the old address where they are, and the user's sessions and API tokens (the password is
+    unchanged; docs/security.md).
+    """
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    if not email_change_token_matches(token, user):
+        raise DomainError(email_change_invalid_message(), code="invalid_token")
+    new_email = user.pending_email
+    if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
+        raise DomainError(
+            _(
+                "The address %(email)s is already used by another account, so your e-mail "
+                "address was not changed. Ask for the change again with another address."
+            )
+            % {"email": new_email},
+            code="email_taken",
+        )
+    old_email = user.email
+    user.email = new_email
+    user.email_verified_at = timezone.now()
+    user.pending_email = ""
+    user.pending_email_requested_at = None
+    try:
+        with transaction.atomic():
+            user.save(
+                update_fields=[
+                    "email",
+                    "email_verified_at",
+                    "pending_email",
+                    "pending_email_requested_at",
+                ]
+            )
+    except IntegrityError as exc:  # another account took it since the check above
+        raise DomainError(
+            _(
+                "The address %(email)s is already used by another account, so your e-mail "
+                "address was not changed. Ask for the change again with another address."
+            )
+            % {"email": new_email},
+            code="email_taken",
+        ) from exc
+    record_audit_event(
+        subject=user, action="email_changed", actor=actor, old_value=old_email, new_value=new_email
+    )
+    lockout.move_failed_logins(old_email=old_email, new_email=new_email)
+    queue_message(
+        recipient=user,
+        to_email=old_email,
+        template="accounts/email_changed",
+        context={**in_each_language("name", lambda: user.display_name), "new_email": new_email},
+        channels=("email",),
+    )
     return user
 
 
@@ -495,6 +683,37 @@ def _forget_roles(user: User) -> None:
     user.__dict__.pop("_kcity_roles", None)
 
 
+def privileged_role_given(*, user: User, actor, role: str) -> int:
+    """Call inside the transaction of every door that gives ``user`` a privileged role (a group
+    of ``roles.PRIVILEGED_ROLES``; ``role`` may also be ``is_staff`` or ``is_superuser``) they
+    did not hold: ``set_user_roles``, accepting a committee invitation
+    (``reviews.services.committee.respond_to_invitation``).
+
+    Revokes the user's API tokens that still authenticate (``token_services``, one audit row
+    ``revoked`` per token with ``reason: privileged_role`` and the role): a token made as an
+    applicant would otherwise become a staff or reviewer token once the second factor is set
+    up, made without it. Tells the user (in-app notice and e-mail) when any was revoked.
+    Returns how many. Does not end the user's sessions (the second factor does that).
+    """
+    _forget_roles(user)
+    count = revoke_active_api_tokens(
+        user=user, actor=actor, reason="privileged_role", detail={"role": role}
+    )
+    if count:
+        role_label = roles.ROLES.get(role)
+        queue_message(
+            recipient=user,
+            template="accounts/api_tokens_revoked_for_role",
+            context={
+                **in_each_language("name", lambda: user.display_name),
+                **in_each_language("role", lambda: str(role_label or _("back-office access"))),
+                "count": count,
+            },
+            link=reverse("accounts:tokens"),
+        )
+    return count
+
+
 @transaction.atomic
 def set_user_roles(
     *,
@@ -511,11 +730,14 @@ def set_user_roles(
     Writes one audit row on the user per change: ``role_granted`` / ``role_revoked`` (the
     group's name), ``permission_granted`` / ``permission_revoked`` (``app_label.codename``),
     ``superuser`` and ``staff`` (old and new value). Refuses anyone but an active superuser,
-    and a superuser taking away their own superuser status (the last door back in). Does not
-    tell the user and does not end their sessions.
+    and a superuser taking away their own superuser status (the last door back in). A
+    privileged role or flag given revokes the user's API tokens and tells them
+    (``privileged_role_given``); otherwise it does not tell the user. Does not end their
+    sessions.
     """
     _require_superuser(actor, _("Only a superuser can change roles and permissions."))
     user = User.objects.select_for_update().get(pk=user.pk)
+    given = []  # the privileged roles this call gives (``privileged_role_given``)
     if is_superuser is False and user.pk == actor.pk and user.is_superuser:
         raise DomainError(
             _("You cannot take away your own superuser status."),
@@ -531,6 +753,8 @@ def set_user_roles(
         old = getattr(user, flag)
         setattr(user, flag, bool(value))
         user.save(update_fields=[flag])
+        if value:
+            given.append(flag)
         record_audit_event(
             subject=user, action=action, actor=actor, old_value=str(old), new_value=str(bool(value))
         )
@@ -542,6 +766,8 @@ def set_user_roles(
             record_audit_event(
                 subject=user, action="role_granted", actor=actor, new_value=group.name
             )
+            if group.name in roles.PRIVILEGED_ROLES:
+                given.append(group.name)
         for group in sorted(current - wanted, key=lambda g: g.name):
             user.groups.remove(group)
             record_audit_event(
@@ -550,6 +776,8 @@ def set_user_roles(
     if user_permissions is not None:
         _sync_permissions(user, user.user_permissions, user_permissions, actor=actor)
     _forget_roles(user)
+    if given:
+        privileged_role_given(user=user, actor=actor, role=given[0])
     # A staff role on a member of an applicant organisation: the same rule as joining one
     # with a staff role (``refuse_joining_if_staff``), asked the other way round.
     for membership in user.memberships.select_related("organization"):

@@ -120,6 +120,16 @@ def revoke_api_tokens_after_password_change(*, user, actor) -> int:
     may have made a token with it. One audit row per token (``revoked``, with ``reason:
     password_changed`` in its detail); returns how many were revoked. Expired and revoked tokens are left
     as they are."""
+    return revoke_active_api_tokens(user=user, actor=actor, reason="password_changed")
+
+
+@transaction.atomic
+def revoke_active_api_tokens(*, user, actor, reason: str, detail: dict | None = None) -> int:
+    """Revoke every token of ``user`` that still authenticates, for ``reason`` (a code kept in
+    each token's ``revoked`` audit row with ``detail``): ``password_changed``, or
+    ``privileged_role`` (``accounts.services.privileged_role_given``: a token made before the
+    role would otherwise open what the role opens). Returns how many were revoked; expired and
+    revoked tokens are left as they are. Tells nobody (the caller does)."""
     now = timezone.now()
     tokens = list(
         ApiToken.objects.select_for_update().filter(
@@ -133,7 +143,7 @@ def revoke_api_tokens_after_password_change(*, user, actor) -> int:
             subject=token,
             action="revoked",
             actor=actor,
-            detail={"name": token.name, "reason": "password_changed"},
+            detail={"name": token.name, "reason": reason, **(detail or {})},
         )
     return len(tokens)
 

@@ -24,6 +24,9 @@ urlpatterns = [
     path("two-factor/turn-off/", two_factor_views.disable, name="two_factor_disable"),
     path("two-factor/reset/", two_factor_views.reset, name="two_factor_reset"),
     path("profile/", views.profile, name="profile"),
+    path("email/", views.email_change, name="email_change"),
+    path("email/cancel/", views.email_change_cancel, name="email_change_cancel"),
+    path("email/confirm/<str:token>/", views.email_change_confirm, name="email_change_confirm"),
     path(
         "password/",
         # Audited; the token_views parent revokes the user's API tokens.

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -30,6 +31,7 @@ from accounts import (
 from accounts.client_ip import client_ip
 from accounts.forms import (
     EmailAuthenticationForm,
+    EmailChangeForm,
     InvitationForm,
     OrganizationEditForm,
     OrganizationForm,
@@ -246,6 +248,70 @@ def profile(request):
         "second_factor_on": two_factor.has_second_factor(user),
     }
     return render(request, "accounts/profile.html", context)
+
+
+@never_cache
+@login_required
+def email_change(request):
+    """Ask to log in with another address: the new address gets a confirmation link, the
+    current one a notice (``services.request_email_change``). Shows a pending change."""
+    user = request.user
+    form = EmailChangeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.request_email_change(
+                    user=user,
+                    actor=user,
+                    new_email=form.cleaned_data["new_email"],
+                    confirmation=form.cleaned_data["confirmation"],
+                    ip=client_ip(request),
+                )
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+                status = 429 if exc.code == "limited" else 400
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "We have sent a link to %(email)s. Your e-mail address changes when you "
+                        "open it (within three days)."
+                    )
+                    % {"email": form.cleaned_data["new_email"]},
+                )
+                return redirect("accounts:email_change")
+        else:
+            status = 400
+    user.refresh_from_db(fields=["pending_email", "pending_email_requested_at"])
+    return render(request, "accounts/email_change.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def email_change_cancel(request):
+    services.cancel_email_change(user=request.user, actor=request.user)
+    messages.success(request, _("The change of your e-mail address is cancelled."))
+    return redirect("accounts:email_change")
+
+
+@never_cache
+@login_required
+def email_change_confirm(request, token):
+    """The link sent to the new address; a visitor who is not logged in logs in first and
+    comes back here (``login_required``)."""
+    try:
+        user = services.confirm_email_change(token=token, actor=request.user)
+    except DomainError as exc:
+        return render(
+            request, "accounts/email_change_failed.html", {"error": exc.message}, status=400
+        )
+    messages.success(
+        request,
+        _("Your e-mail address is now %(email)s. Log in with it from now on.")
+        % {"email": user.email},
+    )
+    return redirect("accounts:profile")
 
 
 @login_required

@@ -14,6 +14,7 @@ from notifications.models import Message, MessageTemplate
 # marks their messages ``sensitive``; the back office never shows those parts.
 SENSITIVE_TEMPLATES: dict[str, tuple[str, ...]] = {
     "accounts/verify_email": ("verify_path",),
+    "accounts/email_change_confirm": ("confirm_path",),
     "accounts/invitation": ("accept_path",),
     "accounts/password_reset": ("token", "uid"),
     "reviews/invitation": (),

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.audit import record_audit_event
 from accounts.models import ReviewerProfile, User
-from accounts.services import require_verified_email
+from accounts.services import privileged_role_given, require_verified_email
 from core.domain import TOO_LONG, DomainError, clean_or_refuse, require_permission
 from core.transitions import allowed_moves, apply_transition
 from notifications.services import in_each_language, language_for_address, queue_message
@@ -195,7 +195,8 @@ def respond_to_invitation(
     """Accept or decline a committee invitation as the invited person.
 
     The actor must be logged in with the invited e-mail address: knowing the link is not enough.
-    Accepting adds the committee seat, the reviewer role and an empty reviewer profile.
+    Accepting adds the committee seat, the reviewer role and an empty reviewer profile; a
+    reviewer role new to the actor revokes their API tokens (``privileged_role_given``).
     """
     invitation = ReviewerInvitation.objects.select_for_update().get(pk=invitation.pk)
     # Answered or withdrawn first: that says more than an expiry date or a wrong account.
@@ -236,7 +237,10 @@ def respond_to_invitation(
     )
     if accept:
         CommitteeMember.objects.get_or_create(track=invitation.track, reviewer=actor)
-        actor.groups.add(Group.objects.get_or_create(name=roles.REVIEWER)[0])
+        if not roles.has_role(actor, roles.REVIEWER):
+            actor.groups.add(Group.objects.get_or_create(name=roles.REVIEWER)[0])
+            # Revokes the API tokens made before the role, audited, and tells the user.
+            privileged_role_given(user=actor, actor=actor, role=roles.REVIEWER)
         actor.__dict__.pop("_kcity_roles", None)
         ReviewerProfile.objects.get_or_create(user=actor)
     return invitation
