@@ -1,5 +1,8 @@
 from django.conf import settings
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+
+from core.api.views import API_PREFIX
 
 # The one inline <style> block of a library page the portal serves, by its SHA-256 (CSP hash
 # source): the block's exact text is allowed and nothing else, so an injected style still fails.
@@ -162,3 +165,27 @@ class PrivateResponseMiddleware:
             for part in response.get("Cache-Control", "").split(",")
         }
         return "public" in directives
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page for a method the address does not take (a link or a bookmark to a form's address:
+    ``require_POST`` answers 405 with an empty body), with the site around it and a way on, in
+    the reader's language, like the other error pages. The ``Allow`` header stays. The API keeps
+    its own JSON answer (``core.api``), and a 405 that already says something is left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code != 405
+            or getattr(response, "streaming", False)
+            or response.content
+            or request.path_info.startswith(API_PREFIX)
+        ):
+            return response
+        page = render(request, "405.html", status=405)
+        if response.has_header("Allow"):
+            page["Allow"] = response["Allow"]
+        return page

@@ -80,3 +80,23 @@ def test_400_page_is_rendered_with_the_request(rf, applicant):
     assert response.status_code == 400
     body = response.content.decode()
     assert "Bad request" in body and "Log out" in body
+
+
+def test_405_is_a_page_with_the_site_and_the_allowed_method(client, applicant):
+    """A link or bookmark to a form's address (``require_POST``) gets a page in the reader's
+    language, not an empty 405; the Allow header stays, and the API keeps its JSON."""
+    client.force_login(applicant)
+    response = client.get(reverse("notifications:read_all"))
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    body = response.content.decode()
+    assert "This page cannot be opened this way" in body
+    assert 'class="site-header"' in body
+    assert reverse("home") in body
+    client.cookies["django_language"] = "ko"
+    korean = client.get(reverse("notifications:read_all")).content.decode()
+    with translation.override("ko"):
+        assert translation.gettext("This page cannot be opened this way") in korean
+    api = client.delete("/api/v1/me/")
+    assert api.status_code == 405
+    assert api.json()["code"] == "method_not_allowed"

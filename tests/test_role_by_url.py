@@ -252,6 +252,8 @@ NO_OBJECT = {
     "accounts:profile",
     "accounts:password_change",
     "accounts:password_change_done",
+    "accounts:email_change",
+    "accounts:email_change_cancel",
     "accounts:password_reset",
     "accounts:password_reset_done",
     "accounts:password_reset_complete",
@@ -348,6 +350,7 @@ TOKEN = {
     "accounts:verify_email",
     "accounts:accept_invitation",
     "accounts:password_reset_confirm",
+    "accounts:email_change_confirm",
     "reviews:invitation",
 }
 # What party A's pages and files show that an outsider must never read.

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     # inside the CSP middleware, so that page has the same headers as every other.
     "axes.middleware.AxesMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
+    # Inside the CSP middleware: the page for a method an address does not take has its headers.
+    "core.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "kcity.urls"
