@@ -109,7 +109,8 @@ class MeView(GenericAPIView):
             "Returns the key once. Send it as `Authorization: Token <key>`; it carries the "
             "permissions of the user who created it, narrowed by its scope (a `read` token is "
             "refused with 403 on anything but GET, HEAD and OPTIONS), until it expires or is "
-            "revoked. Changing the password revokes all of the user's tokens. Tokens are created "
+            "revoked. Changing the password, or being given a staff or reviewer role, revokes "
+            "all of the user's tokens. Tokens are created "
             "from a signed-in session only; a request authenticated by a token is refused (403)."
         ),
         responses={201: NewApiTokenSerializer},

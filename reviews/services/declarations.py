@@ -133,7 +133,9 @@ def end_reviews_of_own_applications(*, user, actor=None) -> int:
     made before is changed, with an audit row), an open assignment (invited, accepted, in
     progress) moves to ``conflict``, and the track's staff are told so they assign someone
     else. A review already submitted stays as it is (it was given before the tie began) but
-    the staff are told, to decide whether to reopen it. Returns how many assignments were told
+    the staff are told, to decide whether to reopen it, once: when the tie is already on record
+    (a conflict detected at an earlier membership) a later membership tells nobody again.
+    Returns how many assignments were told
     about."""
     assignments = list(
         Assignment.objects.select_for_update(of=("self",))
@@ -142,10 +144,14 @@ def end_reviews_of_own_applications(*, user, actor=None) -> int:
         .select_related("application__track", "reviewer")
     )
     kind = ConflictDeclaration.Kind.SAME_ORGANISATION
+    told = 0
     for assignment in assignments:
         declaration = ConflictDeclaration.objects.filter(
             reviewer=user, application=assignment.application
         ).first()
+        # A submitted review is reported when the tie begins: a conflict already on record
+        # (an earlier membership) says it was, so a later, unrelated membership tells nobody.
+        newly_tied = declaration is None or not declaration.has_conflict
         if declaration is None:
             ConflictDeclaration.objects.create(
                 reviewer=user,
@@ -170,7 +176,9 @@ def end_reviews_of_own_applications(*, user, actor=None) -> int:
                 detail={"reason": "membership"},
             )
         if assignment.status == A.SUBMITTED:
-            _tell_track_staff(assignment, why="membership_submitted")
+            if newly_tied:
+                _tell_track_staff(assignment, why="membership_submitted")
+                told += 1
             continue
         assignment = transition_assignment(
             assignment=assignment,
@@ -179,7 +187,8 @@ def end_reviews_of_own_applications(*, user, actor=None) -> int:
             detail={"kind": kind, "membership": True},
         )
         _tell_track_staff(assignment, why="membership")
-    return len(assignments)
+        told += 1
+    return told
 
 
 def end_reviews_after_joining(membership, *, actor) -> None:
