@@ -56,6 +56,8 @@ def account_pages(*, every: bool) -> list[str]:
     pages = ["/accounts/profile/", "/notifications/"]
     # The privacy pages (download, erasure) are the same for every role: one role stands for all.
     every_pages = ["/accounts/password/", "/accounts/tokens/", "/accounts/my-data/"]
+    # Changing the e-mail address (a change waiting for confirmation on the applicant's).
+    every_pages += ["/accounts/email/"]
     # The second factor's pages: staff see their own (a device set up), an applicant, for whom
     # it is optional, sees the setting-up page with its QR code and key.
     every_pages += ["/accounts/two-factor/", "/accounts/two-factor/set-up/"]
@@ -110,9 +112,12 @@ def staff_pages(d, *, admin: bool) -> list[str]:
             f"/staff/reviews/tracks/{pl}/criteria/",
             f"/staff/reviews/criteria/{d['criterion'].pk}/edit/",
             f"/staff/reviews/tracks/{pl}/committee/",
+            f"/staff/reviews/tracks/{pl}/committee/import/",
             f"/staff/reviews/tracks/{pl}/assignments/",
             f"/staff/reviews/tracks/{pl}/board/",
             f"/staff/reviews/assignments/{d['submitted_review'].pk}/reopen/",
+            # Invited to an applicant organisation: staff may not join, said on the page.
+            f"/accounts/invitations/{d['staff_membership_invitation'].token}/",
             f"/staff/applications/tracks/{pl}/applications/",
         ]
     return [
@@ -179,6 +184,10 @@ def pages_for(role: str, d) -> list[str]:
             f"/applications/{d['returned'].pk}/",
             f"/applications/{d['returned'].pk}/edit/site/",
             f"/accounts/invitations/{d['colleague'].token}/",
+            # A confirmation link of a changed e-mail address that is no longer valid.
+            "/accounts/email/confirm/not-a-token/",
+            # The notices' second page (the list has 30 a page).
+            "/notifications/?page=2",
             f"/accounts/organisations/{d['org'].pk}/",
             f"/accounts/organisations/{d['org'].pk}/edit/",
             "/accounts/organisations/new/",
@@ -197,6 +206,8 @@ def pages_for(role: str, d) -> list[str]:
             "/reviews/profile/",
             "/reviews/declaration/",
             f"/reviews/invitations/{d['invitation'].token}/",
+            # Invited to an applicant organisation: told beforehand what joining means.
+            f"/accounts/invitations/{d['reviewer_membership_invitation'].token}/",
             f"/reviews/assignments/{d['invited'].pk}/",
             f"/reviews/assignments/{d['accepted'].pk}/",
             f"/reviews/assignments/{d['accepted'].pk}/application/",
@@ -293,6 +304,32 @@ def open_justifications(page) -> None:
     page.wait_for_selector(".review-list")
 
 
+def submit_empty_email_change(page) -> None:
+    """Ask for an e-mail change with nothing typed (the page's first form cancels the change
+    already asked for): the errors next to the fields and in the summary."""
+    page.locator("main form.narrow button[type='submit']").click()
+    page.wait_for_selector(".error-summary")
+
+
+EXPERT_LIST = (
+    "email,name\n"
+    "new.expert@university.ac.kr,New Expert\n"
+    "a-very-long-address-without-any-spaces@some-institute-of-technology.example.ac.kr,Long\n"
+    "not-an-address,Broken\n"
+    "expert@university.ac.kr,Already invited\n"
+)
+
+
+def preview_expert_list(page) -> None:
+    """Upload a list of experts on the committee's import page: the preview of every row."""
+    page.set_input_files(
+        "main input[type=file]",
+        files=[{"name": "experts.csv", "mimeType": "text/csv", "buffer": EXPERT_LIST.encode()}],
+    )
+    page.locator("main form[enctype] button[type='submit']").click()
+    page.wait_for_selector("table.table-stack")
+
+
 def states_for(role: str, d) -> list[tuple[str, object]]:
     """Pages in a state reached by an action: (URL, what to do once it has loaded)."""
     if role == "anonymous":
@@ -307,10 +344,16 @@ def states_for(role: str, d) -> list[tuple[str, object]]:
         return [
             ("/accounts/organisations/new/", submit_empty_form),
             (f"/applications/{d['draft'].pk}/edit/project/", save_section),
+            ("/accounts/email/", submit_empty_email_change),
         ]
     if role == "reviewer":
         return [("/reviews/profile/", submit_empty_form)]
-    if role in ("kind_staff", "programme_admin"):
+    if role == "kind_staff":
+        return [
+            (f"/staff/reviews/results/{d['planning'].pk}/", open_justifications),
+            (f"/staff/reviews/tracks/{d['planning'].pk}/committee/import/", preview_expert_list),
+        ]
+    if role == "programme_admin":
         return [(f"/staff/reviews/results/{d['planning'].pk}/", open_justifications)]
     return []
 
@@ -413,6 +456,42 @@ def portal(portal_data, applicant, reviewer, contractor, kind_staff, programme_a
         starts_on=project.starts_on,
         ends_on=project.starts_on,
         actor=kind_staff,
+    )
+    # The applicant is a member of a second organisation (the dashboard's "Apply as"), has
+    # asked to change their e-mail address, and has two pages of notices; a reviewer and a
+    # staff member are invited to the applicant's organisation.
+    from accounts.models import Membership
+    from accounts.services import invite_member, request_email_change
+    from notifications.services import queue_message
+    from tests.factories import OrganizationFactory
+
+    Membership.objects.create(
+        user=applicant,
+        organization=OrganizationFactory(
+            name="Selangor State Economic Planning Unit", kind="city_government"
+        ),
+        role=Membership.Role.OWNER,
+    )
+    request_email_change(
+        user=applicant,
+        actor=applicant,
+        new_email="new.officer@klang.gov.my",
+        confirmation="correct-horse-battery",
+        ip="127.0.0.1",
+    )
+    for n in range(31):
+        queue_message(
+            recipient=applicant,
+            template="applications/withdrawn",
+            context={"reference": f"2026-PL-{n:03d}", "title": "Plan", "call": "Call"},
+            channels=("in_app",),
+            link="/applications/",
+        )
+    d["reviewer_membership_invitation"] = invite_member(
+        organization=d["org"], email=reviewer.email, actor=applicant
+    )
+    d["staff_membership_invitation"] = invite_member(
+        organization=d["org"], email=kind_staff.email, actor=applicant
     )
     users = {
         "applicant": applicant,
@@ -541,6 +620,8 @@ def test_sweep_opens_each_page_with_its_expected_status(client, portal):
         # The owner opening the invitation meant for a colleague: refused, on a page.
         ("applicant", f"/accounts/invitations/{d['colleague'].token}/"): 400,
         ("applicant", f"/applications/{d['other'].pk}/"): 404,
+        ("applicant", "/accounts/email/confirm/not-a-token/"): 400,
+        ("kind_staff", f"/accounts/invitations/{d['staff_membership_invitation'].token}/"): 400,
         ("reviewer", f"/staff/reviews/tracks/{d['planning'].pk}/"): 403,
         ("contractor", "/staff/"): 403,
     }
