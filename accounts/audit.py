@@ -108,6 +108,7 @@ ACTION_LABELS = {
     "aggregate": pgettext_lazy("audit", "Scores aggregated"),
     "amended": pgettext_lazy("audit", "Amendment applied"),
     "applicant_notice_sent": pgettext_lazy("audit", "Notice sent to applicants"),
+    "applicant_notice_unpublished": pgettext_lazy("audit", "Notice taken off the call's page"),
     "assigned": pgettext_lazy("audit", "Reviewer assigned"),
     "assignment_job": pgettext_lazy("audit", "Automatic assignment started"),
     "assignment_removed": pgettext_lazy("audit", "Reviewer taken off"),

@@ -37,6 +37,7 @@ from applications.models import (
 from core.concurrency import StaleEdit, refuse_if_row_changed
 from core.domain import (
     MESSAGE_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
     DomainError,
     clean_or_refuse,
     refuse_past_due,
@@ -1625,7 +1626,10 @@ def send_applicant_notice(
     ``key`` is the form's: a notice is sent once per key, so a second click, a resent form or a
     retry after a lost answer sends nothing more (``AlreadySent`` says to how many it went).
     ``public``: also listed on the call's page among its updates, for anyone (then it may reach
-    nobody yet: a call's news before anyone applied). Refused when nobody would read it."""
+    nobody yet: a call's news before anyone applied). Refused when nobody would read it, when a
+    message is longer than ``core.domain.NOTE_MAX_LENGTH``, and when the Korean is half written
+    (a subject without its message or the reverse: a Korean reader would get one language over
+    the other); with no Korean at all, everyone gets the English."""
     require_permission(
         actor,
         MANAGE_TRACK,
@@ -1634,11 +1638,23 @@ def send_applicant_notice(
     )
     if audience not in ApplicantNotice.Audience.values:
         raise DomainError(_("Choose who receives the notice."), field="audience")
-    subject, body = subject.strip(), body.strip()
+    subject, subject_ko = subject.strip(), subject_ko.strip()
+    body = refuse_too_long(body, limit=NOTE_MAX_LENGTH, field="body")
+    body_ko = refuse_too_long(body_ko, limit=NOTE_MAX_LENGTH, field="body_ko")
     if not subject:
         raise DomainError(_("Give the notice a subject."), field="subject")
     if not body:
         raise DomainError(_("Write the notice."), field="body")
+    if subject_ko and not body_ko:
+        raise DomainError(
+            _("Write the message in Korean too, or leave the Korean subject empty."),
+            field="body_ko",
+        )
+    if body_ko and not subject_ko:
+        raise DomainError(
+            _("Write the subject in Korean too, or leave the Korean message empty."),
+            field="subject_ko",
+        )
     with transaction.atomic():
         # A form sent before (a second click, a retry): nothing more. Two at the same moment:
         # the second one's insert waits at the key's unique index for the first to commit,
@@ -1656,9 +1672,9 @@ def send_applicant_notice(
             track=track,
             audience=audience,
             subject=subject,
-            subject_ko=subject_ko.strip(),
+            subject_ko=subject_ko,
             body=body,
-            body_ko=body_ko.strip(),
+            body_ko=body_ko,
             recipients=len(recipients),
             public=public,
             sent_by=actor,
@@ -1700,6 +1716,34 @@ def send_applicant_notice(
                     context=context,
                     link=link,
                 )
+    return notice
+
+
+@transaction.atomic
+def unpublish_applicant_notice(*, notice: ApplicantNotice, actor) -> ApplicantNotice:
+    """Take a notice off the call's page (a wrong date published, news overtaken): it is no
+    longer listed among the call's updates. Audited on the track. The e-mails and in-app
+    notices already sent are not taken back, and its text is never changed: a corrected
+    notice is sent as a new one. The track's secretariat and programme admins only."""
+    require_permission(
+        actor,
+        MANAGE_TRACK,
+        notice.track,
+        message=_("Only the track's secretariat sends notices to its applicants."),
+    )
+    notice = ApplicantNotice.objects.select_for_update().get(pk=notice.pk)
+    if not notice.public:
+        raise DomainError(_("This notice is not on the call's page."), code="not_public")
+    notice.public = False
+    notice.save(update_fields=["public"])
+    record_audit_event(
+        subject=notice.track,
+        action="applicant_notice_unpublished",
+        actor=actor,
+        old_value="public",
+        new_value="not public",
+        detail={"notice": notice.pk},
+    )
     return notice
 
 

@@ -17,6 +17,11 @@ urlpatterns = [
         staff_views.applicant_notices,
         name="applicant_notices",
     ),
+    path(
+        "tracks/<int:track_id>/notices/<int:pk>/unpublish/",
+        staff_views.applicant_notice_unpublish,
+        name="applicant_notice_unpublish",
+    ),
     path("tracks/<int:track_id>/tags/<int:pk>/", staff_views.tag_edit, name="tag_edit"),
     path("tracks/<int:track_id>/tags/<int:pk>/delete/", staff_views.tag_delete, name="tag_delete"),
     path("tracks/<int:track_id>/shortlist/", staff_views.shortlist, name="shortlist"),

@@ -28,7 +28,7 @@ from applications.forms import QuestionDesignForm, QuestionsForm
 from applications.models import ApplicantNotice, Application, ApplicationTag, Question, Tag
 from applications.services import APPLICATION_TRANSITIONS
 from core.concurrency import StaleEdit, row_fingerprint
-from core.domain import REASON_MAX_LENGTH, DomainError
+from core.domain import NOTE_MAX_LENGTH, REASON_MAX_LENGTH, DomainError
 from core.forms import (
     IdsMultipleChoiceField,
     TypedTextField,
@@ -849,19 +849,26 @@ class ApplicantNoticeForm(forms.Form):
     audience = forms.ChoiceField(label=gettext_lazy("To"), widget=forms.RadioSelect)
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
     subject_ko = forms.CharField(
-        label=gettext_lazy("Subject in Korean"), max_length=200, required=False
+        label=gettext_lazy("Subject in Korean"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy(
+            "Write the Korean subject and message together, or neither: without them, readers "
+            "of the portal in Korean get the English."
+        ),
     )
-    body = forms.CharField(
-        label=gettext_lazy("Message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 8})
+    # Line breaks count as one character each, as the service counts them (the limit is
+    # ``core.domain.NOTE_MAX_LENGTH``, said next to each field in ``__init__``).
+    body = TypedTextField(
+        label=gettext_lazy("Message"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
     )
-    body_ko = forms.CharField(
+    body_ko = TypedTextField(
         label=gettext_lazy("Message in Korean"),
-        max_length=5000,
+        max_length=NOTE_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=gettext_lazy(
-            "Readers of the portal in Korean get this text; empty: the English."
-        ),
     )
     public = forms.BooleanField(
         label=gettext_lazy("Also publish it on the call's page"),
@@ -874,6 +881,17 @@ class ApplicantNoticeForm(forms.Form):
 
     def __init__(self, *args, sizes: dict[str, int], **kwargs):
         super().__init__(*args, **kwargs)
+        limit = _("At most %(limit)s characters.") % {"limit": f"{NOTE_MAX_LENGTH:,}"}
+        self.fields["body"].help_text = limit
+        self.fields["body_ko"].help_text = "{} {}".format(
+            _("Readers of the portal in Korean get this text; empty: the English."), limit
+        )
+        # Who each group reaches, said before sending (``selectors.notice_recipients``).
+        self.fields["audience"].help_text = _(
+            "Withdrawn applications are not included: their applicants receive no notice. "
+            "Applicants found ineligible, not shortlisted or not selected are included: they "
+            "remain applicants of the call. Deactivated and erased accounts receive nothing."
+        )
         self.fields["audience"].choices = [
             (
                 value,
@@ -929,3 +947,20 @@ def applicant_notices(request, track_id: int):
         {"track": track, "form": form, "notices": notices},
         status=code,
     )
+
+
+@login_required
+@require_POST
+def applicant_notice_unpublish(request, track_id: int, pk: int):
+    """Take a notice off the call's page (``services.unpublish_applicant_notice``, audited);
+    what was e-mailed stays sent. Staff of the track only (403)."""
+    track = get_object_or_404(Track, pk=track_id)
+    require_perm(request, MANAGE_TRACK, track)
+    notice = get_object_or_404(ApplicantNotice, pk=pk, track=track)
+    try:
+        services.unpublish_applicant_notice(notice=notice, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The notice is no longer on the call's page."))
+    return redirect("staff_applications:applicant_notices", track_id=track.pk)

@@ -42,7 +42,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.bilingual import is_korean
 from core.concurrency import StaleEdit, fingerprint, refuse_if_changed
-from core.domain import DomainError, clean_or_refuse, require_permission
+from core.domain import DomainError, IllegalTransition, clean_or_refuse, require_permission
 from core.transitions import apply_transition
 from notifications import message_templates
 from notifications.models import DeliveryAttempt, Message, MessageTemplate
@@ -957,7 +957,9 @@ def release_held_messages(*, ids: Iterable[int], actor) -> int:
     """Send the held messages among ``ids`` (others are left alone); return how many.
 
     One transaction: each is moved and audited by ``release_held_message``, and the e-mails
-    are queued together once it commits (``delivery_batch``).
+    are queued together once it commits (``delivery_batch``). A message another request sent or
+    discarded since the list was read is left as it is (the row's lock decides, so nothing is
+    sent twice) and not counted; the others are still sent.
     """
     require_permission(
         actor,
@@ -968,7 +970,10 @@ def release_held_messages(*, ids: Iterable[int], actor) -> int:
     released = 0
     with delivery_batch():
         for message in held:
-            release_held_message(message=message, actor=actor)
+            try:
+                release_held_message(message=message, actor=actor)
+            except IllegalTransition:  # sent or discarded meanwhile (its savepoint undone)
+                continue
             released += 1
     return released
 
@@ -977,7 +982,9 @@ def release_held_messages(*, ids: Iterable[int], actor) -> int:
 def discard_held_messages(*, ids: Iterable[int], reason: str, actor) -> int:
     """Do not send the held messages among ``ids`` (others are left alone): each becomes
     ``discarded`` and is never e-mailed nor shown, audited with the reason (required: the
-    trail must say why a recipient was not told). Returns how many were discarded."""
+    trail must say why a recipient was not told). Returns how many were discarded: a message
+    another request sent or discarded since the list was read is left as it is and not counted
+    (the page says how many of those ticked were no longer held)."""
     require_permission(
         actor,
         RELEASE_HELD_MESSAGES,
@@ -989,15 +996,18 @@ def discard_held_messages(*, ids: Iterable[int], reason: str, actor) -> int:
     held = Message.objects.filter(pk__in=list(ids), status=Message.Status.HELD).order_by("pk")
     discarded = 0
     for message in held:
-        apply_transition(
-            message,
-            to=Message.Status.DISCARDED,
-            table=HELD_TRANSITIONS,
-            actor=actor,
-            refusal=_("This message is “%(old)s”: only held messages are discarded."),
-            reason=reason,
-            detail={"batch": message.held_batch, "template": message.template},
-        )
+        try:
+            apply_transition(
+                message,
+                to=Message.Status.DISCARDED,
+                table=HELD_TRANSITIONS,
+                actor=actor,
+                refusal=_("This message is “%(old)s”: only held messages are discarded."),
+                reason=reason,
+                detail={"batch": message.held_batch, "template": message.template},
+            )
+        except IllegalTransition:  # sent or discarded meanwhile (its savepoint undone)
+            continue
         discarded += 1
     return discarded
 

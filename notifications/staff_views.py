@@ -181,19 +181,11 @@ def _discard(request, form: DiscardHeldForm, ids: list[int]) -> int | None:
 
 
 def _report(request, count: int, ids: list[int], *, discarded: bool) -> None:
-    if count and discarded:
-        done = ngettext(
-            "%(count)s held message is discarded; it will not be sent.",
-            "%(count)s held messages are discarded; they will not be sent.",
-            count,
-        )
-        messages.success(request, done % {"count": count})
-    elif count:
-        sent = ngettext(
-            "%(count)s held message is sent.", "%(count)s held messages are sent.", count
-        )
-        messages.success(request, sent % {"count": count})
-    elif ids:  # ticked while held, sent or discarded by someone else since
+    chosen = len(set(ids))
+    if not chosen:
+        messages.error(request, _("No held message was chosen."))
+        return
+    if not count:  # ticked while held, sent or discarded by someone else since
         messages.error(
             request,
             _(
@@ -201,8 +193,31 @@ def _report(request, count: int, ids: list[int], *, discarded: bool) -> None:
                 "them meanwhile."
             ),
         )
+        return
+    if discarded:
+        done = ngettext(
+            "%(count)s held message is discarded; it will not be sent.",
+            "%(count)s held messages are discarded; they will not be sent.",
+            count,
+        )
     else:
-        messages.error(request, _("No held message was chosen."))
+        done = ngettext(
+            "%(count)s held message is sent.", "%(count)s held messages are sent.", count
+        )
+    messages.success(request, done % {"count": count})
+    if count < chosen:  # some of those ticked went (or were discarded) by someone else meanwhile
+        gone = chosen - count
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)s of the chosen messages was no longer held: someone else sent or "
+                "discarded it meanwhile.",
+                "%(count)s of the chosen messages were no longer held: someone else sent or "
+                "discarded them meanwhile.",
+                gone,
+            )
+            % {"count": gone},
+        )
 
 
 @login_required

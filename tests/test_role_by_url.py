@@ -145,6 +145,10 @@ OBJECT_URLS = {
     "staff_applications:applicant_notices": lambda d: {"track_id": d["planning"].pk},
     "staff_applications:tag_edit": lambda d: {"track_id": d["planning"].pk, "pk": d["tag"].pk},
     "staff_applications:tag_delete": lambda d: {"track_id": d["planning"].pk, "pk": d["tag"].pk},
+    "staff_applications:applicant_notice_unpublish": lambda d: {
+        "track_id": d["planning"].pk,
+        "pk": d["notice"].pk,
+    },
     "staff_applications:shortlist": lambda d: {"track_id": d["planning"].pk},
     "staff_results:board": lambda d: {"track_id": d["planning"].pk},
     "staff_results:justifications": lambda d: {
@@ -404,6 +408,12 @@ def party_a(portal_data, planning_track, applicant, reviewer, contractor, kind_s
     from applications.services import create_tag
 
     d["tag"] = create_tag(actor=kind_staff, name="Site visit", track=planning_track)
+    # A notice to the track's applicants published on the call's page.
+    from applications.models import ApplicantNotice
+
+    d["notice"] = ApplicantNotice.objects.create(
+        track=planning_track, audience="all", subject="Webinar", body="On 3 March.", public=True
+    )
     # A version of the deliverable, for its own download door.
     from tests.factories.funding import DeliverableVersionFactory
 
