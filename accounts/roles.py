@@ -23,7 +23,9 @@ ROLES = {
 
 # Django model permissions behind the back office (the admin). Programme admins hold every
 # permission of the portal's apps; secretariat staff view and change the track-scoped models
-# (the admin narrows the rows to their own tracks) and look up the shared reference data.
+# (the admin narrows the rows to their own tracks) and look up the shared reference data. They
+# also record and correct the programme's events (``projects.manage_events``, as the services
+# and the staff events pages ask it); deleting one stays a programme admin's.
 PORTAL_APPS = (
     "accounts",
     "projects",
@@ -40,7 +42,7 @@ SECRETARIAT_MODEL_PERMISSIONS = {
         "call": ("view",),
         "track": ("view", "change"),
         "project": ("view", "change"),
-        "event": ("view",),
+        "event": ("view", "add", "change"),
     },
     "accounts": {"organization": ("view",)},
     "applications": {

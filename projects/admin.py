@@ -405,8 +405,9 @@ class EventMaterialInline(ReadOnlyInline):
 
 @admin.register(Event)
 class EventAdmin(ReferenceAdmin):
-    """Programme admins and secretariat staff record and correct events, and link them to projects, through
-    ``create_event`` / ``update_event``; participants and materials show read-only."""
+    """Programme admins and secretariat staff record and correct events, and link them to
+    projects, through ``create_event`` / ``update_event``; programme admins delete them
+    (``delete_event``); participants and materials show read-only."""
 
     list_display = ["name", "kind", "starts_on", "ends_on", "city", "partners"]
     list_filter = ["kind"]
@@ -430,7 +431,9 @@ class EventAdmin(ReferenceAdmin):
         return services.create_event(actor=request.user, **data)
 
     def allows_delete(self, request, obj):
-        return _manages_events(request)
+        # ``delete_event``'s rule (a programme admin's), not the wider ``MANAGE_EVENTS``:
+        # staff were offered a delete the service then refused.
+        return is_configurer(request)
 
     def delete_through_service(self, request, obj):
         services.delete_event(event=obj, actor=request.user)

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -647,6 +648,15 @@ class Event(BilingualNameMixin, models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        # The constraint above, said next to the end date (its own message names only the
+        # constraint, and at the top of the form); ``full_clean`` then skips the constraint.
+        super().clean()
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError(
+                {"ends_on": _("An event cannot end before it starts.")}, code="ends_before_starts"
+            )
+
 
 class EventParticipant(models.Model):
     """Who took part in a programme event: an organisation of the portal or a named guest
@@ -678,6 +688,16 @@ class EventParticipant(models.Model):
         verbose_name = _("event participant")
         verbose_name_plural = _("event participants")
         ordering = ["event", "name"]
+        constraints = [
+            # One name once per event, whatever its case (``add_event_participant`` says so
+            # first, with the name; this holds it for any other write).
+            models.UniqueConstraint(
+                Lower("name"),
+                "event",
+                name="projects_eventparticipant_name_once_per_event",
+                violation_error_message=_("This name is already a participant of this event."),
+            ),
+        ]
 
     def __str__(self):
         return self.name

@@ -175,7 +175,9 @@ EXPECTED: dict[tuple[type, str], dict[str, object]] = {
     (MessageTemplate, "version"): {ADMIN: NOTHING, STAFF: FORBIDDEN},
     (Country, "malaysia"): {ADMIN: REFERENCE[Country], STAFF: NOTHING},
     (City, "klang"): {ADMIN: REFERENCE[City], STAFF: NOTHING},
-    (Event, "workshop"): {ADMIN: REFERENCE[Event], STAFF: NOTHING},
+    # Secretariat staff record and correct events too (projects.manage_events); only a
+    # programme admin deletes one (projects.services.delete_event).
+    (Event, "workshop"): {ADMIN: REFERENCE[Event], STAFF: REFERENCE[Event]},
     (Call, "open"): {
         ADMIN: CALL_FIELDS - {"year", "kind", "project", "two_stage"},
         STAFF: NOTHING,
@@ -237,7 +239,7 @@ EXPECTED: dict[tuple[type, str], dict[str, object]] = {
 # Rows a model admin may add, by role (the add page opens; for everything else it is a 403).
 ADDABLE = {
     ADMIN: {Country, City, Event, Call, Track, DocumentRequirement, Criterion, Award},
-    STAFF: set(),
+    STAFF: {Event},
 }
 # Models whose admin never offers a change form, whoever asks.
 WRITTEN_ONLY_BY_SERVICES = {Score, Job, ApplicationResult, ReviewerTrackStat, Decision, AuditEvent}

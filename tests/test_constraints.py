@@ -33,7 +33,15 @@ from applications.models import (
 )
 from awards.models import Amendment, Award
 from notifications.models import DeliveryAttempt, Message, MessageTemplate
-from projects.models import Call, City, Country, DocumentRequirement, Event, Track
+from projects.models import (
+    Call,
+    City,
+    Country,
+    DocumentRequirement,
+    Event,
+    EventParticipant,
+    Track,
+)
 from results.models import Decision, ReviewerTrackStat
 from reviews.models import (
     CommitteeMember,
@@ -52,6 +60,7 @@ from tests.factories import (
     CriterionFactory,
     DeliverableFactory,
     DocumentFactory,
+    EventFactory,
     OrganizationFactory,
     ProjectFactory,
     QuestionFactory,
@@ -217,6 +226,11 @@ CASES = {
         starts_on=datetime.date(2022, 7, 2),
         ends_on=datetime.date(2022, 7, 1),
     ),
+    "projects_eventparticipant_name_once_per_event": lambda w: [
+        EventParticipant.objects.create(event=event, name=name)
+        for event in [EventFactory()]
+        for name in ("Dr. Ana Torres", "DR. ANA TORRES")
+    ],
     # applications
     "applications_one_per_org_city_call": lambda w: SubmittedApplicationFactory(
         track=w.track, organization=w.org, city=w.application.city, country=w.application.country
