@@ -419,10 +419,25 @@ class EventAdmin(ReferenceAdmin):
     # The events' rule (``MANAGE_EVENTS``: programme admins and secretariat staff), as the
     # services and the staff event pages ask it.
     def get_service_fields(self, request, obj):
-        return {*services.EVENT_FIELDS, "projects"} if _manages_events(request) else set()
+        return self._event_fields(request) if _manages_events(request) else set()
 
     def get_add_fields(self, request):
-        return {*services.EVENT_FIELDS, "projects"} if _manages_events(request) else set()
+        return self._event_fields(request) if _manages_events(request) else set()
+
+    # The linked projects only for programme admins, who follow every project: secretariat
+    # staff link theirs on the staff event page (``projects.event_views``), which names another
+    # secretariat's project only once it is public and keeps its link. Here the field would
+    # show, and send back, every linked project's name.
+    def _event_fields(self, request) -> set[str]:
+        return (
+            {*services.EVENT_FIELDS, "projects"}
+            if is_configurer(request)
+            else {*services.EVENT_FIELDS}
+        )
+
+    def hidden_fields(self, request, obj):
+        hidden = set(super().hidden_fields(request, obj))
+        return hidden if is_configurer(request) else {*hidden, "projects"}
 
     def change_through_service(self, request, obj, changes):
         return services.update_event(event=obj, actor=request.user, **changes)

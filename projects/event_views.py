@@ -100,6 +100,20 @@ def _linked_projects(event: Event, followed, chosen) -> list[Project]:
     return [*chosen, *kept]
 
 
+def _linked_elsewhere(event: Event, followed) -> dict:
+    """The event's projects the user does not follow (another secretariat linked them): named
+    only when the public may see them too (``selectors.public_portfolio``), otherwise only
+    counted, so a project whose award is still only proposed is not read by the other
+    secretariat's staff."""
+    followed_ids = set(followed.values_list("pk", flat=True))
+    public_ids = set(selectors.public_portfolio().values_list("pk", flat=True))
+    others = [p for p in event.projects.all() if p.pk not in followed_ids]
+    return {
+        "linked_elsewhere": [p for p in others if p.pk in public_ids],
+        "linked_elsewhere_hidden": sum(1 for p in others if p.pk not in public_ids),
+    }
+
+
 def _posted_id(request, name: str) -> int:
     return id_from(request.POST.get(name)) or 0
 
@@ -175,7 +189,7 @@ def event_detail(request, pk: int):
         "projects/staff/event.html",
         {
             "event": event,
-            "followed_ids": set(followed.values_list("pk", flat=True)),
+            **_linked_elsewhere(event, followed),
             "projects_form": projects_form,
             "participant_form": participant_form,
             "material_form": material_form,

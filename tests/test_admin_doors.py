@@ -176,8 +176,9 @@ EXPECTED: dict[tuple[type, str], dict[str, object]] = {
     (Country, "malaysia"): {ADMIN: REFERENCE[Country], STAFF: NOTHING},
     (City, "klang"): {ADMIN: REFERENCE[City], STAFF: NOTHING},
     # Secretariat staff record and correct events too (projects.manage_events); only a
-    # programme admin deletes one (projects.services.delete_event).
-    (Event, "workshop"): {ADMIN: REFERENCE[Event], STAFF: REFERENCE[Event]},
+    # programme admin deletes one (projects.services.delete_event) or links its projects here
+    # (staff link theirs on the staff event page, which hides others' non-public projects).
+    (Event, "workshop"): {ADMIN: REFERENCE[Event], STAFF: REFERENCE[Event] - {"projects"}},
     (Call, "open"): {
         ADMIN: CALL_FIELDS - {"year", "kind", "project", "two_stage"},
         STAFF: NOTHING,

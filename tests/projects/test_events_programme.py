@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts.audit import audit_events_for
 from core.domain import DomainError
 from projects import services
-from projects.models import Event, EventMaterial, EventParticipant
+from projects.models import Event, EventMaterial, EventParticipant, Project
 from tests.factories import CityFactory, OrganizationFactory, ProjectFactory
 from tests.factories.applications import PDF_BYTES, pdf_upload
 
@@ -293,6 +293,28 @@ def test_staff_projects_form_keeps_another_secretariats_links(
     response = client.post(_event_url(event), {"action": "projects", "projects": [theirs.pk]})
     assert response.status_code == 302
     assert set(event.projects.all()) == {kind_project, theirs}
+
+
+def test_another_secretariats_project_is_named_only_once_public(
+    client, event, kind_staff, kaia_staff, kind_project
+):
+    """A project KIND linked while its award is only proposed is not read by KAIA's staff on
+    the event page: counted, not named, until the public portfolio shows it."""
+    services.update_event(event=event, actor=kind_staff, projects=[kind_project])
+    Project.objects.filter(pk=kind_project.pk).update(is_public=False, source=Project.Source.PORTAL)
+    client.force_login(kaia_staff)
+    hidden = client.get(_event_url(event)).content.decode()
+    assert kind_project.code not in hidden and kind_project.name not in hidden
+    assert "1 more project, not public yet, linked by another secretariat." in hidden
+    # The back office does not offer the linked projects to secretariat staff at all (they link
+    # theirs on the page above), so it names none of them either.
+    back_office = client.get(reverse("admin:projects_event_change", args=[event.pk]))
+    assert back_office.status_code == 200
+    assert kind_project.code not in back_office.content.decode()
+    Project.objects.filter(pk=kind_project.pk).update(is_public=True)
+    shown = client.get(_event_url(event)).content.decode()
+    assert f"{kind_project.code} {kind_project.name}" in shown
+    assert "not public yet" not in shown
 
 
 def test_back_office_offers_projects_and_shows_participants_read_only(
