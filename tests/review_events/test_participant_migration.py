@@ -1,5 +1,7 @@
-"""projects 0011 applies on a database that already lists a name twice on an event: the twins
-are merged into the earliest row (which keeps what they knew), other events untouched."""
+"""projects 0011 and 0012 apply on a database that already lists a name twice on an event:
+the twins are merged into the earliest row (which keeps what they knew), other events
+untouched, and the constraint then holds (on PostgreSQL too, where the merge's deletes and the
+index cannot share a transaction)."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""One name once per event, whatever its case, held by the database.
+"""Before one name once per event is held by the database (0012): the names listed twice merged.
 
 ``add_event_participant`` refused a second "Dr. Ana Torres" on an event, but nothing else did
 (a script, the shell, rows from before the service checked). Rows already listed twice are
@@ -7,8 +7,7 @@ had where its own are empty, and the twins are deleted. The names are compared b
 database's own ``LOWER`` (what the constraint compares), not by Python's.
 """
 
-import django.db.models.functions.text
-from django.db import migrations, models
+from django.db import migrations
 from django.db.models import Count
 from django.db.models.functions import Lower
 
@@ -46,13 +45,4 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(merge_participants_listed_twice, migrations.RunPython.noop),
-        migrations.AddConstraint(
-            model_name="eventparticipant",
-            constraint=models.UniqueConstraint(
-                django.db.models.functions.text.Lower("name"),
-                models.F("event"),
-                name="projects_eventparticipant_name_once_per_event",
-                violation_error_message="This name is already a participant of this event.",
-            ),
-        ),
     ]
