@@ -26,17 +26,10 @@ from django.urls import Resolver404, get_resolver, resolve
 
 ROOT = Path(settings.BASE_DIR)
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+# The portal's own apps (those whose package sits in the project's folder, as
+# ``INSTALLED_APPS`` lists them) and the configuration package above them.
 APPS = (
-    "core",
-    "notifications",
-    "accounts",
-    "projects",
-    "applications",
-    "reviews",
-    "results",
-    "awards",
-    "reporting",
-    "demo",
+    *(c.name for c in apps.get_app_configs() if Path(c.path).parent == ROOT),
     "kcity",
 )
 # Modules the docs name without their app ("services.request_clarification" in the section
